@@ -1,21 +1,10 @@
 /** IPv4 address comparisons the router needs: the §6.4.3 tie-break and the §7.1 address list check. */
+import { ipv4ToUint32 } from '../wire/ipv4.js';
 import type { Ipv4String } from '../wire/types.js';
-
-/** Dotted quad to an unsigned 32-bit number; NaN for anything that is not one. */
-function toNumber(ip: Ipv4String): number {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return Number.NaN;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return Number.NaN;
-    n = n * 256 + Number(p);
-  }
-  return n;
-}
 
 /** RFC 3768 §6.4.3 tie-break: > 0 when `a` is the numerically higher address. */
 export function compareIpv4(a: Ipv4String, b: Ipv4String): number {
-  return Math.sign(toNumber(a) - toNumber(b));
+  return Math.sign(ipv4ToUint32(a) - ipv4ToUint32(b));
 }
 
 /** RFC 3768 §7.1: same count and same addresses, in any order. */
