@@ -1,0 +1,70 @@
+/**
+ * `vrrpd check [-f FILE] [-t] [--json] [--config-id ID]`: parse and validate a keepalived.conf,
+ * print each instance as vrrpd understood it and every diagnostic; exit 1 on errors, 2 on bad usage.
+ */
+import { loadConfig } from '../config/load.js';
+import { renderCheckJson, renderCheckText } from '../config/report.js';
+import type { SourceHost } from '../config/types.js';
+import { fsSourceHost } from '../io/config-files.js';
+import { resolve } from 'node:path';
+
+export interface CheckOutput {
+  readonly stdout: { write(s: string): unknown };
+  readonly stderr: { write(s: string): unknown };
+}
+
+export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
+
+const USAGE = `usage: vrrpd check [-f|--use-file FILE] [-t|--config-test] [--json] [-i|--config-id ID]
+  Parses and validates a keepalived.conf (default ${DEFAULT_CONFIG_FILE}) and prints each
+  vrrp_instance as vrrpd understands it. Exit status: 0 usable, 1 errors, 2 bad usage.
+`;
+
+interface CheckArgs {
+  file: string;
+  json: boolean;
+  configId?: string;
+}
+
+/** Parses check's arguments (a leading "check" is skipped); a string is a usage error. */
+export function parseCheckArgs(argv: readonly string[]): CheckArgs | string | 'help' {
+  const args: CheckArgs = { file: DEFAULT_CONFIG_FILE, json: false };
+  const rest = argv[0] === 'check' ? argv.slice(1) : [...argv];
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i] as string;
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = (): string | undefined => inline ?? rest[++i];
+    if (flag === '-h' || flag === '--help') return 'help';
+    if (flag === '-t' || flag === '--config-test') continue;
+    if (flag === '--json') args.json = true;
+    else if (flag === '-f' || flag === '--use-file') {
+      const v = value();
+      if (v === undefined) return `${flag} needs a file name`;
+      args.file = v;
+    } else if (flag === '-i' || flag === '--config-id') {
+      const v = value();
+      if (v === undefined) return `${flag} needs a config id`;
+      args.configId = v;
+    } else return `unknown option '${a}'`;
+  }
+  return args;
+}
+
+/** Runs `vrrpd check`; returns the exit code. `host` is for tests (default: the real filesystem). */
+export async function runCheck(argv: string[], out: CheckOutput, host: SourceHost = fsSourceHost()): Promise<number> {
+  const parsed = parseCheckArgs(argv);
+  if (parsed === 'help') {
+    out.stdout.write(USAGE);
+    return 0;
+  }
+  if (typeof parsed === 'string') {
+    out.stderr.write(`vrrpd check: ${parsed}\n${USAGE}`);
+    return 2;
+  }
+  const entry = resolve(parsed.file);
+  const configId = parsed.configId ?? host.hostname;
+  const result = loadConfig(entry, host, { configId });
+  const text = parsed.json ? renderCheckJson(entry, configId, result) : renderCheckText(entry, configId, result);
+  out.stdout.write(text);
+  return result.config === undefined ? 1 : 0;
+}

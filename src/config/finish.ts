@@ -1,0 +1,88 @@
+/** Drafts (already checked) -> the readonly, normalised VrrpdConfig. */
+import type { Drafts } from './validate.js';
+import type { ScriptDraft } from './validate-script.js';
+import type { InstanceDraft } from './validate-instance.js';
+import type { GlobalDefs, VrrpInstance, VrrpScript, VrrpSyncGroup, VrrpdConfig } from './types.js';
+
+export function finish(d: Drafts, files: readonly string[], configId: string): VrrpdConfig {
+  const global: GlobalDefs = { ...d.global };
+  const scripts = d.scripts.flatMap((s) => finishScript(s));
+  const groupOf = new Map<string, string>();
+  const syncGroups: VrrpSyncGroup[] = d.groups.map((g) => {
+    for (const m of g.members) groupOf.set(m.text, g.name);
+    return stripUndefined({
+      name: g.name,
+      pos: g.pos,
+      members: g.members.map((m) => m.text),
+      notifyMaster: g.notifyMaster,
+      notifyBackup: g.notifyBackup,
+      notifyFault: g.notifyFault,
+      notifyStop: g.notifyStop,
+      notify: g.notify,
+    });
+  });
+  const instances = d.instances.map((i) => finishInstance(i, global, groupOf.get(i.name)));
+  return { files: [...files], configId, global, scripts, instances, syncGroups };
+}
+
+function finishScript(s: ScriptDraft): VrrpScript[] {
+  if (s.script === undefined) return [];
+  return [
+    stripUndefined({
+      name: s.name,
+      pos: s.pos,
+      script: s.script,
+      intervalMs: s.intervalMs,
+      timeoutMs: s.timeoutMs ?? s.intervalMs,
+      weight: s.weight,
+      reverse: s.reverse,
+      rise: s.rise,
+      fall: s.fall,
+      user: s.user,
+      initFail: s.initFail,
+    }),
+  ];
+}
+
+function finishInstance(i: InstanceDraft, g: GlobalDefs, syncGroup: string | undefined): VrrpInstance {
+  return stripUndefined({
+    name: i.name,
+    pos: i.pos,
+    state: i.state,
+    interface: i.interface ?? '',
+    vrid: i.vrid ?? 0,
+    priority: i.priority,
+    priorityExplicit: i.priorityToken !== undefined,
+    advertIntervalMs: i.advertIntervalMs,
+    auth: i.auth.type === 'PASS' && i.auth.pass !== undefined ? { type: 1, pass: i.auth.pass.slice(0, 8) } : { type: 0 },
+    vips: i.vips,
+    vipsExcluded: i.vipsExcluded,
+    nopreempt: i.nopreempt,
+    preemptDelayMs: i.preemptDelayMs,
+    trackScripts: i.trackScripts,
+    trackInterfaces: i.trackInterfaces,
+    notifyMaster: i.notifyMaster,
+    notifyBackup: i.notifyBackup,
+    notifyFault: i.notifyFault,
+    notifyStop: i.notifyStop,
+    notify: i.notify,
+    unicastSrcIp: i.unicastSrcIp,
+    unicastPeers: i.unicastPeers,
+    mcastSrcIp: i.mcastSrcIp,
+    garp: {
+      masterDelayMs: i.garp.masterDelayMs ?? g.garpMasterDelayMs,
+      masterRepeat: i.garp.masterRepeat ?? g.garpMasterRepeat,
+      masterRefreshMs: i.garp.masterRefreshMs ?? g.garpMasterRefreshMs,
+      masterRefreshRepeat: i.garp.masterRefreshRepeat ?? g.garpMasterRefreshRepeat,
+    },
+    dontTrackPrimary: i.dontTrackPrimary,
+    smtpAlert: i.smtpAlert,
+    syncGroup,
+  }) as VrrpInstance;
+}
+
+/** Drops keys whose value is undefined, so optional fields are absent rather than undefined. */
+function stripUndefined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
+}

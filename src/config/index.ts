@@ -1,0 +1,8 @@
+/** keepalived.conf front end: public API. */
+export { loadConfig } from './load.js';
+export { formatDiagnostic, editDistance, suggest } from './diagnostics.js';
+export { renderCheckText, renderCheckJson, skewTimeSec, masterDownIntervalSec, summarise } from './report.js';
+export { routerConfigOf, type RouterConfigOptions } from './to-router.js';
+export { memoryHost, type MemoryHostOptions } from './memory-host.js';
+export { DEFAULT_MCAST_GROUP4 } from './validate-global.js';
+export type * from './types.js';

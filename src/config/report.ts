@@ -1,0 +1,106 @@
+/**
+ * The `vrrpd check` report, as text or JSON: each instance as vrrpd understood it, with its
+ * effective timers (RFC 3768 §6.1: Skew_Time = (256 - Priority) / 256 s, Master_Down_Interval =
+ * 3 * Advertisement_Interval + Skew_Time, printed at full precision), then every diagnostic.
+ */
+import { formatDiagnostic } from './diagnostics.js';
+import type { Diagnostic, LoadResult, VrrpInstance, VrrpScript, VrrpdConfig } from './types.js';
+
+/** RFC 3768 §6.1 Skew_Time in seconds, exact. */
+export function skewTimeSec(priority: number): number {
+  return (256 - priority) / 256;
+}
+
+/** RFC 3768 §6.1 Master_Down_Interval in seconds, exact. */
+export function masterDownIntervalSec(advertIntervalMs: number, priority: number): number {
+  return (3 * advertIntervalMs) / 1000 + skewTimeSec(priority);
+}
+
+export interface CheckSummary {
+  readonly errors: number;
+  readonly warnings: number;
+  readonly infos: number;
+}
+
+export function summarise(diags: readonly Diagnostic[]): CheckSummary {
+  const count = (s: Diagnostic['severity']): number => diags.filter((d) => d.severity === s).length;
+  return { errors: count('error'), warnings: count('warning'), infos: count('info') };
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export function renderCheckText(entry: string, configId: string, result: LoadResult): string {
+  const out: string[] = [`vrrpd check: ${entry} (config id '${configId}')`];
+  if (result.files.length > 1) out.push(`files: ${result.files.join(', ')}`);
+  const cfg = result.config;
+  if (cfg !== undefined) out.push(...renderConfig(cfg));
+  if (result.diagnostics.length > 0) {
+    out.push('', 'diagnostics:');
+    for (const d of result.diagnostics) out.push(formatDiagnostic(d));
+  }
+  const s = summarise(result.diagnostics);
+  out.push('', `${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}, ${plural(s.infos, 'note')}: ${s.errors > 0 ? 'configuration NOT usable' : 'configuration OK'}`);
+  return `${out.join('\n')}\n`;
+}
+
+function renderConfig(cfg: VrrpdConfig): string[] {
+  const out: string[] = [];
+  const g = cfg.global;
+  out.push('', `global: router_id ${g.routerId ?? '(host name)'}, multicast group ${g.vrrpMcastGroup4}, gratuitous ARP ${g.garpMasterRepeat} at once, again after ${g.garpMasterDelayMs / 1000} s${g.garpMasterRefreshMs > 0 ? `, refresh every ${g.garpMasterRefreshMs / 1000} s` : ''}`);
+  if (cfg.instances.length === 0) out.push('', 'no vrrp_instance defined');
+  for (const inst of cfg.instances) out.push('', ...renderInstance(inst, cfg));
+  for (const sg of cfg.syncGroups) out.push('', `vrrp_sync_group ${sg.name}: ${sg.members.join(', ')} (move to MASTER / BACKUP / FAULT together)`);
+  return out;
+}
+
+function renderInstance(i: VrrpInstance, cfg: VrrpdConfig): string[] {
+  const advertSec = i.advertIntervalMs / 1000;
+  const prio = `${i.priority}${i.priorityExplicit ? '' : ' (default)'}${i.priority === 255 ? ' address owner' : ''}`;
+  const lines = [
+    `vrrp_instance ${i.name} (${i.pos.file}:${i.pos.line}:${i.pos.col})`,
+    `  state ${i.state}, priority ${prio}, virtual_router_id ${i.vrid}, interface ${i.interface}`,
+    `  virtual_ipaddress: ${i.vips.map(vipText).join(', ') || 'none'}`,
+  ];
+  if (i.vipsExcluded.length > 0) lines.push(`  virtual_ipaddress_excluded: ${i.vipsExcluded.map(vipText).join(', ')}`);
+  lines.push(`  authentication: ${i.auth.type === 1 ? `PASS (${i.auth.pass.length}-character password)` : 'none'}`);
+  lines.push(`  preempt: ${i.nopreempt ? 'no (nopreempt)' : i.preemptDelayMs > 0 ? `yes, after preempt_delay ${i.preemptDelayMs / 1000} s` : 'yes'}`);
+  lines.push(`  timers: advert_int ${advertSec} s, Skew_Time ${skewTimeSec(i.priority)} s, Master_Down_Interval ${masterDownIntervalSec(i.advertIntervalMs, i.priority)} s`);
+  for (const t of i.trackScripts) lines.push(`  track_script ${t.name}: ${scriptText(t, cfg.scripts.find((s) => s.name === t.name))}`);
+  for (const t of i.trackInterfaces) lines.push(`  track_interface ${t.name}: ${weightText(t.weight ?? 0, t.reverse ?? false)}`);
+  lines.push(`  adverts: ${i.unicastPeers.length > 0 ? `unicast to ${i.unicastPeers.join(', ')}` : `multicast to ${cfg.global.vrrpMcastGroup4}`}${i.unicastSrcIp ?? i.mcastSrcIp ? ` from ${i.unicastSrcIp ?? i.mcastSrcIp}` : ''}`);
+  const notifies = (['notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notify'] as const).filter((k) => i[k] !== undefined);
+  for (const k of notifies) lines.push(`  ${k.replace(/[A-Z]/, (c) => `_${c.toLowerCase()}`)}: ${i[k]}`);
+  if (i.syncGroup !== undefined) lines.push(`  sync group: ${i.syncGroup}`);
+  return lines;
+}
+
+function vipText(v: { address: string; prefixLen: number; dev?: string; label?: string }): string {
+  return `${v.address}/${v.prefixLen}${v.dev ? ` dev ${v.dev}` : ''}${v.label ? ` label ${v.label}` : ''}`;
+}
+
+function weightText(weight: number, reverse: boolean): string {
+  if (weight === 0) return reverse ? 'weight 0 reverse: FAULT while healthy' : 'weight 0: FAULT while failing';
+  const when = weight < 0 ? 'while failing' : 'while healthy';
+  return `weight ${weight}${reverse ? ' reverse' : ''}: priority ${weight < 0 ? '' : '+'}${weight} ${when}`;
+}
+
+function scriptText(t: { weight?: number; reverse?: boolean }, s: VrrpScript | undefined): string {
+  if (s === undefined) return 'unknown script';
+  const w = weightText(t.weight ?? s.weight, t.reverse ?? s.reverse);
+  const what = s.script.kind === 'check_tcp' ? `check_tcp ${s.script.host}:${s.script.port} (vrrpd extension)` : `"${s.script.command}"`;
+  return `${what}, ${w}; every ${s.intervalMs / 1000} s, timeout ${s.timeoutMs / 1000} s, rise ${s.rise}, fall ${s.fall}${s.initFail ? ', starts failed' : ''}`;
+}
+
+/** The JSON report: the normalised config plus each instance's effective timers. */
+export function renderCheckJson(entry: string, configId: string, result: LoadResult): string {
+  const cfg = result.config;
+  const timers = cfg?.instances.map((i) => ({
+    instance: i.name,
+    advertIntervalMs: i.advertIntervalMs,
+    skewTimeMs: skewTimeSec(i.priority) * 1000,
+    masterDownIntervalMs: masterDownIntervalSec(i.advertIntervalMs, i.priority) * 1000,
+  }));
+  const summary = summarise(result.diagnostics);
+  const body = { entry, configId, ok: summary.errors === 0, summary, files: result.files, config: cfg ?? null, timers: timers ?? [], diagnostics: result.diagnostics };
+  return `${JSON.stringify(body, null, 2)}\n`;
+}

@@ -1,0 +1,209 @@
+/**
+ * Vocabulary of the keepalived.conf front end: positions, diagnostics, the host interface that
+ * stands between this pure code and the filesystem, tokens, the syntax tree and the validated,
+ * normalised configuration vrrpd runs. Times are milliseconds (`...Ms`) unless named otherwise.
+ */
+import type { Result } from '../result.js';
+
+/** Where something is in the configuration: 1-based line and column. */
+export interface SourcePos {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** One message about the configuration, compiler style. */
+export interface Diagnostic extends SourcePos {
+  readonly severity: Severity;
+  readonly message: string;
+}
+
+/**
+ * What the config loader needs from the outside world. The real one (src/io/config-files.ts)
+ * uses node:fs; tests use `memoryHost` (src/config/memory-host.ts).
+ */
+export interface SourceHost {
+  /** The file's text, or why it cannot be read. */
+  readFile(path: string): Result<string, { readonly detail: string }>;
+  /** Absolute paths matching a glob (`*`, `?`, `[..]`, `{a,b}`), sorted; `pattern` may be relative to `baseDir`. */
+  glob(pattern: string, baseDir: string): string[];
+  /** Directory part of a path ("/etc/keepalived/a.conf" -> "/etc/keepalived"). */
+  dirname(path: string): string;
+  /** Joins a base directory and a relative path (an absolute `rel` wins). */
+  join(base: string, rel: string): string;
+  /** Whether a network interface exists here. Absent: interfaces are not checked. */
+  interfaceExists?(name: string): boolean;
+  /** Short host name: the default config id for `@id` lines. */
+  readonly hostname: string;
+}
+
+/** A word of the configuration after include / conditional / parameter processing. */
+export interface Token extends SourcePos {
+  readonly text: string;
+  /** True when the word was (partly) quoted: never a brace, never a keyword like `include`. */
+  readonly quoted: boolean;
+}
+
+/** A statement: `keyword arg arg ... [{ block }]`. Value blocks hold statements whose keyword is a value. */
+export interface Stmt {
+  readonly keyword: Token;
+  readonly args: readonly Token[];
+  readonly block?: readonly Stmt[];
+  /** The `{` token that opened the block. */
+  readonly open?: Token;
+}
+
+/** `user [group]` for scripts. */
+export interface ScriptUser {
+  readonly user: string;
+  readonly group?: string;
+}
+
+/** What a vrrp_script runs: a program (argv split as keepalived does, no shell) or vrrpd's built-in TCP check. */
+export type ScriptCommand =
+  | { readonly kind: 'exec'; readonly command: string; readonly argv: readonly string[] }
+  /** vrrpd extension `check_tcp HOST:PORT`: healthy when a TCP connect succeeds within the timeout. */
+  | { readonly kind: 'check_tcp'; readonly host: string; readonly port: number };
+
+/** `global_defs`, with keepalived's defaults applied. */
+export interface GlobalDefs {
+  readonly routerId?: string;
+  /** Multicast group for adverts (RFC 3768 §5.2.2: 224.0.0.18). */
+  readonly vrrpMcastGroup4: string;
+  /** Delay before the second burst of gratuitous ARPs after becoming master (default 5 s). */
+  readonly garpMasterDelayMs: number;
+  /** Gratuitous ARPs per burst (default 5). */
+  readonly garpMasterRepeat: number;
+  /** Periodic gratuitous ARP while master; 0 = off (default). */
+  readonly garpMasterRefreshMs: number;
+  /** Gratuitous ARPs per refresh (default 1). */
+  readonly garpMasterRefreshRepeat: number;
+  /** Gap between gratuitous ARPs of a burst (default 0). */
+  readonly garpIntervalMs: number;
+  readonly scriptUser?: ScriptUser;
+  readonly enableScriptSecurity: boolean;
+  /** Only VRRPv2 (RFC 3768) is supported. */
+  readonly vrrpVersion: 2;
+  /** Delay before instances start (default 0). */
+  readonly vrrpStartupDelayMs: number;
+}
+
+export interface VrrpScript {
+  readonly name: string;
+  readonly pos: SourcePos;
+  readonly script: ScriptCommand;
+  /** Default 1 s. */
+  readonly intervalMs: number;
+  /** keepalived: an unset timeout means the interval. */
+  readonly timeoutMs: number;
+  /** -253..253, default 0 (0: failure means FAULT). */
+  readonly weight: number;
+  readonly reverse: boolean;
+  /** Successes needed to become healthy (default 1). */
+  readonly rise: number;
+  /** Failures needed to become unhealthy (default 1). */
+  readonly fall: number;
+  readonly user?: ScriptUser;
+  /** `init_fail`: start in the failed state. */
+  readonly initFail: boolean;
+}
+
+export interface VirtualAddress {
+  readonly address: string;
+  /** Default 32. */
+  readonly prefixLen: number;
+  readonly brd?: string;
+  readonly dev?: string;
+  readonly scope?: string;
+  readonly label?: string;
+  readonly pos: SourcePos;
+}
+
+/** A track_script / track_interface entry; `weight` undefined = the script's own weight (interfaces: 0). */
+export interface TrackRef {
+  readonly name: string;
+  readonly weight?: number;
+  readonly reverse?: boolean;
+  readonly pos: SourcePos;
+}
+
+export interface GarpSettings {
+  readonly masterDelayMs: number;
+  readonly masterRepeat: number;
+  readonly masterRefreshMs: number;
+  readonly masterRefreshRepeat: number;
+}
+
+export type Authentication = { readonly type: 0 } | { readonly type: 1; readonly pass: string };
+
+export interface VrrpInstance {
+  readonly name: string;
+  readonly pos: SourcePos;
+  /** Initial state wanted. */
+  readonly state: 'MASTER' | 'BACKUP';
+  readonly interface: string;
+  readonly vrid: number;
+  /** Base priority 1..255: default 100, or 255 when `state MASTER` has no priority (keepalived vrrp.c). */
+  readonly priority: number;
+  readonly priorityExplicit: boolean;
+  /** Whole seconds for VRRPv2, in ms (default 1000). */
+  readonly advertIntervalMs: number;
+  readonly auth: Authentication;
+  readonly vips: readonly VirtualAddress[];
+  readonly vipsExcluded: readonly VirtualAddress[];
+  readonly nopreempt: boolean;
+  readonly preemptDelayMs: number;
+  readonly trackScripts: readonly TrackRef[];
+  readonly trackInterfaces: readonly TrackRef[];
+  readonly notifyMaster?: string;
+  readonly notifyBackup?: string;
+  readonly notifyFault?: string;
+  readonly notifyStop?: string;
+  readonly notify?: string;
+  readonly unicastSrcIp?: string;
+  readonly unicastPeers: readonly string[];
+  readonly mcastSrcIp?: string;
+  /** Effective gratuitous ARP settings (instance overrides, else global_defs). */
+  readonly garp: GarpSettings;
+  readonly dontTrackPrimary: boolean;
+  readonly smtpAlert: boolean;
+  /** Name of the sync group this instance belongs to, if any. */
+  readonly syncGroup?: string;
+}
+
+export interface VrrpSyncGroup {
+  readonly name: string;
+  readonly pos: SourcePos;
+  readonly members: readonly string[];
+  readonly notifyMaster?: string;
+  readonly notifyBackup?: string;
+  readonly notifyFault?: string;
+  readonly notifyStop?: string;
+  readonly notify?: string;
+}
+
+/** The validated, normalised configuration. */
+export interface VrrpdConfig {
+  /** Entry file first, then included files in the order read. */
+  readonly files: readonly string[];
+  readonly configId: string;
+  readonly global: GlobalDefs;
+  readonly scripts: readonly VrrpScript[];
+  readonly instances: readonly VrrpInstance[];
+  readonly syncGroups: readonly VrrpSyncGroup[];
+}
+
+export interface LoadOptions {
+  /** Value compared with `@id` lines; default `host.hostname`. */
+  readonly configId?: string;
+}
+
+export interface LoadResult {
+  /** Undefined when any diagnostic is an error. */
+  readonly config: VrrpdConfig | undefined;
+  readonly diagnostics: readonly Diagnostic[];
+  /** Files read (entry first), also when there are errors. */
+  readonly files: readonly string[];
+}

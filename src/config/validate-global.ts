@@ -1,0 +1,97 @@
+/** global_defs -> GlobalDefs, with keepalived's defaults (keepalived.conf(5), "Global definitions"). */
+import type { ArgChecker } from './check-args.js';
+import { dispatch, type Handler } from './dispatch.js';
+import { GLOBAL_MAIL, GLOBAL_UNSUPPORTED } from './keywords.js';
+import type { GlobalDefs, ScriptUser, Stmt } from './types.js';
+import { parseIpv4, secondsToMs } from './values.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type GlobalDraft = Mutable<GlobalDefs>;
+
+/** RFC 3768 §5.2.2: the IANA VRRP multicast group. */
+export const DEFAULT_MCAST_GROUP4 = '224.0.0.18';
+
+export function defaultGlobals(): GlobalDraft {
+  return {
+    vrrpMcastGroup4: DEFAULT_MCAST_GROUP4,
+    garpMasterDelayMs: 5000,
+    garpMasterRepeat: 5,
+    garpMasterRefreshMs: 0,
+    garpMasterRefreshRepeat: 1,
+    garpIntervalMs: 0,
+    enableScriptSecurity: false,
+    vrrpVersion: 2,
+    vrrpStartupDelayMs: 0,
+  };
+}
+
+/** `user [group]` of script_user and vrrp_script user. */
+export function scriptUserOf(stmt: Stmt, a: ArgChecker): ScriptUser | undefined {
+  a.noBlock(stmt);
+  const [user, group] = stmt.args;
+  if (user === undefined) {
+    a.diags.error(stmt.keyword, `'${stmt.keyword.text}' needs a user name`);
+    return undefined;
+  }
+  a.extra(stmt, 2);
+  return group === undefined ? { user: user.text } : { user: user.text, group: group.text };
+}
+
+const handlers = new Map<string, Handler<GlobalDraft>>([
+  ['router_id', (s, g, a) => { const t = a.one(s); if (t) g.routerId = t.text; }],
+  ['vrrp_mcast_group4', (s, g, a) => {
+    const t = a.one(s, 'an IPv4 multicast address');
+    if (!t) return;
+    const ip = parseIpv4(t.text);
+    const first = ip === undefined ? 0 : Number(ip.split('.')[0]);
+    if (ip === undefined || first < 224 || first > 239)
+      a.diags.error(t, `vrrp_mcast_group4 must be an IPv4 multicast address (224.0.0.0/4), not '${t.text}'`);
+    else g.vrrpMcastGroup4 = ip;
+  }],
+  ['vrrp_garp_master_delay', (s, g, a) => {
+    const t = a.one(s); const n = t && a.int(t, 'vrrp_garp_master_delay', 0, 86400);
+    if (n !== undefined) g.garpMasterDelayMs = n * 1000;
+  }],
+  ['vrrp_garp_master_repeat', (s, g, a) => {
+    const t = a.one(s); const n = t && a.int(t, 'vrrp_garp_master_repeat', 1, 255);
+    if (n !== undefined) g.garpMasterRepeat = n;
+  }],
+  ['vrrp_garp_master_refresh', (s, g, a) => {
+    const t = a.one(s); const n = t && a.int(t, 'vrrp_garp_master_refresh', 0, 86400);
+    if (n !== undefined) g.garpMasterRefreshMs = n * 1000;
+  }],
+  ['vrrp_garp_master_refresh_repeat', (s, g, a) => {
+    const t = a.one(s); const n = t && a.int(t, 'vrrp_garp_master_refresh_repeat', 1, 255);
+    if (n !== undefined) g.garpMasterRefreshRepeat = n;
+  }],
+  ['vrrp_garp_interval', (s, g, a) => {
+    const t = a.one(s); const n = t && a.seconds(t, 'vrrp_garp_interval', 0, 1);
+    if (n !== undefined) g.garpIntervalMs = n * 1000;
+  }],
+  ['script_user', (s, g, a) => { const u = scriptUserOf(s, a); if (u) g.scriptUser = u; }],
+  ['enable_script_security', (s, g, a) => { a.flag(s); g.enableScriptSecurity = true; }],
+  ['vrrp_version', (s, _g, a) => {
+    const t = a.one(s);
+    if (!t) return;
+    if (t.text === '3') a.diags.error(t, 'vrrp_version 3 is not supported yet: vrrpd speaks VRRPv2 (RFC 3768); use vrrp_version 2');
+    else if (t.text !== '2') a.diags.error(t, `vrrp_version must be 2 or 3, not '${t.text}'`);
+  }],
+  ['vrrp_startup_delay', (s, g, a) => {
+    const t = a.one(s); const n = t && a.seconds(t, 'vrrp_startup_delay', 0, 3600);
+    if (n !== undefined) g.vrrpStartupDelayMs = secondsToMs(n);
+  }],
+]);
+
+export function validateGlobal(stmt: Stmt, g: GlobalDraft, a: ArgChecker): void {
+  const block = a.block(stmt);
+  if (block === undefined) return;
+  a.extra(stmt, 0);
+  dispatch(block, {
+    label: 'global_defs',
+    handlers,
+    scalars: new Set(handlers.keys()),
+    unsupported: GLOBAL_UNSUPPORTED,
+    accepted: GLOBAL_MAIL,
+    acceptedReason: 'vrrpd sends no e-mail',
+  }, g, a);
+}

@@ -1,0 +1,217 @@
+/**
+ * vrrp_instance NAME { ... } -> a draft VrrpInstance, then keepalived's completion rules
+ * (vrrp.c, vrrp_complete_instance): priority defaults to 255 for `state MASTER` and 100
+ * otherwise; priority 255 without nopreempt starts as MASTER; nopreempt is reset with priority
+ * 255 and has no effect with state MASTER; preempt_delay is reset with nopreempt; VRRPv2 advert
+ * intervals are rounded to whole seconds.
+ */
+import { pos, type ArgChecker } from './check-args.js';
+import { dispatch, type Handler } from './dispatch.js';
+import { INSTANCE_UNSUPPORTED } from './keywords.js';
+import { authOf, trackRefOf, unicastPeerOf, vipOf, type AuthDraft } from './validate-lists.js';
+import type { GarpSettings, SourcePos, Stmt, Token, TrackRef, VirtualAddress } from './types.js';
+import { parseBool, parseDecimal } from './values.js';
+
+export interface InstanceDraft {
+  name: string;
+  pos: SourcePos;
+  nameToken: Token;
+  state: 'MASTER' | 'BACKUP';
+  stateToken?: Token;
+  interface?: string;
+  interfaceToken?: Token;
+  vrid?: number;
+  vridToken?: Token;
+  priority: number;
+  priorityToken?: Token;
+  advertIntervalMs: number;
+  auth: AuthDraft;
+  authToken?: Token;
+  vips: VirtualAddress[];
+  vipsExcluded: VirtualAddress[];
+  nopreempt: boolean;
+  nopreemptToken?: Token;
+  preemptDelayMs: number;
+  preemptDelayToken?: Token;
+  trackScripts: TrackRef[];
+  trackInterfaces: TrackRef[];
+  notifyMaster?: string;
+  notifyBackup?: string;
+  notifyFault?: string;
+  notifyStop?: string;
+  notify?: string;
+  unicastSrcIp?: string;
+  unicastPeers: string[];
+  mcastSrcIp?: string;
+  garp: { -readonly [K in keyof GarpSettings]?: GarpSettings[K] };
+  dontTrackPrimary: boolean;
+  smtpAlert: boolean;
+}
+
+type H = Handler<InstanceDraft>;
+
+const intOpt = (name: string, min: number, max: number, set: (d: InstanceDraft, n: number) => void): H => (s, d, a) => {
+  const t = a.one(s);
+  const n = t && a.int(t, name, min, max);
+  if (n !== undefined) set(d, n);
+};
+
+const notifyOpt = (set: (d: InstanceDraft, cmd: string) => void): H => (s, d, a) => {
+  a.noBlock(s);
+  const [cmd, user] = s.args;
+  if (cmd === undefined) {
+    a.diags.error(s.keyword, `'${s.keyword.text}' needs a script`);
+    return;
+  }
+  if (user !== undefined) a.diags.warning(user, `running '${s.keyword.text}' as user '${user.text}' is not supported by vrrpd; ignored`);
+  set(d, cmd.text);
+};
+
+const listOpt = <T>(of: (s: Stmt, a: ArgChecker) => T | undefined, into: (d: InstanceDraft) => T[]): H => (s, d, a) => {
+  a.extra(s, 0);
+  for (const entry of a.block(s) ?? []) {
+    const v = of(entry, a);
+    if (v !== undefined) into(d).push(v);
+  }
+};
+
+const handlers = new Map<string, H>([
+  ['state', (s, d, a) => {
+    const t = a.one(s);
+    if (!t) return;
+    d.stateToken = t;
+    if (t.text === 'MASTER' || t.text === 'BACKUP') d.state = t.text;
+    else {
+      a.diags.warning(t, `unknown state '${t.text}' (expected MASTER or BACKUP); using BACKUP as keepalived does`);
+      d.state = 'BACKUP';
+    }
+  }],
+  ['interface', (s, d, a) => { const t = a.one(s); if (t) { d.interface = t.text; d.interfaceToken = t; } }],
+  ['virtual_router_id', (s, d, a) => {
+    const t = a.one(s);
+    if (!t) return;
+    d.vridToken = t;
+    const n = a.int(t, 'virtual_router_id', 1, 255);
+    if (n !== undefined) d.vrid = n;
+  }],
+  ['priority', (s, d, a) => {
+    const t = a.one(s);
+    if (!t) return;
+    d.priorityToken = t;
+    const n = a.int(t, 'priority', 1, 255);
+    if (n !== undefined) d.priority = n;
+  }],
+  ['advert_int', (s, d, a) => {
+    const t = a.one(s);
+    if (!t) return;
+    const n = parseDecimal(t.text);
+    if (n === undefined || n <= 0 || n > 255) {
+      a.diags.error(t, `advert_int must be a number of seconds from 1 to 255, not '${t.text}'`);
+      return;
+    }
+    const whole = Math.max(1, Math.round(n));
+    if (whole !== n)
+      a.diags.warning(t, `advert_int ${t.text} is not a whole number of seconds (VRRPv2 carries whole seconds): rounded to ${whole}`);
+    d.advertIntervalMs = whole * 1000;
+  }],
+  ['authentication', (s, d, a) => { a.extra(s, 0); d.authToken = s.keyword; d.auth = authOf(s, a); }],
+  ['virtual_ipaddress', listOpt((s, a) => vipOf(s, a, false), (d) => d.vips)],
+  ['virtual_ipaddress_excluded', listOpt((s, a) => vipOf(s, a, true), (d) => d.vipsExcluded)],
+  ['track_script', listOpt(trackRefOf, (d) => d.trackScripts)],
+  ['track_interface', listOpt(trackRefOf, (d) => d.trackInterfaces)],
+  ['unicast_peer', listOpt(unicastPeerOf, (d) => d.unicastPeers)],
+  ['nopreempt', (s, d, a) => { a.flag(s); d.nopreempt = true; d.nopreemptToken = s.keyword; }],
+  ['preempt', (s, d, a) => { a.flag(s); d.nopreempt = false; }],
+  ['preempt_delay', (s, d, a) => {
+    const t = a.one(s);
+    const n = t && a.seconds(t, 'preempt_delay', 0, 1000);
+    if (n !== undefined && t) { d.preemptDelayMs = Math.round(n * 1000); d.preemptDelayToken = t; }
+  }],
+  ['notify_master', notifyOpt((d, c) => { d.notifyMaster = c; })],
+  ['notify_backup', notifyOpt((d, c) => { d.notifyBackup = c; })],
+  ['notify_fault', notifyOpt((d, c) => { d.notifyFault = c; })],
+  ['notify_stop', notifyOpt((d, c) => { d.notifyStop = c; })],
+  ['notify', notifyOpt((d, c) => { d.notify = c; })],
+  ['unicast_src_ip', (s, d, a) => { const t = a.one(s); const ip = t && a.ipv4(t, 'unicast_src_ip'); if (ip) d.unicastSrcIp = ip; }],
+  ['mcast_src_ip', (s, d, a) => { const t = a.one(s); const ip = t && a.ipv4(t, 'mcast_src_ip'); if (ip) d.mcastSrcIp = ip; }],
+  ['garp_master_delay', intOpt('garp_master_delay', 0, 86400, (d, n) => { d.garp.masterDelayMs = n * 1000; })],
+  ['garp_master_repeat', intOpt('garp_master_repeat', 1, 255, (d, n) => { d.garp.masterRepeat = n; })],
+  ['garp_master_refresh', intOpt('garp_master_refresh', 0, 86400, (d, n) => { d.garp.masterRefreshMs = n * 1000; })],
+  ['garp_master_refresh_repeat', intOpt('garp_master_refresh_repeat', 1, 255, (d, n) => { d.garp.masterRefreshRepeat = n; })],
+  ['dont_track_primary', (s, d, a) => { a.flag(s); d.dontTrackPrimary = true; }],
+  ['smtp_alert', (s, d, a) => {
+    a.noBlock(s);
+    const t = s.args[0];
+    const v = t === undefined ? true : parseBool(t.text);
+    if (v === undefined && t) a.diags.error(t, `smtp_alert must be on/off/true/false/yes/no, not '${t.text}'`);
+    d.smtpAlert = v ?? false;
+    a.diags.info(s.keyword, "'smtp_alert' accepted and ignored: vrrpd sends no e-mail");
+  }],
+  ['version', (s, _d, a) => {
+    const t = a.one(s);
+    if (t?.text === '3') a.diags.error(t, 'version 3 is not supported yet: vrrpd speaks VRRPv2 (RFC 3768); use version 2');
+    else if (t && t.text !== '2') a.diags.error(t, `version must be 2 or 3, not '${t.text}'`);
+  }],
+  ['accept', (s, _d, a) => { a.flag(s); a.diags.info(s.keyword, "'accept' is what vrrpd always does (the VIP takes traffic on the master)"); }],
+]);
+
+const SCALARS = new Set([
+  'state', 'interface', 'virtual_router_id', 'priority', 'advert_int', 'preempt_delay', 'notify_master',
+  'notify_backup', 'notify_fault', 'notify_stop', 'notify', 'unicast_src_ip', 'mcast_src_ip', 'garp_master_delay',
+  'garp_master_repeat', 'garp_master_refresh', 'garp_master_refresh_repeat', 'version',
+]);
+
+export function validateInstance(stmt: Stmt, a: ArgChecker): InstanceDraft | undefined {
+  const name = stmt.args[0];
+  if (name === undefined) {
+    a.diags.error(stmt.keyword, 'vrrp_instance needs a name');
+    return undefined;
+  }
+  a.extra(stmt, 1);
+  const block = a.block(stmt);
+  if (block === undefined) return undefined;
+  const d: InstanceDraft = {
+    name: name.text, pos: pos(name), nameToken: name, state: 'BACKUP', priority: 0, advertIntervalMs: 1000,
+    auth: {}, vips: [], vipsExcluded: [], nopreempt: false, preemptDelayMs: 0, trackScripts: [],
+    trackInterfaces: [], unicastPeers: [], garp: {}, dontTrackPrimary: false, smtpAlert: false,
+  };
+  dispatch(block, { label: `vrrp_instance ${name.text}`, handlers, scalars: SCALARS, unsupported: INSTANCE_UNSUPPORTED }, d, a);
+  completeInstance(d, a);
+  return d;
+}
+
+/** keepalived's completion rules (vrrp.c vrrp_complete_instance), each with its warning. */
+function completeInstance(d: InstanceDraft, a: ArgChecker): void {
+  const who = `vrrp_instance ${d.name}`;
+  if (d.vrid === undefined && d.vridToken === undefined) a.diags.error(d.nameToken, `${who} has no virtual_router_id (1..255)`);
+  if (d.interface === undefined) a.diags.error(d.nameToken, `${who} has no interface`);
+  if (d.priorityToken === undefined) {
+    d.priority = d.state === 'MASTER' ? 255 : 100;
+    if (d.state === 'MASTER')
+      a.diags.info(d.stateToken ?? d.nameToken, `${who}: no priority with state MASTER, so priority 255 (address owner), as keepalived does`);
+  } else if (d.priority === 0) d.priority = 100; // invalid value, already reported
+  if (d.priority === 255 && d.nopreempt) {
+    a.diags.warning(d.nopreemptToken ?? d.nameToken, `${who}: nopreempt is incompatible with priority 255 (address owner); nopreempt reset`);
+    d.nopreempt = false;
+  }
+  if (d.priority === 255 && d.state !== 'MASTER') d.state = 'MASTER';
+  if (d.nopreempt && d.state === 'MASTER')
+    a.diags.warning(d.nopreemptToken ?? d.nameToken, `${who}: nopreempt will not work with state MASTER (use state BACKUP on every node)`);
+  if (d.nopreempt && d.preemptDelayMs > 0) {
+    a.diags.warning(d.preemptDelayToken ?? d.nameToken, `${who}: preempt_delay is incompatible with nopreempt; preempt_delay reset`);
+    d.preemptDelayMs = 0;
+  }
+  completeAuth(d, a, who);
+  if (d.vips.length === 0) a.diags.warning(d.nameToken, `${who} has no virtual_ipaddress; at least one VIP is sensible`);
+}
+
+function completeAuth(d: InstanceDraft, a: ArgChecker, who: string): void {
+  const { type, pass, typeToken, passToken } = d.auth;
+  if (type === 'PASS' && (pass === undefined || pass === '')) {
+    a.diags.warning(typeToken ?? d.nameToken, `${who}: auth_type PASS without auth_pass; no authentication used (as keepalived)`);
+    d.auth = {};
+  } else if (type === undefined && pass !== undefined && typeToken === undefined) {
+    a.diags.warning(passToken ?? d.nameToken, `${who}: auth_pass without auth_type PASS; no authentication used`);
+    d.auth = {};
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The value blocks of a vrrp_instance: virtual_ipaddress(_excluded), track_script,
+ * track_interface, unicast_peer, authentication.
+ */
+import { pos, type ArgChecker } from './check-args.js';
+import { didYouMean } from './diagnostics.js';
+import { SCRIPT_WEIGHT_MAX } from './validate-script.js';
+import type { Stmt, Token, TrackRef, VirtualAddress } from './types.js';
+import { looksLikeIpv6, parseIpv4 } from './values.js';
+
+const VIP_OPTIONS_WITH_VALUE = new Set(['brd', 'dev', 'scope', 'label']);
+const VIP_IGNORED_WITH_VALUE = new Set(['peer', 'preferred_lft', 'track_group']);
+const VIP_IGNORED_FLAGS = new Set(['use_vmac', 'home', '-nodad', 'nodad', 'mngtmpaddr', 'noprefixroute', 'autojoin', 'no_track']);
+const SCOPES = new Set(['site', 'link', 'host', 'nowhere', 'global']);
+
+/** One line of virtual_ipaddress: `ADDR[/len] [brd X] [dev X] [scope X] [label X] ...`. */
+export function vipOf(stmt: Stmt, a: ArgChecker, excluded: boolean): VirtualAddress | undefined {
+  a.noBlock(stmt);
+  const t = stmt.keyword;
+  const [addrText = '', lenText] = t.text.split('/', 2);
+  const address = parseIpv4(addrText);
+  if (address === undefined) {
+    if (looksLikeIpv6(t.text)) {
+      const msg = `IPv6 address '${t.text}' is not supported (vrrpd speaks VRRPv2, IPv4 only)`;
+      if (excluded) a.diags.warning(t, `${msg}; ignored`);
+      else a.diags.error(t, msg);
+    } else a.diags.error(t, `'${t.text}' is not an IPv4 address`);
+    return undefined;
+  }
+  let prefixLen = 32;
+  if (lenText !== undefined) {
+    const n = /^\d{1,2}$/.test(lenText) ? Number(lenText) : -1;
+    if (n < 0 || n > 32) {
+      a.diags.error(t, `prefix length of '${t.text}' must be 0..32`);
+      return undefined;
+    }
+    prefixLen = n;
+  }
+  const vip: { -readonly [K in keyof VirtualAddress]: VirtualAddress[K] } = { address, prefixLen, pos: pos(t) };
+  return vipOptions(stmt.args, vip, a) ? vip : undefined;
+}
+
+function vipOptions(args: readonly Token[], vip: { -readonly [K in keyof VirtualAddress]: VirtualAddress[K] }, a: ArgChecker): boolean {
+  let ok = true;
+  for (let i = 0; i < args.length; i++) {
+    const opt = args[i] as Token;
+    if (VIP_IGNORED_FLAGS.has(opt.text)) {
+      a.diags.warning(opt, `address option '${opt.text}' is not supported by vrrpd; ignored`);
+      continue;
+    }
+    const isKnown = VIP_OPTIONS_WITH_VALUE.has(opt.text) || VIP_IGNORED_WITH_VALUE.has(opt.text);
+    if (!isKnown) {
+      a.diags.error(opt, `unknown address option '${opt.text}' (expected brd, dev, scope or label)`);
+      ok = false;
+      continue;
+    }
+    const value = args[++i];
+    if (value === undefined) {
+      a.diags.error(opt, `address option '${opt.text}' needs a value`);
+      return false;
+    }
+    if (VIP_IGNORED_WITH_VALUE.has(opt.text)) {
+      a.diags.warning(opt, `address option '${opt.text}' is not supported by vrrpd; ignored`);
+    } else if (opt.text === 'brd') {
+      const ip = parseIpv4(value.text);
+      if (ip === undefined) {
+        a.diags.error(value, `brd must be an IPv4 address, not '${value.text}'`);
+        ok = false;
+      } else vip.brd = ip;
+    } else if (opt.text === 'scope') {
+      if (!SCOPES.has(value.text) && !/^\d+$/.test(value.text)) {
+        a.diags.error(value, `scope must be site, link, host, nowhere, global or a number, not '${value.text}'`);
+        ok = false;
+      } else vip.scope = value.text;
+    } else if (opt.text === 'dev') vip.dev = value.text;
+    else vip.label = value.text;
+  }
+  return ok;
+}
+
+/** `NAME [weight N [reverse|noreverse]]` entries of track_script / track_interface. */
+export function trackRefOf(stmt: Stmt, a: ArgChecker): TrackRef | undefined {
+  a.noBlock(stmt);
+  const name = stmt.keyword;
+  const [w, value, flag] = stmt.args;
+  if (w === undefined) return { name: name.text, pos: pos(name) };
+  if (w.text !== 'weight') {
+    a.diags.error(w, `expected 'weight N' after '${name.text}', not '${w.text}'`);
+    return undefined;
+  }
+  if (value === undefined) {
+    a.diags.error(w, "'weight' needs a value");
+    return undefined;
+  }
+  const weight = a.int(value, 'weight', -SCRIPT_WEIGHT_MAX, SCRIPT_WEIGHT_MAX);
+  if (weight === undefined) return undefined;
+  let reverse: boolean | undefined;
+  if (flag !== undefined) {
+    if (flag.text === 'reverse') reverse = true;
+    else if (flag.text === 'noreverse' || flag.text === 'no_reverse') reverse = false;
+    else a.diags.error(flag, `expected 'reverse' or 'noreverse', not '${flag.text}'`);
+  }
+  if (stmt.args.length > 3) a.extra(stmt, 3);
+  return reverse === undefined ? { name: name.text, weight, pos: pos(name) } : { name: name.text, weight, reverse, pos: pos(name) };
+}
+
+/** unicast_peer entries: `ADDR [min_ttl N] [max_ttl N]` (TTL limits ignored). */
+export function unicastPeerOf(stmt: Stmt, a: ArgChecker): string | undefined {
+  a.noBlock(stmt);
+  const ip = a.ipv4(stmt.keyword, 'unicast_peer');
+  for (const t of stmt.args)
+    if (t.text === 'min_ttl' || t.text === 'max_ttl') a.diags.warning(t, `'${t.text}' is not supported by vrrpd; ignored`);
+  return ip;
+}
+
+export interface AuthDraft {
+  type?: 'PASS';
+  typeToken?: Token;
+  pass?: string;
+  passToken?: Token;
+}
+
+/** authentication { auth_type PASS|AH; auth_pass SECRET }. AH is an error: RFC 3768 removed it. */
+export function authOf(stmt: Stmt, a: ArgChecker): AuthDraft {
+  const d: AuthDraft = {};
+  for (const s of a.block(stmt) ?? []) {
+    const kw = s.keyword.text;
+    if (kw === 'auth_type') {
+      const t = a.one(s);
+      if (t === undefined) continue;
+      d.typeToken = t;
+      if (t.text === 'PASS') d.type = 'PASS';
+      else if (t.text === 'AH')
+        a.diags.error(t, 'auth_type AH (IPsec AH, RFC 2338) is not supported: RFC 3768 removed it from VRRPv2; use auth_type PASS or no authentication');
+      else a.diags.error(t, `auth_type must be PASS or AH, not '${t.text}'`);
+    } else if (kw === 'auth_pass') {
+      const t = a.one(s);
+      if (t === undefined) continue;
+      d.passToken = t;
+      d.pass = t.text;
+      if (t.text.length > 8)
+        a.diags.warning(t, `auth_pass is longer than 8 characters: truncated to '${t.text.slice(0, 8)}' (as keepalived does)`);
+    } else a.diags.warning(s.keyword, `unknown keyword '${kw}' in authentication${didYouMean(kw, ['auth_type', 'auth_pass'])}`);
+  }
+  return d;
+}

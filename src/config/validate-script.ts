@@ -1,0 +1,114 @@
+/**
+ * vrrp_script NAME { ... } -> VrrpScript. Defaults from keepalived (vrrp_data.c / vrrp_track.h):
+ * interval 1 s, timeout unset = the interval (vrrp_scheduler.c runs the child with
+ * `timeout ? timeout : interval`), weight 0, rise 1, fall 1. keepalived 2.2.7 takes interval and
+ * timeout as whole seconds.
+ */
+import { pos, type ArgChecker } from './check-args.js';
+import { dispatch, type Handler } from './dispatch.js';
+import { scriptUserOf } from './validate-global.js';
+import type { ScriptCommand, ScriptUser, SourcePos, Stmt, Token } from './types.js';
+import { splitCommand } from './values.js';
+
+/** A script being read; `script` is undefined until the keyword is seen. */
+export interface ScriptDraft {
+  name: string;
+  pos: SourcePos;
+  script?: ScriptCommand;
+  scriptToken?: Token;
+  intervalMs: number;
+  timeoutMs?: number;
+  weight: number;
+  reverse: boolean;
+  rise: number;
+  fall: number;
+  user?: ScriptUser;
+  initFail: boolean;
+}
+
+/** Weight range for scripts and track_script overrides (keepalived: -253..253). */
+export const SCRIPT_WEIGHT_MAX = 253;
+
+/** The vrrpd `check_tcp HOST:PORT` extension, or an exec command line. */
+export function scriptCommandOf(command: string, at: Token, a: ArgChecker): ScriptCommand | undefined {
+  const argv = splitCommand(command);
+  if (argv[0] !== 'check_tcp') return { kind: 'exec', command, argv };
+  const target = argv[1] ?? '';
+  const m = /^(.+):(\d{1,5})$/.exec(target);
+  const port = m ? Number(m[2]) : 0;
+  if (!m || argv.length !== 2 || port < 1 || port > 65535) {
+    a.diags.error(at, `check_tcp needs one HOST:PORT argument (port 1..65535), e.g. 'check_tcp 127.0.0.1:7443', not '${command}'`);
+    return undefined;
+  }
+  const host = (m[1] as string).replace(/^\[(.*)\]$/, '$1');
+  a.diags.info(at, `'check_tcp ${target}' is a vrrpd extension (a TCP connect check); keepalived would try to run a program named 'check_tcp'`);
+  return { kind: 'check_tcp', host, port };
+}
+
+const handlers = new Map<string, Handler<ScriptDraft>>([
+  ['script', (s, d, a) => {
+    const cmd = a.joined(s);
+    const first = s.args[0];
+    if (cmd === undefined || first === undefined) return;
+    if (cmd.trim() === '') {
+      a.diags.error(first, 'script is empty');
+      return;
+    }
+    const c = scriptCommandOf(cmd, first, a);
+    if (c) d.script = c;
+    d.scriptToken = first;
+  }],
+  ['interval', (s, d, a) => {
+    const t = a.one(s); const n = t && a.int(t, 'interval', 1, 4294);
+    if (n !== undefined) d.intervalMs = n * 1000;
+  }],
+  ['timeout', (s, d, a) => {
+    const t = a.one(s); const n = t && a.int(t, 'timeout', 1, 4294);
+    if (n !== undefined) d.timeoutMs = n * 1000;
+  }],
+  ['weight', (s, d, a) => {
+    a.noBlock(s);
+    const [t, flag] = s.args;
+    if (t === undefined) {
+      a.diags.error(s.keyword, "'weight' needs a value");
+      return;
+    }
+    const n = a.int(t, 'weight', -SCRIPT_WEIGHT_MAX, SCRIPT_WEIGHT_MAX);
+    if (n !== undefined) d.weight = n;
+    if (flag !== undefined) {
+      if (flag.text === 'reverse') d.reverse = true;
+      else if (flag.text !== 'noreverse' && flag.text !== 'no_reverse')
+        a.diags.error(flag, `expected 'reverse' after the weight, not '${flag.text}'`);
+    }
+    a.extra(s, 2);
+  }],
+  ['rise', (s, d, a) => { const t = a.one(s); const n = t && a.int(t, 'rise', 1, 1000000); if (n !== undefined) d.rise = n; }],
+  ['fall', (s, d, a) => { const t = a.one(s); const n = t && a.int(t, 'fall', 1, 1000000); if (n !== undefined) d.fall = n; }],
+  ['user', (s, d, a) => { const u = scriptUserOf(s, a); if (u) d.user = u; }],
+  ['init_fail', (s, d, a) => { a.flag(s); d.initFail = true; }],
+]);
+
+export function validateScript(stmt: Stmt, a: ArgChecker): ScriptDraft | undefined {
+  const name = stmt.args[0];
+  if (name === undefined) {
+    a.diags.error(stmt.keyword, 'vrrp_script needs a name');
+    return undefined;
+  }
+  a.extra(stmt, 1);
+  const block = a.block(stmt);
+  if (block === undefined) return undefined;
+  const d: ScriptDraft = {
+    name: name.text,
+    pos: pos(name),
+    intervalMs: 1000,
+    weight: 0,
+    reverse: false,
+    rise: 1,
+    fall: 1,
+    initFail: false,
+  };
+  dispatch(block, { label: `vrrp_script ${name.text}`, handlers, scalars: new Set(handlers.keys()) }, d, a);
+  if (d.script === undefined && d.scriptToken === undefined)
+    a.diags.error(name, `vrrp_script ${name.text} has no 'script'`);
+  return d;
+}

@@ -1,0 +1,63 @@
+/** vrrp_sync_group NAME { group { INSTANCE ... } notify_* ... }: members change state together. */
+import { pos, type ArgChecker } from './check-args.js';
+import { dispatch, type Handler } from './dispatch.js';
+import { SYNC_GROUP_UNSUPPORTED } from './keywords.js';
+import type { SourcePos, Stmt, Token } from './types.js';
+
+export interface SyncDraft {
+  name: string;
+  pos: SourcePos;
+  nameToken: Token;
+  members: Token[];
+  trackingWeight: boolean;
+  notifyMaster?: string;
+  notifyBackup?: string;
+  notifyFault?: string;
+  notifyStop?: string;
+  notify?: string;
+}
+
+const notifyOpt = (set: (d: SyncDraft, cmd: string) => void): Handler<SyncDraft> => (s, d, a) => {
+  const t = s.args[0];
+  a.noBlock(s);
+  if (t === undefined) a.diags.error(s.keyword, `'${s.keyword.text}' needs a script`);
+  else set(d, t.text);
+};
+
+const handlers = new Map<string, Handler<SyncDraft>>([
+  ['group', (s, d, a) => {
+    a.extra(s, 0);
+    for (const m of a.block(s) ?? []) {
+      a.noBlock(m);
+      a.extra(m, 0);
+      d.members.push(m.keyword);
+    }
+  }],
+  ['notify_master', notifyOpt((d, c) => { d.notifyMaster = c; })],
+  ['notify_backup', notifyOpt((d, c) => { d.notifyBackup = c; })],
+  ['notify_fault', notifyOpt((d, c) => { d.notifyFault = c; })],
+  ['notify_stop', notifyOpt((d, c) => { d.notifyStop = c; })],
+  ['notify', notifyOpt((d, c) => { d.notify = c; })],
+  ['smtp_alert', (s, _d, a) => { a.diags.info(s.keyword, "'smtp_alert' accepted and ignored: vrrpd sends no e-mail"); }],
+  ['sync_group_tracking_weight', (s, d, a) => { a.flag(s); d.trackingWeight = true; }],
+]);
+
+export function validateSyncGroup(stmt: Stmt, a: ArgChecker): SyncDraft | undefined {
+  const name = stmt.args[0];
+  if (name === undefined) {
+    a.diags.error(stmt.keyword, 'vrrp_sync_group needs a name');
+    return undefined;
+  }
+  a.extra(stmt, 1);
+  const block = a.block(stmt);
+  if (block === undefined) return undefined;
+  const d: SyncDraft = { name: name.text, pos: pos(name), nameToken: name, members: [], trackingWeight: false };
+  dispatch(block, {
+    label: `vrrp_sync_group ${name.text}`,
+    handlers,
+    scalars: new Set(['group', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify']),
+    unsupported: SYNC_GROUP_UNSUPPORTED,
+  }, d, a);
+  if (!block.some((s) => s.keyword.text === 'group')) a.diags.error(name, `vrrp_sync_group ${name.text} has no 'group { ... }'`);
+  return d;
+}

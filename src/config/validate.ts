@@ -1,0 +1,164 @@
+/**
+ * The top level: dispatches sections, reports sections vrrpd does not implement (once each),
+ * and runs the checks that span sections: track_script references, the address owner's
+ * weighted trackers, interfaces present on this host, duplicate VRIDs per interface, and sync
+ * group membership. Builds the typed config only when no error was found.
+ */
+import { ArgChecker } from './check-args.js';
+import { didYouMean, type Diagnostics } from './diagnostics.js';
+import { UNIMPLEMENTED_SECTIONS } from './keywords.js';
+import { defaultGlobals, validateGlobal, type GlobalDraft } from './validate-global.js';
+import { validateInstance, type InstanceDraft } from './validate-instance.js';
+import { validateScript, type ScriptDraft } from './validate-script.js';
+import { validateSyncGroup, type SyncDraft } from './validate-sync.js';
+import { finish } from './finish.js';
+import type { SourceHost, SourcePos, Stmt, VrrpdConfig } from './types.js';
+
+const SECTIONS = ['global_defs', 'vrrp_script', 'vrrp_instance', 'vrrp_sync_group'];
+
+export interface Drafts {
+  global: GlobalDraft;
+  scripts: ScriptDraft[];
+  instances: InstanceDraft[];
+  groups: SyncDraft[];
+}
+
+export function validate(
+  stmts: readonly Stmt[],
+  files: readonly string[],
+  configId: string,
+  host: SourceHost,
+  diags: Diagnostics,
+): VrrpdConfig | undefined {
+  const a = new ArgChecker(diags);
+  const drafts = collectSections(stmts, a);
+  checkTrackScripts(drafts, a);
+  checkInterfaces(drafts, host, a);
+  checkDuplicateVrids(drafts, a);
+  checkSyncGroups(drafts, a);
+  if (diags.hasErrors) return undefined;
+  return finish(drafts, files, configId);
+}
+
+function collectSections(stmts: readonly Stmt[], a: ArgChecker): Drafts {
+  const d: Drafts = { global: defaultGlobals(), scripts: [], instances: [], groups: [] };
+  const ignored = new Map<string, Stmt[]>();
+  for (const s of stmts) {
+    const kw = s.keyword.text;
+    if (kw === 'global_defs') validateGlobal(s, d.global, a);
+    else if (kw === 'vrrp_script') addUnique(d.scripts, validateScript(s, a), 'vrrp_script', a);
+    else if (kw === 'vrrp_instance') addUnique(d.instances, validateInstance(s, a), 'vrrp_instance', a);
+    else if (kw === 'vrrp_sync_group') addUnique(d.groups, validateSyncGroup(s, a), 'vrrp_sync_group', a);
+    else if (UNIMPLEMENTED_SECTIONS.has(kw)) ignored.set(kw, [...(ignored.get(kw) ?? []), s]);
+    else a.diags.warning(s.keyword, `unknown keyword '${kw}' at top level${didYouMean(kw, [...SECTIONS, ...UNIMPLEMENTED_SECTIONS.keys()])}`);
+  }
+  for (const [kw, list] of ignored) {
+    const first = list[0] as Stmt;
+    const more = list.length > 1 ? ` (${list.length} blocks)` : '';
+    a.diags.warning(first.keyword, `'${kw}' (${UNIMPLEMENTED_SECTIONS.get(kw)}) is not implemented by vrrpd; ignored${more}`);
+  }
+  return d;
+}
+
+function addUnique<T extends { name: string; pos: SourcePos }>(
+  list: T[],
+  item: T | undefined,
+  what: string,
+  a: ArgChecker,
+): void {
+  if (item === undefined) return;
+  const prev = list.find((x) => x.name === item.name);
+  if (prev !== undefined) {
+    a.diags.error(item.pos, `${what} ${item.name} is already defined at ${prev.pos.file}:${prev.pos.line}`);
+    return;
+  }
+  list.push(item);
+}
+
+/** Effective weight of a tracked script: the override, else the script's own. */
+function weightOf(ref: { weight?: number }, script: ScriptDraft | undefined): number {
+  return ref.weight ?? script?.weight ?? 0;
+}
+
+function checkTrackScripts(d: Drafts, a: ArgChecker): void {
+  const names = d.scripts.map((s) => s.name);
+  const used = new Set<string>();
+  for (const inst of d.instances) {
+    inst.trackScripts = inst.trackScripts.filter((ref) => {
+      const script = d.scripts.find((s) => s.name === ref.name);
+      if (script === undefined) {
+        a.diags.warning(ref.pos, `vrrp_instance ${inst.name}: track_script '${ref.name}' names no vrrp_script; ignored${didYouMean(ref.name, names)}`);
+        return false;
+      }
+      used.add(ref.name);
+      if (inst.priority === 255 && weightOf(ref, script) !== 0) {
+        a.diags.warning(ref.pos, `vrrp_instance ${inst.name}: tracked script '${ref.name}' has a weight but priority 255 (address owner) never changes; ignored`);
+        return false;
+      }
+      return true;
+    });
+  }
+  for (const s of d.scripts)
+    if (!used.has(s.name)) a.diags.info(s.pos, `vrrp_script ${s.name} is not tracked by any vrrp_instance, so it never runs`);
+}
+
+function checkInterfaces(d: Drafts, host: SourceHost, a: ArgChecker): void {
+  const exists = host.interfaceExists?.bind(host);
+  if (exists === undefined) return;
+  for (const inst of d.instances) {
+    if (inst.interface !== undefined && inst.interfaceToken !== undefined && !exists(inst.interface))
+      a.diags.warning(inst.interfaceToken, `interface '${inst.interface}' does not exist on this machine; vrrp_instance ${inst.name} will wait in FAULT until it appears`);
+    for (const ref of inst.trackInterfaces)
+      if (!exists(ref.name)) a.diags.warning(ref.pos, `tracked interface '${ref.name}' does not exist on this machine; it counts as down until it appears`);
+  }
+}
+
+/** keepalived refuses two instances with one VRID on one interface (unless unicast with disjoint peers). */
+function checkDuplicateVrids(d: Drafts, a: ArgChecker): void {
+  const seen: InstanceDraft[] = [];
+  for (const inst of d.instances) {
+    if (inst.vrid === undefined || inst.interface === undefined) continue;
+    const clash = seen.find((o) => o.vrid === inst.vrid && o.interface === inst.interface && peersOverlap(o, inst));
+    if (clash !== undefined)
+      a.diags.error(inst.vridToken ?? inst.nameToken, `vrrp_instance ${inst.name} and vrrp_instance ${clash.name} (${clash.pos.file}:${clash.pos.line}) both use VRID ${inst.vrid} on interface ${inst.interface}`);
+    seen.push(inst);
+  }
+}
+
+function peersOverlap(x: InstanceDraft, y: InstanceDraft): boolean {
+  if (x.unicastPeers.length === 0 || y.unicastPeers.length === 0) return x.unicastPeers.length === y.unicastPeers.length;
+  return x.unicastPeers.some((p) => y.unicastPeers.includes(p));
+}
+
+function checkSyncGroups(d: Drafts, a: ArgChecker): void {
+  const owner = new Map<string, SyncDraft>();
+  for (const g of d.groups) {
+    const members: typeof g.members = [];
+    for (const m of g.members) {
+      const inst = d.instances.find((i) => i.name === m.text);
+      const other = owner.get(m.text);
+      if (inst === undefined)
+        a.diags.warning(m, `vrrp_sync_group ${g.name}: no vrrp_instance '${m.text}'; ignored${didYouMean(m.text, d.instances.map((i) => i.name))}`);
+      else if (other !== undefined)
+        a.diags.error(m, `vrrp_instance ${m.text} is already in vrrp_sync_group ${other.name}; an instance can be in one group only`);
+      else {
+        owner.set(m.text, g);
+        members.push(m);
+        zeroWeights(inst, g, d, a);
+      }
+    }
+    g.members = members;
+    if (members.length === 1) a.diags.warning(g.nameToken, `vrrp_sync_group ${g.name} has only one member; a sync group needs two or more to mean anything`);
+  }
+}
+
+/** keepalived sets the tracking weights of sync group members to 0 (unless sync_group_tracking_weight). */
+function zeroWeights(inst: InstanceDraft, g: SyncDraft, d: Drafts, a: ArgChecker): void {
+  if (g.trackingWeight) return;
+  const weighted = inst.trackScripts.filter((r) => weightOf(r, d.scripts.find((s) => s.name === r.name)) !== 0);
+  const weightedIfs = inst.trackInterfaces.filter((r) => (r.weight ?? 0) !== 0);
+  if (weighted.length + weightedIfs.length === 0) return;
+  a.diags.warning(inst.nameToken, `vrrp_instance ${inst.name} is in vrrp_sync_group ${g.name}: its tracking weights are set to 0 (a failure means FAULT), as keepalived does`);
+  inst.trackScripts = inst.trackScripts.map((r) => ({ ...r, weight: 0 }));
+  inst.trackInterfaces = inst.trackInterfaces.map((r) => ({ ...r, weight: 0 }));
+}
