@@ -1,0 +1,40 @@
+/**
+ * The vrrpd extension `check_tcp HOST:PORT`: one TCP connect instead of forking a script.
+ * Success = the connection was established within the timeout; the socket is destroyed at
+ * once either way (we send nothing; the peer sees a connect followed by a close/RST).
+ */
+import { connect } from 'node:net';
+import type { CheckOutcome } from '../track/script-tracker.js';
+import type { TcpTarget } from '../track/tcp-target.js';
+
+export interface TcpCheckResult {
+  readonly ok: boolean;
+  readonly durationMs: number;
+  /** Why it failed: ECONNREFUSED, timeout, EHOSTUNREACH... */
+  readonly error?: string;
+}
+
+/** Try one connect to `target` within `timeoutMs`. Never rejects. */
+export function checkTcp(target: TcpTarget, timeoutMs: number): Promise<TcpCheckResult> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    let done = false;
+    const sock = connect({ host: target.host, port: target.port });
+    const finish = (ok: boolean, error?: string): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      const durationMs = performance.now() - t0;
+      resolve(error === undefined ? { ok, durationMs } : { ok, durationMs, error });
+    };
+    const timer = setTimeout(() => finish(false, `no connection within ${timeoutMs} ms`), Math.max(0, timeoutMs));
+    sock.once('connect', () => finish(true));
+    sock.once('error', (e: NodeJS.ErrnoException) => finish(false, e.code ?? e.message));
+  });
+}
+
+/** The tracker's view of a TCP check. */
+export function tcpOutcome(r: TcpCheckResult): CheckOutcome {
+  return r.ok ? { kind: 'ok' } : { kind: 'fail', detail: r.error ?? 'connect failed' };
+}

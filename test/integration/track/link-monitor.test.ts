@@ -1,0 +1,111 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LinkMonitor, readLinkStates } from '../../../src/io/link-monitor.js';
+
+const run = promisify(execFile);
+const isRoot = process.getuid?.() === 0;
+const NS = `vtt${process.pid % 10000}${Math.floor(Math.random() * 1e4)}`;
+const IF = 'vttd0';
+
+async function ip(...args: string[]): Promise<void> {
+  await run('ip', ['-n', NS, ...args]);
+}
+
+function nextChange(m: LinkMonitor, ifname: string): Promise<{ up: boolean; at: number }> {
+  return new Promise((resolve) => {
+    const on = (name: string, up: boolean): void => {
+      if (name !== ifname) return;
+      m.off('change', on);
+      resolve({ up, at: performance.now() });
+    };
+    m.on('change', on);
+  });
+}
+
+async function cleanup(): Promise<void> {
+  await run('ip', ['netns', 'del', NS]).catch(() => undefined);
+}
+
+describe.skipIf(!isRoot)('LinkMonitor in a namespace', () => {
+  let m: LinkMonitor;
+  const errors: Error[] = [];
+
+  beforeAll(async () => {
+    process.once('exit', () => {
+      try {
+        execFileSync('ip', ['netns', 'del', NS], { stdio: 'ignore' });
+      } catch {
+        // already gone
+      }
+    });
+    await run('ip', ['netns', 'add', NS]);
+    await ip('link', 'add', IF, 'type', 'veth', 'peer', 'name', 'vttd1'); // no dummy module here
+    await ip('link', 'set', 'vttd1', 'up');
+    await ip('link', 'set', IF, 'up');
+    m = new LinkMonitor({ netns: NS, restartDelayMs: 100 });
+    m.on('monitorError', (e) => errors.push(e));
+    await m.start();
+  });
+  afterAll(async () => {
+    m?.stop();
+    await cleanup();
+    const left = (await run('ip', ['netns', 'list'])).stdout;
+    expect(left).not.toContain(NS);
+  });
+
+  it('knows the initial state', async () => {
+    expect(m.isUp(IF)).toBe(true);
+    expect(m.isUp('lo')).toBe(false); // lo is down in a fresh namespace
+    expect((await readLinkStates('ip', NS)).get(IF)).toBe(true);
+  });
+
+  it('sees down and up within 100 ms', async () => {
+    const figures: number[] = [];
+    const fromIssue: number[] = [];
+    for (const [state, up] of [
+      ['down', false],
+      ['up', true],
+      ['down', false],
+      ['up', true],
+    ] as const) {
+      const seen = nextChange(m, IF);
+      const issued = performance.now();
+      await ip('link', 'set', IF, state);
+      const done = performance.now();
+      const ev = await seen;
+      expect(ev.up).toBe(up);
+      figures.push(Math.max(0, ev.at - done));
+      fromIssue.push(ev.at - issued);
+    }
+    console.log(
+      `link-monitor: event ${fromIssue.map((f) => f.toFixed(1)).join(', ')} ms after starting \`ip link set\`` +
+        ` (${figures.map((f) => f.toFixed(1)).join(', ')} ms after it returned)`,
+    );
+    for (const f of figures) expect(f).toBeLessThan(100);
+  });
+
+  it('restarts a dead monitor and catches up with what happened meanwhile', async () => {
+    const pid = m.pid!;
+    const starts = m.starts;
+    process.kill(pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 20));
+    const seen = nextChange(m, IF);
+    await ip('link', 'set', IF, 'down'); // while the monitor is down (restart delay 100 ms)
+    const ev = await seen;
+    expect(ev.up).toBe(false);
+    expect(m.starts).toBe(starts + 1);
+    expect(m.pid).not.toBe(pid);
+    expect(errors.some((e) => /restarting/.test(e.message))).toBe(true);
+    const back = nextChange(m, IF);
+    await ip('link', 'set', IF, 'up');
+    expect((await back).up).toBe(true);
+  });
+
+  it('a deleted interface reports down and is forgotten', async () => {
+    const seen = nextChange(m, IF);
+    await ip('link', 'del', IF);
+    expect((await seen).up).toBe(false);
+    expect(m.isUp(IF)).toBeUndefined();
+  });
+});
