@@ -1,0 +1,121 @@
+/*
+ * vrrpd packet addon: send a complete Ethernet frame on an interface through an AF_PACKET
+ * SOCK_RAW socket (Linux packet(7)). vrrpd uses it for gratuitous ARP, whose bytes are built in
+ * TypeScript (src/wire/arp.ts). Plain Node-API (node_api.h), no C++ and no node-addon-api.
+ *
+ *   open()                         -> fd      socket(AF_PACKET, SOCK_RAW, 0): send only, no receive
+ *   send(fd, ifindex, frame)       -> bytes   sendto() with sockaddr_ll { ifindex, dst MAC = frame[0..5] }
+ *   close(fd)                      -> undefined
+ *
+ * Errors are thrown as JS Errors with `code` set to the errno name; the TypeScript wrapper
+ * (src/io/garp.ts) turns them into Result values. Needs CAP_NET_RAW.
+ */
+#ifndef NAPI_VERSION
+#define NAPI_VERSION 8
+#endif
+#include <node_api.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static napi_value throw_errno(napi_env env, const char *what, int e) {
+  char msg[160];
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(e));
+  const char *code = e == EPERM ? "EPERM" : e == EACCES ? "EACCES" : e == ENODEV ? "ENODEV" : e == ENXIO ? "ENXIO"
+                   : e == EAGAIN ? "EAGAIN" : e == ENETDOWN ? "ENETDOWN" : e == EBADF ? "EBADF" : "EIO";
+  napi_throw_error(env, code, msg);
+  return NULL;
+}
+
+static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
+    napi_throw_type_error(env, "EINVAL", "missing arguments");
+    return 0;
+  }
+  return 1;
+}
+
+static int get_int(napi_env env, napi_value v, int32_t *out, const char *name) {
+  if (napi_get_value_int32(env, v, out) != napi_ok) {
+    char msg[64];
+    snprintf(msg, sizeof msg, "%s must be a number", name);
+    napi_throw_type_error(env, "EINVAL", msg);
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value js_open(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket(AF_PACKET, SOCK_RAW)", errno);
+  napi_value out;
+  napi_create_int32(env, fd, &out);
+  return out;
+}
+
+static napi_value js_send(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int32_t fd, ifindex;
+  if (!get_args(env, info, 3, argv) || !get_int(env, argv[0], &fd, "fd") || !get_int(env, argv[1], &ifindex, "ifindex"))
+    return NULL;
+  void *data;
+  size_t len;
+  bool is_typed = false;
+  napi_is_typedarray(env, argv[2], &is_typed);
+  if (is_typed) {
+    napi_typedarray_type type;
+    napi_value ab;
+    size_t offset;
+    if (napi_get_typedarray_info(env, argv[2], &type, &len, &data, &ab, &offset) != napi_ok || type != napi_uint8_array) {
+      napi_throw_type_error(env, "EINVAL", "frame must be a Uint8Array");
+      return NULL;
+    }
+  } else {
+    napi_throw_type_error(env, "EINVAL", "frame must be a Uint8Array");
+    return NULL;
+  }
+  if (len < ETH_HLEN || len > 65535) {
+    napi_throw_range_error(env, "EINVAL", "frame length out of range");
+    return NULL;
+  }
+  struct sockaddr_ll to;
+  memset(&to, 0, sizeof to);
+  to.sll_family = AF_PACKET;
+  to.sll_ifindex = ifindex;
+  to.sll_halen = ETH_ALEN;
+  memcpy(to.sll_addr, data, ETH_ALEN);
+  memcpy(&to.sll_protocol, (const unsigned char *)data + 12, 2); /* EtherType, already network order */
+  ssize_t n = sendto(fd, data, len, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof to);
+  if (n < 0) return throw_errno(env, "sendto(AF_PACKET)", errno);
+  napi_value out;
+  napi_create_int32(env, (int32_t)n, &out);
+  return out;
+}
+
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t fd;
+  if (!get_args(env, info, 1, argv) || !get_int(env, argv[0], &fd, "fd")) return NULL;
+  if (close(fd) < 0) return throw_errno(env, "close", errno);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"send", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

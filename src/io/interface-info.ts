@@ -1,0 +1,95 @@
+/**
+ * What vrrpd needs to know about an interface: index, MAC, operstate, IPv4 addresses and the
+ * primary one (source of our adverts, RFC 3768 §6.4.3 tie-break). Read from `ip -j addr show`.
+ */
+import { err, ok, type Result } from '../result.js';
+import { run } from './exec.js';
+import { checkIfname, isValidNetns } from './validate.js';
+
+/** One IPv4 address on an interface, as `ip` reports it. */
+export interface InterfaceAddress {
+  readonly address: string;
+  readonly prefixLen: number;
+  readonly broadcast: string | undefined;
+  readonly scope: string;
+  readonly label: string | undefined;
+  /** The kernel marks the 2nd.. address of a subnet secondary. */
+  readonly secondary: boolean;
+}
+
+export interface InterfaceInfo {
+  readonly name: string;
+  readonly index: number;
+  /** "aa:bb:cc:dd:ee:ff". */
+  readonly mac: string;
+  readonly mtu: number;
+  /** Kernel operstate: "UP", "DOWN", "LOWERLAYERDOWN", "UNKNOWN"... */
+  readonly operstate: string;
+  /** Administratively up and carrier present (flags UP and LOWER_UP). */
+  readonly running: boolean;
+  /** IPv4 addresses in kernel order. */
+  readonly ipv4: readonly InterfaceAddress[];
+  /** The first non-secondary IPv4 address, if any. */
+  readonly primaryIpv4: string | undefined;
+}
+
+export interface InfoError {
+  readonly kind: 'bad-ifname' | 'no-such-interface' | 'command-failed' | 'bad-output';
+  readonly detail: string;
+}
+
+/** Reads `ip -j addr show dev IFNAME`. Options: `ipPath` (default "ip"), `netns` (`ip -n`). */
+export async function getInterfaceInfo(ifname: string, opts: { ipPath?: string; netns?: string } = {}): Promise<Result<InterfaceInfo, InfoError>> {
+  const name = checkIfname(ifname);
+  if (!name.ok) return err({ kind: 'bad-ifname', detail: name.error.detail });
+  if (opts.netns !== undefined && !isValidNetns(opts.netns)) return err({ kind: 'bad-ifname', detail: `bad netns ${opts.netns}` });
+  const ns = opts.netns === undefined ? [] : ['-n', opts.netns];
+  const r = await run(opts.ipPath ?? 'ip', [...ns, '-j', 'addr', 'show', 'dev', ifname]);
+  if (!r.ok) {
+    const missing = /does not exist|Cannot find device/i.test(r.error.stderr);
+    return err({ kind: missing ? 'no-such-interface' : 'command-failed', detail: r.error.detail });
+  }
+  return parseIpAddrJson(r.value.stdout, ifname);
+}
+
+/** Parses the JSON of `ip -j addr show dev IFNAME` (exported for unit tests). */
+export function parseIpAddrJson(text: string, ifname: string): Result<InterfaceInfo, InfoError> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return err({ kind: 'bad-output', detail: 'ip -j output is not JSON' });
+  }
+  const link = Array.isArray(data) ? (data as unknown[]).find((l) => isObj(l) && l['ifname'] === ifname) : undefined;
+  if (!isObj(link)) return err({ kind: 'no-such-interface', detail: `interface ${ifname} not in ip output` });
+  const index = link['ifindex'];
+  if (typeof index !== 'number') return err({ kind: 'bad-output', detail: 'no ifindex' });
+  const flags = Array.isArray(link['flags']) ? (link['flags'] as unknown[]) : [];
+  const infos = Array.isArray(link['addr_info']) ? (link['addr_info'] as unknown[]) : [];
+  const ipv4 = infos.filter(isObj).filter((a) => a['family'] === 'inet' && typeof a['local'] === 'string').map(toAddress);
+  return ok({
+    name: ifname,
+    index,
+    mac: typeof link['address'] === 'string' ? link['address'] : '00:00:00:00:00:00',
+    mtu: typeof link['mtu'] === 'number' ? link['mtu'] : 0,
+    operstate: typeof link['operstate'] === 'string' ? link['operstate'] : 'UNKNOWN',
+    running: flags.includes('UP') && flags.includes('LOWER_UP'),
+    ipv4,
+    primaryIpv4: ipv4.find((a) => !a.secondary)?.address,
+  });
+}
+
+function toAddress(a: Record<string, unknown>): InterfaceAddress {
+  return {
+    address: a['local'] as string,
+    prefixLen: typeof a['prefixlen'] === 'number' ? a['prefixlen'] : 32,
+    broadcast: typeof a['broadcast'] === 'string' ? a['broadcast'] : undefined,
+    scope: typeof a['scope'] === 'string' ? a['scope'] : 'global',
+    label: typeof a['label'] === 'string' ? a['label'] : undefined,
+    secondary: a['secondary'] === true,
+  };
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,216 @@
+/**
+ * One raw IPv4 socket per interface for VRRP (IP protocol 112, RFC 3768 §5.2), on npm
+ * `raw-socket`. The kernel builds the IP header on send (no IP_HDRINCL): source = the
+ * interface's primary address, TTL 255 (§5.2.3), TOS 0xc0 like keepalived, DF clear.
+ * On receive a raw IPv4 socket hands over the whole datagram, IP header included; parsing
+ * is the caller's (see vrrp-mux.ts). Needs CAP_NET_RAW (native-notes/raw-sockets.md).
+ */
+import { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { isIPv4 } from 'node:net';
+import { err, ok, type Result } from '../result.js';
+import * as so from './sockopt.js';
+import { checkIfname, checkIpv4 } from './validate.js';
+
+/** RFC 3768 §5.2.2: the IPv4 multicast address IANA assigned to VRRP. */
+export const VRRP_MCAST_GROUP = '224.0.0.18';
+export const IPPROTO_VRRP = 112;
+/** IP Authentication Header: keepalived's auth_type AH wraps adverts in it (RFC 2338). */
+export const IPPROTO_AH = 51;
+/** keepalived's TOS byte: IP precedence 6, "internetwork control". */
+export const VRRP_TOS = 0xc0;
+
+/** Minimal structured logger (pino's Logger fits). */
+export interface IoLogger {
+  warn(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export interface VrrpSocketOptions {
+  readonly ifname: string;
+  /** Group to join on `ifname`; null for unicast-only sockets. Default 224.0.0.18. */
+  readonly mcastGroup?: string | null;
+  /** IP protocol; default 112. 51 opens a receive socket for AH-wrapped adverts. */
+  readonly protocol?: number;
+  /** Default 0xc0. */
+  readonly tos?: number;
+  /** Kernel receive buffer, bytes (SO_RCVBUF); default: the system's. */
+  readonly rcvBuf?: number;
+  readonly logger?: IoLogger;
+}
+
+export interface SocketError {
+  readonly kind: 'invalid' | 'no-raw-socket-module' | 'socket-failed' | 'setsockopt-failed' | 'closed' | 'send-failed';
+  readonly detail: string;
+}
+
+export interface VrrpSocketCounters {
+  received: number;
+  recvErrors: number;
+  sent: number;
+  sendErrors: number;
+}
+
+/** Just the part of raw-socket's Socket we use. */
+interface RawSocket {
+  on(ev: 'message', cb: (buf: Buffer, source: string) => void): void;
+  on(ev: 'error', cb: (e: Error) => void): void;
+  on(ev: 'close', cb: () => void): void;
+  setOption(level: number, option: number, value: Buffer, length: number): void;
+  send(buf: Buffer, offset: number, length: number, address: string, cb: (e: Error | null, bytes: number) => void): void;
+  close(): void;
+}
+interface RawSocketModule {
+  createSocket(o: { protocol: number; bufferSize?: number }): RawSocket;
+}
+
+let rawModule: RawSocketModule | undefined;
+function loadRawSocket(): Result<RawSocketModule, SocketError> {
+  if (rawModule !== undefined) return ok(rawModule);
+  try {
+    rawModule = createRequire(import.meta.url)('raw-socket') as RawSocketModule;
+    return ok(rawModule);
+  } catch (e) {
+    const detail = `cannot load npm raw-socket (native build missing? run \`npm rebuild raw-socket\`): ${(e as Error).message}`;
+    return err({ kind: 'no-raw-socket-module', detail });
+  }
+}
+
+/**
+ * A raw VRRP socket bound to one interface. Events: 'packet' (bytes with IP header, source
+ * address), 'fault' (Error: the socket failed and was closed; the owner may reopen).
+ */
+export class VrrpSocket extends EventEmitter {
+  readonly counters: VrrpSocketCounters = { received: 0, recvErrors: 0, sent: 0, sendErrors: 0 };
+  private closed = false;
+
+  constructor(
+    private readonly raw: RawSocket,
+    readonly ifname: string,
+    readonly ifindex: number,
+    readonly protocol: number,
+    private readonly logger: IoLogger | undefined,
+  ) {
+    super();
+    raw.on('message', (buf, source) => this.onMessage(buf, source));
+    raw.on('error', (e) => this.onError(e));
+    raw.on('close', () => this.onClose());
+  }
+
+  /** Sends one VRRP payload (no IP header) to `dst` (224.0.0.18 or a unicast peer). */
+  send(payload: Uint8Array, dst: string): Promise<Result<number, SocketError>> {
+    if (this.closed) return Promise.resolve(err({ kind: 'closed', detail: `socket on ${this.ifname} is closed` }));
+    if (!isIPv4(dst)) return Promise.resolve(err({ kind: 'invalid', detail: `bad destination ${JSON.stringify(dst)}` }));
+    const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    return new Promise((resolve) => {
+      this.raw.send(buf, 0, buf.length, dst, (e, bytes) => {
+        if (e === null || e === undefined) {
+          this.counters.sent++;
+          resolve(ok(bytes));
+        } else {
+          this.counters.sendErrors++;
+          resolve(err({ kind: 'send-failed', detail: `send to ${dst} on ${this.ifname}: ${e.message}` }));
+        }
+      });
+    });
+  }
+
+  /** Closes the socket (memberships are dropped by the kernel). Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.raw.close();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private onMessage(buf: Buffer, source: string): void {
+    this.counters.received++;
+    // raw-socket reuses one receive buffer: copy before handing the bytes on.
+    const bytes = new Uint8Array(buf.length);
+    bytes.set(buf);
+    try {
+      this.emit('packet', bytes, source);
+    } catch (e) {
+      this.logger?.warn({ err: e, ifname: this.ifname }, 'packet handler threw');
+    }
+  }
+
+  private onError(e: Error): void {
+    this.counters.recvErrors++;
+    this.logger?.warn({ err: e.message, ifname: this.ifname }, 'raw socket error');
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.listenerCount('fault') > 0) this.emit('fault', new Error(`raw socket on ${this.ifname} closed after an error`));
+  }
+}
+
+/** The interface index from /sys/class/net/IF/ifindex. */
+export async function readIfindex(ifname: string): Promise<Result<number, SocketError>> {
+  const name = checkIfname(ifname);
+  if (!name.ok) return err({ kind: 'invalid', detail: name.error.detail });
+  try {
+    const n = Number((await readFile(`/sys/class/net/${ifname}/ifindex`, 'utf8')).trim());
+    if (Number.isInteger(n) && n > 0) return ok(n);
+  } catch {
+    // fall through
+  }
+  return err({ kind: 'invalid', detail: `no interface ${ifname}` });
+}
+
+/** Opens and configures the raw socket for `ifname`. */
+export async function openVrrpSocket(opts: VrrpSocketOptions): Promise<Result<VrrpSocket, SocketError>> {
+  const ifindex = await readIfindex(opts.ifname);
+  if (!ifindex.ok) return ifindex;
+  const group = opts.mcastGroup === undefined ? VRRP_MCAST_GROUP : opts.mcastGroup;
+  if (group !== null) {
+    const g = checkIpv4(group);
+    if (!g.ok) return err({ kind: 'invalid', detail: g.error.detail });
+  }
+  const mod = loadRawSocket();
+  if (!mod.ok) return mod;
+  const protocol = opts.protocol ?? IPPROTO_VRRP;
+  let raw: RawSocket;
+  try {
+    raw = mod.value.createSocket({ protocol, bufferSize: 65536 });
+  } catch (e) {
+    const hint = /permitted/i.test((e as Error).message) ? ' (needs CAP_NET_RAW)' : '';
+    return err({ kind: 'socket-failed', detail: `raw socket protocol ${protocol}: ${(e as Error).message}${hint}` });
+  }
+  const configured = configure(raw, opts.ifname, ifindex.value, group, opts);
+  if (!configured.ok) {
+    raw.close();
+    return configured;
+  }
+  return ok(new VrrpSocket(raw, opts.ifname, ifindex.value, protocol, opts.logger));
+}
+
+/** Applies every socket option; the first failure names the option. */
+function configure(raw: RawSocket, ifname: string, ifindex: number, group: string | null, opts: VrrpSocketOptions): Result<true, SocketError> {
+  const steps: [string, number, number, Buffer][] = [
+    ['SO_BINDTODEVICE', so.SOL_SOCKET, so.SO_BINDTODEVICE, so.ifnameOpt(ifname)],
+    ['IP_TOS', so.IPPROTO_IP, so.IP_TOS, so.intOpt(opts.tos ?? VRRP_TOS)],
+    ['IP_TTL', so.IPPROTO_IP, so.IP_TTL, so.intOpt(255)],
+    ['IP_MTU_DISCOVER', so.IPPROTO_IP, so.IP_MTU_DISCOVER, so.intOpt(so.IP_PMTUDISC_DONT)],
+    ['IP_MULTICAST_TTL', so.IPPROTO_IP, so.IP_MULTICAST_TTL, so.intOpt(255)],
+    ['IP_MULTICAST_LOOP', so.IPPROTO_IP, so.IP_MULTICAST_LOOP, so.intOpt(0)],
+    ['IP_MULTICAST_ALL', so.IPPROTO_IP, so.IP_MULTICAST_ALL, so.intOpt(0)],
+    ['IP_MULTICAST_IF', so.IPPROTO_IP, so.IP_MULTICAST_IF, so.ipMreqn('0.0.0.0', '0.0.0.0', ifindex)],
+  ];
+  if (opts.rcvBuf !== undefined) steps.push(['SO_RCVBUF', so.SOL_SOCKET, so.SO_RCVBUF, so.intOpt(opts.rcvBuf)]);
+  if (group !== null) steps.push(['IP_ADD_MEMBERSHIP', so.IPPROTO_IP, so.IP_ADD_MEMBERSHIP, so.ipMreqn(group, '0.0.0.0', ifindex)]);
+  for (const [name, level, option, value] of steps) {
+    try {
+      raw.setOption(level, option, value, value.length);
+    } catch (e) {
+      return err({ kind: 'setsockopt-failed', detail: `${name} on ${ifname}: ${(e as Error).message}` });
+    }
+  }
+  return ok(true);
+}
