@@ -1,0 +1,52 @@
+/**
+ * From a validated keepalived.conf instance to what the daemon runs: the router's config, the
+ * `ip addr` specs of its virtual addresses, its GARP schedule, and a key that changes exactly
+ * when a reload must restart the instance.
+ */
+import { routerConfigOf } from '../config/to-router.js';
+import type { VrrpdConfig, VrrpInstance } from '../config/types.js';
+import type { GarpScheduleConfig } from '../io/garp-schedule.js';
+import type { VipSpec } from '../io/ip-addr.js';
+import type { InstanceSpec } from './instance.js';
+
+/** `ip addr` spec of every address the instance holds as master (virtual_ipaddress + _excluded). */
+export function vipSpecs(inst: VrrpInstance): VipSpec[] {
+  return [...inst.vips, ...inst.vipsExcluded].map((v) => ({
+    address: `${v.address}/${v.prefixLen}`,
+    dev: v.dev ?? inst.interface,
+    ...(v.brd !== undefined ? { brd: v.brd } : {}),
+    ...(v.scope !== undefined ? { scope: v.scope } : {}),
+    ...(v.label !== undefined ? { label: v.label } : {}),
+  }));
+}
+
+export function garpConfig(inst: VrrpInstance): GarpScheduleConfig {
+  return {
+    repeat: inst.garp.masterRepeat,
+    delayMs: inst.garp.masterDelayMs,
+    refreshMs: inst.garp.masterRefreshMs,
+    refreshRepeat: inst.garp.masterRefreshRepeat,
+  };
+}
+
+/** The run-time spec of an instance, given the address it speaks from. */
+export function instanceSpec(inst: VrrpInstance, primaryIp: string): InstanceSpec<VipSpec> {
+  const vips = vipSpecs(inst);
+  return {
+    router: routerConfigOf(inst, primaryIp),
+    vips,
+    garpAddresses: vips.filter((v) => v.dev === inst.interface).map((v) => v.address.split('/')[0] ?? v.address),
+    garp: garpConfig(inst),
+  };
+}
+
+/** The address our adverts come from: unicast_src_ip, else mcast_src_ip, else the interface's primary. */
+export function sourceAddress(inst: VrrpInstance, interfacePrimary: string | undefined): string | undefined {
+  return inst.unicastSrcIp ?? inst.mcastSrcIp ?? interfacePrimary;
+}
+
+/** Everything about an instance that a reload compares: positions and names of files left out. */
+export function instanceKey(config: VrrpdConfig, inst: VrrpInstance): string {
+  const scripts = config.scripts.filter((s) => inst.trackScripts.some((t) => t.name === s.name));
+  return JSON.stringify({ inst, scripts, mcast: config.global.vrrpMcastGroup4 }, (k, v: unknown) => (k === 'pos' ? undefined : v));
+}

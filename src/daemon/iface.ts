@@ -1,0 +1,81 @@
+/**
+ * One network interface at run time: its VRRP raw socket (and an AH receive socket), the mux
+ * that shares them among the instances on the interface, and the gratuitous ARP sender.
+ * Opening can fail (interface missing, no address yet): the daemon retries, and instances on
+ * the interface wait in FAULT meanwhile.
+ */
+import { openGarpSender, type GarpSender } from '../io/garp.js';
+import { getInterfaceInfo, type InterfaceInfo } from '../io/interface-info.js';
+import { VrrpInterfaceMux } from '../io/vrrp-mux.js';
+import { IPPROTO_AH, openVrrpSocket, type VrrpSocket } from '../io/vrrp-socket.js';
+import { err, ok, type Result } from '../result.js';
+import type { Logger } from './log.js';
+
+export class Iface {
+  readonly name: string;
+  info: InterfaceInfo | undefined;
+  mux: VrrpInterfaceMux | undefined;
+  garp: GarpSender | undefined;
+  #sockets: VrrpSocket[] = [];
+  readonly #log: Logger;
+
+  constructor(name: string, log: Logger) {
+    this.name = name;
+    this.#log = log.child({ ifname: name });
+  }
+
+  get isOpen(): boolean {
+    return this.mux !== undefined;
+  }
+
+  /** Open the sockets and the GARP sender. Multicast group from global_defs. */
+  async open(mcastGroup: string): Promise<Result<InterfaceInfo, string>> {
+    if (this.mux && this.info) return ok(this.info);
+    const info = await getInterfaceInfo(this.name);
+    if (!info.ok) return err(info.error.detail);
+    const sock = await openVrrpSocket({ ifname: this.name, mcastGroup, logger: this.#log });
+    if (!sock.ok) return err(sock.error.detail);
+    this.#sockets = [sock.value];
+    const ah = await openVrrpSocket({ ifname: this.name, mcastGroup, protocol: IPPROTO_AH, logger: this.#log });
+    if (ah.ok) this.#sockets.push(ah.value);
+    else this.#log.warn({ detail: ah.error.detail }, 'no AH receive socket: AH adverts will not be counted');
+    const local = info.value.ipv4.map((a) => a.address);
+    this.mux = new VrrpInterfaceMux(sock.value, { localAddresses: local, extraPorts: ah.ok ? [ah.value] : [], logger: this.#log });
+    const garp = await openGarpSender(this.name);
+    if (garp.ok) this.garp = garp.value;
+    else this.#log.error({ detail: garp.error.detail }, 'gratuitous ARP unavailable');
+    this.info = info.value;
+    return ok(info.value);
+  }
+
+  /** Re-read our addresses (own-packet filter, primary address). */
+  async refresh(): Promise<void> {
+    const info = await getInterfaceInfo(this.name);
+    if (!info.ok) return;
+    this.info = info.value;
+    this.mux?.setLocalAddresses(info.value.ipv4.map((a) => a.address));
+  }
+
+  /** Send `count` gratuitous ARPs for each address, address by address like keepalived. */
+  sendGarps(addresses: readonly string[], count: number): void {
+    const garp = this.garp;
+    if (!garp) return;
+    void (async () => {
+      for (let i = 0; i < count; i++) {
+        for (const ip of addresses) {
+          const r = await garp.send(ip, 1);
+          if (!r.ok) this.#log.warn({ ip, detail: r.error.detail }, 'gratuitous ARP failed');
+        }
+      }
+    })();
+  }
+
+  close(): void {
+    this.mux?.detach();
+    for (const s of this.#sockets) s.close();
+    this.#sockets = [];
+    this.garp?.close();
+    this.garp = undefined;
+    this.mux = undefined;
+  }
+}

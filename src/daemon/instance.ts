@@ -1,0 +1,200 @@
+/**
+ * One vrrp_instance at run time: wires a pure Router to its socket, its virtual addresses, its
+ * gratuitous ARPs and its clock. The one place where time and I/O meet the core: every input is
+ * stepped with `now()`, every returned action is performed here, then the timer is re-armed for
+ * the router's next deadline.
+ */
+import { Router } from '../protocol/router.js';
+import type { Action, RouterConfig, RouterSnapshot, RouterState, TrackerStatus } from '../protocol/types.js';
+import { emitAdvert } from '../wire/advert.js';
+import type { Advert } from '../wire/types.js';
+import { dueGarps, startGarpSchedule, type GarpCursor, type GarpScheduleConfig } from '../io/garp-schedule.js';
+import type { InstanceIoCounters, ReceivedAdvert } from '../io/vrrp-mux.js';
+import { DeadlineTimer, type Now } from './clock.js';
+import { RateLimiter, type Logger } from './log.js';
+import { VipKeeper, type VipOps } from './vip-keeper.js';
+
+/** What an instance needs from the outside; the daemon passes real I/O, tests pass fakes. */
+export interface InstanceIo<V> {
+  readonly now: Now;
+  readonly log: Logger;
+  /** Send an advert payload (to the group or the unicast peers). */
+  send(payload: Uint8Array): Promise<readonly { dst: string; result: { ok: boolean; error?: { detail: string } } }[]>;
+  readonly vipOps: VipOps<V>;
+  /** One gratuitous ARP per address, `count` times; undefined when GARP is unavailable. */
+  garp?(addresses: readonly string[], count: number): void;
+  /** Receive-side counters kept by the interface mux, shown in status. */
+  readonly ioCounters?: InstanceIoCounters;
+}
+
+export interface InstanceSpec<V> {
+  readonly router: RouterConfig;
+  /** virtual_ipaddress and virtual_ipaddress_excluded: all added and removed together. */
+  readonly vips: readonly V[];
+  /** Addresses to announce by gratuitous ARP. */
+  readonly garpAddresses: readonly string[];
+  readonly garp: GarpScheduleConfig;
+}
+
+/** A state change as the daemon reports it to notify scripts, sync groups and logs. */
+export interface StateEvent {
+  readonly instance: string;
+  readonly from: RouterState;
+  readonly to: RouterState;
+  readonly reason: string;
+  readonly detail: string;
+  readonly priority: number;
+}
+
+const LATE_TIMER_MS = 100;
+
+export class Instance<V> {
+  readonly router: Router;
+  readonly name: string;
+  readonly #io: InstanceIo<V>;
+  readonly #spec: InstanceSpec<V>;
+  readonly #timer: DeadlineTimer;
+  readonly #garpTimer: DeadlineTimer;
+  readonly #vips: VipKeeper<V>;
+  readonly #drops = new RateLimiter();
+  #garpCursor: GarpCursor | undefined;
+  #listeners: ((e: StateEvent) => void)[] = [];
+  #sendErrors = 0;
+
+  constructor(spec: InstanceSpec<V>, io: InstanceIo<V>) {
+    this.#spec = spec;
+    this.#io = io;
+    this.name = spec.router.name;
+    this.router = new Router(spec.router);
+    const log = io.log.child({ instance: this.name });
+    this.#vips = new VipKeeper(spec.vips, io.vipOps, log);
+    // The first GARP burst waits for the addresses to be in place.
+    this.#vips.onSettled = (state) => {
+      if (state === 'present') this.#onGarpTimer();
+    };
+    this.#timer = new DeadlineTimer(io.now, (deadline, late) => this.#onTimer(deadline, late));
+    this.#garpTimer = new DeadlineTimer(io.now, () => this.#onGarpTimer());
+  }
+
+  /** Subscribe to state changes. */
+  onStateChange(listener: (e: StateEvent) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  get state(): RouterState {
+    return this.router.state;
+  }
+
+  start(): void {
+    this.#step({ kind: 'startup' });
+  }
+
+  /** Shutdown: a master sends priority 0 and gives up its VIPs; resolves once they are gone. */
+  async stop(): Promise<void> {
+    this.#step({ kind: 'shutdown' });
+    this.#timer.cancel();
+    this.#garpTimer.cancel();
+    await this.#vips.want('absent');
+    this.#vips.stop();
+  }
+
+  receive(rx: ReceivedAdvert): void {
+    this.#step({ kind: 'advert', advert: rx.advert, srcIp: rx.src, ttl: rx.ttl });
+  }
+
+  setTrackers(trackers: readonly TrackerStatus[]): void {
+    this.#step({ kind: 'trackers', trackers });
+  }
+
+  setLink(up: boolean): void {
+    this.#step({ kind: 'link', up });
+  }
+
+  snapshot(): RouterSnapshot & { readonly io?: InstanceIoCounters; readonly vipsSettled: boolean; readonly sendErrors: number; readonly sinceMsAgo: number } {
+    const snap = this.router.snapshot();
+    return {
+      ...snap,
+      sinceMsAgo: Math.max(0, this.#io.now() - snap.since),
+      vipsSettled: this.#vips.settled,
+      sendErrors: this.#sendErrors,
+      ...(this.#io.ioCounters ? { io: { ...this.#io.ioCounters } } : {}),
+    };
+  }
+
+  // --- the loop -----------------------------------------------------------------------------
+
+  #step(input: Parameters<Router['step']>[0]): void {
+    const actions = this.router.step(input, this.#io.now());
+    for (const a of actions) this.#perform(a);
+    this.#timer.arm(this.router.nextDeadline());
+  }
+
+  #onTimer(deadline: number, lateMs: number): void {
+    if (lateMs > LATE_TIMER_MS) {
+      this.#io.log.warn({ instance: this.name, deadline, lateMs: Math.round(lateMs) }, 'timer fired late');
+    }
+    this.#step({ kind: 'timeout' });
+  }
+
+  #perform(a: Action): void {
+    const log = this.#io.log;
+    switch (a.kind) {
+      case 'sendAdvert':
+      case 'sendPriorityZero':
+        this.#send(a.advert);
+        break;
+      case 'addVips':
+        void this.#vips.want('present');
+        break;
+      case 'removeVips':
+        this.#garpCursor = undefined;
+        this.#garpTimer.cancel();
+        void this.#vips.want('absent');
+        break;
+      case 'garp':
+        this.#garpCursor = startGarpSchedule(this.#io.now());
+        if (this.#vips.settled && this.#vips.wanted === 'present') this.#onGarpTimer();
+        break;
+      case 'stateChanged': {
+        const event: StateEvent = { instance: this.name, from: a.from, to: a.to, reason: a.reason, detail: a.detail, priority: this.router.priority };
+        log.info({ instance: this.name, from: a.from, to: a.to, reason: a.reason, detail: a.detail, priority: event.priority }, `${this.name}: ${a.from} -> ${a.to}`);
+        for (const l of this.#listeners) l(event);
+        break;
+      }
+      case 'priorityChanged':
+        log.info({ instance: this.name, from: a.from, to: a.to, detail: a.detail }, `${this.name}: priority ${a.from} -> ${a.to}`);
+        break;
+      case 'dropped':
+      case 'notice': {
+        const key = a.kind === 'dropped' ? a.reason : a.code;
+        const gate = this.#drops.check(`${key}:${a.from}`, this.#io.now());
+        if (gate.log) {
+          const level = a.kind === 'dropped' && a.reason === 'not-running' ? 'debug' : 'warn';
+          log[level]({ instance: this.name, reason: key, from: a.from, detail: a.detail, suppressed: gate.suppressed }, a.kind === 'dropped' ? 'advert dropped' : 'advert accepted with a mismatch');
+        }
+        break;
+      }
+    }
+  }
+
+  #send(advert: Advert): void {
+    const bytes = emitAdvert(advert);
+    void this.#io.send(bytes).then((results) => {
+      for (const r of results) {
+        if (r.result.ok) continue;
+        this.#sendErrors++;
+        const gate = this.#drops.check(`send:${r.dst}`, this.#io.now());
+        if (gate.log) this.#io.log.error({ instance: this.name, dst: r.dst, detail: r.result.error?.detail, suppressed: gate.suppressed }, 'advert send failed');
+      }
+    });
+  }
+
+  /** Send the gratuitous ARP bursts that are due, then wait for the next. */
+  #onGarpTimer(): void {
+    if (this.#garpCursor === undefined || this.router.state !== 'MASTER') return;
+    const due = dueGarps(this.#spec.garp, this.#garpCursor, this.#io.now());
+    this.#garpCursor = due.cursor;
+    for (const burst of due.bursts) this.#io.garp?.(this.#spec.garpAddresses, burst.count);
+    this.#garpTimer.arm(due.nextAt);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Runs one vrrp_script: the pure ScriptTracker decides when to check and how results count;
+ * this driver arms its deadline timer, starts the check (a process via the script runner, or a
+ * TCP connect for `check_tcp`) without ever blocking the loop, and feeds the outcome back.
+ */
+import type { VrrpScript } from '../config/types.js';
+import { runCheck, type CheckSpec } from '../io/script-runner.js';
+import { ScriptTracker, type TrackBinding, type TrackerAction } from '../track/script-tracker.js';
+import type { TrackerStatus } from '../protocol/types.js';
+import { DeadlineTimer, type Now } from './clock.js';
+import type { Logger } from './log.js';
+
+export class ScriptDriver {
+  readonly name: string;
+  readonly tracker: ScriptTracker;
+  readonly #spec: CheckSpec;
+  readonly #now: Now;
+  readonly #log: Logger;
+  readonly #timer: DeadlineTimer;
+  readonly #onChange: (name: string, detail: string) => void;
+  #stopped = false;
+  /** Settles when the tracker has its first verdict (or at once with init_fail). */
+  readonly settled: Promise<void>;
+  #settle!: () => void;
+
+  constructor(script: VrrpScript, spec: CheckSpec, deps: { now: Now; log: Logger; onChange: (name: string, detail: string) => void }) {
+    this.name = script.name;
+    this.tracker = new ScriptTracker({
+      name: script.name,
+      intervalMs: script.intervalMs,
+      timeoutMs: script.timeoutMs,
+      weight: script.weight,
+      reverse: script.reverse,
+      rise: script.rise,
+      fall: script.fall,
+      initFail: script.initFail,
+    });
+    this.#spec = spec;
+    this.#now = deps.now;
+    this.#log = deps.log.child({ script: script.name });
+    this.#onChange = deps.onChange;
+    this.#timer = new DeadlineTimer(this.#now, () => this.#step({ kind: 'tick' }));
+    this.settled = new Promise((r) => (this.#settle = r));
+  }
+
+  start(): void {
+    this.#step({ kind: 'start' });
+    if (this.tracker.settled) this.#settle();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#timer.cancel();
+    this.#step({ kind: 'stop' });
+  }
+
+  /** The instance's view: `track_script { NAME weight N }` overrides the script's own weight. */
+  status(binding: TrackBinding): TrackerStatus {
+    return this.tracker.trackerStatus(binding);
+  }
+
+  #step(input: Parameters<ScriptTracker['step']>[0]): void {
+    for (const a of this.tracker.step(input, this.#now())) this.#perform(a);
+    this.#timer.arm(this.#stopped ? undefined : this.tracker.nextDeadline());
+  }
+
+  #perform(a: TrackerAction): void {
+    switch (a.kind) {
+      case 'run':
+        void runCheck(this.#spec, a.timeoutMs).then((outcome) => {
+          if (this.#stopped) return;
+          this.#step({ kind: 'result', outcome });
+          if (this.tracker.settled) this.#settle();
+        });
+        break;
+      case 'skip':
+        this.#log.warn({ detail: a.detail }, `${a.name}: previous check still running, skipping this one`);
+        break;
+      case 'statusChanged':
+        this.#log.info({ from: a.from, to: a.to, detail: a.detail }, `${a.name}: ${a.to === 'healthy' ? 'succeeded' : 'failed'} (${a.detail})`);
+        this.#onChange(a.name, `${a.name} ${a.to === 'healthy' ? 'healthy' : 'failed'}: ${a.detail}`);
+        break;
+    }
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Keeps the host's virtual addresses converging on what the router wants: present while MASTER,
+ * absent otherwise. One `ip` call runs at a time; a failing call is logged and retried with
+ * backoff (0.5 s doubling to 8 s) for as long as the wish stands.
+ */
+import type { Result } from '../result.js';
+import type { Logger } from './log.js';
+
+/** The `ip addr` operations the keeper needs (io/ip-addr.ts, or fakes in tests). */
+export interface VipOps<V> {
+  add(vip: V): Promise<Result<unknown, { detail: string }>>;
+  del(vip: V): Promise<Result<unknown, { detail: string }>>;
+  describe(vip: V): string;
+}
+
+const FIRST_RETRY_MS = 500;
+const MAX_RETRY_MS = 8000;
+
+export class VipKeeper<V> {
+  #want: 'present' | 'absent' = 'absent';
+  #applied: 'present' | 'absent' | 'unknown' = 'unknown';
+  #running: Promise<void> | undefined;
+  #retryMs = FIRST_RETRY_MS;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(
+    private readonly vips: readonly V[],
+    private readonly ops: VipOps<V>,
+    private readonly log: Logger,
+  ) {}
+
+  /** Whether the last completed pass left every VIP as wanted. */
+  get settled(): boolean {
+    return this.#applied === this.#want;
+  }
+
+  get wanted(): 'present' | 'absent' {
+    return this.#want;
+  }
+
+  /** Called after every pass that left all VIPs as wanted. */
+  onSettled: ((state: 'present' | 'absent') => void) | undefined;
+
+  /**
+   * Ask for the VIPs to be present or absent; resolves when a pass for this wish has finished.
+   * Repeating the current wish while a pass or a retry is pending changes nothing.
+   */
+  want(state: 'present' | 'absent'): Promise<void> {
+    const pending = this.#running !== undefined || this.#retryTimer !== undefined;
+    if (state === this.#want && pending) return this.#running ?? Promise.resolve();
+    this.#want = state;
+    this.#retryMs = FIRST_RETRY_MS;
+    return this.#kick();
+  }
+
+  /** Stop retrying (shutdown); a pass in flight still finishes. */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+  }
+
+  #kick(): Promise<void> {
+    if (this.#retryTimer) {
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = undefined;
+    }
+    // Chain behind any pass in flight; each pass re-reads the wish, so the last wish wins.
+    const next = (this.#running ?? Promise.resolve()).then(() => this.#pass());
+    this.#running = next;
+    void next.then(() => {
+      if (this.#running === next) this.#running = undefined;
+    });
+    return next;
+  }
+
+  async #pass(): Promise<void> {
+    const target = this.#want;
+    if (this.#applied === target) return;
+    const failures: string[] = [];
+    for (const vip of this.vips) {
+      const r = target === 'present' ? await this.ops.add(vip) : await this.ops.del(vip);
+      if (!r.ok) failures.push(`${this.ops.describe(vip)}: ${r.error.detail}`);
+    }
+    if (failures.length === 0) {
+      this.#applied = target;
+      this.onSettled?.(target);
+      this.log.info({ vips: this.vips.map((v) => this.ops.describe(v)), action: target === 'present' ? 'added' : 'removed' }, 'virtual addresses updated');
+      return;
+    }
+    this.#applied = 'unknown';
+    if (this.#stopped) {
+      this.log.error({ failures }, `could not make virtual addresses ${target}`);
+      return;
+    }
+    this.log.error({ failures, retryInMs: this.#retryMs }, `could not make virtual addresses ${target}; will retry`);
+    const delay = this.#retryMs;
+    this.#retryMs = Math.min(MAX_RETRY_MS, this.#retryMs * 2);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      void this.#kick();
+    }, delay);
+    this.#retryTimer.unref?.();
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Real vrrpd daemons in network namespaces: a lab of hosts on one bridge, a config per node,
+ * each daemon's JSON log lines collected, and helpers to wait for states and VIP holders.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createLab, labUnavailableReason, type Lab, type LabHost } from '../../helpers/netns.js';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..', '..');
+export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+
+export interface LogLine {
+  readonly t: number;
+  readonly msg: string;
+  readonly [k: string]: unknown;
+}
+
+export class Node {
+  proc: ChildProcess | undefined;
+  readonly logs: LogLine[] = [];
+  readonly runDir: string;
+  readonly confPath: string;
+  #waiters: (() => void)[] = [];
+
+  constructor(
+    readonly host: LabHost,
+    readonly dir: string,
+  ) {
+    this.runDir = join(dir, `run-${host.name}`);
+    this.confPath = join(dir, `${host.name}.conf`);
+  }
+
+  writeConfig(text: string): void {
+    writeFileSync(this.confPath, text);
+  }
+
+  start(extra: string[] = []): void {
+    const proc = this.host.spawn('node', [CLI, 'run', '-f', this.confPath, '--run-dir', this.runDir, '--log-json', ...extra], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.proc = proc;
+    let buf = '';
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      buf += chunk.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          this.logs.push({ ...(JSON.parse(line) as object), t: Date.now() } as LogLine);
+        } catch {
+          this.logs.push({ t: Date.now(), msg: line });
+        }
+        for (const w of this.#waiters.splice(0)) w();
+      }
+    });
+    proc.stderr?.on('data', (chunk: Buffer) => this.logs.push({ t: Date.now(), msg: `stderr: ${chunk.toString()}` }));
+  }
+
+  /** Resolves with the first log line (from index `from`) matching, or rejects after `timeoutMs`. */
+  async waitFor(pred: (l: LogLine) => boolean, timeoutMs: number, from = 0): Promise<LogLine> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.logs.slice(from).find(pred);
+      if (hit) return hit;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${this.host.name}: timed out; last log lines:\n${this.logs.slice(-15).map((l) => JSON.stringify(l)).join('\n')}`);
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, Math.min(left, 200));
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          r();
+        });
+      });
+    }
+  }
+
+  waitState(to: string, timeoutMs: number, from = 0): Promise<LogLine> {
+    return this.waitFor((l) => l.to === to && typeof l.from === 'string', timeoutMs, from);
+  }
+
+  /** The instance state as the daemon last logged it. */
+  lastState(): string | undefined {
+    return [...this.logs].reverse().find((l) => typeof l.to === 'string' && typeof l.from === 'string')?.to as string | undefined;
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return proc?.exitCode ?? null;
+    const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+    proc.kill(signal);
+    return exited;
+  }
+
+  /** Addresses on eth0 now. */
+  async addresses(): Promise<string[]> {
+    const out = await this.host.mustExec('ip', ['-j', '-4', 'addr', 'show', 'dev', 'eth0']);
+    const parsed = JSON.parse(out) as { addr_info: { local: string; prefixlen: number }[] }[];
+    return (parsed[0]?.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
+  }
+
+  async status(): Promise<{ instances: Record<string, unknown>[] }> {
+    const out = await this.host.mustExec('node', [CLI, 'status', '--json', '--run-dir', this.runDir]);
+    return JSON.parse(out) as { instances: Record<string, unknown>[] };
+  }
+}
+
+export interface Cluster {
+  readonly lab: Lab;
+  readonly nodes: Node[];
+  node(name: string): Node;
+  destroy(): Promise<void>;
+}
+
+/** A lab with one daemon slot per host name (daemons are not started). */
+export async function cluster(hosts: string[], prefix: string): Promise<Cluster> {
+  const lab = await createLab({ hosts, prefix });
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  const nodes = lab.hosts.map((h) => new Node(h, dir));
+  return {
+    lab,
+    nodes,
+    node: (name) => nodes.find((n) => n.host.name === name)!,
+    async destroy() {
+      await Promise.all(nodes.map((n) => n.stop('SIGKILL').catch(() => undefined)));
+      await lab.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const skipReason = labUnavailableReason;
+
+/** The seed's instance block with a few knobs. */
+export function seedConfig(o: {
+  state?: 'MASTER' | 'BACKUP';
+  priority: number;
+  vip?: string;
+  extra?: string;
+  pass?: string;
+  interval?: number;
+  globals?: string;
+  scripts?: string;
+}): string {
+  return `global_defs {
+  router_id test
+  vrrp_garp_master_delay 1
+${o.globals ?? ''}
+}
+${o.scripts ?? ''}
+vrrp_instance VI_1 {
+  state ${o.state ?? 'BACKUP'}
+  interface eth0
+  virtual_router_id 251
+  priority ${o.priority}
+  advert_int ${o.interval ?? 1}
+  authentication {
+    auth_type PASS
+    auth_pass ${o.pass ?? 'PASS'}
+  }
+  virtual_ipaddress {
+    ${o.vip ?? '192.168.50.100/24'}
+  }
+${o.extra ?? ''}
+}
+`;
+}
+
+/** Stop every daemon (SIGKILL) and strip the test VIPs, between tests sharing one lab. */
+export async function resetNodes(c: Cluster, vips: string[] = ['192.168.50.100/24']): Promise<void> {
+  await Promise.all(c.nodes.map((n) => n.stop('SIGKILL')));
+  for (const n of c.nodes) {
+    n.logs.length = 0;
+    await n.host.linkUp();
+    for (const v of vips) await n.host.exec('ip', ['addr', 'del', v, 'dev', 'eth0']);
+  }
+}
+
+/** Which nodes hold `vip` on eth0 now. */
+export async function holders(c: Cluster, vip = '192.168.50.100/24'): Promise<string[]> {
+  const out: string[] = [];
+  for (const n of c.nodes) if ((await n.addresses()).includes(vip)) out.push(n.host.name);
+  return out;
+}

@@ -1,0 +1,123 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { pino } from 'pino';
+import { Instance, type InstanceIo } from '../../../src/daemon/instance.js';
+import { KEEPALIVED_GARP_DEFAULTS } from '../../../src/io/garp-schedule.js';
+import { err, ok } from '../../../src/result.js';
+import { parseAdvert } from '../../../src/wire/advert.js';
+import { advert, routerConfig, VIP } from '../../helpers/router-fixtures.js';
+
+const silent = pino({ level: 'silent' });
+
+function fakeIo(opts: { failAdds?: number } = {}) {
+  const sent: { t: number; priority: number }[] = [];
+  const ipCalls: string[] = [];
+  const garps: { t: number; count: number }[] = [];
+  let failAdds = opts.failAdds ?? 0;
+  const io: InstanceIo<string> = {
+    now: () => Date.now(),
+    log: silent,
+    send: async (payload) => {
+      const a = parseAdvert(payload);
+      if (a.ok) sent.push({ t: Date.now(), priority: a.value.priority });
+      return [{ dst: '224.0.0.18', result: { ok: true } }];
+    },
+    vipOps: {
+      add: async (v) => {
+        ipCalls.push(`add ${v}`);
+        if (failAdds > 0) {
+          failAdds--;
+          return err({ detail: 'RTNETLINK answers: Operation not permitted' });
+        }
+        return ok('added');
+      },
+      del: async (v) => {
+        ipCalls.push(`del ${v}`);
+        return ok('removed');
+      },
+      describe: (v) => v,
+    },
+    garp: (_addresses, count) => garps.push({ t: Date.now(), count }),
+  };
+  return { io, sent, ipCalls, garps };
+}
+
+const spec = (over: Parameters<typeof routerConfig>[0] = {}) => ({
+  router: routerConfig({ priority: 100, ...over }),
+  vips: [`${VIP}/24`],
+  garpAddresses: [VIP],
+  garp: KEEPALIVED_GARP_DEFAULTS,
+});
+
+describe('Instance: the router wired to (fake) I/O and real timers', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(0);
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('alone on the LAN: master after Master_Down_Interval, VIP added, adverts every second, GARP 5 + 5', async () => {
+    const { io, sent, ipCalls, garps } = fakeIo();
+    const inst = new Instance(spec(), io);
+    inst.start();
+    await vi.advanceTimersByTimeAsync(3609);
+    expect(inst.state).toBe('BACKUP');
+    await vi.advanceTimersByTimeAsync(2);
+    expect(inst.state).toBe('MASTER');
+    expect(ipCalls).toEqual([`add ${VIP}/24`]);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(sent.map((s) => s.priority)).toEqual([100, 100, 100, 100]);
+    expect(sent[1]!.t - sent[0]!.t).toBe(1000);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(garps.map((g) => g.count)).toEqual([5, 5]);
+    expect(garps[1]!.t - garps[0]!.t).toBe(5000);
+  });
+
+  it('an advert from a better master keeps it backup; its loss makes it master', async () => {
+    const { io } = fakeIo();
+    const inst = new Instance(spec({ priority: 90 }), io);
+    inst.start();
+    for (let i = 0; i < 5; i++) {
+      inst.receive({ advert: advert({ priority: 100 }), src: '192.168.50.1', dst: '224.0.0.18', ttl: 255, tos: 0xc0 });
+      await vi.advanceTimersByTimeAsync(1000);
+    }
+    expect(inst.state).toBe('BACKUP');
+    await vi.advanceTimersByTimeAsync(2700);
+    expect(inst.state).toBe('MASTER');
+  });
+
+  it('stop as master: priority 0 sent and VIP removed before stop() resolves', async () => {
+    const { io, sent, ipCalls } = fakeIo();
+    const inst = new Instance(spec(), io);
+    inst.start();
+    await vi.advanceTimersByTimeAsync(4000);
+    await inst.stop();
+    expect(sent.at(-1)!.priority).toBe(0);
+    expect(ipCalls.at(-1)).toBe(`del ${VIP}/24`);
+    expect(inst.state).toBe('INIT');
+  });
+
+  it('a failing `ip addr add` is retried with backoff until it works', async () => {
+    const { io, ipCalls, garps } = fakeIo({ failAdds: 2 });
+    const inst = new Instance(spec(), io);
+    inst.start();
+    await vi.advanceTimersByTimeAsync(3700);
+    expect(ipCalls).toEqual([`add ${VIP}/24`]);
+    expect(inst.snapshot().vipsSettled).toBe(false);
+    await vi.advanceTimersByTimeAsync(500); // first retry after 0.5 s
+    await vi.advanceTimersByTimeAsync(1000); // second after 1 s more
+    expect(ipCalls).toEqual([`add ${VIP}/24`, `add ${VIP}/24`, `add ${VIP}/24`]);
+    expect(inst.snapshot().vipsSettled).toBe(true);
+    expect(garps.length).toBeGreaterThan(0);
+  });
+
+  it('state changes reach listeners with the priority', async () => {
+    const { io } = fakeIo();
+    const inst = new Instance(spec(), io);
+    const events: string[] = [];
+    inst.onStateChange((e) => events.push(`${e.from}->${e.to}@${e.priority}`));
+    inst.start();
+    await vi.advanceTimersByTimeAsync(4000);
+    inst.setTrackers([{ name: 'chk', weight: 0, healthy: false }]);
+    expect(events).toEqual(['INIT->BACKUP@100', 'BACKUP->MASTER@100', 'MASTER->FAULT@100']);
+  });
+});
