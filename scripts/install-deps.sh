@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what vrrpd's tests and demo need on Debian, skipping what is already there:
+# iproute2 (ip netns, ip addr), tcpdump/tshark (captures), iputils-arping, nginx (the lab's proxy),
+# keepalived (the interop peer), then the npm packages from the lock file (raw-socket builds natively).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+for pair in ip:iproute2 ping:iputils-ping tcpdump:tcpdump tshark:tshark arping:iputils-arping nginx:nginx keepalived:keepalived; do
+  cmd=${pair%%:*}; pkg=${pair##*:}
+  command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing Debian packages: ${need[*]} (run as root to install them)" >&2
+  else
+    echo "install-deps: installing Debian packages: ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  fi
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
