@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../daemon/log.js';
 import { DEFAULT_RUN_DIR } from '../daemon/runtime-dir.js';
+import { notifySystemd } from '../io/sd-notify.js';
 
 export const CONFIG_CANDIDATES = ['/etc/vrrpd/keepalived.conf', '/etc/keepalived/keepalived.conf'];
 
@@ -51,17 +52,24 @@ export async function runDaemon(args: RunArgs): Promise<number> {
     await daemon.stop();
     return 1;
   }
+  // Sockets are bound and the configuration loaded: tell systemd (Type=notify).
+  const notified = await notifySystemd({ ready: true, status: 'running' });
+  if (notified) log.warn({ detail: notified }, 'could not report readiness to systemd');
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) return;
       stopping = true;
       log.info({ signal }, 'stopping');
+      void notifySystemd({ stopping: true });
       void daemon.stop().then(() => resolve(0));
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGHUP', () => void daemon.reload());
+    process.on('SIGHUP', () => {
+      void notifySystemd({ reloading: true });
+      void daemon.reload().then(() => notifySystemd({ ready: true }));
+    });
     process.on('SIGUSR1', () => void daemon.dumpState());
     process.on('uncaughtException', (e) => {
       log.fatal({ err: e.stack ?? String(e) }, 'bug: uncaught exception; stopping cleanly');

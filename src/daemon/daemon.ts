@@ -19,6 +19,7 @@ import type { Logger } from './log.js';
 import { prepareRunDir, writePrivateFile } from './runtime-dir.js';
 import { serveStatus } from './status-server.js';
 import { Tracking } from './tracking.js';
+import { SyncGroups } from '../protocol/sync-group.js';
 
 export interface DaemonOptions {
   readonly configPath: string;
@@ -55,6 +56,7 @@ export class Daemon {
   readonly #stateListeners: ((e: StateEvent) => void)[] = [];
   readonly #tracking: Tracking;
   #notifyUser: { uid?: number; gid?: number } = {};
+  #sync = new SyncGroups([]);
 
   constructor(opts: DaemonOptions) {
     this.#opts = opts;
@@ -211,7 +213,7 @@ export class Daemon {
     if (!reg.ok) return this.#wait(slot, reg.error.detail);
     registration = reg.value;
     Object.assign(io, { ioCounters: reg.value.counters });
-    instance.onStateChange((e) => this.#tracking.notify(conf, e, this.#notifyUser));
+    instance.onStateChange((e) => this.#memberMoved(conf, e));
     for (const l of this.#stateListeners) instance.onStateChange(l);
     slot.instance = instance;
     slot.registration = reg.value;
@@ -253,6 +255,16 @@ export class Daemon {
     }
   }
 
+  /** Notify scripts, then keepalived's sync groups: the other members follow. */
+  #memberMoved(conf: VrrpInstance, e: StateEvent): void {
+    this.#tracking.notify(conf, e, this.#notifyUser);
+    const group = this.#config?.syncGroups.find((g) => g.members.includes(conf.name));
+    if (group && e.reason !== 'sync-group') this.#tracking.notifyGroup(group, e, this.#notifyUser);
+    for (const order of this.#sync.onStateChange(conf.name, e.from, e.to, e.reason)) {
+      this.#slots.get(order.member)?.instance?.sync(order.input);
+    }
+  }
+
   #scriptChanged(script: string): void {
     for (const s of this.#slots.values()) {
       if (s.conf.trackScripts.some((t) => t.name === script)) this.#pushTrackers(s);
@@ -264,6 +276,7 @@ export class Daemon {
   }
 
   async #applyTracking(config: VrrpdConfig): Promise<void> {
+    this.#sync = new SyncGroups(config.syncGroups);
     await this.#tracking.apply(config);
     const user = await this.#tracking.runAs(config.global.scriptUser);
     this.#notifyUser = typeof user === 'string' ? {} : user;

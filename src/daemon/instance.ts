@@ -5,7 +5,7 @@
  * the router's next deadline.
  */
 import { Router } from '../protocol/router.js';
-import type { Action, RouterConfig, RouterSnapshot, RouterState, TrackerStatus } from '../protocol/types.js';
+import type { Action, Input, RouterConfig, RouterSnapshot, RouterState, TrackerStatus, TransitionReason } from '../protocol/types.js';
 import { emitAdvert } from '../wire/advert.js';
 import type { Advert } from '../wire/types.js';
 import { dueGarps, startGarpSchedule, type GarpCursor, type GarpScheduleConfig } from '../io/garp-schedule.js';
@@ -41,7 +41,7 @@ export interface StateEvent {
   readonly instance: string;
   readonly from: RouterState;
   readonly to: RouterState;
-  readonly reason: string;
+  readonly reason: TransitionReason;
   readonly detail: string;
   readonly priority: number;
 }
@@ -110,6 +110,11 @@ export class Instance<V> {
     this.#step({ kind: 'link', up });
   }
 
+  /** A vrrp_sync_group order (another member moved). */
+  sync(input: Extract<Input, { kind: 'sync' }>): void {
+    this.#step(input);
+  }
+
   snapshot(): RouterSnapshot & { readonly io?: InstanceIoCounters; readonly vipsSettled: boolean; readonly sendErrors: number; readonly sinceMsAgo: number } {
     const snap = this.router.snapshot();
     return {
@@ -123,7 +128,7 @@ export class Instance<V> {
 
   // --- the loop -----------------------------------------------------------------------------
 
-  #step(input: Parameters<Router['step']>[0]): void {
+  #step(input: Input): void {
     const actions = this.router.step(input, this.#io.now());
     for (const a of actions) this.#perform(a);
     this.#timer.arm(this.router.nextDeadline());

@@ -4,7 +4,7 @@
  * scripts run in order on every state change. keepalived's rules: a script that fails the
  * security check under `enable_script_security` is disabled (it then never moves the priority).
  */
-import type { ScriptUser as ConfigScriptUser, VrrpdConfig, VrrpInstance, VrrpScript } from '../config/types.js';
+import type { ScriptUser as ConfigScriptUser, VrrpdConfig, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/types.js';
 import { NotifyRunner, type NotifyScript, type NotifyScripts, type NotifyState } from '../io/notify-runner.js';
 import type { CheckSpec } from '../io/script-runner.js';
 import { checkScriptSecurity, defaultScriptUser, resolveScriptUser } from '../io/script-security.js';
@@ -83,17 +83,26 @@ export class Tracking {
 
   /** Queue the instance's notify scripts for a state change (never blocks). */
   notify(inst: VrrpInstance, event: StateEvent, users: { uid?: number; gid?: number }): void {
+    this.#queue('INSTANCE', inst, event, users);
+  }
+
+  /** Queue a sync group's notify scripts when one of its members leads a move. */
+  notifyGroup(group: VrrpSyncGroup, event: StateEvent, users: { uid?: number; gid?: number }): void {
+    this.#queue('GROUP', group, event, users);
+  }
+
+  #queue(scope: 'INSTANCE' | 'GROUP', owner: VrrpInstance | VrrpSyncGroup, event: StateEvent, users: { uid?: number; gid?: number }): void {
     const state = STATE_FOR_NOTIFY[event.to];
     if (!state) return;
     const script = (command: string | undefined): NotifyScript | undefined => (command ? { command, ...users } : undefined);
     const scripts: NotifyScripts = {
-      master: script(inst.notifyMaster),
-      backup: script(inst.notifyBackup),
-      fault: script(inst.notifyFault),
-      stop: script(inst.notifyStop),
-      notify: script(inst.notify),
+      master: script(owner.notifyMaster),
+      backup: script(owner.notifyBackup),
+      fault: script(owner.notifyFault),
+      stop: script(owner.notifyStop),
+      notify: script(owner.notify),
     };
-    this.#notify.notify({ scope: 'INSTANCE', name: inst.name, state, priority: event.priority }, scripts);
+    this.#notify.notify({ scope, name: owner.name, state, priority: event.priority }, scripts);
   }
 
   /** Wait for queued notify scripts (bounded by the caller). */

@@ -83,6 +83,8 @@ export class Router {
   /** keepalived preempt_delay: lower-priority adverts are honoured until this time. */
   #preemptHoldUntil: number | undefined;
   #masterIp: Ipv4String | undefined;
+  /** Set while a sync group member is in FAULT (keepalived holds the whole group there). */
+  #syncFault: string | undefined;
   readonly #counters: RouterCounters = zeroCounters();
 
   constructor(config: RouterConfig) {
@@ -141,6 +143,9 @@ export class Router {
       case 'link':
         this.#linkUp = input.up;
         this.#reevaluate(now, out);
+        break;
+      case 'sync':
+        this.#sync(input.to, input.detail, now, out);
         break;
     }
     return out;
@@ -278,6 +283,18 @@ export class Router {
     this.#enter('BACKUP', 'higher-priority-advert', `${srcIp}: ${why}`, now, out);
   }
 
+  /** keepalived vrrp_sync_group: follow another member's move. */
+  #sync(to: 'MASTER' | 'BACKUP' | 'FAULT' | 'OK', detail: string, now: number, out: Action[]): void {
+    if (to === 'FAULT' || to === 'OK') {
+      this.#syncFault = to === 'FAULT' ? detail : undefined;
+      this.#reevaluate(now, out);
+    } else if (to === 'MASTER' && this.#state === 'BACKUP') {
+      this.#enter('MASTER', 'sync-group', detail, now, out);
+    } else if (to === 'BACKUP' && this.#state === 'MASTER') {
+      this.#enter('BACKUP', 'sync-group', detail, now, out);
+    }
+  }
+
   /** Trackers or link changed: recompute priority and FAULT, and move if needed. */
   #reevaluate(now: number, out: Action[]): void {
     const before = this.#prio;
@@ -294,8 +311,7 @@ export class Router {
     if (!this.#running) return;
     const faults = this.#faultReasons();
     if (faults.length > 0 && this.#state !== 'FAULT') {
-      const reason: TransitionReason = this.#linkUp ? 'tracker-fault' : 'link-down';
-      this.#enter('FAULT', reason, faults.join(', '), now, out);
+      this.#enter('FAULT', this.#faultReason(), faults.join(', '), now, out);
     } else if (faults.length === 0 && this.#state === 'FAULT') {
       this.#leaveQuietState('fault-cleared', now, out);
     }
@@ -308,7 +324,7 @@ export class Router {
     const faults = this.#faultReasons();
     if (faults.length > 0) {
       if (this.#state !== 'FAULT') {
-        this.#enter('FAULT', this.#linkUp ? 'tracker-fault' : 'link-down', faults.join(', '), now, out);
+        this.#enter('FAULT', this.#faultReason(), faults.join(', '), now, out);
       }
       return;
     }
@@ -396,7 +412,13 @@ export class Router {
 
   #faultReasons(): string[] {
     const reasons = this.#linkUp ? [] : ['interface down'];
+    if (this.#syncFault) reasons.push(this.#syncFault);
     return reasons.concat(this.#prio.faults.map((name) => `${name} failed`));
+  }
+
+  #faultReason(): TransitionReason {
+    if (!this.#linkUp) return 'link-down';
+    return this.#prio.faults.length > 0 ? 'tracker-fault' : 'sync-group';
   }
 }
 

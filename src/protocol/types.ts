@@ -73,7 +73,12 @@ export type Input =
   /** The complete current set of tracker results; the router derives effective priority and FAULT. */
   | { readonly kind: 'trackers'; readonly trackers: readonly TrackerStatus[] }
   /** The instance's interface went up or down. */
-  | { readonly kind: 'link'; readonly up: boolean };
+  | { readonly kind: 'link'; readonly up: boolean }
+  /**
+   * keepalived vrrp_sync_group: another member moved, so follow it. MASTER / BACKUP move a
+   * running member; FAULT holds it in FAULT until OK.
+   */
+  | { readonly kind: 'sync'; readonly to: 'MASTER' | 'BACKUP' | 'FAULT' | 'OK'; readonly detail: string };
 
 /** Why the router changed state; every transition names one. */
 export type TransitionReason =
@@ -84,7 +89,8 @@ export type TransitionReason =
   | 'shutdown' // §6.4.2 / §6.4.3
   | 'link-down' // keepalived FAULT
   | 'tracker-fault' // keepalived FAULT: a weight-0 tracker failed
-  | 'fault-cleared'; // keepalived: back to Backup when the fault clears
+  | 'fault-cleared' // keepalived: back to Backup when the fault clears
+  | 'sync-group'; // keepalived vrrp_sync_group: another member moved
 
 /** Why a syntactically valid advertisement was not processed (RFC 3768 §7.1, RFC 2787 names). */
 export type DropReason =
