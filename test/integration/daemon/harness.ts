@@ -115,8 +115,8 @@ export interface Cluster {
 }
 
 /** A lab with one daemon slot per host name (daemons are not started). */
-export async function cluster(hosts: string[], prefix: string): Promise<Cluster> {
-  const lab = await createLab({ hosts, prefix });
+export async function cluster(hosts: string[], prefix: string, subnet?: string): Promise<Cluster> {
+  const lab = await createLab({ hosts, prefix, ...(subnet ? { subnet } : {}) });
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
   const nodes = lab.hosts.map((h) => new Node(h, dir));
   return {

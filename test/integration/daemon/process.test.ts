@@ -1,0 +1,110 @@
+/**
+ * The daemon as a process: SIGHUP reload, SIGUSR1 state dump, and users' real keepalived.conf
+ * files (the seed's two nodes, the kubeadm HA guide's) run unchanged.
+ */
+import { copyFileSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cluster, holders, resetNodes, ROOT, seedConfig, skipReason, type Cluster } from './harness.js';
+
+const reason = await skipReason();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(reason !== undefined)('signals', () => {
+  let c: Cluster;
+  beforeAll(async () => {
+    c = await cluster(['op1', 'op2'], 'vts');
+  });
+  afterEach(async () => resetNodes(c, ['192.168.50.100/24', '192.168.50.200/24']));
+  afterAll(async () => c?.destroy());
+
+  it('SIGHUP: an unchanged instance keeps its state, a new one starts, a broken file changes nothing', async () => {
+    const op1 = c.node('op1');
+    const conf = seedConfig({ state: 'MASTER', priority: 100 });
+    op1.writeConfig(conf);
+    op1.start();
+    await op1.waitState('MASTER', 8000);
+    const second = `vrrp_instance VI_2 {\n  interface eth0\n  virtual_router_id 52\n  priority 100\n  advert_int 1\n  virtual_ipaddress {\n    192.168.50.200/24\n  }\n}\n`;
+    op1.writeConfig(conf + second);
+    let from = op1.logs.length;
+    op1.proc!.kill('SIGHUP');
+    const reloaded = await op1.waitFor((l) => l.msg === 'configuration reloaded', 5000, from);
+    expect(reloaded).toMatchObject({ kept: 1, added: ['VI_2'], restarted: [], removed: [] });
+    await op1.waitFor((l) => l.instance === 'VI_2' && l.to === 'MASTER', 8000, from);
+    expect(op1.logs.slice(from).filter((l) => l.instance === 'VI_1' && l.to !== undefined)).toEqual([]);
+
+    op1.writeConfig(`${conf}\nvrrp_instance BROKEN {\n  virtual_router_id 300\n`);
+    from = op1.logs.length;
+    op1.proc!.kill('SIGHUP');
+    const refused = await op1.waitFor((l) => String(l.msg).startsWith('reload refused'), 5000, from);
+    expect(refused.level).toBe(50);
+    expect(op1.logs.slice(from).some((l) => /BROKEN|300/.test(String(l.msg)) && l.file !== undefined)).toBe(true);
+    await sleep(1500);
+    const s = await op1.status();
+    expect(s.instances.map((i) => [i.name, i.state])).toEqual([
+      ['VI_1', 'MASTER'],
+      ['VI_2', 'MASTER'],
+    ]);
+  });
+
+  it('SIGUSR1: the state is dumped as JSON, mode 0600, in the runtime directory', async () => {
+    const op1 = c.node('op1');
+    op1.writeConfig(seedConfig({ state: 'MASTER', priority: 100 }));
+    op1.start();
+    await op1.waitState('MASTER', 8000);
+    const from = op1.logs.length;
+    op1.proc!.kill('SIGUSR1');
+    const dumped = await op1.waitFor((l) => l.msg === 'state dumped', 5000, from);
+    const file = String(dumped.file);
+    expect(file).toBe(join(op1.runDir, 'vrrpd.state.json'));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(op1.runDir).mode & 0o777).toBe(0o700);
+    const state = JSON.parse(readFileSync(file, 'utf8')) as { instances: { name: string; state: string }[] };
+    expect(state.instances[0]).toMatchObject({ name: 'VI_1', state: 'MASTER' });
+  });
+});
+
+describe.skipIf(reason !== undefined)("users' keepalived.conf files, unchanged", () => {
+  it("the seed's two nodes (eth0 and ens33) elect node 1 and hand over to node 2", async () => {
+    const c = await cluster(['op1', 'op2'], 'vtu');
+    try {
+      const op1 = c.node('op1');
+      const op2 = c.node('op2');
+      // node 2's file names its interface ens33: give the host that name instead of editing the file.
+      await op2.host.mustExec('ip', ['link', 'set', 'eth0', 'down']);
+      await op2.host.mustExec('ip', ['link', 'set', 'eth0', 'name', 'ens33']);
+      await op2.host.mustExec('ip', ['link', 'set', 'ens33', 'up']);
+      copyFileSync(join(ROOT, 'test/fixtures/config/seed/node1-master.conf'), op1.confPath);
+      copyFileSync(join(ROOT, 'test/fixtures/config/seed/node2-backup.conf'), op2.confPath);
+      op1.start();
+      op2.start();
+      await op1.waitState('MASTER', 10_000);
+      await op2.waitState('BACKUP', 10_000);
+      expect(await op1.addresses()).toContain('192.168.50.100/24');
+      const from = op2.logs.length;
+      await op1.stop('SIGTERM');
+      await op2.waitState('MASTER', 3000, from);
+    } finally {
+      await c.destroy();
+    }
+  });
+
+  it("the kubeadm HA guide's keepalived.conf (master 101, backup 100, check_apiserver.sh)", async () => {
+    const c = await cluster(['cp1', 'cp2'], 'vtu', '192.168.0');
+    try {
+      const cp1 = c.node('cp1');
+      const cp2 = c.node('cp2');
+      copyFileSync(join(ROOT, 'test/fixtures/config/kubeadm/keepalived-master.conf'), cp1.confPath);
+      copyFileSync(join(ROOT, 'test/fixtures/config/kubeadm/keepalived-backup.conf'), cp2.confPath);
+      cp1.start();
+      cp2.start();
+      await cp1.waitState('MASTER', 10_000);
+      await cp2.waitState('BACKUP', 10_000);
+      expect(await holders(c, '192.168.0.40/32')).toEqual(['cp1']);
+      // The guide's check script is not installed here: vrrpd says so and runs without it.
+      expect(cp1.logs.some((l) => String(l.msg).includes('check_apiserver disabled'))).toBe(true);
+    } finally {
+      await c.destroy();
+    }
+  });
+});
