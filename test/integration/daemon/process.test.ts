@@ -64,6 +64,29 @@ describe.skipIf(reason !== undefined)('signals', () => {
   });
 });
 
+describe.skipIf(reason !== undefined)('an interface that does not exist yet', () => {
+  it('the instance waits in FAULT, then starts once the interface appears', async () => {
+    const c = await cluster(['op1'], 'vtw');
+    try {
+      const op1 = c.node('op1');
+      op1.writeConfig(seedConfig({ priority: 100, vip: '10.9.0.100/24' }).replace('interface eth0', 'interface eth9'));
+      op1.start();
+      await op1.waitFor((l) => l.msg === 'vrrpd started', 8000);
+      const waiting = (await op1.status()).instances[0]!;
+      expect(waiting).toMatchObject({ name: 'VI_1', state: 'FAULT' });
+      expect(String(waiting.waiting)).toContain('eth9');
+      await op1.host.mustExec('ip', ['link', 'add', 'eth9', 'type', 'veth', 'peer', 'name', 'eth9p']);
+      await op1.host.mustExec('ip', ['addr', 'add', '10.9.0.1/24', 'dev', 'eth9']);
+      await op1.host.mustExec('ip', ['link', 'set', 'eth9p', 'up']);
+      await op1.host.mustExec('ip', ['link', 'set', 'eth9', 'up']);
+      await op1.waitState('MASTER', 2500 + 3609 + 1500);
+      expect(await op1.host.mustExec('ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth9'])).toContain('10.9.0.100/24');
+    } finally {
+      await c.destroy();
+    }
+  });
+});
+
 describe.skipIf(reason !== undefined)("users' keepalived.conf files, unchanged", () => {
   it("the seed's two nodes (eth0 and ens33) elect node 1 and hand over to node 2", async () => {
     const c = await cluster(['op1', 'op2'], 'vtu');
