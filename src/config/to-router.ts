@@ -5,7 +5,7 @@ import type { Ipv4String } from '../wire/types.js';
 import type { VrrpInstance } from './types.js';
 
 export interface RouterConfigOptions {
-  /** RFC 3768 §7.1 address list check; keepalived logs and accepts (default 'accept'). */
+  /** RFC 3768 §7.1 address list check; default 'drop', as the RFC and keepalived 2.2.7 do. */
   readonly addressMismatch?: AddressMismatchPolicy;
 }
 
@@ -27,7 +27,6 @@ export function routerConfigOf(instance: VrrpInstance, primaryIp: Ipv4String, op
     authData: authDataFromPassword(pass),
     vips: instance.vips.map((v) => v.address),
     primaryIp,
-    initialState: instance.state,
-    addressMismatch: options.addressMismatch ?? 'accept',
+    addressMismatch: options.addressMismatch ?? 'drop',
   };
 }

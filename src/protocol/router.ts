@@ -277,7 +277,15 @@ export class Router {
     const ours = this.#prio.priority;
     const wins =
       advert.priority > ours || (advert.priority === ours && compareIpv4(srcIp, this.config.primaryIp) > 0);
-    if (!wins) return; // §6.4.3: "Otherwise: Discard the ADVERTISEMENT"
+    if (!wins) {
+      // §6.4.3: "Otherwise: Discard the ADVERTISEMENT". Like keepalived, also re-assert at once
+      // (advert + gratuitous ARP) so a lower-priority router that thinks it is master, e.g.
+      // after a partition heals, steps down now and neighbours' ARP caches point back to us.
+      this.#sendAdvert(out);
+      out.push({ kind: 'garp', vips: this.config.vips });
+      this.#adverAt = now + this.config.adverIntervalMs;
+      return;
+    }
     this.#masterIp = srcIp;
     const why = advert.priority > ours ? `priority ${advert.priority} > ours ${ours}` : `equal priority ${ours}, higher address`;
     this.#enter('BACKUP', 'higher-priority-advert', `${srcIp}: ${why}`, now, out);
@@ -357,7 +365,7 @@ export class Router {
         break;
       case 'BACKUP':
         this.#counters.becomeBackup++;
-        this.#masterDownAt = now + this.#firstMasterDownMs(from, reason);
+        this.#masterDownAt = now + this.masterDownIntervalMs;
         break;
       case 'FAULT':
         this.#counters.becomeFault++;
@@ -376,18 +384,6 @@ export class Router {
       out.push({ kind: 'sendPriorityZero', advert: this.#buildAdvert(0) });
     }
     out.push({ kind: 'removeVips', vips: this.config.vips });
-  }
-
-  /**
-   * How long a new Backup waits before claiming mastership. RFC 3768 §6.4.1: Master_Down_Interval.
-   * keepalived's `state MASTER` at startup waits one Advertisement_Interval + Skew_Time instead,
-   * so a configured master does not sit out three intervals when nobody else is there.
-   */
-  #firstMasterDownMs(from: RouterState, reason: TransitionReason): number {
-    if (from === 'INIT' && reason === 'startup' && this.config.initialState === 'MASTER') {
-      return this.config.adverIntervalMs + this.skewTimeMs;
-    }
-    return this.masterDownIntervalMs;
   }
 
   #sendAdvert(out: Action[]): void {

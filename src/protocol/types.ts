@@ -56,9 +56,7 @@ export interface RouterConfig {
   readonly vips: readonly Ipv4String[];
   /** The primary address of our interface: source of our adverts and the §6.4.3 tie-break. */
   readonly primaryIp: Ipv4String;
-  /** keepalived `state MASTER` shortens the first wait (see Router docs); `BACKUP` is plain RFC. */
-  readonly initialState: 'MASTER' | 'BACKUP';
-  /** RFC 3768 §7.1 address list check; keepalived logs and accepts (the default). */
+  /** RFC 3768 §7.1 address list check: 'drop' (RFC and keepalived 2.2.7) or 'accept' (log and process). */
   readonly addressMismatch: AddressMismatchPolicy;
 }
 

@@ -18,7 +18,6 @@ export function routerConfig(over: Partial<Omit<RouterConfig, 'vrid' | 'priority
     authData: PASS,
     vips: [VIP],
     primaryIp: '192.168.50.2',
-    initialState: 'BACKUP',
     addressMismatch: 'accept',
     ...rest,
   };

@@ -10,7 +10,7 @@ const DELAY = 0.1; // default LAN latency
 /** The seed: op1 priority 100, op2 priority 90, VRID 251, PASS auth, one VIP. */
 function seed(over: { op1?: Parameters<typeof routerConfig>[0]; op2?: Parameters<typeof routerConfig>[0] } = {}): Simulation {
   return new Simulation()
-    .addRouter('op1', routerConfig({ name: 'op1', priority: 100, primaryIp: OP1, initialState: 'MASTER', ...over.op1 }))
+    .addRouter('op1', routerConfig({ name: 'op1', priority: 100, primaryIp: OP1, ...over.op1 }))
     .addRouter('op2', routerConfig({ name: 'op2', priority: 90, primaryIp: OP2, ...over.op2 }));
 }
 
@@ -20,13 +20,13 @@ function when(sim: Simulation, node: string, event: string, match: string, from 
 }
 
 describe('simulation: the seed pair', () => {
-  it('cold start: op1 (state MASTER, 100) wins after Adver_Int + Skew_Time; op2 stays backup', () => {
+  it('cold start: op1 (100) wins after its Master_Down_Interval; op2 (90) stays backup', () => {
     const sim = seed().startAll(0).runUntil(10_000);
     expect(sim.format(['state'])).toBe(
       [
         '     0.000 op1    state     INIT -> BACKUP (startup: priority 100)',
         '     0.000 op2    state     INIT -> BACKUP (startup: priority 90)',
-        '  1609.375 op1    state     BACKUP -> MASTER (master-down-timer: no master heard)',
+        '  3609.375 op1    state     BACKUP -> MASTER (master-down-timer: no master heard)',
       ].join('\n'),
     );
     expect(sim.masters()).toEqual(['op1']);
@@ -53,21 +53,21 @@ describe('simulation: the seed pair', () => {
   it('preempt: op1 restarts and takes the VIP back; op2 releases it', () => {
     const sim = seed().startAll(0).kill('op1', 5000).restart('op1', 15_000).runUntil(25_000);
     const back = when(sim, 'op1', 'state', '-> MASTER', 15_000)!;
-    // op1 discards op2's lower-priority adverts, so its startup timer (1 s + skew) runs out.
-    expect(back).toBeCloseTo(15_000 + 1609.375, 9);
+    // op1 discards op2's lower-priority adverts, so its startup Master_Down_Timer runs out.
+    expect(back).toBeCloseTo(15_000 + 3609.375, 9);
     expect(when(sim, 'op2', 'state', 'MASTER -> BACKUP', 15_000)).toBeCloseTo(back + DELAY, 9);
     expect(sim.holders(VIP)).toEqual(['op1']);
   });
 
   it('nopreempt: op1 comes back as a backup and leaves op2 in charge', () => {
-    const sim = seed({ op1: { preempt: false, initialState: 'BACKUP' } })
+    const sim = seed({ op1: { preempt: false } })
       .startAll(0).kill('op1', 5000).restart('op1', 15_000).runUntil(40_000);
     expect(sim.masters()).toEqual(['op2']);
     expect(sim.state('op1')).toBe('BACKUP');
   });
 
   it('preempt_delay 10 s: op1 waits before taking back the VIP', () => {
-    const sim = seed({ op1: { preemptDelayMs: 10_000, initialState: 'BACKUP' } })
+    const sim = seed({ op1: { preemptDelayMs: 10_000 } })
       .startAll(0).kill('op1', 5000).restart('op1', 20_000).runUntil(45_000);
     const back = when(sim, 'op1', 'state', '-> MASTER', 20_000)!;
     expect(back).toBeGreaterThan(30_000); // not before the delay

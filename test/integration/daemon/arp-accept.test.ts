@@ -3,7 +3,7 @@
  * accepts traffic for it (delivered locally, not forwarded); the backup does neither.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cluster, seedConfig, skipReason, type Cluster } from './harness.js';
+import { cluster, seedConfig, skipReason, waitConverged, type Cluster } from './harness.js';
 
 const reason = await skipReason();
 const VIP = '192.168.50.100';
@@ -21,8 +21,7 @@ describe.skipIf(reason !== undefined)('RFC 3768 ARP and accept behaviour on the 
     op2.writeConfig(seedConfig({ priority: 90 }));
     op1.start();
     op2.start();
-    await op1.waitState('MASTER', 10_000);
-    await op2.waitState('BACKUP', 10_000);
+    await waitConverged(c, 'op1');
     for (const n of [op1, op2]) n.host.spawn('node', ['-e', LISTEN]);
     await new Promise((r) => setTimeout(r, 500));
   });

@@ -4,7 +4,7 @@
  * the precise figures come from `npm run bench:failover`.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cluster, holders, resetNodes, seedConfig, skipReason, type Cluster } from './harness.js';
+import { cluster, holders, resetNodes, seedConfig, skipReason, waitConverged, type Cluster } from './harness.js';
 
 const reason = await skipReason();
 const MDI_90 = 3648.4375;
@@ -27,7 +27,7 @@ describe.skipIf(reason !== undefined)('failover between real daemons (two nodes)
     op1.start();
     op2.start();
     await op1.waitState('MASTER', 10_000);
-    await op2.waitState('BACKUP', 10_000);
+    await waitConverged(c, 'op1');
     return { op1, op2 };
   }
 

@@ -184,3 +184,29 @@ export async function holders(c: Cluster, vip = '192.168.50.100/24'): Promise<st
   for (const n of c.nodes) if ((await n.addresses()).includes(vip)) out.push(n.host.name);
   return out;
 }
+
+/**
+ * Wait until `master` is MASTER and every other running node is BACKUP following it (daemons
+ * started together may both claim mastership for a moment before the election settles).
+ */
+export async function waitConverged(c: Cluster, master: string, timeoutMs = 12_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const m = c.node(master);
+  let last = '';
+  while (Date.now() < deadline) {
+    const states: string[] = [];
+    for (const n of c.nodes.filter((x) => x.proc && x.proc.exitCode === null && x.proc.signalCode === null)) {
+      try {
+        const i = (await n.status()).instances[0] as { state: string; masterIp?: string } | undefined;
+        states.push(`${n.host.name}:${i?.state}:${i?.masterIp}`);
+      } catch {
+        states.push(`${n.host.name}:?`);
+      }
+    }
+    last = states.join(' ');
+    const ok = states.every((s) => (s.startsWith(`${master}:`) ? s === `${master}:MASTER:${m.host.ip}` : s.endsWith(`:BACKUP:${m.host.ip}`)));
+    if (ok && states.length > 0) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`election did not settle on ${master}: ${last}`);
+}

@@ -5,7 +5,7 @@
 import { copyFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cluster, holders, resetNodes, ROOT, seedConfig, skipReason, type Cluster } from './harness.js';
+import { cluster, holders, resetNodes, ROOT, seedConfig, skipReason, waitConverged, type Cluster } from './harness.js';
 
 const reason = await skipReason();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -101,8 +101,7 @@ describe.skipIf(reason !== undefined)("users' keepalived.conf files, unchanged",
       copyFileSync(join(ROOT, 'test/fixtures/config/seed/node2-backup.conf'), op2.confPath);
       op1.start();
       op2.start();
-      await op1.waitState('MASTER', 10_000);
-      await op2.waitState('BACKUP', 10_000);
+      await waitConverged(c, 'op1');
       expect(await op1.addresses()).toContain('192.168.50.100/24');
       const from = op2.logs.length;
       await op1.stop('SIGTERM');
@@ -121,8 +120,7 @@ describe.skipIf(reason !== undefined)("users' keepalived.conf files, unchanged",
       copyFileSync(join(ROOT, 'test/fixtures/config/kubeadm/keepalived-backup.conf'), cp2.confPath);
       cp1.start();
       cp2.start();
-      await cp1.waitState('MASTER', 10_000);
-      await cp2.waitState('BACKUP', 10_000);
+      await waitConverged(c, 'cp1');
       expect(await holders(c, '192.168.0.40/32')).toEqual(['cp1']);
       // The guide's check script is not installed here: vrrpd says so and runs without it.
       expect(cp1.logs.some((l) => String(l.msg).includes('check_apiserver disabled'))).toBe(true);

@@ -25,7 +25,7 @@ describe('seed configs parse unchanged', () => {
       script: { kind: 'exec', command: '/usr/bin/nc -z 127.0.0.1 7443', argv: ['/usr/bin/nc', '-z', '127.0.0.1', '7443'] },
     });
     const rc = routerConfigOf(vi!, '192.168.50.1');
-    expect(rc).toMatchObject({ vrid: 251, priority: 100, adverIntervalMs: 1000, preempt: true, authType: 1, initialState: 'MASTER', addressMismatch: 'accept', vips: ['192.168.50.100'] });
+    expect(rc).toMatchObject({ vrid: 251, priority: 100, adverIntervalMs: 1000, preempt: true, authType: 1, addressMismatch: 'drop', vips: ['192.168.50.100'] });
     expect([...rc.authData]).toEqual([...Buffer.from('11111111')]);
   });
 

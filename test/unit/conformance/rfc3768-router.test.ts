@@ -210,12 +210,12 @@ describe('RFC 3768 §6.4.3 Master', () => {
     expect(sent(all)).toEqual([]);
     expect(r.nextDeadline()).toBe(11_500 + r.masterDownIntervalMs);
   });
-  it('6.4.3-9 equal priority from a lower address is discarded', () => {
+  it('6.4.3-9 equal priority from a lower address is discarded: no state change, we re-assert', () => {
     const r = master({ primaryIp: '192.168.50.20' });
-    const due = r.nextDeadline();
-    expect(rx(r, 9000, { priority: 100 }, '192.168.50.19')).toEqual([]);
+    const out = rx(r, 9000, { priority: 100 }, '192.168.50.19');
+    expect(out.map((a) => a.kind)).toEqual(['sendAdvert', 'garp']);
     expect(r.state).toBe('MASTER');
-    expect(r.nextDeadline()).toBe(due);
+    expect(r.snapshot().masterIp).toBe('192.168.50.20');
   });
   it('6.4.3-5 shutdown: the priority-0 advert is the last thing sent and no timer is left', () => {
     const r = master();
@@ -254,7 +254,7 @@ describe('RFC 3768 §7.1 receive checks', () => {
     expect(out).toEqual([expect.objectContaining({ kind: 'notice', code: 'address-list-mismatch' })]);
     expect(r.nextDeadline()).toBe(1100 + r.masterDownIntervalMs);
   });
-  it('7.1-12 keepalived policy (default): the mismatch is logged and counted, and the advert processed', () => {
+  it('7.1-12 accept policy: the mismatch is logged and counted, and the advert processed', () => {
     const r = backup();
     const out = rx(r, 1000, { priority: 200, addresses: ['10.0.0.1'] });
     expect(out).toEqual([expect.objectContaining({ kind: 'notice', code: 'address-list-mismatch' })]);

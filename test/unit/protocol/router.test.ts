@@ -43,11 +43,6 @@ describe('RFC 3768 §6.4.1 Initialize', () => {
     expect(out[0]).toMatchObject({ to: 'MASTER', reason: 'startup-owner' });
     expect(r.nextDeadline()).toBe(1005);
   });
-  it('keepalived `state MASTER` waits only Advertisement_Interval + Skew_Time at startup', () => {
-    const r = new Router(routerConfig({ priority: 100, initialState: 'MASTER' }));
-    r.step({ kind: 'startup' }, 0);
-    expect(r.nextDeadline()).toBe(1000 + 609.375);
-  });
   it('startup twice is a bug and throws', () => {
     const r = new Router(routerConfig());
     r.step({ kind: 'startup' }, 0);
@@ -151,17 +146,20 @@ describe('RFC 3768 §6.4.3 Master', () => {
     const low = master({ primaryIp: '192.168.50.2' });
     expect(rx(low, 9000, { priority: 100 }, '192.168.50.3')[0]).toMatchObject({ to: 'BACKUP' });
     const high = master({ primaryIp: '192.168.50.3' });
-    expect(rx(high, 9000, { priority: 100 }, '192.168.50.2')).toEqual([]);
+    expect(kinds(rx(high, 9000, { priority: 100 }, '192.168.50.2'))).toEqual(['sendAdvert', 'garp']);
     expect(high.state).toBe('MASTER');
   });
   it('a tie-break compares numerically, not as text', () => {
     const r = master({ primaryIp: '10.0.0.9' });
     expect(rx(r, 9000, { priority: 100 }, '10.0.0.10')[0]).toMatchObject({ to: 'BACKUP' });
   });
-  it('a lower-priority advert is discarded', () => {
+  it('a lower-priority advert is discarded, and the master re-asserts at once (advert + GARP, as keepalived)', () => {
     const r = master();
-    expect(rx(r, 9000, { priority: 50 })).toEqual([]);
+    const out = rx(r, 9000.5, { priority: 50 });
+    expect(kinds(out)).toEqual(['sendAdvert', 'garp']);
+    expect(out[0]).toMatchObject({ advert: { priority: 100 } });
     expect(r.state).toBe('MASTER');
+    expect(r.nextDeadline()).toBe(10_000.5);
   });
   it('a priority-0 advert makes the master send an advert at once', () => {
     const r = master();
@@ -209,7 +207,7 @@ describe('RFC 3768 §7.1 receive checks', () => {
     expect(out).toEqual([expect.objectContaining({ kind: 'dropped', reason: 'owner' })]);
     expect(r.state).toBe('MASTER');
   });
-  it('address list mismatch: keepalived way (default) accepts with a notice and counts it', () => {
+  it('address list mismatch, accept policy: processed with a notice, and counted', () => {
     const r = backup();
     const out = rx(r, 1000, { addresses: ['192.168.50.101'] });
     expect(out).toEqual([expect.objectContaining({ kind: 'notice', code: 'address-list-mismatch' })]);
