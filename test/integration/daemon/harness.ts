@@ -81,6 +81,11 @@ export class Node {
     return this.waitFor((l) => l.to === to && typeof l.from === 'string', timeoutMs, from);
   }
 
+  /** Wait until the daemon reports its VIPs added (the state line comes before `ip addr` finishes). */
+  waitVipsAdded(timeoutMs: number, from = 0): Promise<LogLine> {
+    return this.waitFor((l) => l.msg === 'virtual addresses updated' && l.action === 'added', timeoutMs, from);
+  }
+
   /** The instance state as the daemon last logged it. */
   lastState(): string | undefined {
     return [...this.logs].reverse().find((l) => typeof l.to === 'string' && typeof l.from === 'string')?.to as string | undefined;
@@ -209,4 +214,16 @@ export async function waitConverged(c: Cluster, master: string, timeoutMs = 12_0
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`election did not settle on ${master}: ${last}`);
+}
+
+/** Poll (up to `timeoutMs`) until the nodes named in `expected` are exactly those holding `vip`, ignoring `except`. */
+export async function expectHolders(c: Cluster, expected: string[], opts: { vip?: string; except?: string[]; timeoutMs?: number } = {}): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 3000);
+  let now: string[] = [];
+  while (Date.now() < deadline) {
+    now = (await holders(c, opts.vip)).filter((h) => !(opts.except ?? []).includes(h));
+    if (JSON.stringify(now) === JSON.stringify(expected)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`VIP ${opts.vip ?? '192.168.50.100/24'} held by [${now.join(', ')}], expected [${expected.join(', ')}]`);
 }

@@ -5,7 +5,7 @@
 import { copyFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cluster, holders, resetNodes, ROOT, seedConfig, skipReason, waitConverged, type Cluster } from './harness.js';
+import { cluster, expectHolders, resetNodes, ROOT, seedConfig, skipReason, waitConverged, type Cluster } from './harness.js';
 
 const reason = await skipReason();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -80,6 +80,7 @@ describe.skipIf(reason !== undefined)('an interface that does not exist yet', ()
       await op1.host.mustExec('ip', ['link', 'set', 'eth9p', 'up']);
       await op1.host.mustExec('ip', ['link', 'set', 'eth9', 'up']);
       await op1.waitState('MASTER', 2500 + 3609 + 1500);
+      await op1.waitVipsAdded(3000);
       expect(await op1.host.mustExec('ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth9'])).toContain('10.9.0.100/24');
     } finally {
       await c.destroy();
@@ -121,7 +122,7 @@ describe.skipIf(reason !== undefined)("users' keepalived.conf files, unchanged",
       cp1.start();
       cp2.start();
       await waitConverged(c, 'cp1');
-      expect(await holders(c, '192.168.0.40/32')).toEqual(['cp1']);
+      await expectHolders(c, ['cp1'], { vip: '192.168.0.40/32' });
       // The guide's check script is not installed here: vrrpd says so and runs without it.
       expect(cp1.logs.some((l) => String(l.msg).includes('check_apiserver disabled'))).toBe(true);
     } finally {
