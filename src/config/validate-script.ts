@@ -58,6 +58,18 @@ const handlers = new Map<string, Handler<ScriptDraft>>([
     if (c) d.script = c;
     d.scriptToken = first;
   }],
+  ['check_tcp', (s, d, a) => {
+    // vrrpd extension keyword: `check_tcp HOST:PORT`, the same as `script "check_tcp HOST:PORT"`.
+    const t = a.one(s, 'HOST:PORT');
+    if (t === undefined) return;
+    if (d.scriptToken !== undefined) {
+      a.diags.error(s.keyword, `vrrp_script ${d.name} already has a check at ${d.scriptToken.line}:${d.scriptToken.col}; use either 'script' or 'check_tcp'`);
+      return;
+    }
+    const c = scriptCommandOf(`check_tcp ${t.text}`, t, a);
+    if (c) d.script = c;
+    d.scriptToken = t;
+  }],
   ['interval', (s, d, a) => {
     const t = a.one(s); const n = t && a.int(t, 'interval', 1, 4294);
     if (n !== undefined) d.intervalMs = n * 1000;
@@ -109,6 +121,6 @@ export function validateScript(stmt: Stmt, a: ArgChecker): ScriptDraft | undefin
   };
   dispatch(block, { label: `vrrp_script ${name.text}`, handlers, scalars: new Set(handlers.keys()) }, d, a);
   if (d.script === undefined && d.scriptToken === undefined)
-    a.diags.error(name, `vrrp_script ${name.text} has no 'script'`);
+    a.diags.error(name, `vrrp_script ${name.text} has no 'script' (or vrrpd's 'check_tcp')`);
   return d;
 }

@@ -64,6 +64,8 @@ export const CASES: Record<string, string> = {
   'script duplicate': 'vrrp_script s {\n  script /bin/true\n}\nvrrp_script s {\n  script /bin/false\n}\n',
   'script unused': 'vrrp_script s {\n  script /bin/true\n}\n',
   'check_tcp bad': 'vrrp_script s {\n  script "check_tcp localhost"\n}\n',
+  'check_tcp keyword': 'vrrp_script s {\n  check_tcp 127.0.0.1:7443\n}\n',
+  'check_tcp and script': 'vrrp_script s {\n  script "/bin/true"\n  check_tcp 127.0.0.1:7443\n}\n',
   'check_tcp port range': 'vrrp_script s {\n  script "check_tcp 127.0.0.1:70000"\n}\n',
   'sync group problems': `${instance('')}${instance('', 'VI_2').replace('51', '52')}vrrp_sync_group G {\n  group {\n    VI_1\n    VI_3\n  }\n}\nvrrp_sync_group H {\n  group {\n    VI_1\n    VI_2\n  }\n}\nvrrp_sync_group E {\n  notify x\n}\n`,
   'unimplemented sections once each': `virtual_server 10.0.0.1 80 {\n  real_server 10.0.0.2 80 {\n  }\n}\nvirtual_server 10.0.0.1 443 {\n}\nstatic_ipaddress {\n  1.2.3.4/24 dev eth0\n}\n${instance('')}`,

@@ -4,6 +4,14 @@ import { F, instance, load } from './helpers.js';
 
 /** Every error path: the exact diagnostics, positions included (interfaces eth0 and eth1 exist). */
 const EXPECTED: Record<string, string[]> = {
+  "check_tcp keyword": [
+    `${F}:1:13: info: vrrp_script s is not tracked by any vrrp_instance, so it never runs`,
+    `${F}:2:13: info: 'check_tcp 127.0.0.1:7443' is a vrrpd extension (a TCP connect check); keepalived would try to run a program named 'check_tcp'`,
+  ],
+  "check_tcp and script": [
+    `${F}:1:13: info: vrrp_script s is not tracked by any vrrp_instance, so it never runs`,
+    `${F}:3:3: error: vrrp_script s already has a check at 2:10; use either 'script' or 'check_tcp'`,
+  ],
   "vrid out of range": [
     `${F}:3:21: error: virtual_router_id must be an integer from 1 to 255, not '256'`,
   ],
@@ -194,7 +202,7 @@ const EXPECTED: Record<string, string[]> = {
     `${F}:6:3: error: 'script_user' needs a user name`,
   ],
   "script without script": [
-    `${F}:1:13: error: vrrp_script s has no 'script'`,
+    `${F}:1:13: error: vrrp_script s has no 'script' (or vrrpd's 'check_tcp')`,
     `${F}:1:13: info: vrrp_script s is not tracked by any vrrp_instance, so it never runs`,
   ],
   "script bad values": [
