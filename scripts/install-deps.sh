@@ -20,6 +20,12 @@ if [ ${#need[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   fi
 fi
+# nginx's TCP proxy (stream) module is its own Debian package; the lab's nginx needs it.
+if command -v nginx >/dev/null 2>&1 && nginx -V 2>&1 | grep -q -- '--with-stream=dynamic' \
+   && [ ! -e /usr/lib/nginx/modules/ngx_stream_module.so ] && [ "$(id -u)" -eq 0 ]; then
+  echo "install-deps: installing Debian package libnginx-mod-stream (nginx's TCP proxy module)"
+  apt-get install -y -qq --no-install-recommends libnginx-mod-stream >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends libnginx-mod-stream >/dev/null; }
+fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi

@@ -2,6 +2,8 @@
 /** vrrpd command line: argv -> command. Thin: each command lives in its own module. */
 import { readFileSync } from 'node:fs';
 import { runCheck } from './check.js';
+import { runCleanup } from './cleanup.js';
+import { runLab } from './lab.js';
 import { parseRunArgs, runDaemon } from './run.js';
 import { runStatus } from './status.js';
 
@@ -13,6 +15,10 @@ const USAGE = `usage:
                           validate a keepalived.conf and show how vrrpd understands it
   vrrpd status [--json] [--run-dir DIR]
                           ask the running daemon for each instance's state
+  vrrpd cleanup [-f FILE] [--config-id ID]
+                          remove the configured VIPs (systemd ExecStopPost: nothing left after a crash)
+  vrrpd lab up|status|down|demo [--check tcp|script] [--out DIR]
+                          the two-OP-node architecture in network namespaces (root)
   vrrpd --version | --help`;
 
 function version(): string {
@@ -38,6 +44,8 @@ export async function main(argv: string[]): Promise<number> {
   if (first === 'check') return runCheck(rest, out);
   if (argv.includes('-t') || argv.includes('--config-test')) return runCheck(argv.filter((a) => a !== '-t' && a !== '--config-test'), out);
   if (first === 'status') return runStatus(rest);
+  if (first === 'lab') return runLab(rest);
+  if (first === 'cleanup') return runCleanup(rest);
   const runArgv = first === 'run' ? rest : argv;
   const args = parseRunArgs(runArgv);
   if (typeof args === 'string') {

@@ -1,0 +1,145 @@
+/**
+ * `vrrpd lab up|status|down|demo`: the seed's HA architecture in network namespaces on this
+ * machine (root). `up` leaves it running for poking at, `status` shows it, `down` removes it and
+ * any leftovers of earlier runs, `demo` runs the failover scenarios (what `npm run demo` runs).
+ */
+import { readFileSync } from 'node:fs';
+import type { CheckKind } from '../lab/configs.js';
+import { runDemo } from '../lab/demo.js';
+import { cleanupOnSignal, LabRun, listLabs, removeStaleLabs } from '../lab/lab.js';
+import { waitFor } from '../lab/procs.js';
+import { OPS, VIP, PROXY_PORT } from '../lab/topology.js';
+
+const USAGE = `usage: vrrpd lab up [--check tcp|script]   build the lab and leave it running
+       vrrpd lab status [--json]             what runs where, who holds the VIP, client success
+       vrrpd lab down                        remove the lab and leftovers of earlier runs
+       vrrpd lab demo [--check tcp|script] [--out DIR]
+                                             run the failover scenarios, print the summary, write an SVG
+  (root: network namespaces; nginx with the stream module; run \`npm run build\` first)`;
+
+interface LabArgs {
+  check: CheckKind;
+  json: boolean;
+  out: string;
+}
+
+function parse(argv: readonly string[]): LabArgs | string {
+  const a: LabArgs = { check: 'tcp', json: false, out: 'lab-out' };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i];
+    if (x === '--json') a.json = true;
+    else if (x === '--check' && (argv[i + 1] === 'tcp' || argv[i + 1] === 'script')) a.check = argv[++i] as CheckKind;
+    else if (x === '--out' && argv[i + 1] !== undefined) a.out = argv[++i]!;
+    else return `bad argument ${x}`;
+  }
+  return a;
+}
+
+export async function runLab(argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  const args = parse(rest);
+  if (verb === undefined || verb === '--help' || verb === '-h' || typeof args === 'string') {
+    if (typeof args === 'string') process.stderr.write(`vrrpd lab: ${args}\n`);
+    process.stdout.write(`${USAGE}\n`);
+    return verb === undefined || typeof args === 'string' ? 2 : 0;
+  }
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    process.stderr.write('vrrpd lab: needs root (network namespaces)\n');
+    return 1;
+  }
+  try {
+    if (verb === 'up') return await up(args.check);
+    if (verb === 'status') return await status(args.json);
+    if (verb === 'down') return await down();
+    if (verb === 'demo') {
+      const r = await runDemo({ check: args.check, outDir: args.out, write: (s) => process.stdout.write(s) });
+      return r.passed ? 0 : 1;
+    }
+  } catch (e) {
+    process.stderr.write(`vrrpd lab ${verb}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  process.stderr.write(`vrrpd lab: unknown command ${verb}\n${USAGE}\n`);
+  return 2;
+}
+
+async function up(check: CheckKind): Promise<number> {
+  const running = [];
+  for (const id of await listLabs()) if (LabRun.load(id)?.state.mode === 'up') running.push(id);
+  if (running.length > 0) {
+    process.stderr.write(`vrrpd lab: lab ${running.join(', ')} is already up (vrrpd lab down removes it)\n`);
+    return 1;
+  }
+  await removeStaleLabs(false);
+  cleanupOnSignal();
+  const say = (s: string): void => void process.stdout.write(`  ${s}\n`);
+  const lab = await LabRun.create({ mode: 'up', check, say });
+  // op1 (priority 100) ends up master; wait for that rather than for the first node to claim the VIP
+  const elected = await waitFor(async () => (await lab.vipHolders()).join() === 'op1', 20_000, 100);
+  const holders = await lab.vipHolders();
+  const ns = lab.state.ns;
+  process.stdout.write(
+    [
+      `lab ${lab.state.id} is up${elected ? `; VIP ${VIP} on ${holders.join(', ')}` : '; no VIP holder yet'}`,
+      `  files, configs and logs: ${lab.state.dir}`,
+      `  vrrpd status:   node dist/src/cli/main.js status --run-dir ${lab.path('op1', 'run')}`,
+      `  a shell:        ip netns exec ${ns.client} bash      (e.g. curl-free: echo | nc ${VIP} ${PROXY_PORT})`,
+      `  client probes:  tail -f ${lab.path('client', 'probes.log')}   (T OK MS API VIA ERR)`,
+      `  stop nginx:     kill ${lab.state.pids['op1.nginx']}      power cut: kill -9 ${lab.state.pids['op1.vrrpd']}`,
+      '  vrrpd lab status / vrrpd lab down',
+      '',
+    ].join('\n'),
+  );
+  return 0;
+}
+
+async function status(json: boolean): Promise<number> {
+  const out: unknown[] = [];
+  for (const id of await listLabs()) {
+    const lab = LabRun.load(id);
+    if (lab === undefined) {
+      out.push({ id, leftover: true });
+      continue;
+    }
+    const ops: Record<string, unknown> = {};
+    for (const op of OPS) ops[op] = { vip: await lab.hasVip(op).catch(() => false), vrrpd: await lab.status(op) };
+    out.push({ id, mode: lab.state.mode, dir: lab.state.dir, created: lab.state.created, ops, client: clientSummary(lab.path('client', 'probes.log')) });
+  }
+  if (json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  else process.stdout.write(out.length === 0 ? 'no lab\n' : `${out.map(describe).join('\n')}\n`);
+  return 0;
+}
+
+function describe(l: unknown): string {
+  const lab = l as { id: string; leftover?: boolean; mode: string; dir: string; ops: Record<string, { vip: boolean; vrrpd: { instances?: { state: string; effectivePriority: number }[]; error?: string } }>; client: string };
+  if (lab.leftover) return `${lab.id}: leftover namespaces without a state file (vrrpd lab down removes them)`;
+  const lines = [`${lab.id} (${lab.mode}) in ${lab.dir}`];
+  for (const [op, s] of Object.entries(lab.ops)) {
+    const inst = s.vrrpd.instances?.[0];
+    lines.push(`  ${op}: ${inst ? `${inst.state}, priority ${inst.effectivePriority}` : `vrrpd not answering (${s.vrrpd.error ?? '?'})`}${s.vip ? `, holds VIP ${VIP}` : ''}`);
+  }
+  lines.push(`  client: ${lab.client}`);
+  return lines.join('\n');
+}
+
+/** Success rate over the last second of probes. */
+function clientSummary(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return 'no probes yet';
+  }
+  const rows = text.trimEnd().split('\n').slice(-100).map((l) => l.split(' '));
+  const ok = rows.filter((r) => r[1] === '1').length;
+  const last = rows.at(-1);
+  return `${ok}/${rows.length} of the last probes got through${last?.[1] === '1' ? ` (last via ${last[4]} to ${last[3]})` : ` (last failed: ${last?.[5] ?? '?'})`}`;
+}
+
+async function down(): Promise<number> {
+  const removed = await removeStaleLabs(true);
+  process.stdout.write(removed.length === 0 ? 'no lab to remove\n' : `removed ${removed.join(', ')}\n`);
+  const left = await listLabs();
+  if (left.length > 0) process.stdout.write(`still running (their owner is alive): ${left.join(', ')}\n`);
+  return 0;
+}

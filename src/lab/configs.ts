@@ -1,0 +1,66 @@
+/**
+ * The lab's configuration files, made from the deploy kit (one source, no drift): each deploy
+ * file is copied with a fixed list of substitutions, and a substitution that no longer matches
+ * anything is an error, so an edit to deploy/ that the lab cannot follow fails loudly.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEPLOY_CHECK, DEPLOY_NGINX, DEPLOY_SUBNET, DEPLOY_VRRPD, LAB_SUBNET, repoRoot, type OpName } from './topology.js';
+
+export type CheckKind = 'tcp' | 'script';
+
+export interface Substitution {
+  readonly what: string;
+  readonly from: RegExp;
+  readonly to: string;
+}
+
+/** Applies every substitution (each must match at least once). */
+export function substitute(text: string, subs: readonly Substitution[], file: string): string {
+  let out = text;
+  for (const s of subs) {
+    const re = new RegExp(s.from.source, s.from.flags.includes('g') ? s.from.flags : `${s.from.flags}g`);
+    if (!re.test(out)) throw new Error(`lab: ${file} no longer contains ${s.what} (${s.from}); update src/lab/configs.ts`);
+    out = out.replace(re, s.to);
+  }
+  return out;
+}
+
+const subnetSub: Substitution = { what: 'the example LAN', from: new RegExp(`\\b${DEPLOY_SUBNET.replaceAll('.', '\\.')}\\.`), to: `${LAB_SUBNET}.` };
+
+/** The deploy kit's vrrpd config for `op`, as the lab runs it. */
+export function vrrpdConfig(op: OpName, check: CheckKind): string {
+  const file = DEPLOY_VRRPD[op];
+  const subs: Substitution[] = [subnetSub];
+  if (check === 'script') {
+    subs.push(
+      { what: 'the check_tcp line', from: /^(\s*)(check_tcp \S+)/m, to: '$1# $2' },
+      { what: 'the commented classic script line', from: /^(\s*)# (script ")\/etc\/vrrpd\/check_nginx\.sh"/m, to: `$1$2${join(repoRoot(), DEPLOY_CHECK)}"` },
+    );
+  }
+  return substitute(readFileSync(join(repoRoot(), file), 'utf8'), subs, file);
+}
+
+/** The deploy kit's nginx stream block, as the lab runs it. */
+export function nginxStreamConfig(): string {
+  return substitute(readFileSync(join(repoRoot(), DEPLOY_NGINX), 'utf8'), [subnetSub], DEPLOY_NGINX);
+}
+
+/**
+ * The lab's nginx.conf around the deploy stream block: what Debian's /etc/nginx/nginx.conf does
+ * on a real node (load the stream module, pid, error log), with every path in the lab directory.
+ */
+export function nginxMainConfig(dir: string, streamModule: string | undefined): string {
+  return [
+    '# vrrpd lab: nginx main config; the stream block is the deploy kit\'s',
+    ...(streamModule ? [`load_module ${streamModule};`] : []),
+    'daemon off;',
+    'master_process on;',
+    'worker_processes 1;',
+    `pid ${join(dir, 'nginx.pid')};`,
+    `error_log ${join(dir, 'error.log')} notice;`,
+    'events { worker_connections 1024; }',
+    `include ${join(dir, 'stream.conf')};`,
+    '',
+  ].join('\n');
+}

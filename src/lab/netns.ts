@@ -1,0 +1,271 @@
+/**
+ * Network-namespace lab (integration tests, `vrrpd lab`, the demo): a "switch" namespace holding
+ * a bridge, and one namespace per host joined to it by a veth pair (host side "eth0", addressed
+ * SUBNET.N/24). Nothing is created in the caller's namespace. Names are
+ * `${prefix}-${pid}-${rand}-${host}` (or `${id}-${host}` with an explicit id), so `sweep(prefix)`
+ * can tell leftovers of dead runs from labs of live ones. `destroy()` kills every process left in
+ * the lab's namespaces and deletes them; an exit/signal hook does the same for labs a failing
+ * test forgot, unless the lab was `release()`d to outlive this process (`vrrpd lab up`).
+ */
+import { spawn as spawnChild, execFileSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { run, type ExecError, type ExecOutput } from '../io/exec.js';
+import type { Result } from '../result.js';
+
+export interface LabOptions {
+  readonly hosts: readonly string[];
+  /** Name prefix; default "vti". Letters/digits only. */
+  readonly prefix?: string;
+  /** First three octets of the /24 LAN; host i gets .(i+1). Default "192.168.50". */
+  readonly subnet?: string;
+  /** Last octet of each host's address (same order as hosts); default i+1. */
+  readonly octets?: readonly number[];
+  /** Use this id instead of `${prefix}-${pid}-${rand}` (letters, digits, at most 10 chars). */
+  readonly id?: string;
+}
+
+export interface LabHost {
+  readonly name: string;
+  readonly ns: string;
+  /** The LAN interface inside the host namespace. */
+  readonly ifname: 'eth0';
+  /** The host's LAN address, e.g. "192.168.50.1". */
+  readonly ip: string;
+  readonly mac: string;
+  /** Runs `cmd args` inside the namespace (execFile, no shell). */
+  exec(cmd: string, args: readonly string[], timeoutMs?: number): Promise<Result<ExecOutput, ExecError>>;
+  /** Like exec, but throws with the command's stderr when it fails (test convenience). */
+  mustExec(cmd: string, args: readonly string[], timeoutMs?: number): Promise<string>;
+  /** Starts a long-running process inside the namespace; killed by destroy(). */
+  spawn(cmd: string, args: readonly string[], opts?: SpawnOptions): ChildProcess;
+  /** Cuts the cable: the switch-side port goes down, the host sees no carrier. */
+  linkDown(): Promise<void>;
+  linkUp(): Promise<void>;
+}
+
+export interface Lab {
+  readonly id: string;
+  readonly switchNs: string;
+  readonly hosts: readonly LabHost[];
+  host(name: string): LabHost;
+  /** Every namespace of the lab. */
+  namespaces(): string[];
+  destroy(): Promise<void>;
+  /** Let the lab outlive this process: no exit hook will destroy it (`destroy()` still works). */
+  release(): void;
+}
+
+const live = new Set<LabImpl>();
+let hooksInstalled = false;
+
+/** Why the lab cannot run here (not root, no `ip netns`), or undefined when it can. */
+export async function labUnavailableReason(): Promise<string | undefined> {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'needs root (network namespaces, raw sockets)';
+  const r = await run('ip', ['netns', 'list']);
+  if (!r.ok) return `\`ip netns\` unavailable: ${r.error.detail}`;
+  return undefined;
+}
+
+/** Builds the lab; on any failure removes what it made and rethrows. */
+export async function createLab(opts: LabOptions): Promise<Lab> {
+  const prefix = opts.prefix ?? 'vti';
+  if (!/^[a-z][a-z0-9]{0,7}$/.test(prefix)) throw new Error(`bad lab prefix ${prefix}`);
+  if (opts.hosts.length === 0 || opts.hosts.length > 200) throw new Error('a lab needs 1..200 hosts');
+  for (const h of opts.hosts) if (!/^[a-z][a-z0-9]{0,9}$/.test(h)) throw new Error(`bad host name ${h}`);
+  if (opts.id !== undefined && !/^[a-z][a-z0-9]{0,9}$/.test(opts.id)) throw new Error(`bad lab id ${opts.id}`);
+  const octets = opts.octets ?? opts.hosts.map((_, i) => i + 1);
+  if (octets.length !== opts.hosts.length || octets.some((o) => !Number.isInteger(o) || o < 1 || o > 254) || new Set(octets).size !== octets.length) {
+    throw new Error('octets: one distinct 1..254 per host');
+  }
+  const id = opts.id ?? `${prefix}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const lab = new LabImpl(id, opts.subnet ?? '192.168.50', octets);
+  live.add(lab);
+  installHooks();
+  try {
+    await lab.build(opts.hosts);
+  } catch (e) {
+    await lab.destroy();
+    throw e;
+  }
+  return lab;
+}
+
+async function ip(args: readonly string[]): Promise<string> {
+  const r = await run('ip', args, { timeoutMs: 10_000 });
+  if (!r.ok) throw new Error(r.error.detail);
+  return r.value.stdout;
+}
+
+class LabImpl implements Lab {
+  readonly hosts: LabHost[] = [];
+  readonly switchNs: string;
+  private readonly children = new Set<ChildProcess>();
+  private destroyed = false;
+
+  constructor(
+    readonly id: string,
+    private readonly subnet: string,
+    private readonly octets: readonly number[],
+  ) {
+    this.switchNs = `${id}-sw`;
+  }
+
+  namespaces(): string[] {
+    return [this.switchNs, ...this.hosts.map((h) => h.ns)];
+  }
+
+  host(name: string): LabHost {
+    const h = this.hosts.find((x) => x.name === name);
+    if (h === undefined) throw new Error(`no host ${name} in lab ${this.id}`);
+    return h;
+  }
+
+  async build(names: readonly string[]): Promise<void> {
+    const sw = this.switchNs;
+    await ip(['netns', 'add', sw]);
+    await ip(['-n', sw, 'link', 'add', 'br0', 'type', 'bridge', 'mcast_snooping', '0', 'stp_state', '0', 'forward_delay', '0']);
+    await ip(['-n', sw, 'link', 'set', 'br0', 'up']);
+    await ip(['-n', sw, 'link', 'set', 'lo', 'up']);
+    for (const [i, name] of names.entries()) this.hosts.push(await this.addHost(name, i));
+  }
+
+  private async addHost(name: string, i: number): Promise<LabHost> {
+    const sw = this.switchNs;
+    const ns = `${this.id}-${name}`;
+    const port = `p${i}`;
+    const addr = `${this.subnet}.${this.octets[i] ?? i + 1}`;
+    const mac = `02:00:5e:${hex2(i >> 8)}:${hex2(i & 0xff)}:01`;
+    await ip(['netns', 'add', ns]);
+    await ip(['-n', sw, 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+    await ip(['-n', sw, 'link', 'set', port, 'master', 'br0', 'up']);
+    await ip(['-n', ns, 'link', 'set', 'eth0', 'address', mac]);
+    await ip(['-n', ns, 'addr', 'add', `${addr}/24`, 'dev', 'eth0']);
+    await ip(['-n', ns, 'link', 'set', 'eth0', 'up']);
+    await ip(['-n', ns, 'link', 'set', 'lo', 'up']);
+    const exec = (cmd: string, args: readonly string[], timeoutMs = 10_000) => run('ip', ['netns', 'exec', ns, cmd, ...args], { timeoutMs });
+    return {
+      name,
+      ns,
+      ifname: 'eth0',
+      ip: addr,
+      mac,
+      exec,
+      mustExec: async (cmd, args, timeoutMs) => {
+        const r = await exec(cmd, args, timeoutMs);
+        if (!r.ok) throw new Error(`[${name}] ${r.error.detail}\n${r.error.stderr}`);
+        return r.value.stdout;
+      },
+      spawn: (cmd, args, o = {}) => this.track(spawnChild('ip', ['netns', 'exec', ns, cmd, ...args], o)),
+      linkDown: async () => void (await ip(['-n', sw, 'link', 'set', port, 'down'])),
+      linkUp: async () => void (await ip(['-n', sw, 'link', 'set', port, 'up'])),
+    };
+  }
+
+  private track(child: ChildProcess): ChildProcess {
+    this.children.add(child);
+    child.once('exit', () => this.children.delete(child));
+    return child;
+  }
+
+  release(): void {
+    live.delete(this);
+    for (const c of this.children) c.unref();
+    this.children.clear();
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    live.delete(this);
+    for (const c of this.children) c.kill('SIGKILL');
+    for (const ns of this.namespaces().reverse()) await removeNamespace(ns);
+  }
+
+  /** Synchronous teardown for process-exit hooks. */
+  destroySync(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const c of this.children) c.kill('SIGKILL');
+    for (const ns of this.namespaces().reverse()) removeNamespaceSync(ns);
+  }
+}
+
+/** Kills every process in namespace `ns` and deletes it (no error when it is already gone). */
+export async function removeNamespace(ns: string): Promise<void> {
+  const pids = await run('ip', ['netns', 'pids', ns]);
+  if (pids.ok) for (const pid of parsePids(pids.value.stdout)) killQuietly(pid);
+  await run('ip', ['netns', 'del', ns]);
+}
+
+function removeNamespaceSync(ns: string): void {
+  try {
+    for (const pid of parsePids(execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))) killQuietly(pid);
+  } catch {
+    // namespace already gone
+  }
+  try {
+    execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+  } catch {
+    // already gone
+  }
+}
+
+function parsePids(text: string): number[] {
+  return text.split(/\s+/).filter((s) => /^\d+$/.test(s)).map(Number).filter((p) => p !== process.pid);
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+function hex2(n: number): string {
+  return n.toString(16).padStart(2, '0');
+}
+
+function installHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  const cleanAll = () => {
+    for (const lab of live) lab.destroySync();
+    live.clear();
+  };
+  process.once('exit', cleanAll);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      cleanAll();
+      process.kill(process.pid, sig);
+    });
+  }
+}
+
+/**
+ * Removes namespaces named `${prefix}-PID-...` whose creating process is gone (leftovers of
+ * crashed runs). Labs of live processes are left alone. Returns the names removed.
+ */
+export async function sweep(prefix = 'vti'): Promise<string[]> {
+  const r = await run('ip', ['netns', 'list']);
+  if (!r.ok) return [];
+  const pattern = new RegExp(`^${prefix}-(\\d+)-[0-9a-f]{6}-[a-z0-9]+$`);
+  const removed: string[] = [];
+  for (const line of r.value.stdout.split('\n')) {
+    const name = line.split(' ')[0] ?? '';
+    const m = pattern.exec(name);
+    if (m === null || isAlive(Number(m[1]))) continue;
+    await removeNamespace(name);
+    removed.push(name);
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

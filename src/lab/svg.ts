@@ -1,0 +1,81 @@
+/**
+ * The demo run as a picture (pure: data in, SVG text out): one row per OP node showing when it
+ * was MASTER (held the VIP), a row of the client's probes (green got through, red failed), a row
+ * of which node served them, and the scenarios as labelled vertical lines.
+ */
+import type { Probe } from './analysis.js';
+
+export interface RunPicture {
+  readonly t0: number;
+  readonly tEnd: number;
+  /** Node name -> MASTER intervals (epoch ms). */
+  readonly masters: Record<string, readonly (readonly [number, number])[]>;
+  readonly probes: readonly Probe[];
+  /** Node address -> node name, for the "served by" row. */
+  readonly names: Record<string, string>;
+  readonly marks: readonly { readonly t: number; readonly label: string }[];
+  readonly title: string;
+}
+
+const W = 1100;
+const LEFT = 130;
+const RIGHT = 20;
+const ROW = 34;
+const COLORS: Record<string, string> = { op1: '#3b7dd8', op2: '#e08a1e' };
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Runs of equal `key` over consecutive probes: [start, end, key]. */
+function runs(probes: readonly Probe[], key: (p: Probe) => string, end: number): [number, number, string][] {
+  const out: [number, number, string][] = [];
+  for (const [i, p] of probes.entries()) {
+    const k = key(p);
+    const last = out.at(-1);
+    const next = probes[i + 1]?.t ?? Math.min(end, p.t + 10);
+    if (last && last[2] === k) last[1] = next;
+    else out.push([p.t, next, k]);
+  }
+  return out;
+}
+
+export function renderSvg(pic: RunPicture): string {
+  const span = Math.max(1, pic.tEnd - pic.t0);
+  const x = (t: number): number => LEFT + ((Math.min(Math.max(t, pic.t0), pic.tEnd) - pic.t0) / span) * (W - LEFT - RIGHT);
+  const nodes = Object.keys(pic.masters);
+  const rows = [...nodes.map((n) => `${n} MASTER`), 'client probe', 'served by'];
+  const top = 70;
+  const H = top + rows.length * ROW + 60;
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${LEFT}" y="20" font-size="15" font-weight="bold">${esc(pic.title)}</text>`,
+  ];
+  rows.forEach((r, i) => out.push(`<text x="10" y="${top + i * ROW + 21}">${esc(r)}</text>`, `<rect x="${LEFT}" y="${top + i * ROW + 6}" width="${W - LEFT - RIGHT}" height="${ROW - 12}" fill="#f2f2f2"/>`));
+  nodes.forEach((n, i) => {
+    for (const [a, b] of pic.masters[n] ?? []) {
+      out.push(`<rect x="${x(a).toFixed(1)}" y="${top + i * ROW + 6}" width="${Math.max(1, x(b) - x(a)).toFixed(1)}" height="${ROW - 12}" fill="${COLORS[n] ?? '#777'}"><title>${n} MASTER ${((a - pic.t0) / 1000).toFixed(2)}-${((b - pic.t0) / 1000).toFixed(2)} s</title></rect>`);
+    }
+  });
+  const cy = top + nodes.length * ROW;
+  for (const [a, b, k] of runs(pic.probes, (p) => (p.ok ? 'ok' : 'fail'), pic.tEnd)) {
+    out.push(`<rect x="${x(a).toFixed(1)}" y="${cy + 6}" width="${Math.max(1, x(b) - x(a)).toFixed(1)}" height="${ROW - 12}" fill="${k === 'ok' ? '#2e9e44' : '#d62728'}"><title>${k} ${((a - pic.t0) / 1000).toFixed(3)}-${((b - pic.t0) / 1000).toFixed(3)} s</title></rect>`);
+  }
+  for (const [a, b, k] of runs(pic.probes.filter((p) => p.ok), (p) => pic.names[p.via] ?? p.via, pic.tEnd)) {
+    out.push(`<rect x="${x(a).toFixed(1)}" y="${cy + ROW + 6}" width="${Math.max(1, x(b) - x(a)).toFixed(1)}" height="${ROW - 12}" fill="${COLORS[k] ?? '#777'}"><title>served by ${esc(k)}</title></rect>`);
+  }
+  const bottom = top + rows.length * ROW;
+  pic.marks.forEach((m, i) => {
+    const mx = x(m.t).toFixed(1);
+    out.push(`<line x1="${mx}" y1="${top - 6}" x2="${mx}" y2="${bottom}" stroke="#444" stroke-dasharray="3,3"/>`, `<text x="${mx}" y="${top - 10 - (i % 2) * 14}" font-size="11">${esc(m.label)}</text>`);
+  });
+  const secs = Math.ceil(span / 1000);
+  const step = secs > 60 ? 10 : 5;
+  for (let s = 0; s <= secs; s += step) {
+    const tx = x(pic.t0 + s * 1000).toFixed(1);
+    out.push(`<line x1="${tx}" y1="${bottom}" x2="${tx}" y2="${bottom + 5}" stroke="#000"/>`, `<text x="${tx}" y="${bottom + 18}" text-anchor="middle">${s} s</text>`);
+  }
+  out.push(`<text x="${LEFT}" y="${bottom + 42}" fill="#555">green: probe to the VIP got an answer; red: it failed. Blue: op1, orange: op2.</text>`, '</svg>', '');
+  return out.join('\n');
+}

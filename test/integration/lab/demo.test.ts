@@ -1,0 +1,85 @@
+/**
+ * The whole `npm run demo`, as CI runs it: the lab in namespaces (real nginx, real vrrpd from
+ * dist/, the deploy kit's configs), every scenario judged against its RFC 3768 bound, and nothing
+ * left behind. Needs root, `ip netns`, nginx with the stream module; skipped with the reason
+ * otherwise. Builds dist/ first when it is older than src/.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../../src/io/exec.js';
+import { runDemo, type DemoResult } from '../../../src/lab/demo.js';
+import { labUnavailableReason } from '../../../src/lab/netns.js';
+import { LAB_NS_PATTERN, repoRoot } from '../../../src/lab/topology.js';
+
+async function skipReason(): Promise<string | undefined> {
+  const lab = await labUnavailableReason();
+  if (lab) return lab;
+  const nginx = await run('nginx', ['-V']);
+  if (!nginx.ok) return 'nginx is not installed (scripts/install-deps.sh)';
+  if (/--with-stream=dynamic/.test(nginx.value.stderr) && !existsSync('/usr/lib/nginx/modules/ngx_stream_module.so')) return 'nginx stream module missing (apt-get install libnginx-mod-stream)';
+  return undefined;
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+async function labNamespaces(): Promise<string[]> {
+  const r = await run('ip', ['netns', 'list']);
+  return r.ok ? r.value.stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => LAB_NS_PATTERN.test(n)) : [];
+}
+
+const reason = await skipReason();
+if (reason) console.warn(`skipping the demo: ${reason}`);
+
+describe.skipIf(reason !== undefined)('npm run demo (lab in namespaces)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'vrrpd-demo-'));
+  let result: DemoResult;
+  let before: string[] = [];
+  let log = '';
+
+  beforeAll(async () => {
+    const root = repoRoot();
+    const main = join(root, 'dist/src/cli/main.js');
+    if (!existsSync(main) || statSync(main).mtimeMs < newestMtime(join(root, 'src'))) {
+      execFileSync('npx', ['tsc', '-p', '.'], { cwd: root, stdio: 'inherit' });
+    }
+    before = await labNamespaces();
+    result = await runDemo({ outDir: out, write: (s) => void (log += s) });
+  }, 180_000);
+
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('passes every scenario', () => {
+    console.log(result.summary);
+    expect(result.results.map((r) => r.id)).toEqual(['1a', '1b', '2a', '2b', '3a', '3b', '4']);
+    for (const r of result.results) expect(r.passed, `${r.id} ${r.title}: ${r.note}\n${log}`).toBe(true);
+    expect(result.passed).toBe(true);
+  });
+
+  it('measures real failovers: the VIP moved and the client saw it', () => {
+    const byId = Object.fromEntries(result.results.map((r) => [r.id, r]));
+    expect(byId['1a']!.holder).toBe('op2');
+    expect(byId['1a']!.outageMs).toBeGreaterThan(500); // nginx really stopped: the client noticed
+    expect(byId['2a']!.outageMs).toBeGreaterThan(1000); // a power cut waits for Master_Down_Interval
+    expect(byId['3a']!.outageMs).toBeLessThan(byId['2a']!.outageMs); // priority 0 beats the timeout
+    expect(byId['4']!.moved).toBe(false);
+  });
+
+  it('writes the SVG and leaves no lab namespace behind', async () => {
+    const svg = readFileSync(result.svgPath, 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('op2 MASTER');
+    const left = (await labNamespaces()).filter((n) => !before.includes(n));
+    expect(left).toEqual([]);
+    expect(existsSync(join('/run/vrrpd-lab', result.labId))).toBe(false);
+  });
+});
