@@ -46,7 +46,7 @@ export function renderSvg(pic: RunPicture): string {
   const nodes = Object.keys(pic.masters);
   const rows = [...nodes.map((n) => `${n} MASTER`), 'client probe', 'served by'];
   const top = 70;
-  const H = top + rows.length * ROW + 60;
+  const H = top + rows.length * ROW + 66 + pic.marks.length * 15;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
@@ -66,9 +66,11 @@ export function renderSvg(pic: RunPicture): string {
     out.push(`<rect x="${x(a).toFixed(1)}" y="${cy + ROW + 6}" width="${Math.max(1, x(b) - x(a)).toFixed(1)}" height="${ROW - 12}" fill="${COLORS[k] ?? '#777'}"><title>served by ${esc(k)}</title></rect>`);
   }
   const bottom = top + rows.length * ROW;
-  pic.marks.forEach((m, i) => {
+  // Each scenario line carries its short id ("1a"); the full names are listed under the chart.
+  pic.marks.forEach((m) => {
     const mx = x(m.t).toFixed(1);
-    out.push(`<line x1="${mx}" y1="${top - 6}" x2="${mx}" y2="${bottom}" stroke="#444" stroke-dasharray="3,3"/>`, `<text x="${mx}" y="${top - 10 - (i % 2) * 14}" font-size="11">${esc(m.label)}</text>`);
+    const id = m.label.split(' ')[0] ?? '';
+    out.push(`<line x1="${mx}" y1="${top - 6}" x2="${mx}" y2="${bottom}" stroke="#444" stroke-dasharray="3,3"/>`, `<text x="${mx}" y="${top - 10}" font-size="11" text-anchor="middle">${esc(id)}</text>`);
   });
   const secs = Math.ceil(span / 1000);
   const step = secs > 60 ? 10 : 5;
@@ -76,6 +78,8 @@ export function renderSvg(pic: RunPicture): string {
     const tx = x(pic.t0 + s * 1000).toFixed(1);
     out.push(`<line x1="${tx}" y1="${bottom}" x2="${tx}" y2="${bottom + 5}" stroke="#000"/>`, `<text x="${tx}" y="${bottom + 18}" text-anchor="middle">${s} s</text>`);
   }
-  out.push(`<text x="${LEFT}" y="${bottom + 42}" fill="#555">green: probe to the VIP got an answer; red: it failed. Blue: op1, orange: op2.</text>`, '</svg>', '');
+  out.push(`<text x="${LEFT}" y="${bottom + 42}" fill="#555">green: probe to the VIP got an answer; red: it failed. Blue: op1, orange: op2.</text>`);
+  pic.marks.forEach((m, i) => out.push(`<text x="${LEFT}" y="${bottom + 62 + i * 15}" font-size="11">${esc(m.label)}</text>`));
+  out.push('</svg>', '');
   return out.join('\n');
 }
