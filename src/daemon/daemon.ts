@@ -14,7 +14,7 @@ import type { Registration } from '../io/vrrp-mux.js';
 import { monotonicNow, type Now } from './clock.js';
 import { instanceKey, instanceSpec, sourceAddress, vipSpecs } from './build.js';
 import { Iface } from './iface.js';
-import { Instance, type InstanceIo, type StateEvent } from './instance.js';
+import { Instance, type StateEvent } from './instance.js';
 import type { Logger } from './log.js';
 import { prepareRunDir, writePrivateFile } from './runtime-dir.js';
 import { serveStatus } from './status-server.js';
@@ -196,27 +196,25 @@ export class Daemon {
     if (!stale.ok) this.#log.warn({ instance: conf.name, detail: stale.error.detail }, 'could not check for stale virtual addresses');
     else if (stale.value.length > 0) this.#log.warn({ instance: conf.name, removed: stale.value }, 'removed virtual addresses left behind by an earlier run');
     await iface.refresh();
-    const spec = instanceSpec(conf, src);
-    let registration: Registration | undefined;
-    const io: InstanceIo<VipSpec> = {
-      now: this.#now,
-      log: this.#log,
-      send: (payload) => (registration ? registration.send(payload) : Promise.resolve([])),
-      vipOps: { add: (v) => addVip(v), del: (v) => delVip(v), describe: (v) => `${v.address} dev ${v.dev}` },
-      garp: (addresses, count) => iface.sendGarps(addresses, count),
-    };
-    const instance = new Instance(spec, io);
+    let instance: Instance<VipSpec> | undefined;
     const reg = iface.mux!.register(conf.vrid, {
-      onAdvert: (rx) => instance.receive(rx),
+      onAdvert: (rx) => instance?.receive(rx),
       ...(conf.unicastPeers.length > 0 ? { unicastPeers: conf.unicastPeers } : {}),
     });
     if (!reg.ok) return this.#wait(slot, reg.error.detail);
-    registration = reg.value;
-    Object.assign(io, { ioCounters: reg.value.counters });
+    const registration = reg.value;
+    instance = new Instance(instanceSpec(conf, src), {
+      now: this.#now,
+      log: this.#log,
+      send: (payload) => registration.send(payload),
+      vipOps: { add: (v) => addVip(v), del: (v) => delVip(v), describe: (v) => `${v.address} dev ${v.dev}` },
+      garp: (addresses, count) => iface.sendGarps(addresses, count),
+      ioCounters: registration.counters,
+    });
     instance.onStateChange((e) => this.#memberMoved(conf, e));
     for (const l of this.#stateListeners) instance.onStateChange(l);
     slot.instance = instance;
-    slot.registration = reg.value;
+    slot.registration = registration;
     slot.waiting = undefined;
     // keepalived holds an instance back until its scripts have a first verdict (no spurious FAULT).
     await this.#tracking.settled(conf);

@@ -17,6 +17,8 @@ export class Iface {
   mux: VrrpInterfaceMux | undefined;
   garp: GarpSender | undefined;
   #sockets: VrrpSocket[] = [];
+  /** The open in flight: instances on the same interface share it instead of opening twice. */
+  #opening: Promise<Result<InterfaceInfo, string>> | undefined;
   readonly #log: Logger;
 
   constructor(name: string, log: Logger) {
@@ -28,9 +30,14 @@ export class Iface {
     return this.mux !== undefined;
   }
 
-  /** Open the sockets and the GARP sender. Multicast group from global_defs. */
-  async open(mcastGroup: string): Promise<Result<InterfaceInfo, string>> {
-    if (this.mux && this.info) return ok(this.info);
+  /** Open the sockets and the GARP sender (once, however many instances ask). */
+  open(mcastGroup: string): Promise<Result<InterfaceInfo, string>> {
+    if (this.mux && this.info) return Promise.resolve(ok(this.info));
+    this.#opening ??= this.#open(mcastGroup).finally(() => (this.#opening = undefined));
+    return this.#opening;
+  }
+
+  async #open(mcastGroup: string): Promise<Result<InterfaceInfo, string>> {
     const info = await getInterfaceInfo(this.name);
     if (!info.ok) return err(info.error.detail);
     const sock = await openVrrpSocket({ ifname: this.name, mcastGroup, logger: this.#log });

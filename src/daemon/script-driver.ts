@@ -19,6 +19,8 @@ export class ScriptDriver {
   readonly #timer: DeadlineTimer;
   readonly #onChange: (name: string, detail: string) => void;
   #stopped = false;
+  /** Aborted on stop: kills any check still running (its whole process group). */
+  readonly #abort = new AbortController();
   /** Settles when the tracker has its first verdict (or at once with init_fail). */
   readonly settled: Promise<void>;
   #settle!: () => void;
@@ -50,6 +52,7 @@ export class ScriptDriver {
 
   stop(): void {
     this.#stopped = true;
+    this.#abort.abort();
     this.#timer.cancel();
     this.#step({ kind: 'stop' });
   }
@@ -67,7 +70,7 @@ export class ScriptDriver {
   #perform(a: TrackerAction): void {
     switch (a.kind) {
       case 'run':
-        void runCheck(this.#spec, a.timeoutMs).then((outcome) => {
+        void runCheck(this.#spec, a.timeoutMs, undefined, this.#abort.signal).then((outcome) => {
           if (this.#stopped) return;
           this.#step({ kind: 'result', outcome });
           if (this.tracker.settled) this.#settle();

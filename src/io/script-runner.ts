@@ -31,6 +31,8 @@ export interface RunScriptOptions {
   readonly extraArgs?: readonly string[];
   /** Environment; default: ours (process.env). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Aborting kills the whole process group at once (the daemon is stopping). */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface RunScriptResult {
@@ -108,9 +110,17 @@ export async function runScript(opts: RunScriptOptions): Promise<RunScriptResult
       if (timedOut && pid !== undefined) killGroup(pid, 'SIGKILL');
       resolve({ ...r, timedOut, durationMs: performance.now() - t0, pid, plan });
     };
+    const abort = (): void => {
+      if (pid !== undefined) killGroup(pid, 'SIGKILL');
+    };
     child.once('error', (e) => finish({ exitCode: null, signal: null, error: e.message }));
-    child.once('exit', (code, signal) => finish({ exitCode: code, signal }));
+    child.once('exit', (code, signal) => {
+      opts.signal?.removeEventListener('abort', abort);
+      finish({ exitCode: code, signal });
+    });
     if (pid === undefined) return; // 'error' follows
+    if (opts.signal?.aborted) abort();
+    else opts.signal?.addEventListener('abort', abort, { once: true });
     termTimer = setTimeout(() => {
       timedOut = true;
       killGroup(pid, 'SIGTERM');
@@ -133,7 +143,7 @@ export type CheckSpec =
   | { readonly kind: 'tcp'; readonly target: TcpTarget };
 
 /** Run one check for a tracker's 'run' action; resolves to the tracker's 'result' input. Never rejects. */
-export async function runCheck(spec: CheckSpec, timeoutMs: number, killGraceMs = 2000): Promise<CheckOutcome> {
+export async function runCheck(spec: CheckSpec, timeoutMs: number, killGraceMs = 2000, signal?: AbortSignal): Promise<CheckOutcome> {
   if (spec.kind === 'tcp') return tcpOutcome(await checkTcp(spec.target, timeoutMs));
-  return toOutcome(await runScript({ command: spec.command, timeoutMs, killGraceMs, uid: spec.uid, gid: spec.gid }));
+  return toOutcome(await runScript({ command: spec.command, timeoutMs, killGraceMs, uid: spec.uid, gid: spec.gid, signal }));
 }

@@ -64,6 +64,37 @@ describe.skipIf(reason !== undefined)('signals', () => {
   });
 });
 
+describe.skipIf(reason !== undefined)('two instances on one interface', () => {
+  it('share one socket: each advert is received once, and both elect', async () => {
+    const c = await cluster(['op1', 'op2'], 'vtm');
+    try {
+      const second = (prio: number) =>
+        `vrrp_instance VI_2 {\n  interface eth0\n  virtual_router_id 52\n  priority ${prio}\n  advert_int 1\n  virtual_ipaddress {\n    192.168.50.200/24\n  }\n}\n`;
+      c.node('op1').writeConfig(seedConfig({ priority: 100 }) + second(100));
+      c.node('op2').writeConfig(seedConfig({ priority: 90 }) + second(90));
+      c.node('op1').start();
+      await c.node('op1').waitFor((l) => l.msg === 'vrrpd started', 5000);
+      c.node('op2').start();
+      await c.node('op2').waitFor((l) => l.instance === 'VI_2' && l.to === 'BACKUP', 5000);
+      await c.node('op1').waitFor((l) => l.instance === 'VI_2' && l.to === 'MASTER', 8000);
+      const count = async () => {
+        const s = (await c.node('op2').status()).instances as { name: string; counters: { advertiseRcvd: number } }[];
+        return s.map((i) => i.counters.advertiseRcvd);
+      };
+      const before = await count();
+      await sleep(4000);
+      const after = await count();
+      for (const [i, n] of after.entries()) {
+        const got = n - before[i]!;
+        expect(got).toBeGreaterThanOrEqual(3);
+        expect(got).toBeLessThanOrEqual(5); // 4 adverts in 4 s, each received once
+      }
+    } finally {
+      await c.destroy();
+    }
+  });
+});
+
 describe.skipIf(reason !== undefined)('an interface that does not exist yet', () => {
   it('the instance waits in FAULT, then starts once the interface appears', async () => {
     const c = await cluster(['op1'], 'vtw');

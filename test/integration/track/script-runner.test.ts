@@ -120,6 +120,23 @@ describe('runScript', () => {
     expect(liveProcess(child)).toBe(false);
   });
 
+  it('aborting (the daemon stops) kills a running script and its children at once', async () => {
+    const pidFile = join(dir, 'abort-child.pid');
+    const p = await script('abort.sh', `trap '' TERM; sleep 30 & echo $! > ${pidFile}; while :; do sleep 1; done`);
+    const ac = new AbortController();
+    const t0 = performance.now();
+    const running = runScript({ command: p, timeoutMs: 60_000, signal: ac.signal });
+    await sleep(300);
+    ac.abort();
+    const r = await running;
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(r.signal).toBe('SIGKILL');
+    const child = Number(await readFile(pidFile, 'utf8'));
+    await sleep(200);
+    expect(groupAlive(r.pid!)).toBe(false);
+    expect(liveProcess(child)).toBe(false);
+  });
+
   it('a script that obeys SIGTERM is gone at the timeout, with its children', async () => {
     const p = await script('polite.sh', 'sleep 30 & sleep 30 & wait');
     const t0 = performance.now();
