@@ -9,9 +9,17 @@ export type Now = () => number;
 
 export const monotonicNow: Now = () => performance.now();
 
-/** A one-shot timer armed at an absolute monotonic deadline; re-arming replaces it. */
+/** Below this, the last stretch to a deadline is waited out with setImmediate, not setTimeout. */
+const FINE_MS = 2;
+
+/**
+ * A one-shot timer armed at an absolute monotonic deadline; re-arming replaces it. setTimeout
+ * has millisecond granularity and fires late by up to a millisecond or two; VRRP takeover is
+ * measured against Master_Down_Interval to the millisecond, so the timer wakes a little early
+ * and waits out the last stretch on the event loop's check phase (a fraction of a ms of CPU).
+ */
 export class DeadlineTimer {
-  #handle: NodeJS.Timeout | undefined;
+  #handle: NodeJS.Timeout | NodeJS.Immediate | undefined;
   #deadline: number | undefined;
   readonly #now: Now;
   readonly #fire: (deadline: number, lateMs: number) => void;
@@ -31,21 +39,30 @@ export class DeadlineTimer {
     this.cancel();
     if (deadline === undefined) return;
     this.#deadline = deadline;
-    const delay = Math.max(0, deadline - this.#now());
-    this.#handle = setTimeout(() => this.#expire(deadline), Math.ceil(delay));
+    this.#wait(deadline);
   }
 
   cancel(): void {
-    if (this.#handle) clearTimeout(this.#handle);
+    if (this.#handle) {
+      clearTimeout(this.#handle as NodeJS.Timeout);
+      clearImmediate(this.#handle as NodeJS.Immediate);
+    }
     this.#handle = undefined;
     this.#deadline = undefined;
   }
 
+  #wait(deadline: number): void {
+    const left = deadline - this.#now();
+    this.#handle =
+      left > FINE_MS
+        ? setTimeout(() => this.#expire(deadline), Math.floor(left - FINE_MS))
+        : setImmediate(() => this.#expire(deadline));
+  }
+
   #expire(deadline: number): void {
-    // setTimeout may fire a fraction early (it rounds); wait out the remainder.
     const now = this.#now();
     if (now < deadline) {
-      this.#handle = setTimeout(() => this.#expire(deadline), Math.max(1, Math.ceil(deadline - now)));
+      this.#wait(deadline);
       return;
     }
     this.#handle = undefined;

@@ -59,6 +59,8 @@ export class Instance<V> {
   readonly #drops = new RateLimiter();
   #garpCursor: GarpCursor | undefined;
   #listeners: ((e: StateEvent) => void)[] = [];
+  /** The last advert handed to the socket: `ip addr` (a fork) waits for it to leave first. */
+  #lastSend: Promise<unknown> = Promise.resolve();
   #sendErrors = 0;
 
   constructor(spec: InstanceSpec<V>, io: InstanceIo<V>) {
@@ -130,6 +132,9 @@ export class Instance<V> {
 
   #step(input: Input): void {
     const actions = this.router.step(input, this.#io.now());
+    // Adverts leave before anything else is done (logging, listeners, `ip`): they are what the
+    // other routers' timers wait for. The rest keeps the router's order.
+    for (const a of actions) if (a.kind === 'sendAdvert' || a.kind === 'sendPriorityZero') this.#send(a.advert);
     for (const a of actions) this.#perform(a);
     this.#timer.arm(this.router.nextDeadline());
   }
@@ -146,10 +151,10 @@ export class Instance<V> {
     switch (a.kind) {
       case 'sendAdvert':
       case 'sendPriorityZero':
-        this.#send(a.advert);
-        break;
+        break; // already sent by #step
       case 'addVips':
-        void this.#vips.want('present');
+        // Forking `ip` in this tick would hold the advert back by several ms (measured).
+        void this.#lastSend.then(() => this.#vips.want('present'));
         break;
       case 'removeVips':
         this.#garpCursor = undefined;
@@ -184,7 +189,7 @@ export class Instance<V> {
 
   #send(advert: Advert): void {
     const bytes = emitAdvert(advert);
-    void this.#io.send(bytes).then((results) => {
+    this.#lastSend = this.#io.send(bytes).then((results) => {
       for (const r of results) {
         if (r.result.ok) continue;
         this.#sendErrors++;

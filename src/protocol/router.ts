@@ -288,7 +288,18 @@ export class Router {
     }
     this.#masterIp = srcIp;
     const why = advert.priority > ours ? `priority ${advert.priority} > ours ${ours}` : `equal priority ${ours}, higher address`;
-    this.#enter('BACKUP', 'higher-priority-advert', `${srcIp}: ${why}`, now, out);
+    this.#enter('BACKUP', 'higher-priority-advert', `${srcIp}: ${why}${this.#trackerNote()}`, now, out);
+  }
+
+  /** " (chk_nginx -20)" when trackers move our priority: the state line says which one did. */
+  #trackerNote(): string {
+    const moved = this.#movedBy();
+    return moved.length > 0 ? ` (${moved.join(', ')})` : '';
+  }
+
+  /** The trackers moving our priority now, as "name -20". */
+  #movedBy(): string[] {
+    return this.#prio.contributions.map((c) => `${c.name} ${c.delta > 0 ? '+' : ''}${c.delta}`);
   }
 
   /** keepalived vrrp_sync_group: follow another member's move. */
@@ -308,7 +319,7 @@ export class Router {
     const before = this.#prio;
     this.#prio = effectivePriority(this.config.priority, this.#trackers);
     if (before.priority !== this.#prio.priority) {
-      const moved = this.#prio.contributions.map((c) => `${c.name} ${c.delta > 0 ? '+' : ''}${c.delta}`);
+      const moved = this.#movedBy();
       out.push({
         kind: 'priorityChanged',
         from: before.priority,
@@ -358,8 +369,10 @@ export class Router {
         this.#counters.becomeMaster++;
         this.#masterIp = this.config.primaryIp;
         // §6.4.1 / §6.4.2: send an advert, broadcast gratuitous ARP, start the Adver_Timer.
-        out.push({ kind: 'addVips', vips: this.config.vips });
+        // The advert goes first: it is what stops the other routers' timers; the addresses
+        // must be in place before the gratuitous ARPs announce them.
         this.#sendAdvert(out);
+        out.push({ kind: 'addVips', vips: this.config.vips });
         out.push({ kind: 'garp', vips: this.config.vips });
         this.#adverAt = now + this.config.adverIntervalMs;
         break;

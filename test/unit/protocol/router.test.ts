@@ -31,15 +31,15 @@ describe('RFC 3768 §6.4.1 Initialize', () => {
     r.step({ kind: 'startup' }, 0);
     expect(r.step({ kind: 'timeout' }, 3648.4)).toEqual([]); // early: nothing
     const out = r.step({ kind: 'timeout' }, 3648.4375);
-    expect(kinds(out)).toEqual(['stateChanged', 'addVips', 'sendAdvert', 'garp']);
+    expect(kinds(out)).toEqual(['stateChanged', 'sendAdvert', 'addVips', 'garp']);
     expect(out[0]).toMatchObject({ to: 'MASTER', reason: 'master-down-timer' });
-    expect(out[2]).toMatchObject({ advert: { priority: 90, vrid: 251, addresses: [VIP], adverIntervalSec: 1 } });
+    expect(out[1]).toMatchObject({ advert: { priority: 90, vrid: 251, addresses: [VIP], adverIntervalSec: 1 } });
     expect(r.nextDeadline()).toBe(3648.4375 + 1000);
   });
   it('priority 255 (owner) goes Master at once', () => {
     const r = new Router(routerConfig({ priority: 255 }));
     const out = r.step({ kind: 'startup' }, 5);
-    expect(kinds(out)).toEqual(['stateChanged', 'addVips', 'sendAdvert', 'garp']);
+    expect(kinds(out)).toEqual(['stateChanged', 'sendAdvert', 'addVips', 'garp']);
     expect(out[0]).toMatchObject({ to: 'MASTER', reason: 'startup-owner' });
     expect(r.nextDeadline()).toBe(1005);
   });
@@ -282,6 +282,12 @@ describe('effective priority through the router', () => {
     expect(out).toEqual([{ kind: 'priorityChanged', from: 100, to: 80, detail: 'chk_nginx -20' }]);
     const next = r.step({ kind: 'timeout' }, r.nextDeadline()!);
     expect(next[0]).toMatchObject({ kind: 'sendAdvert', advert: { priority: 80 } });
+  });
+  it('stepping down for a higher advert, the state line names the tracker that lowered us', () => {
+    const r = master();
+    r.step({ kind: 'trackers', trackers: [{ name: 'chk_nginx', weight: -20, healthy: false }] }, 100);
+    const out = rx(r, 2000, { priority: 90 });
+    expect(out[0]).toMatchObject({ to: 'BACKUP', detail: '192.168.50.1: priority 90 > ours 80 (chk_nginx -20)' });
   });
   it('the new priority changes Master_Down_Interval', () => {
     const r = new Router(routerConfig({ priority: 100 }));
