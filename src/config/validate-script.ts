@@ -8,7 +8,7 @@ import { pos, type ArgChecker } from './check-args.js';
 import { dispatch, type Handler } from './dispatch.js';
 import { scriptUserOf } from './validate-global.js';
 import type { ScriptCommand, ScriptUser, SourcePos, Stmt, Token } from './types.js';
-import { splitCommand } from './values.js';
+import { splitScriptWords } from '../track/script-words.js';
 
 /** A script being read; `script` is undefined until the keyword is seen. */
 export interface ScriptDraft {
@@ -31,7 +31,12 @@ export const SCRIPT_WEIGHT_MAX = 253;
 
 /** The vrrpd `check_tcp HOST:PORT` extension, or an exec command line. */
 export function scriptCommandOf(command: string, at: Token, a: ArgChecker): ScriptCommand | undefined {
-  const argv = splitCommand(command);
+  const words = splitScriptWords(command);
+  if (!words.ok) {
+    a.diags.error(at, words.error.detail);
+    return undefined;
+  }
+  const argv = words.value;
   if (argv[0] !== 'check_tcp') return { kind: 'exec', command, argv };
   const target = argv[1] ?? '';
   const m = /^(.+):(\d{1,5})$/.exec(target);

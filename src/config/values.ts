@@ -36,32 +36,3 @@ export function parseBool(text: string): boolean | undefined {
 export function secondsToMs(s: number): number {
   return Math.round(s * 1000);
 }
-
-/**
- * Splits a script command line into argv the way keepalived does before exec (no shell):
- * whitespace separates words, single or double quotes group them.
- */
-export function splitCommand(command: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let quote: string | undefined;
-  for (const c of command) {
-    if (quote !== undefined) {
-      if (c === quote) quote = undefined;
-      else cur += c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) out.push(cur);
-      cur = '';
-      inWord = false;
-    } else {
-      cur += c;
-      inWord = true;
-    }
-  }
-  if (inWord) out.push(cur);
-  return out;
-}

@@ -64,6 +64,7 @@ export const CASES: Record<string, string> = {
   'script duplicate': 'vrrp_script s {\n  script /bin/true\n}\nvrrp_script s {\n  script /bin/false\n}\n',
   'script unused': 'vrrp_script s {\n  script /bin/true\n}\n',
   'check_tcp bad': 'vrrp_script s {\n  script "check_tcp localhost"\n}\n',
+  'script unterminated quote': 'vrrp_script s {\n  script "/bin/echo \'x"\n}\n',
   'check_tcp keyword': 'vrrp_script s {\n  check_tcp 127.0.0.1:7443\n}\n',
   'check_tcp and script': 'vrrp_script s {\n  script "/bin/true"\n  check_tcp 127.0.0.1:7443\n}\n',
   'check_tcp port range': 'vrrp_script s {\n  script "check_tcp 127.0.0.1:70000"\n}\n',

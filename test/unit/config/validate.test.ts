@@ -4,6 +4,10 @@ import { F, instance, load } from './helpers.js';
 
 /** Every error path: the exact diagnostics, positions included (interfaces eth0 and eth1 exist). */
 const EXPECTED: Record<string, string[]> = {
+  "script unterminated quote": [
+    `${F}:1:13: info: vrrp_script s is not tracked by any vrrp_instance, so it never runs`,
+    `${F}:2:10: error: missing closing ' in: /bin/echo 'x`,
+  ],
   "check_tcp keyword": [
     `${F}:1:13: info: vrrp_script s is not tracked by any vrrp_instance, so it never runs`,
     `${F}:2:13: info: 'check_tcp 127.0.0.1:7443' is a vrrpd extension (a TCP connect check); keepalived would try to run a program named 'check_tcp'`,
