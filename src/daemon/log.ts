@@ -1,9 +1,11 @@
 /**
  * Logging: pino JSON lines by default (journald / log shippers), a compact readable line when
- * stdout is a terminal. `RateLimiter` keeps repeated drop lines from flooding the log.
+ * stdout is a terminal. Repeated drop lines go through `RateLimiter` (src/rate-limit.ts).
  */
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
+
+export { RateLimiter } from '../rate-limit.js';
 
 export type { Logger } from 'pino';
 
@@ -46,30 +48,4 @@ export function createLogger(options: { level?: string; json?: boolean; destinat
     },
   });
   return pino(base, stream);
-}
-
-/**
- * At most one line per key per window; the next line after a quiet spell reports how many were
- * suppressed. Time is passed in, so it is testable without a clock.
- */
-export class RateLimiter {
-  readonly #windowMs: number;
-  readonly #seen = new Map<string, { until: number; suppressed: number }>();
-
-  constructor(windowMs = 10_000) {
-    this.#windowMs = windowMs;
-  }
-
-  /** Whether to log now; `suppressed` is how many were held back since the last logged line. */
-  check(key: string, now: number): { log: boolean; suppressed: number } {
-    const entry = this.#seen.get(key);
-    if (entry && now < entry.until) {
-      entry.suppressed++;
-      return { log: false, suppressed: 0 };
-    }
-    const suppressed = entry?.suppressed ?? 0;
-    this.#seen.set(key, { until: now + this.#windowMs, suppressed: 0 });
-    if (this.#seen.size > 4096) this.#seen.clear(); // bounded under a flood of distinct keys
-    return { log: true, suppressed };
-  }
 }

@@ -14,6 +14,7 @@
  * Semantic checks (interval, password, address list) stay with the router.
  */
 import { err, ok, type Result } from '../result.js';
+import { RateLimiter } from '../rate-limit.js';
 import { parseAdvert } from '../wire/advert.js';
 import { parseAh } from '../wire/ah.js';
 import { parseIpv4, IPPROTO_AH, IPPROTO_VRRP } from '../wire/ipv4.js';
@@ -99,9 +100,10 @@ export class VrrpInterfaceMux {
   /** `port` sends and receives VRRP; `extraPorts` only receive (e.g. an AH socket). */
   constructor(
     private readonly port: PacketPort,
-    opts: { localAddresses?: readonly string[]; extraPorts?: readonly PacketPort[]; logger?: IoLogger } = {},
+    opts: { localAddresses?: readonly string[]; extraPorts?: readonly PacketPort[]; logger?: IoLogger; now?: () => number } = {},
   ) {
     this.logger = opts.logger;
+    this.now = opts.now ?? (() => performance.now());
     this.setLocalAddresses(opts.localAddresses ?? []);
     for (const p of [port, ...(opts.extraPorts ?? [])]) {
       p.on('packet', this.listener);
@@ -110,6 +112,17 @@ export class VrrpInterfaceMux {
   }
 
   private readonly logger: IoLogger | undefined;
+  private readonly now: () => number;
+  /** RFC 3768 §7.1 "SHOULD log the event": one line per (reason, source) per 10 s. */
+  private readonly drops = new RateLimiter();
+
+  /** Count a drop (already done by the caller) and log it, rate-limited. */
+  private logDrop(reason: string, from: string, detail: string, vrid?: number): void {
+    const gate = this.drops.check(`${reason}:${from}`, this.now());
+    if (!gate.log) return;
+    const fields = { ifname: this.port.ifname, reason, from, detail, suppressed: gate.suppressed, ...(vrid !== undefined ? { vrid } : {}) };
+    this.logger?.warn(fields, 'advert dropped');
+  }
 
   /** Our interface addresses: packets from them are our own and ignored. */
   setLocalAddresses(addrs: readonly string[]): void {
@@ -152,36 +165,52 @@ export class VrrpInterfaceMux {
       this.counters.ownPackets++;
       return;
     }
-    if (header.protocol === IPPROTO_AH) return this.handleAh(payload);
+    if (header.protocol === IPPROTO_AH) return this.handleAh(payload, header.src);
     if (header.protocol !== IPPROTO_VRRP) {
       this.counters.otherProtocol++;
       return;
     }
+    const from = header.src;
     const parsed = parseAdvert(payload);
-    if (!parsed.ok && parsed.error.kind === 'bad-version') return void this.counters.versionErrors++;
-    if (!parsed.ok && parsed.error.kind === 'bad-checksum') return void this.counters.checksumErrors++;
-    const entry = payload.length >= 2 ? this.entries.get(payload[1] ?? 0) : undefined;
-    if (entry === undefined) return void this.counters.vrIdErrors++;
+    if (!parsed.ok && (parsed.error.kind === 'bad-version' || parsed.error.kind === 'bad-checksum')) {
+      this.counters[parsed.error.kind === 'bad-version' ? 'versionErrors' : 'checksumErrors']++;
+      return this.logDrop(parsed.error.kind, from, parsed.error.detail);
+    }
+    const vrid = payload[1] ?? 0;
+    const entry = payload.length >= 2 ? this.entries.get(vrid) : undefined;
+    if (entry === undefined) {
+      this.counters.vrIdErrors++;
+      return this.logDrop('vrid', from, `VRID ${vrid} is not configured on ${this.port.ifname}`);
+    }
     const c = entry.counters;
-    if (entry.opts.checkTtl !== false && header.ttl !== 255) return void c.ipTtlErrors++;
+    if (entry.opts.checkTtl !== false && header.ttl !== 255) {
+      c.ipTtlErrors++;
+      return this.logDrop('ip-ttl', from, `TTL ${header.ttl}, must be 255`, vrid);
+    }
     if (!parsed.ok) {
       c[PER_INSTANCE[parsed.error.kind] ?? 'packetLengthErrors']++;
-      this.logger?.debug({ ifname: this.port.ifname, from: header.src, kind: parsed.error.kind, detail: parsed.error.detail }, 'advert dropped');
-      return;
+      return this.logDrop(parsed.error.kind, from, parsed.error.detail, vrid);
     }
     const peers = entry.opts.unicastPeers;
-    if (peers !== undefined && !peers.includes(header.src)) return void c.unicastPeerRejects++;
+    if (peers !== undefined && !peers.includes(from)) {
+      c.unicastPeerRejects++;
+      return this.logDrop('unicast-peer', from, `${from} is not a unicast_peer`, vrid);
+    }
     c.delivered++;
     entry.opts.onAdvert({ advert: parsed.value, src: header.src, dst: header.dst, ttl: header.ttl, tos: header.tos });
   }
 
   /** AH (RFC 4302 §2) wrapping VRRP: the inner VRID names the instance whose counter grows. */
-  private handleAh(payload: Uint8Array): void {
+  private handleAh(payload: Uint8Array, from: string): void {
     this.counters.ahPktsRcvd++;
     const ah = parseAh(payload);
     const vrid = ah.ok && ah.value.nextHeader === IPPROTO_VRRP ? ah.value.payload[1] : undefined;
     const entry = vrid === undefined ? undefined : this.entries.get(vrid);
-    if (entry === undefined) return void this.counters.vrIdErrors++;
+    if (entry === undefined) {
+      this.counters.vrIdErrors++;
+      return this.logDrop('vrid', from, 'AH packet for a VRID not configured here');
+    }
     entry.counters.authTypeMismatch++;
+    this.logDrop('auth-type-mismatch', from, 'IPsec AH (auth_type AH) is not supported by vrrpd', vrid);
   }
 }
