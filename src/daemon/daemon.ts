@@ -8,6 +8,7 @@ import { loadConfig } from '../config/load.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import type { LoadResult, SourceHost, VrrpdConfig, VrrpInstance } from '../config/types.js';
 import { fsSourceHost } from '../io/config-files.js';
+import { getInterfaceInfo } from '../io/interface-info.js';
 import { addVip, delVip, removeStale, type VipSpec } from '../io/ip-addr.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import type { Registration } from '../io/vrrp-mux.js';
@@ -246,6 +247,7 @@ export class Daemon {
 
   #onLink(ifname: string, up: boolean): void {
     this.#log.info({ ifname, up }, `link ${ifname} ${up ? 'up' : 'down'}`);
+    if (up) void this.#reopenIfRecreated(ifname);
     for (const s of this.#slots.values()) {
       if (!s.instance) continue;
       if (s.conf.interface === ifname) s.instance.setLink(up);
@@ -261,6 +263,24 @@ export class Daemon {
     for (const order of this.#sync.onStateChange(conf.name, e.from, e.to, e.reason)) {
       this.#slots.get(order.member)?.instance?.sync(order.input);
     }
+  }
+
+  /**
+   * An interface deleted and created again has a new index: our socket, multicast membership and
+   * GARP sender belong to the old one. Stop its instances, reopen, and start them again.
+   */
+  async #reopenIfRecreated(ifname: string): Promise<void> {
+    const iface = this.#ifaces.get(ifname);
+    if (!iface?.info) return;
+    const now = await getInterfaceInfo(ifname);
+    if (!now.ok || now.value.index === iface.info.index) return;
+    this.#log.warn({ ifname, oldIndex: iface.info.index, newIndex: now.value.index }, `interface ${ifname} was recreated; reopening it`);
+    const slots = [...this.#slots.values()].filter((s) => s.conf.interface === ifname);
+    await Promise.all(slots.map((s) => this.#stopSlot(s)));
+    iface.close();
+    this.#ifaces.delete(ifname);
+    for (const s of slots) s.waiting = `interface ${ifname} is being reopened`;
+    await Promise.all(slots.map((s) => this.#bring(s)));
   }
 
   #scriptChanged(script: string): void {

@@ -96,7 +96,7 @@ describe.skipIf(reason !== undefined)('two instances on one interface', () => {
 });
 
 describe.skipIf(reason !== undefined)('an interface that does not exist yet', () => {
-  it('the instance waits in FAULT, then starts once the interface appears', async () => {
+  it('the instance waits in FAULT, starts once the interface appears, and comes back when it is recreated', async () => {
     const c = await cluster(['op1'], 'vtw');
     try {
       const op1 = c.node('op1');
@@ -112,6 +112,17 @@ describe.skipIf(reason !== undefined)('an interface that does not exist yet', ()
       await op1.host.mustExec('ip', ['link', 'set', 'eth9', 'up']);
       await op1.waitState('MASTER', 2500 + 3609 + 1500);
       await op1.waitVipsAdded(3000);
+      expect(await op1.host.mustExec('ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth9'])).toContain('10.9.0.100/24');
+      // Deleted and created again (a new ifindex): the daemon reopens it and the instance returns.
+      const from = op1.logs.length;
+      await op1.host.mustExec('ip', ['link', 'del', 'eth9']);
+      await op1.host.mustExec('ip', ['link', 'add', 'eth9', 'type', 'veth', 'peer', 'name', 'eth9p']);
+      await op1.host.mustExec('ip', ['addr', 'add', '10.9.0.1/24', 'dev', 'eth9']);
+      await op1.host.mustExec('ip', ['link', 'set', 'eth9p', 'up']);
+      await op1.host.mustExec('ip', ['link', 'set', 'eth9', 'up']);
+      await op1.waitFor((l) => String(l.msg).includes('was recreated'), 5000, from);
+      await op1.waitState('MASTER', 3609 + 3000, from);
+      await op1.waitVipsAdded(3000, from);
       expect(await op1.host.mustExec('ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth9'])).toContain('10.9.0.100/24');
     } finally {
       await c.destroy();
