@@ -22,6 +22,7 @@ import type {
   TransitionReason,
 } from './types.js';
 import { compareIpv4, sameAddressSet } from './address.js';
+import { checkAdvert } from './receive-checks.js';
 
 /** Legal transitions; anything else is a programming error. */
 const TRANSITIONS: Readonly<Record<RouterState, readonly RouterState[]>> = {
@@ -60,12 +61,6 @@ const DROP_COUNTER: Readonly<Record<DropReason, keyof RouterCounters>> = {
   'address-list': 'addressListErrors',
   'not-running': 'discardedNotRunning',
 };
-
-/** A drop found by the §7.1 checks. */
-interface Rejection {
-  readonly reason: DropReason;
-  readonly detail: string;
-}
 
 /** One VRRPv2 virtual router instance. */
 export class Router {
@@ -196,7 +191,8 @@ export class Router {
   }
 
   #advert(advert: Advert, srcIp: Ipv4String, ttl: number, now: number, out: Action[]): void {
-    const rejection = this.#check(advert, ttl);
+    const running = this.#running && (this.#state === 'BACKUP' || this.#state === 'MASTER');
+    const rejection = running ? checkAdvert(this.config, advert, ttl) : { reason: 'not-running' as const, detail: `received in ${this.#state}` };
     if (rejection) {
       this.#counters[DROP_COUNTER[rejection.reason]]++;
       out.push({ kind: 'dropped', reason: rejection.reason, from: srcIp, detail: rejection.detail });
@@ -216,32 +212,6 @@ export class Router {
     if (advert.priority === 0) this.#counters.priorityZeroPktsRcvd++;
     if (this.#state === 'BACKUP') this.#backupReceives(advert, srcIp, now);
     else if (this.#state === 'MASTER') this.#masterReceives(advert, srcIp, now, out);
-  }
-
-  /** RFC 3768 §7.1 receive checks that need our configuration (form was checked by wire/). */
-  #check(advert: Advert, ttl: number): Rejection | undefined {
-    const cfg = this.config;
-    if (!this.#running || this.#state === 'FAULT' || this.#state === 'INIT') {
-      return { reason: 'not-running', detail: `received in ${this.#state}` };
-    }
-    if (ttl !== 255) return { reason: 'ip-ttl', detail: `TTL ${ttl}, must be 255` };
-    if (advert.vrid !== cfg.vrid) return { reason: 'vrid', detail: `VRID ${advert.vrid}, ours is ${cfg.vrid}` };
-    if (cfg.priority === OWNER_PRIORITY) {
-      return { reason: 'owner', detail: `we own VRID ${cfg.vrid} (priority 255); advert priority ${advert.priority}` };
-    }
-    if (advert.authType !== cfg.authType) {
-      return { reason: 'auth-type-mismatch', detail: `auth type ${advert.authType}, ours is ${cfg.authType}` };
-    }
-    if (cfg.authType === 1 && !bytesEqual(advert.authData, cfg.authData)) {
-      return { reason: 'auth-failure', detail: 'authentication data (password) does not match' };
-    }
-    if (advert.adverIntervalSec * 1000 !== cfg.adverIntervalMs) {
-      return {
-        reason: 'interval-mismatch',
-        detail: `advert interval ${advert.adverIntervalSec} s, ours is ${cfg.adverIntervalMs / 1000} s`,
-      };
-    }
-    return undefined;
   }
 
   /** RFC 3768 §6.4.2: an accepted advert while Backup. */
@@ -429,10 +399,4 @@ export class Router {
     if (!this.#linkUp) return 'link-down';
     return this.#prio.faults.length > 0 ? 'tracker-fault' : 'sync-group';
   }
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
