@@ -25,6 +25,8 @@ describe.skipIf(reason !== undefined)('failover between real daemons (two nodes)
     op1.writeConfig(seedConfig({ state: o.op1State ?? 'MASTER', priority: 100, extra: o.op1Extra ?? '' }));
     op2.writeConfig(seedConfig({ priority: 90, extra: o.op2Extra ?? '' }));
     op1.start();
+    // With nopreempt the first router to time out keeps the VIP: let op1 win before op2 starts.
+    if (o.op1Extra?.includes('nopreempt')) await op1.waitState('MASTER', 10_000);
     op2.start();
     await op1.waitState('MASTER', 10_000);
     await waitConverged(c, 'op1');

@@ -7,13 +7,13 @@
  * Pass: every interval during the flood is within 20 ms of 1 s, no state changes on either
  * daemon, both alive, drop log lines stay rate-limited. The figures are printed for the report.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { craftInvalid, type InvalidKind, type TargetProfile } from '../../../src/lab/injector.js';
-import { readPcap } from '../../helpers/pcap.js';
+import { readPcap, startTcpdump } from '../../../src/lab/capture.js';
 import { cluster, seedConfig, skipReason, waitConverged, type Cluster, type Node } from '../daemon/harness.js';
 import { counterSnapshot, InjectorAgent, sleep } from './inject.js';
 
@@ -34,30 +34,14 @@ const FLOOD_KINDS: InvalidKind[] = ['bad-checksum', 'ttl-254', 'unknown-vrid', '
 /** tcpdump on a switch-side port; stop() returns the capture timestamps (s) of matching frames. */
 async function captureOnSwitch(c: Cluster, port: string, filter: string[]): Promise<{ stop(): Promise<number[]> }> {
   const dir = mkdtempSync(join(tmpdir(), 'vtv-cap-'));
-  const file = join(dir, 'cap.pcap');
-  const child: ChildProcess = spawn('ip', ['netns', 'exec', c.lab.switchNs, 'tcpdump', '-i', port, '-n', '-U', '--immediate-mode', '-Z', 'root', '-w', file, ...filter], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`tcpdump did not start: ${stderr}`)), 10_000);
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (stderr.includes('listening on')) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-    child.once('exit', () => reject(new Error(`tcpdump exited: ${stderr}`)));
-  });
+  const inSwitch = (cmd: string, args: readonly string[]) =>
+    spawn('ip', ['netns', 'exec', c.lab.switchNs, cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const dump = await startTcpdump(inSwitch, port, join(dir, 'cap.pcap'), filter);
   return {
     async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGINT');
-      await Promise.race([exited, sleep(3000)]);
-      if (child.exitCode === null) child.kill('SIGKILL');
+      await dump.stop();
       try {
-        return readPcap(file).records.map((r) => r.time);
+        return readPcap(dump.file).records.map((r) => r.time);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
