@@ -2,101 +2,21 @@
  * Real vrrpd daemons in network namespaces: a lab of hosts on one bridge, a config per node,
  * each daemon's JSON log lines collected, and helpers to wait for states and VIP holders.
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DaemonProcess } from '../../../src/lab/daemon-process.js';
 import { createLab, labUnavailableReason, type Lab, type LabHost } from '../../helpers/netns.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 
-export interface LogLine {
-  readonly t: number;
-  readonly msg: string;
-  readonly [k: string]: unknown;
-}
+export type { LogLine } from '../../../src/lab/daemon-process.js';
 
-export class Node {
-  proc: ChildProcess | undefined;
-  readonly logs: LogLine[] = [];
-  readonly runDir: string;
-  readonly confPath: string;
-  #waiters: (() => void)[] = [];
-
-  constructor(
-    readonly host: LabHost,
-    readonly dir: string,
-  ) {
-    this.runDir = join(dir, `run-${host.name}`);
-    this.confPath = join(dir, `${host.name}.conf`);
-  }
-
-  writeConfig(text: string): void {
-    writeFileSync(this.confPath, text);
-  }
-
-  start(extra: string[] = []): void {
-    const proc = this.host.spawn('node', [CLI, 'run', '-f', this.confPath, '--run-dir', this.runDir, '--log-json', ...extra], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.proc = proc;
-    let buf = '';
-    proc.stdout?.on('data', (chunk: Buffer) => {
-      buf += chunk.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        try {
-          this.logs.push({ ...(JSON.parse(line) as object), t: Date.now() } as LogLine);
-        } catch {
-          this.logs.push({ t: Date.now(), msg: line });
-        }
-        for (const w of this.#waiters.splice(0)) w();
-      }
-    });
-    proc.stderr?.on('data', (chunk: Buffer) => this.logs.push({ t: Date.now(), msg: `stderr: ${chunk.toString()}` }));
-  }
-
-  /** Resolves with the first log line (from index `from`) matching, or rejects after `timeoutMs`. */
-  async waitFor(pred: (l: LogLine) => boolean, timeoutMs: number, from = 0): Promise<LogLine> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = this.logs.slice(from).find(pred);
-      if (hit) return hit;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`${this.host.name}: timed out; last log lines:\n${this.logs.slice(-15).map((l) => JSON.stringify(l)).join('\n')}`);
-      await new Promise<void>((r) => {
-        const timer = setTimeout(r, Math.min(left, 200));
-        this.#waiters.push(() => {
-          clearTimeout(timer);
-          r();
-        });
-      });
-    }
-  }
-
-  waitState(to: string, timeoutMs: number, from = 0): Promise<LogLine> {
-    return this.waitFor((l) => l.to === to && typeof l.from === 'string', timeoutMs, from);
-  }
-
-  /** Wait until the daemon reports its VIPs added (the state line comes before `ip addr` finishes). */
-  waitVipsAdded(timeoutMs: number, from = 0): Promise<LogLine> {
-    return this.waitFor((l) => l.msg === 'virtual addresses updated' && l.action === 'added', timeoutMs, from);
-  }
-
-  /** The instance state as the daemon last logged it. */
-  lastState(): string | undefined {
-    return [...this.logs].reverse().find((l) => typeof l.to === 'string' && typeof l.from === 'string')?.to as string | undefined;
-  }
-
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    const proc = this.proc;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return proc?.exitCode ?? null;
-    const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-    proc.kill(signal);
-    return exited;
+/** A daemon in the lab, with the checks tests make on its host. */
+export class Node extends DaemonProcess {
+  constructor(host: LabHost, dir: string) {
+    super(host, dir, CLI);
   }
 
   /** Addresses on eth0 now. */

@@ -142,7 +142,9 @@ describe.skipIf(reason !== undefined)("users' keepalived.conf files, unchanged",
       await op2.host.mustExec('ip', ['link', 'set', 'ens33', 'up']);
       copyFileSync(join(ROOT, 'test/fixtures/config/seed/node1-master.conf'), op1.confPath);
       copyFileSync(join(ROOT, 'test/fixtures/config/seed/node2-backup.conf'), op2.confPath);
+      // Started one after the other: the two Master_Down_Intervals differ by only 39 ms.
       op1.start();
+      await op1.waitState('MASTER', 10_000);
       op2.start();
       await waitConverged(c, 'op1');
       expect(await op1.addresses()).toContain('192.168.50.100/24');
@@ -161,7 +163,9 @@ describe.skipIf(reason !== undefined)("users' keepalived.conf files, unchanged",
       const cp2 = c.node('cp2');
       copyFileSync(join(ROOT, 'test/fixtures/config/kubeadm/keepalived-master.conf'), cp1.confPath);
       copyFileSync(join(ROOT, 'test/fixtures/config/kubeadm/keepalived-backup.conf'), cp2.confPath);
+      // Started one after the other: priorities 101 and 100 give Master_Down_Intervals 4 ms apart.
       cp1.start();
+      await cp1.waitState('MASTER', 10_000);
       cp2.start();
       await waitConverged(c, 'cp1');
       await expectHolders(c, ['cp1'], { vip: '192.168.0.40/32' });
