@@ -59,6 +59,8 @@ export class Instance<V> {
   readonly #drops = new RateLimiter();
   #garpCursor: GarpCursor | undefined;
   #listeners: ((e: StateEvent) => void)[] = [];
+  #stepping = false;
+  readonly #inbox: Input[] = [];
   /** The last advert handed to the socket: `ip addr` (a fork) waits for it to leave first. */
   #lastSend: Promise<unknown> = Promise.resolve();
   #sendErrors = 0;
@@ -69,7 +71,9 @@ export class Instance<V> {
     this.name = spec.router.name;
     this.router = new Router(spec.router);
     const log = io.log.child({ instance: this.name });
-    this.#vips = new VipKeeper(spec.vips, io.vipOps, log);
+    // `ip` forks; forking while an advert waits for the socket holds the advert back by several
+    // ms (measured), so every `ip` pass waits for the last advert to leave.
+    this.#vips = new VipKeeper(spec.vips, io.vipOps, log, () => this.#lastSend);
     // The first GARP burst waits for the addresses to be in place.
     this.#vips.onSettled = (state) => {
       if (state === 'present') this.#onGarpTimer();
@@ -130,12 +134,26 @@ export class Instance<V> {
 
   // --- the loop -----------------------------------------------------------------------------
 
+  /**
+   * Step the router and perform its actions. Not reentrant: an input arriving while actions are
+   * performed (a listener reacting to a state change) waits until they are all done, so no action
+   * of an older step is performed after a newer step's.
+   */
   #step(input: Input): void {
-    const actions = this.router.step(input, this.#io.now());
-    // Adverts leave before anything else is done (logging, listeners, `ip`): they are what the
-    // other routers' timers wait for. The rest keeps the router's order.
-    for (const a of actions) if (a.kind === 'sendAdvert' || a.kind === 'sendPriorityZero') this.#send(a.advert);
-    for (const a of actions) this.#perform(a);
+    this.#inbox.push(input);
+    if (this.#stepping) return;
+    this.#stepping = true;
+    try {
+      for (let next = this.#inbox.shift(); next !== undefined; next = this.#inbox.shift()) {
+        const actions = this.router.step(next, this.#io.now());
+        // Adverts leave before anything else is done (logging, listeners, `ip`): they are what the
+        // other routers' timers wait for. The rest keeps the router's order.
+        for (const a of actions) if (a.kind === 'sendAdvert' || a.kind === 'sendPriorityZero') this.#send(a.advert);
+        for (const a of actions) this.#perform(a);
+      }
+    } finally {
+      this.#stepping = false;
+    }
     this.#timer.arm(this.router.nextDeadline());
   }
 
@@ -153,8 +171,7 @@ export class Instance<V> {
       case 'sendPriorityZero':
         break; // already sent by #step
       case 'addVips':
-        // Forking `ip` in this tick would hold the advert back by several ms (measured).
-        void this.#lastSend.then(() => this.#vips.want('present'));
+        void this.#vips.want('present');
         break;
       case 'removeVips':
         this.#garpCursor = undefined;

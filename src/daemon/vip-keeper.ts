@@ -24,10 +24,15 @@ export class VipKeeper<V> {
   #retryTimer: NodeJS.Timeout | undefined;
   #stopped = false;
 
+  /**
+   * `before` is awaited ahead of every pass (the instance uses it to let a pending advert leave
+   * before `ip` forks). Wishes are recorded at once, in order, so the last one always wins.
+   */
   constructor(
     private readonly vips: readonly V[],
     private readonly ops: VipOps<V>,
     private readonly log: Logger,
+    private readonly before: () => Promise<unknown> = () => Promise.resolve(),
   ) {}
 
   /** Whether the last completed pass left every VIP as wanted. */
@@ -66,7 +71,10 @@ export class VipKeeper<V> {
       this.#retryTimer = undefined;
     }
     // Chain behind any pass in flight; each pass re-reads the wish, so the last wish wins.
-    const next = (this.#running ?? Promise.resolve()).then(() => this.#pass());
+    const next = (this.#running ?? Promise.resolve())
+      .then(() => this.before())
+      .catch(() => undefined)
+      .then(() => this.#pass());
     this.#running = next;
     void next.then(() => {
       if (this.#running === next) this.#running = undefined;

@@ -5,7 +5,7 @@
 import { copyFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cluster, expectHolders, resetNodes, ROOT, seedConfig, skipReason, waitConverged, type Cluster } from './harness.js';
+import { CLI, cluster, expectHolders, resetNodes, ROOT, seedConfig, skipReason, waitConverged, type Cluster } from './harness.js';
 
 const reason = await skipReason();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -45,6 +45,20 @@ describe.skipIf(reason !== undefined)('signals', () => {
       ['VI_1', 'MASTER'],
       ['VI_2', 'MASTER'],
     ]);
+  });
+
+  it('vrrpd cleanup (systemd ExecStopPost) removes the VIPs a killed daemon left behind, idempotently', async () => {
+    const op1 = c.node('op1');
+    op1.writeConfig(seedConfig({ state: 'MASTER', priority: 100 }));
+    op1.start();
+    await op1.waitState('MASTER', 8000);
+    await op1.waitVipsAdded(3000);
+    await op1.stop('SIGKILL');
+    expect(await op1.addresses()).toContain('192.168.50.100/24');
+    const first = await op1.host.mustExec('node', [CLI, 'cleanup', '-f', op1.confPath]);
+    expect(first).toContain('removed 192.168.50.100/24 from eth0');
+    expect(await op1.addresses()).not.toContain('192.168.50.100/24');
+    expect(await op1.host.mustExec('node', [CLI, 'cleanup', '-f', op1.confPath])).toBe('');
   });
 
   it('SIGUSR1: the state is dumped as JSON, mode 0600, in the runtime directory', async () => {

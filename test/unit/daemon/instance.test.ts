@@ -8,7 +8,7 @@ import { advert, routerConfig, VIP } from '../../helpers/router-fixtures.js';
 
 const silent = pino({ level: 'silent' });
 
-function fakeIo(opts: { failAdds?: number } = {}) {
+function fakeIo(opts: { failAdds?: number; sendDelayMs?: number } = {}) {
   const sent: { t: number; priority: number }[] = [];
   const ipCalls: string[] = [];
   const garps: { t: number; count: number }[] = [];
@@ -17,6 +17,7 @@ function fakeIo(opts: { failAdds?: number } = {}) {
     now: () => Date.now(),
     log: silent,
     send: async (payload) => {
+      if (opts.sendDelayMs) await new Promise((r) => setTimeout(r, opts.sendDelayMs));
       const a = parseAdvert(payload);
       if (a.ok) sent.push({ t: Date.now(), priority: a.value.priority });
       return [{ dst: '224.0.0.18', result: { ok: true } }];
@@ -108,6 +109,37 @@ describe('Instance: the router wired to (fake) I/O and real timers', () => {
     expect(ipCalls).toEqual([`add ${VIP}/24`, `add ${VIP}/24`, `add ${VIP}/24`]);
     expect(inst.snapshot().vipsSettled).toBe(true);
     expect(garps.length).toBeGreaterThan(0);
+  });
+
+  it('a listener stepping the instance again waits for the current actions (no stale VIP add)', async () => {
+    const { io, ipCalls } = fakeIo();
+    const inst = new Instance(spec(), io);
+    inst.start();
+    await vi.advanceTimersByTimeAsync(3609);
+    // Two masters for a moment: a better one is heard before our first advert has even left.
+    inst.onStateChange((e) => {
+      if (e.to === 'MASTER') inst.receive({ advert: advert({ priority: 200 }), src: '192.168.50.9', dst: '224.0.0.18', ttl: 255, tos: 0xc0 });
+    });
+    await vi.advanceTimersByTimeAsync(2);
+    expect(inst.state).toBe('BACKUP');
+    await vi.advanceTimersByTimeAsync(1000); // less than Master_Down_Interval: still BACKUP
+    expect(inst.state).toBe('BACKUP');
+    expect(ipCalls.at(-1)).not.toBe(`add ${VIP}/24`);
+    expect(inst.snapshot().vipsSettled).toBe(true);
+  });
+
+  it('stepping down before our first advert has left leaves the VIP absent (the last wish wins)', async () => {
+    const { io, ipCalls } = fakeIo({ sendDelayMs: 5 });
+    const inst = new Instance(spec(), io);
+    inst.start();
+    await vi.advanceTimersByTimeAsync(3610);
+    expect(inst.state).toBe('MASTER');
+    inst.receive({ advert: advert({ priority: 200 }), src: '192.168.50.9', dst: '224.0.0.18', ttl: 255, tos: 0xc0 });
+    expect(inst.state).toBe('BACKUP');
+    await vi.advanceTimersByTimeAsync(1000); // less than Master_Down_Interval: still BACKUP
+    expect(inst.state).toBe('BACKUP');
+    expect(ipCalls.at(-1)).not.toBe(`add ${VIP}/24`);
+    expect(inst.snapshot().vipsSettled).toBe(true);
   });
 
   it('state changes reach listeners with the priority', async () => {
