@@ -81,9 +81,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   for (const op of OPS) watch.follow(lab.path(op, 'vrrpd.log'), op, 'vrrpd');
   watch.follow(lab.path('client', 'probes.log'), 'client', 'probes');
   watch.start();
-  const windows: Window[] = [];
-  const marks: { t: number; label: string }[] = [];
-  const cuts: Record<string, number[]> = { op1: [], op2: [] };
+  let run: StepsRun = { windows: [], marks: [], cuts: { op1: [], op2: [] } };
   let tEnd = Date.now();
   let probes: Probe[] = [];
   let transitions: Transition[] = [];
@@ -91,28 +89,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   try {
     const steps = scenarios(timersOf(lab));
     planned = steps.length;
-    say(`\n-- election (client probes ${VIP}:7443 every 10 ms) --`);
-    if (!(await waitFor(async () => (await lab.vipHolders()).join() === 'op1', 15_000, 100))) throw new Error('op1 did not become master');
-    await sleep(1000);
-    let steady: OpName = 'op1';
-    for (const step of steps) {
-      const want = steady;
-      if (!(await waitFor(async () => (await lab.vipHolders()).join() === want, 15_000, 100))) throw new Error(`not steady before ${step.id}: VIP on ${(await lab.vipHolders()).join(',') || 'nobody'}, expected ${want}`);
-      steady = step.expectHolder;
-      await sleep(700);
-      say(`\n-- scenario ${step.id}: ${step.title} --`);
-      const from = Date.now();
-      marks.push({ t: from, label: `${step.id} ${step.title}` });
-      watch.note(`>>> ${step.title}`);
-      if (step.id === '2a' || step.id === '3a') cuts.op1!.push(from);
-      await step.act(lab, (s) => watch.note(s));
-      const reached = await waitFor(() => step.done(lab), 20_000, 20);
-      await sleep(1200); // let the client's outage close inside the window
-      const holders = await lab.vipHolders();
-      windows.push({ step, from, to: Date.now(), holder: holders.join('+') || 'nobody', reached });
-      if (step.after) await step.after(lab);
-    }
-    await sleep(300);
+    run = await runSteps(lab, steps, watch, say);
   } finally {
     tEnd = Date.now();
     await lab.stopClient();
@@ -121,6 +98,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     transitions = OPS.flatMap((op) => parseTransitions(read(lab.path(op, 'vrrpd.log')), op));
     await lab.destroy();
   }
+  const { windows, marks, cuts } = run;
   const results = windows.map((w) => judge(w, probes, transitions));
   const summary = renderSummary(results);
   say(`\n${summary}`);
@@ -133,6 +111,42 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   say(`picture of the run: ${svgPath}`);
   say(`${passed ? 'ALL SCENARIOS PASSED' : 'SOME SCENARIOS FAILED'} in ${((Date.now() - t0) / 1000).toFixed(1)} s; lab ${lab.state.id} removed`);
   return { passed, results, summary, svgPath, labId: lab.state.id };
+}
+
+/** What the scenario steps leave for judging and drawing. */
+interface StepsRun {
+  readonly windows: Window[];
+  readonly marks: { t: number; label: string }[];
+  /** When each node lost power or was stopped (its master span ends there in the picture). */
+  readonly cuts: Record<string, number[]>;
+}
+
+/** The election, then each scenario in turn, each from a steady state, each with its window. */
+async function runSteps(lab: LabRun, steps: ReturnType<typeof scenarios>, watch: Watch, say: (s: string) => void): Promise<StepsRun> {
+  const run: StepsRun = { windows: [], marks: [], cuts: { op1: [], op2: [] } };
+  say(`\n-- election (client probes ${VIP}:7443 every 10 ms) --`);
+  if (!(await waitFor(async () => (await lab.vipHolders()).join() === 'op1', 15_000, 100))) throw new Error('op1 did not become master');
+  await sleep(1000);
+  let steady: OpName = 'op1';
+  for (const step of steps) {
+    const want = steady;
+    if (!(await waitFor(async () => (await lab.vipHolders()).join() === want, 15_000, 100))) throw new Error(`not steady before ${step.id}: VIP on ${(await lab.vipHolders()).join(',') || 'nobody'}, expected ${want}`);
+    steady = step.expectHolder;
+    await sleep(700);
+    say(`\n-- scenario ${step.id}: ${step.title} --`);
+    const from = Date.now();
+    run.marks.push({ t: from, label: `${step.id} ${step.title}` });
+    watch.note(`>>> ${step.title}`);
+    if (step.id === '2a' || step.id === '3a') run.cuts.op1!.push(from);
+    await step.act(lab, (s) => watch.note(s));
+    const reached = await waitFor(() => step.done(lab), 20_000, 20);
+    await sleep(1200); // let the client's outage close inside the window
+    const holders = await lab.vipHolders();
+    run.windows.push({ step, from, to: Date.now(), holder: holders.join('+') || 'nobody', reached });
+    if (step.after) await step.after(lab);
+  }
+  await sleep(300);
+  return run;
 }
 
 function read(file: string): string {
