@@ -1,5 +1,6 @@
 /** vrrpd daemons for the benches (src/lab/daemon-process.ts) and the seed's config. */
 import { DaemonProcess } from '../../src/lab/daemon-process.js';
+import { seedConfig } from '../../src/lab/seed-config.js';
 import type { LabHost } from '../../src/lab/netns.js';
 import { CLI } from './paths.js';
 
@@ -12,27 +13,7 @@ export class Daemon extends DaemonProcess {
   }
 }
 
-/** The seed's instance (VRID 251, PASS) with knobs for the benches. */
-export function instanceConfig(o: { state?: 'MASTER' | 'BACKUP'; priority: number; extra?: string; scripts?: string }): string {
-  return `global_defs {
-  router_id bench
-  vrrp_garp_master_delay 1
-}
-${o.scripts ?? ''}
-vrrp_instance VI_1 {
-  state ${o.state ?? 'BACKUP'}
-  interface eth0
-  virtual_router_id 251
-  priority ${o.priority}
-  advert_int 1
-  authentication {
-    auth_type PASS
-    auth_pass PASS
-  }
-  virtual_ipaddress {
-    192.168.50.100/24
-  }
-${o.extra ?? ''}
-}
-`;
+/** The seed's instance (VRID 251, PASS) for the benches. */
+export function instanceConfig(o: { state?: 'MASTER' | 'BACKUP'; priority: number; extra?: string | undefined; scripts?: string | undefined }): string {
+  return seedConfig({ routerId: 'bench', priority: o.priority, ...(o.state ? { state: o.state } : {}), ...(o.extra ? { extra: o.extra } : {}), ...(o.scripts ? { scripts: o.scripts } : {}) });
 }

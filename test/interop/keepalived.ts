@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabHost } from '../helpers/netns.js';
+import { seedConfig } from '../../src/lab/seed-config.js';
 
 export interface KaLine {
   readonly t: number;
@@ -152,27 +153,7 @@ function alive(pid: number): boolean {
   }
 }
 
-/** keepalived.conf for VI_1 (VRID 251, PASS), the same shape as the harness's vrrpd config. */
+/** keepalived.conf for VI_1 (VRID 251, PASS): the very template vrrpd runs, as keepalived. */
 export function kaConfig(o: { state?: 'MASTER' | 'BACKUP'; priority: number; pass?: string; extra?: string; vip?: string }): string {
-  return `global_defs {
-  router_id ka
-  vrrp_garp_master_delay 1
-  script_user root
-}
-vrrp_instance VI_1 {
-  state ${o.state ?? 'BACKUP'}
-  interface eth0
-  virtual_router_id 251
-  priority ${o.priority}
-  advert_int 1
-  authentication {
-    auth_type PASS
-    auth_pass ${o.pass ?? 'PASS'}
-  }
-  virtual_ipaddress {
-    ${o.vip ?? '192.168.50.100/24'}
-  }
-${o.extra ?? ''}
-}
-`;
+  return seedConfig({ ...o, routerId: 'ka', globals: '  script_user root' });
 }

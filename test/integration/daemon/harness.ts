@@ -58,40 +58,7 @@ export async function cluster(hosts: string[], prefix: string, subnet?: string):
 
 export const skipReason = labUnavailableReason;
 
-/** The seed's instance block with a few knobs. */
-export function seedConfig(o: {
-  state?: 'MASTER' | 'BACKUP';
-  priority: number;
-  vip?: string;
-  extra?: string;
-  pass?: string;
-  interval?: number;
-  globals?: string;
-  scripts?: string;
-}): string {
-  return `global_defs {
-  router_id test
-  vrrp_garp_master_delay 1
-${o.globals ?? ''}
-}
-${o.scripts ?? ''}
-vrrp_instance VI_1 {
-  state ${o.state ?? 'BACKUP'}
-  interface eth0
-  virtual_router_id 251
-  priority ${o.priority}
-  advert_int ${o.interval ?? 1}
-  authentication {
-    auth_type PASS
-    auth_pass ${o.pass ?? 'PASS'}
-  }
-  virtual_ipaddress {
-    ${o.vip ?? '192.168.50.100/24'}
-  }
-${o.extra ?? ''}
-}
-`;
-}
+export { seedConfig } from '../../../src/lab/seed-config.js';
 
 /** Stop every daemon (SIGKILL) and strip the test VIPs, between tests sharing one lab. */
 export async function resetNodes(c: Cluster, vips: string[] = ['192.168.50.100/24']): Promise<void> {
