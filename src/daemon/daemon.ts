@@ -235,6 +235,7 @@ export class Daemon {
     if (!instance) return;
     await instance.stop();
     slot.registration?.unregister();
+    slot.registration = undefined;
   }
 
   /** Retry instances whose interface was not usable. */
