@@ -17,12 +17,13 @@ import { join } from 'node:path';
 import { runCheck, type CheckSpec } from '../src/io/script-runner.js';
 import { measureCpu } from './lib/cpu.js';
 import { Pair } from './lib/pair.js';
+import { masterDownIntervalMs } from '../src/protocol/timers.js';
 import { FIXTURES } from './lib/paths.js';
 import { ms, sleep, summarize, table, type Summary } from './lib/stats.js';
 
 const INTERVAL_MS = 1000;
 const FALL = 2;
-const MASTER_DOWN_MS = 3000 + ((256 - 90) / 256) * 1000;
+const MASTER_DOWN_MS = masterDownIntervalMs(2, 90, 100);
 const BOUND_MS = FALL * INTERVAL_MS + MASTER_DOWN_MS;
 
 const SCRIPT = `vrrp_script chk_nginx {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parsePcap, startTcpdump, type Tcpdump } from '../../src/lab/capture.js';
 import type { LabHost } from '../../src/lab/netns.js';
-import { ETH_HEADER_LEN, ETHERTYPE_IPV4, IPPROTO_VRRP, parseAdvert, parseIpv4 } from '../../src/wire/index.js';
+import { ETH_HEADER_LEN, ETHERTYPE_IPV4, IPPROTO_VRRP, parseVrrpDatagram } from '../../src/wire/index.js';
 
 export interface SeenAdvert {
   /** Epoch milliseconds (kernel capture time). */
@@ -22,7 +22,7 @@ export class AdvertCapture {
   /** Starts tcpdump on `host`'s eth0 for IP protocol 112; resolves once it listens. */
   static async start(host: LabHost, file: string): Promise<AdvertCapture> {
     const spawn = (cmd: string, args: readonly string[]) => host.spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    return new AdvertCapture(await startTcpdump(spawn, 'eth0', file, ['ip', 'proto', '112'], 256));
+    return new AdvertCapture(await startTcpdump(spawn, 'eth0', file, ['ip', 'proto', String(IPPROTO_VRRP)], 256));
   }
 
   get file(): string {
@@ -46,9 +46,7 @@ export function decodeAdverts(buf: Buffer): SeenAdvert[] {
 
 function decodeFrame(frame: Uint8Array, t: number): SeenAdvert | undefined {
   if (frame.length < ETH_HEADER_LEN || ((frame[12] ?? 0) << 8 | (frame[13] ?? 0)) !== ETHERTYPE_IPV4) return undefined;
-  const ip = parseIpv4(frame.subarray(ETH_HEADER_LEN));
-  if (!ip.ok || ip.value.header.protocol !== IPPROTO_VRRP) return undefined;
-  const adv = parseAdvert(ip.value.payload);
-  if (!adv.ok) return undefined;
-  return { t, src: ip.value.header.src, vrid: adv.value.vrid, priority: adv.value.priority };
+  const d = parseVrrpDatagram({ family: 'ipv4', bytes: frame.subarray(ETH_HEADER_LEN) });
+  if (!d.ok) return undefined;
+  return { t, src: d.value.ip.src, vrid: d.value.advert.vrid, priority: d.value.advert.priority };
 }

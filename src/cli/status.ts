@@ -14,7 +14,6 @@ interface InstanceStatus {
   vips: string[];
   waiting?: string;
   counters?: Record<string, number>;
-  io?: Record<string, number>;
 }
 
 /** Seconds as "1h02m03s" / "4m05s" / "6.2s". */
@@ -37,7 +36,7 @@ export function renderStatus(status: { pid: number; config: string; instances: I
     );
     lines.push(`  vips: ${i.vips.join(', ')}`);
     if (i.waiting) lines.push(`  waiting: ${i.waiting}`);
-    const counters = { ...(i.counters ?? {}), ...(i.io ?? {}) };
+    const counters = i.counters ?? {};
     const nonZero = Object.entries(counters).filter(([, v]) => v !== 0);
     if (nonZero.length > 0) lines.push(`  counters: ${nonZero.map(([k, v]) => `${k}=${v}`).join(' ')}`);
   }

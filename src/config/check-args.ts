@@ -1,7 +1,8 @@
 /** Argument checks shared by the section validators; each reports at the offending token. */
 import type { Diagnostics } from './diagnostics.js';
 import type { SourcePos, Stmt, Token } from './types.js';
-import { parseDecimal, parseInteger, parseIpv4 } from './values.js';
+import { parseIpAddress, type IpAddress, type Ipv4Address } from '../wire/address.js';
+import { parseDecimal, parseInteger } from './values.js';
 
 export function pos(t: SourcePos): SourcePos {
   return { file: t.file, line: t.line, col: t.col };
@@ -67,10 +68,18 @@ export class ArgChecker {
     return n;
   }
 
-  ipv4(t: Token, name: string): string | undefined {
-    const ip = parseIpv4(t.text);
-    if (ip === undefined) this.diags.error(t, `${name} must be an IPv4 address, not '${t.text}'`);
-    return ip;
+  /** An IPv4 address (the one address parser, src/wire/address.ts). */
+  ipv4(t: Token, name: string): Ipv4Address | undefined {
+    const ip = parseIpAddress(t.text, 'ipv4');
+    if (!ip.ok) this.diags.error(t, `${name} must be an IPv4 address, not '${t.text}'`);
+    return ip.ok ? ip.value : undefined;
+  }
+
+  /** An address of either family. */
+  ip(t: Token, name: string): IpAddress | undefined {
+    const ip = parseIpAddress(t.text);
+    if (!ip.ok) this.diags.error(t, `${name} must be an IP address, not '${t.text}'`);
+    return ip.ok ? ip.value : undefined;
   }
 
   /** The rest of the arguments joined by spaces (notify scripts, script lines). */

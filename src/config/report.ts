@@ -1,19 +1,20 @@
 /**
  * The `vrrpd check` report, as text or JSON: each instance as vrrpd understood it, with its
- * effective timers (RFC 3768 §6.1: Skew_Time = (256 - Priority) / 256 s, Master_Down_Interval =
- * 3 * Advertisement_Interval + Skew_Time, printed at full precision), then every diagnostic.
+ * effective timers (RFC 3768 §6.1 / RFC 5798 §6.1, from src/protocol/timers.ts, printed at full
+ * precision), then every diagnostic.
  */
+import { masterDownIntervalMs, skewTimeMs } from '../protocol/timers.js';
 import { formatDiagnostic } from './diagnostics.js';
 import type { Diagnostic, LoadResult, VrrpInstance, VrrpScript, VrrpdConfig } from './types.js';
 
-/** RFC 3768 §6.1 Skew_Time in seconds, exact. */
-export function skewTimeSec(priority: number): number {
-  return (256 - priority) / 256;
+/** Skew_Time of an instance in seconds, exact (RFC 3768 §6.1 / RFC 5798 §6.1). */
+export function skewTimeSec(i: Pick<VrrpInstance, 'version' | 'priority' | 'adverIntervalCs'>): number {
+  return skewTimeMs(i.version, i.priority, i.adverIntervalCs) / 1000;
 }
 
-/** RFC 3768 §6.1 Master_Down_Interval in seconds, exact. */
-export function masterDownIntervalSec(advertIntervalMs: number, priority: number): number {
-  return (3 * advertIntervalMs) / 1000 + skewTimeSec(priority);
+/** Master_Down_Interval of an instance in seconds, exact. */
+export function masterDownIntervalSec(i: Pick<VrrpInstance, 'version' | 'priority' | 'adverIntervalCs'>): number {
+  return masterDownIntervalMs(i.version, i.priority, i.adverIntervalCs) / 1000;
 }
 
 export interface CheckSummary {
@@ -54,17 +55,17 @@ function renderConfig(cfg: VrrpdConfig): string[] {
 }
 
 function renderInstance(i: VrrpInstance, cfg: VrrpdConfig): string[] {
-  const advertSec = i.advertIntervalMs / 1000;
+  const advertSec = i.adverIntervalCs / 100;
   const prio = `${i.priority}${i.priorityExplicit ? '' : ' (default)'}${i.priority === 255 ? ' address owner' : ''}`;
   const lines = [
     `vrrp_instance ${i.name} (${i.pos.file}:${i.pos.line}:${i.pos.col})`,
-    `  state ${i.state}, priority ${prio}, virtual_router_id ${i.vrid}, interface ${i.interface}`,
+    `  state ${i.state}, priority ${prio}, virtual_router_id ${i.vrid}, interface ${i.interface}, VRRPv${i.version}`,
     `  virtual_ipaddress: ${i.vips.map(vipText).join(', ') || 'none'}`,
   ];
   if (i.vipsExcluded.length > 0) lines.push(`  virtual_ipaddress_excluded: ${i.vipsExcluded.map(vipText).join(', ')}`);
   lines.push(`  authentication: ${i.auth.type === 1 ? `PASS (${i.auth.pass.length}-character password)` : 'none'}`);
   lines.push(`  preempt: ${i.nopreempt ? 'no (nopreempt)' : i.preemptDelayMs > 0 ? `yes, after preempt_delay ${i.preemptDelayMs / 1000} s` : 'yes'}`);
-  lines.push(`  timers: advert_int ${advertSec} s, Skew_Time ${skewTimeSec(i.priority)} s, Master_Down_Interval ${masterDownIntervalSec(i.advertIntervalMs, i.priority)} s`);
+  lines.push(`  timers: advert_int ${advertSec} s, Skew_Time ${skewTimeSec(i)} s, Master_Down_Interval ${masterDownIntervalSec(i)} s`);
   for (const t of i.trackScripts) lines.push(`  track_script ${t.name}: ${scriptText(t, cfg.scripts.find((s) => s.name === t.name))}`);
   for (const t of i.trackInterfaces) lines.push(`  track_interface ${t.name}: ${weightText(t.weight ?? 0, t.reverse ?? false)}`);
   lines.push(`  adverts: ${i.unicastPeers.length > 0 ? `unicast to ${i.unicastPeers.join(', ')}` : `multicast to ${cfg.global.vrrpMcastGroup4}`}${i.unicastSrcIp ?? i.mcastSrcIp ? ` from ${i.unicastSrcIp ?? i.mcastSrcIp}` : ''}`);
@@ -96,9 +97,10 @@ export function renderCheckJson(entry: string, configId: string, result: LoadRes
   const cfg = result.config;
   const timers = cfg?.instances.map((i) => ({
     instance: i.name,
-    advertIntervalMs: i.advertIntervalMs,
-    skewTimeMs: skewTimeSec(i.priority) * 1000,
-    masterDownIntervalMs: masterDownIntervalSec(i.advertIntervalMs, i.priority) * 1000,
+    version: i.version,
+    adverIntervalCs: i.adverIntervalCs,
+    skewTimeMs: skewTimeMs(i.version, i.priority, i.adverIntervalCs),
+    masterDownIntervalMs: masterDownIntervalMs(i.version, i.priority, i.adverIntervalCs),
   }));
   const summary = summarise(result.diagnostics);
   const body = { entry, configId, ok: summary.errors === 0, summary, files: result.files, config: cfg ?? null, timers: timers ?? [], diagnostics: result.diagnostics };

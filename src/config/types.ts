@@ -4,6 +4,7 @@
  * normalised configuration vrrpd runs. Times are milliseconds (`...Ms`) unless named otherwise.
  */
 import type { Result } from '../result.js';
+import type { Family, IpAddress, Ipv4Address } from '../wire/address.js';
 
 /** Where something is in the configuration: 1-based line and column. */
 export interface SourcePos {
@@ -70,8 +71,8 @@ export type ScriptCommand =
 /** `global_defs`, with keepalived's defaults applied. */
 export interface GlobalDefs {
   readonly routerId?: string;
-  /** Multicast group for adverts (RFC 3768 §5.2.2: 224.0.0.18). */
-  readonly vrrpMcastGroup4: string;
+  /** Multicast group for IPv4 adverts (RFC 3768 §5.2.2 / RFC 5798 §5.1.1.2: 224.0.0.18). */
+  readonly vrrpMcastGroup4: Ipv4Address;
   /** Delay before the second burst of gratuitous ARPs after becoming master (default 5 s). */
   readonly garpMasterDelayMs: number;
   /** Gratuitous ARPs per burst (default 5). */
@@ -84,8 +85,8 @@ export interface GlobalDefs {
   readonly garpIntervalMs: number;
   readonly scriptUser?: ScriptUser;
   readonly enableScriptSecurity: boolean;
-  /** Only VRRPv2 (RFC 3768) is supported. */
-  readonly vrrpVersion: 2;
+  /** `vrrp_version`: the default protocol version of instances (2, RFC 3768, or 3, RFC 5798). */
+  readonly vrrpVersion: 2 | 3;
   /** Delay before instances start (default 0). */
   readonly vrrpStartupDelayMs: number;
 }
@@ -111,12 +112,15 @@ export interface VrrpScript {
 }
 
 export interface VirtualAddress {
-  readonly address: string;
-  /** Default 32. */
+  readonly address: IpAddress;
+  /** Default 32 (128 for IPv6). */
   readonly prefixLen: number;
+  /** `brd`: an IPv4 address, or `+` / `-` (computed from the prefix / none), as `ip addr` takes it. */
   readonly brd?: string;
   readonly dev?: string;
+  /** A scope name (global, site, link, host, nowhere) or number 0..255. */
   readonly scope?: string;
+  /** Starts with the device's name and is at most 15 characters (what `ip addr` accepts). */
   readonly label?: string;
   readonly pos: SourcePos;
 }
@@ -148,8 +152,18 @@ export interface VrrpInstance {
   /** Base priority 1..255: default 100, or 255 when `state MASTER` has no priority (keepalived vrrp.c). */
   readonly priority: number;
   readonly priorityExplicit: boolean;
-  /** Whole seconds for VRRPv2, in ms (default 1000). */
-  readonly advertIntervalMs: number;
+  /** RFC 3768 (2) or RFC 5798 (3): `version`, else global `vrrp_version`, else 2. */
+  readonly version: 2 | 3;
+  /** The family of the instance's addresses (VRRPv2: IPv4). */
+  readonly family: Family;
+  /**
+   * `advert_int` in centiseconds (default 100): whole seconds under VRRPv2 (rounded, as keepalived
+   * does), 1..4095 cs under VRRPv3.
+   */
+  readonly adverIntervalCs: number;
+  /** RFC 5798 Accept_Mode: keepalived's `accept` (the default) / `no_accept`. */
+  readonly acceptMode: boolean;
+  /** VRRPv2 only (VRRPv3 has no authentication: keepalived ignores it with a warning, so do we). */
   readonly auth: Authentication;
   readonly vips: readonly VirtualAddress[];
   readonly vipsExcluded: readonly VirtualAddress[];
@@ -162,9 +176,9 @@ export interface VrrpInstance {
   readonly notifyFault?: string;
   readonly notifyStop?: string;
   readonly notify?: string;
-  readonly unicastSrcIp?: string;
-  readonly unicastPeers: readonly string[];
-  readonly mcastSrcIp?: string;
+  readonly unicastSrcIp?: IpAddress;
+  readonly unicastPeers: readonly IpAddress[];
+  readonly mcastSrcIp?: IpAddress;
   /** Effective gratuitous ARP settings (instance overrides, else global_defs). */
   readonly garp: GarpSettings;
   readonly dontTrackPrimary: boolean;

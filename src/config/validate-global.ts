@@ -3,13 +3,15 @@ import type { ArgChecker } from './check-args.js';
 import { dispatch, type Handler } from './dispatch.js';
 import { GLOBAL_MAIL, GLOBAL_UNSUPPORTED } from './keywords.js';
 import type { GlobalDefs, ScriptUser, Stmt } from './types.js';
-import { parseIpv4, secondsToMs } from './values.js';
+import { isMulticast, parseIpAddress } from '../wire/address.js';
+import { VRRP_MCAST_GROUP4 } from '../wire/constants.js';
+import { secondsToMs } from './values.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type GlobalDraft = Mutable<GlobalDefs>;
 
 /** RFC 3768 §5.2.2: the IANA VRRP multicast group. */
-export const DEFAULT_MCAST_GROUP4 = '224.0.0.18';
+export const DEFAULT_MCAST_GROUP4 = VRRP_MCAST_GROUP4;
 
 export function defaultGlobals(): GlobalDraft {
   return {
@@ -42,11 +44,10 @@ const handlers = new Map<string, Handler<GlobalDraft>>([
   ['vrrp_mcast_group4', (s, g, a) => {
     const t = a.one(s, 'an IPv4 multicast address');
     if (!t) return;
-    const ip = parseIpv4(t.text);
-    const first = ip === undefined ? 0 : Number(ip.split('.')[0]);
-    if (ip === undefined || first < 224 || first > 239)
+    const ip = parseIpAddress(t.text, 'ipv4');
+    if (!ip.ok || !isMulticast(ip.value))
       a.diags.error(t, `vrrp_mcast_group4 must be an IPv4 multicast address (224.0.0.0/4), not '${t.text}'`);
-    else g.vrrpMcastGroup4 = ip;
+    else g.vrrpMcastGroup4 = ip.value;
   }],
   ['vrrp_garp_master_delay', (s, g, a) => {
     const t = a.one(s); const n = t && a.int(t, 'vrrp_garp_master_delay', 0, 86400);
@@ -70,11 +71,10 @@ const handlers = new Map<string, Handler<GlobalDraft>>([
   }],
   ['script_user', (s, g, a) => { const u = scriptUserOf(s, a); if (u) g.scriptUser = u; }],
   ['enable_script_security', (s, g, a) => { a.flag(s); g.enableScriptSecurity = true; }],
-  ['vrrp_version', (s, _g, a) => {
+  ['vrrp_version', (s, g, a) => {
     const t = a.one(s);
-    if (!t) return;
-    if (t.text === '3') a.diags.error(t, 'vrrp_version 3 is not supported yet: vrrpd speaks VRRPv2 (RFC 3768); use vrrp_version 2');
-    else if (t.text !== '2') a.diags.error(t, `vrrp_version must be 2 or 3, not '${t.text}'`);
+    const n = t && a.int(t, 'vrrp_version', 2, 3);
+    if (n === 2 || n === 3) g.vrrpVersion = n;
   }],
   ['vrrp_startup_delay', (s, g, a) => {
     const t = a.one(s); const n = t && a.seconds(t, 'vrrp_startup_delay', 0, 3600);

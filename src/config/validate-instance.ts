@@ -2,14 +2,16 @@
  * vrrp_instance NAME { ... } -> a draft VrrpInstance, then keepalived's completion rules
  * (vrrp.c, vrrp_complete_instance): priority defaults to 255 for `state MASTER` and 100
  * otherwise; priority 255 without nopreempt starts as MASTER; nopreempt is reset with priority
- * 255 and has no effect with state MASTER; preempt_delay is reset with nopreempt; VRRPv2 advert
- * intervals are rounded to whole seconds.
+ * 255 and has no effect with state MASTER; preempt_delay is reset with nopreempt. What depends on
+ * the protocol version (the advert interval's unit, authentication) is completed once global_defs
+ * is known too (`completeProtocol`).
  */
 import { pos, type ArgChecker } from './check-args.js';
 import { dispatch, type Handler } from './dispatch.js';
 import { INSTANCE_UNSUPPORTED } from './keywords.js';
 import { authOf, trackRefOf, unicastPeerOf, vipOf, type AuthDraft } from './validate-lists.js';
-import type { GarpSettings, SourcePos, Stmt, Token, TrackRef, VirtualAddress } from './types.js';
+import type { IpAddress } from '../wire/address.js';
+import type { GarpSettings, GlobalDefs, SourcePos, Stmt, Token, TrackRef, VirtualAddress } from './types.js';
 import { parseBool, parseDecimal } from './values.js';
 
 export interface InstanceDraft {
@@ -24,7 +26,15 @@ export interface InstanceDraft {
   vridToken?: Token;
   priority: number;
   priorityToken?: Token;
-  advertIntervalMs: number;
+  /** `version`, when given (else global vrrp_version). */
+  version?: 2 | 3;
+  versionToken?: Token;
+  /** `advert_int` as written, in seconds (default 1). */
+  advertIntSec: number;
+  advertIntToken?: Token;
+  /** Completed by `completeProtocol`. */
+  adverIntervalCs: number;
+  acceptMode: boolean;
   auth: AuthDraft;
   authToken?: Token;
   vips: VirtualAddress[];
@@ -40,9 +50,9 @@ export interface InstanceDraft {
   notifyFault?: string;
   notifyStop?: string;
   notify?: string;
-  unicastSrcIp?: string;
-  unicastPeers: string[];
-  mcastSrcIp?: string;
+  unicastSrcIp?: IpAddress;
+  unicastPeers: IpAddress[];
+  mcastSrcIp?: IpAddress;
   garp: { -readonly [K in keyof GarpSettings]?: GarpSettings[K] };
   dontTrackPrimary: boolean;
   smtpAlert: boolean;
@@ -105,14 +115,12 @@ const handlers = new Map<string, H>([
     const t = a.one(s);
     if (!t) return;
     const n = parseDecimal(t.text);
-    if (n === undefined || n <= 0 || n > 255) {
-      a.diags.error(t, `advert_int must be a number of seconds from 1 to 255, not '${t.text}'`);
+    if (n === undefined || n < 0.01 || n > 255) {
+      a.diags.error(t, `advert_int must be a number of seconds from 0.01 to 255, not '${t.text}'`);
       return;
     }
-    const whole = Math.max(1, Math.round(n));
-    if (whole !== n)
-      a.diags.warning(t, `advert_int ${t.text} is not a whole number of seconds (VRRPv2 carries whole seconds): rounded to ${whole}`);
-    d.advertIntervalMs = whole * 1000;
+    d.advertIntSec = n;
+    d.advertIntToken = t;
   }],
   ['authentication', (s, d, a) => { a.extra(s, 0); d.authToken = s.keyword; d.auth = authOf(s, a); }],
   ['virtual_ipaddress', listOpt((s, a) => vipOf(s, a, false), (d) => d.vips)],
@@ -147,12 +155,16 @@ const handlers = new Map<string, H>([
     d.smtpAlert = v ?? false;
     a.diags.info(s.keyword, "'smtp_alert' accepted and ignored: vrrpd sends no e-mail");
   }],
-  ['version', (s, _d, a) => {
+  ['version', (s, d, a) => {
     const t = a.one(s);
-    if (t?.text === '3') a.diags.error(t, 'version 3 is not supported yet: vrrpd speaks VRRPv2 (RFC 3768); use version 2');
-    else if (t && t.text !== '2') a.diags.error(t, `version must be 2 or 3, not '${t.text}'`);
+    const n = t && a.int(t, 'version', 2, 3);
+    if (n === 2 || n === 3) {
+      d.version = n;
+      d.versionToken = t;
+    }
   }],
-  ['accept', (s, _d, a) => { a.flag(s); a.diags.info(s.keyword, "'accept' is what vrrpd always does (the VIP takes traffic on the master)"); }],
+  ['accept', (s, d, a) => { a.flag(s); d.acceptMode = true; }],
+  ['no_accept', (s, d, a) => { a.flag(s); d.acceptMode = false; }],
 ]);
 
 const SCALARS = new Set([
@@ -171,8 +183,8 @@ export function validateInstance(stmt: Stmt, a: ArgChecker): InstanceDraft | und
   const block = a.block(stmt);
   if (block === undefined) return undefined;
   const d: InstanceDraft = {
-    name: name.text, pos: pos(name), nameToken: name, state: 'BACKUP', priority: 0, advertIntervalMs: 1000,
-    auth: {}, vips: [], vipsExcluded: [], nopreempt: false, preemptDelayMs: 0, trackScripts: [],
+    name: name.text, pos: pos(name), nameToken: name, state: 'BACKUP', priority: 0, advertIntSec: 1,
+    adverIntervalCs: 100, acceptMode: true, auth: {}, vips: [], vipsExcluded: [], nopreempt: false, preemptDelayMs: 0, trackScripts: [],
     trackInterfaces: [], unicastPeers: [], garp: {}, dontTrackPrimary: false, smtpAlert: false,
   };
   dispatch(block, { label: `vrrp_instance ${name.text}`, handlers, scalars: SCALARS, unsupported: INSTANCE_UNSUPPORTED }, d, a);
@@ -201,7 +213,6 @@ function completeInstance(d: InstanceDraft, a: ArgChecker): void {
     a.diags.warning(d.preemptDelayToken ?? d.nameToken, `${who}: preempt_delay is incompatible with nopreempt; preempt_delay reset`);
     d.preemptDelayMs = 0;
   }
-  completeAuth(d, a, who);
   if (d.vips.length === 0) a.diags.warning(d.nameToken, `${who} has no virtual_ipaddress; at least one VIP is sensible`);
 }
 
@@ -213,5 +224,39 @@ function completeAuth(d: InstanceDraft, a: ArgChecker, who: string): void {
   } else if (type === undefined && pass !== undefined && typeToken === undefined) {
     a.diags.warning(passToken ?? d.nameToken, `${who}: auth_pass without auth_type PASS; no authentication used`);
     d.auth = {};
+  }
+}
+
+/**
+ * What depends on the protocol version, once global_defs is known (keepalived's
+ * vrrp_complete_instance): the version itself (`version`, else `vrrp_version`), the advert
+ * interval (VRRPv2: whole seconds 1..255, rounded with a warning; VRRPv3: 1..4095 centiseconds,
+ * rounded to 10 ms and capped at 40.95 s with a warning) and authentication (VRRPv3 has none:
+ * ignored with a warning, as keepalived does).
+ */
+export function completeProtocol(d: InstanceDraft, g: GlobalDefs, a: ArgChecker): void {
+  const who = `vrrp_instance ${d.name}`;
+  const version = d.version ?? g.vrrpVersion;
+  d.version = version;
+  const at = d.advertIntToken ?? d.nameToken;
+  const sec = d.advertIntSec;
+  if (version === 2) {
+    const whole = Math.max(1, Math.round(sec));
+    if (whole !== sec) a.diags.warning(at, `${who}: VRRPv2 advert_int ${sec} s is not a whole number of seconds (VRRPv2 carries whole seconds): rounded to ${whole} s, as keepalived does`);
+    d.adverIntervalCs = whole * 100;
+    completeAuth(d, a, who);
+  } else {
+    let cs = Math.max(1, Math.round(sec * 100));
+    if (cs > 4095) {
+      a.diags.warning(at, `${who}: VRRPv3 advert_int ${sec} s is out of range (at most 40.95 s): set to 40.95 s, as keepalived does`);
+      cs = 4095;
+    } else if (Math.abs(cs - sec * 100) > 1e-6) {
+      a.diags.warning(at, `${who}: VRRPv3 advert_int ${sec} s is not a multiple of 10 ms: rounded to ${cs / 100} s, as keepalived does`);
+    }
+    d.adverIntervalCs = cs;
+    if (d.auth.type !== undefined || d.auth.pass !== undefined) {
+      a.diags.warning(d.authToken ?? d.nameToken, `${who}: VRRP version 3 has no authentication; 'authentication' ignored, as keepalived does`);
+      d.auth = {};
+    }
   }
 }

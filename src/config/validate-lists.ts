@@ -6,41 +6,42 @@ import { pos, type ArgChecker } from './check-args.js';
 import { didYouMean } from './diagnostics.js';
 import { SCRIPT_WEIGHT_MAX } from './validate-script.js';
 import type { Stmt, Token, TrackRef, VirtualAddress } from './types.js';
-import { looksLikeIpv6, parseIpv4 } from './values.js';
+import { parseIpAddress, parsePrefix, type IpAddress } from '../wire/address.js';
+import { isValidIfname, labelProblem, parseScope } from './values.js';
 
 const VIP_OPTIONS_WITH_VALUE = new Set(['brd', 'dev', 'scope', 'label']);
 const VIP_IGNORED_WITH_VALUE = new Set(['peer', 'preferred_lft', 'track_group']);
 const VIP_IGNORED_FLAGS = new Set(['use_vmac', 'home', '-nodad', 'nodad', 'mngtmpaddr', 'noprefixroute', 'autojoin', 'no_track']);
-const SCOPES = new Set(['site', 'link', 'host', 'nowhere', 'global']);
 
-/** One line of virtual_ipaddress: `ADDR[/len] [brd X] [dev X] [scope X] [label X] ...`. */
+type MutableVip = { -readonly [K in keyof VirtualAddress]: VirtualAddress[K] };
+
+/**
+ * One line of virtual_ipaddress: `ADDR[/len] [brd X] [dev X] [scope X] [label X] ...`. Each value
+ * is checked with the validator `vrrpd run` applies before calling `ip` (values.ts), so what is
+ * accepted here can be applied.
+ */
 export function vipOf(stmt: Stmt, a: ArgChecker, excluded: boolean): VirtualAddress | undefined {
   a.noBlock(stmt);
   const t = stmt.keyword;
-  const [addrText = '', lenText] = t.text.split('/', 2);
-  const address = parseIpv4(addrText);
-  if (address === undefined) {
-    if (looksLikeIpv6(t.text)) {
-      const msg = `IPv6 address '${t.text}' is not supported (vrrpd speaks VRRPv2, IPv4 only)`;
-      if (excluded) a.diags.warning(t, `${msg}; ignored`);
-      else a.diags.error(t, msg);
-    } else a.diags.error(t, `'${t.text}' is not an IPv4 address`);
+  const prefix = parsePrefix(t.text);
+  if (!prefix.ok) {
+    const [addr = '', len] = t.text.split('/', 2);
+    const bare = parseIpAddress(addr);
+    if (bare.ok && len !== undefined) a.diags.error(t, `prefix length of '${t.text}' must be 0..${bare.value.includes(':') ? 128 : 32}`);
+    else a.diags.error(t, `'${t.text}' is not an IP address (optionally with /prefix)`);
     return undefined;
   }
-  let prefixLen = 32;
-  if (lenText !== undefined) {
-    const n = /^\d{1,2}$/.test(lenText) ? Number(lenText) : -1;
-    if (n < 0 || n > 32) {
-      a.diags.error(t, `prefix length of '${t.text}' must be 0..32`);
-      return undefined;
-    }
-    prefixLen = n;
+  if (prefix.value.address.includes(':')) {
+    const msg = `IPv6 address '${t.text}' is not supported yet (vrrpd floats IPv4 addresses)`;
+    if (excluded) a.diags.warning(t, `${msg}; ignored`);
+    else a.diags.error(t, msg);
+    return undefined;
   }
-  const vip: { -readonly [K in keyof VirtualAddress]: VirtualAddress[K] } = { address, prefixLen, pos: pos(t) };
+  const vip: MutableVip = { address: prefix.value.address, prefixLen: prefix.value.prefixLen, pos: pos(t) };
   return vipOptions(stmt.args, vip, a) ? vip : undefined;
 }
 
-function vipOptions(args: readonly Token[], vip: { -readonly [K in keyof VirtualAddress]: VirtualAddress[K] }, a: ArgChecker): boolean {
+function vipOptions(args: readonly Token[], vip: MutableVip, a: ArgChecker): boolean {
   let ok = true;
   for (let i = 0; i < args.length; i++) {
     const opt = args[i] as Token;
@@ -59,23 +60,37 @@ function vipOptions(args: readonly Token[], vip: { -readonly [K in keyof Virtual
       a.diags.error(opt, `address option '${opt.text}' needs a value`);
       return false;
     }
-    if (VIP_IGNORED_WITH_VALUE.has(opt.text)) {
-      a.diags.warning(opt, `address option '${opt.text}' is not supported by vrrpd; ignored`);
-    } else if (opt.text === 'brd') {
-      const ip = parseIpv4(value.text);
-      if (ip === undefined) {
-        a.diags.error(value, `brd must be an IPv4 address, not '${value.text}'`);
-        ok = false;
-      } else vip.brd = ip;
-    } else if (opt.text === 'scope') {
-      if (!SCOPES.has(value.text) && !/^\d+$/.test(value.text)) {
-        a.diags.error(value, `scope must be site, link, host, nowhere, global or a number, not '${value.text}'`);
-        ok = false;
-      } else vip.scope = value.text;
-    } else if (opt.text === 'dev') vip.dev = value.text;
-    else vip.label = value.text;
+    if (VIP_IGNORED_WITH_VALUE.has(opt.text)) a.diags.warning(opt, `address option '${opt.text}' is not supported by vrrpd; ignored`);
+    else ok = vipOption(opt.text, value, vip, a) && ok;
   }
   return ok;
+}
+
+function vipOption(name: string, value: Token, vip: MutableVip, a: ArgChecker): boolean {
+  const bad = (msg: string): false => {
+    a.diags.error(value, msg);
+    return false;
+  };
+  if (name === 'brd') {
+    if (value.text === '+' || value.text === '-') vip.brd = value.text;
+    else {
+      const ip = parseIpAddress(value.text, 'ipv4');
+      if (!ip.ok) return bad(`brd must be an IPv4 address, '+' or '-', not '${value.text}'`);
+      vip.brd = ip.value;
+    }
+  } else if (name === 'scope') {
+    const scope = parseScope(value.text);
+    if (scope === undefined) return bad(`scope must be global, site, link, host, nowhere or a number 0..255, not '${value.text}'`);
+    vip.scope = scope;
+  } else if (name === 'dev') {
+    if (!isValidIfname(value.text)) return bad(`dev must be an interface name (1..15 characters, no '/' or spaces), not '${value.text}'`);
+    vip.dev = value.text;
+  } else {
+    const problem = labelProblem(value.text);
+    if (problem !== undefined) return bad(problem);
+    vip.label = value.text;
+  }
+  return true;
 }
 
 /** `NAME [weight N [reverse|noreverse]]` entries of track_script / track_interface. */
@@ -105,7 +120,7 @@ export function trackRefOf(stmt: Stmt, a: ArgChecker): TrackRef | undefined {
 }
 
 /** unicast_peer entries: `ADDR [min_ttl N] [max_ttl N]` (TTL limits ignored). */
-export function unicastPeerOf(stmt: Stmt, a: ArgChecker): string | undefined {
+export function unicastPeerOf(stmt: Stmt, a: ArgChecker): IpAddress | undefined {
   a.noBlock(stmt);
   const ip = a.ipv4(stmt.keyword, 'unicast_peer');
   for (const t of stmt.args)

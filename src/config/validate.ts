@@ -8,7 +8,7 @@ import { ArgChecker } from './check-args.js';
 import { didYouMean, type Diagnostics } from './diagnostics.js';
 import { UNIMPLEMENTED_SECTIONS } from './keywords.js';
 import { defaultGlobals, validateGlobal, type GlobalDraft } from './validate-global.js';
-import { validateInstance, type InstanceDraft } from './validate-instance.js';
+import { completeProtocol, validateInstance, type InstanceDraft } from './validate-instance.js';
 import { validateScript, type ScriptDraft } from './validate-script.js';
 import { validateSyncGroup, type SyncDraft } from './validate-sync.js';
 import { finish } from './finish.js';
@@ -32,6 +32,7 @@ export function validate(
 ): VrrpdConfig | undefined {
   const a = new ArgChecker(diags);
   const drafts = collectSections(stmts, a);
+  for (const inst of drafts.instances) completeProtocol(inst, drafts.global, a);
   checkTrackScripts(drafts, a);
   checkInterfaces(drafts, host, a);
   checkDuplicateVrids(drafts, a);

@@ -7,6 +7,7 @@ import { routerConfigOf } from '../config/to-router.js';
 import type { VrrpdConfig, VrrpInstance } from '../config/types.js';
 import type { GarpScheduleConfig } from '../io/garp-schedule.js';
 import type { VipSpec } from '../io/ip-addr.js';
+import type { IpAddress } from '../wire/address.js';
 import type { InstanceSpec } from './instance.js';
 
 /** `ip addr` spec of every address the instance holds as master (virtual_ipaddress + _excluded). */
@@ -30,18 +31,18 @@ export function garpConfig(inst: VrrpInstance): GarpScheduleConfig {
 }
 
 /** The run-time spec of an instance, given the address it speaks from. */
-export function instanceSpec(inst: VrrpInstance, primaryIp: string): InstanceSpec<VipSpec> {
-  const vips = vipSpecs(inst);
+export function instanceSpec(inst: VrrpInstance, primaryIp: IpAddress): InstanceSpec<VipSpec> {
+  const onOwnDevice = [...inst.vips, ...inst.vipsExcluded].filter((v) => (v.dev ?? inst.interface) === inst.interface);
   return {
     router: routerConfigOf(inst, primaryIp),
-    vips,
-    garpAddresses: vips.filter((v) => v.dev === inst.interface).map((v) => v.address.split('/')[0] ?? v.address),
+    vips: vipSpecs(inst),
+    garpAddresses: onOwnDevice.map((v) => v.address),
     garp: garpConfig(inst),
   };
 }
 
 /** The address our adverts come from: unicast_src_ip, else mcast_src_ip, else the interface's primary. */
-export function sourceAddress(inst: VrrpInstance, interfacePrimary: string | undefined): string | undefined {
+export function sourceAddress(inst: VrrpInstance, interfacePrimary: IpAddress | undefined): IpAddress | undefined {
   return inst.unicastSrcIp ?? inst.mcastSrcIp ?? interfacePrimary;
 }
 

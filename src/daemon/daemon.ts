@@ -197,21 +197,25 @@ export class Daemon {
     if (!stale.ok) this.#log.warn({ instance: conf.name, detail: stale.error.detail }, 'could not check for stale virtual addresses');
     else if (stale.value.length > 0) this.#log.warn({ instance: conf.name, removed: stale.value }, 'removed virtual addresses left behind by an earlier run');
     await iface.refresh();
-    let instance: Instance<VipSpec> | undefined;
-    const reg = iface.mux!.register(conf.vrid, {
-      onAdvert: (rx) => instance?.receive(rx),
-      ...(conf.unicastPeers.length > 0 ? { unicastPeers: conf.unicastPeers } : {}),
-    });
-    if (!reg.ok) return this.#wait(slot, reg.error.detail);
-    const registration = reg.value;
-    instance = new Instance(instanceSpec(conf, src), {
+    const unicast = conf.unicastPeers.length > 0;
+    const destinations = unicast ? conf.unicastPeers : [this.#config.global.vrrpMcastGroup4];
+    let registration: Registration | undefined;
+    const instance = new Instance(instanceSpec(conf, src), {
       now: this.#now,
       log: this.#log,
-      send: (payload) => registration.send(payload),
+      destinations,
+      sendTo: (payload, dst) => registration?.sendTo(payload, dst) ?? Promise.resolve({ ok: false, error: { detail: 'not registered' } }),
       vipOps: { add: (v) => addVip(v), del: (v) => delVip(v), describe: (v) => `${v.address} dev ${v.dev}` },
       garp: (addresses, count) => iface.sendGarps(addresses, count),
-      ioCounters: registration.counters,
     });
+    const cfg = instance.router.config;
+    const reg = iface.mux!.register(conf.name, {
+      spec: { vrid: cfg.vrid, version: cfg.version, family: cfg.family, counters: instance.router.counters, ...(unicast ? { unicastPeers: conf.unicastPeers } : {}) },
+      onAdvert: (rx) => instance.receive(rx),
+      destinations,
+    });
+    if (!reg.ok) return this.#wait(slot, reg.error.detail);
+    registration = reg.value;
     instance.onStateChange((e) => this.#memberMoved(conf, e));
     for (const l of this.#stateListeners) instance.onStateChange(l);
     slot.instance = instance;

@@ -7,7 +7,9 @@
 import { openGarpSender, type GarpSender } from '../io/garp.js';
 import { getInterfaceInfo, type InterfaceInfo } from '../io/interface-info.js';
 import { VrrpInterfaceMux } from '../io/vrrp-mux.js';
-import { IPPROTO_AH, openVrrpSocket, type VrrpSocket } from '../io/vrrp-socket.js';
+import { openVrrpSocket, type VrrpSocket } from '../io/vrrp-socket.js';
+import type { IpAddress, Ipv4Address } from '../wire/address.js';
+import { IPPROTO_AH } from '../wire/constants.js';
 import { err, ok, type Result } from '../result.js';
 import type { Logger } from './log.js';
 
@@ -31,13 +33,13 @@ export class Iface {
   }
 
   /** Open the sockets and the GARP sender (once, however many instances ask). */
-  open(mcastGroup: string): Promise<Result<InterfaceInfo, string>> {
+  open(mcastGroup: Ipv4Address): Promise<Result<InterfaceInfo, string>> {
     if (this.mux && this.info) return Promise.resolve(ok(this.info));
     this.#opening ??= this.#open(mcastGroup).finally(() => (this.#opening = undefined));
     return this.#opening;
   }
 
-  async #open(mcastGroup: string): Promise<Result<InterfaceInfo, string>> {
+  async #open(mcastGroup: Ipv4Address): Promise<Result<InterfaceInfo, string>> {
     const info = await getInterfaceInfo(this.name);
     if (!info.ok) return err(info.error.detail);
     const sock = await openVrrpSocket({ ifname: this.name, mcastGroup, logger: this.#log });
@@ -64,7 +66,7 @@ export class Iface {
   }
 
   /** Send `count` gratuitous ARPs for each address, address by address like keepalived. */
-  sendGarps(addresses: readonly string[], count: number): void {
+  sendGarps(addresses: readonly IpAddress[], count: number): void {
     const garp = this.garp;
     if (!garp) return;
     void (async () => {

@@ -6,10 +6,11 @@
  */
 import { Router } from '../protocol/router.js';
 import type { Action, Input, RouterConfig, RouterSnapshot, RouterState, TrackerStatus, TransitionReason } from '../protocol/types.js';
+import type { IpAddress } from '../wire/address.js';
 import { emitAdvert } from '../wire/advert.js';
 import type { Advert } from '../wire/types.js';
 import { dueGarps, startGarpSchedule, type GarpCursor, type GarpScheduleConfig } from '../io/garp-schedule.js';
-import type { InstanceIoCounters, ReceivedAdvert } from '../io/vrrp-mux.js';
+import type { ReceivedAdvert } from '../io/vrrp-mux.js';
 import { DeadlineTimer, type Now } from './clock.js';
 import { RateLimiter, type Logger } from './log.js';
 import { VipKeeper, type VipOps } from './vip-keeper.js';
@@ -18,13 +19,13 @@ import { VipKeeper, type VipOps } from './vip-keeper.js';
 export interface InstanceIo<V> {
   readonly now: Now;
   readonly log: Logger;
-  /** Send an advert payload (to the group or the unicast peers). */
-  send(payload: Uint8Array): Promise<readonly { dst: string; result: { ok: boolean; error?: { detail: string } } }[]>;
+  /** Where adverts go: the multicast group, or each unicast peer. */
+  readonly destinations: readonly IpAddress[];
+  /** Send one advert payload to `dst` (its v3 checksum covers `dst`). */
+  sendTo(payload: Uint8Array, dst: IpAddress): Promise<{ ok: boolean; error?: { detail: string } }>;
   readonly vipOps: VipOps<V>;
   /** One gratuitous ARP per address, `count` times; undefined when GARP is unavailable. */
-  garp?(addresses: readonly string[], count: number): void;
-  /** Receive-side counters kept by the interface mux, shown in status. */
-  readonly ioCounters?: InstanceIoCounters;
+  garp?(addresses: readonly IpAddress[], count: number): void;
 }
 
 export interface InstanceSpec<V> {
@@ -32,7 +33,7 @@ export interface InstanceSpec<V> {
   /** virtual_ipaddress and virtual_ipaddress_excluded: all added and removed together. */
   readonly vips: readonly V[];
   /** Addresses to announce by gratuitous ARP. */
-  readonly garpAddresses: readonly string[];
+  readonly garpAddresses: readonly IpAddress[];
   readonly garp: GarpScheduleConfig;
 }
 
@@ -105,7 +106,7 @@ export class Instance<V> {
   }
 
   receive(rx: ReceivedAdvert): void {
-    this.#step({ kind: 'advert', advert: rx.advert, srcIp: rx.src, ttl: rx.ttl });
+    this.#step({ kind: 'advert', advert: rx.advert, srcIp: rx.ip.src });
   }
 
   setTrackers(trackers: readonly TrackerStatus[]): void {
@@ -121,14 +122,13 @@ export class Instance<V> {
     this.#step(input);
   }
 
-  snapshot(): RouterSnapshot & { readonly io?: InstanceIoCounters; readonly vipsSettled: boolean; readonly sendErrors: number; readonly sinceMsAgo: number } {
+  snapshot(): RouterSnapshot & { readonly vipsSettled: boolean; readonly sendErrors: number; readonly sinceMsAgo: number } {
     const snap = this.router.snapshot();
     return {
       ...snap,
       sinceMsAgo: Math.max(0, this.#io.now() - snap.since),
       vipsSettled: this.#vips.settled,
       sendErrors: this.#sendErrors,
-      ...(this.#io.ioCounters ? { io: { ...this.#io.ioCounters } } : {}),
     };
   }
 
@@ -204,16 +204,20 @@ export class Instance<V> {
     }
   }
 
+  /** Emit the advert for each destination (VRRPv3's checksum covers the destination) and send it. */
   #send(advert: Advert): void {
-    const bytes = emitAdvert(advert);
-    this.#lastSend = this.#io.send(bytes).then((results) => {
-      for (const r of results) {
-        if (r.result.ok) continue;
+    const cfg = this.router.config;
+    let v2Bytes: Uint8Array | undefined;
+    const sends = this.#io.destinations.map((dst) => {
+      const bytes = cfg.version === 2 ? (v2Bytes ??= emitAdvert(advert)) : emitAdvert(advert, { family: cfg.family, src: cfg.primaryIp, dst });
+      return this.#io.sendTo(bytes, dst).then((result) => {
+        if (result.ok) return;
         this.#sendErrors++;
-        const gate = this.#drops.check(`send:${r.dst}`, this.#io.now());
-        if (gate.log) this.#io.log.error({ instance: this.name, dst: r.dst, detail: r.result.error?.detail, suppressed: gate.suppressed }, 'advert send failed');
-      }
+        const gate = this.#drops.check(`send:${dst}`, this.#io.now());
+        if (gate.log) this.#io.log.error({ instance: this.name, dst, detail: result.error?.detail, suppressed: gate.suppressed }, 'advert send failed');
+      });
     });
+    this.#lastSend = Promise.all(sends);
   }
 
   /** Send the gratuitous ARP bursts that are due, then wait for the next. */

@@ -9,7 +9,8 @@ import { createRequire } from 'node:module';
 import { err, ok, type Result } from '../result.js';
 import { emitGarp } from '../wire/arp.js';
 import { run } from './exec.js';
-import { checkIfname, checkIpv4 } from './validate.js';
+import { parseIpAddress } from '../wire/address.js';
+import { checkIfname } from './validate.js';
 import { readIfindex } from './vrrp-socket.js';
 
 export interface GarpError {
@@ -78,7 +79,7 @@ export class PacketGarpSender implements GarpSender {
 
   /** Synchronous form of send(): returns the frames sent. */
   sendNow(vip: string, count = 1): Result<number, GarpError> {
-    const ip = checkIpv4(vip);
+    const ip = parseIpAddress(vip, 'ipv4');
     if (!ip.ok) return err({ kind: 'invalid', detail: ip.error.detail });
     const frame = emitGarp(this.mac, ip.value);
     for (let i = 0; i < count; i++) {
@@ -140,7 +141,7 @@ export class ArpingGarpSender implements GarpSender {
   ) {}
 
   async send(vip: string, count = 1): Promise<Result<number, GarpError>> {
-    const ip = checkIpv4(vip);
+    const ip = parseIpAddress(vip, 'ipv4');
     if (!ip.ok) return err({ kind: 'invalid', detail: ip.error.detail });
     const n = Math.max(1, Math.min(100, Math.floor(count)));
     const r = await run(this.arpingPath, ['-q', '-U', '-c', String(n), '-I', this.ifname, ip.value], { timeoutMs: (n + 2) * 1000 });

@@ -3,12 +3,13 @@
  * primary one (source of our adverts, RFC 3768 §6.4.3 tie-break). Read from `ip -j addr show`.
  */
 import { err, ok, type Result } from '../result.js';
+import { parseIpAddress, type Ipv4Address } from '../wire/address.js';
 import { run } from './exec.js';
 import { checkIfname, isValidNetns } from './validate.js';
 
 /** One IPv4 address on an interface, as `ip` reports it. */
 export interface InterfaceAddress {
-  readonly address: string;
+  readonly address: Ipv4Address;
   readonly prefixLen: number;
   readonly broadcast: string | undefined;
   readonly scope: string;
@@ -30,7 +31,7 @@ export interface InterfaceInfo {
   /** IPv4 addresses in kernel order. */
   readonly ipv4: readonly InterfaceAddress[];
   /** The first non-secondary IPv4 address, if any. */
-  readonly primaryIpv4: string | undefined;
+  readonly primaryIpv4: Ipv4Address | undefined;
 }
 
 export interface InfoError {
@@ -66,7 +67,7 @@ export function parseIpAddrJson(text: string, ifname: string): Result<InterfaceI
   if (typeof index !== 'number') return err({ kind: 'bad-output', detail: 'no ifindex' });
   const flags = Array.isArray(link['flags']) ? (link['flags'] as unknown[]) : [];
   const infos = Array.isArray(link['addr_info']) ? (link['addr_info'] as unknown[]) : [];
-  const ipv4 = infos.filter(isObj).filter((a) => a['family'] === 'inet' && typeof a['local'] === 'string').map(toAddress);
+  const ipv4 = infos.filter(isObj).flatMap((a) => (a['family'] === 'inet' ? toAddress(a) : []));
   return ok({
     name: ifname,
     index,
@@ -79,15 +80,18 @@ export function parseIpAddrJson(text: string, ifname: string): Result<InterfaceI
   });
 }
 
-function toAddress(a: Record<string, unknown>): InterfaceAddress {
-  return {
-    address: a['local'] as string,
+/** One `addr_info` entry of family inet; none when its address does not parse. */
+function toAddress(a: Record<string, unknown>): InterfaceAddress[] {
+  const local = parseIpAddress(typeof a['local'] === 'string' ? a['local'] : '', 'ipv4');
+  if (!local.ok) return [];
+  return [{
+    address: local.value,
     prefixLen: typeof a['prefixlen'] === 'number' ? a['prefixlen'] : 32,
     broadcast: typeof a['broadcast'] === 'string' ? a['broadcast'] : undefined,
     scope: typeof a['scope'] === 'string' ? a['scope'] : 'global',
     label: typeof a['label'] === 'string' ? a['label'] : undefined,
     secondary: a['secondary'] === true,
-  };
+  }];
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {

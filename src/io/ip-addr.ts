@@ -6,7 +6,7 @@
 import { err, ok, type Result } from '../result.js';
 import { run } from './exec.js';
 import { getInterfaceInfo, type InterfaceAddress } from './interface-info.js';
-import { checkCidr, checkIfname, checkIpv4, checkLabel, checkScope, isValidNetns } from './validate.js';
+import { checkAddress, checkIfname, checkLabel, checkPrefix, checkScope, isValidNetns } from './validate.js';
 
 /** One virtual address as keepalived's `virtual_ipaddress` block describes it. */
 export interface VipSpec {
@@ -17,7 +17,7 @@ export interface VipSpec {
   readonly brd?: string;
   /** `scope` name: global, site, link, host, nowhere. */
   readonly scope?: string;
-  /** `label`, must start with the interface name (e.g. "eth0:vip"). */
+  /** `label`, at most 15 characters (e.g. "eth0:vip"). */
   readonly label?: string;
 }
 
@@ -51,12 +51,12 @@ export function ipAddrArgs(verb: 'add' | 'del', vip: VipSpec): Result<string[], 
   const bad = (detail: string): Result<string[], IpAddrError> => err({ kind: 'invalid', detail, stderr: '' });
   const dev = checkIfname(vip.dev);
   if (!dev.ok) return bad(dev.error.detail);
-  const cidr = checkCidr(vip.address);
+  const cidr = checkPrefix(vip.address);
   if (!cidr.ok) return bad(cidr.error.detail);
   const args = ['addr', verb, `${cidr.value.address}/${cidr.value.prefixLen}`, 'dev', vip.dev];
   if (verb === 'del') return ok(args);
   if (vip.brd !== undefined) {
-    const brd = vip.brd === '+' || vip.brd === '-' ? ok(vip.brd) : checkIpv4(vip.brd);
+    const brd = vip.brd === '+' || vip.brd === '-' ? ok(vip.brd) : checkAddress(vip.brd);
     if (!brd.ok) return bad(brd.error.detail);
     args.push('broadcast', brd.value);
   }
@@ -66,7 +66,7 @@ export function ipAddrArgs(verb: 'add' | 'del', vip: VipSpec): Result<string[], 
     args.push('scope', scope.value);
   }
   if (vip.label !== undefined) {
-    const label = checkLabel(vip.label, vip.dev);
+    const label = checkLabel(vip.label);
     if (!label.ok) return bad(label.error.detail);
     args.push('label', label.value);
   }
@@ -111,7 +111,7 @@ export async function removeStale(ifname: string, vips: readonly VipSpec[], opts
   if (!present.ok) return present;
   const removed: string[] = [];
   for (const vip of vips.filter((v) => v.dev === ifname)) {
-    const cidr = checkCidr(vip.address);
+    const cidr = checkPrefix(vip.address);
     if (!cidr.ok) return err({ kind: 'invalid', detail: cidr.error.detail, stderr: '' });
     const hit = present.value.find((a) => a.address === cidr.value.address && a.prefixLen === cidr.value.prefixLen);
     if (hit === undefined) continue;

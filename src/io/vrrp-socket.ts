@@ -3,23 +3,17 @@
  * `raw-socket`. The kernel builds the IP header on send (no IP_HDRINCL): source = the
  * interface's primary address, TTL 255 (§5.2.3), TOS 0xc0 like keepalived, DF clear.
  * On receive a raw IPv4 socket hands over the whole datagram, IP header included; parsing
- * is the caller's (see vrrp-mux.ts). Needs CAP_NET_RAW (native-notes/raw-sockets.md).
+ * is the receive path's (src/protocol/receive-path.ts). Needs CAP_NET_RAW (native-notes/raw-sockets.md).
  */
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { isIPv4 } from 'node:net';
 import { err, ok, type Result } from '../result.js';
+import { familyOf, type IpAddress, type Ipv4Address } from '../wire/address.js';
+import { IPPROTO_VRRP, VRRP_MCAST_GROUP4, VRRP_TOS, VRRP_TTL } from '../wire/constants.js';
+import type { RawDatagram } from '../wire/datagram.js';
 import * as so from './sockopt.js';
-import { checkIfname, checkIpv4 } from './validate.js';
-
-/** RFC 3768 §5.2.2: the IPv4 multicast address IANA assigned to VRRP. */
-export const VRRP_MCAST_GROUP = '224.0.0.18';
-export const IPPROTO_VRRP = 112;
-/** IP Authentication Header: keepalived's auth_type AH wraps adverts in it (RFC 2338). */
-export const IPPROTO_AH = 51;
-/** keepalived's TOS byte: IP precedence 6, "internetwork control". */
-export const VRRP_TOS = 0xc0;
+import { checkIfname } from './validate.js';
 
 /** Minimal structured logger (pino's Logger fits). */
 export interface IoLogger {
@@ -30,7 +24,7 @@ export interface IoLogger {
 export interface VrrpSocketOptions {
   readonly ifname: string;
   /** Group to join on `ifname`; null for unicast-only sockets. Default 224.0.0.18. */
-  readonly mcastGroup?: string | null;
+  readonly mcastGroup?: Ipv4Address | null;
   /** IP protocol; default 112. 51 opens a receive socket for AH-wrapped adverts. */
   readonly protocol?: number;
   /** Default 0xc0. */
@@ -78,8 +72,8 @@ function loadRawSocket(): Result<RawSocketModule, SocketError> {
 }
 
 /**
- * A raw VRRP socket bound to one interface. Events: 'packet' (bytes with IP header, source
- * address), 'fault' (Error: the socket failed and was closed; the owner may reopen).
+ * A raw VRRP socket bound to one interface. Events: 'packet' (a RawDatagram: the IPv4 datagram,
+ * header included), 'fault' (Error: the socket failed and was closed; the owner may reopen).
  */
 export class VrrpSocket extends EventEmitter {
   readonly counters: VrrpSocketCounters = { received: 0, recvErrors: 0, sent: 0, sendErrors: 0 };
@@ -99,9 +93,9 @@ export class VrrpSocket extends EventEmitter {
   }
 
   /** Sends one VRRP payload (no IP header) to `dst` (224.0.0.18 or a unicast peer). */
-  send(payload: Uint8Array, dst: string): Promise<Result<number, SocketError>> {
+  send(payload: Uint8Array, dst: IpAddress): Promise<Result<number, SocketError>> {
     if (this.closed) return Promise.resolve(err({ kind: 'closed', detail: `socket on ${this.ifname} is closed` }));
-    if (!isIPv4(dst)) return Promise.resolve(err({ kind: 'invalid', detail: `bad destination ${JSON.stringify(dst)}` }));
+    if (familyOf(dst) !== 'ipv4') return Promise.resolve(err({ kind: 'invalid', detail: `bad destination ${JSON.stringify(dst)}` }));
     const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
     return new Promise((resolve) => {
       this.raw.send(buf, 0, buf.length, dst, (e, bytes) => {
@@ -132,8 +126,9 @@ export class VrrpSocket extends EventEmitter {
     // raw-socket reuses one receive buffer: copy before handing the bytes on.
     const bytes = new Uint8Array(buf.length);
     bytes.set(buf);
+    const raw: RawDatagram = { family: 'ipv4', bytes };
     try {
-      this.emit('packet', bytes, source);
+      this.emit('packet', raw, source);
     } catch (e) {
       this.logger?.warn({ err: e, ifname: this.ifname }, 'packet handler threw');
     }
@@ -168,11 +163,7 @@ export async function readIfindex(ifname: string): Promise<Result<number, Socket
 export async function openVrrpSocket(opts: VrrpSocketOptions): Promise<Result<VrrpSocket, SocketError>> {
   const ifindex = await readIfindex(opts.ifname);
   if (!ifindex.ok) return ifindex;
-  const group = opts.mcastGroup === undefined ? VRRP_MCAST_GROUP : opts.mcastGroup;
-  if (group !== null) {
-    const g = checkIpv4(group);
-    if (!g.ok) return err({ kind: 'invalid', detail: g.error.detail });
-  }
+  const group = opts.mcastGroup === undefined ? VRRP_MCAST_GROUP4 : opts.mcastGroup;
   const mod = loadRawSocket();
   if (!mod.ok) return mod;
   const protocol = opts.protocol ?? IPPROTO_VRRP;
@@ -192,13 +183,13 @@ export async function openVrrpSocket(opts: VrrpSocketOptions): Promise<Result<Vr
 }
 
 /** Applies every socket option; the first failure names the option. */
-function configure(raw: RawSocket, ifname: string, ifindex: number, group: string | null, opts: VrrpSocketOptions): Result<true, SocketError> {
+function configure(raw: RawSocket, ifname: string, ifindex: number, group: Ipv4Address | null, opts: VrrpSocketOptions): Result<true, SocketError> {
   const steps: [string, number, number, Buffer][] = [
     ['SO_BINDTODEVICE', so.SOL_SOCKET, so.SO_BINDTODEVICE, so.ifnameOpt(ifname)],
     ['IP_TOS', so.IPPROTO_IP, so.IP_TOS, so.intOpt(opts.tos ?? VRRP_TOS)],
-    ['IP_TTL', so.IPPROTO_IP, so.IP_TTL, so.intOpt(255)],
+    ['IP_TTL', so.IPPROTO_IP, so.IP_TTL, so.intOpt(VRRP_TTL)],
     ['IP_MTU_DISCOVER', so.IPPROTO_IP, so.IP_MTU_DISCOVER, so.intOpt(so.IP_PMTUDISC_DONT)],
-    ['IP_MULTICAST_TTL', so.IPPROTO_IP, so.IP_MULTICAST_TTL, so.intOpt(255)],
+    ['IP_MULTICAST_TTL', so.IPPROTO_IP, so.IP_MULTICAST_TTL, so.intOpt(VRRP_TTL)],
     ['IP_MULTICAST_LOOP', so.IPPROTO_IP, so.IP_MULTICAST_LOOP, so.intOpt(0)],
     ['IP_MULTICAST_ALL', so.IPPROTO_IP, so.IP_MULTICAST_ALL, so.intOpt(0)],
     ['IP_MULTICAST_IF', so.IPPROTO_IP, so.IP_MULTICAST_IF, so.ipMreqn('0.0.0.0', '0.0.0.0', ifindex)],

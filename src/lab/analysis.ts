@@ -96,16 +96,6 @@ export function outageIn(probes: readonly Probe[], from: number, to: number): Ou
   return { longestMs: longest, failed, total, unfinished, ...(startedAt !== undefined ? { startedAt } : {}) };
 }
 
-/** RFC 3768 §6.1: Skew_Time = (256 - Priority) / 256 seconds, in ms. */
-export function skewTimeMs(priority: number): number {
-  return ((256 - priority) * 1000) / 256;
-}
-
-/** RFC 3768 §6.1: Master_Down_Interval = 3 * Advertisement_Interval + Skew_Time, in ms. */
-export function masterDownIntervalMs(adverIntervalMs: number, priority: number): number {
-  return 3 * adverIntervalMs + skewTimeMs(priority);
-}
-
 /** Intervals during which `node` was MASTER, from its transitions; open ones end at `end`. */
 export function masterSpans(transitions: readonly Transition[], node: string, end: number, cuts: readonly number[] = []): [number, number][] {
   const spans: [number, number][] = [];

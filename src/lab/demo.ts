@@ -64,7 +64,7 @@ function timersOf(lab: LabRun): Timers {
     const script = conf?.scripts[0];
     if (!inst || !script) throw new Error(`lab config of ${op} has no instance or vrrp_script`);
     prio[op] = inst.priority;
-    t = { adverIntervalMs: inst.advertIntervalMs, checkIntervalMs: script.intervalMs, fall: script.fall, rise: script.rise };
+    t = { version: inst.version, adverIntervalCs: inst.adverIntervalCs, checkIntervalMs: script.intervalMs, fall: script.fall, rise: script.rise };
   }
   return { ...t!, priority: prio };
 }

@@ -1,6 +1,6 @@
 /**
- * Packet injector for the lab and the invalid-packet tests: crafts VRRPv2 advertisements that
- * are wrong in exactly one way (`craftInvalid`) or any way at all (`craftDatagram`), and sends
+ * Packet injector for the lab and the invalid-packet tests: crafts VRRP advertisements (v2 or v3,
+ * IPv4) that are wrong in exactly one way (`craftInvalid`) or any way at all (`craftDatagram`), and sends
  * whole IPv4 datagrams (our own header, so any TTL or options) through an IP_HDRINCL raw socket.
  *
  * Linux fills in the IP header checksum and total length of an IP_HDRINCL datagram itself
@@ -15,19 +15,17 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from '../result.js';
 import { emitRawAdvert, type RawAdvertFields } from '../wire/advert-raw.js';
-import { authDataFromPassword } from '../wire/advert.js';
-import { emitIpv4, readIpv4, IPV4_FIELD, type Ipv4EmitFields } from '../wire/ipv4.js';
-import type { Ipv4String } from '../wire/types.js';
+import { advertChecksum, authDataFromPassword } from '../wire/advert.js';
+import { readIpv4, type Ipv4Address } from '../wire/address.js';
+import { VRRP_MCAST_GROUP4 } from '../wire/constants.js';
+import { emitIpv4, IPV4_FIELD, type Ipv4EmitFields } from '../wire/ipv4.js';
 import { IPPROTO_IP, IP_HDRINCL, SOL_SOCKET, SO_BINDTODEVICE, ifnameOpt, intOpt } from '../io/sockopt.js';
-
-/** RFC 3768 §5.2.2: the VRRP multicast group. */
-export const VRRP_GROUP = '224.0.0.18';
 
 /** One datagram to build: the advert's raw fields, IP header overrides, and an optional cut. */
 export interface CraftSpec {
-  readonly src: Ipv4String;
+  readonly src: Ipv4Address;
   /** Default 224.0.0.18. */
-  readonly dst?: Ipv4String;
+  readonly dst?: Ipv4Address;
   readonly advert: RawAdvertFields;
   readonly ip?: Omit<Ipv4EmitFields, 'src' | 'dst'>;
   /** Keep only the first N bytes of the VRRP payload (a truncated advert with a consistent IP header). */
@@ -36,23 +34,36 @@ export interface CraftSpec {
 
 /** A whole IPv4 datagram carrying the crafted advert. */
 export function craftDatagram(spec: CraftSpec): Uint8Array {
-  let payload = emitRawAdvert(spec.advert);
-  if (spec.truncateTo !== undefined) payload = payload.slice(0, Math.max(0, spec.truncateTo));
-  return emitIpv4({ ...(spec.ip ?? {}), src: spec.src, dst: spec.dst ?? VRRP_GROUP }, payload);
+  const dst = spec.dst ?? VRRP_MCAST_GROUP4;
+  const pseudo = { family: 'ipv4' as const, src: spec.src, dst };
+  let payload = emitRawAdvert({ pseudo, ...spec.advert });
+  if (spec.truncateTo !== undefined) {
+    // Cut, then checksum what is left: the packet is short, not corrupt.
+    payload = payload.slice(0, Math.max(0, spec.truncateTo));
+    if (spec.advert.checksum === undefined && payload.length >= 8) {
+      const sum = advertChecksum(payload, spec.advert.version === 3 ? 3 : 2, pseudo);
+      payload[6] = sum >>> 8;
+      payload[7] = sum & 0xff;
+    }
+  }
+  return emitIpv4({ ...(spec.ip ?? {}), src: spec.src, dst }, payload);
 }
 
 /** What the target runs: a valid advert from `src` is built from these. */
 export interface TargetProfile {
-  readonly src: Ipv4String;
+  readonly src: Ipv4Address;
   /** Default 224.0.0.18; a unicast address reaches one router only. */
-  readonly dst?: Ipv4String;
+  readonly dst?: Ipv4Address;
+  /** The target's VRRP version; default 2. */
+  readonly version?: 2 | 3;
   readonly vrid: number;
   /** Priority of the (otherwise valid) advert; default 50 (below a typical master: it changes nothing). */
   readonly priority?: number;
-  /** PASS password; undefined = auth type 0. */
+  /** PASS password (VRRPv2); undefined = auth type 0. */
   readonly password?: string;
-  readonly adverIntervalSec: number;
-  readonly addresses: readonly Ipv4String[];
+  /** The target's advert_int in centiseconds. */
+  readonly adverIntervalCs: number;
+  readonly addresses: readonly Ipv4Address[];
 }
 
 /** Every single-fault advert the injector knows, plus `valid` (the control). */
@@ -61,7 +72,7 @@ export const INVALID_KINDS = [
   'ttl-254',
   'bad-checksum',
   'version-1',
-  'version-3',
+  'version-mismatch',
   'type-2',
   'unknown-vrid',
   'auth-type-mismatch',
@@ -80,44 +91,54 @@ export type InvalidKind = (typeof INVALID_KINDS)[number];
 
 /** The valid advert for a target, as a spec to bend. */
 export function validSpec(t: TargetProfile): CraftSpec {
+  const v3 = t.version === 3;
   return {
     src: t.src,
     ...(t.dst !== undefined ? { dst: t.dst } : {}),
     advert: {
+      version: v3 ? 3 : 2,
       vrid: t.vrid,
       priority: t.priority ?? 50,
-      authType: t.password === undefined ? 0 : 1,
-      authData: authDataFromPassword(t.password),
-      adverIntervalSec: t.adverIntervalSec,
+      ...(v3 ? {} : { authType: t.password === undefined ? 0 : 1, authData: authDataFromPassword(t.password) }),
+      adverInt: v3 ? t.adverIntervalCs : t.adverIntervalCs / 100,
       addresses: t.addresses,
     },
   };
 }
 
-/** An advert for `t` that is wrong in exactly the way `kind` names (RFC 3768 §7.1 checks). */
+/**
+ * An advert for `t` that is wrong in exactly the way `kind` names (RFC 3768 §7.1 / RFC 5798 §7.1
+ * checks). The v2-only kinds (authentication, interval) are not available for a v3 target.
+ */
 export function craftInvalid(kind: InvalidKind, t: TargetProfile): Uint8Array {
   const base = validSpec(t);
   const a = base.advert;
+  const v3 = t.version === 3;
   const withAdvert = (over: Partial<RawAdvertFields>): CraftSpec => ({ ...base, advert: { ...a, ...over } });
+  const v2Only = (k: string): never => {
+    throw new RangeError(`${k} applies to VRRPv2 targets only`);
+  };
   const specs: Record<InvalidKind, () => CraftSpec> = {
     valid: () => base,
     'ttl-254': () => ({ ...base, ip: { ttl: 254 } }),
-    'bad-checksum': () => withAdvert({ checksum: (checksumOf(a) + 1) & 0xffff }),
+    'bad-checksum': () => withAdvert({ checksum: (checksumOf(base) + 1) & 0xffff }),
     'version-1': () => withAdvert({ version: 1 }),
-    'version-3': () => withAdvert({ version: 3 }),
+    // The other version vrrpd speaks, well formed for it (v3 over a v2 instance and the reverse).
+    'version-mismatch': () => withAdvert(v3 ? { version: 2, authType: 0, authData: new Uint8Array(8), adverInt: Math.max(1, Math.round(t.adverIntervalCs / 100)) } : { version: 3, authData: new Uint8Array(0), adverInt: t.adverIntervalCs }),
     'type-2': () => withAdvert({ type: 2 }),
     'unknown-vrid': () => withAdvert({ vrid: t.vrid === 1 ? 2 : t.vrid - 1 }),
     // PASS target: send auth type 0; no-auth target: send PASS.
     'auth-type-mismatch': () =>
-      withAdvert(t.password === undefined ? { authType: 1, authData: authDataFromPassword('x') } : { authType: 0, authData: new Uint8Array(8) }),
-    'auth-type-ah': () => withAdvert({ authType: 2 }),
-    'auth-data-mismatch': () => withAdvert({ authType: 1, authData: authDataFromPassword(`${t.password ?? ''}!wrong`.slice(-8)) }),
-    'interval-mismatch': () => withAdvert({ adverIntervalSec: t.adverIntervalSec + 1 }),
+      v3 ? v2Only(kind) : withAdvert(t.password === undefined ? { authType: 1, authData: authDataFromPassword('x') } : { authType: 0, authData: new Uint8Array(8) }),
+    'auth-type-ah': () => (v3 ? v2Only(kind) : withAdvert({ authType: 2 })),
+    'auth-data-mismatch': () => (v3 ? v2Only(kind) : withAdvert({ authType: 1, authData: authDataFromPassword(`${t.password ?? ''}!wrong`.slice(-8)) })),
+    // v2: another interval is a mismatch (§7.1); v3 adopts the master's, so only 0 is refused.
+    'interval-mismatch': () => withAdvert({ adverInt: v3 ? 0 : t.adverIntervalCs / 100 + 1 }),
     // Count says one address more than the packet carries (checksum still right).
     'count-mismatch': () => withAdvert({ count: t.addresses.length + 1 }),
     'count-zero': () => withAdvert({ count: 0 }),
     'address-list-mismatch': () => withAdvert({ addresses: t.addresses.map((ip) => bumpLastOctet(ip)) }),
-    'truncated': () => ({ ...base, truncateTo: 8 + 4 * t.addresses.length + 4 }),
+    'truncated': () => ({ ...base, truncateTo: 8 + 4 * t.addresses.length + (v3 ? -2 : 4) }),
     'oversized': () => withAdvert({ trailer: new Uint8Array(12).fill(0xee) }),
     // Four NOPs: IHL 6. Well formed; RFC 3768 §7.1 has no rule against options.
     'ip-options': () => ({ ...base, ip: { options: Uint8Array.of(1, 1, 1, 1) } }),
@@ -126,16 +147,17 @@ export function craftInvalid(kind: InvalidKind, t: TargetProfile): Uint8Array {
   return craftDatagram(specs[kind]());
 }
 
-function checksumOf(a: RawAdvertFields): number {
-  const bytes = emitRawAdvert(a);
+/** The right checksum of a spec's advert (v3: over its datagram's pseudo-header). */
+function checksumOf(spec: CraftSpec): number {
+  const bytes = emitRawAdvert({ pseudo: { family: 'ipv4', src: spec.src, dst: spec.dst ?? VRRP_MCAST_GROUP4 }, ...spec.advert });
   return ((bytes[6] ?? 0) << 8) | (bytes[7] ?? 0);
 }
 
-function bumpLastOctet(ip: Ipv4String): Ipv4String {
+function bumpLastOctet(ip: Ipv4Address): Ipv4Address {
   const parts = ip.split('.');
   const last = Number(parts[3] ?? 0);
   parts[3] = String(last >= 250 ? last - 1 : last + 1);
-  return parts.join('.');
+  return parts.join('.') as Ipv4Address;
 }
 
 // --- sending ----------------------------------------------------------------------------------

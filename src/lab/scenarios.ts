@@ -1,15 +1,17 @@
 /**
  * The demo's scenarios, each a step of actions on the running lab, the condition that ends it,
- * the node that must hold the VIP afterwards, and the RFC 3768 bound its client outage is
- * judged against (timers read from the lab's own configs, i.e. the deploy kit's).
+ * the node that must hold the VIP afterwards, and the RFC bound its client outage is judged
+ * against (timers read from the lab's own configs, i.e. the deploy kit's; formulas from
+ * src/protocol/timers.ts for the configs' VRRP version).
  */
-import { masterDownIntervalMs, skewTimeMs } from './analysis.js';
+import { masterDownIntervalMs, skewTimeMs } from '../protocol/timers.js';
 import type { LabRun } from './lab.js';
 import { sleep, waitFor } from './procs.js';
 import type { OpName } from './topology.js';
 
 export interface Timers {
-  readonly adverIntervalMs: number;
+  readonly version: 2 | 3;
+  readonly adverIntervalCs: number;
   readonly priority: Record<OpName, number>;
   readonly checkIntervalMs: number;
   readonly fall: number;
@@ -41,8 +43,9 @@ const FAILOVER_MARGIN_MS = 500;
 const NO_OUTAGE_MARGIN_MS = 300;
 
 export function scenarios(t: Timers): Step[] {
-  const mdi2 = masterDownIntervalMs(t.adverIntervalMs, t.priority.op2);
-  const skew2 = skewTimeMs(t.priority.op2);
+  const mdi2 = masterDownIntervalMs(t.version, t.priority.op2, t.adverIntervalCs);
+  const skew2 = skewTimeMs(t.version, t.priority.op2, t.adverIntervalCs);
+  const adverMs = t.adverIntervalCs * 10;
   const s = (ms: number): string => `${(ms / 1000).toFixed(3)} s`;
   const back = (id: string, title: string, act: Step['act']): Step => ({
     id, title, act, done: holds('op1'), expectHolder: 'op1',
@@ -65,7 +68,7 @@ export function scenarios(t: Timers): Step[] {
         await lab.link('op1', false);
       },
       done: holds('op2') as Step['done'], expectHolder: 'op2',
-      boundMs: mdi2, boundText: `Master_Down_Interval = 3 x ${s(t.adverIntervalMs)} + Skew_Time ${s(skew2)}`,
+      boundMs: mdi2, boundText: `Master_Down_Interval = 3 x ${s(adverMs)} + Skew_Time ${s(skew2)}`,
       marginMs: FAILOVER_MARGIN_MS,
     },
     back('2b', 'power back: op1 boots, preempts', async (lab, note) => {
@@ -78,7 +81,7 @@ export function scenarios(t: Timers): Step[] {
       id: '3a', title: 'master stopped cleanly (SIGTERM)',
       act: async (lab) => lab.stopVrrpd('op1', 'SIGTERM'),
       done: holds('op2'), expectHolder: 'op2',
-      boundMs: skew2, boundText: `Skew_Time (priority 0 advert) = (256 - ${t.priority.op2}) / 256 s`,
+      boundMs: skew2, boundText: `Skew_Time (priority 0 advert) = ${t.version === 2 ? `(256 - ${t.priority.op2}) / 256 s` : `(256 - ${t.priority.op2}) x ${s(adverMs)} / 256`}`,
       marginMs: FAILOVER_MARGIN_MS,
     },
     back('3b', 'op1 restarted: preempts', async (lab) => {

@@ -1,40 +1,49 @@
 /**
- * RFC 3768 §7.1 receive checks that need the router's configuration: wire/ has already checked
- * the form (version, type, length, checksum); these check the meaning, in the RFC's order, and
- * name the drop reason (one RFC 2787 counter each). The address list check stays with the router
- * because its outcome depends on a policy and on the sender's priority.
+ * The receive checks that need the router's configuration (RFC 3768 §7.1, RFC 5798 §7.1): the
+ * receive path (receive-path.ts) has already checked form, checksum, version, VRID and TTL; these
+ * check the meaning, in the RFC's order, and name the drop reason (one counter each). The address
+ * list check stays with the router because its outcome depends on a policy and on the sender's
+ * priority.
  */
 import type { Advert } from '../wire/types.js';
+import type { InstanceDropReason } from './counters.js';
 import { OWNER_PRIORITY } from './priority.js';
-import type { DropReason, RouterConfig } from './types.js';
+import type { RouterConfig } from './types.js';
 
 /** A drop found by the §7.1 checks. */
 export interface Rejection {
-  readonly reason: DropReason;
+  readonly reason: InstanceDropReason;
   readonly detail: string;
 }
 
 /** The first §7.1 check `advert` fails for a running router configured as `cfg`, if any. */
-export function checkAdvert(cfg: RouterConfig, advert: Advert, ttl: number): Rejection | undefined {
-  if (ttl !== 255) return { reason: 'ip-ttl', detail: `TTL ${ttl}, must be 255` };
-  if (advert.vrid !== cfg.vrid) return { reason: 'vrid', detail: `VRID ${advert.vrid}, ours is ${cfg.vrid}` };
+export function checkAdvert(cfg: RouterConfig, advert: Advert): Rejection | undefined {
   if (cfg.priority === OWNER_PRIORITY) {
     return { reason: 'owner', detail: `we own VRID ${cfg.vrid} (priority 255); advert priority ${advert.priority}` };
   }
-  if (advert.authType !== cfg.authType) {
-    return { reason: 'auth-type-mismatch', detail: `auth type ${advert.authType}, ours is ${cfg.authType}` };
-  }
-  if (cfg.authType === 1 && !bytesEqual(advert.authData, cfg.authData)) {
-    return { reason: 'auth-failure', detail: 'authentication data (password) does not match' };
-  }
-  if (advert.adverIntervalSec * 1000 !== cfg.adverIntervalMs) {
-    return { reason: 'interval-mismatch', detail: `advert interval ${advert.adverIntervalSec} s, ours is ${cfg.adverIntervalMs / 1000} s` };
+  if (cfg.version === 2) {
+    // RFC 3768 §7.1: authentication, then the interval must be ours.
+    const theirs = advert.auth?.type ?? 0;
+    const ours = cfg.auth?.type ?? 0;
+    if (theirs !== ours) return { reason: 'auth-type-mismatch', detail: `auth type ${theirs}, ours is ${ours}` };
+    if (ours === 1 && !bytesEqual(advert.auth?.data, cfg.auth?.data)) {
+      return { reason: 'auth-failure', detail: 'authentication data (password) does not match' };
+    }
+    if (advert.adverIntervalCs !== cfg.adverIntervalCs) {
+      return { reason: 'interval-mismatch', detail: `advert interval ${advert.adverIntervalCs / 100} s, ours is ${cfg.adverIntervalCs / 100} s` };
+    }
+  } else if (advert.adverIntervalCs === 0) {
+    // RFC 5798 §6.4.2 has a backup adopt the master's interval; an interval of 0 would make
+    // Master_Down_Interval 0 (instant takeover), so it is refused as an interval error.
+    return { reason: 'interval-mismatch', detail: 'Max Adver Int is 0 centiseconds' };
   }
   return undefined;
 }
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/** Constant-time comparison of the 8 auth bytes (as keepalived does). */
+function bytesEqual(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return diff === 0;
 }

@@ -1,28 +1,24 @@
 /**
- * The VRRPv2 router of RFC 3768 §6, sans-IO: `step(input, now)` returns the actions to perform,
+ * The VRRP router of RFC 3768 §6 (VRRPv2) and RFC 5798 §6 (VRRPv3), sans-IO: `step(input, now)` returns the actions to perform,
  * `nextDeadline()` says when to call back with a `timeout` input. It reads no clock and does no I/O.
  *
  * All transitions go through `enter()`, which runs the one exit action of the old state and the
  * one entry action of the new state; the table below (TRANSITIONS) lists the legal moves, and any
  * other move is a bug that throws. Received adverts are checked for meaning (§7.1) in
- * `acceptAdvert()` before the per-state rules of §6.4.2 / §6.4.3 see them.
+ * `#advert()` before the per-state rules of §6.4.2 / §6.4.3 see them.
+ *
+ * The versions differ in three places only: v2 checks authentication and the interval (§7.1), v3
+ * has a backup adopt the master's interval as Master_Adver_Interval (RFC 5798 §6.4.2, §6.4.3), and
+ * the timer formulas (timers.ts).
  */
-import type { Advert, Ipv4String } from '../wire/types.js';
+import type { IpAddress } from '../wire/address.js';
+import type { Advert } from '../wire/types.js';
+import { compareAddresses, sameAddressSet } from './address.js';
+import { countInstanceDrop, zeroInstanceCounters, type InstanceCounters } from './counters.js';
 import { effectivePriority, OWNER_PRIORITY, type EffectivePriority } from './priority.js';
-import { masterDownIntervalMs, skewTimeMs } from './timers.js';
-import type {
-  Action,
-  DropReason,
-  Input,
-  RouterConfig,
-  RouterCounters,
-  RouterSnapshot,
-  RouterState,
-  TrackerStatus,
-  TransitionReason,
-} from './types.js';
-import { compareIpv4, sameAddressSet } from './address.js';
 import { checkAdvert } from './receive-checks.js';
+import { csToMs, masterDownIntervalMs, skewTimeMs } from './timers.js';
+import type { Action, Input, RouterConfig, RouterSnapshot, RouterState, TrackerStatus, TransitionReason } from './types.js';
 
 /** Legal transitions; anything else is a programming error. */
 const TRANSITIONS: Readonly<Record<RouterState, readonly RouterState[]>> = {
@@ -32,37 +28,7 @@ const TRANSITIONS: Readonly<Record<RouterState, readonly RouterState[]>> = {
   FAULT: ['BACKUP', 'MASTER', 'INIT'],
 };
 
-const zeroCounters = (): RouterCounters => ({
-  becomeMaster: 0,
-  becomeBackup: 0,
-  becomeFault: 0,
-  advertiseRcvd: 0,
-  advertiseSent: 0,
-  priorityZeroPktsRcvd: 0,
-  priorityZeroPktsSent: 0,
-  ipTtlErrors: 0,
-  vrIdErrors: 0,
-  ownerConflicts: 0,
-  authTypeMismatch: 0,
-  authFailures: 0,
-  advertiseIntervalErrors: 0,
-  addressListErrors: 0,
-  discardedNotRunning: 0,
-});
-
-/** Which counter each drop reason moves (RFC 2787 VRRP-MIB names). */
-const DROP_COUNTER: Readonly<Record<DropReason, keyof RouterCounters>> = {
-  'ip-ttl': 'ipTtlErrors',
-  vrid: 'vrIdErrors',
-  owner: 'ownerConflicts',
-  'auth-type-mismatch': 'authTypeMismatch',
-  'auth-failure': 'authFailures',
-  'interval-mismatch': 'advertiseIntervalErrors',
-  'address-list': 'addressListErrors',
-  'not-running': 'discardedNotRunning',
-};
-
-/** One VRRPv2 virtual router instance. */
+/** One virtual router instance (VRRPv2 or VRRPv3, IPv4 or IPv6). */
 export class Router {
   readonly config: RouterConfig;
   #state: RouterState = 'INIT';
@@ -77,15 +43,21 @@ export class Router {
   #adverAt: number | undefined;
   /** keepalived preempt_delay: lower-priority adverts are honoured until this time. */
   #preemptHoldUntil: number | undefined;
-  #masterIp: Ipv4String | undefined;
+  #masterIp: IpAddress | undefined;
+  #masterPriority: number | undefined;
+  /** RFC 5798 §6.1 Master_Adver_Interval (cs): ours, or under v3 the master's as learned. */
+  #masterAdverIntervalCs: number;
+  #reason: TransitionReason | undefined;
+  #reasonDetail = '';
   /** Set while a sync group member is in FAULT (keepalived holds the whole group there). */
   #syncFault: string | undefined;
-  readonly #counters: RouterCounters = zeroCounters();
+  /** The per virtual router counters (counters.ts); the receive path moves its own drops here too. */
+  readonly counters: InstanceCounters = zeroInstanceCounters();
 
   constructor(config: RouterConfig) {
-    if (config.authData.length !== 8) throw new RangeError('authData must be exactly 8 bytes');
-    if (config.adverIntervalMs <= 0) throw new RangeError('adverIntervalMs must be positive');
+    checkConfig(config);
     this.config = config;
+    this.#masterAdverIntervalCs = config.adverIntervalCs;
     this.#prio = effectivePriority(config.priority, []);
   }
 
@@ -98,14 +70,19 @@ export class Router {
     return this.#prio.priority;
   }
 
-  /** RFC 3768 §6.1 Skew_Time for our current priority, in ms. */
+  /** RFC 3768 §6.1 / RFC 5798 §6.1 Skew_Time for our current priority and Master_Adver_Interval, in ms. */
   get skewTimeMs(): number {
-    return skewTimeMs(this.#prio.priority);
+    return skewTimeMs(this.config.version, this.#prio.priority, this.#masterAdverIntervalCs);
   }
 
-  /** RFC 3768 §6.1 Master_Down_Interval for our current priority, in ms. */
+  /** RFC 3768 §6.1 / RFC 5798 §6.1 Master_Down_Interval for our current priority, in ms. */
   get masterDownIntervalMs(): number {
-    return masterDownIntervalMs(this.config.adverIntervalMs, this.#prio.priority);
+    return masterDownIntervalMs(this.config.version, this.#prio.priority, this.#masterAdverIntervalCs);
+  }
+
+  /** Master_Adver_Interval in centiseconds (learned from the master under VRRPv3). */
+  get masterAdverIntervalCs(): number {
+    return this.#masterAdverIntervalCs;
   }
 
   /** When the caller must step us with `timeout` next, or undefined when no timer runs. */
@@ -129,7 +106,7 @@ export class Router {
         this.#timeout(now, out);
         break;
       case 'advert':
-        this.#advert(input.advert, input.srcIp, input.ttl, now, out);
+        this.#advert(input.advert, input.srcIp, now, out);
         break;
       case 'trackers':
         this.#trackers = input.trackers;
@@ -150,20 +127,26 @@ export class Router {
     return {
       name: this.config.name,
       vrid: this.config.vrid,
+      version: this.config.version,
+      family: this.config.family,
       state: this.#state,
       basePriority: this.config.priority,
       effectivePriority: this.#prio.priority,
       masterIp: this.#masterIp,
+      masterPriority: this.#masterPriority,
+      masterAdverIntervalCs: this.#masterAdverIntervalCs,
       since: this.#since,
+      reason: this.#reason,
+      reasonDetail: this.#reasonDetail,
       linkUp: this.#linkUp,
       faultReasons: this.#faultReasons(),
-      counters: { ...this.#counters },
+      counters: { ...this.counters },
     };
   }
 
   // --- inputs -------------------------------------------------------------------------------
 
-  /** RFC 3768 §6.4.1: leave Initialize on Startup. */
+  /** RFC 3768 §6.4.1 / RFC 5798 §6.4.1: leave Initialize on Startup. */
   #startup(now: number, out: Action[]): void {
     if (this.#running) throw new Error(`${this.config.name}: startup while already running`);
     this.#running = true;
@@ -185,21 +168,22 @@ export class Router {
       // §6.4.3: "If the Adver_Timer fires": send an advert, reset the timer. Deadlines chain from the
       // previous deadline (no drift); after a stall longer than an interval we restart from now.
       this.#sendAdvert(out);
-      const next = this.#adverAt + this.config.adverIntervalMs;
-      this.#adverAt = next > now ? next : now + this.config.adverIntervalMs;
+      const interval = csToMs(this.config.adverIntervalCs);
+      const next = this.#adverAt + interval;
+      this.#adverAt = next > now ? next : now + interval;
     }
   }
 
-  #advert(advert: Advert, srcIp: Ipv4String, ttl: number, now: number, out: Action[]): void {
+  #advert(advert: Advert, srcIp: IpAddress, now: number, out: Action[]): void {
     const running = this.#running && (this.#state === 'BACKUP' || this.#state === 'MASTER');
-    const rejection = running ? checkAdvert(this.config, advert, ttl) : { reason: 'not-running' as const, detail: `received in ${this.#state}` };
+    const rejection = running ? checkAdvert(this.config, advert) : { reason: 'not-running' as const, detail: `received in ${this.#state}` };
     if (rejection) {
-      this.#counters[DROP_COUNTER[rejection.reason]]++;
+      countInstanceDrop(this.counters, rejection.reason);
       out.push({ kind: 'dropped', reason: rejection.reason, from: srcIp, detail: rejection.detail });
       return;
     }
     if (!sameAddressSet(advert.addresses, this.config.vips)) {
-      this.#counters.addressListErrors++;
+      this.counters.addressListErrors++;
       const detail = `advertises [${advert.addresses.join(', ')}], we have [${this.config.vips.join(', ')}]`;
       // §7.1: only the address owner's adverts may continue when the list differs.
       if (this.config.addressMismatch === 'drop' && advert.priority !== OWNER_PRIORITY) {
@@ -208,18 +192,19 @@ export class Router {
       }
       out.push({ kind: 'notice', code: 'address-list-mismatch', from: srcIp, detail });
     }
-    this.#counters.advertiseRcvd++;
-    if (advert.priority === 0) this.#counters.priorityZeroPktsRcvd++;
+    this.counters.advertiseRcvd++;
+    if (advert.priority === 0) this.counters.priorityZeroPktsRcvd++;
     if (this.#state === 'BACKUP') this.#backupReceives(advert, srcIp, now);
     else if (this.#state === 'MASTER') this.#masterReceives(advert, srcIp, now, out);
   }
 
-  /** RFC 3768 §6.4.2: an accepted advert while Backup. */
-  #backupReceives(advert: Advert, srcIp: Ipv4String, now: number): void {
+  /** RFC 3768 §6.4.2 / RFC 5798 §6.4.2: an accepted advert while Backup. */
+  #backupReceives(advert: Advert, srcIp: IpAddress, now: number): void {
     if (advert.priority === 0) {
       // The master is leaving: take over after Skew_Time unless a better backup speaks first.
       this.#masterDownAt = now + this.skewTimeMs;
       this.#masterIp = undefined;
+      this.#masterPriority = undefined;
       return;
     }
     const ours = this.#prio.priority;
@@ -232,31 +217,35 @@ export class Router {
       honour = now < this.#preemptHoldUntil;
     }
     if (!honour) return; // §6.4.2: "Otherwise: Discard the ADVERTISEMENT"
+    this.#learnInterval(advert); // RFC 5798 §6.4.2: Master_Adver_Interval from the advert
     this.#masterDownAt = now + this.masterDownIntervalMs;
     this.#masterIp = srcIp;
+    this.#masterPriority = advert.priority;
   }
 
-  /** RFC 3768 §6.4.3: an accepted advert while Master. */
-  #masterReceives(advert: Advert, srcIp: Ipv4String, now: number, out: Action[]): void {
+  /** RFC 3768 §6.4.3 / RFC 5798 §6.4.3: an accepted advert while Master. */
+  #masterReceives(advert: Advert, srcIp: IpAddress, now: number, out: Action[]): void {
     if (advert.priority === 0) {
       // Another router is leaving: re-assert at once so backups keep their timers.
       this.#sendAdvert(out);
-      this.#adverAt = now + this.config.adverIntervalMs;
+      this.#adverAt = now + csToMs(this.config.adverIntervalCs);
       return;
     }
     const ours = this.#prio.priority;
     const wins =
-      advert.priority > ours || (advert.priority === ours && compareIpv4(srcIp, this.config.primaryIp) > 0);
+      advert.priority > ours || (advert.priority === ours && compareAddresses(srcIp, this.config.primaryIp) > 0);
     if (!wins) {
       // §6.4.3: "Otherwise: Discard the ADVERTISEMENT". Like keepalived, also re-assert at once
       // (advert + gratuitous ARP) so a lower-priority router that thinks it is master, e.g.
       // after a partition heals, steps down now and neighbours' ARP caches point back to us.
       this.#sendAdvert(out);
       out.push({ kind: 'garp', vips: this.config.vips });
-      this.#adverAt = now + this.config.adverIntervalMs;
+      this.#adverAt = now + csToMs(this.config.adverIntervalCs);
       return;
     }
     this.#masterIp = srcIp;
+    this.#masterPriority = advert.priority;
+    this.#learnInterval(advert); // RFC 5798 §6.4.3: Master_Adver_Interval from the advert, then Backup
     const why = advert.priority > ours ? `priority ${advert.priority} > ours ${ours}` : `equal priority ${ours}, higher address`;
     this.#enter('BACKUP', 'higher-priority-advert', `${srcIp}: ${why}${this.#trackerNote()}`, now, out);
   }
@@ -330,32 +319,41 @@ export class Router {
     if (!TRANSITIONS[from].includes(to)) throw new Error(`${this.config.name}: illegal transition ${from} -> ${to}`);
     this.#state = to;
     this.#since = now;
+    this.#reason = reason;
+    this.#reasonDetail = detail;
     out.push({ kind: 'stateChanged', from, to, reason, detail });
     if (from === 'MASTER') this.#exitMaster(to, out);
     this.#masterDownAt = undefined;
     this.#adverAt = undefined;
     switch (to) {
       case 'MASTER':
-        this.#counters.becomeMaster++;
+        this.counters.becomeMaster++;
         this.#masterIp = this.config.primaryIp;
-        // §6.4.1 / §6.4.2: send an advert, broadcast gratuitous ARP, start the Adver_Timer.
-        // The advert goes first: it is what stops the other routers' timers; the addresses
-        // must be in place before the gratuitous ARPs announce them.
+        this.#masterPriority = this.#prio.priority;
+        this.#masterAdverIntervalCs = this.config.adverIntervalCs;
+        // §6.4.1 / §6.4.2: send an advert, announce the addresses (gratuitous ARP / unsolicited
+        // NA), start the Adver_Timer. The advert goes first: it is what stops the other routers'
+        // timers; the addresses must be in place before the announcements.
         this.#sendAdvert(out);
         out.push({ kind: 'addVips', vips: this.config.vips });
         out.push({ kind: 'garp', vips: this.config.vips });
-        this.#adverAt = now + this.config.adverIntervalMs;
+        this.#adverAt = now + csToMs(this.config.adverIntervalCs);
         break;
       case 'BACKUP':
-        this.#counters.becomeBackup++;
+        this.counters.becomeBackup++;
+        // RFC 5798 §6.4.1: a fresh backup starts from its own interval; one stepping down for a
+        // better master has just learned the master's (§6.4.3).
+        if (reason !== 'higher-priority-advert') this.#masterAdverIntervalCs = this.config.adverIntervalCs;
         this.#masterDownAt = now + this.masterDownIntervalMs;
         break;
       case 'FAULT':
-        this.#counters.becomeFault++;
+        this.counters.becomeFault++;
         this.#masterIp = undefined;
+        this.#masterPriority = undefined;
         break;
       case 'INIT':
         this.#masterIp = undefined;
+        this.#masterPriority = undefined;
         break;
     }
   }
@@ -363,29 +361,34 @@ export class Router {
   /** Leaving Master: to FAULT or INIT say so with priority 0 (§6.4.3 Shutdown), and give up the VIPs. */
   #exitMaster(to: RouterState, out: Action[]): void {
     if (to === 'FAULT' || to === 'INIT') {
-      this.#counters.priorityZeroPktsSent++;
+      this.counters.priorityZeroPktsSent++;
+      this.counters.advertiseSent++;
       out.push({ kind: 'sendPriorityZero', advert: this.#buildAdvert(0) });
     }
     out.push({ kind: 'removeVips', vips: this.config.vips });
   }
 
   #sendAdvert(out: Action[]): void {
-    this.#counters.advertiseSent++;
+    this.counters.advertiseSent++;
     out.push({ kind: 'sendAdvert', advert: this.#buildAdvert(this.#prio.priority) });
   }
 
-  /** RFC 3768 §7.2: fill in the advert from our configuration (checksum is wire/'s job). */
+  /** RFC 5798 §6.4.2 / §6.4.3: under VRRPv3 Master_Adver_Interval follows the master's adverts. */
+  #learnInterval(advert: Advert): void {
+    if (this.config.version === 3) this.#masterAdverIntervalCs = advert.adverIntervalCs;
+  }
+
+  /** RFC 3768 §7.2 / RFC 5798 §7.2: fill in the advert from our configuration (checksum is wire/'s job). */
   #buildAdvert(priority: number): Advert {
     const cfg = this.config;
     return {
-      version: 2,
+      version: cfg.version,
       type: 1,
       vrid: cfg.vrid,
       priority,
-      authType: cfg.authType,
-      adverIntervalSec: cfg.adverIntervalMs / 1000,
+      adverIntervalCs: cfg.adverIntervalCs,
       addresses: cfg.vips,
-      authData: cfg.authData,
+      auth: cfg.auth,
     };
   }
 
@@ -399,4 +402,20 @@ export class Router {
     if (!this.#linkUp) return 'link-down';
     return this.#prio.faults.length > 0 ? 'tracker-fault' : 'sync-group';
   }
+}
+
+/** Configuration the router cannot run with is the caller's bug (config validates first). */
+function checkConfig(c: RouterConfig): void {
+  const bad = (what: string): never => {
+    throw new RangeError(`${c.name}: ${what}`);
+  };
+  if (c.version === 2) {
+    if (c.family !== 'ipv4') bad('VRRPv2 is IPv4 only');
+    if (c.adverIntervalCs < 100 || c.adverIntervalCs > 25500 || c.adverIntervalCs % 100 !== 0) bad(`VRRPv2 interval ${c.adverIntervalCs} cs is not 1..255 whole seconds`);
+    if (c.auth !== undefined && c.auth.data.length !== 8) bad('auth data must be exactly 8 bytes');
+  } else {
+    if (!Number.isInteger(c.adverIntervalCs) || c.adverIntervalCs < 1 || c.adverIntervalCs > 4095) bad(`VRRPv3 interval ${c.adverIntervalCs} cs is outside 1..4095`);
+    if (c.auth !== undefined) bad('VRRPv3 has no authentication');
+  }
+  if (c.vips.length === 0 || c.vips.length > 255) bad(`${c.vips.length} virtual addresses (1..255)`);
 }

@@ -1,14 +1,28 @@
 /**
- * VRRPv2 timer formulas (RFC 3768 §6.1), in milliseconds at full precision:
- * Skew_Time = ((256 - Priority) / 256) s, Master_Down_Interval = 3 * Advertisement_Interval + Skew_Time.
+ * The VRRP timer formulas, defined once for both versions, in milliseconds at full precision
+ * (the daemon, the simulator, `vrrpd check`, the lab and the benches all import these).
+ *
+ * VRRPv2 (RFC 3768 §6.1): Skew_Time = (256 - Priority) / 256 seconds, whatever the interval;
+ *   Master_Down_Interval = 3 * Advertisement_Interval + Skew_Time.
+ * VRRPv3 (RFC 5798 §6.1): Skew_Time = ((256 - Priority) * Master_Adver_Interval) / 256;
+ *   Master_Down_Interval = 3 * Master_Adver_Interval + Skew_Time, where a backup's
+ *   Master_Adver_Interval is the one learned from the master's adverts (§6.4.2).
+ * Intervals are in centiseconds, the unit of the wire (v2's whole seconds are 100 cs each).
  */
+import type { VrrpVersion } from '../wire/types.js';
 
-/** RFC 3768 §6.1 Skew_Time in ms for a priority: 648.4375 ms for priority 90. */
-export function skewTimeMs(priority: number): number {
-  return ((256 - priority) * 1000) / 256;
+/** Milliseconds in `cs` centiseconds. */
+export function csToMs(cs: number): number {
+  return cs * 10;
 }
 
-/** RFC 3768 §6.1 Master_Down_Interval in ms: 3648.4375 ms for priority 90, 1 s adverts. */
-export function masterDownIntervalMs(adverIntervalMs: number, priority: number): number {
-  return 3 * adverIntervalMs + skewTimeMs(priority);
+/** Skew_Time in ms: 648.4375 ms for priority 90 under v2 (or v3 at 1 s), 64.84375 ms under v3 at 0.1 s. */
+export function skewTimeMs(version: VrrpVersion, priority: number, masterAdverIntervalCs: number): number {
+  const unitMs = version === 2 ? 1000 : csToMs(masterAdverIntervalCs);
+  return ((256 - priority) * unitMs) / 256;
+}
+
+/** Master_Down_Interval in ms: 3648.4375 ms for priority 90 at 1 s adverts. */
+export function masterDownIntervalMs(version: VrrpVersion, priority: number, masterAdverIntervalCs: number): number {
+  return 3 * csToMs(masterAdverIntervalCs) + skewTimeMs(version, priority, masterAdverIntervalCs);
 }

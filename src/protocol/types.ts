@@ -1,10 +1,15 @@
 /**
  * The router's vocabulary: its configuration, the inputs it is stepped with and the actions it
  * returns. Times are monotonic milliseconds supplied by the caller; the router never reads a clock.
+ * One vocabulary for both versions (RFC 3768 VRRPv2, RFC 5798 VRRPv3) and both families.
  */
-import type { Advert, Ipv4String } from '../wire/types.js';
+import type { Family, IpAddress } from '../wire/address.js';
+import type { Advert, AdvertAuth, VrrpVersion } from '../wire/types.js';
+import type { InstanceCounters, InstanceDropReason } from './counters.js';
 
-/** RFC 3768 §5.3.3 Virtual Rtr ID, 1..255. */
+export type { DropReason, InstanceCounters } from './counters.js';
+
+/** RFC 3768 §5.3.3 / RFC 5798 §5.2.3 Virtual Rtr ID, 1..255. */
 export type Vrid = number & { readonly __brand: 'Vrid' };
 /** RFC 3768 §5.3.4 Priority, 0..255 (1..254 configurable, 255 owner, 0 leaving). */
 export type Priority = number & { readonly __brand: 'Priority' };
@@ -40,23 +45,30 @@ export interface RouterConfig {
   /** Instance name, for logs and transcripts. */
   readonly name: string;
   readonly vrid: Vrid;
+  /** RFC 3768 (2) or RFC 5798 (3). */
+  readonly version: VrrpVersion;
+  /** Address family of the virtual router (v2: IPv4 only). */
+  readonly family: Family;
   /** Configured (base) priority, 1..255. 255 = address owner. */
   readonly priority: Priority;
-  /** RFC 3768 §5.3.7 Advertisement_Interval, in ms (a whole number of seconds for VRRPv2). */
-  readonly adverIntervalMs: number;
-  /** RFC 3768 §6.1 Preempt_Mode (keepalived: false with `nopreempt`). */
+  /**
+   * Advertisement_Interval in centiseconds (RFC 3768 §5.3.7: whole seconds, so a multiple of
+   * 100; RFC 5798 §6.1: 1..4095).
+   */
+  readonly adverIntervalCs: number;
+  /** RFC 3768 §6.1 / RFC 5798 §6.1 Preempt_Mode (keepalived: false with `nopreempt`). */
   readonly preempt: boolean;
   /** keepalived `preempt_delay`, in ms: how long lower-priority adverts still hold us back. 0 = none. */
   readonly preemptDelayMs: number;
-  /** 0 none, 1 simple text password. */
-  readonly authType: 0 | 1;
-  /** 8 bytes: the password truncated / zero-padded to 8, or zeros for no auth. */
-  readonly authData: Uint8Array;
-  /** RFC 3768 §6.1 IP_Addresses: the addresses advertised and held by the master. */
-  readonly vips: readonly Ipv4String[];
-  /** The primary address of our interface: source of our adverts and the §6.4.3 tie-break. */
-  readonly primaryIp: Ipv4String;
-  /** RFC 3768 §7.1 address list check: 'drop' (RFC and keepalived 2.2.7) or 'accept' (log and process). */
+  /** RFC 5798 §6.1 Accept_Mode: a non-owner master takes traffic for the virtual addresses (enforced by io). */
+  readonly acceptMode: boolean;
+  /** VRRPv2 authentication (type 0 or 1, 8 bytes of data); undefined for VRRPv3. */
+  readonly auth: AdvertAuth | undefined;
+  /** RFC 3768 §6.1 / RFC 5798 §6.1 IPvX_Addresses: the addresses advertised and held by the master. */
+  readonly vips: readonly IpAddress[];
+  /** The address our adverts come from: the source in the §6.4.3 tie-break. */
+  readonly primaryIp: IpAddress;
+  /** §7.1 address list check: 'drop' (RFC and keepalived 2.2.7) or 'accept' (log and process). */
   readonly addressMismatch: AddressMismatchPolicy;
 }
 
@@ -64,8 +76,11 @@ export interface RouterConfig {
 export type Input =
   | { readonly kind: 'startup' }
   | { readonly kind: 'shutdown' }
-  /** An advertisement that parsed (form checked by wire/); the router checks its meaning (§7.1). */
-  | { readonly kind: 'advert'; readonly advert: Advert; readonly srcIp: Ipv4String; readonly ttl: number }
+  /**
+   * An advertisement for our VRID that passed the receive path (form, checksum, version, TTL);
+   * the router checks its meaning (RFC 3768 §7.1 / RFC 5798 §7.1: owner, auth, interval, addresses).
+   */
+  | { readonly kind: 'advert'; readonly advert: Advert; readonly srcIp: IpAddress }
   /** The caller reached `nextDeadline()`. Early or spurious calls are harmless. */
   | { readonly kind: 'timeout' }
   /** The complete current set of tracker results; the router derives effective priority and FAULT. */
@@ -90,26 +105,18 @@ export type TransitionReason =
   | 'fault-cleared' // keepalived: back to Backup when the fault clears
   | 'sync-group'; // keepalived vrrp_sync_group: another member moved
 
-/** Why a syntactically valid advertisement was not processed (RFC 3768 §7.1, RFC 2787 names). */
-export type DropReason =
-  | 'ip-ttl' // vrrpStatsIpTtlErrors
-  | 'vrid' // vrrpRouterVrIdErrors: not our VRID
-  | 'owner' // §7.1: we own the addresses (priority 255) and another router claims our VRID
-  | 'auth-type-mismatch' // vrrpStatsAuthTypeMismatch
-  | 'auth-failure' // vrrpStatsAuthFailures
-  | 'interval-mismatch' // vrrpStatsAdvertiseIntervalErrors
-  | 'address-list' // vrrpStatsAddressListErrors (only when addressMismatch is 'drop')
-  | 'not-running'; // received in INIT or FAULT: nothing to do with it
-
 /** Effects the caller performs, in order. */
 export type Action =
   | { readonly kind: 'sendAdvert'; readonly advert: Advert }
   /** §6.4.3 shutdown / leaving for FAULT: tell backups to take over after Skew_Time. */
   | { readonly kind: 'sendPriorityZero'; readonly advert: Advert }
-  | { readonly kind: 'addVips'; readonly vips: readonly Ipv4String[] }
-  | { readonly kind: 'removeVips'; readonly vips: readonly Ipv4String[] }
-  /** §6.4.1 / §6.4.2: broadcast a gratuitous ARP for each VIP. The caller owns the repeat schedule. */
-  | { readonly kind: 'garp'; readonly vips: readonly Ipv4String[] }
+  | { readonly kind: 'addVips'; readonly vips: readonly IpAddress[] }
+  | { readonly kind: 'removeVips'; readonly vips: readonly IpAddress[] }
+  /**
+   * RFC 3768 §6.4.1 / RFC 5798 §6.4.1, §6.4.2: announce each VIP (gratuitous ARP for IPv4,
+   * unsolicited Neighbor Advertisement for IPv6). The caller owns the repeat schedule.
+   */
+  | { readonly kind: 'garp'; readonly vips: readonly IpAddress[] }
   | {
       readonly kind: 'stateChanged';
       readonly from: RouterState;
@@ -118,41 +125,32 @@ export type Action =
       /** Extra context (the advert's sender and priority, the tracker that failed...). */
       readonly detail: string;
     }
-  | { readonly kind: 'dropped'; readonly reason: DropReason; readonly from: Ipv4String; readonly detail: string }
+  | { readonly kind: 'dropped'; readonly reason: InstanceDropReason; readonly from: IpAddress; readonly detail: string }
   /** Accepted but worth a log line: an address list differing from ours (keepalived logs it). */
-  | { readonly kind: 'notice'; readonly code: 'address-list-mismatch'; readonly from: Ipv4String; readonly detail: string }
+  | { readonly kind: 'notice'; readonly code: 'address-list-mismatch'; readonly from: IpAddress; readonly detail: string }
   | { readonly kind: 'priorityChanged'; readonly from: number; readonly to: number; readonly detail: string };
-
-/** Per-instance counters, RFC 2787 VRRP-MIB style (vrrpStats*), plus transitions. */
-export interface RouterCounters {
-  becomeMaster: number;
-  becomeBackup: number;
-  becomeFault: number;
-  advertiseRcvd: number;
-  advertiseSent: number;
-  priorityZeroPktsRcvd: number;
-  priorityZeroPktsSent: number;
-  ipTtlErrors: number;
-  vrIdErrors: number;
-  ownerConflicts: number;
-  authTypeMismatch: number;
-  authFailures: number;
-  advertiseIntervalErrors: number;
-  addressListErrors: number;
-  discardedNotRunning: number;
-}
 
 /** A read-only picture of the router for status output and tests. */
 export interface RouterSnapshot {
   readonly name: string;
   readonly vrid: number;
+  readonly version: VrrpVersion;
+  readonly family: Family;
   readonly state: RouterState;
   readonly basePriority: number;
   readonly effectivePriority: number;
   /** The current master's address as far as we know (ours when MASTER), or undefined. */
-  readonly masterIp: Ipv4String | undefined;
+  readonly masterIp: IpAddress | undefined;
+  /** The master's priority as last advertised (ours when MASTER), or undefined. */
+  readonly masterPriority: number | undefined;
+  /** Master_Adver_Interval in centiseconds: learned from the master under v3, ours otherwise. */
+  readonly masterAdverIntervalCs: number;
+  /** When the current state was entered (monotonic ms). */
   readonly since: number;
+  /** Why the current state was entered, and in more words. */
+  readonly reason: TransitionReason | undefined;
+  readonly reasonDetail: string;
   readonly linkUp: boolean;
   readonly faultReasons: readonly string[];
-  readonly counters: Readonly<RouterCounters>;
+  readonly counters: Readonly<InstanceCounters>;
 }

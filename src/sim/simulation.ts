@@ -3,12 +3,20 @@
  * faults (a router dies, a link drops, the LAN partitions and heals, a tracker changes priority)
  * and a readable transcript. This is how users unit-test state transitions without a network.
  *
- * Every advert crosses the LAN as bytes: emitted by wire/, parsed by wire/ at the receiver, so a
- * simulation also exercises the packet codec. Delivery takes `lanDelayMs` (default 0.1 ms).
+ * Every advert crosses the LAN as bytes: emitted by wire/ inside an IPv4 datagram (or an IPv6
+ * payload), sorted at the receiver by the daemon's own receive path (protocol/receive-path.ts), so
+ * a simulation also exercises the codecs and every receive check. VRRPv2 and VRRPv3 routers may
+ * share the LAN (each drops the other's adverts as a version mismatch, as keepalived does).
+ * Delivery takes `lanDelayMs` (default 0.1 ms).
  */
+import { ReceivePath } from '../protocol/receive-path.js';
 import { Router } from '../protocol/router.js';
 import type { Action, RouterConfig, RouterState, TrackerStatus } from '../protocol/types.js';
-import { emitAdvert, parseAdvert } from '../wire/advert.js';
+import type { Ipv4Address } from '../wire/address.js';
+import { emitAdvert } from '../wire/advert.js';
+import { VRRP_MCAST_GROUP4, VRRP_MCAST_GROUP6, VRRP_TTL } from '../wire/constants.js';
+import type { RawDatagram } from '../wire/datagram.js';
+import { emitIpv4 } from '../wire/ipv4.js';
 import { VirtualClock } from './clock.js';
 import { formatEntry, type TranscriptEntry } from './transcript.js';
 
@@ -21,6 +29,8 @@ interface Node {
   readonly name: string;
   config: RouterConfig;
   router: Router;
+  /** The node's interface: its own receive path, with the router registered on it. */
+  rx: ReceivePath<string>;
   /** Process running (false after kill). */
   alive: boolean;
   /** Cable plugged in: frames flow. */
@@ -50,10 +60,12 @@ export class Simulation {
   /** Add a router (not started: see `start`). Its name is its label in the transcript. */
   addRouter(name: string, config: RouterConfig): this {
     if (this.#nodes.has(name)) throw new Error(`router ${name} already exists`);
+    const router = new Router(config);
     this.#nodes.set(name, {
       name,
       config,
-      router: new Router(config),
+      router,
+      rx: receivePathFor(name, router),
       alive: false,
       cabled: true,
       group: 0,
@@ -92,7 +104,7 @@ export class Simulation {
       node.alive = false;
       node.vips.clear();
       node.timerGeneration++;
-      node.router = new Router(node.config);
+      this.#replaceRouter(node);
     });
   }
 
@@ -109,7 +121,7 @@ export class Simulation {
   restart(name: string, at = this.now): this {
     return this.at(at, () => {
       const node = this.#node(name);
-      node.router = new Router(node.config);
+      this.#replaceRouter(node);
       node.alive = true;
       this.#step(node, { kind: 'startup' });
     });
@@ -207,6 +219,12 @@ export class Simulation {
     return node;
   }
 
+  /** A fresh state machine (a restarted process), registered on the node's receive path. */
+  #replaceRouter(node: Node): void {
+    node.router = new Router(node.config);
+    node.rx = receivePathFor(node.name, node.router);
+  }
+
   #log(node: Node, event: string, detail: string): void {
     this.transcript.push({ t: this.now, node: node.name, event, detail });
   }
@@ -231,7 +249,7 @@ export class Simulation {
       case 'sendAdvert':
       case 'sendPriorityZero':
         this.#log(node, 'advert', `priority ${action.advert.priority}`);
-        this.#broadcast(node, emitAdvert(action.advert));
+        this.#broadcast(node, datagramOf(node.config, action.advert));
         break;
       case 'addVips':
         action.vips.forEach((v) => node.vips.add(v));
@@ -259,21 +277,40 @@ export class Simulation {
     }
   }
 
-  #broadcast(sender: Node, bytes: Uint8Array): void {
+  #broadcast(sender: Node, datagram: RawDatagram): void {
     if (!sender.cabled) return;
-    const srcIp = sender.config.primaryIp;
     for (const peer of this.#nodes.values()) {
       if (peer === sender) continue;
       this.clock.schedule(this.now + this.#lanDelayMs, () => {
         // Checked on arrival: a cable pulled while the frame was in flight loses it.
         if (!peer.alive || !peer.cabled || !sender.cabled || peer.group !== sender.group) return;
-        const parsed = parseAdvert(bytes);
-        if (!parsed.ok) {
-          this.#log(peer, 'drop', `${parsed.error.kind} from ${srcIp}: ${parsed.error.detail}`);
+        const verdict = peer.rx.handle(datagram);
+        if (verdict.kind === 'drop') {
+          this.#log(peer, 'drop', `${verdict.reason} from ${verdict.from ?? '?'}: ${verdict.detail()}`);
           return;
         }
-        this.#step(peer, { kind: 'advert', advert: parsed.value, srcIp, ttl: 255 });
+        this.#step(peer, { kind: 'advert', advert: verdict.advert, srcIp: verdict.ip.src });
       });
     }
   }
+}
+
+/** A node's interface with its router registered on it (the daemon does the same per interface). */
+function receivePathFor(name: string, router: Router): ReceivePath<string> {
+  const rx = new ReceivePath<string>([router.config.primaryIp]);
+  const c = router.config;
+  const r = rx.register(name, { vrid: c.vrid, version: c.version, family: c.family, counters: router.counters });
+  if (!r.ok) throw new Error(r.error.detail);
+  return rx;
+}
+
+/** What the router's advert looks like on the LAN: multicast from its primary address, TTL 255. */
+function datagramOf(c: RouterConfig, advert: Parameters<typeof emitAdvert>[0]): RawDatagram {
+  if (c.family === 'ipv6') {
+    const ctx = { family: 'ipv6' as const, src: c.primaryIp, dst: VRRP_MCAST_GROUP6 };
+    return { family: 'ipv6', payload: emitAdvert(advert, ctx), src: c.primaryIp, dst: VRRP_MCAST_GROUP6, hopLimit: VRRP_TTL };
+  }
+  const src = c.primaryIp as Ipv4Address;
+  const payload = emitAdvert(advert, { family: 'ipv4', src, dst: VRRP_MCAST_GROUP4 });
+  return { family: 'ipv4', bytes: emitIpv4({ src, dst: VRRP_MCAST_GROUP4 }, payload) };
 }

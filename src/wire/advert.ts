@@ -1,45 +1,47 @@
 /**
- * VRRPv2 advertisement (RFC 3768 §5.1, §5.3) view and value.
+ * VRRP advertisement view and value, both versions: VRRPv2 (RFC 3768 §5.1, §5.3) and VRRPv3
+ * (RFC 5798 §5.2). The layout is chosen by the version nibble:
  *
- * Layout (byte offsets):
- *   0  version(4 bits) | type(4 bits)     4  auth type        8  IP address 1 .. count
- *   1  virtual router id                  5  advertisement interval (s)
- *   2  priority                           6  checksum (16 bits)
- *   3  count of IP addresses              8 + 4 * count: 8 bytes of authentication data
+ *   0  version(4) | type(4)   1  virtual router id   2  priority   3  count of addresses
+ *   v2: 4  auth type          5  Adver Int (s)        6  checksum (16 bits)
+ *   v3: 4  reserved(4) | Max Adver Int (12 bits, centiseconds)    6  checksum (16 bits)
+ *   8  addresses (4 bytes each for IPv4, 16 for IPv6), then v2 only: 8 bytes of auth data
  *
- * `parseAdvert` takes the IP payload (exactly total length - header length bytes) and checks
- * FORM only. Its checks run in this order, and the first failure is the answer:
- *   1. truncated        fewer than the 8 fixed bytes
- *   2. bad-version      version nibble is not 2 (a VRRPv3 packet is named as such, not as a
- *                       checksum error: v3 sums a pseudo-header, v2 does not)
- *   3. bad-type         type nibble is not 1
- *   4. count-mismatch   count is 0 (no length can be right then)
- *   5. truncated        fewer bytes than 8 + 4 * count + 8
- *   6. bad-length       more bytes than 8 + 4 * count + 8
- *   7. bad-checksum     §5.3.8 checksum over the whole advertisement does not verify
- *   8. unsupported-auth auth type is 2 (AH) or above; judged after the checksum so a corrupted
- *                       auth type byte counts as corruption, not as a peer's configuration
- * Meaning (VRID ours, interval, password, address list, TTL) is the router's (§7.1).
+ * Checksums: v2 sums the advertisement alone (RFC 3768 §5.3.8); v3 adds the IPv4 or IPv6
+ * pseudo-header of the datagram it travels in (RFC 5798 §5.2.8), so parsing and emitting v3 need
+ * the source and destination addresses (`AdvertIpContext`).
+ *
+ * Parsing is split into steps so the receive path (src/protocol/receive-path.ts) can run each
+ * check once, in its own order, and count it: `peekAdvert` (the fixed 8 bytes), `checkVersion`,
+ * `advertChecksumOk`, `decodeAdvert` (type, count, length, v2 auth type; then the value).
+ * `parseAdvert` runs them in that order for everyone else. Nothing here throws on input.
+ * Meaning (VRID ours, interval, password, address list, TTL) is not the codec's business.
  */
 import { err, ok, type Result } from '../result.js';
-import { internetChecksum } from './checksum.js';
-import { readIpv4, readU16, writeIpv4, writeU16 } from './ipv4.js';
+import { ADDRESS_BYTES, familyOf, readAddress, writeAddress, type Family } from './address.js';
+import { onesComplementSum } from './checksum.js';
+import { IPPROTO_VRRP } from './constants.js';
 import {
   AUTH_NONE,
   AUTH_SIMPLE,
   type Advert,
+  type AdvertAuth,
   type AdvertErrorKind,
+  type AdvertIpContext,
   type SupportedAuthType,
+  type VrrpVersion,
   type WireError,
 } from './types.js';
 
-/** Field offsets (RFC 3768 §5.1). */
+/** Field offsets (RFC 3768 §5.1, RFC 5798 §5.2). */
 export const ADVERT_FIELD = {
   VERSION_TYPE: 0,
   VRID: 1,
   PRIORITY: 2,
   COUNT: 3,
+  /** v2: auth type; v3: reserved nibble + high 4 bits of Max Adver Int. */
   AUTH_TYPE: 4,
+  /** v2: Adver Int in seconds. */
   ADVER_INT: 5,
   CHECKSUM: 6,
   ADDRESSES: 8,
@@ -47,124 +49,219 @@ export const ADVERT_FIELD = {
 
 /** The fixed part before the addresses. */
 export const ADVERT_FIXED_LEN = 8;
-/** §5.3.10: Authentication Data is always 8 bytes. */
+/** RFC 3768 §5.3.10: VRRPv2 Authentication Data is always 8 bytes. */
 export const AUTH_DATA_LEN = 8;
-/** §5.3.1 / §5.3.2. */
-export const VRRP_VERSION = 2;
 export const VRRP_TYPE_ADVERTISEMENT = 1;
+/** RFC 5798 §5.2.7: Max Adver Int is 12 bits of centiseconds. */
+export const MAX_ADVER_INT_V3_CS = 0x0fff;
+/** RFC 3768 §5.3.7: Adver Int is one byte of seconds. */
+export const MAX_ADVER_INT_V2_CS = 255 * 100;
 
-/** Bytes an advertisement with `count` addresses occupies: 8 + 4 * count + 8. */
-export function advertLenForCount(count: number): number {
-  return ADVERT_FIXED_LEN + 4 * count + AUTH_DATA_LEN;
-}
+const ZERO_AUTH: AdvertAuth = { type: AUTH_NONE, data: new Uint8Array(AUTH_DATA_LEN) };
 
-/** Bytes `emitAdvert(value)` produces. */
-export function advertBufferLen(value: Advert): number {
-  return advertLenForCount(value.addresses.length);
+/** The fixed 8 bytes, read without trusting the count. */
+export interface AdvertHeader {
+  readonly version: number;
+  readonly type: number;
+  readonly vrid: number;
+  readonly priority: number;
+  readonly count: number;
 }
 
 const fail = (kind: AdvertErrorKind, detail: string) => err<WireError<AdvertErrorKind>>({ kind, detail });
 
-/** Parse a VRRPv2 advertisement; never throws. See the module header for the order of checks. */
-export function parseAdvert(bytes: Uint8Array): Result<Advert, WireError<AdvertErrorKind>> {
-  const shape = checkShape(bytes);
-  if (!shape.ok) return shape;
-  const count = shape.value;
-  if (internetChecksum(bytes) !== 0) {
-    const found = readU16(bytes, ADVERT_FIELD.CHECKSUM);
-    const copy = bytes.slice();
-    writeU16(copy, ADVERT_FIELD.CHECKSUM, 0);
-    const expected = internetChecksum(copy);
-    return fail('bad-checksum', `checksum is 0x${hex4(found)}, expected 0x${hex4(expected)}`);
-  }
-  const authType = bytes[ADVERT_FIELD.AUTH_TYPE] ?? 0;
-  if (authType !== AUTH_NONE && authType !== AUTH_SIMPLE) {
-    const what = authType === 2 ? '2 (IP Authentication Header)' : `${authType} (unknown)`;
-    return fail('unsupported-auth', `auth type is ${what}, expected 0 (none) or 1 (simple text password)`);
-  }
-  const addresses: string[] = [];
-  for (let i = 0; i < count; i++) addresses.push(readIpv4(bytes, ADVERT_FIELD.ADDRESSES + 4 * i));
-  const authStart = ADVERT_FIELD.ADDRESSES + 4 * count;
-  return ok({
-    version: 2,
-    type: 1,
-    vrid: bytes[ADVERT_FIELD.VRID] ?? 0,
-    priority: bytes[ADVERT_FIELD.PRIORITY] ?? 0,
-    authType: authType as SupportedAuthType,
-    adverIntervalSec: bytes[ADVERT_FIELD.ADVER_INT] ?? 0,
-    addresses,
-    authData: bytes.slice(authStart, authStart + AUTH_DATA_LEN),
-  });
+/** Bytes an advertisement of `version` with `count` addresses of `family` occupies. */
+export function advertLen(version: VrrpVersion, family: Family, count: number): number {
+  return ADVERT_FIXED_LEN + ADDRESS_BYTES[family] * count + (version === 2 ? AUTH_DATA_LEN : 0);
 }
 
-/** Checks 1-6 of the module header; on success, the address count. */
-function checkShape(bytes: Uint8Array): Result<number, WireError<AdvertErrorKind>> {
+/** Bytes `emitAdvert(value)` produces. */
+export function advertBufferLen(value: Advert): number {
+  const family = value.addresses[0] === undefined ? 'ipv4' : familyOf(value.addresses[0]);
+  return advertLen(value.version, family, value.addresses.length);
+}
+
+/** Step 1: the fixed 8 bytes; `truncated` when there are fewer. */
+export function peekAdvert(bytes: Uint8Array): Result<AdvertHeader, WireError<AdvertErrorKind>> {
   if (bytes.length < ADVERT_FIXED_LEN) {
     return fail('truncated', `advertisement needs at least ${ADVERT_FIXED_LEN} bytes, got ${bytes.length}`);
   }
-  const versionType = bytes[ADVERT_FIELD.VERSION_TYPE] ?? 0;
-  const version = versionType >> 4;
-  if (version !== VRRP_VERSION) return fail('bad-version', `version is ${version}, expected ${VRRP_VERSION}`);
-  const type = versionType & 0x0f;
-  if (type !== VRRP_TYPE_ADVERTISEMENT) {
-    return fail('bad-type', `type is ${type}, expected ${VRRP_TYPE_ADVERTISEMENT} (ADVERTISEMENT)`);
-  }
-  const count = bytes[ADVERT_FIELD.COUNT] ?? 0;
-  if (count === 0) return fail('count-mismatch', 'count of IP addresses is 0, expected at least 1');
-  const want = advertLenForCount(count);
-  if (bytes.length < want) {
-    return fail('truncated', `count ${count} needs ${want} bytes (8 + 4*${count} + 8), got ${bytes.length}`);
-  }
-  if (bytes.length > want) {
-    return fail('bad-length', `count ${count} needs ${want} bytes (8 + 4*${count} + 8), got ${bytes.length}`);
-  }
-  return ok(count);
+  const vt = bytes[ADVERT_FIELD.VERSION_TYPE] ?? 0;
+  return ok({
+    version: vt >> 4,
+    type: vt & 0x0f,
+    vrid: bytes[ADVERT_FIELD.VRID] ?? 0,
+    priority: bytes[ADVERT_FIELD.PRIORITY] ?? 0,
+    count: bytes[ADVERT_FIELD.COUNT] ?? 0,
+  });
+}
+
+/** Step 2: a version vrrpd speaks over this family (2 over IPv4; 3 over either). */
+export function checkVersion(version: number, family: Family): Result<VrrpVersion, WireError<AdvertErrorKind>> {
+  if (version === 3 || (version === 2 && family === 'ipv4')) return ok(version);
+  const over = version === 2 ? ' (VRRPv2 is IPv4 only)' : '';
+  return fail('bad-version', `version is ${version}, expected ${family === 'ipv4' ? '2 or 3' : '3'}${over}`);
 }
 
 /**
- * Build the advertisement bytes, checksum computed (§5.3.8). Auth data is written as given
- * (the router supplies zeros for auth type 0, §5.3.6.1). Throws RangeError on a value that
- * cannot be encoded (a field out of its byte, 0 or more than 255 addresses, auth data not 8
- * bytes, a malformed address): that is the caller's bug, not the peer's.
+ * The one's complement sum of the RFC 5798 §5.2.8 pseudo-header: IPv4 as in RFC 768 (src, dst,
+ * zero, protocol, length), IPv6 as in RFC 2460 §8.1 (src, dst, 32-bit length, zeros, next header).
  */
-export function emitAdvert(value: Advert): Uint8Array {
-  checkEncodable(value);
-  const buf = new Uint8Array(advertBufferLen(value));
-  buf[ADVERT_FIELD.VERSION_TYPE] = (VRRP_VERSION << 4) | VRRP_TYPE_ADVERTISEMENT;
+function pseudoHeaderSum(ctx: AdvertIpContext, length: number): number {
+  const addrLen = ADDRESS_BYTES[ctx.family];
+  const ph = new Uint8Array(2 * addrLen + (ctx.family === 'ipv4' ? 4 : 8));
+  writeAddress(ph, 0, ctx.src);
+  writeAddress(ph, addrLen, ctx.dst);
+  const o = 2 * addrLen;
+  if (ctx.family === 'ipv4') {
+    ph[o + 1] = IPPROTO_VRRP;
+    ph[o + 2] = (length >>> 8) & 0xff;
+    ph[o + 3] = length & 0xff;
+  } else {
+    ph[o + 2] = (length >>> 8) & 0xff;
+    ph[o + 3] = length & 0xff;
+    ph[o + 7] = IPPROTO_VRRP;
+  }
+  return onesComplementSum(ph);
+}
+
+/** The checksum `bytes` should carry (computed as if its checksum field were zero). */
+export function advertChecksum(bytes: Uint8Array, version: VrrpVersion, ctx?: AdvertIpContext): number {
+  const found = ((bytes[ADVERT_FIELD.CHECKSUM] ?? 0) << 8) | (bytes[ADVERT_FIELD.CHECKSUM + 1] ?? 0);
+  let sum = onesComplementSum(bytes) + (~found & 0xffff);
+  if (version === 3) {
+    if (ctx === undefined) throw new RangeError('a VRRPv3 checksum needs the IP source and destination');
+    sum += pseudoHeaderSum(ctx, bytes.length);
+  }
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+/** Step 3: whether the checksum verifies (v3: with the pseudo-header of `ctx`). */
+export function advertChecksumOk(bytes: Uint8Array, version: VrrpVersion, ctx: AdvertIpContext): boolean {
+  let sum = onesComplementSum(bytes) + (version === 3 ? pseudoHeaderSum(ctx, bytes.length) : 0);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return sum === 0xffff;
+}
+
+/** Describes a checksum failure for logs. */
+export function checksumDetail(bytes: Uint8Array, version: VrrpVersion, ctx: AdvertIpContext): string {
+  const found = ((bytes[ADVERT_FIELD.CHECKSUM] ?? 0) << 8) | (bytes[ADVERT_FIELD.CHECKSUM + 1] ?? 0);
+  const how = version === 3 ? ` (v3, pseudo-header ${ctx.src} -> ${ctx.dst})` : '';
+  return `checksum is 0x${hex4(found)}, expected 0x${hex4(advertChecksum(bytes, version, ctx))}${how}`;
+}
+
+/** Step 4: type, count, length and (v2) auth type, then the value. */
+export function decodeAdvert(
+  bytes: Uint8Array,
+  header: AdvertHeader,
+  version: VrrpVersion,
+  family: Family,
+): Result<Advert, WireError<AdvertErrorKind>> {
+  if (header.type !== VRRP_TYPE_ADVERTISEMENT) {
+    return fail('bad-type', `type is ${header.type}, expected ${VRRP_TYPE_ADVERTISEMENT} (ADVERTISEMENT)`);
+  }
+  const count = header.count;
+  if (count === 0) return fail('count-mismatch', 'count of addresses is 0, expected at least 1');
+  const want = advertLen(version, family, count);
+  const how = `count ${count} needs ${want} bytes for VRRPv${version} over ${family === 'ipv4' ? 'IPv4' : 'IPv6'}`;
+  if (bytes.length < want) return fail('truncated', `${how}, got ${bytes.length}`);
+  if (bytes.length > want) return fail('bad-length', `${how}, got ${bytes.length}`);
+  let auth: AdvertAuth | undefined;
+  let adverIntervalCs: number;
+  const step = ADDRESS_BYTES[family];
+  if (version === 2) {
+    const authType = bytes[ADVERT_FIELD.AUTH_TYPE] ?? 0;
+    if (authType !== AUTH_NONE && authType !== AUTH_SIMPLE) {
+      const what = authType === 2 ? '2 (IP Authentication Header)' : `${authType} (unknown)`;
+      return fail('unsupported-auth', `auth type is ${what}, expected 0 (none) or 1 (simple text password)`);
+    }
+    const authStart = ADVERT_FIELD.ADDRESSES + step * count;
+    auth = { type: authType as SupportedAuthType, data: bytes.slice(authStart, authStart + AUTH_DATA_LEN) };
+    adverIntervalCs = (bytes[ADVERT_FIELD.ADVER_INT] ?? 0) * 100;
+  } else {
+    adverIntervalCs = (((bytes[ADVERT_FIELD.AUTH_TYPE] ?? 0) & 0x0f) << 8) | (bytes[ADVERT_FIELD.ADVER_INT] ?? 0);
+  }
+  const addresses = [];
+  for (let i = 0; i < count; i++) addresses.push(readAddress(bytes, ADVERT_FIELD.ADDRESSES + step * i, family));
+  return ok({ version, type: 1, vrid: header.vrid, priority: header.priority, adverIntervalCs, addresses, auth });
+}
+
+/**
+ * Parse an advertisement (the IP payload: exactly total length - header length bytes for IPv4).
+ * Order: truncated (< 8 bytes), bad-version, bad-checksum, then decodeAdvert's bad-type,
+ * count-mismatch, truncated / bad-length, unsupported-auth. Never throws.
+ */
+export function parseAdvert(bytes: Uint8Array, ctx: AdvertIpContext): Result<Advert, WireError<AdvertErrorKind>> {
+  const header = peekAdvert(bytes);
+  if (!header.ok) return header;
+  const version = checkVersion(header.value.version, ctx.family);
+  if (!version.ok) return version;
+  if (!advertChecksumOk(bytes, version.value, ctx)) return fail('bad-checksum', checksumDetail(bytes, version.value, ctx));
+  return decodeAdvert(bytes, header.value, version.value, ctx.family);
+}
+
+/**
+ * Build the advertisement bytes, checksum computed (v2 §5.3.8; v3 §5.2.8 with `ctx`'s
+ * pseudo-header). Throws RangeError on a value that cannot be encoded (a field out of range, 0 or
+ * more than 255 addresses or addresses of mixed families, v2 auth data not 8 bytes, v2 over
+ * IPv6, v3 without `ctx`): that is the caller's bug, not the peer's.
+ */
+export function emitAdvert(value: Advert, ctx?: AdvertIpContext): Uint8Array {
+  const family = checkEncodable(value, ctx);
+  const step = ADDRESS_BYTES[family];
+  const buf = new Uint8Array(advertLen(value.version, family, value.addresses.length));
+  buf[ADVERT_FIELD.VERSION_TYPE] = (value.version << 4) | VRRP_TYPE_ADVERTISEMENT;
   buf[ADVERT_FIELD.VRID] = value.vrid;
   buf[ADVERT_FIELD.PRIORITY] = value.priority;
   buf[ADVERT_FIELD.COUNT] = value.addresses.length;
-  buf[ADVERT_FIELD.AUTH_TYPE] = value.authType;
-  buf[ADVERT_FIELD.ADVER_INT] = value.adverIntervalSec;
-  value.addresses.forEach((ip, i) => writeIpv4(buf, ADVERT_FIELD.ADDRESSES + 4 * i, ip));
-  buf.set(value.authData, ADVERT_FIELD.ADDRESSES + 4 * value.addresses.length);
-  writeU16(buf, ADVERT_FIELD.CHECKSUM, internetChecksum(buf));
+  value.addresses.forEach((a, i) => writeAddress(buf, ADVERT_FIELD.ADDRESSES + step * i, a));
+  if (value.version === 2) {
+    const auth = value.auth ?? ZERO_AUTH;
+    buf[ADVERT_FIELD.AUTH_TYPE] = auth.type;
+    buf[ADVERT_FIELD.ADVER_INT] = value.adverIntervalCs / 100;
+    buf.set(auth.data, ADVERT_FIELD.ADDRESSES + step * value.addresses.length);
+  } else {
+    buf[ADVERT_FIELD.AUTH_TYPE] = (value.adverIntervalCs >>> 8) & 0x0f;
+    buf[ADVERT_FIELD.ADVER_INT] = value.adverIntervalCs & 0xff;
+  }
+  const sum = advertChecksum(buf, value.version, ctx);
+  buf[ADVERT_FIELD.CHECKSUM] = sum >>> 8;
+  buf[ADVERT_FIELD.CHECKSUM + 1] = sum & 0xff;
   return buf;
 }
 
-function checkEncodable(value: Advert): void {
-  const bytes: [string, number][] = [
-    ['vrid', value.vrid],
-    ['priority', value.priority],
-    ['adverIntervalSec', value.adverIntervalSec],
-  ];
-  for (const [name, n] of bytes) {
+function checkEncodable(value: Advert, ctx: AdvertIpContext | undefined): Family {
+  for (const [name, n] of [['vrid', value.vrid], ['priority', value.priority]] as const) {
     if (!Number.isInteger(n) || n < 0 || n > 255) throw new RangeError(`advert ${name} ${n} is outside 0..255`);
-  }
-  if (value.authType !== AUTH_NONE && value.authType !== AUTH_SIMPLE) {
-    throw new RangeError(`advert auth type ${String(value.authType)} cannot be emitted (0 or 1 only)`);
   }
   const count = value.addresses.length;
   if (count < 1 || count > 255) throw new RangeError(`advert needs 1..255 addresses, got ${count}`);
-  if (value.authData.length !== AUTH_DATA_LEN) {
-    throw new RangeError(`advert auth data must be ${AUTH_DATA_LEN} bytes, got ${value.authData.length}`);
+  const family = familyOf(value.addresses[0]!);
+  if (value.addresses.some((a) => familyOf(a) !== family)) throw new RangeError('advert addresses mix IPv4 and IPv6');
+  if (ctx !== undefined && ctx.family !== family) throw new RangeError(`advert addresses are ${family}, the datagram is ${ctx.family}`);
+  const cs = value.adverIntervalCs;
+  if (value.version === 2) {
+    if (family !== 'ipv4') throw new RangeError('VRRPv2 carries IPv4 addresses only');
+    if (!Number.isInteger(cs) || cs < 0 || cs > MAX_ADVER_INT_V2_CS || cs % 100 !== 0) {
+      throw new RangeError(`VRRPv2 advert interval ${cs} cs is not a whole number of seconds 0..255`);
+    }
+    const auth = value.auth ?? ZERO_AUTH;
+    if (auth.type !== AUTH_NONE && auth.type !== AUTH_SIMPLE) throw new RangeError(`advert auth type ${String(auth.type)} cannot be emitted (0 or 1 only)`);
+    if (auth.data.length !== AUTH_DATA_LEN) throw new RangeError(`advert auth data must be ${AUTH_DATA_LEN} bytes, got ${auth.data.length}`);
+  } else {
+    if (value.version !== 3) throw new RangeError(`advert version ${String(value.version)} cannot be emitted`);
+    if (ctx === undefined) throw new RangeError('a VRRPv3 advert needs the IP source and destination for its checksum');
+    if (!Number.isInteger(cs) || cs < 0 || cs > MAX_ADVER_INT_V3_CS) throw new RangeError(`VRRPv3 Max Adver Int ${cs} cs is outside 0..4095`);
+    if (value.auth !== undefined) throw new RangeError('VRRPv3 has no authentication');
   }
+  return family;
 }
 
 /**
- * The 8 auth data bytes for a simple text password (§5.3.10), as keepalived builds them: the
- * password's UTF-8 bytes, cut to 8 when longer, zero padded when shorter. An empty or absent
- * password (auth type 0) gives 8 zero bytes.
+ * The 8 auth data bytes for a simple text password (RFC 3768 §5.3.10), as keepalived builds
+ * them: the password's UTF-8 bytes, cut to 8 when longer, zero padded when shorter. An empty or
+ * absent password (auth type 0) gives 8 zero bytes.
  */
 export function authDataFromPassword(pass: string | undefined): Uint8Array {
   const out = new Uint8Array(AUTH_DATA_LEN);

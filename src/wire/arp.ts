@@ -5,8 +5,9 @@
  * whose sender and target IP are both the virtual address and whose target MAC is all ones.
  */
 import { err, ok, type Result } from '../result.js';
-import { readIpv4, readU16, writeIpv4, writeU16 } from './ipv4.js';
-import type { ArpErrorKind, ArpFrame, Ipv4String, WireError } from './types.js';
+import { readIpv4, writeAddress, type Ipv4Address } from './address.js';
+import { readU16, writeU16 } from './ipv4.js';
+import type { ArpErrorKind, ArpFrame, WireError } from './types.js';
 
 /** Field offsets in the Ethernet + ARP frame (Ethernet header 14 bytes, ARP body 28). */
 export const ARP_FIELD = {
@@ -90,14 +91,14 @@ export function emitArpFrame(frame: ArpFrame): Uint8Array {
   buf[ARP_FIELD.PLEN] = 4;
   writeU16(buf, ARP_FIELD.OPCODE, frame.opcode);
   writeMac(buf, ARP_FIELD.SHA, frame.senderMac);
-  writeIpv4(buf, ARP_FIELD.SPA, frame.senderIp);
+  writeAddress(buf, ARP_FIELD.SPA, frame.senderIp);
   writeMac(buf, ARP_FIELD.THA, frame.targetMac);
-  writeIpv4(buf, ARP_FIELD.TPA, frame.targetIp);
+  writeAddress(buf, ARP_FIELD.TPA, frame.targetIp);
   return buf;
 }
 
 /** The gratuitous ARP value keepalived 2.2.7 sends for `ip` from `senderMac`. */
-export function garpFrame(senderMac: string, ip: Ipv4String): ArpFrame {
+export function garpFrame(senderMac: string, ip: Ipv4Address): ArpFrame {
   return {
     ethDst: BROADCAST_MAC,
     ethSrc: senderMac,
@@ -110,7 +111,7 @@ export function garpFrame(senderMac: string, ip: Ipv4String): ArpFrame {
 }
 
 /** Gratuitous ARP bytes for `ip` (§6.4.1), keepalived 2.2.7's layout. Throws on bad MAC/IP. */
-export function emitGarp(senderMac: string, ip: Ipv4String): Uint8Array {
+export function emitGarp(senderMac: string, ip: Ipv4Address): Uint8Array {
   return emitArpFrame(garpFrame(senderMac, ip));
 }
 

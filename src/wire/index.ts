@@ -1,34 +1,40 @@
-/** The wire layer's public API: bytes <-> values for VRRPv2, IPv4, AH and gratuitous ARP. */
+/** The wire layer's public API: addresses, and bytes <-> values for VRRP v2/v3, IPv4, AH and gratuitous ARP. */
 export * from './types.js';
+export * from './address.js';
+export * from './constants.js';
 export { internetChecksum, onesComplementSum, checksumVerifies } from './checksum.js';
 export {
   parseAdvert,
+  peekAdvert,
+  checkVersion,
+  advertChecksumOk,
+  checksumDetail,
+  advertChecksum,
+  decodeAdvert,
   emitAdvert,
   advertBufferLen,
-  advertLenForCount,
+  advertLen,
   authDataFromPassword,
   ADVERT_FIELD,
   ADVERT_FIXED_LEN,
   AUTH_DATA_LEN,
-  VRRP_VERSION,
   VRRP_TYPE_ADVERTISEMENT,
+  MAX_ADVER_INT_V2_CS,
+  MAX_ADVER_INT_V3_CS,
+  type AdvertHeader,
 } from './advert.js';
 export { emitRawAdvert, type RawAdvertFields } from './advert-raw.js';
 export {
-  parseIpv4,
+  parseIpv4Packet,
   emitIpv4,
   ipv4BufferLen,
-  isIpv4String,
-  ipv4ToUint32,
-  uint32ToIpv4,
   IPV4_FIELD,
   IPV4_MIN_HEADER_LEN,
   IPV4_MAX_HEADER_LEN,
-  IPPROTO_VRRP,
-  IPPROTO_AH,
   type Ipv4Packet,
   type Ipv4EmitFields,
 } from './ipv4.js';
+export { parseIpv6Packet, emitIpv6, IPV6_HEADER_LEN, IPPROTO_ICMPV6, type Ipv6Header, type Ipv6EmitFields, type Ipv6ErrorKind } from './ipv6.js';
 export { parseAh, AH_FIELD, AH_FIXED_LEN, type AhPacket, type AhErrorKind } from './ah.js';
 export {
   parseArpFrame,
@@ -47,4 +53,4 @@ export {
   BROADCAST_MAC,
   type MacErrorKind,
 } from './arp.js';
-export { parseVrrpDatagram, type VrrpDatagram, type DatagramError } from './datagram.js';
+export { openDatagram, parseVrrpDatagram, type RawDatagram, type OpenedDatagram, type VrrpDatagram, type DatagramError } from './datagram.js';

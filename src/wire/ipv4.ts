@@ -1,7 +1,7 @@
 /**
- * IPv4 header (RFC 791) view and value, plus dotted-quad helpers.
+ * IPv4 header (RFC 791) view and value.
  *
- * `parseIpv4` takes a whole IPv4 datagram as a raw IPv4 socket hands it over (header first) and
+ * `parseIpv4Packet` takes a whole IPv4 datagram as a raw IPv4 socket hands it over (header first) and
  * checks form only: version, header length, total length against the buffer. It does not verify
  * the header checksum (the kernel already has) nor judge TTL, protocol or fragments: those are
  * the caller's. `emitIpv4` builds a datagram for test injectors and the lab, with every field
@@ -9,7 +9,9 @@
  */
 import { err, ok, type Result } from '../result.js';
 import { internetChecksum } from './checksum.js';
-import type { Ipv4ErrorKind, Ipv4Header, Ipv4String, WireError } from './types.js';
+import { readIpv4, writeAddress, type Ipv4Address } from './address.js';
+import { IPPROTO_VRRP, VRRP_TOS, VRRP_TTL } from './constants.js';
+import type { Ipv4ErrorKind, Ipv4Header, WireError } from './types.js';
 
 /** Field offsets in the fixed 20-byte header (RFC 791 §3.1). */
 export const IPV4_FIELD = {
@@ -29,9 +31,8 @@ export const IPV4_FIELD = {
 export const IPV4_MIN_HEADER_LEN = 20;
 /** IHL is 4 bits of 32-bit words: at most 60 bytes, so at most 40 bytes of options. */
 export const IPV4_MAX_HEADER_LEN = 60;
-/** IP protocol numbers we meet: VRRP (RFC 3768 §5.2.4) and AH (RFC 4302). */
-export const IPPROTO_VRRP = 112;
-export const IPPROTO_AH = 51;
+
+const NO_OPTIONS = new Uint8Array(0);
 
 /** A parsed datagram: its header and the payload cut to the header's total length. */
 export interface Ipv4Packet {
@@ -48,7 +49,7 @@ const fail = (kind: Ipv4ErrorKind, detail: string) => err<WireError<Ipv4ErrorKin
  * the header (bad-total-length), the buffer holds total length bytes (truncated). Bytes past the
  * total length (link padding) are ignored.
  */
-export function parseIpv4(bytes: Uint8Array): Result<Ipv4Packet, WireError<Ipv4ErrorKind>> {
+export function parseIpv4Packet(bytes: Uint8Array): Result<Ipv4Packet, WireError<Ipv4ErrorKind>> {
   if (bytes.length < IPV4_MIN_HEADER_LEN) {
     return fail('truncated', `IPv4 header needs ${IPV4_MIN_HEADER_LEN} bytes, got ${bytes.length}`);
   }
@@ -83,15 +84,15 @@ export function parseIpv4(bytes: Uint8Array): Result<Ipv4Packet, WireError<Ipv4E
     checksum: readU16(bytes, IPV4_FIELD.CHECKSUM),
     src: readIpv4(bytes, IPV4_FIELD.SRC),
     dst: readIpv4(bytes, IPV4_FIELD.DST),
-    options: bytes.slice(IPV4_MIN_HEADER_LEN, headerLen),
+    options: headerLen === IPV4_MIN_HEADER_LEN ? NO_OPTIONS : bytes.subarray(IPV4_MIN_HEADER_LEN, headerLen),
   };
   return ok({ header, payload: bytes.subarray(headerLen, totalLength) });
 }
 
 /** Fields for `emitIpv4`. Defaults are what keepalived 2.2.7 sends for an advertisement. */
 export interface Ipv4EmitFields {
-  readonly src: Ipv4String;
-  readonly dst: Ipv4String;
+  readonly src: Ipv4Address;
+  readonly dst: Ipv4Address;
   /** Default 112 (VRRP). */
   readonly protocol?: number;
   /** Default 255 (RFC 3768 §5.2.3). */
@@ -130,16 +131,16 @@ export function emitIpv4(fields: Ipv4EmitFields, payload: Uint8Array): Uint8Arra
   const buf = new Uint8Array(headerLen + payload.length);
   const totalLength = fields.totalLength ?? buf.length;
   buf[IPV4_FIELD.VER_IHL] = 0x40 | (headerLen / 4);
-  buf[IPV4_FIELD.TOS] = checkRange('tos', fields.tos ?? 0xc0, 0xff);
+  buf[IPV4_FIELD.TOS] = checkRange('tos', fields.tos ?? VRRP_TOS, 0xff);
   writeU16(buf, IPV4_FIELD.TOTAL_LENGTH, checkRange('totalLength', totalLength, 0xffff));
   writeU16(buf, IPV4_FIELD.ID, checkRange('id', fields.id ?? 0, 0xffff));
   const flags = checkRange('flags', fields.flags ?? 0, 7);
   const frag = checkRange('fragmentOffset', fields.fragmentOffset ?? 0, 0x1fff);
   writeU16(buf, IPV4_FIELD.FLAGS_FRAG, (flags << 13) | frag);
-  buf[IPV4_FIELD.TTL] = checkRange('ttl', fields.ttl ?? 255, 0xff);
+  buf[IPV4_FIELD.TTL] = checkRange('ttl', fields.ttl ?? VRRP_TTL, 0xff);
   buf[IPV4_FIELD.PROTOCOL] = checkRange('protocol', fields.protocol ?? IPPROTO_VRRP, 0xff);
-  writeIpv4(buf, IPV4_FIELD.SRC, fields.src);
-  writeIpv4(buf, IPV4_FIELD.DST, fields.dst);
+  writeAddress(buf, IPV4_FIELD.SRC, fields.src);
+  writeAddress(buf, IPV4_FIELD.DST, fields.dst);
   buf.set(options, IPV4_MIN_HEADER_LEN);
   const checksum = fields.checksum ?? internetChecksum(buf, 0, headerLen);
   writeU16(buf, IPV4_FIELD.CHECKSUM, checkRange('checksum', checksum, 0xffff));
@@ -154,38 +155,6 @@ function checkRange(name: string, value: number, max: number): number {
   return value;
 }
 
-/** True for a dotted quad "a.b.c.d", each 0..255 in plain decimal (no leading zeros, no signs). */
-export function isIpv4String(s: string): boolean {
-  return parseDottedQuad(s) !== undefined;
-}
-
-/** "192.168.50.1" -> 0xc0a83201. Throws RangeError on a malformed string (check with isIpv4String). */
-export function ipv4ToUint32(ip: Ipv4String): number {
-  const n = parseDottedQuad(ip);
-  if (n === undefined) throw new RangeError(`not a dotted-quad IPv4 address: ${JSON.stringify(ip)}`);
-  return n;
-}
-
-/** 0xc0a83201 -> "192.168.50.1". Throws RangeError outside 0..2^32-1. */
-export function uint32ToIpv4(n: number): Ipv4String {
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new RangeError(`${n} is not a 32-bit unsigned integer`);
-  return `${n >>> 24}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`;
-}
-
-/** The 4 bytes at `offset` as a dotted quad (missing bytes read as 0; callers check length first). */
-export function readIpv4(bytes: Uint8Array, offset: number): Ipv4String {
-  return `${bytes[offset] ?? 0}.${bytes[offset + 1] ?? 0}.${bytes[offset + 2] ?? 0}.${bytes[offset + 3] ?? 0}`;
-}
-
-/** Write a dotted quad as 4 bytes at `offset`. Throws RangeError on a malformed address. */
-export function writeIpv4(buf: Uint8Array, offset: number, ip: Ipv4String): void {
-  const n = ipv4ToUint32(ip);
-  buf[offset] = n >>> 24;
-  buf[offset + 1] = (n >>> 16) & 0xff;
-  buf[offset + 2] = (n >>> 8) & 0xff;
-  buf[offset + 3] = n & 0xff;
-}
-
 /** Big-endian 16-bit read (missing bytes read as 0; callers check length first). */
 export function readU16(bytes: Uint8Array, offset: number): number {
   return ((bytes[offset] ?? 0) << 8) | (bytes[offset + 1] ?? 0);
@@ -195,20 +164,4 @@ export function readU16(bytes: Uint8Array, offset: number): number {
 export function writeU16(buf: Uint8Array, offset: number, value: number): void {
   buf[offset] = (value >>> 8) & 0xff;
   buf[offset + 1] = value & 0xff;
-}
-
-const OCTET = /^(?:0|[1-9][0-9]{0,2})$/;
-
-function parseDottedQuad(s: string): number | undefined {
-  if (typeof s !== 'string') return undefined;
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const part of parts) {
-    if (!OCTET.test(part)) return undefined;
-    const octet = Number(part);
-    if (octet > 255) return undefined;
-    n = n * 256 + octet;
-  }
-  return n;
 }

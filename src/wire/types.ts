@@ -1,10 +1,9 @@
 /**
- * Values carried on the wire: a VRRPv2 advertisement (RFC 3768 §5.1), the IPv4 header a raw
- * socket hands us, and the gratuitous ARP frame a new master sends. Addresses are dotted quads.
+ * Values carried on the wire: a VRRP advertisement (RFC 3768 §5.1 version 2, RFC 5798 §5.2
+ * version 3), the IPv4 header a raw socket hands us, and the gratuitous ARP frame a new master
+ * sends. Addresses are the branded, canonical `IpAddress` of ./address.ts.
  */
-
-/** Dotted-quad IPv4 address, e.g. "192.168.50.100". */
-export type Ipv4String = string;
+import type { Family, IpAddress, Ipv4Address } from './address.js';
 
 /** RFC 3768 §5.3.6 Auth Type. 2 (IP Authentication Header, RFC 2338) is recognised, never accepted. */
 export const AUTH_NONE = 0;
@@ -12,35 +11,56 @@ export const AUTH_SIMPLE = 1;
 export const AUTH_AH = 2;
 export type SupportedAuthType = typeof AUTH_NONE | typeof AUTH_SIMPLE;
 
-/** A VRRPv2 advertisement, RFC 3768 §5.3. Form only: meaning is checked by the router (§7.1). */
-export interface Advert {
-  /** §5.3.1: always 2 here. */
-  readonly version: 2;
-  /** §5.3.2: always 1 (ADVERTISEMENT). */
-  readonly type: 1;
-  /** §5.3.3: 1..255 on the wire is not enforced by the parser (0 parses; the router drops it). */
-  readonly vrid: number;
-  /** §5.3.4: 0..255. 0 = master is leaving, 255 = address owner. */
-  readonly priority: number;
-  /** §5.3.6. */
-  readonly authType: SupportedAuthType;
-  /** §5.3.7: Adver_Int in whole seconds, 0..255. */
-  readonly adverIntervalSec: number;
-  /** §5.3.9: the virtual addresses, in packet order; the count is their length. */
-  readonly addresses: readonly Ipv4String[];
-  /** §5.3.10: exactly 8 bytes (zeros for auth type 0). */
-  readonly authData: Uint8Array;
+/** RFC 3768 §5.3.1 / RFC 5798 §5.2.1: the protocol versions vrrpd speaks. */
+export type VrrpVersion = 2 | 3;
+
+/** RFC 3768 §5.3.6, §5.3.10: VRRPv2 authentication (VRRPv3 has none). */
+export interface AdvertAuth {
+  readonly type: SupportedAuthType;
+  /** Exactly 8 bytes (zeros for type 0). */
+  readonly data: Uint8Array;
 }
 
-/** Why bytes are not a VRRPv2 advertisement. Every kind maps to one drop counter. */
+/**
+ * A VRRP advertisement of either version. Form only: meaning (is this our VRID, does the interval
+ * match, is the password right) is checked by the receive path and the router.
+ */
+export interface Advert {
+  /** RFC 3768 §5.3.1 / RFC 5798 §5.2.1. */
+  readonly version: VrrpVersion;
+  /** Always 1 (ADVERTISEMENT). */
+  readonly type: 1;
+  /** 1..255 on the wire is not enforced by the parser (0 parses; no instance owns it). */
+  readonly vrid: number;
+  /** 0..255. 0 = master is leaving, 255 = address owner. */
+  readonly priority: number;
+  /**
+   * The advertisement interval in centiseconds: v2's Adver Int (whole seconds, RFC 3768 §5.3.7)
+   * times 100; v3's 12-bit Max Adver Int (RFC 5798 §5.2.7).
+   */
+  readonly adverIntervalCs: number;
+  /** RFC 3768 §5.3.9 / RFC 5798 §5.2.9: the virtual addresses, in packet order, all of one family. */
+  readonly addresses: readonly IpAddress[];
+  /** VRRPv2 only (undefined for v3): when absent on a v2 advert, type 0 with zero data is sent. */
+  readonly auth?: AdvertAuth | undefined;
+}
+
+/** What the advert codec needs from the IP layer: the family, and for v3's pseudo-header checksum the addresses. */
+export interface AdvertIpContext {
+  readonly family: Family;
+  readonly src: IpAddress;
+  readonly dst: IpAddress;
+}
+
+/** Why bytes are not an advertisement. Every kind maps to one drop counter. */
 export type AdvertErrorKind =
-  | 'truncated' // shorter than the fixed part, or than the addresses + auth data it announces
-  | 'bad-version' // version field is not 2
+  | 'truncated' // shorter than the fixed part, or than the addresses (+ v2 auth data) it announces
+  | 'bad-version' // version field is not 2 or 3 (or 2 over IPv6)
   | 'bad-type' // type field is not 1
-  | 'bad-checksum' // §5.3.8 checksum does not verify
+  | 'bad-checksum' // RFC 3768 §5.3.8 / RFC 5798 §5.2.8 checksum does not verify
   | 'bad-length' // longer than the announced content (oversized) or not a whole packet
   | 'count-mismatch' // addr count is 0
-  | 'unsupported-auth'; // auth type 2 (AH) or any unknown auth type
+  | 'unsupported-auth'; // v2 auth type 2 (AH) or any unknown auth type
 
 export interface WireError<K extends string = string> {
   readonly kind: K;
@@ -61,9 +81,9 @@ export interface Ipv4Header {
   readonly ttl: number;
   readonly protocol: number;
   readonly checksum: number;
-  readonly src: Ipv4String;
-  readonly dst: Ipv4String;
-  /** Raw option bytes (empty when headerLen is 20). */
+  readonly src: Ipv4Address;
+  readonly dst: Ipv4Address;
+  /** Raw option bytes, a view into the input (empty when headerLen is 20). */
   readonly options: Uint8Array;
 }
 
@@ -76,9 +96,9 @@ export interface ArpFrame {
   /** 1 = request, 2 = reply. keepalived's gratuitous ARP is a request. */
   readonly opcode: 1 | 2;
   readonly senderMac: string;
-  readonly senderIp: Ipv4String;
+  readonly senderIp: Ipv4Address;
   readonly targetMac: string;
-  readonly targetIp: Ipv4String;
+  readonly targetIp: Ipv4Address;
 }
 
 export type ArpErrorKind = 'truncated' | 'not-arp' | 'bad-format';

@@ -32,6 +32,28 @@ export interface DecodedFields {
   readonly arp_sender_mac?: string;
   readonly arp_sender_ip?: string;
   readonly arp_target_ip?: string;
+  readonly arp_target_mac?: string;
+  readonly eth_src?: string;
+  readonly ip_dsfield?: string;
+  /** VRRPv3 (vectors-v3.json). */
+  readonly max_adver_int?: string;
+  readonly reserved?: string;
+  readonly ipv6_src?: string;
+  readonly ipv6_dst?: string;
+  readonly ipv6_hlim?: string;
+  readonly ipv6_nxt?: string;
+  readonly ipv6_tclass?: string;
+  readonly ipv6_flow?: string;
+  readonly icmpv6_type?: string;
+  readonly icmpv6_code?: string;
+  readonly icmpv6_checksum?: string;
+  readonly icmpv6_checksum_status?: string;
+  readonly icmpv6_opt_type?: string;
+  readonly na_router?: string;
+  readonly na_solicited?: string;
+  readonly na_override?: string;
+  readonly na_target?: string;
+  readonly na_target_lladdr?: string;
 }
 
 export interface VectorFrame {
@@ -56,6 +78,11 @@ export interface Vectors {
 /** Load vectors.json. */
 export function loadVectors(): Vectors {
   return JSON.parse(readFileSync(path.join(VECTOR_DIR, 'vectors.json'), 'utf8')) as Vectors;
+}
+
+/** Load vectors-v3.json (VRRPv3 over IPv4 and IPv6, unicast, use_vmac, strict mode) with its notes. */
+export function loadVectorsV3(): Vectors & { readonly notes: readonly string[] } {
+  return JSON.parse(readFileSync(path.join(VECTOR_DIR, 'vectors-v3.json'), 'utf8')) as Vectors & { readonly notes: readonly string[] };
 }
 
 /** Hex string -> bytes. */

@@ -281,7 +281,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
     expect(vr.lastState()).toBe('BACKUP');
     const s = (await vr.status()).instances[0] as { counters: Record<string, number>; io: Record<string, number> };
     expect(s.counters.advertiseRcvd).toBeGreaterThan(2);
-    expect(s.io.unicastPeerRejects).toBe(0);
+    expect(s.counters.unicastPeerRejects).toBe(0);
     expect(await holders(c)).toEqual(['ka']);
 
     const from = vr.logs.length;

@@ -5,23 +5,25 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  advertChecksum,
   emitAdvert,
   emitArpFrame,
   emitIpv4,
-  internetChecksum,
-  ipv4ToUint32,
-  isIpv4String,
+  ipAddress,
   parseAdvert,
   parseAh,
   parseArpFrame,
-  parseIpv4,
+  parseIpAddress,
+  parseIpv4Packet,
   parseMac,
   parseVrrpDatagram,
-  uint32ToIpv4,
   type Advert,
+  type AdvertIpContext,
   type ArpFrame,
+  type IpAddress,
+  type Ipv4Address,
 } from '../../src/wire/index.js';
-import { fromHex, loadVectors, splitEthernet } from '../helpers/vectors.js';
+import { fromHex, loadVectors, loadVectorsV3, splitEthernet } from '../helpers/vectors.js';
 
 const ADVERT_KINDS = ['truncated', 'bad-version', 'bad-type', 'bad-checksum', 'bad-length', 'count-mismatch', 'unsupported-auth'];
 const IPV4_KINDS = ['truncated', 'bad-version', 'bad-header-length', 'bad-total-length'];
@@ -29,28 +31,36 @@ const ARP_KINDS = ['truncated', 'not-arp', 'bad-format'];
 const AH_KINDS = ['truncated', 'bad-length'];
 const LAYER_KINDS: Record<string, string[]> = { ipv4: IPV4_KINDS, vrrp: ADVERT_KINDS, ah: AH_KINDS, ip: ['not-vrrp'] };
 
-const frames = loadVectors().captures.flatMap((c) => c.frames.map((f) => fromHex(f.ethernet_hex)));
+const V4: AdvertIpContext = { family: 'ipv4', src: ipAddress('192.168.50.1'), dst: ipAddress('224.0.0.18') };
+const V6: AdvertIpContext = { family: 'ipv6', src: ipAddress('fe80::50:ff:fe00:1'), dst: ipAddress('ff02::12') };
+const frames = [...loadVectors().captures, ...loadVectorsV3().captures].flatMap((c) => c.frames.map((f) => fromHex(f.ethernet_hex)));
 const datagrams = frames.filter((f) => splitEthernet(f).ethertype === 0x0800).map((f) => splitEthernet(f).payload);
 const arps = frames.filter((f) => splitEthernet(f).ethertype === 0x0806);
+/** Every VRRP payload of the IPv4 vectors, with the context its checksum needs. */
 const adverts = datagrams.flatMap((d) => {
-  const ip = parseIpv4(d);
-  return ip.ok && ip.value.header.protocol === 112 ? [ip.value.payload] : [];
+  const ip = parseIpv4Packet(d);
+  if (!ip.ok || ip.value.header.protocol !== 112) return [];
+  return [{ bytes: ip.value.payload, ctx: { family: 'ipv4' as const, src: ip.value.header.src, dst: ip.value.header.dst } }];
 });
 
 /** Every parser on `bytes`: no throw, and every error kind is a documented one. */
 function checkAllParsers(bytes: Uint8Array): void {
-  const a = parseAdvert(bytes);
-  if (!a.ok) expect(ADVERT_KINDS).toContain(a.error.kind);
-  const i = parseIpv4(bytes);
+  for (const ctx of [V4, V6]) {
+    const a = parseAdvert(bytes, ctx);
+    if (!a.ok) expect(ADVERT_KINDS).toContain(a.error.kind);
+  }
+  const i = parseIpv4Packet(bytes);
   if (!i.ok) expect(IPV4_KINDS).toContain(i.error.kind);
   const r = parseArpFrame(bytes);
   if (!r.ok) expect(ARP_KINDS).toContain(r.error.kind);
   const h = parseAh(bytes);
   if (!h.ok) expect(AH_KINDS).toContain(h.error.kind);
-  const d = parseVrrpDatagram(bytes);
-  if (!d.ok) {
-    expect(LAYER_KINDS[d.error.layer]).toContain(d.error.kind);
-    expect(d.error.detail.length).toBeGreaterThan(0);
+  for (const raw of [{ family: 'ipv4' as const, bytes }, { family: 'ipv6' as const, payload: bytes, src: V6.src, dst: V6.dst, hopLimit: 255 }]) {
+    const d = parseVrrpDatagram(raw);
+    if (!d.ok) {
+      expect(LAYER_KINDS[d.error.layer]).toContain(d.error.kind);
+      expect(d.error.detail.length).toBeGreaterThan(0);
+    }
   }
 }
 
@@ -73,16 +83,34 @@ const mutated = (pool: readonly Uint8Array[]) =>
       return out;
     });
 
-const advertArb: fc.Arbitrary<Advert> = fc.record({
+const ipv4 = fc.ipV4().map((s) => ipAddress(s, 'ipv4'));
+const ipv6 = fc.ipV6().map((s) => ipAddress(s, 'ipv6'));
+
+const advertV2Arb: fc.Arbitrary<Advert> = fc.record({
   version: fc.constant(2 as const),
   type: fc.constant(1 as const),
   vrid: fc.integer({ min: 0, max: 255 }),
   priority: fc.integer({ min: 0, max: 255 }),
-  authType: fc.constantFrom(0 as const, 1 as const),
-  adverIntervalSec: fc.integer({ min: 0, max: 255 }),
-  addresses: fc.array(fc.ipV4(), { minLength: 1, maxLength: 20 }),
-  authData: fc.uint8Array({ minLength: 8, maxLength: 8 }),
+  adverIntervalCs: fc.integer({ min: 0, max: 255 }).map((s) => s * 100),
+  addresses: fc.array(ipv4 as fc.Arbitrary<IpAddress>, { minLength: 1, maxLength: 20 }),
+  auth: fc.record({ type: fc.constantFrom(0 as const, 1 as const), data: fc.uint8Array({ minLength: 8, maxLength: 8 }) }),
 });
+
+/** A VRRPv3 advert and a context of its family. */
+const advertV3Arb = fc.boolean().chain((six) =>
+  fc.record({
+    ctx: fc.record({ src: six ? ipv6 : ipv4, dst: six ? ipv6 : ipv4 }).map((c) => ({ family: six ? ('ipv6' as const) : ('ipv4' as const), ...c }) as AdvertIpContext),
+    advert: fc.record({
+      version: fc.constant(3 as const),
+      type: fc.constant(1 as const),
+      vrid: fc.integer({ min: 0, max: 255 }),
+      priority: fc.integer({ min: 0, max: 255 }),
+      adverIntervalCs: fc.integer({ min: 0, max: 4095 }),
+      addresses: fc.array((six ? ipv6 : ipv4) as fc.Arbitrary<IpAddress>, { minLength: 1, maxLength: 20 }),
+      auth: fc.constant(undefined),
+    }) as fc.Arbitrary<Advert>,
+  }),
+);
 
 const mac = fc.uint8Array({ minLength: 6, maxLength: 6 }).map((b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':'));
 
@@ -96,36 +124,49 @@ describe('parsers never throw', () => {
     fc.assert(fc.property(head, ([b0, rest]) => checkAllParsers(Uint8Array.from([b0, ...rest]))), { numRuns: 2000 });
   });
 
-  it('on bytes that start like a VRRPv2 advertisement', () => {
-    const head = fc.tuple(fc.constant(0x21), fc.uint8Array({ maxLength: 60 }));
+  it('on bytes that start like a VRRPv2 or VRRPv3 advertisement', () => {
+    const head = fc.tuple(fc.constantFrom(0x21, 0x31), fc.uint8Array({ maxLength: 60 }));
     fc.assert(fc.property(head, ([b0, rest]) => checkAllParsers(Uint8Array.from([b0, ...rest]))), { numRuns: 2000 });
   });
 
   it('on mutated real datagrams, adverts and ARP frames', () => {
     fc.assert(fc.property(mutated(datagrams), checkAllParsers), { numRuns: 2000 });
-    fc.assert(fc.property(mutated(adverts), checkAllParsers), { numRuns: 2000 });
+    fc.assert(fc.property(mutated(adverts.map((a) => a.bytes)), checkAllParsers), { numRuns: 2000 });
     fc.assert(fc.property(mutated(arps), checkAllParsers), { numRuns: 1000 });
   });
 });
 
 describe('every single-bit error in a real advertisement is caught', () => {
-  it.each(adverts.map((a, i) => [i, a] as const))('advert %i', (_i, advert) => {
-    expect(parseAdvert(advert).ok).toBe(true);
+  it.each(adverts.map((a, i) => [i, a] as const))('advert %i', (_i, { bytes: advert, ctx }) => {
+    expect(parseAdvert(advert, ctx).ok).toBe(true);
     for (let bit = 0; bit < advert.length * 8; bit++) {
       const b = advert.slice();
       b[bit >> 3] = (b[bit >> 3] ?? 0) ^ (1 << (bit & 7));
-      expect(parseAdvert(b).ok, `bit ${bit}`).toBe(false);
+      // v3's 4 reserved bits are ignored on receipt (RFC 5798 §5.2.7) but still summed: caught too.
+      expect(parseAdvert(b, ctx).ok, `bit ${bit}`).toBe(false);
     }
   });
 });
 
 describe('round trips', () => {
-  it('emitAdvert -> parseAdvert gives the value back; bufferLen is the length', () => {
+  it('VRRPv2: emitAdvert -> parseAdvert gives the value back', () => {
     fc.assert(
-      fc.property(advertArb, (a) => {
+      fc.property(advertV2Arb, (a) => {
         const bytes = emitAdvert(a);
         expect(bytes.length).toBe(8 + 4 * a.addresses.length + 8);
-        expect(parseAdvert(bytes)).toEqual({ ok: true, value: a });
+        expect(parseAdvert(bytes, V4)).toEqual({ ok: true, value: a });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('VRRPv3 over either family: emitAdvert -> parseAdvert gives the value back under the same pseudo-header', () => {
+    fc.assert(
+      fc.property(advertV3Arb, ({ advert, ctx }) => {
+        const bytes = emitAdvert(advert, ctx);
+        expect(bytes.length).toBe(8 + (ctx.family === 'ipv4' ? 4 : 16) * advert.addresses.length);
+        expect(parseAdvert(bytes, ctx)).toEqual({ ok: true, value: advert });
+        expect(advertChecksum(bytes, 3, ctx)).toBe(((bytes[6] ?? 0) << 8) | (bytes[7] ?? 0));
       }),
       { numRuns: 1000 },
     );
@@ -139,7 +180,7 @@ describe('round trips', () => {
           const b = new Uint8Array(16 + 4 * count);
           b.set([0x21, head[0] ?? 0, head[1] ?? 0, count, auth, body[0] ?? 0]);
           b.set(body.subarray(1), 8);
-          const c = internetChecksum(b);
+          const c = advertChecksum(b, 2);
           b[6] = c >> 8;
           b[7] = c & 0xff;
           return b;
@@ -147,7 +188,7 @@ describe('round trips', () => {
       );
     fc.assert(
       fc.property(raw, (b) => {
-        const r = parseAdvert(b);
+        const r = parseAdvert(b, V4);
         if (!r.ok) throw new Error(r.error.detail);
         expect(Array.from(emitAdvert(r.value))).toEqual(Array.from(b));
       }),
@@ -155,10 +196,10 @@ describe('round trips', () => {
     );
   });
 
-  it('emitIpv4 -> parseIpv4 gives every field and the payload back', () => {
+  it('emitIpv4 -> parseIpv4Packet gives every field and the payload back', () => {
     const fields = fc.record({
-      src: fc.ipV4(),
-      dst: fc.ipV4(),
+      src: ipv4 as fc.Arbitrary<Ipv4Address>,
+      dst: ipv4 as fc.Arbitrary<Ipv4Address>,
       protocol: fc.integer({ min: 0, max: 255 }),
       ttl: fc.integer({ min: 0, max: 255 }),
       tos: fc.integer({ min: 0, max: 255 }),
@@ -170,7 +211,7 @@ describe('round trips', () => {
     fc.assert(
       fc.property(fields, fc.uint8Array({ maxLength: 100 }), (f, payload) => {
         const bytes = emitIpv4(f, payload);
-        const r = parseIpv4(bytes);
+        const r = parseIpv4Packet(bytes);
         if (!r.ok) throw new Error(r.error.detail);
         const { checksum, headerLen, totalLength, version, options, ...rest } = r.value.header;
         const { options: wantOptions, ...wantRest } = f;
@@ -192,31 +233,29 @@ describe('round trips', () => {
       ethSrc: mac,
       opcode: fc.constantFrom(1 as const, 2 as const),
       senderMac: mac,
-      senderIp: fc.ipV4(),
+      senderIp: ipv4 as fc.Arbitrary<Ipv4Address>,
       targetMac: mac,
-      targetIp: fc.ipV4(),
+      targetIp: ipv4 as fc.Arbitrary<Ipv4Address>,
     });
     fc.assert(fc.property(frame, (f) => {
       expect(parseArpFrame(emitArpFrame(f))).toEqual({ ok: true, value: f });
     }), { numRuns: 500 });
   });
 
-  it('dotted quads <-> 32-bit numbers', () => {
+  it('any IPv4 or IPv6 text fast-check makes parses, canonical and stable', () => {
     fc.assert(
-      fc.property(fc.ipV4(), (s) => {
-        expect(isIpv4String(s)).toBe(true);
-        expect(uint32ToIpv4(ipv4ToUint32(s))).toBe(s);
+      fc.property(fc.oneof(fc.ipV4(), fc.ipV6()), (s) => {
+        const r = parseIpAddress(s);
+        expect(r.ok).toBe(true);
+        if (r.ok) expect(parseIpAddress(r.value)).toEqual(r);
       }),
     );
-    fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), (n) => {
-      expect(ipv4ToUint32(uint32ToIpv4(n))).toBe(n);
-    }));
   });
 
   it('string helpers never throw on arbitrary strings', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 24 }), (s) => {
-        isIpv4String(s);
+        parseIpAddress(s);
         parseMac(s);
       }),
       { numRuns: 2000 },

@@ -1,16 +1,17 @@
 /** The README's simulator example, run as written: the README must stay true. */
 import { expect, it } from 'vitest';
-import { priority, Simulation, vrid } from '../../src/sim/index.js';
+import { ipAddress, priority, Simulation, vrid } from '../../src/sim/index.js';
 
 it('README: two OP nodes, op1 power cut at 10 s, op2 takes over', () => {
   const base = {
-    vrid: vrid(251), adverIntervalMs: 1000, preempt: true, preemptDelayMs: 0,
-    authType: 1 as const, authData: new TextEncoder().encode('PASS\0\0\0\0'),
-    vips: ['192.168.50.100'], addressMismatch: 'drop' as const,
+    vrid: vrid(251), version: 2 as const, family: 'ipv4' as const, adverIntervalCs: 100,
+    preempt: true, preemptDelayMs: 0, acceptMode: true,
+    auth: { type: 1 as const, data: new TextEncoder().encode('PASS\0\0\0\0') },
+    vips: [ipAddress('192.168.50.100')], addressMismatch: 'drop' as const,
   };
   const sim = new Simulation()
-    .addRouter('op1', { ...base, name: 'op1', priority: priority(100), primaryIp: '192.168.50.11' })
-    .addRouter('op2', { ...base, name: 'op2', priority: priority(90), primaryIp: '192.168.50.12' })
+    .addRouter('op1', { ...base, name: 'op1', priority: priority(100), primaryIp: ipAddress('192.168.50.11') })
+    .addRouter('op2', { ...base, name: 'op2', priority: priority(90), primaryIp: ipAddress('192.168.50.12') })
     .startAll(0)
     .kill('op1', 10_000)
     .runUntil(20_000);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../src/sim/index.js';
-import { routerConfig, VIP } from '../helpers/router-fixtures.js';
+import { ip, routerConfig, routerConfigV3, VIP } from '../helpers/router-fixtures.js';
 
-const OP1 = '192.168.50.11';
-const OP2 = '192.168.50.12';
-const OP3 = '192.168.50.13';
+const OP1 = ip('192.168.50.11');
+const OP2 = ip('192.168.50.12');
+const OP3 = ip('192.168.50.13');
 const DELAY = 0.1; // default LAN latency
 
 /** The seed: op1 priority 100, op2 priority 90, VRID 251, PASS auth, one VIP. */
@@ -149,9 +149,53 @@ describe('simulation: elections', () => {
   });
 
   it('mismatched passwords: both become master (the loud outcome) and count auth failures', () => {
-    const sim = seed({ op2: { authData: new Uint8Array([1, 1, 1, 1, 1, 1, 1, 1]) } }).startAll(0).runUntil(10_000);
+    const sim = seed({ op2: { auth: { type: 1, data: new Uint8Array([1, 1, 1, 1, 1, 1, 1, 1]) } } }).startAll(0).runUntil(10_000);
     expect(sim.masters().sort()).toEqual(['op1', 'op2']);
     expect(sim.router('op2').snapshot().counters.authFailures).toBeGreaterThan(0);
     expect(sim.entries(['drop'])[0]?.detail).toMatch(/^auth-failure from 192\.168\.50\.1[12]/);
+  });
+});
+
+describe('simulation: VRRPv3 (RFC 5798)', () => {
+  const v3 = (name: string, prio: number, addr: typeof OP1, adverIntervalCs = 10) =>
+    routerConfigV3({ name, priority: prio, primaryIp: addr, adverIntervalCs });
+
+  it('0.1 s adverts: cold start at Master_Down_Interval 0.36 s; master loss at 3 x 0.1 + Skew_Time', () => {
+    const sim = new Simulation().addRouter('op1', v3('op1', 100, OP1)).addRouter('op2', v3('op2', 90, OP2)).startAll(0).kill('op1', 2000).runUntil(4000);
+    expect(when(sim, 'op1', 'state', '-> MASTER')).toBe(300 + (156 * 100) / 256);
+    const lastHeard = sim.transcript.filter((e) => e.node === 'op1' && e.event === 'advert' && e.t < 2000).at(-1)!.t + DELAY;
+    expect(when(sim, 'op2', 'state', '-> MASTER')).toBeCloseTo(lastHeard + 300 + (166 * 100) / 256, 9);
+    expect(sim.holders(VIP)).toEqual(['op2']);
+  });
+
+  it('mixed intervals: a backup configured with 1 s follows a master advertising every 0.1 s', () => {
+    const sim = new Simulation()
+      .addRouter('op1', v3('op1', 100, OP1, 10))
+      .addRouter('op2', v3('op2', 90, OP2, 100))
+      .start('op1', 0)
+      .start('op2', 1000)
+      .kill('op1', 5000)
+      .runUntil(8000);
+    expect(sim.router('op2').state).toBe('MASTER');
+    // op2 learned Master_Adver_Interval = 10 cs: it took over 0.365 s after the last advert, not 3.65 s.
+    const lastHeard = sim.transcript.filter((e) => e.node === 'op1' && e.event === 'advert' && e.t < 5000).at(-1)!.t + DELAY;
+    expect(when(sim, 'op2', 'state', '-> MASTER', 5000)).toBeCloseTo(lastHeard + 364.84375, 9);
+  });
+
+  it('priority 0 under v3: the backup waits Skew_Time of the learned interval', () => {
+    const sim = new Simulation().addRouter('op1', v3('op1', 100, OP1)).addRouter('op2', v3('op2', 90, OP2)).startAll(0).shutdown('op1', 2000).runUntil(3000);
+    expect(when(sim, 'op2', 'state', '-> MASTER')).toBeCloseTo(2000 + DELAY + (166 * 100) / 256, 9);
+  });
+
+  it('a VRRPv2 and a VRRPv3 router on one LAN do not understand each other: each drops the other as a version mismatch', () => {
+    const sim = new Simulation()
+      .addRouter('op1', routerConfig({ name: 'op1', priority: 100, primaryIp: OP1 }))
+      .addRouter('op2', routerConfigV3({ name: 'op2', priority: 90, primaryIp: OP2, adverIntervalCs: 100 }))
+      .startAll(0)
+      .runUntil(10_000);
+    expect(sim.masters().sort()).toEqual(['op1', 'op2']);
+    expect(sim.router('op1').snapshot().counters.versionMismatch).toBeGreaterThan(0);
+    expect(sim.router('op2').snapshot().counters.versionMismatch).toBeGreaterThan(0);
+    expect(sim.entries(['drop'])[0]?.detail).toMatch(/^version-mismatch from 192\.168\.50\.1[12]/);
   });
 });

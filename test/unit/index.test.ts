@@ -8,7 +8,7 @@ it('the library entry exports the router, the simulator, the codecs and the conf
   expect(typeof lib.Simulation).toBe('function');
   expect(typeof lib.wire.parseAdvert).toBe('function');
   expect(typeof lib.config.loadConfig).toBe('function');
-  expect(lib.masterDownIntervalMs(1000, 90)).toBe(3648.4375);
+  expect(lib.masterDownIntervalMs(2, 90, 100)).toBe(3648.4375);
 });
 
 it('vrrpd/sim exports what the README example uses', () => {

@@ -76,7 +76,7 @@ export class InjectorAgent {
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-/** Every counter of a daemon's first instance, flattened: `counters.x`, `io.x`, `eth0.x`. */
+/** Every counter of a daemon's first instance and of its interface, flattened: `counters.x`, `eth0.x`. */
 export async function counterSnapshot(node: Node): Promise<Record<string, number>> {
   const s = (await node.status()) as unknown as {
     instances: { state: string; counters: Record<string, number>; io?: Record<string, number> }[];

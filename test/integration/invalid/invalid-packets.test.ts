@@ -14,6 +14,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { craftInvalid, type InvalidKind, type TargetProfile } from '../../../src/lab/injector.js';
+import { ipAddress, type Ipv4Address } from '../../../src/wire/address.js';
+
+const v4 = (s: string): Ipv4Address => ipAddress(s, 'ipv4');
 import { cluster, holders, seedConfig, skipReason, waitConverged, type Cluster, type LogLine, type Node } from '../daemon/harness.js';
 import { counterDelta, counterSnapshot, InjectorAgent, sleep } from './inject.js';
 
@@ -33,28 +36,31 @@ interface Case {
   readonly masterPriority?: number;
 }
 
-/** Dropped by the interface mux (form, TTL, VRID): counted in `io.*` or `eth0.*`. */
+/**
+ * Dropped by the receive path (form, version, checksum, VRID, TTL): counted router-wide on the
+ * interface (`eth0.*`) or for the virtual router (`counters.*`), once, where the MIBs put it.
+ */
 const MUX_CASES: Case[] = [
-  { kind: 'ttl-254', expect: { 'io.ipTtlErrors': 1 }, log: 'ip-ttl' },
-  { kind: 'bad-checksum', expect: { 'eth0.checksumErrors': 1 }, log: 'bad-checksum' },
-  { kind: 'version-1', expect: { 'eth0.versionErrors': 1 }, log: 'bad-version' },
-  { kind: 'version-3', expect: { 'eth0.versionErrors': 1 }, log: 'bad-version' },
-  { kind: 'type-2', expect: { 'io.invalidTypePktsRcvd': 1 }, log: 'bad-type' },
+  { kind: 'ttl-254', expect: { 'counters.ipTtlErrors': 1 }, log: 'ip-ttl' },
+  { kind: 'bad-checksum', expect: { 'eth0.checksumErrors': 1 }, log: 'checksum' },
+  { kind: 'version-1', expect: { 'eth0.versionErrors': 1 }, log: 'version' },
+  { kind: 'version-mismatch', expect: { 'counters.versionMismatch': 1 }, log: 'version-mismatch' },
+  { kind: 'type-2', expect: { 'counters.invalidTypePktsRcvd': 1 }, log: 'type' },
   { kind: 'unknown-vrid', expect: { 'eth0.vrIdErrors': 1 }, log: 'vrid' },
-  { kind: 'auth-type-ah', expect: { 'io.invalidAuthType': 1 }, log: 'unsupported-auth' },
-  { kind: 'count-mismatch', expect: { 'io.packetLengthErrors': 1 }, log: 'truncated' },
-  { kind: 'count-zero', expect: { 'io.packetLengthErrors': 1 }, log: 'count-mismatch' },
-  { kind: 'truncated', expect: { 'io.packetLengthErrors': 1 }, log: 'truncated' },
-  { kind: 'oversized', expect: { 'io.packetLengthErrors': 1 }, log: 'bad-length' },
+  { kind: 'auth-type-ah', expect: { 'counters.invalidAuthType': 1 }, log: 'auth-type-invalid' },
+  { kind: 'count-mismatch', expect: { 'counters.packetLengthErrors': 1 }, log: 'packet-length' },
+  { kind: 'count-zero', expect: { 'counters.packetLengthErrors': 1 }, log: 'packet-length' },
+  { kind: 'truncated', expect: { 'counters.packetLengthErrors': 1 }, log: 'packet-length' },
+  { kind: 'oversized', expect: { 'counters.packetLengthErrors': 1 }, log: 'packet-length' },
 ];
 /** Well formed, dropped by the router's §7.1 checks: counted in `counters.*`, logged. */
 const ROUTER_CASES: Case[] = [
-  { kind: 'auth-type-mismatch', expect: { 'io.delivered': 1, 'counters.authTypeMismatch': 1 }, log: 'auth-type-mismatch' },
-  { kind: 'auth-data-mismatch', expect: { 'io.delivered': 1, 'counters.authFailures': 1 }, log: 'auth-failure' },
-  { kind: 'interval-mismatch', expect: { 'io.delivered': 1, 'counters.advertiseIntervalErrors': 1 }, log: 'interval-mismatch' },
+  { kind: 'auth-type-mismatch', expect: { 'counters.authTypeMismatch': 1 }, log: 'auth-type-mismatch' },
+  { kind: 'auth-data-mismatch', expect: { 'counters.authFailures': 1 }, log: 'auth-failure' },
+  { kind: 'interval-mismatch', expect: { 'counters.advertiseIntervalErrors': 1 }, log: 'interval-mismatch' },
   // §7.1 MAY check the list, and then MUST drop it unless the sender is the owner (priority 255):
   // vrrpd's default (like keepalived 2.2.7) drops it, so the harmful priority here is 254.
-  { kind: 'address-list-mismatch', expect: { 'io.delivered': 1, 'counters.addressListErrors': 1 }, log: 'address-list', masterPriority: 254 },
+  { kind: 'address-list-mismatch', expect: { 'counters.addressListErrors': 1 }, log: 'address-list', masterPriority: 254 },
 ];
 const DROP_CASES = [...MUX_CASES, ...ROUTER_CASES];
 
@@ -80,7 +86,7 @@ describe.skipIf(reason !== undefined)('invalid advertisements against a vrrpd ma
     await m.waitState('MASTER', 10_000);
     await waitConverged(c, 'm');
     const injHost = c.node('inj').host;
-    target = (priority, dst) => ({ src: injHost.ip, ...(dst ? { dst } : {}), vrid: 251, priority, password: 'PASS', adverIntervalSec: 1, addresses: [VIP] });
+    target = (priority, dst) => ({ src: v4(injHost.ip), ...(dst ? { dst: v4(dst) } : {}), vrid: 251, priority, password: 'PASS', adverIntervalCs: 100, addresses: [v4(VIP)] });
     agent = new InjectorAgent(injHost);
     await sleep(1500);
   });
@@ -117,9 +123,11 @@ describe.skipIf(reason !== undefined)('invalid advertisements against a vrrpd ma
         const delta = counterDelta(before, await counterSnapshot(m));
         for (const [k, v] of Object.entries(cs.expect)) expect(delta[k]).toBe(4 * v);
         const lines = dropLines(m, from, c.node('inj').host.ip);
-        // Lines are limited per (reason, source): a reason an earlier case already logged stays quiet.
+        // Lines are limited per (reason, source) and 10 s window: a reason an earlier case already
+        // logged stays quiet, unless its window ran out in between (then one line, counting the rest).
         const earlier = DROP_CASES.slice(0, DROP_CASES.indexOf(cs)).some((e) => e.log === cs.log);
-        expect(lines).toHaveLength(earlier ? 0 : 1);
+        if (earlier) expect(lines.length).toBeLessThanOrEqual(1);
+        else expect(lines).toHaveLength(1);
         if (!earlier) expect(lines[0]).toMatchObject({ msg: 'advert dropped', reason: cs.log, suppressed: 0 });
         expect(states(m, from)).toEqual([]);
       });
@@ -130,7 +138,7 @@ describe.skipIf(reason !== undefined)('invalid advertisements against a vrrpd ma
       const before = await counterSnapshot(m);
       await agent.send([craftInvalid('ip-options', target(50))]);
       await sleep(SETTLE_MS);
-      expect(counterDelta(before, await counterSnapshot(m))).toEqual({ 'io.delivered': 1, 'counters.advertiseRcvd': 1 });
+      expect(counterDelta(before, await counterSnapshot(m))).toEqual({ 'counters.advertiseRcvd': 1 });
       expect(states(m, from)).toEqual([]);
     });
 
@@ -160,7 +168,7 @@ describe.skipIf(reason !== undefined)('invalid advertisements against a vrrpd ma
     // silence from the master: an accepted one always leads to a takeover.
     const BURST = 5;
     const GAP_MS = 700;
-    const background = new Set(['counters.advertiseSent', 'counters.advertiseRcvd', 'io.delivered', 'eth0.received', 'eth0.ownPackets']);
+    const background = new Set(['counters.advertiseSent', 'counters.advertiseRcvd', 'eth0.received', 'eth0.ownPackets']);
 
     it('control: valid priority-0 adverts make the backup take over after Skew_Time (§6.4.2)', async () => {
       const from = b.logs.length;

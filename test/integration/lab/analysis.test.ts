@@ -1,14 +1,15 @@
 /** The demo's judging arithmetic (pure; lives beside the lab tests). */
 import { describe, expect, it } from 'vitest';
-import { masterDownIntervalMs, masterSpans, outageIn, parseProbes, parseTransitions, skewTimeMs } from '../../../src/lab/analysis.js';
+import { masterSpans, outageIn, parseProbes, parseTransitions } from '../../../src/lab/analysis.js';
+import { masterDownIntervalMs, skewTimeMs } from '../../../src/protocol/timers.js';
 import { substitute } from '../../../src/lab/configs.js';
 import { nginxStreamConfig, vrrpdConfig } from '../../../src/lab/configs.js';
 
 describe('lab analysis', () => {
   it('computes RFC 3768 §6.1 timers', () => {
-    expect(skewTimeMs(90)).toBeCloseTo(648.4375, 4);
-    expect(masterDownIntervalMs(1000, 90)).toBeCloseTo(3648.4375, 4);
-    expect(skewTimeMs(255)).toBeCloseTo(3.90625, 5);
+    expect(skewTimeMs(2, 90, 100)).toBeCloseTo(648.4375, 4);
+    expect(masterDownIntervalMs(2, 90, 100)).toBeCloseTo(3648.4375, 4);
+    expect(skewTimeMs(2, 255, 100)).toBeCloseTo(3.90625, 5);
   });
 
   it('finds the longest run of failed probes, ending when a probe gets its answer', () => {

@@ -36,7 +36,7 @@ describe('vrrpd check', () => {
     expect(await runCheck(['--json', '--config-id', 'x'], j.out, host)).toBe(0);
     const body = JSON.parse(j.get().stdout);
     expect(body).toMatchObject({ ok: true, configId: 'x', config: { instances: [{ name: 'VI_1', vrid: 251, priority: 90 }] } });
-    expect(body.timers[0]).toEqual({ instance: 'VI_1', advertIntervalMs: 1000, skewTimeMs: 648.4375, masterDownIntervalMs: 3648.4375 });
+    expect(body.timers[0]).toEqual({ instance: 'VI_1', version: 2, adverIntervalCs: 100, skewTimeMs: 648.4375, masterDownIntervalMs: 3648.4375 });
   });
 
   it('bad usage gives exit 2', async () => {
@@ -47,9 +47,10 @@ describe('vrrpd check', () => {
     expect(parseCheckArgs(['--use-file=/a', '-i', 'n'])).toEqual({ file: '/a', json: false, configId: 'n' });
   });
 
-  it('timer formulas (RFC 3768 §6.1)', () => {
-    expect(skewTimeSec(100)).toBe(0.609375);
-    expect(masterDownIntervalSec(1000, 90)).toBe(3.6484375);
+  it('timer formulas (RFC 3768 §6.1, RFC 5798 §6.1)', () => {
+    expect(skewTimeSec({ version: 2, priority: 100, adverIntervalCs: 100 })).toBe(0.609375);
+    expect(masterDownIntervalSec({ version: 2, priority: 90, adverIntervalCs: 100 })).toBe(3.6484375);
+    expect(masterDownIntervalSec({ version: 3, priority: 90, adverIntervalCs: 10 })).toBeCloseTo(0.36484375, 10);
   });
 
   it('glob helpers', () => {

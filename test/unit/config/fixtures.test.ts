@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ipAddress } from '../../../src/wire/address.js';
 import { readdirSync } from 'node:fs';
 import { routerConfigOf } from '../../../src/config/index.js';
 import { FIXTURES, fixture, load } from './helpers.js';
@@ -16,7 +17,7 @@ describe('seed configs parse unchanged', () => {
     const [vi] = cfg.instances;
     expect(vi).toMatchObject({
       name: 'VI_1', state: 'MASTER', interface: 'eth0', vrid: 251, priority: 100, priorityExplicit: true,
-      advertIntervalMs: 1000, auth: { type: 1, pass: '11111111' }, nopreempt: false, preemptDelayMs: 0,
+      adverIntervalCs: 100, version: 2, auth: { type: 1, pass: '11111111' }, nopreempt: false, preemptDelayMs: 0,
       vips: [{ address: '192.168.50.100', prefixLen: 24 }], trackScripts: [{ name: 'chk_nginx' }],
       garp: { masterDelayMs: 5000, masterRepeat: 5, masterRefreshMs: 0, masterRefreshRepeat: 1 },
     });
@@ -24,9 +25,10 @@ describe('seed configs parse unchanged', () => {
       name: 'chk_nginx', weight: -20, intervalMs: 2000, timeoutMs: 2000, rise: 2, fall: 2,
       script: { kind: 'exec', command: '/usr/bin/nc -z 127.0.0.1 7443', argv: ['/usr/bin/nc', '-z', '127.0.0.1', '7443'] },
     });
-    const rc = routerConfigOf(vi!, '192.168.50.1');
-    expect(rc).toMatchObject({ vrid: 251, priority: 100, adverIntervalMs: 1000, preempt: true, authType: 1, addressMismatch: 'drop', vips: ['192.168.50.100'] });
-    expect([...rc.authData]).toEqual([...Buffer.from('11111111')]);
+    const rc = routerConfigOf(vi!, ipAddress('192.168.50.1'));
+    expect(rc).toMatchObject({ vrid: 251, version: 2, family: 'ipv4', priority: 100, adverIntervalCs: 100, preempt: true, acceptMode: true, addressMismatch: 'drop', vips: ['192.168.50.100'] });
+    expect(rc.auth?.type).toBe(1);
+    expect([...rc.auth!.data]).toEqual([...Buffer.from('11111111')]);
   });
 
   it('node 2: BACKUP, priority 90 on ens33; a missing interface is a warning', () => {
@@ -46,8 +48,8 @@ describe('seed configs parse unchanged', () => {
     const vi = r.config!.instances[0]!;
     expect(vi).toMatchObject({ state, priority: prio, vrid: 51, auth: { type: 1, pass: '42' }, vips: [{ address: '192.168.0.40', prefixLen: 32 }] });
     expect(r.config!.scripts[0]).toMatchObject({ name: 'check_apiserver', weight: -2, intervalMs: 3000, timeoutMs: 3000, fall: 10, rise: 2 });
-    const rc = routerConfigOf(vi, '192.168.0.11');
-    expect([...rc.authData]).toEqual([0x34, 0x32, 0, 0, 0, 0, 0, 0]);
+    const rc = routerConfigOf(vi, ipAddress('192.168.0.11'));
+    expect([...rc.auth!.data]).toEqual([0x34, 0x32, 0, 0, 0, 0, 0, 0]);
   });
 
   it.each([

@@ -64,13 +64,13 @@ const EXPECTED: Record<string, string[]> = {
     `${F}:4:9: warning: unknown state 'SLAVE' (expected MASTER or BACKUP); using BACKUP as keepalived does`,
   ],
   "advert_int fractional": [
-    `${F}:4:14: warning: advert_int 1.5 is not a whole number of seconds (VRRPv2 carries whole seconds): rounded to 2`,
+    `${F}:4:14: warning: vrrp_instance VI_1: VRRPv2 advert_int 1.5 s is not a whole number of seconds (VRRPv2 carries whole seconds): rounded to 2 s, as keepalived does`,
   ],
   "advert_int zero": [
-    `${F}:4:14: error: advert_int must be a number of seconds from 1 to 255, not '0'`,
+    `${F}:4:14: error: advert_int must be a number of seconds from 0.01 to 255, not '0'`,
   ],
   "advert_int too big": [
-    `${F}:4:14: error: advert_int must be a number of seconds from 1 to 255, not '256'`,
+    `${F}:4:14: error: advert_int must be a number of seconds from 0.01 to 255, not '256'`,
   ],
   "auth_pass truncated": [
     `${F}:6:15: warning: auth_pass is longer than 8 characters: truncated to '12345678' (as keepalived does)`,
@@ -94,16 +94,16 @@ const EXPECTED: Record<string, string[]> = {
     `${F}:4:3: error: 'authentication' needs a { } block`,
   ],
   "vip not an address": [
-    `${F}:5:5: error: '10.0.0.300' is not an IPv4 address`,
+    `${F}:5:5: error: '10.0.0.300' is not an IP address (optionally with /prefix)`,
   ],
   "vip bad prefix": [
     `${F}:5:5: error: prefix length of '10.0.0.2/33' must be 0..32`,
   ],
   "vip ipv6": [
-    `${F}:5:5: error: IPv6 address 'fe80::1/64' is not supported (vrrpd speaks VRRPv2, IPv4 only)`,
+    `${F}:5:5: error: IPv6 address 'fe80::1/64' is not supported yet (vrrpd floats IPv4 addresses)`,
   ],
   "vip excluded ipv6": [
-    `${F}:5:5: warning: IPv6 address '2001:db8::1' is not supported (vrrpd speaks VRRPv2, IPv4 only); ignored`,
+    `${F}:5:5: warning: IPv6 address '2001:db8::1' is not supported yet (vrrpd floats IPv4 addresses); ignored`,
   ],
   "vip unknown option": [
     `${F}:5:14: error: unknown address option 'foo' (expected brd, dev, scope or label)`,
@@ -113,8 +113,8 @@ const EXPECTED: Record<string, string[]> = {
     `${F}:5:14: error: address option 'dev' needs a value`,
   ],
   "vip bad brd and scope": [
-    `${F}:5:21: error: brd must be an IPv4 address, not 'x'`,
-    `${F}:5:29: error: scope must be site, link, host, nowhere, global or a number, not 'galaxy'`,
+    `${F}:5:21: error: brd must be an IPv4 address, '+' or '-', not 'x'`,
+    `${F}:5:29: error: scope must be global, site, link, host, nowhere or a number 0..255, not 'galaxy'`,
   ],
   "vip ignored options": [
     `${F}:5:14: warning: address option 'no_track' is not supported by vrrpd; ignored`,
@@ -166,10 +166,8 @@ const EXPECTED: Record<string, string[]> = {
   "unsupported instance keyword": [
     `${F}:4:3: warning: 'use_vmac' is not supported by vrrpd; ignored`,
     `${F}:5:3: warning: 'strict_mode' is not supported by vrrpd; ignored`,
-    `${F}:6:3: info: 'accept' is what vrrpd always does (the VIP takes traffic on the master)`,
   ],
   "instance version 3": [
-    `${F}:4:11: error: version 3 is not supported yet: vrrpd speaks VRRPv2 (RFC 3768); use version 2`,
   ],
   "notify with user": [
     `${F}:4:27: warning: running 'notify_master' as user 'root' is not supported by vrrpd; ignored`,
@@ -183,10 +181,9 @@ const EXPECTED: Record<string, string[]> = {
     `${F}:4:18: warning: extra argument 'eth1' after 'interface' ignored`,
   ],
   "global vrrp_version 3": [
-    `${F}:2:16: error: vrrp_version 3 is not supported yet: vrrpd speaks VRRPv2 (RFC 3768); use vrrp_version 2`,
   ],
   "global vrrp_version 4": [
-    `${F}:2:16: error: vrrp_version must be 2 or 3, not '4'`,
+    `${F}:2:16: error: vrrp_version must be an integer from 2 to 3, not '4'`,
   ],
   "global mail keys": [
     `${F}:2:3: info: 'notification_email' accepted and ignored: vrrpd sends no e-mail`,
@@ -277,7 +274,7 @@ describe('normalised values', () => {
     expect(load(CASES['preempt_delay with nopreempt']!).config!.instances[0]).toMatchObject({ nopreempt: true, preemptDelayMs: 0 });
   });
   it('advert_int rounds half up to whole seconds; auth_pass keeps 8 characters', () => {
-    expect(load(CASES['advert_int fractional']!).config!.instances[0]!.advertIntervalMs).toBe(2000);
+    expect(load(CASES['advert_int fractional']!).config!.instances[0]!.adverIntervalCs).toBe(200);
     expect(load(CASES['auth_pass truncated']!).config!.instances[0]!.auth).toEqual({ type: 1, pass: '12345678' });
     expect(load(CASES['auth PASS without password']!).config!.instances[0]!.auth).toEqual({ type: 0 });
   });
@@ -308,7 +305,7 @@ describe('normalised values', () => {
       notifyMaster: '/m.sh', notifyBackup: '/b.sh', notifyFault: '/f.sh x', notifyStop: '/s.sh', notify: '/n.sh',
       unicastSrcIp: '10.0.0.5', unicastPeers: ['10.0.0.6'], mcastSrcIp: '10.0.0.5', dontTrackPrimary: true,
       garp: { masterDelayMs: 2000, masterRepeat: 3, masterRefreshMs: 60000, masterRefreshRepeat: 2 },
-      preemptDelayMs: 4500, advertIntervalMs: 3000,
+      preemptDelayMs: 4500, adverIntervalCs: 300, version: 2, family: 'ipv4', acceptMode: true,
     });
   });
   it('every global_defs keyword', () => {

@@ -4,6 +4,7 @@
  * Each test title starts with its row ID in docs/rfc3768-conformance.md.
  */
 import { describe, expect, it } from 'vitest';
+import { ip } from '../../helpers/router-fixtures.js';
 import { routerConfigOf } from '../../../src/config/index.js';
 import { Router } from '../../../src/protocol/router.js';
 import { instance, load } from '../config/helpers.js';
@@ -49,29 +50,29 @@ describe('RFC 3768 §5.3.4 priority', () => {
 describe('RFC 3768 §5.3.7 and §6.1 defaults', () => {
   it('5.3.7-1 Advertisement_Interval defaults to 1 second', () => {
     const vi = only('').vi!;
-    expect(vi.advertIntervalMs).toBe(1000);
-    expect(routerConfigOf(vi, '10.0.0.2').adverIntervalMs).toBe(1000);
+    expect(vi.adverIntervalCs).toBe(100);
+    expect(routerConfigOf(vi, ip('10.0.0.2')).adverIntervalCs).toBe(100);
   });
   it('6.1-3 Preempt_Mode defaults to true; nopreempt turns it off', () => {
-    expect(routerConfigOf(only('').vi!, '10.0.0.2').preempt).toBe(true);
-    expect(routerConfigOf(only('  nopreempt').vi!, '10.0.0.2').preempt).toBe(false);
+    expect(routerConfigOf(only('').vi!, ip('10.0.0.2')).preempt).toBe(true);
+    expect(routerConfigOf(only('  nopreempt').vi!, ip('10.0.0.2')).preempt).toBe(false);
   });
   it('6.1-4 the owner (priority 255) always preempts: nopreempt is reset with a warning', () => {
     const { lines, vi } = only('  priority 255\n  nopreempt');
     expect(lines.join('\n')).toMatch(/warning: .*nopreempt is incompatible with priority 255/);
-    expect(routerConfigOf(vi!, '10.0.0.2').preempt).toBe(true);
+    expect(routerConfigOf(vi!, ip('10.0.0.2')).preempt).toBe(true);
   });
 });
 
 describe('RFC 3768 §5.3.10 authentication data', () => {
   it('5.3.10-1 without authentication the router is given, and sends, 8 zero bytes', () => {
-    const rc = routerConfigOf(only('').vi!, '10.0.0.2');
-    expect(rc.authType).toBe(0);
-    expect([...rc.authData]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    const rc = routerConfigOf(only('').vi!, ip('10.0.0.2'));
+    expect(rc.auth?.type).toBe(0);
+    expect([...rc.auth!.data]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
     const r = new Router(rc);
     r.step({ kind: 'startup' }, 0);
     const out = r.step({ kind: 'timeout' }, r.nextDeadline()!);
     const a = out.find((x) => x.kind === 'sendAdvert');
-    expect(a?.kind === 'sendAdvert' && [...a.advert.authData]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(a?.kind === 'sendAdvert' && [...(a.advert.auth?.data ?? [])]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
   });
 });

@@ -4,7 +4,13 @@ import { Instance, type InstanceIo } from '../../../src/daemon/instance.js';
 import { KEEPALIVED_GARP_DEFAULTS } from '../../../src/io/garp-schedule.js';
 import { err, ok } from '../../../src/result.js';
 import { parseAdvert } from '../../../src/wire/advert.js';
-import { advert, routerConfig, VIP } from '../../helpers/router-fixtures.js';
+import type { ReceivedAdvert } from '../../../src/io/vrrp-mux.js';
+import type { Advert } from '../../../src/wire/types.js';
+import { advert, ip, routerConfig, VIP } from '../../helpers/router-fixtures.js';
+
+const GROUP = ip('224.0.0.18');
+/** An advert as the interface mux hands it over. */
+const from = (a: Advert, src: string): ReceivedAdvert => ({ advert: a, ip: { family: 'ipv4', src: ip(src), dst: GROUP, ttl: 255, tos: 0xc0, vrrp: new Uint8Array(0), ah: false } });
 
 const silent = pino({ level: 'silent' });
 
@@ -16,11 +22,12 @@ function fakeIo(opts: { failAdds?: number; sendDelayMs?: number } = {}) {
   const io: InstanceIo<string> = {
     now: () => Date.now(),
     log: silent,
-    send: async (payload) => {
+    destinations: [GROUP],
+    sendTo: async (payload, dst) => {
       if (opts.sendDelayMs) await new Promise((r) => setTimeout(r, opts.sendDelayMs));
-      const a = parseAdvert(payload);
+      const a = parseAdvert(payload, { family: 'ipv4', src: ip('192.168.50.2'), dst });
       if (a.ok) sent.push({ t: Date.now(), priority: a.value.priority });
-      return [{ dst: '224.0.0.18', result: { ok: true } }];
+      return { ok: true };
     },
     vipOps: {
       add: async (v) => {
@@ -78,7 +85,7 @@ describe('Instance: the router wired to (fake) I/O and real timers', () => {
     const inst = new Instance(spec({ priority: 90 }), io);
     inst.start();
     for (let i = 0; i < 5; i++) {
-      inst.receive({ advert: advert({ priority: 100 }), src: '192.168.50.1', dst: '224.0.0.18', ttl: 255, tos: 0xc0 });
+      inst.receive(from(advert({ priority: 100 }), '192.168.50.1'));
       await vi.advanceTimersByTimeAsync(1000);
     }
     expect(inst.state).toBe('BACKUP');
@@ -118,7 +125,7 @@ describe('Instance: the router wired to (fake) I/O and real timers', () => {
     await vi.advanceTimersByTimeAsync(3609);
     // Two masters for a moment: a better one is heard before our first advert has even left.
     inst.onStateChange((e) => {
-      if (e.to === 'MASTER') inst.receive({ advert: advert({ priority: 200 }), src: '192.168.50.9', dst: '224.0.0.18', ttl: 255, tos: 0xc0 });
+      if (e.to === 'MASTER') inst.receive(from(advert({ priority: 200 }), '192.168.50.9'));
     });
     await vi.advanceTimersByTimeAsync(2);
     expect(inst.state).toBe('BACKUP');
@@ -134,7 +141,7 @@ describe('Instance: the router wired to (fake) I/O and real timers', () => {
     inst.start();
     await vi.advanceTimersByTimeAsync(3610);
     expect(inst.state).toBe('MASTER');
-    inst.receive({ advert: advert({ priority: 200 }), src: '192.168.50.9', dst: '224.0.0.18', ttl: 255, tos: 0xc0 });
+    inst.receive(from(advert({ priority: 200 }), '192.168.50.9'));
     expect(inst.state).toBe('BACKUP');
     await vi.advanceTimersByTimeAsync(1000); // less than Master_Down_Interval: still BACKUP
     expect(inst.state).toBe('BACKUP');

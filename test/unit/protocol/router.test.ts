@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Router } from '../../../src/protocol/router.js';
 import type { Action } from '../../../src/protocol/types.js';
-import { advert, routerConfig, VIP } from '../../helpers/router-fixtures.js';
+import { advert, advertV3, ip, routerConfig, routerConfigV3, VIP } from '../../helpers/router-fixtures.js';
 
 const kinds = (actions: Action[]) => actions.map((a) => a.kind);
-const rx = (r: Router, now: number, over: Parameters<typeof advert>[0] = {}, srcIp = '192.168.50.1', ttl = 255) =>
-  r.step({ kind: 'advert', advert: advert(over), srcIp, ttl }, now);
+const rx = (r: Router, now: number, over: Parameters<typeof advert>[0] = {}, srcIp = '192.168.50.1') =>
+  r.step({ kind: 'advert', advert: (r.config.version === 3 ? advertV3 : advert)(over), srcIp: ip(srcIp) }, now);
 
 describe('RFC 3768 §6.1 timers', () => {
   it('priority 90: Skew_Time 648.4375 ms, Master_Down_Interval 3648.4375 ms at full precision', () => {
@@ -33,7 +33,7 @@ describe('RFC 3768 §6.4.1 Initialize', () => {
     const out = r.step({ kind: 'timeout' }, 3648.4375);
     expect(kinds(out)).toEqual(['stateChanged', 'sendAdvert', 'addVips', 'garp']);
     expect(out[0]).toMatchObject({ to: 'MASTER', reason: 'master-down-timer' });
-    expect(out[1]).toMatchObject({ advert: { priority: 90, vrid: 251, addresses: [VIP], adverIntervalSec: 1 } });
+    expect(out[1]).toMatchObject({ advert: { priority: 90, vrid: 251, addresses: [VIP], adverIntervalCs: 100 } });
     expect(r.nextDeadline()).toBe(3648.4375 + 1000);
   });
   it('priority 255 (owner) goes Master at once', () => {
@@ -143,14 +143,14 @@ describe('RFC 3768 §6.4.3 Master', () => {
     expect(r.nextDeadline()).toBe(9000 + 3609.375);
   });
   it('equal priority: the higher primary address wins (§6.4.3)', () => {
-    const low = master({ primaryIp: '192.168.50.2' });
+    const low = master({ primaryIp: ip('192.168.50.2') });
     expect(rx(low, 9000, { priority: 100 }, '192.168.50.3')[0]).toMatchObject({ to: 'BACKUP' });
-    const high = master({ primaryIp: '192.168.50.3' });
+    const high = master({ primaryIp: ip('192.168.50.3') });
     expect(kinds(rx(high, 9000, { priority: 100 }, '192.168.50.2'))).toEqual(['sendAdvert', 'garp']);
     expect(high.state).toBe('MASTER');
   });
   it('a tie-break compares numerically, not as text', () => {
-    const r = master({ primaryIp: '10.0.0.9' });
+    const r = master({ primaryIp: ip('10.0.0.9') });
     expect(rx(r, 9000, { priority: 100 }, '10.0.0.10')[0]).toMatchObject({ to: 'BACKUP' });
   });
   it('a lower-priority advert is discarded, and the master re-asserts at once (advert + GARP, as keepalived)', () => {
@@ -183,21 +183,20 @@ describe('RFC 3768 §7.1 receive checks', () => {
     r.step({ kind: 'startup' }, 0);
     return r;
   };
-  const cases: [string, Parameters<typeof advert>[0], number, string, string][] = [
-    ['TTL 254', {}, 254, 'ip-ttl', 'ipTtlErrors'],
-    ['another VRID', { vrid: 7 }, 255, 'vrid', 'vrIdErrors'],
-    ['auth type 0 vs 1', { authType: 0, authData: new Uint8Array(8) }, 255, 'auth-type-mismatch', 'authTypeMismatch'],
-    ['wrong password', { authData: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]) }, 255, 'auth-failure', 'authFailures'],
-    ['interval 2 s vs 1 s', { adverIntervalSec: 2 }, 255, 'interval-mismatch', 'advertiseIntervalErrors'],
+  // TTL, VRID, version and form are the receive path's (test/unit/protocol/receive-path.test.ts).
+  const cases: [string, Parameters<typeof advert>[0], string, string][] = [
+    ['auth type 0 vs 1', { auth: { type: 0, data: new Uint8Array(8) } }, 'auth-type-mismatch', 'authTypeMismatch'],
+    ['wrong password', { auth: { type: 1, data: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]) } }, 'auth-failure', 'authFailures'],
+    ['interval 2 s vs 1 s', { adverIntervalCs: 200 }, 'interval-mismatch', 'advertiseIntervalErrors'],
   ];
-  for (const [name, over, ttl, reason, counter] of cases) {
+  for (const [name, over, reason, counter] of cases) {
     it(`${name}: dropped as ${reason}, counted in ${counter}, timer untouched`, () => {
       const r = backup();
       const before = r.nextDeadline();
-      const out = rx(r, 1000, over, '192.168.50.1', ttl);
+      const out = rx(r, 1000, over);
       expect(out).toEqual([expect.objectContaining({ kind: 'dropped', reason, from: '192.168.50.1' })]);
       expect(r.nextDeadline()).toBe(before);
-      expect(r.snapshot().counters[counter as 'ipTtlErrors']).toBe(1);
+      expect(r.snapshot().counters[counter as 'authFailures']).toBe(1);
       expect(r.snapshot().counters.advertiseRcvd).toBe(0);
     });
   }
@@ -209,7 +208,7 @@ describe('RFC 3768 §7.1 receive checks', () => {
   });
   it('address list mismatch, accept policy: processed with a notice, and counted', () => {
     const r = backup();
-    const out = rx(r, 1000, { addresses: ['192.168.50.101'] });
+    const out = rx(r, 1000, { addresses: [ip('192.168.50.101')] });
     expect(out).toEqual([expect.objectContaining({ kind: 'notice', code: 'address-list-mismatch' })]);
     expect(r.nextDeadline()).toBe(1000 + 3648.4375);
     expect(r.snapshot().counters.addressListErrors).toBe(1);
@@ -217,15 +216,15 @@ describe('RFC 3768 §7.1 receive checks', () => {
   it('address list mismatch with the RFC policy: dropped unless from the owner (255)', () => {
     const r = new Router(routerConfig({ priority: 90, addressMismatch: 'drop' }));
     r.step({ kind: 'startup' }, 0);
-    expect(rx(r, 1000, { addresses: [] })).toEqual([expect.objectContaining({ kind: 'dropped', reason: 'address-list' })]);
+    expect(rx(r, 1000, { addresses: [ip('192.168.50.9')] })).toEqual([expect.objectContaining({ kind: 'dropped', reason: 'address-list' })]);
     expect(r.nextDeadline()).toBe(3648.4375);
-    expect(rx(r, 1000, { priority: 255, addresses: ['10.9.9.9'] })[0]).toMatchObject({ kind: 'notice' });
+    expect(rx(r, 1000, { priority: 255, addresses: [ip('10.9.9.9')] })[0]).toMatchObject({ kind: 'notice' });
     expect(r.nextDeadline()).toBe(1000 + 3648.4375);
   });
   it('the same addresses in another order are not a mismatch', () => {
-    const r = new Router(routerConfig({ priority: 90, vips: ['10.0.0.1', '10.0.0.2'] }));
+    const r = new Router(routerConfig({ priority: 90, vips: [ip('10.0.0.1'), ip('10.0.0.2')] }));
     r.step({ kind: 'startup' }, 0);
-    expect(rx(r, 1000, { addresses: ['10.0.0.2', '10.0.0.1'] })).toEqual([]);
+    expect(rx(r, 1000, { addresses: [ip('10.0.0.2'), ip('10.0.0.1')] })).toEqual([]);
   });
   it('adverts before startup or in FAULT are not processed', () => {
     const r = new Router(routerConfig());
@@ -293,5 +292,65 @@ describe('effective priority through the router', () => {
     const r = new Router(routerConfig({ priority: 100 }));
     r.step({ kind: 'trackers', trackers: [{ name: 'x', weight: -10, healthy: false }] }, 0);
     expect(r.masterDownIntervalMs).toBe(3648.4375);
+  });
+});
+
+describe('RFC 5798 VRRPv3 router', () => {
+  it('§6.1 timers scale with Master_Adver_Interval: priority 90 at 0.1 s', () => {
+    const r = new Router(routerConfigV3({ priority: 90, adverIntervalCs: 10 }));
+    expect(r.skewTimeMs).toBe(64.84375);
+    expect(r.masterDownIntervalMs).toBe(364.84375);
+  });
+  it('§6.4.2 a backup adopts the master\'s Max Adver Int as Master_Adver_Interval', () => {
+    const r = new Router(routerConfigV3({ priority: 90, adverIntervalCs: 100 }));
+    r.step({ kind: 'startup' }, 0);
+    expect(r.nextDeadline()).toBe(3648.4375);
+    rx(r, 1000, { priority: 100, adverIntervalCs: 10 }); // master advertises every 0.1 s
+    expect(r.masterAdverIntervalCs).toBe(10);
+    expect(r.nextDeadline()).toBe(1000 + 364.84375);
+    expect(r.snapshot().masterAdverIntervalCs).toBe(10);
+  });
+  it('§6.4.2 a lower-priority advert discarded under preempt does not teach its interval', () => {
+    const r = new Router(routerConfigV3({ priority: 100, adverIntervalCs: 100 }));
+    r.step({ kind: 'startup' }, 0);
+    rx(r, 1000, { priority: 90, adverIntervalCs: 10 });
+    expect(r.masterAdverIntervalCs).toBe(100);
+  });
+  it('§6.4.2 priority 0: Master_Down_Timer = Skew_Time of the learned interval', () => {
+    const r = new Router(routerConfigV3({ priority: 90, adverIntervalCs: 100 }));
+    r.step({ kind: 'startup' }, 0);
+    rx(r, 1000, { priority: 100, adverIntervalCs: 10 });
+    rx(r, 1050, { priority: 0, adverIntervalCs: 10 });
+    expect(r.nextDeadline()).toBe(1050 + 64.84375);
+  });
+  it('§6.4.3 a master stepping down learns the new master\'s interval; a fresh start forgets it', () => {
+    const r = new Router(routerConfigV3({ priority: 100, adverIntervalCs: 100 }));
+    r.step({ kind: 'startup' }, 0);
+    r.step({ kind: 'timeout' }, r.nextDeadline()!);
+    expect(r.state).toBe('MASTER');
+    rx(r, 9000, { priority: 200, adverIntervalCs: 50 });
+    expect(r.state).toBe('BACKUP');
+    expect(r.nextDeadline()).toBe(9000 + 1500 + (156 * 500) / 256); // priority 100 at 0.5 s
+    r.step({ kind: 'link', up: false }, 9100);
+    r.step({ kind: 'link', up: true }, 9200);
+    expect(r.masterAdverIntervalCs).toBe(100);
+  });
+  it('adverts carry version 3, the interval in centiseconds and no authentication', () => {
+    const r = new Router(routerConfigV3({ priority: 255, adverIntervalCs: 35 }));
+    const out = r.step({ kind: 'startup' }, 0);
+    expect(out[1]).toMatchObject({ kind: 'sendAdvert', advert: { version: 3, adverIntervalCs: 35, auth: undefined } });
+    expect(r.nextDeadline()).toBe(350);
+  });
+  it('a v3 interval different from ours is fine; an interval of 0 is refused as an interval error', () => {
+    const r = new Router(routerConfigV3({ priority: 90 }));
+    r.step({ kind: 'startup' }, 0);
+    expect(rx(r, 1000, { adverIntervalCs: 0 })).toEqual([expect.objectContaining({ kind: 'dropped', reason: 'interval-mismatch' })]);
+    expect(r.snapshot().counters.advertiseIntervalErrors).toBe(1);
+    expect(rx(r, 1100, { adverIntervalCs: 300 })).toEqual([]);
+  });
+  it('configuration a router cannot run is refused (a bug in the caller)', () => {
+    expect(() => new Router(routerConfigV3({ adverIntervalCs: 0 }))).toThrow(RangeError);
+    expect(() => new Router(routerConfig({ adverIntervalCs: 150 }))).toThrow(/whole seconds/);
+    expect(() => new Router(routerConfig({ family: 'ipv6' }))).toThrow(/IPv4 only/);
   });
 });

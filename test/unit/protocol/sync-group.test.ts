@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { Router } from '../../../src/protocol/router.js';
 import { SyncGroups } from '../../../src/protocol/sync-group.js';
 import type { Action } from '../../../src/protocol/types.js';
-import { advert, routerConfig } from '../../helpers/router-fixtures.js';
+import { advert, ip, routerConfig } from '../../helpers/router-fixtures.js';
 
 /** Two routers in one sync group, with the coordinator applied after every step (as the daemon does). */
 function pair() {
   const routers = new Map([
     ['VI_1', new Router(routerConfig({ name: 'VI_1', vrid: 51 }))],
-    ['VI_2', new Router(routerConfig({ name: 'VI_2', vrid: 52, vips: ['10.0.0.100'] }))],
+    ['VI_2', new Router(routerConfig({ name: 'VI_2', vrid: 52, vips: [ip('10.0.0.100')] }))],
   ]);
   const sync = new SyncGroups([{ name: 'G', members: ['VI_1', 'VI_2'] }]);
   const log: string[] = [];
@@ -28,7 +28,7 @@ describe('vrrp_sync_group (keepalived): members move together', () => {
     const { routers, step, log } = pair();
     step('VI_1', { kind: 'startup' }, 0);
     step('VI_2', { kind: 'startup' }, 0);
-    step('VI_2', { kind: 'advert', advert: advert({ vrid: 52, priority: 200, addresses: ['10.0.0.100'] }), srcIp: '192.168.50.9', ttl: 255 }, 500);
+    step('VI_2', { kind: 'advert', advert: advert({ vrid: 52, priority: 200, addresses: [ip('10.0.0.100')] }), srcIp: ip('192.168.50.9') }, 500);
     step('VI_1', { kind: 'timeout' }, routers.get('VI_1')!.nextDeadline()!);
     expect(log).toContain('VI_1 BACKUP->MASTER (master-down-timer)');
     expect(log).toContain('VI_2 BACKUP->MASTER (sync-group)');
@@ -40,7 +40,7 @@ describe('vrrp_sync_group (keepalived): members move together', () => {
     step('VI_1', { kind: 'startup' }, 0);
     step('VI_2', { kind: 'startup' }, 0);
     step('VI_1', { kind: 'timeout' }, routers.get('VI_1')!.nextDeadline()!);
-    step('VI_1', { kind: 'advert', advert: advert({ vrid: 51, priority: 200 }), srcIp: '192.168.50.9', ttl: 255 }, 5000);
+    step('VI_1', { kind: 'advert', advert: advert({ vrid: 51, priority: 200 }), srcIp: ip('192.168.50.9') }, 5000);
     expect(log.slice(-2)).toEqual(['VI_1 MASTER->BACKUP (higher-priority-advert)', 'VI_2 MASTER->BACKUP (sync-group)']);
   });
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { emitArpFrame, emitGarp, formatMac, parseArpFrame, parseMac, type ArpErrorKind } from '../../../src/wire/index.js';
+import { emitArpFrame, emitGarp, formatMac, ipAddress, parseArpFrame, parseMac, type ArpErrorKind, type Ipv4Address } from '../../../src/wire/index.js';
+
+const v4 = (s: string): Ipv4Address => ipAddress(s, 'ipv4');
 
 const MAC = 'e2:55:23:e4:02:e5';
 const GARP_HEX = 'ffffffffffffe25523e402e508060001080006040001e25523e402e5c0a83264ffffffffffffc0a83264';
@@ -14,14 +16,14 @@ function expectError(bytes: Uint8Array, kind: ArpErrorKind, detail?: RegExp): vo
 
 describe('emitGarp', () => {
   it('is keepalived 2.2.7\'s frame byte for byte', () => {
-    expect(Buffer.from(emitGarp(MAC, '192.168.50.100')).toString('hex')).toBe(GARP_HEX);
+    expect(Buffer.from(emitGarp(MAC, v4('192.168.50.100'))).toString('hex')).toBe(GARP_HEX);
   });
   it('accepts an upper-case MAC and writes the same bytes', () => {
-    expect(Buffer.from(emitGarp(MAC.toUpperCase(), '192.168.50.100')).toString('hex')).toBe(GARP_HEX);
+    expect(Buffer.from(emitGarp(MAC.toUpperCase(), v4('192.168.50.100'))).toString('hex')).toBe(GARP_HEX);
   });
   it('throws RangeError on a malformed MAC or address (caller bug)', () => {
-    expect(() => emitGarp('e2:55:23:e4:02', '192.168.50.100')).toThrow(RangeError);
-    expect(() => emitGarp(MAC, '192.168.50.1000')).toThrow(RangeError);
+    expect(() => emitGarp('e2:55:23:e4:02', v4('192.168.50.100'))).toThrow(RangeError);
+    expect(() => emitGarp(MAC, '192.168.50.1000' as Ipv4Address)).toThrow(RangeError);
   });
 });
 
@@ -33,7 +35,7 @@ describe('parseArpFrame', () => {
       ok: true,
       value: { ethDst: 'ff:ff:ff:ff:ff:ff', ethSrc: MAC, opcode: 1, senderMac: MAC, senderIp: '192.168.50.100', targetMac: 'ff:ff:ff:ff:ff:ff', targetIp: '192.168.50.100' },
     });
-    const reply = emitArpFrame({ ethDst: MAC, ethSrc: '02:00:00:00:00:01', opcode: 2, senderMac: '02:00:00:00:00:01', senderIp: '10.0.0.2', targetMac: MAC, targetIp: '10.0.0.1' });
+    const reply = emitArpFrame({ ethDst: MAC, ethSrc: '02:00:00:00:00:01', opcode: 2, senderMac: '02:00:00:00:00:01', senderIp: v4('10.0.0.2'), targetMac: MAC, targetIp: v4('10.0.0.1') });
     const padded = new Uint8Array(60);
     padded.set(reply);
     const r = parseArpFrame(padded);

@@ -3,13 +3,16 @@ import {
   authDataFromPassword,
   emitIpv4,
   emitRawAdvert,
+  ipAddress,
   parseAh,
   parseVrrpDatagram,
   type RawAdvertFields,
+  type RawDatagram,
 } from '../../../src/wire/index.js';
 
-const advertFields: RawAdvertFields = { vrid: 9, priority: 200, authType: 2, adverIntervalSec: 1, addresses: ['192.168.50.100'] };
-const ip = { src: '192.168.50.1', dst: '224.0.0.18' };
+const advertFields: RawAdvertFields = { vrid: 9, priority: 200, authType: 2, adverInt: 1, addresses: [ipAddress('192.168.50.100')] };
+const ip = { src: ipAddress('192.168.50.1', 'ipv4'), dst: ipAddress('224.0.0.18', 'ipv4') };
+const v4 = (bytes: Uint8Array): RawDatagram => ({ family: 'ipv4', bytes });
 
 /** An AH header (RFC 4302) with a 12-byte ICV in front of `inner`. */
 function ah(inner: Uint8Array, nextHeader = 112, payloadLen = 4): Uint8Array {
@@ -45,41 +48,58 @@ describe('parseAh', () => {
 
 describe('parseVrrpDatagram', () => {
   it('returns the header and the advert', () => {
-    const r = parseVrrpDatagram(emitIpv4({ ...ip, id: 3 }, emitRawAdvert({ ...advertFields, authType: 1, authData: authDataFromPassword('x') })));
+    const r = parseVrrpDatagram(v4(emitIpv4({ ...ip, id: 3 }, emitRawAdvert({ ...advertFields, authType: 1, authData: authDataFromPassword('x') }))));
     if (!r.ok) throw new Error(r.error.detail);
-    expect(r.value.ip).toMatchObject({ src: ip.src, ttl: 255, id: 3 });
+    expect(r.value.ip).toMatchObject({ family: 'ipv4', src: ip.src, dst: ip.dst, ttl: 255, tos: 0xc0, ah: false });
     expect(r.value.advert.vrid).toBe(9);
   });
 
+  it('VRRPv3 over IPv4: the pseudo-header uses the datagram\'s addresses', () => {
+    const bytes = emitIpv4(ip, emitRawAdvert({ version: 3, vrid: 9, priority: 200, adverInt: 10, addresses: [ipAddress('192.168.50.100')], pseudo: { family: 'ipv4', ...ip } }));
+    const r = parseVrrpDatagram(v4(bytes));
+    expect(r.ok && r.value.advert).toMatchObject({ version: 3, adverIntervalCs: 10 });
+    const other = emitIpv4({ ...ip, src: ipAddress('192.168.50.7', 'ipv4') }, bytes.subarray(20));
+    expect(parseVrrpDatagram(v4(other))).toMatchObject({ ok: false, error: { layer: 'vrrp', kind: 'bad-checksum' } });
+  });
+
+  it('IPv6: the payload and what the socket reported beside it', () => {
+    const src = ipAddress('fe80::50:ff:fe00:1');
+    const dst = ipAddress('ff02::12');
+    const payload = emitRawAdvert({ version: 3, vrid: 9, priority: 200, adverInt: 100, addresses: [ipAddress('fe80::100')], pseudo: { family: 'ipv6', src, dst } });
+    const r = parseVrrpDatagram({ family: 'ipv6', payload, src, dst, hopLimit: 255 });
+    expect(r.ok && r.value.ip).toMatchObject({ family: 'ipv6', src, dst, ttl: 255, ah: false });
+    expect(r.ok && r.value.advert.addresses).toEqual(['fe80::100']);
+  });
+
   it('names the layer that refused: ipv4, vrrp, ip', () => {
-    expect(parseVrrpDatagram(new Uint8Array(5))).toMatchObject({ ok: false, error: { layer: 'ipv4', kind: 'truncated' } });
-    expect(parseVrrpDatagram(emitIpv4(ip, emitRawAdvert({ ...advertFields, authType: 0, version: 3 })))).toMatchObject({
+    expect(parseVrrpDatagram(v4(new Uint8Array(5)))).toMatchObject({ ok: false, error: { layer: 'ipv4', kind: 'truncated' } });
+    expect(parseVrrpDatagram(v4(emitIpv4(ip, emitRawAdvert({ ...advertFields, authType: 0, version: 7 }))))).toMatchObject({
       ok: false,
       error: { layer: 'vrrp', kind: 'bad-version' },
     });
-    expect(parseVrrpDatagram(emitIpv4({ ...ip, protocol: 17 }, new Uint8Array(20)))).toMatchObject({
+    expect(parseVrrpDatagram(v4(emitIpv4({ ...ip, protocol: 17 }, new Uint8Array(20))))).toMatchObject({
       ok: false,
       error: { layer: 'ip', kind: 'not-vrrp', detail: 'IP protocol is 17, expected 112 (VRRP)' },
     });
   });
 
   it('AH over VRRP with auth type 2 is unsupported-auth', () => {
-    const r = parseVrrpDatagram(emitIpv4({ ...ip, protocol: 51 }, ah(emitRawAdvert(advertFields))));
+    const r = parseVrrpDatagram(v4(emitIpv4({ ...ip, protocol: 51 }, ah(emitRawAdvert(advertFields)))));
     expect(r).toMatchObject({ ok: false, error: { layer: 'vrrp', kind: 'unsupported-auth' } });
   });
 
   it('AH over a VRRP advert claiming auth type 1 is still unsupported-auth', () => {
-    const r = parseVrrpDatagram(emitIpv4({ ...ip, protocol: 51 }, ah(emitRawAdvert({ ...advertFields, authType: 1 }))));
+    const r = parseVrrpDatagram(v4(emitIpv4({ ...ip, protocol: 51 }, ah(emitRawAdvert({ ...advertFields, authType: 1 })))));
     expect(r).toMatchObject({ ok: false, error: { layer: 'vrrp', kind: 'unsupported-auth', detail: expect.stringContaining('auth type 1') } });
   });
 
   it('AH problems: a broken AH header, a non-VRRP payload, a broken inner advert', () => {
-    expect(parseVrrpDatagram(emitIpv4({ ...ip, protocol: 51 }, new Uint8Array(4)))).toMatchObject({ ok: false, error: { layer: 'ah', kind: 'truncated' } });
-    expect(parseVrrpDatagram(emitIpv4({ ...ip, protocol: 51 }, ah(new Uint8Array(20), 6)))).toMatchObject({
+    expect(parseVrrpDatagram(v4(emitIpv4({ ...ip, protocol: 51 }, new Uint8Array(4))))).toMatchObject({ ok: false, error: { layer: 'ah', kind: 'truncated' } });
+    expect(parseVrrpDatagram(v4(emitIpv4({ ...ip, protocol: 51 }, ah(new Uint8Array(20), 6))))).toMatchObject({
       ok: false,
       error: { layer: 'ip', kind: 'not-vrrp', detail: 'AH next header is 6, expected 112 (VRRP)' },
     });
     const inner = emitRawAdvert({ ...advertFields, checksum: 0 });
-    expect(parseVrrpDatagram(emitIpv4({ ...ip, protocol: 51 }, ah(inner)))).toMatchObject({ ok: false, error: { layer: 'vrrp', kind: 'bad-checksum' } });
+    expect(parseVrrpDatagram(v4(emitIpv4({ ...ip, protocol: 51 }, ah(inner))))).toMatchObject({ ok: false, error: { layer: 'vrrp', kind: 'bad-checksum' } });
   });
 });

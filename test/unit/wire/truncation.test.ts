@@ -3,7 +3,7 @@
  * length": every prefix of every vector must give a documented error, never a throw or a value.
  */
 import { describe, expect, it } from 'vitest';
-import { emitIpv4, parseAdvert, parseAh, parseArpFrame, parseIpv4, parseVrrpDatagram } from '../../../src/wire/index.js';
+import { decodeAdvert, emitIpv4, parseAdvert, parseAh, parseArpFrame, parseIpv4Packet, parseVrrpDatagram, peekAdvert } from '../../../src/wire/index.js';
 import { fromHex, loadVectors, splitEthernet } from '../../helpers/vectors.js';
 
 const frames = loadVectors().captures.flatMap((c) =>
@@ -27,9 +27,9 @@ describe('every truncation of every vector', () => {
 
   it.each(ipFrames.map((f) => [f.name, splitEthernet(f.bytes).payload] as const))('IPv4 %s: every prefix is truncated', (_n, dgram) => {
     for (let n = 0; n < dgram.length; n++) {
-      const ip = parseIpv4(dgram.subarray(0, n));
+      const ip = parseIpv4Packet(dgram.subarray(0, n));
       expect(ip.ok ? 'ok' : ip.error.kind, `length ${n}`).toBe('truncated');
-      const full = parseVrrpDatagram(dgram.subarray(0, n));
+      const full = parseVrrpDatagram({ family: 'ipv4', bytes: dgram.subarray(0, n) });
       expect(full.ok ? 'ok' : `${full.error.layer}/${full.error.kind}`, `length ${n}`).toBe('ipv4/truncated');
     }
   });
@@ -37,26 +37,33 @@ describe('every truncation of every vector', () => {
   it.each(ipFrames.map((f) => [f.name, splitEthernet(f.bytes).payload] as const))(
     'IP payload %s: every prefix, even under a consistent IP header, is a documented error',
     (_n, dgram) => {
-      const ip = parseIpv4(dgram);
+      const ip = parseIpv4Packet(dgram);
       if (!ip.ok) throw new Error(ip.error.detail);
       const { header, payload } = ip.value;
+      const ctx = { family: 'ipv4' as const, src: header.src, dst: header.dst };
       const isAh = header.protocol === 51;
       for (let n = 0; n < payload.length; n++) {
         const cut = payload.subarray(0, n);
-        // The VRRP (or AH) payload alone: always 'truncated' (every vector has count >= 1).
-        if (isAh) {
-          // AH header alone, or a complete AH header over a cut advert: both 'truncated'.
-          const ah = parseAh(cut);
-          const kind = ah.ok ? parseAdvert(ah.value.payload) : ah;
-          expect(kind.ok ? 'ok' : kind.error.kind, `AH length ${n}`).toBe('truncated');
-        } else {
-          const adv = parseAdvert(cut);
-          expect(adv.ok ? 'ok' : adv.error.kind, `length ${n}`).toBe('truncated');
+        // The VRRP payload alone (under AH: after a complete AH header).
+        const ah = isAh ? parseAh(cut) : undefined;
+        if (ah !== undefined && !ah.ok) {
+          expect(ah.error.kind, `AH length ${n}`).toBe('truncated');
+          continue;
+        }
+        const vrrp = ah?.ok ? ah.value.payload : cut;
+        // Shorter than 8: truncated; longer, the checksum (checked before the length) may fail
+        // first; the form check alone (decodeAdvert, run after the checksum) says truncated.
+        const adv = parseAdvert(vrrp, ctx);
+        expect(adv.ok ? 'ok' : adv.error.kind, `length ${n}`).toMatch(vrrp.length < 8 ? /^truncated$/ : /^(truncated|bad-checksum)$/);
+        const head = peekAdvert(vrrp);
+        if (head.ok) {
+          const form = decodeAdvert(vrrp, head.value, 2, 'ipv4');
+          expect(form.ok ? 'ok' : form.error.kind, `form, length ${n}`).toBe('truncated');
         }
         // Re-wrapped in an IP header whose total length agrees with the cut.
         const rewrapped = emitIpv4({ src: header.src, dst: header.dst, protocol: header.protocol, id: header.id }, cut);
-        const r = parseVrrpDatagram(rewrapped);
-        expect(r.ok ? 'ok' : `${r.error.layer}/${r.error.kind}`, `length ${n}`).toMatch(/^(vrrp|ah)\/truncated$/);
+        const r = parseVrrpDatagram({ family: 'ipv4', bytes: rewrapped });
+        expect(r.ok ? 'ok' : `${r.error.layer}/${r.error.kind}`, `length ${n}`).toMatch(/^(vrrp|ah)\/(truncated|bad-checksum)$/);
       }
     },
   );

@@ -18,9 +18,9 @@ import {
   parseAdvert,
   parseAh,
   parseArpFrame,
-  parseIpv4,
+  parseIpv4Packet,
   parseVrrpDatagram,
-  type Advert,
+  readIpv4,
 } from '../../../src/wire/index.js';
 import { readPcap, LINKTYPE_ETHERNET } from '../../helpers/pcap.js';
 import { VECTOR_DIR, fromHex, loadVectors, splitEthernet, toHex, type Capture, type DecodedFields } from '../../helpers/vectors.js';
@@ -35,15 +35,24 @@ function configPassword(c: Capture): string | undefined {
   return /auth_pass\s+(\S+)/.exec(c.config)?.[1];
 }
 
+interface V2Fields {
+  readonly vrid: number;
+  readonly priority: number;
+  readonly authType: number;
+  /** The Adver Int byte (seconds). */
+  readonly adverInt: number;
+  readonly addresses: readonly string[];
+}
+
 /** Compare the advert fields tshark decoded (all strings) with a parsed or raw-read value. */
-function expectAdvertFields(d: DecodedFields, a: Omit<Advert, 'version' | 'type' | 'authType'> & { authType: number }, checksum: number): void {
+function expectAdvertFields(d: DecodedFields, a: V2Fields, checksum: number): void {
   expect(d.vrrp_version).toBe('2');
   expect(d.vrrp_type).toBe('1');
   expect(String(a.vrid)).toBe(d.vrid);
   expect(String(a.priority)).toBe(d.priority);
   expect(String(a.addresses.length)).toBe(d.addr_count);
   expect(String(a.authType)).toBe(d.auth_type);
-  expect(String(a.adverIntervalSec)).toBe(d.adver_int);
+  expect(String(a.adverInt)).toBe(d.adver_int);
   expect(`0x${checksum.toString(16).padStart(4, '0')}`).toBe(d.checksum);
   expect(d.checksum_status).toBe('1'); // tshark: good
   expect(a.addresses.join(',')).toBe(d.vrrp_addresses);
@@ -71,7 +80,7 @@ describe('keepalived 2.2.7 vectors', () => {
       const ipFrames = capture.frames.filter((f) => f.ethernet_hex.slice(24, 28) === '0800');
       expect(ipFrames.length).toBeGreaterThanOrEqual(3);
       ipFrames.forEach((f, i) => {
-        const ip = parseIpv4(splitEthernet(fromHex(f.ethernet_hex)).payload);
+        const ip = parseIpv4Packet(splitEthernet(fromHex(f.ethernet_hex)).payload);
         if (!ip.ok) throw new Error(ip.error.detail);
         expect(ip.value.header).toMatchObject({ tos: 0xc0, ttl: 255, flags: 0, fragmentOffset: 0, id: i + 1, headerLen: 20 });
       });
@@ -103,9 +112,10 @@ describe('keepalived 2.2.7 vectors', () => {
     }
 
     expect(eth.ethertype).toBe(0x0800);
-    const ip = parseIpv4(eth.payload);
+    const ip = parseIpv4Packet(eth.payload);
     if (!ip.ok) throw new Error(`IPv4 did not parse: ${ip.error.detail}`);
     const { header, payload } = ip.value;
+    const ctx = { family: 'ipv4' as const, src: header.src, dst: header.dst };
 
     it('IPv4: fields match tshark and emitIpv4 rebuilds the datagram byte for byte', () => {
       expect(header.src).toBe(d.ip_src);
@@ -123,19 +133,20 @@ describe('keepalived 2.2.7 vectors', () => {
 
     if (header.protocol === IPPROTO_VRRP) {
       it('VRRP: every field matches tshark and emitAdvert rebuilds the payload byte for byte', () => {
-        const advert = parseAdvert(payload);
+        const advert = parseAdvert(payload, ctx);
         if (!advert.ok) throw new Error(advert.error.detail);
         const a = advert.value;
-        expectAdvertFields(d, a, ((payload[6] ?? 0) << 8) | (payload[7] ?? 0));
-        if (a.authType === 1) {
-          expect(new TextDecoder().decode(a.authData).replace(/\0+$/, '')).toBe(d.auth_string);
+        const auth = a.auth ?? { type: -1, data: new Uint8Array(0) };
+        expectAdvertFields(d, { ...a, authType: auth.type, adverInt: a.adverIntervalCs / 100 }, ((payload[6] ?? 0) << 8) | (payload[7] ?? 0));
+        if (auth.type === 1) {
+          expect(new TextDecoder().decode(auth.data).replace(/\0+$/, '')).toBe(d.auth_string);
         } else {
           expect(d.auth_string).toBeUndefined();
-          expect(Array.from(a.authData)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+          expect(Array.from(auth.data)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
         }
-        expect(toHex(a.authData)).toBe(toHex(authDataFromPassword(configPassword(capture))));
+        expect(toHex(auth.data)).toBe(toHex(authDataFromPassword(configPassword(capture))));
         expect(toHex(emitAdvert(a))).toBe(toHex(payload));
-        const dgram = parseVrrpDatagram(eth.payload);
+        const dgram = parseVrrpDatagram({ family: 'ipv4', bytes: eth.payload });
         expect(dgram.ok && dgram.value.advert).toEqual(a);
       });
     }
@@ -153,16 +164,16 @@ describe('keepalived 2.2.7 vectors', () => {
           vrid: inner[ADVERT_FIELD.VRID] ?? -1,
           priority: inner[ADVERT_FIELD.PRIORITY] ?? -1,
           authType: inner[ADVERT_FIELD.AUTH_TYPE] ?? -1,
-          adverIntervalSec: inner[ADVERT_FIELD.ADVER_INT] ?? -1,
-          addresses: Array.from({ length: count }, (_, i) => inner.subarray(8 + 4 * i, 12 + 4 * i).join('.')),
+          adverInt: inner[ADVERT_FIELD.ADVER_INT] ?? -1,
+          addresses: Array.from({ length: count }, (_, i) => readIpv4(inner, 8 + 4 * i)),
           authData: inner.slice(8 + 4 * count),
         };
         expectAdvertFields(d, raw, ((inner[6] ?? 0) << 8) | (inner[7] ?? 0));
         expect(toHex(emitRawAdvert(raw))).toBe(toHex(inner));
-        const advert = parseAdvert(inner);
+        const advert = parseAdvert(inner, ctx);
         expect(advert.ok).toBe(false);
         if (!advert.ok) expect(advert.error.kind).toBe('unsupported-auth');
-        const dgram = parseVrrpDatagram(eth.payload);
+        const dgram = parseVrrpDatagram({ family: 'ipv4', bytes: eth.payload });
         expect(dgram.ok).toBe(false);
         if (!dgram.ok) {
           expect(dgram.error).toMatchObject({ layer: 'vrrp', kind: 'unsupported-auth' });
