@@ -40,7 +40,7 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 
 export const LOAD_LIMITS: LoadLimits = {
-  inputBytes: 4 * MiB,
+  inputBytes: 2 * MiB,
   files: 1000,
   includeDepth: 16,
   braceDepth: 32,
@@ -49,9 +49,9 @@ export const LOAD_LIMITS: LoadLimits = {
   lineLength: 64 * KiB,
   expansionLength: 64 * KiB,
   expansionDepth: 32,
-  expandedBytes: 16 * MiB,
-  lines: 250_000,
-  words: 1_000_000,
+  expandedBytes: 8 * MiB,
+  lines: 120_000,
+  words: 500_000,
   diagnostics: 1000,
 };
 
