@@ -170,6 +170,16 @@ describe('every expansion is bounded (issue 10: "Config loading has no bound")',
   });
 });
 
+describe('check never prints a stack', () => {
+  it('a loader bug (here: a host that throws) is one line on stderr and exit 1', async () => {
+    const broken: SourceHost = { ...memoryHost({ [F]: '' }), readFile: () => { throw new RangeError('Maximum call stack size exceeded'); } };
+    const c = capture();
+    expect(await runCheck(['-f', F], c.io, broken)).toBe(1);
+    expect(c.out.stdout).toBe('');
+    expect(c.out.stderr).toBe(`vrrpd check: ${F}: error: vrrpd failed while checking this file (RangeError: Maximum call stack size exceeded); this is a bug in vrrpd, please report it\n`);
+  });
+});
+
 describe('what is echoed from the config is escaped', () => {
   const evil = 'global_defs {\n  router\x1b[2J\x1b]0;pwned\x07_id x\n}\nvrrp_instance "VI\u009b31m\u202e" {\n}\n';
 
