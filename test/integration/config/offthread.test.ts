@@ -35,6 +35,18 @@ describe('loading a config in a worker thread', () => {
     expect(r).toEqual({ ok: true, value: loadConfig(path, fsSourceHost({ interfacesDir: false }), { configId: 'n1' }) });
   });
 
+  it('a result of 1000 instances comes back whole (handed over in parts)', async () => {
+    let text = 'vrrp_script chk {\n  script "/bin/true"\n}\n';
+    for (let i = 0; i < 1000; i++) {
+      text += `vrrp_instance V${i} {\n interface eth0\n virtual_router_id ${(i % 255) + 1}\n unicast_peer {\n  10.0.${i >> 8}.${i & 255}\n }\n virtual_ipaddress {\n  10.1.${i >> 8}.${i & 255}\n }\n track_script {\n  chk\n }\n}\n`;
+    }
+    const path = file('many.conf', text);
+    const r = await loadConfigOffThread(path, { host: { interfacesDir: false } });
+    const local = loadConfig(path, fsSourceHost({ interfacesDir: false }));
+    expect(local.config!.instances).toHaveLength(1000);
+    expect(r).toEqual({ ok: true, value: local });
+  });
+
   it('a config including a FIFO: a positioned error, within a second', async () => {
     const path = file('fifo-include.conf', `${seedConfig({ priority: 100 })}include ${join(dir, 'fifo.conf')}\n`);
     const t0 = performance.now();
