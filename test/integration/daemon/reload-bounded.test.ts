@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryStatus } from '../../../src/daemon/status-server.js';
-import { readPcap, startTcpdump } from '../../../src/lab/capture.js';
+import { readPcap, startTcpdump, type Tcpdump } from '../../../src/lab/capture.js';
 import { doublingParameters, nearInputLimit } from '../../helpers/hostile-configs.js';
 import { mountSlowFuse } from '../../helpers/slow-fuse.js';
 import { CLI, cluster, expectHolders, seedConfig, skipReason, waitConverged, type Cluster, type LogLine, type Node } from './harness.js';
@@ -52,6 +52,11 @@ describe.skipIf(reason !== undefined)('reload under hostile configs', () => {
     await c.node('m').waitState('MASTER', 10_000);
     await waitConverged(c, 'm');
   });
+  /** tcpdump on the master's switch port (p0), its adverts only; the file is removed with `dir`. */
+  const captureAdverts = (m: Node): Promise<Tcpdump> => {
+    const inSwitch = (cmd: string, args: readonly string[]) => spawn('ip', ['netns', 'exec', c.lab.switchNs, cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    return startTcpdump(inSwitch, 'p0', join(mkdtempSync(join(dir, 'cap-')), 'cap.pcap'), ['ip', 'proto', '112', 'and', 'src', 'host', m.host.ip]);
+  };
   afterAll(async () => {
     await c?.destroy();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -61,9 +66,7 @@ describe.skipIf(reason !== undefined)('reload under hostile configs', () => {
     const m = c.node('m');
     const b = c.node('b');
     const seed = seedConfig({ state: 'MASTER', priority: 100 });
-    const capDir = mkdtempSync(join(tmpdir(), 'vrl-cap-'));
-    const inSwitch = (cmd: string, args: readonly string[]) => spawn('ip', ['netns', 'exec', c.lab.switchNs, cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const dump = await startTcpdump(inSwitch, 'p0', join(capDir, 'cap.pcap'), ['ip', 'proto', '112', 'and', 'src', 'host', m.host.ip]);
+    const dump = await captureAdverts(m);
     const fromM = m.logs.length;
     const fromB = b.logs.length;
     const done = () => (l: LogLine) => l.msg === 'configuration reloaded' || String(l.msg).startsWith('reload refused');
@@ -97,7 +100,6 @@ describe.skipIf(reason !== undefined)('reload under hostile configs', () => {
       await dump.stop();
     }
     const stamps = readPcap(dump.file).records.map((r) => r.time);
-    rmSync(capDir, { recursive: true, force: true });
     const intervals = stamps.slice(1).map((s, i) => ({ end: s, ms: (s - stamps[i]!) * 1000 }));
     const loading = (end: number) => reloads.some((r) => end >= r.at && end <= r.outcome.t / 1000 + 1);
     const during = intervals.filter((iv) => loading(iv.end)).map((iv) => iv.ms);
@@ -121,9 +123,7 @@ describe.skipIf(reason !== undefined)('reload under hostile configs', () => {
     const b = c.node('b');
     const seed = seedConfig({ state: 'MASTER', priority: 100 });
     const slowFs = await mountSlowFuse({ 'more.conf': '# nothing\n' }, ['more.conf'], m.proc!.pid); // in the daemon's mount namespace
-    const capDir = mkdtempSync(join(tmpdir(), 'vrl-cap-'));
-    const inSwitch = (cmd: string, args: readonly string[]) => spawn('ip', ['netns', 'exec', c.lab.switchNs, cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const dump = await startTcpdump(inSwitch, 'p0', join(capDir, 'cap.pcap'), ['ip', 'proto', '112', 'and', 'src', 'host', m.host.ip]);
+    const dump = await captureAdverts(m);
     const fromM = m.logs.length;
     const fromB = b.logs.length;
     let sighup = 0;
@@ -146,7 +146,6 @@ describe.skipIf(reason !== undefined)('reload under hostile configs', () => {
     expect(refused).toMatchObject({ msg: 'reload refused: loading took longer than 10000 ms; still running the old configuration', reason: 'timeout' });
     expect(refused.t - sighup).toBeGreaterThanOrEqual(9_900);
     const stamps = readPcap(dump.file).records.map((r) => r.time);
-    rmSync(capDir, { recursive: true, force: true });
     const intervals = stamps.slice(1).map((t, i) => ({ end: t, ms: (t - stamps[i]!) * 1000 }));
     const during = intervals.filter((iv) => iv.end >= sighup / 1000 && iv.end <= refused.t / 1000 + 1).map((iv) => iv.ms);
     console.log(`[reload] hung file system: refused after ${refused.t - sighup} ms; ${during.length} intervals during the load: ${during.map((x) => x.toFixed(1)).join(' ')}`);
