@@ -3,6 +3,7 @@
  * print each instance as vrrpd understood it and every diagnostic; exit 1 on errors, 2 on bad usage.
  */
 import { loadConfig } from '../config/load.js';
+import { escapeControl } from '../config/diagnostics.js';
 import { renderCheckJson, renderCheckText } from '../config/report.js';
 import type { SourceHost } from '../config/types.js';
 import { fsSourceHost } from '../io/config-files.js';
@@ -63,8 +64,19 @@ export async function runCheck(argv: string[], out: CheckOutput, host: SourceHos
   }
   const entry = resolve(parsed.file);
   const configId = parsed.configId ?? host.hostname;
-  const result = loadConfig(entry, host, { configId });
-  const text = parsed.json ? renderCheckJson(entry, configId, result) : renderCheckText(entry, configId, result);
+  let text: string;
+  let usable: boolean;
+  try {
+    const result = loadConfig(entry, host, { configId });
+    text = parsed.json ? renderCheckJson(entry, configId, result) : renderCheckText(entry, configId, result);
+    usable = result.config !== undefined;
+  } catch (e) {
+    // The loader returns diagnostics for every input; reaching this is a vrrpd bug. Still one
+    // line and exit 1 ("not usable"), never a stack trace on the operator's terminal.
+    const what = escapeControl(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    out.stderr.write(`vrrpd check: ${escapeControl(entry)}: error: vrrpd failed while checking this file (${what}); this is a bug in vrrpd, please report it\n`);
+    return 1;
+  }
   out.stdout.write(text);
-  return result.config === undefined ? 1 : 0;
+  return usable ? 0 : 1;
 }

@@ -6,8 +6,9 @@
 import type { Server } from 'node:net';
 import { loadConfig } from '../config/load.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
-import type { LoadResult, SourceHost, VrrpdConfig, VrrpInstance } from '../config/types.js';
+import type { LoadOptions, LoadResult, SourceHost, VrrpdConfig, VrrpInstance } from '../config/types.js';
 import { fsSourceHost } from '../io/config-files.js';
+import { loadConfigOffThread } from '../io/config-loader.js';
 import { getInterfaceInfo } from '../io/interface-info.js';
 import { addVip, delVip, removeStale, type VipSpec } from '../io/ip-addr.js';
 import { LinkMonitor } from '../io/link-monitor.js';
@@ -43,6 +44,8 @@ interface Slot {
 }
 
 const STOP_BUDGET_MS = 900;
+/** Diagnostics logged per load; `vrrpd check` shows them all. */
+const LOGGED_DIAGNOSTICS = 100;
 
 export class Daemon {
   readonly #opts: DaemonOptions;
@@ -58,6 +61,10 @@ export class Daemon {
   readonly #tracking: Tracking;
   #notifyUser: { uid?: number; gid?: number } = {};
   #sync = new SyncGroups([]);
+  /** Aborted by stop(): a reload's load in flight is ended and its result dropped. */
+  readonly #stopping = new AbortController();
+  #reloading: Promise<boolean> | undefined;
+  #reloadAgain = false;
 
   constructor(opts: DaemonOptions) {
     this.#opts = opts;
@@ -66,15 +73,47 @@ export class Daemon {
     this.#tracking = new Tracking({ now: this.#now, log: this.#log, onScriptChange: (script) => this.#scriptChanged(script) });
   }
 
-  /** Read and validate the configuration, logging every diagnostic as file:line:col. */
+  /**
+   * Read and validate the configuration on this thread, logging its diagnostics: at startup
+   * (nothing runs yet that could wait; the loader's limits bound its cost, and a FIFO or a
+   * device is refused unopened) and when a test gives its own host.
+   */
   load(): LoadResult {
     const host = this.#opts.host ?? fsSourceHost({ interfacesDir: false });
-    const result = loadConfig(this.#opts.configPath, host, this.#opts.configId ? { configId: this.#opts.configId } : {});
-    for (const d of result.diagnostics) {
+    const result = loadConfig(this.#opts.configPath, host, this.#loadOptions());
+    this.#logDiagnostics(result);
+    return result;
+  }
+
+  #loadOptions(): LoadOptions {
+    return this.#opts.configId ? { configId: this.#opts.configId } : {};
+  }
+
+  /** Each diagnostic as file:line:col, up to LOGGED_DIAGNOSTICS; then how many more (check shows them all). */
+  #logDiagnostics(result: LoadResult): void {
+    for (const d of result.diagnostics.slice(0, LOGGED_DIAGNOSTICS)) {
       const level = d.severity === 'error' ? 'error' : d.severity === 'warning' ? 'warn' : 'info';
       this.#log[level]({ file: d.file, line: d.line, col: d.col }, formatDiagnostic(d));
     }
-    return result;
+    const more = result.diagnostics.length - LOGGED_DIAGNOSTICS;
+    if (more > 0) this.#log.warn({ more }, `${more} more diagnostics not logged; see vrrpd check -f ${this.#opts.configPath}`);
+  }
+
+  /**
+   * A reload's load, off the main thread (io/config-loader.ts): the advert timers keep running
+   * however slow the file system or large the file, and a load that passes its deadline or its
+   * heap is ended and the reload refused. Undefined when there is no result.
+   */
+  async #loadForReload(): Promise<LoadResult | undefined> {
+    if (this.#opts.host) return this.load();
+    const r = await loadConfigOffThread(this.#opts.configPath, { options: this.#loadOptions(), host: { interfacesDir: false }, signal: this.#stopping.signal });
+    if (r.ok) {
+      this.#logDiagnostics(r.value);
+      return r.value;
+    }
+    if (r.error.kind !== 'aborted')
+      this.#log.error({ config: this.#opts.configPath, reason: r.error.kind, detail: r.error.detail }, `reload refused: ${r.error.detail}; still running the old configuration`);
+    return undefined;
   }
 
   /** Subscribe to every instance's state changes (notify scripts, tests). */
@@ -101,9 +140,30 @@ export class Daemon {
     return { ok: true };
   }
 
-  /** SIGHUP: apply a new config; unchanged instances keep their state; a broken config changes nothing. */
-  async reload(): Promise<boolean> {
-    const loaded = this.load();
+  /**
+   * SIGHUP: apply a new config; unchanged instances keep their state; a broken config changes
+   * nothing. A SIGHUP during a reload is coalesced: one more reload runs when this one is done.
+   */
+  reload(): Promise<boolean> {
+    if (this.#reloading !== undefined) {
+      this.#reloadAgain = true;
+      return this.#reloading;
+    }
+    const run = async (): Promise<boolean> => {
+      let applied: boolean;
+      do {
+        this.#reloadAgain = false;
+        applied = await this.#reloadOnce();
+      } while (this.#reloadAgain && !this.#stopping.signal.aborted);
+      return applied;
+    };
+    this.#reloading = run().finally(() => (this.#reloading = undefined));
+    return this.#reloading;
+  }
+
+  async #reloadOnce(): Promise<boolean> {
+    const loaded = await this.#loadForReload();
+    if (this.#stopping.signal.aborted || loaded === undefined) return false;
     if (!loaded.config) {
       this.#log.error({ config: this.#opts.configPath }, 'reload refused: the new configuration has errors; still running the old one');
       return false;
@@ -133,6 +193,7 @@ export class Daemon {
 
   /** SIGTERM: masters hand over with priority 0 and remove their VIPs; bounded to under 1 s. */
   async stop(): Promise<void> {
+    this.#stopping.abort();
     if (this.#retry) clearInterval(this.#retry);
     const all = Promise.all([...this.#slots.values()].map((s) => this.#stopSlot(s)));
     const budget = new Promise<'late'>((r) => setTimeout(() => r('late'), STOP_BUDGET_MS).unref());

@@ -112,7 +112,12 @@ describe('parameters', () => {
 
   it('a self-referencing parameter is an error, not a hang', () => {
     const r = load('$A=$A $A\nrouter $A\n');
-    expect(r.lines).toEqual([`${F}:2:1: error: parameter expansion does not end (a parameter that refers to itself?)`]);
+    expect(r.lines).toEqual([
+      `${F}:2:1: error: parameter substitution makes a line longer than 65536 characters (a parameter that refers to itself?) (vrrpd limit expansionLength = 65536; see README, "Configuration limits")`,
+    ]);
+    expect(load('$A=$B\n$B=$A\nrouter $A\n').lines).toEqual([
+      `${F}:3:1: error: parameter expansion does not end (a parameter that refers to itself?) (vrrpd limit expansionDepth = 32; see README, "Configuration limits")`,
+    ]);
   });
 
   it('~SEQ / ~LST are reported as unsupported', () => {
