@@ -7,13 +7,14 @@
 # layer; timestamps come from SOURCE_DATE_EPOCH (default: the last commit), so the same inputs
 # give the same archive (see image/README.md for what can still differ).
 #
-# usage: image/build.sh [--load] [--only vrrpd|nginx]
+# usage: image/build.sh [--load] [--only vrrpd|nginx] [--prebuilt]
 #   writes image-out/vrrpd-VERSION.oci.tar and image-out/vrrpd-nginx-VERSION.oci.tar (OCI image
 #   layout archives); --load also loads them into podman as localhost/vrrpd:VERSION and
 #   localhost/vrrpd-nginx:VERSION. Needs root (it sets file capabilities and chroots for a smoke
 #   test), apt-get, dpkg-deb, GNU tar, setcap, and what `npm ci` needs to build native addons.
 #   IMAGE_OUT (default image-out/) and IMAGE_CACHE (default .image-cache/: downloaded .debs) move
-#   the output and the cache.
+#   the output and the cache. --prebuilt packs dist/ as it is instead of compiling first (the
+#   container tests: `npm test` has just compiled it, and other tests are running it).
 set -euo pipefail
 umask 022
 export LC_ALL=C TZ=UTC
@@ -24,11 +25,13 @@ out=${IMAGE_OUT:-$repo/image-out}
 cache=${IMAGE_CACHE:-$repo/.image-cache}
 load=0
 only=
+prebuilt=0
 while [ $# -gt 0 ]; do
   case $1 in
     --load) load=1 ;;
     --only) only=${2:-}; shift ;;
-    *) echo "usage: image/build.sh [--load] [--only vrrpd|nginx]" >&2; exit 2 ;;
+    --prebuilt) prebuilt=1 ;;
+    *) echo "usage: image/build.sh [--load] [--only vrrpd|nginx] [--prebuilt]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -131,14 +134,15 @@ node_bin() {
 # building raw-socket and vrrpd's packet addon with the image's Node ($1: its package dir).
 vrrpd_app() {
   local nodepkg=$1 dest=$2 tgz
-  (cd "$repo" && npm run build --silent >/dev/null)
+  [ "$prebuilt" = 1 ] || (cd "$repo" && npm run build --silent >/dev/null)
+  [ -f "$repo/dist/src/cli/main.js" ] || { echo "image/build.sh: dist/ is not built" >&2; return 1; }
   tgz=$(cd "$repo" && npm pack --silent --pack-destination "$work" | tail -1)
   mkdir -p "$dest"
   tar -xzf "$work/$tgz" --strip-components=1 --no-same-owner -C "$dest"
   cp "$repo/package-lock.json" "$dest/"
   (
     cd "$dest"
-    export PATH="$nodepkg/bin:$PATH" npm_config_nodedir="$nodepkg" npm_config_cache="$work/npm-cache" npm_config_update_notifier=false
+    export PATH="$nodepkg/bin:$PATH" npm_config_nodedir="$nodepkg" npm_config_update_notifier=false
     [ "$(node --version)" = "v$(node -p 'require(process.argv[1]).version' "$nodepkg/package.json")" ]
     npm ci --omit=dev --no-audit --no-fund --loglevel=error >/dev/null
   )
