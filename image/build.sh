@@ -5,7 +5,7 @@
 # vrrpd from `npm pack` of this tree with its production dependencies from package-lock.json,
 # native addons built against that Node. No base image, no container registry. Each image is one
 # layer; timestamps come from SOURCE_DATE_EPOCH (default: the last commit), so the same inputs
-# give the same archive (see image/README.md for what can still differ).
+# give the same archive (the README's "Container image" section says what can still differ).
 #
 # usage: image/build.sh [--load] [--only vrrpd|nginx] [--prebuilt]
 #   writes image-out/vrrpd-VERSION.oci.tar and image-out/vrrpd-nginx-VERSION.oci.tar (OCI image
