@@ -29,7 +29,7 @@ prebuilt=0
 while [ $# -gt 0 ]; do
   case $1 in
     --load) load=1 ;;
-    --only) only=${2:-}; shift ;;
+    --only) only=${2:-}; shift; case $only in vrrpd|nginx) ;; *) echo "image/build.sh: --only vrrpd|nginx" >&2; exit 2 ;; esac ;;
     --prebuilt) prebuilt=1 ;;
     *) echo "usage: image/build.sh [--load] [--only vrrpd|nginx] [--prebuilt]" >&2; exit 2 ;;
   esac
@@ -55,35 +55,36 @@ started=$(date +%s)
 say() { echo "image: $*"; }
 
 # --- Debian packages ------------------------------------------------------------------------
-# The .deb of `name version`, from the cache or the mirror, checked against the lock's sha256.
+# Sets $deb to the .deb of `name version` (from the cache, else the mirror), checked against the
+# lock's sha256. Runs `apt-get update` once when the mirror's index on this machine lacks it.
 updated=0
+deb=
+cached_deb() { find "$cache/debs" -maxdepth 1 -name "${1}_*.deb" -print0 | xargs -0r sha256sum | awk -v s="$2" '$1 == s { print $2; exit }'; }
 fetch_deb() {
-  local name=$1 ver=$2 sum=$3 file
-  file=$(find "$cache/debs" -maxdepth 1 -name "${name}_*.deb" -print0 | xargs -0r sha256sum | awk -v s="$sum" '$1 == s { print $2; exit }')
-  if [ -z "$file" ]; then
-    if ! (cd "$cache/debs" && apt-get download -qq "$name=$ver" >/dev/null 2>&1); then
-      if [ "$updated" = 0 ]; then apt-get update -qq >/dev/null 2>&1 || true; updated=1; fi
-      (cd "$cache/debs" && apt-get download -qq "$name=$ver" >/dev/null) || {
-        echo "image/build.sh: Debian no longer serves $name $ver (a point or security release replaced it): run image/lock-debian.sh and commit the new lock" >&2
-        return 1
-      }
-    fi
-    file=$(find "$cache/debs" -maxdepth 1 -name "${name}_*.deb" -print0 | xargs -0r sha256sum | awk -v s="$sum" '$1 == s { print $2; exit }')
-    [ -n "$file" ] || { echo "image/build.sh: $name $ver: sha256 differs from image/*.packages.lock" >&2; return 1; }
+  local name=$1 ver=$2 sum=$3
+  deb=$(cached_deb "$name" "$sum")
+  [ -z "$deb" ] || return 0
+  if ! (cd "$cache/debs" && apt-get download -qq "$name=$ver" >/dev/null 2>&1); then
+    if [ "$updated" = 0 ]; then apt-get update -qq >/dev/null 2>&1 || true; updated=1; fi
+    (cd "$cache/debs" && apt-get download -qq "$name=$ver" >/dev/null) || {
+      echo "image/build.sh: Debian no longer serves $name $ver (a point or security release replaced it): run image/lock-debian.sh and commit the new lock" >&2
+      return 1
+    }
   fi
-  printf '%s\n' "$file"
+  deb=$(cached_deb "$name" "$sum")
+  [ -n "$deb" ] || { echo "image/build.sh: $name $ver: sha256 differs from image/*.packages.lock" >&2; return 1; }
 }
 
 # Unpacks the image's locked packages into rootfs $2 (merged /usr, no maintainer scripts) and
 # keeps a dpkg status entry per package (/var/lib/dpkg/status.d/NAME, as distroless does), so
 # image scanners see the versions.
 unpack_debs() {
-  local image=$1 root=$2 name ver sum deb
+  local image=$1 root=$2 name ver sum
   mkdir -p "$root/usr/bin" "$root/usr/sbin" "$root/usr/lib" "$root/usr/lib64" "$root/var/lib/dpkg/status.d"
   for d in bin sbin lib lib64; do ln -s "usr/$d" "$root/$d"; done
   while read -r name ver sum; do
     case $name in ''|'#'*) continue ;; esac
-    deb=$(fetch_deb "$name" "$ver" "$sum")
+    fetch_deb "$name" "$ver" "$sum"
     dpkg-deb --fsys-tarfile "$deb" | tar -x --keep-directory-symlink --no-same-owner -C "$root"
     { dpkg-deb -f "$deb"; echo "Status: install ok installed"; } > "$root/var/lib/dpkg/status.d/$name"
   done < "$here/$image.packages.lock"
@@ -243,8 +244,9 @@ build_nginx() {
   oci_image vrrpd-nginx "$root" "{\"User\":\"65532:65532\",\"Env\":[\"PATH=/usr/bin:/usr/sbin\"],\"Entrypoint\":[\"/usr/bin/tini\",\"--\",\"/usr/sbin/nginx\",\"-e\",\"stderr\"],\"Cmd\":[],\"WorkingDir\":\"/\",\"StopSignal\":\"SIGTERM\",$(labels vrrpd-nginx 'nginx L4 (stream) proxy for the vrrpd static-pod deployment')}"
 }
 
-[ -z "$only" ] || [ "$only" = vrrpd ] && build_vrrpd
-[ -z "$only" ] || [ "$only" = nginx ] && build_nginx
+# (if, not &&: set -e does not reach into a function called from an && list)
+if [ -z "$only" ] || [ "$only" = vrrpd ]; then build_vrrpd; fi
+if [ -z "$only" ] || [ "$only" = nginx ]; then build_nginx; fi
 say "built in $(( $(date +%s) - started )) s"
 
 if [ "$load" = 1 ]; then

@@ -218,7 +218,7 @@ describe.skipIf(reason !== undefined)('the vrrpd image and static pods (podman k
   it('the nginx pod stopped: the check fails, op2 takes the VIP; nginx back: op1 takes it back', async () => {
     const t0 = Date.now();
     await nodes.op1.must(['pod', 'stop', '-t', '10', NGINX_POD], 60_000);
-    expect(await waitFor(async () => (await firstTo('op2', 'MASTER', t0)) !== undefined, CHECK_FALL_MS + MDI_MS + 10_000, 50)).toBe(true);
+    expect(await waitFor(async () => (await firstTo('op2', 'MASTER', t0)) !== undefined, CHECK_FALL_MS + MDI_MS + 10_000, 200)).toBe(true);
     expect(await waitFor(() => hasVip('op2'), 5_000, 50)).toBe(true);
     expect(await waitFor(async () => probes().some((p) => p.ok && p.t > t0 && p.via === op2Ip), 5_000, 50)).toBe(true);
     // from the moment nginx went away (the client's first failed probe), as the demo counts
@@ -240,7 +240,7 @@ async function processIn(node: NodePodman, ctr: string, match: (cmdline: string)
   const queue = [pid1];
   while (queue.length > 0) {
     const pid = queue.shift()!;
-    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+    const cmd = readIfThere(`/proc/${pid}/cmdline`).split('\0').join(' ');
     if (match(cmd)) {
       const fields: Record<string, string> = {};
       for (const line of readFileSync(`/proc/${pid}/status`, 'utf8').split('\n')) {
@@ -249,10 +249,19 @@ async function processIn(node: NodePodman, ctr: string, match: (cmdline: string)
       }
       return fields;
     }
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+    for (const task of existsSync(`/proc/${pid}/task`) ? readdirSync(`/proc/${pid}/task`) : []) {
+      // a thread or a short-lived child (an `ip` run) may be gone by now
+      const children = readIfThere(`/proc/${pid}/task/${task}/children`).trim();
       if (children) queue.push(...children.split(' ').map(Number));
     }
   }
   throw new Error(`no process matching in container ${ctr}`);
+}
+
+function readIfThere(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
 }
