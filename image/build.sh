@@ -141,6 +141,9 @@ vrrpd_app() {
   mkdir -p "$dest"
   tar -xzf "$work/$tgz" --strip-components=1 --no-same-owner -C "$dest"
   cp "$repo/package-lock.json" "$dest/"
+  # the image's /usr/local/bin/vrrpd runs this file
+  [ "$(node -p 'require(process.argv[1]).bin.vrrpd' "$dest/package.json")" = dist/src/cli/main.js ] || {
+    echo "image/build.sh: package.json's bin.vrrpd moved: update image/rootfs/usr/local/bin/vrrpd" >&2; return 1; }
   (
     cd "$dest"
     export PATH="$nodepkg/bin:$PATH" npm_config_nodedir="$nodepkg" npm_config_update_notifier=false
