@@ -24,7 +24,7 @@ import { hasAddress, waitFor } from '../../../src/lab/procs.js';
 import { API_PORT, APIS, distFile, HOSTS, LAB_SUBNET, OPS, PROXY_PORT, repoRoot, VIP, type OpName } from '../../../src/lab/topology.js';
 import { masterDownIntervalMs, skewTimeMs } from '../../../src/protocol/timers.js';
 import { AdvertCapture, type SeenAdvert } from '../../../bench/lib/capture.js';
-import { buildImages, containerSkipReason, NodePodman, type Images } from './podman.js';
+import { buildImages, containerSkipReason, exec, NodePodman, type Images } from './podman.js';
 
 const UID = 65532;
 const VRRPD_CTR = 'vrrpd-vrrpd';
@@ -113,7 +113,10 @@ describe.skipIf(reason !== undefined)('the vrrpd image and static pods (podman k
     };
   }
 
+  let hostNet = '';
+
   beforeAll(async () => {
+    hostNet = await hostNetworkState();
     dir = mkdtempSync(join(tmpdir(), 'vrrpd-ct-'));
     images = await buildImages(join(dir, 'out'));
     figures.push(`image build: ${images.buildSeconds.toFixed(0)} s`);
@@ -232,7 +235,20 @@ describe.skipIf(reason !== undefined)('the vrrpd image and static pods (podman k
     await nodes.op1.must(['pod', 'start', NGINX_POD], 60_000);
     await waitSettled('after nginx started again');
   }, 120_000);
+
+  it("leaves the machine's own network as it was (no podman bridge, forwarding unchanged)", async () => {
+    expect(await hostNetworkState()).toBe(hostNet);
+  });
 });
+
+/**
+ * What podman could change in the machine's own namespace: a bridge of its own (cni-podman0) and
+ * the IPv4 forwarding switch (its bridge network turns it on, and every new namespace inherits it).
+ */
+async function hostNetworkState(): Promise<string> {
+  const links = (await exec('ip', ['-o', 'link', 'show'])).stdout.split('\n').map((l) => l.split(':')[1]?.trim() ?? '').filter((n) => /^(cni-)?podman/.test(n)).sort();
+  return `forwarding=${readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim()} podman links=${links.join(',')}`;
+}
 
 /** /proc/PID/status fields of the process in container `ctr` whose command line matches. */
 async function processIn(node: NodePodman, ctr: string, match: (cmdline: string) => boolean): Promise<Record<string, string>> {
