@@ -11,7 +11,7 @@ import { vipSpecs } from '../daemon/build.js';
 import { fsSourceHost } from '../io/config-files.js';
 import { delVip } from '../io/ip-addr.js';
 import { isValidNetns } from '../io/validate.js';
-import { CONFIG_CANDIDATES } from './run.js';
+import { CONFIG_CANDIDATES } from './args.js';
 
 const USAGE = `usage: vrrpd cleanup [-f FILE] [--config-id ID] [--netns NS]
   Removes every virtual address of every vrrp_instance in FILE (default ${CONFIG_CANDIDATES.join(', else ')}).

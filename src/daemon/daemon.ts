@@ -10,6 +10,7 @@ import type { LoadResult, SourceHost, VrrpdConfig, VrrpInstance } from '../confi
 import { fsSourceHost } from '../io/config-files.js';
 import { getInterfaceInfo } from '../io/interface-info.js';
 import { addVip, delVip, removeStale, type VipSpec } from '../io/ip-addr.js';
+import { background, describeError } from '../background.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import type { Registration } from '../io/vrrp-mux.js';
 import { monotonicNow, type Now } from './clock.js';
@@ -63,7 +64,7 @@ export class Daemon {
     this.#opts = opts;
     this.#log = opts.log;
     this.#now = opts.now ?? monotonicNow;
-    this.#tracking = new Tracking({ now: this.#now, log: this.#log, onScriptChange: (script) => this.#scriptChanged(script) });
+    this.#tracking = new Tracking({ now: this.#now, log: this.#log, onScriptChange: (script) => this.#contain('a script change', () => this.#scriptChanged(script)) });
   }
 
   /** Read and validate the configuration, logging every diagnostic as file:line:col. */
@@ -89,7 +90,7 @@ export class Daemon {
     const dir = await prepareRunDir(this.#opts.runDir);
     if (!dir.ok) return { ok: false, detail: dir.error };
     this.#config = loaded.config;
-    this.#links.on('change', (ifname, up) => this.#onLink(ifname, up));
+    this.#links.on('change', (ifname, up) => this.#contain(`link ${ifname} change`, () => this.#onLink(ifname, up)));
     this.#links.on('monitorError', (e) => this.#log.warn({ err: e.message }, 'link monitor problem'));
     await this.#links.start();
     await this.#applyTracking(loaded.config);
@@ -147,9 +148,22 @@ export class Daemon {
 
   /** SIGUSR1: the state as JSON in the runtime directory (root only, no symlinks followed). */
   async dumpState(): Promise<void> {
-    const r = await writePrivateFile(this.#opts.runDir, 'vrrpd.state.json', `${JSON.stringify(this.snapshot(), null, 2)}\n`);
-    if (r.ok) this.#log.info({ file: r.value }, 'state dumped');
-    else this.#log.error({ detail: r.error }, 'state dump failed');
+    await this.#dump('vrrpd.state.json', () => this.snapshot(), 'state');
+  }
+
+  /** SIGUSR2 (keepalived's statistics signal): the counters as JSON beside the state dump. */
+  async dumpStats(): Promise<void> {
+    await this.#dump('vrrpd.stats.json', () => this.stats(), 'statistics');
+  }
+
+  /** The counters SIGUSR2 dumps: per instance and per interface, as the status snapshot has them. */
+  stats(): object {
+    const instances = [...this.#slots.values()].map((s) => {
+      const snap = s.instance?.snapshot();
+      return { name: s.conf.name, ...(snap ? { counters: snap.counters, sendErrors: snap.sendErrors } : { running: false }) };
+    });
+    const interfaces = Object.fromEntries([...this.#ifaces.values()].map((i) => [i.name, i.mux?.counters ?? { open: false }]));
+    return { pid: process.pid, time: new Date().toISOString(), instances, interfaces };
   }
 
   /** What `vrrpd status` shows. */
@@ -170,6 +184,32 @@ export class Daemon {
   }
 
   // --- internals ----------------------------------------------------------------------------
+
+  async #dump(name: string, body: () => object, what: string): Promise<void> {
+    let text: string;
+    try {
+      text = `${JSON.stringify(body(), null, 2)}\n`;
+    } catch (e) {
+      this.#log.error({ err: describeError(e) }, `bug: ${what} dump threw`);
+      return;
+    }
+    const r = await writePrivateFile(this.#opts.runDir, name, text);
+    if (r.ok) this.#log.info({ file: r.value }, `${what} dumped`);
+    else this.#log.error({ detail: r.error }, `${what} dump failed`);
+  }
+
+  /** A bug in one handler is logged and contained: the other instances and their timers go on. */
+  #contain(what: string, f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.#bug(what, e);
+    }
+  }
+
+  #bug(what: string, e: unknown): void {
+    this.#log.error({ err: describeError(e) }, `bug: handling ${what} threw; contained`);
+  }
 
   #newSlot(config: VrrpdConfig, conf: VrrpInstance): Slot {
     return { conf, key: instanceKey(config, conf), instance: undefined, registration: undefined, waiting: 'starting' };
@@ -216,8 +256,8 @@ export class Daemon {
     });
     if (!reg.ok) return this.#wait(slot, reg.error.detail);
     registration = reg.value;
-    instance.onStateChange((e) => this.#memberMoved(conf, e));
-    for (const l of this.#stateListeners) instance.onStateChange(l);
+    instance.onStateChange((e) => this.#contain(`${conf.name} -> ${e.to}`, () => this.#memberMoved(conf, e)));
+    for (const l of this.#stateListeners) instance.onStateChange((e) => this.#contain(`${conf.name} -> ${e.to}`, () => l(e)));
     slot.instance = instance;
     slot.registration = registration;
     slot.waiting = undefined;
@@ -245,14 +285,14 @@ export class Daemon {
   /** Retry instances whose interface was not usable. */
   #armRetry(): void {
     this.#retry = setInterval(() => {
-      for (const s of this.#slots.values()) if (!s.instance) void this.#bring(s);
+      for (const s of this.#slots.values()) if (!s.instance) background(this.#bring(s), (e) => this.#bug(`starting ${s.conf.name}`, e));
     }, this.#opts.retryMs ?? 2000);
     this.#retry.unref();
   }
 
   #onLink(ifname: string, up: boolean): void {
     this.#log.info({ ifname, up }, `link ${ifname} ${up ? 'up' : 'down'}`);
-    if (up) void this.#reopenIfRecreated(ifname);
+    if (up) background(this.#reopenIfRecreated(ifname), (e) => this.#bug(`reopening ${ifname}`, e));
     for (const s of this.#slots.values()) {
       if (!s.instance) continue;
       if (s.conf.interface === ifname) s.instance.setLink(up);

@@ -10,6 +10,7 @@ import { VrrpInterfaceMux } from '../io/vrrp-mux.js';
 import { openVrrpSocket, type VrrpSocket } from '../io/vrrp-socket.js';
 import type { IpAddress, Ipv4Address } from '../wire/address.js';
 import { IPPROTO_AH } from '../wire/constants.js';
+import { background, describeError } from '../background.js';
 import { err, ok, type Result } from '../result.js';
 import type { Logger } from './log.js';
 
@@ -69,14 +70,15 @@ export class Iface {
   sendGarps(addresses: readonly IpAddress[], count: number): void {
     const garp = this.garp;
     if (!garp) return;
-    void (async () => {
+    const burst = async (): Promise<void> => {
       for (let i = 0; i < count; i++) {
         for (const ip of addresses) {
           const r = await garp.send(ip, 1);
           if (!r.ok) this.#log.warn({ ip, detail: r.error.detail }, 'gratuitous ARP failed');
         }
       }
-    })();
+    };
+    background(burst(), (e) => this.#log.error({ err: describeError(e) }, 'bug: gratuitous ARP burst threw'));
   }
 
   close(): void {

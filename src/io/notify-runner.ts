@@ -91,9 +91,10 @@ export class NotifyRunner {
       for (const j of jobs) await this.runOne(event, j.which, j.script, j.extra);
     });
     this.queues.set(qkey, next);
-    void next.then(() => {
+    const forget = (): void => {
       if (this.queues.get(qkey) === next) this.queues.delete(qkey);
-    });
+    };
+    next.then(forget, forget); // runOne never throws
   }
 
   /** Resolves when every queued script (of one queue, or all) has finished. */
