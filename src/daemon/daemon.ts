@@ -57,7 +57,6 @@ export class Daemon {
   #retry: NodeJS.Timeout | undefined;
   readonly #stateListeners: ((e: StateEvent) => void)[] = [];
   readonly #tracking: Tracking;
-  #notifyUser: { uid?: number; gid?: number } = {};
   #sync = new SyncGroups([]);
 
   constructor(opts: DaemonOptions) {
@@ -302,9 +301,9 @@ export class Daemon {
 
   /** Notify scripts, then keepalived's sync groups: the other members follow. */
   #memberMoved(conf: VrrpInstance, e: StateEvent): void {
-    this.#tracking.notify(conf, e, this.#notifyUser);
+    this.#tracking.notify(conf, e);
     const group = this.#config?.syncGroups.find((g) => g.members.includes(conf.name));
-    if (group && e.reason !== 'sync-group') this.#tracking.notifyGroup(group, e, this.#notifyUser);
+    if (group && e.reason !== 'sync-group') this.#tracking.notifyGroup(group, e);
     for (const order of this.#sync.onStateChange(conf.name, e.from, e.to, e.reason)) {
       this.#slots.get(order.member)?.instance?.sync(order.input);
     }
@@ -341,8 +340,5 @@ export class Daemon {
   async #applyTracking(config: VrrpdConfig): Promise<void> {
     this.#sync = new SyncGroups(config.syncGroups);
     await this.#tracking.apply(config);
-    const user = await this.#tracking.runAs(config.global.scriptUser);
-    this.#notifyUser = typeof user === 'string' ? {} : user;
-    if (typeof user === 'string') this.#log.error({ detail: user }, 'script_user unusable; notify scripts run as ourselves');
   }
 }

@@ -62,6 +62,16 @@ describe.skipIf(reason !== undefined)('the daemon stays up', () => {
     expect(await op1.addresses()).not.toContain(VIP); // SIGINT hands over like SIGTERM
   });
 
+  it('a script that cannot start (a NUL byte in its argument) is disabled with its reason, never a crash', async () => {
+    const scripts = 'vrrp_script chk {\n  script "/bin/true a\0b"\n  weight -10\n}\n';
+    const conf = seedConfig({ state: 'MASTER', priority: 100, scripts, extra: '  track_script {\n    chk\n  }\n  notify_master "/bin/true \0"' });
+    await masterWithVip(op1, conf);
+    expect(op1.logs.find((l) => l.msg === 'vrrp_script chk disabled: an argument contains a NUL byte')).toBeDefined();
+    expect(op1.logs.find((l) => l.msg === 'notify_master of vrrp_instance VI_1 disabled: an argument contains a NUL byte')).toBeDefined();
+    await sleep(1500);
+    expect(op1.running).toBe(true);
+  });
+
   it('losing stdout (EPIPE: `vrrpd | head`, journald restarting) neither spins nor stops the protocol, and SIGTERM still hands over at once', async () => {
     await masterWithVip(op1);
     const proc = op1.proc!;
