@@ -3,13 +3,13 @@
  * link monitoring, the status socket, reload and shutdown. Glue only: protocol decisions live in
  * the router, packet handling in io/.
  */
-import type { Server } from 'node:net';
 import { loadConfig } from '../config/load.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
 import type { LoadResult, SourceHost, VrrpdConfig, VrrpInstance } from '../config/types.js';
 import { fsSourceHost } from '../io/config-files.js';
 import { getInterfaceInfo } from '../io/interface-info.js';
 import { addVip, delVip, removeStale, type VipSpec } from '../io/ip-addr.js';
+import { acquireRunLock, type RunLock } from '../io/run-lock.js';
 import { background, describeError } from '../background.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import type { Registration } from '../io/vrrp-mux.js';
@@ -19,7 +19,7 @@ import { Iface } from './iface.js';
 import { Instance, type StateEvent } from './instance.js';
 import type { Logger } from './log.js';
 import { prepareRunDir, writePrivateFile } from './runtime-dir.js';
-import { serveStatus } from './status-server.js';
+import { serveStatus, type StatusServer } from './status-server.js';
 import { Tracking } from './tracking.js';
 import { SyncGroups } from '../protocol/sync-group.js';
 
@@ -53,7 +53,8 @@ export class Daemon {
   readonly #ifaces = new Map<string, Iface>();
   readonly #slots = new Map<string, Slot>();
   readonly #links = new LinkMonitor();
-  #status: Server | undefined;
+  #status: StatusServer | undefined;
+  #lock: RunLock | undefined;
   #retry: NodeJS.Timeout | undefined;
   readonly #stateListeners: ((e: StateEvent) => void)[] = [];
   readonly #tracking: Tracking;
@@ -88,6 +89,10 @@ export class Daemon {
     if (!loaded.config) return { ok: false, detail: `configuration ${this.#opts.configPath} has errors` };
     const dir = await prepareRunDir(this.#opts.runDir);
     if (!dir.ok) return { ok: false, detail: dir.error };
+    // One daemon per runtime directory: before any VIP, socket or status file is touched.
+    const lock = await acquireRunLock(this.#opts.runDir);
+    if (!lock.ok) return { ok: false, detail: lock.error };
+    this.#lock = lock.value;
     this.#config = loaded.config;
     this.#links.on('change', (ifname, up) => this.#contain(`link ${ifname} change`, () => this.#onLink(ifname, up)));
     this.#links.on('monitorError', (e) => this.#log.warn({ err: e.message }, 'link monitor problem'));
@@ -141,7 +146,8 @@ export class Daemon {
     this.#tracking.stop();
     this.#links.stop();
     for (const i of this.#ifaces.values()) i.close();
-    await new Promise<void>((r) => (this.#status ? this.#status.close(() => r()) : r()));
+    await this.#status?.close();
+    this.#lock?.close();
     this.#log.info({}, 'vrrpd stopped');
   }
 

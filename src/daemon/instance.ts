@@ -58,7 +58,7 @@ export class Instance<V> {
   readonly #timer: DeadlineTimer;
   readonly #garpTimer: DeadlineTimer;
   readonly #vips: VipKeeper<V>;
-  readonly #drops = new RateLimiter();
+  readonly #drops = new RateLimiter({ onSuppressed: (reason, n) => this.#io.log.warn({ instance: this.name, reason, suppressed: n }, `${n} more lines suppressed`) });
   #garpCursor: GarpCursor | undefined;
   #listeners: ((e: StateEvent) => void)[] = [];
   #stepping = false;
@@ -215,7 +215,7 @@ export class Instance<V> {
       case 'dropped':
       case 'notice': {
         const key = a.kind === 'dropped' ? a.reason : a.code;
-        const gate = this.#drops.check(`${key}:${a.from}`, this.#io.now());
+        const gate = this.#drops.check(key, this.#io.now());
         if (gate.log) {
           const level = a.kind === 'dropped' && a.reason === 'not-running' ? 'debug' : 'warn';
           log[level]({ instance: this.name, reason: key, from: a.from, detail: a.detail, suppressed: gate.suppressed }, a.kind === 'dropped' ? 'advert dropped' : 'advert accepted with a mismatch');

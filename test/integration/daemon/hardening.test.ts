@@ -97,4 +97,14 @@ describe.skipIf(reason !== undefined)('the daemon stays up', () => {
     expect(await op1.addresses()).not.toContain(VIP);
   });
 
+  it('a second vrrpd on the same runtime directory refuses to start and leaves the first one alone', async () => {
+    await masterWithVip(op1);
+    const second = await op1.host.exec('node', [CLI, 'run', '-f', op1.confPath, '--run-dir', op1.runDir, '--log-json'], 15_000);
+    expect(second.ok).toBe(false);
+    const out = second.ok ? '' : second.error.stdout;
+    expect(second.ok ? undefined : second.error.code).toBe(1);
+    expect(out).toContain(`another vrrpd (pid ${op1.proc!.pid}) is running with the runtime directory ${op1.runDir}`);
+    expect((await op1.status()).instances[0]).toMatchObject({ state: 'MASTER' }); // its socket still answers
+    expect(await op1.addresses()).toContain(VIP);
+  });
 });
