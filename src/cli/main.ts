@@ -18,8 +18,9 @@ const USAGE = `usage:
                           validate a keepalived.conf and show how vrrpd understands it
   vrrpd status [--json] [--run-dir DIR]
                           ask the running daemon for each instance's state
-  vrrpd cleanup [-f FILE] [--config-id ID]
-                          remove the configured VIPs (systemd ExecStopPost: nothing left after a crash)
+  vrrpd cleanup [the run options] [--netns NS]
+                          remove the VIPs the daemon recorded and the configured ones
+                          (systemd ExecStopPost: nothing left after a crash)
   vrrpd lab up|status|down|demo [--check tcp|script] [--out DIR]
                           the two-OP-node architecture in network namespaces (root)
   vrrpd --version | --help`;

@@ -20,6 +20,7 @@ import { Instance, type StateEvent } from './instance.js';
 import type { Logger } from './log.js';
 import { prepareRunDir, writePrivateFile } from './runtime-dir.js';
 import { serveStatus, type StatusServer } from './status-server.js';
+import { removeRecordedVips, VipRecord } from './vip-record.js';
 import { Tracking } from './tracking.js';
 import { SyncGroups } from '../protocol/sync-group.js';
 
@@ -55,6 +56,7 @@ export class Daemon {
   readonly #links = new LinkMonitor();
   #status: StatusServer | undefined;
   #lock: RunLock | undefined;
+  #vipRecord: VipRecord;
   #retry: NodeJS.Timeout | undefined;
   readonly #stateListeners: ((e: StateEvent) => void)[] = [];
   readonly #tracking: Tracking;
@@ -65,6 +67,7 @@ export class Daemon {
     this.#log = opts.log;
     this.#now = opts.now ?? monotonicNow;
     this.#tracking = new Tracking({ now: this.#now, log: this.#log, onScriptChange: (script) => this.#contain('a script change', () => this.#scriptChanged(script)) });
+    this.#vipRecord = new VipRecord(opts.runDir, this.#log);
   }
 
   /** Read and validate the configuration, logging every diagnostic as file:line:col. */
@@ -93,6 +96,7 @@ export class Daemon {
     const lock = await acquireRunLock(this.#opts.runDir);
     if (!lock.ok) return { ok: false, detail: lock.error };
     this.#lock = lock.value;
+    await this.#removePreviousVips();
     this.#config = loaded.config;
     this.#links.on('change', (ifname, up) => this.#contain(`link ${ifname} change`, () => this.#onLink(ifname, up)));
     this.#links.on('monitorError', (e) => this.#log.warn({ err: e.message }, 'link monitor problem'));
@@ -216,6 +220,17 @@ export class Daemon {
     this.#log.error({ err: describeError(e) }, `bug: handling ${what} threw; contained`);
   }
 
+  /** Addresses a previous run recorded and did not remove (it crashed; no cleanup ran). */
+  async #removePreviousVips(): Promise<void> {
+    const r = await removeRecordedVips(this.#opts.runDir, (v) => delVip(v));
+    if (!r.ok) this.#log.warn({ detail: r.error }, 'could not read the virtual addresses recorded by an earlier run');
+    else {
+      if (r.value.removed.length > 0) this.#log.warn({ removed: r.value.removed.map((v) => `${v.address} dev ${v.dev}`) }, 'removed virtual addresses an earlier run recorded and left behind');
+      for (const f of r.value.failed) this.#log.error({ vip: `${f.vip.address} dev ${f.vip.dev}`, detail: f.detail }, 'could not remove a virtual address an earlier run left behind');
+    }
+    await this.#vipRecord.reset();
+  }
+
   #newSlot(config: VrrpdConfig, conf: VrrpInstance): Slot {
     return { conf, key: instanceKey(config, conf), instance: undefined, registration: undefined, waiting: 'starting' };
   }
@@ -250,7 +265,7 @@ export class Daemon {
       log: this.#log,
       destinations,
       sendTo: (payload, dst) => registration?.sendTo(payload, dst) ?? Promise.resolve({ ok: false, error: { detail: 'not registered' } }),
-      vipOps: { add: (v) => addVip(v), del: (v) => delVip(v), describe: (v) => `${v.address} dev ${v.dev}` },
+      vipOps: this.#vipRecord.wrap({ add: (v) => addVip(v), del: (v) => delVip(v), describe: (v) => `${v.address} dev ${v.dev}` }),
       garp: (addresses, count) => iface.sendGarps(addresses, count),
     });
     const cfg = instance.router.config;

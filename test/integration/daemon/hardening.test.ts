@@ -108,3 +108,71 @@ describe.skipIf(reason !== undefined)('the daemon stays up', () => {
     expect(await op1.addresses()).toContain(VIP);
   });
 });
+
+describe.skipIf(reason !== undefined)('vrrpd cleanup (systemd ExecStopPost)', () => {
+  let c: Cluster;
+  let op1: Node;
+  beforeAll(async () => {
+    c = await cluster(['op1'], 'vtc');
+    op1 = c.node('op1');
+  });
+  afterEach(async () => resetNodes(c, [VIP, '192.168.50.200/24']));
+  afterAll(async () => c?.destroy());
+
+  const runArgs = () => ['-f', op1.confPath, '--run-dir', op1.runDir, '--log-level', 'debug', '--log-json', '-D', '-n', '-l', '--config-id=op1'];
+
+  it('accepts every argument `run` accepts, and removes what the daemon recorded even when the configuration is unreadable', async () => {
+    await masterWithVip(op1);
+    await op1.stop('SIGKILL');
+    writeFileSync(op1.confPath, 'vrrp_instance {\n'); // broken since
+    const r = await op1.host.exec('node', [CLI, 'cleanup', ...runArgs()], 15_000);
+    expect(r.ok ? r.value.stdout : `${r.error.detail}\n${r.error.stdout}${r.error.stderr}`).toContain('removed 192.168.50.100/24 from eth0 (recorded by the daemon)');
+    expect(r.ok).toBe(true);
+    expect(await op1.addresses()).not.toContain(VIP);
+  });
+
+  it('removes the recorded addresses before it reads the configuration: a configuration that blocks (a FIFO) cannot keep them', async () => {
+    await masterWithVip(op1);
+    await op1.stop('SIGKILL');
+    unlinkSync(op1.confPath);
+    execFileSync('mkfifo', [op1.confPath]);
+    try {
+      const cleanup = op1.host.spawn('node', [CLI, 'cleanup', ...runArgs()], { stdio: 'ignore' });
+      const deadline = Date.now() + 10_000;
+      while ((await op1.addresses()).includes(VIP) && Date.now() < deadline) await sleep(100);
+      expect(await op1.addresses()).not.toContain(VIP);
+      // Let a reader that is still waiting on the FIFO go (a loader that refuses FIFOs has none).
+      try {
+        const fd = openSync(op1.confPath, constants.O_WRONLY | constants.O_NONBLOCK);
+        writeSync(fd, 'garbage\n');
+        closeSync(fd);
+      } catch {
+        // ENXIO: nobody reads it
+      }
+      const end = await Promise.race([exited(cleanup), sleep(10_000).then(() => 'hung' as const)]);
+      expect(end).not.toBe('hung');
+    } finally {
+      rmSync(op1.confPath, { force: true });
+    }
+  });
+
+  it('refuses while the daemon runs with that runtime directory', async () => {
+    await masterWithVip(op1);
+    const r = await op1.host.exec('node', [CLI, 'cleanup', ...runArgs()], 15_000);
+    expect(r.ok).toBe(false);
+    expect(r.ok ? '' : r.error.stderr).toContain(`vrrpd (pid ${op1.proc!.pid}) is running with ${op1.runDir}`);
+    expect(await op1.addresses()).toContain(VIP);
+  });
+
+  it('the next start removes what a crashed run recorded, even an address the new configuration no longer names', async () => {
+    await masterWithVip(op1);
+    await op1.stop('SIGKILL');
+    expect(existsSync(join(op1.runDir, 'vrrpd.vips.json'))).toBe(true);
+    op1.logs.length = 0;
+    op1.writeConfig(seedConfig({ priority: 100, vip: '192.168.50.200/24' }));
+    op1.start();
+    const line = await op1.waitFor((l) => String(l.msg).startsWith('removed virtual addresses an earlier run recorded'), 8000);
+    expect(line.removed).toEqual(['192.168.50.100/24 dev eth0']);
+    expect(await op1.addresses()).not.toContain(VIP);
+  });
+});

@@ -1,14 +1,17 @@
-/** The files vrrpd keeps in its runtime directory: dumps, the lock. */
+/** The files vrrpd keeps in its runtime directory: dumps, the VIP record, the lock. */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, linkSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPrivateFile, writeFileAtomically, writePrivateFile } from '../../../src/daemon/runtime-dir.js';
+import { readVipRecord, VipRecord, VIP_RECORD } from '../../../src/daemon/vip-record.js';
 import { acquireRunLock, runLockHolder } from '../../../src/io/run-lock.js';
+import { createLogger } from '../../../src/daemon/log.js';
 import { ok } from '../../../src/result.js';
 
 let dir: string;
+const quiet = createLogger({ level: 'silent' });
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'vtt-rundir-'));
@@ -54,6 +57,39 @@ describe('dump files (SIGUSR1 / SIGUSR2)', () => {
     expect(readFileSync(target, 'utf8')).toBe('keep');
     expect(lstatSync(join(dir, 'atomic.json')).isFile()).toBe(true);
     expect(readFileSync(join(dir, 'atomic.json'), 'utf8')).toBe('new');
+  });
+});
+
+describe('the VIP record (for vrrpd cleanup)', () => {
+  it('records an address before adding it and forgets it only after it was removed', async () => {
+    const d = mkdtempSync(join(dir, 'rec-'));
+    const record = new VipRecord(d, quiet);
+    const seen: string[] = [];
+    const ops = record.wrap({
+      add: async () => {
+        const r = await readVipRecord(d);
+        seen.push(r.ok ? r.value.map((v) => v.address).join(',') : 'unreadable');
+        return ok('added');
+      },
+      del: () => Promise.resolve({ ok: false as const, error: { detail: 'EPERM' } }),
+      describe: (v) => v.address,
+    });
+    const vip = { address: '10.0.0.1/24', dev: 'eth0', label: 'eth0:1' };
+    await ops.add(vip);
+    expect(seen).toEqual(['10.0.0.1/24']); // on file before `ip addr add` ran
+    await ops.del(vip); // failed: still recorded
+    expect(await readVipRecord(d)).toEqual(ok([{ address: '10.0.0.1/24', dev: 'eth0' }]));
+    const ok2 = record.wrap({ add: () => Promise.resolve(ok('added')), del: () => Promise.resolve(ok('removed')), describe: (v) => v.address });
+    await ok2.del(vip);
+    expect(await readVipRecord(d)).toEqual(ok([]));
+  });
+
+  it('a record that is not what the daemon writes is refused, entry by entry', async () => {
+    const d = mkdtempSync(join(dir, 'bad-'));
+    writeFileSync(join(d, VIP_RECORD), '{"vips":[{"address":"10.0.0.1/24","dev":"eth0; reboot"}]}');
+    expect(await readVipRecord(d)).toMatchObject({ ok: false });
+    writeFileSync(join(d, VIP_RECORD), 'garbage');
+    expect(await readVipRecord(d)).toMatchObject({ ok: false, error: expect.stringMatching(/not JSON/) });
   });
 });
 
