@@ -9,7 +9,7 @@
 import type { VrrpdConfig, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/types.js';
 import { NotifyRunner, type NotifyScripts, type NotifyState, type NotifyWhich } from '../io/notify-runner.js';
 import { systemScriptHost, type Launcher, type ScriptHost } from '../io/script-launcher.js';
-import { notifyScriptsOf, planScript, type PlanContext, type ScriptPlan } from '../io/script-plan.js';
+import { planNotifyScripts, planScript, type PlanContext, type ScriptPlan } from '../io/script-plan.js';
 import type { CheckSpec } from '../io/script-runner.js';
 import type { TrackerStatus } from '../protocol/types.js';
 import { interfaceTrackerStatus } from '../track/interface-tracker.js';
@@ -19,14 +19,6 @@ import type { Logger } from './log.js';
 import { ScriptDriver } from './script-driver.js';
 
 const STATE_FOR_NOTIFY: Partial<Record<StateEvent['to'], NotifyState>> = { MASTER: 'MASTER', BACKUP: 'BACKUP', FAULT: 'FAULT', INIT: 'STOP' };
-
-const WHICH: Record<ReturnType<typeof notifyScriptsOf>[number]['key'], NotifyWhich> = {
-  notifyMaster: 'master',
-  notifyBackup: 'backup',
-  notifyFault: 'fault',
-  notifyStop: 'stop',
-  notify: 'notify',
-};
 
 export class Tracking {
   readonly #drivers = new Map<string, { driver: ScriptDriver; key: string }>();
@@ -138,23 +130,16 @@ export class Tracking {
   /** Plan the notify scripts of every instance and sync group; a disabled one is logged and left out. */
   async #planNotifies(config: VrrpdConfig, ctx: PlanContext): Promise<void> {
     this.#notifyPlans.clear();
-    const owners = [
-      ...config.instances.map((o) => ({ o, scope: 'INSTANCE' as const, label: `vrrp_instance ${o.name}` })),
-      ...config.syncGroups.map((o) => ({ o, scope: 'GROUP' as const, label: `vrrp_sync_group ${o.name}` })),
-    ];
-    for (const { o, scope, label } of owners) {
-      const plans: { [K in NotifyWhich]?: ScriptPlan } = {};
-      for (const n of notifyScriptsOf(o)) {
-        const what = `${n.keyword} of ${label}`;
-        const r = await planScript(n.cmd.argv, n.cmd.user, n.keyword, ctx);
-        if (!r.ok) {
-          this.#log.error({ script: n.cmd.command, detail: r.error }, `${what} disabled: ${r.error}`);
-          continue;
-        }
-        for (const note of r.value.notes) this.#log.warn({ script: n.cmd.command }, `${what}: ${note}`);
-        plans[WHICH[n.key]] = r.value.plan;
+    for (const n of await planNotifyScripts(config, ctx)) {
+      const key = `${n.scope}:${n.owner}`;
+      const plans: { [K in NotifyWhich]?: ScriptPlan } = { ...this.#notifyPlans.get(key) };
+      if (!n.result.ok) {
+        this.#log.error({ script: n.command, detail: n.result.error }, `${n.what} disabled: ${n.result.error}`);
+      } else {
+        for (const note of n.result.value.notes) this.#log.warn({ script: n.command }, `${n.what}: ${note}`);
+        plans[n.which] = n.result.value.plan;
       }
-      this.#notifyPlans.set(`${scope}:${o.name}`, plans);
+      this.#notifyPlans.set(key, plans);
     }
   }
 

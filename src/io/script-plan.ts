@@ -16,6 +16,7 @@ import { resolve } from 'node:path';
 import type { NotifyCommand, ScriptUser as ConfigScriptUser, SourcePos, VrrpdConfig } from '../config/types.js';
 import { err, ok, type Result } from '../result.js';
 import { shellAdvice, splitScriptWords } from '../track/script-words.js';
+import type { NotifyScope, NotifyWhich } from './notify-runner.js';
 import type { Launcher, ScriptHost } from './script-launcher.js';
 import { checkScriptSecurity, defaultScriptUser, findInPath, resolveScriptUser, type AccountFiles, type ScriptUser } from './script-security.js';
 
@@ -109,23 +110,41 @@ export interface ConfigScript {
   /** "vrrp_script chk", "notify_master of vrrp_instance VI_1", ... */
   readonly what: string;
   readonly pos: SourcePos;
+  readonly command: string;
   readonly result: Result<Planned, string>;
 }
 
+/** A notify script of an instance or sync group: whose, and for which state change. */
+export interface ConfigNotify extends ConfigScript {
+  readonly scope: NotifyScope;
+  readonly owner: string;
+  readonly which: NotifyWhich;
+}
+
 const NOTIFY_KEYS = [
-  ['notifyMaster', 'notify_master'],
-  ['notifyBackup', 'notify_backup'],
-  ['notifyFault', 'notify_fault'],
-  ['notifyStop', 'notify_stop'],
-  ['notify', 'notify'],
+  ['notifyMaster', 'notify_master', 'master'],
+  ['notifyBackup', 'notify_backup', 'backup'],
+  ['notifyFault', 'notify_fault', 'fault'],
+  ['notifyStop', 'notify_stop', 'stop'],
+  ['notify', 'notify', 'notify'],
 ] as const;
 
-/** The notify scripts of an instance or sync group, with their keyword. */
-export function notifyScriptsOf(owner: { readonly [K in (typeof NOTIFY_KEYS)[number][0]]?: NotifyCommand }): { keyword: string; key: (typeof NOTIFY_KEYS)[number][0]; cmd: NotifyCommand }[] {
-  return NOTIFY_KEYS.flatMap(([key, keyword]) => {
-    const cmd = owner[key];
-    return cmd ? [{ keyword, key, cmd }] : [];
-  });
+type NotifyOwner = { readonly name: string } & { readonly [K in (typeof NOTIFY_KEYS)[number][0]]?: NotifyCommand };
+
+/** Plans the notify scripts of every instance and sync group. */
+export async function planNotifyScripts(config: VrrpdConfig, ctx: PlanContext): Promise<ConfigNotify[]> {
+  const owners: (readonly [NotifyScope, NotifyOwner])[] = [...config.instances.map((o) => ['INSTANCE', o] as const), ...config.syncGroups.map((o) => ['GROUP', o] as const)];
+  const out: ConfigNotify[] = [];
+  for (const [scope, o] of owners) {
+    for (const [key, keyword, which] of NOTIFY_KEYS) {
+      const cmd = o[key];
+      if (cmd === undefined) continue;
+      const what = `${keyword} of ${scope === 'INSTANCE' ? 'vrrp_instance' : 'vrrp_sync_group'} ${o.name}`;
+      const result = await planScript(cmd.argv, cmd.user, keyword, ctx);
+      out.push({ what, pos: cmd.pos, command: cmd.command, scope, owner: o.name, which, result });
+    }
+  }
+  return out;
 }
 
 /** Plans every script of `config` (for `vrrpd check`). */
@@ -133,16 +152,7 @@ export async function planConfigScripts(config: VrrpdConfig, ctx: PlanContext): 
   const out: ConfigScript[] = [];
   for (const s of config.scripts) {
     if (s.script.kind !== 'exec') continue;
-    out.push({ what: `vrrp_script ${s.name}`, pos: s.pos, result: await planScript(s.script.argv, s.user, 'script', ctx) });
+    out.push({ what: `vrrp_script ${s.name}`, pos: s.pos, command: s.script.command, result: await planScript(s.script.argv, s.user, 'script', ctx) });
   }
-  const owners = [
-    ...config.instances.map((o) => ({ o, label: `vrrp_instance ${o.name}` })),
-    ...config.syncGroups.map((o) => ({ o, label: `vrrp_sync_group ${o.name}` })),
-  ];
-  for (const { o, label } of owners) {
-    for (const n of notifyScriptsOf(o)) {
-      out.push({ what: `${n.keyword} of ${label}`, pos: n.cmd.pos, result: await planScript(n.cmd.argv, n.cmd.user, n.keyword, ctx) });
-    }
-  }
-  return out;
+  return [...out, ...(await planNotifyScripts(config, ctx))];
 }
