@@ -225,7 +225,10 @@ export class Daemon {
     const r = await removeRecordedVips(this.#opts.runDir, (v) => delVip(v));
     if (!r.ok) this.#log.warn({ detail: r.error }, 'could not read the virtual addresses recorded by an earlier run');
     else {
-      if (r.value.removed.length > 0) this.#log.warn({ removed: r.value.removed.map((v) => `${v.address} dev ${v.dev}`) }, 'removed virtual addresses an earlier run recorded and left behind');
+      if (r.value.removed.length > 0) {
+        const removed = r.value.removed;
+        this.#log.warn({ removed: removed.map((v) => v.address), interfaces: [...new Set(removed.map((v) => v.dev))] }, 'removed virtual addresses an earlier run recorded and left behind');
+      }
       for (const f of r.value.failed) this.#log.error({ vip: `${f.vip.address} dev ${f.vip.dev}`, detail: f.detail }, 'could not remove a virtual address an earlier run left behind');
     }
     await this.#vipRecord.reset();
