@@ -50,8 +50,20 @@ const SHELL_SYNTAX: readonly (readonly [RegExp, string])[] = [
   [/[;|]$/, 'a command separator'],
 ];
 
-/** The first word that looks like shell syntax, with what it looks like; undefined when none does. */
+const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'ksh', 'mksh', 'zsh']);
+
+/** True for an explicit shell line: `/bin/sh -c '...'` (its words are the shell's business). */
+export function isShellLine(words: readonly string[]): boolean {
+  const program = (words[0] ?? '').split('/').pop() ?? '';
+  return SHELLS.has(program) && words.slice(1).some((w) => /^-[a-z]*c[a-z]*$/.test(w));
+}
+
+/**
+ * The first word that looks like shell syntax, with what it looks like; undefined when none does
+ * or when the line is an explicit shell line.
+ */
 export function shellSyntaxIn(words: readonly string[]): { readonly word: string; readonly what: string } | undefined {
+  if (isShellLine(words)) return undefined;
   for (const word of words) {
     for (const [re, what] of SHELL_SYNTAX) if (re.test(word)) return { word, what };
   }

@@ -61,6 +61,10 @@ describe('shell syntax in a script line (vrrpd runs scripts without a shell)', (
     expect(shellSyntaxIn(['/bin/x', 'a;'])).toMatchObject({ what: 'a command separator' });
     expect(shellSyntaxIn(['/usr/bin/nc', '-z', '127.0.0.1', '7443'])).toBeUndefined();
     expect(shellSyntaxIn(['/bin/x', 'cost$5'])).toBeUndefined();
+    // an explicit shell line is the shell's business
+    expect(shellSyntaxIn(['/bin/sh', '-c', 'test -n "$X" && exit 0'])).toBeUndefined();
+    expect(shellSyntaxIn(['bash', '-ec', '[ -e /x ] || exit 1', '$0'])).toBeUndefined();
+    expect(shellSyntaxIn(['/bin/sh', '/etc/x.sh', '&&'])).toMatchObject({ word: '&&' });
   });
   it('advises an explicit /bin/sh -c line, or a file when the line has quotes', () => {
     expect(shellAdvice('script', 'exit 0')).toContain(`write script "/bin/sh -c 'exit 0'"`);
