@@ -117,7 +117,7 @@ export class Tracking {
         const r = d.result;
         const ok = r.exitCode === 0 && r.error === undefined;
         this.#log[ok ? 'info' : 'warn'](
-          { instance: d.event.name, state: d.event.state, script: d.plan.file, exitCode: r.exitCode, timedOut: r.timedOut, error: r.error },
+          { instance: d.event.name, state: d.event.state, script: d.plan.file, user: d.plan.user, exitCode: r.exitCode, timedOut: r.timedOut, error: r.error },
           `notify ${d.which} ${ok ? 'done' : 'failed'}`,
         );
       },
