@@ -10,6 +10,7 @@ import { fsSourceHost } from '../io/config-files.js';
 import { getInterfaceInfo } from '../io/interface-info.js';
 import { addVip, delVip, removeStale, type VipSpec } from '../io/ip-addr.js';
 import { acquireRunLock, type RunLock } from '../io/run-lock.js';
+import { stdoutSink } from '../io/fd-sink.js';
 import { background, describeError } from '../background.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import type { Registration } from '../io/vrrp-mux.js';
@@ -165,14 +166,15 @@ export class Daemon {
     await this.#dump('vrrpd.stats.json', () => this.stats(), 'statistics');
   }
 
-  /** The counters SIGUSR2 dumps: per instance and per interface, as the status snapshot has them. */
+  /** The counters SIGUSR2 dumps: per instance and per interface as the status snapshot has them, and the log lines lost. */
   stats(): object {
     const instances = [...this.#slots.values()].map((s) => {
       const snap = s.instance?.snapshot();
       return { name: s.conf.name, ...(snap ? { counters: snap.counters, sendErrors: snap.sendErrors } : { running: false }) };
     });
     const interfaces = Object.fromEntries([...this.#ifaces.values()].map((i) => [i.name, i.mux?.counters ?? { open: false }]));
-    return { pid: process.pid, time: new Date().toISOString(), instances, interfaces };
+    const log = { linesDropped: stdoutSink.dropped, ...(stdoutSink.broken ? { lost: stdoutSink.broken } : {}) };
+    return { pid: process.pid, time: new Date().toISOString(), instances, interfaces, log };
   }
 
   /** What `vrrpd status` shows. */

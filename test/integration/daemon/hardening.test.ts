@@ -49,10 +49,11 @@ describe.skipIf(reason !== undefined)('the daemon stays up', () => {
     const file = String(dumped.file);
     expect(file).toBe(join(op1.runDir, 'vrrpd.stats.json'));
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    const stats = JSON.parse(readFileSync(file, 'utf8')) as { instances: { name: string; counters: Record<string, number> }[]; interfaces: Record<string, unknown> };
+    const stats = JSON.parse(readFileSync(file, 'utf8')) as { instances: { name: string; counters: Record<string, number> }[]; interfaces: Record<string, unknown>; log: unknown };
     expect(stats.instances[0]).toMatchObject({ name: 'VI_1' });
     expect(stats.instances[0]!.counters.advertiseSent).toBeGreaterThan(0);
     expect(stats.interfaces.eth0).toBeDefined();
+    expect(stats.log).toEqual({ linesDropped: 0 });
     for (const sig of ['SIGPIPE', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) op1.proc!.kill(sig);
     await op1.waitFor((l) => l.msg === 'configuration reloaded', 5000, from);
     await sleep(500);
