@@ -75,6 +75,19 @@ export interface ScriptUser {
   readonly group?: string;
 }
 
+/**
+ * A notify script, keepalived style: `notify_master "/path arg" [USER [GROUP]]`. The first word is
+ * the program and the rest its arguments (no shell); USER/GROUP run it as someone else.
+ */
+export interface NotifyCommand {
+  /** As written, for logs and reports. */
+  readonly command: string;
+  readonly argv: readonly string[];
+  readonly user?: ScriptUser;
+  /** Where the script is named. */
+  readonly pos: SourcePos;
+}
+
 /** What a vrrp_script runs: a program (argv split as keepalived does, no shell) or vrrpd's built-in TCP check. */
 export type ScriptCommand =
   | { readonly kind: 'exec'; readonly command: string; readonly argv: readonly string[] }
@@ -184,11 +197,11 @@ export interface VrrpInstance {
   readonly preemptDelayMs: number;
   readonly trackScripts: readonly TrackRef[];
   readonly trackInterfaces: readonly TrackRef[];
-  readonly notifyMaster?: string;
-  readonly notifyBackup?: string;
-  readonly notifyFault?: string;
-  readonly notifyStop?: string;
-  readonly notify?: string;
+  readonly notifyMaster?: NotifyCommand;
+  readonly notifyBackup?: NotifyCommand;
+  readonly notifyFault?: NotifyCommand;
+  readonly notifyStop?: NotifyCommand;
+  readonly notify?: NotifyCommand;
   readonly unicastSrcIp?: IpAddress;
   readonly unicastPeers: readonly IpAddress[];
   readonly mcastSrcIp?: IpAddress;
@@ -204,11 +217,11 @@ export interface VrrpSyncGroup {
   readonly name: string;
   readonly pos: SourcePos;
   readonly members: readonly string[];
-  readonly notifyMaster?: string;
-  readonly notifyBackup?: string;
-  readonly notifyFault?: string;
-  readonly notifyStop?: string;
-  readonly notify?: string;
+  readonly notifyMaster?: NotifyCommand;
+  readonly notifyBackup?: NotifyCommand;
+  readonly notifyFault?: NotifyCommand;
+  readonly notifyStop?: NotifyCommand;
+  readonly notify?: NotifyCommand;
 }
 
 /** The validated, normalised configuration. */

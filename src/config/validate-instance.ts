@@ -11,7 +11,8 @@ import { dispatch, type Handler } from './dispatch.js';
 import { INSTANCE_UNSUPPORTED } from './keywords.js';
 import { authOf, trackRefOf, unicastPeerOf, vipOf, type AuthDraft } from './validate-lists.js';
 import type { IpAddress } from '../wire/address.js';
-import type { GarpSettings, GlobalDefs, SourcePos, Stmt, Token, TrackRef, VirtualAddress } from './types.js';
+import type { GarpSettings, GlobalDefs, NotifyCommand, SourcePos, Stmt, Token, TrackRef, VirtualAddress } from './types.js';
+import { notifyCommandOf } from './validate-script.js';
 import { parseBool, parseDecimal } from './values.js';
 
 export interface InstanceDraft {
@@ -45,11 +46,11 @@ export interface InstanceDraft {
   preemptDelayToken?: Token;
   trackScripts: TrackRef[];
   trackInterfaces: TrackRef[];
-  notifyMaster?: string;
-  notifyBackup?: string;
-  notifyFault?: string;
-  notifyStop?: string;
-  notify?: string;
+  notifyMaster?: NotifyCommand;
+  notifyBackup?: NotifyCommand;
+  notifyFault?: NotifyCommand;
+  notifyStop?: NotifyCommand;
+  notify?: NotifyCommand;
   unicastSrcIp?: IpAddress;
   unicastPeers: IpAddress[];
   mcastSrcIp?: IpAddress;
@@ -66,15 +67,9 @@ const intOpt = (name: string, min: number, max: number, set: (d: InstanceDraft, 
   if (n !== undefined) set(d, n);
 };
 
-const notifyOpt = (set: (d: InstanceDraft, cmd: string) => void): H => (s, d, a) => {
-  a.noBlock(s);
-  const [cmd, user] = s.args;
-  if (cmd === undefined) {
-    a.diags.error(s.keyword, `'${s.keyword.text}' needs a script`);
-    return;
-  }
-  if (user !== undefined) a.diags.warning(user, `running '${s.keyword.text}' as user '${user.text}' is not supported by vrrpd; ignored`);
-  set(d, cmd.text);
+const notifyOpt = (set: (d: InstanceDraft, cmd: NotifyCommand) => void): H => (s, d, a) => {
+  const cmd = notifyCommandOf(s, a);
+  if (cmd) set(d, cmd);
 };
 
 const listOpt = <T>(of: (s: Stmt, a: ArgChecker) => T | undefined, into: (d: InstanceDraft) => T[]): H => (s, d, a) => {

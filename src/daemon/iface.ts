@@ -10,6 +10,8 @@ import { VrrpInterfaceMux } from '../io/vrrp-mux.js';
 import { openVrrpSocket, type VrrpSocket } from '../io/vrrp-socket.js';
 import type { IpAddress, Ipv4Address } from '../wire/address.js';
 import { IPPROTO_AH } from '../wire/constants.js';
+import { background, describeError } from '../background.js';
+import { RateLimiter } from '../rate-limit.js';
 import { err, ok, type Result } from '../result.js';
 import type { Logger } from './log.js';
 
@@ -22,10 +24,13 @@ export class Iface {
   /** The open in flight: instances on the same interface share it instead of opening twice. */
   #opening: Promise<Result<InterfaceInfo, string>> | undefined;
   readonly #log: Logger;
+  /** A failing GARP sender fails every packet: one line per 10 s, then "N more suppressed". */
+  readonly #garpLog: RateLimiter;
 
   constructor(name: string, log: Logger) {
     this.name = name;
     this.#log = log.child({ ifname: name });
+    this.#garpLog = new RateLimiter({ onSuppressed: (_k, n) => this.#log.warn({ suppressed: n }, `${n} more 'gratuitous ARP failed' lines suppressed`) });
   }
 
   get isOpen(): boolean {
@@ -69,14 +74,19 @@ export class Iface {
   sendGarps(addresses: readonly IpAddress[], count: number): void {
     const garp = this.garp;
     if (!garp) return;
-    void (async () => {
+    const burst = async (): Promise<void> => {
       for (let i = 0; i < count; i++) {
         for (const ip of addresses) {
           const r = await garp.send(ip, 1);
-          if (!r.ok) this.#log.warn({ ip, detail: r.error.detail }, 'gratuitous ARP failed');
+          if (!r.ok) this.#garpFailed(ip, r.error.detail);
         }
       }
-    })();
+    };
+    background(burst(), (e) => this.#log.error({ err: describeError(e) }, 'bug: gratuitous ARP burst threw'));
+  }
+
+  #garpFailed(ip: string, detail: string): void {
+    if (this.#garpLog.check('garp', performance.now()).log) this.#log.warn({ ip, detail }, 'gratuitous ARP failed');
   }
 
   close(): void {

@@ -4,6 +4,7 @@
  * stepped with `now()`, every returned action is performed here, then the timer is re-armed for
  * the router's next deadline.
  */
+import { background, describeError } from '../background.js';
 import { Router } from '../protocol/router.js';
 import type { Action, Input, RouterConfig, RouterSnapshot, RouterState, TrackerStatus, TransitionReason } from '../protocol/types.js';
 import type { IpAddress } from '../wire/address.js';
@@ -57,7 +58,7 @@ export class Instance<V> {
   readonly #timer: DeadlineTimer;
   readonly #garpTimer: DeadlineTimer;
   readonly #vips: VipKeeper<V>;
-  readonly #drops = new RateLimiter();
+  readonly #drops = new RateLimiter({ onSuppressed: (reason, n) => this.#io.log.warn({ instance: this.name, reason, suppressed: n }, `${n} more lines suppressed`) });
   #garpCursor: GarpCursor | undefined;
   #listeners: ((e: StateEvent) => void)[] = [];
   #stepping = false;
@@ -145,16 +146,36 @@ export class Instance<V> {
     this.#stepping = true;
     try {
       for (let next = this.#inbox.shift(); next !== undefined; next = this.#inbox.shift()) {
-        const actions = this.router.step(next, this.#io.now());
+        let actions: readonly Action[];
+        try {
+          actions = this.router.step(next, this.#io.now());
+        } catch (e) {
+          this.#bug(next.kind, e); // contained: this input is lost, the timers go on
+          continue;
+        }
         // Adverts leave before anything else is done (logging, listeners, `ip`): they are what the
-        // other routers' timers wait for. The rest keeps the router's order.
-        for (const a of actions) if (a.kind === 'sendAdvert' || a.kind === 'sendPriorityZero') this.#send(a.advert);
-        for (const a of actions) this.#perform(a);
+        // other routers' timers wait for. The rest keeps the router's order; one action's bug
+        // does not cost the others.
+        for (const a of actions) if (a.kind === 'sendAdvert' || a.kind === 'sendPriorityZero') this.#guard(a.kind, () => this.#send(a.advert));
+        for (const a of actions) this.#guard(a.kind, () => this.#perform(a));
       }
     } finally {
       this.#stepping = false;
     }
     this.#timer.arm(this.router.nextDeadline());
+  }
+
+  /** A bug (an exception) while handling one input or action: logged, never fatal to the daemon. */
+  #bug(what: string, e: unknown): void {
+    this.#io.log.error({ instance: this.name, what, err: describeError(e) }, `bug: ${this.name}: handling ${what} threw; contained`);
+  }
+
+  #guard(what: string, f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.#bug(what, e);
+    }
   }
 
   #onTimer(deadline: number, lateMs: number): void {
@@ -171,12 +192,12 @@ export class Instance<V> {
       case 'sendPriorityZero':
         break; // already sent by #step
       case 'addVips':
-        void this.#vips.want('present');
+        background(this.#vips.want('present'), (e) => this.#bug('addVips', e));
         break;
       case 'removeVips':
         this.#garpCursor = undefined;
         this.#garpTimer.cancel();
-        void this.#vips.want('absent');
+        background(this.#vips.want('absent'), (e) => this.#bug('removeVips', e));
         break;
       case 'garp':
         this.#garpCursor = startGarpSchedule(this.#io.now());
@@ -194,7 +215,7 @@ export class Instance<V> {
       case 'dropped':
       case 'notice': {
         const key = a.kind === 'dropped' ? a.reason : a.code;
-        const gate = this.#drops.check(`${key}:${a.from}`, this.#io.now());
+        const gate = this.#drops.check(key, this.#io.now());
         if (gate.log) {
           const level = a.kind === 'dropped' && a.reason === 'not-running' ? 'debug' : 'warn';
           log[level]({ instance: this.name, reason: key, from: a.from, detail: a.detail, suppressed: gate.suppressed }, a.kind === 'dropped' ? 'advert dropped' : 'advert accepted with a mismatch');

@@ -3,6 +3,7 @@
  * absent otherwise. One `ip` call runs at a time; a failing call is logged and retried with
  * backoff (0.5 s doubling to 8 s) for as long as the wish stands.
  */
+import { background, describeError } from '../background.js';
 import type { Result } from '../result.js';
 import type { Logger } from './log.js';
 
@@ -74,11 +75,15 @@ export class VipKeeper<V> {
     const next = (this.#running ?? Promise.resolve())
       .then(() => this.before())
       .catch(() => undefined)
-      .then(() => this.#pass());
+      .then(() => this.#pass())
+      .catch((e: unknown) => this.log.error({ err: describeError(e) }, 'bug: a virtual address pass threw'));
     this.#running = next;
-    void next.then(() => {
-      if (this.#running === next) this.#running = undefined;
-    });
+    background(
+      next.then(() => {
+        if (this.#running === next) this.#running = undefined;
+      }),
+      () => undefined, // next never rejects
+    );
     return next;
   }
 
@@ -106,7 +111,7 @@ export class VipKeeper<V> {
     this.#retryMs = Math.min(MAX_RETRY_MS, this.#retryMs * 2);
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
-      void this.#kick();
+      background(this.#kick(), () => undefined); // #kick never rejects
     }, delay);
     this.#retryTimer.unref?.();
   }

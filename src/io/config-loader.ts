@@ -113,7 +113,8 @@ export function loadConfigOffThread(path: string, o: OffThreadOptions = {}): Pro
       clearTimeout(timer);
       o.signal?.removeEventListener('abort', onAbort);
       resolve(r);
-      void worker.terminate();
+      // terminate() rejects only if the thread is already gone: nothing left to stop.
+      worker.terminate().catch(() => undefined);
     };
     const timer = setTimeout(() => finish(err({ kind: 'timeout', detail: `loading took longer than ${timeoutMs} ms` })), timeoutMs);
     const onAbort = (): void => finish(err({ kind: 'aborted', detail: 'loading was cancelled' }));

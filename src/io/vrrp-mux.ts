@@ -50,8 +50,10 @@ export class VrrpInterfaceMux {
   readonly #listener = (raw: RawDatagram): void => this.handle(raw);
   readonly #logger: IoLogger | undefined;
   readonly #now: () => number;
-  /** RFC 3768 §7.1 "SHOULD log the event": one line per (reason, source) per 10 s. */
-  readonly #drops = new RateLimiter();
+  /** RFC 3768 §7.1 "SHOULD log the event": one line per reason per 10 s, whatever the source. */
+  readonly #drops = new RateLimiter({
+    onSuppressed: (reason, n) => this.#logger?.warn({ ifname: this.port.ifname, reason, suppressed: n }, `${n} more 'advert dropped' lines suppressed`),
+  });
 
   /** `port` sends and receives VRRP; `extraPorts` only receive (e.g. an AH socket). */
   constructor(
@@ -109,7 +111,7 @@ export class VrrpInterfaceMux {
       return;
     }
     if (v.reason === 'own-packet') return;
-    const gate = this.#drops.check(`${v.reason}:${v.from ?? '?'}`, this.#now());
+    const gate = this.#drops.check(v.reason, this.#now());
     if (!gate.log) return;
     const fields = {
       ifname: this.port.ifname,

@@ -8,6 +8,8 @@
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { describeError } from '../background.js';
+import { RateLimiter } from '../rate-limit.js';
 import { err, ok, type Result } from '../result.js';
 import { familyOf, type IpAddress, type Ipv4Address } from '../wire/address.js';
 import { IPPROTO_VRRP, VRRP_MCAST_GROUP4, VRRP_TOS, VRRP_TTL } from '../wire/constants.js';
@@ -78,6 +80,10 @@ function loadRawSocket(): Result<RawSocketModule, SocketError> {
 export class VrrpSocket extends EventEmitter {
   readonly counters: VrrpSocketCounters = { received: 0, recvErrors: 0, sent: 0, sendErrors: 0 };
   private closed = false;
+  /** What a packet can trigger is logged at most once per reason per 10 s, then "N more suppressed". */
+  private readonly limiter = new RateLimiter({
+    onSuppressed: (reason, n) => this.logger?.warn({ ifname: this.ifname, reason, suppressed: n }, `${n} more '${reason}' lines suppressed`),
+  });
 
   constructor(
     private readonly raw: RawSocket,
@@ -130,13 +136,15 @@ export class VrrpSocket extends EventEmitter {
     try {
       this.emit('packet', raw, source);
     } catch (e) {
-      this.logger?.warn({ err: e, ifname: this.ifname }, 'packet handler threw');
+      if (this.limiter.check('packet handler threw', performance.now()).log) {
+        this.logger?.warn({ err: describeError(e), ifname: this.ifname }, 'packet handler threw');
+      }
     }
   }
 
   private onError(e: Error): void {
     this.counters.recvErrors++;
-    this.logger?.warn({ err: e.message, ifname: this.ifname }, 'raw socket error');
+    if (this.limiter.check('raw socket error', performance.now()).log) this.logger?.warn({ err: e.message, ifname: this.ifname }, 'raw socket error');
   }
 
   private onClose(): void {

@@ -35,9 +35,11 @@ export class DaemonProcess {
     writeFileSync(this.confPath, text);
   }
 
-  start(extra: string[] = []): void {
+  /** `wrapper` runs the daemon through a program (e.g. setpriv, as the systemd unit's user); `env` replaces ours. */
+  start(extra: string[] = [], opts: { wrapper?: readonly string[]; env?: NodeJS.ProcessEnv } = {}): void {
     const args = [this.cli, 'run', '-f', this.confPath, '--run-dir', this.runDir, '--log-json', ...extra];
-    const proc = this.host.spawn('node', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, ...pre] = [...(opts.wrapper ?? []), 'node'];
+    const proc = this.host.spawn(cmd!, [...pre, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(opts.env ? { env: opts.env } : {}) });
     this.proc = proc;
     let buf = '';
     proc.stdout?.on('data', (chunk: Buffer) => {

@@ -268,12 +268,18 @@ export function cleanupOnSignal(keep: () => readonly string[] = () => []): void 
   signalHooks = true;
   const handler = (sig: NodeJS.Signals): void => {
     process.stderr.write(`\n${sig}: removing the lab...\n`);
-    void (async () => {
+    const removeOwn = async (): Promise<void> => {
       for (const id of await listLabs()) {
         if (LabRun.load(id)?.state.owner === process.pid && !keep().includes(id)) await removeLab(id);
       }
-      process.exit(130);
-    })();
+    };
+    removeOwn().then(
+      () => process.exit(130),
+      (e: unknown) => {
+        process.stderr.write(`could not remove the lab: ${String(e)}\n`);
+        process.exit(130);
+      },
+    );
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, handler);
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/io/exec.js';
-import { cluster, holders, seedConfig, skipReason, type Cluster, type Node } from '../integration/daemon/harness.js';
+import { cluster, expectHolders, seedConfig, skipReason, type Cluster, type Node } from '../integration/daemon/harness.js';
 import { Keepalived, kaConfig, keepalivedMissing, keepalivedVersion } from './keepalived.js';
 
 const reason = (await skipReason()) ?? keepalivedMissing();
@@ -103,7 +103,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
     await vr.waitState('BACKUP', 10_000);
     await sleep(2500);
     expect(vr.lastState()).toBe('BACKUP');
-    expect(await holders(c)).toEqual(['ka']);
+    await expectHolders(c, ['ka']);
 
     const from = vr.logs.length;
     const t0 = Date.now();
@@ -112,6 +112,8 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
     const took = await vr.waitState('MASTER', MDI_90 + MARGIN, from);
     expect(took.t - t0).toBeLessThan(MDI_90 + MARGIN);
     expect(took.reason).toBe('master-down-timer');
+    // The state line comes first; `ip addr add` runs after the first advert has left.
+    await vr.waitVipsAdded(3000, from);
     expect(await vr.addresses()).toContain(VIP);
 
     // keepalived's host comes back (rebooted: no stale VIP), joins and preempts.
@@ -124,7 +126,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
     await ka.waitState('MASTER', MDI_100 + 3000 + MARGIN, kaFrom);
     await vr.waitState('BACKUP', 3000, vrFrom);
     await sleep(1000);
-    expect(await holders(c)).toEqual(['ka']);
+    await expectHolders(c, ['ka']);
   });
 
   it('2. vrrpd MASTER 100 + keepalived BACKUP 90; vrrpd dies: keepalived takes over; vrrpd back: it preempts', async () => {
@@ -133,7 +135,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
     await ka.waitState('BACKUP', 10_000);
     await sleep(4500); // past keepalived's own start-up Master_Down_Interval
     expect(ka.lastState()).toBe('BACKUP');
-    expect(await holders(c)).toEqual(['vr']);
+    await expectHolders(c, ['vr']);
 
     const kaFrom = ka.lines.length;
     const t0 = Date.now();
@@ -149,7 +151,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
     await vr.waitState('MASTER', 10_000);
     await ka.waitState('BACKUP', 3000, kaBack);
     await sleep(1000);
-    expect(await holders(c)).toEqual(['vr']);
+    await expectHolders(c, ['vr']);
   });
 
   describe('3. equal priorities (100/100), two masters after a partition heals: the higher primary IP stays master on both sides', () => {
@@ -158,7 +160,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
       await pair({ kaPrio: 100, vrPrio: 100, kaExtra: '', vrExtra: '' });
       await ka.waitState('MASTER', 10_000);
       await vr.waitState('MASTER', 10_000);
-      expect((await holders(c)).sort()).toEqual(['ka', 'vr']);
+      await expectHolders(c, ['ka', 'vr']);
     }
 
     it('vrrpd has the higher IP (.2 > .1): keepalived steps down', async () => {
@@ -172,7 +174,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
       await ka.waitLine(/same priority 100 but higher IP address/, 1000, kaFrom);
       await sleep(2000);
       expect(vr.logs.slice(vrFrom).filter((l) => typeof l.to === 'string')).toEqual([]);
-      expect(await holders(c)).toEqual(['vr']);
+      await expectHolders(c, ['vr']);
     });
 
     it('keepalived has the higher IP (.200 > .2): vrrpd steps down', async () => {
@@ -189,7 +191,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
         expect(String(down.detail)).toContain('192.168.50.200');
         await sleep(2000);
         expect(ka.lines.slice(kaFrom).filter((l) => /Entering \w+ STATE/.test(l.line))).toEqual([]);
-        expect(await holders(c)).toEqual(['ka']);
+        await expectHolders(c, ['ka']);
       } finally {
         ka.kill();
         await ka.waitExit();
@@ -206,11 +208,12 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
     await sleep(1500);
     const from = vr.logs.length;
     const t0 = Date.now();
-    void ka.stop();
+    const stopped = ka.stop();
     const took = await vr.waitState('MASTER', SKEW_90 + MARGIN, from);
     expect(took.t - t0).toBeLessThan(SKEW_90 + MARGIN);
+    await stopped;
     await ka.waitExit();
-    expect(await holders(c)).toEqual(['vr']);
+    await expectHolders(c, ['vr']);
   });
 
   it('4b. SIGTERM on vrrpd (master): priority 0, keepalived takes over within Skew_Time + margin', async () => {
@@ -225,7 +228,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
     expect(took.t - t0).toBeLessThan(SKEW_90 + MARGIN);
     await ka.waitLine(/priority 0/i, 1000, 0);
     await sleep(500);
-    expect(await holders(c)).toEqual(['ka']);
+    await expectHolders(c, ['ka']);
   });
 
   it('5. auth mismatch: each drops the other, both end up MASTER; vrrpd counts authFailures and logs why', async () => {
@@ -235,7 +238,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
     await sleep(3000);
     expect(ka.lastState()).toBe('MASTER');
     expect(vr.lastState()).toBe('MASTER');
-    expect((await holders(c)).sort()).toEqual(['ka', 'vr']);
+    await expectHolders(c, ['ka', 'vr']);
     const s = (await vr.status()).instances[0] as { counters: Record<string, number> };
     expect(s.counters.authFailures).toBeGreaterThan(0);
     expect(vr.logs.find((l) => l.msg === 'advert dropped' && l.reason === 'auth-failure' && l.from === '192.168.50.1')).toBeDefined();
@@ -250,7 +253,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
     await vr.waitState('MASTER', 10_000);
     await ka.waitState('BACKUP', 10_000);
     await sleep(4500);
-    expect(await holders(c)).toEqual(['vr']);
+    await expectHolders(c, ['vr']);
 
     const kaFrom = ka.lines.length;
     const vrFrom = vr.logs.length;
@@ -259,7 +262,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
     await ka.waitState('MASTER', 2000 + MDI_90 + MARGIN, kaFrom);
     await vr.waitState('BACKUP', 3000, vrFrom);
     await sleep(1000);
-    expect(await holders(c)).toEqual(['ka']);
+    await expectHolders(c, ['ka']);
 
     const kaBack = ka.lines.length;
     const vrBack = vr.logs.length;
@@ -267,7 +270,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
     await vr.waitState('MASTER', 2000 + MDI_100 + MARGIN, vrBack);
     await ka.waitState('BACKUP', 3000, kaBack);
     await sleep(1000);
-    expect(await holders(c)).toEqual(['vr']);
+    await expectHolders(c, ['vr']);
     if (existsSync(flag)) unlinkSync(flag);
   });
 
@@ -282,13 +285,14 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
     const s = (await vr.status()).instances[0] as { counters: Record<string, number>; io: Record<string, number> };
     expect(s.counters.advertiseRcvd).toBeGreaterThan(2);
     expect(s.counters.unicastPeerRejects).toBe(0);
-    expect(await holders(c)).toEqual(['ka']);
+    await expectHolders(c, ['ka']);
 
     const from = vr.logs.length;
-    void ka.stop();
+    const stopped = ka.stop();
     await vr.waitState('MASTER', SKEW_90 + MARGIN, from);
+    await stopped;
     await ka.waitExit();
-    expect(await holders(c)).toEqual(['vr']);
+    await expectHolders(c, ['vr']);
 
     // keepalived back with a lower priority: it must hear vrrpd's unicast adverts and stay BACKUP.
     ka.writeConfig(kaConfig({ priority: 80, extra: kaUni }));
@@ -297,7 +301,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
     await ka.waitState('BACKUP', 5000, kaFrom);
     await sleep(6000);
     expect(ka.lines.slice(kaFrom).filter((l) => /Entering MASTER STATE/.test(l.line))).toEqual([]);
-    expect(await holders(c)).toEqual(['vr']);
+    await expectHolders(c, ['vr']);
   });
 
   it.skipIf(tsharkMissing())('tshark dissects every advert vrrpd sent in this suite: good checksum, nothing malformed', async () => {

@@ -31,8 +31,8 @@ const VRRPD_CTR = 'vrrpd-vrrpd';
 const NGINX_POD = 'nginx-apiserver-proxy';
 /** op2 (priority 90) takes over; a takeover may run this much past its bound on a busy machine. */
 const MARGIN_MS = 500;
-const SKEW_MS = skewTimeMs(90);
-const MDI_MS = masterDownIntervalMs(1000, 90);
+const SKEW_MS = skewTimeMs(2, 90, 100);
+const MDI_MS = masterDownIntervalMs(2, 90, 100);
 /** The seed's check: fall 2 x interval 1 s before the priority drops. */
 const CHECK_FALL_MS = 2 * 1000;
 

@@ -200,7 +200,7 @@ describe('what is echoed from the config is escaped', () => {
     const j = capture();
     expect(await runCheck(['-f', F, '--json'], j.io, ok)).toBe(0);
     expect(j.out.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
-    expect(JSON.parse(j.out.stdout).config.instances[0].notifyMaster).toBe('/bin/echo \x1b[31m\x9b\u202e');
+    expect(JSON.parse(j.out.stdout).config.instances[0].notifyMaster.command).toBe('/bin/echo \x1b[31m\x9b\u202e');
   });
 
   it('an included file that is not a keepalived config is named once, its lines not echoed', () => {
