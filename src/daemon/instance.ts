@@ -203,6 +203,9 @@ export class Instance<V> {
         this.#garpCursor = startGarpSchedule(this.#io.now());
         if (this.#vips.settled && this.#vips.wanted === 'present') this.#onGarpTimer();
         break;
+      case 'garpBurst':
+        if (this.#vips.settled && this.#vips.wanted === 'present') this.#io.garp?.(this.#spec.garpAddresses, a.count);
+        break;
       case 'stateChanged': {
         const event: StateEvent = { instance: this.name, from: a.from, to: a.to, reason: a.reason, detail: a.detail, priority: this.router.priority };
         log.info({ instance: this.name, from: a.from, to: a.to, reason: a.reason, detail: a.detail, priority: event.priority }, `${this.name}: ${a.from} -> ${a.to}`);

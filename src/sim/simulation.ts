@@ -262,6 +262,9 @@ export class Simulation {
       case 'garp':
         this.#log(node, 'garp', action.vips.join(','));
         break;
+      case 'garpBurst':
+        this.#log(node, 'garp', `${action.vips.join(',')} x${action.count}`);
+        break;
       case 'stateChanged':
         this.#log(node, 'state', `${action.from} -> ${action.to} (${action.reason}: ${action.detail})`);
         break;
