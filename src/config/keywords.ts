@@ -21,9 +21,9 @@ export const GLOBAL_UNSUPPORTED = new Set(
   (
     'net_namespace net_namespace_ipvs namespace_with_ipsets instance use_pid_dir linkbeat_use_polling ' +
     'child_wait_time dynamic_interfaces default_interface lvs_id lvs_sync_daemon lvs_timeouts lvs_flush ' +
-    'lvs_flush_on_stop vrrp_mcast_group6 vrrp_garp_lower_prio_delay vrrp_garp_lower_prio_repeat ' +
-    'vrrp_gna_interval vrrp_min_garp vrrp_garp_extra_if vrrp_lower_prio_no_advert vrrp_higher_prio_send_advert ' +
-    'vrrp_check_unicast_src vrrp_skip_check_adv_addr vrrp_strict vrrp_iptables vrrp_ipsets nftables ' +
+    'lvs_flush_on_stop vrrp_mcast_group6 ' +
+    'vrrp_gna_interval vrrp_min_garp vrrp_garp_extra_if ' +
+    'vrrp_check_unicast_src vrrp_skip_check_adv_addr vrrp_iptables vrrp_ipsets nftables ' +
     'nftables_priority nftables_ifindex nftables_counters nftables_ipvs nftables_ipvs_priority ' +
     'nftables_ipvs_start_fwmark vrrp_priority checker_priority bfd_priority vrrp_no_swap checker_no_swap ' +
     'bfd_no_swap vrrp_rt_priority checker_rt_priority bfd_rt_priority vrrp_rlimit_rttime checker_rlimit_rttime ' +
@@ -43,11 +43,11 @@ export const GLOBAL_UNSUPPORTED = new Set(
 
 export const INSTANCE_UNSUPPORTED = new Set(
   (
-    'use_vmac use_vmac_addr vmac_xmit_base use_ipvlan vrf native_ipv6 track_file track_process track_bfd ' +
+    'use_vmac_addr use_ipvlan vrf native_ipv6 track_file track_process track_bfd ' +
     'track_src_ip mcast_dst_ip check_unicast_src unicast_fault_no_peer unicast_ttl old_unicast_checksum ' +
-    'garp_lower_prio_delay garp_lower_prio_repeat garp_extra_if down_timer_adverts lower_prio_no_advert ' +
-    'higher_prio_send_advert promote_secondaries virtual_routes virtual_rules no_accept ' +
-    'skip_check_adv_addr strict_mode debug notify_master_rx_lower_pri notify_priority_changes ' +
+    'garp_extra_if down_timer_adverts ' +
+    'promote_secondaries ' +
+    'skip_check_adv_addr debug notify_master_rx_lower_pri notify_priority_changes ' +
     'notify_deleted kernel_rx_buf_size linkbeat_use_polling lvs_sync_daemon_interface'
   ).split(' '),
 );

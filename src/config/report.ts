@@ -48,7 +48,9 @@ export function renderCheckText(entry: string, configId: string, result: LoadRes
 
 function renderConfig(cfg: VrrpdConfig, out: string[]): void {
   const g = cfg.global;
-  out.push('', `global: router_id ${g.routerId ?? '(host name)'}, multicast group ${g.vrrpMcastGroup4}, gratuitous ARP ${g.garpMasterRepeat} at once, again after ${g.garpMasterDelayMs / 1000} s${g.garpMasterRefreshMs > 0 ? `, refresh every ${g.garpMasterRefreshMs / 1000} s` : ''}`);
+  out.push('', `global: router_id ${g.routerId ?? '(host name)'}, multicast group ${g.vrrpMcastGroup4}, gratuitous ARP ${g.garpMasterRepeat} at once, again after ${g.garpMasterDelayMs / 1000} s${g.garpMasterRefreshMs > 0 ? `, refresh every ${g.garpMasterRefreshMs / 1000} s` : ''}${g.garpIntervalMs > 0 ? `, at least ${g.garpIntervalMs / 1000} s apart on an interface` : ''}`);
+  if (g.vrrpStartupDelayMs > 0) out.push(`vrrp_startup_delay: no instance becomes master in the first ${g.vrrpStartupDelayMs / 1000} s after vrrpd starts`);
+  if (g.vrrpStrict) out.push('vrrp_strict: keepalived\'s strict rules apply to every instance (no authentication, no unicast, no_accept unless address owner)');
   if (cfg.instances.length === 0) out.push('', 'no vrrp_instance defined');
   const scripts = new Map(cfg.scripts.map((s) => [s.name, s]));
   for (const inst of cfg.instances) {
@@ -72,11 +74,36 @@ function renderInstance(i: VrrpInstance, cfg: VrrpdConfig, scripts: ReadonlyMap<
   lines.push(`  timers: advert_int ${advertSec} s, Skew_Time ${skewTimeSec(i)} s, Master_Down_Interval ${masterDownIntervalSec(i)} s`);
   for (const t of i.trackScripts) lines.push(`  track_script ${t.name}: ${scriptText(t, scripts.get(t.name))}`);
   for (const t of i.trackInterfaces) lines.push(`  track_interface ${t.name}: ${weightText(t.weight ?? 0, t.reverse ?? false)}`);
-  lines.push(`  adverts: ${i.unicastPeers.length > 0 ? `unicast to ${i.unicastPeers.join(', ')}` : `multicast to ${cfg.global.vrrpMcastGroup4}`}${i.unicastSrcIp ?? i.mcastSrcIp ? ` from ${i.unicastSrcIp ?? i.mcastSrcIp}` : ''}`);
+  lines.push(`  adverts: ${i.unicastPeers.length > 0 ? `unicast to ${i.unicastPeers.join(', ')}` : `multicast to ${cfg.global.vrrpMcastGroup4}`}${i.unicastSrcIp ?? i.mcastSrcIp ? ` from ${i.unicastSrcIp ?? i.mcastSrcIp}` : ''}${i.interface === '' ? ' (no interface: by the route to each peer)' : ''}`);
+  for (const line of failoverLines(i)) lines.push(`  ${line}`);
   const notifies = (['notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notify'] as const).filter((k) => i[k] !== undefined);
   for (const k of notifies) lines.push(`  ${k.replace(/[A-Z]/, (c) => `_${c.toLowerCase()}`)}: ${i[k]?.command}`);
   if (i.syncGroup !== undefined) lines.push(`  sync group: ${i.syncGroup}`);
   return lines;
+}
+
+/** Strict mode, accept mode, the split-brain knobs, use_vmac, virtual routes and rules. */
+function failoverLines(i: VrrpInstance): string[] {
+  const out: string[] = [];
+  if (i.strictMode) out.push('strict mode: yes (keepalived vrrp_strict / strict_mode)');
+  out.push(`accept mode: ${i.acceptMode || i.priority === 255 ? 'yes' : 'no (no_accept: traffic to the VIPs is dropped by an nftables rule while master, as keepalived does)'}`);
+  const sb = i.splitBrain;
+  const lower = [sb.lowerPrioNoAdvert ? 'no advert' : 'an advert', sb.garpLowerPrioRepeat > 0 ? `${sb.garpLowerPrioRepeat} GARPs${sb.garpLowerPrioDelayMs > 0 ? `, again after ${sb.garpLowerPrioDelayMs / 1000} s` : ''}` : 'no GARP'];
+  out.push(`hearing a lower-priority master: ${lower.join(', ')}; a higher one: ${sb.higherPrioSendAdvert ? 'one advert, then BACKUP' : 'BACKUP'}`);
+  if (i.vmac) out.push(`use_vmac: ${i.vmac.ifname} (macvlan on ${i.interface}, MAC ${i.vmac.mac})${i.vmac.xmitBase ? `, adverts sent from ${i.interface} (vmac_xmit_base)` : ''}`);
+  for (const r of i.virtualRoutes) out.push(`virtual route (while master): ${routeText(r)}`);
+  for (const r of i.virtualRules) out.push(`virtual rule (while master): ${ruleText(r)}`);
+  return out;
+}
+
+function routeText(r: VrrpInstance['virtualRoutes'][number]): string {
+  const parts = [r.type, r.to, r.src && `src ${r.src}`, r.via && `via ${r.via}`, r.dev && `dev ${r.dev}`, r.scope && `scope ${r.scope}`, r.table && `table ${r.table}`, r.metric !== undefined && `metric ${r.metric}`, r.proto && `proto ${r.proto}`, r.onlink && 'onlink'];
+  return parts.filter(Boolean).join(' ');
+}
+
+function ruleText(r: VrrpInstance['virtualRules'][number]): string {
+  const parts = [r.not && 'not', r.from && `from ${r.from}`, r.to && `to ${r.to}`, r.iif && `iif ${r.iif}`, r.oif && `oif ${r.oif}`, r.fwmark && `fwmark ${r.fwmark}`, r.tos !== undefined && `tos ${r.tos}`, r.preference !== undefined && `preference ${r.preference}`, r.table && `table ${r.table}`, r.type];
+  return parts.filter(Boolean).join(' ');
 }
 
 function vipText(v: { address: string; prefixLen: number; dev?: string; label?: string }): string {

@@ -14,6 +14,7 @@ import type { IpAddress } from '../wire/address.js';
 import type { GarpSettings, GlobalDefs, NotifyCommand, SourcePos, Stmt, Token, TrackRef, VirtualAddress } from './types.js';
 import { notifyCommandOf } from './validate-script.js';
 import { parseBool, parseDecimal } from './values.js';
+import { completeFailover, emptyFailover, FAILOVER_HANDLERS, FAILOVER_SCALARS, type FailoverDraft } from './validate-failover.js';
 
 export interface InstanceDraft {
   name: string;
@@ -36,6 +37,8 @@ export interface InstanceDraft {
   /** Completed by `completeProtocol`. */
   adverIntervalCs: number;
   acceptMode: boolean;
+  /** Where `accept` / `no_accept` was written (keepalived's default depends on strict mode). */
+  acceptToken?: Token;
   auth: AuthDraft;
   authToken?: Token;
   vips: VirtualAddress[];
@@ -57,6 +60,8 @@ export interface InstanceDraft {
   garp: { -readonly [K in keyof GarpSettings]?: GarpSettings[K] };
   dontTrackPrimary: boolean;
   smtpAlert: boolean;
+  /** The keywords of validate-failover.ts (strict mode, split brain, use_vmac, virtual routes and rules). */
+  failover: FailoverDraft;
 }
 
 type H = Handler<InstanceDraft>;
@@ -158,14 +163,15 @@ const handlers = new Map<string, H>([
       d.versionToken = t;
     }
   }],
-  ['accept', (s, d, a) => { a.flag(s); d.acceptMode = true; }],
-  ['no_accept', (s, d, a) => { a.flag(s); d.acceptMode = false; }],
+  ['accept', (s, d, a) => { a.flag(s); d.acceptMode = true; d.acceptToken = s.keyword; }],
+  ['no_accept', (s, d, a) => { a.flag(s); d.acceptMode = false; d.acceptToken = s.keyword; }],
+  ...FAILOVER_HANDLERS,
 ]);
 
 const SCALARS = new Set([
   'state', 'interface', 'virtual_router_id', 'priority', 'advert_int', 'preempt_delay', 'notify_master',
   'notify_backup', 'notify_fault', 'notify_stop', 'notify', 'unicast_src_ip', 'mcast_src_ip', 'garp_master_delay',
-  'garp_master_repeat', 'garp_master_refresh', 'garp_master_refresh_repeat', 'version',
+  'garp_master_repeat', 'garp_master_refresh', 'garp_master_refresh_repeat', 'version', ...FAILOVER_SCALARS,
 ]);
 
 export function validateInstance(stmt: Stmt, a: ArgChecker): InstanceDraft | undefined {
@@ -180,7 +186,7 @@ export function validateInstance(stmt: Stmt, a: ArgChecker): InstanceDraft | und
   const d: InstanceDraft = {
     name: name.text, pos: pos(name), nameToken: name, state: 'BACKUP', priority: 0, advertIntSec: 1,
     adverIntervalCs: 100, acceptMode: true, auth: {}, vips: [], vipsExcluded: [], nopreempt: false, preemptDelayMs: 0, trackScripts: [],
-    trackInterfaces: [], unicastPeers: [], garp: {}, dontTrackPrimary: false, smtpAlert: false,
+    trackInterfaces: [], unicastPeers: [], garp: {}, dontTrackPrimary: false, smtpAlert: false, failover: emptyFailover(),
   };
   dispatch(block, { label: `vrrp_instance ${name.text}`, handlers, scalars: SCALARS, unsupported: INSTANCE_UNSUPPORTED }, d, a);
   completeInstance(d, a);
@@ -191,7 +197,11 @@ export function validateInstance(stmt: Stmt, a: ArgChecker): InstanceDraft | und
 function completeInstance(d: InstanceDraft, a: ArgChecker): void {
   const who = `vrrp_instance ${d.name}`;
   if (d.vrid === undefined && d.vridToken === undefined) a.diags.error(d.nameToken, `${who} has no virtual_router_id (1..255)`);
-  if (d.interface === undefined) a.diags.error(d.nameToken, `${who} has no interface`);
+  // keepalived: an instance may omit its interface in unicast mode with unicast_src_ip (vrrp.c vrrp_complete_instance).
+  if (d.interface === undefined && (d.unicastPeers.length === 0 || d.unicastSrcIp === undefined))
+    a.diags.error(d.nameToken, d.unicastPeers.length > 0 ? `${who} has no interface: a unicast instance needs unicast_src_ip or interface` : `${who} has no interface`);
+  else if (d.interface === undefined)
+    for (const v of [...d.vips, ...d.vipsExcluded]) if (v.dev === undefined) a.diags.error(v.pos, `${who} has no interface, so virtual address ${v.address} needs 'dev INTERFACE' (keepalived removes it otherwise)`);
   if (d.priorityToken === undefined) {
     d.priority = d.state === 'MASTER' ? 255 : 100;
     if (d.state === 'MASTER')
@@ -233,6 +243,7 @@ export function completeProtocol(d: InstanceDraft, g: GlobalDefs, a: ArgChecker)
   const who = `vrrp_instance ${d.name}`;
   const version = d.version ?? g.vrrpVersion;
   d.version = version;
+  completeFailover(d, g, a); // strict mode first: it drops authentication before the checks below
   const at = d.advertIntToken ?? d.nameToken;
   const sec = d.advertIntSec;
   if (version === 2) {

@@ -164,8 +164,8 @@ const EXPECTED: Record<string, string[]> = {
     `${F}:4:3: warning: unknown keyword 'priorty' in vrrp_instance VI_1 (did you mean 'priority'?)`,
   ],
   "unsupported instance keyword": [
-    `${F}:4:3: warning: 'use_vmac' is not supported by vrrpd; ignored`,
-    `${F}:5:3: warning: 'strict_mode' is not supported by vrrpd; ignored`,
+    `${F}:4:3: warning: 'use_ipvlan' is not supported by vrrpd; ignored`,
+    `${F}:5:3: warning: 'down_timer_adverts' is not supported by vrrpd; ignored`,
   ],
   "instance version 3": [
   ],
@@ -204,7 +204,7 @@ const EXPECTED: Record<string, string[]> = {
   ],
   "global unknown and unsupported": [
     `${F}:2:3: warning: unknown keyword 'router_ld' in global_defs (did you mean 'router_id'?)`,
-    `${F}:3:3: warning: 'vrrp_strict' is not supported by vrrpd; ignored`,
+    `${F}:3:3: warning: 'vrrp_check_unicast_src' is not supported by vrrpd; ignored`,
     `${F}:4:3: warning: 'lvs_flush' is not supported by vrrpd; ignored`,
   ],
   "global bad values": [
@@ -331,7 +331,7 @@ describe('normalised values', () => {
     expect(r.config!.global).toEqual({
       routerId: 'r1', vrrpMcastGroup4: '224.0.0.19', garpMasterDelayMs: 10000, garpMasterRepeat: 2, garpMasterRefreshMs: 30000,
       garpMasterRefreshRepeat: 3, garpIntervalMs: 1, scriptUser: { user: 'keepalived_script' }, enableScriptSecurity: true,
-      vrrpVersion: 2, vrrpStartupDelayMs: 5500,
+      vrrpVersion: 2, vrrpStartupDelayMs: 5500, vrrpStrict: false, higherPrioSendAdvert: false, lowerPrioNoAdvert: false,
     });
     expect(r.config!.instances[0]!.garp).toEqual({ masterDelayMs: 10000, masterRepeat: 2, masterRefreshMs: 30000, masterRefreshRepeat: 3 });
   });
