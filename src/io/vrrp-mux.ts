@@ -19,7 +19,7 @@ export interface PacketPort {
   readonly ifname: string;
   on(ev: 'packet', cb: (raw: RawDatagram) => void): unknown;
   off(ev: 'packet', cb: (raw: RawDatagram) => void): unknown;
-  send(payload: Uint8Array, dst: IpAddress): Promise<Result<number, SocketError>>;
+  send(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Promise<Result<number, SocketError>>;
 }
 
 /** An advert that passed the receive path, with the IP facts it came with. */
@@ -34,6 +34,8 @@ export interface RegisterOptions {
   readonly onAdvert: (rx: ReceivedAdvert) => void;
   /** Where adverts go: the multicast group, or each unicast peer. */
   readonly destinations: readonly IpAddress[];
+  /** The IP source of our adverts (the address the VRRPv3 checksum covers); undefined: the kernel's choice. */
+  readonly source?: IpAddress;
 }
 
 export interface Registration {
@@ -87,7 +89,7 @@ export class VrrpInterfaceMux {
     let registered = true;
     return ok({
       destinations: opts.destinations,
-      sendTo: (payload, dst) => this.port.send(payload, dst),
+      sendTo: (payload, dst) => this.port.send(payload, dst, opts.source),
       unregister: () => {
         if (!registered) return;
         registered = false;
