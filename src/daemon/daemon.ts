@@ -9,20 +9,26 @@ import type { LoadOptions, LoadResult, SourceHost, VrrpdConfig, VrrpInstance } f
 import { fsSourceHost } from '../io/config-files.js';
 import { loadConfigOffThread } from '../io/config-loader.js';
 import { getInterfaceInfo } from '../io/interface-info.js';
-import { addVip, delVip, removeStale, type VipSpec } from '../io/ip-addr.js';
+import { delVip, removeStale } from '../io/ip-addr.js';
+import { createDropTable, deleteDropTable } from '../io/firewall.js';
+import { delRoute, delRule } from '../io/ip-route.js';
+import { deleteVmac, ensureVmac, setSysctls, BASE_SYSCTLS, type VmacSpec } from '../io/vmac.js';
 import { acquireRunLock, type RunLock } from '../io/run-lock.js';
 import { stdoutSink } from '../io/fd-sink.js';
 import { background, describeError } from '../background.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import type { Registration } from '../io/vrrp-mux.js';
+import { err, ok, type Result } from '../result.js';
+import type { IpAddress } from '../wire/address.js';
 import { monotonicNow, type Now } from './clock.js';
-import { instanceKey, instanceSpec, sourceAddress, vipSpecs } from './build.js';
+import { garpDevices, instanceKey, instanceSpec, needsDropRule, socketDevice, sourceAddress, vipSpecs } from './build.js';
+import { HOST_OPS, recordedOf, type HostEntry } from './host-entry.js';
 import { Iface } from './iface.js';
 import { Instance, type StateEvent } from './instance.js';
 import type { Logger } from './log.js';
 import { prepareRunDir, writePrivateFile } from './runtime-dir.js';
 import { serveStatus, type StatusServer } from './status-server.js';
-import { removeRecordedVips, VipRecord } from './vip-record.js';
+import { HostRecord, removeRecorded, type UndoOps } from './vip-record.js';
 import { Tracking } from './tracking.js';
 import { SyncGroups } from '../protocol/sync-group.js';
 
@@ -41,12 +47,21 @@ export interface DaemonOptions {
 interface Slot {
   readonly conf: VrrpInstance;
   readonly key: string;
-  instance: Instance<VipSpec> | undefined;
+  instance: Instance<HostEntry> | undefined;
   registration: Registration | undefined;
   waiting: string | undefined;
 }
 
 const STOP_BUDGET_MS = 900;
+
+/** How `vrrpd` undoes what an earlier run recorded (daemon start; `vrrpd cleanup` has its own, with timeouts and a netns). */
+const UNDO_OPS: UndoOps = {
+  vip: (v) => delVip(v),
+  route: (r) => delRoute(r),
+  rule: (r) => delRule(r),
+  link: (l) => deleteVmac(l.ifname),
+  firewall: () => deleteDropTable(),
+};
 /** Diagnostics logged per load; `vrrpd check` shows them all. */
 const LOGGED_DIAGNOSTICS = 100;
 
@@ -60,7 +75,14 @@ export class Daemon {
   readonly #links = new LinkMonitor();
   #status: StatusServer | undefined;
   #lock: RunLock | undefined;
-  #vipRecord: VipRecord;
+  #record: HostRecord;
+  /** When start() ran (vrrp_startup_delay counts from it). */
+  #startedAt = 0;
+  /** Our nftables table (no_accept) exists. */
+  #firewall = false;
+  /** use_vmac macvlans we set up, by name; and the base interfaces' sysctls as they were. */
+  readonly #vmacs = new Map<string, VmacSpec>();
+  readonly #baseSysctls = new Map<string, Record<string, string>>();
   #retry: NodeJS.Timeout | undefined;
   readonly #stateListeners: ((e: StateEvent) => void)[] = [];
   readonly #tracking: Tracking;
@@ -75,7 +97,7 @@ export class Daemon {
     this.#log = opts.log;
     this.#now = opts.now ?? monotonicNow;
     this.#tracking = new Tracking({ now: this.#now, log: this.#log, onScriptChange: (script) => this.#contain('a script change', () => this.#scriptChanged(script)) });
-    this.#vipRecord = new VipRecord(opts.runDir, this.#log);
+    this.#record = new HostRecord(opts.runDir, this.#log);
   }
 
   /**
@@ -136,8 +158,10 @@ export class Daemon {
     const lock = await acquireRunLock(this.#opts.runDir);
     if (!lock.ok) return { ok: false, detail: lock.error };
     this.#lock = lock.value;
-    await this.#removePreviousVips();
+    this.#startedAt = this.#now();
+    await this.#removePrevious();
     this.#config = loaded.config;
+    await this.#ensureFirewall(loaded.config);
     this.#links.on('change', (ifname, up) => this.#contain(`link ${ifname} change`, () => this.#onLink(ifname, up)));
     this.#links.on('monitorError', (e) => this.#log.warn({ err: e.message }, 'link monitor problem'));
     await this.#links.start();
@@ -185,6 +209,7 @@ export class Daemon {
     await Promise.all(stopping.map((s) => this.#stopSlot(s)));
     for (const s of stopping) this.#slots.delete(s.conf.name);
     this.#config = next;
+    await this.#ensureFirewall(next);
     await this.#applyTracking(next);
     const starting = next.instances.filter((c) => !this.#slots.has(c.name));
     for (const conf of starting) this.#slots.set(conf.name, this.#newSlot(next, conf));
@@ -212,6 +237,7 @@ export class Daemon {
     this.#tracking.stop();
     this.#links.stop();
     for (const i of this.#ifaces.values()) i.close();
+    await this.#undoHostSetup();
     await this.#status?.close();
     this.#lock?.close();
     this.#log.info({}, 'vrrpd stopped');
@@ -283,18 +309,63 @@ export class Daemon {
     this.#log.error({ err: describeError(e) }, `bug: handling ${what} threw; contained`);
   }
 
-  /** Addresses a previous run recorded and did not remove (it crashed; no cleanup ran). */
-  async #removePreviousVips(): Promise<void> {
-    const r = await removeRecordedVips(this.#opts.runDir, (v) => delVip(v));
-    if (!r.ok) this.#log.warn({ detail: r.error }, 'could not read the virtual addresses recorded by an earlier run');
+  /** What a previous run recorded and did not remove (it crashed; no cleanup ran). */
+  async #removePrevious(): Promise<void> {
+    const r = await removeRecorded(this.#opts.runDir, UNDO_OPS);
+    if (!r.ok) this.#log.warn({ detail: r.error }, 'could not read what an earlier run recorded');
     else {
-      if (r.value.removed.length > 0) {
-        const removed = r.value.removed;
-        this.#log.warn({ removed: removed.map((v) => v.address), interfaces: [...new Set(removed.map((v) => v.dev))] }, 'removed virtual addresses an earlier run recorded and left behind');
-      }
-      for (const f of r.value.failed) this.#log.error({ vip: `${f.vip.address} dev ${f.vip.dev}`, detail: f.detail }, 'could not remove a virtual address an earlier run left behind');
+      const vips = r.value.removedVips;
+      if (vips.length > 0) this.#log.warn({ removed: vips.map((v) => v.address), interfaces: [...new Set(vips.map((v) => v.dev))] }, 'removed virtual addresses an earlier run recorded and left behind');
+      const others = r.value.removed.length - vips.length;
+      if (others > 0) this.#log.warn({ removed: r.value.removed.filter((w) => !vips.some((v) => w === `${v.address} dev ${v.dev}`)) }, 'removed routes, rules, firewall table or macvlans an earlier run recorded and left behind');
+      for (const f of r.value.failed) this.#log.error({ what: f.what, detail: f.detail }, 'could not remove what an earlier run left behind');
     }
-    await this.#vipRecord.reset();
+    await this.#record.reset();
+  }
+
+  /** no_accept (and strict mode's default): our nftables table, once any instance needs it (io/firewall.ts). */
+  async #ensureFirewall(config: VrrpdConfig): Promise<void> {
+    if (this.#firewall || !config.instances.some(needsDropRule)) return;
+    await this.#record.adding({ kind: 'firewall' });
+    const r = await createDropTable();
+    if (r.ok) this.#firewall = true;
+    else this.#log.error({ detail: r.error.detail }, 'no_accept cannot be enforced: nftables table ip vrrpd could not be created; a master will add its VIPs without the drop rule and keep retrying it');
+  }
+
+  /** At stop: our nftables table and the use_vmac macvlans go, the base interfaces' sysctls come back. */
+  async #undoHostSetup(): Promise<void> {
+    if (this.#firewall) {
+      const r = await deleteDropTable();
+      if (r.ok) await this.#record.removed({ kind: 'firewall' });
+      else this.#log.error({ detail: r.error.detail }, 'could not delete nftables table ip vrrpd');
+      this.#firewall = false;
+    }
+    for (const v of this.#vmacs.values()) {
+      const r = await deleteVmac(v.ifname);
+      if (r.ok) await this.#record.removed({ kind: 'link', link: v });
+      else this.#log.error({ ifname: v.ifname, detail: r.error.detail }, 'could not delete the use_vmac macvlan');
+    }
+    this.#vmacs.clear();
+    for (const [base, old] of this.#baseSysctls) await setSysctls(base, old);
+    this.#baseSysctls.clear();
+  }
+
+  /** use_vmac: the macvlan, as keepalived sets it up (io/vmac.ts), once; the base's ARP sysctls remembered for stop. */
+  async #ensureVmac(conf: VrrpInstance): Promise<string | undefined> {
+    const v = conf.vmac;
+    if (v === undefined || this.#vmacs.has(v.ifname)) return undefined;
+    const spec: VmacSpec = { ifname: v.ifname, base: conf.interface, mac: v.mac };
+    await this.#record.adding({ kind: 'link', link: spec });
+    const r = await ensureVmac(spec);
+    if (!r.ok) return `use_vmac ${v.ifname}: ${r.error.detail}`;
+    this.#vmacs.set(v.ifname, spec);
+    if (!this.#baseSysctls.has(conf.interface)) {
+      const old = await setSysctls(conf.interface, BASE_SYSCTLS);
+      if (old.ok) this.#baseSysctls.set(conf.interface, old.value);
+      else this.#log.warn({ ifname: conf.interface, detail: old.error.detail }, 'use_vmac: could not set arp_ignore / arp_filter on the base interface');
+    }
+    this.#log.info({ instance: conf.name, ifname: v.ifname, base: conf.interface, mac: v.mac, created: r.value === 'created' }, 'use_vmac interface ready');
+    return undefined;
   }
 
   #newSlot(config: VrrpdConfig, conf: VrrpInstance): Slot {
@@ -307,22 +378,60 @@ export class Daemon {
       i = new Iface(name, this.#log);
       this.#ifaces.set(name, i);
     }
+    i.garpIntervalMs = this.#config?.global.garpIntervalMs ?? 0;
     return i;
+  }
+
+  /** Open the slot's socket interface; the address its adverts come from (use_vmac: the base's, as keepalived). */
+  async #openFor(conf: VrrpInstance): Promise<Result<{ iface: Iface; src: IpAddress; running: boolean }, string>> {
+    const config = this.#config!;
+    const vmacProblem = await this.#ensureVmac(conf);
+    if (vmacProblem) return err(vmacProblem);
+    const name = socketDevice(conf);
+    const iface = this.#iface(name);
+    if (name === '') {
+      const src = conf.unicastSrcIp as IpAddress; // validated: no interface means unicast_src_ip
+      const opened = await iface.openUnbound([src]);
+      return opened.ok ? ok({ iface, src, running: true }) : err(`no interface (unicast): ${opened.error}`);
+    }
+    const opened = await iface.open(config.global.vrrpMcastGroup4);
+    if (!opened.ok) return err(`interface ${name}: ${opened.error}`);
+    const base = name === conf.interface ? opened : await getInterfaceInfo(conf.interface).then((r) => (r.ok ? ok(r.value) : err(r.error.detail)));
+    if (!base.ok) return err(`interface ${conf.interface}: ${base.error}`);
+    const src = sourceAddress(conf, base.value.primaryIpv4);
+    if (!src) return err(`interface ${conf.interface} has no IPv4 address`);
+    return ok({ iface, src, running: base.value.running });
+  }
+
+  /** keepalived sends each VIP's gratuitous ARPs on the VIP's own device. */
+  #garpByDevice(conf: VrrpInstance): (addresses: readonly IpAddress[], count: number) => void {
+    const devices = garpDevices(conf);
+    return (addresses, count) => {
+      const byDev = new Map<string, IpAddress[]>();
+      for (const a of addresses) {
+        const dev = devices.get(a);
+        if (dev === undefined || dev === '') continue;
+        const list = byDev.get(dev) ?? [];
+        list.push(a);
+        byDev.set(dev, list);
+      }
+      for (const [dev, list] of byDev) this.#iface(dev).sendGarps(list, count);
+    };
   }
 
   /** Open the slot's interface, clean up stale VIPs, and start its router. Failures leave it waiting. */
   async #bring(slot: Slot): Promise<void> {
     if (slot.instance || !this.#config) return;
     const conf = slot.conf;
-    const iface = this.#iface(conf.interface);
-    const opened = await iface.open(this.#config.global.vrrpMcastGroup4);
-    if (!opened.ok) return this.#wait(slot, `interface ${conf.interface}: ${opened.error}`);
-    const src = sourceAddress(conf, opened.value.primaryIpv4);
-    if (!src) return this.#wait(slot, `interface ${conf.interface} has no IPv4 address`);
-    const stale = await removeStale(conf.interface, vipSpecs(conf));
-    if (!stale.ok) this.#log.warn({ instance: conf.name, detail: stale.error.detail }, 'could not check for stale virtual addresses');
-    else if (stale.value.length > 0) this.#log.warn({ instance: conf.name, removed: stale.value }, 'removed virtual addresses left behind by an earlier run');
-    await iface.refresh();
+    const opened = await this.#openFor(conf);
+    if (!opened.ok) return this.#wait(slot, opened.error);
+    const { iface, src } = opened.value;
+    for (const dev of new Set(vipSpecs(conf).map((v) => v.dev))) {
+      const stale = await removeStale(dev, vipSpecs(conf));
+      if (!stale.ok) this.#log.warn({ instance: conf.name, detail: stale.error.detail }, 'could not check for stale virtual addresses');
+      else if (stale.value.length > 0) this.#log.warn({ instance: conf.name, removed: stale.value }, 'removed virtual addresses left behind by an earlier run');
+    }
+    if (iface.name !== '') await iface.refresh();
     const unicast = conf.unicastPeers.length > 0;
     const destinations = unicast ? conf.unicastPeers : [this.#config.global.vrrpMcastGroup4];
     let registration: Registration | undefined;
@@ -331,14 +440,16 @@ export class Daemon {
       log: this.#log,
       destinations,
       sendTo: (payload, dst) => registration?.sendTo(payload, dst) ?? Promise.resolve({ ok: false, error: { detail: 'not registered' } }),
-      vipOps: this.#vipRecord.wrap({ add: (v) => addVip(v), del: (v) => delVip(v), describe: (v) => `${v.address} dev ${v.dev}` }),
-      garp: (addresses, count) => iface.sendGarps(addresses, count),
+      vipOps: this.#record.wrap(HOST_OPS, recordedOf),
+      garp: this.#garpByDevice(conf),
     });
     const cfg = instance.router.config;
+    // keepalived checks the TTL of multicast adverts only (vrrp.c vrrp_check_packet: "but not if unicast").
     const reg = iface.mux!.register(conf.name, {
-      spec: { vrid: cfg.vrid, version: cfg.version, family: cfg.family, counters: instance.router.counters, ...(unicast ? { unicastPeers: conf.unicastPeers } : {}) },
+      spec: { vrid: cfg.vrid, version: cfg.version, family: cfg.family, counters: instance.router.counters, checkTtl: !unicast, ...(unicast ? { unicastPeers: conf.unicastPeers } : {}) },
       onAdvert: (rx) => instance.receive(rx),
       destinations,
+      source: src,
     });
     if (!reg.ok) return this.#wait(slot, reg.error.detail);
     registration = reg.value;
@@ -349,9 +460,10 @@ export class Daemon {
     slot.waiting = undefined;
     // keepalived holds an instance back until its scripts have a first verdict (no spurious FAULT).
     await this.#tracking.settled(conf);
-    instance.setLink(this.#links.isUp(conf.interface) ?? opened.value.running);
+    instance.setLink(conf.interface === '' ? true : (this.#links.isUp(conf.interface) ?? opened.value.running));
     instance.setTrackers(this.#tracking.statuses(conf, (i) => this.#links.isUp(i)));
-    instance.start();
+    // keepalived vrrp_startup_delay: no instance leaves BACKUP before it has passed since start.
+    instance.start(Math.max(0, this.#startedAt + this.#config.global.vrrpStartupDelayMs - this.#now()));
   }
 
   #wait(slot: Slot, why: string): void {

@@ -2,7 +2,9 @@
  * One network interface at run time: its VRRP raw socket (and an AH receive socket), the mux
  * that shares them among the instances on the interface, and the gratuitous ARP sender.
  * Opening can fail (interface missing, no address yet): the daemon retries, and instances on
- * the interface wait in FAULT meanwhile.
+ * the interface wait in FAULT meanwhile. An interface that only carries VIPs (`dev X`) has a
+ * GARP sender and no socket. The name '' is the socket bound to no interface (unicast instances
+ * without `interface`), which has no GARP sender.
  */
 import { openGarpSender, type GarpSender } from '../io/garp.js';
 import { getInterfaceInfo, type InterfaceInfo } from '../io/interface-info.js';
@@ -26,6 +28,11 @@ export class Iface {
   readonly #log: Logger;
   /** A failing GARP sender fails every packet: one line per 10 s, then "N more suppressed". */
   readonly #garpLog: RateLimiter;
+  #garpOpening: Promise<void> | undefined;
+  /** Bursts on this interface, one after the other (vrrp_garp_interval spaces every frame). */
+  #garpChain: Promise<void> = Promise.resolve();
+  /** keepalived vrrp_garp_interval: the least gap between two gratuitous ARPs here, ms. */
+  garpIntervalMs = 0;
 
   constructor(name: string, log: Logger) {
     this.name = name;
@@ -55,11 +62,41 @@ export class Iface {
     else this.#log.warn({ detail: ah.error.detail }, 'no AH receive socket: AH adverts will not be counted');
     const local = info.value.ipv4.map((a) => a.address);
     this.mux = new VrrpInterfaceMux(sock.value, { localAddresses: local, extraPorts: ah.ok ? [ah.value] : [], logger: this.#log });
-    const garp = await openGarpSender(this.name);
-    if (garp.ok) this.garp = garp.value;
-    else this.#log.error({ detail: garp.error.detail }, 'gratuitous ARP unavailable');
+    await this.#openGarp();
     this.info = info.value;
     return ok(info.value);
+  }
+
+  /** The socket bound to no interface: no interface facts, no multicast, no GARP. */
+  async #openUnbound(extraLocal: readonly IpAddress[]): Promise<Result<InterfaceInfo, string>> {
+    const sock = await openVrrpSocket({ ifname: '', mcastGroup: null, logger: this.#log });
+    if (!sock.ok) return err(sock.error.detail);
+    this.#sockets = [sock.value];
+    this.mux = new VrrpInterfaceMux(sock.value, { localAddresses: extraLocal, logger: this.#log });
+    this.info = { name: '', index: 0, mac: '00:00:00:00:00:00', mtu: 0, operstate: 'UNKNOWN', running: true, ipv4: [], primaryIpv4: undefined };
+    return ok(this.info);
+  }
+
+  /** Open the socket bound to no interface ('' only); `local` are our source addresses (own-packet filter). */
+  openUnbound(local: readonly IpAddress[]): Promise<Result<InterfaceInfo, string>> {
+    if (this.mux && this.info) {
+      this.mux.setLocalAddresses(local);
+      return Promise.resolve(ok(this.info));
+    }
+    this.#opening ??= this.#openUnbound(local).finally(() => (this.#opening = undefined));
+    return this.#opening;
+  }
+
+  /** The GARP sender alone (an interface that only carries VIPs); once, retried on the next burst when it fails. */
+  #openGarp(): Promise<void> {
+    if (this.garp || this.name === '') return Promise.resolve();
+    this.#garpOpening ??= openGarpSender(this.name)
+      .then((garp) => {
+        if (garp.ok) this.garp = garp.value;
+        else if (this.#garpLog.check('open', performance.now()).log) this.#log.error({ detail: garp.error.detail }, 'gratuitous ARP unavailable');
+      })
+      .finally(() => (this.#garpOpening = undefined));
+    return this.#garpOpening;
   }
 
   /** Re-read our addresses (own-packet filter, primary address). */
@@ -70,19 +107,25 @@ export class Iface {
     this.mux?.setLocalAddresses(info.value.ipv4.map((a) => a.address));
   }
 
-  /** Send `count` gratuitous ARPs for each address, address by address like keepalived. */
+  /**
+   * Send `count` gratuitous ARPs for each address, `count` rounds over the addresses like
+   * keepalived, at least `garpIntervalMs` apart (vrrp_garp_interval). Bursts queue behind each other.
+   */
   sendGarps(addresses: readonly IpAddress[], count: number): void {
-    const garp = this.garp;
-    if (!garp) return;
     const burst = async (): Promise<void> => {
+      await this.#openGarp();
+      const garp = this.garp;
+      if (!garp) return;
       for (let i = 0; i < count; i++) {
         for (const ip of addresses) {
           const r = await garp.send(ip, 1);
           if (!r.ok) this.#garpFailed(ip, r.error.detail);
+          if (this.garpIntervalMs > 0) await new Promise((res) => setTimeout(res, this.garpIntervalMs));
         }
       }
     };
-    background(burst(), (e) => this.#log.error({ err: describeError(e) }, 'bug: gratuitous ARP burst threw'));
+    this.#garpChain = this.#garpChain.then(burst).catch((e: unknown) => this.#log.error({ err: describeError(e) }, 'bug: gratuitous ARP burst threw'));
+    background(this.#garpChain, () => undefined);
   }
 
   #garpFailed(ip: string, detail: string): void {

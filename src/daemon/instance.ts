@@ -31,8 +31,10 @@ export interface InstanceIo<V> {
 
 export interface InstanceSpec<V> {
   readonly router: RouterConfig;
-  /** virtual_ipaddress and virtual_ipaddress_excluded: all added and removed together. */
+  /** virtual_ipaddress and virtual_ipaddress_excluded (and their no_accept drop entries): all added and removed together. */
   readonly vips: readonly V[];
+  /** virtual_routes and virtual_rules: added once the VIPs' pass is done, removed with them (none by default). */
+  readonly routes?: readonly V[];
   /** Addresses to announce by gratuitous ARP. */
   readonly garpAddresses: readonly IpAddress[];
   readonly garp: GarpScheduleConfig;
@@ -58,6 +60,9 @@ export class Instance<V> {
   readonly #timer: DeadlineTimer;
   readonly #garpTimer: DeadlineTimer;
   readonly #vips: VipKeeper<V>;
+  readonly #routes: VipKeeper<V> | undefined;
+  /** The VIPs' latest pass: routes are added after it (a route may use a VIP as its source). */
+  #vipPass: Promise<unknown> = Promise.resolve();
   readonly #drops = new RateLimiter({ onSuppressed: (reason, n) => this.#io.log.warn({ instance: this.name, reason, suppressed: n }, `${n} more lines suppressed`) });
   #garpCursor: GarpCursor | undefined;
   #listeners: ((e: StateEvent) => void)[] = [];
@@ -76,6 +81,8 @@ export class Instance<V> {
     // `ip` forks; forking while an advert waits for the socket holds the advert back by several
     // ms (measured), so every `ip` pass waits for the last advert to leave.
     this.#vips = new VipKeeper(spec.vips, io.vipOps, log, () => this.#lastSend);
+    const routes = spec.routes ?? [];
+    this.#routes = routes.length > 0 ? new VipKeeper(routes, io.vipOps, log, () => Promise.all([this.#lastSend, this.#vipPass])) : undefined;
     // The first GARP burst waits for the addresses to be in place.
     this.#vips.onSettled = (state) => {
       if (state === 'present') this.#onGarpTimer();
@@ -93,8 +100,9 @@ export class Instance<V> {
     return this.router.state;
   }
 
-  start(): void {
-    this.#step({ kind: 'startup' });
+  /** Leave Initialize; `holdMs`: what remains of vrrp_startup_delay. */
+  start(holdMs = 0): void {
+    this.#step(holdMs > 0 ? { kind: 'startup', holdMs } : { kind: 'startup' });
   }
 
   /** Shutdown: a master sends priority 0 and gives up its VIPs; resolves once they are gone. */
@@ -102,8 +110,9 @@ export class Instance<V> {
     this.#step({ kind: 'shutdown' });
     this.#timer.cancel();
     this.#garpTimer.cancel();
-    await this.#vips.want('absent');
+    await Promise.all([this.#vips.want('absent'), this.#routes?.want('absent')]);
     this.#vips.stop();
+    this.#routes?.stop();
   }
 
   receive(rx: ReceivedAdvert): void {
@@ -192,11 +201,15 @@ export class Instance<V> {
       case 'sendPriorityZero':
         break; // already sent by #step
       case 'addVips':
-        background(this.#vips.want('present'), (e) => this.#bug('addVips', e));
+        this.#vipPass = this.#vips.want('present');
+        background(this.#vipPass, (e) => this.#bug('addVips', e));
+        if (this.#routes) background(this.#routes.want('present'), (e) => this.#bug('addVips', e));
         break;
       case 'removeVips':
         this.#garpCursor = undefined;
         this.#garpTimer.cancel();
+        this.#vipPass = Promise.resolve();
+        if (this.#routes) background(this.#routes.want('absent'), (e) => this.#bug('removeVips', e));
         background(this.#vips.want('absent'), (e) => this.#bug('removeVips', e));
         break;
       case 'garp':

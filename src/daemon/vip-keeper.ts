@@ -91,7 +91,8 @@ export class VipKeeper<V> {
     const target = this.#want;
     if (this.#applied === target) return;
     const failures: string[] = [];
-    for (const vip of this.vips) {
+    // Added in order, removed in reverse (what was added last may depend on what came before).
+    for (const vip of target === 'present' ? this.vips : [...this.vips].reverse()) {
       const r = target === 'present' ? await this.ops.add(vip) : await this.ops.del(vip);
       if (!r.ok) failures.push(`${this.ops.describe(vip)}: ${r.error.detail}`);
     }

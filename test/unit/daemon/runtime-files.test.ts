@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPrivateFile, writeFileAtomically, writePrivateFile } from '../../../src/daemon/runtime-dir.js';
-import { readVipRecord, VipRecord, VIP_RECORD } from '../../../src/daemon/vip-record.js';
+import { readVipRecord, HostRecord, VIP_RECORD } from '../../../src/daemon/vip-record.js';
 import { acquireRunLock, runLockHolder } from '../../../src/io/run-lock.js';
 import { createLogger } from '../../../src/daemon/log.js';
 import { ok } from '../../../src/result.js';
@@ -63,9 +63,9 @@ describe('dump files (SIGUSR1 / SIGUSR2)', () => {
 describe('the VIP record (for vrrpd cleanup)', () => {
   it('records an address before adding it and forgets it only after it was removed', async () => {
     const d = mkdtempSync(join(dir, 'rec-'));
-    const record = new VipRecord(d, quiet);
+    const record = new HostRecord(d, quiet);
     const seen: string[] = [];
-    const ops = record.wrap({
+    const ops = record.wrap<{ address: string; dev: string; label?: string }>({
       add: async () => {
         const r = await readVipRecord(d);
         seen.push(r.ok ? r.value.map((v) => v.address).join(',') : 'unreadable');
@@ -79,7 +79,7 @@ describe('the VIP record (for vrrpd cleanup)', () => {
     expect(seen).toEqual(['10.0.0.1/24']); // on file before `ip addr add` ran
     await ops.del(vip); // failed: still recorded
     expect(await readVipRecord(d)).toEqual(ok([{ address: '10.0.0.1/24', dev: 'eth0' }]));
-    const ok2 = record.wrap({ add: () => Promise.resolve(ok('added')), del: () => Promise.resolve(ok('removed')), describe: (v) => v.address });
+    const ok2 = record.wrap<{ address: string; dev: string; label?: string }>({ add: () => Promise.resolve(ok('added')), del: () => Promise.resolve(ok('removed')), describe: (v) => v.address });
     await ok2.del(vip);
     expect(await readVipRecord(d)).toEqual(ok([]));
   });
