@@ -43,8 +43,8 @@ function ipCommand(opts: IpAddrOptions, args: readonly string[]): [string, strin
 
 /** EEXIST, as iproute2 prints it without and with kernel extended ack messages. */
 const ALREADY_PRESENT = /File exists|Address already assigned/;
-/** EADDRNOTAVAIL, likewise. */
-const ALREADY_ABSENT = /Cannot assign requested address|Address not found/;
+/** EADDRNOTAVAIL, likewise; or the device is gone (a use_vmac macvlan removed first), so the address is too. */
+const ALREADY_ABSENT = /Cannot assign requested address|Address not found|Cannot find device/;
 
 /** Builds the validated argument list for `ip addr add|del` (exported for unit tests). */
 export function ipAddrArgs(verb: 'add' | 'del', vip: VipSpec): Result<string[], IpAddrError> {
