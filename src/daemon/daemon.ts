@@ -323,13 +323,17 @@ export class Daemon {
     await this.#record.reset();
   }
 
-  /** no_accept (and strict mode's default): our nftables table, once any instance needs it (io/firewall.ts). */
-  async #ensureFirewall(config: VrrpdConfig): Promise<void> {
-    if (this.#firewall || !config.instances.some(needsDropRule)) return;
+  /**
+   * no_accept (and strict mode's default): our nftables table, once any instance needs it
+   * (io/firewall.ts). Undefined when it is there, else why not: such an instance then waits in
+   * FAULT rather than hold VIPs it must not accept traffic for.
+   */
+  async #ensureFirewall(config: VrrpdConfig): Promise<string | undefined> {
+    if (this.#firewall || !config.instances.some(needsDropRule)) return undefined;
     await this.#record.adding({ kind: 'firewall' });
     const r = await createDropTable();
     if (r.ok) this.#firewall = true;
-    else this.#log.error({ detail: r.error.detail }, 'no_accept cannot be enforced: nftables table ip vrrpd could not be created; a master will add its VIPs without the drop rule and keep retrying it');
+    return r.ok ? undefined : `no_accept (Accept_Mode False) cannot be enforced without nftables: ${r.error.detail}`;
   }
 
   /** At stop: our nftables table and the use_vmac macvlans go, the base interfaces' sysctls come back. */
@@ -423,6 +427,10 @@ export class Daemon {
   async #bring(slot: Slot): Promise<void> {
     if (slot.instance || !this.#config) return;
     const conf = slot.conf;
+    if (needsDropRule(conf)) {
+      const problem = await this.#ensureFirewall(this.#config);
+      if (problem) return this.#wait(slot, problem);
+    }
     const opened = await this.#openFor(conf);
     if (!opened.ok) return this.#wait(slot, opened.error);
     const { iface, src } = opened.value;
