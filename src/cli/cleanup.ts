@@ -65,7 +65,7 @@ async function removeRecordedHere(args: DaemonArgs, undo: UndoOps): Promise<{ re
     return { read: false, failures: 0 };
   }
   for (const v of r.value.removedVips) stdoutSink.write(`vrrpd cleanup: removed ${v.address} from ${v.dev} (recorded by the daemon)\n`);
-  for (const w of r.value.removed.slice()) if (!r.value.removedVips.some((v) => w === `${v.address} dev ${v.dev}`)) stdoutSink.write(`vrrpd cleanup: removed ${w} (recorded by the daemon)\n`);
+  for (const w of r.value.removedOther) stdoutSink.write(`vrrpd cleanup: removed ${w} (recorded by the daemon)\n`);
   for (const f of r.value.failed) stderrSink.write(`vrrpd cleanup: ${f.what}: ${f.detail}\n`);
   return { read: true, failures: r.value.failed.length };
 }

@@ -66,6 +66,19 @@ export function garpDevices(inst: VrrpInstance): ReadonlyMap<IpAddress, string> 
   return new Map([...inst.vips, ...inst.vipsExcluded].map((v) => [v.address, v.dev ?? vipDevice(inst)]));
 }
 
+/** `addresses` grouped by their device (in order; an address without one, or on '', is left out). */
+export function byDevice(devices: ReadonlyMap<IpAddress, string>, addresses: readonly IpAddress[]): Map<string, IpAddress[]> {
+  const out = new Map<string, IpAddress[]>();
+  for (const a of addresses) {
+    const dev = devices.get(a);
+    if (dev === undefined || dev === '') continue;
+    const list = out.get(dev) ?? [];
+    list.push(a);
+    out.set(dev, list);
+  }
+  return out;
+}
+
 /** The run-time spec of an instance, given the address it speaks from. */
 export function instanceSpec(inst: VrrpInstance, primaryIp: IpAddress): InstanceSpec<HostEntry> {
   const entries = hostEntries(inst);

@@ -9,10 +9,7 @@ import type { LoadOptions, LoadResult, SourceHost, VrrpdConfig, VrrpInstance } f
 import { fsSourceHost } from '../io/config-files.js';
 import { loadConfigOffThread } from '../io/config-loader.js';
 import { getInterfaceInfo } from '../io/interface-info.js';
-import { delVip, removeStale } from '../io/ip-addr.js';
-import { createDropTable, deleteDropTable } from '../io/firewall.js';
-import { delRoute, delRule } from '../io/ip-route.js';
-import { deleteVmac, ensureVmac, setSysctls, BASE_SYSCTLS, type VmacSpec } from '../io/vmac.js';
+import { removeStale } from '../io/ip-addr.js';
 import { acquireRunLock, type RunLock } from '../io/run-lock.js';
 import { stdoutSink } from '../io/fd-sink.js';
 import { background, describeError } from '../background.js';
@@ -21,14 +18,15 @@ import type { Registration } from '../io/vrrp-mux.js';
 import { err, ok, type Result } from '../result.js';
 import type { IpAddress } from '../wire/address.js';
 import { monotonicNow, type Now } from './clock.js';
-import { garpDevices, instanceKey, instanceSpec, needsDropRule, socketDevice, sourceAddress, vipSpecs } from './build.js';
+import { byDevice, garpDevices, instanceKey, instanceSpec, needsDropRule, socketDevice, sourceAddress, vipSpecs } from './build.js';
 import { HOST_OPS, recordedOf, type HostEntry } from './host-entry.js';
 import { Iface } from './iface.js';
 import { Instance, type StateEvent } from './instance.js';
 import type { Logger } from './log.js';
 import { prepareRunDir, writePrivateFile } from './runtime-dir.js';
 import { serveStatus, type StatusServer } from './status-server.js';
-import { HostRecord, removeRecorded, type UndoOps } from './vip-record.js';
+import { HostRecord } from './vip-record.js';
+import { HostSetup } from './host-setup.js';
 import { Tracking } from './tracking.js';
 import { SyncGroups } from '../protocol/sync-group.js';
 
@@ -53,15 +51,6 @@ interface Slot {
 }
 
 const STOP_BUDGET_MS = 900;
-
-/** How `vrrpd` undoes what an earlier run recorded (daemon start; `vrrpd cleanup` has its own, with timeouts and a netns). */
-const UNDO_OPS: UndoOps = {
-  vip: (v) => delVip(v),
-  route: (r) => delRoute(r),
-  rule: (r) => delRule(r),
-  link: (l) => deleteVmac(l.ifname),
-  firewall: () => deleteDropTable(),
-};
 /** Diagnostics logged per load; `vrrpd check` shows them all. */
 const LOGGED_DIAGNOSTICS = 100;
 
@@ -75,14 +64,11 @@ export class Daemon {
   readonly #links = new LinkMonitor();
   #status: StatusServer | undefined;
   #lock: RunLock | undefined;
-  #record: HostRecord;
+  readonly #record: HostRecord;
+  /** What the daemon sets up on the host besides the VIPs: nftables table, macvlans (host-setup.ts). */
+  readonly #host: HostSetup;
   /** When start() ran (vrrp_startup_delay counts from it). */
   #startedAt = 0;
-  /** Our nftables table (no_accept) exists. */
-  #firewall = false;
-  /** use_vmac macvlans we set up, by name; and the base interfaces' sysctls as they were. */
-  readonly #vmacs = new Map<string, VmacSpec>();
-  readonly #baseSysctls = new Map<string, Record<string, string>>();
   #retry: NodeJS.Timeout | undefined;
   readonly #stateListeners: ((e: StateEvent) => void)[] = [];
   readonly #tracking: Tracking;
@@ -98,6 +84,7 @@ export class Daemon {
     this.#now = opts.now ?? monotonicNow;
     this.#tracking = new Tracking({ now: this.#now, log: this.#log, onScriptChange: (script) => this.#contain('a script change', () => this.#scriptChanged(script)) });
     this.#record = new HostRecord(opts.runDir, this.#log);
+    this.#host = new HostSetup(this.#record, this.#log);
   }
 
   /**
@@ -159,9 +146,9 @@ export class Daemon {
     if (!lock.ok) return { ok: false, detail: lock.error };
     this.#lock = lock.value;
     this.#startedAt = this.#now();
-    await this.#removePrevious();
+    await this.#host.removePrevious(this.#opts.runDir);
     this.#config = loaded.config;
-    await this.#ensureFirewall(loaded.config);
+    await this.#host.ensureFirewall(loaded.config);
     this.#links.on('change', (ifname, up) => this.#contain(`link ${ifname} change`, () => this.#onLink(ifname, up)));
     this.#links.on('monitorError', (e) => this.#log.warn({ err: e.message }, 'link monitor problem'));
     await this.#links.start();
@@ -209,7 +196,7 @@ export class Daemon {
     await Promise.all(stopping.map((s) => this.#stopSlot(s)));
     for (const s of stopping) this.#slots.delete(s.conf.name);
     this.#config = next;
-    await this.#ensureFirewall(next);
+    await this.#host.ensureFirewall(next);
     await this.#applyTracking(next);
     const starting = next.instances.filter((c) => !this.#slots.has(c.name));
     for (const conf of starting) this.#slots.set(conf.name, this.#newSlot(next, conf));
@@ -237,7 +224,7 @@ export class Daemon {
     this.#tracking.stop();
     this.#links.stop();
     for (const i of this.#ifaces.values()) i.close();
-    await this.#undoHostSetup();
+    await this.#host.undo();
     await this.#status?.close();
     this.#lock?.close();
     this.#log.info({}, 'vrrpd stopped');
@@ -309,69 +296,6 @@ export class Daemon {
     this.#log.error({ err: describeError(e) }, `bug: handling ${what} threw; contained`);
   }
 
-  /** What a previous run recorded and did not remove (it crashed; no cleanup ran). */
-  async #removePrevious(): Promise<void> {
-    const r = await removeRecorded(this.#opts.runDir, UNDO_OPS);
-    if (!r.ok) this.#log.warn({ detail: r.error }, 'could not read what an earlier run recorded');
-    else {
-      const vips = r.value.removedVips;
-      if (vips.length > 0) this.#log.warn({ removed: vips.map((v) => v.address), interfaces: [...new Set(vips.map((v) => v.dev))] }, 'removed virtual addresses an earlier run recorded and left behind');
-      const others = r.value.removed.length - vips.length;
-      if (others > 0) this.#log.warn({ removed: r.value.removed.filter((w) => !vips.some((v) => w === `${v.address} dev ${v.dev}`)) }, 'removed routes, rules, firewall table or macvlans an earlier run recorded and left behind');
-      for (const f of r.value.failed) this.#log.error({ what: f.what, detail: f.detail }, 'could not remove what an earlier run left behind');
-    }
-    await this.#record.reset();
-  }
-
-  /**
-   * no_accept (and strict mode's default): our nftables table, once any instance needs it
-   * (io/firewall.ts). Undefined when it is there, else why not: such an instance then waits in
-   * FAULT rather than hold VIPs it must not accept traffic for.
-   */
-  async #ensureFirewall(config: VrrpdConfig): Promise<string | undefined> {
-    if (this.#firewall || !config.instances.some(needsDropRule)) return undefined;
-    await this.#record.adding({ kind: 'firewall' });
-    const r = await createDropTable();
-    if (r.ok) this.#firewall = true;
-    return r.ok ? undefined : `no_accept (Accept_Mode False) cannot be enforced without nftables: ${r.error.detail}`;
-  }
-
-  /** At stop: our nftables table and the use_vmac macvlans go, the base interfaces' sysctls come back. */
-  async #undoHostSetup(): Promise<void> {
-    if (this.#firewall) {
-      const r = await deleteDropTable();
-      if (r.ok) await this.#record.removed({ kind: 'firewall' });
-      else this.#log.error({ detail: r.error.detail }, 'could not delete nftables table ip vrrpd');
-      this.#firewall = false;
-    }
-    for (const v of this.#vmacs.values()) {
-      const r = await deleteVmac(v.ifname);
-      if (r.ok) await this.#record.removed({ kind: 'link', link: v });
-      else this.#log.error({ ifname: v.ifname, detail: r.error.detail }, 'could not delete the use_vmac macvlan');
-    }
-    this.#vmacs.clear();
-    for (const [base, old] of this.#baseSysctls) await setSysctls(base, old);
-    this.#baseSysctls.clear();
-  }
-
-  /** use_vmac: the macvlan, as keepalived sets it up (io/vmac.ts), once; the base's ARP sysctls remembered for stop. */
-  async #ensureVmac(conf: VrrpInstance): Promise<string | undefined> {
-    const v = conf.vmac;
-    if (v === undefined || this.#vmacs.has(v.ifname)) return undefined;
-    const spec: VmacSpec = { ifname: v.ifname, base: conf.interface, mac: v.mac };
-    await this.#record.adding({ kind: 'link', link: spec });
-    const r = await ensureVmac(spec);
-    if (!r.ok) return `use_vmac ${v.ifname}: ${r.error.detail}`;
-    this.#vmacs.set(v.ifname, spec);
-    if (!this.#baseSysctls.has(conf.interface)) {
-      const old = await setSysctls(conf.interface, BASE_SYSCTLS);
-      if (old.ok) this.#baseSysctls.set(conf.interface, old.value);
-      else this.#log.warn({ ifname: conf.interface, detail: old.error.detail }, 'use_vmac: could not set arp_ignore / arp_filter on the base interface');
-    }
-    this.#log.info({ instance: conf.name, ifname: v.ifname, base: conf.interface, mac: v.mac, created: r.value === 'created' }, 'use_vmac interface ready');
-    return undefined;
-  }
-
   #newSlot(config: VrrpdConfig, conf: VrrpInstance): Slot {
     return { conf, key: instanceKey(config, conf), instance: undefined, registration: undefined, waiting: 'starting' };
   }
@@ -389,7 +313,7 @@ export class Daemon {
   /** Open the slot's socket interface; the address its adverts come from (use_vmac: the base's, as keepalived). */
   async #openFor(conf: VrrpInstance): Promise<Result<{ iface: Iface; src: IpAddress; running: boolean }, string>> {
     const config = this.#config!;
-    const vmacProblem = await this.#ensureVmac(conf);
+    const vmacProblem = await this.#host.ensureVmac(conf);
     if (vmacProblem) return err(vmacProblem);
     const name = socketDevice(conf);
     const iface = this.#iface(name);
@@ -411,15 +335,7 @@ export class Daemon {
   #garpByDevice(conf: VrrpInstance): (addresses: readonly IpAddress[], count: number) => void {
     const devices = garpDevices(conf);
     return (addresses, count) => {
-      const byDev = new Map<string, IpAddress[]>();
-      for (const a of addresses) {
-        const dev = devices.get(a);
-        if (dev === undefined || dev === '') continue;
-        const list = byDev.get(dev) ?? [];
-        list.push(a);
-        byDev.set(dev, list);
-      }
-      for (const [dev, list] of byDev) this.#iface(dev).sendGarps(list, count);
+      for (const [dev, list] of byDevice(devices, addresses)) this.#iface(dev).sendGarps(list, count);
     };
   }
 
@@ -428,7 +344,7 @@ export class Daemon {
     if (slot.instance || !this.#config) return;
     const conf = slot.conf;
     if (needsDropRule(conf)) {
-      const problem = await this.#ensureFirewall(this.#config);
+      const problem = await this.#host.ensureFirewall(this.#config);
       if (problem) return this.#wait(slot, problem);
     }
     const opened = await this.#openFor(conf);

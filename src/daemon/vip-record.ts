@@ -197,11 +197,11 @@ export interface UndoOps {
 }
 
 export interface RecordCleanup {
-  /** What was removed, as "10.0.0.1/24 dev eth0", "route ...", ... */
-  readonly removed: readonly string[];
-  readonly failed: readonly { readonly what: string; readonly detail: string }[];
-  /** The addresses among `removed` (the lines the daemon and cleanup print). */
+  /** The addresses removed. */
   readonly removedVips: readonly VipSpec[];
+  /** Everything else removed, as "route ...", "rule ...", "nftables table ip vrrpd", "macvlan vrrp.51". */
+  readonly removedOther: readonly string[];
+  readonly failed: readonly { readonly what: string; readonly detail: string }[];
 }
 
 /** Undo everything the record in `dir` lists: rules, routes, addresses, the firewall table, the macvlans. */
@@ -209,15 +209,15 @@ export async function removeRecorded(dir: string, undo: UndoOps): Promise<Result
   const recorded = await readHostRecord(dir);
   if (!recorded.ok) return recorded;
   const b = recorded.value;
-  const removed: string[] = [];
+  const removedOther: string[] = [];
   const removedVips: VipSpec[] = [];
   const failed: { what: string; detail: string }[] = [];
   const step = async (what: string, r: Promise<Result<unknown, { readonly detail: string }>>, vip?: VipSpec): Promise<void> => {
     const res = await r;
     if (!res.ok) failed.push({ what, detail: res.error.detail });
     else if (res.value !== 'absent' && res.value !== 'already') {
-      removed.push(what);
       if (vip) removedVips.push(vip);
+      else removedOther.push(what);
     }
   };
   for (const r of b.rules) await step(`rule ${describeRule(r)}`, undo.rule(r));
@@ -225,5 +225,5 @@ export async function removeRecorded(dir: string, undo: UndoOps): Promise<Result
   for (const v of b.vips) await step(`${v.address} dev ${v.dev}`, undo.vip(v), v);
   if (b.firewall) await step('nftables table ip vrrpd', undo.firewall());
   for (const l of b.links) await step(`macvlan ${l.ifname}`, undo.link(l));
-  return ok({ removed, failed, removedVips });
+  return ok({ removedVips, removedOther, failed });
 }
