@@ -169,6 +169,17 @@ const EXPECTED: Record<string, string[]> = {
   ],
   "instance version 3": [
   ],
+  "old_unicast_checksum": [
+  ],
+  "old_unicast_checksum never": [
+  ],
+  "old_unicast_checksum unknown mode": [
+    `${F}:8:24: warning: unknown old_unicast_checksum mode 'sometimes' (expected nothing or 'never'); ignored, as keepalived does`,
+  ],
+  "old_unicast_checksum without effect": [
+    `${F}:4:3: warning: vrrp_instance VI_1: old_unicast_checksum has no effect: VRRPv2 checksums have no pseudo-header`,
+    `${F}:13:3: warning: vrrp_instance VI_2: old_unicast_checksum has no effect: it only changes the checksum of unicast adverts (no unicast_peer here)`,
+  ],
   "notify with user": [
     `${F}:4:27: warning: running 'notify_master' as user 'root' is not supported by vrrpd; ignored`,
     `${F}:5:3: error: 'notify_fault' needs a script`,
@@ -277,6 +288,13 @@ describe('normalised values', () => {
     expect(load(CASES['advert_int fractional']!).config!.instances[0]!.adverIntervalCs).toBe(200);
     expect(load(CASES['auth_pass truncated']!).config!.instances[0]!.auth).toEqual({ type: 1, pass: '12345678' });
     expect(load(CASES['auth PASS without password']!).config!.instances[0]!.auth).toEqual({ type: 0 });
+  });
+  it("old_unicast_checksum: 'always' without an argument, 'never' with one, 'auto' by default or after an unknown mode", () => {
+    const mode = (name: string) => load(CASES[name]!).config!.instances[0]!.oldUnicastChecksum;
+    expect(mode('old_unicast_checksum')).toBe('always');
+    expect(mode('old_unicast_checksum never')).toBe('never');
+    expect(mode('old_unicast_checksum unknown mode')).toBe('auto');
+    expect(mode('instance version 3')).toBe('auto');
   });
   it('unknown state falls back to BACKUP; unsupported and unknown keywords do not stop the VRRP part', () => {
     expect(load(CASES['unknown state']!).config!.instances[0]!.state).toBe('BACKUP');
