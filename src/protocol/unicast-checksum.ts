@@ -4,9 +4,12 @@
  *   - receiving: what the receive path accepts (`receiverRule`, ReceiverSpec.oldChecksum);
  *   - sending: the destination written into the pseudo-header of an advert to `dst`.
  * keepalived up to 1.3.6 computed a unicast advert's checksum as if it went to the multicast
- * group. In 'auto' mode (keepalived's default) the first old-style advert from a peer switches this
- * virtual router to sending old-style too, for as long as it runs, so that old peer hears it; as
- * keepalived 2.2.7 does (vrrp.c: "Setting unicast VRRPv3 checksum to old version").
+ * group, and accepts nothing else. In 'auto' mode (keepalived's default) the first old-style advert
+ * from a peer switches this virtual router to sending old-style too, for as long as it runs, so
+ * that old peer hears it: what keepalived 2.2.7 means to do when it logs "Setting unicast VRRPv3
+ * checksum to old version". Measured, keepalived 2.2.7 itself keeps sending the RFC checksum after
+ * that line (vrrp.c rewrites the checksum before it sets the mode, so the rewrite does nothing) and
+ * from then on accepts only the old style; vrrpd always accepts both, so it hears such a peer.
  */
 import type { IpAddress, Ipv4Address } from '../wire/address.js';
 import type { OldUnicastChecksum } from '../wire/types.js';
