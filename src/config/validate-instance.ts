@@ -180,7 +180,11 @@ const handlers = new Map<string, H>([
     d.oldUnicastChecksum = t === undefined ? 'always' : 'never';
     d.oldUnicastChecksumToken = s.keyword;
   }],
-  ['no_accept', (s, d, a) => { a.flag(s); d.acceptMode = false; }],
+  ['no_accept', (s, d, a) => {
+    a.flag(s);
+    d.acceptMode = false;
+    a.diags.warning(s.keyword, "'no_accept' is not enforced by vrrpd: a master holds the virtual addresses as local addresses and accepts their traffic (keepalived adds a firewall rule that drops it)");
+  }],
 ]);
 
 const SCALARS = new Set([

@@ -51,6 +51,7 @@ export const CASES: Record<string, string> = {
   'unknown instance keyword': instance('  priorty 100'),
   'unsupported instance keyword': instance('  use_vmac\n  strict_mode\n  accept'),
   'instance version 3': instance('  version 3'),
+  'no_accept': instance('  version 3\n  no_accept'),
   'old_unicast_checksum': instance('  version 3\n  unicast_peer {\n    10.0.0.6\n  }\n  old_unicast_checksum'),
   'old_unicast_checksum never': instance('  version 3\n  unicast_peer {\n    10.0.0.6\n  }\n  old_unicast_checksum never'),
   'old_unicast_checksum unknown mode': instance('  version 3\n  unicast_peer {\n    10.0.0.6\n  }\n  old_unicast_checksum sometimes'),

@@ -169,6 +169,9 @@ const EXPECTED: Record<string, string[]> = {
   ],
   "instance version 3": [
   ],
+  "no_accept": [
+    `${F}:5:3: warning: 'no_accept' is not enforced by vrrpd: a master holds the virtual addresses as local addresses and accepts their traffic (keepalived adds a firewall rule that drops it)`,
+  ],
   "old_unicast_checksum": [
   ],
   "old_unicast_checksum never": [
