@@ -84,11 +84,11 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
     }
 
     /** keepalived (ka) and vrrpd (vr) with the given roles, both at this run's version; starts both. */
-    async function pair(o: { kaPrio: number; vrPrio: number; kaExtra?: string; vrExtra?: string; vrScripts?: string; kaPass?: string; vrPass?: string; interval?: number }) {
+    async function pair(o: { kaPrio: number; vrPrio: number; kaExtra?: string; vrExtra?: string; vrScripts?: string; kaPass?: string; vrPass?: string; kaInterval?: number; vrInterval?: number }) {
       const kaMaster = o.kaPrio > o.vrPrio;
-      const common = { version, ...(o.interval !== undefined ? { interval: o.interval } : {}) };
-      ka.writeConfig(kaConfig({ state: kaMaster ? 'MASTER' : 'BACKUP', priority: o.kaPrio, extra: o.kaExtra ?? '', ...common, ...(o.kaPass ? { pass: o.kaPass } : {}) }));
-      vr.writeConfig(seedConfig({ state: kaMaster ? 'BACKUP' : 'MASTER', priority: o.vrPrio, extra: o.vrExtra ?? '', scripts: o.vrScripts ?? '', ...common, ...(o.vrPass ? { pass: o.vrPass } : {}) }));
+      const interval = (sec: number | undefined) => (sec !== undefined ? { interval: sec } : {});
+      ka.writeConfig(kaConfig({ state: kaMaster ? 'MASTER' : 'BACKUP', priority: o.kaPrio, extra: o.kaExtra ?? '', version, ...interval(o.kaInterval), ...(o.kaPass ? { pass: o.kaPass } : {}) }));
+      vr.writeConfig(seedConfig({ state: kaMaster ? 'BACKUP' : 'MASTER', priority: o.vrPrio, extra: o.vrExtra ?? '', scripts: o.vrScripts ?? '', version, ...interval(o.vrInterval), ...(o.vrPass ? { pass: o.vrPass } : {}) }));
       ka.start();
       vr.start();
     }
@@ -309,10 +309,14 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
       expect(await holders(c)).toEqual(['vr']);
     });
 
-    /** advert_int 0.1 (VRRPv3 only): `master` dies (SIGKILL, cable cut); the takeover on the switch's clock. */
-    async function centiTakeover(master: 'ka' | 'vr'): Promise<number> {
+    /**
+     * The master advertises every 0.1 s (VRRPv3 only) and dies (SIGKILL, cable cut); the backup,
+     * configured with `backupInterval`, must have learned 0.1 s (RFC 5798 §6.4.2). The takeover
+     * on the switch's clock.
+     */
+    async function centiTakeover(master: 'ka' | 'vr', backupInterval = 0.1): Promise<number> {
       const kaMaster = master === 'ka';
-      await pair({ kaPrio: kaMaster ? 100 : 90, vrPrio: kaMaster ? 90 : 100, interval: 0.1 });
+      await pair({ kaPrio: kaMaster ? 100 : 90, vrPrio: kaMaster ? 90 : 100, kaInterval: kaMaster ? 0.1 : backupInterval, vrInterval: kaMaster ? backupInterval : 0.1 });
       if (kaMaster) await ka.waitState('MASTER', 10_000);
       else await vr.waitState('MASTER', 10_000);
       await sleep(1500); // past keepalived's own start-up wait; both settled
@@ -333,7 +337,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
       const dead = advertsIn(kaMaster ? kaPcap : vrPcap);
       const successor = advertsIn(kaMaster ? vrPcap : kaPcap).filter((a) => a.priority === 90);
       const ms = takeoverMs(dead, successor);
-      console.log(`[advert_int 0.1] ${kaMaster ? 'keepalived' : 'vrrpd'} master killed: ${kaMaster ? 'vrrpd' : 'keepalived'} (priority 90) sent its first advert ${ms.toFixed(1)} ms after the last one (Master_Down_Interval ${MDI_90_CENTI} ms)`);
+      console.log(`[advert_int 0.1] ${kaMaster ? 'keepalived' : 'vrrpd'} master killed: ${kaMaster ? 'vrrpd' : 'keepalived'} (priority 90, configured ${backupInterval} s) sent its first advert ${ms.toFixed(1)} ms after the last one (Master_Down_Interval ${MDI_90_CENTI} ms)`);
       expect(ms).toBeGreaterThan(MDI_90_CENTI - 5);
       expect(ms).toBeLessThan(MDI_90_CENTI + CENTI_MARGIN);
       return ms;
@@ -348,6 +352,16 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
 
     it.runIf(version === 3)('8b. advert_int 0.1: vrrpd MASTER 100 killed, keepalived BACKUP 90 takes over within Master_Down_Interval 0.365 s', async () => {
       await centiTakeover('vr');
+      await expectHolders(c, ['ka'], { except: ['vr'] });
+    });
+
+    it.runIf(version === 3)('8c. mixed intervals: vrrpd BACKUP configured with 1 s learns keepalived\'s 0.1 s and takes over within 0.365 s, not 3.65 s', async () => {
+      await centiTakeover('ka', 1);
+      await expectHolders(c, ['vr'], { except: ['ka'] });
+    });
+
+    it.runIf(version === 3)('8d. mixed intervals: keepalived BACKUP configured with 1 s learns vrrpd\'s 0.1 s and takes over within 0.365 s, not 3.65 s', async () => {
+      await centiTakeover('vr', 1);
       await expectHolders(c, ['ka'], { except: ['vr'] });
     });
 
