@@ -233,7 +233,8 @@ function completeInstance(d: InstanceDraft, a: ArgChecker): void {
     a.diags.warning(d.preemptDelayToken ?? d.nameToken, `${who}: preempt_delay is incompatible with nopreempt; preempt_delay reset`);
     d.preemptDelayMs = 0;
   }
-  if (d.vips.length === 0) a.diags.warning(d.nameToken, `${who} has no virtual_ipaddress; at least one VIP is sensible`);
+  // RFC 3768 §5.3.5 / RFC 5798 §5.2.5: an advert carries at least one address (the router refuses none).
+  if (d.vips.length === 0) a.diags.error(d.nameToken, `${who} has no virtual_ipaddress: a virtual router advertises at least one address`);
 }
 
 function completeAuth(d: InstanceDraft, a: ArgChecker, who: string): void {

@@ -121,7 +121,7 @@ const EXPECTED: Record<string, string[]> = {
     `${F}:5:23: warning: address option 'preferred_lft' is not supported by vrrpd; ignored`,
   ],
   "no vip": [
-    `${F}:1:15: warning: vrrp_instance V has no virtual_ipaddress; at least one VIP is sensible`,
+    `${F}:1:15: error: vrrp_instance V has no virtual_ipaddress: a virtual router advertises at least one address`,
   ],
   "track_script unknown name": [
     `${F}:1:13: info: vrrp_script chk_nginx is not tracked by any vrrp_instance, so it never runs`,

@@ -32,6 +32,14 @@ describe('RFC 5798 §5.2.4 priority', () => {
   });
 });
 
+describe('RFC 5798 §5.2.5 address count', () => {
+  it('5.2.5-1 an instance without a virtual address is a configuration error: an advert carries at least one', () => {
+    const r = load(V3 + 'vrrp_instance V {\n  interface eth0\n  virtual_router_id 1\n}\n', { interfaces: ['eth0'] });
+    expect(r.config).toBeUndefined();
+    expect(r.lines.join('\n')).toMatch(/error: vrrp_instance V has no virtual_ipaddress/);
+  });
+});
+
 describe('RFC 5798 §5.2.9 addresses', () => {
   it('5.2.9-3 the addresses are advertised in configuration order', () => {
     const cfg = router('').vips;
