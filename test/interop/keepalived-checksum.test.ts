@@ -83,8 +83,9 @@ describe.skipIf(reason !== undefined)('VRRPv3 unicast checksums with keepalived 
 
     // keepalived leaves (priority 0, old style): vrrpd takes over and advertises in the old style...
     const from = vr.logs.length;
-    void ka.stop();
+    const stopped = ka.stop();
     await vr.waitState('MASTER', 3000, from);
+    await stopped;
     await ka.waitExit();
     // ... which is all keepalived accepts: back at 80 it must hear vrrpd and stay BACKUP.
     ka.writeConfig(kaConf(80, '  old_unicast_checksum'));

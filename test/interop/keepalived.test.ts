@@ -203,9 +203,10 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
       await sleep(1500);
       const from = vr.logs.length;
       const t0 = Date.now();
-      void ka.stop();
+      const stopped = ka.stop();
       const took = await vr.waitState('MASTER', SKEW_90 + MARGIN, from);
       expect(took.t - t0).toBeLessThan(SKEW_90 + MARGIN);
+      await stopped;
       await ka.waitExit();
       expect(await holders(c)).toEqual(['vr']);
     });
@@ -295,8 +296,9 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
       expect(await holders(c)).toEqual(['ka']);
 
       const from = vr.logs.length;
-      void ka.stop();
+      const stopped = ka.stop();
       await vr.waitState('MASTER', SKEW_90 + MARGIN, from);
+      await stopped;
       await ka.waitExit();
       expect(await holders(c)).toEqual(['vr']);
 
