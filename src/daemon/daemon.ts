@@ -326,7 +326,7 @@ export class Daemon {
     const unicast = conf.unicastPeers.length > 0;
     const destinations = unicast ? conf.unicastPeers : [this.#config.global.vrrpMcastGroup4];
     let registration: Registration | undefined;
-    const instance = new Instance(instanceSpec(conf, src), {
+    const instance = new Instance(instanceSpec(conf, src, this.#config.global.vrrpMcastGroup4), {
       now: this.#now,
       log: this.#log,
       destinations,
@@ -336,7 +336,14 @@ export class Daemon {
     });
     const cfg = instance.router.config;
     const reg = iface.mux!.register(conf.name, {
-      spec: { vrid: cfg.vrid, version: cfg.version, family: cfg.family, counters: instance.router.counters, ...(unicast ? { unicastPeers: conf.unicastPeers } : {}) },
+      spec: {
+        vrid: cfg.vrid,
+        version: cfg.version,
+        family: cfg.family,
+        counters: instance.router.counters,
+        ...(unicast ? { unicastPeers: conf.unicastPeers } : {}),
+        oldChecksum: instance.unicastChecksum?.receiverRule(),
+      },
       onAdvert: (rx) => instance.receive(rx),
       destinations,
     });

@@ -154,6 +154,6 @@ function alive(pid: number): boolean {
 }
 
 /** keepalived.conf for VI_1 (VRID 251, PASS): the very template vrrpd runs, as keepalived. */
-export function kaConfig(o: { state?: 'MASTER' | 'BACKUP'; priority: number; pass?: string; extra?: string; vip?: string }): string {
+export function kaConfig(o: { state?: 'MASTER' | 'BACKUP'; priority: number; pass?: string; extra?: string; vip?: string; version?: 2 | 3; interval?: number }): string {
   return seedConfig({ ...o, routerId: 'ka', globals: '  script_user root' });
 }
