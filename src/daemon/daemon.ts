@@ -9,7 +9,7 @@ import { formatDiagnostic } from '../config/diagnostics.js';
 import type { LoadResult, SourceHost, VrrpdConfig, VrrpInstance } from '../config/types.js';
 import { fsSourceHost } from '../io/config-files.js';
 import { getInterfaceInfo } from '../io/interface-info.js';
-import { addVip, delVip, removeStale, type VipSpec } from '../io/ip-addr.js';
+import { changeAddresses, removeStale, type VipSpec } from '../io/ip-addr.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import type { Registration } from '../io/vrrp-mux.js';
 import { monotonicNow, type Now } from './clock.js';
@@ -208,7 +208,7 @@ export class Daemon {
       now: this.#now,
       log: this.#log,
       send: (payload) => registration.send(payload),
-      vipOps: { add: (v) => addVip(v), del: (v) => delVip(v), describe: (v) => `${v.address} dev ${v.dev}` },
+      vipOps: { apply: (state, vips) => changeAddresses(state === 'present' ? 'add' : 'del', vips), describe: (v) => `${v.address} dev ${v.dev}` },
       garp: (addresses, count) => iface.sendGarps(addresses, count),
       ioCounters: registration.counters,
     });
