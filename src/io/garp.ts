@@ -36,6 +36,8 @@ export interface GarpSender {
 export class PacketGarpSender implements GarpSender {
   readonly mechanism = 'af-packet' as const;
   private fd: number | undefined;
+  /** Frames by VIP: the same bytes every time (MAC and address fixed for this sender). */
+  private readonly frames = new Map<string, Uint8Array>();
   sent = 0;
   sendErrors = 0;
 
@@ -56,9 +58,13 @@ export class PacketGarpSender implements GarpSender {
 
   /** Synchronous form of send(): returns the frames sent. */
   sendNow(vip: string, count = 1): Result<number, GarpError> {
-    const ip = checkIpv4(vip);
-    if (!ip.ok) return err({ kind: 'invalid', detail: ip.error.detail });
-    const frame = emitGarp(this.mac, ip.value);
+    let frame = this.frames.get(vip);
+    if (frame === undefined) {
+      const ip = checkIpv4(vip);
+      if (!ip.ok) return err({ kind: 'invalid', detail: ip.error.detail });
+      frame = emitGarp(this.mac, ip.value);
+      this.frames.set(vip, frame);
+    }
     for (let i = 0; i < count; i++) {
       const r = this.sendFrame(frame);
       if (!r.ok) return r;

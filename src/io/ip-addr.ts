@@ -106,6 +106,15 @@ export async function delVip(vip: VipSpec, opts: IpAddrOptions = {}): Promise<Re
   return outcomeOf('del', r.ok ? undefined : r.error) as Result<'removed' | 'absent', IpAddrError>;
 }
 
+/** Validated `ip addr` arguments by spec: an instance's specs are checked once, not at every takeover. */
+const argsCache = new WeakMap<VipSpec, { add?: Result<string[], IpAddrError>; del?: Result<string[], IpAddrError> }>();
+
+function cachedArgs(verb: 'add' | 'del', vip: VipSpec): Result<string[], IpAddrError> {
+  let entry = argsCache.get(vip);
+  if (entry === undefined) argsCache.set(vip, (entry = {}));
+  return (entry[verb] ??= ipAddrArgs(verb, vip));
+}
+
 const batchers = new Map<string, IpBatcher>();
 
 /** The shared batcher for an `ip` binary and namespace. */
@@ -125,7 +134,7 @@ export function ipBatcher(opts: IpAddrOptions = {}): IpBatcher {
  */
 export async function changeAddresses(verb: 'add' | 'del', vips: readonly VipSpec[], opts: IpAddrOptions = {}): Promise<AddrOutcome[]> {
   if (opts.netns !== undefined && !isValidNetns(opts.netns)) return vips.map(() => err({ kind: 'invalid', detail: `bad netns ${opts.netns}`, stderr: '' }));
-  const args = vips.map((v) => ipAddrArgs(verb, v));
+  const args = vips.map((v) => cachedArgs(verb, v));
   const lines = args.flatMap((a) => (a.ok ? [a.value.join(' ')] : []));
   const done = lines.length > 0 ? await ipBatcher(opts).submit(lines) : [];
   let next = 0;
@@ -150,15 +159,15 @@ export async function listAddresses(ifname: string, opts: IpAddrOptions = {}): P
 export async function removeStale(ifname: string, vips: readonly VipSpec[], opts: IpAddrOptions = {}): Promise<Result<string[], IpAddrError>> {
   const present = await listAddresses(ifname, opts);
   if (!present.ok) return present;
-  const removed: string[] = [];
+  const stale: { vip: VipSpec; cidr: string }[] = [];
   for (const vip of vips.filter((v) => v.dev === ifname)) {
     const cidr = checkCidr(vip.address);
     if (!cidr.ok) return err({ kind: 'invalid', detail: cidr.error.detail, stderr: '' });
     const hit = present.value.find((a) => a.address === cidr.value.address && a.prefixLen === cidr.value.prefixLen);
-    if (hit === undefined) continue;
-    const r = await delVip(vip, opts);
-    if (!r.ok) return r;
-    if (r.value === 'removed') removed.push(`${cidr.value.address}/${cidr.value.prefixLen}`);
+    if (hit !== undefined) stale.push({ vip, cidr: `${cidr.value.address}/${cidr.value.prefixLen}` });
   }
-  return ok(removed);
+  const outcomes = await changeAddresses('del', stale.map((s) => s.vip), opts);
+  const failed = outcomes.find((r) => !r.ok);
+  if (failed !== undefined && !failed.ok) return failed;
+  return ok(stale.filter((_, i) => outcomes[i]?.ok && outcomes[i].value === 'removed').map((s) => s.cidr));
 }
