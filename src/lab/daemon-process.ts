@@ -35,8 +35,9 @@ export class DaemonProcess {
     writeFileSync(this.confPath, text);
   }
 
-  start(extra: string[] = []): void {
-    const args = [this.cli, 'run', '-f', this.confPath, '--run-dir', this.runDir, '--log-json', ...extra];
+  /** `extra`: more `vrrpd run` arguments; `nodeArgs`: node's own (V8 flags), before the script. */
+  start(extra: string[] = [], nodeArgs: readonly string[] = []): void {
+    const args = [...nodeArgs, this.cli, 'run', '-f', this.confPath, '--run-dir', this.runDir, '--log-json', ...extra];
     const proc = this.host.spawn('node', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     let buf = '';
