@@ -38,6 +38,8 @@ typedef struct {
   int open;
   /* Owners: the JS handle (its finalizer) and the uv handle (its close callback). */
   int owners;
+  /* Set by arm/disarm: timerfd_settime resets the expiration count, so no read() is needed. */
+  int rearmed;
 } vtimer;
 
 static const napi_type_tag TIMER_TAG = {0x7672727064746d72ULL, 0x74696d657266642aULL};
@@ -81,12 +83,9 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   (void)events;
   vtimer *t = h->data;
   if (!t->open) return;
-  uint64_t expirations;
-  /* Clears the readiness; EAGAIN (a re-arm raced the wakeup) is harmless. */
-  ssize_t n = read(t->fd, &expirations, sizeof expirations);
-  (void)n;
   /* One-shot: expired means disarmed, so it no longer keeps the loop alive until re-armed. */
   uv_unref((uv_handle_t *)&t->poll);
+  t->rearmed = 0;
   napi_env env = t->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
@@ -102,6 +101,13 @@ static void on_readable(uv_poll_t *h, int status, int events) {
     }
   }
   napi_close_handle_scope(env, scope);
+  /* The fd stays readable (epoll is level-triggered) until read or re-armed; the queue re-arms or
+     disarms it in the callback, which saves a read() per wake-up. */
+  if (t->open && !t->rearmed) {
+    uint64_t expirations;
+    ssize_t n = read(t->fd, &expirations, sizeof expirations); /* EAGAIN: already clear */
+    (void)n;
+  }
 }
 
 /* The timer behind argument 0, or NULL with an exception pending. */
@@ -203,6 +209,7 @@ static napi_value js_timer_arm(napi_env env, napi_callback_info info) {
   its.it_value.tv_nsec = (long)ns;
   if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0) its.it_value.tv_nsec = 1; /* zero would disarm */
   if (timerfd_settime(t->fd, TFD_TIMER_ABSTIME, &its, NULL) < 0) return throw_errno(env, "timerfd_settime", errno);
+  t->rearmed = 1;
   uv_ref((uv_handle_t *)&t->poll);
   return NULL;
 }
@@ -215,6 +222,7 @@ static napi_value js_timer_disarm(napi_env env, napi_callback_info info) {
   struct itimerspec its;
   memset(&its, 0, sizeof its);
   if (timerfd_settime(t->fd, 0, &its, NULL) < 0) return throw_errno(env, "timerfd_settime", errno);
+  t->rearmed = 1;
   uv_unref((uv_handle_t *)&t->poll);
   return NULL;
 }

@@ -25,6 +25,8 @@ export interface QueueSlot {
 
 const IDLE = -1;
 const POPPED = -2;
+/** How long one wake-up may keep firing timers that fall due while it runs, before I/O gets a turn. */
+const DISPATCH_BUDGET_MS = 5;
 
 export function newSlot(fire: (deadline: number, lateMs: number) => void): QueueSlot {
   return { fire, deadline: 0, seq: 0, index: IDLE };
@@ -73,35 +75,53 @@ export class DeadlineQueue {
     this.#sync();
   }
 
-  /** Fires every slot due now, then re-arms the wake source for the next deadline. */
+  /**
+   * Fires every slot due now; then, as long as it stays within DISPATCH_BUDGET_MS, the slots that
+   * fell due meanwhile (each wake-up saved is a timerfd_settime, an epoll_wait and a context
+   * switch); then re-arms the wake source for the next deadline. Slots armed during the dispatch
+   * wait for the next wake-up, so a callback re-arming itself for a past deadline cannot loop.
+   */
   #dispatch(): void {
     this.#wakeAt = undefined;
-    const now = this.now();
-    const due: { slot: QueueSlot; seq: number }[] = [];
-    while (this.#heap.length > 0 && this.#heap[0]!.deadline <= now) {
-      const slot = this.#heap[0]!;
-      this.#removeAt(0);
-      slot.index = POPPED;
-      due.push({ slot, seq: slot.seq });
-    }
+    const start = this.now();
+    const armedBefore = this.#seq;
     this.#dispatching = true;
     try {
-      for (let i = 0; i < due.length; i++) {
-        const { slot, seq } = due[i]!;
-        // Cancelled or re-armed by an earlier callback of this dispatch: not due any more.
-        if (slot.index !== POPPED || slot.seq !== seq) continue;
-        slot.index = IDLE;
-        try {
-          slot.fire(slot.deadline, now - slot.deadline);
-        } catch (e) {
-          // Put back what has not fired yet; it fires on the next wake-up, right away.
-          for (const rest of due.slice(i + 1)) if (rest.slot.index === POPPED && rest.slot.seq === rest.seq) this.#reinsert(rest.slot);
-          throw e;
-        }
+      for (let now = start; now - start <= DISPATCH_BUDGET_MS; now = this.now()) {
+        const due = this.#takeDue(now, armedBefore);
+        if (due.length === 0) break;
+        this.#fire(due, now);
       }
     } finally {
       this.#dispatching = false;
       this.#sync();
+    }
+  }
+
+  /** Pops the slots due at `now` that were armed before the dispatch began. */
+  #takeDue(now: number, armedBefore: number): { slot: QueueSlot; seq: number }[] {
+    const due: { slot: QueueSlot; seq: number }[] = [];
+    for (let top = this.#heap[0]; top !== undefined && top.deadline <= now && top.seq <= armedBefore; top = this.#heap[0]) {
+      this.#removeAt(0);
+      top.index = POPPED;
+      due.push({ slot: top, seq: top.seq });
+    }
+    return due;
+  }
+
+  #fire(due: readonly { slot: QueueSlot; seq: number }[], now: number): void {
+    for (let i = 0; i < due.length; i++) {
+      const { slot, seq } = due[i]!;
+      // Cancelled or re-armed by an earlier callback of this dispatch: not due any more.
+      if (slot.index !== POPPED || slot.seq !== seq) continue;
+      slot.index = IDLE;
+      try {
+        slot.fire(slot.deadline, now - slot.deadline);
+      } catch (e) {
+        // Put back what has not fired yet; it fires on the next wake-up, right away.
+        for (const rest of due.slice(i + 1)) if (rest.slot.index === POPPED && rest.slot.seq === rest.seq) this.#reinsert(rest.slot);
+        throw e;
+      }
     }
   }
 

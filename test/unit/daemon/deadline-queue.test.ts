@@ -13,6 +13,9 @@ import { DeadlineQueue, newSlot, timeoutWake, type QueueSlot } from '../../../sr
 /** A queue on a settable clock whose wake source the test fires by hand. */
 function manualQueue() {
   let t = 0;
+  const advance = (to: number): void => {
+    t = to;
+  };
   const wakes: (number | 'off')[] = [];
   let wake: () => void = () => undefined;
   const queue = new DeadlineQueue(
@@ -33,6 +36,8 @@ function manualQueue() {
     wakes,
     fired,
     slot,
+    /** Moves the clock without a wake (time passing inside a callback). */
+    advance,
     /** Moves the clock to `to` and fires the wake, as the kernel would. */
     wakeAt(to: number) {
       t = to;
@@ -114,6 +119,20 @@ describe('DeadlineQueue', () => {
     q.wakeAt(2);
     q.wakeAt(2);
     expect(q.fired).toEqual(['a@1+1', 'a@0+2', 'a@0+2']);
+  });
+
+  it('slots falling due while a wake-up runs fire in it (within 5 ms), the rest on the next wake-up', () => {
+    const q = manualQueue();
+    q.queue.schedule(q.slot('a', () => q.advance(12)), 10);
+    q.queue.schedule(q.slot('b', () => q.advance(20)), 11.5);
+    q.queue.schedule(q.slot('c'), 16);
+    q.queue.schedule(q.slot('d'), 21);
+    q.wakeAt(10);
+    // b fell due while a ran; c during b, but 20 - 10 is past the budget; d not yet due.
+    expect(q.fired).toEqual(['a@10+0', 'b@11.5+0.5']);
+    expect(q.wakes.at(-1)).toBe(16);
+    q.wakeAt(21);
+    expect(q.fired.slice(2)).toEqual(['c@16+5', 'd@21+0']);
   });
 
   it('a throwing callback does not lose the slots due after it', () => {
