@@ -1,11 +1,13 @@
-#!/usr/bin/env node
-/** vrrpd command line: argv -> command. Thin: each command lives in its own module. */
+#!/usr/bin/env -S node --max-semi-space-size=1 --jitless --optimize-for-size --no-expose-wasm
+/**
+ * vrrpd command line: argv -> command. Thin: each command lives in its own module, loaded only
+ * when it runs (the daemon does not carry the lab, the checker and their dependencies: about 1 MB
+ * of resident memory). The shebang's node flags trade speed the daemon does not need for memory
+ * (docs/performance.md): 1 MB semi-spaces for V8's young generation, no JIT (the interpreter
+ * only, so no writable+executable memory either), V8's size-over-speed heuristics. `node
+ * dist/src/cli/main.js` still works, without them.
+ */
 import { readFileSync } from 'node:fs';
-import { runCheck } from './check.js';
-import { runCleanup } from './cleanup.js';
-import { runLab } from './lab.js';
-import { parseRunArgs, runDaemon } from './run.js';
-import { runStatus } from './status.js';
 
 const USAGE = `usage:
   vrrpd [run] -f FILE [--config-id ID] [--run-dir DIR] [--log-level LEVEL] [--log-json|--log-pretty]
@@ -41,11 +43,12 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const out = { stdout: process.stdout, stderr: process.stderr };
-  if (first === 'check') return runCheck(rest, out);
-  if (argv.includes('-t') || argv.includes('--config-test')) return runCheck(argv.filter((a) => a !== '-t' && a !== '--config-test'), out);
-  if (first === 'status') return runStatus(rest);
-  if (first === 'lab') return runLab(rest);
-  if (first === 'cleanup') return runCleanup(rest);
+  if (first === 'check') return (await import('./check.js')).runCheck(rest, out);
+  if (argv.includes('-t') || argv.includes('--config-test')) return (await import('./check.js')).runCheck(argv.filter((a) => a !== '-t' && a !== '--config-test'), out);
+  if (first === 'status') return (await import('./status.js')).runStatus(rest);
+  if (first === 'lab') return (await import('./lab.js')).runLab(rest);
+  if (first === 'cleanup') return (await import('./cleanup.js')).runCleanup(rest);
+  const { parseRunArgs, runDaemon } = await import('./run.js');
   const runArgv = first === 'run' ? rest : argv;
   const args = parseRunArgs(runArgv);
   if (typeof args === 'string') {

@@ -12,7 +12,7 @@ import { getInterfaceInfo } from '../io/interface-info.js';
 import { changeAddresses, removeStale, type VipSpec } from '../io/ip-addr.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import type { Registration } from '../io/vrrp-mux.js';
-import { monotonicNow, type Now } from './clock.js';
+import { monotonicNow, timerMechanism, type Now } from './clock.js';
 import { instanceKey, instanceSpec, sourceAddress, vipSpecs } from './build.js';
 import { Iface } from './iface.js';
 import { Instance, type StateEvent } from './instance.js';
@@ -97,7 +97,9 @@ export class Daemon {
     await Promise.all([...this.#slots.values()].map((s) => this.#bring(s)));
     this.#status = await serveStatus(this.#opts.runDir, () => this.snapshot());
     this.#armRetry();
-    this.#log.info({ config: this.#opts.configPath, instances: this.#slots.size, runDir: this.#opts.runDir }, 'vrrpd started');
+    const timers = timerMechanism();
+    if (timers.kind !== 'timerfd') this.#log.warn({ detail: timers.detail }, 'no kernel timer: timers run on setTimeout, up to ~1 ms late');
+    this.#log.info({ config: this.#opts.configPath, instances: this.#slots.size, runDir: this.#opts.runDir, timers: timers.kind }, 'vrrpd started');
     return { ok: true };
   }
 

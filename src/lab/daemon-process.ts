@@ -6,6 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabHost } from './netns.js';
+import { binNodeFlags } from './node-flags.js';
 
 export interface LogLine {
   /** Epoch ms when the line was read. */
@@ -35,8 +36,8 @@ export class DaemonProcess {
     writeFileSync(this.confPath, text);
   }
 
-  /** `extra`: more `vrrpd run` arguments; `nodeArgs`: node's own (V8 flags), before the script. */
-  start(extra: string[] = [], nodeArgs: readonly string[] = []): void {
+  /** `extra`: more `vrrpd run` arguments; `nodeArgs`: node's own, by default the bin's (its shebang's). */
+  start(extra: string[] = [], nodeArgs: readonly string[] = binNodeFlags(this.cli)): void {
     const args = [...nodeArgs, this.cli, 'run', '-f', this.confPath, '--run-dir', this.runDir, '--log-json', ...extra];
     const proc = this.host.spawn('node', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
