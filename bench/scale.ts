@@ -1,5 +1,6 @@
 /**
- * `npm run bench:scale [-- --sizes 1,50,255] [--seconds 20] [--rounds 1] [--only vrrpd|keepalived]`:
+ * `npm run bench:scale [-- --sizes 1,50,255] [--seconds 20] [--rounds 1] [--only vrrpd|keepalived]
+ *  [--node-flags "FLAGS"]`: (--node-flags replaces the bin's own node flags, to try others)
  * N VRRP instances on one interface, vrrpd against keepalived in the same run.
  *
  * Namespaces (prefix `vsc`): node m runs N instances as master (priority 100, state MASTER),
@@ -25,7 +26,8 @@ import { AdvertCapture, type SeenAdvert } from './lib/capture.js';
 import { busyLine, load1, machine, machineLine } from './lib/machine.js';
 import { cpuPercent, sampleTree } from './lib/proc-tree.js';
 import { scaleConfig, scaleVip } from './lib/scale-config.js';
-import { keepalivedPeer, vrrpdPeer, type DaemonKind, type Peer } from './lib/scale-peers.js';
+import { Daemon } from './lib/daemon.js';
+import { keepalivedPeer, vrrpdPeer, type DaemonKind, type Peer } from './lib/peers.js';
 import { ms, sleep, summarize, table, type Summary } from './lib/stats.js';
 import { VRRPD_NODE_FLAGS } from './lib/node-flags.js';
 
@@ -37,6 +39,7 @@ interface Args {
   readonly seconds: number;
   readonly rounds: number;
   readonly kinds: readonly DaemonKind[];
+  readonly nodeFlags: readonly string[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -51,7 +54,8 @@ function parseArgs(argv: readonly string[]): Args {
   if (!(seconds >= 5 && seconds <= 600) || !Number.isInteger(rounds) || rounds < 1 || rounds > 50) throw new Error('--seconds 5..600, --rounds 1..50');
   const only = value('--only');
   if (only !== undefined && only !== 'vrrpd' && only !== 'keepalived') throw new Error('--only vrrpd|keepalived');
-  return { sizes, seconds, rounds, kinds: only ? [only] : ['vrrpd', 'keepalived'] };
+  const flags = value('--node-flags');
+  return { sizes, seconds, rounds, kinds: only ? [only] : ['vrrpd', 'keepalived'], nodeFlags: flags === undefined ? VRRPD_NODE_FLAGS : flags.split(/\s+/).filter(Boolean) };
 }
 
 interface RunResult {
@@ -90,10 +94,11 @@ function intervalErrors(adverts: readonly SeenAdvert[], src: string, from: numbe
   return [...byVrid.values()].flatMap((ts) => ts.slice(1).map((t, i) => Math.abs(t - ts[i]! - 1000)));
 }
 
-async function oneRun(lab: Lab, capture: AdvertCapture, kind: DaemonKind, n: number, round: number, seconds: number): Promise<RunResult> {
+async function oneRun(lab: Lab, capture: AdvertCapture, kind: DaemonKind, n: number, round: number, args: Args): Promise<RunResult> {
+  const seconds = args.seconds;
   const [m, b] = [lab.host('m'), lab.host('b')];
   const dir = mkdtempSync(join(tmpdir(), `vsc-${kind}-`));
-  const peer = (host: typeof m): Peer => (kind === 'vrrpd' ? vrrpdPeer(host, dir, VRRPD_NODE_FLAGS) : keepalivedPeer(host, dir));
+  const peer = (host: typeof m): Peer => (kind === 'vrrpd' ? vrrpdPeer(new Daemon(host, dir), args.nodeFlags) : keepalivedPeer(host, dir));
   const [master, backup] = [peer(m), peer(b)];
   const vips = Array.from({ length: n }, (_, i) => scaleVip(i + 1));
   const [monM, monB] = [await AddressMonitor.start(m), await AddressMonitor.start(b)];
@@ -232,7 +237,7 @@ async function main(): Promise<number> {
         for (const n of args.sizes) {
           const order = round % 2 === 1 ? args.kinds : [...args.kinds].reverse();
           for (const kind of order) {
-            const r = await oneRun(lab, capture, kind, n, round, args.seconds);
+            const r = await oneRun(lab, capture, kind, n, round, args);
             results.push(r);
             loads.push(load1());
             console.log(runLine(r));
@@ -248,7 +253,8 @@ async function main(): Promise<number> {
   }
   const busy = busyLine(loads, host.cores);
   console.log(`\nbench:scale, ${machineLine(host)}`);
-  console.log(`${busy.line}. vrrpd runs as \`node ${VRRPD_NODE_FLAGS.join(' ')} dist/src/cli/main.js\` (the flags of the vrrpd bin).`);
+  const asBin = args.nodeFlags.join(' ') === VRRPD_NODE_FLAGS.join(' ');
+  console.log(`${busy.line}. vrrpd ran as \`node ${args.nodeFlags.join(' ')} dist/src/cli/main.js\` (${asBin ? 'the flags of the vrrpd bin' : 'NOT the bin\'s flags'}).`);
   console.log(`${args.rounds} round(s), ${args.seconds} s window each; CPU and RSS of the master (process tree); intervals from a capture on a third node.\n`);
   console.log(summaryTable(results, args));
   console.log(`\nMaster_Down_Interval for the backup (priority 90): ${MDI_MS} ms. "VIP - bound": when the VIP appeared on the backup minus`);
