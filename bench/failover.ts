@@ -1,5 +1,5 @@
 /**
- * `npm run bench:failover [-- --runs N] [--only vrrpd|keepalived]`: how fast the backup takes over,
+ * `npm run bench:failover [-- --runs N] [--only vrrpd|keepalived] [--node-flags "FLAGS"]`: how fast the backup takes over,
  * measured on the wire, for vrrpd and for keepalived in the same lab, runs interleaved.
  *
  * Two nodes (op1 priority 100 MASTER, op2 90, VRID 251, advert_int 1) and a client in namespaces
@@ -49,7 +49,7 @@ interface RunResult {
   readonly loggedMs: number;
 }
 
-function parseArgs(argv: readonly string[]): { runs: number; daemons: DaemonKind[] } {
+function parseArgs(argv: readonly string[]): { runs: number; daemons: DaemonKind[]; nodeFlags: readonly string[] } {
   const value = (name: string): string | undefined => {
     const i = argv.indexOf(name);
     return i < 0 ? undefined : argv[i + 1];
@@ -58,7 +58,8 @@ function parseArgs(argv: readonly string[]): { runs: number; daemons: DaemonKind
   if (!Number.isInteger(runs) || runs < 1 || runs > 1000) throw new Error('--runs needs an integer 1..1000');
   const only = value('--only');
   if (only !== undefined && only !== 'vrrpd' && only !== 'keepalived') throw new Error('--only vrrpd|keepalived');
-  return { runs, daemons: only ? [only] : ['vrrpd', 'keepalived'] };
+  const flags = value('--node-flags');
+  return { runs, daemons: only ? [only] : ['vrrpd', 'keepalived'], nodeFlags: flags === undefined ? VRRPD_NODE_FLAGS : flags.split(/\s+/).filter(Boolean) };
 }
 
 /**
@@ -92,8 +93,8 @@ async function oneRun(pair: Pair, side: Side, other: Side | undefined, kind: Kin
   const mark = op2.mark();
   const tCut = Date.now();
   if (kind === 'master-loss') {
-    await op1.kill();
-    await op1.host.linkDown();
+    // Together: keepalived's kill waits for both its processes to go, which can take a while.
+    await Promise.all([op1.kill(), op1.host.linkDown()]);
   } else {
     await op1.stop();
   }
@@ -137,7 +138,7 @@ function runLine(i: number, r: RunResult): string {
 }
 
 async function main(): Promise<number> {
-  const { runs, daemons } = parseArgs(process.argv.slice(2));
+  const { runs, daemons, nodeFlags } = parseArgs(process.argv.slice(2));
   if (daemons.includes('keepalived')) {
     const why = keepalivedMissing();
     if (why !== undefined) throw new Error(`cannot run the keepalived column: ${why} (or use --only vrrpd)`);
@@ -148,7 +149,7 @@ async function main(): Promise<number> {
   const pair = await Pair.create();
   const sides: Side[] = daemons.map((daemon) =>
     daemon === 'vrrpd'
-      ? { daemon, op1: vrrpdPeer(pair.op1), op2: vrrpdPeer(pair.op2) }
+      ? { daemon, op1: vrrpdPeer(pair.op1, nodeFlags), op2: vrrpdPeer(pair.op2, nodeFlags) }
       : { daemon, op1: keepalivedPeer(pair.op1.host, pair.dir), op2: keepalivedPeer(pair.op2.host, pair.dir) },
   );
   for (const s of sides) {
@@ -178,7 +179,8 @@ async function main(): Promise<number> {
   }
   const busy = busyLine(loads, host.cores);
   console.log(`\nbench:failover, ${machineLine(host)}`);
-  console.log(`${busy.line}. vrrpd ran as \`node ${VRRPD_NODE_FLAGS.join(' ')} dist/src/cli/main.js\` (the vrrpd bin's flags).`);
+  const asBin = nodeFlags.join(' ') === VRRPD_NODE_FLAGS.join(' ');
+  console.log(`${busy.line}. vrrpd ran as \`node ${nodeFlags.join(' ')} dist/src/cli/main.js\` (${asBin ? "the vrrpd bin's flags" : "NOT the bin's flags"}).`);
   console.log(`${runs} runs per kind and daemon, interleaved. Takeover = the new master's first advert - the old master's last (master loss)`);
   console.log(`or priority-0 advert, from a capture on a third namespace; bound = Master_Down_Interval ${ms(MASTER_DOWN_MS, 4)} ms or Skew_Time ${ms(SKEW_MS, 4)} ms.\n`);
   const summaries: Record<string, KindSummary> = {};

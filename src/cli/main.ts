@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --max-semi-space-size=1 --jitless --optimize-for-size --no-lazy --no-flush-bytecode --no-expose-wasm
 /**
  * vrrpd command line: argv -> command. Thin: each command lives in its own module, loaded only
- * when it runs (the daemon does not carry the lab, the checker and their dependencies: about 1 MB
+ * when it runs (the daemon does not carry the lab, the checker and their dependencies: about 0.8 MB
  * of resident memory). The shebang's node flags trade speed the daemon does not need for memory
  * (docs/performance.md): 1 MB semi-spaces for V8's young generation, no JIT (the interpreter
  * only, so no writable+executable memory either), V8's size-over-speed heuristics, and every

@@ -42,6 +42,14 @@ function kernelOrTimeoutWake(now: Now): (onWake: () => void) => Wake {
   };
 }
 
+/**
+ * Resolves when none of the daemon's timers is due within `marginMs` (at most `maxWaitMs` later):
+ * forks of `ip` wait for it, so the adverts of a mass takeover all leave before the fork.
+ */
+export function timersQuiet(marginMs = 5, maxWaitMs = 25): Promise<void> {
+  return queueFor(monotonicNow).quiet(marginMs, maxWaitMs);
+}
+
 /** How monotonicNow's timers are woken (opens the queue if no timer has yet). */
 export function timerMechanism(): TimerMechanism {
   queueFor(monotonicNow);

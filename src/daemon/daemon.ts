@@ -12,7 +12,7 @@ import { getInterfaceInfo } from '../io/interface-info.js';
 import { changeAddresses, removeStale, type VipSpec } from '../io/ip-addr.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import type { Registration } from '../io/vrrp-mux.js';
-import { monotonicNow, timerMechanism, type Now } from './clock.js';
+import { monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js';
 import { instanceKey, instanceSpec, sourceAddress, vipSpecs } from './build.js';
 import { Iface } from './iface.js';
 import { Instance, type StateEvent } from './instance.js';
@@ -210,7 +210,7 @@ export class Daemon {
       now: this.#now,
       log: this.#log,
       send: (payload) => registration.send(payload),
-      vipOps: { apply: (state, vips) => changeAddresses(state === 'present' ? 'add' : 'del', vips), describe: (v) => `${v.address} dev ${v.dev}` },
+      vipOps: { apply: (state, vips) => changeAddresses(state === 'present' ? 'add' : 'del', vips, { gate: () => timersQuiet() }), describe: (v) => `${v.address} dev ${v.dev}` },
       garp: (addresses, count) => iface.sendGarps(addresses, count),
       ioCounters: registration.counters,
     });

@@ -52,6 +52,22 @@ export class DeadlineQueue {
     return this.#heap.length;
   }
 
+  /**
+   * Resolves at the first turn of the loop when no timer is due within `marginMs`, or after
+   * `maxWaitMs` at most: the moment to fork (`ip`), which blocks the loop for milliseconds,
+   * without making an advert late.
+   */
+  async quiet(marginMs: number, maxWaitMs: number): Promise<void> {
+    const giveUp = this.now() + maxWaitMs;
+    for (;;) {
+      await new Promise((r) => setImmediate(r));
+      const now = this.now();
+      const top = this.#heap[0];
+      if (top === undefined || top.deadline > now + marginMs || now >= giveUp) return;
+      await new Promise((r) => setTimeout(r, Math.max(1, Math.min(giveUp - now, top.deadline - now + 1))));
+    }
+  }
+
   /** Arms `slot` for `deadline`, replacing its previous deadline. */
   schedule(slot: QueueSlot, deadline: number): void {
     slot.deadline = deadline;

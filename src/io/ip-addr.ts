@@ -38,6 +38,8 @@ export interface IpAddrOptions {
   readonly timeoutMs?: number;
   /** Run as `ip -n NETNS ...` (tests and the lab); default: our own namespace. */
   readonly netns?: string;
+  /** changeAddresses: awaited before `ip` forks (see IpBatchOptions.gate). */
+  readonly gate?: () => Promise<unknown>;
 }
 
 /** `ip` and its leading arguments for these options. */
@@ -125,6 +127,7 @@ export function ipBatcher(opts: IpAddrOptions = {}): IpBatcher {
     b = new IpBatcher({ ...(opts.ipPath !== undefined ? { ipPath: opts.ipPath } : {}), ...(opts.netns !== undefined ? { netns: opts.netns } : {}), timeoutMs: opts.timeoutMs ?? 5000 });
     batchers.set(key, b);
   }
+  if (opts.gate !== undefined) b.gate = opts.gate;
   return b;
 }
 

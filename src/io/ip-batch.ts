@@ -1,7 +1,7 @@
 /**
  * `ip -force -batch -` for address changes: every change submitted while a batch is being
  * prepared or run joins the next one, so the VIPs of all the instances that fall due together
- * cost one fork. One batch runs at a time per namespace (changes keep their submission order);
+ * cost one fork, and the fork waits for a gate (the daemon's: no timer about to fire). One batch runs at a time per namespace (changes keep their submission order);
  * `-force` runs every line even after a failure, and each failure is attributed to its line
  * through iproute2's "Command failed -:N" (N counting from 1).
  */
@@ -20,6 +20,8 @@ export interface IpBatchOptions {
   /** Run as `ip -n NETNS ...`; default: our own namespace. Validated by the caller. */
   readonly netns?: string;
   readonly timeoutMs?: number;
+  /** Awaited before each fork of `ip` (which blocks the loop): the daemon waits for its timers to be quiet. */
+  readonly gate?: () => Promise<unknown>;
 }
 
 /** Failure messages by line number from `ip -force -batch -`'s stderr (exported for unit tests). */
@@ -49,8 +51,12 @@ export class IpBatcher {
   #busy = false;
   /** Batches run so far (the bench and tests read it). */
   batches = 0;
+  /** See IpBatchOptions.gate; the latest caller's wins. */
+  gate: (() => Promise<unknown>) | undefined;
 
-  constructor(private readonly opts: IpBatchOptions = {}) {}
+  constructor(private readonly opts: IpBatchOptions = {}) {
+    this.gate = opts.gate;
+  }
 
   /**
    * Runs `lines` (each a validated `ip` command without the leading `ip`, e.g. "addr add
@@ -70,6 +76,7 @@ export class IpBatcher {
   }
 
   async #flush(): Promise<void> {
+    await this.gate?.().catch(() => undefined);
     const batch = this.#pending;
     this.#pending = [];
     this.batches++;

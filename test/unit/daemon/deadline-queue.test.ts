@@ -194,6 +194,32 @@ describe('the setTimeout wake (no addon, or another clock)', () => {
     for (const late of fired) expect(late).toBeLessThanOrEqual(1);
   });
 
+  it('quiet(): resolves once no timer is due within the margin, or at the latest after maxWait', async () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(0);
+    const now = () => Date.now();
+    const fired: number[] = [];
+    const queue = new DeadlineQueue(now, timeoutWake(now));
+    queue.schedule(newSlot(() => fired.push(now())), 3);
+    queue.schedule(newSlot(() => fired.push(now())), 6);
+    let quietAt: number | undefined;
+    void queue.quiet(5, 25).then(() => (quietAt = now()));
+    await vi.advanceTimersByTimeAsync(30);
+    expect(fired).toEqual([3, 6]);
+    expect(quietAt).toBeGreaterThanOrEqual(6);
+    expect(quietAt).toBeLessThan(10);
+    // A timer always due within the margin: quiet gives up after maxWait.
+    const busy = newSlot(() => queue.schedule(busy, now() + 2));
+    queue.schedule(busy, now() + 2);
+    const t0 = now();
+    let gaveUpAt: number | undefined;
+    void queue.quiet(5, 25).then(() => (gaveUpAt = now()));
+    await vi.advanceTimersByTimeAsync(40);
+    expect(gaveUpAt! - t0).toBeGreaterThanOrEqual(25);
+    expect(gaveUpAt! - t0).toBeLessThan(30);
+    queue.cancel(busy);
+  });
+
   it('DeadlineTimer on a clock of its own keeps its API: arm, re-arm, cancel, deadline', async () => {
     vi.useFakeTimers();
     vi.setSystemTime(0);

@@ -68,6 +68,19 @@ describe('ip -batch', () => {
     expect(runs().map((r) => r.slice(1))).toEqual([['addr add 10.0.0.1/32 dev eth0'], ['addr del 10.0.0.1/32 dev eth0', 'addr add 10.0.0.4/32 dev eth0']]);
   });
 
+  it('the fork waits for the gate; changes submitted meanwhile join the batch', async () => {
+    writeFileSync(log, '');
+    let open!: () => void;
+    const b = new IpBatcher({ ipPath: fakeIp, gate: () => new Promise<void>((r) => (open = r)) });
+    const first = b.submit(['addr add 10.0.0.1/32 dev eth0']);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(runs()).toEqual([]);
+    const second = b.submit(['addr add 10.0.0.2/32 dev eth0']);
+    open();
+    await Promise.all([first, second]);
+    expect(runs()).toEqual([['-force -batch -', 'addr add 10.0.0.1/32 dev eth0', 'addr add 10.0.0.2/32 dev eth0']]);
+  });
+
   it('a batch that cannot run fails every one of its lines', async () => {
     const b = new IpBatcher({ ipPath: join(dir, 'no-such-ip') });
     const r = await b.submit(['addr add 10.0.0.1/32 dev eth0', 'addr add 10.0.0.2/32 dev eth0']);
