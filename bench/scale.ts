@@ -94,6 +94,27 @@ function intervalErrors(adverts: readonly SeenAdvert[], src: string, from: numbe
   return [...byVrid.values()].flatMap((ts) => ts.slice(1).map((t, i) => Math.abs(t - ts[i]! - 1000)));
 }
 
+/** The mass takeover as the capture and the backup's address monitor saw it. */
+function takeoverFigures(
+  adverts: readonly SeenAdvert[],
+  o: { master: string; backup: string; n: number; tCut: number; vipsAt: ReadonlyMap<string, number> },
+): Pick<RunResult, 'allVipsMs' | 'vipLag' | 'advertLag' | 'missingVips'> {
+  const lastOfMaster = new Map<number, number>();
+  const firstOfBackup = new Map<number, number>();
+  for (const a of adverts) {
+    if (a.src === o.master && a.t < o.tCut + 20 && a.priority > 0) lastOfMaster.set(a.vrid, a.t);
+    if (a.src === o.backup && a.t > o.tCut && !firstOfBackup.has(a.vrid)) firstOfBackup.set(a.vrid, a.t);
+  }
+  const lag = (t: number | undefined, vrid: number): number[] => (t !== undefined && lastOfMaster.has(vrid) ? [t - lastOfMaster.get(vrid)! - MDI_MS] : []);
+  const vrids = Array.from({ length: o.n }, (_, i) => i + 1);
+  return {
+    allVipsMs: o.vipsAt.size === o.n ? Math.max(...o.vipsAt.values()) - o.tCut : Number.NaN,
+    vipLag: summarize(vrids.flatMap((v) => lag(o.vipsAt.get(scaleVip(v)), v))),
+    advertLag: summarize(vrids.flatMap((v) => lag(firstOfBackup.get(v), v))),
+    missingVips: o.n - o.vipsAt.size,
+  };
+}
+
 async function oneRun(lab: Lab, capture: AdvertCapture, kind: DaemonKind, n: number, round: number, args: Args): Promise<RunResult> {
   const seconds = args.seconds;
   const [m, b] = [lab.host('m'), lab.host('b')];
@@ -125,14 +146,6 @@ async function oneRun(lab: Lab, capture: AdvertCapture, kind: DaemonKind, n: num
     const got = await monB.waitAll(vips, 20_000);
     await sleep(500);
     const adverts = capture.adverts();
-    const lastOfMaster = new Map<number, number>();
-    const firstOfBackup = new Map<number, number>();
-    for (const a of adverts) {
-      if (a.src === m.ip && a.t < tCut + 20 && a.priority > 0) lastOfMaster.set(a.vrid, a.t);
-      if (a.src === b.ip && a.t > tCut && !firstOfBackup.has(a.vrid)) firstOfBackup.set(a.vrid, a.t);
-    }
-    const lag = (t: number | undefined, vrid: number): number[] => (t !== undefined && lastOfMaster.has(vrid) ? [t - lastOfMaster.get(vrid)! - MDI_MS] : []);
-    const vrids = Array.from({ length: n }, (_, i) => i + 1);
     return {
       kind,
       n,
@@ -144,10 +157,7 @@ async function oneRun(lab: Lab, capture: AdvertCapture, kind: DaemonKind, n: num
       cpuPct: cpuPercent(s0, s1),
       rssMb: s1.rssKb / 1024,
       anonMb: s1.anonKb / 1024,
-      allVipsMs: got.size === n ? Math.max(...got.values()) - tCut : Number.NaN,
-      vipLag: summarize(vrids.flatMap((v) => lag(got.get(scaleVip(v)), v))),
-      advertLag: summarize(vrids.flatMap((v) => lag(firstOfBackup.get(v), v))),
-      missingVips: n - got.size,
+      ...takeoverFigures(adverts, { master: m.ip, backup: b.ip, n, tCut, vipsAt: got }),
     };
   } finally {
     monM.stop();

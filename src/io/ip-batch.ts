@@ -1,9 +1,11 @@
 /**
  * `ip -force -batch -` for address changes: every change submitted while a batch is being
  * prepared or run joins the next one, so the VIPs of all the instances that fall due together
- * cost one fork, and the fork waits for a gate (the daemon's: no timer about to fire). One batch runs at a time per namespace (changes keep their submission order);
- * `-force` runs every line even after a failure, and each failure is attributed to its line
- * through iproute2's "Command failed -:N" (N counting from 1).
+ * cost one fork, and the fork waits for a gate (the daemon's: no timer about to fire). One batch
+ * runs at a time per namespace (changes keep their submission order); `-force` runs every line
+ * even after a failure, exits 1 if any failed, and names each failed line with iproute2's
+ * "Command failed -:N" (N counting from 1). Any other ending (timeout, signal, could not start)
+ * fails the whole batch: a line not reached must not read as done.
  */
 import { err, ok, type Result } from '../result.js';
 import { run } from './exec.js';
@@ -84,8 +86,9 @@ export class IpBatcher {
       const ns = this.opts.netns === undefined ? [] : ['-n', this.opts.netns];
       const input = `${batch.map((p) => p.line).join('\n')}\n`;
       const r = await run(this.opts.ipPath ?? 'ip', [...ns, '-force', '-batch', '-'], { timeoutMs: this.opts.timeoutMs ?? 5000, input });
-      const failures = r.ok ? new Map<number, string>() : parseBatchErrors(r.error.stderr);
-      // No line named: the batch as a whole failed (could not start, timed out, bad namespace).
+      const linesFailed = !r.ok && r.error.kind === 'exit-status' && r.error.code === 1;
+      const failures = linesFailed ? parseBatchErrors(r.error.stderr) : new Map<number, string>();
+      // No line named (bad namespace...) or no normal exit: the batch as a whole failed.
       const whole = !r.ok && failures.size === 0 ? { detail: r.error.detail, stderr: r.error.stderr } : undefined;
       batch.forEach((p, i) => {
         const message = failures.get(i + 1);

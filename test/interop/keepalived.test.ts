@@ -112,6 +112,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
     const took = await vr.waitState('MASTER', MDI_90 + MARGIN, from);
     expect(took.t - t0).toBeLessThan(MDI_90 + MARGIN);
     expect(took.reason).toBe('master-down-timer');
+    await vr.waitVipsAdded(5000, from); // the state line comes before `ip` has run
     expect(await vr.addresses()).toContain(VIP);
 
     // keepalived's host comes back (rebooted: no stale VIP), joins and preempts.

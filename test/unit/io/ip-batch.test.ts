@@ -81,6 +81,15 @@ describe('ip -batch', () => {
     expect(runs()).toEqual([['-force -batch -', 'addr add 10.0.0.1/32 dev eth0', 'addr add 10.0.0.2/32 dev eth0']]);
   });
 
+  it('a batch killed half-way (timeout) fails every line, even those before the kill', async () => {
+    const slow = join(dir, 'ip-slow');
+    writeFileSync(slow, '#!/bin/bash\nread -r line; echo "Error: x" >&2; echo "Command failed -:1" >&2; sleep 5\n');
+    chmodSync(slow, 0o755);
+    const r = await new IpBatcher({ ipPath: slow, timeoutMs: 300 }).submit(['addr add 10.0.0.1/32 dev eth0', 'addr add 10.0.0.2/32 dev eth0']);
+    expect(r.map((x) => x.ok)).toEqual([false, false]);
+    expect(!r[1]!.ok && r[1]!.error.detail).toMatch(/timed out/);
+  });
+
   it('a batch that cannot run fails every one of its lines', async () => {
     const b = new IpBatcher({ ipPath: join(dir, 'no-such-ip') });
     const r = await b.submit(['addr add 10.0.0.1/32 dev eth0', 'addr add 10.0.0.2/32 dev eth0']);
