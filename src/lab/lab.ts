@@ -11,6 +11,7 @@ import { queryStatus } from '../daemon/status-server.js';
 import { run } from '../io/exec.js';
 import { nginxMainConfig, nginxStreamConfig, vrrpdConfig, type CheckKind, type LabProtocol } from './configs.js';
 import { createLab, removeNamespace } from './netns.js';
+import { binNodeFlags } from './node-flags.js';
 import { alive, hasAddress, listening, signal, spawnIn, waitExit, waitFor } from './procs.js';
 import { API_PORT, APIS, distFile, HOSTS, LAB_NS_PATTERN, LAB_PREFIX, LAB_ROOT, LAB_SUBNET, OPS, PROXY_PORT, VIP, type OpName } from './topology.js';
 
@@ -132,7 +133,8 @@ export class LabRun {
   }
 
   startVrrpd(op: OpName): void {
-    const args = [distFile('src/cli/main.js'), 'run', '-f', this.path(op, 'keepalived.conf'), '--run-dir', this.path(op, 'run'), '--log-json'];
+    const main = distFile('src/cli/main.js');
+    const args = [...binNodeFlags(main), main, 'run', '-f', this.path(op, 'keepalived.conf'), '--run-dir', this.path(op, 'run'), '--log-json'];
     this.spawn(`${op}.vrrpd`, op, process.execPath, args, this.path(op, 'vrrpd.log'));
   }
 

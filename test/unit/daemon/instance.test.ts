@@ -32,18 +32,15 @@ function fakeIo(opts: { failAdds?: number; sendDelayMs?: number } = {}) {
       return { ok: true };
     },
     vipOps: {
-      add: async (v) => {
-        ipCalls.push(`add ${v}`);
-        if (failAdds > 0) {
-          failAdds--;
-          return err({ detail: 'RTNETLINK answers: Operation not permitted' });
-        }
-        return ok('added');
-      },
-      del: async (v) => {
-        ipCalls.push(`del ${v}`);
-        return ok('removed');
-      },
+      apply: async (state, vips) =>
+        vips.map((v) => {
+          ipCalls.push(`${state === 'present' ? 'add' : 'del'} ${v}`);
+          if (state === 'present' && failAdds > 0) {
+            failAdds--;
+            return err({ detail: 'RTNETLINK answers: Operation not permitted' });
+          }
+          return ok(state === 'present' ? 'added' : 'removed');
+        }),
       describe: (v) => v,
     },
     garp: (_addresses, count) => garps.push({ t: Date.now(), count }),
