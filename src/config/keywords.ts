@@ -44,7 +44,7 @@ export const GLOBAL_UNSUPPORTED = new Set(
 export const INSTANCE_UNSUPPORTED = new Set(
   (
     'use_vmac_addr use_ipvlan vrf native_ipv6 track_file track_process track_bfd ' +
-    'track_src_ip mcast_dst_ip check_unicast_src unicast_fault_no_peer unicast_ttl old_unicast_checksum ' +
+    'track_src_ip mcast_dst_ip check_unicast_src unicast_fault_no_peer unicast_ttl ' +
     'garp_extra_if down_timer_adverts ' +
     'promote_secondaries ' +
     'skip_check_adv_addr debug notify_master_rx_lower_pri notify_priority_changes ' +

@@ -105,7 +105,7 @@ export function completeFailover(d: InstanceDraft, g: GlobalDefs, a: ArgChecker)
 function completeStrict(d: InstanceDraft, a: ArgChecker): void {
   const who = `(${d.name})`;
   const at = d.failover.strictToken ?? d.nameToken;
-  if (d.vips.length === 0) a.diags.error(d.nameToken, `${who} No VIP specified; at least one is required (strict mode), as keepalived refuses`);
+  // No VIP is an error in every mode (validate-instance.ts), not only strict mode's.
   if (d.state === 'MASTER' && d.priority !== 255) {
     a.diags.warning(d.stateToken ?? at, `${who} State MASTER must match being address owner (strict mode): starts as BACKUP, as keepalived does`);
     d.state = 'BACKUP';

@@ -8,7 +8,7 @@ import { routerConfigOf } from '../config/to-router.js';
 import type { VrrpdConfig, VrrpInstance } from '../config/types.js';
 import type { GarpScheduleConfig } from '../io/garp-schedule.js';
 import type { VipSpec } from '../io/ip-addr.js';
-import type { IpAddress } from '../wire/address.js';
+import type { IpAddress, Ipv4Address } from '../wire/address.js';
 import type { HostEntry } from './host-entry.js';
 import type { InstanceSpec } from './instance.js';
 
@@ -79,15 +79,20 @@ export function byDevice(devices: ReadonlyMap<IpAddress, string>, addresses: rea
   return out;
 }
 
-/** The run-time spec of an instance, given the address it speaks from. */
-export function instanceSpec(inst: VrrpInstance, primaryIp: IpAddress): InstanceSpec<HostEntry> {
+/**
+ * The run-time spec of an instance, given the address it speaks from and the multicast group
+ * (global `vrrp_mcast_group4`: keepalived's old unicast checksum computes with it).
+ */
+export function instanceSpec(inst: VrrpInstance, primaryIp: IpAddress, group: Ipv4Address): InstanceSpec<HostEntry> {
   const entries = hostEntries(inst);
+  const v3Unicast = inst.version === 3 && inst.family === 'ipv4' && inst.unicastPeers.length > 0;
   return {
     router: routerConfigOf(inst, primaryIp),
     vips: entries.vips,
     routes: entries.routes,
     garpAddresses: [...garpDevices(inst).keys()],
     garp: garpConfig(inst),
+    ...(v3Unicast ? { oldUnicastChecksum: { mode: inst.oldUnicastChecksum, group } } : {}),
   };
 }
 

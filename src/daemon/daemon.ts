@@ -17,7 +17,7 @@ import { LinkMonitor } from '../io/link-monitor.js';
 import type { Registration } from '../io/vrrp-mux.js';
 import { err, ok, type Result } from '../result.js';
 import type { IpAddress } from '../wire/address.js';
-import { monotonicNow, type Now } from './clock.js';
+import { monotonicNow, timerMechanism, type Now } from './clock.js';
 import { byDevice, garpDevices, instanceKey, instanceSpec, needsDropRule, socketDevice, sourceAddress, vipSpecs } from './build.js';
 import { HOST_OPS, recordedOf, type HostEntry } from './host-entry.js';
 import { Iface } from './iface.js';
@@ -157,7 +157,9 @@ export class Daemon {
     await Promise.all([...this.#slots.values()].map((s) => this.#bring(s)));
     this.#status = await serveStatus(this.#opts.runDir, () => this.snapshot());
     this.#armRetry();
-    this.#log.info({ config: this.#opts.configPath, instances: this.#slots.size, runDir: this.#opts.runDir }, 'vrrpd started');
+    const timers = timerMechanism();
+    if (timers.kind !== 'timerfd') this.#log.warn({ detail: timers.detail }, 'no kernel timer: timers run on setTimeout, up to ~1 ms late');
+    this.#log.info({ config: this.#opts.configPath, instances: this.#slots.size, runDir: this.#opts.runDir, timers: timers.kind }, 'vrrpd started');
     return { ok: true };
   }
 
@@ -359,7 +361,7 @@ export class Daemon {
     const unicast = conf.unicastPeers.length > 0;
     const destinations = unicast ? conf.unicastPeers : [this.#config.global.vrrpMcastGroup4];
     let registration: Registration | undefined;
-    const instance = new Instance(instanceSpec(conf, src), {
+    const instance = new Instance(instanceSpec(conf, src, this.#config.global.vrrpMcastGroup4), {
       now: this.#now,
       log: this.#log,
       destinations,
@@ -370,7 +372,15 @@ export class Daemon {
     const cfg = instance.router.config;
     // keepalived checks the TTL of multicast adverts only (vrrp.c vrrp_check_packet: "but not if unicast").
     const reg = iface.mux!.register(conf.name, {
-      spec: { vrid: cfg.vrid, version: cfg.version, family: cfg.family, counters: instance.router.counters, checkTtl: !unicast, ...(unicast ? { unicastPeers: conf.unicastPeers } : {}) },
+      spec: {
+        vrid: cfg.vrid,
+        version: cfg.version,
+        family: cfg.family,
+        counters: instance.router.counters,
+        checkTtl: !unicast,
+        ...(unicast ? { unicastPeers: conf.unicastPeers } : {}),
+        oldChecksum: instance.unicastChecksum?.receiverRule(),
+      },
       onAdvert: (rx) => instance.receive(rx),
       destinations,
       source: src,

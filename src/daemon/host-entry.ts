@@ -3,11 +3,14 @@
  * drop entry of each VIP (io/firewall.ts), the VIPs (io/ip-addr.ts), then the virtual routes and
  * rules (io/ip-route.ts). Keepers add in list order and remove in reverse, as keepalived does
  * (vrrp.c vrrp_state_become_master / vrrp_restore_interface): firewall, addresses, routes, rules
- * on the way in; rules, routes, addresses, firewall on the way out.
+ * on the way in; rules, routes, addresses, firewall on the way out. Addresses, routes and rules go
+ * into the shared `ip -force -batch -` (io/ip-batch.ts); the drop entries are nft calls.
  */
 import { addDrop, delDrop } from '../io/firewall.js';
-import { addVip, delVip, type VipSpec } from '../io/ip-addr.js';
-import { addRoute, addRule, delRoute, delRule, describeRoute, describeRule, type RouteSpec, type RuleSpec } from '../io/ip-route.js';
+import { changeAddresses, type VipSpec } from '../io/ip-addr.js';
+import { changeRoutes, describeRoute, describeRule, type RouteChange, type RouteSpec, type RuleSpec } from '../io/ip-route.js';
+import type { Result } from '../result.js';
+import { timersQuiet } from './clock.js';
 import type { VipOps } from './vip-keeper.js';
 import type { Recorded } from './vip-record.js';
 
@@ -17,10 +20,40 @@ export type HostEntry =
   | { readonly kind: 'route'; readonly route: RouteSpec }
   | { readonly kind: 'rule'; readonly rule: RuleSpec };
 
-/** The real operations (execFile `ip` / `nft`). */
+type Outcome = Result<unknown, { detail: string }>;
+/** Which call changes an entry: nft (drop), `ip addr` or `ip route` / `ip rule`. */
+type Tool = 'drop' | 'addr' | 'route';
+const toolOf = (e: HostEntry): Tool => (e.kind === 'rule' ? 'route' : e.kind);
+
+/** `entries` cut into runs that one call changes, in order. */
+function runs(entries: readonly HostEntry[]): { readonly tool: Tool; readonly entries: HostEntry[] }[] {
+  const out: { tool: Tool; entries: HostEntry[] }[] = [];
+  for (const e of entries) {
+    const last = out.at(-1);
+    if (last?.tool === toolOf(e)) last.entries.push(e);
+    else out.push({ tool: toolOf(e), entries: [e] });
+  }
+  return out;
+}
+
+/** Changes one run: addresses, routes and rules as `ip -batch` lines; one nft call per drop entry. */
+async function applyRun(present: boolean, tool: Tool, entries: readonly HostEntry[]): Promise<Outcome[]> {
+  const gate = { gate: () => timersQuiet() };
+  if (tool === 'addr') return changeAddresses(present ? 'add' : 'del', entries.flatMap((e) => (e.kind === 'addr' ? [e.vip] : [])), gate);
+  if (tool === 'route') return changeRoutes(present ? 'add' : 'del', entries.flatMap((e) => (e.kind === 'route' || e.kind === 'rule' ? [e] : [])), gate);
+  await timersQuiet();
+  const out: Outcome[] = [];
+  for (const e of entries) if (e.kind === 'drop') out.push(await (present ? addDrop(e.address) : delDrop(e.address)));
+  return out;
+}
+
+/** The real operations: every entry in the order given, a run of one kind at a time. */
 export const HOST_OPS: VipOps<HostEntry> = {
-  add: (e) => (e.kind === 'addr' ? addVip(e.vip) : e.kind === 'drop' ? addDrop(e.address) : e.kind === 'route' ? addRoute(e.route) : addRule(e.rule)),
-  del: (e) => (e.kind === 'addr' ? delVip(e.vip) : e.kind === 'drop' ? delDrop(e.address) : e.kind === 'route' ? delRoute(e.route) : delRule(e.rule)),
+  apply: async (state, entries) => {
+    const out: Outcome[] = [];
+    for (const r of runs(entries)) out.push(...(await applyRun(state === 'present', r.tool, r.entries)));
+    return out;
+  },
   describe: describeEntry,
 };
 

@@ -56,7 +56,7 @@ export class HostSetup {
    */
   async ensureFirewall(config: VrrpdConfig): Promise<string | undefined> {
     if (this.#firewall || !config.instances.some(needsDropRule)) return undefined;
-    await this.#record.adding({ kind: 'firewall' });
+    await this.#record.adding([{ kind: 'firewall' }]);
     const r = await createDropTable();
     if (r.ok) this.#firewall = true;
     return r.ok ? undefined : `no_accept (Accept_Mode False) cannot be enforced without nftables: ${r.error.detail}`;
@@ -67,7 +67,7 @@ export class HostSetup {
     const v = conf.vmac;
     if (v === undefined || this.#vmacs.has(v.ifname)) return undefined;
     const spec: VmacSpec = { ifname: v.ifname, base: conf.interface, mac: v.mac };
-    await this.#record.adding({ kind: 'link', link: spec });
+    await this.#record.adding([{ kind: 'link', link: spec }]);
     const r = await ensureVmac(spec);
     if (!r.ok) return `use_vmac ${v.ifname}: ${r.error.detail}`;
     this.#vmacs.set(v.ifname, spec);
@@ -84,13 +84,13 @@ export class HostSetup {
   async undo(): Promise<void> {
     if (this.#firewall) {
       const r = await deleteDropTable();
-      if (r.ok) await this.#record.removed({ kind: 'firewall' });
+      if (r.ok) await this.#record.removed([{ kind: 'firewall' }]);
       else this.#log.error({ detail: r.error.detail }, 'could not delete nftables table ip vrrpd');
       this.#firewall = false;
     }
     for (const v of this.#vmacs.values()) {
       const r = await deleteVmac(v.ifname);
-      if (r.ok) await this.#record.removed({ kind: 'link', link: v });
+      if (r.ok) await this.#record.removed([{ kind: 'link', link: v }]);
       else this.#log.error({ ifname: v.ifname, detail: r.error.detail }, 'could not delete the use_vmac macvlan');
     }
     this.#vmacs.clear();

@@ -70,16 +70,18 @@ export class HostRecord {
     this.#log = log;
   }
 
-  /** Record `e` (before it is added); resolves once the file says so (or could not be written). */
-  async adding(e: Recorded): Promise<void> {
-    if (this.#entries.has(keyOf(e))) return;
-    this.#entries.set(keyOf(e), e);
+  /** Record `entries` (before they are added); resolves once the file says so (or could not be written). */
+  async adding(entries: readonly Recorded[]): Promise<void> {
+    const fresh = entries.filter((e) => !this.#entries.has(keyOf(e)));
+    if (fresh.length === 0) return;
+    for (const e of fresh) this.#entries.set(keyOf(e), e);
     await this.#persist();
   }
 
-  /** Forget `e` (after it was removed). */
-  async removed(e: Recorded): Promise<void> {
-    if (!this.#entries.delete(keyOf(e))) return;
+  /** Forget `entries` (after they were removed). */
+  async removed(entries: readonly Recorded[]): Promise<void> {
+    const gone = entries.filter((e) => this.#entries.delete(keyOf(e)));
+    if (gone.length === 0) return;
     await this.#persist();
   }
 
@@ -89,20 +91,19 @@ export class HostRecord {
     await this.#persist();
   }
 
-  /** `ops` with every add recorded first and every successful del forgotten after; `of` says what an item is (undefined: not recorded). */
+  /**
+   * `ops` with every item recorded before it is added and forgotten after a successful removal;
+   * `of` says what an item is (undefined: not recorded).
+   */
   wrap<V>(ops: VipOps<V>, of: (v: V) => Recorded | undefined = (v) => ({ kind: 'addr', vip: v as VipSpec })): VipOps<V> {
+    const recorded = (vs: readonly V[]): Recorded[] => vs.flatMap((v) => of(v) ?? []);
     return {
       describe: (v) => ops.describe(v),
-      add: async (v) => {
-        const e = of(v);
-        if (e) await this.adding(e);
-        return ops.add(v);
-      },
-      del: async (v) => {
-        const r = await ops.del(v);
-        const e = of(v);
-        if (r.ok && e) await this.removed(e);
-        return r;
+      apply: async (state, vs) => {
+        if (state === 'present') await this.adding(recorded(vs));
+        const results = await ops.apply(state, vs);
+        if (state === 'absent') await this.removed(recorded(vs.filter((_, i) => results[i]?.ok === true)));
+        return results;
       },
     };
   }

@@ -3,14 +3,15 @@
  * argument array, every value validated first, as for the VIPs in ip-addr.ts). Idempotent: adding
  * what is there ("File exists") and deleting what is gone ("No such process" for a route, "No such
  * file or directory" for a rule) both succeed, so a retry is always safe. A route is added with
- * `ip route prepend` unless it says `add` or `append`, as keepalived does.
+ * `ip route prepend` unless it says `add` or `append`, as keepalived does. The daemon's changes go
+ * through `changeRoutes`, into the same shared `ip -force -batch -` as the addresses (ip-addr.ts).
  */
 import type { VirtualRoute, VirtualRule } from '../config/types.js';
 import { parseTable } from '../config/validate-routes.js';
 import { parseInteger } from '../config/values.js';
 import { err, ok, type Result } from '../result.js';
 import { run } from './exec.js';
-import type { IpAddrError, IpAddrOptions } from './ip-addr.js';
+import { ipBatcher, type IpAddrError, type IpAddrOptions } from './ip-addr.js';
 import { checkAddress, checkIfname, checkPrefix, checkScope, isValidNetns } from './validate.js';
 
 /** A route as recorded and applied: the config's fields without their position. */
@@ -131,6 +132,29 @@ export function addRule(r: RuleSpec, opts: IpAddrOptions = {}): Promise<Result<'
 
 export function delRule(r: RuleSpec, opts: IpAddrOptions = {}): Promise<Result<'done' | 'already', IpAddrError>> {
   return ip(ipRuleArgs('del', r), opts, /$^/, RULE_ABSENT);
+}
+
+/** One virtual route or rule, for `changeRoutes`. */
+export type RouteChange = { readonly kind: 'route'; readonly route: RouteSpec } | { readonly kind: 'rule'; readonly rule: RuleSpec };
+
+/**
+ * Adds (or deletes) every route and rule of `changes`, in order, in the next shared `ip -batch`
+ * run; one outcome per change, idempotent like addRoute/delRoute.
+ */
+export async function changeRoutes(verb: 'add' | 'del', changes: readonly RouteChange[], opts: IpAddrOptions = {}): Promise<Result<'done' | 'already', IpAddrError>[]> {
+  if (opts.netns !== undefined && !isValidNetns(opts.netns)) return changes.map(() => err({ kind: 'invalid', detail: `bad netns ${opts.netns}`, stderr: '' }));
+  const args = changes.map((c) => (c.kind === 'route' ? ipRouteArgs(verb, c.route) : ipRuleArgs(verb, c.rule)));
+  const lines = args.flatMap((a) => (a.ok ? [a.value.join(' ')] : []));
+  const done = lines.length > 0 ? await ipBatcher(opts).submit(lines) : [];
+  let next = 0;
+  return args.map((a, i) => {
+    if (!a.ok) return a;
+    const r = done[next++]!;
+    if (r.ok) return ok('done');
+    const already = verb === 'add' ? ALREADY_PRESENT : changes[i]!.kind === 'route' ? ROUTE_ABSENT : RULE_ABSENT;
+    if (already.test(r.error.stderr)) return ok('already');
+    return err({ kind: 'command-failed', detail: r.error.detail, stderr: r.error.stderr });
+  });
 }
 
 /** A route as `ip route` shows it, for logs ("192.168.109.0/24 via 192.168.200.254 dev eth1"). */

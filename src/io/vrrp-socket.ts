@@ -56,14 +56,22 @@ export interface VrrpSocketCounters {
 }
 
 /** Just the part of raw-socket's Socket we use. */
-interface RawSocket {
+export interface RawSocket {
   on(ev: 'message', cb: (buf: Buffer, source: string) => void): void;
   on(ev: 'error', cb: (e: Error) => void): void;
   on(ev: 'close', cb: () => void): void;
   setOption(level: number, option: number, value: Buffer, length: number): void;
   send(buf: Buffer, offset: number, length: number, address: string, cb: (e: Error | null, bytes: number) => void): void;
   close(): void;
+  /**
+   * raw-socket 1.x's native handle: `send` is one non-blocking sendto(2) that calls back at once
+   * with the byte count, or throws. Socket.send queues behind it and waits for a writable event.
+   */
+  readonly wrap?: { send(buf: Buffer, offset: number, length: number, address: string, cb: (bytes: number) => void): void };
 }
+
+/** sendto(2) EAGAIN / EWOULDBLOCK as raw-socket words it: the socket buffer is full for now. */
+const WOULD_BLOCK = /temporarily unavailable|would block/i;
 interface RawSocketModule {
   createSocket(o: { protocol: number; bufferSize?: number }): RawSocket;
 }
@@ -91,6 +99,8 @@ export class VrrpSocket extends EventEmitter {
   private readonly limiter = new RateLimiter({
     onSuppressed: (reason, n) => this.logger?.warn({ ifname: this.ifname, reason, suppressed: n }, `${n} more '${reason}' lines suppressed`),
   });
+  /** Sends waiting in raw-socket's queue: while any do, new ones queue behind them (order kept). */
+  private queued = 0;
 
   constructor(
     private readonly raw: RawSocket,
@@ -110,7 +120,9 @@ export class VrrpSocket extends EventEmitter {
 
   /**
    * Sends one VRRP payload to `dst` (224.0.0.18 or a unicast peer) from `src`, behind the IPv4
-   * header we build (IP_HDRINCL sockets); no `src`: the kernel picks it (saddr 0).
+   * header we build (IP_HDRINCL sockets); no `src`: the kernel picks it (saddr 0). The datagram
+   * is handed to the kernel before this returns (one sendto, no event-loop round trip) unless the
+   * socket buffer is full, when it waits in raw-socket's queue for the socket to drain.
    */
   send(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Promise<Result<number, SocketError>> {
     if (this.closed) return Promise.resolve(err({ kind: 'closed', detail: `socket on ${this.ifname || '(any interface)'} is closed` }));
@@ -118,17 +130,32 @@ export class VrrpSocket extends EventEmitter {
     if (src !== undefined && familyOf(src) !== 'ipv4') return Promise.resolve(err({ kind: 'invalid', detail: `bad source ${JSON.stringify(src)}` }));
     const datagram = this.headerIncluded ? emitIpv4({ src: (src ?? '0.0.0.0') as Ipv4Address, dst: dst as Ipv4Address, protocol: this.protocol, tos: this.tos }, payload) : payload;
     const buf = Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength);
+    const direct = this.queued === 0 ? this.raw.wrap : undefined;
+    if (direct !== undefined) {
+      let bytes = -1;
+      try {
+        direct.send(buf, 0, buf.length, dst, (n) => (bytes = n));
+      } catch (e) {
+        if (!WOULD_BLOCK.test((e as Error).message)) return Promise.resolve(this.sent(dst, e as Error, 0));
+      }
+      if (bytes >= 0) return Promise.resolve(this.sent(dst, null, bytes));
+    }
+    this.queued++;
     return new Promise((resolve) => {
-      this.raw.send(buf, 0, buf.length, dst, (e, bytes) => {
-        if (e === null || e === undefined) {
-          this.counters.sent++;
-          resolve(ok(bytes));
-        } else {
-          this.counters.sendErrors++;
-          resolve(err({ kind: 'send-failed', detail: `send to ${dst} on ${this.ifname}: ${e.message}` }));
-        }
+      this.raw.send(buf, 0, buf.length, dst, (e, n) => {
+        this.queued--;
+        resolve(this.sent(dst, e, n));
       });
     });
+  }
+
+  private sent(dst: string, e: Error | null | undefined, bytes: number): Result<number, SocketError> {
+    if (e === null || e === undefined) {
+      this.counters.sent++;
+      return ok(bytes);
+    }
+    this.counters.sendErrors++;
+    return err({ kind: 'send-failed', detail: `send to ${dst} on ${this.ifname || '(any interface)'}: ${e.message}` });
   }
 
   /** Closes the socket (memberships are dropped by the kernel). Idempotent. */

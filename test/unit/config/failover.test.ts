@@ -25,7 +25,7 @@ describe('vrrp_strict / strict_mode, keepalived\'s rules', () => {
     const bad = inst('vrrp_instance V {\n  strict_mode\n  interface eth0\n  virtual_router_id 5\n  unicast_peer {\n    10.0.0.2\n  }\n}\n');
     expect(bad.r.config).toBeUndefined();
     expect(bad.r.lines.filter((l) => l.includes('error'))).toEqual([
-      `${F}:1:15: error: (V) No VIP specified; at least one is required (strict mode), as keepalived refuses`,
+      `${F}:1:15: error: vrrp_instance V has no virtual_ipaddress: a virtual router advertises at least one address`,
       `${F}:2:3: error: (V) Unicast peers are not supported in strict mode (keepalived refuses the instance)`,
     ]);
     const { r, i } = inst(instance('  strict_mode\n  preempt_delay 5\n  accept\n  higher_prio_send_advert\n  garp_lower_prio_repeat 3\n  lower_prio_no_advert off'));
