@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readPcap, startTcpdump } from '../../src/lab/capture.js';
 import { cluster, seedConfig, skipReason, type Cluster, type Node } from '../integration/daemon/harness.js';
 import { Keepalived, keepalivedMissing, keepalivedVersion } from './keepalived.js';
+import { SLOW } from '../slow.js';
 
 const reason = (await skipReason()) ?? keepalivedMissing();
 const VIP = '192.168.50.100';
@@ -55,7 +56,7 @@ describe.skipIf(reason !== undefined)(`keepalived parity interop with ${keepaliv
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('strict mode on both, different passwords: both ignore authentication and elect; keepalived says so; failover works', async () => {
+  it.skipIf(!SLOW)('strict mode on both, different passwords: both ignore authentication and elect; keepalived says so; failover works', async () => {
     ka.writeConfig(ka0({ state: 'MASTER', priority: 100, pass: 'KAPASS', globals: '  vrrp_strict' }));
     vr.writeConfig(seedConfig({ priority: 90, pass: 'VRPASS', globals: '  vrrp_strict' }));
     ka.start();
@@ -74,7 +75,7 @@ describe.skipIf(reason !== undefined)(`keepalived parity interop with ${keepaliv
     await expect.poll(async () => (await vr.host.mustExec('nft', ['list', 'set', 'ip', 'vrrpd', 'vips'])), { timeout: 3000 }).toContain(VIP);
   });
 
-  it('unicast from loopback sources on both sides: keepalived master hears vrrpd\'s adverts from 10.99.0.2 and vice versa', async () => {
+  it.skipIf(!SLOW)('unicast from loopback sources on both sides: keepalived master hears vrrpd\'s adverts from 10.99.0.2 and vice versa', async () => {
     await ka.host.mustExec('ip', ['addr', 'add', '10.99.0.1/32', 'dev', 'lo']);
     await vr.host.mustExec('ip', ['addr', 'add', '10.99.0.2/32', 'dev', 'lo']);
     await ka.host.mustExec('ip', ['route', 'add', '10.99.0.2/32', 'via', vr.host.ip]);
@@ -104,7 +105,7 @@ describe.skipIf(reason !== undefined)(`keepalived parity interop with ${keepaliv
     }
   });
 
-  it('a VIP on a second device: keepalived master, then vrrpd takes over and announces it on that device', async () => {
+  it.skipIf(!SLOW)('a VIP on a second device: keepalived master, then vrrpd takes over and announces it on that device', async () => {
     for (const h of [ka.host, vr.host]) {
       await h.mustExec('ip', ['link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1p']);
       await h.mustExec('ip', ['link', 'set', 'eth1', 'up']);
@@ -132,7 +133,7 @@ describe.skipIf(reason !== undefined)(`keepalived parity interop with ${keepaliv
     expect(garps.length).toBeGreaterThanOrEqual(5);
   });
 
-  it('use_vmac, keepalived master then vrrpd master: each sends adverts and GARPs from 00:00:5e:00:01:fb; tshark finds nothing wrong', async () => {
+  it.skipIf(!SLOW)('use_vmac, keepalived master then vrrpd master: each sends adverts and GARPs from 00:00:5e:00:01:fb; tshark finds nothing wrong', async () => {
     const pcap = join(dir, 'vmac.pcap');
     // On vr's eth0: keepalived's frames arrive there, and vrrpd's leave through it (the macvlan's lower device).
     const dump = await startTcpdump((cmd, args) => vr.host.spawn(cmd, args), 'eth0', pcap, ['ip', 'proto', '112', 'or', 'arp']);
@@ -161,7 +162,7 @@ describe.skipIf(reason !== undefined)(`keepalived parity interop with ${keepaliv
     for (const g of garps) expect(g).toEqual([VMAC, VMAC, '']);
   });
 
-  it('use_vmac, vrrpd master and keepalived backup: keepalived stays backup; vrrpd\'s macvlan goes on stop', async () => {
+  it.skipIf(!SLOW)('use_vmac, vrrpd master and keepalived backup: keepalived stays backup; vrrpd\'s macvlan goes on stop', async () => {
     ka.writeConfig(ka0({ priority: 90, extra: '  use_vmac' }));
     vr.writeConfig(seedConfig({ state: 'MASTER', priority: 100, extra: '  use_vmac' }));
     vr.start();

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readPcap, startTcpdump } from '../../../src/lab/capture.js';
 import { CLI, cluster, resetNodes, seedConfig, skipReason, waitConverged, type Cluster, type Node } from './harness.js';
+import { SLOW } from '../../slow.js';
 
 const reason = (await skipReason()) ?? (await nftMissing());
 const VIP = '192.168.50.100';
@@ -101,7 +102,7 @@ describe.skipIf(reason !== undefined)('keepalived parity on real daemons', () =>
     await op1.host.exec('ip', ['link', 'del', 'eth1']);
   });
 
-  it('virtual_routes and virtual_rules are on the master only and follow it', async () => {
+  it.skipIf(!SLOW)('virtual_routes and virtual_rules are on the master only and follow it', async () => {
     const extra = '  virtual_routes {\n    10.88.0.0/24 via 192.168.50.254 dev eth0\n  }\n  virtual_rules {\n    from 192.168.50.100 table 100 preference 1000\n  }';
     op1.writeConfig(seedConfig({ state: 'MASTER', priority: 100, extra }));
     op2.writeConfig(seedConfig({ priority: 90, extra }));
