@@ -88,6 +88,7 @@ function useVmacOf(s: Stmt, a: ArgChecker): { name?: string; token: Token } | un
     } else name = t.text;
   }
   a.extra(s, 2);
+  a.diags.info(s.keyword, "use_vmac: keepalived's nftables rules that send the macvlan's IGMP reports through the base interface are not set up by vrrpd (the macvlan's own reports go out as they are)");
   return name === undefined ? { token: s.keyword } : { name, token: s.keyword };
 }
 

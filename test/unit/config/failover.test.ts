@@ -69,6 +69,7 @@ describe('use_vmac', () => {
   });
   it('a MAC of its own is refused loudly; vmac_xmit_base alone is ignored with a warning', () => {
     expect(inst(instance('  use_vmac vr51 02:00:00:00:00:01')).r.lines).toEqual([
+      `${F}:4:3: info: use_vmac: keepalived's nftables rules that send the macvlan's IGMP reports through the base interface are not set up by vrrpd (the macvlan's own reports go out as they are)`,
       `${F}:4:17: warning: use_vmac MAC address '02:00:00:00:00:01' is not supported by vrrpd; the virtual router MAC 00:00:5e:00:01:<VRID> is used`,
     ]);
     expect(inst(instance('  vmac_xmit_base')).r.lines).toEqual([`${F}:4:3: warning: (VI_1) vmac_xmit_base is only valid with a vmac; ignored, as keepalived does`]);
