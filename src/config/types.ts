@@ -157,6 +157,8 @@ export interface TrackRef {
   readonly weight?: number;
   readonly reverse?: boolean;
   readonly pos: SourcePos;
+  /** Set when the reference is the instance's vrrp_sync_group's (keepalived applies those to every member). */
+  readonly group?: string;
 }
 
 export interface GarpSettings {

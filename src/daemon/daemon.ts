@@ -25,6 +25,7 @@ import { serveStatus, type StatusServer } from './status-server.js';
 import { removeRecordedVips, VipRecord } from './vip-record.js';
 import { Tracking } from './tracking.js';
 import { SyncGroups } from '../protocol/sync-group.js';
+import type { TrackerKindName } from '../track/tracker.js';
 
 export interface DaemonOptions {
   readonly configPath: string;
@@ -74,7 +75,12 @@ export class Daemon {
     this.#opts = opts;
     this.#log = opts.log;
     this.#now = opts.now ?? monotonicNow;
-    this.#tracking = new Tracking({ now: this.#now, log: this.#log, onScriptChange: (script) => this.#contain('a script change', () => this.#scriptChanged(script)) });
+    this.#tracking = new Tracking({
+      now: this.#now,
+      log: this.#log,
+      links: this.#links,
+      onChange: (kind, name) => this.#contain(`a ${kind} change`, () => this.#trackerChanged(kind, name)),
+    });
     this.#vipRecord = new VipRecord(opts.runDir, this.#log);
   }
 
@@ -350,7 +356,7 @@ export class Daemon {
     // keepalived holds an instance back until its scripts have a first verdict (no spurious FAULT).
     await this.#tracking.settled(conf);
     instance.setLink(this.#links.isUp(conf.interface) ?? opened.value.running);
-    instance.setTrackers(this.#tracking.statuses(conf, (i) => this.#links.isUp(i)));
+    instance.setTrackers(this.#tracking.statuses(conf));
     instance.start();
   }
 
@@ -382,7 +388,6 @@ export class Daemon {
     for (const s of this.#slots.values()) {
       if (!s.instance) continue;
       if (s.conf.interface === ifname) s.instance.setLink(up);
-      if (s.conf.trackInterfaces.some((t) => t.name === ifname)) this.#pushTrackers(s);
     }
   }
 
@@ -414,14 +419,11 @@ export class Daemon {
     await Promise.all(slots.map((s) => this.#bring(s)));
   }
 
-  #scriptChanged(script: string): void {
+  /** A tracked object changed (a script's verdict, a tracked link, a file, a process count): update its instances. */
+  #trackerChanged(kind: TrackerKindName, name: string): void {
     for (const s of this.#slots.values()) {
-      if (s.conf.trackScripts.some((t) => t.name === script)) this.#pushTrackers(s);
+      if (s.instance && this.#tracking.tracks(s.conf, kind, name)) s.instance.setTrackers(this.#tracking.statuses(s.conf));
     }
-  }
-
-  #pushTrackers(slot: Slot): void {
-    slot.instance?.setTrackers(this.#tracking.statuses(slot.conf, (i) => this.#links.isUp(i)));
   }
 
   async #applyTracking(config: VrrpdConfig): Promise<void> {

@@ -1,0 +1,6 @@
+/** Every tracker kind the daemon runs. A new kind is one file in this directory and one line here. */
+import { interfaceKind } from './interface.js';
+import type { TrackerKind } from './kind.js';
+import { scriptKind } from './script.js';
+
+export const TRACKER_KINDS: readonly TrackerKind[] = [scriptKind, interfaceKind];
