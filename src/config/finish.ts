@@ -2,6 +2,7 @@
 import type { Drafts } from './validate.js';
 import type { ScriptDraft } from './validate-script.js';
 import type { InstanceDraft } from './validate-instance.js';
+import { finishTrackFile, finishTrackProcess } from './validate-track.js';
 import type { GlobalDefs, VrrpInstance, VrrpScript, VrrpSyncGroup, VrrpdConfig } from './types.js';
 
 export function finish(d: Drafts, files: readonly string[], configId: string): VrrpdConfig {
@@ -22,7 +23,9 @@ export function finish(d: Drafts, files: readonly string[], configId: string): V
     });
   });
   const instances = d.instances.map((i) => finishInstance(i, global, groupOf.get(i.name)));
-  return { files: [...files], configId, global, scripts, instances, syncGroups };
+  const trackFiles = d.trackFiles.flatMap(finishTrackFile);
+  const trackProcesses = d.trackProcesses.flatMap(finishTrackProcess);
+  return { files: [...files], configId, global, scripts, trackFiles, trackProcesses, instances, syncGroups };
 }
 
 function finishScript(s: ScriptDraft): VrrpScript[] {
@@ -64,6 +67,8 @@ function finishInstance(i: InstanceDraft, g: GlobalDefs, syncGroup: string | und
     preemptDelayMs: i.preemptDelayMs,
     trackScripts: i.trackScripts,
     trackInterfaces: i.trackInterfaces,
+    trackFiles: i.trackFiles,
+    trackProcesses: i.trackProcesses,
     notifyMaster: i.notifyMaster,
     notifyBackup: i.notifyBackup,
     notifyFault: i.notifyFault,

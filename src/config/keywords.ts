@@ -43,7 +43,7 @@ export const GLOBAL_UNSUPPORTED = new Set(
 
 export const INSTANCE_UNSUPPORTED = new Set(
   (
-    'use_vmac use_vmac_addr vmac_xmit_base use_ipvlan vrf native_ipv6 track_file track_process track_bfd ' +
+    'use_vmac use_vmac_addr vmac_xmit_base use_ipvlan vrf native_ipv6 track_bfd ' +
     'track_src_ip mcast_dst_ip check_unicast_src unicast_fault_no_peer unicast_ttl old_unicast_checksum ' +
     'garp_lower_prio_delay garp_lower_prio_repeat garp_extra_if down_timer_adverts lower_prio_no_advert ' +
     'higher_prio_send_advert promote_secondaries virtual_routes virtual_rules no_accept ' +
@@ -70,10 +70,6 @@ export const UNIMPLEMENTED_SECTIONS: ReadonlyMap<string, string> = new Map([
   ['linkbeat_interfaces', 'linkbeat'],
   ['interface_up_down_delays', 'interface debouncing'],
   ['track_group', 'static track groups'],
-  ['vrrp_track_file', 'track files'],
-  ['track_file', 'track files'],
-  ['vrrp_track_process', 'process tracking'],
-  ['track_process', 'process tracking'],
   ['garp_group', 'GARP groups'],
   ['SSL', 'LVS checkers'],
   ['net_namespace', 'namespaces'],

@@ -8,6 +8,7 @@
 import { masterDownIntervalMs, skewTimeMs } from '../protocol/timers.js';
 import { escapeControl, formatDiagnostic, jsonEscapeControl } from './diagnostics.js';
 import type { Diagnostic, LoadResult, VrrpInstance, VrrpScript, VrrpdConfig } from './types.js';
+import { trackFileText, trackProcessText } from './report-track.js';
 
 /** Skew_Time of an instance in seconds, exact (RFC 3768 §6.1 / RFC 5798 §6.1). */
 export function skewTimeSec(i: Pick<VrrpInstance, 'version' | 'priority' | 'adverIntervalCs'>): number {
@@ -72,6 +73,8 @@ function renderInstance(i: VrrpInstance, cfg: VrrpdConfig, scripts: ReadonlyMap<
   lines.push(`  timers: advert_int ${advertSec} s, Skew_Time ${skewTimeSec(i)} s, Master_Down_Interval ${masterDownIntervalSec(i)} s`);
   for (const t of i.trackScripts) lines.push(`  track_script ${t.name}: ${scriptText(t, scripts.get(t.name))}`);
   for (const t of i.trackInterfaces) lines.push(`  track_interface ${t.name}: ${weightText(t.weight ?? 0, t.reverse ?? false)}`);
+  for (const t of i.trackFiles) lines.push(`  track_file ${t.name}: ${trackFileText(t, cfg.trackFiles.find((f) => f.name === t.name))}`);
+  for (const t of i.trackProcesses) lines.push(`  track_process ${t.name}: ${trackProcessText(t, cfg.trackProcesses.find((p) => p.name === t.name))}`);
   lines.push(`  adverts: ${i.unicastPeers.length > 0 ? `unicast to ${i.unicastPeers.join(', ')}` : `multicast to ${cfg.global.vrrpMcastGroup4}`}${i.unicastSrcIp ?? i.mcastSrcIp ? ` from ${i.unicastSrcIp ?? i.mcastSrcIp}` : ''}`);
   const notifies = (['notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notify'] as const).filter((k) => i[k] !== undefined);
   for (const k of notifies) lines.push(`  ${k.replace(/[A-Z]/, (c) => `_${c.toLowerCase()}`)}: ${i[k]?.command}`);

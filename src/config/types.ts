@@ -137,6 +137,46 @@ export interface VrrpScript {
   readonly initFail: boolean;
 }
 
+/** `track_file NAME { file PATH  weight N [reverse]  init_file [VALUE] [overwrite] }` (keepalived track_file.c). */
+export interface TrackFile {
+  readonly name: string;
+  readonly pos: SourcePos;
+  /** Absolute path of the file. */
+  readonly path: string;
+  /** -254..254, default 1: the value read times the weight moves the priority; 0: non-zero means FAULT. */
+  readonly weight: number;
+  readonly reverse: boolean;
+  /** `init_file`: write `value` at start when the file is missing, or always with `overwrite` (never on reload). */
+  readonly init?: { readonly value: number; readonly overwrite: boolean };
+}
+
+/** keepalived's param_match: how a process's parameters are compared with those configured. */
+export type ParamMatch = 'none' | 'exact' | 'partial' | 'initial';
+
+/** `vrrp_track_process NAME { process NAME [PARAM...] ... }` (keepalived track_process.c). */
+export interface TrackProcess {
+  readonly name: string;
+  readonly pos: SourcePos;
+  /** The name matched: the kernel's process name (comm), or argv[0] with `fullCommand`. */
+  readonly process: string;
+  /** Parameters to compare (argv[1..]); empty when none were given. */
+  readonly params: readonly string[];
+  readonly paramMatch: ParamMatch;
+  /** Match /proc/PID/cmdline (argv) instead of the process name; set by parameters or param_match too. */
+  readonly fullCommand: boolean;
+  /** -254..254, default 0 (keepalived 2.2.7's code; its manual says 1): without quorum, FAULT. */
+  readonly weight: number;
+  readonly reverse: boolean;
+  /** Fewest matching processes for a success (default 1; 0 with quorum_max 0). */
+  readonly quorum: number;
+  /** Most matching processes for a success; undefined: no bound. */
+  readonly quorumMax?: number;
+  /** After a fork brings the count into quorum: wait this long before it counts (ms). */
+  readonly forkDelayMs: number;
+  /** After an exit takes the count out of quorum: wait this long before it counts (ms). */
+  readonly terminateDelayMs: number;
+}
+
 export interface VirtualAddress {
   readonly address: IpAddress;
   /** Default 32 (128 for IPv6). */
@@ -197,8 +237,11 @@ export interface VrrpInstance {
   readonly vipsExcluded: readonly VirtualAddress[];
   readonly nopreempt: boolean;
   readonly preemptDelayMs: number;
+  /** Each list holds the instance's own references, then its sync group's (with `group` set). */
   readonly trackScripts: readonly TrackRef[];
   readonly trackInterfaces: readonly TrackRef[];
+  readonly trackFiles: readonly TrackRef[];
+  readonly trackProcesses: readonly TrackRef[];
   readonly notifyMaster?: NotifyCommand;
   readonly notifyBackup?: NotifyCommand;
   readonly notifyFault?: NotifyCommand;
@@ -233,6 +276,8 @@ export interface VrrpdConfig {
   readonly configId: string;
   readonly global: GlobalDefs;
   readonly scripts: readonly VrrpScript[];
+  readonly trackFiles: readonly TrackFile[];
+  readonly trackProcesses: readonly TrackProcess[];
   readonly instances: readonly VrrpInstance[];
   readonly syncGroups: readonly VrrpSyncGroup[];
 }

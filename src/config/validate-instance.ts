@@ -13,6 +13,7 @@ import { authOf, trackRefOf, unicastPeerOf, vipOf, type AuthDraft } from './vali
 import type { IpAddress } from '../wire/address.js';
 import type { GarpSettings, GlobalDefs, NotifyCommand, SourcePos, Stmt, Token, TrackRef, VirtualAddress } from './types.js';
 import { notifyCommandOf } from './validate-script.js';
+import { TRACK_WEIGHT_MAX } from './validate-track.js';
 import { parseBool, parseDecimal } from './values.js';
 
 export interface InstanceDraft {
@@ -46,6 +47,8 @@ export interface InstanceDraft {
   preemptDelayToken?: Token;
   trackScripts: TrackRef[];
   trackInterfaces: TrackRef[];
+  trackFiles: TrackRef[];
+  trackProcesses: TrackRef[];
   notifyMaster?: NotifyCommand;
   notifyBackup?: NotifyCommand;
   notifyFault?: NotifyCommand;
@@ -122,6 +125,8 @@ const handlers = new Map<string, H>([
   ['virtual_ipaddress_excluded', listOpt((s, a) => vipOf(s, a, true), (d) => d.vipsExcluded)],
   ['track_script', listOpt(trackRefOf, (d) => d.trackScripts)],
   ['track_interface', listOpt(trackRefOf, (d) => d.trackInterfaces)],
+  ['track_file', listOpt((s, a) => trackRefOf(s, a, TRACK_WEIGHT_MAX), (d) => d.trackFiles)],
+  ['track_process', listOpt((s, a) => trackRefOf(s, a, TRACK_WEIGHT_MAX), (d) => d.trackProcesses)],
   ['unicast_peer', listOpt(unicastPeerOf, (d) => d.unicastPeers)],
   ['nopreempt', (s, d, a) => { a.flag(s); d.nopreempt = true; d.nopreemptToken = s.keyword; }],
   ['preempt', (s, d, a) => { a.flag(s); d.nopreempt = false; }],
@@ -180,7 +185,7 @@ export function validateInstance(stmt: Stmt, a: ArgChecker): InstanceDraft | und
   const d: InstanceDraft = {
     name: name.text, pos: pos(name), nameToken: name, state: 'BACKUP', priority: 0, advertIntSec: 1,
     adverIntervalCs: 100, acceptMode: true, auth: {}, vips: [], vipsExcluded: [], nopreempt: false, preemptDelayMs: 0, trackScripts: [],
-    trackInterfaces: [], unicastPeers: [], garp: {}, dontTrackPrimary: false, smtpAlert: false,
+    trackInterfaces: [], trackFiles: [], trackProcesses: [], unicastPeers: [], garp: {}, dontTrackPrimary: false, smtpAlert: false,
   };
   dispatch(block, { label: `vrrp_instance ${name.text}`, handlers, scalars: SCALARS, unsupported: INSTANCE_UNSUPPORTED }, d, a);
   completeInstance(d, a);

@@ -11,14 +11,18 @@ import { defaultGlobals, validateGlobal, type GlobalDraft } from './validate-glo
 import { completeProtocol, validateInstance, type InstanceDraft } from './validate-instance.js';
 import { validateScript, type ScriptDraft } from './validate-script.js';
 import { validateSyncGroup, type SyncDraft } from './validate-sync.js';
+import { validateTrackFile, validateTrackProcess, type TrackFileDraft, type TrackProcessDraft } from './validate-track.js';
+import { checkRefs, refKinds, reportUnused } from './validate-refs.js';
 import { finish } from './finish.js';
 import type { SourceHost, SourcePos, Stmt, VrrpdConfig } from './types.js';
 
-const SECTIONS = ['global_defs', 'vrrp_script', 'vrrp_instance', 'vrrp_sync_group'];
+const SECTIONS = ['global_defs', 'vrrp_script', 'vrrp_instance', 'vrrp_sync_group', 'track_file', 'vrrp_track_file', 'vrrp_track_process'];
 
 export interface Drafts {
   global: GlobalDraft;
   scripts: ScriptDraft[];
+  trackFiles: TrackFileDraft[];
+  trackProcesses: TrackProcessDraft[];
   instances: InstanceDraft[];
   groups: SyncDraft[];
 }
@@ -34,6 +38,7 @@ export function validate(
   const drafts = collectSections(stmts, a);
   for (const inst of drafts.instances) completeProtocol(inst, drafts.global, a);
   checkTrackScripts(drafts, a);
+  checkTrackObjects(drafts, a);
   checkInterfaces(drafts, host, a);
   checkDuplicateVrids(drafts, a);
   checkSyncGroups(drafts, a);
@@ -42,15 +47,23 @@ export function validate(
 }
 
 function collectSections(stmts: readonly Stmt[], a: ArgChecker): Drafts {
-  const d: Drafts = { global: defaultGlobals(), scripts: [], instances: [], groups: [] };
+  const d: Drafts = { global: defaultGlobals(), scripts: [], trackFiles: [], trackProcesses: [], instances: [], groups: [] };
   const ignored = new Map<string, Stmt[]>();
-  const seen = { scripts: new Map<string, ScriptDraft>(), instances: new Map<string, InstanceDraft>(), groups: new Map<string, SyncDraft>() };
+  const seen = {
+    scripts: new Map<string, ScriptDraft>(),
+    files: new Map<string, TrackFileDraft>(),
+    processes: new Map<string, TrackProcessDraft>(),
+    instances: new Map<string, InstanceDraft>(),
+    groups: new Map<string, SyncDraft>(),
+  };
   for (const s of stmts) {
     const kw = s.keyword.text;
     if (kw === 'global_defs') validateGlobal(s, d.global, a);
     else if (kw === 'vrrp_script') addUnique(d.scripts, seen.scripts, validateScript(s, a), 'vrrp_script', a);
     else if (kw === 'vrrp_instance') addUnique(d.instances, seen.instances, validateInstance(s, a), 'vrrp_instance', a);
     else if (kw === 'vrrp_sync_group') addUnique(d.groups, seen.groups, validateSyncGroup(s, a), 'vrrp_sync_group', a);
+    else if (kw === 'track_file' || kw === 'vrrp_track_file') addUnique(d.trackFiles, seen.files, validateTrackFile(s, a), 'track_file', a);
+    else if (kw === 'vrrp_track_process') addUnique(d.trackProcesses, seen.processes, validateTrackProcess(s, a), 'vrrp_track_process', a);
     else if (UNIMPLEMENTED_SECTIONS.has(kw)) {
       const list = ignored.get(kw);
       if (list === undefined) ignored.set(kw, [s]);
@@ -109,6 +122,16 @@ function checkTrackScripts(d: Drafts, a: ArgChecker): void {
   }
   for (const s of d.scripts)
     if (!used.has(s.name)) a.diags.info(s.pos, `vrrp_script ${s.name} is not tracked by any vrrp_instance, so it never runs`);
+}
+
+/** track_file and track_process references (validate-refs.ts), and objects nobody tracks. */
+function checkTrackObjects(d: Drafts, a: ArgChecker): void {
+  const kinds = refKinds(d.trackFiles, d.trackProcesses);
+  for (const kind of kinds) {
+    const used = new Set<string>();
+    for (const inst of d.instances) checkRefs(kind, inst, a, used);
+    reportUnused(kind, used, a, kind.field === 'trackFiles' ? d.trackFiles : d.trackProcesses);
+  }
 }
 
 function checkInterfaces(d: Drafts, host: SourceHost, a: ArgChecker): void {

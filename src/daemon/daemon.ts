@@ -79,6 +79,7 @@ export class Daemon {
       now: this.#now,
       log: this.#log,
       links: this.#links,
+      runDir: opts.runDir,
       onChange: (kind, name) => this.#contain(`a ${kind} change`, () => this.#trackerChanged(kind, name)),
     });
     this.#vipRecord = new VipRecord(opts.runDir, this.#log);

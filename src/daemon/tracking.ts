@@ -13,6 +13,7 @@ import { systemScriptHost, type Launcher, type ScriptHost } from '../io/script-l
 import { planNotifyScripts, type PlanContext, type ScriptPlan } from '../io/script-plan.js';
 import type { TrackerStatus } from '../protocol/types.js';
 import { statusOf, type TrackerInfo, type TrackerKindName } from '../track/tracker.js';
+import { describeError } from '../background.js';
 import type { Now } from './clock.js';
 import type { StateEvent } from './instance.js';
 import type { Logger } from './log.js';
@@ -41,6 +42,7 @@ export interface TrackingDeps {
   /** A tracked object's reading changed: update every instance that tracks it. */
   readonly onChange: (kind: TrackerKindName, name: string, detail: string) => void;
   readonly links: LinkView;
+  readonly runDir: string;
   /** Tests inject their own script host. */
   readonly host?: () => Promise<ScriptHost>;
 }
@@ -53,12 +55,22 @@ export class Tracking {
   readonly #log: Logger;
   readonly #ctx: TrackerContext;
   #host: Promise<ScriptHost> | undefined;
+  /** Set after the first apply: later ones are reloads. */
+  #applied = false;
   readonly #hostFor: () => Promise<ScriptHost>;
 
   constructor(deps: TrackingDeps) {
     this.#log = deps.log;
     this.#hostFor = deps.host ?? systemScriptHost;
-    this.#ctx = { now: deps.now, log: deps.log, changed: deps.onChange, links: deps.links, scriptHost: () => (this.#host ??= this.#hostFor()) };
+    this.#ctx = {
+      now: deps.now,
+      log: deps.log,
+      changed: deps.onChange,
+      links: deps.links,
+      runDir: deps.runDir,
+      scriptHost: () => (this.#host ??= this.#hostFor()),
+      bug: (what, e) => deps.log.error({ err: describeError(e) }, `bug: ${what} threw; contained`),
+    };
   }
 
   /** Start the tracked objects the configuration asks for, keeping unchanged ones across reloads; plan the notify scripts. */
@@ -66,6 +78,7 @@ export class Tracking {
     const host = await this.#ctx.scriptHost();
     this.#notify ??= this.#notifyRunner(host.launcher);
     for (const kind of TRACKER_KINDS) await this.#applyKind(kind, config);
+    this.#applied = true;
     const g = config.global;
     await this.#planNotifies(config, { scriptUser: g.scriptUser, enableScriptSecurity: g.enableScriptSecurity, launcher: host.launcher, self: host.self });
   }
@@ -82,7 +95,7 @@ export class Tracking {
     for (const w of wanted.values()) {
       if (this.#running.has(prefix + w.name)) continue;
       if (!runtime) this.#runtimes.set(kind.kind, (runtime = kind.runtime(this.#ctx)));
-      const obj = await runtime.create(w, config);
+      const obj = await runtime.create(w, config, this.#applied);
       if (obj) this.#running.set(prefix + w.name, { obj, key: w.key });
     }
     runtime?.settle?.([...this.#running.entries()].filter(([id]) => id.startsWith(prefix)).map(([, r]) => r.obj));

@@ -41,6 +41,10 @@ export interface TrackerContext {
   readonly links: LinkView;
   /** Who vrrpd is and how it starts scripts (created once, on first use). */
   readonly scriptHost: () => Promise<ScriptHost>;
+  /** vrrpd's runtime directory: files there are never opened through a symlink. */
+  readonly runDir: string;
+  /** A contained bug in a callback of ours: logged, never fatal. */
+  readonly bug: (what: string, e: unknown) => void;
 }
 
 /** An object a configuration asks for: `key` changes exactly when a reload must restart it. */
@@ -52,8 +56,8 @@ export interface Wanted<C> {
 
 /** A kind's run-time half, created once per daemon (it may hold what its objects share). */
 export interface KindRuntime<C> {
-  /** Start one object; undefined when it is disabled (the kind logged why). */
-  create(wanted: Wanted<C>, config: VrrpdConfig): Promise<TrackedObject | undefined>;
+  /** Start one object; undefined when it is disabled (the kind logged why). `reload`: not the daemon's first configuration. */
+  create(wanted: Wanted<C>, config: VrrpdConfig, reload: boolean): Promise<TrackedObject | undefined>;
   /** Called after every apply with the objects now running (a shared watch may close). */
   settle?(running: readonly TrackedObject[]): void;
   stop(): void;

@@ -31,3 +31,105 @@ describe('vrrp_script interval and timeout (keepalived 2.3.2: milliseconds)', ()
     expect(load(tracked('  timeout 1s')).lines).toEqual([`${F}:3:11: error: timeout must be a number of seconds from 0.001 to 4294, not '1s'`]);
   });
 });
+
+const withFile = (fileBody: string, refs = '    f', inst = '') =>
+  `track_file f {\n${fileBody}\n}\n${instance(`${inst}  track_file {\n${refs}\n  }`)}`;
+
+describe('track_file', () => {
+  it('file, weight (default 1), reverse, init_file; the instance reference with its own weight', () => {
+    const r = load(withFile('  file /run/vrrpd/f\n  weight -10 reverse\n  init_file 3 overwrite', '    f weight 20 noreverse'));
+    expect(r.lines).toEqual([]);
+    expect(r.config!.trackFiles).toEqual([{ name: 'f', pos: { file: F, line: 1, col: 12 }, path: '/run/vrrpd/f', weight: -10, reverse: true, init: { value: 3, overwrite: true } }]);
+    expect(r.config!.instances[0]!.trackFiles).toEqual([{ name: 'f', weight: 20, reverse: false, pos: { file: F, line: 10, col: 5 } }]);
+    const plain = load(withFile('  file /x/f')).config!;
+    expect(plain.trackFiles[0]).toMatchObject({ weight: 1, reverse: false });
+    expect(plain.trackFiles[0]!.init).toBeUndefined();
+  });
+  it('vrrp_track_file is a deprecated synonym; init_file alone writes 0', () => {
+    const r = load(`vrrp_track_file f {\n  file /x/f\n  init_file\n}\n${instance('  track_file {\n    f\n  }')}`);
+    expect(r.lines).toEqual([`${F}:1:1: info: 'vrrp_track_file' is a deprecated synonym of 'track_file' (keepalived says so too)`]);
+    expect(r.config!.trackFiles[0]!.init).toEqual({ value: 0, overwrite: false });
+  });
+  it('positioned errors and warnings', () => {
+    const r = load(withFile('  weight 255\n  weight 3 sideways\n  init_file x 9999 overwrite\n  file rel/f\n  bogus'));
+    expect(r.lines).toEqual([
+      `${F}:2:10: error: weight must be an integer from -254 to 254, not '255'`,
+      `${F}:3:3: warning: 'weight' is set again (first at line 2); the last value wins`,
+      `${F}:3:12: error: expected 'reverse' after the weight, not 'sideways'`,
+      `${F}:4:13: error: unknown init_file option 'x' (expected a value and/or 'overwrite')`,
+      `${F}:4:15: warning: init_file value 9999 is outside the sensible range -254..254 (keepalived says the same)`,
+      `${F}:5:8: warning: 'rel/f' is a relative path: vrrpd, like keepalived (whose working directory is /), reads /rel/f; write the full path`,
+      `${F}:6:3: warning: unknown keyword 'bogus' in track_file f`,
+    ]);
+    expect(load('track_file f {\n  weight 2\n}\n').lines).toEqual([
+      `${F}:1:12: error: track_file f has no 'file'`,
+      `${F}:1:12: info: track_file f is not tracked by any vrrp_instance or vrrp_sync_group, so it is never read`,
+    ]);
+  });
+  it('references: unknown, twice, weight out of range; a track_file nobody tracks', () => {
+    const r = load(withFile('  file /x/f', '    f\n    f weight 3\n    g\n    f weight 300'));
+    expect(r.lines).toEqual([
+      `${F}:9:5: warning: vrrp_instance VI_1: track_file 'f' is listed twice; the second is ignored (as keepalived does)`,
+      `${F}:10:5: warning: vrrp_instance VI_1: track_file 'g' names no track_file; ignored (did you mean 'f'?)`,
+      `${F}:11:14: error: weight must be an integer from -254 to 254, not '300'`,
+    ]);
+    expect(load(`track_file lonely {\n  file /x/f\n}\n${instance('')}`).lines).toEqual([
+      `${F}:1:12: info: track_file lonely is not tracked by any vrrp_instance or vrrp_sync_group, so it is never read`,
+    ]);
+  });
+  it('an address owner: the default weight 1 becomes 0; another weight is ignored (keepalived)', () => {
+    const r = load(`track_file a {\n  file /x/a\n}\ntrack_file b {\n  file /x/b\n  weight 5\n}\n${instance('  priority 255\n  track_file {\n    a\n    b\n  }')}`);
+    expect(r.lines).toEqual([
+      `${F}:13:5: warning: vrrp_instance VI_1: track_file 'a' on an address owner (priority 255): its default weight 1 is taken as weight 0 (a non-zero value means FAULT), as keepalived does; write 'weight 0'`,
+      `${F}:14:5: warning: vrrp_instance VI_1: track_file 'b' has weight 5 but priority 255 (address owner) never changes; ignored, as keepalived does`,
+    ]);
+    expect(r.config!.instances[0]!.trackFiles).toEqual([{ name: 'a', weight: 0, pos: { file: F, line: 13, col: 5 } }]);
+  });
+});
+
+const withProcess = (body: string, refs = '    p') => `vrrp_track_process p {\n${body}\n}\n${instance(`  track_process {\n${refs}\n  }`)}`;
+
+describe('vrrp_track_process', () => {
+  it("keepalived 2.2.7's defaults: the process name, weight 0, quorum 1, no bound, no delays", () => {
+    const r = load(withProcess('  process nginx'));
+    expect(r.lines).toEqual([]);
+    const { pos: _pos, ...p } = r.config!.trackProcesses[0]!;
+    expect(p).toEqual({ name: 'p', process: 'nginx', params: [], paramMatch: 'none', fullCommand: false, weight: 0, reverse: false, quorum: 1, forkDelayMs: 0, terminateDelayMs: 0 });
+  });
+  it('parameters imply full_command and an exact match; param_match initial / partial; quorum, quorum_max, delays', () => {
+    const r = load(withProcess('  process /usr/bin/python3 "/opt/a b.py" -v\n  param_match initial\n  weight -30 reverse\n  quorum 2\n  quorum_max 4\n  delay 0.5\n  terminate_delay 1.000001'));
+    expect(r.lines).toEqual([]);
+    expect(r.config!.trackProcesses[0]).toMatchObject({
+      process: '/usr/bin/python3', params: ['/opt/a b.py', '-v'], paramMatch: 'initial', fullCommand: true, weight: -30, reverse: true,
+      quorum: 2, quorumMax: 4, forkDelayMs: 500, terminateDelayMs: 1000.001,
+    });
+    expect(load(withProcess('  process sshd\n  param_match')).config!.trackProcesses[0]).toMatchObject({ paramMatch: 'exact', fullCommand: true, params: [] });
+    expect(load(withProcess('  process a.out\n  full_command')).config!.trackProcesses[0]).toMatchObject({ paramMatch: 'none', fullCommand: true });
+  });
+  it('quorum_max 0: the process must not run (quorum 0); quorum_max below quorum is an error', () => {
+    expect(load(withProcess('  process x\n  quorum_max 0')).config!.trackProcesses[0]).toMatchObject({ quorum: 0, quorumMax: 0 });
+    expect(load(withProcess('  process x\n  quorum 3\n  quorum_max 2')).lines).toEqual([`${F}:4:14: error: quorum_max 2 is less than quorum 3`]);
+  });
+  it('positioned errors; a name longer than the kernel keeps never matches', () => {
+    const r = load(withProcess('  process averyveryverylongname\n  param_match sideways\n  quorum 0\n  weight -255\n  delay 3601'));
+    expect(r.lines).toEqual([
+      `${F}:2:11: warning: the kernel keeps at most 15 bytes of a process name, so 'averyveryverylongname' never matches (keepalived has the same limit): write 'averyveryverylo', or add full_command to match the command line`,
+      `${F}:3:15: error: param_match must be 'initial' or 'partial' (or nothing, for an exact match), not 'sideways'`,
+      `${F}:4:10: error: quorum must be an integer from 1 to 65535, not '0'`,
+      `${F}:5:10: error: weight must be an integer from -254 to 254, not '-255'`,
+      `${F}:6:9: error: delay must be a number of seconds from 0 to 3600, not '3601'`,
+    ]);
+    expect(load('vrrp_track_process p {\n  quorum 2\n}\n').lines).toEqual([
+      `${F}:1:20: error: vrrp_track_process p has no 'process'`,
+      `${F}:1:20: info: vrrp_track_process p is not tracked by any vrrp_instance or vrrp_sync_group, so it is never watched`,
+    ]);
+  });
+  it('track_process at the top level is not a keepalived keyword', () => {
+    expect(load('track_process p {\n  process x\n}\n').lines).toEqual([`${F}:1:1: warning: unknown keyword 'track_process' at top level`]);
+  });
+  it('an address owner keeps its track_process; a weight there has no effect (said)', () => {
+    const r = load(withProcess('  process nginx\n  weight 10').replace('  interface eth0', '  interface eth0\n  priority 255'));
+    expect(r.lines).toEqual([`${F}:10:5: warning: vrrp_instance VI_1: track_process 'p' has weight 10, which never moves priority 255 (address owner); only weight 0 (FAULT without quorum) has an effect`]);
+    expect(r.config!.instances[0]!.trackProcesses).toHaveLength(1);
+  });
+});
