@@ -20,7 +20,7 @@ describe.skipIf(addonMissing !== undefined)('track_file at run time', () => {
   const objects: TrackedObject[] = [];
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'vtf-'));
+    dir = mkdtempSync(join(tmpdir(), 'vtrkf-'));
     changes = [];
     const ctx: TrackerContext = {
       now: () => performance.now(),
@@ -128,7 +128,7 @@ describe.skipIf(addonMissing !== undefined)('track_file at run time', () => {
 
 describe('FileWatch without inotify: polls the file identity', () => {
   it('a change is seen within the poll interval', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vtf-'));
+    const dir = mkdtempSync(join(tmpdir(), 'vtrkf-'));
     try {
       const seen: string[] = [];
       const why: string[] = [];
