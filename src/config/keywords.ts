@@ -53,7 +53,7 @@ export const INSTANCE_UNSUPPORTED = new Set(
 );
 
 export const SYNC_GROUP_UNSUPPORTED = new Set(
-  'track_interface track_script track_file track_process track_bfd notify_priority_changes notify_deleted global_tracking'.split(
+  'track_bfd notify_priority_changes notify_deleted global_tracking'.split(
     ' ',
   ),
 );

@@ -26,15 +26,13 @@ function matchText(p: TrackProcess): string {
   return `command line '${p.process}'${params}${how}`;
 }
 
-const from = (ref: TrackRef): string => (ref.group !== undefined ? ` (from vrrp_sync_group ${ref.group})` : '');
-
 export function trackFileText(ref: TrackRef, f: TrackFile | undefined): string {
   if (f === undefined) return 'unknown track_file';
-  return `${f.path}, ${fileWeightText(ref.weight ?? f.weight, ref.reverse ?? f.reverse)}${f.init ? `; init_file ${f.init.value}${f.init.overwrite ? ' overwrite' : ''}` : ''}${from(ref)}`;
+  return `${f.path}, ${fileWeightText(ref.weight ?? f.weight, ref.reverse ?? f.reverse)}${f.init ? `; init_file ${f.init.value}${f.init.overwrite ? ' overwrite' : ''}` : ''}`;
 }
 
 export function trackProcessText(ref: TrackRef, p: TrackProcess | undefined): string {
   if (p === undefined) return 'unknown vrrp_track_process';
   const delays = p.forkDelayMs > 0 || p.terminateDelayMs > 0 ? `; fork_delay ${p.forkDelayMs / 1000} s, terminate_delay ${p.terminateDelayMs / 1000} s` : '';
-  return `${matchText(p)}, quorum: ${quorumText(p)}, ${processWeightText(ref.weight ?? p.weight, ref.reverse ?? p.reverse)}${delays}${from(ref)}`;
+  return `${matchText(p)}, quorum: ${quorumText(p)}, ${processWeightText(ref.weight ?? p.weight, ref.reverse ?? p.reverse)}${delays}`;
 }

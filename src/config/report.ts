@@ -56,7 +56,11 @@ function renderConfig(cfg: VrrpdConfig, out: string[]): void {
     out.push('');
     for (const line of renderInstance(inst, cfg, scripts)) out.push(line);
   }
-  for (const sg of cfg.syncGroups) out.push('', `vrrp_sync_group ${sg.name}: ${sg.members.join(', ')} (move to MASTER / BACKUP / FAULT together)`);
+  for (const sg of cfg.syncGroups) {
+    out.push('', `vrrp_sync_group ${sg.name}: ${sg.members.join(', ')} (move to MASTER / BACKUP / FAULT together)`);
+    const tracked = [...sg.trackScripts.map((t) => `track_script ${t.name}`), ...sg.trackInterfaces.map((t) => `track_interface ${t.name}`), ...sg.trackFiles.map((t) => `track_file ${t.name}`), ...sg.trackProcesses.map((t) => `track_process ${t.name}`)];
+    if (tracked.length > 0) out.push(`  tracks for every member: ${tracked.join(', ')}`);
+  }
 }
 
 function renderInstance(i: VrrpInstance, cfg: VrrpdConfig, scripts: ReadonlyMap<string, VrrpScript>): string[] {
@@ -71,10 +75,11 @@ function renderInstance(i: VrrpInstance, cfg: VrrpdConfig, scripts: ReadonlyMap<
   lines.push(`  authentication: ${i.auth.type === 1 ? `PASS (${i.auth.pass.length}-character password)` : 'none'}`);
   lines.push(`  preempt: ${i.nopreempt ? 'no (nopreempt)' : i.preemptDelayMs > 0 ? `yes, after preempt_delay ${i.preemptDelayMs / 1000} s` : 'yes'}`);
   lines.push(`  timers: advert_int ${advertSec} s, Skew_Time ${skewTimeSec(i)} s, Master_Down_Interval ${masterDownIntervalSec(i)} s`);
-  for (const t of i.trackScripts) lines.push(`  track_script ${t.name}: ${scriptText(t, scripts.get(t.name))}`);
-  for (const t of i.trackInterfaces) lines.push(`  track_interface ${t.name}: ${weightText(t.weight ?? 0, t.reverse ?? false)}`);
-  for (const t of i.trackFiles) lines.push(`  track_file ${t.name}: ${trackFileText(t, cfg.trackFiles.find((f) => f.name === t.name))}`);
-  for (const t of i.trackProcesses) lines.push(`  track_process ${t.name}: ${trackProcessText(t, cfg.trackProcesses.find((p) => p.name === t.name))}`);
+  const from = (t: { group?: string }): string => (t.group !== undefined ? ` (from vrrp_sync_group ${t.group})` : '');
+  for (const t of i.trackScripts) lines.push(`  track_script ${t.name}: ${scriptText(t, scripts.get(t.name))}${from(t)}`);
+  for (const t of i.trackInterfaces) lines.push(`  track_interface ${t.name}: ${weightText(t.weight ?? 0, t.reverse ?? false)}${from(t)}`);
+  for (const t of i.trackFiles) lines.push(`  track_file ${t.name}: ${trackFileText(t, cfg.trackFiles.find((f) => f.name === t.name))}${from(t)}`);
+  for (const t of i.trackProcesses) lines.push(`  track_process ${t.name}: ${trackProcessText(t, cfg.trackProcesses.find((p) => p.name === t.name))}${from(t)}`);
   lines.push(`  adverts: ${i.unicastPeers.length > 0 ? `unicast to ${i.unicastPeers.join(', ')}` : `multicast to ${cfg.global.vrrpMcastGroup4}`}${i.unicastSrcIp ?? i.mcastSrcIp ? ` from ${i.unicastSrcIp ?? i.mcastSrcIp}` : ''}`);
   const notifies = (['notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notify'] as const).filter((k) => i[k] !== undefined);
   for (const k of notifies) lines.push(`  ${k.replace(/[A-Z]/, (c) => `_${c.toLowerCase()}`)}: ${i[k]?.command}`);

@@ -262,6 +262,11 @@ export interface VrrpSyncGroup {
   readonly name: string;
   readonly pos: SourcePos;
   readonly members: readonly string[];
+  /** The group's trackers (every member also lists them, with `group` set). */
+  readonly trackScripts: readonly TrackRef[];
+  readonly trackInterfaces: readonly TrackRef[];
+  readonly trackFiles: readonly TrackRef[];
+  readonly trackProcesses: readonly TrackRef[];
   readonly notifyMaster?: NotifyCommand;
   readonly notifyBackup?: NotifyCommand;
   readonly notifyFault?: NotifyCommand;

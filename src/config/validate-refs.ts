@@ -34,8 +34,8 @@ export function refWeight(ref: TrackRef, kind: RefKind): number {
   return ref.weight ?? kind.defined.get(ref.name)?.weight ?? 0;
 }
 
-/** Unknown and duplicate references, the address owner's weights; returns the names referenced. */
-export function checkRefs(kind: RefKind, inst: InstanceDraft, a: ArgChecker, used: Set<string>): void {
+/** Unknown and duplicate references, the address owner's weights. */
+export function checkRefs(kind: RefKind, inst: InstanceDraft, a: ArgChecker): void {
   const seen = new Set<string>();
   const who = `vrrp_instance ${inst.name}`;
   inst[kind.field] = inst[kind.field].flatMap((ref): TrackRef[] => {
@@ -48,7 +48,6 @@ export function checkRefs(kind: RefKind, inst: InstanceDraft, a: ArgChecker, use
       return [];
     }
     seen.add(ref.name);
-    used.add(ref.name);
     return [ownerRule(kind, inst, ref, a)].flatMap((r) => (r ? [r] : []));
   });
 }

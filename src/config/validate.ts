@@ -13,6 +13,7 @@ import { validateScript, type ScriptDraft } from './validate-script.js';
 import { validateSyncGroup, type SyncDraft } from './validate-sync.js';
 import { validateTrackFile, validateTrackProcess, type TrackFileDraft, type TrackProcessDraft } from './validate-track.js';
 import { checkRefs, refKinds, reportUnused } from './validate-refs.js';
+import { applyGroupTracking, memberWeights, trackKinds } from './validate-sync-track.js';
 import { finish } from './finish.js';
 import type { SourceHost, SourcePos, Stmt, VrrpdConfig } from './types.js';
 
@@ -37,11 +38,13 @@ export function validate(
   const a = new ArgChecker(diags);
   const drafts = collectSections(stmts, a);
   for (const inst of drafts.instances) completeProtocol(inst, drafts.global, a);
+  const named = namedObjects(drafts);
   checkTrackScripts(drafts, a);
   checkTrackObjects(drafts, a);
   checkInterfaces(drafts, host, a);
   checkDuplicateVrids(drafts, a);
-  checkSyncGroups(drafts, a);
+  checkSyncGroups(drafts, host, a);
+  reportUnusedObjects(drafts, named, a);
   if (diags.hasErrors) return undefined;
   return finish(drafts, files, configId);
 }
@@ -104,7 +107,6 @@ function weightOf(ref: { weight?: number }, script: ScriptDraft | undefined): nu
 function checkTrackScripts(d: Drafts, a: ArgChecker): void {
   const names = d.scripts.map((s) => s.name);
   const byName = new Map(d.scripts.map((s) => [s.name, s]));
-  const used = new Set<string>();
   for (const inst of d.instances) {
     inst.trackScripts = inst.trackScripts.filter((ref) => {
       const script = byName.get(ref.name);
@@ -112,7 +114,6 @@ function checkTrackScripts(d: Drafts, a: ArgChecker): void {
         a.diags.warning(ref.pos, `vrrp_instance ${inst.name}: track_script '${ref.name}' names no vrrp_script; ignored${didYouMean(ref.name, names)}`);
         return false;
       }
-      used.add(ref.name);
       if (inst.priority === 255 && weightOf(ref, script) !== 0) {
         a.diags.warning(ref.pos, `vrrp_instance ${inst.name}: tracked script '${ref.name}' has a weight but priority 255 (address owner) never changes; ignored`);
         return false;
@@ -120,18 +121,27 @@ function checkTrackScripts(d: Drafts, a: ArgChecker): void {
       return true;
     });
   }
-  for (const s of d.scripts)
-    if (!used.has(s.name)) a.diags.info(s.pos, `vrrp_script ${s.name} is not tracked by any vrrp_instance, so it never runs`);
 }
 
-/** track_file and track_process references (validate-refs.ts), and objects nobody tracks. */
+/** track_file and track_process references of the instances (validate-refs.ts). */
 function checkTrackObjects(d: Drafts, a: ArgChecker): void {
-  const kinds = refKinds(d.trackFiles, d.trackProcesses);
-  for (const kind of kinds) {
-    const used = new Set<string>();
-    for (const inst of d.instances) checkRefs(kind, inst, a, used);
-    reportUnused(kind, used, a, kind.field === 'trackFiles' ? d.trackFiles : d.trackProcesses);
-  }
+  for (const kind of refKinds(d.trackFiles, d.trackProcesses)) for (const inst of d.instances) checkRefs(kind, inst, a);
+}
+
+type Named = Record<'trackScripts' | 'trackFiles' | 'trackProcesses', Set<string>>;
+
+/** The names instances and sync groups list, before any rule drops a reference. */
+function namedObjects(d: Drafts): Named {
+  const owners = [...d.instances, ...d.groups];
+  const names = (field: keyof Named) => new Set(owners.flatMap((o) => o[field].map((r) => r.name)));
+  return { trackScripts: names('trackScripts'), trackFiles: names('trackFiles'), trackProcesses: names('trackProcesses') };
+}
+
+/** Objects no instance or sync group names: keepalived never runs them. */
+function reportUnusedObjects(d: Drafts, named: Named, a: ArgChecker): void {
+  for (const s of d.scripts)
+    if (!named.trackScripts.has(s.name)) a.diags.info(s.pos, `vrrp_script ${s.name} is not tracked by any vrrp_instance, so it never runs`);
+  for (const kind of refKinds(d.trackFiles, d.trackProcesses)) reportUnused(kind, named[kind.field], a, kind.field === 'trackFiles' ? d.trackFiles : d.trackProcesses);
 }
 
 function checkInterfaces(d: Drafts, host: SourceHost, a: ArgChecker): void {
@@ -162,12 +172,13 @@ function checkDuplicateVrids(d: Drafts, a: ArgChecker): void {
   }
 }
 
-function checkSyncGroups(d: Drafts, a: ArgChecker): void {
+function checkSyncGroups(d: Drafts, host: SourceHost, a: ArgChecker): void {
   const owner = new Map<string, SyncDraft>();
   const instances = new Map(d.instances.map((i) => [i.name, i]));
-  const scripts = new Map(d.scripts.map((sc) => [sc.name, sc]));
+  const kinds = trackKinds(d);
   for (const g of d.groups) {
     const members: typeof g.members = [];
+    const drafts: InstanceDraft[] = [];
     for (const m of g.members) {
       const inst = instances.get(m.text);
       const other = owner.get(m.text);
@@ -178,21 +189,12 @@ function checkSyncGroups(d: Drafts, a: ArgChecker): void {
       else {
         owner.set(m.text, g);
         members.push(m);
-        zeroWeights(inst, g, scripts, a);
+        drafts.push(inst);
+        memberWeights(inst, g, kinds, a);
       }
     }
     g.members = members;
     if (members.length === 1) a.diags.warning(g.nameToken, `vrrp_sync_group ${g.name} has only one member; a sync group needs two or more to mean anything`);
+    applyGroupTracking(g, drafts, kinds, host, a);
   }
-}
-
-/** keepalived sets the tracking weights of sync group members to 0 (unless sync_group_tracking_weight). */
-function zeroWeights(inst: InstanceDraft, g: SyncDraft, scripts: ReadonlyMap<string, ScriptDraft>, a: ArgChecker): void {
-  if (g.trackingWeight) return;
-  const weighted = inst.trackScripts.filter((r) => weightOf(r, scripts.get(r.name)) !== 0);
-  const weightedIfs = inst.trackInterfaces.filter((r) => (r.weight ?? 0) !== 0);
-  if (weighted.length + weightedIfs.length === 0) return;
-  a.diags.warning(inst.nameToken, `vrrp_instance ${inst.name} is in vrrp_sync_group ${g.name}: its tracking weights are set to 0 (a failure means FAULT), as keepalived does`);
-  inst.trackScripts = inst.trackScripts.map((r) => ({ ...r, weight: 0 }));
-  inst.trackInterfaces = inst.trackInterfaces.map((r) => ({ ...r, weight: 0 }));
 }

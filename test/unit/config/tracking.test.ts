@@ -133,3 +133,95 @@ describe('vrrp_track_process', () => {
     expect(r.config!.instances[0]!.trackProcesses).toHaveLength(1);
   });
 });
+
+/** Two members of group G, with whatever the group and VI_1 add. */
+const grouped = (objects: string, groupBody: string, vi1 = '', vi2 = '') =>
+  `${objects}${instance(vi1, 'VI_1')}${instance(vi2, 'VI_2').replace('virtual_router_id 51', 'virtual_router_id 52')}vrrp_sync_group G {\n  group {\n    VI_1\n    VI_2\n  }\n${groupBody}\n}\n`;
+const objects = 'vrrp_script s {\n  script /bin/true\n  weight -10\n}\ntrack_file f {\n  file /x/f\n}\nvrrp_track_process p {\n  process nginx\n}\n';
+
+describe('vrrp_sync_group tracking (keepalived applies it to every member)', () => {
+  it("the group's track_script / track_interface / track_file / track_process reach each member, with the group named", () => {
+    const r = load(grouped(objects, '  track_script {\n    s\n  }\n  track_interface {\n    eth1 weight -5\n  }\n  track_file {\n    f weight 2\n  }\n  track_process {\n    p\n  }'), { interfaces: ['eth0', 'eth1'] });
+    expect(r.lines).toEqual([]);
+    const cfg = r.config!;
+    for (const i of cfg.instances) {
+      expect(i.trackScripts).toMatchObject([{ name: 's', group: 'G' }]);
+      expect(i.trackInterfaces).toMatchObject([{ name: 'eth1', weight: -5, group: 'G' }]);
+      expect(i.trackFiles).toMatchObject([{ name: 'f', weight: 2, group: 'G' }]);
+      expect(i.trackProcesses).toMatchObject([{ name: 'p', group: 'G' }]);
+    }
+    expect(cfg.syncGroups[0]).toMatchObject({ trackScripts: [{ name: 's' }], trackInterfaces: [{ name: 'eth1' }], trackFiles: [{ name: 'f' }], trackProcesses: [{ name: 'p' }] });
+  });
+  it("unknown and repeated names in the group are ignored with a warning; a missing interface is said", () => {
+    const r = load(grouped(objects, '  track_script {\n    t\n    s\n    s\n  }\n  track_interface {\n    eth9\n  }'), { interfaces: ['eth0'] });
+    expect(r.lines).toEqual([
+      `${F}:33:5: warning: vrrp_sync_group G: track_script 't' names no vrrp_script; ignored (did you mean 's'?)`,
+      `${F}:35:5: warning: vrrp_sync_group G: track_script 's' is listed twice; the second is ignored`,
+      `${F}:38:5: warning: tracked interface 'eth9' does not exist on this machine; it counts as down until it appears`,
+      `${F}:5:12: info: track_file f is not tracked by any vrrp_instance or vrrp_sync_group, so it is never read`,
+      `${F}:8:20: info: vrrp_track_process p is not tracked by any vrrp_instance or vrrp_sync_group, so it is never watched`,
+    ].sort((x, y) => Number(x.split(':')[1]) - Number(y.split(':')[1])));
+    expect(r.config!.instances[1]!.trackScripts).toMatchObject([{ name: 's', group: 'G' }]);
+  });
+  it("a member's own weighted trackers: scripts ignored, interfaces and default-weight files to 0, other files ignored, processes kept", () => {
+    const r = load(grouped(`${objects}track_file f2 {\n  file /x/f2\n  weight 3\n}\nvrrp_track_process p2 {\n  process x\n  weight 5\n}\n`, '',
+      '  track_script {\n    s\n  }\n  track_interface {\n    eth0 weight 7\n  }\n  track_file {\n    f\n    f2\n  }\n  track_process {\n    p2\n  }'));
+    const who = 'vrrp_instance VI_1 is in vrrp_sync_group G';
+    const fix = 'set weight 0 (a failure is FAULT for the whole group), or sync_group_tracking_weight in the group';
+    expect(r.lines).toEqual([
+      `${F}:8:20: info: vrrp_track_process p is not tracked by any vrrp_instance or vrrp_sync_group, so it is never watched`,
+      `${F}:23:5: warning: ${who}: track_script 's' (weight -10) is ignored, as keepalived ignores a weighted tracker of a sync group member: it neither moves the priority nor causes FAULT; ${fix}`,
+      `${F}:26:5: warning: ${who}: track_interface 'eth0' (weight 7) is taken as weight 0 (a failure means FAULT), as keepalived does; ${fix}`,
+      `${F}:29:5: warning: ${who}: track_file 'f' (weight 1) is taken as weight 0 (a failure means FAULT), as keepalived does; ${fix}`,
+      `${F}:30:5: warning: ${who}: track_file 'f2' (weight 3) is ignored, as keepalived ignores a weighted tracker of a sync group member: it neither moves the priority nor causes FAULT; ${fix}`,
+      `${F}:33:5: info: ${who}: track_process 'p2' (weight 5) keeps its weight, as keepalived 2.2.7 does (its manual asks for weight 0 here)`,
+    ]);
+    const i = r.config!.instances[0]!;
+    expect([i.trackScripts, i.trackInterfaces.map((t) => t.weight), i.trackFiles.map((t) => [t.name, t.weight]), i.trackProcesses.map((t) => t.name)]).toEqual([[], [0], [['f', 0]], ['p2']]);
+    const kept = load(grouped(objects, '  sync_group_tracking_weight', '  track_script {\n    s\n  }'));
+    expect(kept.lines.filter((l) => !l.includes('is not tracked by any'))).toEqual([]);
+    expect(kept.config!.instances[0]!.trackScripts).toMatchObject([{ name: 's' }]);
+  });
+  it("tracked by both the member and the group: the group's weight, unless the member's is 0", () => {
+    const r = load(grouped(objects, '  sync_group_tracking_weight\n  track_script {\n    s weight -30\n  }\n  track_file {\n    f weight 4\n  }',
+      '  track_script {\n    s weight -3\n  }\n  track_file {\n    f weight 0\n  }'));
+    expect(r.lines).toEqual([
+      `${F}:8:20: info: vrrp_track_process p is not tracked by any vrrp_instance or vrrp_sync_group, so it is never watched`,
+      `${F}:15:5: info: vrrp_instance VI_1: track_script 's' is also tracked by its vrrp_sync_group G; the group's weight is used, as keepalived does (track it in one place)`,
+      `${F}:18:5: info: vrrp_instance VI_1: track_file 'f' is also tracked by its vrrp_sync_group G; the instance's weight 0 is kept, as keepalived does (track it in one place)`,
+    ]);
+    const [vi1, vi2] = r.config!.instances;
+    expect(vi1!.trackScripts).toMatchObject([{ name: 's', weight: -30, group: 'G' }]);
+    expect(vi1!.trackFiles).toMatchObject([{ name: 'f', weight: 0, group: 'G' }]);
+    expect(vi2!.trackFiles).toMatchObject([{ name: 'f', weight: 4, group: 'G' }]);
+  });
+  it('a member with priority 255: the group clears its weights', () => {
+    const r = load(grouped(objects, '  track_script {\n    s\n  }\n  track_process {\n    p weight 9\n  }', '  priority 255'));
+    expect(r.lines).toEqual([
+      `${F}:33:5: warning: vrrp_sync_group G: track_script 's' has weight -10 but member VI_1 has priority 255 (address owner): weight cleared to 0, as keepalived does`,
+      `${F}:36:5: warning: vrrp_sync_group G: track_process 'p' has weight 9 but member VI_1 has priority 255 (address owner): weight cleared to 0, as keepalived does`,
+      `${F}:5:12: info: track_file f is not tracked by any vrrp_instance or vrrp_sync_group, so it is never read`,
+    ].sort((x, y) => Number(x.split(':')[1]) - Number(y.split(':')[1])));
+    expect(r.config!.instances[1]!.trackScripts).toMatchObject([{ name: 's', weight: 0, group: 'G' }]);
+  });
+});
+
+describe('vrrpd check shows the new trackers', () => {
+  it('each reference in words, the group it comes from, the group line', async () => {
+    const { runCheck } = await import('../../../src/cli/check.js');
+    const { memoryHost } = await import('../../../src/config/index.js');
+    const text = grouped(
+      `${objects}vrrp_track_process q {\n  process /usr/bin/python3 /opt/app.py\n  param_match partial\n  quorum 2\n  quorum_max 3\n  delay 1.5\n}\ntrack_file g {\n  file /x/g\n  weight 0\n  init_file 1 overwrite\n}\n`,
+      '  track_file {\n    f weight -20 reverse\n  }\n  track_process {\n    p\n  }',
+      '  track_process {\n    q weight -40\n  }\n  track_file {\n    g\n  }',
+    );
+    let stdout = '';
+    const out = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: () => true } };
+    expect(await runCheck(['-f', F], out, memoryHost({ [F]: text }, { interfaces: ['eth0'], hostname: 'n' }), () => Promise.resolve([]))).toBe(0);
+    expect(stdout).toContain("  track_file g: /x/g, weight 0: FAULT while the value is not 0; init_file 1 overwrite\n");
+    expect(stdout).toContain('  track_file f: /x/f, weight -20 reverse: priority + value x 20 (at most +253; -254 or less: FAULT) (from vrrp_sync_group G)\n');
+    expect(stdout).toContain(`  track_process q: command line '/usr/bin/python3' "/opt/app.py", parameters: partial match, quorum: 2 to 3 running, weight -40: priority -40 without quorum; fork_delay 1.5 s, terminate_delay 1.5 s\n`);
+    expect(stdout).toContain("  track_process p: process name (comm) 'nginx', quorum: 1 or more running, weight 0: FAULT without quorum (from vrrp_sync_group G)\n");
+    expect(stdout).toContain('vrrp_sync_group G: VI_1, VI_2 (move to MASTER / BACKUP / FAULT together)\n  tracks for every member: track_file f, track_process p\n');
+  });
+});
