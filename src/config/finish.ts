@@ -24,9 +24,16 @@ export function finish(d: Drafts, files: readonly string[], configId: string): V
       notifyFault: g.notifyFault,
       notifyStop: g.notifyStop,
       notify: g.notify,
+      notifyPriorityChanges: g.notifyPriorityChanges,
     });
   });
-  const instances = d.instances.map((i) => finishInstance(i, global, groupOf.get(i.name)));
+  const groupPriorityChanges = new Map(d.groups.map((g) => [g.name, g.notifyPriorityChanges]));
+  const instances = d.instances.map((i) => {
+    const group = groupOf.get(i.name);
+    // keepalived vrrp.c: the instance's own setting, else its sync group's, else the global one.
+    const changes = i.notifyPriorityChanges ?? (group === undefined ? undefined : groupPriorityChanges.get(group)) ?? global.vrrpNotifyPriorityChanges;
+    return finishInstance(i, global, group, changes);
+  });
   const trackFiles = d.trackFiles.flatMap(finishTrackFile);
   const trackProcesses = d.trackProcesses.flatMap(finishTrackProcess);
   return { files: [...files], configId, global, scripts, trackFiles, trackProcesses, instances, syncGroups };
@@ -51,7 +58,7 @@ function finishScript(s: ScriptDraft): VrrpScript[] {
   ];
 }
 
-function finishInstance(i: InstanceDraft, g: GlobalDefs, syncGroup: string | undefined): VrrpInstance {
+function finishInstance(i: InstanceDraft, g: GlobalDefs, syncGroup: string | undefined, notifyPriorityChanges: boolean): VrrpInstance {
   return stripUndefined({
     name: i.name,
     pos: i.pos,
@@ -78,6 +85,7 @@ function finishInstance(i: InstanceDraft, g: GlobalDefs, syncGroup: string | und
     notifyFault: i.notifyFault,
     notifyStop: i.notifyStop,
     notify: i.notify,
+    notifyPriorityChanges,
     unicastSrcIp: i.unicastSrcIp,
     unicastPeers: i.unicastPeers,
     mcastSrcIp: i.mcastSrcIp,

@@ -50,6 +50,9 @@ export function renderCheckText(entry: string, configId: string, result: LoadRes
 function renderConfig(cfg: VrrpdConfig, out: string[]): void {
   const g = cfg.global;
   out.push('', `global: router_id ${g.routerId ?? '(host name)'}, multicast group ${g.vrrpMcastGroup4}, gratuitous ARP ${g.garpMasterRepeat} at once, again after ${g.garpMasterDelayMs / 1000} s${g.garpMasterRefreshMs > 0 ? `, refresh every ${g.garpMasterRefreshMs / 1000} s` : ''}`);
+  for (const [kw, f] of [['notify_fifo', g.notifyFifo], ['vrrp_notify_fifo', g.vrrpNotifyFifo]] as const) {
+    if (f) out.push(`${kw}: ${f.path}${f.user ? ` (owner ${f.user.user}${f.user.group ? `:${f.user.group}` : ''})` : ''}${f.script ? `, read by "${f.script.command}"` : ''}`);
+  }
   if (cfg.instances.length === 0) out.push('', 'no vrrp_instance defined');
   const scripts = new Map(cfg.scripts.map((s) => [s.name, s]));
   for (const inst of cfg.instances) {
@@ -83,6 +86,7 @@ function renderInstance(i: VrrpInstance, cfg: VrrpdConfig, scripts: ReadonlyMap<
   lines.push(`  adverts: ${i.unicastPeers.length > 0 ? `unicast to ${i.unicastPeers.join(', ')}` : `multicast to ${cfg.global.vrrpMcastGroup4}`}${i.unicastSrcIp ?? i.mcastSrcIp ? ` from ${i.unicastSrcIp ?? i.mcastSrcIp}` : ''}`);
   const notifies = (['notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notify'] as const).filter((k) => i[k] !== undefined);
   for (const k of notifies) lines.push(`  ${k.replace(/[A-Z]/, (c) => `_${c.toLowerCase()}`)}: ${i[k]?.command}`);
+  if (i.notifyPriorityChanges && (cfg.global.notifyFifo ?? cfg.global.vrrpNotifyFifo)) lines.push('  notify_priority_changes: priority changes written to the notify FIFO');
   if (i.syncGroup !== undefined) lines.push(`  sync group: ${i.syncGroup}`);
   return lines;
 }

@@ -88,6 +88,19 @@ export interface NotifyCommand {
   readonly pos: SourcePos;
 }
 
+/**
+ * A notify FIFO (keepalived `notify_fifo` / `vrrp_notify_fifo FIFO [USER [GROUP]]`): state changes
+ * written as lines (`INSTANCE "VI_1" MASTER 100`); created when missing, owned by USER, with the
+ * optional `*_notify_fifo_script` started as its reader, the FIFO's path as its last argument.
+ */
+export interface NotifyFifo {
+  readonly path: string;
+  /** Who owns the FIFO vrrpd creates (keepalived: else the default script user). */
+  readonly user?: ScriptUser;
+  readonly script?: NotifyCommand;
+  readonly pos: SourcePos;
+}
+
 /** What a vrrp_script runs: a program (argv split as keepalived does, no shell) or vrrpd's built-in TCP check. */
 export type ScriptCommand =
   | { readonly kind: 'exec'; readonly command: string; readonly argv: readonly string[] }
@@ -115,6 +128,14 @@ export interface GlobalDefs {
   readonly vrrpVersion: 2 | 3;
   /** Delay before instances start (default 0). */
   readonly vrrpStartupDelayMs: number;
+  /** `notify_fifo`: every notify line (keepalived also writes the checker's there). */
+  readonly notifyFifo?: NotifyFifo;
+  /** `vrrp_notify_fifo`: VRRP's notify lines. */
+  readonly vrrpNotifyFifo?: NotifyFifo;
+  /** `vrrp_notify_priority_changes`: the default of instances' notify_priority_changes. */
+  readonly vrrpNotifyPriorityChanges: boolean;
+  /** `fifo_write_vrrp_states_on_reload`: after a reload, every instance's and group's state to the FIFOs. */
+  readonly fifoWriteStatesOnReload: boolean;
 }
 
 export interface VrrpScript {
@@ -247,6 +268,8 @@ export interface VrrpInstance {
   readonly notifyFault?: NotifyCommand;
   readonly notifyStop?: NotifyCommand;
   readonly notify?: NotifyCommand;
+  /** `notify_priority_changes` (else its sync group's, else global vrrp_notify_priority_changes): priority changes to the FIFOs. */
+  readonly notifyPriorityChanges: boolean;
   readonly unicastSrcIp?: IpAddress;
   readonly unicastPeers: readonly IpAddress[];
   readonly mcastSrcIp?: IpAddress;
@@ -272,6 +295,7 @@ export interface VrrpSyncGroup {
   readonly notifyFault?: NotifyCommand;
   readonly notifyStop?: NotifyCommand;
   readonly notify?: NotifyCommand;
+  readonly notifyPriorityChanges?: boolean;
 }
 
 /** The validated, normalised configuration. */

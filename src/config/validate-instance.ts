@@ -14,6 +14,7 @@ import type { IpAddress } from '../wire/address.js';
 import type { GarpSettings, GlobalDefs, NotifyCommand, SourcePos, Stmt, Token, TrackRef, VirtualAddress } from './types.js';
 import { notifyCommandOf } from './validate-script.js';
 import { TRACK_WEIGHT_MAX } from './validate-track.js';
+import { boolArg } from './validate-notify.js';
 import { parseBool, parseDecimal } from './values.js';
 
 export interface InstanceDraft {
@@ -54,6 +55,7 @@ export interface InstanceDraft {
   notifyFault?: NotifyCommand;
   notifyStop?: NotifyCommand;
   notify?: NotifyCommand;
+  notifyPriorityChanges?: boolean;
   unicastSrcIp?: IpAddress;
   unicastPeers: IpAddress[];
   mcastSrcIp?: IpAddress;
@@ -140,6 +142,7 @@ const handlers = new Map<string, H>([
   ['notify_fault', notifyOpt((d, c) => { d.notifyFault = c; })],
   ['notify_stop', notifyOpt((d, c) => { d.notifyStop = c; })],
   ['notify', notifyOpt((d, c) => { d.notify = c; })],
+  ['notify_priority_changes', (s, d, a) => { const v = boolArg(s, a); if (v !== undefined) d.notifyPriorityChanges = v; }],
   ['unicast_src_ip', (s, d, a) => { const t = a.one(s); const ip = t && a.ipv4(t, 'unicast_src_ip'); if (ip) d.unicastSrcIp = ip; }],
   ['mcast_src_ip', (s, d, a) => { const t = a.one(s); const ip = t && a.ipv4(t, 'mcast_src_ip'); if (ip) d.mcastSrcIp = ip; }],
   ['garp_master_delay', intOpt('garp_master_delay', 0, 86400, (d, n) => { d.garp.masterDelayMs = n * 1000; })],
@@ -169,7 +172,7 @@ const handlers = new Map<string, H>([
 
 const SCALARS = new Set([
   'state', 'interface', 'virtual_router_id', 'priority', 'advert_int', 'preempt_delay', 'notify_master',
-  'notify_backup', 'notify_fault', 'notify_stop', 'notify', 'unicast_src_ip', 'mcast_src_ip', 'garp_master_delay',
+  'notify_backup', 'notify_fault', 'notify_stop', 'notify', 'notify_priority_changes', 'unicast_src_ip', 'mcast_src_ip', 'garp_master_delay',
   'garp_master_repeat', 'garp_master_refresh', 'garp_master_refresh_repeat', 'version',
 ]);
 

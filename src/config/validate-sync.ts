@@ -9,6 +9,7 @@ import type { NotifyCommand, SourcePos, Stmt, Token, TrackRef } from './types.js
 import { trackRefOf } from './validate-lists.js';
 import { notifyCommandOf } from './validate-script.js';
 import { TRACK_WEIGHT_MAX } from './validate-track.js';
+import { boolArg } from './validate-notify.js';
 
 export interface SyncDraft {
   name: string;
@@ -25,6 +26,7 @@ export interface SyncDraft {
   notifyFault?: NotifyCommand;
   notifyStop?: NotifyCommand;
   notify?: NotifyCommand;
+  notifyPriorityChanges?: boolean;
 }
 
 const notifyOpt = (set: (d: SyncDraft, cmd: NotifyCommand) => void): Handler<SyncDraft> => (s, d, a) => {
@@ -58,6 +60,7 @@ const handlers = new Map<string, Handler<SyncDraft>>([
   ['notify_fault', notifyOpt((d, c) => { d.notifyFault = c; })],
   ['notify_stop', notifyOpt((d, c) => { d.notifyStop = c; })],
   ['notify', notifyOpt((d, c) => { d.notify = c; })],
+  ['notify_priority_changes', (s, d, a) => { const v = boolArg(s, a); if (v !== undefined) d.notifyPriorityChanges = v; }],
   ['smtp_alert', (s, _d, a) => { a.diags.info(s.keyword, "'smtp_alert' accepted and ignored: vrrpd sends no e-mail"); }],
   ['sync_group_tracking_weight', (s, d, a) => { a.flag(s); d.trackingWeight = true; }],
 ]);
@@ -77,7 +80,7 @@ export function validateSyncGroup(stmt: Stmt, a: ArgChecker): SyncDraft | undefi
   dispatch(block, {
     label: `vrrp_sync_group ${name.text}`,
     handlers,
-    scalars: new Set(['group', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify']),
+    scalars: new Set(['group', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify', 'notify_priority_changes']),
     unsupported: SYNC_GROUP_UNSUPPORTED,
   }, d, a);
   if (!block.some((s) => s.keyword.text === 'group')) a.diags.error(name, `vrrp_sync_group ${name.text} has no 'group { ... }'`);

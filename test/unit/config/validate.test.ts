@@ -331,7 +331,7 @@ describe('normalised values', () => {
     expect(r.config!.global).toEqual({
       routerId: 'r1', vrrpMcastGroup4: '224.0.0.19', garpMasterDelayMs: 10000, garpMasterRepeat: 2, garpMasterRefreshMs: 30000,
       garpMasterRefreshRepeat: 3, garpIntervalMs: 1, scriptUser: { user: 'keepalived_script' }, enableScriptSecurity: true,
-      vrrpVersion: 2, vrrpStartupDelayMs: 5500,
+      vrrpVersion: 2, vrrpStartupDelayMs: 5500, vrrpNotifyPriorityChanges: false, fifoWriteStatesOnReload: false,
     });
     expect(r.config!.instances[0]!.garp).toEqual({ masterDelayMs: 10000, masterRepeat: 2, masterRefreshMs: 30000, masterRefreshRepeat: 3 });
   });
