@@ -87,7 +87,7 @@ export class Daemon {
     this.#log = opts.log;
     this.#now = opts.now ?? monotonicNow;
     let host: Promise<ScriptHost> | undefined;
-    const scriptHost = (): Promise<ScriptHost> => (host ??= systemScriptHost());
+    const scriptHost = (): Promise<ScriptHost> => (host ??= systemScriptHost(() => timersQuiet()));
     this.#notifications = new Notifications({ log: this.#log, host: scriptHost });
     this.#tracking = new Tracking({
       now: this.#now,

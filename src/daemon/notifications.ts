@@ -158,6 +158,7 @@ export class Notifications {
       if (open?.key === key) continue;
       if (open) await this.#closeFifo(which);
       if (!want || !key) continue;
+      await host.launcher.gate?.().catch(() => undefined); // mkfifo forks too
       const writer = await NotifyFifoWriter.open(want.path, await this.#owner(want, host), (msg) => this.#log.warn({ fifo: want.path }, msg));
       if (!writer.ok) {
         this.#log.error({ fifo: want.path }, `${which === 'notifyFifo' ? 'notify_fifo' : 'vrrp_notify_fifo'} not used: ${writer.error}`);

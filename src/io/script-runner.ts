@@ -10,6 +10,7 @@
  *   keepalived). When the leader dies after our SIGTERM, the group gets SIGKILL at once so its
  *   children go too. A timed-out run reports `timedOut: true` and counts as a failure.
  * - Node reaps the child (no zombies); orphaned grandchildren are killed with the group.
+ * - It forks only once the launcher's gate opens (the daemon's timers quiet: adverts first).
  * - It never rejects: a spawn that throws (EPERM, a NUL byte in an argument, EAGAIN) or fails
  *   later (ENOENT) is a result with `error` set, which the tracker counts as a failed check.
  */
@@ -69,9 +70,15 @@ function start(opts: RunScriptOptions): ChildProcess | string {
   }
 }
 
-/** Run a script to completion (or its timeout). Never rejects. */
-export function runScript(opts: RunScriptOptions): Promise<RunScriptResult> {
+/** Run a script to completion (or its timeout), forking once the launcher's gate opens. Never rejects. */
+export async function runScript(opts: RunScriptOptions): Promise<RunScriptResult> {
   const t0 = performance.now();
+  await opts.launcher.gate?.().catch(() => undefined);
+  if (opts.signal?.aborted) return { exitCode: null, signal: null, timedOut: false, durationMs: performance.now() - t0, pid: undefined, error: 'not started: stopping' };
+  return spawned(opts, t0);
+}
+
+function spawned(opts: RunScriptOptions, t0: number): Promise<RunScriptResult> {
   const child = start(opts);
   if (typeof child === 'string') {
     return Promise.resolve({ exitCode: null, signal: null, timedOut: false, durationMs: performance.now() - t0, pid: undefined, error: child });
