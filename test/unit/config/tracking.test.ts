@@ -225,3 +225,29 @@ describe('vrrpd check shows the new trackers', () => {
     expect(stdout).toContain('vrrp_sync_group G: VI_1, VI_2 (move to MASTER / BACKUP / FAULT together)\n  tracks for every member: track_file f, track_process p\n');
   });
 });
+
+describe('notify FIFOs and notify_priority_changes (keepalived global_parser.c)', () => {
+  const g = (body: string, inst = '') => `global_defs {\n${body}\n}\n${instance(inst)}`;
+  it('FIFO [USER [GROUP]] with its reader script; a relative name made absolute with a warning', () => {
+    const r = load(g('  notify_fifo /run/n.fifo nobody nogroup\n  notify_fifo_script "/usr/bin/reader -v"\n  vrrp_notify_fifo run/v.fifo'));
+    expect(r.lines).toEqual([`${F}:4:20: warning: 'run/v.fifo' is a relative path: vrrpd, like keepalived (whose working directory is /), uses /run/v.fifo; write the full path`]);
+    expect(r.config!.global.notifyFifo).toMatchObject({ path: '/run/n.fifo', user: { user: 'nobody', group: 'nogroup' }, script: { command: '/usr/bin/reader -v' } });
+    expect(r.config!.global.vrrpNotifyFifo).toMatchObject({ path: '/run/v.fifo' });
+    expect(r.config!.global.vrrpNotifyFifo!.script).toBeUndefined();
+  });
+  it('a script without its FIFO never runs (warned); the two FIFOs must differ; a name is required', () => {
+    expect(load(g('  vrrp_notify_fifo_script /bin/cat')).lines).toEqual([`${F}:2:3: warning: 'vrrp_notify_fifo_script' without 'vrrp_notify_fifo' never runs (keepalived ignores it too)`]);
+    expect(load(g('  notify_fifo /run/f\n  vrrp_notify_fifo /run/f')).lines).toEqual([`${F}:3:20: error: vrrp_notify_fifo names the same FIFO as notify_fifo (/run/f); keepalived requires different names`]);
+    expect(load(g('  notify_fifo')).lines).toEqual([`${F}:2:3: error: 'notify_fifo' needs a FIFO name`]);
+  });
+  it('notify_priority_changes: the instance, else its sync group, else vrrp_notify_priority_changes', () => {
+    const two = `${instance('  notify_priority_changes off', 'A')}${instance('', 'B').replace('virtual_router_id 51', 'virtual_router_id 52')}`;
+    const group = (v: string) => `vrrp_sync_group G {\n  group {\n    A\n    B\n  }\n${v}\n}\n`;
+    const changes = (text: string) => load(text).config!.instances.map((i) => i.notifyPriorityChanges);
+    expect(changes(two)).toEqual([false, false]);
+    expect(changes(`global_defs {\n  vrrp_notify_priority_changes\n}\n${two}`)).toEqual([false, true]);
+    expect(changes(`global_defs {\n  vrrp_notify_priority_changes\n}\n${two}${group('  notify_priority_changes no')}`)).toEqual([false, false]);
+    expect(changes(`${two}${group('  notify_priority_changes')}`)).toEqual([false, true]);
+    expect(load(instance('  notify_priority_changes maybe')).lines).toEqual([`${F}:4:27: error: notify_priority_changes must be on/off/true/false/yes/no, not 'maybe'`]);
+  });
+});
