@@ -8,7 +8,7 @@
  * Margins are wide; the figures come from bench/tracking.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cluster, expectHolders, resetNodes, seedConfig, skipReason, type Cluster } from '../daemon/harness.js';
@@ -18,6 +18,15 @@ const MDI_90 = 3648.4375;
 const MDI_100 = 3609.375;
 const SKEW_90 = 648.4375;
 const MARGIN = 2500;
+
+/** `read()` once `done` holds, or its last value after `ms`. */
+async function until<T>(read: () => T, done: (v: T) => boolean, ms: number): Promise<T> {
+  const end = Date.now() + ms;
+  for (let v = read(); ; v = read()) {
+    if (done(v) || Date.now() > end) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 describe.skipIf(reason !== undefined)('track_process and track_file between real daemons', () => {
   let c: Cluster;
@@ -50,10 +59,10 @@ describe.skipIf(reason !== undefined)('track_process and track_file between real
     return p;
   }
 
-  async function pair(scripts: (n: string) => string, extra: string) {
+  async function pair(scripts: (n: string) => string, extra: string, globals1 = '') {
     const op1 = c.node('op1');
     const op2 = c.node('op2');
-    op1.writeConfig(seedConfig({ state: 'MASTER', priority: 100, scripts: scripts('op1'), extra }));
+    op1.writeConfig(seedConfig({ state: 'MASTER', priority: 100, scripts: scripts('op1'), extra, globals: globals1 }));
     op2.writeConfig(seedConfig({ priority: 90, scripts: scripts('op2'), extra }));
     op1.start();
     op2.start();
@@ -86,12 +95,18 @@ describe.skipIf(reason !== undefined)('track_process and track_file between real
     await expectHolders(c, ['op1']);
   });
 
-  it('track_file (weight -50): 1 written on the master -> 100-50 < 90, op2 takes over; 0 written -> op1 preempts', async () => {
+  it('track_file (weight -50): 1 written on the master -> 100-50 < 90, op2 takes over; 0 written -> op1 preempts; the notify FIFO says so', async () => {
     const file = (n: string) => join(dir, `${n}.track`);
     writeFileSync(file('op1'), '0\n');
     writeFileSync(file('op2'), '0\n');
     const scripts = (n: string) => `track_file maint {\n  file ${file(n)}\n  weight -50\n}`;
-    const { op1, op2 } = await pair(scripts, '  track_file {\n    maint\n  }');
+    // op1's lines go to a FIFO the daemon creates; its reader (started with the FIFO as last argument) copies them out.
+    const lines = join(dir, 'op1.fifo.lines');
+    writeFileSync(lines, '');
+    const reader = join(dir, 'fifo-reader.sh');
+    writeFileSync(reader, '#!/bin/sh\nexec cat "$2" >> "$1"\n', { mode: 0o755 });
+    const globals = `  vrrp_notify_fifo ${join(dir, 'op1.fifo')}\n  vrrp_notify_fifo_script "${reader} ${lines}"\n  vrrp_notify_priority_changes`;
+    const { op1, op2 } = await pair(scripts, '  track_file {\n    maint\n  }', globals);
 
     const from1 = op1.logs.length;
     const from2 = op2.logs.length;
@@ -108,6 +123,9 @@ describe.skipIf(reason !== undefined)('track_process and track_file between real
     await op1.waitFor((l) => l.from === 50 && l.to === 100, 1000, back1);
     await op1.waitState('MASTER', MDI_100 + MARGIN, back1);
     await expectHolders(c, ['op1']);
+    const want = ['MASTER 100', 'MASTER_PRIORITY 50', 'BACKUP 50', 'BACKUP_PRIORITY 100', 'MASTER 100'].map((x) => `INSTANCE "VI_1" ${x}`);
+    const got = await until(() => readFileSync(lines, 'utf8').split('\n').filter(Boolean), (l) => l.length >= want.length, 2000);
+    expect(got.slice(got.indexOf(want[0]!))).toEqual(want);
   });
 
   it('track_file (weight 0): a non-zero value is FAULT; the file deleted reads as 0 and clears it', async () => {
