@@ -7,13 +7,17 @@
  *   followed, and as we hold a read end ourselves a reader that goes away costs no EPIPE; then
  *   fstat must show a FIFO (a regular file put there is refused, not written into).
  * - Each line is one write(2) of less than PIPE_BUF, so lines never interleave; a full pipe (no
- *   reader, or a slow one) drops the line (EAGAIN) and counts it: the daemon never waits.
+ *   reader, or a slow one) drops the line (EAGAIN) and counts it: the daemon never waits. A line
+ *   longer than PIPE_BUF (a name of kilobytes) is dropped and counted too.
  * - Closed by unlinking it first when we created it (a reader that reopens in a loop finds
  *   nothing), then closing.
  */
 import { closeSync, constants, fstatSync, openSync, promises as fs, writeSync } from 'node:fs';
 import { run } from './exec.js';
 import { err, ok, type Result } from '../result.js';
+
+/** Linux's atomic pipe write size. */
+const PIPE_BUF = 4096;
 
 export class NotifyFifoWriter {
   /** Lines dropped: the pipe was full (or the write failed). */
@@ -53,8 +57,14 @@ export class NotifyFifoWriter {
   /** Write one line (newline added); never blocks, never throws. */
   write(line: string): void {
     if (this.#closed) return;
+    const bytes = Buffer.from(`${line}\n`);
+    // Longer than PIPE_BUF, a write could be split and interleave with another's: dropped.
+    if (bytes.length > PIPE_BUF) {
+      this.dropped++;
+      return;
+    }
     try {
-      writeSync(this.fd, `${line}\n`);
+      writeSync(this.fd, bytes);
     } catch {
       this.dropped++;
     }

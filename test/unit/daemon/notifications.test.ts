@@ -66,6 +66,10 @@ describe('NotifyFifoWriter', () => {
     const got = drain(path).split('\n').filter(Boolean);
     expect(got.length + w.value.dropped).toBe(2000);
     expect(got.every((l) => l === line)).toBe(true); // no torn line
+    const before = w.value.dropped;
+    w.value.write(`INSTANCE "${'y'.repeat(5000)}" MASTER 1`); // past PIPE_BUF: could tear, so dropped
+    expect(w.value.dropped).toBe(before + 1);
+    expect(drain(path)).toBe('');
     await w.value.close();
   });
 
