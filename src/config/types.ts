@@ -96,7 +96,7 @@ export interface NotifyCommand {
  */
 export interface NotifyFifo {
   readonly path: string;
-  /** Who owns the FIFO vrrpd creates (keepalived: else the default script user). */
+  /** Who owns the FIFO vrrpd creates; else the script user, as keepalived. */
   readonly user?: ScriptUser;
   readonly script?: NotifyCommand;
   readonly pos: SourcePos;

@@ -18,9 +18,8 @@ import { describeError } from '../background.js';
 import { NotifyFifoWriter } from '../io/notify-fifo.js';
 import { NotifyRunner, type NotifyScope, type NotifyScripts, type NotifyState, type NotifyWhich } from '../io/notify-runner.js';
 import type { Launcher, ScriptHost } from '../io/script-launcher.js';
-import { planFifoScripts, planNotifyScripts, type PlanContext, type ScriptPlan } from '../io/script-plan.js';
+import { planFifoScripts, planNotifyScripts, whoRuns, type PlanContext, type ScriptPlan } from '../io/script-plan.js';
 import { runScript } from '../io/script-runner.js';
-import { resolveScriptUser } from '../io/script-security.js';
 import type { RouterState } from '../protocol/types.js';
 import type { Logger } from './log.js';
 import { keyOf } from './trackers/kind.js';
@@ -159,7 +158,7 @@ export class Notifications {
       if (open) await this.#closeFifo(which);
       if (!want || !key) continue;
       await host.launcher.gate?.().catch(() => undefined); // mkfifo forks too
-      const writer = await NotifyFifoWriter.open(want.path, await this.#owner(want, host), (msg) => this.#log.warn({ fifo: want.path }, msg));
+      const writer = await NotifyFifoWriter.open(want.path, await this.#owner(want, ctx), (msg) => this.#log.warn({ fifo: want.path }, msg));
       if (!writer.ok) {
         this.#log.error({ fifo: want.path }, `${which === 'notifyFifo' ? 'notify_fifo' : 'vrrp_notify_fifo'} not used: ${writer.error}`);
         continue;
@@ -173,11 +172,10 @@ export class Notifications {
     }
   }
 
-  /** Who owns a FIFO we create: its user, else the default script user (keepalived). */
-  async #owner(f: NotifyFifo, host: ScriptHost): Promise<{ uid: number; gid: number } | undefined> {
-    if (f.user === undefined) return undefined;
-    const r = await resolveScriptUser(f.user.user, f.user.group);
-    if (!r.ok) this.#log.warn({ fifo: f.path, user: f.user.user }, `the FIFO ${f.path} stays ${host.self.uid}:${host.self.gid}'s: ${r.error.detail}`);
+  /** Who owns a FIFO we create: its USER [GROUP], else script_user, else the default script user (keepalived global_parser.c). */
+  async #owner(f: NotifyFifo, ctx: PlanContext): Promise<{ uid: number; gid: number } | undefined> {
+    const r = await whoRuns(f.user, ctx);
+    if (!r.ok) this.#log.warn({ fifo: f.path, user: f.user?.user }, `the FIFO ${f.path} stays ${ctx.self.uid}:${ctx.self.gid}'s: ${r.error}`);
     return r.ok ? { uid: r.value.uid, gid: r.value.gid } : undefined;
   }
 

@@ -57,7 +57,8 @@ export function scriptEnv(user: ScriptUser): Record<string, string> {
   return { PATH: SCRIPT_PATH, HOME: user.home ?? '/', ...(user.name !== undefined ? { USER: user.name, LOGNAME: user.name } : {}) };
 }
 
-async function whoRuns(user: ConfigScriptUser | undefined, ctx: PlanContext): Promise<Result<ScriptUser, string>> {
+/** Who a script (or a notify FIFO) belongs to: its own user, else script_user, else keepalived's default. */
+export async function whoRuns(user: ConfigScriptUser | undefined, ctx: PlanContext): Promise<Result<ScriptUser, string>> {
   const configured = user ?? ctx.scriptUser;
   if (configured === undefined) return ok(await defaultScriptUser(ctx.accounts, ctx.self));
   const r = await resolveScriptUser(configured.user, configured.group, ctx.accounts);
