@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { IpBatcher, parseBatchErrors } from '../../../src/io/ip-batch.js';
 import { changeAddresses } from '../../../src/io/ip-addr.js';
 import { changeRoutes } from '../../../src/io/ip-route.js';
+import type { IpAddress } from '../../../src/wire/address.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vrrpd-ipbatch-'));
 const log = join(dir, 'runs.log');
@@ -119,7 +120,7 @@ describe('ip -batch', () => {
     const r = await changeRoutes(
       'del',
       [
-        { kind: 'route', route: { how: 'prepend', to: '10.9.8.0/24', via: '192.168.50.254' } },
+        { kind: 'route', route: { how: 'prepend', to: '10.9.8.0/24', via: '192.168.50.254' as IpAddress } },
         { kind: 'route', route: { how: 'prepend', to: '10.9.9.0/24', dev: 'eth0' } },
         { kind: 'rule', rule: { from: '10.9.8.0/24', table: '100', preference: 100 } },
         { kind: 'rule', rule: { iif: 'eth0; reboot' } },
