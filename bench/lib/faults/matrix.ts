@@ -185,7 +185,7 @@ export const FAULTS: readonly Fault[] = [
   { id: 'partition-heal-keepalived', bound: 'Advertisement_Interval (§6.4.3); op2 is keepalived 2.2.7', quick: false, lab: { keepalivedOp2: true }, run: (f) => partitionHeal(f, 'op2') },
   { id: 'sigstop-2s', bound: 'stop + Advertisement_Interval, and no takeover (2 s < op2\'s Master_Down_Interval 3.65 s)', quick: false, run: (f) => stopCont(f, 2000) },
   { id: 'sigstop-5s', bound: 'from SIGCONT, Advertisement_Interval: op1 wakes as master, adverts at once, op2 steps down', quick: true, run: (f) => stopCont(f, 5000) },
-  { id: 'ip-fails-3', bound: 'Skew_Time(90) + vrrpd\'s retries 0.5+1+2 s', quick: true, ipWrapper: ['op2'], run: (f) => takeoverWithBrokenIp(f, 3) },
+  { id: 'ip-fails-3', bound: 'Skew_Time(90) + vrrpd\'s retries 0.5+1+2 s', quick: false, ipWrapper: ['op2'], run: (f) => takeoverWithBrokenIp(f, 3) },
   { id: 'ip-missing-5s', bound: 'Skew_Time(90) + retries 0.5+1+2+4 s (ip back after 5 s)', quick: false, ipWrapper: ['op2'], run: (f) => takeoverWithBrokenIp(f, 'missing') },
   { id: 'mtu-change', bound: '0: op1 stays master, no advert late (MTU 1500 -> 1400 on the master)', quick: false, run: (f) => linkChange(f, [['link', 'set', 'eth0', 'mtu', '1400']]) },
   {
@@ -197,7 +197,7 @@ export const FAULTS: readonly Fault[] = [
   { id: 'kill-during-takeover', bound: 'from the restart: Master_Down_Interval(100) + Advertisement_Interval', quick: false, run: killDuringTakeover },
   { id: 'reload-storm-same', bound: '0: no flap, no fd/child growth (100 SIGHUPs in 10 s)', quick: false, run: (f) => reloadStorm(f, 100, 10_000, false) },
   { id: 'reload-storm-changed', bound: '0: no flap, no fd/child growth (100 SIGHUPs in 10 s, config changed each time)', quick: false, run: (f) => reloadStorm(f, 100, 10_000, true) },
-  { id: 'priority-reload-master', bound: 'op1 100->50: Master_Down_Interval(90) + Advertisement_Interval', quick: true, run: (f) => priorityReload(f, 'op1', 50, 'op2') },
+  { id: 'priority-reload-master', bound: 'op1 100->50: Master_Down_Interval(90) + Advertisement_Interval', quick: false, run: (f) => priorityReload(f, 'op1', 50, 'op2') },
   { id: 'priority-reload-backup', bound: 'op2 90->110: Master_Down_Interval(110) + Advertisement_Interval', quick: false, run: (f) => priorityReload(f, 'op2', 110, 'op2') },
 ];
 
