@@ -2,7 +2,8 @@
  * `npm run bench:faults [-- --only ID,ID] [--quick]`: the fault matrix (bench/lib/faults/matrix.ts)
  * in namespaces, one lab per fault, and a table: fault, bound (RFC 3768 timers; the judge allows
  * it plus a margin), measured convergence, pass or fail with the violations. Prints the machine
- * and its load: timing from a shared busy machine is preliminary.
+ * and its load: timing from a shared busy machine is preliminary. VRRPD_FAULTS_DEBUG=1 prints
+ * each judged window's adverts and address events (JSON, stderr).
  */
 import { FAULTS, MARGIN_MS, runFault, type FaultOutcome } from './lib/faults/matrix.js';
 import { busyLine, load1, machine, machineLine } from './lib/machine.js';

@@ -11,7 +11,7 @@ import { masterDownIntervalMs, skewTimeMs } from '../../../src/protocol/timers.j
 import type { Verdict } from '../../../src/lab/invariants.js';
 import { signal, sleep, waitFor } from '../../../src/lab/procs.js';
 import { descendants } from '../proc-tree.js';
-import { INTERVAL_MS, PRIORITY, type FaultLab, type FaultLabOptions } from './lab.js';
+import { FaultLab, INTERVAL_MS, PRIORITY, type FaultLabOptions } from './lab.js';
 
 export const MARGIN_MS = 1000;
 /** What one `ip` pass through the fault wrapper may take on a loaded machine (on top of the margin). */
@@ -37,7 +37,7 @@ export interface Fault {
   /** A few seconds: runs in CI. */
   readonly quick: boolean;
   readonly lab?: Omit<FaultLabOptions, 'cli'>;
-  /** Before the fault: which nodes to start and with what. */
+  /** Nodes whose daemon finds the fault `ip` wrapper first in its PATH (FaultLab.armIp). */
   readonly ipWrapper?: readonly string[];
   run(f: FaultLab): Promise<FaultOutcome>;
 }
@@ -203,7 +203,6 @@ export const FAULTS: readonly Fault[] = [
 
 /** One fault in a lab of its own: nodes started and settled on op1, the fault, the verdict. */
 export async function runFault(fault: Fault, cli: string): Promise<FaultOutcome> {
-  const { FaultLab } = await import('./lab.js');
   const f = await FaultLab.create({ ...fault.lab, cli });
   try {
     await startAll(f, fault.ipWrapper);
