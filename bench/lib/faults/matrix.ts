@@ -45,7 +45,8 @@ export interface Fault {
 /** Starts every node (op1 first) and waits until op1 alone is master and holds the VIP. */
 export async function startAll(f: FaultLab, ipWrapper: readonly string[] = []): Promise<void> {
   for (const n of f.nodes) f.start(n.name, { ipWrapper: ipWrapper.includes(n.name) });
-  await f.settle('op1');
+  // The judge watches from the fault on: a short quiet spell is enough here.
+  await f.settle('op1', 20_000, 1500);
 }
 
 /** Judged against `boundMs` + MARGIN_MS + `extraMs` (what a fault's own forks cost on a loaded machine). */
