@@ -1,14 +1,14 @@
 /**
- * The keepalived 2.2.7 capture vectors (read-only, shared beside the repository): every frame's
- * Ethernet bytes and tshark's decoding of it. Located as ../shared/vectors/keepalived-2.2.7/
- * relative to the repository root.
+ * The keepalived 2.2.7 capture vectors: every frame's Ethernet bytes and tshark's decoding of it.
+ * A copy lives in the repository (test/fixtures/vectors/keepalived-2.2.7/: vectors.json,
+ * vectors-v3.json and the pcaps), so a plain clone passes `npm test`.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const VECTOR_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'vectors', 'keepalived-2.2.7');
+export const VECTOR_DIR = path.resolve(REPO_ROOT, 'test', 'fixtures', 'vectors', 'keepalived-2.2.7');
 
 /** tshark fields as strings, exactly as in vectors.json (absent when tshark did not print them). */
 export interface DecodedFields {
