@@ -54,7 +54,7 @@ function finishInstance(i: InstanceDraft, g: GlobalDefs, syncGroup: string | und
     priority: i.priority,
     priorityExplicit: i.priorityToken !== undefined,
     version: i.version ?? g.vrrpVersion,
-    family: 'ipv4',
+    family: i.family ?? 'ipv4',
     adverIntervalCs: i.adverIntervalCs,
     acceptMode: i.acceptMode,
     auth: i.auth.type === 'PASS' && i.auth.pass !== undefined ? { type: 1, pass: i.auth.pass.slice(0, 8) } : { type: 0 },

@@ -47,7 +47,7 @@ export function renderCheckText(entry: string, configId: string, result: LoadRes
 function renderConfig(cfg: VrrpdConfig): string[] {
   const out: string[] = [];
   const g = cfg.global;
-  out.push('', `global: router_id ${g.routerId ?? '(host name)'}, multicast group ${g.vrrpMcastGroup4}, gratuitous ARP ${g.garpMasterRepeat} at once, again after ${g.garpMasterDelayMs / 1000} s${g.garpMasterRefreshMs > 0 ? `, refresh every ${g.garpMasterRefreshMs / 1000} s` : ''}`);
+  out.push('', `global: router_id ${g.routerId ?? '(host name)'}, multicast groups ${g.vrrpMcastGroup4} and ${g.vrrpMcastGroup6}, gratuitous ARP ${g.garpMasterRepeat} at once, again after ${g.garpMasterDelayMs / 1000} s${g.garpMasterRefreshMs > 0 ? `, refresh every ${g.garpMasterRefreshMs / 1000} s` : ''}`);
   if (cfg.instances.length === 0) out.push('', 'no vrrp_instance defined');
   for (const inst of cfg.instances) out.push('', ...renderInstance(inst, cfg));
   for (const sg of cfg.syncGroups) out.push('', `vrrp_sync_group ${sg.name}: ${sg.members.join(', ')} (move to MASTER / BACKUP / FAULT together)`);
@@ -59,7 +59,7 @@ function renderInstance(i: VrrpInstance, cfg: VrrpdConfig): string[] {
   const prio = `${i.priority}${i.priorityExplicit ? '' : ' (default)'}${i.priority === 255 ? ' address owner' : ''}`;
   const lines = [
     `vrrp_instance ${i.name} (${i.pos.file}:${i.pos.line}:${i.pos.col})`,
-    `  state ${i.state}, priority ${prio}, virtual_router_id ${i.vrid}, interface ${i.interface}, VRRPv${i.version}`,
+    `  state ${i.state}, priority ${prio}, virtual_router_id ${i.vrid}, interface ${i.interface}, VRRPv${i.version} over ${i.family === 'ipv6' ? 'IPv6' : 'IPv4'}`,
     `  virtual_ipaddress: ${i.vips.map(vipText).join(', ') || 'none'}`,
   ];
   if (i.vipsExcluded.length > 0) lines.push(`  virtual_ipaddress_excluded: ${i.vipsExcluded.map(vipText).join(', ')}`);
@@ -68,7 +68,9 @@ function renderInstance(i: VrrpInstance, cfg: VrrpdConfig): string[] {
   lines.push(`  timers: advert_int ${advertSec} s, Skew_Time ${skewTimeSec(i)} s, Master_Down_Interval ${masterDownIntervalSec(i)} s`);
   for (const t of i.trackScripts) lines.push(`  track_script ${t.name}: ${scriptText(t, cfg.scripts.find((s) => s.name === t.name))}`);
   for (const t of i.trackInterfaces) lines.push(`  track_interface ${t.name}: ${weightText(t.weight ?? 0, t.reverse ?? false)}`);
-  lines.push(`  adverts: ${i.unicastPeers.length > 0 ? `unicast to ${i.unicastPeers.join(', ')}` : `multicast to ${cfg.global.vrrpMcastGroup4}`}${i.unicastSrcIp ?? i.mcastSrcIp ? ` from ${i.unicastSrcIp ?? i.mcastSrcIp}` : ''}`);
+  const group = i.family === 'ipv6' ? cfg.global.vrrpMcastGroup6 : cfg.global.vrrpMcastGroup4;
+  const from = i.unicastSrcIp ?? i.mcastSrcIp ?? (i.family === 'ipv6' ? "the interface's link-local address" : undefined);
+  lines.push(`  adverts: ${i.unicastPeers.length > 0 ? `unicast to ${i.unicastPeers.join(', ')}` : `multicast to ${group}`}${from ? ` from ${from}` : ''}`);
   const notifies = (['notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notify'] as const).filter((k) => i[k] !== undefined);
   for (const k of notifies) lines.push(`  ${k.replace(/[A-Z]/, (c) => `_${c.toLowerCase()}`)}: ${i[k]}`);
   if (i.syncGroup !== undefined) lines.push(`  sync group: ${i.syncGroup}`);

@@ -114,14 +114,18 @@ function checkInterfaces(d: Drafts, host: SourceHost, a: ArgChecker): void {
   }
 }
 
-/** keepalived refuses two instances with one VRID on one interface (unless unicast with disjoint peers). */
+/**
+ * keepalived refuses two instances with one VRID and one family on one interface (unless unicast
+ * with disjoint peers). The same VRID for IPv4 and IPv6 is fine (dual stack): they are two
+ * virtual routers (RFC 5798 §7.3 gives them different MACs).
+ */
 function checkDuplicateVrids(d: Drafts, a: ArgChecker): void {
   const seen: InstanceDraft[] = [];
   for (const inst of d.instances) {
     if (inst.vrid === undefined || inst.interface === undefined) continue;
-    const clash = seen.find((o) => o.vrid === inst.vrid && o.interface === inst.interface && peersOverlap(o, inst));
+    const clash = seen.find((o) => o.vrid === inst.vrid && o.interface === inst.interface && o.family === inst.family && peersOverlap(o, inst));
     if (clash !== undefined)
-      a.diags.error(inst.vridToken ?? inst.nameToken, `vrrp_instance ${inst.name} and vrrp_instance ${clash.name} (${clash.pos.file}:${clash.pos.line}) both use VRID ${inst.vrid} on interface ${inst.interface}`);
+      a.diags.error(inst.vridToken ?? inst.nameToken, `vrrp_instance ${inst.name} and vrrp_instance ${clash.name} (${clash.pos.file}:${clash.pos.line}) both use VRID ${inst.vrid} for ${inst.family === 'ipv6' ? 'IPv6' : 'IPv4'} on interface ${inst.interface}`);
     seen.push(inst);
   }
 }
