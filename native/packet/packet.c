@@ -7,6 +7,9 @@
  *   send(fd, ifindex, frame)       -> bytes   sendto() with sockaddr_ll { ifindex, dst MAC = frame[0..5] }
  *   close(fd)                      -> undefined
  *
+ * The same addon holds the raw IPv6 VRRP socket (raw6.c: recvmsg with the hop limit and the
+ * destination as ancillary data, which npm raw-socket cannot do).
+ *
  * Errors are thrown as JS Errors with `code` set to the errno name; the TypeScript wrapper
  * (src/io/garp.ts) turns them into Result values. Needs CAP_NET_RAW.
  */
@@ -14,6 +17,8 @@
 #define NAPI_VERSION 8
 #endif
 #include <node_api.h>
+
+#include "raw6.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -115,6 +120,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  vrrpd_raw6_register(env, exports);
   return exports;
 }
 

@@ -4,7 +4,9 @@
  * when a reload must restart the instance.
  */
 import { routerConfigOf } from '../config/to-router.js';
-import type { VrrpdConfig, VrrpInstance } from '../config/types.js';
+import type { GlobalDefs, VrrpdConfig, VrrpInstance } from '../config/types.js';
+import type { InterfaceInfo } from '../io/interface-info.js';
+import { err, ok, type Result } from '../result.js';
 import type { GarpScheduleConfig } from '../io/garp-schedule.js';
 import type { VipSpec } from '../io/ip-addr.js';
 import type { IpAddress } from '../wire/address.js';
@@ -41,13 +43,36 @@ export function instanceSpec(inst: VrrpInstance, primaryIp: IpAddress): Instance
   };
 }
 
-/** The address our adverts come from: unicast_src_ip, else mcast_src_ip, else the interface's primary. */
-export function sourceAddress(inst: VrrpInstance, interfacePrimary: IpAddress | undefined): IpAddress | undefined {
-  return inst.unicastSrcIp ?? inst.mcastSrcIp ?? interfacePrimary;
+/**
+ * The address our adverts come from: unicast_src_ip, else mcast_src_ip, else the interface's
+ * primary IPv4 address (RFC 3768 §5.2.1) or its link-local IPv6 address (RFC 5798 §5.1.2.1, not
+ * while duplicate address detection still runs on it). A configured IPv6 source must be on the
+ * interface and usable (keepalived holds the instance in FAULT otherwise): IPv6 adverts are sent
+ * from it explicitly.
+ */
+export function sourceAddress(inst: VrrpInstance, info: InterfaceInfo): Result<IpAddress, string> {
+  const configured = inst.unicastSrcIp ?? inst.mcastSrcIp;
+  if (inst.family === 'ipv4') {
+    const src = configured ?? info.primaryIpv4;
+    return src === undefined ? err(`interface ${inst.interface} has no IPv4 address`) : ok(src);
+  }
+  if (configured === undefined) {
+    return info.linkLocal6 === undefined ? err(`interface ${inst.interface} has no usable link-local IPv6 address (none, or duplicate address detection still running)`) : ok(info.linkLocal6);
+  }
+  const present = info.ipv6.find((a) => a.address === configured);
+  if (present === undefined) return err(`source address ${configured} is not on interface ${inst.interface}`);
+  return present.usable ? ok(configured) : err(`source address ${configured} on ${inst.interface} is not usable yet (duplicate address detection)`);
+}
+
+/** Where the instance's adverts go: each unicast peer, else the multicast group of its family. */
+export function advertDestinations(inst: VrrpInstance, global: GlobalDefs): IpAddress[] {
+  if (inst.unicastPeers.length > 0) return [...inst.unicastPeers];
+  return [inst.family === 'ipv6' ? global.vrrpMcastGroup6 : global.vrrpMcastGroup4];
 }
 
 /** Everything about an instance that a reload compares: positions and names of files left out. */
 export function instanceKey(config: VrrpdConfig, inst: VrrpInstance): string {
   const scripts = config.scripts.filter((s) => inst.trackScripts.some((t) => t.name === s.name));
-  return JSON.stringify({ inst, scripts, mcast: config.global.vrrpMcastGroup4 }, (k, v: unknown) => (k === 'pos' ? undefined : v));
+  const mcast = inst.family === 'ipv6' ? config.global.vrrpMcastGroup6 : config.global.vrrpMcastGroup4;
+  return JSON.stringify({ inst, scripts, mcast }, (k, v: unknown) => (k === 'pos' ? undefined : v));
 }

@@ -13,7 +13,7 @@ import { addVip, delVip, removeStale, type VipSpec } from '../io/ip-addr.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import type { Registration } from '../io/vrrp-mux.js';
 import { monotonicNow, type Now } from './clock.js';
-import { instanceKey, instanceSpec, sourceAddress, vipSpecs } from './build.js';
+import { advertDestinations, instanceKey, instanceSpec, sourceAddress, vipSpecs } from './build.js';
 import { Iface } from './iface.js';
 import { Instance, type StateEvent } from './instance.js';
 import type { Logger } from './log.js';
@@ -160,7 +160,7 @@ export class Daemon {
       instances: [...this.#slots.values()].map((s) => ({
         ...(s.instance
           ? s.instance.snapshot()
-          : { name: s.conf.name, vrid: s.conf.vrid, state: 'FAULT', basePriority: s.conf.priority, effectivePriority: s.conf.priority }),
+          : { name: s.conf.name, vrid: s.conf.vrid, version: s.conf.version, family: s.conf.family, state: 'FAULT', basePriority: s.conf.priority, effectivePriority: s.conf.priority }),
         interface: s.conf.interface,
         vips: vipSpecs(s.conf).map((v) => v.address),
         ...(s.waiting ? { waiting: s.waiting } : {}),
@@ -189,16 +189,18 @@ export class Daemon {
     if (slot.instance || !this.#config) return;
     const conf = slot.conf;
     const iface = this.#iface(conf.interface);
-    const opened = await iface.open(this.#config.global.vrrpMcastGroup4);
+    const global = this.#config.global;
+    const opened = await iface.open(conf.family, { ipv4: global.vrrpMcastGroup4, ipv6: global.vrrpMcastGroup6 });
     if (!opened.ok) return this.#wait(slot, `interface ${conf.interface}: ${opened.error}`);
-    const src = sourceAddress(conf, opened.value.primaryIpv4);
-    if (!src) return this.#wait(slot, `interface ${conf.interface} has no IPv4 address`);
+    const source = sourceAddress(conf, opened.value);
+    if (!source.ok) return this.#wait(slot, source.error);
+    const src = source.value;
     const stale = await removeStale(conf.interface, vipSpecs(conf));
     if (!stale.ok) this.#log.warn({ instance: conf.name, detail: stale.error.detail }, 'could not check for stale virtual addresses');
     else if (stale.value.length > 0) this.#log.warn({ instance: conf.name, removed: stale.value }, 'removed virtual addresses left behind by an earlier run');
     await iface.refresh();
     const unicast = conf.unicastPeers.length > 0;
-    const destinations = unicast ? conf.unicastPeers : [this.#config.global.vrrpMcastGroup4];
+    const destinations = advertDestinations(conf, global);
     let registration: Registration | undefined;
     const instance = new Instance(instanceSpec(conf, src), {
       now: this.#now,
@@ -213,6 +215,7 @@ export class Daemon {
       spec: { vrid: cfg.vrid, version: cfg.version, family: cfg.family, counters: instance.router.counters, ...(unicast ? { unicastPeers: conf.unicastPeers } : {}) },
       onAdvert: (rx) => instance.receive(rx),
       destinations,
+      source: src,
     });
     if (!reg.ok) return this.#wait(slot, reg.error.detail);
     registration = reg.value;

@@ -1,15 +1,19 @@
 /**
- * Gratuitous ARP (RFC 3768 §6.4.1/§6.4.2: a new master broadcasts one per VIP so neighbours
- * move the VIP to its MAC). Frames are keepalived 2.2.7's, byte for byte (src/wire/arp.ts),
- * sent whole through an AF_PACKET socket held by a small Node-API addon (native/packet);
- * iputils arping is the fallback. Why: native-notes/garp.md. Needs CAP_NET_RAW.
+ * Gratuitous ARP for IPv4 VIPs and unsolicited Neighbor Advertisements for IPv6 VIPs (RFC 3768
+ * §6.4.1/§6.4.2, RFC 5798 §6.4.1/§6.4.2, RFC 4861 §7.2.6: a new master announces each VIP so
+ * neighbours move it to its MAC). Frames are keepalived 2.2.7's, byte for byte (src/wire/arp.ts,
+ * src/wire/ndisc.ts), sent whole through an AF_PACKET socket held by a small Node-API addon
+ * (native/packet); iputils arping is the IPv4 fallback (there is none for IPv6: the IPv6 socket
+ * needs the addon anyway). The NA's Router flag is keepalived's: set when IPv6 forwarding is on
+ * for the interface, read again at most every 5 s. Why: native-notes/garp.md. Needs CAP_NET_RAW.
  */
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { err, ok, type Result } from '../result.js';
 import { emitGarp } from '../wire/arp.js';
+import { emitUnsolicitedNa } from '../wire/ndisc.js';
 import { run } from './exec.js';
-import { parseIpAddress } from '../wire/address.js';
+import { loadPacketAddon, type PacketAddon } from './packet-addon.js';
+import { familyOf, parseIpAddress, type Ipv4Address, type Ipv6Address } from '../wire/address.js';
 import { checkIfname } from './validate.js';
 import { readIfindex } from './vrrp-socket.js';
 
@@ -18,31 +22,9 @@ export interface GarpError {
   readonly detail: string;
 }
 
-/** The addon's surface (native/packet/packet.c). */
-interface PacketAddon {
-  open(): number;
-  send(fd: number, ifindex: number, frame: Uint8Array): number;
-  close(fd: number): void;
-}
-
-/** Where the addon is looked for, relative to this file (src/io or dist/src/io). */
-const ADDON_PATHS = ['../../native/packet/build/Release/vrrpd_packet.node', '../../../native/packet/build/Release/vrrpd_packet.node'];
-
-let addon: PacketAddon | undefined;
 function loadAddon(): Result<PacketAddon, GarpError> {
-  if (addon !== undefined) return ok(addon);
-  const req = createRequire(import.meta.url);
-  const tried: string[] = [];
-  for (const p of ADDON_PATHS) {
-    try {
-      addon = req(p) as PacketAddon;
-      return ok(addon);
-    } catch (e) {
-      tried.push(`${p}: ${(e as Error).message.split('\n')[0] ?? ''}`);
-    }
-  }
-  const detail = `GARP addon not built (run \`npm run build:native\`); tried ${tried.join('; ')}`;
-  return err({ kind: 'no-addon', detail });
+  const r = loadPacketAddon();
+  return r.ok ? r : err({ kind: 'no-addon', detail: `GARP: ${r.error.detail}` });
 }
 
 /** What the daemon uses: one sender per interface, whatever the mechanism. */
@@ -50,7 +32,7 @@ export interface GarpSender {
   readonly ifname: string;
   readonly mac: string;
   readonly mechanism: 'af-packet' | 'arping';
-  /** `count` gratuitous ARPs for `vip`; with af-packet all at once. */
+  /** `count` gratuitous ARPs (IPv4 `vip`) or unsolicited NAs (IPv6 `vip`); with af-packet all at once. */
   send(vip: string, count?: number): Promise<Result<number, GarpError>>;
   close(): void;
 }
@@ -68,25 +50,34 @@ export class PacketGarpSender implements GarpSender {
     readonly ifname: string,
     readonly ifindex: number,
     readonly mac: string,
+    /** IPv6 forwarding on `ifname`: the NA's Router flag (keepalived's rule). */
+    private readonly forwarding: Ipv6Forwarding = new Ipv6Forwarding(ifname),
   ) {
     this.fd = fd;
   }
 
-  /** `count` gratuitous ARP requests for `vip` (sender = target = vip, target MAC broadcast). */
+  /** `count` gratuitous ARP requests (IPv4) or unsolicited NAs (IPv6) for `vip`. */
   send(vip: string, count = 1): Promise<Result<number, GarpError>> {
     return Promise.resolve(this.sendNow(vip, count));
   }
 
   /** Synchronous form of send(): returns the frames sent. */
   sendNow(vip: string, count = 1): Result<number, GarpError> {
-    const ip = parseIpAddress(vip, 'ipv4');
-    if (!ip.ok) return err({ kind: 'invalid', detail: ip.error.detail });
-    const frame = emitGarp(this.mac, ip.value);
+    const frame = this.frameFor(vip);
+    if (!frame.ok) return frame;
     for (let i = 0; i < count; i++) {
-      const r = this.sendFrame(frame);
+      const r = this.sendFrame(frame.value);
       if (!r.ok) return r;
     }
     return ok(count);
+  }
+
+  /** keepalived's frame for `vip`: a gratuitous ARP request, or an unsolicited NA from the VIP to all-nodes. */
+  private frameFor(vip: string): Result<Uint8Array, GarpError> {
+    const ip = parseIpAddress(vip);
+    if (!ip.ok) return err({ kind: 'invalid', detail: ip.error.detail });
+    const a = ip.value;
+    return ok(familyOf(a) === 'ipv4' ? emitGarp(this.mac, a as Ipv4Address) : emitUnsolicitedNa(this.mac, a as Ipv6Address, this.forwarding.value()));
   }
 
   /** Sends a complete Ethernet frame (destination MAC in its first 6 bytes). */
@@ -111,6 +102,38 @@ export class PacketGarpSender implements GarpSender {
     } catch {
       // nothing useful to do: the fd is gone either way
     }
+  }
+}
+
+/**
+ * Whether IPv6 forwarding is on for an interface (/proc/sys/net/ipv6/conf/IF/forwarding), as
+ * keepalived reads it for the NA's Router flag: at most every 5 s, in the background, so sending
+ * never waits for the file; until the first read completes, off.
+ */
+export class Ipv6Forwarding {
+  #on = false;
+  #readAt = -Infinity;
+
+  constructor(
+    private readonly ifname: string,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** The last value read; starts a new read when it is older than 5 s. */
+  value(): boolean {
+    if (this.now() - this.#readAt >= 5000) void this.refresh();
+    return this.#on;
+  }
+
+  /** Reads the sysctl now (an unreadable file counts as off). */
+  async refresh(): Promise<boolean> {
+    this.#readAt = this.now();
+    try {
+      this.#on = (await readFile(`/proc/sys/net/ipv6/conf/${this.ifname}/forwarding`, 'utf8')).trim() !== '0';
+    } catch {
+      this.#on = false;
+    }
+    return this.#on;
   }
 }
 
@@ -142,7 +165,10 @@ export class ArpingGarpSender implements GarpSender {
 
   async send(vip: string, count = 1): Promise<Result<number, GarpError>> {
     const ip = parseIpAddress(vip, 'ipv4');
-    if (!ip.ok) return err({ kind: 'invalid', detail: ip.error.detail });
+    if (!ip.ok) {
+      const v6 = parseIpAddress(vip, 'ipv6').ok;
+      return err({ kind: v6 ? 'no-addon' : 'invalid', detail: v6 ? `unsolicited NA for ${vip} needs the native addon (arping speaks ARP only)` : ip.error.detail });
+    }
     const n = Math.max(1, Math.min(100, Math.floor(count)));
     const r = await run(this.arpingPath, ['-q', '-U', '-c', String(n), '-I', this.ifname, ip.value], { timeoutMs: (n + 2) * 1000 });
     return r.ok ? ok(n) : err({ kind: 'send-failed', detail: r.error.detail });
@@ -172,7 +198,9 @@ export async function openGarpSender(ifname: string, opts: { mechanism?: 'af-pac
     const hint = /permitted/i.test((e as Error).message) ? ' (needs CAP_NET_RAW)' : '';
     return err({ kind: 'open-failed', detail: `${(e as Error).message}${hint}` });
   }
-  return ok(new PacketGarpSender(native.value, fd, ifname, ifindex.value, mac.value));
+  const forwarding = new Ipv6Forwarding(ifname);
+  await forwarding.refresh();
+  return ok(new PacketGarpSender(native.value, fd, ifname, ifindex.value, mac.value, forwarding));
 }
 
 async function openArping(ifname: string): Promise<Result<GarpSender, GarpError>> {

@@ -1,11 +1,14 @@
 /**
  * Virtual addresses on and off an interface with `ip addr add|del` (execFile, argument array,
  * every argument validated first). Idempotent: adding an address already there and deleting one
- * already gone both succeed, so a retry after a partial failure is always safe.
+ * already gone both succeed, so a retry after a partial failure is always safe. IPv6 addresses are
+ * added with `nodad`, as keepalived does: duplicate address detection would hold a new master's
+ * address back (tentative) for a second or more, and VRRP already decides who holds it.
  */
 import { err, ok, type Result } from '../result.js';
 import { run } from './exec.js';
-import { getInterfaceInfo, type InterfaceAddress } from './interface-info.js';
+import { familyOf } from '../wire/address.js';
+import { getInterfaceInfo, type InterfaceAddress, type InterfaceAddress6 } from './interface-info.js';
 import { checkAddress, checkIfname, checkLabel, checkPrefix, checkScope, isValidNetns } from './validate.js';
 
 /** One virtual address as keepalived's `virtual_ipaddress` block describes it. */
@@ -55,6 +58,7 @@ export function ipAddrArgs(verb: 'add' | 'del', vip: VipSpec): Result<string[], 
   if (!cidr.ok) return bad(cidr.error.detail);
   const args = ['addr', verb, `${cidr.value.address}/${cidr.value.prefixLen}`, 'dev', vip.dev];
   if (verb === 'del') return ok(args);
+  if (familyOf(cidr.value.address) === 'ipv6') args.push('nodad');
   if (vip.brd !== undefined) {
     const brd = vip.brd === '+' || vip.brd === '-' ? ok(vip.brd) : checkAddress(vip.brd);
     if (!brd.ok) return bad(brd.error.detail);
@@ -95,11 +99,11 @@ export async function delVip(vip: VipSpec, opts: IpAddrOptions = {}): Promise<Re
   return err({ kind: 'command-failed', detail: r.error.detail, stderr: r.error.stderr });
 }
 
-/** The IPv4 addresses currently on `ifname`. */
-export async function listAddresses(ifname: string, opts: IpAddrOptions = {}): Promise<Result<readonly InterfaceAddress[], IpAddrError>> {
+/** The addresses (IPv4, then IPv6) currently on `ifname`. */
+export async function listAddresses(ifname: string, opts: IpAddrOptions = {}): Promise<Result<readonly (InterfaceAddress | InterfaceAddress6)[], IpAddrError>> {
   const info = await getInterfaceInfo(ifname, opts);
   if (!info.ok) return err({ kind: info.error.kind === 'bad-ifname' ? 'invalid' : 'command-failed', detail: info.error.detail, stderr: '' });
-  return ok(info.value.ipv4);
+  return ok([...info.value.ipv4, ...info.value.ipv6]);
 }
 
 /**

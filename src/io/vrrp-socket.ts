@@ -77,6 +77,7 @@ function loadRawSocket(): Result<RawSocketModule, SocketError> {
  */
 export class VrrpSocket extends EventEmitter {
   readonly counters: VrrpSocketCounters = { received: 0, recvErrors: 0, sent: 0, sendErrors: 0 };
+  readonly family = 'ipv4' as const;
   private closed = false;
 
   constructor(

@@ -52,15 +52,20 @@ describe.skipIf(reason !== undefined)('VIPs and gratuitous ARP in namespaces', (
     expect((await addVip({ address: '192.168.50.100', dev: 'eth0; reboot' }, { netns: ns })).ok).toBe(false);
   });
 
-  it('removeStale removes only our leftover VIPs', async () => {
+  it('removeStale removes only our leftover VIPs, of both families', async () => {
     await lab.host('a').mustExec('ip', ['addr', 'add', '192.168.50.100/32', 'dev', 'eth0']);
     await lab.host('a').mustExec('ip', ['addr', 'add', '192.168.50.101/32', 'dev', 'eth0']);
     await lab.host('a').mustExec('ip', ['addr', 'add', '10.9.9.9/32', 'dev', 'eth0']);
-    const vips = [{ address: '192.168.50.100', dev: 'eth0' }, { address: '192.168.50.101/32', dev: 'eth0' }, { address: '192.168.50.102', dev: 'eth0' }];
+    await lab.host('a').mustExec('ip', ['addr', 'add', 'fd00:50::100/64', 'dev', 'eth0', 'nodad']);
+    await lab.host('a').mustExec('ip', ['addr', 'add', 'fd00:99::9/64', 'dev', 'eth0', 'nodad']);
+    const vips = [
+      { address: '192.168.50.100', dev: 'eth0' }, { address: '192.168.50.101/32', dev: 'eth0' }, { address: '192.168.50.102', dev: 'eth0' },
+      { address: 'FD00:50:0::100/64', dev: 'eth0' }, { address: 'fd00:50::101/64', dev: 'eth0' },
+    ];
     const r = await removeStale('eth0', vips, { netns: ns });
-    expect(r).toEqual({ ok: true, value: ['192.168.50.100/32', '192.168.50.101/32'] });
+    expect(r).toEqual({ ok: true, value: ['192.168.50.100/32', '192.168.50.101/32', 'fd00:50::100/64'] });
     const left = await listAddresses('eth0', { netns: ns });
-    expect(left.ok && left.value.map((a) => a.address)).toEqual(['192.168.50.1', '10.9.9.9']);
+    expect(left.ok && left.value.map((a) => a.address).filter((a) => !a.startsWith('fe80:'))).toEqual(['192.168.50.1', '10.9.9.9', 'fd00:99::9']);
   });
 
   it("GARP frame equals keepalived's bytes and moves a neighbour's ARP entry", async () => {

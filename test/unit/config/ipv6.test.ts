@@ -8,45 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { routerConfigOf } from '../../../src/config/to-router.js';
 import { ipAddress } from '../../../src/wire/address.js';
+import { DUAL_STACK } from '../../helpers/dual-stack.js';
 import { F, load } from './helpers.js';
-
-/** The seed's HA pair as a dual-stack pair: one IPv4 and one IPv6 instance, one VRID, one sync group. */
-export const DUAL_STACK = `global_defs {
-  router_id op1
-  vrrp_version 2
-}
-vrrp_sync_group VG_1 {
-  group {
-    VI_4
-    VI_6
-  }
-}
-vrrp_instance VI_4 {
-  state MASTER
-  interface eth0
-  virtual_router_id 251
-  priority 100
-  advert_int 1
-  authentication {
-    auth_type PASS
-    auth_pass op251vip
-  }
-  virtual_ipaddress {
-    192.168.10.100/24
-  }
-}
-vrrp_instance VI_6 {
-  state MASTER
-  interface eth0
-  virtual_router_id 251
-  priority 100
-  advert_int 1
-  virtual_ipaddress {
-    fe80::100/64
-    fd00:10::100/64
-  }
-}
-`;
 
 describe('IPv6 instances (keepalived vrrp_data.c / vrrp.c rules)', () => {
   it('the dual-stack pair loads cleanly: VI_4 VRRPv2 over IPv4, VI_6 VRRPv3 over IPv6, one sync group', () => {

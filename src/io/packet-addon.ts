@@ -1,0 +1,50 @@
+/**
+ * The vrrpd_packet Node-API addon (native/packet), loaded once for the whole process: the
+ * AF_PACKET sender behind gratuitous ARP and unsolicited NA (garp.ts, packet.c) and the raw IPv6
+ * VRRP socket (vrrp-socket6.ts, raw6.c). Missing when the native build failed; its users fall back.
+ */
+import { createRequire } from 'node:module';
+import { err, ok, type Result } from '../result.js';
+
+/** An opaque raw IPv6 socket handle (raw6.c). */
+export type Raw6Handle = { readonly __brand: 'Raw6Handle' };
+
+/**
+ * What raw6.c hands JS for each datagram: `data` = source (16 bytes) | destination (16 bytes) |
+ * the VRRP payload, the hop limit from IPV6_HOPLIMIT (-1 when absent) and the arrival interface;
+ * or, when reading failed, the errno name and its text.
+ */
+export type Raw6Listener = (code: string | null, data: Buffer | string, hopLimit?: number, ifindex?: number) => void;
+
+/** The addon's surface: native/packet/packet.c and native/packet/raw6.c. */
+export interface PacketAddon {
+  open(): number;
+  send(fd: number, ifindex: number, frame: Uint8Array): number;
+  close(fd: number): void;
+  /** Absent in an addon built before raw6.c existed. */
+  raw6Open?(ifname: string, ifindex: number, group: Uint8Array | null, rcvbuf: number, onMessage: Raw6Listener): Raw6Handle;
+  raw6Send?(h: Raw6Handle, payload: Uint8Array, dst: Uint8Array, src: Uint8Array | null): number;
+  raw6Close?(h: Raw6Handle): void;
+}
+
+/** Where the addon is looked for, relative to this file (src/io or dist/src/io). */
+const ADDON_PATHS = ['../../native/packet/build/Release/vrrpd_packet.node', '../../../native/packet/build/Release/vrrpd_packet.node'];
+
+let loaded: Result<PacketAddon, { detail: string }> | undefined;
+
+/** The addon, or why it could not be loaded (the answer is cached). */
+export function loadPacketAddon(): Result<PacketAddon, { detail: string }> {
+  if (loaded !== undefined) return loaded;
+  const req = createRequire(import.meta.url);
+  const tried: string[] = [];
+  for (const p of ADDON_PATHS) {
+    try {
+      loaded = ok(req(p) as PacketAddon);
+      return loaded;
+    } catch (e) {
+      tried.push(`${p}: ${(e as Error).message.split('\n')[0] ?? ''}`);
+    }
+  }
+  loaded = err({ detail: `native addon not built (run \`npm run build:native\`); tried ${tried.join('; ')}` });
+  return loaded;
+}
