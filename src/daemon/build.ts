@@ -9,7 +9,7 @@ import type { InterfaceInfo } from '../io/interface-info.js';
 import { err, ok, type Result } from '../result.js';
 import type { GarpScheduleConfig } from '../io/garp-schedule.js';
 import type { VipSpec } from '../io/ip-addr.js';
-import type { IpAddress } from '../wire/address.js';
+import { isLinkLocal6, type IpAddress } from '../wire/address.js';
 import type { InstanceSpec } from './instance.js';
 
 /** `ip addr` spec of every address the instance holds as master (virtual_ipaddress + _excluded). */
@@ -45,23 +45,31 @@ export function instanceSpec(inst: VrrpInstance, primaryIp: IpAddress): Instance
 
 /**
  * The address our adverts come from: unicast_src_ip, else mcast_src_ip, else the interface's
- * primary IPv4 address (RFC 3768 §5.2.1) or its link-local IPv6 address (RFC 5798 §5.1.2.1, not
- * while duplicate address detection still runs on it). A configured IPv6 source must be on the
+ * primary IPv4 address (RFC 3768 §5.2.1) or its own link-local IPv6 address (RFC 5798 §5.1.2.1):
+ * not a virtual address (`virtual`: every address the configuration floats; a link-local VIP held
+ * now would otherwise come first, the kernel lists the newest address first) and not while
+ * duplicate address detection still runs on it. A configured IPv6 source must be on the
  * interface and usable (keepalived holds the instance in FAULT otherwise): IPv6 adverts are sent
  * from it explicitly.
  */
-export function sourceAddress(inst: VrrpInstance, info: InterfaceInfo): Result<IpAddress, string> {
+export function sourceAddress(inst: VrrpInstance, info: InterfaceInfo, virtual: ReadonlySet<string> = new Set()): Result<IpAddress, string> {
   const configured = inst.unicastSrcIp ?? inst.mcastSrcIp;
   if (inst.family === 'ipv4') {
     const src = configured ?? info.primaryIpv4;
     return src === undefined ? err(`interface ${inst.interface} has no IPv4 address`) : ok(src);
   }
   if (configured === undefined) {
-    return info.linkLocal6 === undefined ? err(`interface ${inst.interface} has no usable link-local IPv6 address (none, or duplicate address detection still running)`) : ok(info.linkLocal6);
+    const own = info.ipv6.find((a) => a.usable && isLinkLocal6(a.address) && !virtual.has(a.address));
+    return own === undefined ? err(`interface ${inst.interface} has no usable link-local IPv6 address of its own (none, or duplicate address detection still running)`) : ok(own.address);
   }
   const present = info.ipv6.find((a) => a.address === configured);
   if (present === undefined) return err(`source address ${configured} is not on interface ${inst.interface}`);
   return present.usable ? ok(configured) : err(`source address ${configured} on ${inst.interface} is not usable yet (duplicate address detection)`);
+}
+
+/** Every address the configuration floats (virtual_ipaddress and _excluded of every instance). */
+export function virtualAddresses(config: VrrpdConfig): Set<string> {
+  return new Set(config.instances.flatMap((i) => [...i.vips, ...i.vipsExcluded].map((v) => v.address)));
 }
 
 /** Where the instance's adverts go: each unicast peer, else the multicast group of its family. */

@@ -13,7 +13,7 @@ import { addVip, delVip, removeStale, type VipSpec } from '../io/ip-addr.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import type { Registration } from '../io/vrrp-mux.js';
 import { monotonicNow, type Now } from './clock.js';
-import { advertDestinations, instanceKey, instanceSpec, sourceAddress, vipSpecs } from './build.js';
+import { advertDestinations, instanceKey, instanceSpec, sourceAddress, vipSpecs, virtualAddresses } from './build.js';
 import { Iface } from './iface.js';
 import { Instance, type StateEvent } from './instance.js';
 import type { Logger } from './log.js';
@@ -192,7 +192,7 @@ export class Daemon {
     const global = this.#config.global;
     const opened = await iface.open(conf.family, { ipv4: global.vrrpMcastGroup4, ipv6: global.vrrpMcastGroup6 });
     if (!opened.ok) return this.#wait(slot, `interface ${conf.interface}: ${opened.error}`);
-    const source = sourceAddress(conf, opened.value);
+    const source = sourceAddress(conf, opened.value, virtualAddresses(this.#config));
     if (!source.ok) return this.#wait(slot, source.error);
     const src = source.value;
     const stale = await removeStale(conf.interface, vipSpecs(conf));

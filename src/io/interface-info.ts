@@ -44,7 +44,7 @@ export interface InterfaceInfo {
   readonly primaryIpv4: Ipv4Address | undefined;
   /** IPv6 addresses in kernel order. */
   readonly ipv6: readonly InterfaceAddress6[];
-  /** The first usable link-local IPv6 address (fe80::/10), if any. */
+  /** The first usable link-local IPv6 address (fe80::/10) in kernel order (newest first), if any. */
   readonly linkLocal6: Ipv6Address | undefined;
 }
 

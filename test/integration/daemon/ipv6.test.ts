@@ -66,6 +66,19 @@ describe.skipIf(reason !== undefined)('VRRPv3 over IPv6 between real daemons', (
     expect(flags[0]!.addr_info.find((a) => a.local === 'fd00:50::100')?.tentative).toBeUndefined();
   });
 
+  it('6.4.3-2 6.4.3-3 the master joins the VIPs\' Solicited-Node group and answers Neighbor Solicitations for them; the backup does neither (6.4.2-2)', async () => {
+    const { op1, op2 } = await pair();
+    const groups = async (n: Node) => (await n.host.mustExec('ip', ['-6', 'maddr', 'show', 'dev', 'eth0'])).match(/ff02::1:ff[0-9a-f:]+/g) ?? [];
+    // fe80::100 and fd00:50::100 share the Solicited-Node group ff02::1:ff00:100 (RFC 4291 §2.7.1).
+    expect(await groups(op1)).toContain('ff02::1:ff00:100');
+    expect(await groups(op2)).not.toContain('ff02::1:ff00:100');
+    const client = c.node('client').host;
+    await client.exec('ip', ['-6', 'neigh', 'flush', 'dev', 'eth0']);
+    await client.mustExec('ping', ['-6', '-c', '1', '-W', '2', 'fd00:50::100']);
+    const entry = JSON.parse(await client.mustExec('ip', ['-j', '-6', 'neigh', 'show', 'fd00:50::100', 'dev', 'eth0'])) as { lladdr?: string }[];
+    expect(entry[0]?.lladdr).toBe(op1.host.mac);
+  });
+
   it('master loss (SIGKILL + link cut): the backup takes over within Master_Down_Interval of the last advert', async () => {
     const { op1, op2 } = await pair();
     const cap = await startCapture(c.node('client').host, ['ip6', 'proto', '112']);

@@ -57,7 +57,7 @@ describe.skipIf(reason !== undefined)('raw IPv6 VRRP sockets in namespaces', () 
     await lab?.destroy();
   });
 
-  it('an advert crosses the LAN: ff02::12 joined, from the link-local address, hop limit 255, class 0xc0, loop off', async () => {
+  it('5.1.2.3-1 an advert crosses the LAN: ff02::12 joined, from the link-local address, hop limit 255, class 0xc0, Next Header 112, loop off', async () => {
     expect(ll.a).toBe(KEEPALIVED_LL);
     const cap = await startCapture(lab.host('c'), ['ip6', 'proto', '112']);
     await a.must('send3', { vrid: 251, priority: 100, addresses: VIPS, src: ll.a });
@@ -78,7 +78,7 @@ describe.skipIf(reason !== undefined)('raw IPv6 VRRP sockets in namespaces', () 
     expect(a.events.filter((e) => e.ev === 'advert')).toHaveLength(0);
   });
 
-  it('RFC 5798 §5.1.2.3: hop limit 254 is read from IPV6_HOPLIMIT and dropped, counted per instance', async () => {
+  it('5.1.2.3-2 hop limit 254 is read from IPV6_HOPLIMIT and dropped, counted per instance', async () => {
     const before = (await counters(b)).instances['1251']!['ipTtlErrors'] ?? 0;
     const advert = { version: 3 as const, type: 1 as const, vrid: 251, priority: 150, adverIntervalCs: 100, addresses: VIPS.map((x) => ipAddress(x)) };
     const src = ipAddress(ll.c, 'ipv6');
