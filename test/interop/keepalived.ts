@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabHost } from '../helpers/netns.js';
-import { seedConfig } from '../../src/lab/seed-config.js';
+import { dualStackConfig, seedConfig, seedConfig6 } from '../../src/lab/seed-config.js';
 
 export interface KaLine {
   readonly t: number;
@@ -83,14 +83,15 @@ export class Keepalived {
     }
   }
 
-  waitState(state: 'MASTER' | 'BACKUP' | 'FAULT', timeoutMs: number, from = 0): Promise<KaLine> {
-    return this.waitLine(new RegExp(`\\(VI_1\\) Entering ${state} STATE`), timeoutMs, from);
+  waitState(state: 'MASTER' | 'BACKUP' | 'FAULT', timeoutMs: number, from = 0, instance = 'VI_1'): Promise<KaLine> {
+    return this.waitLine(new RegExp(`\\(${instance}\\) Entering ${state} STATE`), timeoutMs, from);
   }
 
-  /** The last state keepalived logged entering. */
-  lastState(): string | undefined {
+  /** The last state keepalived logged entering for `instance`. */
+  lastState(instance = 'VI_1'): string | undefined {
+    const re = new RegExp(`\\(${instance}\\) Entering (\\w+) STATE`);
     for (let i = this.lines.length - 1; i >= 0; i--) {
-      const m = /\(VI_1\) Entering (\w+) STATE/.exec(this.lines[i]!.line);
+      const m = re.exec(this.lines[i]!.line);
       if (m) return m[1];
     }
     return undefined;
@@ -156,4 +157,10 @@ function alive(pid: number): boolean {
 /** keepalived.conf for VI_1 (VRID 251, PASS): the very template vrrpd runs, as keepalived. */
 export function kaConfig(o: { state?: 'MASTER' | 'BACKUP'; priority: number; pass?: string; extra?: string; vip?: string }): string {
   return seedConfig({ ...o, routerId: 'ka', globals: '  script_user root' });
+}
+
+/** keepalived.conf for VI_6 (VRID 251, IPv6, VRRPv3), or for the dual-stack pair (VI_4 + VI_6 in one sync group). */
+export function kaConfig6(o: { state?: 'MASTER' | 'BACKUP'; priority: number; extra?: string; dualStack?: boolean }): string {
+  const common = { ...o, routerId: 'ka', globals: '  script_user root' };
+  return o.dualStack ? dualStackConfig({ ...common, ...(o.extra ? { extra6: o.extra } : {}) }) : seedConfig6(common);
 }
