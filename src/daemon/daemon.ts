@@ -20,7 +20,7 @@ import type { Logger } from './log.js';
 import { prepareRunDir, writePrivateFile } from './runtime-dir.js';
 import { serveStatus } from './status-server.js';
 import { Tracking } from './tracking.js';
-import { SyncGroups } from '../protocol/sync-group.js';
+import { SyncGroups, type SyncOrder } from '../protocol/sync-group.js';
 
 export interface DaemonOptions {
   readonly configPath: string;
@@ -220,6 +220,7 @@ export class Daemon {
     if (!reg.ok) return this.#wait(slot, reg.error.detail);
     registration = reg.value;
     instance.onStateChange((e) => this.#memberMoved(conf, e));
+    instance.onOwnFault((faulted, detail) => this.#applySync(this.#sync.onOwnFault(conf.name, faulted, detail)));
     for (const l of this.#stateListeners) instance.onStateChange(l);
     slot.instance = instance;
     slot.registration = registration;
@@ -228,6 +229,7 @@ export class Daemon {
     await this.#tracking.settled(conf);
     instance.setLink(this.#links.isUp(conf.interface) ?? opened.value.running);
     instance.setTrackers(this.#tracking.statuses(conf, (i) => this.#links.isUp(i)));
+    this.#applySync(this.#sync.resync(conf.name)); // the group may hold FAULT already
     instance.start();
   }
 
@@ -268,9 +270,12 @@ export class Daemon {
     this.#tracking.notify(conf, e, this.#notifyUser);
     const group = this.#config?.syncGroups.find((g) => g.members.includes(conf.name));
     if (group && e.reason !== 'sync-group') this.#tracking.notifyGroup(group, e, this.#notifyUser);
-    for (const order of this.#sync.onStateChange(conf.name, e.from, e.to, e.reason)) {
-      this.#slots.get(order.member)?.instance?.sync(order.input);
-    }
+    this.#applySync(this.#sync.onStateChange(conf.name, e.from, e.to, e.reason));
+  }
+
+  /** vrrp_sync_group orders to the members' instances (an instance not running yet gets them at its start). */
+  #applySync(orders: readonly SyncOrder[]): void {
+    for (const order of orders) this.#slots.get(order.member)?.instance?.sync(order.input);
   }
 
   /**
@@ -303,6 +308,10 @@ export class Daemon {
 
   async #applyTracking(config: VrrpdConfig): Promise<void> {
     this.#sync = new SyncGroups(config.syncGroups);
+    // A reload keeps running instances: the new coordinator learns their own faults and re-holds or releases them.
+    const running = [...this.#slots.values()].flatMap((s) => (s.instance ? [{ name: s.conf.name, router: s.instance.router }] : []));
+    for (const r of running) if (r.router.ownFaulted) this.#sync.onOwnFault(r.name, true, 'fault of its own (before the reload)');
+    for (const r of running) this.#applySync(this.#sync.resync(r.name));
     await this.#tracking.apply(config);
     const user = await this.#tracking.runAs(config.global.scriptUser);
     this.#notifyUser = typeof user === 'string' ? {} : user;

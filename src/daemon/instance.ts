@@ -60,6 +60,7 @@ export class Instance<V> {
   readonly #drops = new RateLimiter();
   #garpCursor: GarpCursor | undefined;
   #listeners: ((e: StateEvent) => void)[] = [];
+  #faultListeners: ((faulted: boolean, detail: string) => void)[] = [];
   #stepping = false;
   readonly #inbox: Input[] = [];
   /** The last advert handed to the socket: `ip addr` (a fork) waits for it to leave first. */
@@ -86,6 +87,11 @@ export class Instance<V> {
   /** Subscribe to state changes. */
   onStateChange(listener: (e: StateEvent) => void): void {
     this.#listeners.push(listener);
+  }
+
+  /** Subscribe to the router's own fault beginning or ending (vrrp_sync_group counts these). */
+  onOwnFault(listener: (faulted: boolean, detail: string) => void): void {
+    this.#faultListeners.push(listener);
   }
 
   get state(): RouterState {
@@ -188,6 +194,9 @@ export class Instance<V> {
         for (const l of this.#listeners) l(event);
         break;
       }
+      case 'ownFault':
+        for (const l of this.#faultListeners) l(a.faulted, a.detail);
+        break;
       case 'priorityChanged':
         log.info({ instance: this.name, from: a.from, to: a.to, detail: a.detail }, `${this.name}: priority ${a.from} -> ${a.to}`);
         break;

@@ -17,7 +17,7 @@
  */
 import { ReceivePath } from '../protocol/receive-path.js';
 import { Router } from '../protocol/router.js';
-import { SyncGroups, type SyncGroupSpec } from '../protocol/sync-group.js';
+import { SyncGroups, type SyncGroupSpec, type SyncOrder } from '../protocol/sync-group.js';
 import type { Action, Input, RouterConfig, RouterState, TrackerStatus } from '../protocol/types.js';
 import type { Ipv4Address } from '../wire/address.js';
 import { emitAdvert } from '../wire/advert.js';
@@ -108,10 +108,7 @@ export class Simulation {
   /** Start a router's process, or every router of a host given its name, at time `at` (default now). */
   start(name: string, at = this.now): this {
     return this.at(at, () => {
-      for (const node of this.#targets(name)) {
-        node.alive = true;
-        this.#step(node, { kind: 'startup' });
-      }
+      for (const node of this.#targets(name)) this.#startNode(node);
     });
   }
 
@@ -156,10 +153,7 @@ export class Simulation {
     return this.at(at, () => {
       const host = this.#hostOf(name);
       this.#replaceRouters(host);
-      for (const node of host.routers) {
-        node.alive = true;
-        this.#step(node, { kind: 'startup' });
-      }
+      for (const node of host.routers) this.#startNode(node);
     });
   }
 
@@ -265,6 +259,13 @@ export class Simulation {
     host.sync = new SyncGroups(host.groups);
   }
 
+  /** A router's process starts: it first takes the hold its sync group may already have, as the daemon does. */
+  #startNode(node: Node): void {
+    node.alive = true;
+    for (const order of node.host.sync.resync(node.name)) this.#step(node, order.input);
+    this.#step(node, { kind: 'startup' });
+  }
+
   #cable(host: Host, up: boolean, carrier: boolean): void {
     host.cabled = up;
     for (const node of host.routers) {
@@ -279,8 +280,14 @@ export class Simulation {
 
   #step(node: Node, input: Input): void {
     const actions = node.router.step(input, this.now);
-    for (const action of actions) this.#perform(node, action);
+    const orders: SyncOrder[] = [];
+    for (const action of actions) orders.push(...this.#perform(node, action));
     this.#armTimer(node);
+    // Sync group orders after the step's own actions (one may be for this very router), as the daemon's Instance queues them.
+    for (const order of orders) {
+      const member = this.#node(order.member);
+      if (member.alive) this.#step(member, order.input);
+    }
   }
 
   #armTimer(node: Node): void {
@@ -292,7 +299,8 @@ export class Simulation {
     });
   }
 
-  #perform(node: Node, action: Action): void {
+  /** Performs one action; returns the sync group orders it gives rise to. */
+  #perform(node: Node, action: Action): SyncOrder[] {
     switch (action.kind) {
       case 'sendAdvert':
       case 'sendPriorityZero':
@@ -312,8 +320,9 @@ export class Simulation {
         break;
       case 'stateChanged':
         this.#log(node.name, 'state', `${action.from} -> ${action.to} (${action.reason}: ${action.detail})`);
-        this.#syncGroup(node, action);
-        break;
+        return node.host.sync.onStateChange(node.name, action.from, action.to, action.reason);
+      case 'ownFault':
+        return node.host.sync.onOwnFault(node.name, action.faulted, action.detail);
       case 'dropped':
         this.#log(node.name, 'drop', `${action.reason} from ${action.from}: ${action.detail}`);
         break;
@@ -324,14 +333,7 @@ export class Simulation {
         this.#log(node.name, 'priority', `${action.from} -> ${action.to} (${action.detail})`);
         break;
     }
-  }
-
-  /** As the daemon's #memberMoved: the other members of the node's sync group follow at once. */
-  #syncGroup(node: Node, change: Extract<Action, { kind: 'stateChanged' }>): void {
-    for (const order of node.host.sync.onStateChange(node.name, change.from, change.to, change.reason)) {
-      const member = this.#node(order.member);
-      if (member.alive) this.#step(member, order.input);
-    }
+    return [];
   }
 
   #broadcast(sender: Node, datagram: RawDatagram): void {

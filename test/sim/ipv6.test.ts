@@ -119,6 +119,22 @@ describe('simulation: dual stack (an IPv4 and an IPv6 router per host, one sync 
     expect(sim.holders('fd00:50::100')).toEqual(['op1']);
   });
 
+  it('faults on both sides: the group stays in FAULT until the last own fault clears, whichever clears first', () => {
+    const fail = (name: string) => [{ name, weight: 0, healthy: false }];
+    const ok = (name: string) => [{ name, weight: 0, healthy: true }];
+    const sim = pair().startAll(0)
+      .setTrackers('op1-6', fail('chk_v6'), 10_000)
+      .setTrackers('op1-4', fail('chk_v4'), 11_000)
+      .setTrackers('op1-4', ok('chk_v4'), 12_000)
+      .runUntil(14_000);
+    expect([sim.state('op1-4'), sim.state('op1-6')]).toEqual(['FAULT', 'FAULT']);
+    expect(sim.router('op1-4').snapshot().faultReasons).toEqual(['sync group VG_1: op1-6 in FAULT (chk_v6 failed)']);
+    sim.setTrackers('op1-6', ok('chk_v6'), 15_000).runUntil(15_001);
+    expect([sim.state('op1-4'), sim.state('op1-6')]).toEqual(['BACKUP', 'BACKUP']);
+    sim.runUntil(25_000);
+    expect(sim.masters().sort()).toEqual(['op1-4', 'op1-6']);
+  });
+
   it('preemption: op1 back takes both; op2\'s routers step down together (sync group BACKUP order)', () => {
     const sim = pair().startAll(0).kill('op1', 5000).restart('op1', 15_000).runUntil(25_000);
     expect(sim.masters().sort()).toEqual(['op1-4', 'op1-6']);
