@@ -7,14 +7,15 @@
  * each way, and the dual-stack pair (VI_4 + VI_6 in one sync group) against keepalived's. Every
  * advert vrrpd sends is captured on its switch port and dissected by tshark at the end.
  */
-import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTcpdump, type Tcpdump } from '../../src/lab/capture.js';
 import { masterDownIntervalMs, skewTimeMs } from '../../src/protocol/timers.js';
 import { cluster, dualStackConfig, expectHolders, seedConfig6, skipReason, type Cluster, type Node } from '../integration/daemon/harness.js';
-import { Keepalived, kaConfig6, keepalivedMissing, keepalivedVersion } from './keepalived.js';
+import { Keepalived, kaConfig6, keepalivedMissing, keepalivedVersion, tsharkMissing } from './keepalived.js';
 
 const reason = (await skipReason()) ?? keepalivedMissing();
 const VIP6 = 'fd00:50::100/64';
@@ -26,22 +27,12 @@ const SKEW_90 = skewTimeMs(3, 90, 100);
 const MARGIN = 2000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function tsharkMissing(): boolean {
-  try {
-    execFileSync('tshark', ['--version'], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return true;
-  }
-}
-
 describe.skipIf(reason !== undefined)(`IPv6 interop with ${keepalivedVersion() ?? 'keepalived'}`, () => {
   let c: Cluster;
   let ka: Keepalived;
   let vr: Node;
   let dir: string;
-  let pcap: string;
-  let tcpdump: ChildProcess;
+  let tcpdump: Tcpdump;
   const ll: Record<string, string> = {};
 
   beforeAll(async () => {
@@ -50,22 +41,9 @@ describe.skipIf(reason !== undefined)(`IPv6 interop with ${keepalivedVersion() ?
     dir = mkdtempSync(join(tmpdir(), 'vtx6-'));
     ka = new Keepalived(c.lab.host('ka'), dir);
     vr = c.node('vr');
-    pcap = join(dir, 'vr6.pcap');
     // Everything vr sends leaves through switch port p1 (vr is host 1).
-    tcpdump = spawn('ip', ['netns', 'exec', c.lab.switchNs, 'tcpdump', '-i', 'p1', '-n', '-U', '-Z', 'root', '-w', pcap, `ip6 proto 112 and src host ${ll['vr']}`], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      let err = '';
-      const t = setTimeout(() => reject(new Error(`tcpdump did not start: ${err}`)), 10_000);
-      tcpdump.stderr!.on('data', (d: Buffer) => {
-        err += d.toString();
-        if (err.includes('listening on')) {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-    });
+    const inSwitch = (cmd: string, args: readonly string[]) => spawn('ip', ['netns', 'exec', c.lab.switchNs, cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    tcpdump = await startTcpdump(inSwitch, 'p1', join(dir, 'vr6.pcap'), ['ip6', 'proto', '112', 'and', 'src', 'host', ll['vr']!]);
   });
 
   afterEach(async () => {
@@ -84,7 +62,7 @@ describe.skipIf(reason !== undefined)(`IPv6 interop with ${keepalivedVersion() ?
 
   afterAll(async () => {
     ka?.kill();
-    tcpdump?.kill('SIGKILL');
+    await tcpdump?.stop();
     await c?.destroy();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -126,16 +104,21 @@ describe.skipIf(reason !== undefined)(`IPv6 interop with ${keepalivedVersion() ?
     await expectHolders(c, ['ka'], { vip: VIP6, timeoutMs: 5000 });
   });
 
-  it('2. vrrpd MASTER 100 + keepalived BACKUP 90: keepalived follows vrrpd (its kernel verified every checksum); SIGTERM hands over at Skew_Time; vrrpd back preempts', async () => {
+  /** vrrpd MASTER 100, then keepalived BACKUP 90, settled past keepalived's own start-up Master_Down_Interval. */
+  async function vrrpdMaster(): Promise<void> {
     ka.writeConfig(kaConfig6({ priority: 90 }));
     vr.writeConfig(seedConfig6({ state: 'MASTER', priority: 100 }));
     vr.start();
     await vr.waitState('MASTER', 10_000);
     ka.start();
     await ka.waitState('BACKUP', 10_000, 0, 'VI_6');
-    await sleep(4500); // past keepalived's own start-up Master_Down_Interval
+    await sleep(4500);
     expect(ka.lastState('VI_6')).toBe('BACKUP');
     await expectHolders(c, ['vr'], { vip: VIP6 });
+  }
+
+  it('2. vrrpd MASTER 100 + keepalived BACKUP 90: keepalived follows vrrpd (its kernel verified every checksum); SIGTERM hands over at Skew_Time; vrrpd back preempts', async () => {
+    await vrrpdMaster();
 
     const kaFrom = ka.lines.length;
     const t0 = Date.now();
@@ -153,13 +136,7 @@ describe.skipIf(reason !== undefined)(`IPv6 interop with ${keepalivedVersion() ?
   });
 
   it('3. vrrpd master loss: keepalived takes over within Master_Down_Interval', async () => {
-    ka.writeConfig(kaConfig6({ priority: 90 }));
-    vr.writeConfig(seedConfig6({ state: 'MASTER', priority: 100 }));
-    vr.start();
-    await vr.waitState('MASTER', 10_000);
-    ka.start();
-    await ka.waitState('BACKUP', 10_000, 0, 'VI_6');
-    await sleep(4500);
+    await vrrpdMaster();
     const kaFrom = ka.lines.length;
     const t0 = Date.now();
     await vr.stop('SIGKILL');
@@ -192,10 +169,9 @@ describe.skipIf(reason !== undefined)(`IPv6 interop with ${keepalivedVersion() ?
 
   it.skipIf(tsharkMissing())('tshark dissects every IPv6 advert vrrpd sent in this suite: hop limit 255, class 0xc0, VRRPv3, good checksum, nothing malformed', async () => {
     await sleep(500);
-    tcpdump.kill('SIGINT');
-    await sleep(1000);
+    await tcpdump.stop();
     const fields = ['ipv6.src', 'ipv6.dst', 'ipv6.hlim', 'ipv6.tclass', 'vrrp.version', 'vrrp.type', 'vrrp.prio', 'vrrp.checksum.status', '_ws.malformed', '_ws.expert.severity'];
-    const out = execFileSync('tshark', ['-r', pcap, '-T', 'fields', '-E', 'separator=,', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('tshark', ['-r', tcpdump.file, '-T', 'fields', '-E', 'separator=,', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const rows = out.trim().split('\n').filter(Boolean).map((l) => l.split(','));
     console.log(`[tshark] ${rows.length} vrrpd IPv6 adverts; priority 0: ${rows.filter((r) => r[6] === '0').length}`);
     expect(rows.length).toBeGreaterThan(10);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/io/exec.js';
 import { cluster, holders, seedConfig, skipReason, type Cluster, type Node } from '../integration/daemon/harness.js';
-import { Keepalived, kaConfig, keepalivedMissing, keepalivedVersion } from './keepalived.js';
+import { Keepalived, kaConfig, keepalivedMissing, keepalivedVersion, tsharkMissing } from './keepalived.js';
 
 const reason = (await skipReason()) ?? keepalivedMissing();
 const VIP = '192.168.50.100/24';
@@ -20,15 +20,6 @@ const MDI_100 = 3609.375;
 const SKEW_90 = 648.4375;
 const MARGIN = 2000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function tsharkMissing(): boolean {
-  try {
-    execFileSync('tshark', ['--version'], { stdio: 'ignore' });
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'keepalived'}`, () => {
   let c: Cluster;

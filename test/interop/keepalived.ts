@@ -23,6 +23,11 @@ export function keepalivedVersion(): string | undefined {
   return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').find((l) => /Keepalived v\d/.test(l));
 }
 
+/** Whether tshark (the dissector the suites check vrrpd's adverts with) is missing. */
+export function tsharkMissing(): boolean {
+  return spawnSync('tshark', ['--version'], { stdio: 'ignore' }).error !== undefined;
+}
+
 /** Why keepalived cannot run here, or undefined. */
 export function keepalivedMissing(): string | undefined {
   const v = keepalivedVersion();

@@ -4,24 +4,15 @@
  * probing both VIPs; every scenario judged on both, both VIPs always on one node, and the picture
  * showing both. Needs what demo.test.ts needs; skipped with the reason otherwise.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../../src/io/exec.js';
 import { runDemo, type DemoResult } from '../../../src/lab/demo.js';
-import { labUnavailableReason } from '../../../src/lab/netns.js';
+import { buildIfStale, demoSkipReason } from './demo-skip.js';
 
-async function skipReason(): Promise<string | undefined> {
-  const lab = await labUnavailableReason();
-  if (lab) return lab;
-  const nginx = await run('nginx', ['-V']);
-  if (!nginx.ok) return 'nginx is not installed (scripts/install-deps.sh)';
-  if (/--with-stream=dynamic/.test(nginx.value.stderr) && !existsSync('/usr/lib/nginx/modules/ngx_stream_module.so')) return 'nginx stream module missing (apt-get install libnginx-mod-stream)';
-  return undefined;
-}
 
-const reason = await skipReason();
+const reason = await demoSkipReason();
 if (reason) console.warn(`skipping the dual-stack demo: ${reason}`);
 
 describe.skipIf(reason !== undefined)('npm run demo -- --dual-stack (lab in namespaces)', () => {
@@ -30,6 +21,7 @@ describe.skipIf(reason !== undefined)('npm run demo -- --dual-stack (lab in name
   let log = '';
 
   beforeAll(async () => {
+    buildIfStale();
     result = await runDemo({ outDir: out, dualStack: true, write: (s) => void (log += s) });
   }, 180_000);
 
