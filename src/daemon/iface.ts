@@ -29,6 +29,7 @@ export class Iface {
   #sockets: (VrrpSocket | VrrpSocket6)[] = [];
   /** The opens in flight, per family: instances on the same interface share them instead of opening twice. */
   readonly #opening = new Map<Family, Promise<Result<InterfaceInfo, string>>>();
+  #garpOpening: Promise<void> | undefined;
   readonly #log: Logger;
 
   constructor(name: string, log: Logger) {
@@ -60,16 +61,24 @@ export class Iface {
     if (this.mux === undefined) {
       this.mux = new VrrpInterfaceMux(port!, { localAddresses: localAddresses(info.value), extraPorts: extra, logger: this.#log });
     } else {
-      this.mux.attach(port!);
+      this.mux.attach(port!, extra);
       this.mux.setLocalAddresses(localAddresses(info.value));
     }
-    if (this.garp === undefined) {
-      const garp = await openGarpSender(this.name);
-      if (garp.ok) this.garp = garp.value;
-      else this.#log.error({ detail: garp.error.detail }, 'gratuitous ARP / unsolicited NA unavailable');
-    }
+    await this.#openGarp();
     this.info = info.value;
     return ok(info.value);
+  }
+
+  /** The GARP / NA sender, opened once even when both families open at the same time. */
+  #openGarp(): Promise<void> {
+    if (this.#garpOpening !== undefined) return this.#garpOpening;
+    const opening = openGarpSender(this.name).then((garp) => {
+      if (!garp.ok) this.#log.error({ detail: garp.error.detail }, 'gratuitous ARP / unsolicited NA unavailable');
+      else if (this.#garpOpening !== opening) garp.value.close(); // closed meanwhile
+      else this.garp = garp.value;
+    });
+    this.#garpOpening = opening;
+    return opening;
   }
 
   /** The IPv4 socket (sends and receives) and the AH receive socket (counts AH adverts), when it opens. */
@@ -122,6 +131,7 @@ export class Iface {
     this.#sockets = [];
     this.garp?.close();
     this.garp = undefined;
+    this.#garpOpening = undefined;
     this.mux = undefined;
   }
 }

@@ -69,14 +69,14 @@ export class VrrpInterfaceMux {
     this.#logger = opts.logger;
     this.#now = opts.now ?? (() => performance.now());
     this.#rx.setLocalAddresses(opts.localAddresses ?? []);
-    this.attach(port);
-    for (const p of opts.extraPorts ?? []) this.#listen(p);
+    this.attach(port, opts.extraPorts);
   }
 
-  /** Adds a socket that sends and receives VRRP of its family (the IPv6 socket of a dual-stack interface). */
-  attach(port: PacketPort): void {
+  /** Adds a socket that sends and receives VRRP of its family (the second family of a dual-stack interface), and receive-only ones. */
+  attach(port: PacketPort, extraPorts: readonly PacketPort[] = []): void {
     this.#senders.set(port.family ?? 'ipv4', port);
     this.#listen(port);
+    for (const p of extraPorts) this.#listen(p);
   }
 
   /** Whether a socket sends `family` here. */

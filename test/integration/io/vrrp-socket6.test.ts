@@ -140,6 +140,19 @@ describe.skipIf(reason !== undefined)('raw IPv6 VRRP sockets in namespaces', () 
     const vec = v3ipv6.frames.find((f) => f.decoded.na_target === 'fd00:50::100')!;
     expect(toHex(frames[0]!.frame)).toBe(vec.ethernet_hex);
   });
+
+  it('the NA\'s Router flag follows IPv6 forwarding on the interface, as keepalived sets it', async () => {
+    await lab.host('a').mustExec('sysctl', ['-qw', 'net.ipv6.conf.eth0.forwarding=1']);
+    try {
+      const cap = await startCapture(lab.host('b'), ['icmp6', 'and', 'ip6[40]', '=', '136']);
+      await a.must('garp', { ifname: 'eth0', vip: 'fd00:50::100', count: 1 });
+      await sleep(200);
+      const frames = await cap.stop();
+      expect(parseNaFrame(frames[0]!.frame)).toMatchObject({ ok: true, value: { router: true, override: true, solicited: false } });
+    } finally {
+      await lab.host('a').mustExec('sysctl', ['-qw', 'net.ipv6.conf.eth0.forwarding=0']);
+    }
+  });
 });
 
 /** An Ethernet frame carrying an IPv6 packet to its multicast group's MAC. */
