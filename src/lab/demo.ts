@@ -72,7 +72,8 @@ function timersOf(lab: LabRun): Timers {
     const script = conf?.scripts[0];
     if (!inst || !script) throw new Error(`lab config of ${op} has no instance or vrrp_script`);
     prio[op] = inst.priority;
-    t = { version: inst.version, adverIntervalCs: inst.adverIntervalCs, checkIntervalMs: script.intervalMs, fall: script.fall, rise: script.rise };
+    const vipCount = conf.instances.reduce((n, i) => n + i.vips.length, 0);
+    t = { version: inst.version, adverIntervalCs: inst.adverIntervalCs, checkIntervalMs: script.intervalMs, fall: script.fall, rise: script.rise, vipCount };
   }
   return { ...t!, priority: prio };
 }
