@@ -21,7 +21,7 @@ export interface LabOptions {
   readonly subnet?: string;
   /** Last octet of each host's address (same order as hosts); default i+1. */
   readonly octets?: readonly number[];
-  /** First 64 bits of an IPv6 LAN ("fd00:50" gives fd00:50::N/64, N the host's octet in hex digits as written); none by default. */
+  /** An IPv6 LAN prefix ("fd00:50" gives host N the address fd00:50::N/64, its octet written as is: octet 11 gives fd00:50::11); none by default. */
   readonly subnet6?: string;
   /** Use this id instead of `${prefix}-${pid}-${rand}` (letters, digits, at most 10 chars). */
   readonly id?: string;
