@@ -14,6 +14,8 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { systemScriptHost } from '../src/io/script-launcher.js';
+import { planCommand } from '../src/io/script-plan.js';
 import { runCheck, type CheckSpec } from '../src/io/script-runner.js';
 import { measureCpu } from './lib/cpu.js';
 import { Pair } from './lib/pair.js';
@@ -136,11 +138,16 @@ async function loopbackListener(): Promise<{ port: number; stop: () => void }> {
 async function cpuBench(checks: number): Promise<CheckCost[]> {
   const l = await loopbackListener();
   try {
+    const host = await systemScriptHost();
+    const script = async (command: string): Promise<CheckSpec> => {
+      const p = await planCommand(command, host);
+      if (!p.ok) throw new Error(`${command}: ${p.error}`);
+      return { kind: 'script', plan: p.value.plan, launcher: host.launcher };
+    };
     return [
       await costOf('check_tcp 127.0.0.1:PORT', { kind: 'tcp', target: { host: '127.0.0.1', port: l.port } }, checks),
-      await costOf("/bin/bash -c ': </dev/tcp/127.0.0.1/PORT'", { kind: 'script', command: `/bin/bash -c ': </dev/tcp/127.0.0.1/${l.port}'` }, checks),
-      await costOf("bash -c '...' (via /bin/sh -c)", { kind: 'script', command: `bash -c ': </dev/tcp/127.0.0.1/${l.port}'` }, checks),
-      await costOf('/bin/true (fork + exec floor)', { kind: 'script', command: '/bin/true' }, checks),
+      await costOf("/bin/bash -c ': </dev/tcp/127.0.0.1/PORT'", await script(`/bin/bash -c ': </dev/tcp/127.0.0.1/${l.port}'`), checks),
+      await costOf('/bin/true (fork + exec floor)', await script('/bin/true'), checks),
     ];
   } finally {
     l.stop();

@@ -2,11 +2,14 @@
  * `vrrpd check [-f FILE] [-t] [--json] [--config-id ID]`: parse and validate a keepalived.conf,
  * print each instance as vrrpd understood it and every diagnostic; exit 1 on errors, 2 on bad usage.
  */
-import { loadConfig } from '../config/load.js';
-import { renderCheckJson, renderCheckText } from '../config/report.js';
-import type { SourceHost } from '../config/types.js';
-import { fsSourceHost } from '../io/config-files.js';
 import { resolve } from 'node:path';
+import { loadConfig } from '../config/load.js';
+import { escapeControl } from '../config/diagnostics.js';
+import { renderCheckJson, renderCheckText } from '../config/report.js';
+import type { Diagnostic, SourceHost, VrrpdConfig } from '../config/types.js';
+import { fsSourceHost } from '../io/config-files.js';
+import { systemScriptHost } from '../io/script-launcher.js';
+import { planConfigScripts } from '../io/script-plan.js';
 
 export interface CheckOutput {
   readonly stdout: { write(s: string): unknown };
@@ -50,8 +53,31 @@ export function parseCheckArgs(argv: readonly string[]): CheckArgs | string | 'h
   return args;
 }
 
-/** Runs `vrrpd check`; returns the exit code. `host` is for tests (default: the real filesystem). */
-export async function runCheck(argv: string[], out: CheckOutput, host: SourceHost = fsSourceHost()): Promise<number> {
+/**
+ * What `run` would say about each script: disabled (a warning: keepalived also runs without it)
+ * or runs with a caveat. Judged with the rights of whoever runs `check`.
+ */
+export async function scriptDiagnostics(config: VrrpdConfig): Promise<Diagnostic[]> {
+  const host = await systemScriptHost();
+  const g = config.global;
+  const planned = await planConfigScripts(config, { scriptUser: g.scriptUser, enableScriptSecurity: g.enableScriptSecurity, launcher: host.launcher, self: host.self });
+  return planned.flatMap((s) =>
+    s.result.ok
+      ? s.result.value.notes.map((n) => ({ ...s.pos, severity: 'warning' as const, message: `${s.what}: ${n}` }))
+      : [{ ...s.pos, severity: 'warning' as const, message: `${s.what} disabled: ${s.result.error}` }],
+  );
+}
+
+/**
+ * Runs `vrrpd check`; returns the exit code. `host` is for tests (default: the real filesystem),
+ * `scripts` too (default: plan every script on this machine as `run` would).
+ */
+export async function runCheck(
+  argv: string[],
+  out: CheckOutput,
+  host: SourceHost = fsSourceHost(),
+  scripts: (c: VrrpdConfig) => Promise<Diagnostic[]> = scriptDiagnostics,
+): Promise<number> {
   const parsed = parseCheckArgs(argv);
   if (parsed === 'help') {
     out.stdout.write(USAGE);
@@ -63,8 +89,20 @@ export async function runCheck(argv: string[], out: CheckOutput, host: SourceHos
   }
   const entry = resolve(parsed.file);
   const configId = parsed.configId ?? host.hostname;
-  const result = loadConfig(entry, host, { configId });
-  const text = parsed.json ? renderCheckJson(entry, configId, result) : renderCheckText(entry, configId, result);
+  let text: string;
+  let usable: boolean;
+  try {
+    const loaded = loadConfig(entry, host, { configId });
+    const result = loaded.config === undefined ? loaded : { ...loaded, diagnostics: [...loaded.diagnostics, ...(await scripts(loaded.config))] };
+    text = parsed.json ? renderCheckJson(entry, configId, result) : renderCheckText(entry, configId, result);
+    usable = result.config !== undefined;
+  } catch (e) {
+    // The loader returns diagnostics for every input; reaching this is a vrrpd bug. Still one
+    // line and exit 1 ("not usable"), never a stack trace on the operator's terminal.
+    const what = escapeControl(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+    out.stderr.write(`vrrpd check: ${escapeControl(entry)}: error: vrrpd failed while checking this file (${what}); this is a bug in vrrpd, please report it\n`);
+    return 1;
+  }
   out.stdout.write(text);
-  return result.config === undefined ? 1 : 0;
+  return usable ? 0 : 1;
 }

@@ -1,75 +1,86 @@
 /**
- * `vrrpd cleanup [-f FILE] [--config-id ID] [--netns NS]`: remove every virtual address the config
- * says vrrpd may hold (virtual_ipaddress and virtual_ipaddress_excluded of every instance).
- * systemd's ExecStopPost runs it so a crashed or killed daemon leaves no VIP behind. Idempotent:
- * an address already absent is fine. Exit 0 when every address is gone, 1 when one could not be
- * removed or the config is unusable, 2 on bad usage.
+ * `vrrpd cleanup [the run options] [--netns NS]`: remove every virtual address a stopped daemon
+ * may have left. systemd's ExecStopPost runs it with the daemon's own arguments, so a crashed or
+ * killed daemon leaves no VIP behind.
+ *
+ * 1. Refuse while a daemon holds the runtime directory's lock: its addresses are its own.
+ * 2. Remove what the daemon recorded in its runtime directory (daemon/vip-record.ts). This
+ *    needs no configuration: a file that can no longer be read (or no longer names an address)
+ *    does not keep the address in place. It runs first, so nothing that happens later can.
+ * 3. Remove every address the configuration names (virtual_ipaddress and _excluded).
+ * Idempotent: an address already absent is fine. Exit 0 when every address is gone, 1 when one
+ * could not be removed or neither the record nor the configuration could be read, 2 on bad usage.
  */
-import { existsSync } from 'node:fs';
+import { formatDiagnostic } from '../config/diagnostics.js';
 import { loadConfig } from '../config/load.js';
 import { vipSpecs } from '../daemon/build.js';
+import { removeRecordedVips } from '../daemon/vip-record.js';
 import { fsSourceHost } from '../io/config-files.js';
-import { delVip } from '../io/ip-addr.js';
-import { isValidNetns } from '../io/validate.js';
-import { CONFIG_CANDIDATES } from './run.js';
+import { stderrSink, stdoutSink } from '../io/fd-sink.js';
+import { delVip, type VipSpec } from '../io/ip-addr.js';
+import { runLockHolder } from '../io/run-lock.js';
+import { CONFIG_CANDIDATES, parseDaemonArgs, type DaemonArgs } from './args.js';
 
-const USAGE = `usage: vrrpd cleanup [-f FILE] [--config-id ID] [--netns NS]
-  Removes every virtual address of every vrrp_instance in FILE (default ${CONFIG_CANDIDATES.join(', else ')}).
-  Meant for systemd's ExecStopPost; safe to run any time the daemon is not running.`;
+const USAGE = `usage: vrrpd cleanup [-f FILE] [--config-id ID] [--run-dir DIR] [--netns NS] [any other option of vrrpd run]
+  Removes the virtual addresses the daemon recorded in DIR (default /run/vrrpd), then every
+  virtual address of every vrrp_instance in FILE (default ${CONFIG_CANDIDATES.join(', else ')}).
+  Meant for systemd's ExecStopPost; refuses while a daemon runs with DIR.`;
 
-interface CleanupArgs {
-  file: string;
-  configId?: string;
-  netns?: string;
-}
-
-/** A string is a usage error; 'help' asks for the usage text. */
-export function parseCleanupArgs(argv: readonly string[]): CleanupArgs | string | 'help' {
-  let file: string | undefined;
-  let configId: string | undefined;
-  let netns: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = (): string | undefined => argv[++i];
-    if (a === '-h' || a === '--help') return 'help';
-    if (a === '-f' || a === '--use-file' || a === '--config') file = value();
-    else if (a === '-i' || a === '--config-id') configId = value();
-    else if (a === '--netns') netns = value();
-    else return `unknown option ${a}`;
-    if (argv[i] === undefined) return `${a} needs a value`;
-  }
-  if (netns !== undefined && !isValidNetns(netns)) return `bad namespace name ${netns}`;
-  file ??= CONFIG_CANDIDATES.find((p) => existsSync(p)) ?? CONFIG_CANDIDATES[0]!;
-  return { file, ...(configId !== undefined ? { configId } : {}), ...(netns !== undefined ? { netns } : {}) };
-}
+/** Each `ip addr del`: short, so that many addresses still fit systemd's stop timeout. */
+const DEL_TIMEOUT_MS = 2000;
 
 export async function runCleanup(argv: string[]): Promise<number> {
-  const args = parseCleanupArgs(argv);
+  const args = parseDaemonArgs(argv, { netns: true });
   if (args === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    stdoutSink.write(`${USAGE}\n`);
     return 0;
   }
   if (typeof args === 'string') {
-    process.stderr.write(`vrrpd cleanup: ${args}\n${USAGE}\n`);
+    stderrSink.write(`vrrpd cleanup: ${args}\n${USAGE}\n`);
     return 2;
   }
-  const loaded = loadConfig(args.file, fsSourceHost({ interfacesDir: false }), args.configId !== undefined ? { configId: args.configId } : {});
-  if (loaded.config === undefined) {
-    const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
-    for (const d of errors) process.stderr.write(`vrrpd cleanup: ${d.file}:${d.line}:${d.col}: ${d.message}\n`);
+  const holder = await runLockHolder(args.runDir);
+  if (holder !== undefined) {
+    stderrSink.write(`vrrpd cleanup: vrrpd (pid ${holder}) is running with ${args.runDir}; its addresses are its own: stop it first\n`);
     return 1;
   }
-  let failed = 0;
+  const del = (vip: VipSpec) => delVip(vip, { timeoutMs: DEL_TIMEOUT_MS, ...(args.netns !== undefined ? { netns: args.netns } : {}) });
+  const recorded = await removeRecorded(args, del);
+  const configured = await removeConfigured(args, del);
+  const failures = recorded.failures + configured.failures;
+  return failures === 0 && (recorded.read || configured.read) ? 0 : 1;
+}
+
+type Del = (v: VipSpec) => ReturnType<typeof delVip>;
+
+async function removeRecorded(args: DaemonArgs, del: Del): Promise<{ read: boolean; failures: number }> {
+  const r = await removeRecordedVips(args.runDir, del);
+  if (!r.ok) {
+    stderrSink.write(`vrrpd cleanup: ${r.error}\n`);
+    return { read: false, failures: 0 };
+  }
+  for (const v of r.value.removed) stdoutSink.write(`vrrpd cleanup: removed ${v.address} from ${v.dev} (recorded by the daemon)\n`);
+  for (const f of r.value.failed) stderrSink.write(`vrrpd cleanup: ${f.vip.address} dev ${f.vip.dev}: ${f.detail}\n`);
+  return { read: true, failures: r.value.failed.length };
+}
+
+async function removeConfigured(args: DaemonArgs, del: Del): Promise<{ read: boolean; failures: number }> {
+  const loaded = loadConfig(args.configPath, fsSourceHost({ interfacesDir: false }), args.configId !== undefined ? { configId: args.configId } : {});
+  if (loaded.config === undefined) {
+    for (const d of loaded.diagnostics.filter((x) => x.severity === 'error')) stderrSink.write(`vrrpd cleanup: ${formatDiagnostic(d)}\n`);
+    return { read: false, failures: 0 };
+  }
+  let failures = 0;
   for (const inst of loaded.config.instances) {
     for (const vip of vipSpecs(inst)) {
-      const r = await delVip(vip, args.netns !== undefined ? { netns: args.netns } : {});
+      const r = await del(vip);
       if (!r.ok) {
-        failed++;
-        process.stderr.write(`vrrpd cleanup: ${inst.name}: ${vip.address} dev ${vip.dev}: ${r.error.detail}\n`);
+        failures++;
+        stderrSink.write(`vrrpd cleanup: ${inst.name}: ${vip.address} dev ${vip.dev}: ${r.error.detail}\n`);
       } else if (r.value === 'removed') {
-        process.stdout.write(`vrrpd cleanup: ${inst.name}: removed ${vip.address} from ${vip.dev}\n`);
+        stdoutSink.write(`vrrpd cleanup: ${inst.name}: removed ${vip.address} from ${vip.dev}\n`);
       }
     }
   }
-  return failed === 0 ? 0 : 1;
+  return { read: true, failures };
 }

@@ -1,11 +1,20 @@
-#!/usr/bin/env node
-/** vrrpd command line: argv -> command. Thin: each command lives in its own module. */
+#!/usr/bin/env -S node --max-semi-space-size=1 --jitless --optimize-for-size --no-lazy --no-flush-bytecode --no-expose-wasm
+/**
+ * vrrpd command line: argv -> command. Thin: each command lives in its own module, loaded only
+ * once chosen, so the fatal-error handlers (fatal.ts) are in place before anything else is loaded,
+ * and the daemon does not carry the lab, the checker and their dependencies (about 0.8 MB of
+ * resident memory). The shebang's node flags trade speed the daemon does not need for memory
+ * (docs/performance.md): 1 MB semi-spaces for V8's young generation, no JIT (the interpreter
+ * only, so no writable+executable memory either), V8's size-over-speed heuristics, and every
+ * function compiled at load and kept (a backup's first takeover in months runs no compiler: 1 ms
+ * sooner). `node dist/src/cli/main.js` still works, without them.
+ */
 import { readFileSync } from 'node:fs';
-import { runCheck } from './check.js';
-import { runCleanup } from './cleanup.js';
-import { runLab } from './lab.js';
-import { parseRunArgs, runDaemon } from './run.js';
-import { runStatus } from './status.js';
+import { stderrSink, stdoutSink } from '../io/fd-sink.js';
+import { parseDaemonArgs } from './args.js';
+import { installFatalHandlers } from './fatal.js';
+
+installFatalHandlers();
 
 const USAGE = `usage:
   vrrpd [run] -f FILE [--config-id ID] [--run-dir DIR] [--log-level LEVEL] [--log-json|--log-pretty]
@@ -15,8 +24,9 @@ const USAGE = `usage:
                           validate a keepalived.conf and show how vrrpd understands it
   vrrpd status [--json] [--run-dir DIR]
                           ask the running daemon for each instance's state
-  vrrpd cleanup [-f FILE] [--config-id ID]
-                          remove the configured VIPs (systemd ExecStopPost: nothing left after a crash)
+  vrrpd cleanup [the run options] [--netns NS]
+                          remove the VIPs the daemon recorded and the configured ones
+                          (systemd ExecStopPost: nothing left after a crash)
   vrrpd lab up|status|down|demo [--check tcp|script] [--out DIR]
                           the two-OP-node architecture in network namespaces (root)
   vrrpd --version | --help`;
@@ -33,32 +43,35 @@ function version(): string {
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === '--help' || first === '-h' || first === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    stdoutSink.write(`${USAGE}\n`);
     return 0;
   }
   if (first === '--version' || first === '-v') {
-    process.stdout.write(`vrrpd ${version()}\n`);
+    stdoutSink.write(`vrrpd ${version()}\n`);
     return 0;
   }
-  const out = { stdout: process.stdout, stderr: process.stderr };
-  if (first === 'check') return runCheck(rest, out);
-  if (argv.includes('-t') || argv.includes('--config-test')) return runCheck(argv.filter((a) => a !== '-t' && a !== '--config-test'), out);
-  if (first === 'status') return runStatus(rest);
-  if (first === 'lab') return runLab(rest);
-  if (first === 'cleanup') return runCleanup(rest);
-  const runArgv = first === 'run' ? rest : argv;
-  const args = parseRunArgs(runArgv);
+  const out = { stdout: stdoutSink, stderr: stderrSink };
+  if (first === 'check') return (await import('./check.js')).runCheck(rest, out);
+  if (argv.includes('-t') || argv.includes('--config-test')) return (await import('./check.js')).runCheck(argv.filter((a) => a !== '-t' && a !== '--config-test'), out);
+  if (first === 'status') return (await import('./status.js')).runStatus(rest);
+  if (first === 'lab') return (await import('./lab.js')).runLab(rest);
+  if (first === 'cleanup') return (await import('./cleanup.js')).runCleanup(rest);
+  const args = parseDaemonArgs(first === 'run' ? rest : argv);
+  if (args === 'help') {
+    stdoutSink.write(`${USAGE}\n`);
+    return 0;
+  }
   if (typeof args === 'string') {
-    process.stderr.write(`vrrpd: ${args}\n${USAGE}\n`);
+    stderrSink.write(`vrrpd: ${args}\n${USAGE}\n`);
     return 2;
   }
-  return runDaemon(args);
+  return (await import('./run.js')).runDaemon(args);
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
-    process.stderr.write(`vrrpd: ${(e as Error).stack ?? String(e)}\n`);
+    stderrSink.write(`vrrpd: ${(e as Error).stack ?? String(e)}\n`);
     process.exit(70);
   },
 );

@@ -1,79 +1,98 @@
 /**
  * `vrrpd [run] -f FILE`: the daemon in the foreground (systemd supervises it; it never forks).
- * SIGTERM/SIGINT: masters hand over with priority 0, VIPs removed, exit within 1 s.
- * SIGHUP: reload. SIGUSR1: state dump to <run-dir>/vrrpd.state.json.
+ *
+ * Every signal keepalived handles has a meaning from the first moment, so none of them can end
+ * vrrpd by Node's default action (which for SIGUSR2 and SIGHUP is to terminate):
+ * - SIGTERM / SIGINT: masters hand over with priority 0, VIPs removed, exit within 1 s. During
+ *   start-up, whatever has started is stopped the same way once start() returns.
+ * - SIGHUP: reload (one at a time; ignored while starting).
+ * - SIGUSR1: state dump to <run-dir>/vrrpd.state.json. SIGUSR2: statistics to vrrpd.stats.json.
+ * - SIGPIPE: ignored (Node's default); a lost stdout is an EPIPE that the log sink absorbs.
+ * A bug that escapes every handler (cli/fatal.ts) stops the daemon the SIGTERM way, exit 70.
  */
-import { existsSync } from 'node:fs';
+import { background, describeError } from '../background.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../daemon/log.js';
-import { DEFAULT_RUN_DIR } from '../daemon/runtime-dir.js';
 import { notifySystemd } from '../io/sd-notify.js';
+import type { DaemonArgs } from './args.js';
+import { onFatal } from './fatal.js';
 
-export const CONFIG_CANDIDATES = ['/etc/vrrpd/keepalived.conf', '/etc/keepalived/keepalived.conf'];
+/** Past this, a stop that has not finished exits anyway (Daemon.stop itself is bounded to 0.9 s). */
+const HARD_EXIT_MS = 1500;
 
-export interface RunArgs {
-  readonly configPath: string;
-  readonly configId?: string;
-  readonly runDir: string;
-  readonly logLevel: string;
-  readonly json?: boolean;
-}
-
-/** Parse `run` arguments; a string is a usage error. */
-export function parseRunArgs(argv: readonly string[]): RunArgs | string {
-  let configPath: string | undefined;
-  let configId: string | undefined;
-  let runDir = process.env.VRRPD_RUN_DIR ?? DEFAULT_RUN_DIR;
-  let logLevel = 'info';
-  let json: boolean | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = (): string | undefined => argv[++i];
-    if (a === '-f' || a === '--use-file' || a === '--config') configPath = value();
-    else if (a === '-i' || a === '--config-id') configId = value();
-    else if (a === '--run-dir') runDir = value() ?? '';
-    else if (a === '--log-level') logLevel = value() ?? 'info';
-    else if (a === '--log-json') json = true;
-    else if (a === '--log-pretty') json = false;
-    else if (a === '-D' || a === '--log-detail' || a === '-n' || a === '--dont-fork' || a === '-l' || a === '--log-console') continue; // keepalived habits
-    else return `unknown option ${a}`;
-  }
-  configPath ??= CONFIG_CANDIDATES.find((p) => existsSync(p)) ?? CONFIG_CANDIDATES[0]!;
-  if (!runDir) return '--run-dir needs a directory';
-  return { configPath, runDir, logLevel, ...(configId ? { configId } : {}), ...(json !== undefined ? { json } : {}) };
-}
-
-export async function runDaemon(args: RunArgs): Promise<number> {
+export function runDaemon(args: DaemonArgs): Promise<number> {
   const log = createLogger({ level: args.logLevel, ...(args.json !== undefined ? { json: args.json } : {}) });
   const daemon = new Daemon({ configPath: args.configPath, runDir: args.runDir, log, ...(args.configId ? { configId: args.configId } : {}) });
-  const started = await daemon.start();
-  if (!started.ok) {
-    log.fatal({ detail: started.detail }, 'vrrpd could not start');
-    await daemon.stop();
-    return 1;
-  }
-  // Sockets are bound and the configuration loaded: tell systemd (Type=notify).
-  const notified = await notifySystemd({ ready: true, status: 'running' });
-  if (notified) log.warn({ detail: notified }, 'could not report readiness to systemd');
+  const bug = (what: string) => (e: unknown) => log.error({ err: describeError(e) }, `bug: ${what} failed`);
+  const tell = (fields: Parameters<typeof notifySystemd>[0]): void =>
+    background(
+      notifySystemd(fields).then((problem) => {
+        if (problem) log.warn({ detail: problem }, 'could not report to systemd');
+      }),
+      bug('telling systemd'),
+    );
+
   return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
-      log.info({ signal }, 'stopping');
-      void notifySystemd({ stopping: true });
-      void daemon.stop().then(() => resolve(0));
+    let phase: 'starting' | 'running' | 'stopping' = 'starting';
+    let exitCode = 0;
+    let reloads: Promise<unknown> = Promise.resolve();
+    const finish = (): void => {
+      background(
+        daemon.stop().then(() => resolve(exitCode)),
+        (e) => {
+          bug('stopping')(e);
+          resolve(70);
+        },
+      );
     };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+    const stop = (why: string, code: number): void => {
+      if (phase === 'stopping') return;
+      const starting = phase === 'starting';
+      phase = 'stopping';
+      exitCode = code;
+      log.info({ signal: why }, 'stopping');
+      tell({ stopping: true });
+      setTimeout(() => {
+        log.error({}, 'stopping took too long; exiting now');
+        process.exit(exitCode || 1);
+      }, HARD_EXIT_MS).unref();
+      if (!starting) finish(); // else start() finishes first, then stops
+    };
+    process.on('SIGTERM', () => stop('SIGTERM', 0));
+    process.on('SIGINT', () => stop('SIGINT', 0));
     process.on('SIGHUP', () => {
-      void notifySystemd({ reloading: true });
-      void daemon.reload().then(() => notifySystemd({ ready: true }));
+      if (phase !== 'running') {
+        log.warn({ phase }, 'SIGHUP ignored: not running yet (or stopping)');
+        return;
+      }
+      tell({ reloading: true });
+      reloads = reloads.then(() => daemon.reload()).then(() => tell({ ready: true }), bug('reload'));
     });
-    process.on('SIGUSR1', () => void daemon.dumpState());
-    process.on('uncaughtException', (e) => {
-      log.fatal({ err: e.stack ?? String(e) }, 'bug: uncaught exception; stopping cleanly');
-      stop('uncaughtException');
+    process.on('SIGUSR1', () => background(daemon.dumpState(), bug('state dump')));
+    process.on('SIGUSR2', () => background(daemon.dumpStats(), bug('statistics dump')));
+    onFatal((e, kind) => {
+      log.fatal({ err: describeError(e) }, `bug: ${kind}; stopping cleanly`);
+      stop(kind, 70);
+    });
+
+    const start = async (): Promise<void> => {
+      const started = await daemon.start();
+      if (phase === 'stopping') return finish();
+      if (!started.ok) {
+        log.fatal({ detail: started.detail }, 'vrrpd could not start');
+        exitCode = 1;
+        phase = 'stopping';
+        return finish();
+      }
+      phase = 'running';
+      // Sockets are bound and the configuration loaded: tell systemd (Type=notify).
+      tell({ ready: true, status: 'running' });
+    };
+    background(start(), (e) => {
+      log.fatal({ err: describeError(e) }, 'bug: start-up threw; stopping cleanly');
+      exitCode = 70;
+      phase = 'stopping';
+      finish();
     });
   });
 }

@@ -1,29 +1,92 @@
-/** Collecting and printing diagnostics, and "did you mean" suggestions by edit distance. */
+/**
+ * Collecting and printing diagnostics, and "did you mean" suggestions by edit distance.
+ * Messages echo config text, which may hold anything: control characters (a terminal escape,
+ * a newline forging a log line) are escaped when a diagnostic is made, so every consumer
+ * (check's text and JSON, the daemon's log, cleanup) prints it safely.
+ */
 import type { Diagnostic, Severity, SourcePos } from './types.js';
+
+/** C0, DEL, C1, line/paragraph separators and bidirectional overrides ("Trojan Source"). */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/** The same without C0, which JSON.stringify already escapes (and JSON's own layout uses). */
+const CONTROL_NOT_C0 = /[\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** `\n`, `\t`, `\r`, `\xHH` or `\u{HHHH}` in place of each control character; other text unchanged. */
+export function escapeControl(text: string): string {
+  return text.replace(CONTROL, (c) => {
+    const code = c.charCodeAt(0);
+    return NAMED[c] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`);
+  });
+}
+
+/** JSON text with the characters JSON.stringify leaves raw (DEL, C1, U+2028/9, bidi) as \uXXXX: still valid JSON. */
+export function jsonEscapeControl(json: string): string {
+  return json.replace(CONTROL_NOT_C0, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A message longer than this is cut (a 64 KiB word echoed in full helps nobody). */
+const MAX_MESSAGE = 1000;
 
 /** `file:line:col: severity: message`, as compilers print it. */
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.file}:${d.line}:${d.col}: ${d.severity}: ${d.message}`;
+  return `${escapeControl(d.file)}:${d.line}:${d.col}: ${d.severity}: ${d.message}`;
 }
 
-/** Accumulates diagnostics in the order they are found. */
+/**
+ * Accumulates diagnostics in the order they are found, up to `max`; past it they are counted
+ * by severity (`hasErrors` stays exact) and `list` ends with one line saying how many.
+ */
 export class Diagnostics {
-  readonly list: Diagnostic[] = [];
+  readonly #kept: Diagnostic[] = [];
+  #dropped = { error: 0, warning: 0, info: 0 };
+  #errors = 0;
+  #last: SourcePos | undefined;
 
-  add(severity: Severity, at: SourcePos, message: string): void {
-    this.list.push({ severity, file: at.file, line: at.line, col: at.col, message });
+  constructor(private readonly max = Infinity) {}
+
+  add(severity: Severity, at: SourcePos, message: string, code?: string): void {
+    if (severity === 'error') this.#errors++;
+    // A passed limit (code 'limit') stops loading, so there are few: always kept, it is the one that matters.
+    if (this.#kept.length >= this.max && code !== 'limit') {
+      this.#dropped[severity]++;
+      this.#last = at;
+      return;
+    }
+    let text = escapeControl(message);
+    if (text.length > MAX_MESSAGE) text = `${text.slice(0, MAX_MESSAGE)}... (${text.length - MAX_MESSAGE} more characters)`;
+    this.#kept.push({ severity, file: at.file, line: at.line, col: at.col, message: text, ...(code !== undefined ? { code } : {}) });
   }
-  error(at: SourcePos, message: string): void {
-    this.add('error', at, message);
+  error(at: SourcePos, message: string, code?: string): void {
+    this.add('error', at, message, code);
   }
-  warning(at: SourcePos, message: string): void {
-    this.add('warning', at, message);
+  warning(at: SourcePos, message: string, code?: string): void {
+    this.add('warning', at, message, code);
   }
-  info(at: SourcePos, message: string): void {
-    this.add('info', at, message);
+  info(at: SourcePos, message: string, code?: string): void {
+    this.add('info', at, message, code);
   }
   get hasErrors(): boolean {
-    return this.list.some((d) => d.severity === 'error');
+    return this.#errors > 0;
+  }
+  /** The diagnostics kept, then (when some were not) one counting the rest, at the last one's place. */
+  get list(): Diagnostic[] {
+    const o = this.overflow;
+    return o === undefined ? [...this.#kept] : [...this.#kept, o];
+  }
+  /** The diagnostics kept. */
+  get kept(): readonly Diagnostic[] {
+    return this.#kept;
+  }
+  /** One diagnostic counting those not kept, or undefined. */
+  get overflow(): Diagnostic | undefined {
+    const d = this.#dropped;
+    if (d.error + d.warning + d.info === 0 || this.#last === undefined) return undefined;
+    const parts = (['error', 'warning', 'info'] as const).filter((s) => d[s] > 0).map((s) => `${d[s]} more ${s}${d[s] === 1 ? '' : 's'}`);
+    const at = this.#last;
+    const severity: Severity = d.error > 0 ? 'error' : d.warning > 0 ? 'warning' : 'info';
+    const message = `${parts.join(', ')} not shown (vrrpd keeps the first ${this.max} diagnostics)`;
+    return { severity, file: at.file, line: at.line, col: at.col, message, code: 'limit' };
   }
 }
 

@@ -33,7 +33,7 @@ export function dispatch<S>(stmts: readonly Stmt[], spec: SectionSpec<S>, state:
       a.diags.warning(stmt.keyword, `'${kw}' is not supported by vrrpd; ignored`);
     } else {
       const known = [...spec.handlers.keys(), ...(spec.unsupported ?? []), ...(spec.accepted ?? [])];
-      a.diags.warning(stmt.keyword, `unknown keyword '${kw}' in ${spec.label}${didYouMean(kw, known)}`);
+      a.diags.warning(stmt.keyword, `unknown keyword '${kw}' in ${spec.label}${didYouMean(kw, known)}`, 'unknown-keyword');
     }
   }
 }

@@ -1,10 +1,12 @@
 /**
  * The `vrrpd check` report, as text or JSON: each instance as vrrpd understood it, with its
  * effective timers (RFC 3768 §6.1 / RFC 5798 §6.1, from src/protocol/timers.ts, printed at full
- * precision), then every diagnostic.
+ * precision), then every diagnostic. Config text may hold control characters: the text report
+ * escapes them, the JSON one writes them as \uXXXX. Arrays are built by appending (no spread of a
+ * 20 000-instance list into a call).
  */
 import { masterDownIntervalMs, skewTimeMs } from '../protocol/timers.js';
-import { formatDiagnostic } from './diagnostics.js';
+import { escapeControl, formatDiagnostic, jsonEscapeControl } from './diagnostics.js';
 import type { Diagnostic, LoadResult, VrrpInstance, VrrpScript, VrrpdConfig } from './types.js';
 
 /** Skew_Time of an instance in seconds, exact (RFC 3768 §6.1 / RFC 5798 §6.1). */
@@ -34,27 +36,29 @@ export function renderCheckText(entry: string, configId: string, result: LoadRes
   const out: string[] = [`vrrpd check: ${entry} (config id '${configId}')`];
   if (result.files.length > 1) out.push(`files: ${result.files.join(', ')}`);
   const cfg = result.config;
-  if (cfg !== undefined) out.push(...renderConfig(cfg));
+  if (cfg !== undefined) renderConfig(cfg, out);
   if (result.diagnostics.length > 0) {
     out.push('', 'diagnostics:');
     for (const d of result.diagnostics) out.push(formatDiagnostic(d));
   }
   const s = summarise(result.diagnostics);
   out.push('', `${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}, ${plural(s.infos, 'note')}: ${s.errors > 0 ? 'configuration NOT usable' : 'configuration OK'}`);
-  return `${out.join('\n')}\n`;
+  return `${out.map(escapeControl).join('\n')}\n`;
 }
 
-function renderConfig(cfg: VrrpdConfig): string[] {
-  const out: string[] = [];
+function renderConfig(cfg: VrrpdConfig, out: string[]): void {
   const g = cfg.global;
   out.push('', `global: router_id ${g.routerId ?? '(host name)'}, multicast groups ${g.vrrpMcastGroup4} and ${g.vrrpMcastGroup6}, gratuitous ARP ${g.garpMasterRepeat} at once, again after ${g.garpMasterDelayMs / 1000} s${g.garpMasterRefreshMs > 0 ? `, refresh every ${g.garpMasterRefreshMs / 1000} s` : ''}`);
   if (cfg.instances.length === 0) out.push('', 'no vrrp_instance defined');
-  for (const inst of cfg.instances) out.push('', ...renderInstance(inst, cfg));
+  const scripts = new Map(cfg.scripts.map((s) => [s.name, s]));
+  for (const inst of cfg.instances) {
+    out.push('');
+    for (const line of renderInstance(inst, cfg, scripts)) out.push(line);
+  }
   for (const sg of cfg.syncGroups) out.push('', `vrrp_sync_group ${sg.name}: ${sg.members.join(', ')} (move to MASTER / BACKUP / FAULT together)`);
-  return out;
 }
 
-function renderInstance(i: VrrpInstance, cfg: VrrpdConfig): string[] {
+function renderInstance(i: VrrpInstance, cfg: VrrpdConfig, scripts: ReadonlyMap<string, VrrpScript>): string[] {
   const advertSec = i.adverIntervalCs / 100;
   const prio = `${i.priority}${i.priorityExplicit ? '' : ' (default)'}${i.priority === 255 ? ' address owner' : ''}`;
   const lines = [
@@ -66,16 +70,23 @@ function renderInstance(i: VrrpInstance, cfg: VrrpdConfig): string[] {
   lines.push(`  authentication: ${i.auth.type === 1 ? `PASS (${i.auth.pass.length}-character password)` : 'none'}`);
   lines.push(`  preempt: ${i.nopreempt ? 'no (nopreempt)' : i.preemptDelayMs > 0 ? `yes, after preempt_delay ${i.preemptDelayMs / 1000} s` : 'yes'}`);
   lines.push(`  timers: advert_int ${advertSec} s, Skew_Time ${skewTimeSec(i)} s, Master_Down_Interval ${masterDownIntervalSec(i)} s`);
-  for (const t of i.trackScripts) lines.push(`  track_script ${t.name}: ${scriptText(t, cfg.scripts.find((s) => s.name === t.name))}`);
+  for (const t of i.trackScripts) lines.push(`  track_script ${t.name}: ${scriptText(t, scripts.get(t.name))}`);
   for (const t of i.trackInterfaces) lines.push(`  track_interface ${t.name}: ${weightText(t.weight ?? 0, t.reverse ?? false)}`);
   const group = i.family === 'ipv6' ? cfg.global.vrrpMcastGroup6 : cfg.global.vrrpMcastGroup4;
   const from = i.unicastSrcIp ?? i.mcastSrcIp ?? (i.family === 'ipv6' ? "the interface's link-local address" : undefined);
   lines.push(`  adverts: ${i.unicastPeers.length > 0 ? `unicast to ${i.unicastPeers.join(', ')}` : `multicast to ${group}`}${from ? ` from ${from}` : ''}`);
+  if (i.version === 3 && i.family === 'ipv4' && i.unicastPeers.length > 0) lines.push(`  unicast checksum: ${UNICAST_CHECKSUM_TEXT[i.oldUnicastChecksum]}`);
   const notifies = (['notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notify'] as const).filter((k) => i[k] !== undefined);
-  for (const k of notifies) lines.push(`  ${k.replace(/[A-Z]/, (c) => `_${c.toLowerCase()}`)}: ${i[k]}`);
+  for (const k of notifies) lines.push(`  ${k.replace(/[A-Z]/, (c) => `_${c.toLowerCase()}`)}: ${i[k]?.command}`);
   if (i.syncGroup !== undefined) lines.push(`  sync group: ${i.syncGroup}`);
   return lines;
 }
+
+const UNICAST_CHECKSUM_TEXT: Readonly<Record<VrrpInstance['oldUnicastChecksum'], string>> = {
+  auto: 'RFC 5798 (real destination); follows a peer that sends the old style (keepalived <= 1.3.6)',
+  never: 'RFC 5798 only (old_unicast_checksum never)',
+  always: 'old style, as if sent to the multicast group (old_unicast_checksum); both styles accepted',
+};
 
 function vipText(v: { address: string; prefixLen: number; dev?: string; label?: string }): string {
   return `${v.address}/${v.prefixLen}${v.dev ? ` dev ${v.dev}` : ''}${v.label ? ` label ${v.label}` : ''}`;
@@ -106,5 +117,5 @@ export function renderCheckJson(entry: string, configId: string, result: LoadRes
   }));
   const summary = summarise(result.diagnostics);
   const body = { entry, configId, ok: summary.errors === 0, summary, files: result.files, config: cfg ?? null, timers: timers ?? [], diagnostics: result.diagnostics };
-  return `${JSON.stringify(body, null, 2)}\n`;
+  return `${jsonEscapeControl(JSON.stringify(body, null, 2))}\n`;
 }

@@ -5,6 +5,8 @@
  */
 import type { Result } from '../result.js';
 import type { Family, IpAddress, Ipv4Address, Ipv6Address } from '../wire/address.js';
+import type { OldUnicastChecksum } from '../wire/types.js';
+import type { LoadLimits } from './limits.js';
 
 /** Where something is in the configuration: 1-based line and column. */
 export interface SourcePos {
@@ -18,21 +20,33 @@ export type Severity = 'error' | 'warning' | 'info';
 /** One message about the configuration, compiler style. */
 export interface Diagnostic extends SourcePos {
   readonly severity: Severity;
+  /** Control characters escaped (diagnostics.ts); safe to print. */
   readonly message: string;
+  /** What kind of finding, where code groups findings (e.g. 'unknown-keyword', 'limit'). */
+  readonly code?: string;
+}
+
+/** Why a file could not be read: `not-regular` (a FIFO, device, directory...), `too-large` (past the byte budget), anything else `unreadable`. */
+export interface ReadError {
+  readonly kind: 'not-regular' | 'too-large' | 'unreadable';
+  readonly detail: string;
 }
 
 /**
  * What the config loader needs from the outside world. The real one (src/io/config-files.ts)
- * uses node:fs; tests use `memoryHost` (src/config/memory-host.ts).
+ * uses node:fs; tests use `memoryHost` (src/config/memory-host.ts). Every call returns at once:
+ * a host never blocks on a FIFO or a device and never reads more than it is allowed.
  */
 export interface SourceHost {
-  /** The file's text, or why it cannot be read. */
-  readFile(path: string): Result<string, { readonly detail: string }>;
-  /** Absolute paths matching a glob (`*`, `?`, `[..]`, `{a,b}`), sorted; `pattern` may be relative to `baseDir`. */
-  glob(pattern: string, baseDir: string): string[];
+  /** A regular file's text (symlinks followed) and its size in bytes; a larger file than `maxBytes` is `too-large`, unread. */
+  readFile(path: string, maxBytes: number): Result<{ readonly text: string; readonly bytes: number }, ReadError>;
+  /** Up to `maxEntries` names in a directory (`truncated` when there were more), or undefined when it is not one. */
+  listDir(dir: string, maxEntries: number): { readonly names: readonly string[]; readonly truncated: boolean } | undefined;
+  /** Whether something exists at this absolute path. */
+  exists(path: string): boolean;
   /** Directory part of a path ("/etc/keepalived/a.conf" -> "/etc/keepalived"). */
   dirname(path: string): string;
-  /** Joins a base directory and a relative path (an absolute `rel` wins). */
+  /** Joins a base directory and a relative path (an absolute `rel` wins), normalised. */
   join(base: string, rel: string): string;
   /** Whether a network interface exists here. Absent: interfaces are not checked. */
   interfaceExists?(name: string): boolean;
@@ -60,6 +74,19 @@ export interface Stmt {
 export interface ScriptUser {
   readonly user: string;
   readonly group?: string;
+}
+
+/**
+ * A notify script, keepalived style: `notify_master "/path arg" [USER [GROUP]]`. The first word is
+ * the program and the rest its arguments (no shell); USER/GROUP run it as someone else.
+ */
+export interface NotifyCommand {
+  /** As written, for logs and reports. */
+  readonly command: string;
+  readonly argv: readonly string[];
+  readonly user?: ScriptUser;
+  /** Where the script is named. */
+  readonly pos: SourcePos;
 }
 
 /** What a vrrp_script runs: a program (argv split as keepalived does, no shell) or vrrpd's built-in TCP check. */
@@ -166,6 +193,11 @@ export interface VrrpInstance {
   readonly adverIntervalCs: number;
   /** RFC 5798 Accept_Mode: keepalived's `accept` (the default) / `no_accept`. */
   readonly acceptMode: boolean;
+  /**
+   * keepalived's `old_unicast_checksum` (VRRPv3 unicast over IPv4: the RFC 5798 §5.2.8 checksum
+   * computed as if sent to the multicast group): 'auto' (default), 'never' or 'always'.
+   */
+  readonly oldUnicastChecksum: OldUnicastChecksum;
   /** VRRPv2 only (VRRPv3 has no authentication: keepalived ignores it with a warning, so do we). */
   readonly auth: Authentication;
   readonly vips: readonly VirtualAddress[];
@@ -174,11 +206,11 @@ export interface VrrpInstance {
   readonly preemptDelayMs: number;
   readonly trackScripts: readonly TrackRef[];
   readonly trackInterfaces: readonly TrackRef[];
-  readonly notifyMaster?: string;
-  readonly notifyBackup?: string;
-  readonly notifyFault?: string;
-  readonly notifyStop?: string;
-  readonly notify?: string;
+  readonly notifyMaster?: NotifyCommand;
+  readonly notifyBackup?: NotifyCommand;
+  readonly notifyFault?: NotifyCommand;
+  readonly notifyStop?: NotifyCommand;
+  readonly notify?: NotifyCommand;
   /** Of the instance's family, like the unicast peers and mcast_src_ip. */
   readonly unicastSrcIp?: IpAddress;
   readonly unicastPeers: readonly IpAddress[];
@@ -195,11 +227,11 @@ export interface VrrpSyncGroup {
   readonly name: string;
   readonly pos: SourcePos;
   readonly members: readonly string[];
-  readonly notifyMaster?: string;
-  readonly notifyBackup?: string;
-  readonly notifyFault?: string;
-  readonly notifyStop?: string;
-  readonly notify?: string;
+  readonly notifyMaster?: NotifyCommand;
+  readonly notifyBackup?: NotifyCommand;
+  readonly notifyFault?: NotifyCommand;
+  readonly notifyStop?: NotifyCommand;
+  readonly notify?: NotifyCommand;
 }
 
 /** The validated, normalised configuration. */
@@ -216,6 +248,8 @@ export interface VrrpdConfig {
 export interface LoadOptions {
   /** Value compared with `@id` lines; default `host.hostname`. */
   readonly configId?: string;
+  /** Tighter (or, for tests, other) bounds than LOAD_LIMITS (src/config/limits.ts). */
+  readonly limits?: Partial<LoadLimits>;
 }
 
 export interface LoadResult {

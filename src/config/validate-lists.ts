@@ -158,7 +158,7 @@ export function authOf(stmt: Stmt, a: ArgChecker): AuthDraft {
       d.pass = t.text;
       if (t.text.length > 8)
         a.diags.warning(t, `auth_pass is longer than 8 characters: truncated to '${t.text.slice(0, 8)}' (as keepalived does)`);
-    } else a.diags.warning(s.keyword, `unknown keyword '${kw}' in authentication${didYouMean(kw, ['auth_type', 'auth_pass'])}`);
+    } else a.diags.warning(s.keyword, `unknown keyword '${kw}' in authentication${didYouMean(kw, ['auth_type', 'auth_pass'])}`, 'unknown-keyword');
   }
   return d;
 }

@@ -7,8 +7,8 @@
 import { pos, type ArgChecker } from './check-args.js';
 import { dispatch, type Handler } from './dispatch.js';
 import { scriptUserOf } from './validate-global.js';
-import type { ScriptCommand, ScriptUser, SourcePos, Stmt, Token } from './types.js';
-import { splitScriptWords } from '../track/script-words.js';
+import type { NotifyCommand, ScriptCommand, ScriptUser, SourcePos, Stmt, Token } from './types.js';
+import { shellAdvice, shellSyntaxIn, splitScriptWords } from '../track/script-words.js';
 
 /** A script being read; `script` is undefined until the keyword is seen. */
 export interface ScriptDraft {
@@ -37,7 +37,10 @@ export function scriptCommandOf(command: string, at: Token, a: ArgChecker): Scri
     return undefined;
   }
   const argv = words.value;
-  if (argv[0] !== 'check_tcp') return { kind: 'exec', command, argv };
+  if (argv[0] !== 'check_tcp') {
+    warnShellSyntax('script', command, argv, at, a);
+    return { kind: 'exec', command, argv };
+  }
   const target = argv[1] ?? '';
   const m = /^(.+):(\d{1,5})$/.exec(target);
   const port = m ? Number(m[2]) : 0;
@@ -48,6 +51,37 @@ export function scriptCommandOf(command: string, at: Token, a: ArgChecker): Scri
   const host = (m[1] as string).replace(/^\[(.*)\]$/, '$1');
   a.diags.info(at, `'check_tcp ${target}' is a vrrpd extension (a TCP connect check); keepalived would try to run a program named 'check_tcp'`);
   return { kind: 'check_tcp', host, port };
+}
+
+/**
+ * Scripts run without a shell (keepalived: execve of the first word). A line that only a shell
+ * understands gets a warning that says how to write it; `run` still execs it as written.
+ */
+function warnShellSyntax(keyword: string, command: string, argv: readonly string[], at: Token, a: ArgChecker): void {
+  const first = argv[0] ?? '';
+  const syntax = /^[<>]/.test(first) ? { word: first, what: 'a redirection' } : shellSyntaxIn(argv);
+  if (syntax !== undefined) {
+    a.diags.warning(at, `'${syntax.word}' looks like ${syntax.what}, but the program receives it as a plain argument; ${shellAdvice(keyword, command)}`);
+  }
+}
+
+/** `notify_* SCRIPT [USER [GROUP]]` (keepalived notify_script_init): the script's words and who runs it. */
+export function notifyCommandOf(stmt: Stmt, a: ArgChecker): NotifyCommand | undefined {
+  a.noBlock(stmt);
+  const [cmd, user, group] = stmt.args;
+  if (cmd === undefined) {
+    a.diags.error(stmt.keyword, `'${stmt.keyword.text}' needs a script`);
+    return undefined;
+  }
+  a.extra(stmt, 3);
+  const words = splitScriptWords(cmd.text);
+  if (!words.ok) {
+    a.diags.error(cmd, words.error.detail);
+    return undefined;
+  }
+  warnShellSyntax(stmt.keyword.text, cmd.text, words.value, cmd, a);
+  const by = user === undefined ? undefined : group === undefined ? { user: user.text } : { user: user.text, group: group.text };
+  return { command: cmd.text, argv: words.value, pos: pos(cmd), ...(by ? { user: by } : {}) };
 }
 
 const handlers = new Map<string, Handler<ScriptDraft>>([

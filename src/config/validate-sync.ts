@@ -2,7 +2,8 @@
 import { pos, type ArgChecker } from './check-args.js';
 import { dispatch, type Handler } from './dispatch.js';
 import { SYNC_GROUP_UNSUPPORTED } from './keywords.js';
-import type { SourcePos, Stmt, Token } from './types.js';
+import type { NotifyCommand, SourcePos, Stmt, Token } from './types.js';
+import { notifyCommandOf } from './validate-script.js';
 
 export interface SyncDraft {
   name: string;
@@ -10,18 +11,16 @@ export interface SyncDraft {
   nameToken: Token;
   members: Token[];
   trackingWeight: boolean;
-  notifyMaster?: string;
-  notifyBackup?: string;
-  notifyFault?: string;
-  notifyStop?: string;
-  notify?: string;
+  notifyMaster?: NotifyCommand;
+  notifyBackup?: NotifyCommand;
+  notifyFault?: NotifyCommand;
+  notifyStop?: NotifyCommand;
+  notify?: NotifyCommand;
 }
 
-const notifyOpt = (set: (d: SyncDraft, cmd: string) => void): Handler<SyncDraft> => (s, d, a) => {
-  const t = s.args[0];
-  a.noBlock(s);
-  if (t === undefined) a.diags.error(s.keyword, `'${s.keyword.text}' needs a script`);
-  else set(d, t.text);
+const notifyOpt = (set: (d: SyncDraft, cmd: NotifyCommand) => void): Handler<SyncDraft> => (s, d, a) => {
+  const cmd = notifyCommandOf(s, a);
+  if (cmd) set(d, cmd);
 };
 
 const handlers = new Map<string, Handler<SyncDraft>>([

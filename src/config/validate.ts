@@ -44,14 +44,18 @@ export function validate(
 function collectSections(stmts: readonly Stmt[], a: ArgChecker): Drafts {
   const d: Drafts = { global: defaultGlobals(), scripts: [], instances: [], groups: [] };
   const ignored = new Map<string, Stmt[]>();
+  const seen = { scripts: new Map<string, ScriptDraft>(), instances: new Map<string, InstanceDraft>(), groups: new Map<string, SyncDraft>() };
   for (const s of stmts) {
     const kw = s.keyword.text;
     if (kw === 'global_defs') validateGlobal(s, d.global, a);
-    else if (kw === 'vrrp_script') addUnique(d.scripts, validateScript(s, a), 'vrrp_script', a);
-    else if (kw === 'vrrp_instance') addUnique(d.instances, validateInstance(s, a), 'vrrp_instance', a);
-    else if (kw === 'vrrp_sync_group') addUnique(d.groups, validateSyncGroup(s, a), 'vrrp_sync_group', a);
-    else if (UNIMPLEMENTED_SECTIONS.has(kw)) ignored.set(kw, [...(ignored.get(kw) ?? []), s]);
-    else a.diags.warning(s.keyword, `unknown keyword '${kw}' at top level${didYouMean(kw, [...SECTIONS, ...UNIMPLEMENTED_SECTIONS.keys()])}`);
+    else if (kw === 'vrrp_script') addUnique(d.scripts, seen.scripts, validateScript(s, a), 'vrrp_script', a);
+    else if (kw === 'vrrp_instance') addUnique(d.instances, seen.instances, validateInstance(s, a), 'vrrp_instance', a);
+    else if (kw === 'vrrp_sync_group') addUnique(d.groups, seen.groups, validateSyncGroup(s, a), 'vrrp_sync_group', a);
+    else if (UNIMPLEMENTED_SECTIONS.has(kw)) {
+      const list = ignored.get(kw);
+      if (list === undefined) ignored.set(kw, [s]);
+      else list.push(s);
+    } else a.diags.warning(s.keyword, `unknown keyword '${kw}' at top level${didYouMean(kw, [...SECTIONS, ...UNIMPLEMENTED_SECTIONS.keys()])}`, 'unknown-keyword');
   }
   for (const [kw, list] of ignored) {
     const first = list[0] as Stmt;
@@ -61,18 +65,21 @@ function collectSections(stmts: readonly Stmt[], a: ArgChecker): Drafts {
   return d;
 }
 
+/** Sections are looked up by name through `index` (a config may hold thousands: no linear scans). */
 function addUnique<T extends { name: string; pos: SourcePos }>(
   list: T[],
+  index: Map<string, T>,
   item: T | undefined,
   what: string,
   a: ArgChecker,
 ): void {
   if (item === undefined) return;
-  const prev = list.find((x) => x.name === item.name);
+  const prev = index.get(item.name);
   if (prev !== undefined) {
     a.diags.error(item.pos, `${what} ${item.name} is already defined at ${prev.pos.file}:${prev.pos.line}`);
     return;
   }
+  index.set(item.name, item);
   list.push(item);
 }
 
@@ -83,10 +90,11 @@ function weightOf(ref: { weight?: number }, script: ScriptDraft | undefined): nu
 
 function checkTrackScripts(d: Drafts, a: ArgChecker): void {
   const names = d.scripts.map((s) => s.name);
+  const byName = new Map(d.scripts.map((s) => [s.name, s]));
   const used = new Set<string>();
   for (const inst of d.instances) {
     inst.trackScripts = inst.trackScripts.filter((ref) => {
-      const script = d.scripts.find((s) => s.name === ref.name);
+      const script = byName.get(ref.name);
       if (script === undefined) {
         a.diags.warning(ref.pos, `vrrp_instance ${inst.name}: track_script '${ref.name}' names no vrrp_script; ignored${didYouMean(ref.name, names)}`);
         return false;
@@ -120,27 +128,30 @@ function checkInterfaces(d: Drafts, host: SourceHost, a: ArgChecker): void {
  * virtual routers (RFC 5798 §7.3 gives them different MACs).
  */
 function checkDuplicateVrids(d: Drafts, a: ArgChecker): void {
-  const seen: InstanceDraft[] = [];
+  // Per VRID and interface: the multicast instance, and which instance each unicast peer belongs to.
+  const seen = new Map<string, { multicast?: InstanceDraft; peers: Map<string, InstanceDraft> }>();
   for (const inst of d.instances) {
     if (inst.vrid === undefined || inst.interface === undefined) continue;
-    const clash = seen.find((o) => o.vrid === inst.vrid && o.interface === inst.interface && o.family === inst.family && peersOverlap(o, inst));
+    const family = inst.family ?? 'ipv4';
+    const key = `${inst.vrid}/${inst.interface}/${family}`;
+    let same = seen.get(key);
+    if (same === undefined) seen.set(key, (same = { peers: new Map() }));
+    const clash = inst.unicastPeers.length === 0 ? same.multicast : inst.unicastPeers.map((p) => same.peers.get(p)).find((o) => o !== undefined);
     if (clash !== undefined)
-      a.diags.error(inst.vridToken ?? inst.nameToken, `vrrp_instance ${inst.name} and vrrp_instance ${clash.name} (${clash.pos.file}:${clash.pos.line}) both use VRID ${inst.vrid} for ${inst.family === 'ipv6' ? 'IPv6' : 'IPv4'} on interface ${inst.interface}`);
-    seen.push(inst);
+      a.diags.error(inst.vridToken ?? inst.nameToken, `vrrp_instance ${inst.name} and vrrp_instance ${clash.name} (${clash.pos.file}:${clash.pos.line}) both use VRID ${inst.vrid} for ${family === 'ipv6' ? 'IPv6' : 'IPv4'} on interface ${inst.interface}`);
+    if (inst.unicastPeers.length === 0) same.multicast ??= inst;
+    for (const p of inst.unicastPeers) if (!same.peers.has(p)) same.peers.set(p, inst);
   }
-}
-
-function peersOverlap(x: InstanceDraft, y: InstanceDraft): boolean {
-  if (x.unicastPeers.length === 0 || y.unicastPeers.length === 0) return x.unicastPeers.length === y.unicastPeers.length;
-  return x.unicastPeers.some((p) => y.unicastPeers.includes(p));
 }
 
 function checkSyncGroups(d: Drafts, a: ArgChecker): void {
   const owner = new Map<string, SyncDraft>();
+  const instances = new Map(d.instances.map((i) => [i.name, i]));
+  const scripts = new Map(d.scripts.map((sc) => [sc.name, sc]));
   for (const g of d.groups) {
     const members: typeof g.members = [];
     for (const m of g.members) {
-      const inst = d.instances.find((i) => i.name === m.text);
+      const inst = instances.get(m.text);
       const other = owner.get(m.text);
       if (inst === undefined)
         a.diags.warning(m, `vrrp_sync_group ${g.name}: no vrrp_instance '${m.text}'; ignored${didYouMean(m.text, d.instances.map((i) => i.name))}`);
@@ -149,7 +160,7 @@ function checkSyncGroups(d: Drafts, a: ArgChecker): void {
       else {
         owner.set(m.text, g);
         members.push(m);
-        zeroWeights(inst, g, d, a);
+        zeroWeights(inst, g, scripts, a);
       }
     }
     g.members = members;
@@ -158,9 +169,9 @@ function checkSyncGroups(d: Drafts, a: ArgChecker): void {
 }
 
 /** keepalived sets the tracking weights of sync group members to 0 (unless sync_group_tracking_weight). */
-function zeroWeights(inst: InstanceDraft, g: SyncDraft, d: Drafts, a: ArgChecker): void {
+function zeroWeights(inst: InstanceDraft, g: SyncDraft, scripts: ReadonlyMap<string, ScriptDraft>, a: ArgChecker): void {
   if (g.trackingWeight) return;
-  const weighted = inst.trackScripts.filter((r) => weightOf(r, d.scripts.find((s) => s.name === r.name)) !== 0);
+  const weighted = inst.trackScripts.filter((r) => weightOf(r, scripts.get(r.name)) !== 0);
   const weightedIfs = inst.trackInterfaces.filter((r) => (r.weight ?? 0) !== 0);
   if (weighted.length + weightedIfs.length === 0) return;
   a.diags.warning(inst.nameToken, `vrrp_instance ${inst.name} is in vrrp_sync_group ${g.name}: its tracking weights are set to 0 (a failure means FAULT), as keepalived does`);

@@ -3,22 +3,26 @@
  * link monitoring, the status socket, reload and shutdown. Glue only: protocol decisions live in
  * the router, packet handling in io/.
  */
-import type { Server } from 'node:net';
 import { loadConfig } from '../config/load.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
-import type { LoadResult, SourceHost, VrrpdConfig, VrrpInstance } from '../config/types.js';
+import type { LoadOptions, LoadResult, SourceHost, VrrpdConfig, VrrpInstance } from '../config/types.js';
 import { fsSourceHost } from '../io/config-files.js';
+import { loadConfigOffThread } from '../io/config-loader.js';
 import { getInterfaceInfo } from '../io/interface-info.js';
-import { addVip, delVip, removeStale, type VipSpec } from '../io/ip-addr.js';
+import { changeAddresses, delVip, removeStale, type VipSpec } from '../io/ip-addr.js';
+import { acquireRunLock, type RunLock } from '../io/run-lock.js';
+import { stdoutSink } from '../io/fd-sink.js';
+import { background, describeError } from '../background.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import type { Registration } from '../io/vrrp-mux.js';
-import { monotonicNow, type Now } from './clock.js';
+import { monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js';
 import { advertDestinations, instanceKey, instanceSpec, sourceAddress, vipSpecs, virtualAddresses } from './build.js';
 import { Iface } from './iface.js';
 import { Instance, type StateEvent } from './instance.js';
 import type { Logger } from './log.js';
 import { prepareRunDir, writePrivateFile } from './runtime-dir.js';
-import { serveStatus } from './status-server.js';
+import { serveStatus, type StatusServer } from './status-server.js';
+import { removeRecordedVips, VipRecord } from './vip-record.js';
 import { Tracking } from './tracking.js';
 import { SyncGroups, type SyncOrder } from '../protocol/sync-group.js';
 
@@ -43,6 +47,8 @@ interface Slot {
 }
 
 const STOP_BUDGET_MS = 900;
+/** Diagnostics logged per load; `vrrpd check` shows them all. */
+const LOGGED_DIAGNOSTICS = 100;
 
 export class Daemon {
   readonly #opts: DaemonOptions;
@@ -52,29 +58,67 @@ export class Daemon {
   readonly #ifaces = new Map<string, Iface>();
   readonly #slots = new Map<string, Slot>();
   readonly #links = new LinkMonitor();
-  #status: Server | undefined;
+  #status: StatusServer | undefined;
+  #lock: RunLock | undefined;
+  #vipRecord: VipRecord;
   #retry: NodeJS.Timeout | undefined;
   readonly #stateListeners: ((e: StateEvent) => void)[] = [];
   readonly #tracking: Tracking;
-  #notifyUser: { uid?: number; gid?: number } = {};
   #sync = new SyncGroups([]);
+  /** Aborted by stop(): a reload's load in flight is ended and its result dropped. */
+  readonly #stopping = new AbortController();
+  #reloading: Promise<boolean> | undefined;
+  #reloadAgain = false;
 
   constructor(opts: DaemonOptions) {
     this.#opts = opts;
     this.#log = opts.log;
     this.#now = opts.now ?? monotonicNow;
-    this.#tracking = new Tracking({ now: this.#now, log: this.#log, onScriptChange: (script) => this.#scriptChanged(script) });
+    this.#tracking = new Tracking({ now: this.#now, log: this.#log, onScriptChange: (script) => this.#contain('a script change', () => this.#scriptChanged(script)) });
+    this.#vipRecord = new VipRecord(opts.runDir, this.#log);
   }
 
-  /** Read and validate the configuration, logging every diagnostic as file:line:col. */
+  /**
+   * Read and validate the configuration on this thread, logging its diagnostics: at startup
+   * (nothing runs yet that could wait; the loader's limits bound its cost, and a FIFO or a
+   * device is refused unopened) and when a test gives its own host.
+   */
   load(): LoadResult {
     const host = this.#opts.host ?? fsSourceHost({ interfacesDir: false });
-    const result = loadConfig(this.#opts.configPath, host, this.#opts.configId ? { configId: this.#opts.configId } : {});
-    for (const d of result.diagnostics) {
+    const result = loadConfig(this.#opts.configPath, host, this.#loadOptions());
+    this.#logDiagnostics(result);
+    return result;
+  }
+
+  #loadOptions(): LoadOptions {
+    return this.#opts.configId ? { configId: this.#opts.configId } : {};
+  }
+
+  /** Each diagnostic as file:line:col, up to LOGGED_DIAGNOSTICS; then how many more (check shows them all). */
+  #logDiagnostics(result: LoadResult): void {
+    for (const d of result.diagnostics.slice(0, LOGGED_DIAGNOSTICS)) {
       const level = d.severity === 'error' ? 'error' : d.severity === 'warning' ? 'warn' : 'info';
       this.#log[level]({ file: d.file, line: d.line, col: d.col }, formatDiagnostic(d));
     }
-    return result;
+    const more = result.diagnostics.length - LOGGED_DIAGNOSTICS;
+    if (more > 0) this.#log.warn({ more }, `${more} more diagnostics not logged; see vrrpd check -f ${this.#opts.configPath}`);
+  }
+
+  /**
+   * A reload's load, off the main thread (io/config-loader.ts): the advert timers keep running
+   * however slow the file system or large the file, and a load that passes its deadline or its
+   * heap is ended and the reload refused. Undefined when there is no result.
+   */
+  async #loadForReload(): Promise<LoadResult | undefined> {
+    if (this.#opts.host) return this.load();
+    const r = await loadConfigOffThread(this.#opts.configPath, { options: this.#loadOptions(), host: { interfacesDir: false }, signal: this.#stopping.signal });
+    if (r.ok) {
+      this.#logDiagnostics(r.value);
+      return r.value;
+    }
+    if (r.error.kind !== 'aborted')
+      this.#log.error({ config: this.#opts.configPath, reason: r.error.kind, detail: r.error.detail }, `reload refused: ${r.error.detail}; still running the old configuration`);
+    return undefined;
   }
 
   /** Subscribe to every instance's state changes (notify scripts, tests). */
@@ -88,8 +132,13 @@ export class Daemon {
     if (!loaded.config) return { ok: false, detail: `configuration ${this.#opts.configPath} has errors` };
     const dir = await prepareRunDir(this.#opts.runDir);
     if (!dir.ok) return { ok: false, detail: dir.error };
+    // One daemon per runtime directory: before any VIP, socket or status file is touched.
+    const lock = await acquireRunLock(this.#opts.runDir);
+    if (!lock.ok) return { ok: false, detail: lock.error };
+    this.#lock = lock.value;
+    await this.#removePreviousVips();
     this.#config = loaded.config;
-    this.#links.on('change', (ifname, up) => this.#onLink(ifname, up));
+    this.#links.on('change', (ifname, up) => this.#contain(`link ${ifname} change`, () => this.#onLink(ifname, up)));
     this.#links.on('monitorError', (e) => this.#log.warn({ err: e.message }, 'link monitor problem'));
     await this.#links.start();
     await this.#applyTracking(loaded.config);
@@ -97,13 +146,36 @@ export class Daemon {
     await Promise.all([...this.#slots.values()].map((s) => this.#bring(s)));
     this.#status = await serveStatus(this.#opts.runDir, () => this.snapshot());
     this.#armRetry();
-    this.#log.info({ config: this.#opts.configPath, instances: this.#slots.size, runDir: this.#opts.runDir }, 'vrrpd started');
+    const timers = timerMechanism();
+    if (timers.kind !== 'timerfd') this.#log.warn({ detail: timers.detail }, 'no kernel timer: timers run on setTimeout, up to ~1 ms late');
+    this.#log.info({ config: this.#opts.configPath, instances: this.#slots.size, runDir: this.#opts.runDir, timers: timers.kind }, 'vrrpd started');
     return { ok: true };
   }
 
-  /** SIGHUP: apply a new config; unchanged instances keep their state; a broken config changes nothing. */
-  async reload(): Promise<boolean> {
-    const loaded = this.load();
+  /**
+   * SIGHUP: apply a new config; unchanged instances keep their state; a broken config changes
+   * nothing. A SIGHUP during a reload is coalesced: one more reload runs when this one is done.
+   */
+  reload(): Promise<boolean> {
+    if (this.#reloading !== undefined) {
+      this.#reloadAgain = true;
+      return this.#reloading;
+    }
+    const run = async (): Promise<boolean> => {
+      let applied: boolean;
+      do {
+        this.#reloadAgain = false;
+        applied = await this.#reloadOnce();
+      } while (this.#reloadAgain && !this.#stopping.signal.aborted);
+      return applied;
+    };
+    this.#reloading = run().finally(() => (this.#reloading = undefined));
+    return this.#reloading;
+  }
+
+  async #reloadOnce(): Promise<boolean> {
+    const loaded = await this.#loadForReload();
+    if (this.#stopping.signal.aborted || loaded === undefined) return false;
     if (!loaded.config) {
       this.#log.error({ config: this.#opts.configPath }, 'reload refused: the new configuration has errors; still running the old one');
       return false;
@@ -133,6 +205,7 @@ export class Daemon {
 
   /** SIGTERM: masters hand over with priority 0 and remove their VIPs; bounded to under 1 s. */
   async stop(): Promise<void> {
+    this.#stopping.abort();
     if (this.#retry) clearInterval(this.#retry);
     const all = Promise.all([...this.#slots.values()].map((s) => this.#stopSlot(s)));
     const budget = new Promise<'late'>((r) => setTimeout(() => r('late'), STOP_BUDGET_MS).unref());
@@ -141,15 +214,30 @@ export class Daemon {
     this.#tracking.stop();
     this.#links.stop();
     for (const i of this.#ifaces.values()) i.close();
-    await new Promise<void>((r) => (this.#status ? this.#status.close(() => r()) : r()));
+    await this.#status?.close();
+    this.#lock?.close();
     this.#log.info({}, 'vrrpd stopped');
   }
 
   /** SIGUSR1: the state as JSON in the runtime directory (root only, no symlinks followed). */
   async dumpState(): Promise<void> {
-    const r = await writePrivateFile(this.#opts.runDir, 'vrrpd.state.json', `${JSON.stringify(this.snapshot(), null, 2)}\n`);
-    if (r.ok) this.#log.info({ file: r.value }, 'state dumped');
-    else this.#log.error({ detail: r.error }, 'state dump failed');
+    await this.#dump('vrrpd.state.json', () => this.snapshot(), 'state');
+  }
+
+  /** SIGUSR2 (keepalived's statistics signal): the counters as JSON beside the state dump. */
+  async dumpStats(): Promise<void> {
+    await this.#dump('vrrpd.stats.json', () => this.stats(), 'statistics');
+  }
+
+  /** The counters SIGUSR2 dumps: per instance and per interface as the status snapshot has them, and the log lines lost. */
+  stats(): object {
+    const instances = [...this.#slots.values()].map((s) => {
+      const snap = s.instance?.snapshot();
+      return { name: s.conf.name, ...(snap ? { counters: snap.counters, sendErrors: snap.sendErrors } : { running: false }) };
+    });
+    const interfaces = Object.fromEntries([...this.#ifaces.values()].map((i) => [i.name, i.mux?.counters ?? { open: false }]));
+    const log = { linesDropped: stdoutSink.dropped, ...(stdoutSink.broken ? { lost: stdoutSink.broken } : {}) };
+    return { pid: process.pid, time: new Date().toISOString(), instances, interfaces, log };
   }
 
   /** What `vrrpd status` shows. */
@@ -170,6 +258,46 @@ export class Daemon {
   }
 
   // --- internals ----------------------------------------------------------------------------
+
+  async #dump(name: string, body: () => object, what: string): Promise<void> {
+    let text: string;
+    try {
+      text = `${JSON.stringify(body(), null, 2)}\n`;
+    } catch (e) {
+      this.#log.error({ err: describeError(e) }, `bug: ${what} dump threw`);
+      return;
+    }
+    const r = await writePrivateFile(this.#opts.runDir, name, text);
+    if (r.ok) this.#log.info({ file: r.value }, `${what} dumped`);
+    else this.#log.error({ detail: r.error }, `${what} dump failed`);
+  }
+
+  /** A bug in one handler is logged and contained: the other instances and their timers go on. */
+  #contain(what: string, f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.#bug(what, e);
+    }
+  }
+
+  #bug(what: string, e: unknown): void {
+    this.#log.error({ err: describeError(e) }, `bug: handling ${what} threw; contained`);
+  }
+
+  /** Addresses a previous run recorded and did not remove (it crashed; no cleanup ran). */
+  async #removePreviousVips(): Promise<void> {
+    const r = await removeRecordedVips(this.#opts.runDir, (v) => delVip(v));
+    if (!r.ok) this.#log.warn({ detail: r.error }, 'could not read the virtual addresses recorded by an earlier run');
+    else {
+      if (r.value.removed.length > 0) {
+        const removed = r.value.removed;
+        this.#log.warn({ removed: removed.map((v) => v.address), interfaces: [...new Set(removed.map((v) => v.dev))] }, 'removed virtual addresses an earlier run recorded and left behind');
+      }
+      for (const f of r.value.failed) this.#log.error({ vip: `${f.vip.address} dev ${f.vip.dev}`, detail: f.detail }, 'could not remove a virtual address an earlier run left behind');
+    }
+    await this.#vipRecord.reset();
+  }
 
   #newSlot(config: VrrpdConfig, conf: VrrpInstance): Slot {
     return { conf, key: instanceKey(config, conf), instance: undefined, registration: undefined, waiting: 'starting' };
@@ -202,26 +330,36 @@ export class Daemon {
     const unicast = conf.unicastPeers.length > 0;
     const destinations = advertDestinations(conf, global);
     let registration: Registration | undefined;
-    const instance = new Instance(instanceSpec(conf, src), {
+    const instance = new Instance(instanceSpec(conf, src, this.#config.global.vrrpMcastGroup4), {
       now: this.#now,
       log: this.#log,
       destinations,
       sendTo: (payload, dst) => registration?.sendTo(payload, dst) ?? Promise.resolve({ ok: false, error: { detail: 'not registered' } }),
-      vipOps: { add: (v) => addVip(v), del: (v) => delVip(v), describe: (v) => `${v.address} dev ${v.dev}` },
+      vipOps: this.#vipRecord.wrap({
+        apply: (state, vips) => changeAddresses(state === 'present' ? 'add' : 'del', vips, { gate: () => timersQuiet() }),
+        describe: (v) => `${v.address} dev ${v.dev}`,
+      }),
       garp: (addresses, count) => iface.sendGarps(addresses, count),
     });
     const cfg = instance.router.config;
     const reg = iface.mux!.register(conf.name, {
-      spec: { vrid: cfg.vrid, version: cfg.version, family: cfg.family, counters: instance.router.counters, ...(unicast ? { unicastPeers: conf.unicastPeers } : {}) },
+      spec: {
+        vrid: cfg.vrid,
+        version: cfg.version,
+        family: cfg.family,
+        counters: instance.router.counters,
+        ...(unicast ? { unicastPeers: conf.unicastPeers } : {}),
+        oldChecksum: instance.unicastChecksum?.receiverRule(),
+      },
       onAdvert: (rx) => instance.receive(rx),
       destinations,
       source: src,
     });
     if (!reg.ok) return this.#wait(slot, reg.error.detail);
     registration = reg.value;
-    instance.onStateChange((e) => this.#memberMoved(conf, e));
-    instance.onOwnFault((faulted, detail) => this.#applySync(this.#sync.onOwnFault(conf.name, faulted, detail)));
-    for (const l of this.#stateListeners) instance.onStateChange(l);
+    instance.onStateChange((e) => this.#contain(`${conf.name} -> ${e.to}`, () => this.#memberMoved(conf, e)));
+    instance.onOwnFault((faulted, detail) => this.#contain(`${conf.name} own fault`, () => this.#applySync(this.#sync.onOwnFault(conf.name, faulted, detail))));
+    for (const l of this.#stateListeners) instance.onStateChange((e) => this.#contain(`${conf.name} -> ${e.to}`, () => l(e)));
     slot.instance = instance;
     slot.registration = registration;
     slot.waiting = undefined;
@@ -250,14 +388,14 @@ export class Daemon {
   /** Retry instances whose interface was not usable. */
   #armRetry(): void {
     this.#retry = setInterval(() => {
-      for (const s of this.#slots.values()) if (!s.instance) void this.#bring(s);
+      for (const s of this.#slots.values()) if (!s.instance) background(this.#bring(s), (e) => this.#bug(`starting ${s.conf.name}`, e));
     }, this.#opts.retryMs ?? 2000);
     this.#retry.unref();
   }
 
   #onLink(ifname: string, up: boolean): void {
     this.#log.info({ ifname, up }, `link ${ifname} ${up ? 'up' : 'down'}`);
-    if (up) void this.#reopenIfRecreated(ifname);
+    if (up) background(this.#reopenIfRecreated(ifname), (e) => this.#bug(`reopening ${ifname}`, e));
     for (const s of this.#slots.values()) {
       if (!s.instance) continue;
       if (s.conf.interface === ifname) s.instance.setLink(up);
@@ -267,9 +405,9 @@ export class Daemon {
 
   /** Notify scripts, then keepalived's sync groups: the other members follow. */
   #memberMoved(conf: VrrpInstance, e: StateEvent): void {
-    this.#tracking.notify(conf, e, this.#notifyUser);
+    this.#tracking.notify(conf, e);
     const group = this.#config?.syncGroups.find((g) => g.members.includes(conf.name));
-    if (group && e.reason !== 'sync-group') this.#tracking.notifyGroup(group, e, this.#notifyUser);
+    if (group && e.reason !== 'sync-group') this.#tracking.notifyGroup(group, e);
     this.#applySync(this.#sync.onStateChange(conf.name, e.from, e.to, e.reason));
   }
 
@@ -313,8 +451,5 @@ export class Daemon {
     for (const r of running) if (r.router.ownFaulted) this.#sync.onOwnFault(r.name, true, 'fault of its own (before the reload)');
     for (const r of running) this.#applySync(this.#sync.resync(r.name));
     await this.#tracking.apply(config);
-    const user = await this.#tracking.runAs(config.global.scriptUser);
-    this.#notifyUser = typeof user === 'string' ? {} : user;
-    if (typeof user === 'string') this.#log.error({ detail: user }, 'script_user unusable; notify scripts run as ourselves');
   }
 }

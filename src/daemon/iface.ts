@@ -12,6 +12,8 @@ import { openVrrpSocket, type VrrpSocket } from '../io/vrrp-socket.js';
 import { openVrrpSocket6, type VrrpSocket6 } from '../io/vrrp-socket6.js';
 import type { Family, IpAddress, Ipv4Address, Ipv6Address } from '../wire/address.js';
 import { IPPROTO_AH } from '../wire/constants.js';
+import { background, describeError } from '../background.js';
+import { RateLimiter } from '../rate-limit.js';
 import { err, ok, type Result } from '../result.js';
 import type { Logger } from './log.js';
 
@@ -31,10 +33,13 @@ export class Iface {
   readonly #opening = new Map<Family, Promise<Result<InterfaceInfo, string>>>();
   #garpOpening: Promise<void> | undefined;
   readonly #log: Logger;
+  /** A failing GARP sender fails every packet: one line per 10 s, then "N more suppressed". */
+  readonly #garpLog: RateLimiter;
 
   constructor(name: string, log: Logger) {
     this.name = name;
     this.#log = log.child({ ifname: name });
+    this.#garpLog = new RateLimiter({ onSuppressed: (_k, n) => this.#log.warn({ suppressed: n }, `${n} more 'gratuitous ARP failed' lines suppressed`) });
   }
 
   get isOpen(): boolean {
@@ -115,14 +120,19 @@ export class Iface {
   sendGarps(addresses: readonly IpAddress[], count: number): void {
     const garp = this.garp;
     if (!garp) return;
-    void (async () => {
+    const burst = async (): Promise<void> => {
       for (let i = 0; i < count; i++) {
         for (const ip of addresses) {
           const r = await garp.send(ip, 1);
-          if (!r.ok) this.#log.warn({ ip, detail: r.error.detail }, 'gratuitous ARP failed');
+          if (!r.ok) this.#garpFailed(ip, r.error.detail);
         }
       }
-    })();
+    };
+    background(burst(), (e) => this.#log.error({ err: describeError(e) }, 'bug: gratuitous ARP burst threw'));
+  }
+
+  #garpFailed(ip: string, detail: string): void {
+    if (this.#garpLog.check('garp', performance.now()).log) this.#log.warn({ ip, detail }, 'gratuitous ARP failed');
   }
 
   close(): void {

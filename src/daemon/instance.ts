@@ -4,11 +4,13 @@
  * stepped with `now()`, every returned action is performed here, then the timer is re-armed for
  * the router's next deadline.
  */
+import { background, describeError } from '../background.js';
 import { Router } from '../protocol/router.js';
+import { UnicastChecksum } from '../protocol/unicast-checksum.js';
 import type { Action, Input, RouterConfig, RouterSnapshot, RouterState, TrackerStatus, TransitionReason } from '../protocol/types.js';
-import type { IpAddress } from '../wire/address.js';
+import type { IpAddress, Ipv4Address } from '../wire/address.js';
 import { emitAdvert } from '../wire/advert.js';
-import type { Advert } from '../wire/types.js';
+import type { Advert, OldUnicastChecksum } from '../wire/types.js';
 import { dueGarps, startGarpSchedule, type GarpCursor, type GarpScheduleConfig } from '../io/garp-schedule.js';
 import type { ReceivedAdvert } from '../io/vrrp-mux.js';
 import { DeadlineTimer, type Now } from './clock.js';
@@ -35,6 +37,8 @@ export interface InstanceSpec<V> {
   /** Addresses to announce by gratuitous ARP. */
   readonly garpAddresses: readonly IpAddress[];
   readonly garp: GarpScheduleConfig;
+  /** VRRPv3 over IPv4 in unicast mode: keepalived's `old_unicast_checksum` and the group it computes with. */
+  readonly oldUnicastChecksum?: { readonly mode: OldUnicastChecksum; readonly group: Ipv4Address };
 }
 
 /** A state change as the daemon reports it to notify scripts, sync groups and logs. */
@@ -52,12 +56,14 @@ const LATE_TIMER_MS = 100;
 export class Instance<V> {
   readonly router: Router;
   readonly name: string;
+  /** keepalived's unicast checksum rule (VRRPv3 unicast over IPv4 only). */
+  readonly unicastChecksum: UnicastChecksum | undefined;
   readonly #io: InstanceIo<V>;
   readonly #spec: InstanceSpec<V>;
   readonly #timer: DeadlineTimer;
   readonly #garpTimer: DeadlineTimer;
   readonly #vips: VipKeeper<V>;
-  readonly #drops = new RateLimiter();
+  readonly #drops = new RateLimiter({ onSuppressed: (reason, n) => this.#io.log.warn({ instance: this.name, reason, suppressed: n }, `${n} more lines suppressed`) });
   #garpCursor: GarpCursor | undefined;
   #listeners: ((e: StateEvent) => void)[] = [];
   #faultListeners: ((faulted: boolean, detail: string) => void)[] = [];
@@ -72,6 +78,8 @@ export class Instance<V> {
     this.#io = io;
     this.name = spec.router.name;
     this.router = new Router(spec.router);
+    const old = spec.oldUnicastChecksum;
+    this.unicastChecksum = old && new UnicastChecksum(old.mode, old.group);
     const log = io.log.child({ instance: this.name });
     // `ip` forks; forking while an advert waits for the socket holds the advert back by several
     // ms (measured), so every `ip` pass waits for the last advert to leave.
@@ -112,6 +120,10 @@ export class Instance<V> {
   }
 
   receive(rx: ReceivedAdvert): void {
+    if (rx.checksum === 'old-unicast' && this.unicastChecksum?.oldStyleSeen()) {
+      const detail = `${rx.ip.src} computes the checksum as if sending to ${this.unicastChecksum.group} (keepalived <= 1.3.6, old_unicast_checksum)`;
+      this.#io.log.warn({ instance: this.name, from: rx.ip.src, detail }, 'old-style VRRPv3 unicast checksum detected: sending old-style from now on, as keepalived does');
+    }
     this.#step({ kind: 'advert', advert: rx.advert, srcIp: rx.ip.src });
   }
 
@@ -151,16 +163,36 @@ export class Instance<V> {
     this.#stepping = true;
     try {
       for (let next = this.#inbox.shift(); next !== undefined; next = this.#inbox.shift()) {
-        const actions = this.router.step(next, this.#io.now());
+        let actions: readonly Action[];
+        try {
+          actions = this.router.step(next, this.#io.now());
+        } catch (e) {
+          this.#bug(next.kind, e); // contained: this input is lost, the timers go on
+          continue;
+        }
         // Adverts leave before anything else is done (logging, listeners, `ip`): they are what the
-        // other routers' timers wait for. The rest keeps the router's order.
-        for (const a of actions) if (a.kind === 'sendAdvert' || a.kind === 'sendPriorityZero') this.#send(a.advert);
-        for (const a of actions) this.#perform(a);
+        // other routers' timers wait for. The rest keeps the router's order; one action's bug
+        // does not cost the others.
+        for (const a of actions) if (a.kind === 'sendAdvert' || a.kind === 'sendPriorityZero') this.#guard(a.kind, () => this.#send(a.advert));
+        for (const a of actions) this.#guard(a.kind, () => this.#perform(a));
       }
     } finally {
       this.#stepping = false;
     }
     this.#timer.arm(this.router.nextDeadline());
+  }
+
+  /** A bug (an exception) while handling one input or action: logged, never fatal to the daemon. */
+  #bug(what: string, e: unknown): void {
+    this.#io.log.error({ instance: this.name, what, err: describeError(e) }, `bug: ${this.name}: handling ${what} threw; contained`);
+  }
+
+  #guard(what: string, f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.#bug(what, e);
+    }
   }
 
   #onTimer(deadline: number, lateMs: number): void {
@@ -177,12 +209,12 @@ export class Instance<V> {
       case 'sendPriorityZero':
         break; // already sent by #step
       case 'addVips':
-        void this.#vips.want('present');
+        background(this.#vips.want('present'), (e) => this.#bug('addVips', e));
         break;
       case 'removeVips':
         this.#garpCursor = undefined;
         this.#garpTimer.cancel();
-        void this.#vips.want('absent');
+        background(this.#vips.want('absent'), (e) => this.#bug('removeVips', e));
         break;
       case 'garp':
         this.#garpCursor = startGarpSchedule(this.#io.now());
@@ -203,7 +235,7 @@ export class Instance<V> {
       case 'dropped':
       case 'notice': {
         const key = a.kind === 'dropped' ? a.reason : a.code;
-        const gate = this.#drops.check(`${key}:${a.from}`, this.#io.now());
+        const gate = this.#drops.check(key, this.#io.now());
         if (gate.log) {
           const level = a.kind === 'dropped' && a.reason === 'not-running' ? 'debug' : 'warn';
           log[level]({ instance: this.name, reason: key, from: a.from, detail: a.detail, suppressed: gate.suppressed }, a.kind === 'dropped' ? 'advert dropped' : 'advert accepted with a mismatch');
@@ -218,7 +250,8 @@ export class Instance<V> {
     const cfg = this.router.config;
     let v2Bytes: Uint8Array | undefined;
     const sends = this.#io.destinations.map((dst) => {
-      const bytes = cfg.version === 2 ? (v2Bytes ??= emitAdvert(advert)) : emitAdvert(advert, { family: cfg.family, src: cfg.primaryIp, dst });
+      const pseudoDst = this.unicastChecksum?.pseudoHeaderDestination(dst) ?? dst;
+      const bytes = cfg.version === 2 ? (v2Bytes ??= emitAdvert(advert)) : emitAdvert(advert, { family: cfg.family, src: cfg.primaryIp, dst: pseudoDst });
       return this.#io.sendTo(bytes, dst).then((result) => {
         if (result.ok) return;
         this.#sendErrors++;

@@ -1,9 +1,12 @@
 /**
  * Logging: pino JSON lines by default (journald / log shippers), a compact readable line when
- * stdout is a terminal. Repeated drop lines go through `RateLimiter` (src/rate-limit.ts).
+ * stdout is a terminal. Lines are written synchronously to an FdSink (src/io/fd-sink.ts): losing
+ * stdout drops lines, it never throws, spins or holds the exit. Repeated lines about untrusted
+ * input go through `RateLimiter` (src/rate-limit.ts).
  */
-import { Writable } from 'node:stream';
-import { pino, type Logger } from 'pino';
+import { isatty } from 'node:tty';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { stdoutSink } from '../io/fd-sink.js';
 
 export { RateLimiter } from '../rate-limit.js';
 
@@ -29,23 +32,13 @@ export function prettyLine(json: string): string {
   return `${time} ${level} ${String(rec.msg ?? '')}${fields ? `  ${fields}` : ''}`;
 }
 
-/** The daemon's logger: pretty on a TTY unless `json` is forced. */
-export function createLogger(options: { level?: string; json?: boolean; destination?: NodeJS.WritableStream } = {}): Logger {
-  const out = options.destination ?? process.stdout;
-  const pretty = options.json === false || (options.json === undefined && (out as { isTTY?: boolean }).isTTY === true);
+/** The daemon's logger: pretty on a TTY unless `json` is forced. Default destination: stdout (fd 1). */
+export function createLogger(options: { level?: string; json?: boolean; destination?: DestinationStream } = {}): Logger {
+  const out = options.destination ?? stdoutSink;
+  const tty = options.destination === undefined ? isatty(1) : (out as { isTTY?: boolean }).isTTY === true;
+  const pretty = options.json === false || (options.json === undefined && tty);
   const base = { level: options.level ?? 'info', base: { pid: process.pid } };
-  if (!pretty) return pino(base, out as Writable);
-  let pending = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      pending += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        out.write(`${prettyLine(pending.slice(0, nl))}\n`);
-        pending = pending.slice(nl + 1);
-      }
-      done();
-    },
-  });
-  return pino(base, stream);
+  if (!pretty) return pino(base, out);
+  // pino writes one whole line per call.
+  return pino(base, { write: (line: string) => out.write(`${prettyLine(line.trimEnd())}\n`) });
 }

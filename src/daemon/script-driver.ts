@@ -4,8 +4,9 @@
  * TCP connect for `check_tcp`) without ever blocking the loop, and feeds the outcome back.
  */
 import type { VrrpScript } from '../config/types.js';
+import { background, describeError } from '../background.js';
 import { runCheck, type CheckSpec } from '../io/script-runner.js';
-import { ScriptTracker, type TrackBinding, type TrackerAction } from '../track/script-tracker.js';
+import { ScriptTracker, type CheckOutcome, type TrackBinding, type TrackerAction } from '../track/script-tracker.js';
 import type { TrackerStatus } from '../protocol/types.js';
 import { DeadlineTimer, type Now } from './clock.js';
 import type { Logger } from './log.js';
@@ -69,13 +70,23 @@ export class ScriptDriver {
 
   #perform(a: TrackerAction): void {
     switch (a.kind) {
-      case 'run':
-        void runCheck(this.#spec, a.timeoutMs, undefined, this.#abort.signal).then((outcome) => {
+      case 'run': {
+        const done = (outcome: CheckOutcome): void => {
           if (this.#stopped) return;
           this.#step({ kind: 'result', outcome });
           if (this.tracker.settled) this.#settle();
+        };
+        // runCheck never rejects; were it to (a bug), the run still ends as a failed check so the
+        // tracker is not left waiting for a result that never comes.
+        const bug = (e: unknown): void => {
+          this.#log.error({ err: describeError(e) }, `bug: check ${a.name} threw; counted as a failure`);
+          done({ kind: 'error', detail: 'internal error' });
+        };
+        background(runCheck(this.#spec, a.timeoutMs, undefined, this.#abort.signal).then(done, bug), (e) => {
+          this.#log.error({ err: describeError(e) }, `bug: handling the result of check ${a.name} threw`);
         });
         break;
+      }
       case 'skip':
         this.#log.warn({ detail: a.detail }, `${a.name}: previous check still running, skipping this one`);
         break;

@@ -3,17 +3,28 @@
  * only). A client sends one line ("status") and reads one JSON document back.
  */
 import { promises as fs } from 'node:fs';
-import { createConnection, createServer, type Server } from 'node:net';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { err, ok, type Result } from '../result.js';
 
 export const STATUS_SOCKET = 'vrrpd.sock';
 
+/** The listening status socket. */
+export interface StatusServer {
+  /** Stop listening and drop every client at once. */
+  close(): Promise<void>;
+}
+
 /** Serve `snapshot()` as JSON to every client of `<dir>/vrrpd.sock`. */
-export async function serveStatus(dir: string, snapshot: () => unknown): Promise<Server> {
+export async function serveStatus(dir: string, snapshot: () => unknown): Promise<StatusServer> {
   const path = join(dir, STATUS_SOCKET);
+  // Only the holder of the runtime directory's lock gets here (io/run-lock.ts): a socket left
+  // at this path belongs to a dead daemon.
   await fs.rm(path, { force: true });
+  const open = new Set<Socket>();
   const server = createServer((conn) => {
+    open.add(conn);
+    conn.once('close', () => open.delete(conn));
     conn.setTimeout(2000, () => conn.destroy());
     conn.on('error', () => conn.destroy());
     conn.once('data', () => {
@@ -31,7 +42,14 @@ export async function serveStatus(dir: string, snapshot: () => unknown): Promise
     server.listen(path, () => resolve());
   });
   await fs.chmod(path, 0o600);
-  return server;
+  return {
+    // Closing never waits for a slow client: the daemon's exit must not.
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of open) c.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 /** Ask a running daemon for its status. */

@@ -1,13 +1,16 @@
 /**
  * Health tracking and notifications for the daemon: one ScriptDriver per vrrp_script in use,
  * the effective tracker list of each instance (track_script + track_interface), and notify
- * scripts run in order on every state change. keepalived's rules: a script that fails the
- * security check under `enable_script_security` is disabled (it then never moves the priority).
+ * scripts run in order on every state change. Every script is planned first (io/script-plan.ts:
+ * its user, its program, enable_script_security, no capabilities); one that cannot be planned is
+ * disabled with an error line, as keepalived does, and never runs. A disabled vrrp_script never
+ * moves the priority.
  */
-import type { ScriptUser as ConfigScriptUser, VrrpdConfig, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/types.js';
-import { NotifyRunner, type NotifyScript, type NotifyScripts, type NotifyState } from '../io/notify-runner.js';
+import type { VrrpdConfig, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/types.js';
+import { NotifyRunner, type NotifyScripts, type NotifyState, type NotifyWhich } from '../io/notify-runner.js';
+import { systemScriptHost, type Launcher, type ScriptHost } from '../io/script-launcher.js';
+import { planNotifyScripts, planScript, type PlanContext, type ScriptPlan } from '../io/script-plan.js';
 import type { CheckSpec } from '../io/script-runner.js';
-import { checkScriptSecurity, defaultScriptUser, resolveScriptUser } from '../io/script-security.js';
 import type { TrackerStatus } from '../protocol/types.js';
 import { interfaceTrackerStatus } from '../track/interface-tracker.js';
 import type { Now } from './clock.js';
@@ -19,32 +22,30 @@ const STATE_FOR_NOTIFY: Partial<Record<StateEvent['to'], NotifyState>> = { MASTE
 
 export class Tracking {
   readonly #drivers = new Map<string, { driver: ScriptDriver; key: string }>();
-  readonly #notify: NotifyRunner;
+  #notify: NotifyRunner | undefined;
+  readonly #notifyPlans = new Map<string, NotifyScripts>();
   readonly #log: Logger;
   readonly #now: Now;
   readonly #onChange: (script: string, detail: string) => void;
+  #host: ScriptHost | undefined;
+  readonly #hostFor: () => Promise<ScriptHost>;
 
-  constructor(deps: { now: Now; log: Logger; onScriptChange: (script: string, detail: string) => void }) {
+  constructor(deps: { now: Now; log: Logger; onScriptChange: (script: string, detail: string) => void; host?: () => Promise<ScriptHost> }) {
     this.#log = deps.log;
     this.#now = deps.now;
     this.#onChange = deps.onScriptChange;
-    this.#notify = new NotifyRunner({
-      onDone: (d) => {
-        const r = d.result;
-        const ok = r.exitCode === 0 && r.error === undefined;
-        this.#log[ok ? 'info' : 'warn'](
-          { instance: d.event.name, state: d.event.state, script: d.command, exitCode: r.exitCode, timedOut: r.timedOut, error: r.error },
-          `notify ${d.which} ${ok ? 'done' : 'failed'}`,
-        );
-      },
-    });
+    this.#hostFor = deps.host ?? systemScriptHost;
   }
 
-  /** Start drivers for every script the config's instances use; keep unchanged ones across reloads. */
+  /** Plan every script; start drivers for the vrrp_scripts in use, keeping unchanged ones across reloads. */
   async apply(config: VrrpdConfig): Promise<void> {
+    const host = (this.#host ??= await this.#hostFor());
+    this.#notify ??= this.#notifyRunner(host.launcher);
+    const ctx: PlanContext = { scriptUser: config.global.scriptUser, enableScriptSecurity: config.global.enableScriptSecurity, launcher: host.launcher, self: host.self };
     const used = new Set(config.instances.flatMap((i) => i.trackScripts.map((t) => t.name)));
     const wanted = config.scripts.filter((s) => used.has(s.name));
-    const keys = new Map(wanted.map((s) => [s.name, JSON.stringify({ ...s, pos: undefined, g: config.global.scriptUser })]));
+    const g = config.global;
+    const keys = new Map(wanted.map((s) => [s.name, JSON.stringify({ ...s, pos: undefined, u: g.scriptUser, sec: g.enableScriptSecurity })]));
     for (const [name, d] of this.#drivers) {
       if (keys.get(name) !== d.key) {
         d.driver.stop();
@@ -53,12 +54,13 @@ export class Tracking {
     }
     for (const script of wanted) {
       if (this.#drivers.has(script.name)) continue;
-      const spec = await this.#checkSpec(script, config);
+      const spec = await this.#checkSpec(script, ctx, host.launcher);
       if (!spec) continue;
       const driver = new ScriptDriver(script, spec, { now: this.#now, log: this.#log, onChange: this.#onChange });
       this.#drivers.set(script.name, { driver, key: keys.get(script.name)! });
       driver.start();
     }
+    await this.#planNotifies(config, ctx);
   }
 
   /** Wait (at most `capMs`) for the first verdict of the scripts an instance uses with weight 0. */
@@ -82,32 +84,25 @@ export class Tracking {
   }
 
   /** Queue the instance's notify scripts for a state change (never blocks). */
-  notify(inst: VrrpInstance, event: StateEvent, users: { uid?: number; gid?: number }): void {
-    this.#queue('INSTANCE', inst, event, users);
+  notify(inst: VrrpInstance, event: StateEvent): void {
+    this.#queue('INSTANCE', inst.name, event);
   }
 
   /** Queue a sync group's notify scripts when one of its members leads a move. */
-  notifyGroup(group: VrrpSyncGroup, event: StateEvent, users: { uid?: number; gid?: number }): void {
-    this.#queue('GROUP', group, event, users);
+  notifyGroup(group: VrrpSyncGroup, event: StateEvent): void {
+    this.#queue('GROUP', group.name, event);
   }
 
-  #queue(scope: 'INSTANCE' | 'GROUP', owner: VrrpInstance | VrrpSyncGroup, event: StateEvent, users: { uid?: number; gid?: number }): void {
+  #queue(scope: 'INSTANCE' | 'GROUP', name: string, event: StateEvent): void {
     const state = STATE_FOR_NOTIFY[event.to];
-    if (!state) return;
-    const script = (command: string | undefined): NotifyScript | undefined => (command ? { command, ...users } : undefined);
-    const scripts: NotifyScripts = {
-      master: script(owner.notifyMaster),
-      backup: script(owner.notifyBackup),
-      fault: script(owner.notifyFault),
-      stop: script(owner.notifyStop),
-      notify: script(owner.notify),
-    };
-    this.#notify.notify({ scope, name: owner.name, state, priority: event.priority }, scripts);
+    const scripts = this.#notifyPlans.get(`${scope}:${name}`);
+    if (!state || !scripts) return;
+    this.#notify?.notify({ scope, name, state, priority: event.priority }, scripts);
   }
 
   /** Wait for queued notify scripts (bounded by the caller). */
-  idle(): Promise<void> {
-    return this.#notify.idle();
+  async idle(): Promise<void> {
+    await this.#notify?.idle();
   }
 
   stop(): void {
@@ -115,28 +110,47 @@ export class Tracking {
     this.#drivers.clear();
   }
 
-  /** Who runs a script: its `user`, else global `script_user`, else keepalived_script, else us. */
-  async runAs(user: ConfigScriptUser | undefined): Promise<{ uid: number; gid: number } | string> {
-    if (!user) return defaultScriptUser();
-    const r = await resolveScriptUser(user.user, user.group);
-    return r.ok ? r.value : r.error.detail;
+  #notifyRunner(launcher: Launcher): NotifyRunner {
+    return new NotifyRunner({
+      launcher,
+      onDone: (d) => {
+        const r = d.result;
+        const ok = r.exitCode === 0 && r.error === undefined;
+        this.#log[ok ? 'info' : 'warn'](
+          { instance: d.event.name, state: d.event.state, script: d.plan.file, user: d.plan.user, exitCode: r.exitCode, timedOut: r.timedOut, error: r.error },
+          `notify ${d.which} ${ok ? 'done' : 'failed'}`,
+        );
+      },
+      onDropped: (e, waiting) => {
+        this.#log.warn({ [e.scope === 'GROUP' ? 'group' : 'instance']: e.name, state: e.state, priority: e.priority, waiting }, `notify scripts for ${e.name} -> ${e.state} dropped: ${waiting} newer state changes are already waiting for their scripts`);
+      },
+    });
   }
 
-  async #checkSpec(script: VrrpScript, config: VrrpdConfig): Promise<CheckSpec | undefined> {
+  /** Plan the notify scripts of every instance and sync group; a disabled one is logged and left out. */
+  async #planNotifies(config: VrrpdConfig, ctx: PlanContext): Promise<void> {
+    this.#notifyPlans.clear();
+    for (const n of await planNotifyScripts(config, ctx)) {
+      const key = `${n.scope}:${n.owner}`;
+      const plans: { [K in NotifyWhich]?: ScriptPlan } = { ...this.#notifyPlans.get(key) };
+      if (!n.result.ok) {
+        this.#log.error({ script: n.command, detail: n.result.error }, `${n.what} disabled: ${n.result.error}`);
+      } else {
+        for (const note of n.result.value.notes) this.#log.warn({ script: n.command }, `${n.what}: ${note}`);
+        plans[n.which] = n.result.value.plan;
+      }
+      this.#notifyPlans.set(key, plans);
+    }
+  }
+
+  async #checkSpec(script: VrrpScript, ctx: PlanContext, launcher: Launcher): Promise<CheckSpec | undefined> {
     if (script.script.kind === 'check_tcp') return { kind: 'tcp', target: { host: script.script.host, port: script.script.port } };
-    const runAs = await this.runAs(script.user ?? config.global.scriptUser);
-    if (typeof runAs === 'string') {
-      this.#log.error({ script: script.name, detail: runAs }, `vrrp_script ${script.name} disabled: ${runAs}`);
+    const r = await planScript(script.script.argv, script.user, 'script', ctx);
+    if (!r.ok) {
+      this.#log.error({ script: script.name, detail: r.error }, `vrrp_script ${script.name} disabled: ${r.error}`);
       return undefined;
     }
-    const sec = await checkScriptSecurity(script.script.command, runAs, config.global.enableScriptSecurity);
-    if (!sec.ok) {
-      this.#log.error({ script: script.name, path: sec.error.path, detail: sec.error.detail }, `vrrp_script ${script.name} disabled: ${sec.error.detail}`);
-      return undefined;
-    }
-    if (sec.value.insecure) {
-      this.#log.warn({ script: script.name, path: sec.value.insecure.path, detail: sec.value.insecure.detail }, `vrrp_script ${script.name} is unsafe to run as root (enable_script_security would refuse it)`);
-    }
-    return { kind: 'script', command: script.script.command, uid: runAs.uid, gid: runAs.gid };
+    for (const note of r.value.notes) this.#log.warn({ script: script.name }, `vrrp_script ${script.name}: ${note}`);
+    return { kind: 'script', plan: r.value.plan, launcher };
   }
 }

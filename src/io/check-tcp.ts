@@ -3,7 +3,7 @@
  * Success = the connection was established within the timeout; the socket is destroyed at
  * once either way (we send nothing; the peer sees a connect followed by a close/RST).
  */
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import type { CheckOutcome } from '../track/script-tracker.js';
 import type { TcpTarget } from '../track/tcp-target.js';
 
@@ -19,16 +19,22 @@ export function checkTcp(target: TcpTarget, timeoutMs: number): Promise<TcpCheck
   const t0 = performance.now();
   return new Promise((resolve) => {
     let done = false;
-    const sock = connect({ host: target.host, port: target.port });
+    let sock: Socket | undefined;
     const finish = (ok: boolean, error?: string): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      sock.destroy();
+      sock?.destroy();
       const durationMs = performance.now() - t0;
       resolve(error === undefined ? { ok, durationMs } : { ok, durationMs, error });
     };
     const timer = setTimeout(() => finish(false, `no connection within ${timeoutMs} ms`), Math.max(0, timeoutMs));
+    try {
+      sock = connect({ host: target.host, port: target.port });
+    } catch (e) {
+      finish(false, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
+      return;
+    }
     sock.once('connect', () => finish(true));
     sock.once('error', (e: NodeJS.ErrnoException) => finish(false, e.code ?? e.message));
   });

@@ -27,6 +27,8 @@ export interface ExecOptions {
   readonly timeoutMs?: number;
   /** Largest stdout/stderr kept, in bytes. Default 4 MiB. */
   readonly maxBuffer?: number;
+  /** Written to the command's stdin, which is then closed (e.g. `ip -batch -`). */
+  readonly input?: string;
 }
 
 /** Runs `file` with `args` (no shell) and resolves to its output or a described failure. */
@@ -34,26 +36,36 @@ export function run(file: string, args: readonly string[], opts: ExecOptions = {
   const timeout = opts.timeoutMs ?? 5000;
   const line = [file, ...args].join(' ');
   return new Promise((resolve) => {
-    execFile(
-      file,
-      [...args],
-      { timeout, killSignal: 'SIGKILL', maxBuffer: opts.maxBuffer ?? 4 * 1024 * 1024, encoding: 'utf8', shell: false },
-      (error, stdout, stderr) => {
-        if (error === null) {
-          resolve(ok({ stdout, stderr }));
-          return;
-        }
-        const e = error as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
-        if (typeof e.code === 'string') {
-          resolve(err({ kind: 'spawn-failed', code: undefined, stdout, stderr, detail: `${line}: ${e.code} ${e.message}` }));
-        } else if (e.killed === true) {
-          resolve(err({ kind: 'timeout', code: undefined, stdout, stderr, detail: `${line}: timed out after ${timeout} ms` }));
-        } else {
-          const code = typeof e.code === 'number' ? e.code : undefined;
-          const why = stderr.trim().split('\n')[0] ?? '';
-          resolve(err({ kind: 'exit-status', code, stdout, stderr, detail: `${line}: exit ${code ?? '?'}: ${why}` }));
-        }
-      },
-    );
+    try {
+      const child = execFile(
+        file,
+        [...args],
+        { timeout, killSignal: 'SIGKILL', maxBuffer: opts.maxBuffer ?? 4 * 1024 * 1024, encoding: 'utf8', shell: false },
+        (error, stdout, stderr) => {
+          if (error === null) {
+            resolve(ok({ stdout, stderr }));
+            return;
+          }
+          const e = error as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
+          if (typeof e.code === 'string') {
+            resolve(err({ kind: 'spawn-failed', code: undefined, stdout, stderr, detail: `${line}: ${e.code} ${e.message}` }));
+          } else if (e.killed === true) {
+            resolve(err({ kind: 'timeout', code: undefined, stdout, stderr, detail: `${line}: timed out after ${timeout} ms` }));
+          } else {
+            const code = typeof e.code === 'number' ? e.code : undefined;
+            const why = stderr.trim().split('\n')[0] ?? '';
+            resolve(err({ kind: 'exit-status', code, stdout, stderr, detail: `${line}: exit ${code ?? '?'}: ${why}` }));
+          }
+        },
+      );
+      if (opts.input !== undefined) {
+        // A command that exits without reading its input makes the write fail (EPIPE); its exit status says the rest.
+        child.stdin?.on('error', () => undefined);
+        child.stdin?.end(opts.input);
+      }
+    } catch (e) {
+      // execFile throws synchronously on some arguments (a NUL byte) and on EAGAIN: a value too
+      resolve(err({ kind: 'spawn-failed', code: undefined, stdout: '', stderr: '', detail: `${line}: ${(e as Error).message}` }));
+    }
   });
 }

@@ -9,11 +9,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { err, ok, type Result } from '../result.js';
+import { background } from '../background.js';
 import { emitGarp } from '../wire/arp.js';
 import { emitUnsolicitedNa } from '../wire/ndisc.js';
 import { run } from './exec.js';
-import { loadPacketAddon, type PacketAddon } from './packet-addon.js';
 import { familyOf, parseIpAddress, type Ipv4Address, type Ipv6Address } from '../wire/address.js';
+import { loadPacketAddon, type PacketAddon } from './packet-addon.js';
 import { checkIfname } from './validate.js';
 import { readIfindex } from './vrrp-socket.js';
 
@@ -41,6 +42,8 @@ export interface GarpSender {
 export class PacketGarpSender implements GarpSender {
   readonly mechanism = 'af-packet' as const;
   private fd: number | undefined;
+  /** Frames by VIP (and NA Router flag): the same bytes every time (MAC and address fixed for this sender). */
+  private readonly frames = new Map<string, Uint8Array>();
   sent = 0;
   sendErrors = 0;
 
@@ -72,12 +75,22 @@ export class PacketGarpSender implements GarpSender {
     return ok(count);
   }
 
-  /** keepalived's frame for `vip`: a gratuitous ARP request, or an unsolicited NA from the VIP to all-nodes. */
+  /**
+   * keepalived's frame for `vip`: a gratuitous ARP request, or an unsolicited NA from the VIP to
+   * all-nodes; built once per VIP (and, for an NA, per Router flag, which follows forwarding).
+   */
   private frameFor(vip: string): Result<Uint8Array, GarpError> {
+    const v6 = vip.includes(':');
+    const router = v6 && this.forwarding.value();
+    const key = router ? `${vip} router` : vip;
+    const cached = this.frames.get(key);
+    if (cached !== undefined) return ok(cached);
     const ip = parseIpAddress(vip);
     if (!ip.ok) return err({ kind: 'invalid', detail: ip.error.detail });
     const a = ip.value;
-    return ok(familyOf(a) === 'ipv4' ? emitGarp(this.mac, a as Ipv4Address) : emitUnsolicitedNa(this.mac, a as Ipv6Address, this.forwarding.value()));
+    const frame = familyOf(a) === 'ipv6' ? emitUnsolicitedNa(this.mac, a as Ipv6Address, router) : emitGarp(this.mac, a as Ipv4Address);
+    this.frames.set(key, frame);
+    return ok(frame);
   }
 
   /** Sends a complete Ethernet frame (destination MAC in its first 6 bytes). */
@@ -121,7 +134,8 @@ export class Ipv6Forwarding {
 
   /** The last value read; starts a new read when it is older than 5 s. */
   value(): boolean {
-    if (this.now() - this.#readAt >= 5000) void this.refresh();
+    // refresh() catches its own errors: nothing can reach the handler.
+    if (this.now() - this.#readAt >= 5000) background(this.refresh(), () => undefined);
     return this.#on;
   }
 

@@ -13,6 +13,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
 import { parseLinkLine } from '../track/link-parse.js';
+import { background } from '../background.js';
 
 export interface LinkMonitorOptions {
   /** The `ip` binary; default 'ip' from PATH. */
@@ -94,7 +95,14 @@ export class LinkMonitor extends EventEmitter<LinkMonitorEvents> {
   private async launch(): Promise<void> {
     this.starts++;
     const ns = this.netns === undefined ? [] : ['-n', this.netns];
-    const child = spawn(this.ipPath, [...ns, '-o', 'monitor', 'link'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let child: ChildProcess;
+    try {
+      child = spawn(this.ipPath, [...ns, '-o', 'monitor', 'link'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    } catch (e) {
+      this.emit('monitorError', e instanceof Error ? e : new Error(String(e)));
+      this.restartLater();
+      return;
+    }
     this.child = child;
     child.once('error', (e) => this.emit('monitorError', e));
     child.once('exit', () => this.onExit(child));
@@ -114,8 +122,14 @@ export class LinkMonitor extends EventEmitter<LinkMonitorEvents> {
     this.child = undefined;
     if (this.stopped) return;
     this.emit('monitorError', new Error('ip monitor exited; restarting'));
+    this.restartLater();
+  }
+
+  /** launch() never rejects: a failed start is reported and retried. */
+  private restartLater(): void {
+    if (this.stopped) return;
     this.restartTimer = setTimeout(() => {
-      if (!this.stopped) void this.launch();
+      if (!this.stopped) background(this.launch(), (e) => this.emit('monitorError', e instanceof Error ? e : new Error(String(e))));
     }, this.restartDelayMs);
   }
 

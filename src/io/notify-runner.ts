@@ -7,28 +7,24 @@
  * in a queue per instance (or group), so a later change never overtakes an earlier one; each
  * has a timeout (SIGTERM, then SIGKILL) so a stuck script cannot hold the queue for ever.
  * `notify()` returns at once: the protocol loop never waits for a script.
+ *
+ * The queue is bounded: at most `maxPending` state changes wait behind the one running. When a
+ * flapping instance outruns its scripts, the OLDEST waiting change is dropped (reported through
+ * `onDropped`), so the scripts catch up with the instance's latest state instead of falling
+ * further behind. keepalived forks every notify at once, unordered and unbounded; vrrpd keeps
+ * the order and the bound.
  */
+import { background } from '../background.js';
+import type { Launcher } from './script-launcher.js';
+import type { ScriptPlan } from './script-plan.js';
 import { runScript, type RunScriptOptions, type RunScriptResult } from './script-runner.js';
 
 export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'DELETED';
 export type NotifyScope = 'INSTANCE' | 'GROUP';
+export type NotifyWhich = 'master' | 'backup' | 'fault' | 'stop' | 'notify';
 
-/** One configured script: its string and who runs it (script_user / per-script user). */
-export interface NotifyScript {
-  readonly command: string;
-  readonly uid?: number | undefined;
-  readonly gid?: number | undefined;
-}
-
-/** An instance's (or sync group's) notify scripts. */
-export interface NotifyScripts {
-  readonly master?: NotifyScript | undefined;
-  readonly backup?: NotifyScript | undefined;
-  readonly fault?: NotifyScript | undefined;
-  readonly stop?: NotifyScript | undefined;
-  /** Generic `notify`, called after the specific one, with the four extra arguments. */
-  readonly notify?: NotifyScript | undefined;
-}
+/** An instance's (or sync group's) planned notify scripts. */
+export type NotifyScripts = { readonly [K in NotifyWhich]?: ScriptPlan | undefined };
 
 export interface NotifyEvent {
   readonly scope: NotifyScope;
@@ -40,22 +36,27 @@ export interface NotifyEvent {
 /** Reported after each script finishes (for the log). */
 export interface NotifyDone {
   readonly event: NotifyEvent;
-  readonly which: 'master' | 'backup' | 'fault' | 'stop' | 'notify';
-  readonly command: string;
+  readonly which: NotifyWhich;
+  readonly plan: ScriptPlan;
   readonly result: RunScriptResult;
 }
 
 export interface NotifyRunnerOptions {
+  readonly launcher: Launcher;
   /** Per-script timeout; default 10 000 ms. */
   readonly timeoutMs?: number;
   readonly killGraceMs?: number;
-  /** Called after every script; must not throw. */
+  /** State changes that may wait per queue behind the running one; default 8. */
+  readonly maxPending?: number;
+  /** Called after every script. */
   readonly onDone?: (d: NotifyDone) => void;
+  /** Called when a waiting state change is dropped because its queue is full. */
+  readonly onDropped?: (e: NotifyEvent, waiting: number) => void;
   /** Injected for tests; default runScript. */
   readonly run?: (o: RunScriptOptions) => Promise<RunScriptResult>;
 }
 
-const SPECIFIC: Record<NotifyState, keyof NotifyScripts | undefined> = {
+const SPECIFIC: Record<NotifyState, NotifyWhich | undefined> = {
   MASTER: 'master',
   BACKUP: 'backup',
   FAULT: 'fault',
@@ -63,68 +64,99 @@ const SPECIFIC: Record<NotifyState, keyof NotifyScripts | undefined> = {
   DELETED: undefined, // keepalived: notify_deleted is its own keyword; only the generic one here
 };
 
-/** Runs notify scripts in order, one queue per `${scope}:${name}`. */
-export class NotifyRunner {
-  private readonly queues = new Map<string, Promise<void>>();
-  private readonly timeoutMs: number;
-  private readonly opts: NotifyRunnerOptions;
+interface Job {
+  readonly which: NotifyWhich;
+  readonly plan: ScriptPlan;
+  readonly extra: readonly string[];
+}
 
-  constructor(opts: NotifyRunnerOptions = {}) {
-    this.opts = opts;
-    this.timeoutMs = opts.timeoutMs ?? 10_000;
+interface Queue {
+  readonly waiting: { readonly event: NotifyEvent; readonly jobs: readonly Job[] }[];
+  /** Resolves when the queue has run dry. */
+  readonly drained: Promise<void>;
+}
+
+/** Runs notify scripts in order, one bounded queue per `${scope}:${name}`. */
+export class NotifyRunner {
+  readonly #queues = new Map<string, Queue>();
+  readonly #opts: NotifyRunnerOptions;
+  readonly #maxPending: number;
+
+  constructor(opts: NotifyRunnerOptions) {
+    this.#opts = opts;
+    this.#maxPending = Math.max(1, opts.maxPending ?? 8);
   }
 
   /** Queue the scripts for one state change; returns at once. */
   notify(event: NotifyEvent, scripts: NotifyScripts): void {
-    const jobs: Array<{ which: NotifyDone['which']; script: NotifyScript; extra: string[] }> = [];
+    const jobs: Job[] = [];
     const key = SPECIFIC[event.state];
     const specific = key === undefined ? undefined : scripts[key];
-    if (key !== undefined && key !== 'notify' && specific) jobs.push({ which: key, script: specific, extra: [] });
-    if (scripts.notify) {
-      const extra = [event.scope, event.name, event.state, String(event.priority)];
-      jobs.push({ which: 'notify', script: scripts.notify, extra });
-    }
+    if (key !== undefined && specific) jobs.push({ which: key, plan: specific, extra: [] });
+    if (scripts.notify) jobs.push({ which: 'notify', plan: scripts.notify, extra: [event.scope, event.name, event.state, String(event.priority)] });
     if (jobs.length === 0) return;
     const qkey = `${event.scope}:${event.name}`;
-    const prev = this.queues.get(qkey) ?? Promise.resolve();
-    const next = prev.then(async () => {
-      for (const j of jobs) await this.runOne(event, j.which, j.script, j.extra);
-    });
-    this.queues.set(qkey, next);
-    void next.then(() => {
-      if (this.queues.get(qkey) === next) this.queues.delete(qkey);
-    });
+    const existing = this.#queues.get(qkey);
+    if (existing) {
+      existing.waiting.push({ event, jobs });
+      if (existing.waiting.length > this.#maxPending) {
+        const dropped = existing.waiting.shift()!;
+        this.#report(() => this.#opts.onDropped?.(dropped.event, existing.waiting.length));
+      }
+      return;
+    }
+    const waiting = [{ event, jobs }];
+    let done!: () => void;
+    const queue: Queue = { waiting, drained: new Promise<void>((r) => (done = r)) };
+    this.#queues.set(qkey, queue);
+    background(
+      this.#drain(queue).finally(() => {
+        this.#queues.delete(qkey);
+        done();
+      }),
+      () => undefined, // #drain never rejects: runOne turns every failure into a result
+    );
   }
 
   /** Resolves when every queued script (of one queue, or all) has finished. */
   async idle(scope?: NotifyScope, name?: string): Promise<void> {
     if (scope !== undefined && name !== undefined) {
-      await this.queues.get(`${scope}:${name}`);
+      await this.#queues.get(`${scope}:${name}`)?.drained;
       return;
     }
-    while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
+    while (this.#queues.size > 0) await Promise.all([...this.#queues.values()].map((q) => q.drained));
   }
 
-  private async runOne(event: NotifyEvent, which: NotifyDone['which'], s: NotifyScript, extra: string[]): Promise<void> {
-    const run = this.opts.run ?? runScript;
+  async #drain(queue: Queue): Promise<void> {
+    for (let next = queue.waiting.shift(); next !== undefined; next = queue.waiting.shift()) {
+      for (const j of next.jobs) await this.#runOne(next.event, j);
+    }
+  }
+
+  async #runOne(event: NotifyEvent, job: Job): Promise<void> {
+    const run = this.#opts.run ?? runScript;
     let result: RunScriptResult;
     try {
       result = await run({
-        command: s.command,
-        timeoutMs: this.timeoutMs,
-        killGraceMs: this.opts.killGraceMs ?? 2000,
-        uid: s.uid,
-        gid: s.gid,
-        extraArgs: extra,
+        plan: job.plan,
+        launcher: this.#opts.launcher,
+        timeoutMs: this.#opts.timeoutMs ?? 10_000,
+        killGraceMs: this.#opts.killGraceMs ?? 2000,
+        extraArgs: job.extra,
       });
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
-      result = { exitCode: null, signal: null, timedOut: false, durationMs: 0, pid: undefined, plan: undefined, error };
+      result = { exitCode: null, signal: null, timedOut: false, durationMs: 0, pid: undefined, error };
     }
+    this.#report(() => this.#opts.onDone?.({ event, which: job.which, plan: job.plan, result }));
+  }
+
+  /** A logging callback must never break a queue. */
+  #report(f: () => void): void {
     try {
-      this.opts.onDone?.({ event, which, command: s.command, result });
+      f();
     } catch {
-      // a logging callback must never break the queue
+      // nothing to do: the callback is our own logger
     }
   }
 }

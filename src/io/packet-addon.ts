@@ -1,7 +1,8 @@
 /**
  * The vrrpd_packet Node-API addon (native/packet), loaded once for the whole process: the
- * AF_PACKET sender behind gratuitous ARP and unsolicited NA (garp.ts, packet.c) and the raw IPv6
- * VRRP socket (vrrp-socket6.ts, raw6.c). Missing when the native build failed; its users fall back.
+ * AF_PACKET sender behind gratuitous ARP and unsolicited NA (garp.ts, packet.c), the raw IPv6
+ * VRRP socket (vrrp-socket6.ts, raw6.c) and the kernel deadline timer (kernel-timer.ts, timer.c).
+ * Missing when the native build failed; its users fall back.
  */
 import { createRequire } from 'node:module';
 import { err, ok, type Result } from '../result.js';
@@ -16,7 +17,10 @@ export type Raw6Handle = { readonly __brand: 'Raw6Handle' };
  */
 export type Raw6Listener = (code: string | null, data: Buffer | string, hopLimit?: number, ifindex?: number) => void;
 
-/** The addon's surface: native/packet/packet.c and native/packet/raw6.c. */
+/** An opaque timerfd handle (timer.c). */
+export type TimerHandle = { readonly __brand: 'TimerHandle' };
+
+/** The addon's surface: native/packet/packet.c, raw6.c and timer.c. */
 export interface PacketAddon {
   open(): number;
   send(fd: number, ifindex: number, frame: Uint8Array): number;
@@ -25,6 +29,12 @@ export interface PacketAddon {
   raw6Open?(ifname: string, ifindex: number, group: Uint8Array | null, rcvbuf: number, onMessage: Raw6Listener): Raw6Handle;
   raw6Send?(h: Raw6Handle, payload: Uint8Array, dst: Uint8Array, src: Uint8Array | null): number;
   raw6Close?(h: Raw6Handle): void;
+  /** CLOCK_MONOTONIC in ms. Absent in an addon built before the timer existed. */
+  monotonicMs?(): number;
+  timerOpen?(onExpire: (status: number) => void): TimerHandle;
+  timerArm?(h: TimerHandle, deadlineMonotonicMs: number): void;
+  timerDisarm?(h: TimerHandle): void;
+  timerClose?(h: TimerHandle): void;
 }
 
 /** Where the addon is looked for, relative to this file (src/io or dist/src/io). */

@@ -1,36 +1,33 @@
 /**
- * Runs one check or notify script the way keepalived does, without blocking the event loop.
+ * Runs one planned check or notify script (io/script-plan.ts) without blocking the event loop.
  *
- * - The first word, if it is a path to an executable file, is exec'ed directly with the other
- *   words as arguments; anything else goes through `/bin/sh -c` (see track/script-words.ts).
+ * - The program is exec'ed with its arguments, never through a shell, by way of the launcher
+ *   (setpriv: no capability, the script's user); the environment is the plan's and nothing of
+ *   ours; the working directory is `/`.
  * - The child leads its own process group (spawn `detached`: setsid), stdio is /dev/null and
  *   libuv marks every other descriptor close-on-exec, so nothing leaks into the script.
  * - At the timeout the whole group gets SIGTERM, then SIGKILL `killGraceMs` later (2 s, as
  *   keepalived). When the leader dies after our SIGTERM, the group gets SIGKILL at once so its
  *   children go too. A timed-out run reports `timedOut: true` and counts as a failure.
  * - Node reaps the child (no zombies); orphaned grandchildren are killed with the group.
+ * - It never rejects: a spawn that throws (EPERM, a NUL byte in an argument, EAGAIN) or fails
+ *   later (ENOENT) is a result with `error` set, which the tracker counts as a failed check.
  */
-import { spawn } from 'node:child_process';
-import { constants as fsc } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { planExec, splitScriptWords, type ExecPlan } from '../track/script-words.js';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { CheckOutcome } from '../track/script-tracker.js';
 import type { TcpTarget } from '../track/tcp-target.js';
 import { checkTcp, tcpOutcome } from './check-tcp.js';
+import type { Launcher } from './script-launcher.js';
+import type { ScriptPlan } from './script-plan.js';
 
 export interface RunScriptOptions {
-  /** The script string as configured (keepalived quoting). */
-  readonly command: string;
+  readonly plan: ScriptPlan;
+  readonly launcher: Launcher;
   readonly timeoutMs: number;
   /** Between SIGTERM and SIGKILL at a timeout; default 2000 (keepalived). */
   readonly killGraceMs?: number;
-  /** Run as this user / group (script_user); undefined = our own. */
-  readonly uid?: number | undefined;
-  readonly gid?: number | undefined;
   /** Appended arguments (the generic notify's INSTANCE name state priority). */
   readonly extraArgs?: readonly string[];
-  /** Environment; default: ours (process.env). */
-  readonly env?: NodeJS.ProcessEnv;
   /** Aborting kills the whole process group at once (the daemon is stopping). */
   readonly signal?: AbortSignal | undefined;
 }
@@ -44,31 +41,8 @@ export interface RunScriptResult {
   readonly durationMs: number;
   /** The process group id (= pid) while it ran, for tests and logs. */
   readonly pid: number | undefined;
-  readonly plan: ExecPlan | undefined;
-  /** Set when the script could not be started (parse error, ENOENT, EACCES...). */
+  /** Set when the script could not be started (EPERM, ENOENT, a bad argument...). */
   readonly error?: string;
-}
-
-
-/** True when `path` is a regular file we may execute (async: never blocks the loop). */
-export async function isExecutableFile(path: string): Promise<boolean> {
-  try {
-    const st = await stat(path);
-    if (!st.isFile()) return false;
-    await access(path, fsc.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Work out how to run `command` (direct exec or shell). */
-export async function resolvePlan(command: string, extraArgs: readonly string[] = []): Promise<ExecPlan | string> {
-  const words = splitScriptWords(command);
-  if (!words.ok) return words.error.detail;
-  const first = words.value[0] ?? '';
-  const direct = first.includes('/') && (await isExecutableFile(first));
-  return planExec(command, words.value, direct, extraArgs);
 }
 
 /** Send `sig` to the whole process group `pgid`; false when it is already gone. */
@@ -81,43 +55,45 @@ export function killGroup(pgid: number, sig: NodeJS.Signals): boolean {
   }
 }
 
+/** `spawn`, with a synchronous throw turned into a value. */
+function start(opts: RunScriptOptions): ChildProcess | string {
+  const { plan } = opts;
+  const cmd = opts.launcher.argv(plan.file, [...plan.args, ...(opts.extraArgs ?? [])], plan.uid, plan.gid);
+  try {
+    return spawn(cmd.file, [...cmd.args], { detached: true, stdio: 'ignore', env: { ...plan.env }, cwd: '/' });
+  } catch (e) {
+    return `cannot start ${plan.file}: ${(e as Error).message}`;
+  }
+}
+
 /** Run a script to completion (or its timeout). Never rejects. */
-export async function runScript(opts: RunScriptOptions): Promise<RunScriptResult> {
+export function runScript(opts: RunScriptOptions): Promise<RunScriptResult> {
   const t0 = performance.now();
-  const plan = await resolvePlan(opts.command, opts.extraArgs);
-  if (typeof plan === 'string') {
-    return { exitCode: null, signal: null, timedOut: false, durationMs: 0, pid: undefined, plan: undefined, error: plan };
+  const child = start(opts);
+  if (typeof child === 'string') {
+    return Promise.resolve({ exitCode: null, signal: null, timedOut: false, durationMs: performance.now() - t0, pid: undefined, error: child });
   }
   return new Promise<RunScriptResult>((resolve) => {
     let timedOut = false;
     let settled = false;
     let termTimer: NodeJS.Timeout | undefined;
     let killTimer: NodeJS.Timeout | undefined;
-    const child = spawn(plan.file, [...plan.args], {
-      detached: true,
-      stdio: 'ignore',
-      env: opts.env ?? process.env,
-      ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
-      ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
-    });
     const pid = child.pid;
-    const finish = (r: Omit<RunScriptResult, 'durationMs' | 'pid' | 'plan' | 'timedOut'>): void => {
+    const abort = (): void => {
+      if (pid !== undefined) killGroup(pid, 'SIGKILL');
+    };
+    const finish = (r: Pick<RunScriptResult, 'exitCode' | 'signal' | 'error'>): void => {
       if (settled) return;
       settled = true;
       clearTimeout(termTimer);
       clearTimeout(killTimer);
+      opts.signal?.removeEventListener('abort', abort);
       // Leader gone after our SIGTERM: make sure the rest of its group goes too.
       if (timedOut && pid !== undefined) killGroup(pid, 'SIGKILL');
-      resolve({ ...r, timedOut, durationMs: performance.now() - t0, pid, plan });
+      resolve({ ...r, timedOut, durationMs: performance.now() - t0, pid });
     };
-    const abort = (): void => {
-      if (pid !== undefined) killGroup(pid, 'SIGKILL');
-    };
-    child.once('error', (e) => finish({ exitCode: null, signal: null, error: e.message }));
-    child.once('exit', (code, signal) => {
-      opts.signal?.removeEventListener('abort', abort);
-      finish({ exitCode: code, signal });
-    });
+    child.once('error', (e) => finish({ exitCode: null, signal: null, error: `cannot start ${opts.plan.file}: ${e.message}` }));
+    child.once('exit', (code, signal) => finish({ exitCode: code, signal }));
     if (pid === undefined) return; // 'error' follows
     if (opts.signal?.aborted) abort();
     else opts.signal?.addEventListener('abort', abort, { once: true });
@@ -137,13 +113,13 @@ export function toOutcome(r: RunScriptResult): CheckOutcome {
   return { kind: 'signal', signal: r.signal ?? 'unknown' };
 }
 
-/** What a vrrp_script checks: a script (keepalived) or a TCP connect (vrrpd's `check_tcp`). */
+/** What a vrrp_script checks: a planned script (keepalived) or a TCP connect (vrrpd's `check_tcp`). */
 export type CheckSpec =
-  | { readonly kind: 'script'; readonly command: string; readonly uid?: number | undefined; readonly gid?: number | undefined }
+  | { readonly kind: 'script'; readonly plan: ScriptPlan; readonly launcher: Launcher }
   | { readonly kind: 'tcp'; readonly target: TcpTarget };
 
 /** Run one check for a tracker's 'run' action; resolves to the tracker's 'result' input. Never rejects. */
 export async function runCheck(spec: CheckSpec, timeoutMs: number, killGraceMs = 2000, signal?: AbortSignal): Promise<CheckOutcome> {
   if (spec.kind === 'tcp') return tcpOutcome(await checkTcp(spec.target, timeoutMs));
-  return toOutcome(await runScript({ command: spec.command, timeoutMs, killGraceMs, uid: spec.uid, gid: spec.gid, signal }));
+  return toOutcome(await runScript({ plan: spec.plan, launcher: spec.launcher, timeoutMs, killGraceMs, signal }));
 }

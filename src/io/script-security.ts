@@ -1,10 +1,9 @@
 /**
- * `enable_script_security` and `script_user`: the file-system half (stat calls, /etc/passwd);
- * the rule itself is pure in track/script-security-rule.ts.
+ * `enable_script_security`, `script_user` and finding a script's program: the file-system half
+ * (stat calls, /etc/passwd, PATH search); the rule itself is pure in track/script-security-rule.ts.
  */
-import { constants as fsc } from 'node:fs';
-import { access, lstat, readFile, realpath, stat } from 'node:fs/promises';
-import { basename, delimiter, dirname, join, resolve } from 'node:path';
+import { lstat, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { err, ok, type Result } from '../result.js';
 import { parseGroup, parsePasswd } from '../track/passwd.js';
 import {
@@ -15,14 +14,15 @@ import {
   type PathElementStat,
   type ScriptSecurityError,
 } from '../track/script-security-rule.js';
-import { SHELL, splitScriptWords } from '../track/script-words.js';
 
 /** Who a script runs as. */
 export interface ScriptUser {
   readonly uid: number;
   readonly gid: number;
-  /** User name when known (for logs). */
+  /** User name when known (for logs and the script's USER/LOGNAME). */
   readonly name: string | undefined;
+  /** Home directory when known (the script's HOME). */
+  readonly home?: string | undefined;
 }
 
 export interface UserLookupError {
@@ -53,18 +53,22 @@ export async function resolveScriptUser(
   const users = parsePasswd(await readText(files.passwd ?? '/etc/passwd'));
   const u = users.find((e) => e.name === user) ?? (/^\d+$/.test(user) ? users.find((e) => e.uid === Number(user)) : undefined);
   if (u === undefined) return err({ kind: 'unknown-user', detail: `script user "${user}" does not exist` });
-  if (group === undefined) return ok({ uid: u.uid, gid: u.gid, name: u.name });
+  const home = u.home || undefined;
+  if (group === undefined) return ok({ uid: u.uid, gid: u.gid, name: u.name, home });
   const groups = parseGroup(await readText(files.group ?? '/etc/group'));
   const g = groups.find((e) => e.name === group) ?? (/^\d+$/.test(group) ? { name: group, gid: Number(group) } : undefined);
   if (g === undefined) return err({ kind: 'unknown-group', detail: `script group "${group}" does not exist` });
-  return ok({ uid: u.uid, gid: g.gid, name: u.name });
+  return ok({ uid: u.uid, gid: g.gid, name: u.name, home });
 }
 
 /** keepalived's default script user: `keepalived_script` if it exists, else whoever we run as. */
-export async function defaultScriptUser(files: AccountFiles = {}): Promise<ScriptUser> {
+export async function defaultScriptUser(files: AccountFiles = {}, self?: { uid: number; gid: number }): Promise<ScriptUser> {
   const r = await resolveScriptUser('keepalived_script', undefined, files);
   if (r.ok) return r.value;
-  return { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, name: undefined };
+  const uid = self?.uid ?? process.geteuid?.() ?? 0;
+  const gid = self?.gid ?? process.getegid?.() ?? 0;
+  const me = parsePasswd(await readText(files.passwd ?? '/etc/passwd')).find((e) => e.uid === uid);
+  return { uid, gid, name: me?.name, home: me?.home || undefined };
 }
 
 async function lstatElement(path: string): Promise<PathElementStat | undefined> {
@@ -86,16 +90,17 @@ async function checkChain(absPath: string): Promise<Result<void, ScriptSecurityE
   return checkPathChain(chain);
 }
 
-/** Find a bare command name on PATH, as the shell would. */
-async function searchPath(name: string, pathVar: string): Promise<string | undefined> {
-  for (const dir of pathVar.split(delimiter)) {
-    if (dir === '') continue;
+/**
+ * A bare program name looked up in `pathVar` as keepalived does (notify.c find_path): the first
+ * regular file executable by `runAs`. Undefined when there is none.
+ */
+export async function findInPath(name: string, runAs: { readonly uid: number; readonly gid: number }, pathVar: string): Promise<string | undefined> {
+  for (const dir of pathVar.split(':')) {
+    if (!dir.startsWith('/')) continue; // a relative PATH entry would depend on our cwd
     const candidate = join(dir, name);
     try {
-      if ((await stat(candidate)).isFile()) {
-        await access(candidate, fsc.X_OK);
-        return candidate;
-      }
+      const st = await stat(candidate);
+      if (st.isFile() && isExecutableBy({ path: candidate, uid: st.uid, gid: st.gid, mode: st.mode }, runAs.uid, runAs.gid)) return candidate;
     } catch {
       // not here
     }
@@ -103,34 +108,23 @@ async function searchPath(name: string, pathVar: string): Promise<string | undef
   return undefined;
 }
 
-/** The file that will actually be exec'ed for `command` (the shell for shell builtins). */
-async function scriptFile(command: string, pathVar: string): Promise<Result<string, ScriptSecurityError>> {
-  const words = splitScriptWords(command);
-  if (!words.ok) return err({ kind: 'not-found', path: command, detail: words.error.detail });
-  const first = words.value[0] ?? '';
-  if (first.includes('/')) return ok(resolve(first));
-  return ok((await searchPath(first, pathVar)) ?? SHELL);
-}
-
 /**
- * keepalived's check for one script run as `runAs`. With `enabled` false an unsafe script is
- * still allowed (keepalived only warns); the verdict is returned as `insecure` either way.
- * Err: the script cannot run at all (not found / not executable), or it is unsafe and `enabled`.
+ * keepalived's check for the program `file` (an absolute path) run as `runAs`. With `enabled`
+ * false an unsafe script is still allowed (keepalived only warns); the verdict is returned as
+ * `insecure` either way. Err: the script cannot run at all (not found / not executable), or it
+ * is unsafe and `enabled`.
  */
 export async function checkScriptSecurity(
-  command: string,
+  file: string,
   runAs: { readonly uid: number; readonly gid: number },
   enabled: boolean,
-  pathVar = process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
 ): Promise<Result<{ readonly file: string; readonly insecure: ScriptSecurityError | undefined }, ScriptSecurityError>> {
-  const f = await scriptFile(command, pathVar);
-  if (!f.ok) return f;
-  const file = f.value;
   let target: PathElementStat;
   let real: string;
   try {
     const st = await stat(file);
     real = await realpath(file);
+    if (!st.isFile()) return err({ kind: 'wrong-type', path: file, detail: `${file} is not a regular file` });
     target = { path: file, uid: st.uid, gid: st.gid, mode: st.mode };
   } catch {
     return err({ kind: 'not-found', path: file, detail: `script ${file} does not exist` });

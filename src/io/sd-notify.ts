@@ -14,6 +14,10 @@ export function notifySystemd(fields: { ready?: boolean; stopping?: boolean; rel
   if (fields.stopping) args.push('STOPPING=1');
   if (fields.reloading) args.push('RELOADING=1');
   return new Promise((resolve) => {
-    execFile('systemd-notify', args, { timeout: 2000 }, (e) => resolve(e ? `systemd-notify: ${e.message}` : undefined));
+    try {
+      execFile('systemd-notify', args, { timeout: 2000 }, (e) => resolve(e ? `systemd-notify: ${e.message}` : undefined));
+    } catch (e) {
+      resolve(`systemd-notify: ${(e as Error).message}`);
+    }
   });
 }

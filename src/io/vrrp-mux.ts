@@ -7,7 +7,7 @@
  * destination's family (an interface has an IPv4 socket, an IPv6 socket, or both: dual stack).
  */
 import { RateLimiter } from '../rate-limit.js';
-import { ReceivePath, type ReceiverSpec } from '../protocol/receive-path.js';
+import { ReceivePath, type ChecksumStyle, type ReceiverSpec } from '../protocol/receive-path.js';
 import type { RouterCounters } from '../protocol/counters.js';
 import { err, ok, type Result } from '../result.js';
 import { familyOf, type Family, type IpAddress } from '../wire/address.js';
@@ -30,6 +30,8 @@ export interface PacketPort {
 export interface ReceivedAdvert {
   readonly advert: Advert;
   readonly ip: OpenedDatagram;
+  /** How its checksum verified (keepalived's old unicast style, or the RFC's). */
+  readonly checksum: ChecksumStyle;
 }
 
 export interface RegisterOptions {
@@ -58,8 +60,10 @@ export class VrrpInterfaceMux {
   readonly #listener = (raw: RawDatagram): void => this.handle(raw);
   readonly #logger: IoLogger | undefined;
   readonly #now: () => number;
-  /** RFC 3768 §7.1 "SHOULD log the event": one line per (reason, source) per 10 s. */
-  readonly #drops = new RateLimiter();
+  /** RFC 3768 §7.1 "SHOULD log the event": one line per reason per 10 s, whatever the source. */
+  readonly #drops = new RateLimiter({
+    onSuppressed: (reason, n) => this.#logger?.warn({ ifname: this.port.ifname, reason, suppressed: n }, `${n} more 'advert dropped' lines suppressed`),
+  });
 
   /** `port` sends and receives VRRP of its family; `extraPorts` only receive (e.g. an AH socket). */
   constructor(
@@ -132,11 +136,11 @@ export class VrrpInterfaceMux {
   handle(raw: RawDatagram): void {
     const v = this.#rx.handle(raw);
     if (v.kind === 'deliver') {
-      this.#handlers.get(v.key)?.({ advert: v.advert, ip: v.ip });
+      this.#handlers.get(v.key)?.({ advert: v.advert, ip: v.ip, checksum: v.checksum });
       return;
     }
     if (v.reason === 'own-packet') return;
-    const gate = this.#drops.check(`${v.reason}:${v.from ?? '?'}`, this.#now());
+    const gate = this.#drops.check(v.reason, this.#now());
     if (!gate.log) return;
     const fields = {
       ifname: this.port.ifname,

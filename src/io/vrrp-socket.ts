@@ -8,6 +8,8 @@
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { describeError } from '../background.js';
+import { RateLimiter } from '../rate-limit.js';
 import { err, ok, type Result } from '../result.js';
 import { familyOf, type IpAddress, type Ipv4Address } from '../wire/address.js';
 import { IPPROTO_VRRP, VRRP_MCAST_GROUP4, VRRP_TOS, VRRP_TTL } from '../wire/constants.js';
@@ -47,14 +49,22 @@ export interface VrrpSocketCounters {
 }
 
 /** Just the part of raw-socket's Socket we use. */
-interface RawSocket {
+export interface RawSocket {
   on(ev: 'message', cb: (buf: Buffer, source: string) => void): void;
   on(ev: 'error', cb: (e: Error) => void): void;
   on(ev: 'close', cb: () => void): void;
   setOption(level: number, option: number, value: Buffer, length: number): void;
   send(buf: Buffer, offset: number, length: number, address: string, cb: (e: Error | null, bytes: number) => void): void;
   close(): void;
+  /**
+   * raw-socket 1.x's native handle: `send` is one non-blocking sendto(2) that calls back at once
+   * with the byte count, or throws. Socket.send queues behind it and waits for a writable event.
+   */
+  readonly wrap?: { send(buf: Buffer, offset: number, length: number, address: string, cb: (bytes: number) => void): void };
 }
+
+/** sendto(2) EAGAIN / EWOULDBLOCK as raw-socket words it: the socket buffer is full for now. */
+const WOULD_BLOCK = /temporarily unavailable|would block/i;
 interface RawSocketModule {
   createSocket(o: { protocol: number; bufferSize?: number }): RawSocket;
 }
@@ -79,6 +89,12 @@ export class VrrpSocket extends EventEmitter {
   readonly counters: VrrpSocketCounters = { received: 0, recvErrors: 0, sent: 0, sendErrors: 0 };
   readonly family = 'ipv4' as const;
   private closed = false;
+  /** What a packet can trigger is logged at most once per reason per 10 s, then "N more suppressed". */
+  private readonly limiter = new RateLimiter({
+    onSuppressed: (reason, n) => this.logger?.warn({ ifname: this.ifname, reason, suppressed: n }, `${n} more '${reason}' lines suppressed`),
+  });
+  /** Sends waiting in raw-socket's queue: while any do, new ones queue behind them (order kept). */
+  private queued = 0;
 
   constructor(
     private readonly raw: RawSocket,
@@ -93,22 +109,41 @@ export class VrrpSocket extends EventEmitter {
     raw.on('close', () => this.onClose());
   }
 
-  /** Sends one VRRP payload (no IP header) to `dst` (224.0.0.18 or a unicast peer). */
+  /**
+   * Sends one VRRP payload (no IP header) to `dst` (224.0.0.18 or a unicast peer). The datagram
+   * is handed to the kernel before this returns (one sendto, no event-loop round trip) unless the
+   * socket buffer is full, when it waits in raw-socket's queue for the socket to drain.
+   */
   send(payload: Uint8Array, dst: IpAddress): Promise<Result<number, SocketError>> {
     if (this.closed) return Promise.resolve(err({ kind: 'closed', detail: `socket on ${this.ifname} is closed` }));
     if (familyOf(dst) !== 'ipv4') return Promise.resolve(err({ kind: 'invalid', detail: `bad destination ${JSON.stringify(dst)}` }));
     const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    const direct = this.queued === 0 ? this.raw.wrap : undefined;
+    if (direct !== undefined) {
+      let bytes = -1;
+      try {
+        direct.send(buf, 0, buf.length, dst, (n) => (bytes = n));
+      } catch (e) {
+        if (!WOULD_BLOCK.test((e as Error).message)) return Promise.resolve(this.sent(dst, e as Error, 0));
+      }
+      if (bytes >= 0) return Promise.resolve(this.sent(dst, null, bytes));
+    }
+    this.queued++;
     return new Promise((resolve) => {
-      this.raw.send(buf, 0, buf.length, dst, (e, bytes) => {
-        if (e === null || e === undefined) {
-          this.counters.sent++;
-          resolve(ok(bytes));
-        } else {
-          this.counters.sendErrors++;
-          resolve(err({ kind: 'send-failed', detail: `send to ${dst} on ${this.ifname}: ${e.message}` }));
-        }
+      this.raw.send(buf, 0, buf.length, dst, (e, n) => {
+        this.queued--;
+        resolve(this.sent(dst, e, n));
       });
     });
+  }
+
+  private sent(dst: string, e: Error | null | undefined, bytes: number): Result<number, SocketError> {
+    if (e === null || e === undefined) {
+      this.counters.sent++;
+      return ok(bytes);
+    }
+    this.counters.sendErrors++;
+    return err({ kind: 'send-failed', detail: `send to ${dst} on ${this.ifname}: ${e.message}` });
   }
 
   /** Closes the socket (memberships are dropped by the kernel). Idempotent. */
@@ -131,13 +166,15 @@ export class VrrpSocket extends EventEmitter {
     try {
       this.emit('packet', raw, source);
     } catch (e) {
-      this.logger?.warn({ err: e, ifname: this.ifname }, 'packet handler threw');
+      if (this.limiter.check('packet handler threw', performance.now()).log) {
+        this.logger?.warn({ err: describeError(e), ifname: this.ifname }, 'packet handler threw');
+      }
     }
   }
 
   private onError(e: Error): void {
     this.counters.recvErrors++;
-    this.logger?.warn({ err: e.message, ifname: this.ifname }, 'raw socket error');
+    if (this.limiter.check('raw socket error', performance.now()).log) this.logger?.warn({ err: e.message, ifname: this.ifname }, 'raw socket error');
   }
 
   private onClose(): void {

@@ -8,6 +8,8 @@
  * that checksum: the receive path does, and counts. Why: native-notes/ipv6.md. Needs CAP_NET_RAW.
  */
 import { EventEmitter } from 'node:events';
+import { describeError } from '../background.js';
+import { RateLimiter } from '../rate-limit.js';
 import { err, ok, type Result } from '../result.js';
 import { addressBytes, familyOf, readIpv6, type IpAddress, type Ipv6Address } from '../wire/address.js';
 import { VRRP_MCAST_GROUP6 } from '../wire/constants.js';
@@ -46,6 +48,10 @@ export class VrrpSocket6 extends EventEmitter {
   readonly counters: VrrpSocketCounters = { received: 0, recvErrors: 0, sent: 0, sendErrors: 0 };
   readonly family = 'ipv6' as const;
   #handle: Raw6Handle | undefined;
+  /** What a packet can trigger is logged at most once per reason per 10 s, then "N more suppressed". */
+  readonly #limiter = new RateLimiter({
+    onSuppressed: (reason, n) => this.logger?.warn({ ifname: this.ifname, reason, suppressed: n }, `${n} more '${reason}' lines suppressed`),
+  });
 
   constructor(
     private readonly native: Raw6Addon,
@@ -94,7 +100,7 @@ export class VrrpSocket6 extends EventEmitter {
   onMessage(code: string | null, data: Buffer | string, hopLimit = -1): void {
     if (code !== null || typeof data === 'string') {
       this.counters.recvErrors++;
-      this.logger?.warn({ ifname: this.ifname, code, detail: data }, 'raw IPv6 socket error');
+      if (this.#limiter.check('raw IPv6 socket error', performance.now()).log) this.logger?.warn({ ifname: this.ifname, code, detail: data }, 'raw IPv6 socket error');
       return;
     }
     this.counters.received++;
@@ -103,7 +109,9 @@ export class VrrpSocket6 extends EventEmitter {
     try {
       this.emit('packet', raw);
     } catch (e) {
-      this.logger?.warn({ err: e, ifname: this.ifname }, 'packet handler threw');
+      if (this.#limiter.check('packet handler threw', performance.now()).log) {
+        this.logger?.warn({ err: describeError(e), ifname: this.ifname }, 'packet handler threw');
+      }
     }
   }
 }

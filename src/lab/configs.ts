@@ -9,6 +9,13 @@ import { DEPLOY_CHECK, DEPLOY_NGINX, DEPLOY_SUBNET, DEPLOY_SUBNET6, DEPLOY_VRRPD
 
 export type CheckKind = 'tcp' | 'script';
 
+/** The VRRP version and advert interval the lab runs, when not the deploy kit's (VRRPv2, 1 s). */
+export interface LabProtocol {
+  readonly version?: 2 | 3;
+  /** advert_int in seconds (VRRPv3: 0.01 to 40.95). */
+  readonly advertInt?: number;
+}
+
 export interface Substitution {
   readonly what: string;
   readonly from: RegExp;
@@ -31,10 +38,16 @@ const subnet6Sub: Substitution = { what: 'the example IPv6 LAN', from: new RegEx
 /** nginx listens on both families in dual stack (what the deploy README tells users to add). */
 const listen6Sub: Substitution = { what: 'the listen line', from: /^(\s*)listen 7443;/m, to: '$1listen 7443;\n$1listen [::]:7443;' };
 
-/** The deploy kit's vrrpd config for `op` (its dual-stack variant with `dualStack`), as the lab runs it. */
-export function vrrpdConfig(op: OpName, check: CheckKind, dualStack = false): string {
+/**
+ * The deploy kit's vrrpd config for `op` (its dual-stack variant with `dualStack`), as the lab runs
+ * it; `protocol` sets `vrrp_version` in global_defs and every instance's `advert_int` (the deploy
+ * files themselves stay VRRPv2 at 1 s; an IPv6 instance is VRRPv3 whatever the version).
+ */
+export function vrrpdConfig(op: OpName, check: CheckKind, protocol: LabProtocol = {}, dualStack = false): string {
   const file = (dualStack ? DEPLOY_VRRPD_DUAL : DEPLOY_VRRPD)[op];
   const subs: Substitution[] = dualStack ? [subnetSub, subnet6Sub] : [subnetSub];
+  if (protocol.version !== undefined) subs.push({ what: 'global_defs', from: /^([ \t]*)global_defs \{\n/m, to: `$1global_defs {\n$1    vrrp_version ${protocol.version}\n` });
+  if (protocol.advertInt !== undefined) subs.push({ what: 'the advert_int line', from: /^([ \t]*)advert_int \S+/m, to: `$1advert_int ${protocol.advertInt}` });
   if (check === 'script') {
     subs.push(
       { what: 'the check_tcp line', from: /^(\s*)(check_tcp \S+)/m, to: '$1# $2' },

@@ -229,11 +229,17 @@ export class Injector {
         const d = datagrams[queued % datagrams.length]!;
         queued++;
         inFlight++;
-        void this.send(d).then((r) => {
-          inFlight--;
-          if (r.ok) sent++;
-          else errors++;
-        });
+        this.send(d).then(
+          (r) => {
+            inFlight--;
+            if (r.ok) sent++;
+            else errors++;
+          },
+          () => {
+            inFlight--;
+            errors++;
+          },
+        );
       }
       await new Promise((r) => setTimeout(r, 1));
     }
@@ -309,10 +315,11 @@ export function runInjectorAgent(ifname = 'eth0'): void {
     });
   });
   rl.on('close', () => {
-    void chain.then(() => {
+    const exit = (): void => {
       inj.close();
       process.exit(0);
-    });
+    };
+    chain.then(exit, exit);
   });
   out({ ev: 'ready', pid: process.pid });
 }

@@ -9,8 +9,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { queryStatus } from '../daemon/status-server.js';
 import { run } from '../io/exec.js';
-import { nginxMainConfig, nginxStreamConfig, vrrpdConfig, type CheckKind } from './configs.js';
+import { nginxMainConfig, nginxStreamConfig, vrrpdConfig, type CheckKind, type LabProtocol } from './configs.js';
 import { createLab, removeNamespace } from './netns.js';
+import { binNodeFlags } from './node-flags.js';
 import { alive, hasAddress, listening, signal, spawnIn, waitExit, waitFor } from './procs.js';
 import { API_PORT, APIS, distFile, HOSTS, LAB_NS_PATTERN, LAB_PREFIX, LAB_ROOT, LAB_SUBNET, LAB_SUBNET6, OPS, PROXY_PORT, VIP, VIP6, type OpName } from './topology.js';
 
@@ -21,6 +22,8 @@ export interface LabState {
   readonly owner: number;
   readonly mode: 'up' | 'demo';
   readonly check: CheckKind;
+  /** VRRP version and advert interval, when not the deploy kit's (VRRPv2, 1 s). */
+  readonly protocol?: LabProtocol;
   readonly created: string;
   readonly switchNs: string;
   /** Host name -> namespace. */
@@ -37,6 +40,7 @@ export interface UpOptions {
   readonly mode: 'up' | 'demo';
   readonly check?: CheckKind;
   readonly dualStack?: boolean;
+  readonly protocol?: LabProtocol;
   readonly say?: (line: string) => void;
 }
 
@@ -62,7 +66,8 @@ export class LabRun {
     const names = HOSTS.map((h) => h.name);
     const ns = Object.fromEntries(names.map((n) => [n, `${id}-${n}`]));
     const dualStack = opts.dualStack === true;
-    const lab = new LabRun({ id, dir, owner: process.pid, mode: opts.mode, check: opts.check ?? 'tcp', created: new Date().toISOString(), switchNs: `${id}-sw`, ns, pids: {}, dualStack });
+    const protocol = opts.protocol ?? {};
+    const lab = new LabRun({ id, dir, owner: process.pid, mode: opts.mode, check: opts.check ?? 'tcp', protocol, created: new Date().toISOString(), switchNs: `${id}-sw`, ns, pids: {}, dualStack });
     lab.save();
     try {
       const net = await createLab({ hosts: names, octets: HOSTS.map((h) => h.octet), subnet: LAB_SUBNET, id, prefix: LAB_PREFIX, ...(dualStack ? { subnet6: LAB_SUBNET6 } : {}) });
@@ -77,7 +82,8 @@ export class LabRun {
       say(`apiservers ${APIS.join(', ')} on :${API_PORT}; nginx on op1, op2 proxying :${PROXY_PORT} to them`);
       for (const op of OPS) lab.startVrrpd(op);
       for (const op of OPS) await lab.waitVrrpd(op);
-      const instances = dualStack ? 'VRID 251 over IPv4 (VRRPv2) and IPv6 (VRRPv3) in one sync group' : 'VRID 251';
+      const interval = protocol.advertInt !== undefined ? `, advert_int ${protocol.advertInt} s` : '';
+      const instances = dualStack ? `VRID 251 over IPv4 (VRRPv${protocol.version ?? 2}) and IPv6 (VRRPv3) in one sync group${interval}` : `VRID 251, VRRPv${protocol.version ?? 2}${interval}`;
       say(`vrrpd on op1 (MASTER, priority 100) and op2 (BACKUP, priority 90), ${instances}, check: ${lab.state.check === 'tcp' ? 'check_tcp 127.0.0.1:7443' : 'deploy/check_nginx.sh'}`);
       lab.startClient();
       return lab;
@@ -110,7 +116,7 @@ export class LabRun {
     mkdirSync(this.path(op, 'nginx'), { recursive: true, mode: 0o700 });
     mkdirSync(this.path(op, 'run'), { recursive: true, mode: 0o700 });
     const dual = this.state.dualStack === true;
-    writeFileSync(this.path(op, 'keepalived.conf'), vrrpdConfig(op, this.state.check, dual), { mode: 0o600 });
+    writeFileSync(this.path(op, 'keepalived.conf'), vrrpdConfig(op, this.state.check, this.state.protocol, dual), { mode: 0o600 });
     writeFileSync(this.path(op, 'nginx', 'stream.conf'), nginxStreamConfig(dual));
     writeFileSync(this.path(op, 'nginx', 'nginx.conf'), nginxMainConfig(this.path(op, 'nginx'), module));
   }
@@ -135,7 +141,8 @@ export class LabRun {
   }
 
   startVrrpd(op: OpName): void {
-    const args = [distFile('src/cli/main.js'), 'run', '-f', this.path(op, 'keepalived.conf'), '--run-dir', this.path(op, 'run'), '--log-json'];
+    const main = distFile('src/cli/main.js');
+    const args = [...binNodeFlags(main), main, 'run', '-f', this.path(op, 'keepalived.conf'), '--run-dir', this.path(op, 'run'), '--log-json'];
     this.spawn(`${op}.vrrpd`, op, process.execPath, args, this.path(op, 'vrrpd.log'));
   }
 
@@ -291,12 +298,18 @@ export function cleanupOnSignal(keep: () => readonly string[] = () => []): void 
   signalHooks = true;
   const handler = (sig: NodeJS.Signals): void => {
     process.stderr.write(`\n${sig}: removing the lab...\n`);
-    void (async () => {
+    const removeOwn = async (): Promise<void> => {
       for (const id of await listLabs()) {
         if (LabRun.load(id)?.state.owner === process.pid && !keep().includes(id)) await removeLab(id);
       }
-      process.exit(130);
-    })();
+    };
+    removeOwn().then(
+      () => process.exit(130),
+      (e: unknown) => {
+        process.stderr.write(`could not remove the lab: ${String(e)}\n`);
+        process.exit(130);
+      },
+    );
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, handler);
 }

@@ -3,7 +3,9 @@
  * 1, one VIP), with knobs: what the tests, the benches and the interop suite run, for vrrpd and
  * keepalived alike. The same instance over IPv6 (`seedConfig6`: VRRPv3, the link-local VIP first)
  * and both in one sync group (`dualStackConfig`) serve the IPv6 and dual-stack tests. The demo
- * runs the deploy kit's own files instead (src/lab/configs.ts).
+ * runs the deploy kit's own files instead (src/lab/configs.ts). With `version: 3` global_defs
+ * says `vrrp_version 3`; the authentication block stays, and both daemons ignore it with a
+ * warning (RFC 5798 has no authentication).
  */
 export interface SeedConfigOptions {
   readonly priority: number;
@@ -15,6 +17,8 @@ export interface SeedConfigOptions {
   readonly pass?: string;
   /** advert_int in seconds, default 1. */
   readonly interval?: number;
+  /** `vrrp_version` in global_defs; left out (VRRPv2, the default) when undefined. */
+  readonly version?: 2 | 3;
   /** More global_defs lines. */
   readonly globals?: string;
   /** vrrp_script blocks, before the instance. */
@@ -68,11 +72,11 @@ ${instance('VI_4', o, [o.vip ?? '192.168.50.100/24'], o.pass ?? 'PASS', o.extra4
 ${instance('VI_6', o, o.vips6 ?? SEED_VIPS6, undefined, o.extra6)}`;
 }
 
-function globalDefs(o: Pick<SeedConfigOptions, 'routerId' | 'globals'>): string {
+function globalDefs(o: Pick<SeedConfigOptions, 'routerId' | 'globals' | 'version'>): string {
   return `global_defs {
   router_id ${o.routerId ?? 'test'}
   vrrp_garp_master_delay 1
-${o.globals ?? ''}
+${o.version !== undefined ? `  vrrp_version ${o.version}\n` : ''}${o.globals ?? ''}
 }`;
 }
 

@@ -4,6 +4,8 @@ export interface PasswdEntry {
   readonly name: string;
   readonly uid: number;
   readonly gid: number;
+  /** The home directory ('' when the field is empty or missing). */
+  readonly home: string;
 }
 
 export interface GroupEntry {
@@ -28,7 +30,7 @@ export function parsePasswd(text: string): PasswdEntry[] {
   for (const f of fields(text, 4)) {
     const uid = id(f[2]);
     const gid = id(f[3]);
-    if (f[0] && uid !== undefined && gid !== undefined) out.push({ name: f[0], uid, gid });
+    if (f[0] && uid !== undefined && gid !== undefined) out.push({ name: f[0], uid, gid, home: f[5] ?? '' });
   }
   return out;
 }

@@ -2,8 +2,9 @@
  * How a script string becomes a process (keepalived.conf(5) "Quoted strings"):
  * words are separated by whitespace; `"` or `'` quote a stretch that may hold whitespace, and
  * quoted and unquoted stretches that touch make one word (`ab" c "d` is the single word `ab c d`).
- * If the first word is a path (contains `/`) to an executable file the words are run directly
- * (execve, no shell, as keepalived does); anything else is handed to `/bin/sh -c` as written.
+ * The first word is the program, the others its arguments: like keepalived (notify.c), vrrpd
+ * execs it without a shell, so `|`, `&&`, `$VAR` or `> file` are passed to the program as
+ * words. A shell line is written explicitly: `script "/bin/sh -c 'test -e /x && exit 0'"`.
  */
 import { err, ok, type Result } from '../result.js';
 
@@ -40,31 +41,39 @@ export function splitScriptWords(text: string): Result<string[], ScriptWordsErro
   return ok(words);
 }
 
-/** What to exec: a file and its argv (without argv[0]). */
-export interface ExecPlan {
-  readonly mode: 'direct' | 'shell';
-  readonly file: string;
-  readonly args: readonly string[];
+/** Shell syntax that a program run without a shell would receive as a plain word. */
+const SHELL_SYNTAX: readonly (readonly [RegExp, string])[] = [
+  [/^(\|\||&&|\||;|&)$/, 'a command separator'],
+  [/^\d*(>>?|<)/, 'a redirection'],
+  [/\$\(|`/, 'a command substitution'],
+  [/\$(\{|[A-Za-z_])/, 'a variable'],
+  [/[;|]$/, 'a command separator'],
+];
+
+const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'ksh', 'mksh', 'zsh']);
+
+/** True for an explicit shell line: `/bin/sh -c '...'` (its words are the shell's business). */
+export function isShellLine(words: readonly string[]): boolean {
+  const program = (words[0] ?? '').split('/').pop() ?? '';
+  return SHELLS.has(program) && words.slice(1).some((w) => /^-[a-z]*c[a-z]*$/.test(w));
 }
 
-/** The shell used for anything that is not a direct executable path. */
-export const SHELL = '/bin/sh';
-
 /**
- * Decide how to run `command`. `directOk` says whether the first word is an executable file
- * (the caller checks the file system). `extraArgs` (the generic notify's four arguments) are
- * appended to the argv directly, or passed as the shell's positional parameters ("$@").
+ * The first word that looks like shell syntax, with what it looks like; undefined when none does
+ * or when the line is an explicit shell line.
  */
-export function planExec(
-  command: string,
-  words: readonly string[],
-  directOk: boolean,
-  extraArgs: readonly string[] = [],
-): ExecPlan {
-  const first = words[0];
-  if (directOk && first !== undefined && first.includes('/')) {
-    return { mode: 'direct', file: first, args: [...words.slice(1), ...extraArgs] };
+export function shellSyntaxIn(words: readonly string[]): { readonly word: string; readonly what: string } | undefined {
+  if (isShellLine(words)) return undefined;
+  for (const word of words) {
+    for (const [re, what] of SHELL_SYNTAX) if (re.test(word)) return { word, what };
   }
-  if (extraArgs.length === 0) return { mode: 'shell', file: SHELL, args: ['-c', command] };
-  return { mode: 'shell', file: SHELL, args: ['-c', `${command} "$@"`, 'sh', ...extraArgs] };
+  return undefined;
+}
+
+/** How to write `command` as an explicit shell line after `keyword` (for diagnostics). */
+export function shellAdvice(keyword: string, command: string): string {
+  const how = /['"\\]/.test(command)
+    ? 'put the line in an executable file and name that file'
+    : `write ${keyword} "/bin/sh -c '${command}'"`;
+  return `vrrpd runs scripts without a shell, as keepalived does: to run a shell line, ${how}`;
 }

@@ -15,7 +15,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTcpdump, type Tcpdump } from '../../src/lab/capture.js';
 import { masterDownIntervalMs, skewTimeMs } from '../../src/protocol/timers.js';
 import { cluster, dualStackConfig, expectHolders, seedConfig6, skipReason, type Cluster, type Node } from '../integration/daemon/harness.js';
-import { Keepalived, kaConfig6, keepalivedMissing, keepalivedVersion, tsharkMissing } from './keepalived.js';
+import { tsharkMissing } from './captures.js';
+import { Keepalived, kaConfig6, keepalivedMissing, keepalivedVersion } from './keepalived.js';
 
 const reason = (await skipReason()) ?? keepalivedMissing();
 const VIP6 = 'fd00:50::100/64';

@@ -161,6 +161,7 @@ describe.skipIf(reason !== undefined)("users' keepalived.conf files, unchanged",
       await op1.waitState('MASTER', 10_000);
       op2.start();
       await waitConverged(c, 'op1');
+      await op1.waitVipsAdded(3000);
       expect(await op1.addresses()).toContain('192.168.50.100/24');
       const from = op2.logs.length;
       await op1.stop('SIGTERM');

@@ -17,7 +17,7 @@ import { craftInvalid, type InvalidKind, type TargetProfile } from '../../../src
 import { ipAddress, type Ipv4Address } from '../../../src/wire/address.js';
 
 const v4 = (s: string): Ipv4Address => ipAddress(s, 'ipv4');
-import { cluster, holders, seedConfig, skipReason, waitConverged, type Cluster, type LogLine, type Node } from '../daemon/harness.js';
+import { cluster, expectHolders, seedConfig, skipReason, waitConverged, type Cluster, type LogLine, type Node } from '../daemon/harness.js';
 import { counterDelta, counterSnapshot, InjectorAgent, sleep } from './inject.js';
 
 const reason = await skipReason();
@@ -155,7 +155,7 @@ describe.skipIf(reason !== undefined)('invalid advertisements against a vrrpd ma
       await sleep(2500);
       expect(m.lastState()).toBe('MASTER');
       expect(b.lastState()).toBe('BACKUP');
-      expect(await holders(c)).toEqual(['m']);
+      await expectHolders(c, ['m']);
     });
   });
 
@@ -179,7 +179,7 @@ describe.skipIf(reason !== undefined)('invalid advertisements against a vrrpd ma
       await b.waitState('BACKUP', 3000, from);
       await sending;
       await sleep(1500);
-      expect(await holders(c)).toEqual(['m']);
+      await expectHolders(c, ['m']);
     });
 
     for (const cs of DROP_CASES) {

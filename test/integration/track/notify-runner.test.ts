@@ -2,7 +2,11 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NotifyRunner, type NotifyDone } from '../../../src/io/notify-runner.js';
+import { NotifyRunner, type NotifyDone, type NotifyEvent } from '../../../src/io/notify-runner.js';
+import type { RunScriptResult } from '../../../src/io/script-runner.js';
+import { host, plan } from '../../helpers/scripts.js';
+
+const launcher = host.launcher;
 
 let dir: string;
 let log: string;
@@ -29,12 +33,12 @@ describe('NotifyRunner', () => {
     const fast = await script('fast.sh', `echo "$1" >> ${log}`);
     const generic = await script('generic.sh', `echo "generic $*" >> ${log}`);
     const done: NotifyDone[] = [];
-    const n = new NotifyRunner({ onDone: (d) => done.push(d) });
+    const n = new NotifyRunner({ launcher, onDone: (d) => done.push(d) });
     const scripts = {
-      master: { command: `${slow} MASTER` },
-      backup: { command: `${fast} BACKUP` },
-      fault: { command: `${fast} FAULT` },
-      notify: { command: generic },
+      master: await plan(`${slow} MASTER`),
+      backup: await plan(`${fast} BACKUP`),
+      fault: await plan(`${fast} FAULT`),
+      notify: await plan(generic),
     };
     const t0 = performance.now();
     n.notify({ scope: 'INSTANCE', name: 'VI_1', state: 'MASTER', priority: 100 }, scripts);
@@ -57,9 +61,9 @@ describe('NotifyRunner', () => {
     await writeFile(log, '');
     const slow = await script('slow2.sh', `sleep 0.6; echo "$1" >> ${log}`);
     const fast = await script('fast2.sh', `echo "$1" >> ${log}`);
-    const n = new NotifyRunner();
-    n.notify({ scope: 'INSTANCE', name: 'A', state: 'MASTER', priority: 100 }, { master: { command: `${slow} A` } });
-    n.notify({ scope: 'GROUP', name: 'G', state: 'MASTER', priority: 0 }, { master: { command: `${fast} G` } });
+    const n = new NotifyRunner({ launcher });
+    n.notify({ scope: 'INSTANCE', name: 'A', state: 'MASTER', priority: 100 }, { master: await plan(`${slow} A`) });
+    n.notify({ scope: 'GROUP', name: 'G', state: 'MASTER', priority: 0 }, { master: await plan(`${fast} G`) });
     await n.idle();
     expect((await readFile(log, 'utf8')).trim().split('\n')).toEqual(['G', 'A']);
   });
@@ -69,9 +73,9 @@ describe('NotifyRunner', () => {
     const stuck = await script('stuck.sh', 'sleep 30');
     const fast = await script('fast3.sh', `echo "$1" >> ${log}`);
     const done: NotifyDone[] = [];
-    const n = new NotifyRunner({ timeoutMs: 200, killGraceMs: 200, onDone: (d) => done.push(d) });
-    n.notify({ scope: 'INSTANCE', name: 'B', state: 'FAULT', priority: 0 }, { fault: { command: stuck } });
-    n.notify({ scope: 'INSTANCE', name: 'B', state: 'STOP', priority: 0 }, { stop: { command: `${fast} STOP` } });
+    const n = new NotifyRunner({ launcher, timeoutMs: 200, killGraceMs: 200, onDone: (d) => done.push(d) });
+    n.notify({ scope: 'INSTANCE', name: 'B', state: 'FAULT', priority: 0 }, { fault: await plan(stuck) });
+    n.notify({ scope: 'INSTANCE', name: 'B', state: 'STOP', priority: 0 }, { stop: await plan(`${fast} STOP`) });
     const t0 = performance.now();
     await n.idle();
     expect(performance.now() - t0).toBeLessThan(3000);
@@ -80,16 +84,43 @@ describe('NotifyRunner', () => {
   });
 
   it('nothing configured: nothing runs', async () => {
-    const n = new NotifyRunner({ run: () => Promise.reject(new Error('must not run')) });
-    n.notify({ scope: 'INSTANCE', name: 'C', state: 'MASTER', priority: 1 }, { backup: { command: '/bin/true' } });
+    const n = new NotifyRunner({ launcher, run: () => Promise.reject(new Error('must not run')) });
+    n.notify({ scope: 'INSTANCE', name: 'C', state: 'MASTER', priority: 1 }, { backup: await plan('/bin/true') });
     await n.idle();
   });
 
   it('a runner that throws is reported, not fatal', async () => {
     const done: NotifyDone[] = [];
-    const n = new NotifyRunner({ run: () => Promise.reject(new Error('boom')), onDone: (d) => done.push(d) });
-    n.notify({ scope: 'INSTANCE', name: 'D', state: 'MASTER', priority: 1 }, { master: { command: 'x' } });
+    const n = new NotifyRunner({ launcher, run: () => Promise.reject(new Error('boom')), onDone: (d) => done.push(d) });
+    n.notify({ scope: 'INSTANCE', name: 'D', state: 'MASTER', priority: 1 }, { master: await plan('/bin/true') });
     await n.idle();
     expect(done[0]?.result.error).toBe('boom');
+  });
+
+  it('the queue is bounded: a flapping instance drops its oldest waiting changes, the latest always runs', async () => {
+    const ran: string[] = [];
+    const dropped: [NotifyEvent, number][] = [];
+    let release!: () => void;
+    const first = new Promise<void>((r) => (release = r));
+    const ok: RunScriptResult = { exitCode: 0, signal: null, timedOut: false, durationMs: 0, pid: undefined };
+    const n = new NotifyRunner({
+      launcher,
+      maxPending: 3,
+      run: async (o) => {
+        ran.push(o.extraArgs![2]! + o.extraArgs![3]!);
+        if (ran.length === 1) await first;
+        return ok;
+      },
+      onDropped: (e, waiting) => dropped.push([e, waiting]),
+    });
+    const scripts = { notify: await plan('/bin/true') };
+    const states = ['MASTER', 'BACKUP'] as const;
+    for (let i = 0; i < 10; i++) n.notify({ scope: 'INSTANCE', name: 'F', state: states[i % 2]!, priority: i }, scripts);
+    release();
+    await n.idle();
+    // the first runs at once; of the nine that followed, the three newest waited and ran
+    expect(ran).toEqual(['MASTER0', 'BACKUP7', 'MASTER8', 'BACKUP9']);
+    expect(dropped.map(([e]) => e.priority)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(dropped.every(([, waiting]) => waiting === 3)).toBe(true);
   });
 });

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planCommand } from '../../../src/io/script-plan.js';
 import { killGroup, runScript, toOutcome } from '../../../src/io/script-runner.js';
+import { host, plan, run } from '../../helpers/scripts.js';
 
 let dir: string;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -69,37 +71,69 @@ describe('runScript', () => {
   it('runs an executable path directly with its arguments and reports the exit code', async () => {
     const out = join(dir, 'args.txt');
     const p = await script('args.sh', `printf '%s|' "$0" "$@" > ${out}; exit 3`);
-    const r = await runScript({ command: `${p} one "two words"`, timeoutMs: 5000 });
-    expect(r.plan?.mode).toBe('direct');
+    const r = await run(`${p} one "two words"`, { timeoutMs: 5000 });
     expect(r).toMatchObject({ exitCode: 3, signal: null, timedOut: false });
     expect(await readFile(out, 'utf8')).toBe(`${p}|one|two words|`);
     expect(toOutcome(r)).toEqual({ kind: 'exit', code: 3 });
   });
 
-  it('anything else goes through /bin/sh -c', async () => {
-    const r = await runScript({ command: 'test 1 -eq 1 && exit 0 || exit 9', timeoutMs: 5000 });
-    expect(r.plan).toEqual({ mode: 'shell', file: '/bin/sh', args: ['-c', 'test 1 -eq 1 && exit 0 || exit 9'] });
-    expect(r.exitCode).toBe(0);
-    const f = await runScript({ command: 'exit 7', timeoutMs: 5000 });
-    expect(f.exitCode).toBe(7);
+  it('never through a shell: shell syntax reaches the program as words, a shell line is written explicitly', async () => {
+    const out = join(dir, 'words.txt');
+    const p = await script('words.sh', `printf '%s|' "$@" > ${out}`);
+    expect((await run(`${p} a && exit 0 $(date) >x`, { timeoutMs: 5000 })).exitCode).toBe(0);
+    expect(await readFile(out, 'utf8')).toBe('a|&&|exit|0|$(date)|>x|');
+    const builtin = await planCommand('exit 7', host);
+    expect(builtin.ok).toBe(false);
+    expect(!builtin.ok && builtin.error).toContain(`write script "/bin/sh -c 'exit 7'"`);
+    expect((await run("/bin/sh -c 'test 1 -eq 1 && exit 7'", { timeoutMs: 5000 })).exitCode).toBe(7);
   });
 
-  it('a non-executable path falls back to the shell, which fails it', async () => {
+  it('a bare program name is searched in the scripts\' PATH, with a warning to write the full path', async () => {
+    const p = await planCommand('true', host);
+    expect(p).toMatchObject({ ok: true, value: { plan: { file: expect.stringMatching(/^\/(usr\/)?bin\/true$/), args: [] } } });
+    expect(p.ok && p.value.notes[0]).toMatch(/found by PATH search .* write the full path/);
+  });
+
+  it('a path that is not an executable file is refused before anything runs', async () => {
     const p = join(dir, 'noexec.sh');
     await writeFile(p, 'exit 0\n');
     await chmod(p, 0o644);
-    const r = await runScript({ command: p, timeoutMs: 5000 });
-    expect(r.plan?.mode).toBe('shell');
-    expect(r.exitCode).toBe(126);
+    expect(await planCommand(p, host)).toMatchObject({ ok: false, error: expect.stringMatching(/not executable/) });
+    expect(await planCommand('/nonexistent/x', host)).toMatchObject({ ok: false, error: expect.stringMatching(/does not exist/) });
+    expect(await planCommand('a "b', host)).toMatchObject({ ok: false, error: expect.stringMatching(/closing/) });
   });
 
-  it('appends extra args (generic notify) in both modes', async () => {
+  it('appends extra args (generic notify) after the configured ones', async () => {
     const out = join(dir, 'extra.txt');
     const p = await script('extra.sh', `echo "$@" > ${out}`);
-    await runScript({ command: `${p} a`, timeoutMs: 5000, extraArgs: ['INSTANCE', 'VI_1', 'MASTER', '100'] });
+    await run(`${p} a`, { timeoutMs: 5000, extraArgs: ['INSTANCE', 'VI_1', 'MASTER', '100'] });
     expect((await readFile(out, 'utf8')).trim()).toBe('a INSTANCE VI_1 MASTER 100');
-    await runScript({ command: `echo b > ${out}; echo`, timeoutMs: 5000, extraArgs: ['GROUP', 'G', 'FAULT', '0'] });
-    expect((await readFile(out, 'utf8')).trim()).toBe('b');
+  });
+
+  it('a spawn that throws (a NUL byte in an argument) is a failed run with its reason, never a rejection', async () => {
+    const good = await plan('/bin/true');
+    const r = await runScript({ plan: { ...good, args: ['a\0b'] }, launcher: host.launcher, timeoutMs: 1000 });
+    expect(r).toMatchObject({ exitCode: null, pid: undefined });
+    expect(r.error).toMatch(/cannot start \/bin\/true: .*null bytes/);
+    expect(toOutcome(r)).toMatchObject({ kind: 'error' });
+    // A program that vanished after planning: the launcher reports it, the run fails.
+    const gone = await runScript({ plan: { ...good, file: join(dir, 'gone') }, launcher: host.launcher, timeoutMs: 1000 });
+    expect(gone.exitCode).not.toBe(0);
+  });
+
+  it('the script holds no capability and gets only the documented environment', async () => {
+    const caps = join(dir, 'caps.txt');
+    const env = join(dir, 'env.txt');
+    const p = await script('caps.sh', `grep -E '^Cap' /proc/$$/status > ${caps}; tr '\\0' '\\n' < /proc/$$/environ > ${env}; pwd >> ${env}`);
+    expect((await run(p, { timeoutMs: 5000 })).exitCode).toBe(0);
+    const sets = Object.fromEntries((await readFile(caps, 'utf8')).trim().split('\n').map((l) => l.split(/:\s+/)));
+    expect(sets).toMatchObject({ CapInh: '0000000000000000', CapPrm: '0000000000000000', CapEff: '0000000000000000', CapAmb: '0000000000000000' });
+    if (process.getuid?.() === 0) expect(sets.CapBnd).toBe('0000000000000000'); // root: the bounding set is emptied too
+    const lines = (await readFile(env, 'utf8')).trim().split('\n');
+    expect(lines.pop()).toBe('/');
+    expect(lines.map((l) => l.split('=')[0]).sort()).toEqual(expect.arrayContaining(['HOME', 'PATH']));
+    expect(lines.every((l) => /^(PATH|HOME|USER|LOGNAME)=/.test(l))).toBe(true);
+    expect(lines).toContain('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
   });
 
   it('kills a hanging script and its children at the timeout (group gone afterwards)', async () => {
@@ -107,7 +141,7 @@ describe('runScript', () => {
     // The script ignores SIGTERM and leaves a background child that also ignores it.
     const p = await script('hang.sh', `trap '' TERM; sleep 30 & echo $! > ${pidFile}; while :; do sleep 1; done`);
     const t0 = performance.now();
-    const r = await runScript({ command: p, timeoutMs: 300, killGraceMs: 300 });
+    const r = await run(p, { timeoutMs: 300, killGraceMs: 300 });
     const took = performance.now() - t0;
     expect(r.timedOut).toBe(true);
     expect(r.signal).toBe('SIGKILL');
@@ -125,7 +159,7 @@ describe('runScript', () => {
     const p = await script('abort.sh', `trap '' TERM; sleep 30 & echo $! > ${pidFile}; while :; do sleep 1; done`);
     const ac = new AbortController();
     const t0 = performance.now();
-    const running = runScript({ command: p, timeoutMs: 60_000, signal: ac.signal });
+    const running = run(p, { timeoutMs: 60_000, signal: ac.signal });
     await sleep(300);
     ac.abort();
     const r = await running;
@@ -140,7 +174,7 @@ describe('runScript', () => {
   it('a script that obeys SIGTERM is gone at the timeout, with its children', async () => {
     const p = await script('polite.sh', 'sleep 30 & sleep 30 & wait');
     const t0 = performance.now();
-    const r = await runScript({ command: p, timeoutMs: 200 });
+    const r = await run(p, { timeoutMs: 200 });
     expect(performance.now() - t0).toBeLessThan(1500); // not the 2 s SIGKILL grace
     expect(r).toMatchObject({ timedOut: true, signal: 'SIGTERM' });
     await sleep(100);
@@ -150,7 +184,7 @@ describe('runScript', () => {
   it('never blocks the event loop while a script runs', async () => {
     let ticks = 0;
     const iv = setInterval(() => ticks++, 10);
-    await runScript({ command: 'sleep 0.5', timeoutMs: 5000 });
+    await run('/bin/sleep 0.5', { timeoutMs: 5000 });
     clearInterval(iv);
     expect(ticks).toBeGreaterThan(10);
   });
@@ -159,7 +193,7 @@ describe('runScript', () => {
     const out = join(dir, 'fds.txt');
     // `exec` with a redirection replaces the shell without dash's saved copies of fds 1 and 2.
     const p = await script('fds.sh', `exec ls -l /proc/self/fd > ${out} 2>&1`);
-    const r = await runScript({ command: p, timeoutMs: 5000 });
+    const r = await run(p, { timeoutMs: 5000 });
     expect(r.exitCode).toBe(0);
     const lines = (await readFile(out, 'utf8')).split('\n').filter((l) => / \d+ -> /.test(l));
     // ls's own handle on the directory it lists is not a leak
@@ -175,18 +209,11 @@ describe('runScript', () => {
     if (process.getuid?.() !== 0) return;
     const out = join(dir, 'id.txt');
     await chmod(dir, 0o777);
-    const r = await runScript({ command: `id -u > ${out}; id -g >> ${out}; id -G >> ${out}`, timeoutMs: 5000, uid: 65534, gid: 65534 });
+    const base = await plan(`/bin/sh -c 'id -u > ${out}; id -g >> ${out}; id -G >> ${out}'`);
+    const r = await runScript({ plan: { ...base, uid: 65534, gid: 65534 }, launcher: host.launcher, timeoutMs: 5000 });
     expect(r.exitCode).toBe(0);
     expect((await readFile(out, 'utf8')).split('\n').slice(0, 3)).toEqual(['65534', '65534', '65534']);
     await chmod(dir, 0o700);
-  });
-
-  it('a missing program is an error value, not an exception', async () => {
-    const r = await runScript({ command: 'a "b', timeoutMs: 1000 });
-    expect(r.error).toMatch(/closing/);
-    expect(toOutcome(r).kind).toBe('error');
-    const m = await runScript({ command: '/nonexistent/x', timeoutMs: 1000 });
-    expect(m.exitCode).toBe(127); // via the shell: not found
   });
 
   it('killGroup on a gone group is false', () => {
@@ -197,8 +224,9 @@ describe('runScript', () => {
 describe('runCheck', () => {
   it('maps scripts and tcp checks to tracker outcomes', async () => {
     const { runCheck } = await import('../../../src/io/script-runner.js');
-    expect(await runCheck({ kind: 'script', command: 'exit 0' }, 2000)).toEqual({ kind: 'exit', code: 0 });
-    expect(await runCheck({ kind: 'script', command: 'sleep 5' }, 100, 100)).toEqual({ kind: 'timeout' });
+    const spec = async (command: string) => ({ kind: 'script' as const, plan: await plan(command), launcher: host.launcher });
+    expect(await runCheck(await spec('/bin/true'), 2000)).toEqual({ kind: 'exit', code: 0 });
+    expect(await runCheck(await spec('/bin/sleep 5'), 100, 100)).toEqual({ kind: 'timeout' });
     const tcp = await runCheck({ kind: 'tcp', target: { host: '127.0.0.1', port: 1 } }, 500);
     expect(tcp).toEqual({ kind: 'fail', detail: 'ECONNREFUSED' });
   });

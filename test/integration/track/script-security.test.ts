@@ -2,7 +2,7 @@ import { chmod, chown, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkScriptSecurity, defaultScriptUser, resolveScriptUser } from '../../../src/io/script-security.js';
+import { checkScriptSecurity, defaultScriptUser, findInPath, resolveScriptUser } from '../../../src/io/script-security.js';
 
 const isRoot = process.getuid?.() === 0;
 const ROOT = { uid: 0, gid: 0 };
@@ -34,7 +34,7 @@ describe.skipIf(!isRoot)('enable_script_security (root)', () => {
   it('accepts a root-owned script in root-only-writable directories', async () => {
     const d = await subdir('ok', 0o755);
     const f = await file(join(d, 'chk.sh'));
-    expect(await checkScriptSecurity(`${f} arg`, ROOT, true)).toEqual({ ok: true, value: { file: f, insecure: undefined } });
+    expect(await checkScriptSecurity(f, ROOT, true)).toEqual({ ok: true, value: { file: f, insecure: undefined } });
   });
 
   it('refuses a script owned by a non-root user, naming the file', async () => {
@@ -92,10 +92,14 @@ describe.skipIf(!isRoot)('enable_script_security (root)', () => {
     expect(await checkScriptSecurity(join(d, 'nope'), ROOT, true)).toMatchObject({ ok: false, error: { kind: 'not-found' } });
   });
 
-  it('shell commands are checked through the program they name, else the shell', async () => {
-    expect(await checkScriptSecurity('true && exit 0', ROOT, true)).toMatchObject({ ok: true });
-    const r = await checkScriptSecurity('exit 0', ROOT, true);
-    expect(r).toMatchObject({ ok: true, value: { file: '/bin/sh' } });
+  it('a bare name is found in PATH only as a regular file executable by the script user', async () => {
+    const d = await subdir('path', 0o755);
+    await file(join(d, 'mine'), 0o700);
+    await file(join(d, 'all'), 0o755);
+    expect(await findInPath('all', { uid: 65534, gid: 65534 }, `relative:${d}`)).toBe(join(d, 'all'));
+    expect(await findInPath('mine', { uid: 65534, gid: 65534 }, d)).toBeUndefined();
+    expect(await findInPath('mine', ROOT, d)).toBe(join(d, 'mine'));
+    expect(await findInPath('path', ROOT, dir)).toBeUndefined(); // a directory
   });
 });
 
@@ -108,17 +112,18 @@ describe('script_user resolution', () => {
     const files = { passwd, group };
     expect(await resolveScriptUser('keepalived_script', undefined, files)).toEqual({
       ok: true,
-      value: { uid: 998, gid: 997, name: 'keepalived_script' },
+      value: { uid: 998, gid: 997, name: 'keepalived_script', home: '/' },
     });
     expect(await resolveScriptUser('keepalived_script', 'staff', files)).toMatchObject({ ok: true, value: { uid: 998, gid: 50 } });
     expect(await resolveScriptUser('nobody', undefined, files)).toMatchObject({ ok: false, error: { kind: 'unknown-user' } });
     expect(await resolveScriptUser('root', 'wheel', files)).toMatchObject({ ok: false, error: { kind: 'unknown-group' } });
-    expect(await defaultScriptUser(files)).toEqual({ uid: 998, gid: 997, name: 'keepalived_script' });
+    expect(await defaultScriptUser(files)).toEqual({ uid: 998, gid: 997, name: 'keepalived_script', home: '/' });
   });
 
   it('default user falls back to our own ids without keepalived_script', async () => {
     const passwd = join(dir, 'passwd2');
     await writeFile(passwd, 'root:x:0:0::/root:/bin/sh\n');
-    expect(await defaultScriptUser({ passwd })).toEqual({ uid: process.getuid?.(), gid: process.getgid?.(), name: undefined });
+    expect(await defaultScriptUser({ passwd }, { uid: 4242, gid: 4243 })).toEqual({ uid: 4242, gid: 4243, name: undefined, home: undefined });
+    expect(await defaultScriptUser({ passwd })).toMatchObject({ uid: process.geteuid?.(), gid: process.getegid?.() });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCheck, parseCheckArgs } from '../../../src/cli/check.js';
 import { masterDownIntervalSec, memoryHost, skewTimeSec } from '../../../src/config/index.js';
-import { expandBraces, segmentRegExp } from '../../../src/config/glob.js';
+import { expandBraces, segmentMatcher } from '../../../src/config/glob.js';
 import { fixture } from './helpers.js';
 
 function capture() {
@@ -55,7 +55,12 @@ describe('vrrpd check', () => {
 
   it('glob helpers', () => {
     expect(expandBraces('{foo/{,cat,dog},bar}')).toEqual(['foo/', 'foo/cat', 'foo/dog', 'bar']);
-    expect(segmentRegExp('*.conf').test('.hidden.conf')).toBe(false);
-    expect(segmentRegExp('[!a]?.c*').test('bx.conf')).toBe(true);
+    expect(segmentMatcher('*.conf')('.hidden.conf')).toBe(false);
+    expect(segmentMatcher('.*.conf')('.hidden.conf')).toBe(true);
+    expect(segmentMatcher('[!a]?.c*')('bx.conf')).toBe(true);
+    expect(segmentMatcher('[!a]?.c*')('ax.conf')).toBe(false);
+    expect(segmentMatcher('[a-c]*[0-9].conf')('b-x-7.conf')).toBe(true);
+    expect(segmentMatcher('a\\*')('a*')).toBe(true);
+    expect(segmentMatcher('a\\*')('ab')).toBe(false);
   });
 });

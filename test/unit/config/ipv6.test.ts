@@ -62,10 +62,10 @@ describe('IPv6 instances (keepalived vrrp_data.c / vrrp.c rules)', () => {
     expect(r.config!.global.vrrpMcastGroup6).toBe('ff02::112');
   });
 
-  it('an instance with no address at all is IPv4 (keepalived: "Default to IPv4")', () => {
+  it('an instance with no address at all is refused for that alone, no family message (keepalived: "Default to IPv4")', () => {
     const r = load(`vrrp_instance V {\n  interface eth0\n  virtual_router_id 7\n}\n`);
-    expect(r.config!.instances[0]).toMatchObject({ family: 'ipv4' });
-    expect(r.lines).toEqual([`${F}:1:15: warning: vrrp_instance V has no virtual_ipaddress; at least one VIP is sensible`]);
+    expect(r.config).toBeUndefined();
+    expect(r.lines).toEqual([`${F}:1:15: error: vrrp_instance V has no virtual_ipaddress: a virtual router advertises at least one address`]);
   });
 
   it('the router of an IPv6 instance: VRRPv3, IPv6, its VIPs, no authentication, the given source', () => {

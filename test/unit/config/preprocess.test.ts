@@ -102,17 +102,22 @@ describe('parameters', () => {
 
   it('a parameter may expand to a conditional; undefined parameters stay as written', () => {
     const r = load(`$IF_MAIN=@node1\n${instance('  $IF_MAIN priority 240\n  notify_master "/bin/echo $UNDEFINED ${_HASH}"')}`);
-    expect(r.config!.instances[0]).toMatchObject({ priority: 240, notifyMaster: '/bin/echo $UNDEFINED #' });
+    expect(r.config!.instances[0]).toMatchObject({ priority: 240, notifyMaster: { command: '/bin/echo $UNDEFINED #' } });
   });
 
   it('_PWD and _INSTANCE are predefined', () => {
     const r = load(instance('  notify "${_PWD}/n.sh ${_INSTANCE}"'), { configId: 'cp9' });
-    expect(r.config!.instances[0]!.notify).toBe('/etc/keepalived/n.sh cp9');
+    expect(r.config!.instances[0]!.notify?.command).toBe('/etc/keepalived/n.sh cp9');
   });
 
   it('a self-referencing parameter is an error, not a hang', () => {
     const r = load('$A=$A $A\nrouter $A\n');
-    expect(r.lines).toEqual([`${F}:2:1: error: parameter expansion does not end (a parameter that refers to itself?)`]);
+    expect(r.lines).toEqual([
+      `${F}:2:1: error: parameter substitution makes a line longer than 65536 characters (a parameter that refers to itself?) (vrrpd limit expansionLength = 65536; see README, "Configuration limits")`,
+    ]);
+    expect(load('$A=$B\n$B=$A\nrouter $A\n').lines).toEqual([
+      `${F}:3:1: error: parameter expansion does not end (a parameter that refers to itself?) (vrrpd limit expansionDepth = 32; see README, "Configuration limits")`,
+    ]);
   });
 
   it('~SEQ / ~LST are reported as unsupported', () => {
@@ -125,7 +130,7 @@ describe('lexing', () => {
     const r = load(`vrrp_script s { # comment\n script "/bin/sh -c 'exit 0'" ! other\n}\n${instance('  notify_master ab"c d"e\\x\n  notify_backup "tab\\there\\x41\\101\\\\"\n  track_script {\n   s\n  }')}`);
     expect(r.lines).toEqual([]);
     expect(r.config!.scripts[0]!.script).toEqual({ kind: 'exec', command: "/bin/sh -c 'exit 0'", argv: ['/bin/sh', '-c', 'exit 0'] });
-    expect(r.config!.instances[0]).toMatchObject({ notifyMaster: 'abc de\\x', notifyBackup: 'tab\there' + 'AA\\' });
+    expect(r.config!.instances[0]).toMatchObject({ notifyMaster: { command: 'abc de\\x' }, notifyBackup: { command: 'tab\there' + 'AA\\' } });
   });
 
   it('unterminated quote', () => {

@@ -125,7 +125,7 @@ const EXPECTED: Record<string, string[]> = {
     `${F}:7:3: warning: vrrp_instance VI_1 has IPv4 addresses: native_ipv6 ignored, as keepalived does`,
   ],
   "native_ipv6 then ipv4 vip": [
-    `${F}:1:15: warning: vrrp_instance VI_1 has no virtual_ipaddress; at least one VIP is sensible`,
+    `${F}:1:15: error: vrrp_instance VI_1 has no virtual_ipaddress: a virtual router advertises at least one address`,
     `${F}:6:5: warning: vrrp_instance VI_1 is IPv6 (decided by native_ipv6 at line 4): IPv4 virtual_ipaddress '10.0.0.1' ignored, as keepalived does (one virtual router carries one family, RFC 5798 §5.2.9)`,
   ],
   "ipv6 vip options": [
@@ -158,7 +158,7 @@ const EXPECTED: Record<string, string[]> = {
     `${F}:5:23: warning: address option 'preferred_lft' is not supported by vrrpd; ignored`,
   ],
   "no vip": [
-    `${F}:1:15: warning: vrrp_instance V has no virtual_ipaddress; at least one VIP is sensible`,
+    `${F}:1:15: error: vrrp_instance V has no virtual_ipaddress: a virtual router advertises at least one address`,
   ],
   "track_script unknown name": [
     `${F}:1:13: info: vrrp_script chk_nginx is not tracked by any vrrp_instance, so it never runs`,
@@ -206,9 +206,35 @@ const EXPECTED: Record<string, string[]> = {
   ],
   "instance version 3": [
   ],
+  "no_accept": [
+    `${F}:5:3: warning: 'no_accept' is not enforced by vrrpd: a master holds the virtual addresses as local addresses and accepts their traffic (keepalived adds a firewall rule that drops it)`,
+  ],
+  "old_unicast_checksum": [
+  ],
+  "old_unicast_checksum never": [
+  ],
+  "old_unicast_checksum unknown mode": [
+    `${F}:8:24: warning: unknown old_unicast_checksum mode 'sometimes' (expected nothing or 'never'); ignored, as keepalived does`,
+  ],
+  "old_unicast_checksum without effect": [
+    `${F}:4:3: warning: vrrp_instance VI_1: old_unicast_checksum has no effect: VRRPv2 checksums have no pseudo-header`,
+    `${F}:13:3: warning: vrrp_instance VI_2: old_unicast_checksum has no effect: it only changes the checksum of unicast adverts (no unicast_peer here)`,
+  ],
   "notify with user": [
-    `${F}:4:27: warning: running 'notify_master' as user 'root' is not supported by vrrpd; ignored`,
     `${F}:5:3: error: 'notify_fault' needs a script`,
+  ],
+  "notify user, group and too much": [
+    `${F}:4:46: warning: extra argument 'extra' after 'notify_backup' ignored`,
+    `${F}:5:10: error: missing closing ' in: /bin/n.sh 'a`,
+  ],
+  "script that needs a shell": [
+    `${F}:1:13: info: vrrp_script s is not tracked by any vrrp_instance, so it never runs`,
+    `${F}:2:10: warning: '&&' looks like a command separator, but the program receives it as a plain argument; vrrpd runs scripts without a shell, as keepalived does: to run a shell line, write script "/bin/sh -c 'test -e /run/ok && exit 0'"`,
+  ],
+  "notify that needs a shell": [
+    `${F}:4:17: warning: '>' looks like a redirection, but the program receives it as a plain argument; vrrpd runs scripts without a shell, as keepalived does: to run a shell line, write notify_master "/bin/sh -c '/bin/echo master > /tmp/state'"`,
+    `${F}:9:17: warning: vrrp_sync_group G has only one member; a sync group needs two or more to mean anything`,
+    `${F}:13:16: warning: '</dev/tcp/127.0.0.1/80' looks like a redirection, but the program receives it as a plain argument; vrrpd runs scripts without a shell, as keepalived does: to run a shell line, write notify_fault "/bin/sh -c '</dev/tcp/127.0.0.1/80'"`,
   ],
   "smtp_alert": [
     `${F}:4:3: info: 'smtp_alert' accepted and ignored: vrrpd sends no e-mail`,
@@ -315,6 +341,13 @@ describe('normalised values', () => {
     expect(load(CASES['auth_pass truncated']!).config!.instances[0]!.auth).toEqual({ type: 1, pass: '12345678' });
     expect(load(CASES['auth PASS without password']!).config!.instances[0]!.auth).toEqual({ type: 0 });
   });
+  it("old_unicast_checksum: 'always' without an argument, 'never' with one, 'auto' by default or after an unknown mode", () => {
+    const mode = (name: string) => load(CASES[name]!).config!.instances[0]!.oldUnicastChecksum;
+    expect(mode('old_unicast_checksum')).toBe('always');
+    expect(mode('old_unicast_checksum never')).toBe('never');
+    expect(mode('old_unicast_checksum unknown mode')).toBe('auto');
+    expect(mode('instance version 3')).toBe('auto');
+  });
   it('unknown state falls back to BACKUP; unsupported and unknown keywords do not stop the VRRP part', () => {
     expect(load(CASES['unknown state']!).config!.instances[0]!.state).toBe('BACKUP');
     expect(load(CASES['unimplemented sections once each']!).config!.instances).toHaveLength(1);
@@ -327,7 +360,7 @@ describe('normalised values', () => {
     const text = `vrrp_script s {\n  script "killall -0 nginx"\n  weight -5 reverse\n  user nobody nogroup\n  init_fail\n}\n${instance(
       '  track_script {\n    s weight 7 noreverse\n  }\n  track_interface {\n    eth1 weight -3 reverse\n  }\n' +
         '  virtual_ipaddress_excluded {\n    10.9.0.1/16 brd 10.9.255.255 dev eth1 scope link label eth1:9\n  }\n' +
-        '  notify_master /m.sh\n  notify_backup /b.sh\n  notify_fault "/f.sh x"\n  notify_stop /s.sh\n  notify /n.sh\n' +
+        '  notify_master /m.sh\n  notify_backup /b.sh root\n  notify_fault "/f.sh x" nobody nogroup\n  notify_stop /s.sh\n  notify /n.sh\n' +
         '  unicast_src_ip 10.0.0.5\n  unicast_peer {\n    10.0.0.6\n  }\n  mcast_src_ip 10.0.0.5\n  dont_track_primary\n' +
         '  garp_master_delay 2\n  garp_master_repeat 3\n  garp_master_refresh 60\n  garp_master_refresh_repeat 2\n  preempt_delay 4.5\n  advert_int 3',
     )}`;
@@ -339,7 +372,9 @@ describe('normalised values', () => {
       trackScripts: [{ name: 's', weight: 7, reverse: false }],
       trackInterfaces: [{ name: 'eth1', weight: -3, reverse: true }],
       vipsExcluded: [{ address: '10.9.0.1', prefixLen: 16, brd: '10.9.255.255', dev: 'eth1', scope: 'link', label: 'eth1:9' }],
-      notifyMaster: '/m.sh', notifyBackup: '/b.sh', notifyFault: '/f.sh x', notifyStop: '/s.sh', notify: '/n.sh',
+      notifyMaster: { command: '/m.sh', argv: ['/m.sh'] }, notifyBackup: { command: '/b.sh', user: { user: 'root' } },
+      notifyFault: { command: '/f.sh x', argv: ['/f.sh', 'x'], user: { user: 'nobody', group: 'nogroup' } },
+      notifyStop: { command: '/s.sh' }, notify: { command: '/n.sh' },
       unicastSrcIp: '10.0.0.5', unicastPeers: ['10.0.0.6'], mcastSrcIp: '10.0.0.5', dontTrackPrimary: true,
       garp: { masterDelayMs: 2000, masterRepeat: 3, masterRefreshMs: 60000, masterRefreshRepeat: 2 },
       preemptDelayMs: 4500, adverIntervalCs: 300, version: 2, family: 'ipv4', acceptMode: true,

@@ -265,12 +265,12 @@ describe('RFC 5798 §8.2.2 Neighbor Discovery, the new master\'s announcements',
       destinations: [GROUP],
       sendTo: async () => ({ ok: true }),
       vipOps: {
-        add: async (v) => {
+        apply: async (state, vips) => {
+          if (state === 'absent') return vips.map(() => ok('removed'));
           await added;
-          events.push(`added ${v}`);
-          return ok('added');
+          for (const v of vips) events.push(`added ${v}`);
+          return vips.map(() => ok('added'));
         },
-        del: async (v) => ok(`removed ${v}`),
         describe: (v) => v,
       },
       garp: (addresses, count) => events.push(`na ${addresses.join(',')} x${count}`),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseLinkLine } from '../../../src/track/link-parse.js';
-import { planExec, splitScriptWords } from '../../../src/track/script-words.js';
+import { shellAdvice, shellSyntaxIn, splitScriptWords } from '../../../src/track/script-words.js';
 import { parseTcpTarget } from '../../../src/track/tcp-target.js';
 import { parseGroup, parsePasswd } from '../../../src/track/passwd.js';
 
@@ -52,17 +52,23 @@ describe('splitScriptWords (keepalived quoting)', () => {
   });
 });
 
-describe('planExec', () => {
-  it('direct when the first word is an executable path', () => {
-    expect(planExec('/bin/x a', ['/bin/x', 'a'], true, ['INSTANCE', 'VI', 'MASTER', '100'])).toEqual({
-      mode: 'direct',
-      file: '/bin/x',
-      args: ['a', 'INSTANCE', 'VI', 'MASTER', '100'],
-    });
+describe('shell syntax in a script line (vrrpd runs scripts without a shell)', () => {
+  it('finds separators, redirections, substitutions and variables', () => {
+    expect(shellSyntaxIn(['test', '-e', '/x', '&&', 'exit', '0'])).toEqual({ word: '&&', what: 'a command separator' });
+    expect(shellSyntaxIn(['echo', 'x', '2>/dev/null'])).toEqual({ word: '2>/dev/null', what: 'a redirection' });
+    expect(shellSyntaxIn(['/bin/x', '$(date)'])).toMatchObject({ what: 'a command substitution' });
+    expect(shellSyntaxIn(['/bin/x', '$HOME'])).toMatchObject({ what: 'a variable' });
+    expect(shellSyntaxIn(['/bin/x', 'a;'])).toMatchObject({ what: 'a command separator' });
+    expect(shellSyntaxIn(['/usr/bin/nc', '-z', '127.0.0.1', '7443'])).toBeUndefined();
+    expect(shellSyntaxIn(['/bin/x', 'cost$5'])).toBeUndefined();
+    // an explicit shell line is the shell's business
+    expect(shellSyntaxIn(['/bin/sh', '-c', 'test -n "$X" && exit 0'])).toBeUndefined();
+    expect(shellSyntaxIn(['bash', '-ec', '[ -e /x ] || exit 1', '$0'])).toBeUndefined();
+    expect(shellSyntaxIn(['/bin/sh', '/etc/x.sh', '&&'])).toMatchObject({ word: '&&' });
   });
-  it('shell otherwise, extra args as "$@"', () => {
-    expect(planExec('exit 3', ['exit', '3'], false)).toEqual({ mode: 'shell', file: '/bin/sh', args: ['-c', 'exit 3'] });
-    expect(planExec('echo', ['echo'], true, ['X'])).toEqual({ mode: 'shell', file: '/bin/sh', args: ['-c', 'echo "$@"', 'sh', 'X'] });
+  it('advises an explicit /bin/sh -c line, or a file when the line has quotes', () => {
+    expect(shellAdvice('script', 'exit 0')).toContain(`write script "/bin/sh -c 'exit 0'"`);
+    expect(shellAdvice('notify_master', "echo 'x'")).toContain('put the line in an executable file');
   });
 });
 
@@ -83,8 +89,8 @@ describe('passwd / group', () => {
   it('parses and skips junk', () => {
     const p = parsePasswd('root:x:0:0:root:/root:/bin/bash\n# c\nbad\nkeepalived_script:x:998:997::/:/usr/sbin/nologin\nx:x:a:0::/:/bin/sh\n');
     expect(p).toEqual([
-      { name: 'root', uid: 0, gid: 0 },
-      { name: 'keepalived_script', uid: 998, gid: 997 },
+      { name: 'root', uid: 0, gid: 0, home: '/root' },
+      { name: 'keepalived_script', uid: 998, gid: 997, home: '/' },
     ]);
     expect(parseGroup('root:x:0:\nstaff:x:50:a,b\n::\n')).toEqual([
       { name: 'root', gid: 0 },

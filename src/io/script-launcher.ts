@@ -1,0 +1,76 @@
+/**
+ * How a script's process is started so that it holds no capability and runs as its user:
+ * through util-linux's `setpriv`, which clears the inheritable and ambient sets (and the bounding
+ * set when it may), switches uid/gid/groups, then execs the script. vrrpd itself keeps
+ * CAP_NET_RAW and CAP_NET_ADMIN for its socket and its own `ip` calls; nothing it starts for
+ * the configuration inherits them. Why setpriv and not spawn()'s uid/gid: native-notes/scripts.md.
+ */
+import { constants as fsc } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { CAP, capsAfterExec, hasCap, ownCredentials, type Credentials } from './credentials.js';
+
+/** The argv that runs a script with its user and an empty capability set. */
+export interface Launcher {
+  /** Undefined when a script as uid:gid can be run that way; else why not (the script is disabled). */
+  refusal(uid: number, gid: number, userText: string): string | undefined;
+  /** The program and arguments to spawn for `file args...` as uid:gid. */
+  argv(file: string, args: readonly string[], uid: number, gid: number): { readonly file: string; readonly args: readonly string[] };
+}
+
+export const SETPRIV = '/usr/bin/setpriv';
+
+/**
+ * The launcher for a process with credentials `self`. `setpriv` undefined means it is not
+ * installed: then only scripts that would hold nothing anyway (we have no capability to pass
+ * on, and they run as ourselves) can run.
+ */
+export function createLauncher(self: Credentials, setpriv: string | undefined): Launcher {
+  // What setpriv itself holds once we exec it: all it can use to switch users and drop sets.
+  const caps = capsAfterExec(self);
+  const canEmptyBounding = hasCap(caps, CAP.SETPCAP);
+  const passesCaps = caps !== 0n || self.inheritable !== 0n;
+  return {
+    refusal(uid, gid, userText) {
+      const switching = uid !== self.uid || gid !== self.gid;
+      if (switching && !(hasCap(caps, CAP.SETUID) && hasCap(caps, CAP.SETGID))) {
+        return `vrrpd runs as uid ${self.uid} gid ${self.gid} without CAP_SETUID/CAP_SETGID, so it cannot run scripts as ${userText}`;
+      }
+      if (uid === 0 && !canEmptyBounding && self.bounding !== 0n) {
+        return `a script run as root (${userText}) would regain capabilities at exec and vrrpd lacks CAP_SETPCAP to prevent it; run scripts as another user (script_user)`;
+      }
+      if (setpriv === undefined && (passesCaps || switching)) {
+        return `setpriv (util-linux) is not installed, and vrrpd will not start a script with its capabilities${switching ? ' or switch its user' : ''}`;
+      }
+      return undefined;
+    },
+    argv(file, args, uid, gid) {
+      if (setpriv === undefined) return { file, args: [...args] };
+      const opts = ['--inh-caps=-all', '--ambient-caps=-all'];
+      if (canEmptyBounding) opts.push('--bounding-set=-all');
+      // keepalived (notify.c set_script_env): the script's gid is its only group.
+      if (uid !== self.uid || gid !== self.gid) opts.push(`--regid=${gid}`, `--groups=${gid}`, `--reuid=${uid}`);
+      return { file: setpriv, args: [...opts, '--', file, ...args] };
+    },
+  };
+}
+
+/** The real launcher: our credentials and /usr/bin/setpriv when it is executable. */
+export async function systemLauncher(self: Credentials): Promise<Launcher> {
+  const found = await access(SETPRIV, fsc.X_OK).then(
+    () => true,
+    () => false,
+  );
+  return createLauncher(self, found ? SETPRIV : undefined);
+}
+
+/** Who vrrpd is and how it starts scripts (tests inject their own). */
+export interface ScriptHost {
+  readonly self: Credentials;
+  readonly launcher: Launcher;
+}
+
+/** This process's credentials and launcher. */
+export async function systemScriptHost(): Promise<ScriptHost> {
+  const self = await ownCredentials();
+  return { self, launcher: await systemLauncher(self) };
+}

@@ -1,0 +1,128 @@
+/** The files vrrpd keeps in its runtime directory: dumps, the VIP record, the lock. */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, linkSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readPrivateFile, writeFileAtomically, writePrivateFile } from '../../../src/daemon/runtime-dir.js';
+import { readVipRecord, removeRecordedVips, VipRecord, VIP_RECORD } from '../../../src/daemon/vip-record.js';
+import { acquireRunLock, runLockHolder } from '../../../src/io/run-lock.js';
+import { createLogger } from '../../../src/daemon/log.js';
+import { ok } from '../../../src/result.js';
+
+let dir: string;
+const quiet = createLogger({ level: 'silent' });
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vtt-rundir-'));
+  chmodSync(dir, 0o700);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('dump files (SIGUSR1 / SIGUSR2)', () => {
+  it('a hard-linked target is refused BEFORE it is truncated: the other name keeps its content', async () => {
+    const other = join(dir, 'precious');
+    writeFileSync(other, 'do not lose me\n', { mode: 0o600 });
+    linkSync(other, join(dir, 'vrrpd.state.json'));
+    const r = await writePrivateFile(dir, 'vrrpd.state.json', '{}\n');
+    expect(r).toMatchObject({ ok: false, error: expect.stringMatching(/single link; refusing/) });
+    expect(readFileSync(other, 'utf8')).toBe('do not lose me\n');
+  });
+
+  it('a symlink is not followed, and a plain file is rewritten whole, mode 0600', async () => {
+    const target = join(dir, 'target');
+    writeFileSync(target, 'x');
+    symlinkSync(target, join(dir, 'link.json'));
+    expect((await writePrivateFile(dir, 'link.json', '{}')).ok).toBe(false);
+    expect(readFileSync(target, 'utf8')).toBe('x');
+    writeFileSync(join(dir, 'plain.json'), 'a much longer old content\n', { mode: 0o644 });
+    expect(await writePrivateFile(dir, 'plain.json', '{}\n')).toEqual(ok(join(dir, 'plain.json')));
+    expect(readFileSync(join(dir, 'plain.json'), 'utf8')).toBe('{}\n');
+    expect(lstatSync(join(dir, 'plain.json')).mode & 0o777).toBe(0o600);
+  });
+
+  it('reading waits on no FIFO and follows no symlink; a missing file is "absent"', async () => {
+    execFileSync('mkfifo', [join(dir, 'fifo')]);
+    expect(await readPrivateFile(dir, 'fifo', 100)).toMatchObject({ ok: false, error: expect.stringMatching(/not a regular file/) });
+    expect((await readPrivateFile(dir, 'link.json', 100)).ok).toBe(false);
+    expect(await readPrivateFile(dir, 'nope', 100)).toEqual(ok('absent'));
+    expect(await readPrivateFile(dir, 'plain.json', 2)).toMatchObject({ ok: false, error: expect.stringMatching(/more than/) });
+  });
+
+  it('an atomic write replaces a planted symlink instead of writing through it', async () => {
+    const target = join(dir, 'target2');
+    writeFileSync(target, 'keep');
+    symlinkSync(target, join(dir, 'atomic.json'));
+    expect((await writeFileAtomically(dir, 'atomic.json', 'new')).ok).toBe(true);
+    expect(readFileSync(target, 'utf8')).toBe('keep');
+    expect(lstatSync(join(dir, 'atomic.json')).isFile()).toBe(true);
+    expect(readFileSync(join(dir, 'atomic.json'), 'utf8')).toBe('new');
+  });
+});
+
+describe('the VIP record (for vrrpd cleanup)', () => {
+  it('records an address before adding it and forgets it only after it was removed', async () => {
+    const d = mkdtempSync(join(dir, 'rec-'));
+    const record = new VipRecord(d, quiet);
+    const seen: string[] = [];
+    const ops = record.wrap({
+      apply: async (state, vips) => {
+        if (state === 'absent') return vips.map(() => ({ ok: false as const, error: { detail: 'EPERM' } }));
+        const r = await readVipRecord(d);
+        seen.push(r.ok ? r.value.map((v) => v.address).join(',') : 'unreadable');
+        return vips.map(() => ok('added'));
+      },
+      describe: (v) => v.address,
+    });
+    const vip = { address: '10.0.0.1/24', dev: 'eth0', label: 'eth0:1' };
+    await ops.apply('present', [vip]);
+    expect(seen).toEqual(['10.0.0.1/24']); // on file before `ip addr add` ran
+    await ops.apply('absent', [vip]); // failed: still recorded
+    expect(await readVipRecord(d)).toEqual(ok([{ address: '10.0.0.1/24', dev: 'eth0' }]));
+    const ok2 = record.wrap({ apply: (_state, vips) => Promise.resolve(vips.map(() => ok('done'))), describe: (v) => v.address });
+    await ok2.apply('absent', [vip]);
+    expect(await readVipRecord(d)).toEqual(ok([]));
+  });
+
+  it('IPv6 VIPs (the link-local and the global one) are recorded and removed like IPv4 ones', async () => {
+    const d = mkdtempSync(join(dir, 'rec6-'));
+    const record = new VipRecord(d, quiet);
+    const ops = record.wrap({ apply: (_state, vips) => Promise.resolve(vips.map(() => ok('done'))), describe: (v) => v.address });
+    const vips = [{ address: '192.168.50.100/24', dev: 'eth0' }, { address: 'fe80::100/64', dev: 'eth0' }, { address: 'fd00:50::100/64', dev: 'eth0' }];
+    await ops.apply('present', vips);
+    expect(await readVipRecord(d)).toEqual(ok(vips));
+    const removed: string[] = [];
+    const r = await removeRecordedVips(d, (v) => {
+      removed.push(v.address);
+      return Promise.resolve(ok('removed' as const));
+    });
+    expect(r.ok && r.value.removed.map((v) => v.address)).toEqual(['192.168.50.100/24', 'fe80::100/64', 'fd00:50::100/64']);
+    expect(removed).toEqual(['192.168.50.100/24', 'fe80::100/64', 'fd00:50::100/64']);
+    await ops.apply('absent', vips.slice(1));
+    expect(await readVipRecord(d)).toEqual(ok(vips.slice(0, 1)));
+  });
+
+  it('a record that is not what the daemon writes is refused, entry by entry', async () => {
+    const d = mkdtempSync(join(dir, 'bad-'));
+    writeFileSync(join(d, VIP_RECORD), '{"vips":[{"address":"10.0.0.1/24","dev":"eth0; reboot"}]}');
+    expect(await readVipRecord(d)).toMatchObject({ ok: false });
+    writeFileSync(join(d, VIP_RECORD), 'garbage');
+    expect(await readVipRecord(d)).toMatchObject({ ok: false, error: expect.stringMatching(/not JSON/) });
+  });
+});
+
+describe('the runtime directory lock', () => {
+  it('a second holder is refused with the first one\'s pid; the lock goes with its holder', async () => {
+    const d = mkdtempSync(join(dir, 'lock-'));
+    const first = await acquireRunLock(d);
+    expect(first.ok).toBe(true);
+    const second = await acquireRunLock(d);
+    expect(second).toMatchObject({ ok: false, error: expect.stringContaining(`another vrrpd (pid ${process.pid}) is running with the runtime directory ${d}`) });
+    expect(await runLockHolder(d)).toBe(String(process.pid));
+    if (first.ok) first.value.close();
+    expect(await runLockHolder(d)).toBeUndefined();
+    const third = await acquireRunLock(d);
+    expect(third.ok).toBe(true);
+    if (third.ok) third.value.close();
+  });
+});
