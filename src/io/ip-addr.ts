@@ -50,10 +50,10 @@ function ipCommand(opts: IpAddrOptions, args: readonly string[]): [string, strin
   return [opts.ipPath ?? 'ip', opts.netns === undefined ? [...args] : ['-n', opts.netns, ...args]];
 }
 
-/** EEXIST, as iproute2 prints it without and with kernel extended ack messages. */
-const ALREADY_PRESENT = /File exists|Address already assigned/;
+/** EEXIST, as iproute2 prints it without and with kernel extended ack messages ("ipv4: Address already assigned", "ipv6: address already assigned"). */
+const ALREADY_PRESENT = /File exists|address already assigned/i;
 /** EADDRNOTAVAIL, likewise. */
-const ALREADY_ABSENT = /Cannot assign requested address|Address not found/;
+const ALREADY_ABSENT = /Cannot assign requested address|address not found/i;
 
 /** Builds the validated argument list for `ip addr add|del` (exported for unit tests). */
 export function ipAddrArgs(verb: 'add' | 'del', vip: VipSpec): Result<string[], IpAddrError> {
