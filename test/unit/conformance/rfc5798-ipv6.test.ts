@@ -132,8 +132,21 @@ describe('RFC 5798 §5.1.2 IPv6 field descriptions', () => {
   });
 });
 
+describe('RFC 5798 §5.2.9 IPvX Addresses over IPv6', () => {
+  const inst = (extra: string, vips: string) => `vrrp_instance V {\n  interface eth0\n  virtual_router_id 7\n${extra}  virtual_ipaddress {\n${vips}  }\n}\n`;
+
+  it('5.2.9-1 the first IPv6 VIP not link-local: a positioned warning in keepalived\'s words, the instance still runs; link-local first or unicast: silent', () => {
+    const bad = load(inst('', '    fd00::1/64\n    fe80::1/64\n'));
+    expect(bad.config).toBeDefined();
+    expect(bad.lines).toHaveLength(1);
+    expect(bad.lines[0]).toMatch(/:5:5: warning: vrrp_instance V: the first IPv6 VIP address should be link local \(RFC 5798 §5\.2\.9/);
+    expect(load(inst('', '    fe80::1/64\n    fd00::1/64\n')).lines).toEqual([]);
+    expect(load(inst('  unicast_peer {\n    fd00::2\n  }\n', '    fd00::1/64\n')).lines).toEqual([]);
+  });
+});
+
 describe('RFC 5798 §6.4 state descriptions, IPv6 parts', () => {
-  it('6.4.1-1 an IPv6 owner (255) at Startup sends an ADVERTISEMENT, then an unsolicited NA for each IPv6 address, and is Master', () => {
+  it('6.4.1-1 6.4.1-2 an IPv6 owner (255) at Startup sends an ADVERTISEMENT, then an unsolicited NA for each IPv6 address, and is Master', () => {
     const r = new Router(config6({ priority: 255 as RouterConfig['priority'] }));
     const out = r.step({ kind: 'startup' }, 0);
     expect(kinds(out)).toEqual(['stateChanged', 'sendAdvert', 'addVips', 'garp']);
@@ -141,7 +154,7 @@ describe('RFC 5798 §6.4 state descriptions, IPv6 parts', () => {
     expect(r.state).toBe('MASTER');
   });
 
-  it('6.4.1-1 the NA sent for an IPv6 address: S unset, O set, target the address, TLLA the MAC the address is reached at', () => {
+  it('6.4.1-2 the NA sent for an IPv6 address: S unset, O set, target the address, TLLA the MAC the address is reached at', () => {
     for (const router of [false, true]) {
       const na = parseNaFrame(emitUnsolicitedNa(MAC, VIP6, router));
       expect(na).toMatchObject({ ok: true, value: { solicited: false, override: true, router, target: VIP6, targetMac: MAC, src: VIP6, dst: 'ff02::1', hopLimit: 255 } });
@@ -178,7 +191,7 @@ describe('RFC 5798 §6.4 state descriptions, IPv6 parts', () => {
     expect([...kindsSeen].sort()).toEqual(['addVips', 'garp', 'removeVips', 'sendAdvert', 'sendPriorityZero', 'stateChanged']);
   });
 
-  it('6.4.2-7 the Master_Down_Timer fires: ADVERTISEMENT, the IPv6 addresses added (the kernel joins their Solicited-Node groups), an NA for each, Master', () => {
+  it('6.4.2-7 6.4.2-8 the Master_Down_Timer fires: ADVERTISEMENT, the IPv6 addresses added (the kernel joins their Solicited-Node groups), an NA for each, Master', () => {
     const r = backup();
     const out = r.step({ kind: 'timeout' }, r.nextDeadline()!);
     expect(kinds(out)).toEqual(['stateChanged', 'sendAdvert', 'addVips', 'garp']);
@@ -189,14 +202,14 @@ describe('RFC 5798 §6.4 state descriptions, IPv6 parts', () => {
 });
 
 describe('RFC 5798 §7.1 receiving over IPv6', () => {
-  it('7.1-1 the IPv6 Hop Limit is verified before anything else of the virtual router (255 passes, 254 is dropped)', () => {
+  it('7.1-2 the IPv6 Hop Limit is verified before anything else of the virtual router (255 passes, 254 is dropped)', () => {
     const r = backup();
     const rx = stack(r);
     expect(rx.handle(datagram(advert6(), { hopLimit: 254 }))).toMatchObject({ kind: 'drop', reason: 'ip-ttl', key: 'VI_6' });
     expect(rx.handle(datagram(advert6()))).toMatchObject({ kind: 'deliver' });
   });
 
-  it('7.1-2 the version is 3: a VRRPv2 packet over IPv6 is refused before any virtual router sees it', () => {
+  it('7.1-3 the version is 3: a VRRPv2 packet over IPv6 is refused before any virtual router sees it', () => {
     const r = backup();
     const rx = stack(r);
     const v2 = datagram(advert6(), { bytes: (b) => { const c = Uint8Array.from(b); c[0] = 0x21; return c; } });
@@ -204,7 +217,7 @@ describe('RFC 5798 §7.1 receiving over IPv6', () => {
     expect(rx.counters.versionErrors).toBe(1);
   });
 
-  it('7.1-3 the complete packet: 8 bytes + 16 per IPv6 address; one byte short or long is dropped as a length error', () => {
+  it('7.1-4 the complete packet: 8 bytes + 16 per IPv6 address; one byte short or long is dropped as a length error', () => {
     for (const cut of [-1, 1]) {
       const r = backup();
       const src = PEER;
@@ -217,7 +230,7 @@ describe('RFC 5798 §7.1 receiving over IPv6', () => {
     }
   });
 
-  it('7.1-4 the checksum covers the IPv6 pseudo-header: right bytes from another source, or to another destination, fail', () => {
+  it('7.1-5 the checksum covers the IPv6 pseudo-header: right bytes from another source, or to another destination, fail', () => {
     const r = backup();
     const rx = stack(r);
     const a = advert6();
@@ -228,7 +241,7 @@ describe('RFC 5798 §7.1 receiving over IPv6', () => {
     expect(rx.counters.checksumErrors).toBe(2);
   });
 
-  it('7.1-5 the VRID is configured for IPv6 on this interface: VRID 251 over IPv4 does not make an IPv6 advert for 251 ours, nor the reverse', () => {
+  it('7.1-6 the VRID is configured for IPv6 on this interface: VRID 251 over IPv4 does not make an IPv6 advert for 251 ours, nor the reverse', () => {
     const r = backup({ vrid: 9 as RouterConfig['vrid'] });
     const rx = stack(r, [{ vrid: 251, family: 'ipv4' }]);
     expect(rx.handle(datagram(advert6({ vrid: 251 })))).toMatchObject({ kind: 'drop', reason: 'vrid' });
@@ -236,7 +249,7 @@ describe('RFC 5798 §7.1 receiving over IPv6', () => {
     expect(rx.handle(datagram(advert6({ vrid: 9 })))).toMatchObject({ kind: 'deliver', key: 'VI_6' });
   });
 
-  it('7.1-7 a failed check discards the packet: the router never sees it, its state and timer stay', () => {
+  it('7.1-8 a failed check discards the packet: the router never sees it, its state and timer stay', () => {
     const r = backup();
     const deadline = r.nextDeadline();
     const v = stack(r).handle(datagram(advert6({ priority: 250 }), { hopLimit: 1 }));
@@ -287,7 +300,7 @@ describe('RFC 5798 §8.2.2 Neighbor Discovery, the new master\'s announcements',
     expect(events).toEqual(['added fe80::100/64', 'added fd00:50::100/64', 'na fe80::100,fd00:50::100 x5']);
   });
 
-  it('8.2.2-7 the NAs wait until the IPv6 addresses are configured (none while `ip addr add` runs)', async () => {
+  it('8.2.2-7 the NAs wait until the IPv6 addresses are configured (none while ip addr add runs)', async () => {
     const { inst, events, release } = instance();
     inst.start();
     await vi.advanceTimersByTimeAsync(2000);
