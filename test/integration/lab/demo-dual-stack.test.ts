@@ -10,9 +10,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo, type DemoResult } from '../../../src/lab/demo.js';
 import { buildIfStale, demoSkipReason } from './demo-skip.js';
+import { slowSkipReason } from '../../helpers/slow.js';
 
 
-const reason = await demoSkipReason();
+// Slow (2 to 3 minutes): every scenario again; the dual-stack group's failover is proven by
+// test/integration/daemon/ipv6.test.ts and test/interop/keepalived-ipv6.test.ts.
+const reason = slowSkipReason('the dual-stack demo') ?? (await demoSkipReason());
 if (reason) console.warn(`skipping the dual-stack demo: ${reason}`);
 
 describe.skipIf(reason !== undefined)('npm run demo -- --dual-stack (lab in namespaces)', () => {
