@@ -30,8 +30,8 @@ export const GLOBAL_UNSUPPORTED = new Set(
     'bfd_rlimit_rttime vrrp_cpu_affinity checker_cpu_affinity bfd_cpu_affinity process_names process_name ' +
     'vrrp_process_name checker_process_name bfd_process_name enable_snmp_vrrp enable_snmp_checker ' +
     'enable_snmp_rfc enable_snmp_rfcv2 enable_snmp_rfcv3 enable_traps snmp_socket enable_dbus ' +
-    'dbus_service_name notify_fifo notify_fifo_script vrrp_notify_fifo vrrp_notify_fifo_script ' +
-    'lvs_notify_fifo lvs_notify_fifo_script vrrp_notify_priority_changes config_save_dir ' +
+    'dbus_service_name ' +
+    'lvs_notify_fifo lvs_notify_fifo_script config_save_dir ' +
     'tmp_config_directory startup_script startup_script_timeout shutdown_script shutdown_script_timeout ' +
     'log_unknown_vrids vmac_prefix vmac_addr_prefix vrrp_down_timer_adverts vrrp_rx_bufs_policy ' +
     'vrrp_rx_bufs_multiplier random_seed checker_log_all_failures max_auto_priority ' +
@@ -43,17 +43,17 @@ export const GLOBAL_UNSUPPORTED = new Set(
 
 export const INSTANCE_UNSUPPORTED = new Set(
   (
-    'use_vmac use_vmac_addr vmac_xmit_base use_ipvlan vrf track_file track_process track_bfd ' +
+    'use_vmac use_vmac_addr vmac_xmit_base use_ipvlan vrf track_bfd ' +
     'track_src_ip mcast_dst_ip check_unicast_src unicast_fault_no_peer unicast_ttl ' +
     'garp_lower_prio_delay garp_lower_prio_repeat garp_extra_if down_timer_adverts lower_prio_no_advert ' +
     'higher_prio_send_advert promote_secondaries virtual_routes virtual_rules ' +
-    'skip_check_adv_addr strict_mode debug notify_master_rx_lower_pri notify_priority_changes ' +
+    'skip_check_adv_addr strict_mode debug notify_master_rx_lower_pri ' +
     'notify_deleted kernel_rx_buf_size linkbeat_use_polling lvs_sync_daemon_interface'
   ).split(' '),
 );
 
 export const SYNC_GROUP_UNSUPPORTED = new Set(
-  'track_interface track_script track_file track_process track_bfd notify_priority_changes notify_deleted global_tracking'.split(
+  'track_bfd notify_deleted global_tracking'.split(
     ' ',
   ),
 );
@@ -70,10 +70,6 @@ export const UNIMPLEMENTED_SECTIONS: ReadonlyMap<string, string> = new Map([
   ['linkbeat_interfaces', 'linkbeat'],
   ['interface_up_down_delays', 'interface debouncing'],
   ['track_group', 'static track groups'],
-  ['vrrp_track_file', 'track files'],
-  ['track_file', 'track files'],
-  ['vrrp_track_process', 'process tracking'],
-  ['track_process', 'process tracking'],
   ['garp_group', 'GARP groups'],
   ['SSL', 'LVS checkers'],
   ['net_namespace', 'namespaces'],

@@ -6,6 +6,7 @@ import type { GlobalDefs, ScriptUser, Stmt } from './types.js';
 import { isLinkLocalMulticast6, isMulticast, parseIpAddress } from '../wire/address.js';
 import { VRRP_MCAST_GROUP4, VRRP_MCAST_GROUP6 } from '../wire/constants.js';
 import { secondsToMs } from './values.js';
+import { boolArg, completeFifos, fifoHandler, fifoScriptHandler } from './validate-notify.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type GlobalDraft = Mutable<GlobalDefs>;
@@ -25,6 +26,8 @@ export function defaultGlobals(): GlobalDraft {
     enableScriptSecurity: false,
     vrrpVersion: 2,
     vrrpStartupDelayMs: 0,
+    vrrpNotifyPriorityChanges: false,
+    fifoWriteStatesOnReload: false,
   };
 }
 
@@ -92,6 +95,12 @@ const handlers = new Map<string, Handler<GlobalDraft>>([
     const t = a.one(s); const n = t && a.seconds(t, 'vrrp_startup_delay', 0, 3600);
     if (n !== undefined) g.vrrpStartupDelayMs = secondsToMs(n);
   }],
+  ['notify_fifo', fifoHandler('notifyFifo')],
+  ['notify_fifo_script', fifoScriptHandler('notifyFifo')],
+  ['vrrp_notify_fifo', fifoHandler('vrrpNotifyFifo')],
+  ['vrrp_notify_fifo_script', fifoScriptHandler('vrrpNotifyFifo')],
+  ['vrrp_notify_priority_changes', (s, g, a) => { const v = boolArg(s, a); if (v !== undefined) g.vrrpNotifyPriorityChanges = v; }],
+  ['fifo_write_vrrp_states_on_reload', (s, g, a) => { a.flag(s); g.fifoWriteStatesOnReload = true; }],
 ]);
 
 export function validateGlobal(stmt: Stmt, g: GlobalDraft, a: ArgChecker): void {
@@ -106,4 +115,5 @@ export function validateGlobal(stmt: Stmt, g: GlobalDraft, a: ArgChecker): void 
     accepted: GLOBAL_MAIL,
     acceptedReason: 'vrrpd sends no e-mail',
   }, g, a);
+  completeFifos(g, a);
 }

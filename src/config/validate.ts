@@ -11,14 +11,19 @@ import { defaultGlobals, validateGlobal, type GlobalDraft } from './validate-glo
 import { completeProtocol, validateInstance, type InstanceDraft } from './validate-instance.js';
 import { validateScript, type ScriptDraft } from './validate-script.js';
 import { validateSyncGroup, type SyncDraft } from './validate-sync.js';
+import { validateTrackFile, validateTrackProcess, type TrackFileDraft, type TrackProcessDraft } from './validate-track.js';
+import { checkRefs, refKinds, reportUnused } from './validate-refs.js';
+import { applyGroupTracking, memberWeights, trackKinds } from './validate-sync-track.js';
 import { finish } from './finish.js';
 import type { SourceHost, SourcePos, Stmt, VrrpdConfig } from './types.js';
 
-const SECTIONS = ['global_defs', 'vrrp_script', 'vrrp_instance', 'vrrp_sync_group'];
+const SECTIONS = ['global_defs', 'vrrp_script', 'vrrp_instance', 'vrrp_sync_group', 'track_file', 'vrrp_track_file', 'vrrp_track_process'];
 
 export interface Drafts {
   global: GlobalDraft;
   scripts: ScriptDraft[];
+  trackFiles: TrackFileDraft[];
+  trackProcesses: TrackProcessDraft[];
   instances: InstanceDraft[];
   groups: SyncDraft[];
 }
@@ -33,24 +38,35 @@ export function validate(
   const a = new ArgChecker(diags);
   const drafts = collectSections(stmts, a);
   for (const inst of drafts.instances) completeProtocol(inst, drafts.global, a);
+  const named = namedObjects(drafts);
   checkTrackScripts(drafts, a);
+  checkTrackObjects(drafts, a);
   checkInterfaces(drafts, host, a);
   checkDuplicateVrids(drafts, a);
-  checkSyncGroups(drafts, a);
+  checkSyncGroups(drafts, host, a);
+  reportUnusedObjects(drafts, named, a);
   if (diags.hasErrors) return undefined;
   return finish(drafts, files, configId);
 }
 
 function collectSections(stmts: readonly Stmt[], a: ArgChecker): Drafts {
-  const d: Drafts = { global: defaultGlobals(), scripts: [], instances: [], groups: [] };
+  const d: Drafts = { global: defaultGlobals(), scripts: [], trackFiles: [], trackProcesses: [], instances: [], groups: [] };
   const ignored = new Map<string, Stmt[]>();
-  const seen = { scripts: new Map<string, ScriptDraft>(), instances: new Map<string, InstanceDraft>(), groups: new Map<string, SyncDraft>() };
+  const seen = {
+    scripts: new Map<string, ScriptDraft>(),
+    files: new Map<string, TrackFileDraft>(),
+    processes: new Map<string, TrackProcessDraft>(),
+    instances: new Map<string, InstanceDraft>(),
+    groups: new Map<string, SyncDraft>(),
+  };
   for (const s of stmts) {
     const kw = s.keyword.text;
     if (kw === 'global_defs') validateGlobal(s, d.global, a);
     else if (kw === 'vrrp_script') addUnique(d.scripts, seen.scripts, validateScript(s, a), 'vrrp_script', a);
     else if (kw === 'vrrp_instance') addUnique(d.instances, seen.instances, validateInstance(s, a), 'vrrp_instance', a);
     else if (kw === 'vrrp_sync_group') addUnique(d.groups, seen.groups, validateSyncGroup(s, a), 'vrrp_sync_group', a);
+    else if (kw === 'track_file' || kw === 'vrrp_track_file') addUnique(d.trackFiles, seen.files, validateTrackFile(s, a), 'track_file', a);
+    else if (kw === 'vrrp_track_process') addUnique(d.trackProcesses, seen.processes, validateTrackProcess(s, a), 'vrrp_track_process', a);
     else if (UNIMPLEMENTED_SECTIONS.has(kw)) {
       const list = ignored.get(kw);
       if (list === undefined) ignored.set(kw, [s]);
@@ -91,7 +107,6 @@ function weightOf(ref: { weight?: number }, script: ScriptDraft | undefined): nu
 function checkTrackScripts(d: Drafts, a: ArgChecker): void {
   const names = d.scripts.map((s) => s.name);
   const byName = new Map(d.scripts.map((s) => [s.name, s]));
-  const used = new Set<string>();
   for (const inst of d.instances) {
     inst.trackScripts = inst.trackScripts.filter((ref) => {
       const script = byName.get(ref.name);
@@ -99,7 +114,6 @@ function checkTrackScripts(d: Drafts, a: ArgChecker): void {
         a.diags.warning(ref.pos, `vrrp_instance ${inst.name}: track_script '${ref.name}' names no vrrp_script; ignored${didYouMean(ref.name, names)}`);
         return false;
       }
-      used.add(ref.name);
       if (inst.priority === 255 && weightOf(ref, script) !== 0) {
         a.diags.warning(ref.pos, `vrrp_instance ${inst.name}: tracked script '${ref.name}' has a weight but priority 255 (address owner) never changes; ignored`);
         return false;
@@ -107,8 +121,27 @@ function checkTrackScripts(d: Drafts, a: ArgChecker): void {
       return true;
     });
   }
+}
+
+/** track_file and track_process references of the instances (validate-refs.ts). */
+function checkTrackObjects(d: Drafts, a: ArgChecker): void {
+  for (const kind of refKinds(d.trackFiles, d.trackProcesses)) for (const inst of d.instances) checkRefs(kind, inst, a);
+}
+
+type Named = Record<'trackScripts' | 'trackFiles' | 'trackProcesses', Set<string>>;
+
+/** The names instances and sync groups list, before any rule drops a reference. */
+function namedObjects(d: Drafts): Named {
+  const owners = [...d.instances, ...d.groups];
+  const names = (field: keyof Named) => new Set(owners.flatMap((o) => o[field].map((r) => r.name)));
+  return { trackScripts: names('trackScripts'), trackFiles: names('trackFiles'), trackProcesses: names('trackProcesses') };
+}
+
+/** Objects no instance or sync group names: keepalived never runs them. */
+function reportUnusedObjects(d: Drafts, named: Named, a: ArgChecker): void {
   for (const s of d.scripts)
-    if (!used.has(s.name)) a.diags.info(s.pos, `vrrp_script ${s.name} is not tracked by any vrrp_instance, so it never runs`);
+    if (!named.trackScripts.has(s.name)) a.diags.info(s.pos, `vrrp_script ${s.name} is not tracked by any vrrp_instance, so it never runs`);
+  for (const kind of refKinds(d.trackFiles, d.trackProcesses)) reportUnused(kind, named[kind.field], a, kind.field === 'trackFiles' ? d.trackFiles : d.trackProcesses);
 }
 
 function checkInterfaces(d: Drafts, host: SourceHost, a: ArgChecker): void {
@@ -144,12 +177,13 @@ function checkDuplicateVrids(d: Drafts, a: ArgChecker): void {
   }
 }
 
-function checkSyncGroups(d: Drafts, a: ArgChecker): void {
+function checkSyncGroups(d: Drafts, host: SourceHost, a: ArgChecker): void {
   const owner = new Map<string, SyncDraft>();
   const instances = new Map(d.instances.map((i) => [i.name, i]));
-  const scripts = new Map(d.scripts.map((sc) => [sc.name, sc]));
+  const kinds = trackKinds(d);
   for (const g of d.groups) {
     const members: typeof g.members = [];
+    const drafts: InstanceDraft[] = [];
     for (const m of g.members) {
       const inst = instances.get(m.text);
       const other = owner.get(m.text);
@@ -160,21 +194,12 @@ function checkSyncGroups(d: Drafts, a: ArgChecker): void {
       else {
         owner.set(m.text, g);
         members.push(m);
-        zeroWeights(inst, g, scripts, a);
+        drafts.push(inst);
+        memberWeights(inst, g, kinds, a);
       }
     }
     g.members = members;
     if (members.length === 1) a.diags.warning(g.nameToken, `vrrp_sync_group ${g.name} has only one member; a sync group needs two or more to mean anything`);
+    applyGroupTracking(g, drafts, kinds, host, a);
   }
-}
-
-/** keepalived sets the tracking weights of sync group members to 0 (unless sync_group_tracking_weight). */
-function zeroWeights(inst: InstanceDraft, g: SyncDraft, scripts: ReadonlyMap<string, ScriptDraft>, a: ArgChecker): void {
-  if (g.trackingWeight) return;
-  const weighted = inst.trackScripts.filter((r) => weightOf(r, scripts.get(r.name)) !== 0);
-  const weightedIfs = inst.trackInterfaces.filter((r) => (r.weight ?? 0) !== 0);
-  if (weighted.length + weightedIfs.length === 0) return;
-  a.diags.warning(inst.nameToken, `vrrp_instance ${inst.name} is in vrrp_sync_group ${g.name}: its tracking weights are set to 0 (a failure means FAULT), as keepalived does`);
-  inst.trackScripts = inst.trackScripts.map((r) => ({ ...r, weight: 0 }));
-  inst.trackInterfaces = inst.trackInterfaces.map((r) => ({ ...r, weight: 0 }));
 }

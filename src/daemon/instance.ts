@@ -41,6 +41,15 @@ export interface InstanceSpec<V> {
   readonly oldUnicastChecksum?: { readonly mode: OldUnicastChecksum; readonly group: Ipv4Address };
 }
 
+/** The effective priority moved (keepalived's notify_priority_changes). */
+export interface PriorityEvent {
+  readonly instance: string;
+  readonly from: number;
+  readonly to: number;
+  /** The state the instance is in. */
+  readonly state: RouterState;
+}
+
 /** A state change as the daemon reports it to notify scripts, sync groups and logs. */
 export interface StateEvent {
   readonly instance: string;
@@ -67,6 +76,7 @@ export class Instance<V> {
   #garpCursor: GarpCursor | undefined;
   #listeners: ((e: StateEvent) => void)[] = [];
   #faultListeners: ((faulted: boolean, detail: string) => void)[] = [];
+  #priorityListeners: ((e: PriorityEvent) => void)[] = [];
   #stepping = false;
   readonly #inbox: Input[] = [];
   /** The last advert handed to the socket: `ip addr` (a fork) waits for it to leave first. */
@@ -100,6 +110,11 @@ export class Instance<V> {
   /** Subscribe to the router's own fault beginning or ending (vrrp_sync_group counts these). */
   onOwnFault(listener: (faulted: boolean, detail: string) => void): void {
     this.#faultListeners.push(listener);
+  }
+
+  /** Subscribe to effective priority changes. */
+  onPriorityChange(listener: (e: PriorityEvent) => void): void {
+    this.#priorityListeners.push(listener);
   }
 
   get state(): RouterState {
@@ -229,9 +244,12 @@ export class Instance<V> {
       case 'ownFault':
         for (const l of this.#faultListeners) l(a.faulted, a.detail);
         break;
-      case 'priorityChanged':
+      case 'priorityChanged': {
         log.info({ instance: this.name, from: a.from, to: a.to, detail: a.detail }, `${this.name}: priority ${a.from} -> ${a.to}`);
+        const event: PriorityEvent = { instance: this.name, from: a.from, to: a.to, state: this.router.state };
+        for (const l of this.#priorityListeners) l(event);
         break;
+      }
       case 'dropped':
       case 'notice': {
         const key = a.kind === 'dropped' ? a.reason : a.code;
