@@ -8,7 +8,7 @@
  */
 import { pos, type ArgChecker } from './check-args.js';
 import { dispatch, type Handler } from './dispatch.js';
-import { INSTANCE_UNSUPPORTED } from './keywords.js';
+import { VRRP_INSTANCE } from './keywords.js';
 import { authOf, trackRefOf, unicastPeerOf, vipOf, type AuthDraft } from './validate-lists.js';
 import type { IpAddress } from '../wire/address.js';
 import type { GarpSettings, GlobalDefs, NotifyCommand, SourcePos, Stmt, Token, TrackRef, VirtualAddress } from './types.js';
@@ -148,7 +148,6 @@ const handlers = new Map<string, H>([
     const v = t === undefined ? true : parseBool(t.text);
     if (v === undefined && t) a.diags.error(t, `smtp_alert must be on/off/true/false/yes/no, not '${t.text}'`);
     d.smtpAlert = v ?? false;
-    a.diags.info(s.keyword, "'smtp_alert' accepted and ignored: vrrpd sends no e-mail");
   }],
   ['version', (s, d, a) => {
     const t = a.one(s);
@@ -161,6 +160,9 @@ const handlers = new Map<string, H>([
   ['accept', (s, d, a) => { a.flag(s); d.acceptMode = true; }],
   ['no_accept', (s, d, a) => { a.flag(s); d.acceptMode = false; }],
 ]);
+
+/** The vrrp_instance keywords vrrpd handles (keywords.ts marks them supported; a test compares). */
+export const INSTANCE_HANDLED: ReadonlySet<string> = new Set(handlers.keys());
 
 const SCALARS = new Set([
   'state', 'interface', 'virtual_router_id', 'priority', 'advert_int', 'preempt_delay', 'notify_master',
@@ -182,7 +184,7 @@ export function validateInstance(stmt: Stmt, a: ArgChecker): InstanceDraft | und
     adverIntervalCs: 100, acceptMode: true, auth: {}, vips: [], vipsExcluded: [], nopreempt: false, preemptDelayMs: 0, trackScripts: [],
     trackInterfaces: [], unicastPeers: [], garp: {}, dontTrackPrimary: false, smtpAlert: false,
   };
-  dispatch(block, { label: `vrrp_instance ${name.text}`, handlers, scalars: SCALARS, unsupported: INSTANCE_UNSUPPORTED }, d, a);
+  dispatch(block, { label: `vrrp_instance ${name.text}`, section: 'vrrp_instance', handlers, scalars: SCALARS, table: VRRP_INSTANCE }, d, a);
   completeInstance(d, a);
   return d;
 }

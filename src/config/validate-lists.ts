@@ -33,7 +33,7 @@ export function vipOf(stmt: Stmt, a: ArgChecker, excluded: boolean): VirtualAddr
   }
   if (prefix.value.address.includes(':')) {
     const msg = `IPv6 address '${t.text}' is not supported yet (vrrpd floats IPv4 addresses)`;
-    if (excluded) a.diags.warning(t, `${msg}; ignored`);
+    if (excluded) a.diags.failover(t, `${msg}; ignored`);
     else a.diags.error(t, msg);
     return undefined;
   }
@@ -124,7 +124,7 @@ export function unicastPeerOf(stmt: Stmt, a: ArgChecker): IpAddress | undefined 
   a.noBlock(stmt);
   const ip = a.ipv4(stmt.keyword, 'unicast_peer');
   for (const t of stmt.args)
-    if (t.text === 'min_ttl' || t.text === 'max_ttl') a.diags.warning(t, `'${t.text}' is not supported by vrrpd; ignored`);
+    if (t.text === 'min_ttl' || t.text === 'max_ttl') a.diags.failover(t, `'${t.text}' is not supported by vrrpd: adverts from this peer are accepted whatever their TTL; ignored`);
   return ip;
 }
 

@@ -1,7 +1,7 @@
 /** vrrp_sync_group NAME { group { INSTANCE ... } notify_* ... }: members change state together. */
 import { pos, type ArgChecker } from './check-args.js';
 import { dispatch, type Handler } from './dispatch.js';
-import { SYNC_GROUP_UNSUPPORTED } from './keywords.js';
+import { VRRP_SYNC_GROUP } from './keywords.js';
 import type { NotifyCommand, SourcePos, Stmt, Token } from './types.js';
 import { notifyCommandOf } from './validate-script.js';
 
@@ -37,9 +37,12 @@ const handlers = new Map<string, Handler<SyncDraft>>([
   ['notify_fault', notifyOpt((d, c) => { d.notifyFault = c; })],
   ['notify_stop', notifyOpt((d, c) => { d.notifyStop = c; })],
   ['notify', notifyOpt((d, c) => { d.notify = c; })],
-  ['smtp_alert', (s, _d, a) => { a.diags.info(s.keyword, "'smtp_alert' accepted and ignored: vrrpd sends no e-mail"); }],
+  ['smtp_alert', () => undefined], // keywords.ts says it is accepted and ignored
   ['sync_group_tracking_weight', (s, d, a) => { a.flag(s); d.trackingWeight = true; }],
 ]);
+
+/** The vrrp_sync_group keywords vrrpd handles (keywords.ts marks them supported; a test compares). */
+export const SYNC_HANDLED: ReadonlySet<string> = new Set(handlers.keys());
 
 export function validateSyncGroup(stmt: Stmt, a: ArgChecker): SyncDraft | undefined {
   const name = stmt.args[0];
@@ -53,9 +56,10 @@ export function validateSyncGroup(stmt: Stmt, a: ArgChecker): SyncDraft | undefi
   const d: SyncDraft = { name: name.text, pos: pos(name), nameToken: name, members: [], trackingWeight: false };
   dispatch(block, {
     label: `vrrp_sync_group ${name.text}`,
+    section: 'vrrp_sync_group',
     handlers,
     scalars: new Set(['group', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify']),
-    unsupported: SYNC_GROUP_UNSUPPORTED,
+    table: VRRP_SYNC_GROUP,
   }, d, a);
   if (!block.some((s) => s.keyword.text === 'group')) a.diags.error(name, `vrrp_sync_group ${name.text} has no 'group { ... }'`);
   return d;

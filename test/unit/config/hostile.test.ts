@@ -76,9 +76,9 @@ describe('deep nesting and huge configs do not overflow the stack', () => {
     // The renderer itself, given 20 000 instances (as a config within larger limits would be).
     const one = load(instance('')).config!;
     const many = { ...one, instances: Array.from({ length: 20_000 }, (_, i) => ({ ...one.instances[0]!, name: `V${i}` })) };
-    const rendered = renderCheckText(F, 'node1', { config: many, diagnostics: [], files: [F] });
+    const rendered = renderCheckText(F, 'node1', { config: many, disabled: [], diagnostics: [], files: [F] });
     expect(rendered.match(/^vrrp_instance V\d+ /gm)).toHaveLength(20_000);
-    expect(JSON.parse(renderCheckJson(F, 'node1', { config: many, diagnostics: [], files: [F] })).timers).toHaveLength(20_000);
+    expect(JSON.parse(renderCheckJson(F, 'node1', { config: many, disabled: [], diagnostics: [], files: [F] })).timers).toHaveLength(20_000);
   }, 30_000);
 });
 
