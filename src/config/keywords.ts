@@ -36,7 +36,8 @@ const no = (failover: boolean, what: string, pending?: string): Support => ({ st
 const quiet = (why: string): Support => ({ status: 'ignored', why });
 const LVS = no(SAME_FAILOVER, "keepalived's LVS (IPVS) side is not part of vrrpd; keep keepalived's checker for it");
 const BFD = no(SAME_FAILOVER, 'BFD is not part of vrrpd');
-const PROCESS = no(SAME_FAILOVER, "vrrpd runs at the scheduling priority, CPUs and memory locking systemd gives it");
+const PROCESS = no(SAME_FAILOVER, 'vrrpd runs at the scheduling priority, CPUs and memory locking systemd gives it');
+const NAMES = no(SAME_FAILOVER, 'the process keeps its name (node, running vrrpd)');
 const NO_SNMP = no(SAME_FAILOVER, 'vrrpd has no SNMP agent (vrrpd status --json, SIGUSR2 statistics)');
 const NO_DBUS = no(SAME_FAILOVER, 'vrrpd has no D-Bus interface');
 const NO_MAIL = quiet('vrrpd sends no e-mail');
@@ -149,9 +150,9 @@ export const GLOBAL_DEFS: KeywordTable = {
   disable_local_igmp: no(SAME_FAILOVER, "the interface's IGMP settings are left alone"),
   log_unknown_vrids: no(SAME_FAILOVER, 'adverts for VRIDs vrrpd does not run are counted (statistics), not logged'),
   // the process
-  process_names: PROCESS,
-  process_name: PROCESS,
-  vrrp_process_name: PROCESS,
+  process_names: NAMES,
+  process_name: NAMES,
+  vrrp_process_name: NAMES,
   max_auto_priority: PROCESS,
   min_auto_priority_delay: PROCESS,
   vrrp_priority: PROCESS,

@@ -135,6 +135,9 @@ export interface AuthDraft {
   passToken?: Token;
 }
 
+/** The keywords of an authentication block vrrpd handles (keywords.ts AUTHENTICATION; a test compares). */
+export const AUTH_HANDLED: ReadonlySet<string> = new Set(['auth_type', 'auth_pass']);
+
 /** authentication { auth_type PASS|AH; auth_pass SECRET }. AH is an error: RFC 3768 removed it. */
 export function authOf(stmt: Stmt, a: ArgChecker): AuthDraft {
   const d: AuthDraft = {};
@@ -155,7 +158,7 @@ export function authOf(stmt: Stmt, a: ArgChecker): AuthDraft {
       d.pass = t.text;
       if (t.text.length > 8)
         a.diags.warning(t, `auth_pass is longer than 8 characters: truncated to '${t.text.slice(0, 8)}' (as keepalived does)`);
-    } else a.diags.warning(s.keyword, `unknown keyword '${kw}' in authentication${didYouMean(kw, ['auth_type', 'auth_pass'])}`, 'unknown-keyword');
+    } else a.diags.warning(s.keyword, `unknown keyword '${kw}' in authentication${didYouMean(kw, AUTH_HANDLED)}`, 'unknown-keyword');
   }
   return d;
 }
