@@ -63,7 +63,7 @@ export function validate(
     ...drafts.instances.filter((i) => drafts.broken.has(i)).map((i) => ({ ...ref('vrrp_instance', i), pos: i.pos })),
     ...drafts.scripts.filter((s) => drafts.broken.has(s)).map((s) => ({ ...ref('vrrp_script', s), pos: s.pos })),
     ...drafts.groups.filter((g) => drafts.broken.has(g)).map((g) => ({ ...ref('vrrp_sync_group', g), pos: g.pos })),
-  ].sort((x, y) => (x.pos.file === y.pos.file ? x.pos.line - y.pos.line || x.pos.col - y.pos.col : 0));
+  ].sort((x, y) => files.indexOf(x.pos.file) - files.indexOf(y.pos.file) || x.pos.line - y.pos.line || x.pos.col - y.pos.col);
   const kept = { ...drafts, scripts: running(drafts.scripts), instances: running(drafts.instances), groups: running(drafts.groups) };
   return { config: finish(kept, files, configId), disabled };
 }
