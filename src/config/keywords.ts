@@ -47,7 +47,6 @@ const RELOAD = no(SAME_FAILOVER, "vrrpd's reload (SIGHUP) always validates the n
 const WIREPAR = 'h/wirepar';
 const TRACK = 'h/track';
 const IPV6 = 'h/ipv6';
-const V3 = 'h/v3';
 
 /** Top-level keywords: sections and keepalived's process options. */
 export const TOP_LEVEL: KeywordTable = {
@@ -252,7 +251,7 @@ export const VRRP_INSTANCE: KeywordTable = {
   preempt: ok(),
   preempt_delay: ok(),
   accept: ok(),
-  no_accept: differs(FAILOVER, 'is not enforced: a master accepts traffic for its virtual addresses (keepalived drops it with a firewall rule)'),
+  no_accept: differs(FAILOVER, 'is not enforced by vrrpd: a master holds the virtual addresses as local addresses and accepts their traffic (keepalived adds a firewall rule that drops it)'),
   authentication: ok('auth_type PASS; AH is refused (an error: the instance is disabled)'),
   auth_hmac: no(FAILOVER, 'adverts are not authenticated; keepalived drops those of a peer without the key'),
   strict_mode: no(FAILOVER, "strict mode's rules are not applied (authentication is kept, accept mode is not forced off, unicast is allowed; keepalived drops or refuses these)", WIREPAR),
@@ -266,7 +265,7 @@ export const VRRP_INSTANCE: KeywordTable = {
   unicast_ttl: no(FAILOVER, 'unicast adverts are sent with TTL 255'),
   unicast_fault_no_peer: no(FAILOVER, 'an instance without unicast peers uses multicast instead of staying in FAULT'),
   check_unicast_src: quiet('vrrpd always drops unicast adverts whose source is not a unicast_peer'),
-  old_unicast_checksum: no(FAILOVER, 'VRRPv3 unicast adverts carry the RFC 5798 checksum', V3),
+  old_unicast_checksum: ok("VRRPv3 unicast: without an argument the old-style checksum is sent, 'never' turns off following a peer that sends it; no effect elsewhere (a warning)"),
   v3_checksum_as_v2: no(FAILOVER, 'VRRPv3 adverts carry the RFC 5798 checksum (with the pseudo-header)'),
   // the split-brain knobs
   higher_prio_send_advert: no(FAILOVER, 'a master hearing a higher priority steps down without a last advert', WIREPAR),
