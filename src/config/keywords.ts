@@ -10,7 +10,8 @@
  * (status 'supported', no `pending`; the test fails while a handled keyword is still marked
  * unsupported). `failover` says whether ignoring the keyword (or the difference) changes
  * failover compared with keepalived: such a warning is class 'failover' (diagnostics.ts) and
- * makes `vrrpd check` exit 3.
+ * makes `vrrpd check` exit 3. After changing a row, `npm run keyword-table` rewrites the README's
+ * table (test/unit/config/keywords.test.ts fails until it is run).
  */
 import { KEEPALIVED_LATER } from './keepalived-keywords.js';
 

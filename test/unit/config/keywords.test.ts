@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderKeywordTable, withTable } from '../../../scripts/keyword-table.js';
+import { REGENERATE, renderKeywordTable, tableIn, withTable } from '../../../scripts/keyword-table.js';
 import { classOf } from '../../../src/config/diagnostics.js';
 import { KEEPALIVED_BASE, KEEPALIVED_LATER } from '../../../src/config/keepalived-keywords.js';
 import { keepalivedSince, SECTION_TABLES, type KeywordTable, type Support } from '../../../src/config/keywords.js';
@@ -109,9 +109,9 @@ describe('vrrpd check says what keywords.ts says', () => {
 });
 
 describe("the README's keyword table", () => {
-  it('is what scripts/keyword-table.ts renders from keywords.ts (run: npm run build && node dist/scripts/keyword-table.js)', () => {
+  it(`is what scripts/keyword-table.ts renders from keywords.ts (to rewrite it: ${REGENERATE})`, () => {
     const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-    expect(readme).toContain(renderKeywordTable());
+    expect(tableIn(readme), `README.md's keyword table is out of date with src/config/keywords.ts: run \`${REGENERATE}\` and commit README.md`).toBe(renderKeywordTable());
     expect(withTable(readme)).toBe(readme);
   });
 });
