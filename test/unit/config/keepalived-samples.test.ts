@@ -16,6 +16,7 @@ const CLASSES = {
   'instance-error': 'keepalived stops its whole VRRP side for an error in one instance; vrrpd disables that instance only',
   'missing-interface': 'keepalived refuses a file naming an interface it cannot find; vrrpd runs, that instance waiting in FAULT',
   'duplicate-name': 'keepalived runs the first of two instances with one name; vrrpd refuses the file',
+  'no-address': 'keepalived runs an instance without virtual_ipaddress (a warning); vrrpd disables it',
 } as const;
 
 interface Difference {
@@ -32,6 +33,7 @@ const DIFFERENCES: Readonly<Record<string, Difference>> = {
   'differences/no-vrid.conf': { class: 'instance-error', keepalived: [], vrrpd: ['VI_1'] },
   'differences/missing-interface.conf': { class: 'missing-interface', keepalived: [], vrrpd: ['VI_1', 'VI_2'] },
   'differences/duplicate-name.conf': { class: 'duplicate-name', keepalived: ['VI_1'], vrrpd: [] },
+  'differences/no-vip.conf': { class: 'no-address', keepalived: ['VI_1', 'VI_2'], vrrpd: ['VI_1'] },
 };
 
 /**
@@ -43,6 +45,7 @@ const STATUS: Readonly<Record<string, number>> = {
   'differences/default-priority.conf': 1,
   'differences/duplicate-name.conf': 1,
   'differences/missing-interface.conf': 0,
+  'differences/no-vip.conf': 1,
   'differences/no-vrid.conf': 1,
   'etc/keepalived.conf.sample': 3,
   'samples/keepalived.conf.HTTP_GET.port': 0,
