@@ -5,6 +5,12 @@
       "sources": ["packet.c", "timer.c", "signals.c"],
       "cflags": ["-Wall", "-Wextra", "-O2"],
       "defines": ["NAPI_VERSION=8"]
+    },
+    {
+      "target_name": "vrrpd_watch",
+      "sources": ["watch.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"],
+      "defines": ["NAPI_VERSION=8"]
     }
   ]
 }

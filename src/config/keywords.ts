@@ -46,7 +46,6 @@ const BUFFERS = no(SAME_FAILOVER, 'socket buffer sizes are the kernel defaults')
 const RELOAD = no(SAME_FAILOVER, "vrrpd's reload (SIGHUP) always validates the new file first and keeps the running configuration when it is broken");
 /** Branches implementing keywords now (the integrator flips their rows as they land). */
 const WIREPAR = 'h/wirepar';
-const TRACK = 'h/track';
 const IPV6 = 'h/ipv6';
 
 /** Top-level keywords: sections and keepalived's process options. */
@@ -57,9 +56,9 @@ export const TOP_LEVEL: KeywordTable = {
   vrrp_sync_group: ok(),
   vrrp_script: ok(),
   // trackers keepalived acts on
-  vrrp_track_process: no(FAILOVER, 'the processes are not tracked (no priority change, no FAULT)', TRACK),
-  track_file: no(FAILOVER, 'the files are not tracked (no priority change, no FAULT)', TRACK),
-  vrrp_track_file: no(FAILOVER, 'the files are not tracked (no priority change, no FAULT)', TRACK),
+  vrrp_track_process: ok(),
+  track_file: ok(),
+  vrrp_track_file: ok('a deprecated synonym of track_file (a note, as keepalived says)'),
   track_group: no(SAME_FAILOVER, 'static track groups are not kept (static addresses, routes and rules are not supported either)'),
   linkbeat_interfaces: no(SAME_FAILOVER, 'vrrpd follows link state from netlink (ip monitor), without polling'),
   interface_up_down_delays: no(FAILOVER, 'a link change acts at once, with no delay before FAULT or recovery'),
@@ -138,12 +137,12 @@ export const GLOBAL_DEFS: KeywordTable = {
   nftables_ifindex: no(SAME_FAILOVER, 'vrrpd sets no firewall rules'),
   nftables_counters: no(SAME_FAILOVER, 'vrrpd sets no firewall rules'),
   // notifications
-  notify_fifo: no(FAILOVER, 'state changes are not written to a FIFO, and its script does not run', TRACK),
-  notify_fifo_script: no(FAILOVER, 'the FIFO script does not run', TRACK),
-  vrrp_notify_fifo: no(FAILOVER, 'state changes are not written to a FIFO, and its script does not run', TRACK),
-  vrrp_notify_fifo_script: no(FAILOVER, 'the FIFO script does not run', TRACK),
-  vrrp_notify_priority_changes: no(SAME_FAILOVER, 'priority changes are not written to a FIFO', TRACK),
-  fifo_write_vrrp_states_on_reload: no(SAME_FAILOVER, 'states are not written to a FIFO', TRACK),
+  notify_fifo: ok(),
+  notify_fifo_script: ok(),
+  vrrp_notify_fifo: ok(),
+  vrrp_notify_fifo_script: ok(),
+  vrrp_notify_priority_changes: ok(),
+  fifo_write_vrrp_states_on_reload: ok(),
   // interfaces
   dynamic_interfaces: quiet('vrrpd always waits for a missing interface (the instance stays in FAULT until it appears)'),
   default_interface: no(SAME_FAILOVER, "every vrrp_instance needs its own 'interface'"),
@@ -294,8 +293,8 @@ export const VRRP_INSTANCE: KeywordTable = {
   // tracking
   track_interface: ok(),
   track_script: ok(),
-  track_file: no(FAILOVER, 'the files are not tracked (no priority change, no FAULT)', TRACK),
-  track_process: no(FAILOVER, 'the processes are not tracked (no priority change, no FAULT)', TRACK),
+  track_file: ok(),
+  track_process: ok(),
   track_bfd: no(FAILOVER, 'BFD sessions are not tracked (no priority change, no FAULT)'),
   track_src_ip: no(FAILOVER, 'the instance does not go to FAULT when its source address goes'),
   dont_track_primary: differs(FAILOVER, 'is ignored: the instance still goes to FAULT when its interface goes down'),
@@ -311,7 +310,7 @@ export const VRRP_INSTANCE: KeywordTable = {
   notify: ok(),
   notify_deleted: no(SAME_FAILOVER, 'a removed instance runs notify_stop only'),
   notify_master_rx_lower_pri: no(FAILOVER, 'the script does not run when a master hears a lower priority'),
-  notify_priority_changes: no(SAME_FAILOVER, 'priority changes are not written to a FIFO', TRACK),
+  notify_priority_changes: ok(),
   smtp_alert: differs(SAME_FAILOVER, 'is accepted and ignored: vrrpd sends no e-mail'),
   // the process
   debug: no(SAME_FAILOVER, 'use --log-level debug'),
@@ -344,20 +343,20 @@ export const VRRP_SYNC_GROUP: KeywordTable = {
   notify: ok(),
   sync_group_tracking_weight: ok(),
   smtp_alert: differs(SAME_FAILOVER, 'is accepted and ignored: vrrpd sends no e-mail'),
-  track_interface: no(FAILOVER, "the group's tracked interfaces do not move it to FAULT", TRACK),
-  track_script: no(FAILOVER, "the group's tracked scripts do not move it to FAULT", TRACK),
-  track_file: no(FAILOVER, "the group's tracked files do not move it to FAULT", TRACK),
-  track_process: no(FAILOVER, "the group's tracked processes do not move it to FAULT", TRACK),
+  track_interface: ok(),
+  track_script: ok(),
+  track_file: ok(),
+  track_process: ok(),
   track_bfd: no(FAILOVER, 'BFD sessions are not tracked'),
   global_tracking: no(FAILOVER, "members' tracking weights are set to 0 (use sync_group_tracking_weight)"),
-  notify_priority_changes: no(SAME_FAILOVER, 'priority changes are not written to a FIFO', TRACK),
+  notify_priority_changes: ok(),
 };
 
 /** vrrp_script. */
 export const VRRP_SCRIPT: KeywordTable = {
   script: ok(),
-  interval: ok('whole seconds, as keepalived 2.2.7 (2.3.2 takes fractions)'),
-  timeout: ok('whole seconds, as keepalived 2.2.7 (2.3.2 takes fractions)'),
+  interval: ok('fractions to the millisecond, as keepalived 2.3.2 (a note: 2.2.7 ignores such a line)'),
+  timeout: ok('fractions to the millisecond, as keepalived 2.3.2 (a note: 2.2.7 ignores such a line)'),
   weight: ok(),
   rise: ok(),
   fall: ok(),
@@ -366,26 +365,24 @@ export const VRRP_SCRIPT: KeywordTable = {
   check_tcp: { status: 'extension', note: 'check_tcp HOST:PORT: healthy when a TCP connect succeeds (no fork)' },
 };
 
-const TRACKED_PROCESS = no(FAILOVER, 'the vrrp_track_process block is ignored', TRACK);
-/** vrrp_track_process: the whole section is ignored until process tracking lands. */
+/** vrrp_track_process. */
 export const VRRP_TRACK_PROCESS: KeywordTable = {
-  process: TRACKED_PROCESS,
-  param_match: TRACKED_PROCESS,
-  weight: TRACKED_PROCESS,
-  quorum: TRACKED_PROCESS,
-  quorum_max: TRACKED_PROCESS,
-  delay: TRACKED_PROCESS,
-  terminate_delay: TRACKED_PROCESS,
-  fork_delay: TRACKED_PROCESS,
-  full_command: TRACKED_PROCESS,
+  process: ok(),
+  param_match: ok(),
+  weight: ok(),
+  quorum: ok(),
+  quorum_max: ok(),
+  delay: ok(),
+  terminate_delay: ok(),
+  fork_delay: ok(),
+  full_command: ok(),
 };
 
-const TRACKED_FILE = no(FAILOVER, 'the track_file block is ignored', TRACK);
-/** track_file and its older name vrrp_track_file: ignored until file tracking lands. */
+/** track_file and its older name vrrp_track_file. */
 export const TRACK_FILE: KeywordTable = {
-  file: TRACKED_FILE,
-  weight: TRACKED_FILE,
-  init_file: TRACKED_FILE,
+  file: ok(),
+  weight: ok(),
+  init_file: ok(),
 };
 
 /** track_group: ignored. */

@@ -9,6 +9,7 @@
 import { masterDownIntervalMs, skewTimeMs } from '../protocol/timers.js';
 import { classOf, escapeControl, formatDiagnostic, jsonEscapeControl } from './diagnostics.js';
 import type { Diagnostic, LoadResult, VrrpInstance, VrrpScript, VrrpdConfig } from './types.js';
+import { trackFileText, trackProcessText } from './report-track.js';
 
 /** Skew_Time of an instance in seconds, exact (RFC 3768 §6.1 / RFC 5798 §6.1). */
 export function skewTimeSec(i: Pick<VrrpInstance, 'version' | 'priority' | 'adverIntervalCs'>): number {
@@ -85,13 +86,20 @@ function verdictLine(result: LoadResult): string {
 function renderConfig(cfg: VrrpdConfig, out: string[]): void {
   const g = cfg.global;
   out.push('', `global: router_id ${g.routerId ?? '(host name)'}, multicast group ${g.vrrpMcastGroup4}, gratuitous ARP ${g.garpMasterRepeat} at once, again after ${g.garpMasterDelayMs / 1000} s${g.garpMasterRefreshMs > 0 ? `, refresh every ${g.garpMasterRefreshMs / 1000} s` : ''}`);
+  for (const [kw, f] of [['notify_fifo', g.notifyFifo], ['vrrp_notify_fifo', g.vrrpNotifyFifo]] as const) {
+    if (f) out.push(`${kw}: ${f.path}${f.user ? ` (owner ${f.user.user}${f.user.group ? `:${f.user.group}` : ''})` : ''}${f.script ? `, read by "${f.script.command}"` : ''}`);
+  }
   if (cfg.instances.length === 0) out.push('', 'no vrrp_instance defined');
   const scripts = new Map(cfg.scripts.map((s) => [s.name, s]));
   for (const inst of cfg.instances) {
     out.push('');
     for (const line of renderInstance(inst, cfg, scripts)) out.push(line);
   }
-  for (const sg of cfg.syncGroups) out.push('', `vrrp_sync_group ${sg.name}: ${sg.members.join(', ')} (move to MASTER / BACKUP / FAULT together)`);
+  for (const sg of cfg.syncGroups) {
+    out.push('', `vrrp_sync_group ${sg.name}: ${sg.members.join(', ')} (move to MASTER / BACKUP / FAULT together)`);
+    const tracked = [...sg.trackScripts.map((t) => `track_script ${t.name}`), ...sg.trackInterfaces.map((t) => `track_interface ${t.name}`), ...sg.trackFiles.map((t) => `track_file ${t.name}`), ...sg.trackProcesses.map((t) => `track_process ${t.name}`)];
+    if (tracked.length > 0) out.push(`  tracks for every member: ${tracked.join(', ')}`);
+  }
 }
 
 function renderInstance(i: VrrpInstance, cfg: VrrpdConfig, scripts: ReadonlyMap<string, VrrpScript>): string[] {
@@ -106,12 +114,16 @@ function renderInstance(i: VrrpInstance, cfg: VrrpdConfig, scripts: ReadonlyMap<
   lines.push(`  authentication: ${i.auth.type === 1 ? `PASS (${i.auth.pass.length}-character password)` : 'none'}`);
   lines.push(`  preempt: ${i.nopreempt ? 'no (nopreempt)' : i.preemptDelayMs > 0 ? `yes, after preempt_delay ${i.preemptDelayMs / 1000} s` : 'yes'}`);
   lines.push(`  timers: advert_int ${advertSec} s, Skew_Time ${skewTimeSec(i)} s, Master_Down_Interval ${masterDownIntervalSec(i)} s`);
-  for (const t of i.trackScripts) lines.push(`  track_script ${t.name}: ${scriptText(t, scripts.get(t.name))}`);
-  for (const t of i.trackInterfaces) lines.push(`  track_interface ${t.name}: ${weightText(t.weight ?? 0, t.reverse ?? false)}`);
+  const from = (t: { group?: string }): string => (t.group !== undefined ? ` (from vrrp_sync_group ${t.group})` : '');
+  for (const t of i.trackScripts) lines.push(`  track_script ${t.name}: ${scriptText(t, scripts.get(t.name))}${from(t)}`);
+  for (const t of i.trackInterfaces) lines.push(`  track_interface ${t.name}: ${weightText(t.weight ?? 0, t.reverse ?? false)}${from(t)}`);
+  for (const t of i.trackFiles) lines.push(`  track_file ${t.name}: ${trackFileText(t, cfg.trackFiles.find((f) => f.name === t.name))}${from(t)}`);
+  for (const t of i.trackProcesses) lines.push(`  track_process ${t.name}: ${trackProcessText(t, cfg.trackProcesses.find((p) => p.name === t.name))}${from(t)}`);
   lines.push(`  adverts: ${i.unicastPeers.length > 0 ? `unicast to ${i.unicastPeers.join(', ')}` : `multicast to ${cfg.global.vrrpMcastGroup4}`}${i.unicastSrcIp ?? i.mcastSrcIp ? ` from ${i.unicastSrcIp ?? i.mcastSrcIp}` : ''}`);
   if (i.version === 3 && i.unicastPeers.length > 0) lines.push(`  unicast checksum: ${UNICAST_CHECKSUM_TEXT[i.oldUnicastChecksum]}`);
   const notifies = (['notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notify'] as const).filter((k) => i[k] !== undefined);
   for (const k of notifies) lines.push(`  ${k.replace(/[A-Z]/, (c) => `_${c.toLowerCase()}`)}: ${i[k]?.command}`);
+  if (i.notifyPriorityChanges && (cfg.global.notifyFifo ?? cfg.global.vrrpNotifyFifo)) lines.push('  notify_priority_changes: priority changes written to the notify FIFO');
   if (i.syncGroup !== undefined) lines.push(`  sync group: ${i.syncGroup}`);
   return lines;
 }

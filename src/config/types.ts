@@ -103,6 +103,19 @@ export interface NotifyCommand {
   readonly pos: SourcePos;
 }
 
+/**
+ * A notify FIFO (keepalived `notify_fifo` / `vrrp_notify_fifo FIFO [USER [GROUP]]`): state changes
+ * written as lines (`INSTANCE "VI_1" MASTER 100`); created when missing, owned by USER, with the
+ * optional `*_notify_fifo_script` started as its reader, the FIFO's path as its last argument.
+ */
+export interface NotifyFifo {
+  readonly path: string;
+  /** Who owns the FIFO vrrpd creates; else the script user, as keepalived. */
+  readonly user?: ScriptUser;
+  readonly script?: NotifyCommand;
+  readonly pos: SourcePos;
+}
+
 /** What a vrrp_script runs: a program (argv split as keepalived does, no shell) or vrrpd's built-in TCP check. */
 export type ScriptCommand =
   | { readonly kind: 'exec'; readonly command: string; readonly argv: readonly string[] }
@@ -130,6 +143,14 @@ export interface GlobalDefs {
   readonly vrrpVersion: 2 | 3;
   /** Delay before instances start (default 0). */
   readonly vrrpStartupDelayMs: number;
+  /** `notify_fifo`: every notify line (keepalived also writes the checker's there). */
+  readonly notifyFifo?: NotifyFifo;
+  /** `vrrp_notify_fifo`: VRRP's notify lines. */
+  readonly vrrpNotifyFifo?: NotifyFifo;
+  /** `vrrp_notify_priority_changes`: the default of instances' notify_priority_changes. */
+  readonly vrrpNotifyPriorityChanges: boolean;
+  /** `fifo_write_vrrp_states_on_reload`: after a reload, every instance's and group's state to the FIFOs. */
+  readonly fifoWriteStatesOnReload: boolean;
 }
 
 export interface VrrpScript {
@@ -152,6 +173,46 @@ export interface VrrpScript {
   readonly initFail: boolean;
 }
 
+/** `track_file NAME { file PATH  weight N [reverse]  init_file [VALUE] [overwrite] }` (keepalived track_file.c). */
+export interface TrackFile {
+  readonly name: string;
+  readonly pos: SourcePos;
+  /** Absolute path of the file. */
+  readonly path: string;
+  /** -254..254, default 1: the value read times the weight moves the priority; 0: non-zero means FAULT. */
+  readonly weight: number;
+  readonly reverse: boolean;
+  /** `init_file`: write `value` at start when the file is missing, or always with `overwrite` (never on reload). */
+  readonly init?: { readonly value: number; readonly overwrite: boolean };
+}
+
+/** keepalived's param_match: how a process's parameters are compared with those configured. */
+export type ParamMatch = 'none' | 'exact' | 'partial' | 'initial';
+
+/** `vrrp_track_process NAME { process NAME [PARAM...] ... }` (keepalived track_process.c). */
+export interface TrackProcess {
+  readonly name: string;
+  readonly pos: SourcePos;
+  /** The name matched: the kernel's process name (comm), or argv[0] with `fullCommand`. */
+  readonly process: string;
+  /** Parameters to compare (argv[1..]); empty when none were given. */
+  readonly params: readonly string[];
+  readonly paramMatch: ParamMatch;
+  /** Match /proc/PID/cmdline (argv) instead of the process name; set by parameters or param_match too. */
+  readonly fullCommand: boolean;
+  /** -254..254, default 0 (keepalived 2.2.7's code; its manual says 1): without quorum, FAULT. */
+  readonly weight: number;
+  readonly reverse: boolean;
+  /** Fewest matching processes for a success (default 1; 0 with quorum_max 0). */
+  readonly quorum: number;
+  /** Most matching processes for a success; undefined: no bound. */
+  readonly quorumMax?: number;
+  /** After a fork brings the count into quorum: wait this long before it counts (ms). */
+  readonly forkDelayMs: number;
+  /** After an exit takes the count out of quorum: wait this long before it counts (ms). */
+  readonly terminateDelayMs: number;
+}
+
 export interface VirtualAddress {
   readonly address: IpAddress;
   /** Default 32 (128 for IPv6). */
@@ -172,6 +233,8 @@ export interface TrackRef {
   readonly weight?: number;
   readonly reverse?: boolean;
   readonly pos: SourcePos;
+  /** Set when the reference is the instance's vrrp_sync_group's (keepalived applies those to every member). */
+  readonly group?: string;
 }
 
 export interface GarpSettings {
@@ -215,13 +278,18 @@ export interface VrrpInstance {
   readonly vipsExcluded: readonly VirtualAddress[];
   readonly nopreempt: boolean;
   readonly preemptDelayMs: number;
+  /** Each list holds the instance's own references, then its sync group's (with `group` set). */
   readonly trackScripts: readonly TrackRef[];
   readonly trackInterfaces: readonly TrackRef[];
+  readonly trackFiles: readonly TrackRef[];
+  readonly trackProcesses: readonly TrackRef[];
   readonly notifyMaster?: NotifyCommand;
   readonly notifyBackup?: NotifyCommand;
   readonly notifyFault?: NotifyCommand;
   readonly notifyStop?: NotifyCommand;
   readonly notify?: NotifyCommand;
+  /** `notify_priority_changes` (else its sync group's, else global vrrp_notify_priority_changes): priority changes to the FIFOs. */
+  readonly notifyPriorityChanges: boolean;
   readonly unicastSrcIp?: IpAddress;
   readonly unicastPeers: readonly IpAddress[];
   readonly mcastSrcIp?: IpAddress;
@@ -237,11 +305,17 @@ export interface VrrpSyncGroup {
   readonly name: string;
   readonly pos: SourcePos;
   readonly members: readonly string[];
+  /** The group's trackers (every member also lists them, with `group` set). */
+  readonly trackScripts: readonly TrackRef[];
+  readonly trackInterfaces: readonly TrackRef[];
+  readonly trackFiles: readonly TrackRef[];
+  readonly trackProcesses: readonly TrackRef[];
   readonly notifyMaster?: NotifyCommand;
   readonly notifyBackup?: NotifyCommand;
   readonly notifyFault?: NotifyCommand;
   readonly notifyStop?: NotifyCommand;
   readonly notify?: NotifyCommand;
+  readonly notifyPriorityChanges?: boolean;
 }
 
 /** A section an error disabled: where it is defined. */
@@ -256,6 +330,8 @@ export interface VrrpdConfig {
   readonly configId: string;
   readonly global: GlobalDefs;
   readonly scripts: readonly VrrpScript[];
+  readonly trackFiles: readonly TrackFile[];
+  readonly trackProcesses: readonly TrackProcess[];
   readonly instances: readonly VrrpInstance[];
   readonly syncGroups: readonly VrrpSyncGroup[];
 }

@@ -6,6 +6,7 @@ import type { GlobalDefs, ScriptUser, Stmt } from './types.js';
 import { isMulticast, parseIpAddress } from '../wire/address.js';
 import { VRRP_MCAST_GROUP4 } from '../wire/constants.js';
 import { secondsToMs } from './values.js';
+import { boolArg, completeFifos, fifoHandler, fifoScriptHandler } from './validate-notify.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type GlobalDraft = Mutable<GlobalDefs>;
@@ -24,6 +25,8 @@ export function defaultGlobals(): GlobalDraft {
     enableScriptSecurity: false,
     vrrpVersion: 2,
     vrrpStartupDelayMs: 0,
+    vrrpNotifyPriorityChanges: false,
+    fifoWriteStatesOnReload: false,
   };
 }
 
@@ -80,6 +83,12 @@ const handlers = new Map<string, Handler<GlobalDraft>>([
     const t = a.one(s); const n = t && a.seconds(t, 'vrrp_startup_delay', 0, 3600);
     if (n !== undefined) g.vrrpStartupDelayMs = secondsToMs(n);
   }],
+  ['notify_fifo', fifoHandler('notifyFifo')],
+  ['notify_fifo_script', fifoScriptHandler('notifyFifo')],
+  ['vrrp_notify_fifo', fifoHandler('vrrpNotifyFifo')],
+  ['vrrp_notify_fifo_script', fifoScriptHandler('vrrpNotifyFifo')],
+  ['vrrp_notify_priority_changes', (s, g, a) => { const v = boolArg(s, a); if (v !== undefined) g.vrrpNotifyPriorityChanges = v; }],
+  ['fifo_write_vrrp_states_on_reload', (s, g, a) => { a.flag(s); g.fifoWriteStatesOnReload = true; }],
 ]);
 
 /** The global_defs keywords vrrpd handles (keywords.ts marks them supported; a test compares). */
@@ -90,4 +99,5 @@ export function validateGlobal(stmt: Stmt, g: GlobalDraft, a: ArgChecker): void 
   if (block === undefined) return;
   a.extra(stmt, 0);
   dispatch(block, { label: 'global_defs', section: 'global_defs', handlers, scalars: GLOBAL_HANDLED, table: GLOBAL_DEFS }, g, a);
+  completeFifos(g, a);
 }

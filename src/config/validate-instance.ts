@@ -14,6 +14,8 @@ import type { IpAddress } from '../wire/address.js';
 import type { OldUnicastChecksum } from '../wire/types.js';
 import type { GarpSettings, GlobalDefs, NotifyCommand, SourcePos, Stmt, Token, TrackRef, VirtualAddress } from './types.js';
 import { notifyCommandOf } from './validate-script.js';
+import { TRACK_WEIGHT_MAX } from './validate-track.js';
+import { boolArg } from './validate-notify.js';
 import { parseBool, parseDecimal } from './values.js';
 
 export interface InstanceDraft {
@@ -50,11 +52,14 @@ export interface InstanceDraft {
   preemptDelayToken?: Token;
   trackScripts: TrackRef[];
   trackInterfaces: TrackRef[];
+  trackFiles: TrackRef[];
+  trackProcesses: TrackRef[];
   notifyMaster?: NotifyCommand;
   notifyBackup?: NotifyCommand;
   notifyFault?: NotifyCommand;
   notifyStop?: NotifyCommand;
   notify?: NotifyCommand;
+  notifyPriorityChanges?: boolean;
   unicastSrcIp?: IpAddress;
   unicastPeers: IpAddress[];
   mcastSrcIp?: IpAddress;
@@ -126,6 +131,8 @@ const handlers = new Map<string, H>([
   ['virtual_ipaddress_excluded', listOpt((s, a) => vipOf(s, a, true), (d) => d.vipsExcluded)],
   ['track_script', listOpt(trackRefOf, (d) => d.trackScripts)],
   ['track_interface', listOpt(trackRefOf, (d) => d.trackInterfaces)],
+  ['track_file', listOpt((s, a) => trackRefOf(s, a, TRACK_WEIGHT_MAX), (d) => d.trackFiles)],
+  ['track_process', listOpt((s, a) => trackRefOf(s, a, TRACK_WEIGHT_MAX), (d) => d.trackProcesses)],
   ['unicast_peer', listOpt(unicastPeerOf, (d) => d.unicastPeers)],
   ['nopreempt', (s, d, a) => { a.flag(s); d.nopreempt = true; d.nopreemptToken = s.keyword; }],
   ['preempt', (s, d, a) => { a.flag(s); d.nopreempt = false; }],
@@ -139,6 +146,7 @@ const handlers = new Map<string, H>([
   ['notify_fault', notifyOpt((d, c) => { d.notifyFault = c; })],
   ['notify_stop', notifyOpt((d, c) => { d.notifyStop = c; })],
   ['notify', notifyOpt((d, c) => { d.notify = c; })],
+  ['notify_priority_changes', (s, d, a) => { const v = boolArg(s, a); if (v !== undefined) d.notifyPriorityChanges = v; }],
   ['unicast_src_ip', (s, d, a) => { const t = a.one(s); const ip = t && a.ipv4(t, 'unicast_src_ip'); if (ip) d.unicastSrcIp = ip; }],
   ['mcast_src_ip', (s, d, a) => { const t = a.one(s); const ip = t && a.ipv4(t, 'mcast_src_ip'); if (ip) d.mcastSrcIp = ip; }],
   ['garp_master_delay', intOpt('garp_master_delay', 0, 86400, (d, n) => { d.garp.masterDelayMs = n * 1000; })],
@@ -183,7 +191,7 @@ export const INSTANCE_HANDLED: ReadonlySet<string> = new Set(handlers.keys());
 
 const SCALARS = new Set([
   'state', 'interface', 'virtual_router_id', 'priority', 'advert_int', 'preempt_delay', 'notify_master',
-  'notify_backup', 'notify_fault', 'notify_stop', 'notify', 'unicast_src_ip', 'mcast_src_ip', 'garp_master_delay',
+  'notify_backup', 'notify_fault', 'notify_stop', 'notify', 'notify_priority_changes', 'unicast_src_ip', 'mcast_src_ip', 'garp_master_delay',
   'garp_master_repeat', 'garp_master_refresh', 'garp_master_refresh_repeat', 'version', 'old_unicast_checksum',
 ]);
 
@@ -199,7 +207,7 @@ export function validateInstance(stmt: Stmt, a: ArgChecker): InstanceDraft | und
   const d: InstanceDraft = {
     name: name.text, pos: pos(name), nameToken: name, state: 'BACKUP', priority: 0, advertIntSec: 1,
     adverIntervalCs: 100, acceptMode: true, oldUnicastChecksum: 'auto', auth: {}, vips: [], vipsExcluded: [], nopreempt: false, preemptDelayMs: 0, trackScripts: [],
-    trackInterfaces: [], unicastPeers: [], garp: {}, dontTrackPrimary: false, smtpAlert: false,
+    trackInterfaces: [], trackFiles: [], trackProcesses: [], unicastPeers: [], garp: {}, dontTrackPrimary: false, smtpAlert: false,
   };
   dispatch(block, { label: `vrrp_instance ${name.text}`, section: 'vrrp_instance', handlers, scalars: SCALARS, table: VRRP_INSTANCE }, d, a);
   completeInstance(d, a);

@@ -93,8 +93,8 @@ function vipOption(name: string, value: Token, vip: MutableVip, a: ArgChecker): 
   return true;
 }
 
-/** `NAME [weight N [reverse|noreverse]]` entries of track_script / track_interface. */
-export function trackRefOf(stmt: Stmt, a: ArgChecker): TrackRef | undefined {
+/** `NAME [weight N [reverse|noreverse]]` entries of track_script / track_interface / track_file / track_process. */
+export function trackRefOf(stmt: Stmt, a: ArgChecker, maxWeight = SCRIPT_WEIGHT_MAX): TrackRef | undefined {
   a.noBlock(stmt);
   const name = stmt.keyword;
   const [w, value, flag] = stmt.args;
@@ -107,7 +107,7 @@ export function trackRefOf(stmt: Stmt, a: ArgChecker): TrackRef | undefined {
     a.diags.error(w, "'weight' needs a value");
     return undefined;
   }
-  const weight = a.int(value, 'weight', -SCRIPT_WEIGHT_MAX, SCRIPT_WEIGHT_MAX);
+  const weight = a.int(value, 'weight', -maxWeight, maxWeight);
   if (weight === undefined) return undefined;
   let reverse: boolean | undefined;
   if (flag !== undefined) {

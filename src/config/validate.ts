@@ -20,15 +20,20 @@ import { defaultGlobals, validateGlobal, type GlobalDraft } from './validate-glo
 import { completeProtocol, validateInstance, type InstanceDraft } from './validate-instance.js';
 import { validateScript, type ScriptDraft } from './validate-script.js';
 import { validateSyncGroup, type SyncDraft } from './validate-sync.js';
+import { validateTrackFile, validateTrackProcess, type TrackFileDraft, type TrackProcessDraft } from './validate-track.js';
+import { checkRefs, refKinds, reportUnused } from './validate-refs.js';
+import { applyGroupTracking, memberWeights, trackKinds } from './validate-sync-track.js';
 import { finish } from './finish.js';
 import type { DisabledSection, SectionRef, SourceHost, SourcePos, Stmt, VrrpdConfig } from './types.js';
 
 /** The top-level keywords vrrpd handles (keywords.ts marks them supported; a test compares). */
-export const TOP_HANDLED: ReadonlySet<string> = new Set(['global_defs', 'vrrp_script', 'vrrp_instance', 'vrrp_sync_group']);
+export const TOP_HANDLED: ReadonlySet<string> = new Set(['global_defs', 'vrrp_script', 'vrrp_instance', 'vrrp_sync_group', 'track_file', 'vrrp_track_file', 'vrrp_track_process']);
 
 export interface Drafts {
   global: GlobalDraft;
   scripts: ScriptDraft[];
+  trackFiles: TrackFileDraft[];
+  trackProcesses: TrackProcessDraft[];
   instances: InstanceDraft[];
   groups: SyncDraft[];
   /** Sections an error of their own disables. */
@@ -52,11 +57,14 @@ export function validate(
   const drafts = collectSections(stmts, a);
   for (const inst of drafts.instances)
     if (diags.confine(ref('vrrp_instance', inst), () => completeProtocol(inst, drafts.global, a))) drafts.broken.add(inst);
+  const named = namedObjects(drafts);
   checkTrackScripts(drafts, a);
+  checkTrackObjects(drafts, a);
   checkInterfaces(drafts, host, a);
   checkVipDevices(drafts, a);
   checkDuplicateVrids(drafts, a);
-  checkSyncGroups(drafts, a);
+  checkSyncGroups(drafts, host, a);
+  reportUnusedObjects(drafts, named, a);
   if (diags.hasFatal) return { config: undefined, disabled: [] };
   const running = <T extends InstanceDraft | ScriptDraft | SyncDraft>(list: T[]): T[] => list.filter((x) => !drafts.broken.has(x));
   const disabled: DisabledSection[] = [
@@ -71,9 +79,15 @@ export function validate(
 const ref = (section: SectionRef['section'], d: { name: string }): SectionRef => ({ section, name: d.name });
 
 function collectSections(stmts: readonly Stmt[], a: ArgChecker): Drafts {
-  const d: Drafts = { global: defaultGlobals(), scripts: [], instances: [], groups: [], broken: new Set() };
+  const d: Drafts = { global: defaultGlobals(), scripts: [], trackFiles: [], trackProcesses: [], instances: [], groups: [], broken: new Set() };
   const ignored = new Map<string, { support: Support; stmts: Stmt[] }>();
-  const seen = { scripts: new Map<string, ScriptDraft>(), instances: new Map<string, InstanceDraft>(), groups: new Map<string, SyncDraft>() };
+  const seen = {
+    scripts: new Map<string, ScriptDraft>(),
+    files: new Map<string, TrackFileDraft>(),
+    processes: new Map<string, TrackProcessDraft>(),
+    instances: new Map<string, InstanceDraft>(),
+    groups: new Map<string, SyncDraft>(),
+  };
   for (const s of stmts) {
     const kw = s.keyword.text;
     const support = supportOf(TOP_LEVEL, kw);
@@ -81,6 +95,9 @@ function collectSections(stmts: readonly Stmt[], a: ArgChecker): Drafts {
     else if (kw === 'vrrp_script') addSection(s, 'vrrp_script', validateScript, d.scripts, seen.scripts, d, a);
     else if (kw === 'vrrp_instance') addSection(s, 'vrrp_instance', validateInstance, d.instances, seen.instances, d, a);
     else if (kw === 'vrrp_sync_group') addSection(s, 'vrrp_sync_group', validateSyncGroup, d.groups, seen.groups, d, a);
+    // A track_file or vrrp_track_process with an error stops the file (not confined yet).
+    else if (kw === 'track_file' || kw === 'vrrp_track_file') addTracker(d.trackFiles, seen.files, validateTrackFile(s, a), 'track_file', a);
+    else if (kw === 'vrrp_track_process') addTracker(d.trackProcesses, seen.processes, validateTrackProcess(s, a), 'vrrp_track_process', a);
     else if (support !== undefined) {
       const entry = ignored.get(kw);
       if (entry === undefined) ignored.set(kw, { support, stmts: [s] });
@@ -119,6 +136,11 @@ function addSection<T extends InstanceDraft | ScriptDraft | SyncDraft>(
   if (item !== undefined && addUnique(list, index, item, section, a) && broken) d.broken.add(item);
 }
 
+/** A tracker section (track_file, vrrp_track_process), unless validation refused it. */
+function addTracker<T extends { name: string; pos: SourcePos }>(list: T[], index: Map<string, T>, item: T | undefined, what: string, a: ArgChecker): void {
+  if (item !== undefined) addUnique(list, index, item, what, a);
+}
+
 /** Sections are looked up by name through `index` (a config may hold thousands: no linear scans). */
 function addUnique<T extends { name: string; pos: SourcePos }>(list: T[], index: Map<string, T>, item: T, what: string, a: ArgChecker): boolean {
   const prev = index.get(item.name);
@@ -139,7 +161,6 @@ function weightOf(ref: { weight?: number }, script: ScriptDraft | undefined): nu
 function checkTrackScripts(d: Drafts, a: ArgChecker): void {
   const names = d.scripts.map((s) => s.name);
   const byName = new Map(d.scripts.map((s) => [s.name, s]));
-  const used = new Set<string>();
   for (const inst of d.instances) {
     inst.trackScripts = inst.trackScripts.filter((ref) => {
       const script = byName.get(ref.name);
@@ -147,7 +168,6 @@ function checkTrackScripts(d: Drafts, a: ArgChecker): void {
         a.diags.warning(ref.pos, `vrrp_instance ${inst.name}: track_script '${ref.name}' names no vrrp_script; ignored${didYouMean(ref.name, names)}`);
         return false;
       }
-      used.add(ref.name);
       if (d.broken.has(script)) {
         // keepalived runs a script with a bad value on its default, or drops one without 'script'.
         a.diags.failover(ref.pos, `vrrp_instance ${inst.name}: vrrp_script ${ref.name} is disabled by its errors; this instance runs without it`);
@@ -160,8 +180,27 @@ function checkTrackScripts(d: Drafts, a: ArgChecker): void {
       return true;
     });
   }
+}
+
+/** track_file and track_process references of the instances (validate-refs.ts). */
+function checkTrackObjects(d: Drafts, a: ArgChecker): void {
+  for (const kind of refKinds(d.trackFiles, d.trackProcesses)) for (const inst of d.instances) checkRefs(kind, inst, a);
+}
+
+type Named = Record<'trackScripts' | 'trackFiles' | 'trackProcesses', Set<string>>;
+
+/** The names instances and sync groups list, before any rule drops a reference. */
+function namedObjects(d: Drafts): Named {
+  const owners = [...d.instances, ...d.groups];
+  const names = (field: keyof Named) => new Set(owners.flatMap((o) => o[field].map((r) => r.name)));
+  return { trackScripts: names('trackScripts'), trackFiles: names('trackFiles'), trackProcesses: names('trackProcesses') };
+}
+
+/** Objects no instance or sync group names: keepalived never runs them. */
+function reportUnusedObjects(d: Drafts, named: Named, a: ArgChecker): void {
   for (const s of d.scripts)
-    if (!used.has(s.name)) a.diags.info(s.pos, `vrrp_script ${s.name} is not tracked by any vrrp_instance, so it never runs`);
+    if (!named.trackScripts.has(s.name)) a.diags.info(s.pos, `vrrp_script ${s.name} is not tracked by any vrrp_instance, so it never runs`);
+  for (const kind of refKinds(d.trackFiles, d.trackProcesses)) reportUnused(kind, named[kind.field], a, kind.field === 'trackFiles' ? d.trackFiles : d.trackProcesses);
 }
 
 function checkInterfaces(d: Drafts, host: SourceHost, a: ArgChecker): void {
@@ -203,12 +242,14 @@ function checkDuplicateVrids(d: Drafts, a: ArgChecker): void {
   }
 }
 
-function checkSyncGroups(d: Drafts, a: ArgChecker): void {
+function checkSyncGroups(d: Drafts, host: SourceHost, a: ArgChecker): void {
   const owner = new Map<string, SyncDraft>();
   const instances = new Map(d.instances.map((i) => [i.name, i]));
-  const scripts = new Map(d.scripts.map((sc) => [sc.name, sc]));
+  // A group tracking a disabled script runs without it (the script is left out of the config).
+  const kinds = trackKinds({ ...d, scripts: d.scripts.filter((s) => !d.broken.has(s)) });
   for (const g of d.groups) {
     const members: typeof g.members = [];
+    const drafts: InstanceDraft[] = [];
     for (const m of g.members) {
       const inst = instances.get(m.text);
       const other = owner.get(m.text);
@@ -223,21 +264,12 @@ function checkSyncGroups(d: Drafts, a: ArgChecker): void {
       } else {
         owner.set(m.text, g);
         members.push(m);
-        zeroWeights(inst, g, scripts, a);
+        drafts.push(inst);
+        memberWeights(inst, g, kinds, a);
       }
     }
     g.members = members;
     if (members.length === 1 && !d.broken.has(g)) a.diags.warning(g.nameToken, `vrrp_sync_group ${g.name} has only one member; a sync group needs two or more to mean anything`);
+    applyGroupTracking(g, drafts, kinds, host, a);
   }
-}
-
-/** keepalived sets the tracking weights of sync group members to 0 (unless sync_group_tracking_weight). */
-function zeroWeights(inst: InstanceDraft, g: SyncDraft, scripts: ReadonlyMap<string, ScriptDraft>, a: ArgChecker): void {
-  if (g.trackingWeight) return;
-  const weighted = inst.trackScripts.filter((r) => weightOf(r, scripts.get(r.name)) !== 0);
-  const weightedIfs = inst.trackInterfaces.filter((r) => (r.weight ?? 0) !== 0);
-  if (weighted.length + weightedIfs.length === 0) return;
-  a.diags.warning(inst.nameToken, `vrrp_instance ${inst.name} is in vrrp_sync_group ${g.name}: its tracking weights are set to 0 (a failure means FAULT), as keepalived does`);
-  inst.trackScripts = inst.trackScripts.map((r) => ({ ...r, weight: 0 }));
-  inst.trackInterfaces = inst.trackInterfaces.map((r) => ({ ...r, weight: 0 }));
 }

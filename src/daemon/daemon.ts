@@ -24,7 +24,11 @@ import { prepareRunDir, writePrivateFile } from './runtime-dir.js';
 import { serveStatus, type StatusServer } from './status-server.js';
 import { removeRecordedVips, VipRecord } from './vip-record.js';
 import { Tracking } from './tracking.js';
+import { Notifications } from './notifications.js';
+import { STOP_SCRIPT_MS } from '../io/notify-runner.js';
+import { systemScriptHost, type ScriptHost } from '../io/script-launcher.js';
 import { SyncGroups } from '../protocol/sync-group.js';
+import type { TrackerKindName } from '../track/tracker.js';
 
 export interface DaemonOptions {
   readonly configPath: string;
@@ -44,9 +48,16 @@ interface Slot {
   instance: Instance<VipSpec> | undefined;
   registration: Registration | undefined;
   waiting: string | undefined;
+  /** Its shutdown's state change: notified (STOP) once its addresses are gone, as keepalived. */
+  stopped?: StateEvent;
 }
 
 const STOP_BUDGET_MS = 900;
+
+/** `work`, or 'late' after `ms`. */
+function within(work: Promise<unknown>, ms: number): Promise<unknown> {
+  return Promise.race([work, new Promise<'late'>((r) => setTimeout(() => r('late'), ms).unref())]);
+}
 /** Diagnostics logged per load; `vrrpd check` shows them all. */
 const LOGGED_DIAGNOSTICS = 100;
 
@@ -64,6 +75,7 @@ export class Daemon {
   #retry: NodeJS.Timeout | undefined;
   readonly #stateListeners: ((e: StateEvent) => void)[] = [];
   readonly #tracking: Tracking;
+  readonly #notifications: Notifications;
   #sync = new SyncGroups([]);
   /** Aborted by stop(): a reload's load in flight is ended and its result dropped. */
   readonly #stopping = new AbortController();
@@ -74,7 +86,17 @@ export class Daemon {
     this.#opts = opts;
     this.#log = opts.log;
     this.#now = opts.now ?? monotonicNow;
-    this.#tracking = new Tracking({ now: this.#now, log: this.#log, onScriptChange: (script) => this.#contain('a script change', () => this.#scriptChanged(script)) });
+    let host: Promise<ScriptHost> | undefined;
+    const scriptHost = (): Promise<ScriptHost> => (host ??= systemScriptHost(() => timersQuiet()));
+    this.#notifications = new Notifications({ log: this.#log, host: scriptHost });
+    this.#tracking = new Tracking({
+      now: this.#now,
+      log: this.#log,
+      host: scriptHost,
+      links: this.#links,
+      runDir: opts.runDir,
+      onChange: (kind, name) => this.#contain(`a ${kind} change`, () => this.#trackerChanged(kind, name)),
+    });
     this.#vipRecord = new VipRecord(opts.runDir, this.#log);
   }
 
@@ -199,6 +221,7 @@ export class Daemon {
     const starting = next.instances.filter((c) => !this.#slots.has(c.name));
     for (const conf of starting) this.#slots.set(conf.name, this.#newSlot(next, conf));
     await Promise.all(starting.map((c) => this.#bring(this.#slots.get(c.name)!)));
+    if (next.global.fifoWriteStatesOnReload) this.#notifications.states(next, (name) => this.#slots.get(name)?.instance?.snapshot());
     this.#log.info(
       {
         kept: next.instances.length - starting.length,
@@ -212,14 +235,20 @@ export class Daemon {
     return true;
   }
 
-  /** SIGTERM: masters hand over with priority 0 and remove their VIPs; bounded to under 1 s. */
+  /**
+   * SIGTERM: masters hand over with priority 0 and remove their VIPs, bounded to under 1 s; then,
+   * as keepalived does, the STOP notify scripts (running ones were sent SIGTERM first), each
+   * killed after 1 s.
+   */
   async stop(): Promise<void> {
     this.#stopping.abort();
     if (this.#retry) clearInterval(this.#retry);
+    this.#notifications.shutdown();
     const all = Promise.all([...this.#slots.values()].map((s) => this.#stopSlot(s)));
-    const budget = new Promise<'late'>((r) => setTimeout(() => r('late'), STOP_BUDGET_MS).unref());
-    const finished = Promise.all([all, this.#tracking.idle()]);
-    if ((await Promise.race([finished, budget])) === 'late') this.#log.error({}, 'shutdown took too long; exiting anyway');
+    if ((await within(all, STOP_BUDGET_MS)) === 'late') this.#log.error({}, 'shutdown took too long; exiting anyway');
+    for (const g of this.#config?.syncGroups ?? []) this.#notifications.group(g, 'INIT');
+    if ((await within(this.#notifications.idle(), STOP_SCRIPT_MS + 100)) === 'late') this.#log.warn({}, 'notify scripts still running at exit');
+    await this.#notifications.close();
     this.#tracking.stop();
     this.#links.stop();
     for (const i of this.#ifaces.values()) i.close();
@@ -364,6 +393,7 @@ export class Daemon {
     if (!reg.ok) return this.#wait(slot, reg.error.detail);
     registration = reg.value;
     instance.onStateChange((e) => this.#contain(`${conf.name} -> ${e.to}`, () => this.#memberMoved(conf, e)));
+    instance.onPriorityChange((e) => this.#contain(`${conf.name} priority`, () => this.#notifications.priority(conf, e.state, e.to)));
     for (const l of this.#stateListeners) instance.onStateChange((e) => this.#contain(`${conf.name} -> ${e.to}`, () => l(e)));
     slot.instance = instance;
     slot.registration = registration;
@@ -371,7 +401,7 @@ export class Daemon {
     // keepalived holds an instance back until its scripts have a first verdict (no spurious FAULT).
     await this.#tracking.settled(conf);
     instance.setLink(this.#links.isUp(conf.interface) ?? opened.value.running);
-    instance.setTrackers(this.#tracking.statuses(conf, (i) => this.#links.isUp(i)));
+    instance.setTrackers(this.#tracking.statuses(conf));
     instance.start();
   }
 
@@ -387,6 +417,9 @@ export class Daemon {
     await instance.stop();
     slot.registration?.unregister();
     slot.registration = undefined;
+    const e = slot.stopped;
+    slot.stopped = undefined;
+    if (e) this.#notifications.instance(slot.conf, e.to, e.priority);
   }
 
   /** Retry instances whose interface was not usable. */
@@ -403,15 +436,16 @@ export class Daemon {
     for (const s of this.#slots.values()) {
       if (!s.instance) continue;
       if (s.conf.interface === ifname) s.instance.setLink(up);
-      if (s.conf.trackInterfaces.some((t) => t.name === ifname)) this.#pushTrackers(s);
     }
   }
 
-  /** Notify scripts, then keepalived's sync groups: the other members follow. */
+  /** Notifications, then keepalived's sync groups: the other members follow. */
   #memberMoved(conf: VrrpInstance, e: StateEvent): void {
-    this.#tracking.notify(conf, e);
+    const slot = this.#slots.get(conf.name);
+    if (e.reason === 'shutdown' && slot) slot.stopped = e; // notified by #stopSlot, once the addresses are gone
+    else this.#notifications.instance(conf, e.to, e.priority);
     const group = this.#config?.syncGroups.find((g) => g.members.includes(conf.name));
-    if (group && e.reason !== 'sync-group') this.#tracking.notifyGroup(group, e);
+    if (group && e.reason !== 'sync-group' && e.reason !== 'shutdown') this.#notifications.group(group, e.to);
     for (const order of this.#sync.onStateChange(conf.name, e.from, e.to, e.reason)) {
       this.#slots.get(order.member)?.instance?.sync(order.input);
     }
@@ -435,18 +469,16 @@ export class Daemon {
     await Promise.all(slots.map((s) => this.#bring(s)));
   }
 
-  #scriptChanged(script: string): void {
+  /** A tracked object changed (a script's verdict, a tracked link, a file, a process count): update its instances. */
+  #trackerChanged(kind: TrackerKindName, name: string): void {
     for (const s of this.#slots.values()) {
-      if (s.conf.trackScripts.some((t) => t.name === script)) this.#pushTrackers(s);
+      if (s.instance && this.#tracking.tracks(s.conf, kind, name)) s.instance.setTrackers(this.#tracking.statuses(s.conf));
     }
-  }
-
-  #pushTrackers(slot: Slot): void {
-    slot.instance?.setTrackers(this.#tracking.statuses(slot.conf, (i) => this.#links.isUp(i)));
   }
 
   async #applyTracking(config: VrrpdConfig): Promise<void> {
     this.#sync = new SyncGroups(config.syncGroups);
     await this.#tracking.apply(config);
+    await this.#notifications.apply(config);
   }
 }

@@ -14,6 +14,7 @@ import { GLOBAL_HANDLED } from '../../../src/config/validate-global.js';
 import { INSTANCE_HANDLED } from '../../../src/config/validate-instance.js';
 import { SCRIPT_HANDLED } from '../../../src/config/validate-script.js';
 import { SYNC_HANDLED } from '../../../src/config/validate-sync.js';
+import { TRACK_FILE_HANDLED, TRACK_PROCESS_HANDLED } from '../../../src/config/validate-track.js';
 import { TOP_HANDLED } from '../../../src/config/validate.js';
 import { F, instance, load } from './helpers.js';
 
@@ -25,6 +26,9 @@ const HANDLED: Readonly<Record<string, ReadonlySet<string>>> = {
   'vrrp_instance authentication': AUTH_HANDLED,
   vrrp_sync_group: SYNC_HANDLED,
   vrrp_script: SCRIPT_HANDLED,
+  track_file: TRACK_FILE_HANDLED,
+  vrrp_track_file: TRACK_FILE_HANDLED,
+  vrrp_track_process: TRACK_PROCESS_HANDLED,
 };
 
 const keepalived = [...KEEPALIVED_BASE, ...KEEPALIVED_LATER].map(([section, keyword]) => ({ section, keyword }));

@@ -236,8 +236,8 @@ const EXPECTED: Record<string, string[]> = {
   ],
   "script bad values": [
     `${F}:1:13: info: vrrp_script s is not tracked by any vrrp_instance, so it never runs`,
-    `${F}:3:12: error: interval must be an integer from 1 to 4294, not '1.5'`,
-    `${F}:4:11: error: timeout must be an integer from 1 to 4294, not '0'`,
+    `${F}:3:12: info: a fractional interval is a keepalived 2.3.2 feature: keepalived 2.2.7 ignores this line and uses 1 s`,
+    `${F}:4:11: error: timeout must be a number of seconds from 0.001 to 4294, not '0'`,
     `${F}:5:10: error: weight must be an integer from -253 to 253, not '254'`,
     `${F}:6:8: error: rise must be an integer from 1 to 1000000, not '0'`,
     `${F}:7:8: error: fall must be an integer from 1 to 1000000, not 'x'`,
@@ -366,7 +366,7 @@ describe('normalised values', () => {
     expect(r.config!.global).toEqual({
       routerId: 'r1', vrrpMcastGroup4: '224.0.0.19', garpMasterDelayMs: 10000, garpMasterRepeat: 2, garpMasterRefreshMs: 30000,
       garpMasterRefreshRepeat: 3, garpIntervalMs: 1, scriptUser: { user: 'keepalived_script' }, enableScriptSecurity: true,
-      vrrpVersion: 2, vrrpStartupDelayMs: 5500,
+      vrrpVersion: 2, vrrpStartupDelayMs: 5500, vrrpNotifyPriorityChanges: false, fifoWriteStatesOnReload: false,
     });
     expect(r.config!.instances[0]!.garp).toEqual({ masterDelayMs: 10000, masterRepeat: 2, masterRefreshMs: 30000, masterRefreshRepeat: 3 });
   });
