@@ -41,6 +41,10 @@ export interface LabHost {
   /** Cuts the cable: the switch-side port goes down, the host sees no carrier. */
   linkDown(): Promise<void>;
   linkUp(): Promise<void>;
+  /** A partition: the host's bridge port disabled (no frames either way), both carriers up. */
+  isolate(): Promise<void>;
+  /** Heals `isolate()`: the port forwards again. */
+  rejoin(): Promise<void>;
 }
 
 export interface Lab {
@@ -94,6 +98,12 @@ async function ip(args: readonly string[]): Promise<string> {
   const r = await run('ip', args, { timeoutMs: 10_000 });
   if (!r.ok) throw new Error(r.error.detail);
   return r.value.stdout;
+}
+
+/** STP state of bridge port `port` (`bridge link set`; `ip link set type bridge_slave state` is ignored here). */
+async function portState(sw: string, port: string, state: 'disabled' | 'forwarding'): Promise<void> {
+  const r = await run('bridge', ['-n', sw, 'link', 'set', 'dev', port, 'state', state === 'disabled' ? '0' : '3'], { timeoutMs: 10_000 });
+  if (!r.ok) throw new Error(r.error.detail);
 }
 
 class LabImpl implements Lab {
@@ -158,6 +168,8 @@ class LabImpl implements Lab {
       spawn: (cmd, args, o = {}) => this.track(spawnChild('ip', ['netns', 'exec', ns, cmd, ...args], o)),
       linkDown: async () => void (await ip(['-n', sw, 'link', 'set', port, 'down'])),
       linkUp: async () => void (await ip(['-n', sw, 'link', 'set', port, 'up'])),
+      isolate: () => portState(sw, port, 'disabled'),
+      rejoin: () => portState(sw, port, 'forwarding'),
     };
   }
 
