@@ -4,7 +4,7 @@
  * normalised configuration vrrpd runs. Times are milliseconds (`...Ms`) unless named otherwise.
  */
 import type { Result } from '../result.js';
-import type { Family, IpAddress, Ipv4Address } from '../wire/address.js';
+import type { Family, IpAddress, Ipv4Address, Ipv6Address } from '../wire/address.js';
 import type { OldUnicastChecksum } from '../wire/types.js';
 import type { LoadLimits } from './limits.js';
 import type { SplitBrainConfig } from '../protocol/types.js';
@@ -18,13 +18,27 @@ export interface SourcePos {
 
 export type Severity = 'error' | 'warning' | 'info';
 
-/** One message about the configuration, compiler style. */
+/** A section of the configuration that an error can disable on its own (the rest still runs). */
+export interface SectionRef {
+  readonly section: 'vrrp_instance' | 'vrrp_script' | 'vrrp_sync_group';
+  readonly name: string;
+}
+
+/**
+ * One message about the configuration, compiler style. What it means for running the file is
+ * its class (`classOf` in diagnostics.ts): an error is fatal unless it `disables` one section; a
+ * warning with `failover` marks a difference from keepalived that changes failover.
+ */
 export interface Diagnostic extends SourcePos {
   readonly severity: Severity;
   /** Control characters escaped (diagnostics.ts); safe to print. */
   readonly message: string;
   /** What kind of finding, where code groups findings (e.g. 'unknown-keyword', 'limit'). */
   readonly code?: string;
+  /** On a warning: vrrpd, running this, fails over differently from keepalived on the same file. */
+  readonly failover?: true;
+  /** On an error confined to one section: that section is disabled and the others run. */
+  readonly disables?: SectionRef;
 }
 
 /** Why a file could not be read: `not-regular` (a FIFO, device, directory...), `too-large` (past the byte budget), anything else `unreadable`. */
@@ -114,6 +128,8 @@ export interface GlobalDefs {
   readonly routerId?: string;
   /** Multicast group for IPv4 adverts (RFC 3768 §5.2.2 / RFC 5798 §5.1.1.2: 224.0.0.18). */
   readonly vrrpMcastGroup4: Ipv4Address;
+  /** Multicast group for IPv6 adverts (RFC 5798 §5.1.2.2: ff02::12). */
+  readonly vrrpMcastGroup6: Ipv6Address;
   /** Delay before the second burst of gratuitous ARPs after becoming master (default 5 s). */
   readonly garpMasterDelayMs: number;
   /** Gratuitous ARPs per burst (default 5). */
@@ -211,10 +227,11 @@ export interface TrackProcess {
 }
 
 export interface VirtualAddress {
+  /** IPv4 or IPv6: virtual_ipaddress holds the instance's family, virtual_ipaddress_excluded either. */
   readonly address: IpAddress;
   /** Default 32 (128 for IPv6). */
   readonly prefixLen: number;
-  /** `brd`: an IPv4 address, or `+` / `-` (computed from the prefix / none), as `ip addr` takes it. */
+  /** `brd` (IPv4 only): an IPv4 address, or `+` / `-` (computed from the prefix / none), as `ip addr` takes it. */
   readonly brd?: string;
   readonly dev?: string;
   /** A scope name (global, site, link, host, nowhere) or number 0..255. */
@@ -346,6 +363,7 @@ export interface VrrpInstance {
   readonly notify?: NotifyCommand;
   /** `notify_priority_changes` (else its sync group's, else global vrrp_notify_priority_changes): priority changes to the FIFOs. */
   readonly notifyPriorityChanges: boolean;
+  /** Of the instance's family, like the unicast peers and mcast_src_ip. */
   readonly unicastSrcIp?: IpAddress;
   readonly unicastPeers: readonly IpAddress[];
   readonly mcastSrcIp?: IpAddress;
@@ -374,6 +392,11 @@ export interface VrrpSyncGroup {
   readonly notifyPriorityChanges?: boolean;
 }
 
+/** A section an error disabled: where it is defined. */
+export interface DisabledSection extends SectionRef {
+  readonly pos: SourcePos;
+}
+
 /** The validated, normalised configuration. */
 export interface VrrpdConfig {
   /** Entry file first, then included files in the order read. */
@@ -395,8 +418,13 @@ export interface LoadOptions {
 }
 
 export interface LoadResult {
-  /** Undefined when any diagnostic is an error. */
+  /**
+   * Undefined when an error stops the whole file (class 'fatal'). Else what runs: the sections an
+   * error disabled (class 'disabled') are left out and listed in `disabled`.
+   */
   readonly config: VrrpdConfig | undefined;
+  /** Sections left out of `config` for their own errors, in file order (empty when `config` is undefined). */
+  readonly disabled: readonly DisabledSection[];
   readonly diagnostics: readonly Diagnostic[];
   /** Files read (entry first), also when there are errors. */
   readonly files: readonly string[];

@@ -88,7 +88,6 @@ function useVmacOf(s: Stmt, a: ArgChecker): { name?: string; token: Token } | un
     } else name = t.text;
   }
   a.extra(s, 2);
-  a.diags.info(s.keyword, "use_vmac: keepalived's nftables rules that send the macvlan's IGMP reports through the base interface are not set up by vrrpd (the macvlan's own reports go out as they are)");
   return name === undefined ? { token: s.keyword } : { name, token: s.keyword };
 }
 
@@ -100,6 +99,25 @@ export function completeFailover(d: InstanceDraft, g: GlobalDefs, a: ArgChecker)
   completeAccept(d, a);
   f.splitBrain = splitBrainOf(d.name, f, g, a);
   f.vmac = vmacOf(d, a);
+  if (d.family === 'ipv6') completeIpv6(d, a);
+}
+
+/**
+ * What vrrpd does for IPv4 only (the nftables table is 'ip vrrpd', the macvlan has no IPv6
+ * link-local address): an IPv6 instance says so as a failover warning and runs without it.
+ */
+function completeIpv6(d: InstanceDraft, a: ArgChecker): void {
+  const f = d.failover;
+  const who = `(${d.name})`;
+  if (!d.acceptMode && d.priority !== 255) {
+    const at = d.acceptToken ?? f.strictToken ?? d.nameToken;
+    a.diags.failover(at, `${who} no_accept is not enforced for an IPv6 instance: vrrpd's nftables table is IPv4 only, so a master accepts traffic to its IPv6 VIPs (keepalived drops it)`);
+    d.acceptMode = true;
+  }
+  if (f.vmac !== undefined && f.useVmac !== undefined) {
+    a.diags.failover(f.useVmac.token, `${who} use_vmac is not supported for an IPv6 instance by vrrpd: no macvlan is made, adverts and neighbour advertisements leave from the interface's own MAC; ignored`);
+    f.vmac = undefined;
+  }
 }
 
 /** The strict-mode rules that are not about one keyword's default. */

@@ -18,7 +18,7 @@ import type { Registration } from '../io/vrrp-mux.js';
 import { err, ok, type Result } from '../result.js';
 import type { IpAddress } from '../wire/address.js';
 import { monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js';
-import { byDevice, garpDevices, instanceKey, instanceSpec, needsDropRule, socketDevice, sourceAddress, vipSpecs } from './build.js';
+import { advertDestinations, byDevice, garpDevices, instanceKey, instanceSpec, needsDropRule, socketDevice, sourceAddress, vipSpecs, virtualAddresses } from './build.js';
 import { HOST_OPS, recordedOf, type HostEntry } from './host-entry.js';
 import { Iface } from './iface.js';
 import { Instance, type StateEvent } from './instance.js';
@@ -31,7 +31,7 @@ import { Tracking } from './tracking.js';
 import { Notifications } from './notifications.js';
 import { STOP_SCRIPT_MS } from '../io/notify-runner.js';
 import { systemScriptHost, type ScriptHost } from '../io/script-launcher.js';
-import { SyncGroups } from '../protocol/sync-group.js';
+import { SyncGroups, type SyncOrder } from '../protocol/sync-group.js';
 import type { TrackerKindName } from '../track/tracker.js';
 
 export interface DaemonOptions {
@@ -133,6 +133,8 @@ export class Daemon {
     }
     const more = result.diagnostics.length - LOGGED_DIAGNOSTICS;
     if (more > 0) this.#log.warn({ more }, `${more} more diagnostics not logged; see vrrpd check -f ${this.#opts.configPath}`);
+    for (const d of result.disabled)
+      this.#log.error({ section: d.section, name: d.name, file: d.pos.file, line: d.pos.line }, `${d.section} ${d.name} disabled: its configuration has errors (logged above); the rest runs`);
   }
 
   /**
@@ -157,7 +159,11 @@ export class Daemon {
     this.#stateListeners.push(listener);
   }
 
-  /** Load the config and start everything; an error result means nothing was started. */
+  /**
+   * Load the config and start everything; an error result means nothing was started. A section
+   * disabled by its own errors is left out and the rest starts (config/validate.ts says which
+   * errors stop the file).
+   */
   async start(): Promise<{ ok: boolean; detail?: string }> {
     const loaded = this.load();
     if (!loaded.config) return { ok: false, detail: `configuration ${this.#opts.configPath} has errors` };
@@ -186,8 +192,10 @@ export class Daemon {
   }
 
   /**
-   * SIGHUP: apply a new config; unchanged instances keep their state; a broken config changes
-   * nothing. A SIGHUP during a reload is coalesced: one more reload runs when this one is done.
+   * SIGHUP: apply a new config; unchanged instances keep their state; a file with an error that
+   * stops it changes nothing; an instance disabled by its own errors stops (handing over, like a
+   * removed one) and the others are applied. A SIGHUP during a reload is coalesced: one more
+   * reload runs when this one is done.
    */
   reload(): Promise<boolean> {
     if (this.#reloading !== undefined) {
@@ -232,6 +240,7 @@ export class Daemon {
         restarted: starting.filter((c) => before.has(c.name)).map((c) => c.name),
         added: starting.filter((c) => !before.has(c.name)).map((c) => c.name),
         removed: stopping.filter((s) => !wanted.has(s.conf.name)).map((s) => s.conf.name),
+        disabled: loaded.disabled.filter((d) => d.section === 'vrrp_instance').map((d) => d.name),
       },
       'configuration reloaded',
     );
@@ -290,7 +299,7 @@ export class Daemon {
       instances: [...this.#slots.values()].map((s) => ({
         ...(s.instance
           ? s.instance.snapshot()
-          : { name: s.conf.name, vrid: s.conf.vrid, state: 'FAULT', basePriority: s.conf.priority, effectivePriority: s.conf.priority }),
+          : { name: s.conf.name, vrid: s.conf.vrid, version: s.conf.version, family: s.conf.family, state: 'FAULT', basePriority: s.conf.priority, effectivePriority: s.conf.priority }),
         interface: s.conf.interface,
         vips: vipSpecs(s.conf).map((v) => v.address),
         ...(s.waiting ? { waiting: s.waiting } : {}),
@@ -353,13 +362,12 @@ export class Daemon {
       const opened = await iface.openUnbound([src]);
       return opened.ok ? ok({ iface, src, running: true }) : err(`no interface (unicast): ${opened.error}`);
     }
-    const opened = await iface.open(config.global.vrrpMcastGroup4);
+    const opened = await iface.open(conf.family, { ipv4: config.global.vrrpMcastGroup4, ipv6: config.global.vrrpMcastGroup6 });
     if (!opened.ok) return err(`interface ${name}: ${opened.error}`);
     const base = name === conf.interface ? opened : await getInterfaceInfo(conf.interface).then((r) => (r.ok ? ok(r.value) : err(r.error.detail)));
     if (!base.ok) return err(`interface ${conf.interface}: ${base.error}`);
-    const src = sourceAddress(conf, base.value.primaryIpv4);
-    if (!src) return err(`interface ${conf.interface} has no IPv4 address`);
-    return ok({ iface, src, running: base.value.running });
+    const src = sourceAddress(conf, base.value, virtualAddresses(config));
+    return src.ok ? ok({ iface, src: src.value, running: base.value.running }) : err(src.error);
   }
 
   /** keepalived sends each VIP's gratuitous ARPs on the VIP's own device. */
@@ -378,6 +386,7 @@ export class Daemon {
       const problem = await this.#host.ensureFirewall(this.#config);
       if (problem) return this.#wait(slot, problem);
     }
+    const global = this.#config.global;
     const opened = await this.#openFor(conf);
     if (!opened.ok) return this.#wait(slot, opened.error);
     const { iface, src } = opened.value;
@@ -388,7 +397,7 @@ export class Daemon {
     }
     if (iface.name !== '') await iface.refresh();
     const unicast = conf.unicastPeers.length > 0;
-    const destinations = unicast ? conf.unicastPeers : [this.#config.global.vrrpMcastGroup4];
+    const destinations = advertDestinations(conf, global);
     let registration: Registration | undefined;
     const instance = new Instance(instanceSpec(conf, src, this.#config.global.vrrpMcastGroup4), {
       now: this.#now,
@@ -417,6 +426,7 @@ export class Daemon {
     if (!reg.ok) return this.#wait(slot, reg.error.detail);
     registration = reg.value;
     instance.onStateChange((e) => this.#contain(`${conf.name} -> ${e.to}`, () => this.#memberMoved(conf, e)));
+    instance.onOwnFault((faulted, detail) => this.#contain(`${conf.name} own fault`, () => this.#applySync(this.#sync.onOwnFault(conf.name, faulted, detail))));
     instance.onPriorityChange((e) => this.#contain(`${conf.name} priority`, () => this.#notifications.priority(conf, e.state, e.to)));
     for (const l of this.#stateListeners) instance.onStateChange((e) => this.#contain(`${conf.name} -> ${e.to}`, () => l(e)));
     slot.instance = instance;
@@ -426,6 +436,7 @@ export class Daemon {
     await this.#tracking.settled(conf);
     instance.setLink(conf.interface === '' ? true : (this.#links.isUp(conf.interface) ?? opened.value.running));
     instance.setTrackers(this.#tracking.statuses(conf));
+    this.#applySync(this.#sync.resync(conf.name)); // the group may hold FAULT already
     // keepalived vrrp_startup_delay: no instance leaves BACKUP before it has passed since start.
     instance.start(Math.max(0, this.#startedAt + this.#config.global.vrrpStartupDelayMs - this.#now()));
   }
@@ -471,9 +482,12 @@ export class Daemon {
     else this.#notifications.instance(conf, e.to, e.priority);
     const group = this.#config?.syncGroups.find((g) => g.members.includes(conf.name));
     if (group && e.reason !== 'sync-group' && e.reason !== 'shutdown') this.#notifications.group(group, e.to);
-    for (const order of this.#sync.onStateChange(conf.name, e.from, e.to, e.reason)) {
-      this.#slots.get(order.member)?.instance?.sync(order.input);
-    }
+    this.#applySync(this.#sync.onStateChange(conf.name, e.from, e.to, e.reason));
+  }
+
+  /** vrrp_sync_group orders to the members' instances (an instance not running yet gets them at its start). */
+  #applySync(orders: readonly SyncOrder[]): void {
+    for (const order of orders) this.#slots.get(order.member)?.instance?.sync(order.input);
   }
 
   /**
@@ -503,6 +517,10 @@ export class Daemon {
 
   async #applyTracking(config: VrrpdConfig): Promise<void> {
     this.#sync = new SyncGroups(config.syncGroups);
+    // A reload keeps running instances: the new coordinator learns their own faults and re-holds or releases them.
+    const running = [...this.#slots.values()].flatMap((s) => (s.instance ? [{ name: s.conf.name, router: s.instance.router }] : []));
+    for (const r of running) if (r.router.ownFaulted) this.#sync.onOwnFault(r.name, true, 'fault of its own (before the reload)');
+    for (const r of running) this.#applySync(this.#sync.resync(r.name));
     await this.#tracking.apply(config);
     await this.#notifications.apply(config);
   }

@@ -1,34 +1,42 @@
 /**
- * One network interface at run time: its VRRP raw socket (and an AH receive socket), the mux
- * that shares them among the instances on the interface, and the gratuitous ARP sender.
- * Opening can fail (interface missing, no address yet): the daemon retries, and instances on
- * the interface wait in FAULT meanwhile. An interface that only carries VIPs (`dev X`) has a
- * GARP sender and no socket. The name '' is the socket bound to no interface (unicast instances
- * without `interface`), which has no GARP sender.
+ * One network interface at run time: its VRRP raw sockets (IPv4 with an AH receive socket, IPv6,
+ * or both for a dual-stack interface; each opened when the first instance of its family asks),
+ * the mux that shares them among the instances on the interface, and the sender of gratuitous
+ * ARPs and unsolicited NAs. Opening can fail (interface missing, no address yet, no IPv6 addon):
+ * the daemon retries, and instances on the interface wait in FAULT meanwhile. An interface that
+ * only carries VIPs (`dev X`) has a GARP/NA sender and no socket. The name '' is the IPv4 socket
+ * bound to no interface (unicast instances without `interface`), which has no GARP sender.
  */
 import { openGarpSender, type GarpSender } from '../io/garp.js';
 import { getInterfaceInfo, type InterfaceInfo } from '../io/interface-info.js';
-import { VrrpInterfaceMux } from '../io/vrrp-mux.js';
+import { VrrpInterfaceMux, type PacketPort } from '../io/vrrp-mux.js';
 import { openVrrpSocket, type VrrpSocket } from '../io/vrrp-socket.js';
-import type { IpAddress, Ipv4Address } from '../wire/address.js';
+import { openVrrpSocket6, type VrrpSocket6 } from '../io/vrrp-socket6.js';
+import { familyOf, type Family, type IpAddress, type Ipv4Address, type Ipv6Address } from '../wire/address.js';
 import { IPPROTO_AH } from '../wire/constants.js';
 import { background, describeError } from '../background.js';
 import { RateLimiter } from '../rate-limit.js';
 import { err, ok, type Result } from '../result.js';
 import type { Logger } from './log.js';
 
+/** The multicast groups of the configuration (vrrp_mcast_group4 / vrrp_mcast_group6). */
+export interface McastGroups {
+  readonly ipv4: Ipv4Address;
+  readonly ipv6: Ipv6Address;
+}
+
 export class Iface {
   readonly name: string;
   info: InterfaceInfo | undefined;
   mux: VrrpInterfaceMux | undefined;
   garp: GarpSender | undefined;
-  #sockets: VrrpSocket[] = [];
-  /** The open in flight: instances on the same interface share it instead of opening twice. */
-  #opening: Promise<Result<InterfaceInfo, string>> | undefined;
+  #sockets: (VrrpSocket | VrrpSocket6)[] = [];
+  /** The opens in flight, per family: instances on the same interface share them instead of opening twice. */
+  readonly #opening = new Map<Family, Promise<Result<InterfaceInfo, string>>>();
+  #garpOpening: Promise<void> | undefined;
   readonly #log: Logger;
   /** A failing GARP sender fails every packet: one line per 10 s, then "N more suppressed". */
   readonly #garpLog: RateLimiter;
-  #garpOpening: Promise<void> | undefined;
   /** Bursts on this interface, one after the other (vrrp_garp_interval spaces every frame). */
   #garpChain: Promise<void> = Promise.resolve();
   /** keepalived vrrp_garp_interval: the least gap between two gratuitous ARPs here, ms. */
@@ -44,36 +52,41 @@ export class Iface {
     return this.mux !== undefined;
   }
 
-  /** Open the sockets and the GARP sender (once, however many instances ask). */
-  open(mcastGroup: Ipv4Address): Promise<Result<InterfaceInfo, string>> {
-    if (this.mux && this.info) return Promise.resolve(ok(this.info));
-    this.#opening ??= this.#open(mcastGroup).finally(() => (this.#opening = undefined));
-    return this.#opening;
+  /** Open the socket(s) of `family`, and the mux and the GARP/NA sender (once, however many instances ask). */
+  open(family: Family, groups: McastGroups): Promise<Result<InterfaceInfo, string>> {
+    if (this.mux?.sends(family) && this.info) return Promise.resolve(ok(this.info));
+    let opening = this.#opening.get(family);
+    if (opening === undefined) {
+      opening = this.#open(family, groups).finally(() => this.#opening.delete(family));
+      this.#opening.set(family, opening);
+    }
+    return opening;
   }
 
-  async #open(mcastGroup: Ipv4Address): Promise<Result<InterfaceInfo, string>> {
+  async #open(family: Family, groups: McastGroups): Promise<Result<InterfaceInfo, string>> {
     const info = await getInterfaceInfo(this.name);
     if (!info.ok) return err(info.error.detail);
-    const sock = await openVrrpSocket({ ifname: this.name, mcastGroup, logger: this.#log });
-    if (!sock.ok) return err(sock.error.detail);
-    this.#sockets = [sock.value];
-    const ah = await openVrrpSocket({ ifname: this.name, mcastGroup, protocol: IPPROTO_AH, logger: this.#log });
-    if (ah.ok) this.#sockets.push(ah.value);
-    else this.#log.warn({ detail: ah.error.detail }, 'no AH receive socket: AH adverts will not be counted');
-    const local = info.value.ipv4.map((a) => a.address);
-    this.mux = new VrrpInterfaceMux(sock.value, { localAddresses: local, extraPorts: ah.ok ? [ah.value] : [], logger: this.#log });
+    const ports = family === 'ipv4' ? await this.#openIpv4(groups.ipv4) : await this.#openIpv6(groups.ipv6);
+    if (!ports.ok) return ports;
+    const [port, ...extra] = ports.value;
+    if (this.mux === undefined) {
+      this.mux = new VrrpInterfaceMux(port!, { localAddresses: localAddresses(info.value), extraPorts: extra, logger: this.#log });
+    } else {
+      this.mux.attach(port!, extra);
+      this.mux.setLocalAddresses(localAddresses(info.value));
+    }
     await this.#openGarp();
     this.info = info.value;
     return ok(info.value);
   }
 
-  /** The socket bound to no interface: no interface facts, no multicast, no GARP. */
+  /** The IPv4 socket bound to no interface: no interface facts, no multicast, no GARP. */
   async #openUnbound(extraLocal: readonly IpAddress[]): Promise<Result<InterfaceInfo, string>> {
     const sock = await openVrrpSocket({ ifname: '', mcastGroup: null, logger: this.#log });
     if (!sock.ok) return err(sock.error.detail);
-    this.#sockets = [sock.value];
+    this.#sockets.push(sock.value);
     this.mux = new VrrpInterfaceMux(sock.value, { localAddresses: extraLocal, logger: this.#log });
-    this.info = { name: '', index: 0, mac: '00:00:00:00:00:00', mtu: 0, operstate: 'UNKNOWN', running: true, ipv4: [], primaryIpv4: undefined };
+    this.info = { name: '', index: 0, mac: '00:00:00:00:00:00', mtu: 0, operstate: 'UNKNOWN', running: true, ipv4: [], primaryIpv4: undefined, ipv6: [], linkLocal6: undefined };
     return ok(this.info);
   }
 
@@ -83,33 +96,66 @@ export class Iface {
       this.mux.setLocalAddresses(local);
       return Promise.resolve(ok(this.info));
     }
-    this.#opening ??= this.#openUnbound(local).finally(() => (this.#opening = undefined));
-    return this.#opening;
+    let opening = this.#opening.get('ipv4');
+    if (opening === undefined) {
+      opening = this.#openUnbound(local).finally(() => this.#opening.delete('ipv4'));
+      this.#opening.set('ipv4', opening);
+    }
+    return opening;
   }
 
-  /** The GARP sender alone (an interface that only carries VIPs); once, retried on the next burst when it fails. */
+  /**
+   * The GARP / NA sender, opened once even when both families open at the same time; alone on an
+   * interface that only carries VIPs. A failed open is tried again by the next burst.
+   */
   #openGarp(): Promise<void> {
     if (this.garp || this.name === '') return Promise.resolve();
-    this.#garpOpening ??= openGarpSender(this.name)
-      .then((garp) => {
-        if (garp.ok) this.garp = garp.value;
-        else if (this.#garpLog.check('open', performance.now()).log) this.#log.error({ detail: garp.error.detail }, 'gratuitous ARP unavailable');
-      })
-      .finally(() => (this.#garpOpening = undefined));
-    return this.#garpOpening;
+    if (this.#garpOpening !== undefined) return this.#garpOpening;
+    const opening = openGarpSender(this.name).then((garp) => {
+      if (!garp.ok) {
+        if (this.#garpOpening === opening) this.#garpOpening = undefined;
+        if (this.#garpLog.check('open', performance.now()).log) this.#log.error({ detail: garp.error.detail }, 'gratuitous ARP / unsolicited NA unavailable');
+      } else if (this.#garpOpening !== opening) garp.value.close(); // closed meanwhile
+      else this.garp = garp.value;
+    });
+    this.#garpOpening = opening;
+    return opening;
   }
 
-  /** Re-read our addresses (own-packet filter, primary address). */
+  /** The IPv4 socket (sends and receives) and the AH receive socket (counts AH adverts), when it opens. */
+  async #openIpv4(group: Ipv4Address): Promise<Result<PacketPort[], string>> {
+    const sock = await openVrrpSocket({ ifname: this.name, mcastGroup: group, logger: this.#log });
+    if (!sock.ok) return err(sock.error.detail);
+    this.#sockets.push(sock.value);
+    const ah = await openVrrpSocket({ ifname: this.name, mcastGroup: group, protocol: IPPROTO_AH, logger: this.#log });
+    if (!ah.ok) {
+      this.#log.warn({ detail: ah.error.detail }, 'no AH receive socket: AH adverts will not be counted');
+      return ok([sock.value]);
+    }
+    this.#sockets.push(ah.value);
+    return ok([sock.value, ah.value]);
+  }
+
+  /** The raw IPv6 socket of the native addon (native-notes/ipv6.md). */
+  async #openIpv6(group: Ipv6Address): Promise<Result<PacketPort[], string>> {
+    const sock = await openVrrpSocket6({ ifname: this.name, mcastGroup: group, logger: this.#log });
+    if (!sock.ok) return err(sock.error.detail);
+    this.#sockets.push(sock.value);
+    return ok([sock.value]);
+  }
+
+  /** Re-read our addresses (own-packet filter, primary address, link-local address). */
   async refresh(): Promise<void> {
     const info = await getInterfaceInfo(this.name);
     if (!info.ok) return;
     this.info = info.value;
-    this.mux?.setLocalAddresses(info.value.ipv4.map((a) => a.address));
+    this.mux?.setLocalAddresses(localAddresses(info.value));
   }
 
   /**
-   * Send `count` gratuitous ARPs for each address, `count` rounds over the addresses like
-   * keepalived, at least `garpIntervalMs` apart (vrrp_garp_interval). Bursts queue behind each other.
+   * Send `count` gratuitous ARPs (IPv4) or unsolicited NAs (IPv6) for each address, `count` rounds
+   * over the addresses like keepalived, ARPs at least `garpIntervalMs` apart (vrrp_garp_interval).
+   * Bursts queue behind each other.
    */
   sendGarps(addresses: readonly IpAddress[], count: number): void {
     const burst = async (): Promise<void> => {
@@ -120,7 +166,8 @@ export class Iface {
         for (const ip of addresses) {
           const r = await garp.send(ip, 1);
           if (!r.ok) this.#garpFailed(ip, r.error.detail);
-          if (this.garpIntervalMs > 0) await new Promise((res) => setTimeout(res, this.garpIntervalMs));
+          // vrrp_garp_interval spaces ARPs only; NAs would be vrrp_gna_interval's (not supported: back to back).
+          if (this.garpIntervalMs > 0 && familyOf(ip) === 'ipv4') await new Promise((res) => setTimeout(res, this.garpIntervalMs));
         }
       }
     };
@@ -138,6 +185,12 @@ export class Iface {
     this.#sockets = [];
     this.garp?.close();
     this.garp = undefined;
+    this.#garpOpening = undefined;
     this.mux = undefined;
   }
+}
+
+/** Every address of the interface: packets from them are our own. */
+function localAddresses(info: InterfaceInfo): IpAddress[] {
+  return [...info.ipv4.map((a) => a.address), ...info.ipv6.map((a) => a.address)];
 }

@@ -23,7 +23,7 @@ describe('vrrp_strict / strict_mode, keepalived\'s rules', () => {
   });
   it('unicast, no VIP: errors (keepalived refuses the instance); preempt_delay, accept under v2, split-brain knobs: reset with a warning', () => {
     const bad = inst('vrrp_instance V {\n  strict_mode\n  interface eth0\n  virtual_router_id 5\n  unicast_peer {\n    10.0.0.2\n  }\n}\n');
-    expect(bad.r.config).toBeUndefined();
+    expect(bad.r.config?.instances).toEqual([]); // the instance is disabled, alone
     expect(bad.r.lines.filter((l) => l.includes('error'))).toEqual([
       `${F}:1:15: error: vrrp_instance V has no virtual_ipaddress: a virtual router advertises at least one address`,
       `${F}:2:3: error: (V) Unicast peers are not supported in strict mode (keepalived refuses the instance)`,
@@ -69,7 +69,7 @@ describe('use_vmac', () => {
   });
   it('a MAC of its own is refused loudly; vmac_xmit_base alone is ignored with a warning', () => {
     expect(inst(instance('  use_vmac vr51 02:00:00:00:00:01')).r.lines).toEqual([
-      `${F}:4:3: info: use_vmac: keepalived's nftables rules that send the macvlan's IGMP reports through the base interface are not set up by vrrpd (the macvlan's own reports go out as they are)`,
+      `${F}:4:3: info: 'use_vmac' makes the macvlan as keepalived does, but keepalived's nftables rules that send its IGMP reports through the base interface are not set up; a MAC of one's own is refused (a warning); IPv4 only (an IPv6 instance says so as a failover warning)`,
       `${F}:4:17: warning: use_vmac MAC address '02:00:00:00:00:01' is not supported by vrrpd; the virtual router MAC 00:00:5e:00:01:<VRID> is used`,
     ]);
     expect(inst(instance('  vmac_xmit_base')).r.lines).toEqual([`${F}:4:3: warning: (VI_1) vmac_xmit_base is only valid with a vmac; ignored, as keepalived does`]);
@@ -117,5 +117,27 @@ describe('unicast without interface (keepalived allows it with unicast_src_ip)',
     expect(inst(`vrrp_instance V {\n  virtual_router_id 5\n${body.replace('  unicast_src_ip 10.0.0.1\n', '')}\n}\n`).r.lines).toEqual([
       `${F}:1:15: error: vrrp_instance V has no interface: a unicast instance needs unicast_src_ip or interface`,
     ]);
+  });
+});
+
+describe('IPv6 instances: what vrrpd does for IPv4 only is said, never silent', () => {
+  const v6 = (body: string, head = '  interface eth0\n'): string =>
+    `vrrp_instance V6 {\n${head}  virtual_router_id 52\n${body}\n  virtual_ipaddress {\n    fd00::100/64\n  }\n}\n`;
+  it('no_accept (or strict mode) is a failover warning at its keyword, and the instance runs with accept', () => {
+    const { r, i } = inst(v6('  no_accept'));
+    expect(r.lines).toContain(`${F}:4:3: warning[failover]: (V6) no_accept is not enforced for an IPv6 instance: vrrpd's nftables table is IPv4 only, so a master accepts traffic to its IPv6 VIPs (keepalived drops it)`);
+    expect(i).toMatchObject({ family: 'ipv6', acceptMode: true });
+    const strict = inst(v6('  strict_mode'));
+    expect(strict.r.lines.some((l) => l.startsWith(`${F}:4:3: warning[failover]: (V6) no_accept is not enforced`))).toBe(true);
+  });
+  it('use_vmac is a failover warning and no macvlan is made', () => {
+    const { r, i } = inst(v6('  use_vmac'));
+    expect(r.lines).toContain(`${F}:4:3: warning[failover]: (V6) use_vmac is not supported for an IPv6 instance by vrrpd: no macvlan is made, adverts and neighbour advertisements leave from the interface's own MAC; ignored`);
+    expect(i?.vmac).toBeUndefined();
+  });
+  it('unicast without interface is an error at the instance (keepalived allows it)', () => {
+    const { r } = inst(v6('  unicast_src_ip fd00::1\n  unicast_peer {\n    fd00::2\n  }', ''));
+    expect(r.lines).toContain(`${F}:1:15: error: vrrp_instance V6 has no interface: vrrpd runs IPv6 unicast only with 'interface' (keepalived allows it without one; vrrpd's IPv6 socket is bound to the interface)`);
+    expect(r.config?.instances).toEqual([]);
   });
 });
