@@ -3,7 +3,6 @@
  * vrrpd command line: argv -> command. Thin: each command lives in its own module, loaded once
  * chosen, so the fatal-error handlers (fatal.ts) are in place before anything else is loaded.
  */
-import { readFileSync } from 'node:fs';
 import { stderrSink, stdoutSink } from '../io/fd-sink.js';
 import { parseDaemonArgs } from './args.js';
 import { installFatalHandlers } from './fatal.js';
@@ -25,15 +24,6 @@ const USAGE = `usage:
                           the two-OP-node architecture in network namespaces (root)
   vrrpd --version | --help`;
 
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-    return pkg.version;
-  } catch {
-    return 'unknown';
-  }
-}
-
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === '--help' || first === '-h' || first === 'help') {
@@ -41,7 +31,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (first === '--version' || first === '-v') {
-    stdoutSink.write(`vrrpd ${version()}\n`);
+    stdoutSink.write(`vrrpd ${(await import('../daemon/version.js')).VRRPD_VERSION}\n`);
     return 0;
   }
   const out = { stdout: stdoutSink, stderr: stderrSink };

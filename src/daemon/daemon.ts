@@ -23,6 +23,9 @@ import type { Logger } from './log.js';
 import { prepareRunDir, writePrivateFile } from './runtime-dir.js';
 import { serveStatus, type StatusServer } from './status-server.js';
 import { removeRecordedVips, VipRecord } from './vip-record.js';
+import { buildStatus } from './status.js';
+import { statisticsOf, type DaemonStatistics, type DaemonStatus } from '../status/model.js';
+import { VRRPD_VERSION } from './version.js';
 import { Tracking } from './tracking.js';
 import { SyncGroups } from '../protocol/sync-group.js';
 
@@ -69,11 +72,13 @@ export class Daemon {
   readonly #stopping = new AbortController();
   #reloading: Promise<boolean> | undefined;
   #reloadAgain = false;
+  readonly #startedMono: number;
 
   constructor(opts: DaemonOptions) {
     this.#opts = opts;
     this.#log = opts.log;
     this.#now = opts.now ?? monotonicNow;
+    this.#startedMono = this.#now();
     this.#tracking = new Tracking({ now: this.#now, log: this.#log, onScriptChange: (script) => this.#contain('a script change', () => this.#scriptChanged(script)) });
     this.#vipRecord = new VipRecord(opts.runDir, this.#log);
   }
@@ -227,32 +232,41 @@ export class Daemon {
     await this.#dump('vrrpd.stats.json', () => this.stats(), 'statistics');
   }
 
-  /** The counters SIGUSR2 dumps: per instance and per interface as the status snapshot has them, and the log lines lost. */
-  stats(): object {
-    const instances = [...this.#slots.values()].map((s) => {
-      const snap = s.instance?.snapshot();
-      return { name: s.conf.name, ...(snap ? { counters: snap.counters, sendErrors: snap.sendErrors } : { running: false }) };
-    });
-    const interfaces = Object.fromEntries([...this.#ifaces.values()].map((i) => [i.name, i.mux?.counters ?? { open: false }]));
+  /** The counters SIGUSR2 dumps: every counter of the status model (statistics()), and the log lines lost. */
+  stats(): DaemonStatistics & { readonly time: string; readonly log: { readonly linesDropped: number; readonly lost?: string } } {
     const log = { linesDropped: stdoutSink.dropped, ...(stdoutSink.broken ? { lost: stdoutSink.broken } : {}) };
-    return { pid: process.pid, time: new Date().toISOString(), instances, interfaces, log };
+    return { ...this.statistics(), time: new Date().toISOString(), log };
   }
 
-  /** What `vrrpd status` shows. */
-  snapshot(): object {
-    return {
-      pid: process.pid,
-      config: this.#opts.configPath,
-      instances: [...this.#slots.values()].map((s) => ({
-        ...(s.instance
-          ? s.instance.snapshot()
-          : { name: s.conf.name, vrid: s.conf.vrid, state: 'FAULT', basePriority: s.conf.priority, effectivePriority: s.conf.priority }),
-        interface: s.conf.interface,
-        vips: vipSpecs(s.conf).map((v) => v.address),
-        ...(s.waiting ? { waiting: s.waiting } : {}),
+  /** The status model (src/status/model.ts): what `vrrpd status`, the dumps and the metrics show. */
+  snapshot(): DaemonStatus {
+    const linkUp = (i: string): boolean | undefined => this.#links.isUp(i);
+    return buildStatus({
+      at: { mono: this.#now(), wall: Date.now() },
+      process: {
+        pid: process.pid,
+        version: VRRPD_VERSION,
+        node: process.versions.node,
+        config: this.#opts.configPath,
+        ...(this.#opts.configId ? { configId: this.#opts.configId } : {}),
+        runDir: this.#opts.runDir,
+        startedMono: this.#startedMono,
+      },
+      slots: [...this.#slots.values()].map((s) => ({
+        conf: s.conf,
+        vips: vipSpecs(s.conf),
+        facts: s.instance?.facts(),
+        waiting: s.instance ? undefined : (s.waiting ?? 'stopped'),
+        trackers: this.#tracking.trackerFacts(s.conf, linkUp),
       })),
-      interfaces: Object.fromEntries([...this.#ifaces.values()].map((i) => [i.name, i.mux?.counters ?? { open: false }])),
-    };
+      interfaces: [...this.#ifaces.values()].map((i) => ({ name: i.name, counters: i.mux?.counters, io: i.socketCounters })),
+      scripts: this.#tracking.scriptFacts(),
+    });
+  }
+
+  /** Every counter of the status model (the statistics a SIGUSR2 dump writes). */
+  statistics(): DaemonStatistics {
+    return statisticsOf(this.snapshot());
   }
 
   // --- internals ----------------------------------------------------------------------------

@@ -6,19 +6,21 @@
 import type { VrrpScript } from '../config/types.js';
 import { background, describeError } from '../background.js';
 import { runCheck, type CheckSpec } from '../io/script-runner.js';
-import { ScriptTracker, type CheckOutcome, type TrackBinding, type TrackerAction } from '../track/script-tracker.js';
+import { ScriptTracker, type CheckOutcome, type LastCheck, type TrackBinding, type TrackerAction } from '../track/script-tracker.js';
 import type { TrackerStatus } from '../protocol/types.js';
 import { DeadlineTimer, type Now } from './clock.js';
 import type { Logger } from './log.js';
 
 export class ScriptDriver {
   readonly name: string;
+  readonly kind: 'script' | 'check_tcp';
   readonly tracker: ScriptTracker;
   readonly #spec: CheckSpec;
   readonly #now: Now;
   readonly #log: Logger;
   readonly #timer: DeadlineTimer;
   readonly #onChange: (name: string, detail: string) => void;
+  readonly #onResult: ((name: string, last: LastCheck) => void) | undefined;
   #stopped = false;
   /** Aborted on stop: kills any check still running (its whole process group). */
   readonly #abort = new AbortController();
@@ -26,8 +28,13 @@ export class ScriptDriver {
   readonly settled: Promise<void>;
   #settle!: () => void;
 
-  constructor(script: VrrpScript, spec: CheckSpec, deps: { now: Now; log: Logger; onChange: (name: string, detail: string) => void }) {
+  constructor(
+    script: VrrpScript,
+    spec: CheckSpec,
+    deps: { now: Now; log: Logger; onChange: (name: string, detail: string) => void; onResult?: (name: string, last: LastCheck) => void },
+  ) {
     this.name = script.name;
+    this.kind = script.script.kind === 'check_tcp' ? 'check_tcp' : 'script';
     this.tracker = new ScriptTracker({
       name: script.name,
       intervalMs: script.intervalMs,
@@ -42,6 +49,7 @@ export class ScriptDriver {
     this.#now = deps.now;
     this.#log = deps.log.child({ script: script.name });
     this.#onChange = deps.onChange;
+    this.#onResult = deps.onResult;
     this.#timer = new DeadlineTimer(this.#now, () => this.#step({ kind: 'tick' }));
     this.settled = new Promise((r) => (this.#settle = r));
   }
@@ -74,6 +82,8 @@ export class ScriptDriver {
         const done = (outcome: CheckOutcome): void => {
           if (this.#stopped) return;
           this.#step({ kind: 'result', outcome });
+          const last = this.tracker.lastCheck;
+          if (last) this.#onResult?.(this.name, last);
           if (this.tracker.settled) this.#settle();
         };
         // runCheck never rejects; were it to (a bug), the run still ends as a failed check so the

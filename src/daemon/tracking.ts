@@ -13,6 +13,7 @@ import { planNotifyScripts, planScript, type PlanContext, type ScriptPlan } from
 import type { CheckSpec } from '../io/script-runner.js';
 import type { TrackerStatus } from '../protocol/types.js';
 import { interfaceTrackerStatus } from '../track/interface-tracker.js';
+import type { CheckStats, LastCheck, ScriptHealth } from '../track/script-tracker.js';
 import type { Now } from './clock.js';
 import type { StateEvent } from './instance.js';
 import type { Logger } from './log.js';
@@ -20,17 +21,43 @@ import { ScriptDriver } from './script-driver.js';
 
 const STATE_FOR_NOTIFY: Partial<Record<StateEvent['to'], NotifyState>> = { MASTER: 'MASTER', BACKUP: 'BACKUP', FAULT: 'FAULT', INIT: 'STOP' };
 
+/** One vrrp_script in use, as status and metrics see it (times monotonic). */
+export interface ScriptFacts {
+  readonly name: string;
+  readonly kind: 'script' | 'check_tcp';
+  readonly state: ScriptHealth | 'disabled';
+  readonly disabled?: string;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly last?: LastCheck;
+  readonly stats: CheckStats;
+}
+
+/** One tracker of an instance: what the router is told, plus its kind, raw state and last check. */
+export interface InstanceTrackerFacts {
+  readonly name: string;
+  readonly kind: 'script' | 'check_tcp' | 'interface';
+  readonly state: ScriptHealth | 'up' | 'down';
+  readonly weight: number;
+  readonly healthy: boolean;
+  readonly last?: LastCheck;
+}
+
 export class Tracking {
   readonly #drivers = new Map<string, { driver: ScriptDriver; key: string }>();
   #notify: NotifyRunner | undefined;
   readonly #notifyPlans = new Map<string, NotifyScripts>();
+  /** Scripts in use that were not started, and why (facts for status). */
+  readonly #disabled = new Map<string, { script: VrrpScript; why: string }>();
+  #onResult: ((name: string, last: LastCheck) => void) | undefined;
   readonly #log: Logger;
   readonly #now: Now;
   readonly #onChange: (script: string, detail: string) => void;
   #host: ScriptHost | undefined;
   readonly #hostFor: () => Promise<ScriptHost>;
 
-  constructor(deps: { now: Now; log: Logger; onScriptChange: (script: string, detail: string) => void; host?: () => Promise<ScriptHost> }) {
+  constructor(deps: { now: Now; log: Logger; onScriptChange: (script: string, detail: string) => void; host?: () => Promise<ScriptHost>; onCheckResult?: (script: string, last: LastCheck) => void }) {
+    this.#onResult = deps.onCheckResult;
     this.#log = deps.log;
     this.#now = deps.now;
     this.#onChange = deps.onScriptChange;
@@ -52,11 +79,16 @@ export class Tracking {
         this.#drivers.delete(name);
       }
     }
+    this.#disabled.clear();
     for (const script of wanted) {
       if (this.#drivers.has(script.name)) continue;
       const spec = await this.#checkSpec(script, ctx, host.launcher);
-      if (!spec) continue;
-      const driver = new ScriptDriver(script, spec, { now: this.#now, log: this.#log, onChange: this.#onChange });
+      if (typeof spec === 'string') {
+        this.#disabled.set(script.name, { script, why: spec });
+        continue;
+      }
+      const onResult = this.#onResult;
+      const driver = new ScriptDriver(script, spec, { now: this.#now, log: this.#log, onChange: this.#onChange, ...(onResult ? { onResult } : {}) });
       this.#drivers.set(script.name, { driver, key: keys.get(script.name)! });
       driver.start();
     }
@@ -72,15 +104,7 @@ export class Tracking {
 
   /** The instance's trackers now: its scripts (with per-instance weight overrides) and interfaces. */
   statuses(inst: VrrpInstance, linkUp: (ifname: string) => boolean | undefined): TrackerStatus[] {
-    const out: TrackerStatus[] = [];
-    for (const ref of inst.trackScripts) {
-      const d = this.#drivers.get(ref.name);
-      if (d) out.push(d.driver.status({ weight: ref.weight, reverse: ref.reverse }));
-    }
-    for (const ref of inst.trackInterfaces) {
-      out.push(interfaceTrackerStatus({ ifname: ref.name, weight: ref.weight ?? 0, reverse: ref.reverse ?? false }, linkUp(ref.name)));
-    }
-    return out;
+    return this.trackerFacts(inst, linkUp).map(({ name, weight, healthy }) => ({ name, weight, healthy }));
   }
 
   /** Queue the instance's notify scripts for a state change (never blocks). */
@@ -143,14 +167,54 @@ export class Tracking {
     }
   }
 
-  async #checkSpec(script: VrrpScript, ctx: PlanContext, launcher: Launcher): Promise<CheckSpec | undefined> {
+  /** What a vrrp_script runs, or why it is disabled (logged here). */
+  async #checkSpec(script: VrrpScript, ctx: PlanContext, launcher: Launcher): Promise<CheckSpec | string> {
     if (script.script.kind === 'check_tcp') return { kind: 'tcp', target: { host: script.script.host, port: script.script.port } };
     const r = await planScript(script.script.argv, script.user, 'script', ctx);
     if (!r.ok) {
       this.#log.error({ script: script.name, detail: r.error }, `vrrp_script ${script.name} disabled: ${r.error}`);
-      return undefined;
+      return r.error;
     }
     for (const note of r.value.notes) this.#log.warn({ script: script.name }, `vrrp_script ${script.name}: ${note}`);
     return { kind: 'script', plan: r.value.plan, launcher };
+  }
+
+  // --- facts for status and metrics ----------------------------------------------------------
+
+  /** Every vrrp_script in use: running ones and disabled ones. */
+  scriptFacts(): ScriptFacts[] {
+    const running = [...this.#drivers.values()].map(({ driver }): ScriptFacts => {
+      const t = driver.tracker;
+      const last = t.lastCheck;
+      return { name: driver.name, kind: driver.kind, state: t.state, intervalMs: t.config.intervalMs, timeoutMs: t.timeoutMs, stats: t.stats, ...(last ? { last } : {}) };
+    });
+    const disabled = [...this.#disabled.values()].map(({ script, why }): ScriptFacts => ({
+      name: script.name,
+      kind: script.script.kind === 'check_tcp' ? 'check_tcp' : 'script',
+      state: 'disabled',
+      disabled: why,
+      intervalMs: script.intervalMs,
+      timeoutMs: script.timeoutMs || script.intervalMs,
+      stats: { runs: 0, skipped: 0, timeouts: 0, failures: 0 },
+    }));
+    return [...running, ...disabled];
+  }
+
+  /** An instance's trackers with the facts behind them: what `statuses` gives the router, and more. */
+  trackerFacts(inst: VrrpInstance, linkUp: (ifname: string) => boolean | undefined): InstanceTrackerFacts[] {
+    const out: InstanceTrackerFacts[] = [];
+    for (const ref of inst.trackScripts) {
+      const d = this.#drivers.get(ref.name)?.driver;
+      if (!d) continue; // disabled: it never moves the priority (scriptFacts says why)
+      const last = d.tracker.lastCheck;
+      const s = d.status({ weight: ref.weight, reverse: ref.reverse });
+      out.push({ name: s.name, kind: d.kind, state: d.tracker.state, weight: s.weight, healthy: s.healthy, ...(last ? { last } : {}) });
+    }
+    for (const ref of inst.trackInterfaces) {
+      const up = linkUp(ref.name);
+      const s = interfaceTrackerStatus({ ifname: ref.name, weight: ref.weight ?? 0, reverse: ref.reverse ?? false }, up);
+      out.push({ name: s.name, kind: 'interface', state: up === undefined ? 'unknown' : up ? 'up' : 'down', weight: s.weight, healthy: s.healthy });
+    }
+    return out;
   }
 }

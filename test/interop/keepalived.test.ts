@@ -239,7 +239,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
     expect(ka.lastState()).toBe('MASTER');
     expect(vr.lastState()).toBe('MASTER');
     await expectHolders(c, ['ka', 'vr']);
-    const s = (await vr.status()).instances[0] as { counters: Record<string, number> };
+    const s = (await vr.status()).instances[0]!;
     expect(s.counters.authFailures).toBeGreaterThan(0);
     expect(vr.logs.find((l) => l.msg === 'advert dropped' && l.reason === 'auth-failure' && l.from === '192.168.50.1')).toBeDefined();
     await ka.waitLine(/invalid passwd/, 1000);
@@ -282,7 +282,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
     await vr.waitState('BACKUP', 10_000);
     await sleep(4500);
     expect(vr.lastState()).toBe('BACKUP');
-    const s = (await vr.status()).instances[0] as { counters: Record<string, number>; io: Record<string, number> };
+    const s = (await vr.status()).instances[0]!;
     expect(s.counters.advertiseRcvd).toBeGreaterThan(2);
     expect(s.counters.unicastPeerRejects).toBe(0);
     await expectHolders(c, ['ka']);
