@@ -11,8 +11,10 @@ installFatalHandlers();
 
 const USAGE = `usage:
   vrrpd [run] -f FILE [--config-id ID] [--run-dir DIR] [--log-level LEVEL] [--log-json|--log-pretty]
+            [--metrics ADDR:PORT]
                           run the daemon in the foreground (default config: /etc/vrrpd/keepalived.conf,
-                          else /etc/keepalived/keepalived.conf)
+                          else /etc/keepalived/keepalived.conf); --metrics serves Prometheus metrics on
+                          http://ADDR:PORT/metrics (e.g. 127.0.0.1:9657; also global_defs vrrpd_metrics)
   vrrpd check -f FILE [--json] [--config-id ID]   (also: vrrpd -t -f FILE)
                           validate a keepalived.conf and show how vrrpd understands it
   vrrpd status [--json] [--run-dir DIR]

@@ -6,6 +6,7 @@
 import type { Result } from '../result.js';
 import type { Family, IpAddress, Ipv4Address } from '../wire/address.js';
 import type { LoadLimits } from './limits.js';
+import type { ListenAddress } from './listen-address.js';
 
 /** Where something is in the configuration: 1-based line and column. */
 export interface SourcePos {
@@ -115,6 +116,8 @@ export interface GlobalDefs {
   readonly vrrpVersion: 2 | 3;
   /** Delay before instances start (default 0). */
   readonly vrrpStartupDelayMs: number;
+  /** vrrpd extension `vrrpd_metrics ADDR:PORT`: serve Prometheus metrics there (off when absent). */
+  readonly vrrpdMetrics?: ListenAddress;
 }
 
 export interface VrrpScript {

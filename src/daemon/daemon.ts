@@ -26,6 +26,9 @@ import { removeRecordedVips, VipRecord } from './vip-record.js';
 import { buildStatus } from './status.js';
 import { statisticsOf, type DaemonStatistics, type DaemonStatus } from '../status/model.js';
 import { VRRPD_VERSION } from './version.js';
+import type { ListenAddress } from '../config/listen-address.js';
+import { instanceLabels, scriptLabels } from '../status/metrics.js';
+import { MetricsEndpoint } from './metrics.js';
 import { Tracking } from './tracking.js';
 import { SyncGroups } from '../protocol/sync-group.js';
 
@@ -38,6 +41,8 @@ export interface DaemonOptions {
   readonly host?: SourceHost;
   /** How often to retry an interface that could not be opened (ms). */
   readonly retryMs?: number;
+  /** `--metrics ADDR:PORT`: serve Prometheus metrics there (wins over `vrrpd_metrics`). */
+  readonly metrics?: ListenAddress;
 }
 
 /** One configured instance: running, or waiting for its interface. */
@@ -73,13 +78,20 @@ export class Daemon {
   #reloading: Promise<boolean> | undefined;
   #reloadAgain = false;
   readonly #startedMono: number;
+  readonly #metrics: MetricsEndpoint;
 
   constructor(opts: DaemonOptions) {
     this.#opts = opts;
     this.#log = opts.log;
     this.#now = opts.now ?? monotonicNow;
     this.#startedMono = this.#now();
-    this.#tracking = new Tracking({ now: this.#now, log: this.#log, onScriptChange: (script) => this.#contain('a script change', () => this.#scriptChanged(script)) });
+    this.#metrics = new MetricsEndpoint(() => this.snapshot(), this.#log);
+    this.#tracking = new Tracking({
+      now: this.#now,
+      log: this.#log,
+      onScriptChange: (script) => this.#contain('a script change', () => this.#scriptChanged(script)),
+      onCheckResult: (script, last) => this.#metrics.observe('checkDuration', scriptLabels(script), last.durationMs / 1000),
+    });
     this.#vipRecord = new VipRecord(opts.runDir, this.#log);
   }
 
@@ -150,6 +162,7 @@ export class Daemon {
     for (const conf of loaded.config.instances) this.#slots.set(conf.name, this.#newSlot(loaded.config, conf));
     await Promise.all([...this.#slots.values()].map((s) => this.#bring(s)));
     this.#status = await serveStatus(this.#opts.runDir, () => this.snapshot());
+    await this.#metrics.apply(this.#opts.metrics ?? loaded.config.global.vrrpdMetrics);
     this.#armRetry();
     this.#log.info({ config: this.#opts.configPath, instances: this.#slots.size, runDir: this.#opts.runDir }, 'vrrpd started');
     return { ok: true };
@@ -194,6 +207,7 @@ export class Daemon {
     const starting = next.instances.filter((c) => !this.#slots.has(c.name));
     for (const conf of starting) this.#slots.set(conf.name, this.#newSlot(next, conf));
     await Promise.all(starting.map((c) => this.#bring(this.#slots.get(c.name)!)));
+    await this.#metrics.apply(this.#opts.metrics ?? next.global.vrrpdMetrics);
     this.#log.info(
       {
         kept: next.instances.length - starting.length,
@@ -218,6 +232,7 @@ export class Daemon {
     this.#links.stop();
     for (const i of this.#ifaces.values()) i.close();
     await this.#status?.close();
+    await this.#metrics.close();
     this.#lock?.close();
     this.#log.info({}, 'vrrpd stopped');
   }
@@ -241,6 +256,7 @@ export class Daemon {
   /** The status model (src/status/model.ts): what `vrrpd status`, the dumps and the metrics show. */
   snapshot(): DaemonStatus {
     const linkUp = (i: string): boolean | undefined => this.#links.isUp(i);
+    const metrics = this.#metrics.facts();
     return buildStatus({
       at: { mono: this.#now(), wall: Date.now() },
       process: {
@@ -251,6 +267,7 @@ export class Daemon {
         ...(this.#opts.configId ? { configId: this.#opts.configId } : {}),
         runDir: this.#opts.runDir,
         startedMono: this.#startedMono,
+        ...(metrics ? { metrics } : {}),
       },
       slots: [...this.#slots.values()].map((s) => ({
         conf: s.conf,
@@ -347,6 +364,7 @@ export class Daemon {
       sendTo: (payload, dst) => registration?.sendTo(payload, dst) ?? Promise.resolve({ ok: false, error: { detail: 'not registered' } }),
       vipOps: this.#vipRecord.wrap({ add: (v) => addVip(v), del: (v) => delVip(v), describe: (v) => `${v.address} dev ${v.dev}` }),
       garp: (addresses, count) => iface.sendGarps(addresses, count),
+      onTimer: (lateMs) => this.#metrics.observe('timerLateness', instanceLabels(conf), lateMs / 1000),
     });
     const cfg = instance.router.config;
     const reg = iface.mux!.register(conf.name, {

@@ -20,7 +20,7 @@ export class ScriptDriver {
   readonly #log: Logger;
   readonly #timer: DeadlineTimer;
   readonly #onChange: (name: string, detail: string) => void;
-  readonly #onResult: ((name: string, last: LastCheck) => void) | undefined;
+  readonly #onResult: ((script: ScriptDriver, last: LastCheck) => void) | undefined;
   #stopped = false;
   /** Aborted on stop: kills any check still running (its whole process group). */
   readonly #abort = new AbortController();
@@ -31,7 +31,7 @@ export class ScriptDriver {
   constructor(
     script: VrrpScript,
     spec: CheckSpec,
-    deps: { now: Now; log: Logger; onChange: (name: string, detail: string) => void; onResult?: (name: string, last: LastCheck) => void },
+    deps: { now: Now; log: Logger; onChange: (name: string, detail: string) => void; onResult?: (script: ScriptDriver, last: LastCheck) => void },
   ) {
     this.name = script.name;
     this.kind = script.script.kind === 'check_tcp' ? 'check_tcp' : 'script';
@@ -83,7 +83,7 @@ export class ScriptDriver {
           if (this.#stopped) return;
           this.#step({ kind: 'result', outcome });
           const last = this.tracker.lastCheck;
-          if (last) this.#onResult?.(this.name, last);
+          if (last) this.#onResult?.(this, last);
           if (this.tracker.settled) this.#settle();
         };
         // runCheck never rejects; were it to (a bug), the run still ends as a failed check so the
