@@ -228,7 +228,7 @@ export class Instance<V> {
         break;
       case 'stateChanged': {
         const event: StateEvent = { instance: this.name, from: a.from, to: a.to, reason: a.reason, detail: a.detail, priority: this.router.priority };
-        this.#countTransition(a.to, a.reason);
+        this.#countTransition(a.from, a.to, a.reason);
         log.info({ instance: this.name, from: a.from, to: a.to, reason: a.reason, detail: a.detail, priority: event.priority }, `${this.name}: ${a.from} -> ${a.to}`);
         for (const l of this.#listeners) l(event);
         break;
@@ -284,10 +284,10 @@ export class Instance<V> {
 
   // --- facts for status and metrics -----------------------------------------------------------
 
-  #countTransition(to: RouterState, reason: TransitionReason): void {
-    const key = `${to}:${reason}`;
+  #countTransition(from: RouterState, to: RouterState, reason: TransitionReason): void {
+    const key = `${from}:${to}:${reason}`;
     const t = this.#transitions.get(key);
-    this.#transitions.set(key, { to, reason, count: (t?.count ?? 0) + 1 });
+    this.#transitions.set(key, { from, to, reason, count: (t?.count ?? 0) + 1 });
   }
 
   /** The keeper's `ip addr` operations, counting failures and remembering where each VIP stands. */

@@ -142,10 +142,10 @@ function instanceGauges(): MetricDef[] {
     ),
     {
       name: 'vrrpd_transitions_total',
-      help: 'state transitions, by the state entered and the reason',
+      help: 'state transitions, by the state left, the state entered and the reason',
       type: 'counter',
-      labels: [...INSTANCE_LABELS, 'to', 'reason'],
-      samples: (s) => s.instances.flatMap((i) => i.transitions.map((t) => ({ labels: { ...instanceLabels(i), to: t.to, reason: t.reason }, value: t.count }))),
+      labels: [...INSTANCE_LABELS, 'from', 'to', 'reason'],
+      samples: (s) => s.instances.flatMap((i) => i.transitions.map((t) => ({ labels: { ...instanceLabels(i), from: t.from, to: t.to, reason: t.reason }, value: t.count }))),
     },
   ];
 }

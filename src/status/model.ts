@@ -121,8 +121,9 @@ export interface VipFacts {
   readonly error?: string;
 }
 
-/** How many transitions into `to` for `reason`. */
+/** How many transitions from `from` into `to` for `reason`. */
 export interface TransitionCount {
+  readonly from: RouterState;
   readonly to: RouterState;
   readonly reason: TransitionReason;
   readonly count: number;

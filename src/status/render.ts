@@ -71,7 +71,7 @@ function instanceLines(i: InstanceStatus): string[] {
   i.trackers.forEach((t, n) => lines.push(`  ${n === 0 ? 'track: ' : '       '}${tracker(t)}`));
   const [counters, dropped] = splitDrops(i.counters, 'instance');
   const io = nonZero(Object.entries(i.io));
-  const moves = nonZero(i.transitions.map((t) => [`${t.to}/${t.reason}`, t.count] as const));
+  const moves = nonZero(i.transitions.map((t) => [`${t.from}->${t.to}/${t.reason}`, t.count] as const));
   if (counters) lines.push(`  counters: ${counters}`);
   if (dropped) lines.push(`  dropped: ${dropped}`);
   if (io) lines.push(`  io: ${io}`);

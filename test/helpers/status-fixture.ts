@@ -66,8 +66,8 @@ export function sampleStatus(): DaemonStatus {
           now: at.mono,
           io: { ...zeroInstanceIoCounters(), garpSent: 10 },
           transitions: [
-            { to: 'BACKUP', reason: 'startup', count: 1 },
-            { to: 'MASTER', reason: 'master-down-timer', count: 1 },
+            { from: 'INIT', to: 'BACKUP', reason: 'startup', count: 1 },
+            { from: 'BACKUP', to: 'MASTER', reason: 'master-down-timer', count: 1 },
           ],
           vips: vipSpecs(vi1).map((vip) => ({ vip, present: true })),
           vipsSettled: true,

@@ -77,11 +77,11 @@ describe.skipIf(reason !== undefined)('metrics across a failover (namespaces)', 
     const before = scrapes.filter((s) => s.t < t0);
     const lastBackup = before.at(-1)!;
     expect(state(lastBackup, 'BACKUP')).toBe(1);
-    expect(promValue(lastBackup.samples, 'vrrpd_transitions_total', { ...VI_1, to: 'MASTER', reason: 'master-down-timer' })).toBeUndefined();
+    expect(promValue(lastBackup.samples, 'vrrpd_transitions_total', { ...VI_1, from: 'BACKUP', to: 'MASTER', reason: 'master-down-timer' })).toBeUndefined();
     const firstMaster = scrapes.find((s) => state(s, 'MASTER') === 1)!;
     expect(firstMaster.t).toBeGreaterThan(t0);
     expect(firstMaster.t - t0).toBeLessThan(3648 + 1500); // within Master_Down_Interval, a scrape period and a margin
-    expect(promValue(firstMaster.samples, 'vrrpd_transitions_total', { ...VI_1, to: 'MASTER', reason: 'master-down-timer' })).toBe(1);
+    expect(promValue(firstMaster.samples, 'vrrpd_transitions_total', { ...VI_1, from: 'BACKUP', to: 'MASTER', reason: 'master-down-timer' })).toBe(1);
     expect(promValue(firstMaster.samples, 'vrrpd_become_master_total', VI_1)).toBe(1);
     expect(promValue(firstMaster.samples, 'vrrpd_instance_master_priority', VI_1)).toBe(90);
     // Its VIP follows within a few scrapes, and it announces it.

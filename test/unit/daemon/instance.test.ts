@@ -184,8 +184,8 @@ describe('Instance facts: io counters, transitions by reason, VIPs in place', ()
     expect(f.vips).toEqual([{ vip: `${VIP}/24`, present: true }]);
     expect(f.io).toMatchObject({ vipAddFailures: 1, garpSent: 5, garpFailures: 0, advertSendErrors: 0 });
     expect(f.transitions).toEqual([
-      { to: 'BACKUP', reason: 'startup', count: 1 },
-      { to: 'MASTER', reason: 'master-down-timer', count: 1 },
+      { from: 'INIT', to: 'BACKUP', reason: 'startup', count: 1 },
+      { from: 'BACKUP', to: 'MASTER', reason: 'master-down-timer', count: 1 },
     ]);
     expect(f.router.counters.becomeMaster).toBe(1);
     await inst.stop();

@@ -98,7 +98,7 @@ describe('metrics from the status model', () => {
         `vrrpd_instance_state{${vi1},state="BACKUP"} 0`,
         'vrrpd_instance_state{vrrp_instance="VI_2",vrid="52",interface="eth9",state="FAULT"} 1',
         `vrrpd_instance_effective_priority{${vi1}} 100`,
-        `vrrpd_transitions_total{${vi1},to="MASTER",reason="master-down-timer"} 1`,
+        `vrrpd_transitions_total{${vi1},from="BACKUP",to="MASTER",reason="master-down-timer"} 1`,
         `vrrpd_adverts_dropped_total{${vi1},reason="auth-failure"} 2`,
         `vrrpd_advertise_sent_total{${vi1}} 245`,
         `vrrpd_garp_sent_total{${vi1}} 10`,

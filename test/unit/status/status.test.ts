@@ -49,7 +49,7 @@ describe('status model', () => {
         '  counters: becomeMaster=1 becomeBackup=1 advertiseSent=245',
         '  dropped: auth-failure=2',
         '  io: garpSent=10',
-        '  transitions: BACKUP/startup=1 MASTER/master-down-timer=1',
+        '  transitions: INIT->BACKUP/startup=1 BACKUP->MASTER/master-down-timer=1',
         '',
         'VI_2: FAULT (not running: interface eth9: no such device)',
         '  eth9, VRID 52, VRRPv2 IPv4, advert interval 1 s',
