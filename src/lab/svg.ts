@@ -3,7 +3,7 @@
  * was MASTER (held the VIP), a row of the client's probes (green got through, red failed), a row
  * of which node served them, and the scenarios as labelled vertical lines.
  */
-import type { Probe } from './analysis.js';
+import { clientExperience, type Probe } from './analysis.js';
 
 export interface RunPicture {
   readonly t0: number;
@@ -59,10 +59,12 @@ export function renderSvg(pic: RunPicture): string {
     }
   });
   const cy = top + nodes.length * ROW;
-  for (const [a, b, k] of runs(pic.probes, (p) => (p.ok ? 'ok' : 'fail'), pic.tEnd)) {
+  // The client rows show what the client learned and when (as the live timeline prints it).
+  const seen = clientExperience(pic.probes);
+  for (const [a, b, k] of runs(seen, (p) => (p.ok ? 'ok' : 'fail'), pic.tEnd)) {
     out.push(`<rect x="${x(a).toFixed(1)}" y="${cy + 6}" width="${Math.max(1, x(b) - x(a)).toFixed(1)}" height="${ROW - 12}" fill="${k === 'ok' ? '#2e9e44' : '#d62728'}"><title>${k} ${((a - pic.t0) / 1000).toFixed(3)}-${((b - pic.t0) / 1000).toFixed(3)} s</title></rect>`);
   }
-  for (const [a, b, k] of runs(pic.probes.filter((p) => p.ok), (p) => pic.names[p.via] ?? p.via, pic.tEnd)) {
+  for (const [a, b, k] of runs(seen.filter((p) => p.ok), (p) => pic.names[p.via] ?? p.via, pic.tEnd)) {
     out.push(`<rect x="${x(a).toFixed(1)}" y="${cy + ROW + 6}" width="${Math.max(1, x(b) - x(a)).toFixed(1)}" height="${ROW - 12}" fill="${COLORS[k] ?? '#777'}"><title>served by ${esc(k)}</title></rect>`);
   }
   const bottom = top + rows.length * ROW;
@@ -78,7 +80,7 @@ export function renderSvg(pic: RunPicture): string {
     const tx = x(pic.t0 + s * 1000).toFixed(1);
     out.push(`<line x1="${tx}" y1="${bottom}" x2="${tx}" y2="${bottom + 5}" stroke="#000"/>`, `<text x="${tx}" y="${bottom + 18}" text-anchor="middle">${s} s</text>`);
   }
-  out.push(`<text x="${LEFT}" y="${bottom + 42}" fill="#555">green: probe to the VIP got an answer; red: it failed. Blue: op1, orange: op2.</text>`);
+  out.push(`<text x="${LEFT}" y="${bottom + 42}" fill="#555">green: the client's probes to the VIP got answers; red: they failed (each drawn when its outcome came). Blue: op1, orange: op2.</text>`);
   pic.marks.forEach((m, i) => out.push(`<text x="${LEFT}" y="${bottom + 62 + i * 15}" font-size="11">${esc(m.label)}</text>`));
   out.push('</svg>', '');
   return out.join('\n');
