@@ -160,3 +160,22 @@ describe('metrics endpoint', () => {
     expect(f.cpuMs).toBeLessThan(0.3 * 2500);
   });
 });
+
+describe('metrics endpoint over the daemon life (MetricsEndpoint)', () => {
+  it('a busy port is reported, not fatal; a reload retries it; moving and turning off close the old socket', async () => {
+    const { MetricsEndpoint } = await import('../../../src/daemon/metrics.js');
+    const blocker = await start();
+    const [, busyPort] = blocker.address.split(':');
+    const ep = new MetricsEndpoint(() => sampleStatus(), log);
+    const at = (port: number) => ({ host: ipAddress('127.0.0.1'), port });
+    await ep.apply(at(Number(busyPort)));
+    expect(ep.facts()).toEqual({ listen: `127.0.0.1:${busyPort}`, error: `cannot listen on 127.0.0.1:${busyPort}: EADDRINUSE` });
+    await blocker.close();
+    await ep.apply(at(Number(busyPort))); // the same address again (SIGHUP): tried again
+    expect(ep.facts()).toEqual({ listen: `127.0.0.1:${busyPort}` });
+    expect(await get(`127.0.0.1:${busyPort}`, '/metrics')).toMatchObject({ status: 200 });
+    await ep.apply(undefined);
+    expect(ep.facts()).toBeUndefined();
+    expect(await get(`127.0.0.1:${busyPort}`, '/metrics')).toHaveProperty('error');
+  });
+});
