@@ -12,10 +12,10 @@ import { emitAdvert } from '../wire/advert.js';
 import type { Advert } from '../wire/types.js';
 import { dueGarps, startGarpSchedule, type GarpCursor, type GarpScheduleConfig } from '../io/garp-schedule.js';
 import type { ReceivedAdvert } from '../io/vrrp-mux.js';
+import type { Result } from '../result.js';
 import { LATE_TIMER_MS, zeroInstanceIoCounters, type InstanceIoCounters, type TransitionCount } from '../status/model.js';
 import { DeadlineTimer, type Now } from './clock.js';
 import { RateLimiter, type Logger } from './log.js';
-import type { Result } from '../result.js';
 import { VipKeeper, type VipOps } from './vip-keeper.js';
 
 /** What an instance needs from the outside; the daemon passes real I/O, tests pass fakes. */
@@ -36,8 +36,6 @@ export interface InstanceIo<V> {
 /** What the instance knows beyond the router: io counters, transitions by reason, its VIPs. */
 export interface InstanceFacts<V> {
   readonly router: RouterSnapshot;
-  /** The instance's `now()` when the facts were taken. */
-  readonly now: number;
   readonly io: Readonly<InstanceIoCounters>;
   readonly transitions: readonly TransitionCount[];
   readonly vips: readonly { readonly vip: V; readonly present: boolean; readonly error?: string }[];
@@ -146,7 +144,6 @@ export class Instance<V> {
   facts(): InstanceFacts<V> {
     return {
       router: this.router.snapshot(),
-      now: this.#io.now(),
       io: { ...this.#counters },
       transitions: [...this.#transitions.values()],
       vips: [...this.#placed].map(([vip, p]) => ({ vip, ...p })),

@@ -49,14 +49,21 @@ export class Tracking {
   readonly #notifyPlans = new Map<string, NotifyScripts>();
   /** Scripts in use that were not started, and why (facts for status). */
   readonly #disabled = new Map<string, { script: VrrpScript; why: string }>();
-  #onResult: ((script: { name: string; kind: 'script' | 'check_tcp' }, last: LastCheck) => void) | undefined;
+  readonly #onResult: ((script: { name: string; kind: 'script' | 'check_tcp' }, last: LastCheck) => void) | undefined;
   readonly #log: Logger;
   readonly #now: Now;
   readonly #onChange: (script: string, detail: string) => void;
   #host: ScriptHost | undefined;
   readonly #hostFor: () => Promise<ScriptHost>;
 
-  constructor(deps: { now: Now; log: Logger; onScriptChange: (script: string, detail: string) => void; host?: () => Promise<ScriptHost>; onCheckResult?: (script: { name: string; kind: 'script' | 'check_tcp' }, last: LastCheck) => void }) {
+  constructor(deps: {
+    now: Now;
+    log: Logger;
+    onScriptChange: (script: string, detail: string) => void;
+    host?: () => Promise<ScriptHost>;
+    /** Every finished check (the metrics' duration histogram). */
+    onCheckResult?: (script: { name: string; kind: 'script' | 'check_tcp' }, last: LastCheck) => void;
+  }) {
     this.#onResult = deps.onCheckResult;
     this.#log = deps.log;
     this.#now = deps.now;

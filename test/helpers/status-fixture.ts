@@ -63,7 +63,6 @@ export function sampleStatus(): DaemonStatus {
         vips: vipSpecs(vi1),
         facts: {
           router: router.snapshot(),
-          now: at.mono,
           io: { ...zeroInstanceIoCounters(), garpSent: 10 },
           transitions: [
             { from: 'INIT', to: 'BACKUP', reason: 'startup', count: 1 },
