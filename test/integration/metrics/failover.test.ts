@@ -5,10 +5,11 @@
  * state gauge move from BACKUP to MASTER and the transition counted with its reason.
  */
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parsePromText, parseScrapeLog, promValue } from '../../../src/lab/prom-text.js';
+import { parsePromText, parseScrapeLog, promValue, type Scrape } from '../../../src/lab/prom-text.js';
+import { waitFor } from '../../../src/lab/procs.js';
 import { cluster, resetNodes, ROOT, seedConfig, skipReason, waitConverged, type Cluster, type Node } from '../daemon/harness.js';
 
 const reason = await skipReason();
@@ -66,13 +67,14 @@ describe.skipIf(reason !== undefined)('metrics across a failover (namespaces)', 
     const { op1, op2 } = await pair();
     const file = join(c.nodes[0]!.dir, 'op2-scrapes.jsonl');
     watchers.push(op2.host.spawn('node', [SCRAPE, URL, file, '200'], { stdio: 'ignore' }));
-    await new Promise((r) => setTimeout(r, 1000));
+    const answered = (): Scrape[] => (existsSync(file) ? parseScrapeLog(readFileSync(file, 'utf8')).filter((s) => !s.error) : []);
+    if (!(await waitFor(async () => answered().length >= 3, 15_000, 100))) throw new Error('the scraper recorded nothing');
     const t0 = Date.now();
     await op1.stop('SIGKILL');
     await op1.host.linkDown();
     await op2.waitState('MASTER', 8000);
     await new Promise((r) => setTimeout(r, 1000));
-    const scrapes = parseScrapeLog(readFileSync(file, 'utf8')).filter((s) => !s.error);
+    const scrapes = answered();
     const state = (s: (typeof scrapes)[0], st: string) => promValue(s.samples, 'vrrpd_instance_state', { ...VI_1, state: st });
     const before = scrapes.filter((s) => s.t < t0);
     const lastBackup = before.at(-1)!;
