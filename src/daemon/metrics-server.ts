@@ -12,6 +12,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { formatListenAddress, type ListenAddress } from '../config/listen-address.js';
+import { background, describeError } from '../background.js';
 import { err, ok, type Result } from '../result.js';
 import { RateLimiter, type Logger } from './log.js';
 
@@ -49,12 +50,13 @@ export async function serveMetrics(opts: MetricsServerOptions): Promise<Result<M
   const cache = new RenderCache(o.render, o.minRenderMs, now);
   const pace = new Pacer(o.perSecond, o.burst, now);
   const errors = new RateLimiter();
+  const failed = (e: unknown): void => {
+    const gate = errors.check('render', now());
+    if (gate.log) o.log.error({ err: describeError(e), suppressed: gate.suppressed }, 'metrics: scrape failed');
+  };
   const server = createServer(
     { headersTimeout: o.headersMs, requestTimeout: o.requestMs, keepAliveTimeout: 5_000, connectionsCheckingInterval: 500, maxHeaderSize: 8192 },
-    (req, res) => void handle(req, res, pace, cache, o.contentType, (e) => {
-      const gate = errors.check('render', now());
-      if (gate.log) o.log.error({ err: e.message, suppressed: gate.suppressed }, 'metrics: scrape failed');
-    }),
+    (req, res) => background(handle(req, res, pace, cache, o.contentType, failed), failed),
   );
   server.maxConnections = o.maxConnections;
   server.maxRequestsPerSocket = 1000;
@@ -86,7 +88,7 @@ function listen(server: Server, at: ListenAddress): Promise<Result<string, strin
   });
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, pace: Pacer, cache: RenderCache, contentType: string, onError: (e: Error) => void): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, pace: Pacer, cache: RenderCache, contentType: string, onError: (e: unknown) => void): Promise<void> {
   const path = (req.url ?? '/').split('?')[0];
   await pace.turn();
   if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'only GET and HEAD\n', { Allow: 'GET, HEAD', Connection: 'close' });
@@ -96,7 +98,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, pace: Pacer, ca
     const body = await cache.get();
     reply(res, 200, req.method === 'HEAD' ? '' : body, { 'Content-Type': contentType }, Buffer.byteLength(body));
   } catch (e) {
-    onError(e as Error);
+    onError(e);
     reply(res, 500, 'metrics unavailable\n');
   }
 }

@@ -32,7 +32,7 @@ if (!outFile) {
   const every = Number(everyText ?? '250');
   let stopped = false;
   process.on('SIGTERM', () => (stopped = true));
-  void (async () => {
+  const loop = async (): Promise<void> => {
     for (let next = Date.now(); !stopped; next += every) {
       let line: object;
       try {
@@ -45,5 +45,9 @@ if (!outFile) {
       await new Promise((r) => setTimeout(r, Math.max(0, next + every - Date.now())));
     }
     process.exit(0);
-  })();
+  };
+  loop().catch((e: unknown) => {
+    process.stderr.write(`scrape.js: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  });
 }
