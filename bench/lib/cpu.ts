@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 
 let ticksPerSec: number | undefined;
 
-function clockTicks(): number {
+/** Clock ticks per second (USER_HZ), the unit of /proc/PID/stat times. */
+export function clockTicks(): number {
   if (ticksPerSec === undefined) {
     try {
       ticksPerSec = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;

@@ -6,7 +6,7 @@ import { CLI } from './paths.js';
 
 export type { LogLine } from '../../src/lab/daemon-process.js';
 
-/** A daemon in a bench's lab namespace. */
+/** A daemon in a bench's lab namespace (with the node flags of the vrrpd bin unless told otherwise). */
 export class Daemon extends DaemonProcess {
   constructor(host: LabHost, dir: string) {
     super(host, dir, CLI);

@@ -7,6 +7,8 @@
  *   send(fd, ifindex, frame)       -> bytes   sendto() with sockaddr_ll { ifindex, dst MAC = frame[0..5] }
  *   close(fd)                      -> undefined
  *
+ * The same addon holds the kernel deadline timer (timer.c: a timerfd watched by the event loop).
+ *
  * Errors are thrown as JS Errors with `code` set to the errno name; the TypeScript wrapper
  * (src/io/garp.ts) turns them into Result values. Needs CAP_NET_RAW.
  */
@@ -14,6 +16,9 @@
 #define NAPI_VERSION 8
 #endif
 #include <node_api.h>
+
+#include "timer.h"
+#include "util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,24 +28,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-static napi_value throw_errno(napi_env env, const char *what, int e) {
-  char msg[160];
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(e));
-  const char *code = e == EPERM ? "EPERM" : e == EACCES ? "EACCES" : e == ENODEV ? "ENODEV" : e == ENXIO ? "ENXIO"
-                   : e == EAGAIN ? "EAGAIN" : e == ENETDOWN ? "ENETDOWN" : e == EBADF ? "EBADF" : "EIO";
-  napi_throw_error(env, code, msg);
-  return NULL;
-}
-
-static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
-  size_t argc = want;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
-    napi_throw_type_error(env, "EINVAL", "missing arguments");
-    return 0;
-  }
-  return 1;
-}
 
 static int get_int(napi_env env, napi_value v, int32_t *out, const char *name) {
   if (napi_get_value_int32(env, v, out) != napi_ok) {
@@ -115,6 +102,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  vrrpd_timer_register(env, exports);
   return exports;
 }
 

@@ -4,36 +4,51 @@
  * any leftovers of earlier runs, `demo` runs the failover scenarios (what `npm run demo` runs).
  */
 import { readFileSync } from 'node:fs';
-import type { CheckKind } from '../lab/configs.js';
+import type { CheckKind, LabProtocol } from '../lab/configs.js';
 import { runDemo } from '../lab/demo.js';
 import { cleanupOnSignal, LabRun, listLabs, removeStaleLabs } from '../lab/lab.js';
 import { waitFor } from '../lab/procs.js';
 import { METRICS_URL, OPS, VIP, PROXY_PORT } from '../lab/topology.js';
 
-const USAGE = `usage: vrrpd lab up [--check tcp|script]   build the lab and leave it running
+const USAGE = `usage: vrrpd lab up [OPTIONS]             build the lab and leave it running
        vrrpd lab status [--json]             what runs where, who holds the VIP, client success
        vrrpd lab down                        remove the lab and leftovers of earlier runs
-       vrrpd lab demo [--check tcp|script] [--out DIR]
-                                             run the failover scenarios, print the summary, write
+       vrrpd lab demo [OPTIONS] [--out DIR]  run the failover scenarios, print the summary, write
                                              demo.svg, metrics.svg and a last scrape of each node
+  OPTIONS: --check tcp|script          the nginx check (default tcp: check_tcp)
+           --vrrp-version 2|3          vrrp_version of both nodes (default: the deploy kit's, 2)
+           --advert-int SECONDS        advert_int of both nodes (default: the deploy kit's, 1;
+                                       below 1 s or fractional needs --vrrp-version 3, 0.01 to 40.95)
   (root: network namespaces; nginx with the stream module; run \`npm run build\` first)`;
 
 interface LabArgs {
   check: CheckKind;
+  protocol: { version?: 2 | 3; advertInt?: number };
   json: boolean;
   out: string;
 }
 
 function parse(argv: readonly string[]): LabArgs | string {
-  const a: LabArgs = { check: 'tcp', json: false, out: 'lab-out' };
+  const a: LabArgs = { check: 'tcp', protocol: {}, json: false, out: 'lab-out' };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i];
     if (x === '--json') a.json = true;
     else if (x === '--check' && (argv[i + 1] === 'tcp' || argv[i + 1] === 'script')) a.check = argv[++i] as CheckKind;
     else if (x === '--out' && argv[i + 1] !== undefined) a.out = argv[++i]!;
+    else if (x === '--vrrp-version' && (argv[i + 1] === '2' || argv[i + 1] === '3')) a.protocol.version = Number(argv[++i]) as 2 | 3;
+    else if (x === '--advert-int' && /^\d+(\.\d+)?$/.test(argv[i + 1] ?? '')) a.protocol.advertInt = Number(argv[++i]);
     else return `bad argument ${x}`;
   }
-  return a;
+  return checkProtocol(a.protocol) ?? a;
+}
+
+/** What the configs could not carry: VRRPv2 whole seconds 1..255, VRRPv3 0.01..40.95 s. */
+function checkProtocol(p: LabProtocol): string | undefined {
+  const s = p.advertInt;
+  if (s === undefined) return undefined;
+  if ((p.version ?? 2) === 2 && (!Number.isInteger(s) || s < 1 || s > 255)) return `--advert-int ${s}: VRRPv2 carries whole seconds (1 to 255); add --vrrp-version 3 for ${s} s`;
+  if (p.version === 3 && (s < 0.01 || s > 40.95)) return `--advert-int ${s}: VRRPv3 takes 0.01 to 40.95 s`;
+  return undefined;
 }
 
 export async function runLab(argv: string[]): Promise<number> {
@@ -49,11 +64,11 @@ export async function runLab(argv: string[]): Promise<number> {
     return 1;
   }
   try {
-    if (verb === 'up') return await up(args.check);
+    if (verb === 'up') return await up(args.check, args.protocol);
     if (verb === 'status') return await status(args.json);
     if (verb === 'down') return await down();
     if (verb === 'demo') {
-      const r = await runDemo({ check: args.check, outDir: args.out, write: (s) => process.stdout.write(s) });
+      const r = await runDemo({ check: args.check, protocol: args.protocol, outDir: args.out, write: (s) => process.stdout.write(s) });
       return r.passed ? 0 : 1;
     }
   } catch (e) {
@@ -64,7 +79,7 @@ export async function runLab(argv: string[]): Promise<number> {
   return 2;
 }
 
-async function up(check: CheckKind): Promise<number> {
+async function up(check: CheckKind, protocol: LabProtocol): Promise<number> {
   const running = [];
   for (const id of await listLabs()) if (LabRun.load(id)?.state.mode === 'up') running.push(id);
   if (running.length > 0) {
@@ -74,7 +89,7 @@ async function up(check: CheckKind): Promise<number> {
   await removeStaleLabs(false);
   cleanupOnSignal();
   const say = (s: string): void => void process.stdout.write(`  ${s}\n`);
-  const lab = await LabRun.create({ mode: 'up', check, say });
+  const lab = await LabRun.create({ mode: 'up', check, protocol, say });
   // op1 (priority 100) ends up master; wait for that rather than for the first node to claim the VIP
   const elected = await waitFor(async () => (await lab.vipHolders()).join() === 'op1', 20_000, 100);
   const holders = await lab.vipHolders();

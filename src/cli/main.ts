@@ -1,7 +1,13 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1 --jitless --optimize-for-size --no-lazy --no-flush-bytecode --no-expose-wasm
 /**
- * vrrpd command line: argv -> command. Thin: each command lives in its own module, loaded once
- * chosen, so the fatal-error handlers (fatal.ts) are in place before anything else is loaded.
+ * vrrpd command line: argv -> command. Thin: each command lives in its own module, loaded only
+ * once chosen, so the fatal-error handlers (fatal.ts) are in place before anything else is loaded,
+ * and the daemon does not carry the lab, the checker and their dependencies (about 0.8 MB of
+ * resident memory). The shebang's node flags trade speed the daemon does not need for memory
+ * (docs/performance.md): 1 MB semi-spaces for V8's young generation, no JIT (the interpreter
+ * only, so no writable+executable memory either), V8's size-over-speed heuristics, and every
+ * function compiled at load and kept (a backup's first takeover in months runs no compiler: 1 ms
+ * sooner). `node dist/src/cli/main.js` still works, without them.
  */
 import { stderrSink, stdoutSink } from '../io/fd-sink.js';
 import { parseDaemonArgs } from './args.js';

@@ -57,6 +57,7 @@ function finishInstance(i: InstanceDraft, g: GlobalDefs, syncGroup: string | und
     family: 'ipv4',
     adverIntervalCs: i.adverIntervalCs,
     acceptMode: i.acceptMode,
+    oldUnicastChecksum: i.oldUnicastChecksum,
     auth: i.auth.type === 'PASS' && i.auth.pass !== undefined ? { type: 1, pass: i.auth.pass.slice(0, 8) } : { type: 0 },
     vips: i.vips,
     vipsExcluded: i.vipsExcluded,

@@ -44,9 +44,9 @@ export const GLOBAL_UNSUPPORTED = new Set(
 export const INSTANCE_UNSUPPORTED = new Set(
   (
     'use_vmac use_vmac_addr vmac_xmit_base use_ipvlan vrf native_ipv6 track_file track_process track_bfd ' +
-    'track_src_ip mcast_dst_ip check_unicast_src unicast_fault_no_peer unicast_ttl old_unicast_checksum ' +
+    'track_src_ip mcast_dst_ip check_unicast_src unicast_fault_no_peer unicast_ttl ' +
     'garp_lower_prio_delay garp_lower_prio_repeat garp_extra_if down_timer_adverts lower_prio_no_advert ' +
-    'higher_prio_send_advert promote_secondaries virtual_routes virtual_rules no_accept ' +
+    'higher_prio_send_advert promote_secondaries virtual_routes virtual_rules ' +
     'skip_check_adv_addr strict_mode debug notify_master_rx_lower_pri notify_priority_changes ' +
     'notify_deleted kernel_rx_buf_size linkbeat_use_polling lvs_sync_daemon_interface'
   ).split(' '),

@@ -73,11 +73,18 @@ function renderInstance(i: VrrpInstance, cfg: VrrpdConfig, scripts: ReadonlyMap<
   for (const t of i.trackScripts) lines.push(`  track_script ${t.name}: ${scriptText(t, scripts.get(t.name))}`);
   for (const t of i.trackInterfaces) lines.push(`  track_interface ${t.name}: ${weightText(t.weight ?? 0, t.reverse ?? false)}`);
   lines.push(`  adverts: ${i.unicastPeers.length > 0 ? `unicast to ${i.unicastPeers.join(', ')}` : `multicast to ${cfg.global.vrrpMcastGroup4}`}${i.unicastSrcIp ?? i.mcastSrcIp ? ` from ${i.unicastSrcIp ?? i.mcastSrcIp}` : ''}`);
+  if (i.version === 3 && i.unicastPeers.length > 0) lines.push(`  unicast checksum: ${UNICAST_CHECKSUM_TEXT[i.oldUnicastChecksum]}`);
   const notifies = (['notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notify'] as const).filter((k) => i[k] !== undefined);
   for (const k of notifies) lines.push(`  ${k.replace(/[A-Z]/, (c) => `_${c.toLowerCase()}`)}: ${i[k]?.command}`);
   if (i.syncGroup !== undefined) lines.push(`  sync group: ${i.syncGroup}`);
   return lines;
 }
+
+const UNICAST_CHECKSUM_TEXT: Readonly<Record<VrrpInstance['oldUnicastChecksum'], string>> = {
+  auto: 'RFC 5798 (real destination); follows a peer that sends the old style (keepalived <= 1.3.6)',
+  never: 'RFC 5798 only (old_unicast_checksum never)',
+  always: 'old style, as if sent to the multicast group (old_unicast_checksum); both styles accepted',
+};
 
 function vipText(v: { address: string; prefixLen: number; dev?: string; label?: string }): string {
   return `${v.address}/${v.prefixLen}${v.dev ? ` dev ${v.dev}` : ''}${v.label ? ` label ${v.label}` : ''}`;

@@ -5,6 +5,7 @@
  */
 import type { Result } from '../result.js';
 import type { Family, IpAddress, Ipv4Address } from '../wire/address.js';
+import type { OldUnicastChecksum } from '../wire/types.js';
 import type { LoadLimits } from './limits.js';
 import type { ListenAddress } from './listen-address.js';
 
@@ -192,6 +193,11 @@ export interface VrrpInstance {
   readonly adverIntervalCs: number;
   /** RFC 5798 Accept_Mode: keepalived's `accept` (the default) / `no_accept`. */
   readonly acceptMode: boolean;
+  /**
+   * keepalived's `old_unicast_checksum` (VRRPv3 unicast over IPv4: the RFC 5798 §5.2.8 checksum
+   * computed as if sent to the multicast group): 'auto' (default), 'never' or 'always'.
+   */
+  readonly oldUnicastChecksum: OldUnicastChecksum;
   /** VRRPv2 only (VRRPv3 has no authentication: keepalived ignores it with a warning, so do we). */
   readonly auth: Authentication;
   readonly vips: readonly VirtualAddress[];

@@ -11,6 +11,7 @@ import { dispatch, type Handler } from './dispatch.js';
 import { INSTANCE_UNSUPPORTED } from './keywords.js';
 import { authOf, trackRefOf, unicastPeerOf, vipOf, type AuthDraft } from './validate-lists.js';
 import type { IpAddress } from '../wire/address.js';
+import type { OldUnicastChecksum } from '../wire/types.js';
 import type { GarpSettings, GlobalDefs, NotifyCommand, SourcePos, Stmt, Token, TrackRef, VirtualAddress } from './types.js';
 import { notifyCommandOf } from './validate-script.js';
 import { parseBool, parseDecimal } from './values.js';
@@ -36,6 +37,9 @@ export interface InstanceDraft {
   /** Completed by `completeProtocol`. */
   adverIntervalCs: number;
   acceptMode: boolean;
+  /** keepalived's `old_unicast_checksum [never]` (VRRPv3 unicast over IPv4); default 'auto'. */
+  oldUnicastChecksum: OldUnicastChecksum;
+  oldUnicastChecksumToken?: Token;
   auth: AuthDraft;
   authToken?: Token;
   vips: VirtualAddress[];
@@ -159,13 +163,29 @@ const handlers = new Map<string, H>([
     }
   }],
   ['accept', (s, d, a) => { a.flag(s); d.acceptMode = true; }],
-  ['no_accept', (s, d, a) => { a.flag(s); d.acceptMode = false; }],
+  ['old_unicast_checksum', (s, d, a) => {
+    // keepalived vrrp_parser.c: no argument sends old-style checksums, `never` turns auto-detection off.
+    a.noBlock(s);
+    a.extra(s, 1);
+    const t = s.args[0];
+    if (t !== undefined && t.text !== 'never') {
+      a.diags.warning(t, `unknown old_unicast_checksum mode '${t.text}' (expected nothing or 'never'); ignored, as keepalived does`);
+      return;
+    }
+    d.oldUnicastChecksum = t === undefined ? 'always' : 'never';
+    d.oldUnicastChecksumToken = s.keyword;
+  }],
+  ['no_accept', (s, d, a) => {
+    a.flag(s);
+    d.acceptMode = false;
+    a.diags.warning(s.keyword, "'no_accept' is not enforced by vrrpd: a master holds the virtual addresses as local addresses and accepts their traffic (keepalived adds a firewall rule that drops it)");
+  }],
 ]);
 
 const SCALARS = new Set([
   'state', 'interface', 'virtual_router_id', 'priority', 'advert_int', 'preempt_delay', 'notify_master',
   'notify_backup', 'notify_fault', 'notify_stop', 'notify', 'unicast_src_ip', 'mcast_src_ip', 'garp_master_delay',
-  'garp_master_repeat', 'garp_master_refresh', 'garp_master_refresh_repeat', 'version',
+  'garp_master_repeat', 'garp_master_refresh', 'garp_master_refresh_repeat', 'version', 'old_unicast_checksum',
 ]);
 
 export function validateInstance(stmt: Stmt, a: ArgChecker): InstanceDraft | undefined {
@@ -179,7 +199,7 @@ export function validateInstance(stmt: Stmt, a: ArgChecker): InstanceDraft | und
   if (block === undefined) return undefined;
   const d: InstanceDraft = {
     name: name.text, pos: pos(name), nameToken: name, state: 'BACKUP', priority: 0, advertIntSec: 1,
-    adverIntervalCs: 100, acceptMode: true, auth: {}, vips: [], vipsExcluded: [], nopreempt: false, preemptDelayMs: 0, trackScripts: [],
+    adverIntervalCs: 100, acceptMode: true, oldUnicastChecksum: 'auto', auth: {}, vips: [], vipsExcluded: [], nopreempt: false, preemptDelayMs: 0, trackScripts: [],
     trackInterfaces: [], unicastPeers: [], garp: {}, dontTrackPrimary: false, smtpAlert: false,
   };
   dispatch(block, { label: `vrrp_instance ${name.text}`, handlers, scalars: SCALARS, unsupported: INSTANCE_UNSUPPORTED }, d, a);
@@ -208,7 +228,8 @@ function completeInstance(d: InstanceDraft, a: ArgChecker): void {
     a.diags.warning(d.preemptDelayToken ?? d.nameToken, `${who}: preempt_delay is incompatible with nopreempt; preempt_delay reset`);
     d.preemptDelayMs = 0;
   }
-  if (d.vips.length === 0) a.diags.warning(d.nameToken, `${who} has no virtual_ipaddress; at least one VIP is sensible`);
+  // RFC 3768 §5.3.5 / RFC 5798 §5.2.5: an advert carries at least one address (the router refuses none).
+  if (d.vips.length === 0) a.diags.error(d.nameToken, `${who} has no virtual_ipaddress: a virtual router advertises at least one address`);
 }
 
 function completeAuth(d: InstanceDraft, a: ArgChecker, who: string): void {
@@ -227,7 +248,8 @@ function completeAuth(d: InstanceDraft, a: ArgChecker, who: string): void {
  * vrrp_complete_instance): the version itself (`version`, else `vrrp_version`), the advert
  * interval (VRRPv2: whole seconds 1..255, rounded with a warning; VRRPv3: 1..4095 centiseconds,
  * rounded to 10 ms and capped at 40.95 s with a warning) and authentication (VRRPv3 has none:
- * ignored with a warning, as keepalived does).
+ * ignored with a warning, as keepalived does). `old_unicast_checksum` only matters to VRRPv3
+ * unicast adverts: elsewhere it is reported as having no effect.
  */
 export function completeProtocol(d: InstanceDraft, g: GlobalDefs, a: ArgChecker): void {
   const who = `vrrp_instance ${d.name}`;
@@ -253,5 +275,10 @@ export function completeProtocol(d: InstanceDraft, g: GlobalDefs, a: ArgChecker)
       a.diags.warning(d.authToken ?? d.nameToken, `${who}: VRRP version 3 has no authentication; 'authentication' ignored, as keepalived does`);
       d.auth = {};
     }
+  }
+  const oldAt = d.oldUnicastChecksumToken;
+  if (oldAt !== undefined && (version === 2 || d.unicastPeers.length === 0)) {
+    const why = version === 2 ? 'VRRPv2 checksums have no pseudo-header' : 'it only changes the checksum of unicast adverts (no unicast_peer here)';
+    a.diags.warning(oldAt, `${who}: old_unicast_checksum has no effect: ${why}`);
   }
 }

@@ -7,7 +7,7 @@ import { routerConfigOf } from '../config/to-router.js';
 import type { VrrpdConfig, VrrpInstance } from '../config/types.js';
 import type { GarpScheduleConfig } from '../io/garp-schedule.js';
 import type { VipSpec } from '../io/ip-addr.js';
-import type { IpAddress } from '../wire/address.js';
+import type { IpAddress, Ipv4Address } from '../wire/address.js';
 import type { InstanceSpec } from './instance.js';
 
 /** `ip addr` spec of every address the instance holds as master (virtual_ipaddress + _excluded). */
@@ -30,14 +30,19 @@ export function garpConfig(inst: VrrpInstance): GarpScheduleConfig {
   };
 }
 
-/** The run-time spec of an instance, given the address it speaks from. */
-export function instanceSpec(inst: VrrpInstance, primaryIp: IpAddress): InstanceSpec<VipSpec> {
+/**
+ * The run-time spec of an instance, given the address it speaks from and the multicast group
+ * (global `vrrp_mcast_group4`: keepalived's old unicast checksum computes with it).
+ */
+export function instanceSpec(inst: VrrpInstance, primaryIp: IpAddress, group: Ipv4Address): InstanceSpec<VipSpec> {
   const onOwnDevice = [...inst.vips, ...inst.vipsExcluded].filter((v) => (v.dev ?? inst.interface) === inst.interface);
+  const v3Unicast = inst.version === 3 && inst.family === 'ipv4' && inst.unicastPeers.length > 0;
   return {
     router: routerConfigOf(inst, primaryIp),
     vips: vipSpecs(inst),
     garpAddresses: onOwnDevice.map((v) => v.address),
     garp: garpConfig(inst),
+    ...(v3Unicast ? { oldUnicastChecksum: { mode: inst.oldUnicastChecksum, group } } : {}),
   };
 }
 

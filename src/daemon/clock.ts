@@ -1,72 +1,93 @@
 /**
  * The daemon's one clock and its deadline timers. Time is monotonic milliseconds
  * (performance.now), never the wall clock, so NTP steps cannot fire or stall VRRP timers.
+ * Every DeadlineTimer on the daemon's clock sits in one process-wide queue (deadline-queue.ts)
+ * woken by a kernel timerfd (io/kernel-timer.ts); timers on another clock (tests' fake clocks)
+ * get a queue of their own woken by setTimeout.
  */
 import { performance } from 'node:perf_hooks';
+import { openKernelTimer } from '../io/kernel-timer.js';
+import { DeadlineQueue, newSlot, timeoutWake, type QueueSlot, type Wake } from './deadline-queue.js';
 
 /** Monotonic milliseconds. */
 export type Now = () => number;
 
 export const monotonicNow: Now = () => performance.now();
 
-/** Below this, the last stretch to a deadline is waited out with setImmediate, not setTimeout. */
-const FINE_MS = 2;
+/** How the daemon's timers are woken, and why not by the kernel timer when they are not. */
+export type TimerMechanism = { readonly kind: 'timerfd' } | { readonly kind: 'setTimeout'; readonly detail: string };
+
+let mechanism: TimerMechanism | undefined;
+const queues = new WeakMap<Now, DeadlineQueue>();
+
+/** The daemon's clock gets the kernel timer when the addon has it; any other clock, setTimeout. */
+function queueFor(now: Now): DeadlineQueue {
+  let queue = queues.get(now);
+  if (queue === undefined) {
+    queue = new DeadlineQueue(now, now === monotonicNow ? kernelOrTimeoutWake(now) : timeoutWake(now));
+    queues.set(now, queue);
+  }
+  return queue;
+}
+
+function kernelOrTimeoutWake(now: Now): (onWake: () => void) => Wake {
+  return (onWake) => {
+    const kernel = openKernelTimer(onWake);
+    if (kernel.ok) {
+      mechanism = { kind: 'timerfd' };
+      return kernel.value;
+    }
+    mechanism = { kind: 'setTimeout', detail: kernel.error.detail };
+    return timeoutWake(now)(onWake);
+  };
+}
 
 /**
- * A one-shot timer armed at an absolute monotonic deadline; re-arming replaces it. setTimeout
- * has millisecond granularity and fires late by up to a millisecond or two; VRRP takeover is
- * measured against Master_Down_Interval to the millisecond, so the timer wakes a little early
- * and waits out the last stretch on the event loop's check phase (a fraction of a ms of CPU).
+ * Resolves when none of the daemon's timers is due within `marginMs` (at most `maxWaitMs` later):
+ * forks of `ip` wait for it, so the adverts of a mass takeover all leave before the fork.
+ */
+export function timersQuiet(marginMs = 5, maxWaitMs = 25): Promise<void> {
+  return queueFor(monotonicNow).quiet(marginMs, maxWaitMs);
+}
+
+/** How monotonicNow's timers are woken (opens the queue if no timer has yet). */
+export function timerMechanism(): TimerMechanism {
+  queueFor(monotonicNow);
+  return mechanism!;
+}
+
+/**
+ * A one-shot timer armed at an absolute monotonic deadline; re-arming replaces it. It fires as
+ * soon as its queue's wake source does: within microseconds of the deadline with the kernel
+ * timer (native-notes/timers.md), within a millisecond or so with setTimeout.
  */
 export class DeadlineTimer {
-  #handle: NodeJS.Timeout | NodeJS.Immediate | undefined;
-  #deadline: number | undefined;
-  readonly #now: Now;
-  readonly #fire: (deadline: number, lateMs: number) => void;
+  readonly #queue: DeadlineQueue;
+  readonly #slot: QueueSlot;
+  #armed = false;
 
   constructor(now: Now, fire: (deadline: number, lateMs: number) => void) {
-    this.#now = now;
-    this.#fire = fire;
+    this.#queue = queueFor(now);
+    this.#slot = newSlot((deadline, lateMs) => {
+      this.#armed = false;
+      fire(deadline, lateMs);
+    });
   }
 
   get deadline(): number | undefined {
-    return this.#deadline;
+    return this.#armed ? this.#slot.deadline : undefined;
   }
 
   /** Arm for `deadline` (monotonic ms), or disarm with undefined. */
   arm(deadline: number | undefined): void {
-    if (deadline === this.#deadline && this.#handle) return;
-    this.cancel();
-    if (deadline === undefined) return;
-    this.#deadline = deadline;
-    this.#wait(deadline);
+    if (deadline === undefined) return this.cancel();
+    if (this.#armed && deadline === this.#slot.deadline) return;
+    this.#armed = true;
+    this.#queue.schedule(this.#slot, deadline);
   }
 
   cancel(): void {
-    if (this.#handle) {
-      clearTimeout(this.#handle as NodeJS.Timeout);
-      clearImmediate(this.#handle as NodeJS.Immediate);
-    }
-    this.#handle = undefined;
-    this.#deadline = undefined;
-  }
-
-  #wait(deadline: number): void {
-    const left = deadline - this.#now();
-    this.#handle =
-      left > FINE_MS
-        ? setTimeout(() => this.#expire(deadline), Math.floor(left - FINE_MS))
-        : setImmediate(() => this.#expire(deadline));
-  }
-
-  #expire(deadline: number): void {
-    const now = this.#now();
-    if (now < deadline) {
-      this.#wait(deadline);
-      return;
-    }
-    this.#handle = undefined;
-    this.#deadline = undefined;
-    this.#fire(deadline, now - deadline);
+    this.#armed = false;
+    this.#queue.cancel(this.#slot);
   }
 }

@@ -9,13 +9,13 @@ import type { LoadOptions, LoadResult, SourceHost, VrrpdConfig, VrrpInstance } f
 import { fsSourceHost } from '../io/config-files.js';
 import { loadConfigOffThread } from '../io/config-loader.js';
 import { getInterfaceInfo } from '../io/interface-info.js';
-import { addVip, delVip, removeStale, type VipSpec } from '../io/ip-addr.js';
+import { changeAddresses, delVip, removeStale, type VipSpec } from '../io/ip-addr.js';
 import { acquireRunLock, type RunLock } from '../io/run-lock.js';
 import { stdoutSink } from '../io/fd-sink.js';
 import { background, describeError } from '../background.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import type { Registration } from '../io/vrrp-mux.js';
-import { monotonicNow, type Now } from './clock.js';
+import { monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js';
 import { instanceKey, instanceSpec, sourceAddress, vipSpecs } from './build.js';
 import { Iface } from './iface.js';
 import { Instance, type StateEvent } from './instance.js';
@@ -164,7 +164,9 @@ export class Daemon {
     this.#status = await serveStatus(this.#opts.runDir, () => this.snapshot());
     await this.#metrics.apply(this.#opts.metrics ?? loaded.config.global.vrrpdMetrics);
     this.#armRetry();
-    this.#log.info({ config: this.#opts.configPath, instances: this.#slots.size, runDir: this.#opts.runDir }, 'vrrpd started');
+    const timers = timerMechanism();
+    if (timers.kind !== 'timerfd') this.#log.warn({ detail: timers.detail }, 'no kernel timer: timers run on setTimeout, up to ~1 ms late');
+    this.#log.info({ config: this.#opts.configPath, instances: this.#slots.size, runDir: this.#opts.runDir, timers: timers.kind }, 'vrrpd started');
     return { ok: true };
   }
 
@@ -357,18 +359,28 @@ export class Daemon {
     const unicast = conf.unicastPeers.length > 0;
     const destinations = unicast ? conf.unicastPeers : [this.#config.global.vrrpMcastGroup4];
     let registration: Registration | undefined;
-    const instance = new Instance(instanceSpec(conf, src), {
+    const instance = new Instance(instanceSpec(conf, src, this.#config.global.vrrpMcastGroup4), {
       now: this.#now,
       log: this.#log,
       destinations,
       sendTo: (payload, dst) => registration?.sendTo(payload, dst) ?? Promise.resolve({ ok: false, error: { detail: 'not registered' } }),
-      vipOps: this.#vipRecord.wrap({ add: (v) => addVip(v), del: (v) => delVip(v), describe: (v) => `${v.address} dev ${v.dev}` }),
+      vipOps: this.#vipRecord.wrap({
+        apply: (state, vips) => changeAddresses(state === 'present' ? 'add' : 'del', vips, { gate: () => timersQuiet() }),
+        describe: (v) => `${v.address} dev ${v.dev}`,
+      }),
       garp: (addresses, count) => iface.sendGarps(addresses, count),
       onTimer: (lateMs) => this.#metrics.observe('timerLateness', instanceLabels(conf), lateMs / 1000),
     });
     const cfg = instance.router.config;
     const reg = iface.mux!.register(conf.name, {
-      spec: { vrid: cfg.vrid, version: cfg.version, family: cfg.family, counters: instance.router.counters, ...(unicast ? { unicastPeers: conf.unicastPeers } : {}) },
+      spec: {
+        vrid: cfg.vrid,
+        version: cfg.version,
+        family: cfg.family,
+        counters: instance.router.counters,
+        ...(unicast ? { unicastPeers: conf.unicastPeers } : {}),
+        oldChecksum: instance.unicastChecksum?.receiverRule(),
+      },
       onAdvert: (rx) => instance.receive(rx),
       destinations,
     });

@@ -6,10 +6,11 @@
  */
 import { background, describeError } from '../background.js';
 import { Router } from '../protocol/router.js';
+import { UnicastChecksum } from '../protocol/unicast-checksum.js';
 import type { Action, Input, RouterConfig, RouterSnapshot, RouterState, TrackerStatus, TransitionReason } from '../protocol/types.js';
-import type { IpAddress } from '../wire/address.js';
+import type { IpAddress, Ipv4Address } from '../wire/address.js';
 import { emitAdvert } from '../wire/advert.js';
-import type { Advert } from '../wire/types.js';
+import type { Advert, OldUnicastChecksum } from '../wire/types.js';
 import { dueGarps, startGarpSchedule, type GarpCursor, type GarpScheduleConfig } from '../io/garp-schedule.js';
 import type { ReceivedAdvert } from '../io/vrrp-mux.js';
 import type { Result } from '../result.js';
@@ -50,6 +51,8 @@ export interface InstanceSpec<V> {
   /** Addresses to announce by gratuitous ARP. */
   readonly garpAddresses: readonly IpAddress[];
   readonly garp: GarpScheduleConfig;
+  /** VRRPv3 over IPv4 in unicast mode: keepalived's `old_unicast_checksum` and the group it computes with. */
+  readonly oldUnicastChecksum?: { readonly mode: OldUnicastChecksum; readonly group: Ipv4Address };
 }
 
 /** A state change as the daemon reports it to notify scripts, sync groups and logs. */
@@ -65,6 +68,8 @@ export interface StateEvent {
 export class Instance<V> {
   readonly router: Router;
   readonly name: string;
+  /** keepalived's unicast checksum rule (VRRPv3 unicast over IPv4 only). */
+  readonly unicastChecksum: UnicastChecksum | undefined;
   readonly #io: InstanceIo<V>;
   readonly #spec: InstanceSpec<V>;
   readonly #timer: DeadlineTimer;
@@ -88,6 +93,8 @@ export class Instance<V> {
     this.#io = io;
     this.name = spec.router.name;
     this.router = new Router(spec.router);
+    const old = spec.oldUnicastChecksum;
+    this.unicastChecksum = old && new UnicastChecksum(old.mode, old.group);
     const log = io.log.child({ instance: this.name });
     // `ip` forks; forking while an advert waits for the socket holds the advert back by several
     // ms (measured), so every `ip` pass waits for the last advert to leave.
@@ -124,6 +131,10 @@ export class Instance<V> {
   }
 
   receive(rx: ReceivedAdvert): void {
+    if (rx.checksum === 'old-unicast' && this.unicastChecksum?.oldStyleSeen()) {
+      const detail = `${rx.ip.src} computes the checksum as if sending to ${this.unicastChecksum.group} (keepalived <= 1.3.6, old_unicast_checksum)`;
+      this.#io.log.warn({ instance: this.name, from: rx.ip.src, detail }, 'old-style VRRPv3 unicast checksum detected: sending old-style from now on, as keepalived does');
+    }
     this.#step({ kind: 'advert', advert: rx.advert, srcIp: rx.ip.src });
   }
 
@@ -251,7 +262,8 @@ export class Instance<V> {
     const cfg = this.router.config;
     let v2Bytes: Uint8Array | undefined;
     const sends = this.#io.destinations.map((dst) => {
-      const bytes = cfg.version === 2 ? (v2Bytes ??= emitAdvert(advert)) : emitAdvert(advert, { family: cfg.family, src: cfg.primaryIp, dst });
+      const pseudoDst = this.unicastChecksum?.pseudoHeaderDestination(dst) ?? dst;
+      const bytes = cfg.version === 2 ? (v2Bytes ??= emitAdvert(advert)) : emitAdvert(advert, { family: cfg.family, src: cfg.primaryIp, dst: pseudoDst });
       return this.#io.sendTo(bytes, dst).then((result) => {
         if (result.ok) return;
         this.#counters.advertSendErrors++;
@@ -289,15 +301,19 @@ export class Instance<V> {
 
   /** The keeper's `ip addr` operations, counting failures and remembering where each VIP stands. */
   #countedVipOps(ops: VipOps<V>): VipOps<V> {
-    const track = async <T>(vip: V, adding: boolean, op: Promise<Result<T, { detail: string }>>): Promise<Result<T, { detail: string }>> => {
-      const r = await op;
-      if (r.ok) this.#placed.set(vip, { present: adding });
-      else {
-        this.#counters[adding ? 'vipAddFailures' : 'vipRemoveFailures']++;
-        this.#placed.set(vip, { present: this.#placed.get(vip)?.present ?? false, error: r.error.detail });
-      }
-      return r;
+    const apply = async (state: 'present' | 'absent', vips: readonly V[]): Promise<readonly Result<unknown, { detail: string }>[]> => {
+      const adding = state === 'present';
+      const results = await ops.apply(state, vips);
+      results.forEach((r, i) => {
+        const vip = vips[i]!;
+        if (r.ok) this.#placed.set(vip, { present: adding });
+        else {
+          this.#counters[adding ? 'vipAddFailures' : 'vipRemoveFailures']++;
+          this.#placed.set(vip, { present: this.#placed.get(vip)?.present ?? false, error: r.error.detail });
+        }
+      });
+      return results;
     };
-    return { add: (v) => track(v, true, ops.add(v)), del: (v) => track(v, false, ops.del(v)), describe: (v) => ops.describe(v) };
+    return { apply, describe: (v) => ops.describe(v) };
   }
 }

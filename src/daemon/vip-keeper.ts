@@ -1,16 +1,18 @@
 /**
  * Keeps the host's virtual addresses converging on what the router wants: present while MASTER,
- * absent otherwise. One `ip` call runs at a time; a failing call is logged and retried with
- * backoff (0.5 s doubling to 8 s) for as long as the wish stands.
+ * absent otherwise. One pass at a time changes all the instance's addresses with one `apply`
+ * (the daemon's goes into a shared `ip -batch` with the other instances'); an address that
+ * failed is logged and the pass retried with backoff (0.5 s doubling to 8 s) for as long as the
+ * wish stands.
  */
 import { background, describeError } from '../background.js';
 import type { Result } from '../result.js';
 import type { Logger } from './log.js';
 
-/** The `ip addr` operations the keeper needs (io/ip-addr.ts, or fakes in tests). */
+/** The `ip addr` operations the keeper needs (io/ip-addr.ts changeAddresses, or fakes in tests). */
 export interface VipOps<V> {
-  add(vip: V): Promise<Result<unknown, { detail: string }>>;
-  del(vip: V): Promise<Result<unknown, { detail: string }>>;
+  /** Adds (present) or removes (absent) every address, in order; one outcome per address. */
+  apply(state: 'present' | 'absent', vips: readonly V[]): Promise<readonly Result<unknown, { detail: string }>[]>;
   describe(vip: V): string;
 }
 
@@ -90,11 +92,12 @@ export class VipKeeper<V> {
   async #pass(): Promise<void> {
     const target = this.#want;
     if (this.#applied === target) return;
+    const outcomes = await this.ops.apply(target, this.vips);
     const failures: string[] = [];
-    for (const vip of this.vips) {
-      const r = target === 'present' ? await this.ops.add(vip) : await this.ops.del(vip);
+    this.vips.forEach((vip, i) => {
+      const r = outcomes[i] ?? { ok: false, error: { detail: 'no outcome' } };
       if (!r.ok) failures.push(`${this.ops.describe(vip)}: ${r.error.detail}`);
-    }
+    });
     if (failures.length === 0) {
       this.#applied = target;
       this.onSettled?.(target);

@@ -35,16 +35,18 @@ export class VipRecord {
     this.#log = log;
   }
 
-  /** Record `v` (before it is added); resolves once the file says so (or could not be written). */
-  async adding(v: VipSpec): Promise<void> {
-    if (this.#vips.has(keyOf(v))) return;
-    this.#vips.set(keyOf(v), v);
+  /** Record `vips` (before they are added); resolves once the file says so (or could not be written). */
+  async adding(vips: readonly VipSpec[]): Promise<void> {
+    const fresh = vips.filter((v) => !this.#vips.has(keyOf(v)));
+    if (fresh.length === 0) return;
+    for (const v of fresh) this.#vips.set(keyOf(v), v);
     await this.#persist();
   }
 
-  /** Forget `v` (after it was removed). */
-  async removed(v: VipSpec): Promise<void> {
-    if (!this.#vips.delete(keyOf(v))) return;
+  /** Forget `vips` (after they were removed). */
+  async removed(vips: readonly VipSpec[]): Promise<void> {
+    const gone = vips.filter((v) => this.#vips.delete(keyOf(v)));
+    if (gone.length === 0) return;
     await this.#persist();
   }
 
@@ -54,18 +56,15 @@ export class VipRecord {
     await this.#persist();
   }
 
-  /** `ops` with every add recorded first and every successful del forgotten after. */
+  /** `ops` with every address recorded before it is added and forgotten after a successful removal. */
   wrap(ops: VipOps<VipSpec>): VipOps<VipSpec> {
     return {
       describe: (v) => ops.describe(v),
-      add: async (v) => {
-        await this.adding(v);
-        return ops.add(v);
-      },
-      del: async (v) => {
-        const r = await ops.del(v);
-        if (r.ok) await this.removed(v);
-        return r;
+      apply: async (state, vips) => {
+        if (state === 'present') await this.adding(vips);
+        const results = await ops.apply(state, vips);
+        if (state === 'absent') await this.removed(vips.filter((_, i) => results[i]?.ok === true));
+        return results;
       },
     };
   }

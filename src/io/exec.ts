@@ -27,6 +27,8 @@ export interface ExecOptions {
   readonly timeoutMs?: number;
   /** Largest stdout/stderr kept, in bytes. Default 4 MiB. */
   readonly maxBuffer?: number;
+  /** Written to the command's stdin, which is then closed (e.g. `ip -batch -`). */
+  readonly input?: string;
 }
 
 /** Runs `file` with `args` (no shell) and resolves to its output or a described failure. */
@@ -35,7 +37,7 @@ export function run(file: string, args: readonly string[], opts: ExecOptions = {
   const line = [file, ...args].join(' ');
   return new Promise((resolve) => {
     try {
-      execFile(
+      const child = execFile(
         file,
         [...args],
         { timeout, killSignal: 'SIGKILL', maxBuffer: opts.maxBuffer ?? 4 * 1024 * 1024, encoding: 'utf8', shell: false },
@@ -56,6 +58,11 @@ export function run(file: string, args: readonly string[], opts: ExecOptions = {
           }
         },
       );
+      if (opts.input !== undefined) {
+        // A command that exits without reading its input makes the write fail (EPIPE); its exit status says the rest.
+        child.stdin?.on('error', () => undefined);
+        child.stdin?.end(opts.input);
+      }
     } catch (e) {
       // execFile throws synchronously on some arguments (a NUL byte) and on EAGAIN: a value too
       resolve(err({ kind: 'spawn-failed', code: undefined, stdout: '', stderr: '', detail: `${line}: ${(e as Error).message}` }));

@@ -5,11 +5,11 @@
  * iputils arping is the fallback. Why: native-notes/garp.md. Needs CAP_NET_RAW.
  */
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { err, ok, type Result } from '../result.js';
 import { emitGarp } from '../wire/arp.js';
 import { run } from './exec.js';
 import { parseIpAddress } from '../wire/address.js';
+import { loadPacketAddon, type PacketAddon } from './packet-addon.js';
 import { checkIfname } from './validate.js';
 import { readIfindex } from './vrrp-socket.js';
 
@@ -18,31 +18,9 @@ export interface GarpError {
   readonly detail: string;
 }
 
-/** The addon's surface (native/packet/packet.c). */
-interface PacketAddon {
-  open(): number;
-  send(fd: number, ifindex: number, frame: Uint8Array): number;
-  close(fd: number): void;
-}
-
-/** Where the addon is looked for, relative to this file (src/io or dist/src/io). */
-const ADDON_PATHS = ['../../native/packet/build/Release/vrrpd_packet.node', '../../../native/packet/build/Release/vrrpd_packet.node'];
-
-let addon: PacketAddon | undefined;
 function loadAddon(): Result<PacketAddon, GarpError> {
-  if (addon !== undefined) return ok(addon);
-  const req = createRequire(import.meta.url);
-  const tried: string[] = [];
-  for (const p of ADDON_PATHS) {
-    try {
-      addon = req(p) as PacketAddon;
-      return ok(addon);
-    } catch (e) {
-      tried.push(`${p}: ${(e as Error).message.split('\n')[0] ?? ''}`);
-    }
-  }
-  const detail = `GARP addon not built (run \`npm run build:native\`); tried ${tried.join('; ')}`;
-  return err({ kind: 'no-addon', detail });
+  const r = loadPacketAddon();
+  return r.ok ? r : err({ kind: 'no-addon', detail: `GARP: ${r.error.detail}` });
 }
 
 /** What the daemon uses: one sender per interface, whatever the mechanism. */
@@ -59,6 +37,8 @@ export interface GarpSender {
 export class PacketGarpSender implements GarpSender {
   readonly mechanism = 'af-packet' as const;
   private fd: number | undefined;
+  /** Frames by VIP: the same bytes every time (MAC and address fixed for this sender). */
+  private readonly frames = new Map<string, Uint8Array>();
   sent = 0;
   sendErrors = 0;
 
@@ -79,9 +59,13 @@ export class PacketGarpSender implements GarpSender {
 
   /** Synchronous form of send(): returns the frames sent. */
   sendNow(vip: string, count = 1): Result<number, GarpError> {
-    const ip = parseIpAddress(vip, 'ipv4');
-    if (!ip.ok) return err({ kind: 'invalid', detail: ip.error.detail });
-    const frame = emitGarp(this.mac, ip.value);
+    let frame = this.frames.get(vip);
+    if (frame === undefined) {
+      const ip = parseIpAddress(vip, 'ipv4');
+      if (!ip.ok) return err({ kind: 'invalid', detail: ip.error.detail });
+      frame = emitGarp(this.mac, ip.value);
+      this.frames.set(vip, frame);
+    }
     for (let i = 0; i < count; i++) {
       const r = this.sendFrame(frame);
       if (!r.ok) return r;

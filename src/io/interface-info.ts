@@ -39,11 +39,33 @@ export interface InfoError {
   readonly detail: string;
 }
 
-/** Reads `ip -j addr show dev IFNAME`. Options: `ipPath` (default "ip"), `netns` (`ip -n`). */
-export async function getInterfaceInfo(ifname: string, opts: { ipPath?: string; netns?: string } = {}): Promise<Result<InterfaceInfo, InfoError>> {
+/** Reads not started yet, by ip binary, namespace and interface: callers until then share them. */
+const nextReads = new Map<string, Promise<Result<InterfaceInfo, InfoError>>>();
+
+/**
+ * Reads `ip -j addr show dev IFNAME`. Options: `ipPath` (default "ip"), `netns` (`ip -n`).
+ * Calls made in the same turn of the event loop share one read, which starts after all of them
+ * (so it is never older than the call): 255 instances starting together cost one fork, not 255.
+ */
+export function getInterfaceInfo(ifname: string, opts: { ipPath?: string; netns?: string } = {}): Promise<Result<InterfaceInfo, InfoError>> {
   const name = checkIfname(ifname);
-  if (!name.ok) return err({ kind: 'bad-ifname', detail: name.error.detail });
-  if (opts.netns !== undefined && !isValidNetns(opts.netns)) return err({ kind: 'bad-ifname', detail: `bad netns ${opts.netns}` });
+  if (!name.ok) return Promise.resolve(err({ kind: 'bad-ifname', detail: name.error.detail }));
+  if (opts.netns !== undefined && !isValidNetns(opts.netns)) return Promise.resolve(err({ kind: 'bad-ifname', detail: `bad netns ${opts.netns}` }));
+  const key = `${opts.ipPath ?? 'ip'}\0${opts.netns ?? ''}\0${ifname}`;
+  let read = nextReads.get(key);
+  if (read === undefined) {
+    read = new Promise((resolve) =>
+      setImmediate(() => {
+        nextReads.delete(key);
+        resolve(readInterfaceInfo(ifname, opts));
+      }),
+    );
+    nextReads.set(key, read);
+  }
+  return read;
+}
+
+async function readInterfaceInfo(ifname: string, opts: { ipPath?: string; netns?: string }): Promise<Result<InterfaceInfo, InfoError>> {
   const ns = opts.netns === undefined ? [] : ['-n', opts.netns];
   const r = await run(opts.ipPath ?? 'ip', [...ns, '-j', 'addr', 'show', 'dev', ifname]);
   if (!r.ok) {

@@ -1,11 +1,15 @@
 /**
  * Virtual addresses on and off an interface with `ip addr add|del` (execFile, argument array,
  * every argument validated first). Idempotent: adding an address already there and deleting one
- * already gone both succeed, so a retry after a partial failure is always safe.
+ * already gone both succeed, so a retry after a partial failure is always safe. The daemon's
+ * changes go through `changeAddresses`, which coalesces the changes of every instance that fall
+ * due together into one `ip -force -batch -` process (one fork for 255 VIPs, not 255), each
+ * line's outcome going back to the instance that asked for it.
  */
 import { err, ok, type Result } from '../result.js';
 import { run } from './exec.js';
 import { getInterfaceInfo, type InterfaceAddress } from './interface-info.js';
+import { IpBatcher } from './ip-batch.js';
 import { checkAddress, checkIfname, checkLabel, checkPrefix, checkScope, isValidNetns } from './validate.js';
 
 /** One virtual address as keepalived's `virtual_ipaddress` block describes it. */
@@ -34,6 +38,8 @@ export interface IpAddrOptions {
   readonly timeoutMs?: number;
   /** Run as `ip -n NETNS ...` (tests and the lab); default: our own namespace. */
   readonly netns?: string;
+  /** changeAddresses: awaited before `ip` forks (see IpBatchOptions.gate). */
+  readonly gate?: () => Promise<unknown>;
 }
 
 /** `ip` and its leading arguments for these options. */
@@ -73,15 +79,24 @@ export function ipAddrArgs(verb: 'add' | 'del', vip: VipSpec): Result<string[], 
   return ok(args);
 }
 
+/** The outcome of one address change: done, or already so (idempotent), or why not. */
+export type AddrOutcome = Result<'added' | 'present' | 'removed' | 'absent', IpAddrError>;
+
+/** What a failed `ip addr add|del` printed means for that change. */
+function outcomeOf(verb: 'add' | 'del', failure: { detail: string; stderr: string } | undefined): AddrOutcome {
+  if (failure === undefined) return ok(verb === 'add' ? 'added' : 'removed');
+  if (verb === 'add' && ALREADY_PRESENT.test(failure.stderr)) return ok('present');
+  if (verb === 'del' && ALREADY_ABSENT.test(failure.stderr)) return ok('absent');
+  return err({ kind: 'command-failed', detail: failure.detail, stderr: failure.stderr });
+}
+
 /** Adds a VIP. 'present' when the kernel already had it (EEXIST). */
 export async function addVip(vip: VipSpec, opts: IpAddrOptions = {}): Promise<Result<'added' | 'present', IpAddrError>> {
   const args = ipAddrArgs('add', vip);
   if (!args.ok) return args;
   if (opts.netns !== undefined && !isValidNetns(opts.netns)) return err({ kind: 'invalid', detail: `bad netns ${opts.netns}`, stderr: '' });
   const r = await run(...ipCommand(opts, args.value), { timeoutMs: opts.timeoutMs ?? 5000 });
-  if (r.ok) return ok('added');
-  if (ALREADY_PRESENT.test(r.error.stderr)) return ok('present');
-  return err({ kind: 'command-failed', detail: r.error.detail, stderr: r.error.stderr });
+  return outcomeOf('add', r.ok ? undefined : r.error) as Result<'added' | 'present', IpAddrError>;
 }
 
 /** Removes a VIP. 'absent' when it was not there (EADDRNOTAVAIL). */
@@ -90,9 +105,47 @@ export async function delVip(vip: VipSpec, opts: IpAddrOptions = {}): Promise<Re
   if (!args.ok) return args;
   if (opts.netns !== undefined && !isValidNetns(opts.netns)) return err({ kind: 'invalid', detail: `bad netns ${opts.netns}`, stderr: '' });
   const r = await run(...ipCommand(opts, args.value), { timeoutMs: opts.timeoutMs ?? 5000 });
-  if (r.ok) return ok('removed');
-  if (ALREADY_ABSENT.test(r.error.stderr)) return ok('absent');
-  return err({ kind: 'command-failed', detail: r.error.detail, stderr: r.error.stderr });
+  return outcomeOf('del', r.ok ? undefined : r.error) as Result<'removed' | 'absent', IpAddrError>;
+}
+
+/** Validated `ip addr` arguments by spec: an instance's specs are checked once, not at every takeover. */
+const argsCache = new WeakMap<VipSpec, { add?: Result<string[], IpAddrError>; del?: Result<string[], IpAddrError> }>();
+
+function cachedArgs(verb: 'add' | 'del', vip: VipSpec): Result<string[], IpAddrError> {
+  let entry = argsCache.get(vip);
+  if (entry === undefined) argsCache.set(vip, (entry = {}));
+  return (entry[verb] ??= ipAddrArgs(verb, vip));
+}
+
+const batchers = new Map<string, IpBatcher>();
+
+/** The shared batcher for an `ip` binary and namespace. */
+export function ipBatcher(opts: IpAddrOptions = {}): IpBatcher {
+  const key = `${opts.ipPath ?? 'ip'}\0${opts.netns ?? ''}`;
+  let b = batchers.get(key);
+  if (b === undefined) {
+    b = new IpBatcher({ ...(opts.ipPath !== undefined ? { ipPath: opts.ipPath } : {}), ...(opts.netns !== undefined ? { netns: opts.netns } : {}), timeoutMs: opts.timeoutMs ?? 5000 });
+    batchers.set(key, b);
+  }
+  if (opts.gate !== undefined) b.gate = opts.gate;
+  return b;
+}
+
+/**
+ * Adds (or removes) every address of `vips`, in order, in the next shared `ip -batch` run with
+ * the changes of every other caller; one outcome per address. Idempotent like addVip/delVip.
+ */
+export async function changeAddresses(verb: 'add' | 'del', vips: readonly VipSpec[], opts: IpAddrOptions = {}): Promise<AddrOutcome[]> {
+  if (opts.netns !== undefined && !isValidNetns(opts.netns)) return vips.map(() => err({ kind: 'invalid', detail: `bad netns ${opts.netns}`, stderr: '' }));
+  const args = vips.map((v) => cachedArgs(verb, v));
+  const lines = args.flatMap((a) => (a.ok ? [a.value.join(' ')] : []));
+  const done = lines.length > 0 ? await ipBatcher(opts).submit(lines) : [];
+  let next = 0;
+  return args.map((a) => {
+    if (!a.ok) return a;
+    const r = done[next++]!;
+    return outcomeOf(verb, r.ok ? undefined : r.error);
+  });
 }
 
 /** The IPv4 addresses currently on `ifname`. */
@@ -109,15 +162,15 @@ export async function listAddresses(ifname: string, opts: IpAddrOptions = {}): P
 export async function removeStale(ifname: string, vips: readonly VipSpec[], opts: IpAddrOptions = {}): Promise<Result<string[], IpAddrError>> {
   const present = await listAddresses(ifname, opts);
   if (!present.ok) return present;
-  const removed: string[] = [];
+  const stale: { vip: VipSpec; cidr: string }[] = [];
   for (const vip of vips.filter((v) => v.dev === ifname)) {
     const cidr = checkPrefix(vip.address);
     if (!cidr.ok) return err({ kind: 'invalid', detail: cidr.error.detail, stderr: '' });
     const hit = present.value.find((a) => a.address === cidr.value.address && a.prefixLen === cidr.value.prefixLen);
-    if (hit === undefined) continue;
-    const r = await delVip(vip, opts);
-    if (!r.ok) return r;
-    if (r.value === 'removed') removed.push(`${cidr.value.address}/${cidr.value.prefixLen}`);
+    if (hit !== undefined) stale.push({ vip, cidr: `${cidr.value.address}/${cidr.value.prefixLen}` });
   }
-  return ok(removed);
+  const outcomes = await changeAddresses('del', stale.map((s) => s.vip), opts);
+  const failed = outcomes.find((r) => !r.ok);
+  if (failed !== undefined && !failed.ok) return failed;
+  return ok(stale.filter((_, i) => outcomes[i]?.ok && outcomes[i].value === 'removed').map((s) => s.cidr));
 }

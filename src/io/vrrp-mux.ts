@@ -6,7 +6,7 @@
  * Sending goes to the multicast group or to each unicast peer.
  */
 import { RateLimiter } from '../rate-limit.js';
-import { ReceivePath, type ReceiverSpec } from '../protocol/receive-path.js';
+import { ReceivePath, type ChecksumStyle, type ReceiverSpec } from '../protocol/receive-path.js';
 import type { RouterCounters } from '../protocol/counters.js';
 import { err, ok, type Result } from '../result.js';
 import type { IpAddress } from '../wire/address.js';
@@ -26,6 +26,8 @@ export interface PacketPort {
 export interface ReceivedAdvert {
   readonly advert: Advert;
   readonly ip: OpenedDatagram;
+  /** How its checksum verified (keepalived's old unicast style, or the RFC's). */
+  readonly checksum: ChecksumStyle;
 }
 
 export interface RegisterOptions {
@@ -107,7 +109,7 @@ export class VrrpInterfaceMux {
   handle(raw: RawDatagram): void {
     const v = this.#rx.handle(raw);
     if (v.kind === 'deliver') {
-      this.#handlers.get(v.key)?.({ advert: v.advert, ip: v.ip });
+      this.#handlers.get(v.key)?.({ advert: v.advert, ip: v.ip, checksum: v.checksum });
       return;
     }
     if (v.reason === 'own-packet') return;

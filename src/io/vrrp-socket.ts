@@ -49,14 +49,22 @@ export interface VrrpSocketCounters {
 }
 
 /** Just the part of raw-socket's Socket we use. */
-interface RawSocket {
+export interface RawSocket {
   on(ev: 'message', cb: (buf: Buffer, source: string) => void): void;
   on(ev: 'error', cb: (e: Error) => void): void;
   on(ev: 'close', cb: () => void): void;
   setOption(level: number, option: number, value: Buffer, length: number): void;
   send(buf: Buffer, offset: number, length: number, address: string, cb: (e: Error | null, bytes: number) => void): void;
   close(): void;
+  /**
+   * raw-socket 1.x's native handle: `send` is one non-blocking sendto(2) that calls back at once
+   * with the byte count, or throws. Socket.send queues behind it and waits for a writable event.
+   */
+  readonly wrap?: { send(buf: Buffer, offset: number, length: number, address: string, cb: (bytes: number) => void): void };
 }
+
+/** sendto(2) EAGAIN / EWOULDBLOCK as raw-socket words it: the socket buffer is full for now. */
+const WOULD_BLOCK = /temporarily unavailable|would block/i;
 interface RawSocketModule {
   createSocket(o: { protocol: number; bufferSize?: number }): RawSocket;
 }
@@ -84,6 +92,8 @@ export class VrrpSocket extends EventEmitter {
   private readonly limiter = new RateLimiter({
     onSuppressed: (reason, n) => this.logger?.warn({ ifname: this.ifname, reason, suppressed: n }, `${n} more '${reason}' lines suppressed`),
   });
+  /** Sends waiting in raw-socket's queue: while any do, new ones queue behind them (order kept). */
+  private queued = 0;
 
   constructor(
     private readonly raw: RawSocket,
@@ -98,22 +108,41 @@ export class VrrpSocket extends EventEmitter {
     raw.on('close', () => this.onClose());
   }
 
-  /** Sends one VRRP payload (no IP header) to `dst` (224.0.0.18 or a unicast peer). */
+  /**
+   * Sends one VRRP payload (no IP header) to `dst` (224.0.0.18 or a unicast peer). The datagram
+   * is handed to the kernel before this returns (one sendto, no event-loop round trip) unless the
+   * socket buffer is full, when it waits in raw-socket's queue for the socket to drain.
+   */
   send(payload: Uint8Array, dst: IpAddress): Promise<Result<number, SocketError>> {
     if (this.closed) return Promise.resolve(err({ kind: 'closed', detail: `socket on ${this.ifname} is closed` }));
     if (familyOf(dst) !== 'ipv4') return Promise.resolve(err({ kind: 'invalid', detail: `bad destination ${JSON.stringify(dst)}` }));
     const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    const direct = this.queued === 0 ? this.raw.wrap : undefined;
+    if (direct !== undefined) {
+      let bytes = -1;
+      try {
+        direct.send(buf, 0, buf.length, dst, (n) => (bytes = n));
+      } catch (e) {
+        if (!WOULD_BLOCK.test((e as Error).message)) return Promise.resolve(this.sent(dst, e as Error, 0));
+      }
+      if (bytes >= 0) return Promise.resolve(this.sent(dst, null, bytes));
+    }
+    this.queued++;
     return new Promise((resolve) => {
-      this.raw.send(buf, 0, buf.length, dst, (e, bytes) => {
-        if (e === null || e === undefined) {
-          this.counters.sent++;
-          resolve(ok(bytes));
-        } else {
-          this.counters.sendErrors++;
-          resolve(err({ kind: 'send-failed', detail: `send to ${dst} on ${this.ifname}: ${e.message}` }));
-        }
+      this.raw.send(buf, 0, buf.length, dst, (e, n) => {
+        this.queued--;
+        resolve(this.sent(dst, e, n));
       });
     });
+  }
+
+  private sent(dst: string, e: Error | null | undefined, bytes: number): Result<number, SocketError> {
+    if (e === null || e === undefined) {
+      this.counters.sent++;
+      return ok(bytes);
+    }
+    this.counters.sendErrors++;
+    return err({ kind: 'send-failed', detail: `send to ${dst} on ${this.ifname}: ${e.message}` });
   }
 
   /** Closes the socket (memberships are dropped by the kernel). Idempotent. */

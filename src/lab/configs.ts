@@ -9,6 +9,13 @@ import { DEPLOY_CHECK, DEPLOY_NGINX, DEPLOY_SUBNET, DEPLOY_VRRPD, LAB_SUBNET, re
 
 export type CheckKind = 'tcp' | 'script';
 
+/** The VRRP version and advert interval the lab runs, when not the deploy kit's (VRRPv2, 1 s). */
+export interface LabProtocol {
+  readonly version?: 2 | 3;
+  /** advert_int in seconds (VRRPv3: 0.01 to 40.95). */
+  readonly advertInt?: number;
+}
+
 export interface Substitution {
   readonly what: string;
   readonly from: RegExp;
@@ -28,10 +35,15 @@ export function substitute(text: string, subs: readonly Substitution[], file: st
 
 const subnetSub: Substitution = { what: 'the example LAN', from: new RegExp(`\\b${DEPLOY_SUBNET.replaceAll('.', '\\.')}\\.`), to: `${LAB_SUBNET}.` };
 
-/** The deploy kit's vrrpd config for `op`, as the lab runs it. */
-export function vrrpdConfig(op: OpName, check: CheckKind): string {
+/**
+ * The deploy kit's vrrpd config for `op`, as the lab runs it; `protocol` sets `vrrp_version` in
+ * global_defs and the instance's `advert_int` (the deploy files themselves stay VRRPv2 at 1 s).
+ */
+export function vrrpdConfig(op: OpName, check: CheckKind, protocol: LabProtocol = {}): string {
   const file = DEPLOY_VRRPD[op];
   const subs: Substitution[] = [subnetSub];
+  if (protocol.version !== undefined) subs.push({ what: 'global_defs', from: /^([ \t]*)global_defs \{\n/m, to: `$1global_defs {\n$1    vrrp_version ${protocol.version}\n` });
+  if (protocol.advertInt !== undefined) subs.push({ what: 'the advert_int line', from: /^([ \t]*)advert_int \S+/m, to: `$1advert_int ${protocol.advertInt}` });
   if (check === 'script') {
     subs.push(
       { what: 'the check_tcp line', from: /^(\s*)(check_tcp \S+)/m, to: '$1# $2' },

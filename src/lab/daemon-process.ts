@@ -6,6 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabHost } from './netns.js';
+import { binNodeFlags } from './node-flags.js';
 
 export interface LogLine {
   /** Epoch ms when the line was read. */
@@ -35,9 +36,13 @@ export class DaemonProcess {
     writeFileSync(this.confPath, text);
   }
 
-  /** `wrapper` runs the daemon through a program (e.g. setpriv, as the systemd unit's user); `env` replaces ours. */
-  start(extra: string[] = [], opts: { wrapper?: readonly string[]; env?: NodeJS.ProcessEnv } = {}): void {
-    const args = [this.cli, 'run', '-f', this.confPath, '--run-dir', this.runDir, '--log-json', ...extra];
+  /**
+   * `extra`: more `vrrpd run` arguments. `wrapper` runs the daemon through a program (e.g. setpriv,
+   * as the systemd unit's user); `env` replaces ours; `nodeArgs`: node's own, by default the bin's
+   * (its shebang's).
+   */
+  start(extra: string[] = [], opts: { wrapper?: readonly string[]; env?: NodeJS.ProcessEnv; nodeArgs?: readonly string[] } = {}): void {
+    const args = [...(opts.nodeArgs ?? binNodeFlags(this.cli)), this.cli, 'run', '-f', this.confPath, '--run-dir', this.runDir, '--log-json', ...extra];
     const [cmd, ...pre] = [...(opts.wrapper ?? []), 'node'];
     const proc = this.host.spawn(cmd!, [...pre, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(opts.env ? { env: opts.env } : {}) });
     this.proc = proc;

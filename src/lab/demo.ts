@@ -1,17 +1,17 @@
 /**
  * `npm run demo` / `vrrpd lab demo`: brings the lab up, shows the election, runs the scenarios
- * with a live timeline, then judges each by the client's longest outage against its RFC 3768
- * bound (plus a margin for a busy machine) and the node holding the VIP, prints the summary
- * table and writes two SVGs of the run: who held the VIP and what the client saw (demo.svg), and
- * vrrpd's own metrics as each node served them (metrics.svg, with a last scrape of each node
- * beside it). The lab is always removed, also on error and Ctrl-C.
+ * with a live timeline, then judges each by the client's longest outage against its RFC bound
+ * (RFC 3768, or RFC 5798 when the lab runs VRRPv3; plus a margin for a busy machine) and the node
+ * holding the VIP, prints the summary table and writes two SVGs of the run: who held the VIP and
+ * what the client saw (demo.svg), and vrrpd's own metrics as each node served them (metrics.svg,
+ * with a last scrape of each node beside it). The lab is always removed, also on error and Ctrl-C.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { fsSourceHost } from '../io/config-files.js';
 import { masterSpans, outageIn, parseProbes, parseTransitions, type Probe, type Transition } from './analysis.js';
-import type { CheckKind } from './configs.js';
+import type { CheckKind, LabProtocol } from './configs.js';
 import { cleanupOnSignal, LabRun, removeStaleLabs } from './lab.js';
 import { sleep, waitFor } from './procs.js';
 import { scenarios, type Step, type Timers } from './scenarios.js';
@@ -23,6 +23,8 @@ import { Watch } from './watch.js';
 
 export interface DemoOptions {
   readonly check?: CheckKind;
+  /** VRRP version and advert interval (default: the deploy kit's, VRRPv2 at 1 s). */
+  readonly protocol?: LabProtocol;
   /** Where demo.svg and summary.txt go (created). */
   readonly outDir: string;
   readonly write: (text: string) => void;
@@ -80,7 +82,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   await removeStaleLabs(false);
   cleanupOnSignal();
   say('== vrrpd demo: two OP nodes (nginx :7443 -> 3 apiservers :6443) sharing a VIP with vrrpd ==');
-  const lab = await LabRun.create({ mode: 'demo', check: opts.check ?? 'tcp', say: (s) => say(`   ${s}`) });
+  const lab = await LabRun.create({ mode: 'demo', check: opts.check ?? 'tcp', ...(opts.protocol ? { protocol: opts.protocol } : {}), say: (s) => say(`   ${s}`) });
   const names = Object.fromEntries([...OPS, 'api1', 'api2', 'api3', 'client'].map((h) => [hostIp(h), h]));
   const watch = new Watch(t0, say, names);
   for (const op of OPS) watch.follow(lab.path(op, 'vrrpd.log'), op, 'vrrpd');
@@ -93,8 +95,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   let transitions: Transition[] = [];
   let metrics: Metrics = { scrapes: {}, last: {} };
   let planned = -1;
+  let version: 2 | 3 = 2;
   try {
-    const steps = scenarios(timersOf(lab));
+    const timers = timersOf(lab);
+    version = timers.version;
+    const steps = scenarios(timers);
     planned = steps.length;
     run = await runSteps(lab, steps, watch, say);
   } finally {
@@ -108,7 +113,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   }
   const { windows, marks, cuts } = run;
   const results = windows.map((w) => judge(w, probes, transitions));
-  const summary = renderSummary(results);
+  const summary = renderSummary(results, version === 3 ? 'RFC 5798' : 'RFC 3768');
   say(`\n${summary}`);
   mkdirSync(opts.outDir, { recursive: true });
   const svgPath = resolve(opts.outDir, 'demo.svg');
@@ -208,8 +213,8 @@ function judge(w: Window, probes: readonly Probe[], transitions: readonly Transi
   };
 }
 
-export function renderSummary(results: readonly ScenarioResult[]): string {
-  const head = ['scenario', 'client outage', 'RFC 3768 bound', 'margin', 'VIP after', 'verdict'];
+export function renderSummary(results: readonly ScenarioResult[], rfc = 'RFC 3768'): string {
+  const head = ['scenario', 'client outage', `${rfc} bound`, 'margin', 'VIP after', 'verdict'];
   const rows = results.map((r) => [
     `${r.id} ${r.title}`,
     `${(r.outageMs / 1000).toFixed(3)} s`,

@@ -9,8 +9,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { queryStatus } from '../daemon/status-server.js';
 import { run } from '../io/exec.js';
-import { nginxMainConfig, nginxStreamConfig, vrrpdConfig, type CheckKind } from './configs.js';
+import { nginxMainConfig, nginxStreamConfig, vrrpdConfig, type CheckKind, type LabProtocol } from './configs.js';
 import { createLab, removeNamespace } from './netns.js';
+import { binNodeFlags } from './node-flags.js';
 import { alive, hasAddress, listening, signal, spawnIn, waitExit, waitFor } from './procs.js';
 import { API_PORT, APIS, distFile, HOSTS, LAB_NS_PATTERN, LAB_PREFIX, LAB_ROOT, LAB_SUBNET, METRICS_LISTEN, METRICS_URL, OPS, PROXY_PORT, SCRAPE_EVERY_MS, VIP, type OpName } from './topology.js';
 
@@ -21,6 +22,8 @@ export interface LabState {
   readonly owner: number;
   readonly mode: 'up' | 'demo';
   readonly check: CheckKind;
+  /** VRRP version and advert interval, when not the deploy kit's (VRRPv2, 1 s). */
+  readonly protocol?: LabProtocol;
   readonly created: string;
   readonly switchNs: string;
   /** Host name -> namespace. */
@@ -34,6 +37,7 @@ export interface LabState {
 export interface UpOptions {
   readonly mode: 'up' | 'demo';
   readonly check?: CheckKind;
+  readonly protocol?: LabProtocol;
   readonly say?: (line: string) => void;
 }
 
@@ -58,7 +62,8 @@ export class LabRun {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const names = HOSTS.map((h) => h.name);
     const ns = Object.fromEntries(names.map((n) => [n, `${id}-${n}`]));
-    const lab = new LabRun({ id, dir, owner: process.pid, mode: opts.mode, check: opts.check ?? 'tcp', created: new Date().toISOString(), switchNs: `${id}-sw`, ns, pids: {} });
+    const protocol = opts.protocol ?? {};
+    const lab = new LabRun({ id, dir, owner: process.pid, mode: opts.mode, check: opts.check ?? 'tcp', protocol, created: new Date().toISOString(), switchNs: `${id}-sw`, ns, pids: {} });
     lab.save();
     try {
       const net = await createLab({ hosts: names, octets: HOSTS.map((h) => h.octet), subnet: LAB_SUBNET, id, prefix: LAB_PREFIX });
@@ -71,7 +76,8 @@ export class LabRun {
       say(`apiservers ${APIS.join(', ')} on :${API_PORT}; nginx on op1, op2 proxying :${PROXY_PORT} to them`);
       for (const op of OPS) lab.startVrrpd(op);
       for (const op of OPS) await lab.waitVrrpd(op);
-      say(`vrrpd on op1 (MASTER, priority 100) and op2 (BACKUP, priority 90), VRID 251, check: ${lab.state.check === 'tcp' ? 'check_tcp 127.0.0.1:7443' : 'deploy/check_nginx.sh'}`);
+      const proto = `VRRPv${protocol.version ?? 2}${protocol.advertInt !== undefined ? `, advert_int ${protocol.advertInt} s` : ''}`;
+      say(`vrrpd on op1 (MASTER, priority 100) and op2 (BACKUP, priority 90), VRID 251, ${proto}, check: ${lab.state.check === 'tcp' ? 'check_tcp 127.0.0.1:7443' : 'deploy/check_nginx.sh'}`);
       lab.startClient();
       return lab;
     } catch (e) {
@@ -102,7 +108,7 @@ export class LabRun {
   private writeConfigs(op: OpName, module: string | undefined): void {
     mkdirSync(this.path(op, 'nginx'), { recursive: true, mode: 0o700 });
     mkdirSync(this.path(op, 'run'), { recursive: true, mode: 0o700 });
-    writeFileSync(this.path(op, 'keepalived.conf'), vrrpdConfig(op, this.state.check), { mode: 0o600 });
+    writeFileSync(this.path(op, 'keepalived.conf'), vrrpdConfig(op, this.state.check, this.state.protocol), { mode: 0o600 });
     writeFileSync(this.path(op, 'nginx', 'stream.conf'), nginxStreamConfig());
     writeFileSync(this.path(op, 'nginx', 'nginx.conf'), nginxMainConfig(this.path(op, 'nginx'), module));
   }
@@ -127,7 +133,8 @@ export class LabRun {
   }
 
   startVrrpd(op: OpName): void {
-    const args = [distFile('src/cli/main.js'), 'run', '-f', this.path(op, 'keepalived.conf'), '--run-dir', this.path(op, 'run'), '--log-json', '--metrics', METRICS_LISTEN];
+    const main = distFile('src/cli/main.js');
+    const args = [...binNodeFlags(main), main, 'run', '-f', this.path(op, 'keepalived.conf'), '--run-dir', this.path(op, 'run'), '--log-json', '--metrics', METRICS_LISTEN];
     this.spawn(`${op}.vrrpd`, op, process.execPath, args, this.path(op, 'vrrpd.log'));
   }
 

@@ -2,6 +2,8 @@
  * The seed's VRRP instance as keepalived.conf text (VI_1 on eth0, VRID 251, PASS auth, advert_int
  * 1, one VIP), with knobs: what the tests, the benches and the interop suite run, for vrrpd and
  * keepalived alike. The demo runs the deploy kit's own files instead (src/lab/configs.ts).
+ * With `version: 3` global_defs says `vrrp_version 3`; the authentication block stays, and both
+ * daemons ignore it with a warning (RFC 5798 has no authentication).
  */
 export interface SeedConfigOptions {
   readonly priority: number;
@@ -13,6 +15,8 @@ export interface SeedConfigOptions {
   readonly pass?: string;
   /** advert_int in seconds, default 1. */
   readonly interval?: number;
+  /** `vrrp_version` in global_defs; left out (VRRPv2, the default) when undefined. */
+  readonly version?: 2 | 3;
   /** More global_defs lines. */
   readonly globals?: string;
   /** vrrp_script blocks, before the instance. */
@@ -25,7 +29,7 @@ export function seedConfig(o: SeedConfigOptions): string {
   return `global_defs {
   router_id ${o.routerId ?? 'test'}
   vrrp_garp_master_delay 1
-${o.globals ?? ''}
+${o.version !== undefined ? `  vrrp_version ${o.version}\n` : ''}${o.globals ?? ''}
 }
 ${o.scripts ?? ''}
 vrrp_instance VI_1 {

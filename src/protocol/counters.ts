@@ -9,7 +9,9 @@
  *     reason an advert addressed to it was dropped.
  * Every received packet moves exactly one counter of `DROP_REASONS` or is accepted (moving
  * `advertiseRcvd`): the receive path (receive-path.ts) and the router (router.ts) each own a
- * disjoint part of the checks. Status, the dumps and the metrics read these records.
+ * disjoint part of the checks. The other counters (transitions, sent, priority 0, old-style
+ * checksums) describe packets or events beside that one count, never instead of it. Status, the
+ * dumps and the metrics read these records.
  */
 
 /** One counter's documentation: the MIB object it mirrors (or none: a vrrpd counter) and what it counts. */
@@ -55,6 +57,7 @@ export const INSTANCE_COUNTERS = {
   addressListErrors: { mib: 'vrrpStatsAddressListErrors / vrrpv3StatisticsAddressListErrors', help: 'address list differs from ours (dropped unless from the owner)' },
   ownerConflicts: { help: 'dropped: we own the addresses (priority 255) and another router advertises the VRID' },
   unicastPeerRejects: { help: 'dropped: unicast mode and the source is not a unicast_peer' },
+  oldUnicastChecksumRcvd: { help: 'passed the receive path with an old-style VRRPv3 unicast checksum (as if sent to the multicast group: keepalived <= 1.3.6, old_unicast_checksum)' },
   discardedNotRunning: { help: 'dropped: received in INIT or FAULT', benign: true },
 } as const satisfies Record<string, CounterSpec>;
 

@@ -9,7 +9,10 @@
  *   2. sent from one of our own addresses ('own-packet': not an error, but not for us)
  *   3. shorter than the 8-byte VRRP header ('truncated')
  *   4. version neither 2 nor 3, or 2 over IPv6 ('version')
- *   5. checksum, by the packet's own version ('checksum'): a corrupt VRID byte is never trusted
+ *   5. checksum, by the packet's own version ('checksum'): a corrupt VRID byte is never trusted.
+ *      A VRRPv3 unicast advert whose checksum verifies only as keepalived <= 1.3.6 computed it
+ *      (pseudo-header destination = the multicast group) goes on when its virtual router accepts
+ *      that style (`old_unicast_checksum`, unless `never`); the delivery says so.
  *   6. no virtual router with this VRID and family on the interface ('vrid')
  *   per virtual router
  *   7. version differs from the instance's ('version-mismatch', as keepalived counts it)
@@ -20,7 +23,7 @@
  *   then the router checks meaning: owner, authentication, interval, address list, running.
  */
 import { err, ok, type Result } from '../result.js';
-import type { Family, IpAddress } from '../wire/address.js';
+import type { Family, IpAddress, Ipv4Address } from '../wire/address.js';
 import { advertChecksumOk, checksumDetail, checkVersion, decodeAdvert, peekAdvert, type AdvertHeader } from '../wire/advert.js';
 import { VRRP_TTL } from '../wire/constants.js';
 import { openDatagram, type OpenedDatagram, type RawDatagram } from '../wire/datagram.js';
@@ -46,10 +49,24 @@ export interface ReceiverSpec {
   readonly checkTtl?: boolean;
   /** The virtual router's counters (the router's own record, so both stages count in one place). */
   readonly counters: InstanceCounters;
+  /**
+   * keepalived's unicast checksum rule (VRRPv3 over IPv4 with unicast peers): the multicast group an
+   * old-style checksum is computed with, and whether one is accepted. Undefined: RFC 5798 only.
+   */
+  readonly oldChecksum?: OldChecksumRule | undefined;
 }
 
+/** See `ReceiverSpec.oldChecksum`. */
+export interface OldChecksumRule {
+  readonly group: Ipv4Address;
+  readonly accept: boolean;
+}
+
+/** How a delivered advert's checksum verified: RFC 5798 §5.2.8, or keepalived's old unicast style. */
+export type ChecksumStyle = 'rfc' | 'old-unicast';
+
 export type Verdict<K> =
-  | { readonly kind: 'deliver'; readonly key: K; readonly advert: Advert; readonly ip: OpenedDatagram }
+  | { readonly kind: 'deliver'; readonly key: K; readonly advert: Advert; readonly ip: OpenedDatagram; readonly checksum: ChecksumStyle }
   | {
       readonly kind: 'drop';
       readonly reason: RouterDropReason | InstanceDropReason;
@@ -137,13 +154,31 @@ export class ReceivePath<K> {
       return this.#routerDrop('version', h.vrid, ip.src, () => e.detail);
     }
     const v = version.value;
-    if (!advertChecksumOk(ip.vrrp, v, ip)) return this.#routerDrop('checksum', h.vrid, ip.src, () => checksumDetail(ip.vrrp, v, ip));
+    if (!advertChecksumOk(ip.vrrp, v, ip)) {
+      const old = this.#oldStyle(ip, h.vrid, v);
+      if (old !== undefined && old.rule.accept) return this.#forInstance(old.entry, ip, h, v, 'old-unicast');
+      const refused = old === undefined ? '' : `; it verifies as an old-style unicast checksum (as if sent to ${old.rule.group}: keepalived <= 1.3.6, old_unicast_checksum), which old_unicast_checksum never refuses`;
+      return this.#routerDrop('checksum', h.vrid, ip.src, () => `${checksumDetail(ip.vrrp, v, ip)}${refused}`);
+    }
     const entry = this.#entries.get(entryId(ip.family, h.vrid));
     if (entry === undefined) return this.#routerDrop('vrid', h.vrid, ip.src, () => `VRID ${h.vrid} (${ip.family}) is not configured on this interface`);
-    return this.#forInstance(entry, ip, h, v);
+    return this.#forInstance(entry, ip, h, v, 'rfc');
   }
 
-  #forInstance(entry: Entry<K>, ip: OpenedDatagram, h: AdvertHeader, version: VrrpVersion): Verdict<K> {
+  /**
+   * The virtual router a VRRPv3 unicast advert is for when its checksum verifies as keepalived
+   * <= 1.3.6 computed it (the multicast group in place of the destination); the checksum covers
+   * the VRID byte, so the lookup trusts nothing unverified.
+   */
+  #oldStyle(ip: OpenedDatagram, vrid: number, version: VrrpVersion): { entry: Entry<K>; rule: OldChecksumRule } | undefined {
+    if (version !== 3 || ip.family !== 'ipv4') return undefined;
+    const entry = this.#entries.get(entryId('ipv4', vrid));
+    const rule = entry?.spec.oldChecksum;
+    if (entry === undefined || rule === undefined || entry.peers === undefined || ip.dst === rule.group) return undefined;
+    return advertChecksumOk(ip.vrrp, 3, { ...ip, dst: rule.group }) ? { entry, rule } : undefined;
+  }
+
+  #forInstance(entry: Entry<K>, ip: OpenedDatagram, h: AdvertHeader, version: VrrpVersion, checksum: ChecksumStyle): Verdict<K> {
     const spec = entry.spec;
     const drop = (reason: InstanceDropReason, detail: () => string): Verdict<K> => {
       countInstanceDrop(spec.counters, reason);
@@ -160,7 +195,8 @@ export class ReceivePath<K> {
       return drop(FORM_REASON[e.kind], () => e.detail);
     }
     if (entry.peers !== undefined && !entry.peers.has(ip.src)) return drop('unicast-peer', () => `${ip.src} is not a unicast_peer`);
-    return { kind: 'deliver', key: entry.key, advert: advert.value, ip };
+    if (checksum === 'old-unicast') spec.counters.oldUnicastChecksumRcvd++;
+    return { kind: 'deliver', key: entry.key, advert: advert.value, ip, checksum };
   }
 
   #routerDrop(reason: RouterDropReason, vrid: number | undefined, from: IpAddress | undefined, detail: () => string): Verdict<K> {

@@ -45,6 +45,18 @@ export interface Advert {
   readonly auth?: AdvertAuth | undefined;
 }
 
+/**
+ * keepalived's `old_unicast_checksum` (VRRPv3 over IPv4, unicast mode only). keepalived up to 1.3.6
+ * computed the RFC 5798 §5.2.8 pseudo-header of a unicast advert as if its destination were the
+ * multicast group; later versions use the real destination, as the RFC says, and follow a peer that
+ * still sends the old style. Multicast adverts carry the same checksum either way.
+ *   'auto'   send the RFC checksum; accept an old-style one from a unicast peer and from then on
+ *            send old-style too (keepalived's default)
+ *   'never'  RFC checksums only (`old_unicast_checksum never`)
+ *   'always' send old-style (`old_unicast_checksum`); accept both
+ */
+export type OldUnicastChecksum = 'auto' | 'never' | 'always';
+
 /** What the advert codec needs from the IP layer: the family, and for v3's pseudo-header checksum the addresses. */
 export interface AdvertIpContext {
   readonly family: Family;

@@ -4,7 +4,8 @@ import { ReceivePath } from '../../src/protocol/receive-path.js';
 import type { Router } from '../../src/protocol/router.js';
 import { priority, vrid, type Action, type RouterConfig } from '../../src/protocol/types.js';
 import { emitAdvert } from '../../src/wire/advert.js';
-import { ipAddress, type IpAddress, type Ipv4Address } from '../../src/wire/address.js';
+import { ipAddress, readIpv4, type IpAddress, type Ipv4Address } from '../../src/wire/address.js';
+import type { RawDatagram } from '../../src/wire/datagram.js';
 import { VRRP_MCAST_GROUP4 } from '../../src/wire/constants.js';
 import { emitIpv4 } from '../../src/wire/ipv4.js';
 import type { Advert } from '../../src/wire/types.js';
@@ -69,16 +70,21 @@ export function advertV3(over: Partial<Advert> = {}): Advert {
  */
 const stacks = new WeakMap<Router, ReceivePath<string>>();
 export function receive(r: Router, now: number, a: Advert, src: IpAddress, ttl = 255): Action[] {
+  const dst = VRRP_MCAST_GROUP4;
+  const s = src as Ipv4Address;
+  return receiveDatagram(r, now, { family: 'ipv4', bytes: emitIpv4({ src: s, dst, ttl }, emitAdvert(a, { family: 'ipv4', src: s, dst })) });
+}
+
+/** The same stack fed with a datagram built by hand (a field no Advert value can carry). */
+export function receiveDatagram(r: Router, now: number, raw: RawDatagram): Action[] {
   let rx = stacks.get(r);
   if (rx === undefined) {
     rx = new ReceivePath<string>([r.config.primaryIp]);
     rx.register(r.config.name, { vrid: r.config.vrid, version: r.config.version, family: r.config.family, counters: r.counters });
     stacks.set(r, rx);
   }
-  const dst = VRRP_MCAST_GROUP4;
-  const s = src as Ipv4Address;
-  const bytes = emitIpv4({ src: s, dst, ttl }, emitAdvert(a, { family: 'ipv4', src: s, dst }));
-  const v = rx.handle({ family: 'ipv4', bytes });
-  if (v.kind === 'drop') return [{ kind: 'dropped', reason: v.reason as InstanceDropReason, from: src, detail: v.detail() }];
+  const v = rx.handle(raw);
+  const from = raw.family === 'ipv4' ? readIpv4(raw.bytes, 12) : raw.src;
+  if (v.kind === 'drop') return [{ kind: 'dropped', reason: v.reason as InstanceDropReason, from: v.from ?? from, detail: v.detail() }];
   return r.step({ kind: 'advert', advert: v.advert, srcIp: v.ip.src }, now);
 }

@@ -83,10 +83,10 @@ describe.skipIf(reason !== undefined)('the daemon stays up', () => {
     op1.proc!.kill('SIGHUP'); // log lines are written now
     await sleep(500);
     const cpu0 = cpuSeconds(pid);
-    const sent0 = ((await op1.status()).instances[0] as { counters: { advertiseSent: number } }).counters.advertiseSent;
+    const sent0 = (await op1.status()).instances[0]!.counters.advertiseSent;
     await sleep(3000);
     const cpu = cpuSeconds(pid) - cpu0;
-    const sent = ((await op1.status()).instances[0] as { counters: { advertiseSent: number } }).counters.advertiseSent - sent0;
+    const sent = (await op1.status()).instances[0]!.counters.advertiseSent - sent0;
     console.log(`[epipe] 3 s without stdout: ${cpu.toFixed(2)} s of CPU, ${sent} adverts sent`);
     expect(cpu).toBeLessThan(0.5); // the old code spun at 100 % of a core
     expect(sent).toBeGreaterThanOrEqual(2); // the protocol goes on (advert_int 1 s)

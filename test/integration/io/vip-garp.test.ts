@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, labUnavailableReason, type Lab } from '../../helpers/netns.js';
-import { addVip, delVip, listAddresses, removeStale } from '../../../src/io/ip-addr.js';
+import { addVip, changeAddresses, delVip, ipBatcher, listAddresses, removeStale } from '../../../src/io/ip-addr.js';
 import { getInterfaceInfo } from '../../../src/io/interface-info.js';
 import { Agent } from './fixtures/agent-client.js';
 import { hex, startCapture } from './fixtures/capture.js';
@@ -50,6 +50,20 @@ describe.skipIf(reason !== undefined)('VIPs and gratuitous ARP in namespaces', (
     expect(bad.ok).toBe(false);
     expect(!bad.ok && bad.error.stderr).toMatch(/Cannot find device|does not exist/);
     expect((await addVip({ address: '192.168.50.100', dev: 'eth0; reboot' }, { netns: ns })).ok).toBe(false);
+  });
+
+  it('changeAddresses: many VIPs in one `ip -batch` run, each outcome its own, idempotent', async () => {
+    const vips = Array.from({ length: 50 }, (_, i) => ({ address: `10.77.0.${i + 1}/32`, dev: 'eth0' }));
+    const runsBefore = ipBatcher({ netns: ns }).batches;
+    const [added, bad] = await Promise.all([changeAddresses('add', vips, { netns: ns }), changeAddresses('add', [{ address: '10.77.1.1/32', dev: 'nosuch0' }], { netns: ns })]);
+    expect(ipBatcher({ netns: ns }).batches - runsBefore).toBe(1);
+    expect(added.every((r) => r.ok && r.value === 'added')).toBe(true);
+    expect(!bad[0]!.ok && bad[0]!.error.stderr).toMatch(/Cannot find device|does not exist/);
+    const list = await listAddresses('eth0', { netns: ns });
+    expect(list.ok && list.value.filter((a) => a.address.startsWith('10.77.0.')).length).toBe(50);
+    expect((await changeAddresses('add', vips.slice(0, 2), { netns: ns })).map((r) => r.ok && r.value)).toEqual(['present', 'present']);
+    expect((await changeAddresses('del', vips, { netns: ns })).every((r) => r.ok && r.value === 'removed')).toBe(true);
+    expect((await changeAddresses('del', vips.slice(0, 1), { netns: ns }))[0]).toEqual({ ok: true, value: 'absent' });
   });
 
   it('removeStale removes only our leftover VIPs', async () => {

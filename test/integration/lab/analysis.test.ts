@@ -4,6 +4,7 @@ import { masterSpans, outageIn, parseProbes, parseTransitions } from '../../../s
 import { masterDownIntervalMs, skewTimeMs } from '../../../src/protocol/timers.js';
 import { substitute } from '../../../src/lab/configs.js';
 import { nginxStreamConfig, vrrpdConfig } from '../../../src/lab/configs.js';
+import { loadConfig, memoryHost } from '../../../src/config/index.js';
 
 describe('lab analysis', () => {
   it('computes RFC 3768 §6.1 timers', () => {
@@ -45,5 +46,17 @@ describe('lab analysis', () => {
     expect(script).toMatch(/^\s*script "\/.*deploy\/check_nginx\.sh"/m);
     expect(nginxStreamConfig()).toContain('server 10.251.0.22:6443 max_fails=2 fail_timeout=10s;');
     expect(() => substitute('nothing here', [{ what: 'the VIP', from: /192\.168\.10\.100/, to: 'x' }], 'f')).toThrow(/no longer contains the VIP/);
+  });
+
+  it('runs the deploy kit at another VRRP version and interval when asked (vrrpd lab demo --vrrp-version 3 --advert-int 0.1)', () => {
+    const text = vrrpdConfig('op2', 'tcp', { version: 3, advertInt: 0.1 });
+    expect(text).toMatch(/^global_defs \{\n {4}vrrp_version 3\n/m);
+    const r = loadConfig('/k.conf', memoryHost({ '/k.conf': text }, { hostname: 'op2' }));
+    expect(r.config?.instances[0]).toMatchObject({ version: 3, adverIntervalCs: 10, priority: 90 });
+    // Only the authentication block is reported: VRRPv3 has none (as keepalived).
+    expect(r.diagnostics.filter((d) => d.severity !== 'info').map((d) => d.message)).toEqual([
+      expect.stringMatching(/VRRP version 3 has no authentication/),
+    ]);
+    expect(vrrpdConfig('op1', 'tcp')).not.toContain('vrrp_version');
   });
 });

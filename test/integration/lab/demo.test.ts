@@ -93,3 +93,28 @@ describe.skipIf(reason !== undefined)('npm run demo (lab in namespaces)', () => 
     expect(existsSync(join('/run/vrrpd-lab', result.labId))).toBe(false);
   });
 });
+
+describe.skipIf(reason !== undefined)('npm run demo -- --vrrp-version 3 --advert-int 0.1 (lab in namespaces)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'vrrpd-demo3-'));
+  let result: DemoResult;
+  let log = '';
+
+  beforeAll(async () => {
+    result = await runDemo({ outDir: out, protocol: { version: 3, advertInt: 0.1 }, write: (s) => void (log += s) });
+  }, 180_000);
+
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('passes every scenario against its RFC 5798 bound, the deploy kit running VRRPv3 at 0.1 s', () => {
+    console.log(result.summary);
+    expect(log).toContain('VRRPv3, advert_int 0.1 s');
+    expect(result.summary).toContain('RFC 5798 bound');
+    expect(result.results.map((r) => r.id)).toEqual(['1a', '1b', '2a', '2b', '3a', '3b', '4']);
+    for (const r of result.results) expect(r.passed, `${r.id} ${r.title}: ${r.note}\n${log}`).toBe(true);
+    const byId = Object.fromEntries(result.results.map((r) => [r.id, r]));
+    // Master_Down_Interval is 0.365 s (priority 90 at 10 cs): a power cut costs well under a second.
+    expect(byId['2a']!.boundMs).toBeCloseTo(364.84375, 5);
+    expect(byId['2a']!.outageMs).toBeLessThan(byId['2a']!.boundMs + byId['2a']!.marginMs);
+    expect(byId['2a']!.holder).toBe('op2');
+  });
+});

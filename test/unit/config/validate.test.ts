@@ -121,7 +121,7 @@ const EXPECTED: Record<string, string[]> = {
     `${F}:5:23: warning: address option 'preferred_lft' is not supported by vrrpd; ignored`,
   ],
   "no vip": [
-    `${F}:1:15: warning: vrrp_instance V has no virtual_ipaddress; at least one VIP is sensible`,
+    `${F}:1:15: error: vrrp_instance V has no virtual_ipaddress: a virtual router advertises at least one address`,
   ],
   "track_script unknown name": [
     `${F}:1:13: info: vrrp_script chk_nginx is not tracked by any vrrp_instance, so it never runs`,
@@ -168,6 +168,20 @@ const EXPECTED: Record<string, string[]> = {
     `${F}:5:3: warning: 'strict_mode' is not supported by vrrpd; ignored`,
   ],
   "instance version 3": [
+  ],
+  "no_accept": [
+    `${F}:5:3: warning: 'no_accept' is not enforced by vrrpd: a master holds the virtual addresses as local addresses and accepts their traffic (keepalived adds a firewall rule that drops it)`,
+  ],
+  "old_unicast_checksum": [
+  ],
+  "old_unicast_checksum never": [
+  ],
+  "old_unicast_checksum unknown mode": [
+    `${F}:8:24: warning: unknown old_unicast_checksum mode 'sometimes' (expected nothing or 'never'); ignored, as keepalived does`,
+  ],
+  "old_unicast_checksum without effect": [
+    `${F}:4:3: warning: vrrp_instance VI_1: old_unicast_checksum has no effect: VRRPv2 checksums have no pseudo-header`,
+    `${F}:13:3: warning: vrrp_instance VI_2: old_unicast_checksum has no effect: it only changes the checksum of unicast adverts (no unicast_peer here)`,
   ],
   "notify with user": [
     `${F}:5:3: error: 'notify_fault' needs a script`,
@@ -289,6 +303,13 @@ describe('normalised values', () => {
     expect(load(CASES['advert_int fractional']!).config!.instances[0]!.adverIntervalCs).toBe(200);
     expect(load(CASES['auth_pass truncated']!).config!.instances[0]!.auth).toEqual({ type: 1, pass: '12345678' });
     expect(load(CASES['auth PASS without password']!).config!.instances[0]!.auth).toEqual({ type: 0 });
+  });
+  it("old_unicast_checksum: 'always' without an argument, 'never' with one, 'auto' by default or after an unknown mode", () => {
+    const mode = (name: string) => load(CASES[name]!).config!.instances[0]!.oldUnicastChecksum;
+    expect(mode('old_unicast_checksum')).toBe('always');
+    expect(mode('old_unicast_checksum never')).toBe('never');
+    expect(mode('old_unicast_checksum unknown mode')).toBe('auto');
+    expect(mode('instance version 3')).toBe('auto');
   });
   it('unknown state falls back to BACKUP; unsupported and unknown keywords do not stop the VRRP part', () => {
     expect(load(CASES['unknown state']!).config!.instances[0]!.state).toBe('BACKUP');

@@ -1,13 +1,21 @@
 /**
- * Keeps docs/rfc3768-conformance.md honest: every row is well formed, every cited test exists
- * (file, describe titles and test title as literal strings, in that order), and the counts in the
- * header match the table. A citation is a backticked `path/to/file.test.ts > describe > test`.
+ * Keeps the conformance ledgers honest, both by the same rules: docs/rfc3768-conformance.md
+ * (VRRPv2) and docs/rfc5798-conformance.md (VRRPv3). Every row is well formed, every cited test
+ * exists (file, describe titles and test title as literal strings, in that order), the counts in
+ * the header match the table, and every test of the ledger's own conformance files whose title
+ * starts with row IDs names rows that exist. A citation is a backticked
+ * `path/to/file.test.ts > describe > test`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = new URL('../../../', import.meta.url);
-const LEDGER = 'docs/rfc3768-conformance.md';
+/** Each ledger and the prefix of its conformance test files in test/unit/conformance/. */
+const LEDGERS = [
+  { rfc: 'RFC 3768', file: 'docs/rfc3768-conformance.md', tests: 'rfc3768-' },
+  { rfc: 'RFC 5798', file: 'docs/rfc5798-conformance.md', tests: 'rfc5798-' },
+] as const;
+const CONFORMANCE_DIR = 'test/unit/conformance/';
 
 export const LEVELS = ['MUST', 'MUST NOT', 'SHOULD', 'SHOULD NOT', 'MAY', 'must (lc)', 'should (lc)', 'RULE'] as const;
 export const STATUSES = ['tested', 'not done', 'pending', 'violation'] as const;
@@ -36,6 +44,15 @@ export interface Title {
 }
 
 const ROW_ID = /^\d+(?:\.\d+)*-\d+$/;
+/** The row IDs a test title starts with ("6.4.2-1 6.4.3-1 an ARP request ..." -> both). */
+export function leadingRowIds(title: string): string[] {
+  const ids: string[] = [];
+  for (const word of title.split(' ')) {
+    if (!ROW_ID.test(word)) break;
+    ids.push(word);
+  }
+  return ids;
+}
 
 /** Splits one markdown table line into trimmed cells (no escaped pipes are used in the ledger). */
 function cells(line: string): string[] {
@@ -141,8 +158,8 @@ const readRepoFile = (file: string): string | undefined => {
   return existsSync(url) ? readFileSync(url, 'utf8') : undefined;
 };
 
-describe('RFC 3768 conformance ledger', () => {
-  const text = readFileSync(new URL(LEDGER, ROOT), 'utf8');
+describe.each(LEDGERS)('$rfc conformance ledger', ({ file, tests }) => {
+  const text = readFileSync(new URL(file, ROOT), 'utf8');
   const rows = parseLedger(text);
 
   it('has rows for §5 to §8, each ID once', () => {
@@ -165,6 +182,19 @@ describe('RFC 3768 conformance ledger', () => {
     expect(parseCounts(text, 'level')).toEqual(tally(rows, 'level', LEVELS));
     expect(parseCounts(text, 'status')).toEqual(tally(rows, 'status', STATUSES));
     expect(text).toContain(`Rows: ${rows.length}.`);
+  });
+
+  it('every conformance test whose title starts with row IDs names rows of this ledger', () => {
+    const ids = new Set(rows.map((r) => r.id));
+    const files = readdirSync(new URL(CONFORMANCE_DIR, ROOT)).filter((f) => f.startsWith(tests) && f.endsWith('.test.ts'));
+    expect(files.length).toBeGreaterThan(0);
+    const titled = files.flatMap((f) =>
+      titlesIn(readRepoFile(CONFORMANCE_DIR + f) ?? '')
+        .filter((t) => t.kind === 'test')
+        .map((t) => ({ f, t: t.title, ids: leadingRowIds(t.title) })),
+    );
+    expect(titled.filter((x) => x.ids.length > 0).length).toBeGreaterThan(10);
+    expect(titled.flatMap((x) => x.ids.filter((id) => !ids.has(id)).map((id) => `${x.f}: "${x.t}" names no row ${id}`))).toEqual([]);
   });
 });
 
@@ -192,6 +222,13 @@ describe('the ledger checker can fail', () => {
     expect(checkCitation(cite('test/x.test.ts > inner > outer > does a thing'), read)).toMatch(/not as describe/);
     expect(checkCitation(cite('test/x.test.ts > does a thing > outer'), read)).toMatch(/not as describe/);
     expect(checkCitation(cite('test/x.test.ts > outer > computed ${1}'), read)).toMatch(/no describe\/it titled/);
+  });
+
+  it('reads the row IDs a title starts with, and only those', () => {
+    expect(leadingRowIds('6.4.2-1 6.4.3-1 an ARP request for 10.0.0.1-2')).toEqual(['6.4.2-1', '6.4.3-1']);
+    expect(leadingRowIds('5.2.8-1 the checksum')).toEqual(['5.2.8-1']);
+    expect(leadingRowIds('the checksum 5.2.8-1')).toEqual([]);
+    expect(leadingRowIds('6.4.2 without a number')).toEqual([]);
   });
 
   it('rejects malformed rows and wrong counts', () => {

@@ -23,7 +23,7 @@ function io(name: string, log: string[]) {
       sent.push(Date.now());
       return Promise.resolve({ ok: true });
     },
-    vipOps: { add: () => Promise.resolve(ok('added')), del: () => Promise.resolve(ok('removed')), describe: (v) => v },
+    vipOps: { apply: (_state, vips) => Promise.resolve(vips.map(() => ok('done'))), describe: (v) => v },
   };
   return { io: value, sent };
 }

@@ -6,11 +6,13 @@ import { err, ok } from '../../../src/result.js';
 import { parseAdvert } from '../../../src/wire/advert.js';
 import type { ReceivedAdvert } from '../../../src/io/vrrp-mux.js';
 import type { Advert } from '../../../src/wire/types.js';
-import { advert, ip, routerConfig, VIP } from '../../helpers/router-fixtures.js';
+import { advert, advertV3, ip, routerConfig, routerConfigV3, VIP } from '../../helpers/router-fixtures.js';
+import { advertChecksumOk } from '../../../src/wire/advert.js';
+import { VRRP_MCAST_GROUP4 } from '../../../src/wire/constants.js';
 
 const GROUP = ip('224.0.0.18');
 /** An advert as the interface mux hands it over. */
-const from = (a: Advert, src: string): ReceivedAdvert => ({ advert: a, ip: { family: 'ipv4', src: ip(src), dst: GROUP, ttl: 255, tos: 0xc0, vrrp: new Uint8Array(0), ah: false } });
+const from = (a: Advert, src: string): ReceivedAdvert => ({ advert: a, ip: { family: 'ipv4', src: ip(src), dst: GROUP, ttl: 255, tos: 0xc0, vrrp: new Uint8Array(0), ah: false }, checksum: 'rfc' });
 
 const silent = pino({ level: 'silent' });
 
@@ -30,18 +32,15 @@ function fakeIo(opts: { failAdds?: number; sendDelayMs?: number } = {}) {
       return { ok: true };
     },
     vipOps: {
-      add: async (v) => {
-        ipCalls.push(`add ${v}`);
-        if (failAdds > 0) {
-          failAdds--;
-          return err({ detail: 'RTNETLINK answers: Operation not permitted' });
-        }
-        return ok('added');
-      },
-      del: async (v) => {
-        ipCalls.push(`del ${v}`);
-        return ok('removed');
-      },
+      apply: async (state, vips) =>
+        vips.map((v) => {
+          ipCalls.push(`${state === 'present' ? 'add' : 'del'} ${v}`);
+          if (state === 'present' && failAdds > 0) {
+            failAdds--;
+            return err({ detail: 'RTNETLINK answers: Operation not permitted' });
+          }
+          return ok(state === 'present' ? 'added' : 'removed');
+        }),
       describe: (v) => v,
     },
     garp: async (addresses, count) => {
@@ -204,5 +203,66 @@ describe('Instance facts: io counters, transitions by reason, VIPs in place', ()
     skew = 150; // the clock jumps: the next advert timer fires 150 ms late
     await vi.advanceTimersByTimeAsync(1000);
     expect(inst.facts().io.timerLate).toBe(1);
+  });
+});
+
+describe('Instance: keepalived\'s unicast checksum rule (VRRPv3, old_unicast_checksum)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(0);
+  });
+  afterEach(() => vi.useRealTimers());
+
+  const PEER = ip('192.168.50.1');
+  const ME = ip('192.168.50.2');
+  /** A VRRPv3 unicast master-to-be; records each advert's checksum style as the peer sees it. */
+  function unicastV3(mode: 'auto' | 'never' | 'always') {
+    const styles: string[] = [];
+    const warnings: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => warnings.push(String((JSON.parse(line) as { msg: string }).msg)) });
+    const { io } = fakeIo();
+    const uio: InstanceIo<string> = {
+      ...io,
+      log,
+      destinations: [PEER],
+      sendTo: async (payload, dst) => {
+        const rfc = advertChecksumOk(payload, 3, { family: 'ipv4', src: ME, dst });
+        const old = advertChecksumOk(payload, 3, { family: 'ipv4', src: ME, dst: VRRP_MCAST_GROUP4 });
+        styles.push(rfc ? 'rfc' : old ? 'old' : 'bad');
+        return { ok: true };
+      },
+    };
+    const inst = new Instance({ ...spec(), router: routerConfigV3({ priority: 100, primaryIp: ME }), oldUnicastChecksum: { mode, group: VRRP_MCAST_GROUP4 } }, uio);
+    return { inst, styles, warnings };
+  }
+  const oldStyle = (priority: number): ReceivedAdvert => ({ ...from(advertV3({ priority }), '192.168.50.1'), checksum: 'old-unicast' });
+
+  it("'auto': RFC checksums to the peer until it sends the old style; then old-style, logged once", async () => {
+    const { inst, styles, warnings } = unicastV3('auto');
+    inst.start();
+    await vi.advanceTimersByTimeAsync(5700); // master, a few adverts
+    expect(inst.state).toBe('MASTER');
+    expect(new Set(styles)).toEqual(new Set(['rfc']));
+    const before = styles.length;
+    inst.receive(oldStyle(50)); // a lower priority: the master answers at once
+    inst.receive(oldStyle(50));
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(styles.length).toBeGreaterThan(before + 2);
+    expect(new Set(styles.slice(before))).toEqual(new Set(['old']));
+    expect(warnings.filter((w) => /old-style VRRPv3 unicast checksum detected/.test(w))).toHaveLength(1);
+  });
+
+  it("'never' keeps RFC checksums (such a peer's adverts never get this far); 'always' sends the old style from the first advert", async () => {
+    const never = unicastV3('never');
+    never.inst.start();
+    never.inst.receive(oldStyle(50));
+    await vi.advanceTimersByTimeAsync(5700);
+    expect(new Set(never.styles)).toEqual(new Set(['rfc']));
+    expect(never.warnings).toEqual([]);
+    const always = unicastV3('always');
+    always.inst.start();
+    await vi.advanceTimersByTimeAsync(5700);
+    expect(always.styles.length).toBeGreaterThan(1);
+    expect(new Set(always.styles)).toEqual(new Set(['old']));
   });
 });

@@ -66,21 +66,21 @@ describe('the VIP record (for vrrpd cleanup)', () => {
     const record = new VipRecord(d, quiet);
     const seen: string[] = [];
     const ops = record.wrap({
-      add: async () => {
+      apply: async (state, vips) => {
+        if (state === 'absent') return vips.map(() => ({ ok: false as const, error: { detail: 'EPERM' } }));
         const r = await readVipRecord(d);
         seen.push(r.ok ? r.value.map((v) => v.address).join(',') : 'unreadable');
-        return ok('added');
+        return vips.map(() => ok('added'));
       },
-      del: () => Promise.resolve({ ok: false as const, error: { detail: 'EPERM' } }),
       describe: (v) => v.address,
     });
     const vip = { address: '10.0.0.1/24', dev: 'eth0', label: 'eth0:1' };
-    await ops.add(vip);
+    await ops.apply('present', [vip]);
     expect(seen).toEqual(['10.0.0.1/24']); // on file before `ip addr add` ran
-    await ops.del(vip); // failed: still recorded
+    await ops.apply('absent', [vip]); // failed: still recorded
     expect(await readVipRecord(d)).toEqual(ok([{ address: '10.0.0.1/24', dev: 'eth0' }]));
-    const ok2 = record.wrap({ add: () => Promise.resolve(ok('added')), del: () => Promise.resolve(ok('removed')), describe: (v) => v.address });
-    await ok2.del(vip);
+    const ok2 = record.wrap({ apply: (_state, vips) => Promise.resolve(vips.map(() => ok('done'))), describe: (v) => v.address });
+    await ok2.apply('absent', [vip]);
     expect(await readVipRecord(d)).toEqual(ok([]));
   });
 

@@ -1,0 +1,79 @@
+/**
+ * CPU and memory of a daemon and all its descendants, read from /proc: keepalived runs as a
+ * parent and a VRRP child, vrrpd as one process that forks `ip`. CPU counts every live member's
+ * user + system time plus what each has reaped of its children (cutime + cstime), so a child
+ * that exits between two samples is counted once, by its parent.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { clockTicks } from './cpu.js';
+
+export interface TreeSample {
+  /** performance.now() when read. */
+  readonly at: number;
+  /** CPU so far, ms (clock-tick resolution: 10 ms). */
+  readonly cpuMs: number;
+  /** Sum of VmRSS, kB (a page shared by parent and child counts twice, as `ps` shows it). */
+  readonly rssKb: number;
+  /** Sum of RssAnon, kB: memory the processes own, not pages of their binaries and libraries. */
+  readonly anonKb: number;
+  readonly pids: readonly number[];
+}
+
+function stat(pid: number): { ppid: number; ticks: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    // Fields from 3 on: ppid is field 4, utime..cstime fields 14..17.
+    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) };
+  } catch {
+    return undefined;
+  }
+}
+
+function statusKb(pid: number, key: 'VmRSS' | 'RssAnon'): number {
+  try {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** `root` and every process descended from it. */
+export function descendants(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const s = stat(Number(name));
+    if (s) parent.set(Number(name), s.ppid);
+  }
+  const tree = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of parent) {
+      if (!tree.has(pid) && tree.has(ppid)) {
+        tree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return [...tree].filter((p) => parent.has(p));
+}
+
+export function sampleTree(root: number): TreeSample {
+  const pids = descendants(root);
+  let ticks = 0;
+  for (const p of pids) ticks += stat(p)?.ticks ?? 0;
+  return {
+    at: performance.now(),
+    cpuMs: (ticks / clockTicks()) * 1000,
+    rssKb: pids.reduce((s, p) => s + statusKb(p, 'VmRSS'), 0),
+    anonKb: pids.reduce((s, p) => s + statusKb(p, 'RssAnon'), 0),
+    pids,
+  };
+}
+
+/** CPU between two samples as a percentage of one core. */
+export function cpuPercent(a: TreeSample, b: TreeSample): number {
+  return ((b.cpuMs - a.cpuMs) / (b.at - a.at)) * 100;
+}

@@ -1,0 +1,283 @@
+/**
+ * `npm run bench:scale [-- --sizes 1,50,255] [--seconds 20] [--rounds 1] [--only vrrpd|keepalived]
+ *  [--node-flags "FLAGS"]`: (--node-flags replaces the bin's own node flags, to try others)
+ * N VRRP instances on one interface, vrrpd against keepalived in the same run.
+ *
+ * Namespaces (prefix `vsc`): node m runs N instances as master (priority 100, state MASTER),
+ * node b the same N as backup (priority 90), a third node `tap` captures the adverts. For each
+ * size and each daemon, interleaved (the order alternates by round):
+ *   1. m starts; once all N are MASTER with their VIPs, b starts; once all N are BACKUP, 3 s settle.
+ *   2. A window of --seconds: the master's advert intervals from the capture (error = |interval -
+ *      1 s|, every VRID), adverts and MASTER transitions from the backup (any is spurious), the
+ *      master's CPU (its process tree, reaped children included) and resident memory (VmRSS).
+ *   3. Mass takeover: m's cable is cut; until b holds all N VIPs (`ip -ts monitor address` on b).
+ *      Per VRID: VIP on b minus (m's last advert of that VRID + Master_Down_Interval 3648.4375 ms).
+ * Targets (issue 11): interval error p99 <= 1 ms and max <= 2 ms; no spurious advert; CPU no more
+ * than keepalived's; RSS <= 55 MB at 255 and <= 45 MB at 1; every VIP within the bound + 50 ms.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLab, labUnavailableReason, type Lab } from '../src/lab/netns.js';
+import { keepalivedMissing } from '../src/lab/keepalived-process.js';
+import { masterDownIntervalMs } from '../src/protocol/timers.js';
+import { AddressMonitor } from './lib/addr-monitor.js';
+import { AdvertCapture, type SeenAdvert } from './lib/capture.js';
+import { busyLine, load1, machine, machineLine } from './lib/machine.js';
+import { cpuPercent, sampleTree } from './lib/proc-tree.js';
+import { scaleConfig, scaleVip } from './lib/scale-config.js';
+import { Daemon } from './lib/daemon.js';
+import { keepalivedPeer, vrrpdPeer, type DaemonKind, type Peer } from './lib/peers.js';
+import { ms, sleep, summarize, table, type Summary } from './lib/stats.js';
+import { VRRPD_NODE_FLAGS } from './lib/node-flags.js';
+
+const MDI_MS = masterDownIntervalMs(2, 90, 100);
+const LAG_TARGET_MS = 50;
+
+interface Args {
+  readonly sizes: readonly number[];
+  readonly seconds: number;
+  readonly rounds: number;
+  readonly kinds: readonly DaemonKind[];
+  readonly nodeFlags: readonly string[];
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const value = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i < 0 ? undefined : argv[i + 1];
+  };
+  const sizes = (value('--sizes') ?? '1,50,255').split(',').map(Number);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 255)) throw new Error('--sizes: integers 1..255, comma-separated');
+  const seconds = Number(value('--seconds') ?? 20);
+  const rounds = Number(value('--rounds') ?? 1);
+  if (!(seconds >= 5 && seconds <= 600) || !Number.isInteger(rounds) || rounds < 1 || rounds > 50) throw new Error('--seconds 5..600, --rounds 1..50');
+  const only = value('--only');
+  if (only !== undefined && only !== 'vrrpd' && only !== 'keepalived') throw new Error('--only vrrpd|keepalived');
+  const flags = value('--node-flags');
+  return { sizes, seconds, rounds, kinds: only ? [only] : ['vrrpd', 'keepalived'], nodeFlags: flags === undefined ? VRRPD_NODE_FLAGS : flags.split(/\s+/).filter(Boolean) };
+}
+
+interface RunResult {
+  readonly kind: DaemonKind;
+  readonly n: number;
+  readonly round: number;
+  readonly startMs: number;
+  /** |advert interval - 1 s| over every VRID of the master, ms. */
+  readonly intervalError: Summary;
+  readonly spuriousAdverts: number;
+  readonly spuriousTransitions: number;
+  readonly cpuPct: number;
+  readonly rssMb: number;
+  readonly anonMb: number;
+  /** Cable cut -> the backup holds every VIP, ms. */
+  readonly allVipsMs: number;
+  /** Per VRID: VIP on the backup - (last master advert + Master_Down_Interval), ms. */
+  readonly vipLag: Summary;
+  /** Per VRID: the backup's first advert - (last master advert + Master_Down_Interval), ms. */
+  readonly advertLag: Summary;
+  readonly missingVips: number;
+}
+
+async function waitUntil(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Consecutive interval errors of one source's adverts, per VRID, within [from, to]. */
+function intervalErrors(adverts: readonly SeenAdvert[], src: string, from: number, to: number): number[] {
+  const byVrid = new Map<number, number[]>();
+  for (const a of adverts) if (a.src === src && a.t >= from && a.t <= to && a.priority > 0) (byVrid.get(a.vrid) ?? byVrid.set(a.vrid, []).get(a.vrid)!).push(a.t);
+  return [...byVrid.values()].flatMap((ts) => ts.slice(1).map((t, i) => Math.abs(t - ts[i]! - 1000)));
+}
+
+/** The mass takeover as the capture and the backup's address monitor saw it. */
+function takeoverFigures(
+  adverts: readonly SeenAdvert[],
+  o: { master: string; backup: string; n: number; tCut: number; vipsAt: ReadonlyMap<string, number> },
+): Pick<RunResult, 'allVipsMs' | 'vipLag' | 'advertLag' | 'missingVips'> {
+  const lastOfMaster = new Map<number, number>();
+  const firstOfBackup = new Map<number, number>();
+  for (const a of adverts) {
+    if (a.src === o.master && a.t < o.tCut + 20 && a.priority > 0) lastOfMaster.set(a.vrid, a.t);
+    if (a.src === o.backup && a.t > o.tCut && !firstOfBackup.has(a.vrid)) firstOfBackup.set(a.vrid, a.t);
+  }
+  const lag = (t: number | undefined, vrid: number): number[] => (t !== undefined && lastOfMaster.has(vrid) ? [t - lastOfMaster.get(vrid)! - MDI_MS] : []);
+  const vrids = Array.from({ length: o.n }, (_, i) => i + 1);
+  return {
+    allVipsMs: o.vipsAt.size === o.n ? Math.max(...o.vipsAt.values()) - o.tCut : Number.NaN,
+    vipLag: summarize(vrids.flatMap((v) => lag(o.vipsAt.get(scaleVip(v)), v))),
+    advertLag: summarize(vrids.flatMap((v) => lag(firstOfBackup.get(v), v))),
+    missingVips: o.n - o.vipsAt.size,
+  };
+}
+
+async function oneRun(lab: Lab, capture: AdvertCapture, kind: DaemonKind, n: number, round: number, args: Args): Promise<RunResult> {
+  const seconds = args.seconds;
+  const [m, b] = [lab.host('m'), lab.host('b')];
+  const dir = mkdtempSync(join(tmpdir(), `vsc-${kind}-`));
+  const peer = (host: typeof m): Peer => (kind === 'vrrpd' ? vrrpdPeer(new Daemon(host, dir), args.nodeFlags) : keepalivedPeer(host, dir));
+  const [master, backup] = [peer(m), peer(b)];
+  const vips = Array.from({ length: n }, (_, i) => scaleVip(i + 1));
+  const [monM, monB] = [await AddressMonitor.start(m), await AddressMonitor.start(b)];
+  try {
+    master.writeConfig(scaleConfig({ instances: n, priority: 100, state: 'MASTER', routerId: 'm' }));
+    backup.writeConfig(scaleConfig({ instances: n, priority: 90, state: 'BACKUP', routerId: 'b' }));
+    const t0 = Date.now();
+    master.start();
+    await waitUntil(`${n} masters`, () => master.count('MASTER') === n, 120_000);
+    if ((await monM.waitAll(vips, 120_000)).size < n) throw new Error('the master did not add every VIP');
+    const startMs = Date.now() - t0;
+    backup.start();
+    await waitUntil(`${n} backups`, () => backup.count('BACKUP') === n, 120_000);
+    await sleep(3000);
+    const mark = backup.mark();
+    const s0 = sampleTree(master.pid!);
+    const w0 = Date.now();
+    await sleep(seconds * 1000);
+    const s1 = sampleTree(master.pid!);
+    const w1 = Date.now();
+    const spuriousTransitions = backup.transitionsSince(mark, 'MASTER');
+    const tCut = Date.now();
+    await m.linkDown();
+    const got = await monB.waitAll(vips, 20_000);
+    await sleep(500);
+    const adverts = capture.adverts();
+    return {
+      kind,
+      n,
+      round,
+      startMs,
+      intervalError: summarize(intervalErrors(adverts, m.ip, w0, w1)),
+      spuriousAdverts: adverts.filter((a) => a.src === b.ip && a.t >= w0 && a.t <= w1).length,
+      spuriousTransitions,
+      cpuPct: cpuPercent(s0, s1),
+      rssMb: s1.rssKb / 1024,
+      anonMb: s1.anonKb / 1024,
+      ...takeoverFigures(adverts, { master: m.ip, backup: b.ip, n, tCut, vipsAt: got }),
+    };
+  } finally {
+    monM.stop();
+    monB.stop();
+    await Promise.all([backup.stop(), master.stop()]).catch(() => undefined);
+    await m.linkUp();
+    for (const h of [m, b]) await h.exec('ip', ['addr', 'flush', 'dev', 'eth0', 'to', '10.77.0.0/16']);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function runLine(r: RunResult): string {
+  const e = r.intervalError;
+  return (
+    `${r.kind} N=${r.n} round ${r.round}: interval error p50/p99/max ${ms(e.median, 2)}/${ms(e.p99, 2)}/${ms(e.max, 2)} ms (${e.n} intervals), ` +
+    `backup: ${r.spuriousAdverts} adverts ${r.spuriousTransitions} transitions, CPU ${ms(r.cpuPct, 2)} %, RSS ${ms(r.rssMb)} MB (anon ${ms(r.anonMb)}), ` +
+    `all VIPs ${ms(r.allVipsMs / 1000, 2)} s after the cut, VIP - bound p50/max ${ms(r.vipLag.median)}/${ms(r.vipLag.max)} ms, ` +
+    `first advert - bound p50/max ${ms(r.advertLag.median, 2)}/${ms(r.advertLag.max, 2)} ms${r.missingVips ? `, ${r.missingVips} VIPs MISSING` : ''} (started in ${ms(r.startMs / 1000, 1)} s)`
+  );
+}
+
+const median = (xs: readonly number[]): number => summarize(xs).median;
+const range = (xs: readonly number[], digits: number): string => (xs.length > 1 ? `${ms(Math.min(...xs), digits)}-${ms(Math.max(...xs), digits)}` : ms(xs[0] ?? Number.NaN, digits));
+
+function summaryTable(results: readonly RunResult[], args: Args): string {
+  const rows: string[][] = [['N', 'daemon', 'interval error p50 / p99 / max', 'spurious (backup)', 'CPU % of a core', 'RSS MB', 'all VIPs after cut', 'VIP - bound, max']];
+  for (const n of args.sizes) {
+    for (const kind of args.kinds) {
+      const rs = results.filter((r) => r.n === n && r.kind === kind);
+      if (rs.length === 0) continue;
+      const worst = (f: (r: RunResult) => number): number => Math.max(...rs.map(f));
+      rows.push([
+        String(n),
+        kind,
+        `${ms(median(rs.map((r) => r.intervalError.median)), 2)} / ${ms(worst((r) => r.intervalError.p99), 2)} / ${ms(worst((r) => r.intervalError.max), 2)} ms`,
+        `${rs.reduce((s, r) => s + r.spuriousAdverts, 0)} adv, ${rs.reduce((s, r) => s + r.spuriousTransitions, 0)} trans`,
+        range(rs.map((r) => r.cpuPct), 2),
+        range(rs.map((r) => r.rssMb), 1),
+        `${range(rs.map((r) => r.allVipsMs / 1000), 2)} s`,
+        `${ms(worst((r) => r.vipLag.max), 1)} ms`,
+      ]);
+    }
+  }
+  return table(rows);
+}
+
+function verdicts(results: readonly RunResult[], args: Args): string[] {
+  const out: string[] = [];
+  const of = (kind: DaemonKind, n: number) => results.filter((r) => r.kind === kind && r.n === n);
+  for (const n of args.sizes) {
+    const v = of('vrrpd', n);
+    if (v.length === 0) continue;
+    const k = of('keepalived', n);
+    const p99 = Math.max(...v.map((r) => r.intervalError.p99));
+    const max = Math.max(...v.map((r) => r.intervalError.max));
+    const cpuV = median(v.map((r) => r.cpuPct));
+    const cpuK = k.length ? median(k.map((r) => r.cpuPct)) : Number.NaN;
+    const rss = Math.max(...v.map((r) => r.rssMb));
+    const rssTarget = n === 1 ? 45 : n === 255 ? 55 : undefined;
+    const lag = Math.max(...v.map((r) => r.vipLag.max));
+    const ok = (b: boolean): string => (b ? 'PASS' : 'FAIL');
+    out.push(
+      `N=${n}: interval p99 ${ms(p99, 2)} <= 1 ms and max ${ms(max, 2)} <= 2 ms: ${ok(p99 <= 1 && max <= 2)}; ` +
+        `spurious: ${ok(v.every((r) => r.spuriousAdverts === 0 && r.spuriousTransitions === 0))}; ` +
+        (k.length ? `CPU median ${ms(cpuV, 2)} % vs keepalived ${ms(cpuK, 2)} %: ${ok(cpuV <= cpuK)}; ` : '') +
+        (rssTarget ? `RSS ${ms(rss, 1)} <= ${rssTarget} MB: ${ok(rss <= rssTarget)}; ` : '') +
+        `every VIP within bound + ${LAG_TARGET_MS} ms (worst ${ms(lag, 1)}): ${ok(lag <= LAG_TARGET_MS && v.every((r) => r.missingVips === 0))}`,
+    );
+  }
+  return out;
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const why = (await labUnavailableReason()) ?? (args.kinds.includes('keepalived') ? keepalivedMissing() : undefined);
+  if (why !== undefined) throw new Error(`cannot run the bench: ${why}`);
+  const host = machine();
+  const loads = [load1()];
+  const t0 = Date.now();
+  const lab = await createLab({ hosts: ['m', 'b', 'tap'], prefix: 'vsc' });
+  const dir = mkdtempSync(join(tmpdir(), 'vsc-'));
+  const results: RunResult[] = [];
+  try {
+    const capture = await AdvertCapture.start(lab.host('tap'), join(dir, 'adverts.pcap'));
+    try {
+      for (let round = 1; round <= args.rounds; round++) {
+        for (const n of args.sizes) {
+          const order = round % 2 === 1 ? args.kinds : [...args.kinds].reverse();
+          for (const kind of order) {
+            const r = await oneRun(lab, capture, kind, n, round, args);
+            results.push(r);
+            loads.push(load1());
+            console.log(runLine(r));
+          }
+        }
+      }
+    } finally {
+      await capture.stop();
+    }
+  } finally {
+    await lab.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const busy = busyLine(loads, host.cores);
+  console.log(`\nbench:scale, ${machineLine(host)}`);
+  const asBin = args.nodeFlags.join(' ') === VRRPD_NODE_FLAGS.join(' ');
+  console.log(`${busy.line}. vrrpd ran as \`node ${args.nodeFlags.join(' ')} dist/src/cli/main.js\` (${asBin ? 'the flags of the vrrpd bin' : 'NOT the bin\'s flags'}).`);
+  console.log(`${args.rounds} round(s), ${args.seconds} s window each; CPU and RSS of the master (process tree); intervals from a capture on a third node.\n`);
+  console.log(summaryTable(results, args));
+  console.log(`\nMaster_Down_Interval for the backup (priority 90): ${MDI_MS} ms. "VIP - bound": when the VIP appeared on the backup minus`);
+  console.log(`(the master's last advert of that VRID + Master_Down_Interval). "all VIPs after cut": from cutting the master's cable.\n`);
+  for (const line of verdicts(results, args)) console.log(line);
+  console.log(JSON.stringify({ bench: 'scale', seconds: Math.round((Date.now() - t0) / 1000), machine: host, busy: busy.busy, loads, results }));
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+    process.exit(2);
+  },
+);

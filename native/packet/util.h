@@ -1,0 +1,46 @@
+/* Small Node-API helpers shared by the addon's C files (packet.c, timer.c). */
+#ifndef VRRPD_UTIL_H
+#define VRRPD_UTIL_H
+#include <node_api.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The errno's symbolic name, for the JS Error's `code` (the TypeScript side matches on it). */
+static inline const char *errno_code(int e) {
+  switch (e) {
+    case EPERM: return "EPERM";
+    case EACCES: return "EACCES";
+    case ENODEV: return "ENODEV";
+    case ENXIO: return "ENXIO";
+    case EAGAIN: return "EAGAIN";
+    case ENETDOWN: return "ENETDOWN";
+    case EBADF: return "EBADF";
+    case EINVAL: return "EINVAL";
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
+    case ENOMEM: return "ENOMEM";
+    default: return "EIO";
+  }
+}
+
+/* Throws `what: strerror(e)` with code = the errno name; returns NULL for the caller to return. */
+static inline napi_value throw_errno(napi_env env, const char *what, int e) {
+  char msg[160];
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(e));
+  napi_throw_error(env, errno_code(e), msg);
+  return NULL;
+}
+
+/* Reads exactly `want` arguments into argv; throws a TypeError (and returns 0) when fewer came. */
+static inline int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
+    napi_throw_type_error(env, "EINVAL", "missing arguments");
+    return 0;
+  }
+  return 1;
+}
+
+#endif

@@ -1,0 +1,244 @@
+/**
+ * One queue for every deadline timer of the process: a binary min-heap of armed timers and a
+ * single wake-up source armed at the earliest deadline (a kernel timerfd, or setTimeout when the
+ * addon is missing). 255 instances cost one wake-up per distinct deadline, not 255 timers, and
+ * nothing polls: the loop sleeps until the wake source fires. Timers due at the same moment
+ * fire in the order they were armed.
+ */
+import type { Now } from './clock.js';
+
+/** What wakes the queue: armed at one deadline (on the queue's clock) at a time. */
+export interface Wake {
+  arm(deadline: number): void;
+  disarm(): void;
+}
+
+/** One armed timer's place in the queue (owned by a DeadlineTimer). */
+export interface QueueSlot {
+  readonly fire: (deadline: number, lateMs: number) => void;
+  deadline: number;
+  /** Arm order: ties fire first-armed first, and a fired slot re-armed meanwhile is not fired twice. */
+  seq: number;
+  /** Position in the heap; IDLE when not armed, POPPED while due in a dispatch. */
+  index: number;
+}
+
+const IDLE = -1;
+const POPPED = -2;
+/** How long one wake-up may keep firing timers that fall due while it runs, before I/O gets a turn. */
+const DISPATCH_BUDGET_MS = 5;
+
+export function newSlot(fire: (deadline: number, lateMs: number) => void): QueueSlot {
+  return { fire, deadline: 0, seq: 0, index: IDLE };
+}
+
+export class DeadlineQueue {
+  readonly now: Now;
+  readonly #heap: QueueSlot[] = [];
+  readonly #wake: Wake;
+  #seq = 0;
+  /** The deadline the wake source is armed for. */
+  #wakeAt: number | undefined;
+  #dispatching = false;
+
+  /** `makeWake` builds the wake source around the queue's dispatch function. */
+  constructor(now: Now, makeWake: (onWake: () => void) => Wake) {
+    this.now = now;
+    this.#wake = makeWake(() => this.#dispatch());
+  }
+
+  /** Armed timers (for tests and status). */
+  get size(): number {
+    return this.#heap.length;
+  }
+
+  /**
+   * Resolves at the first turn of the loop when no timer is due within `marginMs`, or after
+   * `maxWaitMs` at most: the moment to fork (`ip`), which blocks the loop for milliseconds,
+   * without making an advert late.
+   */
+  async quiet(marginMs: number, maxWaitMs: number): Promise<void> {
+    const giveUp = this.now() + maxWaitMs;
+    for (;;) {
+      await new Promise((r) => setImmediate(r));
+      const now = this.now();
+      const top = this.#heap[0];
+      if (top === undefined || top.deadline > now + marginMs || now >= giveUp) return;
+      await new Promise((r) => setTimeout(r, Math.max(1, Math.min(giveUp - now, top.deadline - now + 1))));
+    }
+  }
+
+  /** Arms `slot` for `deadline`, replacing its previous deadline. */
+  schedule(slot: QueueSlot, deadline: number): void {
+    slot.deadline = deadline;
+    slot.seq = ++this.#seq;
+    if (slot.index >= 0) {
+      this.#siftUp(slot.index);
+      this.#siftDown(slot.index);
+    } else {
+      slot.index = this.#heap.length;
+      this.#heap.push(slot);
+      this.#siftUp(slot.index);
+    }
+    this.#sync();
+  }
+
+  /** Disarms `slot` (nothing happens if it is not armed). */
+  cancel(slot: QueueSlot): void {
+    if (slot.index === POPPED) slot.index = IDLE;
+    if (slot.index < 0) return;
+    this.#removeAt(slot.index);
+    this.#sync();
+  }
+
+  /**
+   * Fires every slot due now; then, as long as it stays within DISPATCH_BUDGET_MS, the slots that
+   * fell due meanwhile (each wake-up saved is a timerfd_settime, an epoll_wait and a context
+   * switch); then re-arms the wake source for the next deadline. Slots armed during the dispatch
+   * wait for the next wake-up, so a callback re-arming itself for a past deadline cannot loop.
+   */
+  #dispatch(): void {
+    this.#wakeAt = undefined;
+    const start = this.now();
+    const armedBefore = this.#seq;
+    this.#dispatching = true;
+    try {
+      for (let now = start; now - start <= DISPATCH_BUDGET_MS; now = this.now()) {
+        const due = this.#takeDue(now, armedBefore);
+        if (due.length === 0) break;
+        this.#fire(due, now);
+      }
+    } finally {
+      this.#dispatching = false;
+      this.#sync();
+    }
+  }
+
+  /** Pops the slots due at `now` that were armed before the dispatch began. */
+  #takeDue(now: number, armedBefore: number): { slot: QueueSlot; seq: number }[] {
+    const due: { slot: QueueSlot; seq: number }[] = [];
+    for (let top = this.#heap[0]; top !== undefined && top.deadline <= now && top.seq <= armedBefore; top = this.#heap[0]) {
+      this.#removeAt(0);
+      top.index = POPPED;
+      due.push({ slot: top, seq: top.seq });
+    }
+    return due;
+  }
+
+  #fire(due: readonly { slot: QueueSlot; seq: number }[], now: number): void {
+    for (let i = 0; i < due.length; i++) {
+      const { slot, seq } = due[i]!;
+      // Cancelled or re-armed by an earlier callback of this dispatch: not due any more.
+      if (slot.index !== POPPED || slot.seq !== seq) continue;
+      slot.index = IDLE;
+      try {
+        slot.fire(slot.deadline, now - slot.deadline);
+      } catch (e) {
+        // Put back what has not fired yet; it fires on the next wake-up, right away.
+        for (const rest of due.slice(i + 1)) if (rest.slot.index === POPPED && rest.slot.seq === rest.seq) this.#reinsert(rest.slot);
+        throw e;
+      }
+    }
+  }
+
+  #reinsert(slot: QueueSlot): void {
+    slot.index = this.#heap.length;
+    this.#heap.push(slot);
+    this.#siftUp(slot.index);
+  }
+
+  /** Points the wake source at the earliest deadline, touching it only when that changed. */
+  #sync(): void {
+    if (this.#dispatching) return;
+    const top = this.#heap[0];
+    if (top === undefined) {
+      if (this.#wakeAt !== undefined) this.#wake.disarm();
+      this.#wakeAt = undefined;
+    } else if (top.deadline !== this.#wakeAt) {
+      this.#wakeAt = top.deadline;
+      this.#wake.arm(top.deadline);
+    }
+  }
+
+  #removeAt(i: number): void {
+    const heap = this.#heap;
+    const gone = heap[i]!;
+    const last = heap.pop()!;
+    gone.index = IDLE;
+    if (last === gone) return;
+    heap[i] = last;
+    last.index = i;
+    this.#siftUp(i);
+    this.#siftDown(last.index);
+  }
+
+  #before(a: QueueSlot, b: QueueSlot): boolean {
+    return a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
+  }
+
+  #siftUp(i: number): void {
+    const heap = this.#heap;
+    const slot = heap[i]!;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const parent = heap[p]!;
+      if (!this.#before(slot, parent)) break;
+      heap[i] = parent;
+      parent.index = i;
+      i = p;
+    }
+    heap[i] = slot;
+    slot.index = i;
+  }
+
+  #siftDown(i: number): void {
+    const heap = this.#heap;
+    const slot = heap[i]!;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= heap.length) break;
+      const r = l + 1;
+      const child = r < heap.length && this.#before(heap[r]!, heap[l]!) ? r : l;
+      if (!this.#before(heap[child]!, slot)) break;
+      heap[i] = heap[child]!;
+      heap[i]!.index = i;
+      i = child;
+    }
+    heap[i] = slot;
+    slot.index = i;
+  }
+}
+
+/**
+ * The portable wake source: setTimeout, rounded up to the millisecond libuv counts in, and
+ * re-armed when it comes back early, so it fires 0 to ~1 ms late (more on a busy machine).
+ */
+export function timeoutWake(now: Now): (onWake: () => void) => Wake {
+  return (onWake) => {
+    let handle: NodeJS.Timeout | undefined;
+    let target: number | undefined;
+    const start = (delayMs: number): void => {
+      handle = setTimeout(tick, Math.max(1, Math.ceil(delayMs)));
+    };
+    const tick = (): void => {
+      handle = undefined;
+      if (target === undefined) return;
+      const left = target - now();
+      if (left > 0) return start(left);
+      target = undefined;
+      onWake();
+    };
+    return {
+      arm(deadline) {
+        if (handle !== undefined) clearTimeout(handle);
+        target = deadline;
+        start(deadline - now());
+      },
+      disarm() {
+        if (handle !== undefined) clearTimeout(handle);
+        handle = undefined;
+        target = undefined;
+      },
+    };
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * A kernel timer for the event loop: a timerfd on CLOCK_MONOTONIC armed at an absolute deadline
+ * and watched by libuv (native/packet/timer.c). It wakes the loop when the kernel's hrtimer
+ * expires, to the microsecond, where setTimeout rounds to the millisecond. Deadlines are given
+ * on the caller's clock (`performance.now()`, which Node reads from CLOCK_MONOTONIC too) and
+ * shifted by a constant measured once. Why: native-notes/timers.md.
+ */
+import { performance } from 'node:perf_hooks';
+import { err, ok, type Result } from '../result.js';
+import { loadPacketAddon, type PacketAddon, type TimerHandle } from './packet-addon.js';
+
+/** One one-shot kernel timer. */
+export interface KernelTimer {
+  /** Fire once at `deadline` (performance.now() ms); replaces any earlier arm. A past deadline fires at once. */
+  arm(deadline: number): void;
+  disarm(): void;
+  close(): void;
+}
+
+type TimerAddon = Required<PacketAddon>;
+
+/**
+ * CLOCK_MONOTONIC ms minus performance.now() ms: a constant (Node's performance.now() is
+ * uv_hrtime() minus the process's start time). Read as the tightest of a few bracketing pairs.
+ */
+function clockOffset(addon: TimerAddon): number {
+  let best = Number.POSITIVE_INFINITY;
+  let offset = 0;
+  for (let i = 0; i < 5; i++) {
+    const before = addon.monotonicMs();
+    const perf = performance.now();
+    const after = addon.monotonicMs();
+    if (after - before < best) {
+      best = after - before;
+      offset = (before + after) / 2 - perf;
+    }
+  }
+  return offset;
+}
+
+/** Opens a kernel timer calling `onExpire` on the loop; an error when the addon lacks it. */
+export function openKernelTimer(onExpire: () => void): Result<KernelTimer, { detail: string }> {
+  const loaded = loadPacketAddon();
+  if (!loaded.ok) return loaded;
+  const addon = loaded.value;
+  if (typeof addon.timerOpen !== 'function' || typeof addon.monotonicMs !== 'function') {
+    return err({ detail: 'the native addon predates the kernel timer (run `npm run build:native`)' });
+  }
+  const timers = addon as TimerAddon;
+  const offset = clockOffset(timers);
+  let handle: TimerHandle;
+  try {
+    handle = timers.timerOpen((status) => {
+      // A negative libuv status means the poll itself failed: a bug or a broken system, not a timeout.
+      if (status < 0) throw new Error(`kernel timer poll failed (libuv status ${status})`);
+      onExpire();
+    });
+  } catch (e) {
+    return err({ detail: `timerfd: ${(e as Error).message}` });
+  }
+  return ok({
+    arm: (deadline) => timers.timerArm(handle, Math.max(0, deadline + offset)),
+    disarm: () => timers.timerDisarm(handle),
+    close: () => timers.timerClose(handle),
+  });
+}

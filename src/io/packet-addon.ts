@@ -1,0 +1,45 @@
+/**
+ * The vrrpd_packet Node-API addon (native/packet), loaded once for the whole process: the
+ * AF_PACKET sender behind gratuitous ARP (garp.ts, packet.c) and the kernel deadline timer
+ * (kernel-timer.ts, timer.c). Missing when the native build failed; its users fall back.
+ */
+import { createRequire } from 'node:module';
+import { err, ok, type Result } from '../result.js';
+
+/** An opaque timerfd handle (timer.c). */
+export type TimerHandle = { readonly __brand: 'TimerHandle' };
+
+/** The addon's surface: native/packet/packet.c and native/packet/timer.c. */
+export interface PacketAddon {
+  open(): number;
+  send(fd: number, ifindex: number, frame: Uint8Array): number;
+  close(fd: number): void;
+  /** CLOCK_MONOTONIC in ms. Absent in an addon built before the timer existed. */
+  monotonicMs?(): number;
+  timerOpen?(onExpire: (status: number) => void): TimerHandle;
+  timerArm?(h: TimerHandle, deadlineMonotonicMs: number): void;
+  timerDisarm?(h: TimerHandle): void;
+  timerClose?(h: TimerHandle): void;
+}
+
+/** Where the addon is looked for, relative to this file (src/io or dist/src/io). */
+const ADDON_PATHS = ['../../native/packet/build/Release/vrrpd_packet.node', '../../../native/packet/build/Release/vrrpd_packet.node'];
+
+let loaded: Result<PacketAddon, { detail: string }> | undefined;
+
+/** The addon, or why it could not be loaded (the answer is cached). */
+export function loadPacketAddon(): Result<PacketAddon, { detail: string }> {
+  if (loaded !== undefined) return loaded;
+  const req = createRequire(import.meta.url);
+  const tried: string[] = [];
+  for (const p of ADDON_PATHS) {
+    try {
+      loaded = ok(req(p) as PacketAddon);
+      return loaded;
+    } catch (e) {
+      tried.push(`${p}: ${(e as Error).message.split('\n')[0] ?? ''}`);
+    }
+  }
+  loaded = err({ detail: `native addon not built (run \`npm run build:native\`); tried ${tried.join('; ')}` });
+  return loaded;
+}

@@ -1,0 +1,295 @@
+/**
+ * The process-wide deadline queue (src/daemon/deadline-queue.ts) with a hand-driven wake source,
+ * its setTimeout wake under fake timers, and DeadlineTimer on the daemon's clock, which the kernel
+ * timer (native/packet/timer.c) wakes when the addon is built.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DeadlineTimer, monotonicNow, timerMechanism } from '../../../src/daemon/clock.js';
+import { DeadlineQueue, newSlot, timeoutWake, type QueueSlot } from '../../../src/daemon/deadline-queue.js';
+
+/** A queue on a settable clock whose wake source the test fires by hand. */
+function manualQueue() {
+  let t = 0;
+  const advance = (to: number): void => {
+    t = to;
+  };
+  const wakes: (number | 'off')[] = [];
+  let wake: () => void = () => undefined;
+  const queue = new DeadlineQueue(
+    () => t,
+    (onWake) => {
+      wake = onWake;
+      return { arm: (d) => wakes.push(d), disarm: () => wakes.push('off') };
+    },
+  );
+  const fired: string[] = [];
+  const slot = (name: string, onFire?: () => void): QueueSlot =>
+    newSlot((deadline, late) => {
+      fired.push(`${name}@${deadline}+${late}`);
+      onFire?.();
+    });
+  return {
+    queue,
+    wakes,
+    fired,
+    slot,
+    /** Moves the clock without a wake (time passing inside a callback). */
+    advance,
+    /** Moves the clock to `to` and fires the wake, as the kernel would. */
+    wakeAt(to: number) {
+      t = to;
+      wake();
+    },
+  };
+}
+
+describe('DeadlineQueue', () => {
+  it('one wake source armed at the earliest deadline; due slots fire in deadline order, ties in arm order', () => {
+    const q = manualQueue();
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((n) => q.slot(n)) as [QueueSlot, QueueSlot, QueueSlot, QueueSlot];
+    q.queue.schedule(a, 30);
+    q.queue.schedule(b, 10);
+    q.queue.schedule(c, 20);
+    q.queue.schedule(d, 10);
+    expect(q.wakes).toEqual([30, 10]); // re-armed only when the earliest deadline changed
+    q.wakeAt(25);
+    expect(q.fired).toEqual(['b@10+15', 'd@10+15', 'c@20+5']);
+    expect(q.wakes.at(-1)).toBe(30);
+    q.wakeAt(31);
+    expect(q.fired.at(-1)).toBe('a@30+1');
+    expect(q.wakes).toEqual([30, 10, 30]); // spent, not re-armed: nothing left
+    expect(q.queue.size).toBe(0);
+  });
+
+  it('a wake before the deadline (clock rounding) fires nothing and re-arms the same deadline', () => {
+    const q = manualQueue();
+    q.queue.schedule(q.slot('a'), 10);
+    q.wakeAt(9.9999);
+    expect(q.fired).toEqual([]);
+    expect(q.wakes).toEqual([10, 10]);
+    q.wakeAt(10);
+    expect(q.fired).toEqual(['a@10+0']);
+  });
+
+  it('re-arming moves a slot, cancelling removes it', () => {
+    const q = manualQueue();
+    const a = q.slot('a');
+    const b = q.slot('b');
+    q.queue.schedule(a, 10);
+    q.queue.schedule(b, 20);
+    q.queue.schedule(a, 30);
+    expect(q.wakes.at(-1)).toBe(20);
+    q.queue.cancel(b);
+    expect(q.wakes.at(-1)).toBe(30);
+    q.queue.cancel(a);
+    expect(q.wakes.at(-1)).toBe('off');
+    q.queue.schedule(a, 30);
+    q.queue.cancel(b); // twice: nothing
+    q.wakeAt(40);
+    expect(q.fired).toEqual(['a@30+10']);
+  });
+
+  it('a callback cancelling or re-arming a slot due in the same dispatch wins over the dispatch', () => {
+    const q = manualQueue();
+    const c = q.slot('c');
+    const d = q.slot('d');
+    const a = q.slot('a', () => q.queue.cancel(c));
+    const b = q.slot('b', () => q.queue.schedule(d, 100));
+    for (const [s, t] of [[a, 1], [b, 2], [c, 3], [d, 4]] as const) q.queue.schedule(s, t);
+    q.wakeAt(5);
+    expect(q.fired).toEqual(['a@1+4', 'b@2+3']);
+    expect(q.wakes.at(-1)).toBe(100);
+    q.wakeAt(100);
+    expect(q.fired.at(-1)).toBe('d@100+0');
+  });
+
+  it('a slot re-armed from its own callback for a past deadline fires on the next wake, not in a loop', () => {
+    const q = manualQueue();
+    let n = 0;
+    const a: QueueSlot = q.slot('a', () => {
+      if (++n < 3) q.queue.schedule(a, 0);
+    });
+    q.queue.schedule(a, 1);
+    q.wakeAt(2);
+    expect(q.fired).toEqual(['a@1+1']);
+    expect(q.wakes.at(-1)).toBe(0); // the kernel fires a past deadline at once
+    q.wakeAt(2);
+    q.wakeAt(2);
+    expect(q.fired).toEqual(['a@1+1', 'a@0+2', 'a@0+2']);
+  });
+
+  it('slots falling due while a wake-up runs fire in it (within 5 ms), the rest on the next wake-up', () => {
+    const q = manualQueue();
+    q.queue.schedule(q.slot('a', () => q.advance(12)), 10);
+    q.queue.schedule(q.slot('b', () => q.advance(20)), 11.5);
+    q.queue.schedule(q.slot('c'), 16);
+    q.queue.schedule(q.slot('d'), 21);
+    q.wakeAt(10);
+    // b fell due while a ran; c during b, but 20 - 10 is past the budget; d not yet due.
+    expect(q.fired).toEqual(['a@10+0', 'b@11.5+0.5']);
+    expect(q.wakes.at(-1)).toBe(16);
+    q.wakeAt(21);
+    expect(q.fired.slice(2)).toEqual(['c@16+5', 'd@21+0']);
+  });
+
+  it('a throwing callback does not lose the slots due after it', () => {
+    const q = manualQueue();
+    q.queue.schedule(
+      q.slot('a', () => {
+        throw new Error('boom');
+      }),
+      1,
+    );
+    q.queue.schedule(q.slot('b'), 2);
+    expect(() => q.wakeAt(3)).toThrow('boom');
+    expect(q.wakes.at(-1)).toBe(2);
+    q.wakeAt(3);
+    expect(q.fired).toEqual(['a@1+2', 'b@2+1']);
+  });
+
+  it('any sequence of arms and cancels fires exactly the armed slots, in (deadline, arm) order', () => {
+    const op = fc.record({ slot: fc.nat(7), deadline: fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined }) });
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), fc.integer({ min: 0, max: 60 }), (ops, until) => {
+        const q = manualQueue();
+        const slots = Array.from({ length: 8 }, (_, i) => q.slot(`s${i}`));
+        const model = new Map<number, { deadline: number; seq: number }>();
+        ops.forEach((o, seq) => {
+          if (o.deadline === undefined) {
+            q.queue.cancel(slots[o.slot]!);
+            model.delete(o.slot);
+          } else {
+            q.queue.schedule(slots[o.slot]!, o.deadline);
+            model.set(o.slot, { deadline: o.deadline, seq });
+          }
+        });
+        q.wakeAt(until);
+        const expected = [...model]
+          .filter(([, v]) => v.deadline <= until)
+          .sort(([, x], [, y]) => x.deadline - y.deadline || x.seq - y.seq)
+          .map(([i, v]) => `s${i}@${v.deadline}+${until - v.deadline}`);
+        expect(q.fired).toEqual(expected);
+        expect(q.queue.size).toBe(model.size - expected.length);
+      }),
+    );
+  });
+});
+
+describe('the setTimeout wake (no addon, or another clock)', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('never fires before the deadline and at most a millisecond after it', async () => {
+    vi.useFakeTimers();
+    const now = () => performance.now();
+    const fired: number[] = [];
+    const queue = new DeadlineQueue(now, timeoutWake(now));
+    const t0 = now();
+    for (const d of [2.5, 0.2, 7.9, 7.9]) queue.schedule(newSlot(() => fired.push(now() - t0 - d)), t0 + d);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(fired).toHaveLength(4);
+    for (const late of fired) expect(late).toBeGreaterThanOrEqual(0);
+    for (const late of fired) expect(late).toBeLessThanOrEqual(1);
+  });
+
+  it('quiet(): resolves once no timer is due within the margin, or at the latest after maxWait', async () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(0);
+    const now = () => Date.now();
+    const fired: number[] = [];
+    const queue = new DeadlineQueue(now, timeoutWake(now));
+    queue.schedule(newSlot(() => fired.push(now())), 3);
+    queue.schedule(newSlot(() => fired.push(now())), 6);
+    let quietAt: number | undefined;
+    const first = queue.quiet(5, 25).then(() => (quietAt = now()));
+    await vi.advanceTimersByTimeAsync(30);
+    await first;
+    expect(fired).toEqual([3, 6]);
+    expect(quietAt).toBeGreaterThanOrEqual(6);
+    expect(quietAt).toBeLessThan(10);
+    // A timer always due within the margin: quiet gives up after maxWait.
+    const busy = newSlot(() => queue.schedule(busy, now() + 2));
+    queue.schedule(busy, now() + 2);
+    const t0 = now();
+    let gaveUpAt: number | undefined;
+    const second = queue.quiet(5, 25).then(() => (gaveUpAt = now()));
+    await vi.advanceTimersByTimeAsync(40);
+    await second;
+    expect(gaveUpAt! - t0).toBeGreaterThanOrEqual(25);
+    expect(gaveUpAt! - t0).toBeLessThan(30);
+    queue.cancel(busy);
+  });
+
+  it('DeadlineTimer on a clock of its own keeps its API: arm, re-arm, cancel, deadline', async () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(0);
+    const now = () => Date.now();
+    const fired: [number, number][] = [];
+    const timer = new DeadlineTimer(now, (deadline, late) => fired.push([deadline, late]));
+    timer.arm(100);
+    expect(timer.deadline).toBe(100);
+    timer.arm(50);
+    await vi.advanceTimersByTimeAsync(60);
+    expect(fired).toEqual([[50, 0]]);
+    expect(timer.deadline).toBeUndefined();
+    timer.arm(200);
+    timer.cancel();
+    timer.arm(undefined);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(fired).toHaveLength(1);
+  });
+});
+
+const mechanism = timerMechanism();
+
+describe.skipIf(mechanism.kind !== 'timerfd')('DeadlineTimer on the daemon clock: the kernel timer', () => {
+  it('fires at or after each deadline, in deadline order, and never early', async () => {
+    const t0 = monotonicNow();
+    const offsets = [9.25, 3.5, 6.125, 3.5, 12];
+    const fired: { i: number; at: number; late: number }[] = [];
+    await new Promise<void>((resolve) => {
+      const timers = offsets.map(
+        (d, i) =>
+          new DeadlineTimer(monotonicNow, (_deadline, late) => {
+            fired.push({ i, at: monotonicNow() - t0, late });
+            if (fired.length === offsets.length) resolve();
+          }),
+      );
+      timers.forEach((t, i) => t.arm(t0 + offsets[i]!));
+    });
+    expect(fired.map((f) => f.i)).toEqual([1, 3, 2, 0, 4]);
+    for (const f of fired) {
+      expect(f.at).toBeGreaterThanOrEqual(offsets[f.i]!);
+      expect(f.late).toBeGreaterThanOrEqual(0);
+      // Generous: the 2-core CI machine is shared; the bench measures the real figure.
+      expect(f.late).toBeLessThan(250);
+    }
+  });
+
+  it('an armed timer keeps the process alive; a cancelled one does not fire', async () => {
+    const fired: string[] = [];
+    const a = new DeadlineTimer(monotonicNow, () => fired.push('a'));
+    const b = new DeadlineTimer(monotonicNow, () => fired.push('b'));
+    a.arm(monotonicNow() + 5);
+    b.arm(monotonicNow() + 1);
+    b.cancel();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(fired).toEqual(['a']);
+  });
+
+  it('a process waits for its armed kernel timer and exits once it has fired', () => {
+    const addon = fileURLToPath(new URL('../../../native/packet/build/Release/vrrpd_packet.node', import.meta.url));
+    const script = `const a = require(${JSON.stringify(addon)}); const t0 = a.monotonicMs();
+      const h = a.timerOpen(() => console.log('fired ' + (a.monotonicMs() - t0 >= 50)));
+      a.timerArm(h, t0 + 50); a.timerOpen(() => console.log('never'));`;
+    expect(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 10_000 })).toBe('fired true\n');
+  });
+});
+
+describe.skipIf(mechanism.kind === 'timerfd')('without the kernel timer', () => {
+  it('says why the daemon clock falls back to setTimeout', () => {
+    expect(mechanism.kind === 'setTimeout' && mechanism.detail).toMatch(/addon|timerfd/);
+  });
+});
