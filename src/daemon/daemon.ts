@@ -249,10 +249,9 @@ export class Daemon {
     await this.#dump('vrrpd.stats.json', () => this.stats(), 'statistics');
   }
 
-  /** The counters SIGUSR2 dumps: every counter of the status model (statistics()), and the log lines lost. */
-  stats(): DaemonStatistics & { readonly time: string; readonly log: { readonly linesDropped: number; readonly lost?: string } } {
-    const log = { linesDropped: stdoutSink.dropped, ...(stdoutSink.broken ? { lost: stdoutSink.broken } : {}) };
-    return { ...this.statistics(), time: new Date().toISOString(), log };
+  /** What SIGUSR2 dumps: every counter of the status model (statistics()), and when it was taken. */
+  stats(): DaemonStatistics & { readonly time: string } {
+    return { ...this.statistics(), time: new Date().toISOString() };
   }
 
   /** The status model (src/status/model.ts): what `vrrpd status`, the dumps and the metrics show. */
@@ -270,6 +269,7 @@ export class Daemon {
         runDir: this.#opts.runDir,
         startedMono: this.#startedMono,
         ...(metrics ? { metrics } : {}),
+        log: { linesDropped: stdoutSink.dropped, ...(stdoutSink.broken ? { lost: stdoutSink.broken } : {}) },
       },
       slots: [...this.#slots.values()].map((s) => ({
         conf: s.conf,

@@ -167,6 +167,13 @@ export function metricDefs(): MetricDef[] {
   const scripts = (s: DaemonStatus) => s.scripts.map((x) => ({ labels: scriptLabels(x), counters: x.counters }));
   return [
     gauge('vrrpd_build_info', 'vrrpd and Node.js versions (always 1)', ['version', 'node_version'], (s) => [{ labels: { version: s.process.version, node_version: s.process.node }, value: 1 }]),
+    {
+      name: 'vrrpd_log_lines_dropped_total',
+      help: 'log lines not written: stdout was full or broken (vrrpd drops lines rather than block its timers)',
+      type: 'counter',
+      labels: [],
+      samples: (s) => [{ labels: {}, value: s.process.log.linesDropped }],
+    },
     ...instanceGauges(),
     ...counterMetrics(INSTANCE_COUNTERS, 'vrrpd_', INSTANCE_LABELS, instances, {
       name: 'vrrpd_adverts_dropped_total',

@@ -35,6 +35,14 @@ export const INTERFACE_IO_COUNTERS = {
   socketRecvErrors: { help: 'receive errors reported by the raw sockets' },
 } as const satisfies Record<string, CounterSpec>;
 
+/** The log: lines written to stdout, or not (a full or broken pipe drops lines rather than block the timers). */
+export interface LogFacts {
+  /** Lines dropped so far: the pipe was full, or broken. */
+  readonly linesDropped: number;
+  /** Why the log is lost for good (the pipe's error, EPIPE...), once it is. */
+  readonly lost?: string;
+}
+
 /** Per vrrp_script counters (a script shared by several instances is counted once). */
 export const SCRIPT_COUNTERS = {
   runs: { help: 'checks started' },
@@ -182,6 +190,7 @@ export interface ProcessFacts {
   readonly startedAt: Moment;
   /** The Prometheus endpoint, when one is configured: where, and why it is not serving. */
   readonly metrics?: { readonly listen: string; readonly error?: string };
+  readonly log: LogFacts;
 }
 
 /** Everything `vrrpd status` knows. */
@@ -198,6 +207,7 @@ export interface DaemonStatistics {
   readonly format: typeof STATUS_FORMAT;
   readonly pid: number;
   readonly uptimeMs: number;
+  readonly log: LogFacts;
   readonly instances: readonly {
     readonly name: string;
     readonly vrid: number;
@@ -216,6 +226,7 @@ export function statisticsOf(s: DaemonStatus): DaemonStatistics {
     format: s.format,
     pid: s.process.pid,
     uptimeMs: s.process.startedAt.agoMs,
+    log: s.process.log,
     instances: s.instances.map((i) => ({ name: i.name, vrid: i.vrid, interface: i.interface, counters: i.counters, io: i.io, transitions: i.transitions })),
     interfaces: s.interfaces.map((i) => ({ name: i.name, counters: i.counters, io: i.io })),
     scripts: s.scripts.map((x) => ({ name: x.name, counters: x.counters })),

@@ -91,6 +91,7 @@ export function renderStatus(s: DaemonStatus): string {
   const lines = [
     `vrrpd ${p.version} (pid ${p.pid}, node ${p.node}), up ${formatDuration(p.startedAt.agoMs)}; config ${p.config}${p.configId ? ` (id ${p.configId})` : ''}`,
   ];
+  if (p.log.linesDropped > 0 || p.log.lost) lines.push(`log: ${p.log.linesDropped} lines dropped${p.log.lost ? `, stdout lost (${p.log.lost})` : ''}`);
   if (p.metrics) lines.push(`metrics: http://${p.metrics.listen}/metrics${p.metrics.error ? ` NOT SERVING: ${p.metrics.error}` : ''}`);
   for (const i of s.instances) lines.push('', ...instanceLines(i));
   if (s.interfaces.length > 0 || s.scripts.length > 0) lines.push('');

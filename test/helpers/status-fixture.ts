@@ -56,7 +56,7 @@ export function sampleStatus(): DaemonStatus {
   const check = { outcome: { kind: 'ok' as const }, ok: true, startedMs: 249_400, durationMs: 0.3 };
   return buildStatus({
     at,
-    process: { pid: 4242, version: '0.1.0', node: '20.19.0', config: '/etc/vrrpd/keepalived.conf', runDir: '/run/vrrpd', startedMono: 900, metrics: { listen: '127.0.0.1:9657' } },
+    process: { pid: 4242, version: '0.1.0', node: '20.19.0', config: '/etc/vrrpd/keepalived.conf', runDir: '/run/vrrpd', startedMono: 900, metrics: { listen: '127.0.0.1:9657' }, log: { linesDropped: 3, lost: 'EPIPE' } },
     slots: [
       {
         conf: vi1,

@@ -62,6 +62,7 @@ describe('metrics from the status model', () => {
         "vrrpd_interface_socket_recv_errors_total",
         "vrrpd_interface_socket_send_errors_total",
         "vrrpd_interface_socket_sent_total",
+        "vrrpd_log_lines_dropped_total",
         "vrrpd_old_unicast_checksum_rcvd_total",
         "vrrpd_priority_zero_pkts_rcvd_total",
         "vrrpd_priority_zero_pkts_sent_total",

@@ -33,12 +33,14 @@ describe('status model', () => {
     expect(st.interfaces).toEqual([{ name: 'eth0', counters: s.interfaces[0]!.counters, io: s.interfaces[0]!.io }]);
     expect(st.scripts).toEqual([{ name: 'chk_nginx', counters: { runs: 249, skipped: 0, timeouts: 1, failures: 3 } }]);
     expect(st.uptimeMs).toBe(249_100);
+    expect(st.log).toEqual({ linesDropped: 3, lost: 'EPIPE' });
   });
 
   it('`vrrpd status` prints it as a person reads it', () => {
     expect(renderStatus(s)).toBe(
       [
         'vrrpd 0.1.0 (pid 4242, node 20.19.0), up 4m09s; config /etc/vrrpd/keepalived.conf',
+        'log: 3 lines dropped, stdout lost (EPIPE)',
         'metrics: http://127.0.0.1:9657/metrics',
         '',
         'VI_1: MASTER since 2026-11-30 09:55:54Z (4m05s ago): master-down-timer (no master heard)',
