@@ -86,7 +86,10 @@ describe.skipIf(reason !== undefined)('the daemon stays up', () => {
     const sent0 = (await op1.status()).instances[0]!.counters.advertiseSent;
     await sleep(3000);
     const cpu = cpuSeconds(pid) - cpu0;
-    const sent = (await op1.status()).instances[0]!.counters.advertiseSent - sent0;
+    const after = await op1.status();
+    const sent = after.instances[0]!.counters.advertiseSent - sent0;
+    expect(after.process.log).toMatchObject({ lost: 'EPIPE' }); // the status model counts what the log lost
+    expect(after.process.log.linesDropped).toBeGreaterThan(0);
     console.log(`[epipe] 3 s without stdout: ${cpu.toFixed(2)} s of CPU, ${sent} adverts sent`);
     expect(cpu).toBeLessThan(0.5); // the old code spun at 100 % of a core
     expect(sent).toBeGreaterThanOrEqual(2); // the protocol goes on (advert_int 1 s)
