@@ -249,9 +249,9 @@ export class Daemon {
     await this.#dump('vrrpd.stats.json', () => this.stats(), 'statistics');
   }
 
-  /** What SIGUSR2 dumps: every counter of the status model (statistics()), and when it was taken. */
+  /** What SIGUSR2 dumps: every counter of the status model (its statistics part), and when it was taken. */
   stats(): DaemonStatistics & { readonly time: string } {
-    return { ...this.statistics(), time: new Date().toISOString() };
+    return { ...statisticsOf(this.snapshot()), time: new Date().toISOString() };
   }
 
   /** The status model (src/status/model.ts): what `vrrpd status`, the dumps and the metrics show. */
@@ -281,11 +281,6 @@ export class Daemon {
       interfaces: [...this.#ifaces.values()].map((i) => ({ name: i.name, counters: i.mux?.counters, io: i.socketCounters })),
       scripts: this.#tracking.scriptFacts(),
     });
-  }
-
-  /** Every counter of the status model (the statistics a SIGUSR2 dump writes). */
-  statistics(): DaemonStatistics {
-    return statisticsOf(this.snapshot());
   }
 
   // --- internals ----------------------------------------------------------------------------
