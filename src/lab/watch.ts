@@ -2,13 +2,20 @@
  * The demo's live timeline: follows both daemons' JSON logs and the client's probe file (polling
  * the files every 50 ms for new bytes), and prints one line per event that matters (state and
  * priority changes, check results, VIPs added/removed, the client failing and recovering,
- * the client served by another node), ordered by the events' own timestamps.
+ * the client served by another node, the demo's own actions).
+ *
+ * One time axis: every line carries the epoch ms of one clock (pino's `time` in each vrrpd,
+ * Date.now in the prober and here), taken when the thing happened, and lines are printed in that
+ * order. A client line is stamped when the client learned it (the probe's answer or failure,
+ * see `clientExperience`), never when its request left: a request sent before the election can
+ * be answered after it. Every line waits HOLD_MS, so a record that reaches its file a little
+ * late still takes its place.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { parseProbes, type Probe } from './analysis.js';
+import { ClientView, parseProbes, probeEnd, type Probe } from './analysis.js';
 
-/** Longer than the prober's timeout: every probe that started before this has been recorded. */
-const PROBE_SETTLE_MS = 400;
+/** How long a line waits for earlier ones still on their way to the files (write and poll delays). */
+const HOLD_MS = 300;
 
 interface Followed {
   readonly file: string;
@@ -31,8 +38,10 @@ export class Watch {
   #failSince = 0;
   #failWhy = '';
   #via = '';
-  /** Probe records wait until every probe started before them has finished (they finish out of order). */
-  #pending: Probe[] = [];
+  readonly #view = new ClientView();
+  /** Probes not yet through the client view, and lines not yet printed. */
+  #probes: Probe[] = [];
+  #lines: TimelineEvent[] = [];
 
   constructor(
     private readonly t0: number,
@@ -56,40 +65,42 @@ export class Watch {
 
   /** A line of the demo's own (an action it takes), at the current time. */
   note(text: string, who = 'demo'): void {
-    this.emit([{ t: Date.now(), who, text }]);
+    this.#lines.push({ t: Date.now(), who, text });
+    this.poll();
   }
 
+  /** Read what is new, and print every line older than HOLD_MS (all of them once stopped), in time order. */
   poll(): void {
-    const events: TimelineEvent[] = [];
     for (const f of this.#files) {
       const lines = readNew(f);
-      if (f.kind === 'vrrpd') for (const l of lines) events.push(...vrrpdEvent(l, f.label));
-      else this.#pending.push(...parseProbes(lines.join('\n')));
+      if (f.kind === 'vrrpd') for (const l of lines) this.#lines.push(...vrrpdEvent(l, f.label));
+      else this.#probes.push(...parseProbes(lines.join('\n')));
     }
-    this.#pending.sort((a, b) => a.t - b.t);
-    const ripe = this.#timer === undefined ? this.#pending.length : this.#pending.findIndex((p) => p.t > Date.now() - PROBE_SETTLE_MS);
-    const n = ripe < 0 ? this.#pending.length : ripe;
-    events.push(...this.clientEvents(this.#pending.splice(0, n)));
-    this.emit(events.sort((a, b) => a.t - b.t));
+    const ripe = this.#timer === undefined ? Infinity : Date.now() - HOLD_MS;
+    this.#probes.sort((a, b) => probeEnd(a) - probeEnd(b) || a.t - b.t);
+    const n = this.#probes.findIndex((p) => probeEnd(p) > ripe);
+    this.#lines.push(...this.clientEvents(this.#probes.splice(0, n < 0 ? this.#probes.length : n)));
+    this.#lines.sort((a, b) => a.t - b.t);
+    const m = this.#lines.findIndex((e) => e.t > ripe);
+    for (const e of this.#lines.splice(0, m < 0 ? this.#lines.length : m)) this.print(`${fmtT(e.t - this.t0)}  ${e.who.padEnd(6)} ${e.text}`);
   }
 
-  private emit(events: readonly TimelineEvent[]): void {
-    for (const e of events) this.print(`${fmtT(e.t - this.t0)}  ${e.who.padEnd(6)} ${e.text}`);
-  }
-
+  /** The client's lines, from probes in completion order, each at the moment the client learned it. */
   private clientEvents(probes: readonly Probe[]): TimelineEvent[] {
     const out: TimelineEvent[] = [];
     for (const p of probes) {
+      if (!this.#view.accept(p)) continue; // a late outcome of an older request: nothing new
+      const at = probeEnd(p);
       if (p.ok && this.#clientOk !== true) {
-        const after = this.#clientOk === false ? ` after an outage of ${((p.t - this.#failSince) / 1000).toFixed(3)} s` : '';
-        out.push({ t: p.t, who: 'client', text: `OK: VIP answers${after} (via ${this.name(p.via)}, ${p.api})` });
+        const after = this.#clientOk === false ? ` after an outage of ${((at - this.#failSince) / 1000).toFixed(3)} s` : '';
+        out.push({ t: at, who: 'client', text: `OK: VIP answers${after} (via ${this.name(p.via)}, ${p.api})` });
       } else if (p.ok && p.via !== this.#via) {
-        out.push({ t: p.t, who: 'client', text: `now served by ${this.name(p.via)}` });
+        out.push({ t: at, who: 'client', text: `now served by ${this.name(p.via)}` });
       } else if (!p.ok && this.#clientOk !== false) {
         this.#failSince = p.t;
-        out.push({ t: p.t, who: 'client', text: `FAILING: ${p.why}` });
+        out.push({ t: at, who: 'client', text: `FAILING: ${p.why} (the request sent at +${((p.t - this.t0) / 1000).toFixed(3)} s)` });
       } else if (!p.ok && p.why !== this.#failWhy && p.why !== 'busy' && this.#failWhy !== 'busy') {
-        out.push({ t: p.t, who: 'client', text: `still failing: ${p.why}` });
+        out.push({ t: at, who: 'client', text: `still failing: ${p.why}` });
       }
       this.#clientOk = p.ok;
       if (p.why !== 'busy') this.#failWhy = p.ok ? '' : p.why;
