@@ -68,7 +68,7 @@ function finishInstance(i: InstanceDraft, g: GlobalDefs, syncGroup: string | und
     priority: i.priority,
     priorityExplicit: i.priorityToken !== undefined,
     version: i.version ?? g.vrrpVersion,
-    family: 'ipv4',
+    family: i.family ?? 'ipv4',
     adverIntervalCs: i.adverIntervalCs,
     acceptMode: i.acceptMode,
     oldUnicastChecksum: i.oldUnicastChecksum,

@@ -21,7 +21,7 @@ export const GLOBAL_UNSUPPORTED = new Set(
   (
     'net_namespace net_namespace_ipvs namespace_with_ipsets instance use_pid_dir linkbeat_use_polling ' +
     'child_wait_time dynamic_interfaces default_interface lvs_id lvs_sync_daemon lvs_timeouts lvs_flush ' +
-    'lvs_flush_on_stop vrrp_mcast_group6 vrrp_garp_lower_prio_delay vrrp_garp_lower_prio_repeat ' +
+    'lvs_flush_on_stop vrrp_garp_lower_prio_delay vrrp_garp_lower_prio_repeat ' +
     'vrrp_gna_interval vrrp_min_garp vrrp_garp_extra_if vrrp_lower_prio_no_advert vrrp_higher_prio_send_advert ' +
     'vrrp_check_unicast_src vrrp_skip_check_adv_addr vrrp_strict vrrp_iptables vrrp_ipsets nftables ' +
     'nftables_priority nftables_ifindex nftables_counters nftables_ipvs nftables_ipvs_priority ' +
@@ -43,7 +43,7 @@ export const GLOBAL_UNSUPPORTED = new Set(
 
 export const INSTANCE_UNSUPPORTED = new Set(
   (
-    'use_vmac use_vmac_addr vmac_xmit_base use_ipvlan vrf native_ipv6 track_bfd ' +
+    'use_vmac use_vmac_addr vmac_xmit_base use_ipvlan vrf track_bfd ' +
     'track_src_ip mcast_dst_ip check_unicast_src unicast_fault_no_peer unicast_ttl ' +
     'garp_lower_prio_delay garp_lower_prio_repeat garp_extra_if down_timer_adverts lower_prio_no_advert ' +
     'higher_prio_send_advert promote_secondaries virtual_routes virtual_rules ' +

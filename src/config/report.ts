@@ -49,7 +49,7 @@ export function renderCheckText(entry: string, configId: string, result: LoadRes
 
 function renderConfig(cfg: VrrpdConfig, out: string[]): void {
   const g = cfg.global;
-  out.push('', `global: router_id ${g.routerId ?? '(host name)'}, multicast group ${g.vrrpMcastGroup4}, gratuitous ARP ${g.garpMasterRepeat} at once, again after ${g.garpMasterDelayMs / 1000} s${g.garpMasterRefreshMs > 0 ? `, refresh every ${g.garpMasterRefreshMs / 1000} s` : ''}`);
+  out.push('', `global: router_id ${g.routerId ?? '(host name)'}, multicast groups ${g.vrrpMcastGroup4} and ${g.vrrpMcastGroup6}, gratuitous ARP ${g.garpMasterRepeat} at once, again after ${g.garpMasterDelayMs / 1000} s${g.garpMasterRefreshMs > 0 ? `, refresh every ${g.garpMasterRefreshMs / 1000} s` : ''}`);
   for (const [kw, f] of [['notify_fifo', g.notifyFifo], ['vrrp_notify_fifo', g.vrrpNotifyFifo]] as const) {
     if (f) out.push(`${kw}: ${f.path}${f.user ? ` (owner ${f.user.user}${f.user.group ? `:${f.user.group}` : ''})` : ''}${f.script ? `, read by "${f.script.command}"` : ''}`);
   }
@@ -71,7 +71,7 @@ function renderInstance(i: VrrpInstance, cfg: VrrpdConfig, scripts: ReadonlyMap<
   const prio = `${i.priority}${i.priorityExplicit ? '' : ' (default)'}${i.priority === 255 ? ' address owner' : ''}`;
   const lines = [
     `vrrp_instance ${i.name} (${i.pos.file}:${i.pos.line}:${i.pos.col})`,
-    `  state ${i.state}, priority ${prio}, virtual_router_id ${i.vrid}, interface ${i.interface}, VRRPv${i.version}`,
+    `  state ${i.state}, priority ${prio}, virtual_router_id ${i.vrid}, interface ${i.interface}, VRRPv${i.version} over ${i.family === 'ipv6' ? 'IPv6' : 'IPv4'}`,
     `  virtual_ipaddress: ${i.vips.map(vipText).join(', ') || 'none'}`,
   ];
   if (i.vipsExcluded.length > 0) lines.push(`  virtual_ipaddress_excluded: ${i.vipsExcluded.map(vipText).join(', ')}`);
@@ -83,8 +83,10 @@ function renderInstance(i: VrrpInstance, cfg: VrrpdConfig, scripts: ReadonlyMap<
   for (const t of i.trackInterfaces) lines.push(`  track_interface ${t.name}: ${weightText(t.weight ?? 0, t.reverse ?? false)}${from(t)}`);
   for (const t of i.trackFiles) lines.push(`  track_file ${t.name}: ${trackFileText(t, cfg.trackFiles.find((f) => f.name === t.name))}${from(t)}`);
   for (const t of i.trackProcesses) lines.push(`  track_process ${t.name}: ${trackProcessText(t, cfg.trackProcesses.find((p) => p.name === t.name))}${from(t)}`);
-  lines.push(`  adverts: ${i.unicastPeers.length > 0 ? `unicast to ${i.unicastPeers.join(', ')}` : `multicast to ${cfg.global.vrrpMcastGroup4}`}${i.unicastSrcIp ?? i.mcastSrcIp ? ` from ${i.unicastSrcIp ?? i.mcastSrcIp}` : ''}`);
-  if (i.version === 3 && i.unicastPeers.length > 0) lines.push(`  unicast checksum: ${UNICAST_CHECKSUM_TEXT[i.oldUnicastChecksum]}`);
+  const group = i.family === 'ipv6' ? cfg.global.vrrpMcastGroup6 : cfg.global.vrrpMcastGroup4;
+  const src = i.unicastSrcIp ?? i.mcastSrcIp ?? (i.family === 'ipv6' ? "the interface's link-local address" : undefined);
+  lines.push(`  adverts: ${i.unicastPeers.length > 0 ? `unicast to ${i.unicastPeers.join(', ')}` : `multicast to ${group}`}${src ? ` from ${src}` : ''}`);
+  if (i.version === 3 && i.family === 'ipv4' && i.unicastPeers.length > 0) lines.push(`  unicast checksum: ${UNICAST_CHECKSUM_TEXT[i.oldUnicastChecksum]}`);
   const notifies = (['notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notify'] as const).filter((k) => i[k] !== undefined);
   for (const k of notifies) lines.push(`  ${k.replace(/[A-Z]/, (c) => `_${c.toLowerCase()}`)}: ${i[k]?.command}`);
   if (i.notifyPriorityChanges && (cfg.global.notifyFifo ?? cfg.global.vrrpNotifyFifo)) lines.push('  notify_priority_changes: priority changes written to the notify FIFO');

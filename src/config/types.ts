@@ -4,7 +4,7 @@
  * normalised configuration vrrpd runs. Times are milliseconds (`...Ms`) unless named otherwise.
  */
 import type { Result } from '../result.js';
-import type { Family, IpAddress, Ipv4Address } from '../wire/address.js';
+import type { Family, IpAddress, Ipv4Address, Ipv6Address } from '../wire/address.js';
 import type { OldUnicastChecksum } from '../wire/types.js';
 import type { LoadLimits } from './limits.js';
 import type { ListenAddress } from './listen-address.js';
@@ -114,6 +114,8 @@ export interface GlobalDefs {
   readonly routerId?: string;
   /** Multicast group for IPv4 adverts (RFC 3768 §5.2.2 / RFC 5798 §5.1.1.2: 224.0.0.18). */
   readonly vrrpMcastGroup4: Ipv4Address;
+  /** Multicast group for IPv6 adverts (RFC 5798 §5.1.2.2: ff02::12). */
+  readonly vrrpMcastGroup6: Ipv6Address;
   /** Delay before the second burst of gratuitous ARPs after becoming master (default 5 s). */
   readonly garpMasterDelayMs: number;
   /** Gratuitous ARPs per burst (default 5). */
@@ -203,10 +205,11 @@ export interface TrackProcess {
 }
 
 export interface VirtualAddress {
+  /** IPv4 or IPv6: virtual_ipaddress holds the instance's family, virtual_ipaddress_excluded either. */
   readonly address: IpAddress;
   /** Default 32 (128 for IPv6). */
   readonly prefixLen: number;
-  /** `brd`: an IPv4 address, or `+` / `-` (computed from the prefix / none), as `ip addr` takes it. */
+  /** `brd` (IPv4 only): an IPv4 address, or `+` / `-` (computed from the prefix / none), as `ip addr` takes it. */
   readonly brd?: string;
   readonly dev?: string;
   /** A scope name (global, site, link, host, nowhere) or number 0..255. */
@@ -279,6 +282,7 @@ export interface VrrpInstance {
   readonly notify?: NotifyCommand;
   /** `notify_priority_changes` (else its sync group's, else global vrrp_notify_priority_changes): priority changes to the FIFOs. */
   readonly notifyPriorityChanges: boolean;
+  /** Of the instance's family, like the unicast peers and mcast_src_ip. */
   readonly unicastSrcIp?: IpAddress;
   readonly unicastPeers: readonly IpAddress[];
   readonly mcastSrcIp?: IpAddress;

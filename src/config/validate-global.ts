@@ -3,8 +3,8 @@ import type { ArgChecker } from './check-args.js';
 import { dispatch, type Handler } from './dispatch.js';
 import { GLOBAL_MAIL, GLOBAL_UNSUPPORTED } from './keywords.js';
 import type { GlobalDefs, ScriptUser, Stmt } from './types.js';
-import { isMulticast, parseIpAddress } from '../wire/address.js';
-import { VRRP_MCAST_GROUP4 } from '../wire/constants.js';
+import { isLinkLocalMulticast6, isMulticast, parseIpAddress } from '../wire/address.js';
+import { VRRP_MCAST_GROUP4, VRRP_MCAST_GROUP6 } from '../wire/constants.js';
 import { secondsToMs } from './values.js';
 import { formatListenAddress, parseListenAddress } from './listen-address.js';
 import { boolArg, completeFifos, fifoHandler, fifoScriptHandler } from './validate-notify.js';
@@ -18,6 +18,7 @@ export const DEFAULT_MCAST_GROUP4 = VRRP_MCAST_GROUP4;
 export function defaultGlobals(): GlobalDraft {
   return {
     vrrpMcastGroup4: DEFAULT_MCAST_GROUP4,
+    vrrpMcastGroup6: VRRP_MCAST_GROUP6,
     garpMasterDelayMs: 5000,
     garpMasterRepeat: 5,
     garpMasterRefreshMs: 0,
@@ -52,6 +53,17 @@ const handlers = new Map<string, Handler<GlobalDraft>>([
     if (!ip.ok || !isMulticast(ip.value))
       a.diags.error(t, `vrrp_mcast_group4 must be an IPv4 multicast address (224.0.0.0/4), not '${t.text}'`);
     else g.vrrpMcastGroup4 = ip.value;
+  }],
+  ['vrrp_mcast_group6', (s, g, a) => {
+    const t = a.one(s, 'an IPv6 multicast address');
+    if (!t) return;
+    const ip = parseIpAddress(t.text, 'ipv6');
+    if (!ip.ok || !isMulticast(ip.value)) {
+      a.diags.error(t, `vrrp_mcast_group6 must be an IPv6 multicast address (ff00::/8), not '${t.text}'`);
+      return;
+    }
+    if (!isLinkLocalMulticast6(ip.value)) a.diags.warning(t, `vrrp_mcast_group6 ${ip.value} should be link-local multicast (ffX2::/16), as keepalived warns: VRRP stays on the link (RFC 5798 §5.1.2.2)`);
+    g.vrrpMcastGroup6 = ip.value;
   }],
   ['vrrp_garp_master_delay', (s, g, a) => {
     const t = a.one(s); const n = t && a.int(t, 'vrrp_garp_master_delay', 0, 86400);

@@ -10,7 +10,8 @@ import { pos, type ArgChecker } from './check-args.js';
 import { dispatch, type Handler } from './dispatch.js';
 import { INSTANCE_UNSUPPORTED } from './keywords.js';
 import { authOf, trackRefOf, unicastPeerOf, vipOf, type AuthDraft } from './validate-lists.js';
-import type { IpAddress } from '../wire/address.js';
+import { claimFamily, type FamilyDraft } from './family.js';
+import { familyOf, isLinkLocal6, type IpAddress } from '../wire/address.js';
 import type { OldUnicastChecksum } from '../wire/types.js';
 import type { GarpSettings, GlobalDefs, NotifyCommand, SourcePos, Stmt, Token, TrackRef, VirtualAddress } from './types.js';
 import { notifyCommandOf } from './validate-script.js';
@@ -18,7 +19,7 @@ import { TRACK_WEIGHT_MAX } from './validate-track.js';
 import { boolArg } from './validate-notify.js';
 import { parseBool, parseDecimal } from './values.js';
 
-export interface InstanceDraft {
+export interface InstanceDraft extends FamilyDraft {
   name: string;
   pos: SourcePos;
   nameToken: Token;
@@ -81,12 +82,24 @@ const notifyOpt = (set: (d: InstanceDraft, cmd: NotifyCommand) => void): H => (s
   if (cmd) set(d, cmd);
 };
 
-const listOpt = <T>(of: (s: Stmt, a: ArgChecker) => T | undefined, into: (d: InstanceDraft) => T[]): H => (s, d, a) => {
+/** A block of entries; `keep` may refuse an entry (an address of the instance's other family). */
+const listOpt = <T>(
+  of: (s: Stmt, a: ArgChecker) => T | undefined,
+  into: (d: InstanceDraft) => T[],
+  keep: (d: InstanceDraft, v: T, s: Stmt, a: ArgChecker) => boolean = () => true,
+): H => (s, d, a) => {
   a.extra(s, 0);
   for (const entry of a.block(s) ?? []) {
     const v = of(entry, a);
-    if (v !== undefined) into(d).push(v);
+    if (v !== undefined && keep(d, v, entry, a)) into(d).push(v);
   }
+};
+
+/** An address-valued scalar (unicast_src_ip, mcast_src_ip) of either family, which claims the instance's family. */
+const srcIpOpt = (name: string, set: (d: InstanceDraft, ip: IpAddress) => void): H => (s, d, a) => {
+  const t = a.one(s);
+  const ip = t && a.ip(t, name);
+  if (t && ip && claimFamily(d, familyOf(ip), t, name, a)) set(d, ip);
 };
 
 const handlers = new Map<string, H>([
@@ -127,13 +140,18 @@ const handlers = new Map<string, H>([
     d.advertIntToken = t;
   }],
   ['authentication', (s, d, a) => { a.extra(s, 0); d.authToken = s.keyword; d.auth = authOf(s, a); }],
-  ['virtual_ipaddress', listOpt((s, a) => vipOf(s, a, false), (d) => d.vips)],
-  ['virtual_ipaddress_excluded', listOpt((s, a) => vipOf(s, a, true), (d) => d.vipsExcluded)],
+  ['virtual_ipaddress', listOpt(vipOf, (d) => d.vips, (d, v, s, a) => claimFamily(d, familyOf(v.address), s.keyword, 'virtual_ipaddress', a))],
+  ['virtual_ipaddress_excluded', listOpt(vipOf, (d) => d.vipsExcluded)],
   ['track_script', listOpt(trackRefOf, (d) => d.trackScripts)],
   ['track_interface', listOpt(trackRefOf, (d) => d.trackInterfaces)],
   ['track_file', listOpt((s, a) => trackRefOf(s, a, TRACK_WEIGHT_MAX), (d) => d.trackFiles)],
   ['track_process', listOpt((s, a) => trackRefOf(s, a, TRACK_WEIGHT_MAX), (d) => d.trackProcesses)],
-  ['unicast_peer', listOpt(unicastPeerOf, (d) => d.unicastPeers)],
+  ['unicast_peer', listOpt(unicastPeerOf, (d) => d.unicastPeers, (d, ip, s, a) => claimFamily(d, familyOf(ip), s.keyword, 'unicast_peer', a))],
+  ['native_ipv6', (s, d, a) => {
+    a.flag(s);
+    if (d.family === 'ipv4') a.diags.warning(s.keyword, `vrrp_instance ${d.name} has IPv4 addresses: native_ipv6 ignored, as keepalived does`);
+    else claimFamily(d, 'ipv6', s.keyword, 'native_ipv6', a);
+  }],
   ['nopreempt', (s, d, a) => { a.flag(s); d.nopreempt = true; d.nopreemptToken = s.keyword; }],
   ['preempt', (s, d, a) => { a.flag(s); d.nopreempt = false; }],
   ['preempt_delay', (s, d, a) => {
@@ -147,8 +165,8 @@ const handlers = new Map<string, H>([
   ['notify_stop', notifyOpt((d, c) => { d.notifyStop = c; })],
   ['notify', notifyOpt((d, c) => { d.notify = c; })],
   ['notify_priority_changes', (s, d, a) => { const v = boolArg(s, a); if (v !== undefined) d.notifyPriorityChanges = v; }],
-  ['unicast_src_ip', (s, d, a) => { const t = a.one(s); const ip = t && a.ipv4(t, 'unicast_src_ip'); if (ip) d.unicastSrcIp = ip; }],
-  ['mcast_src_ip', (s, d, a) => { const t = a.one(s); const ip = t && a.ipv4(t, 'mcast_src_ip'); if (ip) d.mcastSrcIp = ip; }],
+  ['unicast_src_ip', srcIpOpt('unicast_src_ip', (d, ip) => { d.unicastSrcIp = ip; })],
+  ['mcast_src_ip', srcIpOpt('mcast_src_ip', (d, ip) => { d.mcastSrcIp = ip; })],
   ['garp_master_delay', intOpt('garp_master_delay', 0, 86400, (d, n) => { d.garp.masterDelayMs = n * 1000; })],
   ['garp_master_repeat', intOpt('garp_master_repeat', 1, 255, (d, n) => { d.garp.masterRepeat = n; })],
   ['garp_master_refresh', intOpt('garp_master_refresh', 0, 86400, (d, n) => { d.garp.masterRefreshMs = n * 1000; })],
@@ -252,6 +270,26 @@ function completeAuth(d: InstanceDraft, a: ArgChecker, who: string): void {
 }
 
 /**
+ * The family (family.ts; IPv4 when nothing decided it) and the version it allows: an IPv6
+ * instance always speaks VRRPv3 (keepalived: "IPv6 instances will use version 3"; RFC 3768 is
+ * IPv4 only), an explicit `version 2` there is overridden with a warning. Also keepalived's
+ * "the first IPv6 VIP address should be link local" (RFC 5798 §5.2.9), multicast only.
+ */
+function completeFamily(d: InstanceDraft, g: GlobalDefs, a: ArgChecker): 2 | 3 {
+  const who = `vrrp_instance ${d.name}`;
+  d.family ??= 'ipv4';
+  if (d.family === 'ipv4') return d.version ?? g.vrrpVersion;
+  if (d.version === 2) {
+    a.diags.warning(d.versionToken ?? d.nameToken, `${who} is IPv6 and VRRP version 2 is IPv4 only (RFC 3768): version 3 used, as keepalived does in strict mode`);
+  }
+  const first = d.vips[0];
+  if (first !== undefined && d.unicastPeers.length === 0 && !isLinkLocal6(first.address)) {
+    a.diags.warning(first.pos, `${who}: the first IPv6 VIP address should be link local (RFC 5798 §5.2.9: the first address is the virtual router's link-local address); '${first.address}' is not. keepalived logs the same and runs`);
+  }
+  return 3;
+}
+
+/**
  * What depends on the protocol version, once global_defs is known (keepalived's
  * vrrp_complete_instance): the version itself (`version`, else `vrrp_version`), the advert
  * interval (VRRPv2: whole seconds 1..255, rounded with a warning; VRRPv3: 1..4095 centiseconds,
@@ -261,7 +299,7 @@ function completeAuth(d: InstanceDraft, a: ArgChecker, who: string): void {
  */
 export function completeProtocol(d: InstanceDraft, g: GlobalDefs, a: ArgChecker): void {
   const who = `vrrp_instance ${d.name}`;
-  const version = d.version ?? g.vrrpVersion;
+  const version = completeFamily(d, g, a);
   d.version = version;
   const at = d.advertIntToken ?? d.nameToken;
   const sec = d.advertIntSec;
@@ -285,8 +323,11 @@ export function completeProtocol(d: InstanceDraft, g: GlobalDefs, a: ArgChecker)
     }
   }
   const oldAt = d.oldUnicastChecksumToken;
-  if (oldAt !== undefined && (version === 2 || d.unicastPeers.length === 0)) {
-    const why = version === 2 ? 'VRRPv2 checksums have no pseudo-header' : 'it only changes the checksum of unicast adverts (no unicast_peer here)';
+  if (oldAt !== undefined && (version === 2 || d.family === 'ipv6' || d.unicastPeers.length === 0)) {
+    const why =
+      version === 2 ? 'VRRPv2 checksums have no pseudo-header'
+      : d.family === 'ipv6' ? 'it only changes the checksum of IPv4 unicast adverts (keepalived, vrrp.c)'
+      : 'it only changes the checksum of unicast adverts (no unicast_peer here)';
     a.diags.warning(oldAt, `${who}: old_unicast_checksum has no effect: ${why}`);
   }
 }

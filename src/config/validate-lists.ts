@@ -6,7 +6,7 @@ import { pos, type ArgChecker } from './check-args.js';
 import { didYouMean } from './diagnostics.js';
 import { SCRIPT_WEIGHT_MAX } from './validate-script.js';
 import type { Stmt, Token, TrackRef, VirtualAddress } from './types.js';
-import { parseIpAddress, parsePrefix, type IpAddress } from '../wire/address.js';
+import { familyOf, parseIpAddress, parsePrefix, type IpAddress } from '../wire/address.js';
 import { isValidIfname, labelProblem, parseScope } from './values.js';
 
 const VIP_OPTIONS_WITH_VALUE = new Set(['brd', 'dev', 'scope', 'label']);
@@ -16,11 +16,13 @@ const VIP_IGNORED_FLAGS = new Set(['use_vmac', 'home', '-nodad', 'nodad', 'mngtm
 type MutableVip = { -readonly [K in keyof VirtualAddress]: VirtualAddress[K] };
 
 /**
- * One line of virtual_ipaddress: `ADDR[/len] [brd X] [dev X] [scope X] [label X] ...`. Each value
- * is checked with the validator `vrrpd run` applies before calling `ip` (values.ts), so what is
- * accepted here can be applied.
+ * One line of virtual_ipaddress: `ADDR[/len] [brd X] [dev X] [scope X] [label X] ...`, IPv4 or
+ * IPv6 (default prefix /32 or /128). Each value is checked with the validator `vrrpd run` applies
+ * before calling `ip` (values.ts), so what is accepted here can be applied. brd, label and scope
+ * are IPv4 matters: brd on an IPv6 address is an error (keepalived drops the address), label and
+ * scope are ignored with a warning (the kernel ignores them for IPv6).
  */
-export function vipOf(stmt: Stmt, a: ArgChecker, excluded: boolean): VirtualAddress | undefined {
+export function vipOf(stmt: Stmt, a: ArgChecker): VirtualAddress | undefined {
   a.noBlock(stmt);
   const t = stmt.keyword;
   const prefix = parsePrefix(t.text);
@@ -29,12 +31,6 @@ export function vipOf(stmt: Stmt, a: ArgChecker, excluded: boolean): VirtualAddr
     const bare = parseIpAddress(addr);
     if (bare.ok && len !== undefined) a.diags.error(t, `prefix length of '${t.text}' must be 0..${bare.value.includes(':') ? 128 : 32}`);
     else a.diags.error(t, `'${t.text}' is not an IP address (optionally with /prefix)`);
-    return undefined;
-  }
-  if (prefix.value.address.includes(':')) {
-    const msg = `IPv6 address '${t.text}' is not supported yet (vrrpd floats IPv4 addresses)`;
-    if (excluded) a.diags.warning(t, `${msg}; ignored`);
-    else a.diags.error(t, msg);
     return undefined;
   }
   const vip: MutableVip = { address: prefix.value.address, prefixLen: prefix.value.prefixLen, pos: pos(t) };
@@ -46,7 +42,8 @@ function vipOptions(args: readonly Token[], vip: MutableVip, a: ArgChecker): boo
   for (let i = 0; i < args.length; i++) {
     const opt = args[i] as Token;
     if (VIP_IGNORED_FLAGS.has(opt.text)) {
-      a.diags.warning(opt, `address option '${opt.text}' is not supported by vrrpd; ignored`);
+      const nodad = opt.text === 'nodad' || opt.text === '-nodad' ? ' (vrrpd adds every IPv6 virtual address with nodad, as keepalived does by default)' : '';
+      a.diags.warning(opt, `address option '${opt.text}' is not supported by vrrpd${nodad}; ignored`);
       continue;
     }
     const isKnown = VIP_OPTIONS_WITH_VALUE.has(opt.text) || VIP_IGNORED_WITH_VALUE.has(opt.text);
@@ -71,6 +68,12 @@ function vipOption(name: string, value: Token, vip: MutableVip, a: ArgChecker): 
     a.diags.error(value, msg);
     return false;
   };
+  const v6 = familyOf(vip.address) === 'ipv6';
+  if (v6 && name === 'brd') return bad(`brd applies to IPv4 addresses only; '${vip.address}' is IPv6 (keepalived skips this address)`);
+  if (v6 && (name === 'label' || name === 'scope')) {
+    a.diags.warning(value, `'${name}' applies to IPv4 addresses only (the kernel ignores it for IPv6 '${vip.address}'); ignored`);
+    return true;
+  }
   if (name === 'brd') {
     if (value.text === '+' || value.text === '-') vip.brd = value.text;
     else {
@@ -119,10 +122,10 @@ export function trackRefOf(stmt: Stmt, a: ArgChecker, maxWeight = SCRIPT_WEIGHT_
   return reverse === undefined ? { name: name.text, weight, pos: pos(name) } : { name: name.text, weight, reverse, pos: pos(name) };
 }
 
-/** unicast_peer entries: `ADDR [min_ttl N] [max_ttl N]` (TTL limits ignored). */
+/** unicast_peer entries: `ADDR [min_ttl N] [max_ttl N]` (TTL limits ignored); IPv4 or IPv6. */
 export function unicastPeerOf(stmt: Stmt, a: ArgChecker): IpAddress | undefined {
   a.noBlock(stmt);
-  const ip = a.ipv4(stmt.keyword, 'unicast_peer');
+  const ip = a.ip(stmt.keyword, 'unicast_peer');
   for (const t of stmt.args)
     if (t.text === 'min_ttl' || t.text === 'max_ttl') a.diags.warning(t, `'${t.text}' is not supported by vrrpd; ignored`);
   return ip;

@@ -155,18 +155,23 @@ function checkInterfaces(d: Drafts, host: SourceHost, a: ArgChecker): void {
   }
 }
 
-/** keepalived refuses two instances with one VRID on one interface (unless unicast with disjoint peers). */
+/**
+ * keepalived refuses two instances with one VRID and one family on one interface (unless unicast
+ * with disjoint peers). The same VRID for IPv4 and IPv6 is fine (dual stack): they are two
+ * virtual routers (RFC 5798 §7.3 gives them different MACs).
+ */
 function checkDuplicateVrids(d: Drafts, a: ArgChecker): void {
   // Per VRID and interface: the multicast instance, and which instance each unicast peer belongs to.
   const seen = new Map<string, { multicast?: InstanceDraft; peers: Map<string, InstanceDraft> }>();
   for (const inst of d.instances) {
     if (inst.vrid === undefined || inst.interface === undefined) continue;
-    const key = `${inst.vrid}/${inst.interface}`;
+    const family = inst.family ?? 'ipv4';
+    const key = `${inst.vrid}/${inst.interface}/${family}`;
     let same = seen.get(key);
     if (same === undefined) seen.set(key, (same = { peers: new Map() }));
     const clash = inst.unicastPeers.length === 0 ? same.multicast : inst.unicastPeers.map((p) => same.peers.get(p)).find((o) => o !== undefined);
     if (clash !== undefined)
-      a.diags.error(inst.vridToken ?? inst.nameToken, `vrrp_instance ${inst.name} and vrrp_instance ${clash.name} (${clash.pos.file}:${clash.pos.line}) both use VRID ${inst.vrid} on interface ${inst.interface}`);
+      a.diags.error(inst.vridToken ?? inst.nameToken, `vrrp_instance ${inst.name} and vrrp_instance ${clash.name} (${clash.pos.file}:${clash.pos.line}) both use VRID ${inst.vrid} for ${family === 'ipv6' ? 'IPv6' : 'IPv4'} on interface ${inst.interface}`);
     if (inst.unicastPeers.length === 0) same.multicast ??= inst;
     for (const p of inst.unicastPeers) if (!same.peers.has(p)) same.peers.set(p, inst);
   }

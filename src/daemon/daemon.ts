@@ -16,7 +16,7 @@ import { background, describeError } from '../background.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import type { Registration } from '../io/vrrp-mux.js';
 import { monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js';
-import { instanceKey, instanceSpec, sourceAddress, vipSpecs } from './build.js';
+import { advertDestinations, instanceKey, instanceSpec, sourceAddress, vipSpecs, virtualAddresses } from './build.js';
 import { Iface } from './iface.js';
 import { Instance, type StateEvent } from './instance.js';
 import type { Logger } from './log.js';
@@ -33,7 +33,7 @@ import { Tracking } from './tracking.js';
 import { Notifications } from './notifications.js';
 import { STOP_SCRIPT_MS } from '../io/notify-runner.js';
 import { systemScriptHost, type ScriptHost } from '../io/script-launcher.js';
-import { SyncGroups } from '../protocol/sync-group.js';
+import { SyncGroups, type SyncOrder } from '../protocol/sync-group.js';
 import type { TrackerKindName } from '../track/tracker.js';
 
 export interface DaemonOptions {
@@ -367,16 +367,18 @@ export class Daemon {
     if (slot.instance || !this.#config) return;
     const conf = slot.conf;
     const iface = this.#iface(conf.interface);
-    const opened = await iface.open(this.#config.global.vrrpMcastGroup4);
+    const global = this.#config.global;
+    const opened = await iface.open(conf.family, { ipv4: global.vrrpMcastGroup4, ipv6: global.vrrpMcastGroup6 });
     if (!opened.ok) return this.#wait(slot, `interface ${conf.interface}: ${opened.error}`);
-    const src = sourceAddress(conf, opened.value.primaryIpv4);
-    if (!src) return this.#wait(slot, `interface ${conf.interface} has no IPv4 address`);
+    const source = sourceAddress(conf, opened.value, virtualAddresses(this.#config));
+    if (!source.ok) return this.#wait(slot, source.error);
+    const src = source.value;
     const stale = await removeStale(conf.interface, vipSpecs(conf));
     if (!stale.ok) this.#log.warn({ instance: conf.name, detail: stale.error.detail }, 'could not check for stale virtual addresses');
     else if (stale.value.length > 0) this.#log.warn({ instance: conf.name, removed: stale.value }, 'removed virtual addresses left behind by an earlier run');
     await iface.refresh();
     const unicast = conf.unicastPeers.length > 0;
-    const destinations = unicast ? conf.unicastPeers : [this.#config.global.vrrpMcastGroup4];
+    const destinations = advertDestinations(conf, global);
     let registration: Registration | undefined;
     const instance = new Instance(instanceSpec(conf, src, this.#config.global.vrrpMcastGroup4), {
       now: this.#now,
@@ -402,10 +404,12 @@ export class Daemon {
       },
       onAdvert: (rx) => instance.receive(rx),
       destinations,
+      source: src,
     });
     if (!reg.ok) return this.#wait(slot, reg.error.detail);
     registration = reg.value;
     instance.onStateChange((e) => this.#contain(`${conf.name} -> ${e.to}`, () => this.#memberMoved(conf, e)));
+    instance.onOwnFault((faulted, detail) => this.#contain(`${conf.name} own fault`, () => this.#applySync(this.#sync.onOwnFault(conf.name, faulted, detail))));
     instance.onPriorityChange((e) => this.#contain(`${conf.name} priority`, () => this.#notifications.priority(conf, e.state, e.to)));
     for (const l of this.#stateListeners) instance.onStateChange((e) => this.#contain(`${conf.name} -> ${e.to}`, () => l(e)));
     slot.instance = instance;
@@ -415,6 +419,7 @@ export class Daemon {
     await this.#tracking.settled(conf);
     instance.setLink(this.#links.isUp(conf.interface) ?? opened.value.running);
     instance.setTrackers(this.#tracking.statuses(conf));
+    this.#applySync(this.#sync.resync(conf.name)); // the group may hold FAULT already
     instance.start();
   }
 
@@ -459,9 +464,12 @@ export class Daemon {
     else this.#notifications.instance(conf, e.to, e.priority);
     const group = this.#config?.syncGroups.find((g) => g.members.includes(conf.name));
     if (group && e.reason !== 'sync-group' && e.reason !== 'shutdown') this.#notifications.group(group, e.to);
-    for (const order of this.#sync.onStateChange(conf.name, e.from, e.to, e.reason)) {
-      this.#slots.get(order.member)?.instance?.sync(order.input);
-    }
+    this.#applySync(this.#sync.onStateChange(conf.name, e.from, e.to, e.reason));
+  }
+
+  /** vrrp_sync_group orders to the members' instances (an instance not running yet gets them at its start). */
+  #applySync(orders: readonly SyncOrder[]): void {
+    for (const order of orders) this.#slots.get(order.member)?.instance?.sync(order.input);
   }
 
   /**
@@ -491,6 +499,10 @@ export class Daemon {
 
   async #applyTracking(config: VrrpdConfig): Promise<void> {
     this.#sync = new SyncGroups(config.syncGroups);
+    // A reload keeps running instances: the new coordinator learns their own faults and re-holds or releases them.
+    const running = [...this.#slots.values()].flatMap((s) => (s.instance ? [{ name: s.conf.name, router: s.instance.router }] : []));
+    for (const r of running) if (r.router.ownFaulted) this.#sync.onOwnFault(r.name, true, 'fault of its own (before the reload)');
+    for (const r of running) this.#applySync(this.#sync.resync(r.name));
     await this.#tracking.apply(config);
     await this.#notifications.apply(config);
   }

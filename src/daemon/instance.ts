@@ -87,6 +87,7 @@ export class Instance<V> {
   readonly #drops = new RateLimiter({ onSuppressed: (reason, n) => this.#io.log.warn({ instance: this.name, reason, suppressed: n }, `${n} more lines suppressed`) });
   #garpCursor: GarpCursor | undefined;
   #listeners: ((e: StateEvent) => void)[] = [];
+  #faultListeners: ((faulted: boolean, detail: string) => void)[] = [];
   #priorityListeners: ((e: PriorityEvent) => void)[] = [];
   #stepping = false;
   readonly #inbox: Input[] = [];
@@ -121,6 +122,11 @@ export class Instance<V> {
   /** Subscribe to state changes. */
   onStateChange(listener: (e: StateEvent) => void): void {
     this.#listeners.push(listener);
+  }
+
+  /** Subscribe to the router's own fault beginning or ending (vrrp_sync_group counts these). */
+  onOwnFault(listener: (faulted: boolean, detail: string) => void): void {
+    this.#faultListeners.push(listener);
   }
 
   /** Subscribe to effective priority changes. */
@@ -256,6 +262,9 @@ export class Instance<V> {
         for (const l of this.#listeners) l(event);
         break;
       }
+      case 'ownFault':
+        for (const l of this.#faultListeners) l(a.faulted, a.detail);
+        break;
       case 'priorityChanged': {
         log.info({ instance: this.name, from: a.from, to: a.to, detail: a.detail }, `${this.name}: priority ${a.from} -> ${a.to}`);
         const event: PriorityEvent = { instance: this.name, from: a.from, to: a.to, state: this.router.state };

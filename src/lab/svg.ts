@@ -1,18 +1,19 @@
 /**
- * The demo run as a picture (pure: data in, SVG text out): one row per OP node showing when it
- * was MASTER (held the VIP), a row of the client's probes (green got through, red failed), a row
- * of which node served them, and the scenarios as labelled vertical lines. `timeFrame` is the
- * frame every lab picture shares (title, rows, time axis, scenario lines); metrics-svg.ts draws
- * vrrpd's metrics in it.
+ * The demo run as a picture (pure: data in, SVG text out): one row per OP node (per node and
+ * family in dual stack) showing when it was MASTER (held the VIP), per VIP a row of the client's
+ * probes (green got through, red failed) and a row of which node served them, and the scenarios
+ * as labelled vertical lines. `timeFrame` is the frame every lab picture shares (title, rows,
+ * time axis, scenario lines); metrics-svg.ts draws vrrpd's metrics in it.
  */
 import { clientExperience, type Probe } from './analysis.js';
 
 export interface RunPicture {
   readonly t0: number;
   readonly tEnd: number;
-  /** Node name -> MASTER intervals (epoch ms). */
+  /** Row name ("op1", or "op1 IPv6") -> MASTER intervals (epoch ms); the colour follows the node (first word). */
   readonly masters: Record<string, readonly (readonly [number, number])[]>;
-  readonly probes: readonly Probe[];
+  /** One client row pair per VIP probed: its label ("client -> 10.251.0.100:7443") and its probes. */
+  readonly clients: readonly { readonly label: string; readonly probes: readonly Probe[] }[];
   /** Node address -> node name, for the "served by" row. */
   readonly names: Record<string, string>;
   readonly marks: readonly { readonly t: number; readonly label: string }[];
@@ -112,28 +113,31 @@ function runs(probes: readonly Probe[], key: (p: Probe) => string, end: number):
 
 export function renderSvg(pic: RunPicture): string {
   const rel = (t: number): string => ((t - pic.t0) / 1000).toFixed(2);
+  const colour = (row: string): string => COLORS[row.split(' ')[0] ?? ''] ?? '#777';
+  const masters: FrameRow[] = Object.keys(pic.masters).map((n) => ({
+    label: `${n} MASTER`,
+    draw: (pen: RowPen) => (pic.masters[n] ?? []).map(([a, b]) => bar(pen, a, b, colour(n), `${n} MASTER ${rel(a)}-${rel(b)} s`)),
+  }));
   // The client rows show what the client learned and when (as the live timeline prints it).
-  const seen = clientExperience(pic.probes);
-  const rows: FrameRow[] = [
-    ...Object.keys(pic.masters).map((n) => ({
-      label: `${n} MASTER`,
-      draw: (pen: RowPen) => (pic.masters[n] ?? []).map(([a, b]) => bar(pen, a, b, COLORS[n] ?? '#777', `${n} MASTER ${rel(a)}-${rel(b)} s`)),
-    })),
-    {
-      label: 'client probe',
-      draw: (pen) => runs(seen, (p) => (p.ok ? 'ok' : 'fail'), pic.tEnd).map(([a, b, k]) => bar(pen, a, b, k === 'ok' ? '#2e9e44' : '#d62728', `${k} ${rel(a)}-${rel(b)} s`)),
-    },
-    {
-      label: 'served by',
-      draw: (pen) => runs(seen.filter((p) => p.ok), (p) => pic.names[p.via] ?? p.via, pic.tEnd).map(([a, b, k]) => bar(pen, a, b, COLORS[k] ?? '#777', `served by ${k}`)),
-    },
-  ];
+  const clients = pic.clients.flatMap((c): FrameRow[] => {
+    const seen = clientExperience(c.probes);
+    return [
+      {
+        label: c.label,
+        draw: (pen) => runs(seen, (p) => (p.ok ? 'ok' : 'fail'), pic.tEnd).map(([a, b, k]) => bar(pen, a, b, k === 'ok' ? '#2e9e44' : '#d62728', `${k} ${rel(a)}-${rel(b)} s`)),
+      },
+      {
+        label: 'served by',
+        draw: (pen) => runs(seen.filter((p) => p.ok), (p) => pic.names[p.via] ?? p.via, pic.tEnd).map(([a, b, k]) => bar(pen, a, b, COLORS[k] ?? '#777', `served by ${k}`)),
+      },
+    ];
+  });
   return timeFrame({
     t0: pic.t0,
     tEnd: pic.tEnd,
     title: pic.title,
     marks: pic.marks,
-    rows,
+    rows: [...masters, ...clients],
     legend: ["green: the client's probes to the VIP got answers; red: they failed (each drawn when its outcome came). Blue: op1, orange: op2."],
   });
 }

@@ -1,5 +1,6 @@
 /**
- * The demo's live timeline: follows both daemons' JSON logs and the client's probe file (polling
+ * The demo's live timeline: follows both daemons' JSON logs and the client's probe files, one per
+ * VIP probed (polling
  * the files every 50 ms for new bytes), and prints one line per event that matters (state and
  * priority changes, check results, VIPs added/removed, the client failing and recovering,
  * the client served by another node, the demo's own actions).
@@ -23,6 +24,19 @@ interface Followed {
   readonly kind: 'vrrpd' | 'probes';
   offset: number;
   partial: string;
+  /** Probe files: the client's state as the timeline last told it. */
+  readonly client: ClientState;
+}
+
+/** What the timeline last said about one prober (one VIP). */
+interface ClientState {
+  ok: boolean | undefined;
+  failSince: number;
+  failWhy: string;
+  via: string;
+  readonly view: ClientView;
+  /** Probes not yet through the client view (they finish out of order). */
+  probes: Probe[];
 }
 
 export interface TimelineEvent {
@@ -34,13 +48,7 @@ export interface TimelineEvent {
 export class Watch {
   #files: Followed[] = [];
   #timer: NodeJS.Timeout | undefined;
-  #clientOk: boolean | undefined;
-  #failSince = 0;
-  #failWhy = '';
-  #via = '';
-  readonly #view = new ClientView();
-  /** Probes not yet through the client view, and lines not yet printed. */
-  #probes: Probe[] = [];
+  /** Lines not yet printed. */
   #lines: TimelineEvent[] = [];
 
   constructor(
@@ -49,8 +57,10 @@ export class Watch {
     private readonly names: Record<string, string>,
   ) {}
 
+  /** Follow a vrrpd log or a probe file; `label` names the node or the client ("client", "client6"). */
   follow(file: string, label: string, kind: 'vrrpd' | 'probes'): void {
-    this.#files.push({ file, label, kind, offset: 0, partial: '' });
+    const client: ClientState = { ok: undefined, failSince: 0, failWhy: '', via: '', view: new ClientView(), probes: [] };
+    this.#files.push({ file, label, kind, offset: 0, partial: '', client });
   }
 
   start(): void {
@@ -71,40 +81,46 @@ export class Watch {
 
   /** Read what is new, and print every line older than HOLD_MS (all of them once stopped), in time order. */
   poll(): void {
+    const ripe = this.#timer === undefined ? Infinity : Date.now() - HOLD_MS;
     for (const f of this.#files) {
       const lines = readNew(f);
       if (f.kind === 'vrrpd') for (const l of lines) this.#lines.push(...vrrpdEvent(l, f.label));
-      else this.#probes.push(...parseProbes(lines.join('\n')));
+      else this.#lines.push(...this.clientEvents(f, lines, ripe));
     }
-    const ripe = this.#timer === undefined ? Infinity : Date.now() - HOLD_MS;
-    this.#probes.sort((a, b) => probeEnd(a) - probeEnd(b) || a.t - b.t);
-    const n = this.#probes.findIndex((p) => probeEnd(p) > ripe);
-    this.#lines.push(...this.clientEvents(this.#probes.splice(0, n < 0 ? this.#probes.length : n)));
     this.#lines.sort((a, b) => a.t - b.t);
     const m = this.#lines.findIndex((e) => e.t > ripe);
-    for (const e of this.#lines.splice(0, m < 0 ? this.#lines.length : m)) this.print(`${fmtT(e.t - this.t0)}  ${e.who.padEnd(6)} ${e.text}`);
+    for (const e of this.#lines.splice(0, m < 0 ? this.#lines.length : m)) this.print(`${fmtT(e.t - this.t0)}  ${e.who.padEnd(7)} ${e.text}`);
   }
 
-  /** The client's lines, from probes in completion order, each at the moment the client learned it. */
-  private clientEvents(probes: readonly Probe[]): TimelineEvent[] {
+  /** One prober's probes finished before `ripe`, in completion order, as timeline lines. */
+  private clientEvents(f: Followed, lines: readonly string[], ripe: number): TimelineEvent[] {
+    const c = f.client;
+    c.probes.push(...parseProbes(lines.join('\n')));
+    c.probes.sort((a, b) => probeEnd(a) - probeEnd(b) || a.t - b.t);
+    const n = c.probes.findIndex((p) => probeEnd(p) > ripe);
+    return this.probeEvents(f.label, c, c.probes.splice(0, n < 0 ? c.probes.length : n));
+  }
+
+  /** A prober's lines, from probes in completion order, each at the moment the client learned it. */
+  private probeEvents(who: string, c: ClientState, probes: readonly Probe[]): TimelineEvent[] {
     const out: TimelineEvent[] = [];
     for (const p of probes) {
-      if (!this.#view.accept(p)) continue; // a late outcome of an older request: nothing new
+      if (!c.view.accept(p)) continue; // a late outcome of an older request: nothing new
       const at = probeEnd(p);
-      if (p.ok && this.#clientOk !== true) {
-        const after = this.#clientOk === false ? ` after an outage of ${((at - this.#failSince) / 1000).toFixed(3)} s` : '';
-        out.push({ t: at, who: 'client', text: `OK: VIP answers${after} (via ${this.name(p.via)}, ${p.api})` });
-      } else if (p.ok && p.via !== this.#via) {
-        out.push({ t: at, who: 'client', text: `now served by ${this.name(p.via)}` });
-      } else if (!p.ok && this.#clientOk !== false) {
-        this.#failSince = p.t;
-        out.push({ t: at, who: 'client', text: `FAILING: ${p.why} (the request sent at +${((p.t - this.t0) / 1000).toFixed(3)} s)` });
-      } else if (!p.ok && p.why !== this.#failWhy && p.why !== 'busy' && this.#failWhy !== 'busy') {
-        out.push({ t: at, who: 'client', text: `still failing: ${p.why}` });
+      if (p.ok && c.ok !== true) {
+        const after = c.ok === false ? ` after an outage of ${((at - c.failSince) / 1000).toFixed(3)} s` : '';
+        out.push({ t: at, who, text: `OK: VIP answers${after} (via ${this.name(p.via)}, ${p.api})` });
+      } else if (p.ok && p.via !== c.via) {
+        out.push({ t: at, who, text: `now served by ${this.name(p.via)}` });
+      } else if (!p.ok && c.ok !== false) {
+        c.failSince = p.t;
+        out.push({ t: at, who, text: `FAILING: ${p.why} (the request sent at +${((p.t - this.t0) / 1000).toFixed(3)} s)` });
+      } else if (!p.ok && p.why !== c.failWhy && p.why !== 'busy' && c.failWhy !== 'busy') {
+        out.push({ t: at, who, text: `still failing: ${p.why}` });
       }
-      this.#clientOk = p.ok;
-      if (p.why !== 'busy') this.#failWhy = p.ok ? '' : p.why;
-      if (p.ok) this.#via = p.via;
+      c.ok = p.ok;
+      if (p.why !== 'busy') c.failWhy = p.ok ? '' : p.why;
+      if (p.ok) c.via = p.via;
     }
     return out;
   }

@@ -100,10 +100,47 @@ const EXPECTED: Record<string, string[]> = {
     `${F}:5:5: error: prefix length of '10.0.0.2/33' must be 0..32`,
   ],
   "vip ipv6": [
-    `${F}:5:5: error: IPv6 address 'fe80::1/64' is not supported yet (vrrpd floats IPv4 addresses)`,
+    `${F}:8:5: warning: vrrp_instance VI_1 is IPv6 (decided by virtual_ipaddress 'fe80::1/64' at line 5): IPv4 virtual_ipaddress '10.0.0.1' ignored, as keepalived does (one virtual router carries one family, RFC 5798 §5.2.9)`,
   ],
   "vip excluded ipv6": [
-    `${F}:5:5: warning: IPv6 address '2001:db8::1' is not supported yet (vrrpd floats IPv4 addresses); ignored`,
+  ],
+  "ipv6 first vip not link local": [
+    `${F}:5:5: warning: vrrp_instance VI_1: the first IPv6 VIP address should be link local (RFC 5798 §5.2.9: the first address is the virtual router's link-local address); 'fd00::1' is not. keepalived logs the same and runs`,
+    `${F}:8:5: warning: vrrp_instance VI_1 is IPv6 (decided by virtual_ipaddress 'fd00::1/64' at line 5): IPv4 virtual_ipaddress '10.0.0.1' ignored, as keepalived does (one virtual router carries one family, RFC 5798 §5.2.9)`,
+  ],
+  "ipv6 unicast, first vip global": [
+    `${F}:11:5: warning: vrrp_instance VI_1 is IPv6 (decided by unicast_peer 'fd00::2' at line 5): IPv4 virtual_ipaddress '10.0.0.1' ignored, as keepalived does (one virtual router carries one family, RFC 5798 §5.2.9)`,
+  ],
+  "ipv6 with version 2": [
+    `${F}:4:11: warning: vrrp_instance VI_1 is IPv6 and VRRP version 2 is IPv4 only (RFC 3768): version 3 used, as keepalived does in strict mode`,
+    `${F}:9:5: warning: vrrp_instance VI_1 is IPv6 (decided by virtual_ipaddress 'fe80::1/64' at line 6): IPv4 virtual_ipaddress '10.0.0.1' ignored, as keepalived does (one virtual router carries one family, RFC 5798 §5.2.9)`,
+  ],
+  "ipv6 peer in ipv4 instance": [
+    `${F}:6:5: warning: vrrp_instance VI_1 is IPv4 (decided by unicast_src_ip '10.0.0.5' at line 4): IPv6 unicast_peer 'fd00::2' ignored, as keepalived does (one virtual router carries one family, RFC 5798 §5.2.9)`,
+  ],
+  "ipv6 src in ipv4 instance": [
+    `${F}:7:16: warning: vrrp_instance VI_1 is IPv4 (decided by virtual_ipaddress '10.0.0.2' at line 5): IPv6 mcast_src_ip 'fe80::5' ignored, as keepalived does (one virtual router carries one family, RFC 5798 §5.2.9)`,
+  ],
+  "native_ipv6 with ipv4": [
+    `${F}:7:3: warning: vrrp_instance VI_1 has IPv4 addresses: native_ipv6 ignored, as keepalived does`,
+  ],
+  "native_ipv6 then ipv4 vip": [
+    `${F}:1:15: error: vrrp_instance VI_1 has no virtual_ipaddress: a virtual router advertises at least one address`,
+    `${F}:6:5: warning: vrrp_instance VI_1 is IPv6 (decided by native_ipv6 at line 4): IPv4 virtual_ipaddress '10.0.0.1' ignored, as keepalived does (one virtual router carries one family, RFC 5798 §5.2.9)`,
+  ],
+  "ipv6 vip options": [
+    `${F}:5:20: error: brd applies to IPv4 addresses only; 'fd00::9' is IPv6 (keepalived skips this address)`,
+    `${F}:6:22: warning: 'label' applies to IPv4 addresses only (the kernel ignores it for IPv6 'fd00::8'); ignored`,
+    `${F}:6:35: warning: 'scope' applies to IPv4 addresses only (the kernel ignores it for IPv6 'fd00::8'); ignored`,
+  ],
+  "same vrid, ipv4 and ipv6": [
+  ],
+  "vrrp_mcast_group6": [
+    `${F}:2:21: error: vrrp_mcast_group6 must be an IPv6 multicast address (ff00::/8), not 'fd00::12'`,
+    `${F}:3:3: warning: 'vrrp_mcast_group6' is set again (first at line 2); the last value wins`,
+    `${F}:3:21: warning: vrrp_mcast_group6 ff05::12 should be link-local multicast (ffX2::/16), as keepalived warns: VRRP stays on the link (RFC 5798 §5.1.2.2)`,
+    `${F}:4:3: warning: 'vrrp_mcast_group6' is set again (first at line 2); the last value wins`,
+    `${F}:4:21: error: vrrp_mcast_group6 must be an IPv6 multicast address (ff00::/8), not '224.0.0.18'`,
   ],
   "vip unknown option": [
     `${F}:5:14: error: unknown address option 'foo' (expected brd, dev, scope or label)`,
@@ -140,7 +177,7 @@ const EXPECTED: Record<string, string[]> = {
     `${F}:5:5: warning: tracked interface 'eth9' does not exist on this machine; it counts as down until it appears`,
   ],
   "duplicate vrid on interface": [
-    `${F}:11:21: error: vrrp_instance VI_2 and vrrp_instance VI_1 (${F}:1) both use VRID 51 on interface eth0`,
+    `${F}:11:21: error: vrrp_instance VI_2 and vrrp_instance VI_1 (${F}:1) both use VRID 51 for IPv4 on interface eth0`,
   ],
   "same vrid, other interface": [
   ],
@@ -156,9 +193,9 @@ const EXPECTED: Record<string, string[]> = {
     `${F}:1:1: error: 'vrrp_instance' needs a { } block`,
   ],
   "unicast and mcast addresses": [
-    `${F}:5:16: error: mcast_src_ip must be an IPv4 address, not '10.0.0.x'`,
+    `${F}:5:16: error: mcast_src_ip must be an IP address, not '10.0.0.x'`,
     `${F}:7:14: warning: 'min_ttl' is not supported by vrrpd; ignored`,
-    `${F}:8:5: error: unicast_peer must be an IPv4 address, not 'nope'`,
+    `${F}:8:5: error: unicast_peer must be an IP address, not 'nope'`,
   ],
   "unknown instance keyword": [
     `${F}:4:3: warning: unknown keyword 'priorty' in vrrp_instance VI_1 (did you mean 'priority'?)`,
@@ -350,7 +387,7 @@ describe('normalised values', () => {
     const r = load(text);
     expect(r.lines).toEqual([]);
     expect(r.config!.global).toEqual({
-      routerId: 'r1', vrrpMcastGroup4: '224.0.0.19', garpMasterDelayMs: 10000, garpMasterRepeat: 2, garpMasterRefreshMs: 30000,
+      routerId: 'r1', vrrpMcastGroup4: '224.0.0.19', vrrpMcastGroup6: 'ff02::12', garpMasterDelayMs: 10000, garpMasterRepeat: 2, garpMasterRefreshMs: 30000,
       garpMasterRefreshRepeat: 3, garpIntervalMs: 1, scriptUser: { user: 'keepalived_script' }, enableScriptSecurity: true,
       vrrpVersion: 2, vrrpStartupDelayMs: 5500, vrrpNotifyPriorityChanges: false, fifoWriteStatesOnReload: false,
     });

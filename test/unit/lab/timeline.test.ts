@@ -47,10 +47,10 @@ describe("the demo's timeline", () => {
     w.follow(join(dir, 'probes.log'), 'client', 'probes');
     w.stop(); // reads everything and prints it
     expect(out).toEqual([
-      '+  3.800s  client FAILING: timeout (the request sent at +3.500 s)',
-      '+  4.104s  op1    VI_1: BACKUP -> MASTER [master-down-timer]',
-      '+  4.113s  op1    VIP added',
-      '+  4.115s  client OK: VIP answers after an outage of 0.615 s (via op1, api1)',
+      '+  3.800s  client  FAILING: timeout (the request sent at +3.500 s)',
+      '+  4.104s  op1     VI_1: BACKUP -> MASTER [master-down-timer]',
+      '+  4.113s  op1     VIP added',
+      '+  4.115s  client  OK: VIP answers after an outage of 0.615 s (via op1, api1)',
     ]);
   });
 
