@@ -1,12 +1,13 @@
 /**
  * The `vrrpd check` report, as text or JSON: each instance as vrrpd understood it, with its
  * effective timers (RFC 3768 §6.1 / RFC 5798 §6.1, from src/protocol/timers.ts, printed at full
- * precision), then every diagnostic. Config text may hold control characters: the text report
- * escapes them, the JSON one writes them as \uXXXX. Arrays are built by appending (no spread of a
- * 20 000-instance list into a call).
+ * precision), the sections disabled by their own errors, every diagnostic with its class
+ * (diagnostics.ts), and the verdict that gives check's exit status (CHECK_EXIT). Config text may
+ * hold control characters: the text report escapes them, the JSON one writes them as \uXXXX.
+ * Arrays are built by appending (no spread of a 20 000-instance list into a call).
  */
 import { masterDownIntervalMs, skewTimeMs } from '../protocol/timers.js';
-import { escapeControl, formatDiagnostic, jsonEscapeControl } from './diagnostics.js';
+import { classOf, escapeControl, formatDiagnostic, jsonEscapeControl } from './diagnostics.js';
 import type { Diagnostic, LoadResult, VrrpInstance, VrrpScript, VrrpdConfig } from './types.js';
 import { trackFileText, trackProcessText } from './report-track.js';
 
@@ -24,11 +25,34 @@ export interface CheckSummary {
   readonly errors: number;
   readonly warnings: number;
   readonly infos: number;
+  /** Warnings of class 'failover' (also counted in `warnings`). */
+  readonly failover: number;
 }
 
 export function summarise(diags: readonly Diagnostic[]): CheckSummary {
   const count = (s: Diagnostic['severity']): number => diags.filter((d) => d.severity === s).length;
-  return { errors: count('error'), warnings: count('warning'), infos: count('info') };
+  return { errors: count('error'), warnings: count('warning'), infos: count('info'), failover: diags.filter((d) => classOf(d) === 'failover').length };
+}
+
+/**
+ * `vrrpd check`'s exit statuses (README, "Reading vrrpd check"): an error of any class wins
+ * over a failover warning. 2 is bad usage (cli/check.ts).
+ */
+export const CHECK_EXIT = {
+  /** Runs as keepalived would: at most warnings that change no failover, and notes. */
+  ok: 0,
+  /** An error: the file (class 'fatal') or a section of it (class 'disabled') does not run. */
+  errors: 1,
+  usage: 2,
+  /** No error, but a warning of class 'failover': vrrpd fails over differently from keepalived here. */
+  failover: 3,
+} as const;
+
+/** The exit status of `vrrpd check` for a load's result. */
+export function checkExitStatus(result: Pick<LoadResult, 'config' | 'diagnostics' | 'disabled'>): number {
+  const s = summarise(result.diagnostics);
+  if (s.errors > 0 || result.config === undefined || result.disabled.length > 0) return CHECK_EXIT.errors;
+  return s.failover > 0 ? CHECK_EXIT.failover : CHECK_EXIT.ok;
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -38,13 +62,25 @@ export function renderCheckText(entry: string, configId: string, result: LoadRes
   if (result.files.length > 1) out.push(`files: ${result.files.join(', ')}`);
   const cfg = result.config;
   if (cfg !== undefined) renderConfig(cfg, out);
+  if (result.disabled.length > 0) {
+    out.push('', 'disabled by their errors (the rest runs):');
+    for (const d of result.disabled) out.push(`  ${d.section} ${d.name} (${d.pos.file}:${d.pos.line}:${d.pos.col})`);
+  }
   if (result.diagnostics.length > 0) {
     out.push('', 'diagnostics:');
     for (const d of result.diagnostics) out.push(formatDiagnostic(d));
   }
-  const s = summarise(result.diagnostics);
-  out.push('', `${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')}, ${plural(s.infos, 'note')}: ${s.errors > 0 ? 'configuration NOT usable' : 'configuration OK'}`);
+  out.push('', verdictLine(result));
   return `${out.map(escapeControl).join('\n')}\n`;
+}
+
+function verdictLine(result: LoadResult): string {
+  const s = summarise(result.diagnostics);
+  const counts = `${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')} (${s.failover} failover), ${plural(s.infos, 'note')}`;
+  if (result.config === undefined) return `${counts}: configuration NOT usable`;
+  if (s.errors > 0 || result.disabled.length > 0) return `${counts}: configuration usable in part (${plural(result.disabled.length, 'section')} disabled)`;
+  if (s.failover > 0) return `${counts}: configuration OK, but vrrpd fails over differently from keepalived (see the failover warnings)`;
+  return `${counts}: configuration OK`;
 }
 
 function renderConfig(cfg: VrrpdConfig, out: string[]): void {
@@ -128,6 +164,18 @@ export function renderCheckJson(entry: string, configId: string, result: LoadRes
     masterDownIntervalMs: masterDownIntervalMs(i.version, i.priority, i.adverIntervalCs),
   }));
   const summary = summarise(result.diagnostics);
-  const body = { entry, configId, ok: summary.errors === 0, summary, files: result.files, config: cfg ?? null, timers: timers ?? [], diagnostics: result.diagnostics };
+  const diagnostics = result.diagnostics.map((d) => ({ ...d, class: classOf(d) }));
+  const body = {
+    entry,
+    configId,
+    ok: summary.errors === 0,
+    status: checkExitStatus(result),
+    summary,
+    files: result.files,
+    config: cfg ?? null,
+    disabled: result.disabled,
+    timers: timers ?? [],
+    diagnostics,
+  };
   return `${jsonEscapeControl(JSON.stringify(body, null, 2))}\n`;
 }

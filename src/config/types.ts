@@ -18,13 +18,27 @@ export interface SourcePos {
 
 export type Severity = 'error' | 'warning' | 'info';
 
-/** One message about the configuration, compiler style. */
+/** A section of the configuration that an error can disable on its own (the rest still runs). */
+export interface SectionRef {
+  readonly section: 'vrrp_instance' | 'vrrp_script' | 'vrrp_sync_group';
+  readonly name: string;
+}
+
+/**
+ * One message about the configuration, compiler style. What it means for running the file is
+ * its class (`classOf` in diagnostics.ts): an error is fatal unless it `disables` one section; a
+ * warning with `failover` marks a difference from keepalived that changes failover.
+ */
 export interface Diagnostic extends SourcePos {
   readonly severity: Severity;
   /** Control characters escaped (diagnostics.ts); safe to print. */
   readonly message: string;
   /** What kind of finding, where code groups findings (e.g. 'unknown-keyword', 'limit'). */
   readonly code?: string;
+  /** On a warning: vrrpd, running this, fails over differently from keepalived on the same file. */
+  readonly failover?: true;
+  /** On an error confined to one section: that section is disabled and the others run. */
+  readonly disables?: SectionRef;
 }
 
 /** Why a file could not be read: `not-regular` (a FIFO, device, directory...), `too-large` (past the byte budget), anything else `unreadable`. */
@@ -311,6 +325,11 @@ export interface VrrpSyncGroup {
   readonly notifyPriorityChanges?: boolean;
 }
 
+/** A section an error disabled: where it is defined. */
+export interface DisabledSection extends SectionRef {
+  readonly pos: SourcePos;
+}
+
 /** The validated, normalised configuration. */
 export interface VrrpdConfig {
   /** Entry file first, then included files in the order read. */
@@ -332,8 +351,13 @@ export interface LoadOptions {
 }
 
 export interface LoadResult {
-  /** Undefined when any diagnostic is an error. */
+  /**
+   * Undefined when an error stops the whole file (class 'fatal'). Else what runs: the sections an
+   * error disabled (class 'disabled') are left out and listed in `disabled`.
+   */
   readonly config: VrrpdConfig | undefined;
+  /** Sections left out of `config` for their own errors, in file order (empty when `config` is undefined). */
+  readonly disabled: readonly DisabledSection[];
   readonly diagnostics: readonly Diagnostic[];
   /** Files read (entry first), also when there are errors. */
   readonly files: readonly string[];

@@ -1,7 +1,7 @@
 /** global_defs -> GlobalDefs, with keepalived's defaults (keepalived.conf(5), "Global definitions"). */
 import type { ArgChecker } from './check-args.js';
 import { dispatch, type Handler } from './dispatch.js';
-import { GLOBAL_MAIL, GLOBAL_UNSUPPORTED } from './keywords.js';
+import { GLOBAL_DEFS } from './keywords.js';
 import type { GlobalDefs, ScriptUser, Stmt } from './types.js';
 import { isLinkLocalMulticast6, isMulticast, parseIpAddress } from '../wire/address.js';
 import { VRRP_MCAST_GROUP4, VRRP_MCAST_GROUP6 } from '../wire/constants.js';
@@ -112,17 +112,13 @@ const handlers = new Map<string, Handler<GlobalDraft>>([
   ['fifo_write_vrrp_states_on_reload', (s, g, a) => { a.flag(s); g.fifoWriteStatesOnReload = true; }],
 ]);
 
+/** The global_defs keywords vrrpd handles (keywords.ts marks them supported; a test compares). */
+export const GLOBAL_HANDLED: ReadonlySet<string> = new Set(handlers.keys());
+
 export function validateGlobal(stmt: Stmt, g: GlobalDraft, a: ArgChecker): void {
   const block = a.block(stmt);
   if (block === undefined) return;
   a.extra(stmt, 0);
-  dispatch(block, {
-    label: 'global_defs',
-    handlers,
-    scalars: new Set(handlers.keys()),
-    unsupported: GLOBAL_UNSUPPORTED,
-    accepted: GLOBAL_MAIL,
-    acceptedReason: 'vrrpd sends no e-mail',
-  }, g, a);
+  dispatch(block, { label: 'global_defs', section: 'global_defs', handlers, scalars: GLOBAL_HANDLED, table: GLOBAL_DEFS }, g, a);
   completeFifos(g, a);
 }

@@ -8,7 +8,7 @@
  */
 import { pos, type ArgChecker } from './check-args.js';
 import { dispatch, type Handler } from './dispatch.js';
-import { INSTANCE_UNSUPPORTED } from './keywords.js';
+import { VRRP_INSTANCE } from './keywords.js';
 import { authOf, trackRefOf, unicastPeerOf, vipOf, type AuthDraft } from './validate-lists.js';
 import { claimFamily, type FamilyDraft } from './family.js';
 import { familyOf, isLinkLocal6, type IpAddress } from '../wire/address.js';
@@ -178,7 +178,6 @@ const handlers = new Map<string, H>([
     const v = t === undefined ? true : parseBool(t.text);
     if (v === undefined && t) a.diags.error(t, `smtp_alert must be on/off/true/false/yes/no, not '${t.text}'`);
     d.smtpAlert = v ?? false;
-    a.diags.info(s.keyword, "'smtp_alert' accepted and ignored: vrrpd sends no e-mail");
   }],
   ['version', (s, d, a) => {
     const t = a.one(s);
@@ -201,12 +200,12 @@ const handlers = new Map<string, H>([
     d.oldUnicastChecksum = t === undefined ? 'always' : 'never';
     d.oldUnicastChecksumToken = s.keyword;
   }],
-  ['no_accept', (s, d, a) => {
-    a.flag(s);
-    d.acceptMode = false;
-    a.diags.warning(s.keyword, "'no_accept' is not enforced by vrrpd: a master holds the virtual addresses as local addresses and accepts their traffic (keepalived adds a firewall rule that drops it)");
-  }],
+  // Not enforced: dispatch reports the difference from keywords.ts (a failover warning).
+  ['no_accept', (s, d, a) => { a.flag(s); d.acceptMode = false; }],
 ]);
+
+/** The vrrp_instance keywords vrrpd handles (keywords.ts marks them supported; a test compares). */
+export const INSTANCE_HANDLED: ReadonlySet<string> = new Set(handlers.keys());
 
 const SCALARS = new Set([
   'state', 'interface', 'virtual_router_id', 'priority', 'advert_int', 'preempt_delay', 'notify_master',
@@ -228,7 +227,7 @@ export function validateInstance(stmt: Stmt, a: ArgChecker): InstanceDraft | und
     adverIntervalCs: 100, acceptMode: true, oldUnicastChecksum: 'auto', auth: {}, vips: [], vipsExcluded: [], nopreempt: false, preemptDelayMs: 0, trackScripts: [],
     trackInterfaces: [], trackFiles: [], trackProcesses: [], unicastPeers: [], garp: {}, dontTrackPrimary: false, smtpAlert: false,
   };
-  dispatch(block, { label: `vrrp_instance ${name.text}`, handlers, scalars: SCALARS, unsupported: INSTANCE_UNSUPPORTED }, d, a);
+  dispatch(block, { label: `vrrp_instance ${name.text}`, section: 'vrrp_instance', handlers, scalars: SCALARS, table: VRRP_INSTANCE }, d, a);
   completeInstance(d, a);
   return d;
 }

@@ -127,7 +127,7 @@ export function unicastPeerOf(stmt: Stmt, a: ArgChecker): IpAddress | undefined 
   a.noBlock(stmt);
   const ip = a.ip(stmt.keyword, 'unicast_peer');
   for (const t of stmt.args)
-    if (t.text === 'min_ttl' || t.text === 'max_ttl') a.diags.warning(t, `'${t.text}' is not supported by vrrpd; ignored`);
+    if (t.text === 'min_ttl' || t.text === 'max_ttl') a.diags.failover(t, `'${t.text}' is not supported by vrrpd: adverts from this peer are accepted whatever their TTL; ignored`);
   return ip;
 }
 
@@ -137,6 +137,9 @@ export interface AuthDraft {
   pass?: string;
   passToken?: Token;
 }
+
+/** The keywords of an authentication block vrrpd handles (keywords.ts AUTHENTICATION; a test compares). */
+export const AUTH_HANDLED: ReadonlySet<string> = new Set(['auth_type', 'auth_pass']);
 
 /** authentication { auth_type PASS|AH; auth_pass SECRET }. AH is an error: RFC 3768 removed it. */
 export function authOf(stmt: Stmt, a: ArgChecker): AuthDraft {
@@ -158,7 +161,7 @@ export function authOf(stmt: Stmt, a: ArgChecker): AuthDraft {
       d.pass = t.text;
       if (t.text.length > 8)
         a.diags.warning(t, `auth_pass is longer than 8 characters: truncated to '${t.text.slice(0, 8)}' (as keepalived does)`);
-    } else a.diags.warning(s.keyword, `unknown keyword '${kw}' in authentication${didYouMean(kw, ['auth_type', 'auth_pass'])}`, 'unknown-keyword');
+    } else a.diags.warning(s.keyword, `unknown keyword '${kw}' in authentication${didYouMean(kw, AUTH_HANDLED)}`, 'unknown-keyword');
   }
   return d;
 }

@@ -7,6 +7,7 @@
  */
 import { pos, type ArgChecker } from './check-args.js';
 import { dispatch, type Handler } from './dispatch.js';
+import { VRRP_SCRIPT } from './keywords.js';
 import { scriptUserOf } from './validate-global.js';
 import type { NotifyCommand, ScriptCommand, ScriptUser, SourcePos, Stmt, Token } from './types.js';
 import { shellAdvice, shellSyntaxIn, splitScriptWords } from '../track/script-words.js';
@@ -154,6 +155,9 @@ const handlers = new Map<string, Handler<ScriptDraft>>([
   ['init_fail', (s, d, a) => { a.flag(s); d.initFail = true; }],
 ]);
 
+/** The vrrp_script keywords vrrpd handles (keywords.ts marks them supported; a test compares). */
+export const SCRIPT_HANDLED: ReadonlySet<string> = new Set(handlers.keys());
+
 export function validateScript(stmt: Stmt, a: ArgChecker): ScriptDraft | undefined {
   const name = stmt.args[0];
   if (name === undefined) {
@@ -173,7 +177,7 @@ export function validateScript(stmt: Stmt, a: ArgChecker): ScriptDraft | undefin
     fall: 1,
     initFail: false,
   };
-  dispatch(block, { label: `vrrp_script ${name.text}`, handlers, scalars: new Set(handlers.keys()) }, d, a);
+  dispatch(block, { label: `vrrp_script ${name.text}`, section: 'vrrp_script', handlers, scalars: SCRIPT_HANDLED, table: VRRP_SCRIPT }, d, a);
   if (d.script === undefined && d.scriptToken === undefined)
     a.diags.error(name, `vrrp_script ${name.text} has no 'script' (or vrrpd's 'check_tcp')`);
   return d;

@@ -4,7 +4,7 @@
  */
 import { pos, type ArgChecker } from './check-args.js';
 import { dispatch, type Handler } from './dispatch.js';
-import { SYNC_GROUP_UNSUPPORTED } from './keywords.js';
+import { VRRP_SYNC_GROUP } from './keywords.js';
 import type { NotifyCommand, SourcePos, Stmt, Token, TrackRef } from './types.js';
 import { trackRefOf } from './validate-lists.js';
 import { notifyCommandOf } from './validate-script.js';
@@ -61,9 +61,12 @@ const handlers = new Map<string, Handler<SyncDraft>>([
   ['notify_stop', notifyOpt((d, c) => { d.notifyStop = c; })],
   ['notify', notifyOpt((d, c) => { d.notify = c; })],
   ['notify_priority_changes', (s, d, a) => { const v = boolArg(s, a); if (v !== undefined) d.notifyPriorityChanges = v; }],
-  ['smtp_alert', (s, _d, a) => { a.diags.info(s.keyword, "'smtp_alert' accepted and ignored: vrrpd sends no e-mail"); }],
+  ['smtp_alert', () => undefined], // keywords.ts says it is accepted and ignored
   ['sync_group_tracking_weight', (s, d, a) => { a.flag(s); d.trackingWeight = true; }],
 ]);
+
+/** The vrrp_sync_group keywords vrrpd handles (keywords.ts marks them supported; a test compares). */
+export const SYNC_HANDLED: ReadonlySet<string> = new Set(handlers.keys());
 
 export function validateSyncGroup(stmt: Stmt, a: ArgChecker): SyncDraft | undefined {
   const name = stmt.args[0];
@@ -79,9 +82,10 @@ export function validateSyncGroup(stmt: Stmt, a: ArgChecker): SyncDraft | undefi
   };
   dispatch(block, {
     label: `vrrp_sync_group ${name.text}`,
+    section: 'vrrp_sync_group',
     handlers,
     scalars: new Set(['group', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify', 'notify_priority_changes']),
-    unsupported: SYNC_GROUP_UNSUPPORTED,
+    table: VRRP_SYNC_GROUP,
   }, d, a);
   if (!block.some((s) => s.keyword.text === 'group')) a.diags.error(name, `vrrp_sync_group ${name.text} has no 'group { ... }'`);
   return d;

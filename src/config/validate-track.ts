@@ -6,6 +6,7 @@
  */
 import { pos, type ArgChecker } from './check-args.js';
 import { dispatch, type Handler } from './dispatch.js';
+import { TRACK_FILE, VRRP_TRACK_PROCESS } from './keywords.js';
 import type { ParamMatch, SourcePos, Stmt, Token, TrackFile, TrackProcess } from './types.js';
 import { parseInteger } from './values.js';
 
@@ -78,6 +79,9 @@ const fileHandlers = new Map<string, Handler<TrackFileDraft>>([
   }],
 ]);
 
+
+/** The track_file keywords vrrpd handles (keywords.ts marks them supported; a test compares). */
+export const TRACK_FILE_HANDLED: ReadonlySet<string> = new Set(fileHandlers.keys());
 /** `track_file NAME { ... }` / `vrrp_track_file NAME { ... }` -> a draft (undefined when unusable). */
 export function validateTrackFile(stmt: Stmt, a: ArgChecker): TrackFileDraft | undefined {
   const kw = stmt.keyword.text;
@@ -91,7 +95,7 @@ export function validateTrackFile(stmt: Stmt, a: ArgChecker): TrackFileDraft | u
   const block = a.block(stmt);
   if (block === undefined) return undefined;
   const d: TrackFileDraft = { name: name.text, pos: pos(name), nameToken: name, weight: 1, reverse: false };
-  dispatch(block, { label: `track_file ${name.text}`, handlers: fileHandlers, scalars: new Set(['file', 'weight', 'init_file']) }, d, a);
+  dispatch(block, { label: `track_file ${name.text}`, section: 'track_file', handlers: fileHandlers, scalars: TRACK_FILE_HANDLED, table: TRACK_FILE }, d, a);
   if (d.path === undefined) a.diags.error(name, `track_file ${name.text} has no 'file'`);
   return d;
 }
@@ -160,6 +164,9 @@ function completeQuorum(d: TrackProcessDraft, a: ArgChecker): void {
   else if (d.quorumMax < d.quorum) a.diags.error(d.quorumMaxToken ?? d.nameToken, `quorum_max ${d.quorumMax} is less than quorum ${d.quorum}`);
 }
 
+
+/** The vrrp_track_process keywords vrrpd handles (keywords.ts marks them supported; a test compares). */
+export const TRACK_PROCESS_HANDLED: ReadonlySet<string> = new Set(processHandlers.keys());
 /** `vrrp_track_process NAME { ... }` -> a draft (undefined when unusable). */
 export function validateTrackProcess(stmt: Stmt, a: ArgChecker): TrackProcessDraft | undefined {
   const name = stmt.args[0];
@@ -175,7 +182,7 @@ export function validateTrackProcess(stmt: Stmt, a: ArgChecker): TrackProcessDra
     quorum: 1, forkDelayMs: 0, terminateDelayMs: 0,
   };
   const label = `vrrp_track_process ${name.text}`;
-  dispatch(block, { label, handlers: processHandlers, scalars: new Set(processHandlers.keys()) }, d, a);
+  dispatch(block, { label, section: 'vrrp_track_process', handlers: processHandlers, scalars: TRACK_PROCESS_HANDLED, table: VRRP_TRACK_PROCESS }, d, a);
   completeQuorum(d, a);
   if (d.process === undefined) a.diags.error(name, `${label} has no 'process'`);
   else if (!d.fullCommand && new TextEncoder().encode(d.process).length > COMM_MAX)

@@ -137,6 +137,8 @@ export class Daemon {
     }
     const more = result.diagnostics.length - LOGGED_DIAGNOSTICS;
     if (more > 0) this.#log.warn({ more }, `${more} more diagnostics not logged; see vrrpd check -f ${this.#opts.configPath}`);
+    for (const d of result.disabled)
+      this.#log.error({ section: d.section, name: d.name, file: d.pos.file, line: d.pos.line }, `${d.section} ${d.name} disabled: its configuration has errors (logged above); the rest runs`);
   }
 
   /**
@@ -161,7 +163,11 @@ export class Daemon {
     this.#stateListeners.push(listener);
   }
 
-  /** Load the config and start everything; an error result means nothing was started. */
+  /**
+   * Load the config and start everything; an error result means nothing was started. A section
+   * disabled by its own errors is left out and the rest starts (config/validate.ts says which
+   * errors stop the file).
+   */
   async start(): Promise<{ ok: boolean; detail?: string }> {
     const loaded = this.load();
     if (!loaded.config) return { ok: false, detail: `configuration ${this.#opts.configPath} has errors` };
@@ -189,8 +195,10 @@ export class Daemon {
   }
 
   /**
-   * SIGHUP: apply a new config; unchanged instances keep their state; a broken config changes
-   * nothing. A SIGHUP during a reload is coalesced: one more reload runs when this one is done.
+   * SIGHUP: apply a new config; unchanged instances keep their state; a file with an error that
+   * stops it changes nothing; an instance disabled by its own errors stops (handing over, like a
+   * removed one) and the others are applied. A SIGHUP during a reload is coalesced: one more
+   * reload runs when this one is done.
    */
   reload(): Promise<boolean> {
     if (this.#reloading !== undefined) {
@@ -235,6 +243,7 @@ export class Daemon {
         restarted: starting.filter((c) => before.has(c.name)).map((c) => c.name),
         added: starting.filter((c) => !before.has(c.name)).map((c) => c.name),
         removed: stopping.filter((s) => !wanted.has(s.conf.name)).map((s) => s.conf.name),
+        disabled: loaded.disabled.filter((d) => d.section === 'vrrp_instance').map((d) => d.name),
       },
       'configuration reloaded',
     );

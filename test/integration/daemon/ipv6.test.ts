@@ -126,6 +126,7 @@ describe.skipIf(reason !== undefined)('VRRPv3 over IPv6 between real daemons', (
     const from1 = op1.logs.length;
     const from2 = op2.logs.length;
     op1.start();
+    await op1.waitFor((l) => l.msg === 'vrrpd started', 30_000, from1); // node's start-up is not the protocol's time
     const back = await op1.waitState('MASTER', MDI_100 + 3000, from1);
     await op2.waitState('BACKUP', 3000, from2);
     expect(back.reason).toBe('master-down-timer'); // op1 discards op2's lower-priority adverts
@@ -153,6 +154,7 @@ describe.skipIf(reason !== undefined)('VRRPv3 over IPv6 between real daemons', (
     // failover 2: op1 back, preempts
     from = op1.logs.length;
     op1.start();
+    await op1.waitFor((l) => l.msg === 'vrrpd started', 30_000, from); // node's start-up is not the protocol's time
     await op1.waitState('MASTER', MDI_100 + 3000, from);
     await op1.waitVipsAdded(3000, from);
     await sleep(300);

@@ -121,7 +121,7 @@ describe('parameters', () => {
   });
 
   it('~SEQ / ~LST are reported as unsupported', () => {
-    expect(load('~SEQ(X, 1, 3) router_id r$X\n').lines).toEqual([`${F}:1:1: warning: ~SEQ(...) blocks are not supported by vrrpd; line ignored`]);
+    expect(load('~SEQ(X, 1, 3) router_id r$X\n').lines).toEqual([`${F}:1:1: warning[failover]: ~SEQ(...) blocks are not supported by vrrpd; line ignored`]);
   });
 });
 

@@ -26,9 +26,11 @@ describe('vrrp_script interval and timeout (keepalived 2.3.2: milliseconds)', ()
     const r = load(tracked('  interval 0.0015'));
     expect(r.lines[0]).toBe(`${F}:3:12: warning: interval 0.0015 s has more than 3 decimals: rounded to 0.002 s (keepalived counts milliseconds)`);
     expect(r.config!.scripts[0]!.intervalMs).toBe(2);
-    expect(load(tracked('  interval 0')).lines).toEqual([`${F}:3:12: error: interval must be a number of seconds from 0.001 to 4294, not '0'`]);
-    expect(load(tracked('  timeout 4295')).lines).toEqual([`${F}:3:11: error: timeout must be a number of seconds from 0.001 to 4294, not '4295'`]);
-    expect(load(tracked('  timeout 1s')).lines).toEqual([`${F}:3:11: error: timeout must be a number of seconds from 0.001 to 4294, not '1s'`]);
+    // The error disables the script alone: the instance runs without it (a failover warning at its track_script line).
+    expect(load(tracked('  interval 0')).lines[1]).toMatch(/warning\[failover\]: vrrp_instance VI_1: vrrp_script s is disabled by its errors/);
+    expect(load(tracked('  interval 0')).lines[0]).toBe(`${F}:3:12: error: interval must be a number of seconds from 0.001 to 4294, not '0'`);
+    expect(load(tracked('  timeout 4295')).lines[0]).toBe(`${F}:3:11: error: timeout must be a number of seconds from 0.001 to 4294, not '4295'`);
+    expect(load(tracked('  timeout 1s')).lines[0]).toBe(`${F}:3:11: error: timeout must be a number of seconds from 0.001 to 4294, not '1s'`);
   });
 });
 
