@@ -23,6 +23,12 @@ import type { Logger } from './log.js';
 import { prepareRunDir, writePrivateFile } from './runtime-dir.js';
 import { serveStatus, type StatusServer } from './status-server.js';
 import { removeRecordedVips, VipRecord } from './vip-record.js';
+import { buildStatus } from './status.js';
+import { statisticsOf, type DaemonStatistics, type DaemonStatus } from '../status/model.js';
+import { VRRPD_VERSION } from './version.js';
+import type { ListenAddress } from '../config/listen-address.js';
+import { instanceLabels, scriptLabels } from '../status/metrics.js';
+import { MetricsEndpoint } from './metrics.js';
 import { Tracking } from './tracking.js';
 import { Notifications } from './notifications.js';
 import { STOP_SCRIPT_MS } from '../io/notify-runner.js';
@@ -39,6 +45,8 @@ export interface DaemonOptions {
   readonly host?: SourceHost;
   /** How often to retry an interface that could not be opened (ms). */
   readonly retryMs?: number;
+  /** `--metrics ADDR:PORT`: serve Prometheus metrics there (wins over `vrrpd_metrics`). */
+  readonly metrics?: ListenAddress;
 }
 
 /** One configured instance: running, or waiting for its interface. */
@@ -81,11 +89,15 @@ export class Daemon {
   readonly #stopping = new AbortController();
   #reloading: Promise<boolean> | undefined;
   #reloadAgain = false;
+  readonly #startedMono: number;
+  readonly #metrics: MetricsEndpoint;
 
   constructor(opts: DaemonOptions) {
     this.#opts = opts;
     this.#log = opts.log;
     this.#now = opts.now ?? monotonicNow;
+    this.#startedMono = this.#now();
+    this.#metrics = new MetricsEndpoint(() => this.snapshot(), this.#log);
     let host: Promise<ScriptHost> | undefined;
     const scriptHost = (): Promise<ScriptHost> => (host ??= systemScriptHost(() => timersQuiet()));
     this.#notifications = new Notifications({ log: this.#log, host: scriptHost });
@@ -96,6 +108,7 @@ export class Daemon {
       links: this.#links,
       runDir: opts.runDir,
       onChange: (kind, name) => this.#contain(`a ${kind} change`, () => this.#trackerChanged(kind, name)),
+      onCheck: (script, last) => this.#metrics.observe('checkDuration', scriptLabels(script), last.durationMs / 1000),
     });
     this.#vipRecord = new VipRecord(opts.runDir, this.#log);
   }
@@ -173,6 +186,7 @@ export class Daemon {
     for (const conf of loaded.config.instances) this.#slots.set(conf.name, this.#newSlot(loaded.config, conf));
     await Promise.all([...this.#slots.values()].map((s) => this.#bring(s)));
     this.#status = await serveStatus(this.#opts.runDir, () => this.snapshot());
+    await this.#metrics.apply(this.#opts.metrics ?? loaded.config.global.vrrpdMetrics);
     this.#armRetry();
     const timers = timerMechanism();
     if (timers.kind !== 'timerfd') this.#log.warn({ detail: timers.detail }, 'no kernel timer: timers run on setTimeout, up to ~1 ms late');
@@ -221,7 +235,8 @@ export class Daemon {
     const starting = next.instances.filter((c) => !this.#slots.has(c.name));
     for (const conf of starting) this.#slots.set(conf.name, this.#newSlot(next, conf));
     await Promise.all(starting.map((c) => this.#bring(this.#slots.get(c.name)!)));
-    if (next.global.fifoWriteStatesOnReload) this.#notifications.states(next, (name) => this.#slots.get(name)?.instance?.snapshot());
+    if (next.global.fifoWriteStatesOnReload) this.#notifications.states(next, (name) => this.#slots.get(name)?.instance?.facts().router);
+    await this.#metrics.apply(this.#opts.metrics ?? next.global.vrrpdMetrics);
     this.#log.info(
       {
         kept: next.instances.length - starting.length,
@@ -253,6 +268,7 @@ export class Daemon {
     this.#links.stop();
     for (const i of this.#ifaces.values()) i.close();
     await this.#status?.close();
+    await this.#metrics.close();
     this.#lock?.close();
     this.#log.info({}, 'vrrpd stopped');
   }
@@ -267,32 +283,37 @@ export class Daemon {
     await this.#dump('vrrpd.stats.json', () => this.stats(), 'statistics');
   }
 
-  /** The counters SIGUSR2 dumps: per instance and per interface as the status snapshot has them, and the log lines lost. */
-  stats(): object {
-    const instances = [...this.#slots.values()].map((s) => {
-      const snap = s.instance?.snapshot();
-      return { name: s.conf.name, ...(snap ? { counters: snap.counters, sendErrors: snap.sendErrors } : { running: false }) };
-    });
-    const interfaces = Object.fromEntries([...this.#ifaces.values()].map((i) => [i.name, i.mux?.counters ?? { open: false }]));
-    const log = { linesDropped: stdoutSink.dropped, ...(stdoutSink.broken ? { lost: stdoutSink.broken } : {}) };
-    return { pid: process.pid, time: new Date().toISOString(), instances, interfaces, log };
+  /** What SIGUSR2 dumps: every counter of the status model (its statistics part), and when it was taken. */
+  stats(): DaemonStatistics & { readonly time: string } {
+    return { ...statisticsOf(this.snapshot()), time: new Date().toISOString() };
   }
 
-  /** What `vrrpd status` shows. */
-  snapshot(): object {
-    return {
-      pid: process.pid,
-      config: this.#opts.configPath,
-      instances: [...this.#slots.values()].map((s) => ({
-        ...(s.instance
-          ? s.instance.snapshot()
-          : { name: s.conf.name, vrid: s.conf.vrid, version: s.conf.version, family: s.conf.family, state: 'FAULT', basePriority: s.conf.priority, effectivePriority: s.conf.priority }),
-        interface: s.conf.interface,
-        vips: vipSpecs(s.conf).map((v) => v.address),
-        ...(s.waiting ? { waiting: s.waiting } : {}),
+  /** The status model (src/status/model.ts): what `vrrpd status`, the dumps and the metrics show. */
+  snapshot(): DaemonStatus {
+    const metrics = this.#metrics.facts();
+    return buildStatus({
+      at: { mono: this.#now(), wall: Date.now() },
+      process: {
+        pid: process.pid,
+        version: VRRPD_VERSION,
+        node: process.versions.node,
+        config: this.#opts.configPath,
+        ...(this.#opts.configId ? { configId: this.#opts.configId } : {}),
+        runDir: this.#opts.runDir,
+        startedMono: this.#startedMono,
+        ...(metrics ? { metrics } : {}),
+        log: { linesDropped: stdoutSink.dropped, ...(stdoutSink.broken ? { lost: stdoutSink.broken } : {}) },
+      },
+      slots: [...this.#slots.values()].map((s) => ({
+        conf: s.conf,
+        vips: vipSpecs(s.conf),
+        facts: s.instance?.facts(),
+        waiting: s.instance ? undefined : (s.waiting ?? 'stopped'),
+        trackers: this.#tracking.trackers(s.conf),
       })),
-      interfaces: Object.fromEntries([...this.#ifaces.values()].map((i) => [i.name, i.mux?.counters ?? { open: false }])),
-    };
+      interfaces: [...this.#ifaces.values()].map((i) => ({ name: i.name, counters: i.mux?.counters, io: i.socketCounters })),
+      objects: this.#tracking.objects(),
+    });
   }
 
   // --- internals ----------------------------------------------------------------------------
@@ -378,6 +399,7 @@ export class Daemon {
         describe: (v) => `${v.address} dev ${v.dev}`,
       }),
       garp: (addresses, count) => iface.sendGarps(addresses, count),
+      onTimer: (lateMs) => this.#metrics.observe('timerLateness', instanceLabels(conf), lateMs / 1000),
     });
     const cfg = instance.router.config;
     const reg = iface.mux!.register(conf.name, {

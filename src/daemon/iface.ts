@@ -12,9 +12,10 @@ import { openVrrpSocket, type VrrpSocket } from '../io/vrrp-socket.js';
 import { openVrrpSocket6, type VrrpSocket6 } from '../io/vrrp-socket6.js';
 import type { Family, IpAddress, Ipv4Address, Ipv6Address } from '../wire/address.js';
 import { IPPROTO_AH } from '../wire/constants.js';
-import { background, describeError } from '../background.js';
+import { describeError } from '../background.js';
 import { RateLimiter } from '../rate-limit.js';
 import { err, ok, type Result } from '../result.js';
+import { zeroInterfaceIoCounters, type InterfaceIoCounters } from '../status/model.js';
 import type { Logger } from './log.js';
 
 /** The multicast groups of the configuration (vrrp_mcast_group4 / vrrp_mcast_group6). */
@@ -74,6 +75,17 @@ export class Iface {
     return ok(info.value);
   }
 
+  /** The raw sockets' own counters, summed (status/model.ts INTERFACE_IO_COUNTERS). */
+  get socketCounters(): InterfaceIoCounters {
+    const c = zeroInterfaceIoCounters();
+    for (const s of this.#sockets) {
+      c.socketSent += s.counters.sent;
+      c.socketSendErrors += s.counters.sendErrors;
+      c.socketRecvErrors += s.counters.recvErrors;
+    }
+    return c;
+  }
+
   /** The GARP / NA sender, opened once even when both families open at the same time. */
   #openGarp(): Promise<void> {
     if (this.#garpOpening !== undefined) return this.#garpOpening;
@@ -116,19 +128,26 @@ export class Iface {
     this.mux?.setLocalAddresses(localAddresses(info.value));
   }
 
-  /** Send `count` gratuitous ARPs (IPv4) or unsolicited NAs (IPv6) for each address, address by address like keepalived. */
-  sendGarps(addresses: readonly IpAddress[], count: number): void {
+  /** Send `count` gratuitous ARPs (IPv4) or unsolicited NAs (IPv6) for each address, address by address like keepalived; how many went out. */
+  async sendGarps(addresses: readonly IpAddress[], count: number): Promise<{ sent: number; failed: number }> {
+    const tally = { sent: 0, failed: 0 };
     const garp = this.garp;
-    if (!garp) return;
-    const burst = async (): Promise<void> => {
+    if (!garp) return { sent: 0, failed: addresses.length * count };
+    try {
       for (let i = 0; i < count; i++) {
         for (const ip of addresses) {
           const r = await garp.send(ip, 1);
-          if (!r.ok) this.#garpFailed(ip, r.error.detail);
+          if (r.ok) tally.sent++;
+          else {
+            tally.failed++;
+            this.#garpFailed(ip, r.error.detail);
+          }
         }
       }
-    };
-    background(burst(), (e) => this.#log.error({ err: describeError(e) }, 'bug: gratuitous ARP burst threw'));
+    } catch (e) {
+      this.#log.error({ err: describeError(e) }, 'bug: gratuitous ARP burst threw');
+    }
+    return tally; // never rejects: the caller only counts
   }
 
   #garpFailed(ip: string, detail: string): void {
