@@ -73,9 +73,12 @@ describe.skipIf(reason !== undefined)('metrics across a failover (namespaces)', 
     await op1.stop('SIGKILL');
     await op1.host.linkDown();
     await op2.waitState('MASTER', 8000);
-    await new Promise((r) => setTimeout(r, 1000));
+    const state = (s: Scrape, st: string) => promValue(s.samples, 'vrrpd_instance_state', { ...VI_1, state: st });
+    const vipShown = (s: Scrape) => promValue(s.samples, 'vrrpd_instance_vip_present', { ...VI_1, address: '192.168.50.100/24' }) === 1;
+    // Wait for the scraper (a process of its own, slow on a loaded machine) to have seen the VIP.
+    if (!(await waitFor(async () => answered().some((s) => s.t > t0 && state(s, 'MASTER') === 1 && vipShown(s)), 15_000, 100)))
+      throw new Error('the scraper never saw op2 MASTER with its VIP');
     const scrapes = answered();
-    const state = (s: (typeof scrapes)[0], st: string) => promValue(s.samples, 'vrrpd_instance_state', { ...VI_1, state: st });
     const before = scrapes.filter((s) => s.t < t0);
     const lastBackup = before.at(-1)!;
     expect(state(lastBackup, 'BACKUP')).toBe(1);
@@ -91,7 +94,7 @@ describe.skipIf(reason !== undefined)('metrics across a failover (namespaces)', 
     expect(promValue(firstMaster.samples, 'vrrpd_instance_master_priority', VI_1)).toBe(90);
     // Its VIP follows within a few scrapes, and it announces it.
     const last = scrapes.at(-1)!;
-    expect(promValue(last.samples, 'vrrpd_instance_vip_present', { ...VI_1, address: '192.168.50.100/24' })).toBe(1);
+    expect(vipShown(last)).toBe(true);
     expect(promValue(last.samples, 'vrrpd_garp_sent_total', VI_1)).toBeGreaterThan(0);
     console.log(`metrics failover: ${before.length} scrapes BACKUP before the kill, MASTER seen ${firstMaster.t - t0} ms after it`);
   });
