@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { DEFAULT_RUN_DIR } from '../daemon/runtime-dir.js';
 import { isValidNetns } from '../io/validate.js';
+import { parseListenAddress, type ListenAddress } from '../config/listen-address.js';
 
 export const CONFIG_CANDIDATES = ['/etc/vrrpd/keepalived.conf', '/etc/keepalived/keepalived.conf'];
 
@@ -18,12 +19,14 @@ export interface DaemonArgs {
   readonly json?: boolean;
   /** cleanup only: act in this network namespace (`ip -n`). */
   readonly netns?: string;
+  /** run: `--metrics ADDR:PORT`, the Prometheus endpoint (vrrpd extension; off by default). cleanup ignores it. */
+  readonly metrics?: ListenAddress;
 }
 
 const IGNORED = new Set(['-D', '--log-detail', '-n', '--dont-fork', '-l', '--log-console', '-P', '--vrrp']);
 const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 
-type Valued = 'configPath' | 'configId' | 'runDir' | 'logLevel' | 'netns';
+type Valued = 'configPath' | 'configId' | 'runDir' | 'logLevel' | 'netns' | 'metrics';
 const VALUED: Record<string, Valued> = {
   '-f': 'configPath',
   '--use-file': 'configPath',
@@ -33,6 +36,7 @@ const VALUED: Record<string, Valued> = {
   '--run-dir': 'runDir',
   '--log-level': 'logLevel',
   '--netns': 'netns',
+  '--metrics': 'metrics',
 };
 
 /** Parse `run` / `cleanup` arguments: the arguments, 'help', or a usage error. */
@@ -54,6 +58,8 @@ export function parseDaemonArgs(argv: readonly string[], opts: { netns?: boolean
     else if (!IGNORED.has(flag)) return `unknown option ${a}`;
   }
   const { configId, netns } = v;
+  const metrics = v.metrics === undefined ? undefined : parseListenAddress(v.metrics);
+  if (metrics && !metrics.ok) return `--metrics: ${metrics.error}`;
   const logLevel = v.logLevel ?? 'info';
   const runDir = v.runDir ?? DEFAULT_RUN_DIR;
   if (!LEVELS.has(logLevel)) return `--log-level must be one of ${[...LEVELS].join(', ')}`;
@@ -66,5 +72,6 @@ export function parseDaemonArgs(argv: readonly string[], opts: { netns?: boolean
     ...(configId !== undefined ? { configId } : {}),
     ...(json !== undefined ? { json } : {}),
     ...(netns !== undefined ? { netns } : {}),
+    ...(metrics ? { metrics: metrics.value } : {}),
   };
 }

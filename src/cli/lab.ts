@@ -8,12 +8,13 @@ import type { CheckKind, LabProtocol } from '../lab/configs.js';
 import { runDemo } from '../lab/demo.js';
 import { cleanupOnSignal, LabRun, listLabs, removeStaleLabs } from '../lab/lab.js';
 import { waitFor } from '../lab/procs.js';
-import { OPS, VIP, VIP6, PROXY_PORT } from '../lab/topology.js';
+import { METRICS_URL, OPS, VIP, VIP6, PROXY_PORT } from '../lab/topology.js';
 
 const USAGE = `usage: vrrpd lab up [OPTIONS]             build the lab and leave it running
        vrrpd lab status [--json]             what runs where, who holds the VIP, client success
        vrrpd lab down                        remove the lab and leftovers of earlier runs
-       vrrpd lab demo [OPTIONS] [--out DIR]  run the failover scenarios, print the summary, write an SVG
+       vrrpd lab demo [OPTIONS] [--out DIR]  run the failover scenarios, print the summary, write
+                                             demo.svg, metrics.svg and a last scrape of each node
   OPTIONS: --check tcp|script          the nginx check (default tcp: check_tcp)
            --vrrp-version 2|3          vrrp_version of both nodes (default: the deploy kit's, 2)
            --advert-int SECONDS        advert_int of both nodes (default: the deploy kit's, 1;
@@ -102,6 +103,7 @@ async function up(check: CheckKind, protocol: LabProtocol, dualStack: boolean): 
       `lab ${lab.state.id} is up${elected ? `; ${dualStack ? `VIPs ${VIP} and ${VIP6}` : `VIP ${VIP}`} on ${holders.join(', ')}` : '; no VIP holder yet'}`,
       `  files, configs and logs: ${lab.state.dir}`,
       `  vrrpd status:   node dist/src/cli/main.js status --run-dir ${lab.path('op1', 'run')}`,
+      `  metrics:        ip netns exec ${ns.op1} node dist/src/lab/scrape.js ${METRICS_URL}`,
       `  a shell:        ip netns exec ${ns.client} bash      (e.g. curl-free: echo | nc ${VIP} ${PROXY_PORT})`,
       `  client probes:  tail -f ${lab.path('client', 'probes.log')}   (T OK MS API VIA ERR)`,
       `  stop nginx:     kill ${lab.state.pids['op1.nginx']}      power cut: kill -9 ${lab.state.pids['op1.vrrpd']}`,

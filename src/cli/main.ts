@@ -9,7 +9,6 @@
  * function compiled at load and kept (a backup's first takeover in months runs no compiler: 1 ms
  * sooner). `node dist/src/cli/main.js` still works, without them.
  */
-import { readFileSync } from 'node:fs';
 import { stderrSink, stdoutSink } from '../io/fd-sink.js';
 import { parseDaemonArgs } from './args.js';
 import { installFatalHandlers } from './fatal.js';
@@ -18,8 +17,10 @@ installFatalHandlers();
 
 const USAGE = `usage:
   vrrpd [run] -f FILE [--config-id ID] [--run-dir DIR] [--log-level LEVEL] [--log-json|--log-pretty]
+            [--metrics ADDR:PORT]
                           run the daemon in the foreground (default config: /etc/vrrpd/keepalived.conf,
-                          else /etc/keepalived/keepalived.conf)
+                          else /etc/keepalived/keepalived.conf); --metrics serves Prometheus metrics on
+                          http://ADDR:PORT/metrics (e.g. 127.0.0.1:9657; also global_defs vrrpd_metrics)
   vrrpd check -f FILE [--json] [--config-id ID]   (also: vrrpd -t -f FILE)
                           validate a keepalived.conf and show how vrrpd understands it
   vrrpd status [--json] [--run-dir DIR]
@@ -31,15 +32,6 @@ const USAGE = `usage:
                           the two-OP-node architecture in network namespaces (root)
   vrrpd --version | --help`;
 
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-    return pkg.version;
-  } catch {
-    return 'unknown';
-  }
-}
-
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === '--help' || first === '-h' || first === 'help') {
@@ -47,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (first === '--version' || first === '-v') {
-    stdoutSink.write(`vrrpd ${version()}\n`);
+    stdoutSink.write(`vrrpd ${(await import('../daemon/version.js')).VRRPD_VERSION}\n`);
     return 0;
   }
   const out = { stdout: stdoutSink, stderr: stderrSink };

@@ -26,7 +26,7 @@ const HARD_EXIT_MS = 1500;
 
 export function runDaemon(args: DaemonArgs): Promise<number> {
   const log = createLogger({ level: args.logLevel, ...(args.json !== undefined ? { json: args.json } : {}) });
-  const daemon = new Daemon({ configPath: args.configPath, runDir: args.runDir, log, ...(args.configId ? { configId: args.configId } : {}) });
+  const daemon = new Daemon({ configPath: args.configPath, runDir: args.runDir, log, ...(args.configId ? { configId: args.configId } : {}), ...(args.metrics ? { metrics: args.metrics } : {}) });
   const bug = (what: string) => (e: unknown) => log.error({ err: describeError(e) }, `bug: ${what} failed`);
   const tell = (fields: Parameters<typeof notifySystemd>[0]): void =>
     background(

@@ -140,6 +140,8 @@ export const GLOBAL_DEFS: KeywordTable = {
   vrrp_notify_fifo_script: ok(),
   vrrp_notify_priority_changes: ok(),
   fifo_write_vrrp_states_on_reload: ok(),
+  // vrrpd's own
+  vrrpd_metrics: { status: 'extension', note: 'vrrpd_metrics ADDR:PORT: Prometheus metrics on http://ADDR:PORT/metrics (off when absent)' },
   // interfaces
   dynamic_interfaces: quiet('vrrpd always waits for a missing interface (the instance stays in FAULT until it appears)'),
   default_interface: no(SAME_FAILOVER, "every vrrp_instance needs its own 'interface'"),

@@ -8,6 +8,7 @@ import type { Family, IpAddress, Ipv4Address, Ipv6Address } from '../wire/addres
 import type { OldUnicastChecksum } from '../wire/types.js';
 import type { LoadLimits } from './limits.js';
 import type { SplitBrainConfig } from '../protocol/types.js';
+import type { ListenAddress } from './listen-address.js';
 
 /** Where something is in the configuration: 1-based line and column. */
 export interface SourcePos {
@@ -164,6 +165,8 @@ export interface GlobalDefs {
   readonly vrrpNotifyPriorityChanges: boolean;
   /** `fifo_write_vrrp_states_on_reload`: after a reload, every instance's and group's state to the FIFOs. */
   readonly fifoWriteStatesOnReload: boolean;
+  /** vrrpd extension `vrrpd_metrics ADDR:PORT`: serve Prometheus metrics there (off when absent). */
+  readonly vrrpdMetrics?: ListenAddress;
 }
 
 export interface VrrpScript {

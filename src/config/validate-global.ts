@@ -6,6 +6,7 @@ import type { GlobalDefs, ScriptUser, Stmt } from './types.js';
 import { isLinkLocalMulticast6, isMulticast, parseIpAddress } from '../wire/address.js';
 import { VRRP_MCAST_GROUP4, VRRP_MCAST_GROUP6 } from '../wire/constants.js';
 import { parseBool, secondsToMs } from './values.js';
+import { formatListenAddress, parseListenAddress } from './listen-address.js';
 import { boolArg, completeFifos, fifoHandler, fifoScriptHandler } from './validate-notify.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -115,6 +116,14 @@ const handlers = new Map<string, Handler<GlobalDraft>>([
     const t = a.one(s);
     const n = t && a.int(t, 'vrrp_version', 2, 3);
     if (n === 2 || n === 3) g.vrrpVersion = n;
+  }],
+  ['vrrpd_metrics', (s, g, a) => {
+    const t = a.one(s, 'ADDRESS:PORT');
+    if (!t) return;
+    const listen = parseListenAddress(t.text);
+    if (!listen.ok) return a.diags.error(t, `vrrpd_metrics: ${listen.error}`);
+    g.vrrpdMetrics = listen.value;
+    a.diags.info(s.keyword, `'vrrpd_metrics ${t.text}' is a vrrpd extension (Prometheus metrics on http://${formatListenAddress(listen.value)}/metrics); keepalived would report an unknown keyword`);
   }],
   ['vrrp_startup_delay', (s, g, a) => {
     const t = a.one(s); const n = t && a.seconds(t, 'vrrp_startup_delay', 0, 3600);

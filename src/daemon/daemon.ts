@@ -9,7 +9,7 @@ import type { LoadOptions, LoadResult, SourceHost, VrrpdConfig, VrrpInstance } f
 import { fsSourceHost } from '../io/config-files.js';
 import { loadConfigOffThread } from '../io/config-loader.js';
 import { getInterfaceInfo } from '../io/interface-info.js';
-import { removeStale } from '../io/ip-addr.js';
+import { removeStale, type VipSpec } from '../io/ip-addr.js';
 import { acquireRunLock, type RunLock } from '../io/run-lock.js';
 import { stdoutSink } from '../io/fd-sink.js';
 import { background, describeError } from '../background.js';
@@ -21,12 +21,18 @@ import { monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js'
 import { advertDestinations, byDevice, garpDevices, instanceKey, instanceSpec, needsDropRule, socketDevice, sourceAddress, vipSpecs, virtualAddresses } from './build.js';
 import { HOST_OPS, recordedOf, type HostEntry } from './host-entry.js';
 import { Iface } from './iface.js';
-import { Instance, type StateEvent } from './instance.js';
+import { Instance, type InstanceFacts, type StateEvent } from './instance.js';
 import type { Logger } from './log.js';
 import { prepareRunDir, writePrivateFile } from './runtime-dir.js';
 import { serveStatus, type StatusServer } from './status-server.js';
 import { HostRecord } from './vip-record.js';
 import { HostSetup } from './host-setup.js';
+import { buildStatus } from './status.js';
+import { statisticsOf, type DaemonStatistics, type DaemonStatus } from '../status/model.js';
+import { VRRPD_VERSION } from './version.js';
+import type { ListenAddress } from '../config/listen-address.js';
+import { instanceLabels, scriptLabels } from '../status/metrics.js';
+import { MetricsEndpoint } from './metrics.js';
 import { Tracking } from './tracking.js';
 import { Notifications } from './notifications.js';
 import { STOP_SCRIPT_MS } from '../io/notify-runner.js';
@@ -43,6 +49,8 @@ export interface DaemonOptions {
   readonly host?: SourceHost;
   /** How often to retry an interface that could not be opened (ms). */
   readonly retryMs?: number;
+  /** `--metrics ADDR:PORT`: serve Prometheus metrics there (wins over `vrrpd_metrics`). */
+  readonly metrics?: ListenAddress;
 }
 
 /** One configured instance: running, or waiting for its interface. */
@@ -89,11 +97,15 @@ export class Daemon {
   readonly #stopping = new AbortController();
   #reloading: Promise<boolean> | undefined;
   #reloadAgain = false;
+  readonly #startedMono: number;
+  readonly #metrics: MetricsEndpoint;
 
   constructor(opts: DaemonOptions) {
     this.#opts = opts;
     this.#log = opts.log;
     this.#now = opts.now ?? monotonicNow;
+    this.#startedMono = this.#now();
+    this.#metrics = new MetricsEndpoint(() => this.snapshot(), this.#log);
     let host: Promise<ScriptHost> | undefined;
     const scriptHost = (): Promise<ScriptHost> => (host ??= systemScriptHost(() => timersQuiet()));
     this.#notifications = new Notifications({ log: this.#log, host: scriptHost });
@@ -104,6 +116,7 @@ export class Daemon {
       links: this.#links,
       runDir: opts.runDir,
       onChange: (kind, name) => this.#contain(`a ${kind} change`, () => this.#trackerChanged(kind, name)),
+      onCheck: (script, last) => this.#metrics.observe('checkDuration', scriptLabels(script), last.durationMs / 1000),
     });
     this.#record = new HostRecord(opts.runDir, this.#log);
     this.#host = new HostSetup(this.#record, this.#log);
@@ -184,6 +197,7 @@ export class Daemon {
     for (const conf of loaded.config.instances) this.#slots.set(conf.name, this.#newSlot(loaded.config, conf));
     await Promise.all([...this.#slots.values()].map((s) => this.#bring(s)));
     this.#status = await serveStatus(this.#opts.runDir, () => this.snapshot());
+    await this.#metrics.apply(this.#opts.metrics ?? loaded.config.global.vrrpdMetrics);
     this.#armRetry();
     const timers = timerMechanism();
     if (timers.kind !== 'timerfd') this.#log.warn({ detail: timers.detail }, 'no kernel timer: timers run on setTimeout, up to ~1 ms late');
@@ -233,7 +247,8 @@ export class Daemon {
     const starting = next.instances.filter((c) => !this.#slots.has(c.name));
     for (const conf of starting) this.#slots.set(conf.name, this.#newSlot(next, conf));
     await Promise.all(starting.map((c) => this.#bring(this.#slots.get(c.name)!)));
-    if (next.global.fifoWriteStatesOnReload) this.#notifications.states(next, (name) => this.#slots.get(name)?.instance?.snapshot());
+    if (next.global.fifoWriteStatesOnReload) this.#notifications.states(next, (name) => this.#slots.get(name)?.instance?.facts().router);
+    await this.#metrics.apply(this.#opts.metrics ?? next.global.vrrpdMetrics);
     this.#log.info(
       {
         kept: next.instances.length - starting.length,
@@ -266,6 +281,7 @@ export class Daemon {
     for (const i of this.#ifaces.values()) i.close();
     await this.#host.undo();
     await this.#status?.close();
+    await this.#metrics.close();
     this.#lock?.close();
     this.#log.info({}, 'vrrpd stopped');
   }
@@ -280,32 +296,37 @@ export class Daemon {
     await this.#dump('vrrpd.stats.json', () => this.stats(), 'statistics');
   }
 
-  /** The counters SIGUSR2 dumps: per instance and per interface as the status snapshot has them, and the log lines lost. */
-  stats(): object {
-    const instances = [...this.#slots.values()].map((s) => {
-      const snap = s.instance?.snapshot();
-      return { name: s.conf.name, ...(snap ? { counters: snap.counters, sendErrors: snap.sendErrors } : { running: false }) };
-    });
-    const interfaces = Object.fromEntries([...this.#ifaces.values()].map((i) => [i.name, i.mux?.counters ?? { open: false }]));
-    const log = { linesDropped: stdoutSink.dropped, ...(stdoutSink.broken ? { lost: stdoutSink.broken } : {}) };
-    return { pid: process.pid, time: new Date().toISOString(), instances, interfaces, log };
+  /** What SIGUSR2 dumps: every counter of the status model (its statistics part), and when it was taken. */
+  stats(): DaemonStatistics & { readonly time: string } {
+    return { ...statisticsOf(this.snapshot()), time: new Date().toISOString() };
   }
 
-  /** What `vrrpd status` shows. */
-  snapshot(): object {
-    return {
-      pid: process.pid,
-      config: this.#opts.configPath,
-      instances: [...this.#slots.values()].map((s) => ({
-        ...(s.instance
-          ? s.instance.snapshot()
-          : { name: s.conf.name, vrid: s.conf.vrid, version: s.conf.version, family: s.conf.family, state: 'FAULT', basePriority: s.conf.priority, effectivePriority: s.conf.priority }),
-        interface: s.conf.interface,
-        vips: vipSpecs(s.conf).map((v) => v.address),
-        ...(s.waiting ? { waiting: s.waiting } : {}),
+  /** The status model (src/status/model.ts): what `vrrpd status`, the dumps and the metrics show. */
+  snapshot(): DaemonStatus {
+    const metrics = this.#metrics.facts();
+    return buildStatus({
+      at: { mono: this.#now(), wall: Date.now() },
+      process: {
+        pid: process.pid,
+        version: VRRPD_VERSION,
+        node: process.versions.node,
+        config: this.#opts.configPath,
+        ...(this.#opts.configId ? { configId: this.#opts.configId } : {}),
+        runDir: this.#opts.runDir,
+        startedMono: this.#startedMono,
+        ...(metrics ? { metrics } : {}),
+        log: { linesDropped: stdoutSink.dropped, ...(stdoutSink.broken ? { lost: stdoutSink.broken } : {}) },
+      },
+      slots: [...this.#slots.values()].map((s) => ({
+        conf: s.conf,
+        vips: vipSpecs(s.conf),
+        facts: addressFacts(s.instance?.facts()),
+        waiting: s.instance ? undefined : (s.waiting ?? 'stopped'),
+        trackers: this.#tracking.trackers(s.conf),
       })),
-      interfaces: Object.fromEntries([...this.#ifaces.values()].map((i) => [i.name, i.mux?.counters ?? { open: false }])),
-    };
+      interfaces: [...this.#ifaces.values()].map((i) => ({ name: i.name, counters: i.mux?.counters, io: i.socketCounters })),
+      objects: this.#tracking.objects(),
+    });
   }
 
   // --- internals ----------------------------------------------------------------------------
@@ -370,11 +391,12 @@ export class Daemon {
     return src.ok ? ok({ iface, src: src.value, running: base.value.running }) : err(src.error);
   }
 
-  /** keepalived sends each VIP's gratuitous ARPs on the VIP's own device. */
-  #garpByDevice(conf: VrrpInstance): (addresses: readonly IpAddress[], count: number) => void {
+  /** keepalived sends each VIP's gratuitous ARPs on the VIP's own device; the counts of every device, summed. */
+  #garpByDevice(conf: VrrpInstance): (addresses: readonly IpAddress[], count: number) => Promise<{ sent: number; failed: number }> {
     const devices = garpDevices(conf);
-    return (addresses, count) => {
-      for (const [dev, list] of byDevice(devices, addresses)) this.#iface(dev).sendGarps(list, count);
+    return async (addresses, count) => {
+      const sends = [...byDevice(devices, addresses)].map(([dev, list]) => this.#iface(dev).sendGarps(list, count));
+      return (await Promise.all(sends)).reduce((a, b) => ({ sent: a.sent + b.sent, failed: a.failed + b.failed }), { sent: 0, failed: 0 });
     };
   }
 
@@ -406,6 +428,7 @@ export class Daemon {
       sendTo: (payload, dst) => registration?.sendTo(payload, dst) ?? Promise.resolve({ ok: false, error: { detail: 'not registered' } }),
       vipOps: this.#record.wrap(HOST_OPS, recordedOf),
       garp: this.#garpByDevice(conf),
+      onTimer: (lateMs) => this.#metrics.observe('timerLateness', instanceLabels(conf), lateMs / 1000),
     });
     const cfg = instance.router.config;
     // keepalived checks the TTL of multicast adverts only (vrrp.c vrrp_check_packet: "but not if unicast").
@@ -524,4 +547,10 @@ export class Daemon {
     await this.#tracking.apply(config);
     await this.#notifications.apply(config);
   }
+}
+
+/** The status model's view of an instance: its addresses (the no_accept drop entries, routes and rules are not VIPs). */
+function addressFacts(f: InstanceFacts<HostEntry> | undefined): InstanceFacts<VipSpec> | undefined {
+  if (f === undefined) return undefined;
+  return { ...f, vips: f.vips.flatMap((v) => (v.vip.kind === 'addr' ? [{ ...v, vip: v.vip.vip }] : [])) };
 }

@@ -14,9 +14,10 @@ import { openVrrpSocket, type VrrpSocket } from '../io/vrrp-socket.js';
 import { openVrrpSocket6, type VrrpSocket6 } from '../io/vrrp-socket6.js';
 import { familyOf, type Family, type IpAddress, type Ipv4Address, type Ipv6Address } from '../wire/address.js';
 import { IPPROTO_AH } from '../wire/constants.js';
-import { background, describeError } from '../background.js';
+import { describeError } from '../background.js';
 import { RateLimiter } from '../rate-limit.js';
 import { err, ok, type Result } from '../result.js';
+import { zeroInterfaceIoCounters, type InterfaceIoCounters } from '../status/model.js';
 import type { Logger } from './log.js';
 
 /** The multicast groups of the configuration (vrrp_mcast_group4 / vrrp_mcast_group6). */
@@ -104,6 +105,17 @@ export class Iface {
     return opening;
   }
 
+  /** The raw sockets' own counters, summed (status/model.ts INTERFACE_IO_COUNTERS). */
+  get socketCounters(): InterfaceIoCounters {
+    const c = zeroInterfaceIoCounters();
+    for (const s of this.#sockets) {
+      c.socketSent += s.counters.sent;
+      c.socketSendErrors += s.counters.sendErrors;
+      c.socketRecvErrors += s.counters.recvErrors;
+    }
+    return c;
+  }
+
   /**
    * The GARP / NA sender, opened once even when both families open at the same time; alone on an
    * interface that only carries VIPs. A failed open is tried again by the next burst.
@@ -154,25 +166,36 @@ export class Iface {
 
   /**
    * Send `count` gratuitous ARPs (IPv4) or unsolicited NAs (IPv6) for each address, `count` rounds
-   * over the addresses like keepalived, ARPs at least `garpIntervalMs` apart (vrrp_garp_interval).
-   * Bursts queue behind each other.
+   * over the addresses like keepalived, ARPs at least `garpIntervalMs` apart (vrrp_garp_interval);
+   * how many went out. Bursts queue behind each other; the promise never rejects.
    */
-  sendGarps(addresses: readonly IpAddress[], count: number): void {
-    const burst = async (): Promise<void> => {
-      await this.#openGarp();
-      const garp = this.garp;
-      if (!garp) return;
-      for (let i = 0; i < count; i++) {
-        for (const ip of addresses) {
-          const r = await garp.send(ip, 1);
-          if (!r.ok) this.#garpFailed(ip, r.error.detail);
-          // vrrp_garp_interval spaces ARPs only; NAs would be vrrp_gna_interval's (not supported: back to back).
-          if (this.garpIntervalMs > 0 && familyOf(ip) === 'ipv4') await new Promise((res) => setTimeout(res, this.garpIntervalMs));
+  sendGarps(addresses: readonly IpAddress[], count: number): Promise<{ sent: number; failed: number }> {
+    const burst = async (): Promise<{ sent: number; failed: number }> => {
+      const tally = { sent: 0, failed: 0 };
+      try {
+        await this.#openGarp();
+        const garp = this.garp;
+        if (!garp) return { sent: 0, failed: addresses.length * count };
+        for (let i = 0; i < count; i++) {
+          for (const ip of addresses) {
+            const r = await garp.send(ip, 1);
+            if (r.ok) tally.sent++;
+            else {
+              tally.failed++;
+              this.#garpFailed(ip, r.error.detail);
+            }
+            // vrrp_garp_interval spaces ARPs only; NAs would be vrrp_gna_interval's (not supported: back to back).
+            if (this.garpIntervalMs > 0 && familyOf(ip) === 'ipv4') await new Promise((res) => setTimeout(res, this.garpIntervalMs));
+          }
         }
+      } catch (e) {
+        this.#log.error({ err: describeError(e) }, 'bug: gratuitous ARP burst threw');
       }
+      return tally;
     };
-    this.#garpChain = this.#garpChain.then(burst).catch((e: unknown) => this.#log.error({ err: describeError(e) }, 'bug: gratuitous ARP burst threw'));
-    background(this.#garpChain, () => undefined);
+    const run = this.#garpChain.then(burst);
+    this.#garpChain = run.then(() => undefined);
+    return run;
   }
 
   #garpFailed(ip: string, detail: string): void {

@@ -13,6 +13,8 @@ import { emitAdvert } from '../wire/advert.js';
 import type { Advert, OldUnicastChecksum } from '../wire/types.js';
 import { dueGarps, startGarpSchedule, type GarpCursor, type GarpScheduleConfig } from '../io/garp-schedule.js';
 import type { ReceivedAdvert } from '../io/vrrp-mux.js';
+import type { Result } from '../result.js';
+import { LATE_TIMER_MS, zeroInstanceIoCounters, type InstanceIoCounters, type TransitionCount } from '../status/model.js';
 import { DeadlineTimer, type Now } from './clock.js';
 import { RateLimiter, type Logger } from './log.js';
 import { VipKeeper, type VipOps } from './vip-keeper.js';
@@ -26,8 +28,20 @@ export interface InstanceIo<V> {
   /** Send one advert payload to `dst` (its v3 checksum covers `dst`). */
   sendTo(payload: Uint8Array, dst: IpAddress): Promise<{ ok: boolean; error?: { detail: string } }>;
   readonly vipOps: VipOps<V>;
-  /** One gratuitous ARP per address, `count` times; undefined when GARP is unavailable. */
-  garp?(addresses: readonly IpAddress[], count: number): void;
+  /** One gratuitous ARP per address, `count` times, and how many went out; undefined when GARP is unavailable. */
+  garp?(addresses: readonly IpAddress[], count: number): Promise<{ sent: number; failed: number }>;
+  /** Every VRRP timer fire, with how late it was (ms): the metrics' lateness histogram. */
+  onTimer?(lateMs: number): void;
+}
+
+/** What the instance knows beyond the router: io counters, transitions by reason, its VIPs. */
+export interface InstanceFacts<V> {
+  readonly router: RouterSnapshot;
+  readonly io: Readonly<InstanceIoCounters>;
+  readonly transitions: readonly TransitionCount[];
+  readonly vips: readonly { readonly vip: V; readonly present: boolean; readonly error?: string }[];
+  /** Whether the last `ip addr` pass left every VIP as the router wants. */
+  readonly vipsSettled: boolean;
 }
 
 export interface InstanceSpec<V> {
@@ -62,8 +76,6 @@ export interface StateEvent {
   readonly priority: number;
 }
 
-const LATE_TIMER_MS = 100;
-
 export class Instance<V> {
   readonly router: Router;
   readonly name: string;
@@ -86,7 +98,11 @@ export class Instance<V> {
   readonly #inbox: Input[] = [];
   /** The last advert handed to the socket: `ip addr` (a fork) waits for it to leave first. */
   #lastSend: Promise<unknown> = Promise.resolve();
-  #sendErrors = 0;
+  /** Daemon-level counters (status/model.ts); the router keeps the protocol ones. */
+  readonly #counters = zeroInstanceIoCounters();
+  readonly #transitions = new Map<string, TransitionCount>();
+  /** Each VIP as the last `ip addr` on it left it. */
+  readonly #placed: Map<V, { present: boolean; error?: string }>;
 
   constructor(spec: InstanceSpec<V>, io: InstanceIo<V>) {
     this.#spec = spec;
@@ -98,7 +114,8 @@ export class Instance<V> {
     const log = io.log.child({ instance: this.name });
     // `ip` forks; forking while an advert waits for the socket holds the advert back by several
     // ms (measured), so every `ip` pass waits for the last advert to leave.
-    this.#vips = new VipKeeper(spec.vips, io.vipOps, log, () => this.#lastSend);
+    this.#placed = new Map(spec.vips.map((v) => [v, { present: false }]));
+    this.#vips = new VipKeeper(spec.vips, this.#countedVipOps(io.vipOps), log, () => this.#lastSend);
     const routes = spec.routes ?? [];
     this.#routes = routes.length > 0 ? new VipKeeper(routes, io.vipOps, log, () => Promise.all([this.#lastSend, this.#vipPass])) : undefined;
     // The first GARP burst waits for the addresses to be in place.
@@ -164,13 +181,14 @@ export class Instance<V> {
     this.#step(input);
   }
 
-  snapshot(): RouterSnapshot & { readonly vipsSettled: boolean; readonly sendErrors: number; readonly sinceMsAgo: number } {
-    const snap = this.router.snapshot();
+  /** The router's snapshot and what the instance adds to it (status/model.ts builds on this). */
+  facts(): InstanceFacts<V> {
     return {
-      ...snap,
-      sinceMsAgo: Math.max(0, this.#io.now() - snap.since),
+      router: this.router.snapshot(),
+      io: { ...this.#counters },
+      transitions: [...this.#transitions.values()],
+      vips: [...this.#placed].map(([vip, p]) => ({ vip, ...p })),
       vipsSettled: this.#vips.settled,
-      sendErrors: this.#sendErrors,
     };
   }
 
@@ -220,7 +238,9 @@ export class Instance<V> {
   }
 
   #onTimer(deadline: number, lateMs: number): void {
+    this.#io.onTimer?.(lateMs);
     if (lateMs > LATE_TIMER_MS) {
+      this.#counters.timerLate++;
       this.#io.log.warn({ instance: this.name, deadline, lateMs: Math.round(lateMs) }, 'timer fired late');
     }
     this.#step({ kind: 'timeout' });
@@ -249,10 +269,11 @@ export class Instance<V> {
         if (this.#vips.settled && this.#vips.wanted === 'present') this.#onGarpTimer();
         break;
       case 'garpBurst':
-        if (this.#vips.settled && this.#vips.wanted === 'present') this.#io.garp?.(this.#spec.garpAddresses, a.count);
+        if (this.#vips.settled && this.#vips.wanted === 'present') this.#sendGarps(a.count);
         break;
       case 'stateChanged': {
         const event: StateEvent = { instance: this.name, from: a.from, to: a.to, reason: a.reason, detail: a.detail, priority: this.router.priority };
+        this.#countTransition(a.from, a.to, a.reason);
         log.info({ instance: this.name, from: a.from, to: a.to, reason: a.reason, detail: a.detail, priority: event.priority }, `${this.name}: ${a.from} -> ${a.to}`);
         for (const l of this.#listeners) l(event);
         break;
@@ -288,7 +309,7 @@ export class Instance<V> {
       const bytes = cfg.version === 2 ? (v2Bytes ??= emitAdvert(advert)) : emitAdvert(advert, { family: cfg.family, src: cfg.primaryIp, dst: pseudoDst });
       return this.#io.sendTo(bytes, dst).then((result) => {
         if (result.ok) return;
-        this.#sendErrors++;
+        this.#counters.advertSendErrors++;
         const gate = this.#drops.check(`send:${dst}`, this.#io.now());
         if (gate.log) this.#io.log.error({ instance: this.name, dst, detail: result.error?.detail, suppressed: gate.suppressed }, 'advert send failed');
       });
@@ -301,7 +322,44 @@ export class Instance<V> {
     if (this.#garpCursor === undefined || this.router.state !== 'MASTER') return;
     const due = dueGarps(this.#spec.garp, this.#garpCursor, this.#io.now());
     this.#garpCursor = due.cursor;
-    for (const burst of due.bursts) this.#io.garp?.(this.#spec.garpAddresses, burst.count);
+    for (const burst of due.bursts) this.#sendGarps(burst.count);
     this.#garpTimer.arm(due.nextAt);
+  }
+
+  /** One burst of `count` gratuitous ARPs / NAs for every address, counted when it has gone out. */
+  #sendGarps(count: number): void {
+    const sending = this.#io.garp?.(this.#spec.garpAddresses, count);
+    if (!sending) return;
+    const tally = (n: { sent: number; failed: number }): void => {
+      this.#counters.garpSent += n.sent;
+      this.#counters.garpFailures += n.failed;
+    };
+    background(sending.then(tally), (e) => this.#bug('garp', e));
+  }
+
+  // --- facts for status and metrics -----------------------------------------------------------
+
+  #countTransition(from: RouterState, to: RouterState, reason: TransitionReason): void {
+    const key = `${from}:${to}:${reason}`;
+    const t = this.#transitions.get(key);
+    this.#transitions.set(key, { from, to, reason, count: (t?.count ?? 0) + 1 });
+  }
+
+  /** The keeper's `ip addr` operations, counting failures and remembering where each VIP stands. */
+  #countedVipOps(ops: VipOps<V>): VipOps<V> {
+    const apply = async (state: 'present' | 'absent', vips: readonly V[]): Promise<readonly Result<unknown, { detail: string }>[]> => {
+      const adding = state === 'present';
+      const results = await ops.apply(state, vips);
+      results.forEach((r, i) => {
+        const vip = vips[i]!;
+        if (r.ok) this.#placed.set(vip, { present: adding });
+        else {
+          this.#counters[adding ? 'vipAddFailures' : 'vipRemoveFailures']++;
+          this.#placed.set(vip, { present: this.#placed.get(vip)?.present ?? false, error: r.error.detail });
+        }
+      });
+      return results;
+    };
+    return { apply, describe: (v) => ops.describe(v) };
   }
 }

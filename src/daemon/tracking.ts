@@ -15,11 +15,13 @@ import type { Logger } from './log.js';
 import type { KindRuntime, LinkView, TrackedObject, TrackerContext, TrackerKind } from './trackers/kind.js';
 import { TRACKER_KINDS } from './trackers/registry.js';
 
-/** One tracker of an instance: the object, and the weight the instance gives it. */
+/** One tracker of an instance: the object, the weight the instance gives it, and what the router takes from it. */
 export interface InstanceTracker {
   readonly info: TrackerInfo;
   readonly weight: number;
   readonly reverse: boolean;
+  /** The reading under this weight: what `statuses` gives the router (named by the kind's label). */
+  readonly status: TrackerStatus;
   /** Where the reference comes from: the instance itself, or its sync group. */
   readonly group?: string;
 }
@@ -38,10 +40,14 @@ export interface TrackingDeps {
   readonly runDir: string;
   /** Tests inject their own script host. */
   readonly host?: () => Promise<ScriptHost>;
+  /** Every finished vrrp_script check (the metrics' duration histogram). */
+  readonly onCheck?: TrackerContext['checked'];
 }
 
 export class Tracking {
   readonly #running = new Map<string, Running>();
+  /** Objects asked for that could not start (their kind said why), by id: the status model shows them. */
+  readonly #disabled = new Map<string, TrackerInfo>();
   readonly #runtimes = new Map<TrackerKindName, KindRuntime<unknown>>();
   readonly #ctx: TrackerContext;
   #host: Promise<ScriptHost> | undefined;
@@ -59,6 +65,8 @@ export class Tracking {
       runDir: deps.runDir,
       scriptHost: () => (this.#host ??= this.#hostFor()),
       bug: (what, e) => deps.log.error({ err: describeError(e) }, `bug: ${what} threw; contained`),
+      checked: deps.onCheck ?? (() => undefined),
+      disabled: (info) => this.#disabled.set(`${info.kind}:${info.name}`, info),
     };
   }
 
@@ -71,6 +79,7 @@ export class Tracking {
   async #applyKind(kind: TrackerKind, config: VrrpdConfig): Promise<void> {
     const wanted = new Map(kind.wanted(config).map((w) => [w.name, w]));
     const prefix = `${kind.kind}:`;
+    for (const id of this.#disabled.keys()) if (id.startsWith(prefix)) this.#disabled.delete(id); // tried again below
     for (const [id, r] of this.#running) {
       if (!id.startsWith(prefix) || wanted.get(r.obj.name)?.key === r.key) continue;
       r.obj.stop();
@@ -99,11 +108,7 @@ export class Tracking {
 
   /** The instance's trackers now, as the router takes them: each reference read with its weight (or the object's own). */
   statuses(inst: VrrpInstance): TrackerStatus[] {
-    return this.trackers(inst).map((t) => {
-      const kind = TRACKER_KINDS.find((k) => k.kind === t.info.kind)!;
-      const obj = this.#get(t.info.kind, t.info.name)!;
-      return statusOf(kind.label(t.info.name), obj.reading(), t.weight, t.reverse);
-    });
+    return this.trackers(inst).map((t) => t.status);
   }
 
   /** The instance's trackers for the status model: each object's info and the weight the instance gives it. */
@@ -114,7 +119,10 @@ export class Tracking {
         const obj = this.#get(kind.kind, ref.name);
         if (!obj) continue; // disabled (logged when it was planned)
         const info = obj.info();
-        out.push({ info, weight: ref.weight ?? info.weight, reverse: ref.reverse ?? info.reverse, ...(ref.group !== undefined ? { group: ref.group } : {}) });
+        const weight = ref.weight ?? info.weight;
+        const reverse = ref.reverse ?? info.reverse;
+        const status = statusOf(kind.label(ref.name), obj.reading(), weight, reverse);
+        out.push({ info, weight, reverse, status, ...(ref.group !== undefined ? { group: ref.group } : {}) });
       }
     }
     return out;
@@ -125,14 +133,15 @@ export class Tracking {
     return TRACKER_KINDS.some((k) => k.kind === kind && k.refs(inst).some((r) => r.name === name));
   }
 
-  /** Every running tracked object, for the status model. */
+  /** Every tracked object in use, for the status model: the running ones, then the disabled ones (`disabled` says why). */
   objects(): TrackerInfo[] {
-    return [...this.#running.values()].map((r) => r.obj.info());
+    return [...[...this.#running.values()].map((r) => r.obj.info()), ...this.#disabled.values()];
   }
 
   stop(): void {
     for (const r of this.#running.values()) r.obj.stop();
     this.#running.clear();
+    this.#disabled.clear();
     for (const rt of this.#runtimes.values()) rt.stop();
     this.#runtimes.clear();
   }

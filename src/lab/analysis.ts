@@ -1,6 +1,7 @@
 /**
  * Reading the lab's records (pure): the client's probe lines, vrrpd's JSON state-change lines,
- * the outage in a time window, and the RFC 3768 bounds a scenario is judged against.
+ * the outage in a time window, and the RFC 3768 bounds a scenario is judged against. Every time
+ * here is epoch ms from the same clock (Date.now in the prober, pino's `time` in vrrpd).
  */
 
 /** One client probe: start time (epoch ms), outcome, and which apiserver / OP node answered. */
@@ -25,6 +26,38 @@ export function parseProbes(text: string): Probe[] {
     out.push({ t, ok: f[1] === '1', ms, api: f[3]!, via: f[4]!, why: f[5]! });
   }
   return out.sort((a, b) => a.t - b.t);
+}
+
+/** When the client learned a probe's outcome: its start plus its duration (epoch ms). */
+export function probeEnd(p: Probe): number {
+  return p.t + p.ms;
+}
+
+/**
+ * What the client experienced, in the order it learned it: probes by the time their outcome came
+ * (an answer, a refusal, a timeout), each stamped with that time, and the ones that say nothing
+ * new left out. Probes overlap (one every 10 ms, up to 300 ms each): a request sent before the
+ * VIP moved can be answered after, so a probe's start is not when its outcome happened. A probe
+ * heard after one that started later is stale (the client already knows better) and is dropped.
+ */
+export function clientExperience(probes: readonly Probe[]): Probe[] {
+  const view = new ClientView();
+  return [...probes]
+    .sort((a, b) => probeEnd(a) - probeEnd(b) || a.t - b.t)
+    .filter((p) => view.accept(p))
+    .map((p) => ({ ...p, t: probeEnd(p) }));
+}
+
+/** `clientExperience` one probe at a time (fed in completion order), for a live timeline. */
+export class ClientView {
+  #lastStart = -Infinity;
+
+  /** True when `p` is news: no probe started after it has been heard yet. */
+  accept(p: Probe): boolean {
+    if (p.t < this.#lastStart) return false;
+    this.#lastStart = p.t;
+    return true;
+  }
 }
 
 /** A state change as vrrpd logs it ("VI_1: BACKUP -> MASTER"). */

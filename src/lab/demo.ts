@@ -2,11 +2,12 @@
  * `npm run demo` / `vrrpd lab demo`: brings the lab up, shows the election, runs the scenarios
  * with a live timeline, then judges each by the client's longest outage against its RFC bound
  * (RFC 3768, or RFC 5798 when the lab runs VRRPv3; plus a margin for a busy machine) and the node
- * holding the VIP, prints the summary table and writes an SVG of the run. The lab is always
- * removed, also on error and Ctrl-C. `--dual-stack` runs the same scenarios on the deploy kit's
- * dual-stack configs (an IPv4 and an IPv6 instance in one sync group, nginx on both families):
- * the client probes both VIPs and each scenario is judged on both, the VIPs having to end up on
- * the same node.
+ * holding the VIP, prints the summary table and writes two SVGs of the run: who held the VIP and
+ * what the client saw (demo.svg), and vrrpd's own metrics as each node served them (metrics.svg,
+ * with a last scrape of each node beside it). The lab is always removed, also on error and Ctrl-C.
+ * `--dual-stack` runs the same scenarios on the deploy kit's dual-stack configs (an IPv4 and an
+ * IPv6 instance in one sync group, nginx on both families): the client probes both VIPs and each
+ * scenario is judged on both, the VIPs having to end up on the same node.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,6 +18,8 @@ import type { CheckKind, LabProtocol } from './configs.js';
 import { cleanupOnSignal, LabRun, removeStaleLabs } from './lab.js';
 import { sleep, waitFor } from './procs.js';
 import { scenarios, type Step, type Timers } from './scenarios.js';
+import { renderMetricsSvg } from './metrics-svg.js';
+import { parseScrapeLog, type Scrape } from './prom-text.js';
 import { renderSvg } from './svg.js';
 import { hostIp, OPS, VIP, type OpName } from './topology.js';
 import { Watch } from './watch.js';
@@ -54,6 +57,7 @@ export interface DemoResult {
   readonly results: readonly ScenarioResult[];
   readonly summary: string;
   readonly svgPath: string;
+  readonly metricsSvgPath: string;
   readonly labId: string;
 }
 
@@ -93,11 +97,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const watch = new Watch(t0, say, names);
   for (const op of OPS) watch.follow(lab.path(op, 'vrrpd.log'), op, 'vrrpd');
   for (const c of lab.clients()) watch.follow(lab.path('client', c.log), c.key, 'probes');
+  for (const op of OPS) lab.startScraper(op);
   watch.start();
   let run: StepsRun = { windows: [], marks: [], cuts: { op1: [], op2: [] } };
   let tEnd = Date.now();
   let probes: ClientProbes[] = [];
   let transitions: Transition[] = [];
+  let metrics: Metrics = { scrapes: {}, last: {} };
   let planned = -1;
   let version: 2 | 3 = 2;
   try {
@@ -112,6 +118,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     watch.stop();
     probes = lab.clients().map((c) => ({ family: c.family, vip: c.vip, probes: parseProbes(read(lab.path('client', c.log))) }));
     transitions = OPS.flatMap((op) => parseTransitions(read(lab.path(op, 'vrrpd.log')), op));
+    metrics = await collectMetrics(lab);
     await lab.destroy();
   }
   const { windows, marks, cuts } = run;
@@ -128,10 +135,36 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const what = dual ? 'dual stack: who held each VIP, did the client get through' : 'who held the VIP, did the client get through';
   writeFileSync(svgPath, renderSvg({ t0, tEnd, masters, clients, names, marks, title: `vrrpd demo ${new Date(t0).toISOString()}: ${what}` }));
   writeFileSync(join(opts.outDir, 'summary.txt'), `${summary}\n`);
+  const metricsSvgPath = writeMetrics(opts.outDir, metrics, { t0, tEnd, marks });
   const passed = results.length === planned && results.every((r) => r.passed);
-  say(`picture of the run: ${svgPath}`);
+  say(`pictures of the run: ${svgPath}, ${metricsSvgPath}`);
   say(`${passed ? 'ALL SCENARIOS PASSED' : 'SOME SCENARIOS FAILED'} in ${((Date.now() - t0) / 1000).toFixed(1)} s; lab ${lab.state.id} removed`);
-  return { passed, results, summary, svgPath, labId: lab.state.id };
+  return { passed, results, summary, svgPath, metricsSvgPath, labId: lab.state.id };
+}
+
+/** Each node's recorded metrics, and one last scrape of each (the exposition text). */
+interface Metrics {
+  readonly scrapes: Record<string, Scrape[]>;
+  readonly last: Record<string, string | undefined>;
+}
+
+async function collectMetrics(lab: LabRun): Promise<Metrics> {
+  const scrapes: Record<string, Scrape[]> = {};
+  const last: Record<string, string | undefined> = {};
+  for (const op of OPS) {
+    last[op] = await lab.scrape(op);
+    scrapes[op] = parseScrapeLog(read(lab.path(op, 'metrics.jsonl')));
+  }
+  return { scrapes, last };
+}
+
+/** metrics.svg and metrics-<node>.txt (the last scrape) in `outDir`; the SVG's path. */
+function writeMetrics(outDir: string, m: Metrics, run: { t0: number; tEnd: number; marks: StepsRun['marks'] }): string {
+  for (const [op, text] of Object.entries(m.last)) if (text !== undefined) writeFileSync(join(outDir, `metrics-${op}.txt`), text);
+  const path = resolve(outDir, 'metrics.svg');
+  const title = `vrrpd demo ${new Date(run.t0).toISOString()}: what each node's /metrics said`;
+  writeFileSync(path, renderMetricsSvg({ ...run, scrapes: m.scrapes, instance: 'VI_1', title }));
+  return path;
 }
 
 /** The dual-stack deploy configs' instances, with the family each row of the picture names. */

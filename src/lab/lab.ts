@@ -13,7 +13,7 @@ import { nginxMainConfig, nginxStreamConfig, vrrpdConfig, type CheckKind, type L
 import { createLab, removeNamespace } from './netns.js';
 import { binNodeFlags } from './node-flags.js';
 import { alive, hasAddress, listening, signal, spawnIn, waitExit, waitFor } from './procs.js';
-import { API_PORT, APIS, distFile, HOSTS, LAB_NS_PATTERN, LAB_PREFIX, LAB_ROOT, LAB_SUBNET, LAB_SUBNET6, OPS, PROXY_PORT, VIP, VIP6, type OpName } from './topology.js';
+import { API_PORT, APIS, distFile, HOSTS, LAB_NS_PATTERN, LAB_PREFIX, LAB_ROOT, LAB_SUBNET, LAB_SUBNET6, METRICS_LISTEN, METRICS_URL, OPS, PROXY_PORT, SCRAPE_EVERY_MS, VIP, VIP6, type OpName } from './topology.js';
 
 export interface LabState {
   readonly id: string;
@@ -142,8 +142,19 @@ export class LabRun {
 
   startVrrpd(op: OpName): void {
     const main = distFile('src/cli/main.js');
-    const args = [...binNodeFlags(main), main, 'run', '-f', this.path(op, 'keepalived.conf'), '--run-dir', this.path(op, 'run'), '--log-json'];
+    const args = [...binNodeFlags(main), main, 'run', '-f', this.path(op, 'keepalived.conf'), '--run-dir', this.path(op, 'run'), '--log-json', '--metrics', METRICS_LISTEN];
     this.spawn(`${op}.vrrpd`, op, process.execPath, args, this.path(op, 'vrrpd.log'));
+  }
+
+  /** Records the node's metrics every SCRAPE_EVERY_MS into `op/metrics.jsonl` (scrape.js), across vrrpd restarts. */
+  startScraper(op: OpName): void {
+    this.spawn(`${op}.scrape`, op, process.execPath, [distFile('src/lab/scrape.js'), METRICS_URL, this.path(op, 'metrics.jsonl'), String(SCRAPE_EVERY_MS)], this.path(op, 'scrape.log'));
+  }
+
+  /** One scrape of the node's metrics now (the exposition text), or undefined when it does not answer. */
+  async scrape(op: OpName): Promise<string | undefined> {
+    const r = await run('ip', ['netns', 'exec', this.ns(op), process.execPath, distFile('src/lab/scrape.js'), METRICS_URL], { timeoutMs: 5000 });
+    return r.ok ? r.value.stdout : undefined;
   }
 
   /** SIGTERM: clean handover; SIGKILL: the process just vanishes. Waits until it is gone. */

@@ -2,9 +2,10 @@
  * The demo run as a picture (pure: data in, SVG text out): one row per OP node (per node and
  * family in dual stack) showing when it was MASTER (held the VIP), per VIP a row of the client's
  * probes (green got through, red failed) and a row of which node served them, and the scenarios
- * as labelled vertical lines.
+ * as labelled vertical lines. `timeFrame` is the frame every lab picture shares (title, rows,
+ * time axis, scenario lines); metrics-svg.ts draws vrrpd's metrics in it.
  */
-import type { Probe } from './analysis.js';
+import { clientExperience, type Probe } from './analysis.js';
 
 export interface RunPicture {
   readonly t0: number;
@@ -22,11 +23,79 @@ export interface RunPicture {
 const W = 1100;
 const LEFT = 130;
 const RIGHT = 20;
-const ROW = 34;
-const COLORS: Record<string, string> = { op1: '#3b7dd8', op2: '#e08a1e' };
+export const ROW = 34;
+export const COLORS: Record<string, string> = { op1: '#3b7dd8', op2: '#e08a1e' };
 
-function esc(s: string): string {
+export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** What a row is drawn with: `x` maps epoch ms to the picture, `y` is the row's top. */
+export interface RowPen {
+  x(t: number): number;
+  readonly y: number;
+  readonly height: number;
+  readonly left: number;
+  readonly width: number;
+}
+
+export interface FrameRow {
+  readonly label: string;
+  /** Height in pixels (default ROW). */
+  readonly height?: number;
+  draw(pen: RowPen): string[];
+}
+
+export interface Frame {
+  readonly t0: number;
+  readonly tEnd: number;
+  readonly title: string;
+  readonly marks: readonly { readonly t: number; readonly label: string }[];
+  /** Under the chart, one line each. */
+  readonly legend: readonly string[];
+  readonly rows: readonly FrameRow[];
+}
+
+/** A bar from `a` to `b` (epoch ms) filling the row's band, with a tooltip. */
+export function bar(pen: RowPen, a: number, b: number, fill: string, title: string): string {
+  return `<rect x="${pen.x(a).toFixed(1)}" y="${pen.y + 6}" width="${Math.max(1, pen.x(b) - pen.x(a)).toFixed(1)}" height="${pen.height - 12}" fill="${fill}"><title>${esc(title)}</title></rect>`;
+}
+
+/** The shared frame: title, one labelled grey band per row, the time axis, the scenario lines. */
+export function timeFrame(f: Frame): string {
+  const span = Math.max(1, f.tEnd - f.t0);
+  const x = (t: number): number => LEFT + ((Math.min(Math.max(t, f.t0), f.tEnd) - f.t0) / span) * (W - LEFT - RIGHT);
+  const top = 70;
+  const bottom = top + f.rows.reduce((h, r) => h + (r.height ?? ROW), 0);
+  const under = bottom + 42 + (f.legend.length - 1) * 15; // the last legend line
+  const H = under + 24 + f.marks.length * 15;
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${LEFT}" y="20" font-size="15" font-weight="bold">${esc(f.title)}</text>`,
+  ];
+  let y = top;
+  for (const r of f.rows) {
+    const height = r.height ?? ROW;
+    out.push(`<text x="10" y="${y + Math.min(21, height / 2 + 4)}">${esc(r.label)}</text>`, `<rect x="${LEFT}" y="${y + 6}" width="${W - LEFT - RIGHT}" height="${height - 12}" fill="#f2f2f2"/>`);
+    out.push(...r.draw({ x, y, height, left: LEFT, width: W - LEFT - RIGHT }));
+    y += height;
+  }
+  // Each scenario line carries its short id ("1a"); the full names are listed under the chart.
+  for (const m of f.marks) {
+    const mx = x(m.t).toFixed(1);
+    out.push(`<line x1="${mx}" y1="${top - 6}" x2="${mx}" y2="${bottom}" stroke="#444" stroke-dasharray="3,3"/>`, `<text x="${mx}" y="${top - 10}" font-size="11" text-anchor="middle">${esc(m.label.split(' ')[0] ?? '')}</text>`);
+  }
+  const secs = Math.ceil(span / 1000);
+  const step = secs > 60 ? 10 : 5;
+  for (let s = 0; s <= secs; s += step) {
+    const tx = x(f.t0 + s * 1000).toFixed(1);
+    out.push(`<line x1="${tx}" y1="${bottom}" x2="${tx}" y2="${bottom + 5}" stroke="#000"/>`, `<text x="${tx}" y="${bottom + 18}" text-anchor="middle">${s} s</text>`);
+  }
+  f.legend.forEach((l, i) => out.push(`<text x="${LEFT}" y="${bottom + 42 + i * 15}" fill="#555">${esc(l)}</text>`));
+  f.marks.forEach((m, i) => out.push(`<text x="${LEFT}" y="${under + 20 + i * 15}" font-size="11">${esc(m.label)}</text>`));
+  out.push('</svg>', '');
+  return out.join('\n');
 }
 
 /** Runs of equal `key` over consecutive probes: [start, end, key]. */
@@ -43,48 +112,32 @@ function runs(probes: readonly Probe[], key: (p: Probe) => string, end: number):
 }
 
 export function renderSvg(pic: RunPicture): string {
-  const span = Math.max(1, pic.tEnd - pic.t0);
-  const x = (t: number): number => LEFT + ((Math.min(Math.max(t, pic.t0), pic.tEnd) - pic.t0) / span) * (W - LEFT - RIGHT);
-  const nodes = Object.keys(pic.masters);
+  const rel = (t: number): string => ((t - pic.t0) / 1000).toFixed(2);
   const colour = (row: string): string => COLORS[row.split(' ')[0] ?? ''] ?? '#777';
-  const rows = [...nodes.map((n) => `${n} MASTER`), ...pic.clients.flatMap((c) => [c.label, 'served by'])];
-  const top = 70;
-  const H = top + rows.length * ROW + 66 + pic.marks.length * 15;
-  const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
-    `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${LEFT}" y="20" font-size="15" font-weight="bold">${esc(pic.title)}</text>`,
-  ];
-  rows.forEach((r, i) => out.push(`<text x="10" y="${top + i * ROW + 21}">${esc(r)}</text>`, `<rect x="${LEFT}" y="${top + i * ROW + 6}" width="${W - LEFT - RIGHT}" height="${ROW - 12}" fill="#f2f2f2"/>`));
-  nodes.forEach((n, i) => {
-    for (const [a, b] of pic.masters[n] ?? []) {
-      out.push(`<rect x="${x(a).toFixed(1)}" y="${top + i * ROW + 6}" width="${Math.max(1, x(b) - x(a)).toFixed(1)}" height="${ROW - 12}" fill="${colour(n)}"><title>${esc(n)} MASTER ${((a - pic.t0) / 1000).toFixed(2)}-${((b - pic.t0) / 1000).toFixed(2)} s</title></rect>`);
-    }
+  const masters: FrameRow[] = Object.keys(pic.masters).map((n) => ({
+    label: `${n} MASTER`,
+    draw: (pen: RowPen) => (pic.masters[n] ?? []).map(([a, b]) => bar(pen, a, b, colour(n), `${n} MASTER ${rel(a)}-${rel(b)} s`)),
+  }));
+  // The client rows show what the client learned and when (as the live timeline prints it).
+  const clients = pic.clients.flatMap((c): FrameRow[] => {
+    const seen = clientExperience(c.probes);
+    return [
+      {
+        label: c.label,
+        draw: (pen) => runs(seen, (p) => (p.ok ? 'ok' : 'fail'), pic.tEnd).map(([a, b, k]) => bar(pen, a, b, k === 'ok' ? '#2e9e44' : '#d62728', `${k} ${rel(a)}-${rel(b)} s`)),
+      },
+      {
+        label: 'served by',
+        draw: (pen) => runs(seen.filter((p) => p.ok), (p) => pic.names[p.via] ?? p.via, pic.tEnd).map(([a, b, k]) => bar(pen, a, b, COLORS[k] ?? '#777', `served by ${k}`)),
+      },
+    ];
   });
-  pic.clients.forEach((c, k) => {
-    const cy = top + (nodes.length + 2 * k) * ROW;
-    for (const [a, b, ok] of runs(c.probes, (p) => (p.ok ? 'ok' : 'fail'), pic.tEnd)) {
-      out.push(`<rect x="${x(a).toFixed(1)}" y="${cy + 6}" width="${Math.max(1, x(b) - x(a)).toFixed(1)}" height="${ROW - 12}" fill="${ok === 'ok' ? '#2e9e44' : '#d62728'}"><title>${ok} ${((a - pic.t0) / 1000).toFixed(3)}-${((b - pic.t0) / 1000).toFixed(3)} s</title></rect>`);
-    }
-    for (const [a, b, k2] of runs(c.probes.filter((p) => p.ok), (p) => pic.names[p.via] ?? p.via, pic.tEnd)) {
-      out.push(`<rect x="${x(a).toFixed(1)}" y="${cy + ROW + 6}" width="${Math.max(1, x(b) - x(a)).toFixed(1)}" height="${ROW - 12}" fill="${COLORS[k2] ?? '#777'}"><title>served by ${esc(k2)}</title></rect>`);
-    }
+  return timeFrame({
+    t0: pic.t0,
+    tEnd: pic.tEnd,
+    title: pic.title,
+    marks: pic.marks,
+    rows: [...masters, ...clients],
+    legend: ["green: the client's probes to the VIP got answers; red: they failed (each drawn when its outcome came). Blue: op1, orange: op2."],
   });
-  const bottom = top + rows.length * ROW;
-  // Each scenario line carries its short id ("1a"); the full names are listed under the chart.
-  pic.marks.forEach((m) => {
-    const mx = x(m.t).toFixed(1);
-    const id = m.label.split(' ')[0] ?? '';
-    out.push(`<line x1="${mx}" y1="${top - 6}" x2="${mx}" y2="${bottom}" stroke="#444" stroke-dasharray="3,3"/>`, `<text x="${mx}" y="${top - 10}" font-size="11" text-anchor="middle">${esc(id)}</text>`);
-  });
-  const secs = Math.ceil(span / 1000);
-  const step = secs > 60 ? 10 : 5;
-  for (let s = 0; s <= secs; s += step) {
-    const tx = x(pic.t0 + s * 1000).toFixed(1);
-    out.push(`<line x1="${tx}" y1="${bottom}" x2="${tx}" y2="${bottom + 5}" stroke="#000"/>`, `<text x="${tx}" y="${bottom + 18}" text-anchor="middle">${s} s</text>`);
-  }
-  out.push(`<text x="${LEFT}" y="${bottom + 42}" fill="#555">green: probe to the VIP got an answer; red: it failed. Blue: op1, orange: op2.</text>`);
-  pic.marks.forEach((m, i) => out.push(`<text x="${LEFT}" y="${bottom + 62 + i * 15}" font-size="11">${esc(m.label)}</text>`));
-  out.push('</svg>', '');
-  return out.join('\n');
 }

@@ -24,6 +24,11 @@ export const VIP6 = `${LAB_SUBNET6}::100`;
 export const PROXY_PORT = 7443;
 export const API_PORT = 6443;
 export const VRID = 251;
+/** Where each OP node's vrrpd serves its metrics (on the node namespace's loopback). */
+export const METRICS_LISTEN = '127.0.0.1:9657';
+export const METRICS_URL = `http://${METRICS_LISTEN}/metrics`;
+/** How often the lab records each node's metrics (ms). */
+export const SCRAPE_EVERY_MS = 250;
 
 export type OpName = 'op1' | 'op2';
 export const OPS: readonly OpName[] = ['op1', 'op2'];

@@ -1,14 +1,22 @@
 /**
- * The demo's live timeline: follows both daemons' JSON logs and the client's probe file (polling
+ * The demo's live timeline: follows both daemons' JSON logs and the client's probe files, one per
+ * VIP probed (polling
  * the files every 50 ms for new bytes), and prints one line per event that matters (state and
  * priority changes, check results, VIPs added/removed, the client failing and recovering,
- * the client served by another node), ordered by the events' own timestamps.
+ * the client served by another node, the demo's own actions).
+ *
+ * One time axis: every line carries the epoch ms of one clock (pino's `time` in each vrrpd,
+ * Date.now in the prober and here), taken when the thing happened, and lines are printed in that
+ * order. A client line is stamped when the client learned it (the probe's answer or failure,
+ * see `clientExperience`), never when its request left: a request sent before the election can
+ * be answered after it. Every line waits HOLD_MS, so a record that reaches its file a little
+ * late still takes its place.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { parseProbes, type Probe } from './analysis.js';
+import { ClientView, parseProbes, probeEnd, type Probe } from './analysis.js';
 
-/** Longer than the prober's timeout: every probe that started before this has been recorded. */
-const PROBE_SETTLE_MS = 400;
+/** How long a line waits for earlier ones still on their way to the files (write and poll delays). */
+const HOLD_MS = 300;
 
 interface Followed {
   readonly file: string;
@@ -26,8 +34,9 @@ interface ClientState {
   failSince: number;
   failWhy: string;
   via: string;
-  /** Probe records wait until every probe started before them has finished (they finish out of order). */
-  pending: Probe[];
+  readonly view: ClientView;
+  /** Probes not yet through the client view (they finish out of order). */
+  probes: Probe[];
 }
 
 export interface TimelineEvent {
@@ -39,6 +48,8 @@ export interface TimelineEvent {
 export class Watch {
   #files: Followed[] = [];
   #timer: NodeJS.Timeout | undefined;
+  /** Lines not yet printed. */
+  #lines: TimelineEvent[] = [];
 
   constructor(
     private readonly t0: number,
@@ -48,7 +59,8 @@ export class Watch {
 
   /** Follow a vrrpd log or a probe file; `label` names the node or the client ("client", "client6"). */
   follow(file: string, label: string, kind: 'vrrpd' | 'probes'): void {
-    this.#files.push({ file, label, kind, offset: 0, partial: '', client: { ok: undefined, failSince: 0, failWhy: '', via: '', pending: [] } });
+    const client: ClientState = { ok: undefined, failSince: 0, failWhy: '', via: '', view: new ClientView(), probes: [] };
+    this.#files.push({ file, label, kind, offset: 0, partial: '', client });
   }
 
   start(): void {
@@ -63,45 +75,48 @@ export class Watch {
 
   /** A line of the demo's own (an action it takes), at the current time. */
   note(text: string, who = 'demo'): void {
-    this.emit([{ t: Date.now(), who, text }]);
+    this.#lines.push({ t: Date.now(), who, text });
+    this.poll();
   }
 
+  /** Read what is new, and print every line older than HOLD_MS (all of them once stopped), in time order. */
   poll(): void {
-    const events: TimelineEvent[] = [];
+    const ripe = this.#timer === undefined ? Infinity : Date.now() - HOLD_MS;
     for (const f of this.#files) {
       const lines = readNew(f);
-      if (f.kind === 'vrrpd') for (const l of lines) events.push(...vrrpdEvent(l, f.label));
-      else events.push(...this.clientEvents(f, lines));
+      if (f.kind === 'vrrpd') for (const l of lines) this.#lines.push(...vrrpdEvent(l, f.label));
+      else this.#lines.push(...this.clientEvents(f, lines, ripe));
     }
-    this.emit(events.sort((a, b) => a.t - b.t));
+    this.#lines.sort((a, b) => a.t - b.t);
+    const m = this.#lines.findIndex((e) => e.t > ripe);
+    for (const e of this.#lines.splice(0, m < 0 ? this.#lines.length : m)) this.print(`${fmtT(e.t - this.t0)}  ${e.who.padEnd(7)} ${e.text}`);
   }
 
-  /** The settled probes of one prober (older than the prober's timeout) as timeline lines. */
-  private clientEvents(f: Followed, lines: readonly string[]): TimelineEvent[] {
+  /** One prober's probes finished before `ripe`, in completion order, as timeline lines. */
+  private clientEvents(f: Followed, lines: readonly string[], ripe: number): TimelineEvent[] {
     const c = f.client;
-    c.pending.push(...parseProbes(lines.join('\n')));
-    c.pending.sort((a, b) => a.t - b.t);
-    const ripe = this.#timer === undefined ? c.pending.length : c.pending.findIndex((p) => p.t > Date.now() - PROBE_SETTLE_MS);
-    return this.probeEvents(f.label, c, c.pending.splice(0, ripe < 0 ? c.pending.length : ripe));
+    c.probes.push(...parseProbes(lines.join('\n')));
+    c.probes.sort((a, b) => probeEnd(a) - probeEnd(b) || a.t - b.t);
+    const n = c.probes.findIndex((p) => probeEnd(p) > ripe);
+    return this.probeEvents(f.label, c, c.probes.splice(0, n < 0 ? c.probes.length : n));
   }
 
-  private emit(events: readonly TimelineEvent[]): void {
-    for (const e of events) this.print(`${fmtT(e.t - this.t0)}  ${e.who.padEnd(7)} ${e.text}`);
-  }
-
+  /** A prober's lines, from probes in completion order, each at the moment the client learned it. */
   private probeEvents(who: string, c: ClientState, probes: readonly Probe[]): TimelineEvent[] {
     const out: TimelineEvent[] = [];
     for (const p of probes) {
+      if (!c.view.accept(p)) continue; // a late outcome of an older request: nothing new
+      const at = probeEnd(p);
       if (p.ok && c.ok !== true) {
-        const after = c.ok === false ? ` after an outage of ${((p.t - c.failSince) / 1000).toFixed(3)} s` : '';
-        out.push({ t: p.t, who, text: `OK: VIP answers${after} (via ${this.name(p.via)}, ${p.api})` });
+        const after = c.ok === false ? ` after an outage of ${((at - c.failSince) / 1000).toFixed(3)} s` : '';
+        out.push({ t: at, who, text: `OK: VIP answers${after} (via ${this.name(p.via)}, ${p.api})` });
       } else if (p.ok && p.via !== c.via) {
-        out.push({ t: p.t, who, text: `now served by ${this.name(p.via)}` });
+        out.push({ t: at, who, text: `now served by ${this.name(p.via)}` });
       } else if (!p.ok && c.ok !== false) {
         c.failSince = p.t;
-        out.push({ t: p.t, who, text: `FAILING: ${p.why}` });
+        out.push({ t: at, who, text: `FAILING: ${p.why} (the request sent at +${((p.t - this.t0) / 1000).toFixed(3)} s)` });
       } else if (!p.ok && p.why !== c.failWhy && p.why !== 'busy' && c.failWhy !== 'busy') {
-        out.push({ t: p.t, who, text: `still failing: ${p.why}` });
+        out.push({ t: at, who, text: `still failing: ${p.why}` });
       }
       c.ok = p.ok;
       if (p.why !== 'busy') c.failWhy = p.ok ? '' : p.why;

@@ -18,6 +18,11 @@
 export interface CounterSpec {
   readonly mib?: string;
   readonly help: string;
+  /**
+   * A drop that is expected, not a fault of the sender or the network (our own adverts looped
+   * back, adverts heard while in FAULT): status and metrics show it apart from the drops.
+   */
+  readonly benign?: true;
 }
 
 /** Router-wide counters (one set per interface; RFC 2787 vrrpRouterStatistics, plus vrrpd's). */
@@ -25,7 +30,7 @@ export const ROUTER_COUNTERS = {
   received: { help: 'VRRP packets received (every datagram the sockets delivered)' },
   ipErrors: { help: 'dropped: malformed IPv4 or IP Authentication Header' },
   otherProtocol: { help: 'dropped: neither VRRP (112) nor AH wrapping VRRP' },
-  ownPackets: { help: 'ignored: sent from one of our own addresses' },
+  ownPackets: { help: 'ignored: sent from one of our own addresses', benign: true },
   truncatedPackets: { help: 'dropped: shorter than the 8-byte VRRP header' },
   versionErrors: { mib: 'vrrpRouterVersionErrors', help: 'dropped: VRRP version neither 2 nor 3 (or 2 over IPv6)' },
   checksumErrors: { mib: 'vrrpRouterChecksumErrors', help: 'dropped: VRRP checksum does not verify' },
@@ -53,7 +58,7 @@ export const INSTANCE_COUNTERS = {
   ownerConflicts: { help: 'dropped: we own the addresses (priority 255) and another router advertises the VRID' },
   unicastPeerRejects: { help: 'dropped: unicast mode and the source is not a unicast_peer' },
   oldUnicastChecksumRcvd: { help: 'passed the receive path with an old-style VRRPv3 unicast checksum (as if sent to the multicast group: keepalived <= 1.3.6, old_unicast_checksum)' },
-  discardedNotRunning: { help: 'dropped: received in INIT or FAULT' },
+  discardedNotRunning: { help: 'dropped: received in INIT or FAULT', benign: true },
 } as const satisfies Record<string, CounterSpec>;
 
 export type RouterCounterName = keyof typeof ROUTER_COUNTERS;

@@ -72,6 +72,34 @@ export type TrackerAction =
       readonly detail: string;
     };
 
+/** The last check's result and timing, for status and metrics. */
+export interface LastCheck {
+  readonly outcome: CheckOutcome;
+  readonly ok: boolean;
+  /** When the check was started and how long it took (monotonic ms, as passed to `step`). */
+  readonly startedMs: number;
+  readonly durationMs: number;
+}
+
+/** How many checks ran, and how many were skipped, timed out or failed in another way. */
+export interface CheckStats {
+  readonly runs: number;
+  readonly skipped: number;
+  readonly timeouts: number;
+  /** Failed results other than timeouts (non-zero exit, signal, could not start, connect refused). */
+  readonly failures: number;
+}
+
+/** What the status model shows of a vrrp_script beyond any tracker's facts. */
+export interface ScriptCheckInfo {
+  /** A program run, or vrrpd's fork-free `check_tcp`. */
+  readonly kind: 'script' | 'check_tcp';
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly stats: CheckStats;
+  readonly last?: LastCheck;
+}
+
 /** An instance's view of the script: `track_script { NAME weight N [reverse|noreverse] }`. */
 export interface TrackBinding {
   readonly weight?: number | undefined;
@@ -122,6 +150,10 @@ export class ScriptTracker {
   private nextDueMs: number | undefined;
   private skipped = 0;
   private runs = 0;
+  private timeouts = 0;
+  private failures = 0;
+  private runStartedMs = 0;
+  private last: LastCheck | undefined;
 
   constructor(config: ScriptTrackerConfig) {
     checkConfig(config);
@@ -151,7 +183,7 @@ export class ScriptTracker {
       case 'tick':
         return this.tick(nowMs);
       case 'result':
-        return this.result(input.outcome);
+        return this.result(input.outcome, nowMs);
     }
   }
 
@@ -174,9 +206,14 @@ export class ScriptTracker {
     return this.running;
   }
 
-  /** Counters for status output. */
-  get stats(): { readonly runs: number; readonly skipped: number } {
-    return { runs: this.runs, skipped: this.skipped };
+  /** Counters for status output and metrics. */
+  get stats(): CheckStats {
+    return { runs: this.runs, skipped: this.skipped, timeouts: this.timeouts, failures: this.failures };
+  }
+
+  /** The last check that finished, or undefined before the first. */
+  get lastCheck(): LastCheck | undefined {
+    return this.last;
   }
 
   /** This script as an instance sees it, applying the instance's `track_script` override. */
@@ -198,12 +235,14 @@ export class ScriptTracker {
     }
     this.running = true;
     this.runs++;
+    this.runStartedMs = nowMs;
     return [{ kind: 'run', name: this.config.name, timeoutMs: this.timeoutMs }];
   }
 
-  private result(outcome: CheckOutcome): TrackerAction[] {
+  private result(outcome: CheckOutcome, nowMs: number): TrackerAction[] {
     if (!this.running) return []; // a stray result (after stop/restart): nothing ran
     this.running = false;
+    this.record(outcome, nowMs);
     const { rise, fall } = this.config;
     const top = rise + fall - 1;
     const from = this.health;
@@ -224,6 +263,14 @@ export class ScriptTracker {
     if (to === undefined) return [];
     this.health = to;
     return [{ kind: 'statusChanged', name: this.config.name, from, to, detail: describeOutcome(outcome) }];
+  }
+
+  /** Keep the last result and its duration; count timeouts and other failures. */
+  private record(outcome: CheckOutcome, nowMs: number): void {
+    const ok = outcomeOk(outcome);
+    if (outcome.kind === 'timeout') this.timeouts++;
+    else if (!ok) this.failures++;
+    this.last = { outcome, ok, startedMs: this.runStartedMs, durationMs: Math.max(0, nowMs - this.runStartedMs) };
   }
 }
 

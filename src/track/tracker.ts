@@ -6,6 +6,7 @@
  * runs are registered in src/daemon/trackers/.
  */
 import type { TrackerStatus } from '../protocol/types.js';
+import type { ScriptCheckInfo } from './script-tracker.js';
 
 /** A tracked object's health as keepalived sees it; 'unknown' until the first verdict. */
 export type Health = 'unknown' | 'healthy' | 'failed';
@@ -36,6 +37,10 @@ export interface TrackerInfo {
   readonly lastDurationMs?: number;
   /** When the health (or value) last changed. */
   readonly sinceMs?: number;
+  /** vrrp_script: how it checks, its counters and its last check. */
+  readonly check?: ScriptCheckInfo;
+  /** Configured and tracked but not running, and why (a script vrrpd may not run...): it never moves a priority. */
+  readonly disabled?: string;
 }
 
 /** The reading of a health. */

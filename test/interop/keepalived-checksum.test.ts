@@ -63,9 +63,9 @@ describe.skipIf(reason !== undefined)('VRRPv3 unicast checksums with keepalived 
 
   const kaConf = (priority: number, extra = '') => kaConfig({ version: 3, state: priority === 100 ? 'MASTER' : 'BACKUP', priority, extra: `${KA_UNICAST}\n${extra}` });
   const vrConf = (priority: number, extra = '') => seedConfig({ version: 3, state: priority === 100 ? 'MASTER' : 'BACKUP', priority, extra: `${VR_UNICAST}\n${extra}` });
-  const counters = async () => ((await vr.status()).instances[0] as { counters: Record<string, number> }).counters;
+  const counters = async () => (await vr.status()).instances[0]!.counters;
   /** vrrpd's router-wide counters on eth0 (checksum errors are counted before the VRID is known). */
-  const ifaceCounters = async () => ((await vr.status()) as unknown as { interfaces: Record<string, Record<string, number>> }).interfaces.eth0!;
+  const ifaceCounters = async () => (await vr.status()).interfaces.find((i) => i.name === 'eth0')!.counters;
 
   it('keepalived sends the old style only: vrrpd (default) detects it once, follows it, and keepalived hears vrrpd as master', async () => {
     ka.writeConfig(kaConf(100, '  old_unicast_checksum'));

@@ -234,7 +234,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
       expect(ka.lastState()).toBe('MASTER');
       expect(vr.lastState()).toBe('MASTER');
       await expectHolders(c, ['ka', 'vr']);
-      const s = (await vr.status()).instances[0] as { counters: Record<string, number> };
+      const s = (await vr.status()).instances[0]!;
       expect(s.counters.authFailures).toBeGreaterThan(0);
       expect(vr.logs.find((l) => l.msg === 'advert dropped' && l.reason === 'auth-failure' && l.from === '192.168.50.1')).toBeDefined();
       await ka.waitLine(/invalid passwd/, 1000);
@@ -247,7 +247,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
       await sleep(3000);
       expect(vr.lastState()).toBe('BACKUP');
       await expectHolders(c, ['ka']);
-      const s = (await vr.status()).instances[0] as { counters: Record<string, number> };
+      const s = (await vr.status()).instances[0]!;
       expect(s.counters.advertiseRcvd).toBeGreaterThan(1);
       expect(s.counters.authFailures).toBe(0);
       await ka.waitLine(/VRRP version 3 does not support authentication/, 1000);
@@ -290,7 +290,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
       await vr.waitState('BACKUP', 10_000);
       await sleep(4500);
       expect(vr.lastState()).toBe('BACKUP');
-      const s = (await vr.status()).instances[0] as { counters: Record<string, number>; io: Record<string, number> };
+      const s = (await vr.status()).instances[0]!;
       expect(s.counters.advertiseRcvd).toBeGreaterThan(2);
       expect(s.counters.unicastPeerRejects).toBe(0);
       await expectHolders(c, ['ka']);
@@ -349,7 +349,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
     it.runIf(version === 3)('8a. advert_int 0.1: keepalived MASTER 100 killed, vrrpd BACKUP 90 (following its 10 cs adverts) takes over within Master_Down_Interval 0.365 s', async () => {
       await centiTakeover('ka');
       await expectHolders(c, ['vr'], { except: ['ka'] }); // ka was killed with its VIP in place
-      const s = (await vr.status()).instances[0] as { masterAdverIntervalCs: number };
+      const s = (await vr.status()).instances[0]!;
       expect(s.masterAdverIntervalCs).toBe(10);
     });
 

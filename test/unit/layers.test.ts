@@ -1,10 +1,10 @@
-/** DESIGN.md rule: protocol/, wire/, config/ and sim/ are pure: no node:* and nothing from io/. */
+/** DESIGN.md rule: protocol/, wire/, config/, sim/, track/ and status/ are pure: no node:* and nothing from io/. */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
-const PURE = ['src/protocol', 'src/wire', 'src/config', 'src/sim', 'src/track'];
+const PURE = ['src/protocol', 'src/wire', 'src/config', 'src/sim', 'src/track', 'src/status'];
 const FORBIDDEN = /from\s+['"](node:[^'"]+|fs|net|dgram|os|child_process|path|raw-socket|pino|[^'"]*\/io\/[^'"]*|[^'"]*\/daemon\/[^'"]*)['"]/g;
 
 function files(dir: string): string[] {

@@ -31,6 +31,8 @@ class FileTracker implements TrackedObject {
   #watch: FileWatch | undefined;
   #reading = false;
   #again = false;
+  /** Bumped when the file goes away: a read started before that reads what is gone and is dropped. */
+  #gone = 0;
   #stopped = false;
   readonly #log: Logger;
   readonly #limiter = new RateLimiter();
@@ -87,8 +89,11 @@ class FileTracker implements TrackedObject {
   }
 
   #event(what: 'written' | 'gone'): void {
-    if (what === 'gone') this.#set(0, 'deleted or moved away: 0');
-    else background(this.#read(), (e) => this.ctx.bug(`reading track_file ${this.name}`, e));
+    if (what === 'gone') {
+      this.#gone++;
+      if (this.#reading) this.#again = true; // the read in flight may have opened the old file: read again
+      this.#set(0, 'deleted or moved away: 0');
+    } else background(this.#read(), (e) => this.ctx.bug(`reading track_file ${this.name}`, e));
   }
 
   /** One read at a time; an event during a read asks for one more. */
@@ -101,8 +106,10 @@ class FileTracker implements TrackedObject {
     try {
       do {
         this.#again = false;
+        const gone = this.#gone;
         const r = await readTrackFile(this.config.path, this.noFollow);
         if (this.#stopped) return;
+        if (gone !== this.#gone) continue; // deleted meanwhile: not a reading of what is there now
         if (r.kind === 'value') this.#set(r.value, r.detail);
         else if (this.#limiter.check('invalid', this.ctx.now()).log) this.#log.warn({ file: this.config.path }, `track_file ${this.name}: ${r.detail}; keeping ${this.#value} (as keepalived does)`);
       } while (this.#again && !this.#stopped);

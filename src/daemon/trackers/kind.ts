@@ -8,6 +8,7 @@
 import type { TrackRef, VrrpdConfig, VrrpInstance } from '../../config/types.js';
 import type { Reading, TrackerInfo, TrackerKindName } from '../../track/tracker.js';
 import type { ScriptHost } from '../../io/script-launcher.js';
+import type { LastCheck } from '../../track/script-tracker.js';
 import type { Now } from '../clock.js';
 import type { Logger } from '../log.js';
 
@@ -45,6 +46,10 @@ export interface TrackerContext {
   readonly runDir: string;
   /** A contained bug in a callback of ours: logged, never fatal. */
   readonly bug: (what: string, e: unknown) => void;
+  /** A vrrp_script check finished (the metrics' check-duration histogram). */
+  readonly checked: (script: { readonly name: string; readonly kind: 'script' | 'check_tcp' }, last: LastCheck) => void;
+  /** An object the configuration asks for could not start: its facts and why (`info.disabled`), for the status model. */
+  readonly disabled: (info: TrackerInfo) => void;
 }
 
 /** An object a configuration asks for: `key` changes exactly when a reload must restart it. */

@@ -10,32 +10,45 @@ import type { VrrpScript, VrrpdConfig } from '../../config/types.js';
 import { background, describeError } from '../../background.js';
 import { planScript, type PlanContext } from '../../io/script-plan.js';
 import { runCheck, type CheckSpec } from '../../io/script-runner.js';
-import { describeOutcome, ScriptTracker, type CheckOutcome, type TrackerAction } from '../../track/script-tracker.js';
+import { describeOutcome, ScriptTracker, type CheckOutcome, type LastCheck, type ScriptCheckInfo, type TrackerAction } from '../../track/script-tracker.js';
 import { health, type Reading, type TrackerInfo } from '../../track/tracker.js';
 import { DeadlineTimer, type Now } from '../clock.js';
 import type { Logger } from '../log.js';
 import { keyOf, type KindRuntime, type TrackedObject, type TrackerContext, type TrackerKind, type Wanted } from './kind.js';
 
+/** How a vrrp_script checks: a program, or vrrpd's fork-free `check_tcp`. */
+const checkKind = (script: VrrpScript): ScriptCheckInfo['kind'] => (script.script.kind === 'check_tcp' ? 'check_tcp' : 'script');
+
+export interface ScriptDriverDeps {
+  readonly now: Now;
+  readonly log: Logger;
+  readonly onChange: (name: string, detail: string) => void;
+  /** Every finished check (the metrics' duration histogram). */
+  readonly onCheck?: (script: { readonly name: string; readonly kind: ScriptCheckInfo['kind'] }, last: LastCheck) => void;
+}
+
 export class ScriptDriver implements TrackedObject {
   readonly kind = 'vrrp_script' as const;
   readonly name: string;
+  readonly check: ScriptCheckInfo['kind'];
   readonly tracker: ScriptTracker;
   readonly #spec: CheckSpec;
   readonly #now: Now;
   readonly #log: Logger;
   readonly #timer: DeadlineTimer;
   readonly #onChange: (name: string, detail: string) => void;
+  readonly #onCheck: ScriptDriverDeps['onCheck'];
   #stopped = false;
   /** Aborted on stop: kills any check still running (its whole process group). */
   readonly #abort = new AbortController();
   /** Settles when the tracker has its first verdict (or at once with init_fail). */
   readonly settled: Promise<void>;
   #settle!: () => void;
-  #last: { result: string; durationMs: number } | undefined;
   #sinceMs: number | undefined;
 
-  constructor(script: VrrpScript, spec: CheckSpec, deps: { now: Now; log: Logger; onChange: (name: string, detail: string) => void }) {
+  constructor(script: VrrpScript, spec: CheckSpec, deps: ScriptDriverDeps) {
     this.name = script.name;
+    this.check = checkKind(script);
     this.tracker = new ScriptTracker({
       name: script.name,
       intervalMs: script.intervalMs,
@@ -50,6 +63,7 @@ export class ScriptDriver implements TrackedObject {
     this.#now = deps.now;
     this.#log = deps.log.child({ script: script.name });
     this.#onChange = deps.onChange;
+    this.#onCheck = deps.onCheck;
     this.#timer = new DeadlineTimer(this.#now, () => this.#step({ kind: 'tick' }));
     this.settled = new Promise((r) => (this.#settle = r));
   }
@@ -71,15 +85,17 @@ export class ScriptDriver implements TrackedObject {
   }
 
   info(): TrackerInfo {
-    const c = this.tracker.config;
+    const t = this.tracker;
+    const last = t.lastCheck;
     return {
       kind: this.kind,
       name: this.name,
-      health: this.tracker.state,
-      weight: c.weight,
-      reverse: c.reverse,
-      ...(this.#last ? { lastResult: this.#last.result, lastDurationMs: this.#last.durationMs } : {}),
+      health: t.state,
+      weight: t.config.weight,
+      reverse: t.config.reverse,
+      ...(last ? { lastResult: describeOutcome(last.outcome), lastDurationMs: Math.round(last.durationMs * 10) / 10 } : {}),
       ...(this.#sinceMs !== undefined ? { sinceMs: this.#sinceMs } : {}),
+      check: { kind: this.check, intervalMs: t.config.intervalMs, timeoutMs: t.timeoutMs, stats: t.stats, ...(last ? { last } : {}) },
     };
   }
 
@@ -91,11 +107,11 @@ export class ScriptDriver implements TrackedObject {
   #perform(a: TrackerAction): void {
     switch (a.kind) {
       case 'run': {
-        const t0 = this.#now();
         const done = (outcome: CheckOutcome): void => {
           if (this.#stopped) return;
-          this.#last = { result: describeOutcome(outcome), durationMs: Math.round((this.#now() - t0) * 10) / 10 };
           this.#step({ kind: 'result', outcome });
+          const last = this.tracker.lastCheck; // the tracker times the run: started at 'run', ended at this result
+          if (last) this.#onCheck?.({ name: this.name, kind: this.check }, last);
           if (this.tracker.settled) this.#settle();
         };
         // runCheck never rejects; were it to (a bug), the run still ends as a failed check so the
@@ -121,16 +137,23 @@ export class ScriptDriver implements TrackedObject {
   }
 }
 
-/** What to check: a planned program, or the `check_tcp` connect; undefined when the script is disabled (logged). */
-async function checkSpec(script: VrrpScript, ctx: PlanContext, log: Logger): Promise<CheckSpec | undefined> {
+/** What to check: a planned program, or the `check_tcp` connect; why not when the script is disabled (logged). */
+async function checkSpec(script: VrrpScript, ctx: PlanContext, log: Logger): Promise<CheckSpec | { readonly disabled: string }> {
   if (script.script.kind === 'check_tcp') return { kind: 'tcp', target: { host: script.script.host, port: script.script.port } };
   const r = await planScript(script.script.argv, script.user, 'script', ctx);
   if (!r.ok) {
     log.error({ script: script.name, detail: r.error }, `vrrp_script ${script.name} disabled: ${r.error}`);
-    return undefined;
+    return { disabled: r.error };
   }
   for (const note of r.value.notes) log.warn({ script: script.name }, `vrrp_script ${script.name}: ${note}`);
   return { kind: 'script', plan: r.value.plan, launcher: ctx.launcher };
+}
+
+/** A script that will not run, as the status model shows it: never checked, never moving a priority. */
+function disabledInfo(s: VrrpScript, why: string): TrackerInfo {
+  const stats = { runs: 0, skipped: 0, timeouts: 0, failures: 0 };
+  const timeoutMs = s.timeoutMs || s.intervalMs; // keepalived's default: the interval
+  return { kind: 'vrrp_script', name: s.name, health: 'unknown', weight: s.weight, reverse: s.reverse, disabled: why, check: { kind: checkKind(s), intervalMs: s.intervalMs, timeoutMs, stats } };
 }
 
 export const scriptKind: TrackerKind<VrrpScript> = {
@@ -150,8 +173,16 @@ export const scriptKind: TrackerKind<VrrpScript> = {
         const g = config.global;
         const plan: PlanContext = { scriptUser: g.scriptUser, enableScriptSecurity: g.enableScriptSecurity, launcher: host.launcher, self: host.self };
         const spec = await checkSpec(w.config, plan, ctx.log);
-        if (!spec) return undefined;
-        const driver = new ScriptDriver(w.config, spec, { now: ctx.now, log: ctx.log, onChange: (name, detail) => ctx.changed('vrrp_script', name, detail) });
+        if ('disabled' in spec) {
+          ctx.disabled(disabledInfo(w.config, spec.disabled));
+          return undefined;
+        }
+        const driver = new ScriptDriver(w.config, spec, {
+          now: ctx.now,
+          log: ctx.log,
+          onChange: (name, detail) => ctx.changed('vrrp_script', name, detail),
+          onCheck: ctx.checked,
+        });
         driver.start();
         return driver;
       },

@@ -23,6 +23,7 @@ import { createLab, type Lab } from '../../../src/lab/netns.js';
 import { hasAddress, waitFor } from '../../../src/lab/procs.js';
 import { API_PORT, APIS, distFile, HOSTS, LAB_SUBNET, OPS, PROXY_PORT, repoRoot, VIP, type OpName } from '../../../src/lab/topology.js';
 import { masterDownIntervalMs, skewTimeMs } from '../../../src/protocol/timers.js';
+import { isDaemonStatus } from '../../../src/status/model.js';
 import { AdvertCapture, type SeenAdvert } from '../../../bench/lib/capture.js';
 import { buildImages, containerSkipReason, exec, NodePodman, type Images } from './podman.js';
 
@@ -61,7 +62,8 @@ describe.skipIf(reason !== undefined)('the vrrpd image and static pods (podman k
   const state = async (op: OpName): Promise<string | undefined> => {
     const r = await nodes[op].podman(['exec', VRRPD_CTR, '/usr/local/bin/vrrpd', 'status', '--json'], 15_000);
     if (!r.ok) return undefined;
-    return (JSON.parse(r.stdout) as { instances: { state: string }[] }).instances[0]?.state;
+    const s: unknown = JSON.parse(r.stdout);
+    return isDaemonStatus(s) ? s.instances[0]?.state : undefined;
   };
   /** op1 MASTER with the VIP, op2 BACKUP without it. */
   const settled = async (): Promise<boolean> =>

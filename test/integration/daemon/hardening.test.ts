@@ -7,6 +7,7 @@ import { constants, existsSync, openSync, closeSync, readFileSync, rmSync, statS
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, cluster, resetNodes, seedConfig, skipReason, type Cluster, type Node } from './harness.js';
+import type { Daemon } from '../../../src/daemon/daemon.js';
 
 const reason = await skipReason();
 const VIP = '192.168.50.100/24';
@@ -49,10 +50,11 @@ describe.skipIf(reason !== undefined)('the daemon stays up', () => {
     const file = String(dumped.file);
     expect(file).toBe(join(op1.runDir, 'vrrpd.stats.json'));
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    const stats = JSON.parse(readFileSync(file, 'utf8')) as { instances: { name: string; counters: Record<string, number> }[]; interfaces: Record<string, unknown>; log: unknown };
+    const stats = JSON.parse(readFileSync(file, 'utf8')) as ReturnType<Daemon['stats']>; // the status model's statistics
     expect(stats.instances[0]).toMatchObject({ name: 'VI_1' });
     expect(stats.instances[0]!.counters.advertiseSent).toBeGreaterThan(0);
-    expect(stats.interfaces.eth0).toBeDefined();
+    expect(stats.instances[0]!.transitions).toContainEqual({ from: 'BACKUP', to: 'MASTER', reason: 'master-down-timer', count: 1 });
+    expect(stats.interfaces.find((i) => i.name === 'eth0')?.counters.received).toBeGreaterThanOrEqual(0);
     expect(stats.log).toEqual({ linesDropped: 0 });
     for (const sig of ['SIGPIPE', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) op1.proc!.kill(sig);
     await op1.waitFor((l) => l.msg === 'configuration reloaded', 5000, from);
@@ -95,10 +97,13 @@ describe.skipIf(reason !== undefined)('the daemon stays up', () => {
     op1.proc!.kill('SIGHUP'); // log lines are written now
     await sleep(500);
     const cpu0 = cpuSeconds(pid);
-    const sent0 = ((await op1.status()).instances[0] as { counters: { advertiseSent: number } }).counters.advertiseSent;
+    const sent0 = (await op1.status()).instances[0]!.counters.advertiseSent;
     await sleep(3000);
     const cpu = cpuSeconds(pid) - cpu0;
-    const sent = ((await op1.status()).instances[0] as { counters: { advertiseSent: number } }).counters.advertiseSent - sent0;
+    const after = await op1.status();
+    const sent = after.instances[0]!.counters.advertiseSent - sent0;
+    expect(after.process.log).toMatchObject({ lost: 'EPIPE' }); // the status model counts what the log lost
+    expect(after.process.log.linesDropped).toBeGreaterThan(0);
     console.log(`[epipe] 3 s without stdout: ${cpu.toFixed(2)} s of CPU, ${sent} adverts sent`);
     expect(cpu).toBeLessThan(0.5); // the old code spun at 100 % of a core
     expect(sent).toBeGreaterThanOrEqual(2); // the protocol goes on (advert_int 1 s)

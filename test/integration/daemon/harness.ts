@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DaemonProcess } from '../../../src/lab/daemon-process.js';
+import { isDaemonStatus, type DaemonStatus } from '../../../src/status/model.js';
 import { createLab, labUnavailableReason, type Lab, type LabHost } from '../../helpers/netns.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..', '..');
@@ -26,9 +27,12 @@ export class Node extends DaemonProcess {
     return (parsed[0]?.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
   }
 
-  async status(): Promise<{ instances: Record<string, unknown>[] }> {
+  /** The daemon's status model, as `vrrpd status --json` prints it. */
+  async status(): Promise<DaemonStatus> {
     const out = await this.host.mustExec('node', [CLI, 'status', '--json', '--run-dir', this.runDir]);
-    return JSON.parse(out) as { instances: Record<string, unknown>[] };
+    const s: unknown = JSON.parse(out);
+    if (!isDaemonStatus(s)) throw new Error(`${this.host.name}: vrrpd status --json is not a status model: ${out.slice(0, 200)}`);
+    return s;
   }
 }
 
@@ -91,7 +95,7 @@ export async function waitConverged(c: Cluster, master: string, timeoutMs = 12_0
     const states: string[] = [];
     for (const n of c.nodes.filter((x) => x.proc && x.proc.exitCode === null && x.proc.signalCode === null)) {
       try {
-        const i = (await n.status()).instances[opts.instance ?? 0] as { state: string; masterIp?: string } | undefined;
+        const i = (await n.status()).instances[opts.instance ?? 0];
         states.push(`${n.host.name}:${i?.state}:${i?.masterIp}`);
       } catch {
         states.push(`${n.host.name}:?`);

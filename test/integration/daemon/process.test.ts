@@ -5,6 +5,7 @@
 import { copyFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isDaemonStatus, type DaemonStatus } from '../../../src/status/model.js';
 import { CLI, cluster, expectHolders, resetNodes, ROOT, seedConfig, skipReason, waitConverged, type Cluster } from './harness.js';
 
 const reason = await skipReason();
@@ -73,8 +74,13 @@ describe.skipIf(reason !== undefined)('signals', () => {
     expect(file).toBe(join(op1.runDir, 'vrrpd.state.json'));
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(op1.runDir).mode & 0o777).toBe(0o700);
-    const state = JSON.parse(readFileSync(file, 'utf8')) as { instances: { name: string; state: string }[] };
-    expect(state.instances[0]).toMatchObject({ name: 'VI_1', state: 'MASTER' });
+    const state: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    expect(isDaemonStatus(state)).toBe(true);
+    expect((state as DaemonStatus).instances[0]).toMatchObject({ name: 'VI_1', state: 'MASTER', reason: 'master-down-timer' });
+    // The same model, as a person reads it.
+    const text = await op1.host.mustExec('node', [CLI, 'status', '--run-dir', op1.runDir]);
+    expect(text).toMatch(/^VI_1: MASTER since \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(.* ago\): master-down-timer/m);
+    expect(text).toContain('VIPs: 192.168.50.100/24 in place');
   });
 });
 
@@ -92,7 +98,7 @@ describe.skipIf(reason !== undefined)('two instances on one interface', () => {
       await c.node('op2').waitFor((l) => l.instance === 'VI_2' && l.to === 'BACKUP', 5000);
       await c.node('op1').waitFor((l) => l.instance === 'VI_2' && l.to === 'MASTER', 8000);
       const count = async () => {
-        const s = (await c.node('op2').status()).instances as { name: string; counters: { advertiseRcvd: number } }[];
+        const s = (await c.node('op2').status()).instances;
         return s.map((i) => i.counters.advertiseRcvd);
       };
       const before = await count();

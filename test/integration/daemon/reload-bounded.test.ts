@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryStatus } from '../../../src/daemon/status-server.js';
+import { isDaemonStatus, type DaemonStatus } from '../../../src/status/model.js';
 import { readPcap, startTcpdump, type Tcpdump } from '../../../src/lab/capture.js';
 import { doublingParameters, nearInputLimit } from '../../helpers/hostile-configs.js';
 import { mountSlowFuse } from '../../helpers/slow-fuse.js';
@@ -31,10 +32,11 @@ const TOLERANCE_MS = 20;
 const NOISE_MS = 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The daemon's status straight from its socket (spawning `vrrpd status` would load the box while we time adverts). */
-async function statusOf(n: Node): Promise<{ instances: Record<string, unknown>[] }> {
+async function statusOf(n: Node): Promise<DaemonStatus> {
   const r = await queryStatus(n.runDir);
   if (!r.ok) throw new Error(r.error);
-  return r.value as { instances: Record<string, unknown>[] };
+  if (!isDaemonStatus(r.value)) throw new Error(`${n.host.name}: the status socket did not answer with a status model`);
+  return r.value;
 }
 const stateLines = (n: Node, from: number) => n.logs.slice(from).filter((l) => typeof l.to === 'string' && typeof l.from === 'string');
 

@@ -76,22 +76,19 @@ export class InjectorAgent {
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-/** Every counter of a daemon's first instance and of its interface, flattened: `counters.x`, `eth0.x`. */
+/** Every counter of a daemon's first instance and of its interface, flattened: `counters.x`, `io.x`, `eth0.x`. */
 export async function counterSnapshot(node: Node): Promise<Record<string, number>> {
-  const s = (await node.status()) as unknown as {
-    instances: { state: string; counters: Record<string, number>; io?: Record<string, number> }[];
-    interfaces?: Record<string, Record<string, number | boolean>>;
-  };
+  const s = await node.status();
   const out: Record<string, number> = {};
   const inst = s.instances[0]!;
   for (const [k, v] of Object.entries(inst.counters)) out[`counters.${k}`] = v;
-  for (const [k, v] of Object.entries(inst.io ?? {})) out[`io.${k}`] = v;
-  for (const [k, v] of Object.entries(s.interfaces?.eth0 ?? {})) if (typeof v === 'number') out[`eth0.${k}`] = v;
+  for (const [k, v] of Object.entries(inst.io)) out[`io.${k}`] = v;
+  for (const [k, v] of Object.entries(s.interfaces.find((i) => i.name === 'eth0')?.counters ?? {})) out[`eth0.${k}`] = v;
   return out;
 }
 
 /** Counters that move by themselves on a running router (its own adverts, packet totals). */
-const BACKGROUND = new Set(['counters.advertiseSent', 'eth0.received', 'eth0.ownPackets']);
+const BACKGROUND = new Set(['counters.advertiseSent', 'io.garpSent', 'eth0.received', 'eth0.ownPackets']);
 
 /** Non-zero differences between two snapshots, background counters left out. */
 export function counterDelta(before: Record<string, number>, after: Record<string, number>, background = BACKGROUND): Record<string, number> {

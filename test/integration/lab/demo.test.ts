@@ -51,6 +51,19 @@ describe.skipIf(reason !== undefined)('npm run demo (lab in namespaces)', () => 
     expect(byId['4']!.moved).toBe(false);
   });
 
+  it('prints one time axis: lines in time order, the client answered only after a master took the VIP', () => {
+    const lines = log.split('\n').filter((l) => /^\+\s*\d+\.\d{3}s  /.test(l));
+    const t = lines.map((l) => Number(/^\+\s*(\d+\.\d{3})s/.exec(l)![1]));
+    expect(t).toEqual([...t].sort((a, b) => a - b));
+    const firstOk = lines.findIndex((l) => / client +OK: VIP answers/.test(l));
+    const firstMaster = lines.findIndex((l) => / op[12] +.*-> MASTER/.test(l));
+    expect(lines.findIndex((l) => / op[12] +VIP added/.test(l))).toBeGreaterThanOrEqual(0);
+    // The address answers as soon as `ip` has added it, which can be before vrrpd logs that `ip`
+    // returned: the causal bound is the MASTER transition that asked for it.
+    expect(firstMaster).toBeGreaterThanOrEqual(0);
+    expect(firstOk).toBeGreaterThan(firstMaster);
+  });
+
   it('writes the SVG and leaves no lab namespace behind', async () => {
     const svg = readFileSync(result.svgPath, 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);

@@ -87,6 +87,9 @@ describe.skipIf(reason !== undefined)('track_process and track_file between real
     console.log(`track_process: SIGKILL -> op1 FAULT ${fault.t - t0} ms, -> op2 MASTER ${took.t - t0} ms (Skew_Time ${SKEW_90} ms)`);
     expect(fault.t - t0).toBeLessThan(1000); // pidfd: not the next poll
     await expectHolders(c, ['op2']);
+    // The status model (status --json, SIGUSR1, /metrics) shows the process tracker and why op1 is in FAULT.
+    const tracked = (await op1.status()).instances[0]!.trackers;
+    expect(tracked).toEqual([expect.objectContaining({ name: 'nginx', kind: 'process', state: 'failed', value: 0, weight: 0, healthy: false })]);
 
     const back1 = op1.logs.length;
     startProcess('op1');
@@ -117,6 +120,10 @@ describe.skipIf(reason !== undefined)('track_process and track_file between real
     expect(drop.t - t0).toBeLessThan(500); // inotify, not a poll
     await op2.waitState('MASTER', MDI_90 + MARGIN, from2);
     await expectHolders(c, ['op2']);
+    // The status model shows the file's value and what it takes off the priority.
+    const s = (await op1.status()).instances[0]!;
+    expect(s.effectivePriority).toBe(50);
+    expect(s.trackers).toEqual([expect.objectContaining({ name: 'maint', kind: 'file', value: 1, weight: -50, healthy: false })]);
 
     const back1 = op1.logs.length;
     writeFileSync(file('op1'), '0\n');

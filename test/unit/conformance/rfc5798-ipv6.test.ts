@@ -286,7 +286,10 @@ describe('RFC 5798 §8.2.2 Neighbor Discovery, the new master\'s announcements',
         },
         describe: (v) => v,
       },
-      garp: (addresses, count) => events.push(`na ${addresses.join(',')} x${count}`),
+      garp: (addresses, count) => {
+        events.push(`na ${addresses.join(',')} x${count}`);
+        return Promise.resolve({ sent: addresses.length * count, failed: 0 });
+      },
     };
     const inst = new Instance({ router: config6({ priority: 255 as RouterConfig['priority'] }), vips: ['fe80::100/64', 'fd00:50::100/64'], garpAddresses: [LL_VIP, VIP6], garp: KEEPALIVED_GARP_DEFAULTS }, io);
     return { inst, events, release };

@@ -57,7 +57,7 @@ describe('a bug in one instance is contained', () => {
     await vi.advanceTimersByTimeAsync(5000);
     expect(broken.state).toBe('MASTER');
     expect(healthy.state).toBe('MASTER');
-    expect(broken.snapshot().vipsSettled).toBe(true); // addVips after the throwing stateChanged still ran
+    expect(broken.facts().vipsSettled).toBe(true); // addVips after the throwing stateChanged still ran
     expect(a.sent.length).toBeGreaterThanOrEqual(5);
     expect(b.sent.length).toBe(a.sent.length);
     expect(log.filter((l) => l.includes('listener bug'))).toHaveLength(2); // INIT -> BACKUP -> MASTER

@@ -32,6 +32,8 @@ describe.skipIf(addonMissing !== undefined)('track_file at run time', () => {
       bug: (what, e) => {
         throw new Error(`${what}: ${String(e)}`);
       },
+      checked: () => undefined,
+      disabled: () => undefined,
     };
     mkdirSync(ctx.runDir);
     runtime = fileKind.runtime(ctx);

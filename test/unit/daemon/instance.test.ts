@@ -43,7 +43,10 @@ function fakeIo(opts: { failAdds?: number; sendDelayMs?: number } = {}) {
         }),
       describe: (v) => v,
     },
-    garp: (_addresses, count) => garps.push({ t: Date.now(), count }),
+    garp: async (addresses, count) => {
+      garps.push({ t: Date.now(), count });
+      return { sent: addresses.length * count, failed: 0 };
+    },
   };
   return { io, sent, ipCalls, garps };
 }
@@ -109,11 +112,11 @@ describe('Instance: the router wired to (fake) I/O and real timers', () => {
     inst.start();
     await vi.advanceTimersByTimeAsync(3700);
     expect(ipCalls).toEqual([`add ${VIP}/24`]);
-    expect(inst.snapshot().vipsSettled).toBe(false);
+    expect(inst.facts().vipsSettled).toBe(false);
     await vi.advanceTimersByTimeAsync(500); // first retry after 0.5 s
     await vi.advanceTimersByTimeAsync(1000); // second after 1 s more
     expect(ipCalls).toEqual([`add ${VIP}/24`, `add ${VIP}/24`, `add ${VIP}/24`]);
-    expect(inst.snapshot().vipsSettled).toBe(true);
+    expect(inst.facts().vipsSettled).toBe(true);
     expect(garps.length).toBeGreaterThan(0);
   });
 
@@ -131,7 +134,7 @@ describe('Instance: the router wired to (fake) I/O and real timers', () => {
     await vi.advanceTimersByTimeAsync(1000); // less than Master_Down_Interval: still BACKUP
     expect(inst.state).toBe('BACKUP');
     expect(ipCalls.at(-1)).not.toBe(`add ${VIP}/24`);
-    expect(inst.snapshot().vipsSettled).toBe(true);
+    expect(inst.facts().vipsSettled).toBe(true);
   });
 
   it('stepping down before our first advert has left leaves the VIP absent (the last wish wins)', async () => {
@@ -145,7 +148,7 @@ describe('Instance: the router wired to (fake) I/O and real timers', () => {
     await vi.advanceTimersByTimeAsync(1000); // less than Master_Down_Interval: still BACKUP
     expect(inst.state).toBe('BACKUP');
     expect(ipCalls.at(-1)).not.toBe(`add ${VIP}/24`);
-    expect(inst.snapshot().vipsSettled).toBe(true);
+    expect(inst.facts().vipsSettled).toBe(true);
   });
 
   it('state changes reach listeners with the priority', async () => {
@@ -157,6 +160,49 @@ describe('Instance: the router wired to (fake) I/O and real timers', () => {
     await vi.advanceTimersByTimeAsync(4000);
     inst.setTrackers([{ name: 'chk', weight: 0, healthy: false }]);
     expect(events).toEqual(['INIT->BACKUP@100', 'BACKUP->MASTER@100', 'MASTER->FAULT@100']);
+  });
+});
+
+describe('Instance facts: io counters, transitions by reason, VIPs in place', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(0);
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('counts failed `ip addr add` and gratuitous ARPs, and knows when the VIP is in place', async () => {
+    const { io } = fakeIo({ failAdds: 1 });
+    const inst = new Instance(spec(), io);
+    inst.start();
+    await vi.advanceTimersByTimeAsync(3700);
+    let f = inst.facts();
+    expect(f.vips).toEqual([{ vip: `${VIP}/24`, present: false, error: 'RTNETLINK answers: Operation not permitted' }]);
+    expect(f.io.vipAddFailures).toBe(1);
+    await vi.advanceTimersByTimeAsync(600); // the retry succeeds, then the first GARP burst
+    f = inst.facts();
+    expect(f.vips).toEqual([{ vip: `${VIP}/24`, present: true }]);
+    expect(f.io).toMatchObject({ vipAddFailures: 1, garpSent: 5, garpFailures: 0, advertSendErrors: 0 });
+    expect(f.transitions).toEqual([
+      { from: 'INIT', to: 'BACKUP', reason: 'startup', count: 1 },
+      { from: 'BACKUP', to: 'MASTER', reason: 'master-down-timer', count: 1 },
+    ]);
+    expect(f.router.counters.becomeMaster).toBe(1);
+    await inst.stop();
+    expect(inst.facts().vips[0]!.present).toBe(false);
+  });
+
+  it('reports every timer fire with its lateness, and counts the late ones', async () => {
+    const { io } = fakeIo();
+    const lateness: number[] = [];
+    let skew = 0;
+    const inst = new Instance(spec(), { ...io, now: () => Date.now() + skew, onTimer: (ms) => lateness.push(ms) });
+    inst.start();
+    await vi.advanceTimersByTimeAsync(3700);
+    expect(lateness.length).toBe(1);
+    expect(lateness[0]).toBeLessThan(5);
+    skew = 150; // the clock jumps: the next advert timer fires 150 ms late
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(inst.facts().io.timerLate).toBe(1);
   });
 });
 

@@ -70,7 +70,7 @@ describe('ScriptTracker scheduling', () => {
   it('skips a run while the previous one is still going, and counts it', () => {
     const h = started();
     expect(h.tick()).toEqual([{ kind: 'skip', name: 'chk', detail: 'previous run still going' }]);
-    expect(h.t.stats).toEqual({ runs: 1, skipped: 1 });
+    expect(h.t.stats).toMatchObject({ runs: 1, skipped: 1 });
     h.result(OK);
     expect(h.tick()[0]?.kind).toBe('run');
   });
@@ -231,5 +231,30 @@ describe('ScriptTracker as TrackerStatus (weights, reverse, override)', () => {
     expect(prio(h).priority).toBe(100);
     h.cycle(FAIL);
     expect(prio(h).priority).toBe(80);
+  });
+});
+
+describe('ScriptTracker: the last check and its counters (status and metrics)', () => {
+  it('keeps the last result with its duration, and counts timeouts and other failures apart', () => {
+    const t = new ScriptTracker(base);
+    expect(t.lastCheck).toBeUndefined();
+    t.step({ kind: 'start' }, 1000);
+    t.step({ kind: 'result', outcome: OK }, 1003.5);
+    expect(t.lastCheck).toEqual({ outcome: OK, ok: true, startedMs: 1000, durationMs: 3.5 });
+    t.step({ kind: 'tick' }, 3000);
+    t.step({ kind: 'result', outcome: { kind: 'timeout' } }, 5000);
+    expect(t.lastCheck).toMatchObject({ ok: false, startedMs: 3000, durationMs: 2000 });
+    t.step({ kind: 'tick' }, 5000);
+    t.step({ kind: 'result', outcome: FAIL }, 5010);
+    t.step({ kind: 'tick' }, 7000);
+    t.step({ kind: 'tick' }, 9000); // still running: skipped
+    expect(t.stats).toEqual({ runs: 4, skipped: 1, timeouts: 1, failures: 1 });
+  });
+
+  it('a stray result (nothing running) changes neither the last check nor the counters', () => {
+    const t = new ScriptTracker(base);
+    t.step({ kind: 'result', outcome: FAIL }, 10);
+    expect(t.lastCheck).toBeUndefined();
+    expect(t.stats).toEqual({ runs: 0, skipped: 0, timeouts: 0, failures: 0 });
   });
 });
