@@ -229,15 +229,20 @@ export class Daemon {
     await this.#dump('vrrpd.stats.json', () => this.stats(), 'statistics');
   }
 
-  /** The counters SIGUSR2 dumps: per instance and per interface as the status snapshot has them, and the log lines lost. */
+  /**
+   * The counters SIGUSR2 dumps: per instance and per interface as the status snapshot has them,
+   * each instance's timer lateness, the log lines lost, and the process's memory (bytes).
+   */
   stats(): object {
     const instances = [...this.#slots.values()].map((s) => {
       const snap = s.instance?.snapshot();
-      return { name: s.conf.name, ...(snap ? { counters: snap.counters, sendErrors: snap.sendErrors } : { running: false }) };
+      return { name: s.conf.name, ...(snap ? { counters: snap.counters, sendErrors: snap.sendErrors, timers: s.instance!.timerLateness() } : { running: false }) };
     });
     const interfaces = Object.fromEntries([...this.#ifaces.values()].map((i) => [i.name, i.mux?.counters ?? { open: false }]));
     const log = { linesDropped: stdoutSink.dropped, ...(stdoutSink.broken ? { lost: stdoutSink.broken } : {}) };
-    return { pid: process.pid, time: new Date().toISOString(), instances, interfaces, log };
+    const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+    const memory = { rss, heapTotal, heapUsed, external, arrayBuffers };
+    return { pid: process.pid, time: new Date().toISOString(), instances, interfaces, log, memory };
   }
 
   /** What `vrrpd status` shows. */

@@ -49,9 +49,18 @@ describe.skipIf(reason !== undefined)('the daemon stays up', () => {
     const file = String(dumped.file);
     expect(file).toBe(join(op1.runDir, 'vrrpd.stats.json'));
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    const stats = JSON.parse(readFileSync(file, 'utf8')) as { instances: { name: string; counters: Record<string, number> }[]; interfaces: Record<string, unknown>; log: unknown };
+    const stats = JSON.parse(readFileSync(file, 'utf8')) as {
+      instances: { name: string; counters: Record<string, number>; timers: { fired: number; buckets: Record<string, number> } }[];
+      interfaces: Record<string, unknown>;
+      log: unknown;
+      memory: Record<string, number>;
+    };
     expect(stats.instances[0]).toMatchObject({ name: 'VI_1' });
     expect(stats.instances[0]!.counters.advertiseSent).toBeGreaterThan(0);
+    const timers = stats.instances[0]!.timers;
+    expect(timers.fired).toBeGreaterThan(0);
+    expect(Object.values(timers.buckets).reduce((a, b) => a + b, 0)).toBe(timers.fired);
+    expect(stats.memory.rss).toBeGreaterThan(stats.memory.heapUsed!);
     expect(stats.interfaces.eth0).toBeDefined();
     expect(stats.log).toEqual({ linesDropped: 0 });
     for (const sig of ['SIGPIPE', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) op1.proc!.kill(sig);
