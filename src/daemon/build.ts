@@ -8,7 +8,8 @@ import type { VrrpdConfig, VrrpInstance } from '../config/types.js';
 import type { GarpScheduleConfig } from '../io/garp-schedule.js';
 import type { VipSpec } from '../io/ip-addr.js';
 import type { IpAddress, Ipv4Address } from '../wire/address.js';
-import type { InstanceSpec } from './instance.js';
+import type { ReceiverSpec } from '../protocol/receive-path.js';
+import type { Instance, InstanceSpec } from './instance.js';
 
 /** `ip addr` spec of every address the instance holds as master (virtual_ipaddress + _excluded). */
 export function vipSpecs(inst: VrrpInstance): VipSpec[] {
@@ -55,4 +56,17 @@ export function sourceAddress(inst: VrrpInstance, interfacePrimary: IpAddress | 
 export function instanceKey(config: VrrpdConfig, inst: VrrpInstance): string {
   const scripts = config.scripts.filter((s) => inst.trackScripts.some((t) => t.name === s.name));
   return JSON.stringify({ inst, scripts, mcast: config.global.vrrpMcastGroup4 }, (k, v: unknown) => (k === 'pos' ? undefined : v));
+}
+
+/** What the interface's receive path checks for a running instance (RFC 3768 §7.1 / RFC 5798 §7.1). */
+export function receiverSpec(instance: Instance<unknown>, unicastPeers: readonly IpAddress[]): ReceiverSpec {
+  const cfg = instance.router.config;
+  return {
+    vrid: cfg.vrid,
+    version: cfg.version,
+    family: cfg.family,
+    counters: instance.router.counters,
+    ...(unicastPeers.length > 0 ? { unicastPeers } : {}),
+    oldChecksum: instance.unicastChecksum?.receiverRule(),
+  };
 }

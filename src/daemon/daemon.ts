@@ -16,7 +16,7 @@ import { background, describeError } from '../background.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import type { Registration } from '../io/vrrp-mux.js';
 import { monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js';
-import { instanceKey, instanceSpec, sourceAddress, vipSpecs } from './build.js';
+import { instanceKey, instanceSpec, receiverSpec, sourceAddress, vipSpecs } from './build.js';
 import { Iface } from './iface.js';
 import { Instance, type StateEvent } from './instance.js';
 import type { Logger } from './log.js';
@@ -344,16 +344,8 @@ export class Daemon {
       }),
       garp: (addresses, count) => iface.sendGarps(addresses, count),
     });
-    const cfg = instance.router.config;
     const reg = iface.mux!.register(conf.name, {
-      spec: {
-        vrid: cfg.vrid,
-        version: cfg.version,
-        family: cfg.family,
-        counters: instance.router.counters,
-        ...(unicast ? { unicastPeers: conf.unicastPeers } : {}),
-        oldChecksum: instance.unicastChecksum?.receiverRule(),
-      },
+      spec: receiverSpec(instance, conf.unicastPeers),
       onAdvert: (rx) => instance.receive(rx),
       destinations,
     });
