@@ -1,6 +1,8 @@
 /**
- * `npm run bench:failover [-- --runs N] [--only vrrpd|keepalived] [--node-flags "FLAGS"]`: how fast the backup takes over,
- * measured on the wire, for vrrpd and for keepalived in the same lab, runs interleaved.
+ * `npm run bench:failover [-- --runs N] [--only vrrpd|keepalived] [--node-flags "FLAGS"] [--vrrp-version 2|3]
+ * [--advert-int S]`: how fast the backup takes over, measured on the wire, for vrrpd and for keepalived in
+ * the same lab, runs interleaved. `--vrrp-version 3 --advert-int 0.1` is RFC 5798's fast case
+ * (Master_Down_Interval 365 ms at priority 90, §6.1); VRRPv2 takes whole seconds only.
  *
  * Two nodes (op1 priority 100 MASTER, op2 90, VRID 251, advert_int 1) and a client in namespaces
  * (prefix `vtb`), both nodes running vrrpd or both keepalived 2.2.7, the same keepalived.conf.
@@ -25,9 +27,6 @@ import { Pair, VIP_CIDR } from './lib/pair.js';
 import { keepalivedPeer, vrrpdPeer, type DaemonKind, type Peer } from './lib/peers.js';
 import { ms, sleep, summarize, table, type Summary } from './lib/stats.js';
 
-/** §6.1, §6.4.2 for priority 90 and Advertisement_Interval 1 s, in ms. */
-const SKEW_MS = skewTimeMs(2, 90, 100);
-const MASTER_DOWN_MS = masterDownIntervalMs(2, 90, 100);
 const TARGET_MS = 1;
 
 type Kind = 'master-loss' | 'priority-0';
@@ -50,7 +49,27 @@ interface RunResult {
   readonly loggedMs: number;
 }
 
-function parseArgs(argv: readonly string[]): { runs: number; daemons: DaemonKind[]; nodeFlags: readonly string[] } {
+/** The bounds of one run's timers: RFC 3768 §6.1 / RFC 5798 §6.1 for priority 90 (the backup), in ms. */
+interface Timers {
+  readonly version: 2 | 3;
+  readonly intervalS: number;
+  readonly skewMs: number;
+  readonly masterDownMs: number;
+}
+
+function timers(version: 2 | 3, intervalS: number): Timers {
+  const cs = Math.round(intervalS * 100);
+  return { version, intervalS, skewMs: skewTimeMs(version, 90, cs), masterDownMs: masterDownIntervalMs(version, 90, cs) };
+}
+
+interface Args {
+  readonly runs: number;
+  readonly daemons: DaemonKind[];
+  readonly nodeFlags: readonly string[];
+  readonly timers: Timers;
+}
+
+function parseArgs(argv: readonly string[]): Args {
   const value = (name: string): string | undefined => {
     const i = argv.indexOf(name);
     return i < 0 ? undefined : argv[i + 1];
@@ -60,7 +79,17 @@ function parseArgs(argv: readonly string[]): { runs: number; daemons: DaemonKind
   const only = value('--only');
   if (only !== undefined && only !== 'vrrpd' && only !== 'keepalived') throw new Error('--only vrrpd|keepalived');
   const flags = value('--node-flags');
-  return { runs, daemons: only ? [only] : ['vrrpd', 'keepalived'], nodeFlags: flags === undefined ? VRRPD_NODE_FLAGS : flags.split(/\s+/).filter(Boolean) };
+  const version = Number(value('--vrrp-version') ?? 2);
+  if (version !== 2 && version !== 3) throw new Error('--vrrp-version 2|3');
+  const intervalS = Number(value('--advert-int') ?? 1);
+  const okInterval = version === 2 ? Number.isInteger(intervalS) && intervalS >= 1 && intervalS <= 255 : intervalS >= 0.01 && intervalS <= 40.95;
+  if (!okInterval) throw new Error(`--advert-int: ${version === 2 ? 'whole seconds 1..255 under VRRPv2' : '0.01..40.95 s under VRRPv3'}`);
+  return {
+    runs,
+    daemons: only ? [only] : ['vrrpd', 'keepalived'],
+    nodeFlags: flags === undefined ? VRRPD_NODE_FLAGS : flags.split(/\s+/).filter(Boolean),
+    timers: timers(version, intervalS),
+  };
 }
 
 /**
@@ -86,10 +115,10 @@ async function restore(pair: Pair, side: Side, other: Side | undefined): Promise
   await pair.waitAnswer('op1', Date.now(), 15_000);
 }
 
-async function oneRun(pair: Pair, side: Side, other: Side | undefined, kind: Kind): Promise<RunResult> {
+async function oneRun(pair: Pair, side: Side, other: Side | undefined, kind: Kind, t: Timers): Promise<RunResult> {
   await restore(pair, side, other);
   // Settle, then cut at a random phase of the advert interval.
-  await sleep(1000 + Math.random() * 1000);
+  await sleep(1000 + Math.random() * t.intervalS * 1000);
   const { op1, op2 } = side;
   const mark = op2.mark();
   const tCut = Date.now();
@@ -107,7 +136,7 @@ async function oneRun(pair: Pair, side: Side, other: Side | undefined, kind: Kin
   if (!old) throw new Error(`${side.daemon} ${kind}: no ${kind === 'priority-0' ? 'priority-0 ' : ''}advert of op1 in the capture`);
   const first = adverts.find((a) => a.src === op2.host.ip && a.t > old.t);
   if (!first) throw new Error(`${side.daemon} ${kind}: no advert of op2 after op1's last one`);
-  const boundMs = kind === 'master-loss' ? MASTER_DOWN_MS : SKEW_MS;
+  const boundMs = kind === 'master-loss' ? t.masterDownMs : t.skewMs;
   const takeoverMs = first.t - old.t;
   const outageMs = longestGap(pair.prober!.between(tCut - 500, tAnswer + 200));
   const loggedMs = became.stamp !== undefined ? became.stamp - old.t : Number.NaN;
@@ -139,7 +168,7 @@ function runLine(i: number, r: RunResult): string {
 }
 
 async function main(): Promise<number> {
-  const { runs, daemons, nodeFlags } = parseArgs(process.argv.slice(2));
+  const { runs, daemons, nodeFlags, timers: t } = parseArgs(process.argv.slice(2));
   if (daemons.includes('keepalived')) {
     const why = keepalivedMissing();
     if (why !== undefined) throw new Error(`cannot run the keepalived column: ${why} (or use --only vrrpd)`);
@@ -147,7 +176,7 @@ async function main(): Promise<number> {
   const host = machine();
   const loads = [load1()];
   const t0 = Date.now();
-  const pair = await Pair.create();
+  const pair = await Pair.create({ version: t.version, interval: t.intervalS });
   const sides: Side[] = daemons.map((daemon) =>
     daemon === 'vrrpd'
       ? { daemon, op1: vrrpdPeer(pair.op1, nodeFlags), op2: vrrpdPeer(pair.op2, nodeFlags) }
@@ -155,8 +184,8 @@ async function main(): Promise<number> {
   );
   for (const s of sides) {
     if (s.daemon !== 'keepalived') continue;
-    s.op1.writeConfig(instanceConfig({ state: 'MASTER', priority: 100 }));
-    s.op2.writeConfig(instanceConfig({ priority: 90 }));
+    s.op1.writeConfig(instanceConfig({ state: 'MASTER', priority: 100, version: t.version, interval: t.intervalS }));
+    s.op2.writeConfig(instanceConfig({ priority: 90, version: t.version, interval: t.intervalS }));
   }
   const results: RunResult[] = [];
   let current: Side | undefined;
@@ -166,7 +195,7 @@ async function main(): Promise<number> {
         // Alternate which daemon goes first, so neither always runs right after a switch.
         const order = i % 2 === 1 ? sides : [...sides].reverse();
         for (const side of order) {
-          const r = await oneRun(pair, side, current !== side ? current : undefined, kind);
+          const r = await oneRun(pair, side, current !== side ? current : undefined, kind, t);
           current = side;
           results.push(r);
           loads.push(load1());
@@ -183,7 +212,7 @@ async function main(): Promise<number> {
   const asBin = nodeFlags.join(' ') === VRRPD_NODE_FLAGS.join(' ');
   console.log(`${busy.line}. vrrpd ran as \`node ${nodeFlags.join(' ')} dist/src/cli/main.js\` (${asBin ? "the vrrpd bin's flags" : "NOT the bin's flags"}).`);
   console.log(`${runs} runs per kind and daemon, interleaved. Takeover = the new master's first advert - the old master's last (master loss)`);
-  console.log(`or priority-0 advert, from a capture on a third namespace; bound = Master_Down_Interval ${ms(MASTER_DOWN_MS, 4)} ms or Skew_Time ${ms(SKEW_MS, 4)} ms.\n`);
+  console.log(`or priority-0 advert, from a capture on a third namespace. VRRPv${t.version}, advert_int ${t.intervalS} s: bound = Master_Down_Interval ${ms(t.masterDownMs, 4)} ms or Skew_Time ${ms(t.skewMs, 4)} ms.\n`);
   const summaries: Record<string, KindSummary> = {};
   const rows: string[][] = [['', 'takeover - bound: p50 / p99 / max (ms)', 'client outage: p50 / max (ms)']];
   for (const kind of ['master-loss', 'priority-0'] as const) {
@@ -198,7 +227,7 @@ async function main(): Promise<number> {
   console.log('');
   for (const [name, s] of Object.entries(summaries)) console.log(`${s.pass ? 'PASS' : 'FAIL'} ${name}: p99 |takeover - bound| = ${ms(s.absDeltaP99Ms, 2)} ms (target <= ${TARGET_MS} ms)`);
   const vrrpdPass = Object.entries(summaries).every(([name, s]) => !name.startsWith('vrrpd/') || s.pass);
-  console.log(JSON.stringify({ bench: 'failover', runs, seconds: Math.round((Date.now() - t0) / 1000), machine: host, busy: busy.busy, loads, summaries, pass: vrrpdPass }));
+  console.log(JSON.stringify({ bench: 'failover', version: t.version, advertIntS: t.intervalS, runs, seconds: Math.round((Date.now() - t0) / 1000), machine: host, busy: busy.busy, loads, summaries, pass: vrrpdPass }));
   return vrrpdPass ? 0 : 1;
 }
 

@@ -14,6 +14,23 @@ export class Daemon extends DaemonProcess {
 }
 
 /** The seed's instance (VRID 251, PASS) for the benches. */
-export function instanceConfig(o: { state?: 'MASTER' | 'BACKUP'; priority: number; extra?: string | undefined; scripts?: string | undefined }): string {
-  return seedConfig({ routerId: 'bench', priority: o.priority, ...(o.state ? { state: o.state } : {}), ...(o.extra ? { extra: o.extra } : {}), ...(o.scripts ? { scripts: o.scripts } : {}) });
+export function instanceConfig(o: {
+  state?: 'MASTER' | 'BACKUP';
+  priority: number;
+  extra?: string | undefined;
+  scripts?: string | undefined;
+  /** vrrp_version in global_defs (keepalived's default, 2, when absent). */
+  version?: 2 | 3 | undefined;
+  /** advert_int in seconds (1 when absent). */
+  interval?: number | undefined;
+}): string {
+  return seedConfig({
+    routerId: 'bench',
+    priority: o.priority,
+    ...(o.state ? { state: o.state } : {}),
+    ...(o.extra ? { extra: o.extra } : {}),
+    ...(o.scripts ? { scripts: o.scripts } : {}),
+    ...(o.version !== undefined ? { version: o.version } : {}),
+    ...(o.interval !== undefined ? { interval: o.interval } : {}),
+  });
 }

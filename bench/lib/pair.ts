@@ -24,6 +24,9 @@ export interface PairOptions {
   readonly op2Extra?: string;
   /** Start a capture of the adverts on the client. Default true. */
   readonly capture?: boolean;
+  /** VRRP version and advert_int (s) of both nodes (2 and 1 s when absent). */
+  readonly version?: 2 | 3;
+  readonly interval?: number;
 }
 
 export class Pair {
@@ -50,8 +53,8 @@ export class Pair {
     const lab = await createLab({ hosts: ['op1', 'op2', 'client'], prefix: 'vtb' });
     const pair = new Pair(lab, mkdtempSync(join(tmpdir(), 'vtb-')));
     try {
-      pair.op1.writeConfig(instanceConfig({ state: 'MASTER', priority: 100, scripts: o.scripts, extra: o.op1Extra }));
-      pair.op2.writeConfig(instanceConfig({ priority: 90, scripts: o.scripts, extra: o.op2Extra }));
+      pair.op1.writeConfig(instanceConfig({ state: 'MASTER', priority: 100, scripts: o.scripts, extra: o.op1Extra, version: o.version, interval: o.interval }));
+      pair.op2.writeConfig(instanceConfig({ priority: 90, scripts: o.scripts, extra: o.op2Extra, version: o.version, interval: o.interval }));
       await pair.startListener('op1');
       await pair.startListener('op2');
       if (o.capture !== false) pair.capture = await AdvertCapture.start(pair.client, join(pair.dir, 'adverts.pcap'));

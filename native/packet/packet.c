@@ -17,6 +17,7 @@
 #endif
 #include <node_api.h>
 
+#include "signals.h"
 #include "timer.h"
 #include "util.h"
 
@@ -103,6 +104,7 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   vrrpd_timer_register(env, exports);
+  vrrpd_signals_register(env, exports);
   return exports;
 }
 

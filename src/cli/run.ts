@@ -8,11 +8,15 @@
  * - SIGHUP: reload (one at a time; ignored while starting).
  * - SIGUSR1: state dump to <run-dir>/vrrpd.state.json. SIGUSR2: statistics to vrrpd.stats.json.
  * - SIGPIPE: ignored (Node's default); a lost stdout is an EPIPE that the log sink absorbs.
+ * - keepalived's real-time signals (through the packet addon): JSON (SIGRTMIN+2) writes the state
+ *   dump, STATS_CLEAR (SIGRTMAX-1) the statistics, which vrrpd never clears (its counters only
+ *   grow, as Prometheus counters must); TDUMP (SIGRTMAX) is logged and ignored.
  * A bug that escapes every handler (cli/fatal.ts) stops the daemon the SIGTERM way, exit 70.
  */
 import { background, describeError } from '../background.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../daemon/log.js';
+import { watchKeepalivedSignals } from '../io/realtime-signals.js';
 import { notifySystemd } from '../io/sd-notify.js';
 import type { DaemonArgs } from './args.js';
 import { onFatal } from './fatal.js';
@@ -70,6 +74,13 @@ export function runDaemon(args: DaemonArgs): Promise<number> {
     });
     process.on('SIGUSR1', () => background(daemon.dumpState(), bug('state dump')));
     process.on('SIGUSR2', () => background(daemon.dumpStats(), bug('statistics dump')));
+    const realtime = watchKeepalivedSignals((name, signum) => {
+      if (name === 'JSON') background(daemon.dumpState(), bug('state dump'));
+      else if (name === 'STATS_CLEAR') background(daemon.dumpStats(), bug('statistics dump'));
+      const what = { JSON: 'the state dumped', STATS_CLEAR: 'the statistics dumped, not cleared: vrrpd counters only grow', TDUMP: 'ignored: vrrpd has no thread dump' }[name];
+      log.info({ signal: signum, keepalived: name }, `keepalived's ${name} signal: ${what}`);
+    });
+    if (!realtime.ok) log.warn({ detail: realtime.error.detail }, "keepalived's real-time signals (JSON, STATS_CLEAR, TDUMP) would end vrrpd");
     onFatal((e, kind) => {
       log.fatal({ err: describeError(e) }, `bug: ${kind}; stopping cleanly`);
       stop(kind, 70);

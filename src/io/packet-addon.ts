@@ -1,7 +1,7 @@
 /**
  * The vrrpd_packet Node-API addon (native/packet), loaded once for the whole process: the
- * AF_PACKET sender behind gratuitous ARP (garp.ts, packet.c) and the kernel deadline timer
- * (kernel-timer.ts, timer.c). Missing when the native build failed; its users fall back.
+ * AF_PACKET sender behind gratuitous ARP (garp.ts, packet.c), the kernel deadline timer
+ * (kernel-timer.ts, timer.c) and real-time signals (realtime-signals.ts, signals.c). Missing when the native build failed; its users fall back.
  */
 import { createRequire } from 'node:module';
 import { err, ok, type Result } from '../result.js';
@@ -9,7 +9,7 @@ import { err, ok, type Result } from '../result.js';
 /** An opaque timerfd handle (timer.c). */
 export type TimerHandle = { readonly __brand: 'TimerHandle' };
 
-/** The addon's surface: native/packet/packet.c and native/packet/timer.c. */
+/** The addon's surface: native/packet/packet.c, timer.c and signals.c. */
 export interface PacketAddon {
   open(): number;
   send(fd: number, ifindex: number, frame: Uint8Array): number;
@@ -20,6 +20,10 @@ export interface PacketAddon {
   timerArm?(h: TimerHandle, deadlineMonotonicMs: number): void;
   timerDisarm?(h: TimerHandle): void;
   timerClose?(h: TimerHandle): void;
+  /** [SIGRTMIN, SIGRTMAX] as the C library numbers them (signals.c). */
+  realtimeSignalRange?(): [number, number];
+  /** Runs `onSignal` on the event loop at each delivery of real-time signal `signum`, instead of its default action (the end of the process). */
+  realtimeSignalWatch?(signum: number, onSignal: (signum: number) => void): void;
 }
 
 /** Where the addon is looked for, relative to this file (src/io or dist/src/io). */

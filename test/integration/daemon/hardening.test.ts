@@ -72,6 +72,20 @@ describe.skipIf(reason !== undefined)('the daemon stays up', () => {
     expect(await op1.addresses()).not.toContain(VIP); // SIGINT hands over like SIGTERM
   });
 
+  it("keepalived's real-time signals do not end vrrpd: JSON dumps the state, STATS_CLEAR the statistics, TDUMP is ignored", async () => {
+    await masterWithVip(op1);
+    const from = op1.logs.length;
+    const [lo, hi] = [34, 64]; // glibc's SIGRTMIN and SIGRTMAX, which keepalived --signum counts from
+    for (const [sig, name] of [[lo + 2, 'JSON'], [hi - 1, 'STATS_CLEAR'], [hi, 'TDUMP']] as const) {
+      process.kill(op1.proc!.pid!, sig);
+      await op1.waitFor((l) => l.keepalived === name && l.signal === sig, 5000, from);
+    }
+    await op1.waitFor((l) => l.msg === 'state dumped', 5000, from);
+    await op1.waitFor((l) => l.msg === 'statistics dumped', 5000, from);
+    expect(op1.running).toBe(true);
+    expect((await op1.status()).instances[0]).toMatchObject({ name: 'VI_1', state: 'MASTER' });
+  });
+
   it('a script that cannot start (a NUL byte in its argument) is disabled with its reason, never a crash', async () => {
     const scripts = 'vrrp_script chk {\n  script "/bin/true a\0b"\n  weight -10\n}\n';
     const conf = seedConfig({ state: 'MASTER', priority: 100, scripts, extra: '  track_script {\n    chk\n  }\n  notify_master "/bin/true \0"' });
