@@ -3,11 +3,11 @@
  * host and talks to it in JSON lines. The invalid-packet tests and the soak bench use it.
  */
 import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import type { LabHost } from './netns.js';
+import { distFile } from './topology.js';
 
-/** The agent beside this module (dist/src/lab/injector.js). */
-const AGENT = join(import.meta.dirname, 'injector.js');
+/** The compiled agent (the tests run this module from src/, the benches from dist/). */
+const AGENT = distFile('src/lab/injector.js');
 
 export interface AgentReply {
   readonly ok: boolean;
