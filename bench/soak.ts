@@ -208,6 +208,18 @@ function markdown(report: Report): string {
   ].join('\n');
 }
 
+/** The criteria, and the status polls and commands that must all have answered. */
+function judgeRun(report: Report): void {
+  const verdicts = judge(report.minutes, report.args.warmup);
+  // Start-up is INIT -> BACKUP on both and BACKUP -> MASTER on op1; the flap never crosses priorities.
+  const vrrp = Object.entries(report.logLines).flatMap(([n, h]) => Object.entries(h).filter(([k]) => /^state (INIT|BACKUP|MASTER|FAULT) -> /.test(k)).map(([k, c]) => `${n} ${k.slice(6)} x${c}`));
+  const transitions = Object.values(report.logLines).reduce((a, h) => a + Object.entries(h).filter(([k]) => /^state (INIT|BACKUP|MASTER|FAULT) -> /.test(k)).reduce((b, [, c]) => b + c, 0), 0);
+  verdicts.push({ criterion: 'no VRRP transition after start-up', measured: `${transitions - 3} (${vrrp.join(', ')})`, pass: transitions === 3 });
+  const l = report.load;
+  verdicts.push({ criterion: 'every status query and `vrrpd status` answered', measured: `${l.statusOk} ok, ${l.statusFailed} failed; ${l.cliFailed} command failures`, pass: l.statusFailed === 0 && l.cliFailed === 0 });
+  Object.assign(report, { verdicts, pass: verdicts.every((v) => v.pass) });
+}
+
 /** The picture and the table of a finished run's soak.json, written beside it. */
 function writeResults(report: Report, out: string): void {
   writeFileSync(join(out, 'soak.svg'), curves(report));
@@ -223,6 +235,8 @@ async function main(): Promise<number> {
     // Draw again from a run's figures (e.g. after a change to the picture).
     const file = argv[r + 1]!;
     const report = JSON.parse(readFileSync(file, 'utf8')) as Report;
+    judgeRun(report);
+    writeFileSync(file, `${JSON.stringify(report, null, 1)}\n`);
     writeResults(report, dirname(file));
     return report.pass ? 0 : 1;
   }
@@ -246,8 +260,7 @@ async function main(): Promise<number> {
   } finally {
     await pair.destroy();
   }
-  const verdicts = judge(report.minutes, args.warmup);
-  Object.assign(report, { verdicts, pass: verdicts.every((v) => v.pass) && report.load.statusFailed === 0 && report.load.cliFailed === 0 });
+  judgeRun(report);
   save();
   writeResults(report, args.out);
   return report.pass ? 0 : 1;
