@@ -20,6 +20,8 @@ export function parseMonitorLine(line: string): { t: number; deleted: boolean; a
 export class AddressMonitor {
   /** Address -> epoch ms of its latest addition (removed on deletion). */
   readonly present = new Map<string, number>();
+  /** Every addition and deletion seen, in order. */
+  readonly events: { t: number; deleted: boolean; address: string }[] = [];
 
   private constructor(private readonly child: ChildProcess) {}
 
@@ -33,6 +35,7 @@ export class AddressMonitor {
         const ev = parseMonitorLine(buf.slice(0, nl));
         buf = buf.slice(nl + 1);
         if (ev === undefined) continue;
+        mon.events.push(ev);
         if (ev.deleted) mon.present.delete(ev.address);
         else mon.present.set(ev.address, ev.t);
       }

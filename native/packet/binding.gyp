@@ -2,7 +2,13 @@
   "targets": [
     {
       "target_name": "vrrpd_packet",
-      "sources": ["packet.c", "timer.c", "signals.c"],
+      "sources": ["packet.c", "raw6.c", "timer.c", "signals.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"],
+      "defines": ["NAPI_VERSION=8"]
+    },
+    {
+      "target_name": "vrrpd_watch",
+      "sources": ["watch.c"],
       "cflags": ["-Wall", "-Wextra", "-O2"],
       "defines": ["NAPI_VERSION=8"]
     }

@@ -7,7 +7,9 @@
  *   send(fd, ifindex, frame)       -> bytes   sendto() with sockaddr_ll { ifindex, dst MAC = frame[0..5] }
  *   close(fd)                      -> undefined
  *
- * The same addon holds the kernel deadline timer (timer.c: a timerfd watched by the event loop).
+ * The same addon holds the raw IPv6 VRRP socket (raw6.c: recvmsg with the hop limit and the
+ * destination as ancillary data, which npm raw-socket cannot do), the kernel deadline timer
+ * (timer.c: a timerfd watched by the event loop) and keepalived's real-time signals (signals.c).
  *
  * Errors are thrown as JS Errors with `code` set to the errno name; the TypeScript wrapper
  * (src/io/garp.ts) turns them into Result values. Needs CAP_NET_RAW.
@@ -17,6 +19,7 @@
 #endif
 #include <node_api.h>
 
+#include "raw6.h"
 #include "signals.h"
 #include "timer.h"
 #include "util.h"
@@ -103,6 +106,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  vrrpd_raw6_register(env, exports);
   vrrpd_timer_register(env, exports);
   vrrpd_signals_register(env, exports);
   return exports;

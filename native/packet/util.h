@@ -1,4 +1,4 @@
-/* Small Node-API helpers shared by the addon's C files (packet.c, timer.c). */
+/* Small Node-API helpers shared by the addon's C files (packet.c, raw6.c, timer.c, signals.c). */
 #ifndef VRRPD_UTIL_H
 #define VRRPD_UTIL_H
 #include <node_api.h>

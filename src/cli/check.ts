@@ -1,11 +1,12 @@
 /**
  * `vrrpd check [-f FILE] [-t] [--json] [--config-id ID]`: parse and validate a keepalived.conf,
- * print each instance as vrrpd understood it and every diagnostic; exit 1 on errors, 2 on bad usage.
+ * print each instance as vrrpd understood it and every diagnostic with its class; the exit
+ * status (CHECK_EXIT, config/report.ts) says whether it runs as keepalived would.
  */
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { escapeControl } from '../config/diagnostics.js';
-import { renderCheckJson, renderCheckText } from '../config/report.js';
+import { CHECK_EXIT, checkExitStatus, renderCheckJson, renderCheckText } from '../config/report.js';
 import type { Diagnostic, SourceHost, VrrpdConfig } from '../config/types.js';
 import { fsSourceHost } from '../io/config-files.js';
 import { systemScriptHost } from '../io/script-launcher.js';
@@ -20,7 +21,16 @@ export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
 
 const USAGE = `usage: vrrpd check [-f|--use-file FILE] [-t|--config-test] [--json] [-i|--config-id ID]
   Parses and validates a keepalived.conf (default ${DEFAULT_CONFIG_FILE}) and prints each
-  vrrp_instance as vrrpd understands it. Exit status: 0 usable, 1 errors, 2 bad usage.
+  vrrp_instance as vrrpd understands it, then every diagnostic as FILE:LINE:COL. A warning that
+  changes failover compared with keepalived (a health check, authentication or accept mode, a
+  source address, a section keepalived acts on) reads 'warning[failover]'.
+  Exit status:
+    ${CHECK_EXIT.ok}  runs as keepalived would (warnings at most that change no failover)
+    ${CHECK_EXIT.errors}  errors: the file does not run, or a vrrp_instance, vrrp_script or
+       vrrp_sync_group with errors is disabled (the daemon runs the others)
+    ${CHECK_EXIT.usage}  bad usage
+    ${CHECK_EXIT.failover}  no error, but failover warnings: vrrpd runs it and fails over differently
+       from keepalived (an error gives 1 even with failover warnings)
 `;
 
 interface CheckArgs {
@@ -54,8 +64,9 @@ export function parseCheckArgs(argv: readonly string[]): CheckArgs | string | 'h
 }
 
 /**
- * What `run` would say about each script: disabled (a warning: keepalived also runs without it)
- * or runs with a caveat. Judged with the rights of whoever runs `check`.
+ * What `run` would say about each script: disabled (a failover warning: the daemon runs without
+ * the check or the notification, where keepalived may run it) or runs with a caveat (a warning).
+ * Judged with the rights of whoever runs `check`.
  */
 export async function scriptDiagnostics(config: VrrpdConfig): Promise<Diagnostic[]> {
   const host = await systemScriptHost();
@@ -64,7 +75,7 @@ export async function scriptDiagnostics(config: VrrpdConfig): Promise<Diagnostic
   return planned.flatMap((s) =>
     s.result.ok
       ? s.result.value.notes.map((n) => ({ ...s.pos, severity: 'warning' as const, message: `${s.what}: ${n}` }))
-      : [{ ...s.pos, severity: 'warning' as const, message: `${s.what} disabled: ${s.result.error}` }],
+      : [{ ...s.pos, severity: 'warning' as const, failover: true as const, message: `${s.what} disabled: ${s.result.error}` }],
   );
 }
 
@@ -81,28 +92,28 @@ export async function runCheck(
   const parsed = parseCheckArgs(argv);
   if (parsed === 'help') {
     out.stdout.write(USAGE);
-    return 0;
+    return CHECK_EXIT.ok;
   }
   if (typeof parsed === 'string') {
     out.stderr.write(`vrrpd check: ${parsed}\n${USAGE}`);
-    return 2;
+    return CHECK_EXIT.usage;
   }
   const entry = resolve(parsed.file);
   const configId = parsed.configId ?? host.hostname;
   let text: string;
-  let usable: boolean;
+  let status: number;
   try {
     const loaded = loadConfig(entry, host, { configId });
     const result = loaded.config === undefined ? loaded : { ...loaded, diagnostics: [...loaded.diagnostics, ...(await scripts(loaded.config))] };
     text = parsed.json ? renderCheckJson(entry, configId, result) : renderCheckText(entry, configId, result);
-    usable = result.config !== undefined;
+    status = checkExitStatus(result);
   } catch (e) {
     // The loader returns diagnostics for every input; reaching this is a vrrpd bug. Still one
     // line and exit 1 ("not usable"), never a stack trace on the operator's terminal.
     const what = escapeControl(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
     out.stderr.write(`vrrpd check: ${escapeControl(entry)}: error: vrrpd failed while checking this file (${what}); this is a bug in vrrpd, please report it\n`);
-    return 1;
+    return CHECK_EXIT.errors;
   }
   out.stdout.write(text);
-  return usable ? 0 : 1;
+  return status;
 }

@@ -8,7 +8,7 @@ import type { CheckKind, LabProtocol } from '../lab/configs.js';
 import { runDemo } from '../lab/demo.js';
 import { cleanupOnSignal, LabRun, listLabs, removeStaleLabs } from '../lab/lab.js';
 import { waitFor } from '../lab/procs.js';
-import { OPS, VIP, PROXY_PORT } from '../lab/topology.js';
+import { OPS, VIP, VIP6, PROXY_PORT } from '../lab/topology.js';
 
 const USAGE = `usage: vrrpd lab up [OPTIONS]             build the lab and leave it running
        vrrpd lab status [--json]             what runs where, who holds the VIP, client success
@@ -18,6 +18,8 @@ const USAGE = `usage: vrrpd lab up [OPTIONS]             build the lab and leave
            --vrrp-version 2|3          vrrp_version of both nodes (default: the deploy kit's, 2)
            --advert-int SECONDS        advert_int of both nodes (default: the deploy kit's, 1;
                                        below 1 s or fractional needs --vrrp-version 3, 0.01 to 40.95)
+           --dual-stack                the deploy kit's dual-stack configs (IPv4 and IPv6 VIPs in
+                                       one sync group; the IPv6 instance is VRRPv3 always)
   (root: network namespaces; nginx with the stream module; run \`npm run build\` first)`;
 
 interface LabArgs {
@@ -25,13 +27,15 @@ interface LabArgs {
   protocol: { version?: 2 | 3; advertInt?: number };
   json: boolean;
   out: string;
+  dualStack: boolean;
 }
 
 function parse(argv: readonly string[]): LabArgs | string {
-  const a: LabArgs = { check: 'tcp', protocol: {}, json: false, out: 'lab-out' };
+  const a: LabArgs = { check: 'tcp', protocol: {}, json: false, out: 'lab-out', dualStack: false };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i];
     if (x === '--json') a.json = true;
+    else if (x === '--dual-stack') a.dualStack = true;
     else if (x === '--check' && (argv[i + 1] === 'tcp' || argv[i + 1] === 'script')) a.check = argv[++i] as CheckKind;
     else if (x === '--out' && argv[i + 1] !== undefined) a.out = argv[++i]!;
     else if (x === '--vrrp-version' && (argv[i + 1] === '2' || argv[i + 1] === '3')) a.protocol.version = Number(argv[++i]) as 2 | 3;
@@ -63,11 +67,11 @@ export async function runLab(argv: string[]): Promise<number> {
     return 1;
   }
   try {
-    if (verb === 'up') return await up(args.check, args.protocol);
+    if (verb === 'up') return await up(args.check, args.protocol, args.dualStack);
     if (verb === 'status') return await status(args.json);
     if (verb === 'down') return await down();
     if (verb === 'demo') {
-      const r = await runDemo({ check: args.check, protocol: args.protocol, outDir: args.out, write: (s) => process.stdout.write(s) });
+      const r = await runDemo({ check: args.check, protocol: args.protocol, dualStack: args.dualStack, outDir: args.out, write: (s) => process.stdout.write(s) });
       return r.passed ? 0 : 1;
     }
   } catch (e) {
@@ -78,7 +82,7 @@ export async function runLab(argv: string[]): Promise<number> {
   return 2;
 }
 
-async function up(check: CheckKind, protocol: LabProtocol): Promise<number> {
+async function up(check: CheckKind, protocol: LabProtocol, dualStack: boolean): Promise<number> {
   const running = [];
   for (const id of await listLabs()) if (LabRun.load(id)?.state.mode === 'up') running.push(id);
   if (running.length > 0) {
@@ -88,14 +92,14 @@ async function up(check: CheckKind, protocol: LabProtocol): Promise<number> {
   await removeStaleLabs(false);
   cleanupOnSignal();
   const say = (s: string): void => void process.stdout.write(`  ${s}\n`);
-  const lab = await LabRun.create({ mode: 'up', check, protocol, say });
+  const lab = await LabRun.create({ mode: 'up', check, protocol, dualStack, say });
   // op1 (priority 100) ends up master; wait for that rather than for the first node to claim the VIP
   const elected = await waitFor(async () => (await lab.vipHolders()).join() === 'op1', 20_000, 100);
   const holders = await lab.vipHolders();
   const ns = lab.state.ns;
   process.stdout.write(
     [
-      `lab ${lab.state.id} is up${elected ? `; VIP ${VIP} on ${holders.join(', ')}` : '; no VIP holder yet'}`,
+      `lab ${lab.state.id} is up${elected ? `; ${dualStack ? `VIPs ${VIP} and ${VIP6}` : `VIP ${VIP}`} on ${holders.join(', ')}` : '; no VIP holder yet'}`,
       `  files, configs and logs: ${lab.state.dir}`,
       `  vrrpd status:   node dist/src/cli/main.js status --run-dir ${lab.path('op1', 'run')}`,
       `  a shell:        ip netns exec ${ns.client} bash      (e.g. curl-free: echo | nc ${VIP} ${PROXY_PORT})`,
@@ -117,7 +121,10 @@ async function status(json: boolean): Promise<number> {
       continue;
     }
     const ops: Record<string, unknown> = {};
-    for (const op of OPS) ops[op] = { vip: await lab.hasVip(op).catch(() => false), vrrpd: await lab.status(op) };
+    for (const op of OPS) {
+      const vip6 = lab.state.dualStack ? { vip6: await lab.hasVip(op, 'ipv6').catch(() => false) } : {};
+      ops[op] = { vip: await lab.hasVip(op).catch(() => false), ...vip6, vrrpd: await lab.status(op) };
+    }
     out.push({ id, mode: lab.state.mode, dir: lab.state.dir, created: lab.state.created, ops, client: clientSummary(lab.path('client', 'probes.log')) });
   }
   if (json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
@@ -126,12 +133,12 @@ async function status(json: boolean): Promise<number> {
 }
 
 function describe(l: unknown): string {
-  const lab = l as { id: string; leftover?: boolean; mode: string; dir: string; ops: Record<string, { vip: boolean; vrrpd: { instances?: { state: string; effectivePriority: number }[]; error?: string } }>; client: string };
+  const lab = l as { id: string; leftover?: boolean; mode: string; dir: string; ops: Record<string, { vip: boolean; vip6?: boolean; vrrpd: { instances?: { state: string; effectivePriority: number }[]; error?: string } }>; client: string };
   if (lab.leftover) return `${lab.id}: leftover namespaces without a state file (vrrpd lab down removes them)`;
   const lines = [`${lab.id} (${lab.mode}) in ${lab.dir}`];
   for (const [op, s] of Object.entries(lab.ops)) {
     const inst = s.vrrpd.instances?.[0];
-    lines.push(`  ${op}: ${inst ? `${inst.state}, priority ${inst.effectivePriority}` : `vrrpd not answering (${s.vrrpd.error ?? '?'})`}${s.vip ? `, holds VIP ${VIP}` : ''}`);
+    lines.push(`  ${op}: ${inst ? `${inst.state}, priority ${inst.effectivePriority}` : `vrrpd not answering (${s.vrrpd.error ?? '?'})`}${s.vip ? `, holds VIP ${VIP}` : ''}${s.vip6 ? `, holds VIP ${VIP6}` : ''}`);
   }
   lines.push(`  client: ${lab.client}`);
   return lines.join('\n');

@@ -4,7 +4,28 @@
  * a newline forging a log line) are escaped when a diagnostic is made, so every consumer
  * (check's text and JSON, the daemon's log, cleanup) prints it safely.
  */
-import type { Diagnostic, Severity, SourcePos } from './types.js';
+import type { Diagnostic, SectionRef, Severity, SourcePos } from './types.js';
+
+/**
+ * What a diagnostic means for running the file, most serious first. Defined here once: `vrrpd
+ * check`'s exit status (report.ts), the daemon and the README ("Reading vrrpd check") follow it.
+ * - 'fatal': an error that stops the whole file (syntax, limits, unreadable files, global_defs,
+ *   duplicate names or VRIDs, a statement at the top level without its name or block): nothing runs.
+ * - 'disabled': an error inside one vrrp_instance, vrrp_script or vrrp_sync_group: that one is
+ *   disabled and the others run.
+ * - 'failover': a warning where vrrpd, running the file, fails over differently from keepalived
+ *   (a health check, authentication or accept mode, a source address, a section keepalived acts on).
+ * - 'warning': a warning that changes no failover (keepalived says or does the same, or it is cosmetic).
+ * - 'note': information.
+ */
+export type DiagnosticClass = 'fatal' | 'disabled' | 'failover' | 'warning' | 'note';
+
+/** The class of a diagnostic (see DiagnosticClass). */
+export function classOf(d: Pick<Diagnostic, 'severity' | 'failover' | 'disables'>): DiagnosticClass {
+  if (d.severity === 'error') return d.disables === undefined ? 'fatal' : 'disabled';
+  if (d.severity === 'warning') return d.failover ? 'failover' : 'warning';
+  return 'note';
+}
 
 /** C0, DEL, C1, line/paragraph separators and bidirectional overrides ("Trojan Source"). */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
@@ -28,34 +49,58 @@ export function jsonEscapeControl(json: string): string {
 /** A message longer than this is cut (a 64 KiB word echoed in full helps nobody). */
 const MAX_MESSAGE = 1000;
 
-/** `file:line:col: severity: message`, as compilers print it. */
+/** `file:line:col: severity: message`, as compilers print it; a failover warning is `warning[failover]`. */
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${escapeControl(d.file)}:${d.line}:${d.col}: ${d.severity}: ${d.message}`;
+  return `${escapeControl(d.file)}:${d.line}:${d.col}: ${d.severity}${d.failover ? '[failover]' : ''}: ${d.message}`;
+}
+
+/** Optional parts of a diagnostic besides its severity, position and message. */
+export interface DiagnosticExtra {
+  readonly code?: string;
+  /** A warning that changes failover compared with keepalived (class 'failover'). */
+  readonly failover?: boolean;
 }
 
 /**
  * Accumulates diagnostics in the order they are found, up to `max`; past it they are counted
- * by severity (`hasErrors` stays exact) and `list` ends with one line saying how many.
+ * by severity (`hasErrors` and `hasFatal` stay exact) and `list` ends with one line saying how
+ * many. Errors added inside `confine(section, ...)` disable that section only (class 'disabled');
+ * any other error is fatal.
  */
 export class Diagnostics {
   readonly #kept: Diagnostic[] = [];
-  #dropped = { error: 0, warning: 0, info: 0 };
+  #dropped = { error: 0, warning: 0, info: 0, fatal: 0 };
   #errors = 0;
+  #fatal = 0;
   #last: SourcePos | undefined;
+  #scope: SectionRef | undefined;
 
   constructor(private readonly max = Infinity) {}
 
-  add(severity: Severity, at: SourcePos, message: string, code?: string): void {
+  add(severity: Severity, at: SourcePos, message: string, extra: string | DiagnosticExtra = {}): void {
+    const { code, failover } = typeof extra === 'string' ? { code: extra, failover: false } : extra;
+    const disables = severity === 'error' ? this.#scope : undefined;
     if (severity === 'error') this.#errors++;
+    if (severity === 'error' && disables === undefined) this.#fatal++;
     // A passed limit (code 'limit') stops loading, so there are few: always kept, it is the one that matters.
     if (this.#kept.length >= this.max && code !== 'limit') {
       this.#dropped[severity]++;
+      if (severity === 'error' && disables === undefined) this.#dropped.fatal++;
       this.#last = at;
       return;
     }
     let text = escapeControl(message);
     if (text.length > MAX_MESSAGE) text = `${text.slice(0, MAX_MESSAGE)}... (${text.length - MAX_MESSAGE} more characters)`;
-    this.#kept.push({ severity, file: at.file, line: at.line, col: at.col, message: text, ...(code !== undefined ? { code } : {}) });
+    this.#kept.push({
+      severity,
+      file: at.file,
+      line: at.line,
+      col: at.col,
+      message: text,
+      ...(code !== undefined ? { code } : {}),
+      ...(failover === true && severity === 'warning' ? { failover: true as const } : {}),
+      ...(disables !== undefined ? { disables } : {}),
+    });
   }
   error(at: SourcePos, message: string, code?: string): void {
     this.add('error', at, message, code);
@@ -63,11 +108,38 @@ export class Diagnostics {
   warning(at: SourcePos, message: string, code?: string): void {
     this.add('warning', at, message, code);
   }
+  /** A warning of class 'failover': vrrpd fails over differently from keepalived here. */
+  failover(at: SourcePos, message: string, code?: string): void {
+    this.add('warning', at, message, { failover: true, ...(code !== undefined ? { code } : {}) });
+  }
   info(at: SourcePos, message: string, code?: string): void {
     this.add('info', at, message, code);
   }
+  /**
+   * Runs `f` with its errors confined to `section` (class 'disabled'); true when it added one.
+   * Not nested: a section is validated on its own.
+   */
+  confine(section: SectionRef, f: () => void): boolean {
+    const before = this.#errors;
+    const outer = this.#scope;
+    this.#scope = section;
+    try {
+      f();
+    } finally {
+      this.#scope = outer;
+    }
+    return this.#errors > before;
+  }
   get hasErrors(): boolean {
     return this.#errors > 0;
+  }
+  /** Errors so far, kept or not. */
+  get errorCount(): number {
+    return this.#errors;
+  }
+  /** Whether an error stops the whole file (class 'fatal'). */
+  get hasFatal(): boolean {
+    return this.#fatal > 0;
   }
   /** The diagnostics kept, then (when some were not) one counting the rest, at the last one's place. */
   get list(): Diagnostic[] {
@@ -84,7 +156,8 @@ export class Diagnostics {
     if (d.error + d.warning + d.info === 0 || this.#last === undefined) return undefined;
     const parts = (['error', 'warning', 'info'] as const).filter((s) => d[s] > 0).map((s) => `${d[s]} more ${s}${d[s] === 1 ? '' : 's'}`);
     const at = this.#last;
-    const severity: Severity = d.error > 0 ? 'error' : d.warning > 0 ? 'warning' : 'info';
+    // An error only when an error not shown stops the file: confined ones show in LoadResult.disabled.
+    const severity: Severity = d.fatal > 0 ? 'error' : d.error + d.warning > 0 ? 'warning' : 'info';
     const message = `${parts.join(', ')} not shown (vrrpd keeps the first ${this.max} diagnostics)`;
     return { severity, file: at.file, line: at.line, col: at.col, message, code: 'limit' };
   }

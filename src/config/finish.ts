@@ -2,6 +2,7 @@
 import type { Drafts } from './validate.js';
 import type { ScriptDraft } from './validate-script.js';
 import type { InstanceDraft } from './validate-instance.js';
+import { finishTrackFile, finishTrackProcess } from './validate-track.js';
 import type { GlobalDefs, VrrpInstance, VrrpScript, VrrpSyncGroup, VrrpdConfig } from './types.js';
 
 export function finish(d: Drafts, files: readonly string[], configId: string): VrrpdConfig {
@@ -14,15 +15,28 @@ export function finish(d: Drafts, files: readonly string[], configId: string): V
       name: g.name,
       pos: g.pos,
       members: g.members.map((m) => m.text),
+      trackScripts: g.trackScripts,
+      trackInterfaces: g.trackInterfaces,
+      trackFiles: g.trackFiles,
+      trackProcesses: g.trackProcesses,
       notifyMaster: g.notifyMaster,
       notifyBackup: g.notifyBackup,
       notifyFault: g.notifyFault,
       notifyStop: g.notifyStop,
       notify: g.notify,
+      notifyPriorityChanges: g.notifyPriorityChanges,
     });
   });
-  const instances = d.instances.map((i) => finishInstance(i, global, groupOf.get(i.name)));
-  return { files: [...files], configId, global, scripts, instances, syncGroups };
+  const groupPriorityChanges = new Map(d.groups.map((g) => [g.name, g.notifyPriorityChanges]));
+  const instances = d.instances.map((i) => {
+    const group = groupOf.get(i.name);
+    // keepalived vrrp.c: the instance's own setting, else its sync group's, else the global one.
+    const changes = i.notifyPriorityChanges ?? (group === undefined ? undefined : groupPriorityChanges.get(group)) ?? global.vrrpNotifyPriorityChanges;
+    return finishInstance(i, global, group, changes);
+  });
+  const trackFiles = d.trackFiles.flatMap(finishTrackFile);
+  const trackProcesses = d.trackProcesses.flatMap(finishTrackProcess);
+  return { files: [...files], configId, global, scripts, trackFiles, trackProcesses, instances, syncGroups };
 }
 
 function finishScript(s: ScriptDraft): VrrpScript[] {
@@ -44,7 +58,7 @@ function finishScript(s: ScriptDraft): VrrpScript[] {
   ];
 }
 
-function finishInstance(i: InstanceDraft, g: GlobalDefs, syncGroup: string | undefined): VrrpInstance {
+function finishInstance(i: InstanceDraft, g: GlobalDefs, syncGroup: string | undefined, notifyPriorityChanges: boolean): VrrpInstance {
   return stripUndefined({
     name: i.name,
     pos: i.pos,
@@ -54,7 +68,7 @@ function finishInstance(i: InstanceDraft, g: GlobalDefs, syncGroup: string | und
     priority: i.priority,
     priorityExplicit: i.priorityToken !== undefined,
     version: i.version ?? g.vrrpVersion,
-    family: 'ipv4',
+    family: i.family ?? 'ipv4',
     adverIntervalCs: i.adverIntervalCs,
     acceptMode: i.acceptMode,
     oldUnicastChecksum: i.oldUnicastChecksum,
@@ -65,11 +79,14 @@ function finishInstance(i: InstanceDraft, g: GlobalDefs, syncGroup: string | und
     preemptDelayMs: i.preemptDelayMs,
     trackScripts: i.trackScripts,
     trackInterfaces: i.trackInterfaces,
+    trackFiles: i.trackFiles,
+    trackProcesses: i.trackProcesses,
     notifyMaster: i.notifyMaster,
     notifyBackup: i.notifyBackup,
     notifyFault: i.notifyFault,
     notifyStop: i.notifyStop,
     notify: i.notify,
+    notifyPriorityChanges,
     unicastSrcIp: i.unicastSrcIp,
     unicastPeers: i.unicastPeers,
     mcastSrcIp: i.mcastSrcIp,

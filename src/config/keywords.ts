@@ -1,80 +1,426 @@
 /**
- * keepalived keywords vrrpd knows but does not implement, by section (from keepalived.conf(5),
- * v2.2.7). They are reported as ignored instead of unknown, so a typo and a real keepalived
- * feature are told apart.
+ * vrrpd's support for every keyword of keepalived's VRRP side, by section: the one source that
+ * `vrrpd check` (dispatch.ts, validate.ts), the tests and the README's keyword table
+ * (scripts/keyword-table.ts) read. keepalived's own list, by release, is keepalived-keywords.ts
+ * (generated); a test keeps the two in step and checks that the section validators handle
+ * exactly the keywords marked supported, differs or extension here.
+ *
+ * One keyword per line, grouped as keepalived.conf(5) groups them. `pending` names the branch
+ * implementing a keyword: the row reads "in progress" until that branch lands and flips it
+ * (status 'supported', no `pending`; the test fails while a handled keyword is still marked
+ * unsupported). `failover` says whether ignoring the keyword (or the difference) changes
+ * failover compared with keepalived: such a warning is class 'failover' (diagnostics.ts) and
+ * makes `vrrpd check` exit 3. After changing a row, `npm run keyword-table` rewrites the README's
+ * table (test/unit/config/keywords.test.ts fails until it is run).
  */
+import { KEEPALIVED_LATER } from './keepalived-keywords.js';
 
-/** global_defs keys about e-mail: accepted and ignored (info). */
-export const GLOBAL_MAIL = new Set([
-  'notification_email',
-  'notification_email_from',
-  'smtp_server',
-  'smtp_helo_name',
-  'smtp_connect_timeout',
-  'smtp_alert',
-  'smtp_alert_vrrp',
-  'smtp_alert_checker',
-  'no_email_faults',
-]);
+export type Support =
+  /** Handled as keepalived does; `note` (README only) says what the handler reports in special cases. */
+  | { readonly status: 'supported'; readonly note?: string }
+  /** Handled, but vrrpd does not do all keepalived does: "'KEYWORD' `how`" is said wherever the keyword is used. */
+  | { readonly status: 'differs'; readonly failover: boolean; readonly how: string; readonly pending?: string; readonly ipv4Only?: true }
+  /** Not handled: a warning says `what` happens, and the keyword (with its block) is ignored. */
+  | { readonly status: 'unsupported'; readonly failover: boolean; readonly what: string; readonly pending?: string }
+  /** Accepted and ignored on purpose (a note): `why`. */
+  | { readonly status: 'ignored'; readonly why: string }
+  /** vrrpd's own keyword; keepalived does not know it. */
+  | { readonly status: 'extension'; readonly note: string };
 
-export const GLOBAL_UNSUPPORTED = new Set(
-  (
-    'net_namespace net_namespace_ipvs namespace_with_ipsets instance use_pid_dir linkbeat_use_polling ' +
-    'child_wait_time dynamic_interfaces default_interface lvs_id lvs_sync_daemon lvs_timeouts lvs_flush ' +
-    'lvs_flush_on_stop vrrp_mcast_group6 vrrp_garp_lower_prio_delay vrrp_garp_lower_prio_repeat ' +
-    'vrrp_gna_interval vrrp_min_garp vrrp_garp_extra_if vrrp_lower_prio_no_advert vrrp_higher_prio_send_advert ' +
-    'vrrp_check_unicast_src vrrp_skip_check_adv_addr vrrp_strict vrrp_iptables vrrp_ipsets nftables ' +
-    'nftables_priority nftables_ifindex nftables_counters nftables_ipvs nftables_ipvs_priority ' +
-    'nftables_ipvs_start_fwmark vrrp_priority checker_priority bfd_priority vrrp_no_swap checker_no_swap ' +
-    'bfd_no_swap vrrp_rt_priority checker_rt_priority bfd_rt_priority vrrp_rlimit_rttime checker_rlimit_rttime ' +
-    'bfd_rlimit_rttime vrrp_cpu_affinity checker_cpu_affinity bfd_cpu_affinity process_names process_name ' +
-    'vrrp_process_name checker_process_name bfd_process_name enable_snmp_vrrp enable_snmp_checker ' +
-    'enable_snmp_rfc enable_snmp_rfcv2 enable_snmp_rfcv3 enable_traps snmp_socket enable_dbus ' +
-    'dbus_service_name notify_fifo notify_fifo_script vrrp_notify_fifo vrrp_notify_fifo_script ' +
-    'lvs_notify_fifo lvs_notify_fifo_script vrrp_notify_priority_changes config_save_dir ' +
-    'tmp_config_directory startup_script startup_script_timeout shutdown_script shutdown_script_timeout ' +
-    'log_unknown_vrids vmac_prefix vmac_addr_prefix vrrp_down_timer_adverts vrrp_rx_bufs_policy ' +
-    'vrrp_rx_bufs_multiplier random_seed checker_log_all_failures max_auto_priority ' +
-    'min_auto_priority_delay data_use_instance reload_time_file reload_repeat reload_file include_check ' +
-    'disable_local_igmp vrrp_netlink_cmd_rcv_bufs vrrp_netlink_cmd_rcv_bufs_force ' +
-    'vrrp_netlink_monitor_rcv_bufs vrrp_netlink_monitor_rcv_bufs_force script_security'
-  ).split(' '),
-);
+export type KeywordTable = Readonly<Record<string, Support>>;
 
-export const INSTANCE_UNSUPPORTED = new Set(
-  (
-    'use_vmac use_vmac_addr vmac_xmit_base use_ipvlan vrf native_ipv6 track_file track_process track_bfd ' +
-    'track_src_ip mcast_dst_ip check_unicast_src unicast_fault_no_peer unicast_ttl ' +
-    'garp_lower_prio_delay garp_lower_prio_repeat garp_extra_if down_timer_adverts lower_prio_no_advert ' +
-    'higher_prio_send_advert promote_secondaries virtual_routes virtual_rules ' +
-    'skip_check_adv_addr strict_mode debug notify_master_rx_lower_pri notify_priority_changes ' +
-    'notify_deleted kernel_rx_buf_size linkbeat_use_polling lvs_sync_daemon_interface'
-  ).split(' '),
-);
+const FAILOVER = true;
+const SAME_FAILOVER = false;
+const ok = (note?: string): Support => (note === undefined ? { status: 'supported' } : { status: 'supported', note });
+const differs = (failover: boolean, how: string, pending?: string, ipv4Only?: true): Support => ({ status: 'differs', failover, how, ...(pending ? { pending } : {}), ...(ipv4Only ? { ipv4Only } : {}) });
+const no = (failover: boolean, what: string, pending?: string): Support => ({ status: 'unsupported', failover, what, ...(pending ? { pending } : {}) });
+const quiet = (why: string): Support => ({ status: 'ignored', why });
+const LVS = no(SAME_FAILOVER, "keepalived's LVS (IPVS) side is not part of vrrpd; keep keepalived's checker for it");
+const BFD = no(SAME_FAILOVER, 'BFD is not part of vrrpd');
+const PROCESS = no(SAME_FAILOVER, 'vrrpd runs at the scheduling priority, CPUs and memory locking systemd gives it');
+const NAMES = no(SAME_FAILOVER, 'the process keeps its name (node, running vrrpd)');
+const NO_SNMP = no(SAME_FAILOVER, 'vrrpd has no SNMP agent (vrrpd status --json, SIGUSR2 statistics)');
+const NO_DBUS = no(SAME_FAILOVER, 'vrrpd has no D-Bus interface');
+const NO_MAIL = quiet('vrrpd sends no e-mail');
+const BUFFERS = no(SAME_FAILOVER, 'socket buffer sizes are the kernel defaults');
+const RELOAD = no(SAME_FAILOVER, "vrrpd's reload (SIGHUP) always validates the new file first and keeps the running configuration when it is broken");
+/** Branches implementing keywords now (the integrator flips their rows as they land). */
+const WIREPAR = 'h/wirepar';
 
-export const SYNC_GROUP_UNSUPPORTED = new Set(
-  'track_interface track_script track_file track_process track_bfd notify_priority_changes notify_deleted global_tracking'.split(
-    ' ',
-  ),
-);
+/** Top-level keywords: sections and keepalived's process options. */
+export const TOP_LEVEL: KeywordTable = {
+  // what vrrpd runs
+  global_defs: ok(),
+  vrrp_instance: ok(),
+  vrrp_sync_group: ok(),
+  vrrp_script: ok(),
+  // trackers keepalived acts on
+  vrrp_track_process: ok(),
+  track_file: ok(),
+  vrrp_track_file: ok('a deprecated synonym of track_file (a note, as keepalived says)'),
+  track_group: no(SAME_FAILOVER, 'static track groups are not kept (static addresses, routes and rules are not supported either)'),
+  linkbeat_interfaces: no(SAME_FAILOVER, 'vrrpd follows link state from netlink (ip monitor), without polling'),
+  interface_up_down_delays: no(FAILOVER, 'a link change acts at once, with no delay before FAULT or recovery'),
+  garp_group: no(SAME_FAILOVER, "gratuitous ARPs follow each instance's garp_* settings only"),
+  // what keepalived sets up at startup
+  static_ipaddress: no(FAILOVER, 'these addresses are not added; configure them with the system (ifupdown, systemd-networkd, netplan)'),
+  static_routes: no(FAILOVER, 'these routes are not added; configure them with the system'),
+  static_rules: no(FAILOVER, 'these rules are not added; configure them with the system'),
+  net_namespace: no(FAILOVER, 'vrrpd runs in the network namespace it is started in (use ip netns exec)'),
+  net_namespace_ipvs: LVS,
+  namespace_with_ipsets: no(SAME_FAILOVER, 'vrrpd uses no ipsets'),
+  use_pid_dir: no(SAME_FAILOVER, 'vrrpd writes no pid file (systemd tracks it; --run-dir holds its lock)'),
+  instance: no(SAME_FAILOVER, 'vrrpd names nothing after an instance; use --run-dir to run several'),
+  child_wait_time: no(SAME_FAILOVER, 'vrrpd is one process'),
+  linkbeat_use_polling: no(SAME_FAILOVER, 'vrrpd follows link state from netlink (ip monitor), without polling'),
+  // other keepalived processes
+  virtual_server: LVS,
+  virtual_server_group: LVS,
+  SSL: LVS,
+  bfd_instance: BFD,
+};
 
-/** Top-level sections vrrpd ignores, with what they belong to (reported once each). */
-export const UNIMPLEMENTED_SECTIONS: ReadonlyMap<string, string> = new Map([
-  ['virtual_server', 'LVS'],
-  ['virtual_server_group', 'LVS'],
-  ['real_server', 'LVS'],
-  ['bfd_instance', 'BFD'],
-  ['static_ipaddress', 'static addresses'],
-  ['static_routes', 'static routes'],
-  ['static_rules', 'static rules'],
-  ['linkbeat_interfaces', 'linkbeat'],
-  ['interface_up_down_delays', 'interface debouncing'],
-  ['track_group', 'static track groups'],
-  ['vrrp_track_file', 'track files'],
-  ['track_file', 'track files'],
-  ['vrrp_track_process', 'process tracking'],
-  ['track_process', 'process tracking'],
-  ['garp_group', 'GARP groups'],
-  ['SSL', 'LVS checkers'],
-  ['net_namespace', 'namespaces'],
-]);
+/** global_defs. */
+export const GLOBAL_DEFS: KeywordTable = {
+  // identity and e-mail
+  router_id: ok(),
+  notification_email: NO_MAIL,
+  notification_email_from: NO_MAIL,
+  smtp_server: NO_MAIL,
+  smtp_helo_name: NO_MAIL,
+  smtp_connect_timeout: NO_MAIL,
+  smtp_alert: NO_MAIL,
+  smtp_alert_vrrp: NO_MAIL,
+  smtp_alert_checker: NO_MAIL,
+  no_email_faults: NO_MAIL,
+  // scripts
+  script_user: ok(),
+  enable_script_security: ok('with neither script_user nor a keepalived_script user, vrrpd runs scripts as its own user where keepalived removes them (README, Security)'),
+  startup_script: no(SAME_FAILOVER, 'not run'),
+  startup_script_timeout: no(SAME_FAILOVER, 'startup_script is not run'),
+  shutdown_script: no(SAME_FAILOVER, 'not run'),
+  shutdown_script_timeout: no(SAME_FAILOVER, 'shutdown_script is not run'),
+  // the VRRP protocol
+  vrrp_version: ok(),
+  vrrp_mcast_group4: ok(),
+  vrrp_mcast_group6: ok(),
+  vrrp_strict: no(FAILOVER, "strict mode's rules are not applied (authentication is kept, accept mode is not forced off, unicast is allowed; keepalived drops or refuses these)", WIREPAR),
+  vrrp_skip_check_adv_addr: no(FAILOVER, 'adverts whose address list differs from ours are still dropped'),
+  vrrp_check_unicast_src: quiet('vrrpd always drops unicast adverts whose source is not a unicast_peer'),
+  vrrp_down_timer_adverts: no(FAILOVER, 'the master down timer is the RFC\'s 3 advert intervals plus the skew time'),
+  vrrp_lower_prio_no_advert: no(FAILOVER, "a master answers a lower priority advert with its own advert (keepalived's default)", WIREPAR),
+  vrrp_higher_prio_send_advert: no(FAILOVER, 'a master hearing a higher priority steps down without a last advert', WIREPAR),
+  vrrp_startup_delay: differs(FAILOVER, 'is accepted but not applied yet: instances start at once', WIREPAR),
+  v3_checksum_as_v2: no(FAILOVER, 'VRRPv3 adverts carry the RFC 5798 checksum (with the pseudo-header)'),
+  vrrp_owner_ignore_adverts: no(FAILOVER, 'an address owner (priority 255) still handles adverts'),
+  vrrp_delay_after_boot: no(FAILOVER, 'instances start at once after boot'),
+  // gratuitous ARP
+  vrrp_garp_master_delay: ok(),
+  vrrp_garp_master_repeat: ok(),
+  vrrp_garp_master_refresh: ok(),
+  vrrp_garp_master_refresh_repeat: ok(),
+  vrrp_garp_interval: differs(SAME_FAILOVER, 'is accepted but not applied: the gratuitous ARPs of a burst go out back to back'),
+  vrrp_garp_lower_prio_delay: no(FAILOVER, 'no gratuitous ARPs after a lower priority advert', WIREPAR),
+  vrrp_garp_lower_prio_repeat: no(FAILOVER, 'no gratuitous ARPs after a lower priority advert', WIREPAR),
+  vrrp_gna_interval: no(SAME_FAILOVER, 'the unsolicited neighbour advertisements of a burst go out back to back'),
+  vrrp_min_garp: no(SAME_FAILOVER, 'the garp_* settings apply as written'),
+  vrrp_garp_extra_if: no(SAME_FAILOVER, 'no extra gratuitous ARPs on other interfaces', WIREPAR),
+  vrrp_vmac_garp_intvl: no(SAME_FAILOVER, 'no extra gratuitous ARPs on other interfaces', WIREPAR),
+  // virtual MACs and the firewall
+  vmac_prefix: no(SAME_FAILOVER, 'virtual MAC interfaces are not supported yet', WIREPAR),
+  vmac_addr_prefix: no(SAME_FAILOVER, 'virtual MAC interfaces are not supported yet', WIREPAR),
+  vrrp_iptables: no(SAME_FAILOVER, 'vrrpd sets no firewall rules (no_accept and strict mode are reported where used)'),
+  vrrp_ipsets: no(SAME_FAILOVER, 'vrrpd sets no firewall rules'),
+  nftables: no(SAME_FAILOVER, 'vrrpd sets no firewall rules (no_accept and strict mode are reported where used)'),
+  nftables_priority: no(SAME_FAILOVER, 'vrrpd sets no firewall rules'),
+  nftables_ifindex: no(SAME_FAILOVER, 'vrrpd sets no firewall rules'),
+  nftables_counters: no(SAME_FAILOVER, 'vrrpd sets no firewall rules'),
+  // notifications
+  notify_fifo: ok(),
+  notify_fifo_script: ok(),
+  vrrp_notify_fifo: ok(),
+  vrrp_notify_fifo_script: ok(),
+  vrrp_notify_priority_changes: ok(),
+  fifo_write_vrrp_states_on_reload: ok(),
+  // interfaces
+  dynamic_interfaces: quiet('vrrpd always waits for a missing interface (the instance stays in FAULT until it appears)'),
+  default_interface: no(SAME_FAILOVER, "every vrrp_instance needs its own 'interface'"),
+  disable_local_igmp: no(SAME_FAILOVER, "the interface's IGMP settings are left alone"),
+  log_unknown_vrids: no(SAME_FAILOVER, 'adverts for VRIDs vrrpd does not run are counted (statistics), not logged'),
+  // the process
+  process_names: NAMES,
+  process_name: NAMES,
+  vrrp_process_name: NAMES,
+  max_auto_priority: PROCESS,
+  min_auto_priority_delay: PROCESS,
+  vrrp_priority: PROCESS,
+  vrrp_no_swap: PROCESS,
+  vrrp_rt_priority: PROCESS,
+  vrrp_cpu_affinity: PROCESS,
+  vrrp_rlimit_rttime: PROCESS,
+  vrrp_rlimit_rtime: PROCESS,
+  umask: no(SAME_FAILOVER, "files vrrpd writes have fixed modes (README, Security)"),
+  random_seed: no(SAME_FAILOVER, 'vrrpd uses no seeded randomness'),
+  vrrp_netlink_cmd_rcv_bufs: BUFFERS,
+  vrrp_netlink_cmd_rcv_bufs_force: BUFFERS,
+  vrrp_netlink_monitor_rcv_bufs: BUFFERS,
+  vrrp_netlink_monitor_rcv_bufs_force: BUFFERS,
+  process_monitor_rcv_bufs: BUFFERS,
+  process_monitor_rcv_bufs_force: BUFFERS,
+  vrrp_rx_bufs_policy: BUFFERS,
+  vrrp_rx_bufs_multiplier: BUFFERS,
+  iproute_usr_dir: no(SAME_FAILOVER, "ip's own tables are used (ip runs with its defaults)"),
+  iproute_etc_dir: no(SAME_FAILOVER, "ip's own tables are used (ip runs with its defaults)"),
+  // reloads, dumps and data files
+  reload_check_config: quiet('vrrpd always validates a new file before applying it'),
+  reload_time_file: RELOAD,
+  reload_repeat: RELOAD,
+  reload_file: RELOAD,
+  include_check: RELOAD,
+  config_save_dir: RELOAD,
+  tmp_config_directory: RELOAD,
+  data_use_instance: no(SAME_FAILOVER, 'dumps go to the runtime directory (--run-dir)'),
+  state_dump_file: no(SAME_FAILOVER, 'SIGUSR1 dumps to <run-dir>/vrrpd.state.json'),
+  stats_dump_file: no(SAME_FAILOVER, 'SIGUSR2 dumps to <run-dir>/vrrpd.stats.json'),
+  json_dump_file: no(SAME_FAILOVER, 'SIGUSR1 dumps JSON to <run-dir>/vrrpd.state.json'),
+  json_version: no(SAME_FAILOVER, "vrrpd's dumps have their own JSON format"),
+  use_symlink_paths: no(SAME_FAILOVER, 'paths are used as written'),
+  // SNMP and D-Bus
+  snmp_socket: NO_SNMP,
+  enable_traps: NO_SNMP,
+  enable_snmp_vrrp: NO_SNMP,
+  enable_snmp_keepalived: NO_SNMP,
+  enable_snmp_rfc: NO_SNMP,
+  enable_snmp_rfcv2: NO_SNMP,
+  enable_snmp_rfcv3: NO_SNMP,
+  enable_snmp_checker: NO_SNMP,
+  snmp_vs_stats_update_interval: NO_SNMP,
+  snmp_rs_stats_update_interval: NO_SNMP,
+  enable_dbus: NO_DBUS,
+  dbus_service_name: NO_DBUS,
+  dbus_no_interface_name: NO_DBUS,
+  // LVS and BFD processes
+  lvs_sync_daemon: LVS,
+  lvs_timeouts: LVS,
+  lvs_flush: LVS,
+  lvs_flush_on_stop: LVS,
+  lvs_flush_onstop: LVS,
+  lvs_notify_fifo: LVS,
+  lvs_notify_fifo_script: LVS,
+  lvs_netlink_cmd_rcv_bufs: LVS,
+  lvs_netlink_cmd_rcv_bufs_force: LVS,
+  lvs_netlink_monitor_rcv_bufs: LVS,
+  lvs_netlink_monitor_rcv_bufs_force: LVS,
+  lvs_process_name: LVS,
+  checker_process_name: LVS,
+  checker_priority: LVS,
+  checker_no_swap: LVS,
+  checker_rt_priority: LVS,
+  checker_cpu_affinity: LVS,
+  checker_rlimit_rttime: LVS,
+  checker_rlimit_rtime: LVS,
+  checker_log_all_failures: LVS,
+  nftables_ipvs: LVS,
+  nftables_ipvs_priority: LVS,
+  nftables_ipvs_start_fwmark: LVS,
+  rs_init_notifies: LVS,
+  no_checker_emails: LVS,
+  bfd_process_name: BFD,
+  bfd_priority: BFD,
+  bfd_no_swap: BFD,
+  bfd_rt_priority: BFD,
+  bfd_cpu_affinity: BFD,
+  bfd_rlimit_rttime: BFD,
+  bfd_rlimit_rtime: BFD,
+};
+
+/** vrrp_instance. */
+export const VRRP_INSTANCE: KeywordTable = {
+  // the virtual router
+  state: ok(),
+  interface: ok(),
+  virtual_router_id: ok(),
+  priority: ok(),
+  advert_int: ok('VRRPv2 rounds to whole seconds, VRRPv3 to 10 ms, as keepalived does'),
+  version: ok(),
+  virtual_ipaddress: ok('a VIP on another device is added but not announced (a failover warning)'),
+  virtual_ipaddress_excluded: ok(),
+  no_virtual_ipaddress: no(SAME_FAILOVER, 'the instance is reported as having no virtual_ipaddress'),
+  nopreempt: ok(),
+  preempt: ok(),
+  preempt_delay: ok(),
+  accept: ok(),
+  no_accept: differs(FAILOVER, 'is not enforced by vrrpd: a master holds the virtual addresses as local addresses and accepts their traffic (keepalived adds a firewall rule that drops it)'),
+  authentication: ok('auth_type PASS; AH is refused (an error: the instance is disabled)'),
+  auth_hmac: no(FAILOVER, 'adverts are not authenticated; keepalived drops those of a peer without the key'),
+  strict_mode: no(FAILOVER, "strict mode's rules are not applied (authentication is kept, accept mode is not forced off, unicast is allowed; keepalived drops or refuses these)", WIREPAR),
+  skip_check_adv_addr: no(FAILOVER, 'adverts whose address list differs from ours are still dropped'),
+  native_ipv6: ok(),
+  // adverts: addresses and unicast
+  unicast_peer: ok('min_ttl and max_ttl are not supported (a failover warning)'),
+  unicast_src_ip: differs(FAILOVER, "is used for the tie-break only: IPv4 adverts leave from the interface's primary address (keepalived sends from this one; IPv6 adverts do leave from it)", WIREPAR, true),
+  mcast_src_ip: differs(FAILOVER, "is used for the tie-break only: IPv4 adverts leave from the interface's primary address (keepalived sends from this one; IPv6 adverts do leave from it)", WIREPAR, true),
+  mcast_dst_ip: no(FAILOVER, 'adverts go to the vrrp_mcast_group4 group'),
+  unicast_ttl: no(FAILOVER, 'unicast adverts are sent with TTL 255'),
+  unicast_fault_no_peer: no(FAILOVER, 'an instance without unicast peers uses multicast instead of staying in FAULT'),
+  check_unicast_src: quiet('vrrpd always drops unicast adverts whose source is not a unicast_peer'),
+  old_unicast_checksum: ok("VRRPv3 unicast: without an argument the old-style checksum is sent, 'never' turns off following a peer that sends it; no effect elsewhere (a warning)"),
+  v3_checksum_as_v2: no(FAILOVER, 'VRRPv3 adverts carry the RFC 5798 checksum (with the pseudo-header)'),
+  // the split-brain knobs
+  higher_prio_send_advert: no(FAILOVER, 'a master hearing a higher priority steps down without a last advert', WIREPAR),
+  lower_prio_no_advert: no(FAILOVER, "a master answers a lower priority advert with its own advert (keepalived's default)", WIREPAR),
+  garp_lower_prio_delay: no(FAILOVER, 'no gratuitous ARPs after a lower priority advert', WIREPAR),
+  garp_lower_prio_repeat: no(FAILOVER, 'no gratuitous ARPs after a lower priority advert', WIREPAR),
+  down_timer_adverts: no(FAILOVER, "the master down timer is the RFC's 3 advert intervals plus the skew time"),
+  timer_expired_backup: no(FAILOVER, 'a late master does not step down by itself'),
+  thread_timer_expired: no(FAILOVER, 'a late master does not step down by itself'),
+  owner_ignore_adverts: no(FAILOVER, 'an address owner (priority 255) still handles adverts'),
+  // gratuitous ARP
+  garp_master_delay: ok(),
+  garp_master_repeat: ok(),
+  garp_master_refresh: ok(),
+  garp_master_refresh_repeat: ok(),
+  garp_extra_if: no(SAME_FAILOVER, 'no extra gratuitous ARPs on other interfaces', WIREPAR),
+  vmac_garp_intvl: no(SAME_FAILOVER, 'no extra gratuitous ARPs on other interfaces', WIREPAR),
+  // virtual MAC, VRF
+  use_vmac: no(FAILOVER, "adverts and gratuitous ARPs come from the interface's own MAC, not the virtual MAC 00:00:5e:00:01:VRID", WIREPAR),
+  use_vmac_addr: no(FAILOVER, "the virtual addresses stay on the interface, not on a virtual MAC interface", WIREPAR),
+  vmac_xmit_base: no(FAILOVER, 'adverts leave from the interface itself', WIREPAR),
+  use_ipvlan: no(FAILOVER, 'the virtual addresses stay on the interface, not on an ipvlan interface'),
+  vrf: no(FAILOVER, 'the instance is not bound to the VRF'),
+  promote_secondaries: no(FAILOVER, "the interface's promote_secondaries setting is left alone, so removing a VIP can take other addresses of its subnet with it"),
+  // tracking
+  track_interface: ok(),
+  track_script: ok(),
+  track_file: ok(),
+  track_process: ok(),
+  track_bfd: no(FAILOVER, 'BFD sessions are not tracked (no priority change, no FAULT)'),
+  track_src_ip: no(FAILOVER, 'the instance does not go to FAULT when its source address goes'),
+  dont_track_primary: differs(FAILOVER, 'is ignored: the instance still goes to FAULT when its interface goes down'),
+  linkbeat_use_polling: no(SAME_FAILOVER, 'vrrpd follows link state from netlink (ip monitor), without polling'),
+  // routes and rules
+  virtual_routes: no(FAILOVER, 'these routes are not added on becoming master nor removed on leaving', WIREPAR),
+  virtual_rules: no(FAILOVER, 'these rules are not added on becoming master nor removed on leaving', WIREPAR),
+  // notifications
+  notify_master: ok(),
+  notify_backup: ok(),
+  notify_fault: ok(),
+  notify_stop: ok(),
+  notify: ok(),
+  notify_deleted: no(SAME_FAILOVER, 'a removed instance runs notify_stop only'),
+  notify_master_rx_lower_pri: no(FAILOVER, 'the script does not run when a master hears a lower priority'),
+  notify_priority_changes: ok(),
+  smtp_alert: differs(SAME_FAILOVER, 'is accepted and ignored: vrrpd sends no e-mail'),
+  // the process
+  debug: no(SAME_FAILOVER, 'use --log-level debug'),
+  kernel_rx_buf_size: BUFFERS,
+  lvs_sync_daemon_interface: LVS,
+};
+
+/** vrrp_instance's authentication block. */
+export const AUTHENTICATION: KeywordTable = {
+  auth_type: ok('PASS; AH (RFC 2338) is refused: RFC 3768 removed it'),
+  auth_pass: ok('truncated to 8 characters, as keepalived does'),
+};
+
+/** vrrp_instance's auth_hmac block (keepalived 2.4.0): the whole block is ignored. */
+export const AUTH_HMAC: KeywordTable = {
+  key: no(FAILOVER, 'the auth_hmac block is ignored'),
+  active_key: no(FAILOVER, 'the auth_hmac block is ignored'),
+  time_window: no(FAILOVER, 'the auth_hmac block is ignored'),
+  anti_replay: no(FAILOVER, 'the auth_hmac block is ignored'),
+  mode: no(FAILOVER, 'the auth_hmac block is ignored'),
+};
+
+/** vrrp_sync_group. */
+export const VRRP_SYNC_GROUP: KeywordTable = {
+  group: ok(),
+  notify_master: ok(),
+  notify_backup: ok(),
+  notify_fault: ok(),
+  notify_stop: ok(),
+  notify: ok(),
+  sync_group_tracking_weight: ok(),
+  smtp_alert: differs(SAME_FAILOVER, 'is accepted and ignored: vrrpd sends no e-mail'),
+  track_interface: ok(),
+  track_script: ok(),
+  track_file: ok(),
+  track_process: ok(),
+  track_bfd: no(FAILOVER, 'BFD sessions are not tracked'),
+  global_tracking: no(FAILOVER, "members' tracking weights are set to 0 (use sync_group_tracking_weight)"),
+  notify_priority_changes: ok(),
+};
+
+/** vrrp_script. */
+export const VRRP_SCRIPT: KeywordTable = {
+  script: ok(),
+  interval: ok('fractions to the millisecond, as keepalived 2.3.2 (a note: 2.2.7 ignores such a line)'),
+  timeout: ok('fractions to the millisecond, as keepalived 2.3.2 (a note: 2.2.7 ignores such a line)'),
+  weight: ok(),
+  rise: ok(),
+  fall: ok(),
+  user: ok(),
+  init_fail: ok(),
+  check_tcp: { status: 'extension', note: 'check_tcp HOST:PORT: healthy when a TCP connect succeeds (no fork)' },
+};
+
+/** vrrp_track_process. */
+export const VRRP_TRACK_PROCESS: KeywordTable = {
+  process: ok(),
+  param_match: ok(),
+  weight: ok(),
+  quorum: ok(),
+  quorum_max: ok(),
+  delay: ok(),
+  terminate_delay: ok(),
+  fork_delay: ok(),
+  full_command: ok(),
+};
+
+/** track_file and its older name vrrp_track_file. */
+export const TRACK_FILE: KeywordTable = {
+  file: ok(),
+  weight: ok(),
+  init_file: ok(),
+};
+
+/** track_group: ignored. */
+export const TRACK_GROUP: KeywordTable = {
+  group: no(SAME_FAILOVER, 'the track_group block is ignored'),
+};
+
+/** garp_group: ignored. */
+export const GARP_GROUP: KeywordTable = {
+  garp_interval: no(SAME_FAILOVER, 'the garp_group block is ignored'),
+  gna_interval: no(SAME_FAILOVER, 'the garp_group block is ignored'),
+  interface: no(SAME_FAILOVER, 'the garp_group block is ignored'),
+  interfaces: no(SAME_FAILOVER, 'the garp_group block is ignored'),
+};
+
+/** Every table by keepalived's section name (keepalived-keywords.ts). */
+export const SECTION_TABLES: Readonly<Record<string, KeywordTable>> = {
+  top: TOP_LEVEL,
+  global_defs: GLOBAL_DEFS,
+  vrrp_instance: VRRP_INSTANCE,
+  'vrrp_instance authentication': AUTHENTICATION,
+  'vrrp_instance auth_hmac': AUTH_HMAC,
+  vrrp_sync_group: VRRP_SYNC_GROUP,
+  vrrp_script: VRRP_SCRIPT,
+  vrrp_track_process: VRRP_TRACK_PROCESS,
+  track_file: TRACK_FILE,
+  vrrp_track_file: TRACK_FILE,
+  track_group: TRACK_GROUP,
+  garp_group: GARP_GROUP,
+};
+
+const LATER = new Map(KEEPALIVED_LATER.map(([section, keyword, since]) => [`${section} ${keyword}`, since]));
+
+/** The keepalived release that added a keyword after 2.2.7 (keepalived-keywords.ts), or undefined. */
+export function keepalivedSince(section: string, keyword: string): string | undefined {
+  return LATER.get(`${section} ${keyword}`);
+}
+
+/** The support entry of a keyword: own property only (a keyword named 'constructor' is not special). */
+export function supportOf(table: KeywordTable, keyword: string): Support | undefined {
+  return Object.hasOwn(table, keyword) ? table[keyword] : undefined;
+}

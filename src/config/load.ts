@@ -7,7 +7,8 @@ import type { Diagnostic, LoadOptions, LoadResult, SourceHost, Stmt } from './ty
 import { validate } from './validate.js';
 
 /**
- * Reads and validates a keepalived.conf. `config` is undefined when any diagnostic is an error.
+ * Reads and validates a keepalived.conf. `config` is undefined when an error stops the whole file
+ * (class 'fatal'); an error confined to one section leaves that section out (`disabled`).
  * Never throws on bad input: every problem is a positioned diagnostic, and every expansion is
  * bounded by LOAD_LIMITS (limits.ts; `options.limits` overrides single bounds).
  */
@@ -17,7 +18,7 @@ export function loadConfig(entryPath: string, host: SourceHost, options: LoadOpt
   const configId = options.configId ?? host.hostname;
   const pre = preprocess(entryPath, host, configId, limits, diags);
   const stmts = pre.stopped ? [] : parse(pre.lines, diags, limits);
-  const config = pre.stopped ? undefined : validate(stmts, pre.files, configId, host, diags);
+  const validated = pre.stopped ? { config: undefined, disabled: [] } : validate(stmts, pre.files, configId, host, diags);
   const order = (f: string): number => {
     const i = pre.files.indexOf(f);
     return i < 0 ? pre.files.length : i;
@@ -27,7 +28,13 @@ export function loadConfig(entryPath: string, host: SourceHost, options: LoadOpt
     .sort((x, y) => order(x.d.file) - order(y.d.file) || x.d.line - y.d.line || x.d.col - y.d.col || x.i - y.i)
     .map((e) => e.d);
   const overflow = diags.overflow;
-  return { config: diags.hasErrors ? undefined : config, diagnostics: overflow ? [...sorted, overflow] : sorted, files: pre.files };
+  const fatal = diags.hasFatal;
+  return {
+    config: fatal ? undefined : validated.config,
+    disabled: fatal ? [] : validated.disabled,
+    diagnostics: overflow ? [...sorted, overflow] : sorted,
+    files: pre.files,
+  };
 }
 
 /** Unknown keywords on this many statements in a row of one file: the file is not a keepalived config. */

@@ -144,7 +144,8 @@ class Preprocessor {
     }
     const at = { file, line, col: cols[0] ?? 1 };
     if (text.startsWith('~SEQ') || text.startsWith('~LST')) {
-      this.diags.warning(at, `${text.slice(0, 4)}(...) blocks are not supported by vrrpd; line ignored`);
+      // keepalived expands these into lines (instances, addresses...): what they make does not run here.
+      this.diags.failover(at, `${text.slice(0, 4)}(...) blocks are not supported by vrrpd; line ignored`);
       return;
     }
     const sub = this.substituteOnce(text, cols, file);

@@ -4,7 +4,7 @@
  * normalised configuration vrrpd runs. Times are milliseconds (`...Ms`) unless named otherwise.
  */
 import type { Result } from '../result.js';
-import type { Family, IpAddress, Ipv4Address } from '../wire/address.js';
+import type { Family, IpAddress, Ipv4Address, Ipv6Address } from '../wire/address.js';
 import type { OldUnicastChecksum } from '../wire/types.js';
 import type { LoadLimits } from './limits.js';
 
@@ -17,13 +17,27 @@ export interface SourcePos {
 
 export type Severity = 'error' | 'warning' | 'info';
 
-/** One message about the configuration, compiler style. */
+/** A section of the configuration that an error can disable on its own (the rest still runs). */
+export interface SectionRef {
+  readonly section: 'vrrp_instance' | 'vrrp_script' | 'vrrp_sync_group';
+  readonly name: string;
+}
+
+/**
+ * One message about the configuration, compiler style. What it means for running the file is
+ * its class (`classOf` in diagnostics.ts): an error is fatal unless it `disables` one section; a
+ * warning with `failover` marks a difference from keepalived that changes failover.
+ */
 export interface Diagnostic extends SourcePos {
   readonly severity: Severity;
   /** Control characters escaped (diagnostics.ts); safe to print. */
   readonly message: string;
   /** What kind of finding, where code groups findings (e.g. 'unknown-keyword', 'limit'). */
   readonly code?: string;
+  /** On a warning: vrrpd, running this, fails over differently from keepalived on the same file. */
+  readonly failover?: true;
+  /** On an error confined to one section: that section is disabled and the others run. */
+  readonly disables?: SectionRef;
 }
 
 /** Why a file could not be read: `not-regular` (a FIFO, device, directory...), `too-large` (past the byte budget), anything else `unreadable`. */
@@ -89,6 +103,19 @@ export interface NotifyCommand {
   readonly pos: SourcePos;
 }
 
+/**
+ * A notify FIFO (keepalived `notify_fifo` / `vrrp_notify_fifo FIFO [USER [GROUP]]`): state changes
+ * written as lines (`INSTANCE "VI_1" MASTER 100`); created when missing, owned by USER, with the
+ * optional `*_notify_fifo_script` started as its reader, the FIFO's path as its last argument.
+ */
+export interface NotifyFifo {
+  readonly path: string;
+  /** Who owns the FIFO vrrpd creates; else the script user, as keepalived. */
+  readonly user?: ScriptUser;
+  readonly script?: NotifyCommand;
+  readonly pos: SourcePos;
+}
+
 /** What a vrrp_script runs: a program (argv split as keepalived does, no shell) or vrrpd's built-in TCP check. */
 export type ScriptCommand =
   | { readonly kind: 'exec'; readonly command: string; readonly argv: readonly string[] }
@@ -100,6 +127,8 @@ export interface GlobalDefs {
   readonly routerId?: string;
   /** Multicast group for IPv4 adverts (RFC 3768 §5.2.2 / RFC 5798 §5.1.1.2: 224.0.0.18). */
   readonly vrrpMcastGroup4: Ipv4Address;
+  /** Multicast group for IPv6 adverts (RFC 5798 §5.1.2.2: ff02::12). */
+  readonly vrrpMcastGroup6: Ipv6Address;
   /** Delay before the second burst of gratuitous ARPs after becoming master (default 5 s). */
   readonly garpMasterDelayMs: number;
   /** Gratuitous ARPs per burst (default 5). */
@@ -116,6 +145,14 @@ export interface GlobalDefs {
   readonly vrrpVersion: 2 | 3;
   /** Delay before instances start (default 0). */
   readonly vrrpStartupDelayMs: number;
+  /** `notify_fifo`: every notify line (keepalived also writes the checker's there). */
+  readonly notifyFifo?: NotifyFifo;
+  /** `vrrp_notify_fifo`: VRRP's notify lines. */
+  readonly vrrpNotifyFifo?: NotifyFifo;
+  /** `vrrp_notify_priority_changes`: the default of instances' notify_priority_changes. */
+  readonly vrrpNotifyPriorityChanges: boolean;
+  /** `fifo_write_vrrp_states_on_reload`: after a reload, every instance's and group's state to the FIFOs. */
+  readonly fifoWriteStatesOnReload: boolean;
 }
 
 export interface VrrpScript {
@@ -138,11 +175,52 @@ export interface VrrpScript {
   readonly initFail: boolean;
 }
 
+/** `track_file NAME { file PATH  weight N [reverse]  init_file [VALUE] [overwrite] }` (keepalived track_file.c). */
+export interface TrackFile {
+  readonly name: string;
+  readonly pos: SourcePos;
+  /** Absolute path of the file. */
+  readonly path: string;
+  /** -254..254, default 1: the value read times the weight moves the priority; 0: non-zero means FAULT. */
+  readonly weight: number;
+  readonly reverse: boolean;
+  /** `init_file`: write `value` at start when the file is missing, or always with `overwrite` (never on reload). */
+  readonly init?: { readonly value: number; readonly overwrite: boolean };
+}
+
+/** keepalived's param_match: how a process's parameters are compared with those configured. */
+export type ParamMatch = 'none' | 'exact' | 'partial' | 'initial';
+
+/** `vrrp_track_process NAME { process NAME [PARAM...] ... }` (keepalived track_process.c). */
+export interface TrackProcess {
+  readonly name: string;
+  readonly pos: SourcePos;
+  /** The name matched: the kernel's process name (comm), or argv[0] with `fullCommand`. */
+  readonly process: string;
+  /** Parameters to compare (argv[1..]); empty when none were given. */
+  readonly params: readonly string[];
+  readonly paramMatch: ParamMatch;
+  /** Match /proc/PID/cmdline (argv) instead of the process name; set by parameters or param_match too. */
+  readonly fullCommand: boolean;
+  /** -254..254, default 0 (keepalived 2.2.7's code; its manual says 1): without quorum, FAULT. */
+  readonly weight: number;
+  readonly reverse: boolean;
+  /** Fewest matching processes for a success (default 1; 0 with quorum_max 0). */
+  readonly quorum: number;
+  /** Most matching processes for a success; undefined: no bound. */
+  readonly quorumMax?: number;
+  /** After a fork brings the count into quorum: wait this long before it counts (ms). */
+  readonly forkDelayMs: number;
+  /** After an exit takes the count out of quorum: wait this long before it counts (ms). */
+  readonly terminateDelayMs: number;
+}
+
 export interface VirtualAddress {
+  /** IPv4 or IPv6: virtual_ipaddress holds the instance's family, virtual_ipaddress_excluded either. */
   readonly address: IpAddress;
   /** Default 32 (128 for IPv6). */
   readonly prefixLen: number;
-  /** `brd`: an IPv4 address, or `+` / `-` (computed from the prefix / none), as `ip addr` takes it. */
+  /** `brd` (IPv4 only): an IPv4 address, or `+` / `-` (computed from the prefix / none), as `ip addr` takes it. */
   readonly brd?: string;
   readonly dev?: string;
   /** A scope name (global, site, link, host, nowhere) or number 0..255. */
@@ -158,6 +236,8 @@ export interface TrackRef {
   readonly weight?: number;
   readonly reverse?: boolean;
   readonly pos: SourcePos;
+  /** Set when the reference is the instance's vrrp_sync_group's (keepalived applies those to every member). */
+  readonly group?: string;
 }
 
 export interface GarpSettings {
@@ -201,13 +281,19 @@ export interface VrrpInstance {
   readonly vipsExcluded: readonly VirtualAddress[];
   readonly nopreempt: boolean;
   readonly preemptDelayMs: number;
+  /** Each list holds the instance's own references, then its sync group's (with `group` set). */
   readonly trackScripts: readonly TrackRef[];
   readonly trackInterfaces: readonly TrackRef[];
+  readonly trackFiles: readonly TrackRef[];
+  readonly trackProcesses: readonly TrackRef[];
   readonly notifyMaster?: NotifyCommand;
   readonly notifyBackup?: NotifyCommand;
   readonly notifyFault?: NotifyCommand;
   readonly notifyStop?: NotifyCommand;
   readonly notify?: NotifyCommand;
+  /** `notify_priority_changes` (else its sync group's, else global vrrp_notify_priority_changes): priority changes to the FIFOs. */
+  readonly notifyPriorityChanges: boolean;
+  /** Of the instance's family, like the unicast peers and mcast_src_ip. */
   readonly unicastSrcIp?: IpAddress;
   readonly unicastPeers: readonly IpAddress[];
   readonly mcastSrcIp?: IpAddress;
@@ -223,11 +309,22 @@ export interface VrrpSyncGroup {
   readonly name: string;
   readonly pos: SourcePos;
   readonly members: readonly string[];
+  /** The group's trackers (every member also lists them, with `group` set). */
+  readonly trackScripts: readonly TrackRef[];
+  readonly trackInterfaces: readonly TrackRef[];
+  readonly trackFiles: readonly TrackRef[];
+  readonly trackProcesses: readonly TrackRef[];
   readonly notifyMaster?: NotifyCommand;
   readonly notifyBackup?: NotifyCommand;
   readonly notifyFault?: NotifyCommand;
   readonly notifyStop?: NotifyCommand;
   readonly notify?: NotifyCommand;
+  readonly notifyPriorityChanges?: boolean;
+}
+
+/** A section an error disabled: where it is defined. */
+export interface DisabledSection extends SectionRef {
+  readonly pos: SourcePos;
 }
 
 /** The validated, normalised configuration. */
@@ -237,6 +334,8 @@ export interface VrrpdConfig {
   readonly configId: string;
   readonly global: GlobalDefs;
   readonly scripts: readonly VrrpScript[];
+  readonly trackFiles: readonly TrackFile[];
+  readonly trackProcesses: readonly TrackProcess[];
   readonly instances: readonly VrrpInstance[];
   readonly syncGroups: readonly VrrpSyncGroup[];
 }
@@ -249,8 +348,13 @@ export interface LoadOptions {
 }
 
 export interface LoadResult {
-  /** Undefined when any diagnostic is an error. */
+  /**
+   * Undefined when an error stops the whole file (class 'fatal'). Else what runs: the sections an
+   * error disabled (class 'disabled') are left out and listed in `disabled`.
+   */
   readonly config: VrrpdConfig | undefined;
+  /** Sections left out of `config` for their own errors, in file order (empty when `config` is undefined). */
+  readonly disabled: readonly DisabledSection[];
   readonly diagnostics: readonly Diagnostic[];
   /** Files read (entry first), also when there are errors. */
   readonly files: readonly string[];

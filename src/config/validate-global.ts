@@ -1,11 +1,12 @@
 /** global_defs -> GlobalDefs, with keepalived's defaults (keepalived.conf(5), "Global definitions"). */
 import type { ArgChecker } from './check-args.js';
 import { dispatch, type Handler } from './dispatch.js';
-import { GLOBAL_MAIL, GLOBAL_UNSUPPORTED } from './keywords.js';
+import { GLOBAL_DEFS } from './keywords.js';
 import type { GlobalDefs, ScriptUser, Stmt } from './types.js';
-import { isMulticast, parseIpAddress } from '../wire/address.js';
-import { VRRP_MCAST_GROUP4 } from '../wire/constants.js';
+import { isLinkLocalMulticast6, isMulticast, parseIpAddress } from '../wire/address.js';
+import { VRRP_MCAST_GROUP4, VRRP_MCAST_GROUP6 } from '../wire/constants.js';
 import { secondsToMs } from './values.js';
+import { boolArg, completeFifos, fifoHandler, fifoScriptHandler } from './validate-notify.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export type GlobalDraft = Mutable<GlobalDefs>;
@@ -16,6 +17,7 @@ export const DEFAULT_MCAST_GROUP4 = VRRP_MCAST_GROUP4;
 export function defaultGlobals(): GlobalDraft {
   return {
     vrrpMcastGroup4: DEFAULT_MCAST_GROUP4,
+    vrrpMcastGroup6: VRRP_MCAST_GROUP6,
     garpMasterDelayMs: 5000,
     garpMasterRepeat: 5,
     garpMasterRefreshMs: 0,
@@ -24,6 +26,8 @@ export function defaultGlobals(): GlobalDraft {
     enableScriptSecurity: false,
     vrrpVersion: 2,
     vrrpStartupDelayMs: 0,
+    vrrpNotifyPriorityChanges: false,
+    fifoWriteStatesOnReload: false,
   };
 }
 
@@ -48,6 +52,17 @@ const handlers = new Map<string, Handler<GlobalDraft>>([
     if (!ip.ok || !isMulticast(ip.value))
       a.diags.error(t, `vrrp_mcast_group4 must be an IPv4 multicast address (224.0.0.0/4), not '${t.text}'`);
     else g.vrrpMcastGroup4 = ip.value;
+  }],
+  ['vrrp_mcast_group6', (s, g, a) => {
+    const t = a.one(s, 'an IPv6 multicast address');
+    if (!t) return;
+    const ip = parseIpAddress(t.text, 'ipv6');
+    if (!ip.ok || !isMulticast(ip.value)) {
+      a.diags.error(t, `vrrp_mcast_group6 must be an IPv6 multicast address (ff00::/8), not '${t.text}'`);
+      return;
+    }
+    if (!isLinkLocalMulticast6(ip.value)) a.diags.warning(t, `vrrp_mcast_group6 ${ip.value} should be link-local multicast (ffX2::/16), as keepalived warns: VRRP stays on the link (RFC 5798 §5.1.2.2)`);
+    g.vrrpMcastGroup6 = ip.value;
   }],
   ['vrrp_garp_master_delay', (s, g, a) => {
     const t = a.one(s); const n = t && a.int(t, 'vrrp_garp_master_delay', 0, 86400);
@@ -80,18 +95,21 @@ const handlers = new Map<string, Handler<GlobalDraft>>([
     const t = a.one(s); const n = t && a.seconds(t, 'vrrp_startup_delay', 0, 3600);
     if (n !== undefined) g.vrrpStartupDelayMs = secondsToMs(n);
   }],
+  ['notify_fifo', fifoHandler('notifyFifo')],
+  ['notify_fifo_script', fifoScriptHandler('notifyFifo')],
+  ['vrrp_notify_fifo', fifoHandler('vrrpNotifyFifo')],
+  ['vrrp_notify_fifo_script', fifoScriptHandler('vrrpNotifyFifo')],
+  ['vrrp_notify_priority_changes', (s, g, a) => { const v = boolArg(s, a); if (v !== undefined) g.vrrpNotifyPriorityChanges = v; }],
+  ['fifo_write_vrrp_states_on_reload', (s, g, a) => { a.flag(s); g.fifoWriteStatesOnReload = true; }],
 ]);
+
+/** The global_defs keywords vrrpd handles (keywords.ts marks them supported; a test compares). */
+export const GLOBAL_HANDLED: ReadonlySet<string> = new Set(handlers.keys());
 
 export function validateGlobal(stmt: Stmt, g: GlobalDraft, a: ArgChecker): void {
   const block = a.block(stmt);
   if (block === undefined) return;
   a.extra(stmt, 0);
-  dispatch(block, {
-    label: 'global_defs',
-    handlers,
-    scalars: new Set(handlers.keys()),
-    unsupported: GLOBAL_UNSUPPORTED,
-    accepted: GLOBAL_MAIL,
-    acceptedReason: 'vrrpd sends no e-mail',
-  }, g, a);
+  dispatch(block, { label: 'global_defs', section: 'global_defs', handlers, scalars: GLOBAL_HANDLED, table: GLOBAL_DEFS }, g, a);
+  completeFifos(g, a);
 }

@@ -8,15 +8,18 @@
  */
 import { pos, type ArgChecker } from './check-args.js';
 import { dispatch, type Handler } from './dispatch.js';
-import { INSTANCE_UNSUPPORTED } from './keywords.js';
+import { VRRP_INSTANCE } from './keywords.js';
 import { authOf, trackRefOf, unicastPeerOf, vipOf, type AuthDraft } from './validate-lists.js';
-import type { IpAddress } from '../wire/address.js';
+import { claimFamily, type FamilyDraft } from './family.js';
+import { familyOf, isLinkLocal6, type IpAddress } from '../wire/address.js';
 import type { OldUnicastChecksum } from '../wire/types.js';
 import type { GarpSettings, GlobalDefs, NotifyCommand, SourcePos, Stmt, Token, TrackRef, VirtualAddress } from './types.js';
 import { notifyCommandOf } from './validate-script.js';
+import { TRACK_WEIGHT_MAX } from './validate-track.js';
+import { boolArg } from './validate-notify.js';
 import { parseBool, parseDecimal } from './values.js';
 
-export interface InstanceDraft {
+export interface InstanceDraft extends FamilyDraft {
   name: string;
   pos: SourcePos;
   nameToken: Token;
@@ -50,11 +53,14 @@ export interface InstanceDraft {
   preemptDelayToken?: Token;
   trackScripts: TrackRef[];
   trackInterfaces: TrackRef[];
+  trackFiles: TrackRef[];
+  trackProcesses: TrackRef[];
   notifyMaster?: NotifyCommand;
   notifyBackup?: NotifyCommand;
   notifyFault?: NotifyCommand;
   notifyStop?: NotifyCommand;
   notify?: NotifyCommand;
+  notifyPriorityChanges?: boolean;
   unicastSrcIp?: IpAddress;
   unicastPeers: IpAddress[];
   mcastSrcIp?: IpAddress;
@@ -76,12 +82,24 @@ const notifyOpt = (set: (d: InstanceDraft, cmd: NotifyCommand) => void): H => (s
   if (cmd) set(d, cmd);
 };
 
-const listOpt = <T>(of: (s: Stmt, a: ArgChecker) => T | undefined, into: (d: InstanceDraft) => T[]): H => (s, d, a) => {
+/** A block of entries; `keep` may refuse an entry (an address of the instance's other family). */
+const listOpt = <T>(
+  of: (s: Stmt, a: ArgChecker) => T | undefined,
+  into: (d: InstanceDraft) => T[],
+  keep: (d: InstanceDraft, v: T, s: Stmt, a: ArgChecker) => boolean = () => true,
+): H => (s, d, a) => {
   a.extra(s, 0);
   for (const entry of a.block(s) ?? []) {
     const v = of(entry, a);
-    if (v !== undefined) into(d).push(v);
+    if (v !== undefined && keep(d, v, entry, a)) into(d).push(v);
   }
+};
+
+/** An address-valued scalar (unicast_src_ip, mcast_src_ip) of either family, which claims the instance's family. */
+const srcIpOpt = (name: string, set: (d: InstanceDraft, ip: IpAddress) => void): H => (s, d, a) => {
+  const t = a.one(s);
+  const ip = t && a.ip(t, name);
+  if (t && ip && claimFamily(d, familyOf(ip), t, name, a)) set(d, ip);
 };
 
 const handlers = new Map<string, H>([
@@ -122,11 +140,18 @@ const handlers = new Map<string, H>([
     d.advertIntToken = t;
   }],
   ['authentication', (s, d, a) => { a.extra(s, 0); d.authToken = s.keyword; d.auth = authOf(s, a); }],
-  ['virtual_ipaddress', listOpt((s, a) => vipOf(s, a, false), (d) => d.vips)],
-  ['virtual_ipaddress_excluded', listOpt((s, a) => vipOf(s, a, true), (d) => d.vipsExcluded)],
+  ['virtual_ipaddress', listOpt(vipOf, (d) => d.vips, (d, v, s, a) => claimFamily(d, familyOf(v.address), s.keyword, 'virtual_ipaddress', a))],
+  ['virtual_ipaddress_excluded', listOpt(vipOf, (d) => d.vipsExcluded)],
   ['track_script', listOpt(trackRefOf, (d) => d.trackScripts)],
   ['track_interface', listOpt(trackRefOf, (d) => d.trackInterfaces)],
-  ['unicast_peer', listOpt(unicastPeerOf, (d) => d.unicastPeers)],
+  ['track_file', listOpt((s, a) => trackRefOf(s, a, TRACK_WEIGHT_MAX), (d) => d.trackFiles)],
+  ['track_process', listOpt((s, a) => trackRefOf(s, a, TRACK_WEIGHT_MAX), (d) => d.trackProcesses)],
+  ['unicast_peer', listOpt(unicastPeerOf, (d) => d.unicastPeers, (d, ip, s, a) => claimFamily(d, familyOf(ip), s.keyword, 'unicast_peer', a))],
+  ['native_ipv6', (s, d, a) => {
+    a.flag(s);
+    if (d.family === 'ipv4') a.diags.warning(s.keyword, `vrrp_instance ${d.name} has IPv4 addresses: native_ipv6 ignored, as keepalived does`);
+    else claimFamily(d, 'ipv6', s.keyword, 'native_ipv6', a);
+  }],
   ['nopreempt', (s, d, a) => { a.flag(s); d.nopreempt = true; d.nopreemptToken = s.keyword; }],
   ['preempt', (s, d, a) => { a.flag(s); d.nopreempt = false; }],
   ['preempt_delay', (s, d, a) => {
@@ -139,8 +164,9 @@ const handlers = new Map<string, H>([
   ['notify_fault', notifyOpt((d, c) => { d.notifyFault = c; })],
   ['notify_stop', notifyOpt((d, c) => { d.notifyStop = c; })],
   ['notify', notifyOpt((d, c) => { d.notify = c; })],
-  ['unicast_src_ip', (s, d, a) => { const t = a.one(s); const ip = t && a.ipv4(t, 'unicast_src_ip'); if (ip) d.unicastSrcIp = ip; }],
-  ['mcast_src_ip', (s, d, a) => { const t = a.one(s); const ip = t && a.ipv4(t, 'mcast_src_ip'); if (ip) d.mcastSrcIp = ip; }],
+  ['notify_priority_changes', (s, d, a) => { const v = boolArg(s, a); if (v !== undefined) d.notifyPriorityChanges = v; }],
+  ['unicast_src_ip', srcIpOpt('unicast_src_ip', (d, ip) => { d.unicastSrcIp = ip; })],
+  ['mcast_src_ip', srcIpOpt('mcast_src_ip', (d, ip) => { d.mcastSrcIp = ip; })],
   ['garp_master_delay', intOpt('garp_master_delay', 0, 86400, (d, n) => { d.garp.masterDelayMs = n * 1000; })],
   ['garp_master_repeat', intOpt('garp_master_repeat', 1, 255, (d, n) => { d.garp.masterRepeat = n; })],
   ['garp_master_refresh', intOpt('garp_master_refresh', 0, 86400, (d, n) => { d.garp.masterRefreshMs = n * 1000; })],
@@ -152,7 +178,6 @@ const handlers = new Map<string, H>([
     const v = t === undefined ? true : parseBool(t.text);
     if (v === undefined && t) a.diags.error(t, `smtp_alert must be on/off/true/false/yes/no, not '${t.text}'`);
     d.smtpAlert = v ?? false;
-    a.diags.info(s.keyword, "'smtp_alert' accepted and ignored: vrrpd sends no e-mail");
   }],
   ['version', (s, d, a) => {
     const t = a.one(s);
@@ -175,16 +200,16 @@ const handlers = new Map<string, H>([
     d.oldUnicastChecksum = t === undefined ? 'always' : 'never';
     d.oldUnicastChecksumToken = s.keyword;
   }],
-  ['no_accept', (s, d, a) => {
-    a.flag(s);
-    d.acceptMode = false;
-    a.diags.warning(s.keyword, "'no_accept' is not enforced by vrrpd: a master holds the virtual addresses as local addresses and accepts their traffic (keepalived adds a firewall rule that drops it)");
-  }],
+  // Not enforced: dispatch reports the difference from keywords.ts (a failover warning).
+  ['no_accept', (s, d, a) => { a.flag(s); d.acceptMode = false; }],
 ]);
+
+/** The vrrp_instance keywords vrrpd handles (keywords.ts marks them supported; a test compares). */
+export const INSTANCE_HANDLED: ReadonlySet<string> = new Set(handlers.keys());
 
 const SCALARS = new Set([
   'state', 'interface', 'virtual_router_id', 'priority', 'advert_int', 'preempt_delay', 'notify_master',
-  'notify_backup', 'notify_fault', 'notify_stop', 'notify', 'unicast_src_ip', 'mcast_src_ip', 'garp_master_delay',
+  'notify_backup', 'notify_fault', 'notify_stop', 'notify', 'notify_priority_changes', 'unicast_src_ip', 'mcast_src_ip', 'garp_master_delay',
   'garp_master_repeat', 'garp_master_refresh', 'garp_master_refresh_repeat', 'version', 'old_unicast_checksum',
 ]);
 
@@ -200,9 +225,9 @@ export function validateInstance(stmt: Stmt, a: ArgChecker): InstanceDraft | und
   const d: InstanceDraft = {
     name: name.text, pos: pos(name), nameToken: name, state: 'BACKUP', priority: 0, advertIntSec: 1,
     adverIntervalCs: 100, acceptMode: true, oldUnicastChecksum: 'auto', auth: {}, vips: [], vipsExcluded: [], nopreempt: false, preemptDelayMs: 0, trackScripts: [],
-    trackInterfaces: [], unicastPeers: [], garp: {}, dontTrackPrimary: false, smtpAlert: false,
+    trackInterfaces: [], trackFiles: [], trackProcesses: [], unicastPeers: [], garp: {}, dontTrackPrimary: false, smtpAlert: false,
   };
-  dispatch(block, { label: `vrrp_instance ${name.text}`, handlers, scalars: SCALARS, unsupported: INSTANCE_UNSUPPORTED }, d, a);
+  dispatch(block, { label: `vrrp_instance ${name.text}`, section: 'vrrp_instance', handlers, scalars: SCALARS, table: VRRP_INSTANCE }, d, a);
   completeInstance(d, a);
   return d;
 }
@@ -244,6 +269,26 @@ function completeAuth(d: InstanceDraft, a: ArgChecker, who: string): void {
 }
 
 /**
+ * The family (family.ts; IPv4 when nothing decided it) and the version it allows: an IPv6
+ * instance always speaks VRRPv3 (keepalived: "IPv6 instances will use version 3"; RFC 3768 is
+ * IPv4 only), an explicit `version 2` there is overridden with a warning. Also keepalived's
+ * "the first IPv6 VIP address should be link local" (RFC 5798 §5.2.9), multicast only.
+ */
+function completeFamily(d: InstanceDraft, g: GlobalDefs, a: ArgChecker): 2 | 3 {
+  const who = `vrrp_instance ${d.name}`;
+  d.family ??= 'ipv4';
+  if (d.family === 'ipv4') return d.version ?? g.vrrpVersion;
+  if (d.version === 2) {
+    a.diags.warning(d.versionToken ?? d.nameToken, `${who} is IPv6 and VRRP version 2 is IPv4 only (RFC 3768): version 3 used, as keepalived does in strict mode`);
+  }
+  const first = d.vips[0];
+  if (first !== undefined && d.unicastPeers.length === 0 && !isLinkLocal6(first.address)) {
+    a.diags.warning(first.pos, `${who}: the first IPv6 VIP address should be link local (RFC 5798 §5.2.9: the first address is the virtual router's link-local address); '${first.address}' is not. keepalived logs the same and runs`);
+  }
+  return 3;
+}
+
+/**
  * What depends on the protocol version, once global_defs is known (keepalived's
  * vrrp_complete_instance): the version itself (`version`, else `vrrp_version`), the advert
  * interval (VRRPv2: whole seconds 1..255, rounded with a warning; VRRPv3: 1..4095 centiseconds,
@@ -253,7 +298,7 @@ function completeAuth(d: InstanceDraft, a: ArgChecker, who: string): void {
  */
 export function completeProtocol(d: InstanceDraft, g: GlobalDefs, a: ArgChecker): void {
   const who = `vrrp_instance ${d.name}`;
-  const version = d.version ?? g.vrrpVersion;
+  const version = completeFamily(d, g, a);
   d.version = version;
   const at = d.advertIntToken ?? d.nameToken;
   const sec = d.advertIntSec;
@@ -277,8 +322,11 @@ export function completeProtocol(d: InstanceDraft, g: GlobalDefs, a: ArgChecker)
     }
   }
   const oldAt = d.oldUnicastChecksumToken;
-  if (oldAt !== undefined && (version === 2 || d.unicastPeers.length === 0)) {
-    const why = version === 2 ? 'VRRPv2 checksums have no pseudo-header' : 'it only changes the checksum of unicast adverts (no unicast_peer here)';
+  if (oldAt !== undefined && (version === 2 || d.family === 'ipv6' || d.unicastPeers.length === 0)) {
+    const why =
+      version === 2 ? 'VRRPv2 checksums have no pseudo-header'
+      : d.family === 'ipv6' ? 'it only changes the checksum of IPv4 unicast adverts (keepalived, vrrp.c)'
+      : 'it only changes the checksum of unicast adverts (no unicast_peer here)';
     a.diags.warning(oldAt, `${who}: old_unicast_checksum has no effect: ${why}`);
   }
 }

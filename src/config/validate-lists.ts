@@ -6,7 +6,7 @@ import { pos, type ArgChecker } from './check-args.js';
 import { didYouMean } from './diagnostics.js';
 import { SCRIPT_WEIGHT_MAX } from './validate-script.js';
 import type { Stmt, Token, TrackRef, VirtualAddress } from './types.js';
-import { parseIpAddress, parsePrefix, type IpAddress } from '../wire/address.js';
+import { familyOf, parseIpAddress, parsePrefix, type IpAddress } from '../wire/address.js';
 import { isValidIfname, labelProblem, parseScope } from './values.js';
 
 const VIP_OPTIONS_WITH_VALUE = new Set(['brd', 'dev', 'scope', 'label']);
@@ -16,11 +16,13 @@ const VIP_IGNORED_FLAGS = new Set(['use_vmac', 'home', '-nodad', 'nodad', 'mngtm
 type MutableVip = { -readonly [K in keyof VirtualAddress]: VirtualAddress[K] };
 
 /**
- * One line of virtual_ipaddress: `ADDR[/len] [brd X] [dev X] [scope X] [label X] ...`. Each value
- * is checked with the validator `vrrpd run` applies before calling `ip` (values.ts), so what is
- * accepted here can be applied.
+ * One line of virtual_ipaddress: `ADDR[/len] [brd X] [dev X] [scope X] [label X] ...`, IPv4 or
+ * IPv6 (default prefix /32 or /128). Each value is checked with the validator `vrrpd run` applies
+ * before calling `ip` (values.ts), so what is accepted here can be applied. brd, label and scope
+ * are IPv4 matters: brd on an IPv6 address is an error (keepalived drops the address), label and
+ * scope are ignored with a warning (the kernel ignores them for IPv6).
  */
-export function vipOf(stmt: Stmt, a: ArgChecker, excluded: boolean): VirtualAddress | undefined {
+export function vipOf(stmt: Stmt, a: ArgChecker): VirtualAddress | undefined {
   a.noBlock(stmt);
   const t = stmt.keyword;
   const prefix = parsePrefix(t.text);
@@ -29,12 +31,6 @@ export function vipOf(stmt: Stmt, a: ArgChecker, excluded: boolean): VirtualAddr
     const bare = parseIpAddress(addr);
     if (bare.ok && len !== undefined) a.diags.error(t, `prefix length of '${t.text}' must be 0..${bare.value.includes(':') ? 128 : 32}`);
     else a.diags.error(t, `'${t.text}' is not an IP address (optionally with /prefix)`);
-    return undefined;
-  }
-  if (prefix.value.address.includes(':')) {
-    const msg = `IPv6 address '${t.text}' is not supported yet (vrrpd floats IPv4 addresses)`;
-    if (excluded) a.diags.warning(t, `${msg}; ignored`);
-    else a.diags.error(t, msg);
     return undefined;
   }
   const vip: MutableVip = { address: prefix.value.address, prefixLen: prefix.value.prefixLen, pos: pos(t) };
@@ -46,7 +42,8 @@ function vipOptions(args: readonly Token[], vip: MutableVip, a: ArgChecker): boo
   for (let i = 0; i < args.length; i++) {
     const opt = args[i] as Token;
     if (VIP_IGNORED_FLAGS.has(opt.text)) {
-      a.diags.warning(opt, `address option '${opt.text}' is not supported by vrrpd; ignored`);
+      const nodad = opt.text === 'nodad' || opt.text === '-nodad' ? ' (vrrpd adds every IPv6 virtual address with nodad, as keepalived does by default)' : '';
+      a.diags.warning(opt, `address option '${opt.text}' is not supported by vrrpd${nodad}; ignored`);
       continue;
     }
     const isKnown = VIP_OPTIONS_WITH_VALUE.has(opt.text) || VIP_IGNORED_WITH_VALUE.has(opt.text);
@@ -71,6 +68,12 @@ function vipOption(name: string, value: Token, vip: MutableVip, a: ArgChecker): 
     a.diags.error(value, msg);
     return false;
   };
+  const v6 = familyOf(vip.address) === 'ipv6';
+  if (v6 && name === 'brd') return bad(`brd applies to IPv4 addresses only; '${vip.address}' is IPv6 (keepalived skips this address)`);
+  if (v6 && (name === 'label' || name === 'scope')) {
+    a.diags.warning(value, `'${name}' applies to IPv4 addresses only (the kernel ignores it for IPv6 '${vip.address}'); ignored`);
+    return true;
+  }
   if (name === 'brd') {
     if (value.text === '+' || value.text === '-') vip.brd = value.text;
     else {
@@ -93,8 +96,8 @@ function vipOption(name: string, value: Token, vip: MutableVip, a: ArgChecker): 
   return true;
 }
 
-/** `NAME [weight N [reverse|noreverse]]` entries of track_script / track_interface. */
-export function trackRefOf(stmt: Stmt, a: ArgChecker): TrackRef | undefined {
+/** `NAME [weight N [reverse|noreverse]]` entries of track_script / track_interface / track_file / track_process. */
+export function trackRefOf(stmt: Stmt, a: ArgChecker, maxWeight = SCRIPT_WEIGHT_MAX): TrackRef | undefined {
   a.noBlock(stmt);
   const name = stmt.keyword;
   const [w, value, flag] = stmt.args;
@@ -107,7 +110,7 @@ export function trackRefOf(stmt: Stmt, a: ArgChecker): TrackRef | undefined {
     a.diags.error(w, "'weight' needs a value");
     return undefined;
   }
-  const weight = a.int(value, 'weight', -SCRIPT_WEIGHT_MAX, SCRIPT_WEIGHT_MAX);
+  const weight = a.int(value, 'weight', -maxWeight, maxWeight);
   if (weight === undefined) return undefined;
   let reverse: boolean | undefined;
   if (flag !== undefined) {
@@ -119,12 +122,12 @@ export function trackRefOf(stmt: Stmt, a: ArgChecker): TrackRef | undefined {
   return reverse === undefined ? { name: name.text, weight, pos: pos(name) } : { name: name.text, weight, reverse, pos: pos(name) };
 }
 
-/** unicast_peer entries: `ADDR [min_ttl N] [max_ttl N]` (TTL limits ignored). */
+/** unicast_peer entries: `ADDR [min_ttl N] [max_ttl N]` (TTL limits ignored); IPv4 or IPv6. */
 export function unicastPeerOf(stmt: Stmt, a: ArgChecker): IpAddress | undefined {
   a.noBlock(stmt);
-  const ip = a.ipv4(stmt.keyword, 'unicast_peer');
+  const ip = a.ip(stmt.keyword, 'unicast_peer');
   for (const t of stmt.args)
-    if (t.text === 'min_ttl' || t.text === 'max_ttl') a.diags.warning(t, `'${t.text}' is not supported by vrrpd; ignored`);
+    if (t.text === 'min_ttl' || t.text === 'max_ttl') a.diags.failover(t, `'${t.text}' is not supported by vrrpd: adverts from this peer are accepted whatever their TTL; ignored`);
   return ip;
 }
 
@@ -134,6 +137,9 @@ export interface AuthDraft {
   pass?: string;
   passToken?: Token;
 }
+
+/** The keywords of an authentication block vrrpd handles (keywords.ts AUTHENTICATION; a test compares). */
+export const AUTH_HANDLED: ReadonlySet<string> = new Set(['auth_type', 'auth_pass']);
 
 /** authentication { auth_type PASS|AH; auth_pass SECRET }. AH is an error: RFC 3768 removed it. */
 export function authOf(stmt: Stmt, a: ArgChecker): AuthDraft {
@@ -155,7 +161,7 @@ export function authOf(stmt: Stmt, a: ArgChecker): AuthDraft {
       d.pass = t.text;
       if (t.text.length > 8)
         a.diags.warning(t, `auth_pass is longer than 8 characters: truncated to '${t.text.slice(0, 8)}' (as keepalived does)`);
-    } else a.diags.warning(s.keyword, `unknown keyword '${kw}' in authentication${didYouMean(kw, ['auth_type', 'auth_pass'])}`, 'unknown-keyword');
+    } else a.diags.warning(s.keyword, `unknown keyword '${kw}' in authentication${didYouMean(kw, AUTH_HANDLED)}`, 'unknown-keyword');
   }
   return d;
 }

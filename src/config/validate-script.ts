@@ -2,10 +2,12 @@
  * vrrp_script NAME { ... } -> VrrpScript. Defaults from keepalived (vrrp_data.c / vrrp_track.h):
  * interval 1 s, timeout unset = the interval (vrrp_scheduler.c runs the child with
  * `timeout ? timeout : interval`), weight 0, rise 1, fall 1. keepalived 2.2.7 takes interval and
- * timeout as whole seconds.
+ * timeout as whole seconds; 2.3.2 and later take milliseconds ("0.5"), and so does vrrpd, saying
+ * in `check` that 2.2.7 would ignore such a line.
  */
 import { pos, type ArgChecker } from './check-args.js';
 import { dispatch, type Handler } from './dispatch.js';
+import { VRRP_SCRIPT } from './keywords.js';
 import { scriptUserOf } from './validate-global.js';
 import type { NotifyCommand, ScriptCommand, ScriptUser, SourcePos, Stmt, Token } from './types.js';
 import { shellAdvice, shellSyntaxIn, splitScriptWords } from '../track/script-words.js';
@@ -24,6 +26,26 @@ export interface ScriptDraft {
   fall: number;
   user?: ScriptUser;
   initFail: boolean;
+}
+
+/** The largest interval and timeout keepalived takes: UINT_MAX / TIMER_HZ seconds. */
+export const SCRIPT_SECONDS_MAX = 4294;
+
+/**
+ * A vrrp_script `interval` / `timeout`: seconds, fractions to the millisecond as keepalived
+ * 2.3.2 reads them (read_decimal_unsigned_strvec, 3 digits); in ms. A fraction gets a note: 2.2.7
+ * reads whole seconds only and ignores the line ("must be between 1 and 4294 - ignoring").
+ */
+function scriptSeconds(stmt: Stmt, a: ArgChecker): number | undefined {
+  const kw = stmt.keyword.text;
+  const t = a.one(stmt);
+  const n = t && a.seconds(t, kw, 0.001, SCRIPT_SECONDS_MAX);
+  if (n === undefined || t === undefined) return undefined;
+  const ms = Math.round(n * 1000);
+  if (Math.abs(ms - n * 1000) > 1e-6) a.diags.warning(t, `${kw} ${t.text} s has more than 3 decimals: rounded to ${ms / 1000} s (keepalived counts milliseconds)`);
+  if (!Number.isInteger(n))
+    a.diags.info(t, `a fractional ${kw} is a keepalived 2.3.2 feature: keepalived 2.2.7 ignores this line and uses ${kw === 'interval' ? '1 s' : 'the interval'}`, 'keepalived-version');
+  return ms;
 }
 
 /** Weight range for scripts and track_script overrides (keepalived: -253..253). */
@@ -109,14 +131,8 @@ const handlers = new Map<string, Handler<ScriptDraft>>([
     if (c) d.script = c;
     d.scriptToken = t;
   }],
-  ['interval', (s, d, a) => {
-    const t = a.one(s); const n = t && a.int(t, 'interval', 1, 4294);
-    if (n !== undefined) d.intervalMs = n * 1000;
-  }],
-  ['timeout', (s, d, a) => {
-    const t = a.one(s); const n = t && a.int(t, 'timeout', 1, 4294);
-    if (n !== undefined) d.timeoutMs = n * 1000;
-  }],
+  ['interval', (s, d, a) => { const ms = scriptSeconds(s, a); if (ms !== undefined) d.intervalMs = ms; }],
+  ['timeout', (s, d, a) => { const ms = scriptSeconds(s, a); if (ms !== undefined) d.timeoutMs = ms; }],
   ['weight', (s, d, a) => {
     a.noBlock(s);
     const [t, flag] = s.args;
@@ -139,6 +155,9 @@ const handlers = new Map<string, Handler<ScriptDraft>>([
   ['init_fail', (s, d, a) => { a.flag(s); d.initFail = true; }],
 ]);
 
+/** The vrrp_script keywords vrrpd handles (keywords.ts marks them supported; a test compares). */
+export const SCRIPT_HANDLED: ReadonlySet<string> = new Set(handlers.keys());
+
 export function validateScript(stmt: Stmt, a: ArgChecker): ScriptDraft | undefined {
   const name = stmt.args[0];
   if (name === undefined) {
@@ -158,7 +177,7 @@ export function validateScript(stmt: Stmt, a: ArgChecker): ScriptDraft | undefin
     fall: 1,
     initFail: false,
   };
-  dispatch(block, { label: `vrrp_script ${name.text}`, handlers, scalars: new Set(handlers.keys()) }, d, a);
+  dispatch(block, { label: `vrrp_script ${name.text}`, section: 'vrrp_script', handlers, scalars: SCRIPT_HANDLED, table: VRRP_SCRIPT }, d, a);
   if (d.script === undefined && d.scriptToken === undefined)
     a.diags.error(name, `vrrp_script ${name.text} has no 'script' (or vrrpd's 'check_tcp')`);
   return d;

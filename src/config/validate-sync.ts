@@ -1,9 +1,15 @@
-/** vrrp_sync_group NAME { group { INSTANCE ... } notify_* ... }: members change state together. */
+/**
+ * vrrp_sync_group NAME { group { INSTANCE ... } track_* { ... } notify_* ... }: members change
+ * state together; the group's trackers apply to every member (validate-sync-track.ts).
+ */
 import { pos, type ArgChecker } from './check-args.js';
 import { dispatch, type Handler } from './dispatch.js';
-import { SYNC_GROUP_UNSUPPORTED } from './keywords.js';
-import type { NotifyCommand, SourcePos, Stmt, Token } from './types.js';
+import { VRRP_SYNC_GROUP } from './keywords.js';
+import type { NotifyCommand, SourcePos, Stmt, Token, TrackRef } from './types.js';
+import { trackRefOf } from './validate-lists.js';
 import { notifyCommandOf } from './validate-script.js';
+import { TRACK_WEIGHT_MAX } from './validate-track.js';
+import { boolArg } from './validate-notify.js';
 
 export interface SyncDraft {
   name: string;
@@ -11,11 +17,16 @@ export interface SyncDraft {
   nameToken: Token;
   members: Token[];
   trackingWeight: boolean;
+  trackScripts: TrackRef[];
+  trackInterfaces: TrackRef[];
+  trackFiles: TrackRef[];
+  trackProcesses: TrackRef[];
   notifyMaster?: NotifyCommand;
   notifyBackup?: NotifyCommand;
   notifyFault?: NotifyCommand;
   notifyStop?: NotifyCommand;
   notify?: NotifyCommand;
+  notifyPriorityChanges?: boolean;
 }
 
 const notifyOpt = (set: (d: SyncDraft, cmd: NotifyCommand) => void): Handler<SyncDraft> => (s, d, a) => {
@@ -23,7 +34,19 @@ const notifyOpt = (set: (d: SyncDraft, cmd: NotifyCommand) => void): Handler<Syn
   if (cmd) set(d, cmd);
 };
 
+const refs = (into: (d: SyncDraft) => TrackRef[], maxWeight?: number): Handler<SyncDraft> => (s, d, a) => {
+  a.extra(s, 0);
+  for (const entry of a.block(s) ?? []) {
+    const r = trackRefOf(entry, a, maxWeight);
+    if (r) into(d).push(r);
+  }
+};
+
 const handlers = new Map<string, Handler<SyncDraft>>([
+  ['track_script', refs((d) => d.trackScripts)],
+  ['track_interface', refs((d) => d.trackInterfaces)],
+  ['track_file', refs((d) => d.trackFiles, TRACK_WEIGHT_MAX)],
+  ['track_process', refs((d) => d.trackProcesses, TRACK_WEIGHT_MAX)],
   ['group', (s, d, a) => {
     a.extra(s, 0);
     for (const m of a.block(s) ?? []) {
@@ -37,9 +60,13 @@ const handlers = new Map<string, Handler<SyncDraft>>([
   ['notify_fault', notifyOpt((d, c) => { d.notifyFault = c; })],
   ['notify_stop', notifyOpt((d, c) => { d.notifyStop = c; })],
   ['notify', notifyOpt((d, c) => { d.notify = c; })],
-  ['smtp_alert', (s, _d, a) => { a.diags.info(s.keyword, "'smtp_alert' accepted and ignored: vrrpd sends no e-mail"); }],
+  ['notify_priority_changes', (s, d, a) => { const v = boolArg(s, a); if (v !== undefined) d.notifyPriorityChanges = v; }],
+  ['smtp_alert', () => undefined], // keywords.ts says it is accepted and ignored
   ['sync_group_tracking_weight', (s, d, a) => { a.flag(s); d.trackingWeight = true; }],
 ]);
+
+/** The vrrp_sync_group keywords vrrpd handles (keywords.ts marks them supported; a test compares). */
+export const SYNC_HANDLED: ReadonlySet<string> = new Set(handlers.keys());
 
 export function validateSyncGroup(stmt: Stmt, a: ArgChecker): SyncDraft | undefined {
   const name = stmt.args[0];
@@ -50,12 +77,15 @@ export function validateSyncGroup(stmt: Stmt, a: ArgChecker): SyncDraft | undefi
   a.extra(stmt, 1);
   const block = a.block(stmt);
   if (block === undefined) return undefined;
-  const d: SyncDraft = { name: name.text, pos: pos(name), nameToken: name, members: [], trackingWeight: false };
+  const d: SyncDraft = {
+    name: name.text, pos: pos(name), nameToken: name, members: [], trackingWeight: false, trackScripts: [], trackInterfaces: [], trackFiles: [], trackProcesses: [],
+  };
   dispatch(block, {
     label: `vrrp_sync_group ${name.text}`,
+    section: 'vrrp_sync_group',
     handlers,
-    scalars: new Set(['group', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify']),
-    unsupported: SYNC_GROUP_UNSUPPORTED,
+    scalars: new Set(['group', 'notify_master', 'notify_backup', 'notify_fault', 'notify_stop', 'notify', 'notify_priority_changes']),
+    table: VRRP_SYNC_GROUP,
   }, d, a);
   if (!block.some((s) => s.keyword.text === 'group')) a.diags.error(name, `vrrp_sync_group ${name.text} has no 'group { ... }'`);
   return d;

@@ -16,7 +16,7 @@ import { background, describeError } from '../background.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import type { Registration } from '../io/vrrp-mux.js';
 import { monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js';
-import { instanceKey, instanceSpec, receiverSpec, sourceAddress, vipSpecs } from './build.js';
+import { advertDestinations, instanceKey, instanceSpec, receiverSpec, sourceAddress, vipSpecs, virtualAddresses } from './build.js';
 import { Iface } from './iface.js';
 import { Instance, type StateEvent } from './instance.js';
 import type { Logger } from './log.js';
@@ -24,7 +24,11 @@ import { prepareRunDir, writePrivateFile } from './runtime-dir.js';
 import { serveStatus, type StatusServer } from './status-server.js';
 import { removeRecordedVips, VipRecord } from './vip-record.js';
 import { Tracking } from './tracking.js';
-import { SyncGroups } from '../protocol/sync-group.js';
+import { Notifications } from './notifications.js';
+import { STOP_SCRIPT_MS } from '../io/notify-runner.js';
+import { systemScriptHost, type ScriptHost } from '../io/script-launcher.js';
+import { SyncGroups, type SyncOrder } from '../protocol/sync-group.js';
+import type { TrackerKindName } from '../track/tracker.js';
 
 export interface DaemonOptions {
   readonly configPath: string;
@@ -44,9 +48,16 @@ interface Slot {
   instance: Instance<VipSpec> | undefined;
   registration: Registration | undefined;
   waiting: string | undefined;
+  /** Its shutdown's state change: notified (STOP) once its addresses are gone, as keepalived. */
+  stopped?: StateEvent;
 }
 
 const STOP_BUDGET_MS = 900;
+
+/** `work`, or 'late' after `ms`. */
+function within(work: Promise<unknown>, ms: number): Promise<unknown> {
+  return Promise.race([work, new Promise<'late'>((r) => setTimeout(() => r('late'), ms).unref())]);
+}
 /** Diagnostics logged per load; `vrrpd check` shows them all. */
 const LOGGED_DIAGNOSTICS = 100;
 
@@ -64,6 +75,7 @@ export class Daemon {
   #retry: NodeJS.Timeout | undefined;
   readonly #stateListeners: ((e: StateEvent) => void)[] = [];
   readonly #tracking: Tracking;
+  readonly #notifications: Notifications;
   #sync = new SyncGroups([]);
   /** Aborted by stop(): a reload's load in flight is ended and its result dropped. */
   readonly #stopping = new AbortController();
@@ -74,7 +86,17 @@ export class Daemon {
     this.#opts = opts;
     this.#log = opts.log;
     this.#now = opts.now ?? monotonicNow;
-    this.#tracking = new Tracking({ now: this.#now, log: this.#log, onScriptChange: (script) => this.#contain('a script change', () => this.#scriptChanged(script)) });
+    let host: Promise<ScriptHost> | undefined;
+    const scriptHost = (): Promise<ScriptHost> => (host ??= systemScriptHost(() => timersQuiet()));
+    this.#notifications = new Notifications({ log: this.#log, host: scriptHost });
+    this.#tracking = new Tracking({
+      now: this.#now,
+      log: this.#log,
+      host: scriptHost,
+      links: this.#links,
+      runDir: opts.runDir,
+      onChange: (kind, name) => this.#contain(`a ${kind} change`, () => this.#trackerChanged(kind, name)),
+    });
     this.#vipRecord = new VipRecord(opts.runDir, this.#log);
   }
 
@@ -102,6 +124,8 @@ export class Daemon {
     }
     const more = result.diagnostics.length - LOGGED_DIAGNOSTICS;
     if (more > 0) this.#log.warn({ more }, `${more} more diagnostics not logged; see vrrpd check -f ${this.#opts.configPath}`);
+    for (const d of result.disabled)
+      this.#log.error({ section: d.section, name: d.name, file: d.pos.file, line: d.pos.line }, `${d.section} ${d.name} disabled: its configuration has errors (logged above); the rest runs`);
   }
 
   /**
@@ -126,7 +150,11 @@ export class Daemon {
     this.#stateListeners.push(listener);
   }
 
-  /** Load the config and start everything; an error result means nothing was started. */
+  /**
+   * Load the config and start everything; an error result means nothing was started. A section
+   * disabled by its own errors is left out and the rest starts (config/validate.ts says which
+   * errors stop the file).
+   */
   async start(): Promise<{ ok: boolean; detail?: string }> {
     const loaded = this.load();
     if (!loaded.config) return { ok: false, detail: `configuration ${this.#opts.configPath} has errors` };
@@ -153,8 +181,10 @@ export class Daemon {
   }
 
   /**
-   * SIGHUP: apply a new config; unchanged instances keep their state; a broken config changes
-   * nothing. A SIGHUP during a reload is coalesced: one more reload runs when this one is done.
+   * SIGHUP: apply a new config; unchanged instances keep their state; a file with an error that
+   * stops it changes nothing; an instance disabled by its own errors stops (handing over, like a
+   * removed one) and the others are applied. A SIGHUP during a reload is coalesced: one more
+   * reload runs when this one is done.
    */
   reload(): Promise<boolean> {
     if (this.#reloading !== undefined) {
@@ -191,26 +221,34 @@ export class Daemon {
     const starting = next.instances.filter((c) => !this.#slots.has(c.name));
     for (const conf of starting) this.#slots.set(conf.name, this.#newSlot(next, conf));
     await Promise.all(starting.map((c) => this.#bring(this.#slots.get(c.name)!)));
+    if (next.global.fifoWriteStatesOnReload) this.#notifications.states(next, (name) => this.#slots.get(name)?.instance?.snapshot());
     this.#log.info(
       {
         kept: next.instances.length - starting.length,
         restarted: starting.filter((c) => before.has(c.name)).map((c) => c.name),
         added: starting.filter((c) => !before.has(c.name)).map((c) => c.name),
         removed: stopping.filter((s) => !wanted.has(s.conf.name)).map((s) => s.conf.name),
+        disabled: loaded.disabled.filter((d) => d.section === 'vrrp_instance').map((d) => d.name),
       },
       'configuration reloaded',
     );
     return true;
   }
 
-  /** SIGTERM: masters hand over with priority 0 and remove their VIPs; bounded to under 1 s. */
+  /**
+   * SIGTERM: masters hand over with priority 0 and remove their VIPs, bounded to under 1 s; then,
+   * as keepalived does, the STOP notify scripts (running ones were sent SIGTERM first), each
+   * killed after 1 s.
+   */
   async stop(): Promise<void> {
     this.#stopping.abort();
     if (this.#retry) clearInterval(this.#retry);
+    this.#notifications.shutdown();
     const all = Promise.all([...this.#slots.values()].map((s) => this.#stopSlot(s)));
-    const budget = new Promise<'late'>((r) => setTimeout(() => r('late'), STOP_BUDGET_MS).unref());
-    const finished = Promise.all([all, this.#tracking.idle()]);
-    if ((await Promise.race([finished, budget])) === 'late') this.#log.error({}, 'shutdown took too long; exiting anyway');
+    if ((await within(all, STOP_BUDGET_MS)) === 'late') this.#log.error({}, 'shutdown took too long; exiting anyway');
+    for (const g of this.#config?.syncGroups ?? []) this.#notifications.group(g, 'INIT');
+    if ((await within(this.#notifications.idle(), STOP_SCRIPT_MS + 100)) === 'late') this.#log.warn({}, 'notify scripts still running at exit');
+    await this.#notifications.close();
     this.#tracking.stop();
     this.#links.stop();
     for (const i of this.#ifaces.values()) i.close();
@@ -253,7 +291,7 @@ export class Daemon {
       instances: [...this.#slots.values()].map((s) => ({
         ...(s.instance
           ? s.instance.snapshot()
-          : { name: s.conf.name, vrid: s.conf.vrid, state: 'FAULT', basePriority: s.conf.priority, effectivePriority: s.conf.priority }),
+          : { name: s.conf.name, vrid: s.conf.vrid, version: s.conf.version, family: s.conf.family, state: 'FAULT', basePriority: s.conf.priority, effectivePriority: s.conf.priority }),
         interface: s.conf.interface,
         vips: vipSpecs(s.conf).map((v) => v.address),
         ...(s.waiting ? { waiting: s.waiting } : {}),
@@ -322,16 +360,17 @@ export class Daemon {
     if (slot.instance || !this.#config) return;
     const conf = slot.conf;
     const iface = this.#iface(conf.interface);
-    const opened = await iface.open(this.#config.global.vrrpMcastGroup4);
+    const global = this.#config.global;
+    const opened = await iface.open(conf.family, { ipv4: global.vrrpMcastGroup4, ipv6: global.vrrpMcastGroup6 });
     if (!opened.ok) return this.#wait(slot, `interface ${conf.interface}: ${opened.error}`);
-    const src = sourceAddress(conf, opened.value.primaryIpv4);
-    if (!src) return this.#wait(slot, `interface ${conf.interface} has no IPv4 address`);
+    const source = sourceAddress(conf, opened.value, virtualAddresses(this.#config));
+    if (!source.ok) return this.#wait(slot, source.error);
+    const src = source.value;
     const stale = await removeStale(conf.interface, vipSpecs(conf));
     if (!stale.ok) this.#log.warn({ instance: conf.name, detail: stale.error.detail }, 'could not check for stale virtual addresses');
     else if (stale.value.length > 0) this.#log.warn({ instance: conf.name, removed: stale.value }, 'removed virtual addresses left behind by an earlier run');
     await iface.refresh();
-    const unicast = conf.unicastPeers.length > 0;
-    const destinations = unicast ? conf.unicastPeers : [this.#config.global.vrrpMcastGroup4];
+    const destinations = advertDestinations(conf, global);
     let registration: Registration | undefined;
     const instance = new Instance(instanceSpec(conf, src, this.#config.global.vrrpMcastGroup4), {
       now: this.#now,
@@ -348,10 +387,13 @@ export class Daemon {
       spec: receiverSpec(instance, conf.unicastPeers),
       onAdvert: (rx) => instance.receive(rx),
       destinations,
+      source: src,
     });
     if (!reg.ok) return this.#wait(slot, reg.error.detail);
     registration = reg.value;
     instance.onStateChange((e) => this.#contain(`${conf.name} -> ${e.to}`, () => this.#memberMoved(conf, e)));
+    instance.onOwnFault((faulted, detail) => this.#contain(`${conf.name} own fault`, () => this.#applySync(this.#sync.onOwnFault(conf.name, faulted, detail))));
+    instance.onPriorityChange((e) => this.#contain(`${conf.name} priority`, () => this.#notifications.priority(conf, e.state, e.to)));
     for (const l of this.#stateListeners) instance.onStateChange((e) => this.#contain(`${conf.name} -> ${e.to}`, () => l(e)));
     slot.instance = instance;
     slot.registration = registration;
@@ -359,7 +401,8 @@ export class Daemon {
     // keepalived holds an instance back until its scripts have a first verdict (no spurious FAULT).
     await this.#tracking.settled(conf);
     instance.setLink(this.#links.isUp(conf.interface) ?? opened.value.running);
-    instance.setTrackers(this.#tracking.statuses(conf, (i) => this.#links.isUp(i)));
+    instance.setTrackers(this.#tracking.statuses(conf));
+    this.#applySync(this.#sync.resync(conf.name)); // the group may hold FAULT already
     instance.start();
   }
 
@@ -375,6 +418,9 @@ export class Daemon {
     await instance.stop();
     slot.registration?.unregister();
     slot.registration = undefined;
+    const e = slot.stopped;
+    slot.stopped = undefined;
+    if (e) this.#notifications.instance(slot.conf, e.to, e.priority);
   }
 
   /** Retry instances whose interface was not usable. */
@@ -391,18 +437,22 @@ export class Daemon {
     for (const s of this.#slots.values()) {
       if (!s.instance) continue;
       if (s.conf.interface === ifname) s.instance.setLink(up);
-      if (s.conf.trackInterfaces.some((t) => t.name === ifname)) this.#pushTrackers(s);
     }
   }
 
-  /** Notify scripts, then keepalived's sync groups: the other members follow. */
+  /** Notifications, then keepalived's sync groups: the other members follow. */
   #memberMoved(conf: VrrpInstance, e: StateEvent): void {
-    this.#tracking.notify(conf, e);
+    const slot = this.#slots.get(conf.name);
+    if (e.reason === 'shutdown' && slot) slot.stopped = e; // notified by #stopSlot, once the addresses are gone
+    else this.#notifications.instance(conf, e.to, e.priority);
     const group = this.#config?.syncGroups.find((g) => g.members.includes(conf.name));
-    if (group && e.reason !== 'sync-group') this.#tracking.notifyGroup(group, e);
-    for (const order of this.#sync.onStateChange(conf.name, e.from, e.to, e.reason)) {
-      this.#slots.get(order.member)?.instance?.sync(order.input);
-    }
+    if (group && e.reason !== 'sync-group' && e.reason !== 'shutdown') this.#notifications.group(group, e.to);
+    this.#applySync(this.#sync.onStateChange(conf.name, e.from, e.to, e.reason));
+  }
+
+  /** vrrp_sync_group orders to the members' instances (an instance not running yet gets them at its start). */
+  #applySync(orders: readonly SyncOrder[]): void {
+    for (const order of orders) this.#slots.get(order.member)?.instance?.sync(order.input);
   }
 
   /**
@@ -423,18 +473,20 @@ export class Daemon {
     await Promise.all(slots.map((s) => this.#bring(s)));
   }
 
-  #scriptChanged(script: string): void {
+  /** A tracked object changed (a script's verdict, a tracked link, a file, a process count): update its instances. */
+  #trackerChanged(kind: TrackerKindName, name: string): void {
     for (const s of this.#slots.values()) {
-      if (s.conf.trackScripts.some((t) => t.name === script)) this.#pushTrackers(s);
+      if (s.instance && this.#tracking.tracks(s.conf, kind, name)) s.instance.setTrackers(this.#tracking.statuses(s.conf));
     }
-  }
-
-  #pushTrackers(slot: Slot): void {
-    slot.instance?.setTrackers(this.#tracking.statuses(slot.conf, (i) => this.#links.isUp(i)));
   }
 
   async #applyTracking(config: VrrpdConfig): Promise<void> {
     this.#sync = new SyncGroups(config.syncGroups);
+    // A reload keeps running instances: the new coordinator learns their own faults and re-holds or releases them.
+    const running = [...this.#slots.values()].flatMap((s) => (s.instance ? [{ name: s.conf.name, router: s.instance.router }] : []));
+    for (const r of running) if (r.router.ownFaulted) this.#sync.onOwnFault(r.name, true, 'fault of its own (before the reload)');
+    for (const r of running) this.#applySync(this.#sync.resync(r.name));
     await this.#tracking.apply(config);
+    await this.#notifications.apply(config);
   }
 }

@@ -41,6 +41,15 @@ export interface InstanceSpec<V> {
   readonly oldUnicastChecksum?: { readonly mode: OldUnicastChecksum; readonly group: Ipv4Address };
 }
 
+/** The effective priority moved (keepalived's notify_priority_changes). */
+export interface PriorityEvent {
+  readonly instance: string;
+  readonly from: number;
+  readonly to: number;
+  /** The state the instance is in. */
+  readonly state: RouterState;
+}
+
 /** A state change as the daemon reports it to notify scripts, sync groups and logs. */
 export interface StateEvent {
   readonly instance: string;
@@ -77,6 +86,8 @@ export class Instance<V> {
   readonly #drops = new RateLimiter({ onSuppressed: (reason, n) => this.#io.log.warn({ instance: this.name, reason, suppressed: n }, `${n} more lines suppressed`) });
   #garpCursor: GarpCursor | undefined;
   #listeners: ((e: StateEvent) => void)[] = [];
+  #faultListeners: ((faulted: boolean, detail: string) => void)[] = [];
+  #priorityListeners: ((e: PriorityEvent) => void)[] = [];
   #stepping = false;
   readonly #inbox: Input[] = [];
   /** The last advert handed to the socket: `ip addr` (a fork) waits for it to leave first. */
@@ -107,6 +118,16 @@ export class Instance<V> {
   /** Subscribe to state changes. */
   onStateChange(listener: (e: StateEvent) => void): void {
     this.#listeners.push(listener);
+  }
+
+  /** Subscribe to the router's own fault beginning or ending (vrrp_sync_group counts these). */
+  onOwnFault(listener: (faulted: boolean, detail: string) => void): void {
+    this.#faultListeners.push(listener);
+  }
+
+  /** Subscribe to effective priority changes. */
+  onPriorityChange(listener: (e: PriorityEvent) => void): void {
+    this.#priorityListeners.push(listener);
   }
 
   get state(): RouterState {
@@ -244,9 +265,15 @@ export class Instance<V> {
         for (const l of this.#listeners) l(event);
         break;
       }
-      case 'priorityChanged':
-        log.info({ instance: this.name, from: a.from, to: a.to, detail: a.detail }, `${this.name}: priority ${a.from} -> ${a.to}`);
+      case 'ownFault':
+        for (const l of this.#faultListeners) l(a.faulted, a.detail);
         break;
+      case 'priorityChanged': {
+        log.info({ instance: this.name, from: a.from, to: a.to, detail: a.detail }, `${this.name}: priority ${a.from} -> ${a.to}`);
+        const event: PriorityEvent = { instance: this.name, from: a.from, to: a.to, state: this.router.state };
+        for (const l of this.#priorityListeners) l(event);
+        break;
+      }
       case 'dropped':
       case 'notice': {
         const key = a.kind === 'dropped' ? a.reason : a.code;

@@ -1,7 +1,7 @@
 /**
  * Logging: pino JSON lines by default (journald / log shippers), a compact readable line when
  * stdout is a terminal. Lines are written synchronously to an FdSink (src/io/fd-sink.ts): losing
- * stdout drops lines, it never throws, spins or holds the exit. Repeated lines about untrusted
+ * stdout drops lines, a slow reader makes them wait (bounded); it never throws, spins or holds the exit. Repeated lines about untrusted
  * input go through `RateLimiter` (src/rate-limit.ts).
  */
 import { isatty } from 'node:tty';

@@ -1,156 +1,139 @@
 /**
- * Health tracking and notifications for the daemon: one ScriptDriver per vrrp_script in use,
- * the effective tracker list of each instance (track_script + track_interface), and notify
- * scripts run in order on every state change. Every script is planned first (io/script-plan.ts:
- * its user, its program, enable_script_security, no capabilities); one that cannot be planned is
- * disabled with an error line, as keepalived does, and never runs. A disabled vrrp_script never
- * moves the priority.
+ * Health tracking for the daemon. Every tracker kind (trackers/registry.ts) is handled alike: the
+ * objects a configuration asks for are started, kept across a reload while their settings are
+ * unchanged, and stopped when no longer wanted; an instance's trackers are its references
+ * (`track_script { NAME weight N }` ..., its sync group's included) read through keepalived's
+ * weight rules. Notifications are ./notifications.ts's.
  */
-import type { VrrpdConfig, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/types.js';
-import { NotifyRunner, type NotifyScripts, type NotifyState, type NotifyWhich } from '../io/notify-runner.js';
-import { systemScriptHost, type Launcher, type ScriptHost } from '../io/script-launcher.js';
-import { planNotifyScripts, planScript, type PlanContext, type ScriptPlan } from '../io/script-plan.js';
-import type { CheckSpec } from '../io/script-runner.js';
+import type { VrrpdConfig, VrrpInstance } from '../config/types.js';
+import { systemScriptHost, type ScriptHost } from '../io/script-launcher.js';
 import type { TrackerStatus } from '../protocol/types.js';
-import { interfaceTrackerStatus } from '../track/interface-tracker.js';
+import { statusOf, type TrackerInfo, type TrackerKindName } from '../track/tracker.js';
+import { describeError } from '../background.js';
 import type { Now } from './clock.js';
-import type { StateEvent } from './instance.js';
 import type { Logger } from './log.js';
-import { ScriptDriver } from './script-driver.js';
+import type { KindRuntime, LinkView, TrackedObject, TrackerContext, TrackerKind } from './trackers/kind.js';
+import { TRACKER_KINDS } from './trackers/registry.js';
 
-const STATE_FOR_NOTIFY: Partial<Record<StateEvent['to'], NotifyState>> = { MASTER: 'MASTER', BACKUP: 'BACKUP', FAULT: 'FAULT', INIT: 'STOP' };
+/** One tracker of an instance: the object, and the weight the instance gives it. */
+export interface InstanceTracker {
+  readonly info: TrackerInfo;
+  readonly weight: number;
+  readonly reverse: boolean;
+  /** Where the reference comes from: the instance itself, or its sync group. */
+  readonly group?: string;
+}
+
+interface Running {
+  readonly obj: TrackedObject;
+  readonly key: string;
+}
+
+export interface TrackingDeps {
+  readonly now: Now;
+  readonly log: Logger;
+  /** A tracked object's reading changed: update every instance that tracks it. */
+  readonly onChange: (kind: TrackerKindName, name: string, detail: string) => void;
+  readonly links: LinkView;
+  readonly runDir: string;
+  /** Tests inject their own script host. */
+  readonly host?: () => Promise<ScriptHost>;
+}
 
 export class Tracking {
-  readonly #drivers = new Map<string, { driver: ScriptDriver; key: string }>();
-  #notify: NotifyRunner | undefined;
-  readonly #notifyPlans = new Map<string, NotifyScripts>();
-  readonly #log: Logger;
-  readonly #now: Now;
-  readonly #onChange: (script: string, detail: string) => void;
-  #host: ScriptHost | undefined;
+  readonly #running = new Map<string, Running>();
+  readonly #runtimes = new Map<TrackerKindName, KindRuntime<unknown>>();
+  readonly #ctx: TrackerContext;
+  #host: Promise<ScriptHost> | undefined;
+  /** Set after the first apply: later ones are reloads. */
+  #applied = false;
   readonly #hostFor: () => Promise<ScriptHost>;
 
-  constructor(deps: { now: Now; log: Logger; onScriptChange: (script: string, detail: string) => void; host?: () => Promise<ScriptHost> }) {
-    this.#log = deps.log;
-    this.#now = deps.now;
-    this.#onChange = deps.onScriptChange;
+  constructor(deps: TrackingDeps) {
     this.#hostFor = deps.host ?? systemScriptHost;
+    this.#ctx = {
+      now: deps.now,
+      log: deps.log,
+      changed: deps.onChange,
+      links: deps.links,
+      runDir: deps.runDir,
+      scriptHost: () => (this.#host ??= this.#hostFor()),
+      bug: (what, e) => deps.log.error({ err: describeError(e) }, `bug: ${what} threw; contained`),
+    };
   }
 
-  /** Plan every script; start drivers for the vrrp_scripts in use, keeping unchanged ones across reloads. */
+  /** Start the tracked objects the configuration asks for, keeping unchanged ones across reloads. */
   async apply(config: VrrpdConfig): Promise<void> {
-    const host = (this.#host ??= await this.#hostFor());
-    this.#notify ??= this.#notifyRunner(host.launcher);
-    const ctx: PlanContext = { scriptUser: config.global.scriptUser, enableScriptSecurity: config.global.enableScriptSecurity, launcher: host.launcher, self: host.self };
-    const used = new Set(config.instances.flatMap((i) => i.trackScripts.map((t) => t.name)));
-    const wanted = config.scripts.filter((s) => used.has(s.name));
-    const g = config.global;
-    const keys = new Map(wanted.map((s) => [s.name, JSON.stringify({ ...s, pos: undefined, u: g.scriptUser, sec: g.enableScriptSecurity })]));
-    for (const [name, d] of this.#drivers) {
-      if (keys.get(name) !== d.key) {
-        d.driver.stop();
-        this.#drivers.delete(name);
-      }
-    }
-    for (const script of wanted) {
-      if (this.#drivers.has(script.name)) continue;
-      const spec = await this.#checkSpec(script, ctx, host.launcher);
-      if (!spec) continue;
-      const driver = new ScriptDriver(script, spec, { now: this.#now, log: this.#log, onChange: this.#onChange });
-      this.#drivers.set(script.name, { driver, key: keys.get(script.name)! });
-      driver.start();
-    }
-    await this.#planNotifies(config, ctx);
+    for (const kind of TRACKER_KINDS) await this.#applyKind(kind, config);
+    this.#applied = true;
   }
 
-  /** Wait (at most `capMs`) for the first verdict of the scripts an instance uses with weight 0. */
+  async #applyKind(kind: TrackerKind, config: VrrpdConfig): Promise<void> {
+    const wanted = new Map(kind.wanted(config).map((w) => [w.name, w]));
+    const prefix = `${kind.kind}:`;
+    for (const [id, r] of this.#running) {
+      if (!id.startsWith(prefix) || wanted.get(r.obj.name)?.key === r.key) continue;
+      r.obj.stop();
+      this.#running.delete(id);
+    }
+    let runtime = this.#runtimes.get(kind.kind);
+    for (const w of wanted.values()) {
+      if (this.#running.has(prefix + w.name)) continue;
+      if (!runtime) this.#runtimes.set(kind.kind, (runtime = kind.runtime(this.#ctx)));
+      const obj = await runtime.create(w, config, this.#applied);
+      if (obj) this.#running.set(prefix + w.name, { obj, key: w.key });
+    }
+    runtime?.settle?.([...this.#running.entries()].filter(([id]) => id.startsWith(prefix)).map(([, r]) => r.obj));
+  }
+
+  #get(kind: TrackerKindName, name: string): TrackedObject | undefined {
+    return this.#running.get(`${kind}:${name}`)?.obj;
+  }
+
+  /** Wait (at most `capMs`) for the first verdict of every object the instance tracks. */
   async settled(inst: VrrpInstance, capMs = 3000): Promise<void> {
-    const pending = inst.trackScripts.map((t) => this.#drivers.get(t.name)?.driver.settled).filter((p) => p !== undefined);
+    const pending = TRACKER_KINDS.flatMap((k) => k.refs(inst).map((r) => this.#get(k.kind, r.name)?.settled)).filter((p) => p !== undefined);
     if (pending.length === 0) return;
     await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, capMs).unref())]);
   }
 
-  /** The instance's trackers now: its scripts (with per-instance weight overrides) and interfaces. */
-  statuses(inst: VrrpInstance, linkUp: (ifname: string) => boolean | undefined): TrackerStatus[] {
-    const out: TrackerStatus[] = [];
-    for (const ref of inst.trackScripts) {
-      const d = this.#drivers.get(ref.name);
-      if (d) out.push(d.driver.status({ weight: ref.weight, reverse: ref.reverse }));
-    }
-    for (const ref of inst.trackInterfaces) {
-      out.push(interfaceTrackerStatus({ ifname: ref.name, weight: ref.weight ?? 0, reverse: ref.reverse ?? false }, linkUp(ref.name)));
+  /** The instance's trackers now, as the router takes them: each reference read with its weight (or the object's own). */
+  statuses(inst: VrrpInstance): TrackerStatus[] {
+    return this.trackers(inst).map((t) => {
+      const kind = TRACKER_KINDS.find((k) => k.kind === t.info.kind)!;
+      const obj = this.#get(t.info.kind, t.info.name)!;
+      return statusOf(kind.label(t.info.name), obj.reading(), t.weight, t.reverse);
+    });
+  }
+
+  /** The instance's trackers for the status model: each object's info and the weight the instance gives it. */
+  trackers(inst: VrrpInstance): InstanceTracker[] {
+    const out: InstanceTracker[] = [];
+    for (const kind of TRACKER_KINDS) {
+      for (const ref of kind.refs(inst)) {
+        const obj = this.#get(kind.kind, ref.name);
+        if (!obj) continue; // disabled (logged when it was planned)
+        const info = obj.info();
+        out.push({ info, weight: ref.weight ?? info.weight, reverse: ref.reverse ?? info.reverse, ...(ref.group !== undefined ? { group: ref.group } : {}) });
+      }
     }
     return out;
   }
 
-  /** Queue the instance's notify scripts for a state change (never blocks). */
-  notify(inst: VrrpInstance, event: StateEvent): void {
-    this.#queue('INSTANCE', inst.name, event);
+  /** Whether the instance tracks (kind, name). */
+  tracks(inst: VrrpInstance, kind: TrackerKindName, name: string): boolean {
+    return TRACKER_KINDS.some((k) => k.kind === kind && k.refs(inst).some((r) => r.name === name));
   }
 
-  /** Queue a sync group's notify scripts when one of its members leads a move. */
-  notifyGroup(group: VrrpSyncGroup, event: StateEvent): void {
-    this.#queue('GROUP', group.name, event);
-  }
-
-  #queue(scope: 'INSTANCE' | 'GROUP', name: string, event: StateEvent): void {
-    const state = STATE_FOR_NOTIFY[event.to];
-    const scripts = this.#notifyPlans.get(`${scope}:${name}`);
-    if (!state || !scripts) return;
-    this.#notify?.notify({ scope, name, state, priority: event.priority }, scripts);
-  }
-
-  /** Wait for queued notify scripts (bounded by the caller). */
-  async idle(): Promise<void> {
-    await this.#notify?.idle();
+  /** Every running tracked object, for the status model. */
+  objects(): TrackerInfo[] {
+    return [...this.#running.values()].map((r) => r.obj.info());
   }
 
   stop(): void {
-    for (const d of this.#drivers.values()) d.driver.stop();
-    this.#drivers.clear();
-  }
-
-  #notifyRunner(launcher: Launcher): NotifyRunner {
-    return new NotifyRunner({
-      launcher,
-      onDone: (d) => {
-        const r = d.result;
-        const ok = r.exitCode === 0 && r.error === undefined;
-        this.#log[ok ? 'info' : 'warn'](
-          { instance: d.event.name, state: d.event.state, script: d.plan.file, user: d.plan.user, exitCode: r.exitCode, timedOut: r.timedOut, error: r.error },
-          `notify ${d.which} ${ok ? 'done' : 'failed'}`,
-        );
-      },
-      onDropped: (e, waiting) => {
-        this.#log.warn({ [e.scope === 'GROUP' ? 'group' : 'instance']: e.name, state: e.state, priority: e.priority, waiting }, `notify scripts for ${e.name} -> ${e.state} dropped: ${waiting} newer state changes are already waiting for their scripts`);
-      },
-    });
-  }
-
-  /** Plan the notify scripts of every instance and sync group; a disabled one is logged and left out. */
-  async #planNotifies(config: VrrpdConfig, ctx: PlanContext): Promise<void> {
-    this.#notifyPlans.clear();
-    for (const n of await planNotifyScripts(config, ctx)) {
-      const key = `${n.scope}:${n.owner}`;
-      const plans: { [K in NotifyWhich]?: ScriptPlan } = { ...this.#notifyPlans.get(key) };
-      if (!n.result.ok) {
-        this.#log.error({ script: n.command, detail: n.result.error }, `${n.what} disabled: ${n.result.error}`);
-      } else {
-        for (const note of n.result.value.notes) this.#log.warn({ script: n.command }, `${n.what}: ${note}`);
-        plans[n.which] = n.result.value.plan;
-      }
-      this.#notifyPlans.set(key, plans);
-    }
-  }
-
-  async #checkSpec(script: VrrpScript, ctx: PlanContext, launcher: Launcher): Promise<CheckSpec | undefined> {
-    if (script.script.kind === 'check_tcp') return { kind: 'tcp', target: { host: script.script.host, port: script.script.port } };
-    const r = await planScript(script.script.argv, script.user, 'script', ctx);
-    if (!r.ok) {
-      this.#log.error({ script: script.name, detail: r.error }, `vrrp_script ${script.name} disabled: ${r.error}`);
-      return undefined;
-    }
-    for (const note of r.value.notes) this.#log.warn({ script: script.name }, `vrrp_script ${script.name}: ${note}`);
-    return { kind: 'script', plan: r.value.plan, launcher };
+    for (const r of this.#running.values()) r.obj.stop();
+    this.#running.clear();
+    for (const rt of this.#runtimes.values()) rt.stop();
+    this.#runtimes.clear();
   }
 }

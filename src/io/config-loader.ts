@@ -11,8 +11,8 @@
  *
  * Receiving a message costs the receiving thread its deserialisation: a LoadResult of 12 000
  * instances takes a few hundred ms, 500 instances ~15 ms, enough to make an advert late. So
- * the worker hands the result over in parts (PART_ITEMS instances, scripts, groups or
- * diagnostics each), each sent when the main thread asks for the next one from a setImmediate:
+ * the worker hands the result over in parts (PART_ITEMS instances, scripts, groups,
+ * diagnostics or disabled sections each), each sent when the main thread asks for the next one from a setImmediate:
  * timers run between parts, and no part costs more than a millisecond or two.
  */
 import { Worker } from 'node:worker_threads';
@@ -24,7 +24,7 @@ import type { FsSourceHostOptions } from './config-files.js';
 /** Items per part (an instance deserialises in ~30 us on this machine). */
 const PART_ITEMS = 50;
 
-type ArrayField = 'diagnostics' | 'instances' | 'scripts' | 'syncGroups';
+type ArrayField = 'diagnostics' | 'disabled' | 'instances' | 'scripts' | 'syncGroups';
 
 /** Worker -> main: some items of one array of the result, or the rest of it (arrays empty) last. */
 export type WorkerMessage =
@@ -38,19 +38,20 @@ export function splitResult(r: LoadResult): WorkerMessage[] {
     for (let i = 0; i < items.length; i += PART_ITEMS) out.push({ kind: 'part', field, items: items.slice(i, i + PART_ITEMS) });
   };
   parts('diagnostics', r.diagnostics);
+  parts('disabled', r.disabled);
   if (r.config !== undefined) {
     parts('instances', r.config.instances);
     parts('scripts', r.config.scripts);
     parts('syncGroups', r.config.syncGroups);
   }
   const config = r.config === undefined ? undefined : { ...r.config, instances: [], scripts: [], syncGroups: [] };
-  out.push({ kind: 'done', skeleton: { ...r, diagnostics: [], config } });
+  out.push({ kind: 'done', skeleton: { ...r, diagnostics: [], disabled: [], config } });
   return out;
 }
 
 /** Collects the worker's messages back into the LoadResult. */
 class ResultAssembler {
-  readonly #arrays: Record<ArrayField, unknown[]> = { diagnostics: [], instances: [], scripts: [], syncGroups: [] };
+  readonly #arrays: Record<ArrayField, unknown[]> = { diagnostics: [], disabled: [], instances: [], scripts: [], syncGroups: [] };
 
   add(field: ArrayField, items: readonly unknown[]): void {
     const into = this.#arrays[field];
@@ -58,9 +59,9 @@ class ResultAssembler {
   }
 
   finish(skeleton: LoadResult): LoadResult {
-    const a = this.#arrays as { diagnostics: LoadResult['diagnostics'] } & Record<'instances' | 'scripts' | 'syncGroups', never[]>;
+    const a = this.#arrays as Pick<LoadResult, 'diagnostics' | 'disabled'> & Record<'instances' | 'scripts' | 'syncGroups', never[]>;
     const config = skeleton.config === undefined ? undefined : { ...skeleton.config, instances: a.instances, scripts: a.scripts, syncGroups: a.syncGroups };
-    return { ...skeleton, diagnostics: a.diagnostics, config };
+    return { ...skeleton, diagnostics: a.diagnostics, disabled: a.disabled, config };
   }
 }
 

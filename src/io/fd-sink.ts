@@ -1,29 +1,66 @@
 /**
  * Where vrrpd's log lines (and the CLI's output) go: a file descriptor written synchronously,
- * whose failures are counted, never thrown and never retried.
+ * whose failures are counted, never thrown and never retried in a loop.
  *
  * Losing stdout is ordinary for a daemon (a pipe whose reader exited, journald restarting): the
  * first EPIPE (or any error but EAGAIN) marks the sink broken and every later line is dropped at
- * the cost of a counter. A full non-blocking pipe (EAGAIN) drops that one line. So a log call can
- * never spin, throw, or keep the process from exiting. SIGPIPE is ignored by Node, so a write to
- * a closed pipe is an EPIPE error here, not a signal.
+ * the cost of a counter. A full non-blocking pipe (EAGAIN, or a short write) is a reader that is
+ * late, not gone: what did not fit waits in a bounded queue, in order, and is written again on a
+ * timer; a line that would take the queue past its bound is dropped whole and counted (a line is
+ * never torn). At exit the queue gets a last, time-bounded chance. So a log call can never spin,
+ * throw, or keep the process from exiting. SIGPIPE is ignored by Node, so a write to a closed
+ * pipe is an EPIPE error here, not a signal.
  */
 import { writeSync } from 'node:fs';
 
+/** What may wait for a slow reader: about 3000 log lines; beyond that, lines are dropped. */
+export const SINK_QUEUE_MAX_BYTES = 1 << 20;
+/** How soon a full pipe is tried again. */
+export const SINK_RETRY_MS = 20;
+/** How long exit waits for a slow reader to take what is queued. */
+export const SINK_EXIT_FLUSH_MS = 500;
+
+/** The system calls the sink uses; tests replace them. */
+export interface SinkIo {
+  write(fd: number, bytes: Uint8Array, offset: number): number;
+  retry(fn: () => void, ms: number): void;
+  /** Blocks for `ms` (the exit flush only). */
+  pause(ms: number): void;
+  now(): number;
+}
+
+const systemIo: SinkIo = {
+  write: (fd, bytes, offset) => writeSync(fd, bytes, offset),
+  retry: (fn, ms) => setTimeout(fn, ms).unref(),
+  pause: (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
+  now: () => performance.now(),
+};
+
 export class FdSink {
   readonly #fd: number;
+  readonly #io: SinkIo;
   /** Set at the first fatal write error (e.g. "EPIPE"): nothing is written any more. */
   #broken: string | undefined;
-  /** Lines dropped so far (broken sink, or a full pipe). */
+  /** Lines (or the unwritten end of one) waiting for the reader, oldest first. */
+  readonly #queue: Uint8Array[] = [];
+  #queuedBytes = 0;
+  #retrying = false;
+  /** Lines dropped so far (broken sink, or more than the queue holds). */
   dropped = 0;
 
-  constructor(fd: number) {
+  constructor(fd: number, io: SinkIo = systemIo) {
     this.#fd = fd;
+    this.#io = io;
   }
 
   /** Why the sink gave up, or undefined while it works. */
   get broken(): string | undefined {
     return this.#broken;
+  }
+
+  /** Bytes waiting for a slow reader. */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
   }
 
   /** Write `text` (whole lines); never throws. */
@@ -33,17 +70,90 @@ export class FdSink {
       return true;
     }
     const bytes = Buffer.from(text, 'utf8');
-    try {
-      for (let off = 0; off < bytes.length; ) off += writeSync(this.#fd, bytes, off);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-      this.dropped++;
-      if (code !== 'EAGAIN') this.#broken = code;
+    if (this.#queue.length > 0) {
+      this.#enqueue(bytes);
+      return true;
+    }
+    const done = this.#writeSome(bytes);
+    if (done === undefined) this.dropped++;
+    else if (done < bytes.length) {
+      this.#queue.push(bytes.subarray(done)); // the rest of a line already begun: always kept
+      this.#queuedBytes += bytes.length - done;
+      this.#scheduleRetry();
     }
     return true;
+  }
+
+  /** At exit: give the queue up to `ms` to drain (a reader that is late but alive gets it all). */
+  flushAtExit(ms = SINK_EXIT_FLUSH_MS): void {
+    const end = this.#io.now() + ms;
+    while (this.#queue.length > 0 && this.#broken === undefined) {
+      this.#drain();
+      if (this.#queue.length === 0 || this.#io.now() >= end) break;
+      this.#io.pause(5);
+    }
+  }
+
+  #enqueue(bytes: Uint8Array): void {
+    if (this.#queuedBytes + bytes.length > SINK_QUEUE_MAX_BYTES) {
+      this.dropped++;
+      return;
+    }
+    this.#queue.push(bytes);
+    this.#queuedBytes += bytes.length;
+  }
+
+  /** Bytes of `bytes` written before the pipe filled; undefined when the sink broke. */
+  #writeSome(bytes: Uint8Array): number | undefined {
+    let off = 0;
+    try {
+      while (off < bytes.length) off += this.#io.write(this.#fd, bytes, off);
+      return off;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+      if (code === 'EAGAIN') return off;
+      this.#broken = code;
+      return undefined;
+    }
+  }
+
+  /** Writes what the pipe takes now, oldest first. */
+  #drain(): void {
+    while (this.#queue.length > 0) {
+      const head = this.#queue[0]!;
+      const done = this.#writeSome(head);
+      if (done === undefined) {
+        this.dropped += this.#queue.length; // broken: nothing queued will be written
+        this.#queue.length = 0;
+        this.#queuedBytes = 0;
+        return;
+      }
+      if (done < head.length) {
+        this.#queue[0] = head.subarray(done);
+        this.#queuedBytes -= done;
+        return;
+      }
+      this.#queue.shift();
+      this.#queuedBytes -= head.length;
+    }
+  }
+
+  #scheduleRetry(): void {
+    if (this.#retrying) return;
+    this.#retrying = true;
+    this.#io.retry(() => {
+      this.#retrying = false;
+      this.#drain();
+      if (this.#queue.length > 0) this.#scheduleRetry();
+    }, SINK_RETRY_MS);
   }
 }
 
 /** stdout and stderr as sinks (one each per process: the CLI and the logger share them). */
 export const stdoutSink = new FdSink(1);
 export const stderrSink = new FdSink(2);
+
+process.on('exit', () => {
+  stdoutSink.flushAtExit();
+  stderrSink.flushAtExit();
+});

@@ -1,14 +1,19 @@
 /**
- * Gratuitous ARP (RFC 3768 §6.4.1/§6.4.2: a new master broadcasts one per VIP so neighbours
- * move the VIP to its MAC). Frames are keepalived 2.2.7's, byte for byte (src/wire/arp.ts),
- * sent whole through an AF_PACKET socket held by a small Node-API addon (native/packet);
- * iputils arping is the fallback. Why: native-notes/garp.md. Needs CAP_NET_RAW.
+ * Gratuitous ARP for IPv4 VIPs and unsolicited Neighbor Advertisements for IPv6 VIPs (RFC 3768
+ * §6.4.1/§6.4.2, RFC 5798 §6.4.1/§6.4.2, RFC 4861 §7.2.6: a new master announces each VIP so
+ * neighbours move it to its MAC). Frames are keepalived 2.2.7's, byte for byte (src/wire/arp.ts,
+ * src/wire/ndisc.ts), sent whole through an AF_PACKET socket held by a small Node-API addon
+ * (native/packet); iputils arping is the IPv4 fallback (there is none for IPv6: the IPv6 socket
+ * needs the addon anyway). The NA's Router flag is keepalived's: set when IPv6 forwarding is on
+ * for the interface, read again at most every 5 s. Why: native-notes/garp.md. Needs CAP_NET_RAW.
  */
 import { readFile } from 'node:fs/promises';
 import { err, ok, type Result } from '../result.js';
+import { background } from '../background.js';
 import { emitGarp } from '../wire/arp.js';
+import { emitUnsolicitedNa } from '../wire/ndisc.js';
 import { run } from './exec.js';
-import { parseIpAddress } from '../wire/address.js';
+import { familyOf, parseIpAddress, type Ipv4Address, type Ipv6Address } from '../wire/address.js';
 import { loadPacketAddon, type PacketAddon } from './packet-addon.js';
 import { checkIfname } from './validate.js';
 import { readIfindex } from './vrrp-socket.js';
@@ -28,7 +33,7 @@ export interface GarpSender {
   readonly ifname: string;
   readonly mac: string;
   readonly mechanism: 'af-packet' | 'arping';
-  /** `count` gratuitous ARPs for `vip`; with af-packet all at once. */
+  /** `count` gratuitous ARPs (IPv4 `vip`) or unsolicited NAs (IPv6 `vip`); with af-packet all at once. */
   send(vip: string, count?: number): Promise<Result<number, GarpError>>;
   close(): void;
 }
@@ -37,7 +42,7 @@ export interface GarpSender {
 export class PacketGarpSender implements GarpSender {
   readonly mechanism = 'af-packet' as const;
   private fd: number | undefined;
-  /** Frames by VIP: the same bytes every time (MAC and address fixed for this sender). */
+  /** Frames by VIP (and NA Router flag): the same bytes every time (MAC and address fixed for this sender). */
   private readonly frames = new Map<string, Uint8Array>();
   sent = 0;
   sendErrors = 0;
@@ -48,29 +53,44 @@ export class PacketGarpSender implements GarpSender {
     readonly ifname: string,
     readonly ifindex: number,
     readonly mac: string,
+    /** IPv6 forwarding on `ifname`: the NA's Router flag (keepalived's rule). */
+    private readonly forwarding: Ipv6Forwarding = new Ipv6Forwarding(ifname),
   ) {
     this.fd = fd;
   }
 
-  /** `count` gratuitous ARP requests for `vip` (sender = target = vip, target MAC broadcast). */
+  /** `count` gratuitous ARP requests (IPv4) or unsolicited NAs (IPv6) for `vip`. */
   send(vip: string, count = 1): Promise<Result<number, GarpError>> {
     return Promise.resolve(this.sendNow(vip, count));
   }
 
   /** Synchronous form of send(): returns the frames sent. */
   sendNow(vip: string, count = 1): Result<number, GarpError> {
-    let frame = this.frames.get(vip);
-    if (frame === undefined) {
-      const ip = parseIpAddress(vip, 'ipv4');
-      if (!ip.ok) return err({ kind: 'invalid', detail: ip.error.detail });
-      frame = emitGarp(this.mac, ip.value);
-      this.frames.set(vip, frame);
-    }
+    const frame = this.frameFor(vip);
+    if (!frame.ok) return frame;
     for (let i = 0; i < count; i++) {
-      const r = this.sendFrame(frame);
+      const r = this.sendFrame(frame.value);
       if (!r.ok) return r;
     }
     return ok(count);
+  }
+
+  /**
+   * keepalived's frame for `vip`: a gratuitous ARP request, or an unsolicited NA from the VIP to
+   * all-nodes; built once per VIP (and, for an NA, per Router flag, which follows forwarding).
+   */
+  private frameFor(vip: string): Result<Uint8Array, GarpError> {
+    const v6 = vip.includes(':');
+    const router = v6 && this.forwarding.value();
+    const key = router ? `${vip} router` : vip;
+    const cached = this.frames.get(key);
+    if (cached !== undefined) return ok(cached);
+    const ip = parseIpAddress(vip);
+    if (!ip.ok) return err({ kind: 'invalid', detail: ip.error.detail });
+    const a = ip.value;
+    const frame = familyOf(a) === 'ipv6' ? emitUnsolicitedNa(this.mac, a as Ipv6Address, router) : emitGarp(this.mac, a as Ipv4Address);
+    this.frames.set(key, frame);
+    return ok(frame);
   }
 
   /** Sends a complete Ethernet frame (destination MAC in its first 6 bytes). */
@@ -95,6 +115,39 @@ export class PacketGarpSender implements GarpSender {
     } catch {
       // nothing useful to do: the fd is gone either way
     }
+  }
+}
+
+/**
+ * Whether IPv6 forwarding is on for an interface (/proc/sys/net/ipv6/conf/IF/forwarding), as
+ * keepalived reads it for the NA's Router flag: at most every 5 s, in the background, so sending
+ * never waits for the file; until the first read completes, off.
+ */
+export class Ipv6Forwarding {
+  #on = false;
+  #readAt = -Infinity;
+
+  constructor(
+    private readonly ifname: string,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** The last value read; starts a new read when it is older than 5 s. */
+  value(): boolean {
+    // refresh() catches its own errors: nothing can reach the handler.
+    if (this.now() - this.#readAt >= 5000) background(this.refresh(), () => undefined);
+    return this.#on;
+  }
+
+  /** Reads the sysctl now (an unreadable file counts as off). */
+  async refresh(): Promise<boolean> {
+    this.#readAt = this.now();
+    try {
+      this.#on = (await readFile(`/proc/sys/net/ipv6/conf/${this.ifname}/forwarding`, 'utf8')).trim() !== '0';
+    } catch {
+      this.#on = false;
+    }
+    return this.#on;
   }
 }
 
@@ -126,7 +179,10 @@ export class ArpingGarpSender implements GarpSender {
 
   async send(vip: string, count = 1): Promise<Result<number, GarpError>> {
     const ip = parseIpAddress(vip, 'ipv4');
-    if (!ip.ok) return err({ kind: 'invalid', detail: ip.error.detail });
+    if (!ip.ok) {
+      const v6 = parseIpAddress(vip, 'ipv6').ok;
+      return err({ kind: v6 ? 'no-addon' : 'invalid', detail: v6 ? `unsolicited NA for ${vip} needs the native addon (arping speaks ARP only)` : ip.error.detail });
+    }
     const n = Math.max(1, Math.min(100, Math.floor(count)));
     const r = await run(this.arpingPath, ['-q', '-U', '-c', String(n), '-I', this.ifname, ip.value], { timeoutMs: (n + 2) * 1000 });
     return r.ok ? ok(n) : err({ kind: 'send-failed', detail: r.error.detail });
@@ -156,7 +212,9 @@ export async function openGarpSender(ifname: string, opts: { mechanism?: 'af-pac
     const hint = /permitted/i.test((e as Error).message) ? ' (needs CAP_NET_RAW)' : '';
     return err({ kind: 'open-failed', detail: `${(e as Error).message}${hint}` });
   }
-  return ok(new PacketGarpSender(native.value, fd, ifname, ifindex.value, mac.value));
+  const forwarding = new Ipv6Forwarding(ifname);
+  await forwarding.refresh();
+  return ok(new PacketGarpSender(native.value, fd, ifname, ifindex.value, mac.value, forwarding));
 }
 
 async function openArping(ifname: string): Promise<Result<GarpSender, GarpError>> {

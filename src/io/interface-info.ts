@@ -1,9 +1,10 @@
 /**
- * What vrrpd needs to know about an interface: index, MAC, operstate, IPv4 addresses and the
- * primary one (source of our adverts, RFC 3768 §6.4.3 tie-break). Read from `ip -j addr show`.
+ * What vrrpd needs to know about an interface: index, MAC, operstate, its IPv4 addresses and the
+ * primary one (source of IPv4 adverts, RFC 3768 §6.4.3 tie-break), its IPv6 addresses and the
+ * usable link-local one (source of IPv6 adverts, RFC 5798 §5.1.2.1). Read from `ip -j addr show`.
  */
 import { err, ok, type Result } from '../result.js';
-import { parseIpAddress, type Ipv4Address } from '../wire/address.js';
+import { isLinkLocal6, parseIpAddress, type Ipv4Address, type Ipv6Address } from '../wire/address.js';
 import { run } from './exec.js';
 import { checkIfname, isValidNetns } from './validate.js';
 
@@ -16,6 +17,15 @@ export interface InterfaceAddress {
   readonly label: string | undefined;
   /** The kernel marks the 2nd.. address of a subnet secondary. */
   readonly secondary: boolean;
+}
+
+/** One IPv6 address on an interface, as `ip` reports it. */
+export interface InterfaceAddress6 {
+  readonly address: Ipv6Address;
+  readonly prefixLen: number;
+  readonly scope: string;
+  /** Neither tentative (duplicate address detection still running) nor dadfailed: the kernel sends from it. */
+  readonly usable: boolean;
 }
 
 export interface InterfaceInfo {
@@ -32,6 +42,10 @@ export interface InterfaceInfo {
   readonly ipv4: readonly InterfaceAddress[];
   /** The first non-secondary IPv4 address, if any. */
   readonly primaryIpv4: Ipv4Address | undefined;
+  /** IPv6 addresses in kernel order. */
+  readonly ipv6: readonly InterfaceAddress6[];
+  /** The first usable link-local IPv6 address (fe80::/10) in kernel order (newest first), if any. */
+  readonly linkLocal6: Ipv6Address | undefined;
 }
 
 export interface InfoError {
@@ -90,6 +104,7 @@ export function parseIpAddrJson(text: string, ifname: string): Result<InterfaceI
   const flags = Array.isArray(link['flags']) ? (link['flags'] as unknown[]) : [];
   const infos = Array.isArray(link['addr_info']) ? (link['addr_info'] as unknown[]) : [];
   const ipv4 = infos.filter(isObj).flatMap((a) => (a['family'] === 'inet' ? toAddress(a) : []));
+  const ipv6 = infos.filter(isObj).flatMap((a) => (a['family'] === 'inet6' ? toAddress6(a) : []));
   return ok({
     name: ifname,
     index,
@@ -99,6 +114,8 @@ export function parseIpAddrJson(text: string, ifname: string): Result<InterfaceI
     running: flags.includes('UP') && flags.includes('LOWER_UP'),
     ipv4,
     primaryIpv4: ipv4.find((a) => !a.secondary)?.address,
+    ipv6,
+    linkLocal6: ipv6.find((a) => a.usable && isLinkLocal6(a.address))?.address,
   });
 }
 
@@ -113,6 +130,18 @@ function toAddress(a: Record<string, unknown>): InterfaceAddress[] {
     scope: typeof a['scope'] === 'string' ? a['scope'] : 'global',
     label: typeof a['label'] === 'string' ? a['label'] : undefined,
     secondary: a['secondary'] === true,
+  }];
+}
+
+/** One `addr_info` entry of family inet6; none when its address does not parse. */
+function toAddress6(a: Record<string, unknown>): InterfaceAddress6[] {
+  const local = parseIpAddress(typeof a['local'] === 'string' ? a['local'] : '', 'ipv6');
+  if (!local.ok) return [];
+  return [{
+    address: local.value,
+    prefixLen: typeof a['prefixlen'] === 'number' ? a['prefixlen'] : 128,
+    scope: typeof a['scope'] === 'string' ? a['scope'] : 'global',
+    usable: a['tentative'] !== true && a['dadfailed'] !== true,
   }];
 }
 

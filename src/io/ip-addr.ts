@@ -1,14 +1,17 @@
 /**
  * Virtual addresses on and off an interface with `ip addr add|del` (execFile, argument array,
  * every argument validated first). Idempotent: adding an address already there and deleting one
- * already gone both succeed, so a retry after a partial failure is always safe. The daemon's
- * changes go through `changeAddresses`, which coalesces the changes of every instance that fall
- * due together into one `ip -force -batch -` process (one fork for 255 VIPs, not 255), each
- * line's outcome going back to the instance that asked for it.
+ * already gone both succeed, so a retry after a partial failure is always safe. IPv6 addresses are
+ * added with `nodad`, as keepalived does: duplicate address detection would hold a new master's
+ * address back (tentative) for a second or more, and VRRP already decides who holds it. The
+ * daemon's changes go through `changeAddresses`, which coalesces the changes of every instance
+ * that fall due together into one `ip -force -batch -` process (one fork for 255 VIPs, not 255),
+ * each line's outcome going back to the instance that asked for it.
  */
 import { err, ok, type Result } from '../result.js';
 import { run } from './exec.js';
-import { getInterfaceInfo, type InterfaceAddress } from './interface-info.js';
+import { familyOf } from '../wire/address.js';
+import { getInterfaceInfo, type InterfaceAddress, type InterfaceAddress6 } from './interface-info.js';
 import { IpBatcher } from './ip-batch.js';
 import { checkAddress, checkIfname, checkLabel, checkPrefix, checkScope, isValidNetns } from './validate.js';
 
@@ -47,10 +50,10 @@ function ipCommand(opts: IpAddrOptions, args: readonly string[]): [string, strin
   return [opts.ipPath ?? 'ip', opts.netns === undefined ? [...args] : ['-n', opts.netns, ...args]];
 }
 
-/** EEXIST, as iproute2 prints it without and with kernel extended ack messages. */
-const ALREADY_PRESENT = /File exists|Address already assigned/;
+/** EEXIST, as iproute2 prints it without and with kernel extended ack messages ("ipv4: Address already assigned", "ipv6: address already assigned"). */
+const ALREADY_PRESENT = /File exists|address already assigned/i;
 /** EADDRNOTAVAIL, likewise. */
-const ALREADY_ABSENT = /Cannot assign requested address|Address not found/;
+const ALREADY_ABSENT = /Cannot assign requested address|address not found/i;
 
 /** Builds the validated argument list for `ip addr add|del` (exported for unit tests). */
 export function ipAddrArgs(verb: 'add' | 'del', vip: VipSpec): Result<string[], IpAddrError> {
@@ -61,6 +64,7 @@ export function ipAddrArgs(verb: 'add' | 'del', vip: VipSpec): Result<string[], 
   if (!cidr.ok) return bad(cidr.error.detail);
   const args = ['addr', verb, `${cidr.value.address}/${cidr.value.prefixLen}`, 'dev', vip.dev];
   if (verb === 'del') return ok(args);
+  if (familyOf(cidr.value.address) === 'ipv6') args.push('nodad');
   if (vip.brd !== undefined) {
     const brd = vip.brd === '+' || vip.brd === '-' ? ok(vip.brd) : checkAddress(vip.brd);
     if (!brd.ok) return bad(brd.error.detail);
@@ -148,11 +152,11 @@ export async function changeAddresses(verb: 'add' | 'del', vips: readonly VipSpe
   });
 }
 
-/** The IPv4 addresses currently on `ifname`. */
-export async function listAddresses(ifname: string, opts: IpAddrOptions = {}): Promise<Result<readonly InterfaceAddress[], IpAddrError>> {
+/** The addresses (IPv4, then IPv6) currently on `ifname`. */
+export async function listAddresses(ifname: string, opts: IpAddrOptions = {}): Promise<Result<readonly (InterfaceAddress | InterfaceAddress6)[], IpAddrError>> {
   const info = await getInterfaceInfo(ifname, opts);
   if (!info.ok) return err({ kind: info.error.kind === 'bad-ifname' ? 'invalid' : 'command-failed', detail: info.error.detail, stderr: '' });
-  return ok(info.value.ipv4);
+  return ok([...info.value.ipv4, ...info.value.ipv6]);
 }
 
 /**

@@ -13,6 +13,11 @@
  * `onDropped`), so the scripts catch up with the instance's latest state instead of falling
  * further behind. keepalived forks every notify at once, unordered and unbounded; vrrpd keeps
  * the order and the bound.
+ *
+ * Stopping, keepalived's timing (vrrp_daemon.c vrrp_terminate_phase1, notify_shutdown):
+ * `shutdown()` drops the changes still waiting and sends SIGTERM to the scripts running (SIGKILL
+ * a second later); the STOP scripts queued after it (the caller queues them once the instance's
+ * addresses are gone) get one second each, then SIGKILL, as keepalived's child_killed_thread.
  */
 import { background } from '../background.js';
 import type { Launcher } from './script-launcher.js';
@@ -70,6 +75,9 @@ interface Job {
   readonly extra: readonly string[];
 }
 
+/** keepalived runs STOP notifies with a 1 s timer (TIMER_HZ), then SIGKILLs their process group. */
+export const STOP_SCRIPT_MS = 1000;
+
 interface Queue {
   readonly waiting: { readonly event: NotifyEvent; readonly jobs: readonly Job[] }[];
   /** Resolves when the queue has run dry. */
@@ -81,6 +89,8 @@ export class NotifyRunner {
   readonly #queues = new Map<string, Queue>();
   readonly #opts: NotifyRunnerOptions;
   readonly #maxPending: number;
+  /** Aborted by shutdown(): the scripts running then get SIGTERM. */
+  #running = new AbortController();
 
   constructor(opts: NotifyRunnerOptions) {
     this.#opts = opts;
@@ -118,6 +128,18 @@ export class NotifyRunner {
     );
   }
 
+  /**
+   * The daemon is stopping: changes still waiting are dropped (their count returned), scripts
+   * running get SIGTERM and SIGKILL a second later. What is queued afterwards runs normally.
+   */
+  shutdown(): number {
+    let dropped = 0;
+    for (const q of this.#queues.values()) dropped += q.waiting.splice(0).length;
+    this.#running.abort();
+    this.#running = new AbortController();
+    return dropped;
+  }
+
   /** Resolves when every queued script (of one queue, or all) has finished. */
   async idle(scope?: NotifyScope, name?: string): Promise<void> {
     if (scope !== undefined && name !== undefined) {
@@ -129,20 +151,28 @@ export class NotifyRunner {
 
   async #drain(queue: Queue): Promise<void> {
     for (let next = queue.waiting.shift(); next !== undefined; next = queue.waiting.shift()) {
-      for (const j of next.jobs) await this.#runOne(next.event, j);
+      // A shutdown during this change ends it: the rest of its scripts do not start.
+      const signal = this.#running.signal;
+      for (const j of next.jobs) {
+        if (signal.aborted) break;
+        await this.#runOne(next.event, j, signal);
+      }
     }
   }
 
-  async #runOne(event: NotifyEvent, job: Job): Promise<void> {
+  async #runOne(event: NotifyEvent, job: Job, signal: AbortSignal): Promise<void> {
     const run = this.#opts.run ?? runScript;
+    const stop = event.state === 'STOP';
     let result: RunScriptResult;
     try {
       result = await run({
         plan: job.plan,
         launcher: this.#opts.launcher,
-        timeoutMs: this.#opts.timeoutMs ?? 10_000,
-        killGraceMs: this.#opts.killGraceMs ?? 2000,
+        timeoutMs: stop ? STOP_SCRIPT_MS : (this.#opts.timeoutMs ?? 10_000),
+        killGraceMs: stop ? 0 : (this.#opts.killGraceMs ?? 2000),
         extraArgs: job.extra,
+        signal,
+        abortGraceMs: STOP_SCRIPT_MS,
       });
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);

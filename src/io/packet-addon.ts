@@ -1,19 +1,35 @@
 /**
  * The vrrpd_packet Node-API addon (native/packet), loaded once for the whole process: the
- * AF_PACKET sender behind gratuitous ARP (garp.ts, packet.c), the kernel deadline timer
- * (kernel-timer.ts, timer.c) and real-time signals (realtime-signals.ts, signals.c). Missing when the native build failed; its users fall back.
+ * AF_PACKET sender behind gratuitous ARP and unsolicited NA (garp.ts, packet.c), the raw IPv6
+ * VRRP socket (vrrp-socket6.ts, raw6.c), the kernel deadline timer (kernel-timer.ts, timer.c)
+ * and real-time signals (realtime-signals.ts, signals.c). Missing when the native build failed;
+ * its users fall back.
  */
 import { createRequire } from 'node:module';
 import { err, ok, type Result } from '../result.js';
 
+/** An opaque raw IPv6 socket handle (raw6.c). */
+export type Raw6Handle = { readonly __brand: 'Raw6Handle' };
+
+/**
+ * What raw6.c hands JS for each datagram: `data` = source (16 bytes) | destination (16 bytes) |
+ * the VRRP payload, the hop limit from IPV6_HOPLIMIT (-1 when absent) and the arrival interface;
+ * or, when reading failed, the errno name and its text.
+ */
+export type Raw6Listener = (code: string | null, data: Buffer | string, hopLimit?: number, ifindex?: number) => void;
+
 /** An opaque timerfd handle (timer.c). */
 export type TimerHandle = { readonly __brand: 'TimerHandle' };
 
-/** The addon's surface: native/packet/packet.c, timer.c and signals.c. */
+/** The addon's surface: native/packet/packet.c, raw6.c, timer.c and signals.c. */
 export interface PacketAddon {
   open(): number;
   send(fd: number, ifindex: number, frame: Uint8Array): number;
   close(fd: number): void;
+  /** Absent in an addon built before raw6.c existed. */
+  raw6Open?(ifname: string, ifindex: number, group: Uint8Array | null, rcvbuf: number, onMessage: Raw6Listener): Raw6Handle;
+  raw6Send?(h: Raw6Handle, payload: Uint8Array, dst: Uint8Array, src: Uint8Array | null): number;
+  raw6Close?(h: Raw6Handle): void;
   /** CLOCK_MONOTONIC in ms. Absent in an addon built before the timer existed. */
   monotonicMs?(): number;
   timerOpen?(onExpire: (status: number) => void): TimerHandle;

@@ -15,6 +15,11 @@ export interface Launcher {
   refusal(uid: number, gid: number, userText: string): string | undefined;
   /** The program and arguments to spawn for `file args...` as uid:gid. */
   argv(file: string, args: readonly string[], uid: number, gid: number): { readonly file: string; readonly args: readonly string[] };
+  /**
+   * Awaited before every fork (the daemon's: none of its timers due within a few ms, as for `ip`;
+   * docs/performance.md): a fork blocks the event loop, and adverts due then must leave first.
+   */
+  readonly gate?: () => Promise<unknown>;
 }
 
 export const SETPRIV = '/usr/bin/setpriv';
@@ -69,8 +74,9 @@ export interface ScriptHost {
   readonly launcher: Launcher;
 }
 
-/** This process's credentials and launcher. */
-export async function systemScriptHost(): Promise<ScriptHost> {
+/** This process's credentials and launcher; `gate` is awaited before each script's fork. */
+export async function systemScriptHost(gate?: () => Promise<unknown>): Promise<ScriptHost> {
   const self = await ownCredentials();
-  return { self, launcher: await systemLauncher(self) };
+  const launcher = await systemLauncher(self);
+  return { self, launcher: gate === undefined ? launcher : { ...launcher, gate } };
 }

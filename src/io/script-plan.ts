@@ -57,7 +57,8 @@ export function scriptEnv(user: ScriptUser): Record<string, string> {
   return { PATH: SCRIPT_PATH, HOME: user.home ?? '/', ...(user.name !== undefined ? { USER: user.name, LOGNAME: user.name } : {}) };
 }
 
-async function whoRuns(user: ConfigScriptUser | undefined, ctx: PlanContext): Promise<Result<ScriptUser, string>> {
+/** Who a script (or a notify FIFO) belongs to: its own user, else script_user, else keepalived's default. */
+export async function whoRuns(user: ConfigScriptUser | undefined, ctx: PlanContext): Promise<Result<ScriptUser, string>> {
   const configured = user ?? ctx.scriptUser;
   if (configured === undefined) return ok(await defaultScriptUser(ctx.accounts, ctx.self));
   const r = await resolveScriptUser(configured.user, configured.group, ctx.accounts);
@@ -147,6 +148,24 @@ export async function planNotifyScripts(config: VrrpdConfig, ctx: PlanContext): 
   return out;
 }
 
+/** A FIFO's reader script (`notify_fifo_script`, `vrrp_notify_fifo_script`), with the FIFO it reads. */
+export interface ConfigFifoScript extends ConfigScript {
+  readonly which: 'notifyFifo' | 'vrrpNotifyFifo';
+  readonly fifo: string;
+}
+
+/** Plans the notify FIFOs' reader scripts. */
+export async function planFifoScripts(config: VrrpdConfig, ctx: PlanContext): Promise<ConfigFifoScript[]> {
+  const out: ConfigFifoScript[] = [];
+  for (const [which, keyword] of [['notifyFifo', 'notify_fifo_script'], ['vrrpNotifyFifo', 'vrrp_notify_fifo_script']] as const) {
+    const f = config.global[which];
+    const cmd = f?.script;
+    if (f === undefined || cmd === undefined) continue;
+    out.push({ what: keyword, pos: cmd.pos, command: cmd.command, which, fifo: f.path, result: await planScript(cmd.argv, cmd.user, keyword, ctx) });
+  }
+  return out;
+}
+
 /** Plans every script of `config` (for `vrrpd check`). */
 export async function planConfigScripts(config: VrrpdConfig, ctx: PlanContext): Promise<ConfigScript[]> {
   const out: ConfigScript[] = [];
@@ -154,5 +173,5 @@ export async function planConfigScripts(config: VrrpdConfig, ctx: PlanContext): 
     if (s.script.kind !== 'exec') continue;
     out.push({ what: `vrrp_script ${s.name}`, pos: s.pos, command: s.script.command, result: await planScript(s.script.argv, s.user, 'script', ctx) });
   }
-  return [...out, ...(await planNotifyScripts(config, ctx))];
+  return [...out, ...(await planNotifyScripts(config, ctx)), ...(await planFifoScripts(config, ctx))];
 }

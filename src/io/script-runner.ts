@@ -10,6 +10,7 @@
  *   keepalived). When the leader dies after our SIGTERM, the group gets SIGKILL at once so its
  *   children go too. A timed-out run reports `timedOut: true` and counts as a failure.
  * - Node reaps the child (no zombies); orphaned grandchildren are killed with the group.
+ * - It forks only once the launcher's gate opens (the daemon's timers quiet: adverts first).
  * - It never rejects: a spawn that throws (EPERM, a NUL byte in an argument, EAGAIN) or fails
  *   later (ENOENT) is a result with `error` set, which the tracker counts as a failed check.
  */
@@ -23,9 +24,12 @@ import type { ScriptPlan } from './script-plan.js';
 export interface RunScriptOptions {
   readonly plan: ScriptPlan;
   readonly launcher: Launcher;
+  /** Infinity: no timeout (a notify FIFO's reader runs as long as the daemon). */
   readonly timeoutMs: number;
   /** Between SIGTERM and SIGKILL at a timeout; default 2000 (keepalived). */
   readonly killGraceMs?: number;
+  /** On abort: SIGTERM, then SIGKILL this much later; undefined: SIGKILL at once. */
+  readonly abortGraceMs?: number;
   /** Appended arguments (the generic notify's INSTANCE name state priority). */
   readonly extraArgs?: readonly string[];
   /** Aborting kills the whole process group at once (the daemon is stopping). */
@@ -66,9 +70,15 @@ function start(opts: RunScriptOptions): ChildProcess | string {
   }
 }
 
-/** Run a script to completion (or its timeout). Never rejects. */
-export function runScript(opts: RunScriptOptions): Promise<RunScriptResult> {
+/** Run a script to completion (or its timeout), forking once the launcher's gate opens. Never rejects. */
+export async function runScript(opts: RunScriptOptions): Promise<RunScriptResult> {
   const t0 = performance.now();
+  await opts.launcher.gate?.().catch(() => undefined);
+  if (opts.signal?.aborted) return { exitCode: null, signal: null, timedOut: false, durationMs: performance.now() - t0, pid: undefined, error: 'not started: stopping' };
+  return spawned(opts, t0);
+}
+
+function spawned(opts: RunScriptOptions, t0: number): Promise<RunScriptResult> {
   const child = start(opts);
   if (typeof child === 'string') {
     return Promise.resolve({ exitCode: null, signal: null, timedOut: false, durationMs: performance.now() - t0, pid: undefined, error: child });
@@ -79,8 +89,17 @@ export function runScript(opts: RunScriptOptions): Promise<RunScriptResult> {
     let termTimer: NodeJS.Timeout | undefined;
     let killTimer: NodeJS.Timeout | undefined;
     const pid = child.pid;
+    let aborted = false;
     const abort = (): void => {
-      if (pid !== undefined) killGroup(pid, 'SIGKILL');
+      if (pid === undefined) return;
+      aborted = true;
+      if (opts.abortGraceMs === undefined) {
+        killGroup(pid, 'SIGKILL');
+        return;
+      }
+      killGroup(pid, 'SIGTERM');
+      clearTimeout(killTimer);
+      killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), opts.abortGraceMs);
     };
     const finish = (r: Pick<RunScriptResult, 'exitCode' | 'signal' | 'error'>): void => {
       if (settled) return;
@@ -89,7 +108,7 @@ export function runScript(opts: RunScriptOptions): Promise<RunScriptResult> {
       clearTimeout(killTimer);
       opts.signal?.removeEventListener('abort', abort);
       // Leader gone after our SIGTERM: make sure the rest of its group goes too.
-      if (timedOut && pid !== undefined) killGroup(pid, 'SIGKILL');
+      if ((timedOut || aborted) && pid !== undefined) killGroup(pid, 'SIGKILL');
       resolve({ ...r, timedOut, durationMs: performance.now() - t0, pid });
     };
     child.once('error', (e) => finish({ exitCode: null, signal: null, error: `cannot start ${opts.plan.file}: ${e.message}` }));
@@ -97,6 +116,7 @@ export function runScript(opts: RunScriptOptions): Promise<RunScriptResult> {
     if (pid === undefined) return; // 'error' follows
     if (opts.signal?.aborted) abort();
     else opts.signal?.addEventListener('abort', abort, { once: true });
+    if (!Number.isFinite(opts.timeoutMs)) return;
     termTimer = setTimeout(() => {
       timedOut = true;
       killGroup(pid, 'SIGTERM');

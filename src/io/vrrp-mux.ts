@@ -3,23 +3,27 @@
  * received datagram goes to the interface's ReceivePath (src/protocol/receive-path.ts, pure), which
  * checks and counts it and names the instance it is for; the mux then hands the advert to that
  * instance or logs the drop (rate-limited, RFC 3768 §7.1 / RFC 5798 §7.1 "SHOULD log the event").
- * Sending goes to the multicast group or to each unicast peer.
+ * Sending goes to the multicast group or to each unicast peer, through the socket of the
+ * destination's family (an interface has an IPv4 socket, an IPv6 socket, or both: dual stack).
  */
 import { RateLimiter } from '../rate-limit.js';
 import { ReceivePath, type ChecksumStyle, type ReceiverSpec } from '../protocol/receive-path.js';
 import type { RouterCounters } from '../protocol/counters.js';
 import { err, ok, type Result } from '../result.js';
-import type { IpAddress } from '../wire/address.js';
+import { familyOf, type Family, type IpAddress } from '../wire/address.js';
 import type { OpenedDatagram, RawDatagram } from '../wire/datagram.js';
 import type { Advert } from '../wire/types.js';
 import type { IoLogger, SocketError } from './vrrp-socket.js';
 
-/** The socket side the mux needs (a VrrpSocket, or a fake in unit tests). */
+/** The socket side the mux needs (a VrrpSocket or VrrpSocket6, or a fake in unit tests). */
 export interface PacketPort {
   readonly ifname: string;
+  /** The family it sends (default IPv4). */
+  readonly family?: Family;
   on(ev: 'packet', cb: (raw: RawDatagram) => void): unknown;
   off(ev: 'packet', cb: (raw: RawDatagram) => void): unknown;
-  send(payload: Uint8Array, dst: IpAddress): Promise<Result<number, SocketError>>;
+  /** `src`: the source address to send from, when the socket can pin it (IPv6: IPV6_PKTINFO). */
+  send(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Promise<Result<number, SocketError>>;
 }
 
 /** An advert that passed the receive path, with the IP facts it came with. */
@@ -36,6 +40,8 @@ export interface RegisterOptions {
   readonly onAdvert: (rx: ReceivedAdvert) => void;
   /** Where adverts go: the multicast group, or each unicast peer. */
   readonly destinations: readonly IpAddress[];
+  /** The address adverts leave from (the VRRPv3 checksum covers it); IPv6 pins it on each send. */
+  readonly source?: IpAddress;
 }
 
 export interface Registration {
@@ -49,6 +55,8 @@ export class VrrpInterfaceMux {
   readonly #rx = new ReceivePath<string>();
   readonly #handlers = new Map<string, (rx: ReceivedAdvert) => void>();
   readonly #ports: PacketPort[] = [];
+  /** The socket that sends each family. */
+  readonly #senders = new Map<Family, PacketPort>();
   readonly #listener = (raw: RawDatagram): void => this.handle(raw);
   readonly #logger: IoLogger | undefined;
   readonly #now: () => number;
@@ -57,7 +65,7 @@ export class VrrpInterfaceMux {
     onSuppressed: (reason, n) => this.#logger?.warn({ ifname: this.port.ifname, reason, suppressed: n }, `${n} more 'advert dropped' lines suppressed`),
   });
 
-  /** `port` sends and receives VRRP; `extraPorts` only receive (e.g. an AH socket). */
+  /** `port` sends and receives VRRP of its family; `extraPorts` only receive (e.g. an AH socket). */
   constructor(
     private readonly port: PacketPort,
     opts: { localAddresses?: readonly IpAddress[]; extraPorts?: readonly PacketPort[]; logger?: IoLogger; now?: () => number } = {},
@@ -65,10 +73,24 @@ export class VrrpInterfaceMux {
     this.#logger = opts.logger;
     this.#now = opts.now ?? (() => performance.now());
     this.#rx.setLocalAddresses(opts.localAddresses ?? []);
-    for (const p of [port, ...(opts.extraPorts ?? [])]) {
-      p.on('packet', this.#listener);
-      this.#ports.push(p);
-    }
+    this.attach(port, opts.extraPorts);
+  }
+
+  /** Adds a socket that sends and receives VRRP of its family (the second family of a dual-stack interface), and receive-only ones. */
+  attach(port: PacketPort, extraPorts: readonly PacketPort[] = []): void {
+    this.#senders.set(port.family ?? 'ipv4', port);
+    this.#listen(port);
+    for (const p of extraPorts) this.#listen(p);
+  }
+
+  /** Whether a socket sends `family` here. */
+  sends(family: Family): boolean {
+    return this.#senders.has(family);
+  }
+
+  #listen(p: PacketPort): void {
+    p.on('packet', this.#listener);
+    this.#ports.push(p);
   }
 
   /** The interface's router-wide counters (counters.ts). */
@@ -87,9 +109,14 @@ export class VrrpInterfaceMux {
     if (!r.ok) return err({ kind: 'vrid-taken', detail: `${r.error.detail} (${this.port.ifname})` });
     this.#handlers.set(key, opts.onAdvert);
     let registered = true;
+    const source = opts.source;
     return ok({
       destinations: opts.destinations,
-      sendTo: (payload, dst) => this.port.send(payload, dst),
+      sendTo: (payload, dst) => {
+        const sender = this.#senders.get(familyOf(dst));
+        if (sender === undefined) return Promise.resolve(err({ kind: 'closed', detail: `no ${familyOf(dst)} socket on ${this.port.ifname}` }));
+        return source === undefined ? sender.send(payload, dst) : sender.send(payload, dst, source);
+      },
       unregister: () => {
         if (!registered) return;
         registered = false;

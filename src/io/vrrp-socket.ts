@@ -87,6 +87,7 @@ function loadRawSocket(): Result<RawSocketModule, SocketError> {
  */
 export class VrrpSocket extends EventEmitter {
   readonly counters: VrrpSocketCounters = { received: 0, recvErrors: 0, sent: 0, sendErrors: 0 };
+  readonly family = 'ipv4' as const;
   private closed = false;
   /** What a packet can trigger is logged at most once per reason per 10 s, then "N more suppressed". */
   private readonly limiter = new RateLimiter({

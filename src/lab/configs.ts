@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEPLOY_CHECK, DEPLOY_NGINX, DEPLOY_SUBNET, DEPLOY_VRRPD, LAB_SUBNET, repoRoot, type OpName } from './topology.js';
+import { DEPLOY_CHECK, DEPLOY_NGINX, DEPLOY_SUBNET, DEPLOY_SUBNET6, DEPLOY_VRRPD, DEPLOY_VRRPD_DUAL, LAB_SUBNET, LAB_SUBNET6, repoRoot, type OpName } from './topology.js';
 
 export type CheckKind = 'tcp' | 'script';
 
@@ -34,14 +34,18 @@ export function substitute(text: string, subs: readonly Substitution[], file: st
 }
 
 const subnetSub: Substitution = { what: 'the example LAN', from: new RegExp(`\\b${DEPLOY_SUBNET.replaceAll('.', '\\.')}\\.`), to: `${LAB_SUBNET}.` };
+const subnet6Sub: Substitution = { what: 'the example IPv6 LAN', from: new RegExp(`\\b${DEPLOY_SUBNET6}::`), to: `${LAB_SUBNET6}::` };
+/** nginx listens on both families in dual stack (what the deploy README tells users to add). */
+const listen6Sub: Substitution = { what: 'the listen line', from: /^(\s*)listen 7443;/m, to: '$1listen 7443;\n$1listen [::]:7443;' };
 
 /**
- * The deploy kit's vrrpd config for `op`, as the lab runs it; `protocol` sets `vrrp_version` in
- * global_defs and the instance's `advert_int` (the deploy files themselves stay VRRPv2 at 1 s).
+ * The deploy kit's vrrpd config for `op` (its dual-stack variant with `dualStack`), as the lab runs
+ * it; `protocol` sets `vrrp_version` in global_defs and every instance's `advert_int` (the deploy
+ * files themselves stay VRRPv2 at 1 s; an IPv6 instance is VRRPv3 whatever the version).
  */
-export function vrrpdConfig(op: OpName, check: CheckKind, protocol: LabProtocol = {}): string {
-  const file = DEPLOY_VRRPD[op];
-  const subs: Substitution[] = [subnetSub];
+export function vrrpdConfig(op: OpName, check: CheckKind, protocol: LabProtocol = {}, dualStack = false): string {
+  const file = (dualStack ? DEPLOY_VRRPD_DUAL : DEPLOY_VRRPD)[op];
+  const subs: Substitution[] = dualStack ? [subnetSub, subnet6Sub] : [subnetSub];
   if (protocol.version !== undefined) subs.push({ what: 'global_defs', from: /^([ \t]*)global_defs \{\n/m, to: `$1global_defs {\n$1    vrrp_version ${protocol.version}\n` });
   if (protocol.advertInt !== undefined) subs.push({ what: 'the advert_int line', from: /^([ \t]*)advert_int \S+/m, to: `$1advert_int ${protocol.advertInt}` });
   if (check === 'script') {
@@ -53,9 +57,9 @@ export function vrrpdConfig(op: OpName, check: CheckKind, protocol: LabProtocol 
   return substitute(readFileSync(join(repoRoot(), file), 'utf8'), subs, file);
 }
 
-/** The deploy kit's nginx stream block, as the lab runs it. */
-export function nginxStreamConfig(): string {
-  return substitute(readFileSync(join(repoRoot(), DEPLOY_NGINX), 'utf8'), [subnetSub], DEPLOY_NGINX);
+/** The deploy kit's nginx stream block, as the lab runs it (listening on IPv6 too with `dualStack`). */
+export function nginxStreamConfig(dualStack = false): string {
+  return substitute(readFileSync(join(repoRoot(), DEPLOY_NGINX), 'utf8'), dualStack ? [subnetSub, listen6Sub] : [subnetSub], DEPLOY_NGINX);
 }
 
 /**

@@ -82,14 +82,15 @@ export class Keepalived {
     }
   }
 
-  waitState(state: 'MASTER' | 'BACKUP' | 'FAULT', timeoutMs: number, from = 0): Promise<KaLine> {
-    return this.waitLine(new RegExp(`\\(VI_1\\) Entering ${state} STATE`), timeoutMs, from);
+  waitState(state: 'MASTER' | 'BACKUP' | 'FAULT', timeoutMs: number, from = 0, instance = 'VI_1'): Promise<KaLine> {
+    return this.waitLine(new RegExp(`\\(${instance}\\) Entering ${state} STATE`), timeoutMs, from);
   }
 
-  /** The last state keepalived logged entering. */
-  lastState(): string | undefined {
+  /** The last state keepalived logged entering for `instance`. */
+  lastState(instance = 'VI_1'): string | undefined {
+    const re = new RegExp(`\\(${instance}\\) Entering (\\w+) STATE`);
     for (let i = this.lines.length - 1; i >= 0; i--) {
-      const m = /\(VI_1\) Entering (\w+) STATE/.exec(this.lines[i]!.line);
+      const m = re.exec(this.lines[i]!.line);
       if (m) return m[1];
     }
     return undefined;

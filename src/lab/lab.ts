@@ -13,7 +13,7 @@ import { nginxMainConfig, nginxStreamConfig, vrrpdConfig, type CheckKind, type L
 import { createLab, removeNamespace } from './netns.js';
 import { binNodeFlags } from './node-flags.js';
 import { alive, hasAddress, listening, signal, spawnIn, waitExit, waitFor } from './procs.js';
-import { API_PORT, APIS, distFile, HOSTS, LAB_NS_PATTERN, LAB_PREFIX, LAB_ROOT, LAB_SUBNET, OPS, PROXY_PORT, VIP, type OpName } from './topology.js';
+import { API_PORT, APIS, distFile, HOSTS, LAB_NS_PATTERN, LAB_PREFIX, LAB_ROOT, LAB_SUBNET, LAB_SUBNET6, OPS, PROXY_PORT, VIP, VIP6, type OpName } from './topology.js';
 
 export interface LabState {
   readonly id: string;
@@ -32,11 +32,14 @@ export interface LabState {
   readonly pids: Record<string, number>;
   /** Hosts whose cable is cut. */
   readonly cut?: string[];
+  /** Dual stack: an IPv6 LAN, the deploy kit's dual-stack configs, a second client probing the IPv6 VIP. */
+  readonly dualStack?: boolean;
 }
 
 export interface UpOptions {
   readonly mode: 'up' | 'demo';
   readonly check?: CheckKind;
+  readonly dualStack?: boolean;
   readonly protocol?: LabProtocol;
   readonly say?: (line: string) => void;
 }
@@ -62,13 +65,16 @@ export class LabRun {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const names = HOSTS.map((h) => h.name);
     const ns = Object.fromEntries(names.map((n) => [n, `${id}-${n}`]));
+    const dualStack = opts.dualStack === true;
     const protocol = opts.protocol ?? {};
-    const lab = new LabRun({ id, dir, owner: process.pid, mode: opts.mode, check: opts.check ?? 'tcp', protocol, created: new Date().toISOString(), switchNs: `${id}-sw`, ns, pids: {} });
+    const lab = new LabRun({ id, dir, owner: process.pid, mode: opts.mode, check: opts.check ?? 'tcp', protocol, created: new Date().toISOString(), switchNs: `${id}-sw`, ns, pids: {}, dualStack });
     lab.save();
     try {
-      const net = await createLab({ hosts: names, octets: HOSTS.map((h) => h.octet), subnet: LAB_SUBNET, id, prefix: LAB_PREFIX });
+      const net = await createLab({ hosts: names, octets: HOSTS.map((h) => h.octet), subnet: LAB_SUBNET, id, prefix: LAB_PREFIX, ...(dualStack ? { subnet6: LAB_SUBNET6 } : {}) });
       net.release(); // the state file owns it from here; destroy() and removeStaleLabs() remove it
-      say(`namespaces ${id}-{sw,${names.join(',')}} on one bridge, LAN ${LAB_SUBNET}.0/24, VIP ${VIP}`);
+      say(`namespaces ${id}-{sw,${names.join(',')}} on one bridge, LAN ${LAB_SUBNET}.0/24, VIP ${VIP}${dualStack ? `; IPv6 LAN ${LAB_SUBNET6}::/64, VIP ${VIP6}` : ''}`);
+      // vrrpd sends IPv6 adverts from the link-local address: wait for duplicate address detection.
+      if (dualStack) for (const op of OPS) await net.host(op).linkLocal6();
       for (const api of APIS) lab.startApi(api);
       for (const op of OPS) lab.writeConfigs(op, module);
       for (const op of OPS) lab.startNginx(op);
@@ -76,8 +82,9 @@ export class LabRun {
       say(`apiservers ${APIS.join(', ')} on :${API_PORT}; nginx on op1, op2 proxying :${PROXY_PORT} to them`);
       for (const op of OPS) lab.startVrrpd(op);
       for (const op of OPS) await lab.waitVrrpd(op);
-      const proto = `VRRPv${protocol.version ?? 2}${protocol.advertInt !== undefined ? `, advert_int ${protocol.advertInt} s` : ''}`;
-      say(`vrrpd on op1 (MASTER, priority 100) and op2 (BACKUP, priority 90), VRID 251, ${proto}, check: ${lab.state.check === 'tcp' ? 'check_tcp 127.0.0.1:7443' : 'deploy/check_nginx.sh'}`);
+      const interval = protocol.advertInt !== undefined ? `, advert_int ${protocol.advertInt} s` : '';
+      const instances = dualStack ? `VRID 251 over IPv4 (VRRPv${protocol.version ?? 2}) and IPv6 (VRRPv3) in one sync group${interval}` : `VRID 251, VRRPv${protocol.version ?? 2}${interval}`;
+      say(`vrrpd on op1 (MASTER, priority 100) and op2 (BACKUP, priority 90), ${instances}, check: ${lab.state.check === 'tcp' ? 'check_tcp 127.0.0.1:7443' : 'deploy/check_nginx.sh'}`);
       lab.startClient();
       return lab;
     } catch (e) {
@@ -108,8 +115,9 @@ export class LabRun {
   private writeConfigs(op: OpName, module: string | undefined): void {
     mkdirSync(this.path(op, 'nginx'), { recursive: true, mode: 0o700 });
     mkdirSync(this.path(op, 'run'), { recursive: true, mode: 0o700 });
-    writeFileSync(this.path(op, 'keepalived.conf'), vrrpdConfig(op, this.state.check, this.state.protocol), { mode: 0o600 });
-    writeFileSync(this.path(op, 'nginx', 'stream.conf'), nginxStreamConfig());
+    const dual = this.state.dualStack === true;
+    writeFileSync(this.path(op, 'keepalived.conf'), vrrpdConfig(op, this.state.check, this.state.protocol, dual), { mode: 0o600 });
+    writeFileSync(this.path(op, 'nginx', 'stream.conf'), nginxStreamConfig(dual));
     writeFileSync(this.path(op, 'nginx', 'nginx.conf'), nginxMainConfig(this.path(op, 'nginx'), module));
   }
 
@@ -149,14 +157,23 @@ export class LabRun {
     if (!ok || !alive(this.state.pids[`${op}.vrrpd`])) throw new Error(`vrrpd on ${op} did not start; see ${this.path(op, 'vrrpd.log')}:\n${tail(this.path(op, 'vrrpd.log'))}`);
   }
 
+  /** The probing client: one prober per VIP (the IPv6 one in dual stack), 10 ms apart, 300 ms timeout. */
   startClient(): void {
     mkdirSync(this.path('client'), { recursive: true, mode: 0o700 });
-    this.spawn('client', 'client', process.execPath, [distFile('src/lab/prober.js'), VIP, String(PROXY_PORT), this.path('client', 'probes.log'), '10', '300'], this.path('client', 'prober.log'));
+    for (const c of this.clients()) {
+      this.spawn(c.key, 'client', process.execPath, [distFile('src/lab/prober.js'), c.vip, String(PROXY_PORT), this.path('client', c.log), '10', '300'], this.path('client', `${c.key}.out`));
+    }
   }
 
   async stopClient(): Promise<void> {
-    signal(this.state.pids.client, 'SIGTERM');
-    await waitExit(this.state.pids.client, 3000);
+    for (const c of this.clients()) signal(this.state.pids[c.key], 'SIGTERM');
+    for (const c of this.clients()) await waitExit(this.state.pids[c.key], 3000);
+  }
+
+  /** The client's probers: key in `pids`, VIP probed, probe log (client/). */
+  clients(): { key: string; family: 'ipv4' | 'ipv6'; vip: string; log: string }[] {
+    const v4 = { key: 'client', family: 'ipv4' as const, vip: VIP, log: 'probes.log' };
+    return this.state.dualStack ? [v4, { key: 'client6', family: 'ipv6', vip: VIP6, log: 'probes6.log' }] : [v4];
   }
 
   /** Cuts (or restores) a host's cable at the switch. */
@@ -171,14 +188,20 @@ export class LabRun {
     this.save();
   }
 
-  async hasVip(op: OpName): Promise<boolean> {
-    return hasAddress(this.ns(op), 'eth0', VIP);
+  /** Whether `op` has the VIP of `family` on its interface. */
+  async hasVip(op: OpName, family: 'ipv4' | 'ipv6' = 'ipv4'): Promise<boolean> {
+    return hasAddress(this.ns(op), 'eth0', family === 'ipv4' ? VIP : VIP6);
   }
 
-  /** The OP nodes on the LAN (cable not cut) that have the VIP on their interface right now. */
+  /** The OP nodes on the LAN (cable not cut) that have every VIP (both in dual stack) on their interface right now. */
   async vipHolders(): Promise<OpName[]> {
     const out: OpName[] = [];
-    for (const op of OPS) if (!(this.state.cut ?? []).includes(op) && (await this.hasVip(op))) out.push(op);
+    for (const op of OPS) {
+      if ((this.state.cut ?? []).includes(op)) continue;
+      let all = true;
+      for (const c of this.clients()) all = all && (await this.hasVip(op, c.family));
+      if (all) out.push(op);
+    }
     return out;
   }
 

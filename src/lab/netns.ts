@@ -1,7 +1,8 @@
 /**
  * Network-namespace lab (integration tests, `vrrpd lab`, the demo): a "switch" namespace holding
  * a bridge, and one namespace per host joined to it by a veth pair (host side "eth0", addressed
- * SUBNET.N/24). Nothing is created in the caller's namespace. Names are
+ * SUBNET.N/24, and SUBNET6::N/64 when an IPv6 prefix is given; every host also has its kernel
+ * link-local IPv6 address). Nothing is created in the caller's namespace. Names are
  * `${prefix}-${pid}-${rand}-${host}` (or `${id}-${host}` with an explicit id), so `sweep(prefix)`
  * can tell leftovers of dead runs from labs of live ones. `destroy()` kills every process left in
  * the lab's namespaces and deletes them; an exit/signal hook does the same for labs a failing
@@ -20,6 +21,8 @@ export interface LabOptions {
   readonly subnet?: string;
   /** Last octet of each host's address (same order as hosts); default i+1. */
   readonly octets?: readonly number[];
+  /** An IPv6 LAN prefix ("fd00:50" gives host N the address fd00:50::N/64, its octet written as is: octet 11 gives fd00:50::11); none by default. */
+  readonly subnet6?: string;
   /** Use this id instead of `${prefix}-${pid}-${rand}` (letters, digits, at most 10 chars). */
   readonly id?: string;
 }
@@ -31,7 +34,11 @@ export interface LabHost {
   readonly ifname: 'eth0';
   /** The host's LAN address, e.g. "192.168.50.1". */
   readonly ip: string;
+  /** The host's global IPv6 address when the lab has an IPv6 LAN, e.g. "fd00:50::1". */
+  readonly ip6: string | undefined;
   readonly mac: string;
+  /** The host's link-local IPv6 address, once duplicate address detection is done (waits up to `timeoutMs`). */
+  linkLocal6(timeoutMs?: number): Promise<string>;
   /** Runs `cmd args` inside the namespace (execFile, no shell). */
   exec(cmd: string, args: readonly string[], timeoutMs?: number): Promise<Result<ExecOutput, ExecError>>;
   /** Like exec, but throws with the command's stderr when it fails (test convenience). */
@@ -41,6 +48,10 @@ export interface LabHost {
   /** Cuts the cable: the switch-side port goes down, the host sees no carrier. */
   linkDown(): Promise<void>;
   linkUp(): Promise<void>;
+  /** A partition: the host's bridge port disabled (no frames either way), both carriers up. */
+  isolate(): Promise<void>;
+  /** Heals `isolate()`: the port forwards again. */
+  rejoin(): Promise<void>;
 }
 
 export interface Lab {
@@ -78,7 +89,8 @@ export async function createLab(opts: LabOptions): Promise<Lab> {
     throw new Error('octets: one distinct 1..254 per host');
   }
   const id = opts.id ?? `${prefix}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const lab = new LabImpl(id, opts.subnet ?? '192.168.50', octets);
+  if (opts.subnet6 !== undefined && !/^[0-9a-f]{1,4}(:[0-9a-f]{1,4}){0,3}$/.test(opts.subnet6)) throw new Error(`bad IPv6 subnet ${opts.subnet6}`);
+  const lab = new LabImpl(id, opts.subnet ?? '192.168.50', octets, opts.subnet6);
   live.add(lab);
   installHooks();
   try {
@@ -96,6 +108,12 @@ async function ip(args: readonly string[]): Promise<string> {
   return r.value.stdout;
 }
 
+/** STP state of bridge port `port` (`bridge link set`; `ip link set type bridge_slave state` is ignored here). */
+async function portState(sw: string, port: string, state: 'disabled' | 'forwarding'): Promise<void> {
+  const r = await run('bridge', ['-n', sw, 'link', 'set', 'dev', port, 'state', state === 'disabled' ? '0' : '3'], { timeoutMs: 10_000 });
+  if (!r.ok) throw new Error(r.error.detail);
+}
+
 class LabImpl implements Lab {
   readonly hosts: LabHost[] = [];
   readonly switchNs: string;
@@ -106,6 +124,7 @@ class LabImpl implements Lab {
     readonly id: string,
     private readonly subnet: string,
     private readonly octets: readonly number[],
+    private readonly subnet6: string | undefined,
   ) {
     this.switchNs = `${id}-sw`;
   }
@@ -140,6 +159,8 @@ class LabImpl implements Lab {
     await ip(['-n', sw, 'link', 'set', port, 'master', 'br0', 'up']);
     await ip(['-n', ns, 'link', 'set', 'eth0', 'address', mac]);
     await ip(['-n', ns, 'addr', 'add', `${addr}/24`, 'dev', 'eth0']);
+    const addr6 = this.subnet6 === undefined ? undefined : `${this.subnet6}::${this.octets[i] ?? i + 1}`;
+    if (addr6 !== undefined) await ip(['-n', ns, 'addr', 'add', `${addr6}/64`, 'dev', 'eth0', 'nodad']);
     await ip(['-n', ns, 'link', 'set', 'eth0', 'up']);
     await ip(['-n', ns, 'link', 'set', 'lo', 'up']);
     const exec = (cmd: string, args: readonly string[], timeoutMs = 10_000) => run('ip', ['netns', 'exec', ns, cmd, ...args], { timeoutMs });
@@ -148,7 +169,9 @@ class LabImpl implements Lab {
       ns,
       ifname: 'eth0',
       ip: addr,
+      ip6: addr6,
       mac,
+      linkLocal6: (timeoutMs = 10_000) => linkLocal6(ns, timeoutMs),
       exec,
       mustExec: async (cmd, args, timeoutMs) => {
         const r = await exec(cmd, args, timeoutMs);
@@ -158,6 +181,8 @@ class LabImpl implements Lab {
       spawn: (cmd, args, o = {}) => this.track(spawnChild('ip', ['netns', 'exec', ns, cmd, ...args], o)),
       linkDown: async () => void (await ip(['-n', sw, 'link', 'set', port, 'down'])),
       linkUp: async () => void (await ip(['-n', sw, 'link', 'set', port, 'up'])),
+      isolate: () => portState(sw, port, 'disabled'),
+      rejoin: () => portState(sw, port, 'forwarding'),
     };
   }
 
@@ -187,6 +212,19 @@ class LabImpl implements Lab {
     this.destroyed = true;
     for (const c of this.children) c.kill('SIGKILL');
     for (const ns of this.namespaces().reverse()) removeNamespaceSync(ns);
+  }
+}
+
+/** The usable (not tentative) link-local IPv6 address of eth0 in `ns`, polled until `timeoutMs`. */
+async function linkLocal6(ns: string, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const out = await ip(['-n', ns, '-j', '-6', 'addr', 'show', 'dev', 'eth0', 'scope', 'link']);
+    const infos = ((JSON.parse(out) as { addr_info?: { local?: string; tentative?: boolean; dadfailed?: boolean }[] }[])[0]?.addr_info ?? []);
+    const ready = infos.find((a) => a.local !== undefined && a.tentative !== true && a.dadfailed !== true);
+    if (ready?.local !== undefined) return ready.local;
+    if (Date.now() > deadline) throw new Error(`no usable link-local IPv6 address on eth0 in ${ns} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

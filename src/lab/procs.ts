@@ -67,9 +67,9 @@ export async function listening(ns: string, port: number): Promise<boolean> {
   return r.ok && r.value.stdout.trim() !== '';
 }
 
-/** Whether `addr` is on `dev` in namespace `ns`. */
+/** Whether `addr` (IPv4, or IPv6 in canonical form) is on `dev` in namespace `ns`. */
 export async function hasAddress(ns: string, dev: string, addr: string): Promise<boolean> {
-  const r = await run('ip', ['-n', ns, '-4', '-o', 'addr', 'show', 'dev', dev], { timeoutMs: 3000 });
+  const r = await run('ip', ['-n', ns, addr.includes(':') ? '-6' : '-4', '-o', 'addr', 'show', 'dev', dev], { timeoutMs: 3000 });
   return r.ok && r.value.stdout.includes(` ${addr}/`);
 }
 

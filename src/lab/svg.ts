@@ -1,16 +1,18 @@
 /**
- * The demo run as a picture (pure: data in, SVG text out): one row per OP node showing when it
- * was MASTER (held the VIP), a row of the client's probes (green got through, red failed), a row
- * of which node served them, and the scenarios as labelled vertical lines.
+ * The demo run as a picture (pure: data in, SVG text out): one row per OP node (per node and
+ * family in dual stack) showing when it was MASTER (held the VIP), per VIP a row of the client's
+ * probes (green got through, red failed) and a row of which node served them, and the scenarios
+ * as labelled vertical lines.
  */
 import type { Probe } from './analysis.js';
 
 export interface RunPicture {
   readonly t0: number;
   readonly tEnd: number;
-  /** Node name -> MASTER intervals (epoch ms). */
+  /** Row name ("op1", or "op1 IPv6") -> MASTER intervals (epoch ms); the colour follows the node (first word). */
   readonly masters: Record<string, readonly (readonly [number, number])[]>;
-  readonly probes: readonly Probe[];
+  /** One client row pair per VIP probed: its label ("client -> 10.251.0.100:7443") and its probes. */
+  readonly clients: readonly { readonly label: string; readonly probes: readonly Probe[] }[];
   /** Node address -> node name, for the "served by" row. */
   readonly names: Record<string, string>;
   readonly marks: readonly { readonly t: number; readonly label: string }[];
@@ -44,7 +46,8 @@ export function renderSvg(pic: RunPicture): string {
   const span = Math.max(1, pic.tEnd - pic.t0);
   const x = (t: number): number => LEFT + ((Math.min(Math.max(t, pic.t0), pic.tEnd) - pic.t0) / span) * (W - LEFT - RIGHT);
   const nodes = Object.keys(pic.masters);
-  const rows = [...nodes.map((n) => `${n} MASTER`), 'client probe', 'served by'];
+  const colour = (row: string): string => COLORS[row.split(' ')[0] ?? ''] ?? '#777';
+  const rows = [...nodes.map((n) => `${n} MASTER`), ...pic.clients.flatMap((c) => [c.label, 'served by'])];
   const top = 70;
   const H = top + rows.length * ROW + 66 + pic.marks.length * 15;
   const out: string[] = [
@@ -55,16 +58,18 @@ export function renderSvg(pic: RunPicture): string {
   rows.forEach((r, i) => out.push(`<text x="10" y="${top + i * ROW + 21}">${esc(r)}</text>`, `<rect x="${LEFT}" y="${top + i * ROW + 6}" width="${W - LEFT - RIGHT}" height="${ROW - 12}" fill="#f2f2f2"/>`));
   nodes.forEach((n, i) => {
     for (const [a, b] of pic.masters[n] ?? []) {
-      out.push(`<rect x="${x(a).toFixed(1)}" y="${top + i * ROW + 6}" width="${Math.max(1, x(b) - x(a)).toFixed(1)}" height="${ROW - 12}" fill="${COLORS[n] ?? '#777'}"><title>${n} MASTER ${((a - pic.t0) / 1000).toFixed(2)}-${((b - pic.t0) / 1000).toFixed(2)} s</title></rect>`);
+      out.push(`<rect x="${x(a).toFixed(1)}" y="${top + i * ROW + 6}" width="${Math.max(1, x(b) - x(a)).toFixed(1)}" height="${ROW - 12}" fill="${colour(n)}"><title>${esc(n)} MASTER ${((a - pic.t0) / 1000).toFixed(2)}-${((b - pic.t0) / 1000).toFixed(2)} s</title></rect>`);
     }
   });
-  const cy = top + nodes.length * ROW;
-  for (const [a, b, k] of runs(pic.probes, (p) => (p.ok ? 'ok' : 'fail'), pic.tEnd)) {
-    out.push(`<rect x="${x(a).toFixed(1)}" y="${cy + 6}" width="${Math.max(1, x(b) - x(a)).toFixed(1)}" height="${ROW - 12}" fill="${k === 'ok' ? '#2e9e44' : '#d62728'}"><title>${k} ${((a - pic.t0) / 1000).toFixed(3)}-${((b - pic.t0) / 1000).toFixed(3)} s</title></rect>`);
-  }
-  for (const [a, b, k] of runs(pic.probes.filter((p) => p.ok), (p) => pic.names[p.via] ?? p.via, pic.tEnd)) {
-    out.push(`<rect x="${x(a).toFixed(1)}" y="${cy + ROW + 6}" width="${Math.max(1, x(b) - x(a)).toFixed(1)}" height="${ROW - 12}" fill="${COLORS[k] ?? '#777'}"><title>served by ${esc(k)}</title></rect>`);
-  }
+  pic.clients.forEach((c, k) => {
+    const cy = top + (nodes.length + 2 * k) * ROW;
+    for (const [a, b, ok] of runs(c.probes, (p) => (p.ok ? 'ok' : 'fail'), pic.tEnd)) {
+      out.push(`<rect x="${x(a).toFixed(1)}" y="${cy + 6}" width="${Math.max(1, x(b) - x(a)).toFixed(1)}" height="${ROW - 12}" fill="${ok === 'ok' ? '#2e9e44' : '#d62728'}"><title>${ok} ${((a - pic.t0) / 1000).toFixed(3)}-${((b - pic.t0) / 1000).toFixed(3)} s</title></rect>`);
+    }
+    for (const [a, b, k2] of runs(c.probes.filter((p) => p.ok), (p) => pic.names[p.via] ?? p.via, pic.tEnd)) {
+      out.push(`<rect x="${x(a).toFixed(1)}" y="${cy + ROW + 6}" width="${Math.max(1, x(b) - x(a)).toFixed(1)}" height="${ROW - 12}" fill="${COLORS[k2] ?? '#777'}"><title>served by ${esc(k2)}</title></rect>`);
+    }
+  });
   const bottom = top + rows.length * ROW;
   // Each scenario line carries its short id ("1a"); the full names are listed under the chart.
   pic.marks.forEach((m) => {

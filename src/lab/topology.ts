@@ -17,6 +17,10 @@ export const LAB_ROOT = '/run/vrrpd-lab';
 export const LAB_SUBNET = '10.251.0';
 export const DEPLOY_SUBNET = '192.168.10';
 export const VIP = `${LAB_SUBNET}.100`;
+/** The dual-stack lab's IPv6 LAN (fd00:251::/64; the deploy kit's example is 2001:db8:10::/64) and VIP. */
+export const LAB_SUBNET6 = 'fd00:251';
+export const DEPLOY_SUBNET6 = '2001:db8:10';
+export const VIP6 = `${LAB_SUBNET6}::100`;
 export const PROXY_PORT = 7443;
 export const API_PORT = 6443;
 export const VRID = 251;
@@ -46,6 +50,11 @@ export function hostIp(name: string): string {
 export const DEPLOY_VRRPD: Record<OpName, string> = {
   op1: 'deploy/vrrpd/keepalived-op1-master.conf',
   op2: 'deploy/vrrpd/keepalived-op2-backup.conf',
+};
+/** The same in dual stack: an IPv4 and an IPv6 instance in one sync group. */
+export const DEPLOY_VRRPD_DUAL: Record<OpName, string> = {
+  op1: 'deploy/vrrpd/keepalived-op1-dual-stack.conf',
+  op2: 'deploy/vrrpd/keepalived-op2-dual-stack.conf',
 };
 export const DEPLOY_NGINX = 'deploy/nginx/apiserver-stream.conf';
 export const DEPLOY_CHECK = 'deploy/check_nginx.sh';

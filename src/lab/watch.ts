@@ -16,6 +16,18 @@ interface Followed {
   readonly kind: 'vrrpd' | 'probes';
   offset: number;
   partial: string;
+  /** Probe files: the client's state as the timeline last told it. */
+  readonly client: ClientState;
+}
+
+/** What the timeline last said about one prober (one VIP). */
+interface ClientState {
+  ok: boolean | undefined;
+  failSince: number;
+  failWhy: string;
+  via: string;
+  /** Probe records wait until every probe started before them has finished (they finish out of order). */
+  pending: Probe[];
 }
 
 export interface TimelineEvent {
@@ -27,12 +39,6 @@ export interface TimelineEvent {
 export class Watch {
   #files: Followed[] = [];
   #timer: NodeJS.Timeout | undefined;
-  #clientOk: boolean | undefined;
-  #failSince = 0;
-  #failWhy = '';
-  #via = '';
-  /** Probe records wait until every probe started before them has finished (they finish out of order). */
-  #pending: Probe[] = [];
 
   constructor(
     private readonly t0: number,
@@ -40,8 +46,9 @@ export class Watch {
     private readonly names: Record<string, string>,
   ) {}
 
+  /** Follow a vrrpd log or a probe file; `label` names the node or the client ("client", "client6"). */
   follow(file: string, label: string, kind: 'vrrpd' | 'probes'): void {
-    this.#files.push({ file, label, kind, offset: 0, partial: '' });
+    this.#files.push({ file, label, kind, offset: 0, partial: '', client: { ok: undefined, failSince: 0, failWhy: '', via: '', pending: [] } });
   }
 
   start(): void {
@@ -64,36 +71,41 @@ export class Watch {
     for (const f of this.#files) {
       const lines = readNew(f);
       if (f.kind === 'vrrpd') for (const l of lines) events.push(...vrrpdEvent(l, f.label));
-      else this.#pending.push(...parseProbes(lines.join('\n')));
+      else events.push(...this.clientEvents(f, lines));
     }
-    this.#pending.sort((a, b) => a.t - b.t);
-    const ripe = this.#timer === undefined ? this.#pending.length : this.#pending.findIndex((p) => p.t > Date.now() - PROBE_SETTLE_MS);
-    const n = ripe < 0 ? this.#pending.length : ripe;
-    events.push(...this.clientEvents(this.#pending.splice(0, n)));
     this.emit(events.sort((a, b) => a.t - b.t));
   }
 
-  private emit(events: readonly TimelineEvent[]): void {
-    for (const e of events) this.print(`${fmtT(e.t - this.t0)}  ${e.who.padEnd(6)} ${e.text}`);
+  /** The settled probes of one prober (older than the prober's timeout) as timeline lines. */
+  private clientEvents(f: Followed, lines: readonly string[]): TimelineEvent[] {
+    const c = f.client;
+    c.pending.push(...parseProbes(lines.join('\n')));
+    c.pending.sort((a, b) => a.t - b.t);
+    const ripe = this.#timer === undefined ? c.pending.length : c.pending.findIndex((p) => p.t > Date.now() - PROBE_SETTLE_MS);
+    return this.probeEvents(f.label, c, c.pending.splice(0, ripe < 0 ? c.pending.length : ripe));
   }
 
-  private clientEvents(probes: readonly Probe[]): TimelineEvent[] {
+  private emit(events: readonly TimelineEvent[]): void {
+    for (const e of events) this.print(`${fmtT(e.t - this.t0)}  ${e.who.padEnd(7)} ${e.text}`);
+  }
+
+  private probeEvents(who: string, c: ClientState, probes: readonly Probe[]): TimelineEvent[] {
     const out: TimelineEvent[] = [];
     for (const p of probes) {
-      if (p.ok && this.#clientOk !== true) {
-        const after = this.#clientOk === false ? ` after an outage of ${((p.t - this.#failSince) / 1000).toFixed(3)} s` : '';
-        out.push({ t: p.t, who: 'client', text: `OK: VIP answers${after} (via ${this.name(p.via)}, ${p.api})` });
-      } else if (p.ok && p.via !== this.#via) {
-        out.push({ t: p.t, who: 'client', text: `now served by ${this.name(p.via)}` });
-      } else if (!p.ok && this.#clientOk !== false) {
-        this.#failSince = p.t;
-        out.push({ t: p.t, who: 'client', text: `FAILING: ${p.why}` });
-      } else if (!p.ok && p.why !== this.#failWhy && p.why !== 'busy' && this.#failWhy !== 'busy') {
-        out.push({ t: p.t, who: 'client', text: `still failing: ${p.why}` });
+      if (p.ok && c.ok !== true) {
+        const after = c.ok === false ? ` after an outage of ${((p.t - c.failSince) / 1000).toFixed(3)} s` : '';
+        out.push({ t: p.t, who, text: `OK: VIP answers${after} (via ${this.name(p.via)}, ${p.api})` });
+      } else if (p.ok && p.via !== c.via) {
+        out.push({ t: p.t, who, text: `now served by ${this.name(p.via)}` });
+      } else if (!p.ok && c.ok !== false) {
+        c.failSince = p.t;
+        out.push({ t: p.t, who, text: `FAILING: ${p.why}` });
+      } else if (!p.ok && p.why !== c.failWhy && p.why !== 'busy' && c.failWhy !== 'busy') {
+        out.push({ t: p.t, who, text: `still failing: ${p.why}` });
       }
-      this.#clientOk = p.ok;
-      if (p.why !== 'busy') this.#failWhy = p.ok ? '' : p.why;
-      if (p.ok) this.#via = p.via;
+      c.ok = p.ok;
+      if (p.why !== 'busy') c.failWhy = p.ok ? '' : p.why;
+      if (p.ok) c.via = p.via;
     }
     return out;
   }

@@ -95,6 +95,14 @@ export class Router {
   /** Feed one input at monotonic time `now` (ms); returns the actions to perform in order. */
   step(input: Input, now: number): Action[] {
     const out: Action[] = [];
+    const faultedBefore = this.#ownFaulted();
+    this.#handle(input, now, out);
+    const faulted = this.#ownFaulted();
+    if (faulted !== faultedBefore) out.push({ kind: 'ownFault', faulted, detail: faulted ? this.#ownFaultReasons().join(', ') : 'fault cleared' });
+    return out;
+  }
+
+  #handle(input: Input, now: number, out: Action[]): void {
     switch (input.kind) {
       case 'startup':
         this.#startup(now, out);
@@ -120,7 +128,6 @@ export class Router {
         this.#sync(input.to, input.detail, now, out);
         break;
     }
-    return out;
   }
 
   snapshot(): RouterSnapshot {
@@ -393,9 +400,22 @@ export class Router {
   }
 
   #faultReasons(): string[] {
-    const reasons = this.#linkUp ? [] : ['interface down'];
-    if (this.#syncFault) reasons.push(this.#syncFault);
-    return reasons.concat(this.#prio.faults.map((name) => `${name} failed`));
+    const link = this.#linkUp ? [] : ['interface down'];
+    return [...link, ...(this.#syncFault ? [this.#syncFault] : []), ...this.#prio.faults.map((name) => `${name} failed`)];
+  }
+
+  /** Faults of this router itself, not a sync group's hold. */
+  #ownFaultReasons(): string[] {
+    return this.#faultReasons().filter((r) => r !== this.#syncFault);
+  }
+
+  /** Running with a fault of its own: what a sync group counts (keepalived's num_member_fault). */
+  get ownFaulted(): boolean {
+    return this.#ownFaulted();
+  }
+
+  #ownFaulted(): boolean {
+    return this.#running && (!this.#linkUp || this.#prio.faults.length > 0);
   }
 
   #faultReason(): TransitionReason {

@@ -128,7 +128,13 @@ export type Action =
   | { readonly kind: 'dropped'; readonly reason: InstanceDropReason; readonly from: IpAddress; readonly detail: string }
   /** Accepted but worth a log line: an address list differing from ours (keepalived logs it). */
   | { readonly kind: 'notice'; readonly code: 'address-list-mismatch'; readonly from: IpAddress; readonly detail: string }
-  | { readonly kind: 'priorityChanged'; readonly from: number; readonly to: number; readonly detail: string };
+  | { readonly kind: 'priorityChanged'; readonly from: number; readonly to: number; readonly detail: string }
+  /**
+   * keepalived vrrp_sync_group: this running router's own fault (link down, a weight-0 tracker
+   * failing) began or ended, whatever its state: a member the group holds in FAULT changes no state
+   * when its own fault clears, so the group learns it from this (protocol/sync-group.ts).
+   */
+  | { readonly kind: 'ownFault'; readonly faulted: boolean; readonly detail: string };
 
 /** A read-only picture of the router for status output and tests. */
 export interface RouterSnapshot {

@@ -8,10 +8,17 @@
  * a simulation also exercises the codecs and every receive check. VRRPv2 and VRRPv3 routers may
  * share the LAN (each drops the other's adverts as a version mismatch, as keepalived does).
  * Delivery takes `lanDelayMs` (default 0.1 ms).
+ *
+ * A router lives on a host (by default a host of its own name). The routers of one host share its
+ * interface (one receive path keyed by family and VRID, as in the daemon), its cable and its
+ * process: kill, shutdown, restart, unplug and plug act on the whole host. Routers of one host
+ * may form a vrrp_sync_group (protocol/sync-group.ts, run as the daemon runs it): an IPv4 and an
+ * IPv6 router with the same VRID in one group is the dual-stack case.
  */
 import { ReceivePath } from '../protocol/receive-path.js';
 import { Router } from '../protocol/router.js';
-import type { Action, RouterConfig, RouterState, TrackerStatus } from '../protocol/types.js';
+import { SyncGroups, type SyncGroupSpec, type SyncOrder } from '../protocol/sync-group.js';
+import type { Action, Input, RouterConfig, RouterState, TrackerStatus } from '../protocol/types.js';
 import type { Ipv4Address } from '../wire/address.js';
 import { emitAdvert } from '../wire/advert.js';
 import { VRRP_MCAST_GROUP4, VRRP_MCAST_GROUP6, VRRP_TTL } from '../wire/constants.js';
@@ -25,21 +32,32 @@ export interface SimulationOptions {
   readonly lanDelayMs?: number;
 }
 
+/** One router (a vrrp_instance) and its state machine. */
 interface Node {
   readonly name: string;
-  config: RouterConfig;
+  readonly host: Host;
+  readonly config: RouterConfig;
   router: Router;
-  /** The node's interface: its own receive path, with the router registered on it. */
-  rx: ReceivePath<string>;
   /** Process running (false after kill). */
   alive: boolean;
-  /** Cable plugged in: frames flow. */
-  cabled: boolean;
-  /** Partition group; nodes talk only within the same group. */
-  group: number;
-  vips: Set<string>;
   /** Bumped whenever the node's timer is rescheduled; stale timer events are ignored. */
   timerGeneration: number;
+}
+
+/** A machine on the LAN: its interface, cable and process, shared by its routers. */
+interface Host {
+  readonly name: string;
+  readonly routers: Node[];
+  /** The interface's receive path, every router of the host registered on it. */
+  rx: ReceivePath<string>;
+  /** Cable plugged in: frames flow. */
+  cabled: boolean;
+  /** Partition group; hosts talk only within the same group. */
+  group: number;
+  /** Addresses the host's routers hold. */
+  readonly vips: Set<string>;
+  readonly groups: SyncGroupSpec[];
+  sync: SyncGroups;
 }
 
 /** A virtual LAN of VRRP routers. */
@@ -47,6 +65,7 @@ export class Simulation {
   readonly clock = new VirtualClock();
   readonly transcript: TranscriptEntry[] = [];
   readonly #nodes = new Map<string, Node>();
+  readonly #hosts = new Map<string, Host>();
   readonly #lanDelayMs: number;
 
   constructor(options: SimulationOptions = {}) {
@@ -57,30 +76,39 @@ export class Simulation {
     return this.clock.now;
   }
 
-  /** Add a router (not started: see `start`). Its name is its label in the transcript. */
-  addRouter(name: string, config: RouterConfig): this {
+  /**
+   * Add a router (not started: see `start`). Its name is its label in the transcript. `host`: the
+   * machine it runs on (default: a host of its own name).
+   */
+  addRouter(name: string, config: RouterConfig, opts: { host?: string } = {}): this {
     if (this.#nodes.has(name)) throw new Error(`router ${name} already exists`);
-    const router = new Router(config);
-    this.#nodes.set(name, {
-      name,
-      config,
-      router,
-      rx: receivePathFor(name, router),
-      alive: false,
-      cabled: true,
-      group: 0,
-      vips: new Set(),
-      timerGeneration: 0,
-    });
+    const hostName = opts.host ?? name;
+    let host = this.#hosts.get(hostName);
+    if (host === undefined) {
+      host = { name: hostName, routers: [], rx: new ReceivePath<string>(), cabled: true, group: 0, vips: new Set(), groups: [], sync: new SyncGroups([]) };
+      this.#hosts.set(hostName, host);
+    }
+    const node: Node = { name, host, config, router: new Router(config), alive: false, timerGeneration: 0 };
+    host.routers.push(node);
+    this.#nodes.set(name, node);
+    host.rx = receivePathFor(host);
     return this;
   }
 
-  /** Start a router's process at time `at` (default now). */
+  /** keepalived's vrrp_sync_group: routers of one host that move to MASTER / BACKUP / FAULT together. */
+  addSyncGroup(name: string, members: readonly string[]): this {
+    const nodes = members.map((m) => this.#node(m));
+    const host = nodes[0]?.host;
+    if (host === undefined || nodes.some((n) => n.host !== host)) throw new Error(`sync group ${name}: members must be routers of one host`);
+    host.groups.push({ name, members: [...members] });
+    host.sync = new SyncGroups(host.groups);
+    return this;
+  }
+
+  /** Start a router's process, or every router of a host given its name, at time `at` (default now). */
   start(name: string, at = this.now): this {
     return this.at(at, () => {
-      const node = this.#node(name);
-      node.alive = true;
-      this.#step(node, { kind: 'startup' });
+      for (const node of this.#targets(name)) this.#startNode(node);
     });
   }
 
@@ -96,64 +124,56 @@ export class Simulation {
     return this;
   }
 
-  /** Power cut: the process dies without a word; the VIPs it held vanish with the host. */
+  /** Power cut on a router's host: the process dies without a word; the VIPs it held vanish with it. */
   kill(name: string, at = this.now): this {
     return this.at(at, () => {
-      const node = this.#node(name);
-      this.#log(node, 'killed', 'process killed (no shutdown)');
-      node.alive = false;
-      node.vips.clear();
-      node.timerGeneration++;
-      this.#replaceRouter(node);
+      const host = this.#hostOf(name);
+      for (const node of host.routers) {
+        this.#log(node.name, 'killed', 'process killed (no shutdown)');
+        node.alive = false;
+        node.timerGeneration++;
+      }
+      host.vips.clear();
+      this.#replaceRouters(host);
     });
   }
 
-  /** Clean stop (SIGTERM): the router's shutdown actions run (priority 0 from a master). */
+  /** Clean stop (SIGTERM) of a router's host: the shutdown actions run (priority 0 from a master). */
   shutdown(name: string, at = this.now): this {
     return this.at(at, () => {
-      const node = this.#node(name);
-      this.#step(node, { kind: 'shutdown' });
-      node.alive = false;
+      for (const node of this.#hostOf(name).routers) {
+        this.#step(node, { kind: 'shutdown' });
+        node.alive = false;
+      }
     });
   }
 
-  /** Restart a killed or stopped router with a fresh state machine. */
+  /** Restart a killed or stopped host's process: its routers start with fresh state machines. */
   restart(name: string, at = this.now): this {
     return this.at(at, () => {
-      const node = this.#node(name);
-      this.#replaceRouter(node);
-      node.alive = true;
-      this.#step(node, { kind: 'startup' });
+      const host = this.#hostOf(name);
+      this.#replaceRouters(host);
+      for (const node of host.routers) this.#startNode(node);
     });
   }
 
   /**
-   * Unplug a router's cable. With `carrier` true (default) the router sees its link go down (FAULT);
-   * with false the cut is beyond the switch port and the router notices nothing.
+   * Unplug a host's cable. With `carrier` true (default) its routers see the link go down (FAULT);
+   * with false the cut is beyond the switch port and they notice nothing.
    */
   unplug(name: string, at = this.now, carrier = true): this {
-    return this.at(at, () => {
-      const node = this.#node(name);
-      node.cabled = false;
-      this.#log(node, 'unplugged', carrier ? 'link down' : 'silent cut');
-      if (carrier && node.alive) this.#step(node, { kind: 'link', up: false });
-    });
+    return this.at(at, () => this.#cable(this.#hostOf(name), false, carrier));
   }
 
   /** Plug the cable back in. */
   plug(name: string, at = this.now, carrier = true): this {
-    return this.at(at, () => {
-      const node = this.#node(name);
-      node.cabled = true;
-      this.#log(node, 'plugged', 'link up');
-      if (carrier && node.alive) this.#step(node, { kind: 'link', up: true });
-    });
+    return this.at(at, () => this.#cable(this.#hostOf(name), true, carrier));
   }
 
-  /** Split the LAN: routers in different groups stop hearing each other. */
+  /** Split the LAN: hosts (named, or by one of their routers) in different groups stop hearing each other. */
   partition(groups: readonly (readonly string[])[], at = this.now): this {
     return this.at(at, () => {
-      groups.forEach((members, i) => members.forEach((m) => (this.#node(m).group = i + 1)));
+      groups.forEach((members, i) => members.forEach((m) => (this.#hostOf(m).group = i + 1)));
       this.transcript.push({ t: this.now, node: '*', event: 'partition', detail: groups.map((g) => g.join('+')).join(' | ') });
     });
   }
@@ -161,7 +181,7 @@ export class Simulation {
   /** Heal every partition. */
   heal(at = this.now): this {
     return this.at(at, () => {
-      for (const n of this.#nodes.values()) n.group = 0;
+      for (const h of this.#hosts.values()) h.group = 0;
       this.transcript.push({ t: this.now, node: '*', event: 'heal', detail: 'LAN whole again' });
     });
   }
@@ -195,9 +215,9 @@ export class Simulation {
     return [...this.#nodes.values()].filter((n) => n.alive && n.router.state === 'MASTER').map((n) => n.name);
   }
 
-  /** Names of the routers whose host holds the VIP `ip` now. */
+  /** Names of the hosts that hold the VIP `ip` now (a router's own host has the router's name). */
   holders(ip: string): string[] {
-    return [...this.#nodes.values()].filter((n) => n.vips.has(ip)).map((n) => n.name);
+    return [...this.#hosts.values()].filter((h) => h.vips.has(ip)).map((h) => h.name);
   }
 
   /** Transcript entries of the given events (default: state changes). */
@@ -219,20 +239,55 @@ export class Simulation {
     return node;
   }
 
-  /** A fresh state machine (a restarted process), registered on the node's receive path. */
-  #replaceRouter(node: Node): void {
-    node.router = new Router(node.config);
-    node.rx = receivePathFor(node.name, node.router);
+  /** The host of that name, or the host of the router of that name. */
+  #hostOf(name: string): Host {
+    const host = this.#hosts.get(name) ?? this.#nodes.get(name)?.host;
+    if (!host) throw new Error(`no host or router named ${name}`);
+    return host;
   }
 
-  #log(node: Node, event: string, detail: string): void {
-    this.transcript.push({ t: this.now, node: node.name, event, detail });
+  /** The router of that name, or every router of the host of that name. */
+  #targets(name: string): Node[] {
+    const node = this.#nodes.get(name);
+    return node !== undefined ? [node] : this.#hostOf(name).routers;
   }
 
-  #step(node: Node, input: Parameters<Router['step']>[0]): void {
+  /** Fresh state machines (a restarted process), registered on the host's receive path. */
+  #replaceRouters(host: Host): void {
+    for (const node of host.routers) node.router = new Router(node.config);
+    host.rx = receivePathFor(host);
+    host.sync = new SyncGroups(host.groups);
+  }
+
+  /** A router's process starts: it first takes the hold its sync group may already have, as the daemon does. */
+  #startNode(node: Node): void {
+    node.alive = true;
+    for (const order of node.host.sync.resync(node.name)) this.#step(node, order.input);
+    this.#step(node, { kind: 'startup' });
+  }
+
+  #cable(host: Host, up: boolean, carrier: boolean): void {
+    host.cabled = up;
+    for (const node of host.routers) {
+      this.#log(node.name, up ? 'plugged' : 'unplugged', up ? 'link up' : carrier ? 'link down' : 'silent cut');
+      if (carrier && node.alive) this.#step(node, { kind: 'link', up });
+    }
+  }
+
+  #log(node: string, event: string, detail: string): void {
+    this.transcript.push({ t: this.now, node, event, detail });
+  }
+
+  #step(node: Node, input: Input): void {
     const actions = node.router.step(input, this.now);
-    for (const action of actions) this.#perform(node, action);
+    const orders: SyncOrder[] = [];
+    for (const action of actions) orders.push(...this.#perform(node, action));
     this.#armTimer(node);
+    // Sync group orders after the step's own actions (one may be for this very router), as the daemon's Instance queues them.
+    for (const order of orders) {
+      const member = this.#node(order.member);
+      if (member.alive) this.#step(member, order.input);
+    }
   }
 
   #armTimer(node: Node): void {
@@ -244,63 +299,73 @@ export class Simulation {
     });
   }
 
-  #perform(node: Node, action: Action): void {
+  /** Performs one action; returns the sync group orders it gives rise to. */
+  #perform(node: Node, action: Action): SyncOrder[] {
     switch (action.kind) {
       case 'sendAdvert':
       case 'sendPriorityZero':
-        this.#log(node, 'advert', `priority ${action.advert.priority}`);
+        this.#log(node.name, 'advert', `priority ${action.advert.priority}`);
         this.#broadcast(node, datagramOf(node.config, action.advert));
         break;
       case 'addVips':
-        action.vips.forEach((v) => node.vips.add(v));
-        this.#log(node, 'vips', `+${action.vips.join(',')}`);
+        action.vips.forEach((v) => node.host.vips.add(v));
+        this.#log(node.name, 'vips', `+${action.vips.join(',')}`);
         break;
       case 'removeVips':
-        action.vips.forEach((v) => node.vips.delete(v));
-        this.#log(node, 'vips', `-${action.vips.join(',')}`);
+        action.vips.forEach((v) => node.host.vips.delete(v));
+        this.#log(node.name, 'vips', `-${action.vips.join(',')}`);
         break;
       case 'garp':
-        this.#log(node, 'garp', action.vips.join(','));
+        this.#log(node.name, 'garp', action.vips.join(','));
         break;
       case 'stateChanged':
-        this.#log(node, 'state', `${action.from} -> ${action.to} (${action.reason}: ${action.detail})`);
-        break;
+        this.#log(node.name, 'state', `${action.from} -> ${action.to} (${action.reason}: ${action.detail})`);
+        return node.host.sync.onStateChange(node.name, action.from, action.to, action.reason);
+      case 'ownFault':
+        return node.host.sync.onOwnFault(node.name, action.faulted, action.detail);
       case 'dropped':
-        this.#log(node, 'drop', `${action.reason} from ${action.from}: ${action.detail}`);
+        this.#log(node.name, 'drop', `${action.reason} from ${action.from}: ${action.detail}`);
         break;
       case 'notice':
-        this.#log(node, 'notice', `${action.code} from ${action.from}: ${action.detail}`);
+        this.#log(node.name, 'notice', `${action.code} from ${action.from}: ${action.detail}`);
         break;
       case 'priorityChanged':
-        this.#log(node, 'priority', `${action.from} -> ${action.to} (${action.detail})`);
+        this.#log(node.name, 'priority', `${action.from} -> ${action.to} (${action.detail})`);
         break;
     }
+    return [];
   }
 
   #broadcast(sender: Node, datagram: RawDatagram): void {
-    if (!sender.cabled) return;
-    for (const peer of this.#nodes.values()) {
-      if (peer === sender) continue;
+    const from = sender.host;
+    if (!from.cabled) return;
+    for (const peer of this.#hosts.values()) {
+      if (peer === from) continue;
       this.clock.schedule(this.now + this.#lanDelayMs, () => {
         // Checked on arrival: a cable pulled while the frame was in flight loses it.
-        if (!peer.alive || !peer.cabled || !sender.cabled || peer.group !== sender.group) return;
+        if (!peer.cabled || !from.cabled || peer.group !== from.group) return;
+        if (!peer.routers.some((r) => r.alive)) return;
         const verdict = peer.rx.handle(datagram);
+        const to = verdict.key === undefined ? undefined : this.#node(verdict.key);
+        if (to !== undefined && !to.alive) return;
         if (verdict.kind === 'drop') {
-          this.#log(peer, 'drop', `${verdict.reason} from ${verdict.from ?? '?'}: ${verdict.detail()}`);
+          this.#log(to?.name ?? peer.name, 'drop', `${verdict.reason} from ${verdict.from ?? '?'}: ${verdict.detail()}`);
           return;
         }
-        this.#step(peer, { kind: 'advert', advert: verdict.advert, srcIp: verdict.ip.src });
+        this.#step(to!, { kind: 'advert', advert: verdict.advert, srcIp: verdict.ip.src });
       });
     }
   }
 }
 
-/** A node's interface with its router registered on it (the daemon does the same per interface). */
-function receivePathFor(name: string, router: Router): ReceivePath<string> {
-  const rx = new ReceivePath<string>([router.config.primaryIp]);
-  const c = router.config;
-  const r = rx.register(name, { vrid: c.vrid, version: c.version, family: c.family, counters: router.counters });
-  if (!r.ok) throw new Error(r.error.detail);
+/** A host's interface with each of its routers registered on it (the daemon does the same per interface). */
+function receivePathFor(host: Host): ReceivePath<string> {
+  const rx = new ReceivePath<string>(host.routers.map((n) => n.config.primaryIp));
+  for (const { name, router } of host.routers) {
+    const c = router.config;
+    const r = rx.register(name, { vrid: c.vrid, version: c.version, family: c.family, counters: router.counters });
+    if (!r.ok) throw new Error(`${host.name}: ${r.error.detail}`);
+  }
   return rx;
 }
 

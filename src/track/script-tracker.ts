@@ -19,9 +19,10 @@
  *   positive weight nor subtracts a negative one) and keepalived holds weight-0 users in INIT.
  */
 import type { TrackerStatus } from '../protocol/types.js';
+import { healthStatus, type Health } from './tracker.js';
 
 /** The script's health as keepalived sees it. */
-export type ScriptHealth = 'unknown' | 'healthy' | 'failed';
+export type ScriptHealth = Health;
 
 /** Validated `vrrp_script` settings (the config layer checks ranges; we re-check and throw). */
 export interface ScriptTrackerConfig {
@@ -226,17 +227,7 @@ export class ScriptTracker {
   }
 }
 
-/**
- * Map a tracker's raw health and (weight, reverse) to the router's TrackerStatus, whose rule is
- * "weight > 0 adds while healthy, weight < 0 subtracts while failing, weight 0 failing = FAULT".
- * `reverse` flips the direction (keepalived: subtract while up, add while down; weight 0 reverse
- * = FAULT while up): that is the same as negating the weight and inverting the health.
- * 'unknown' contributes nothing; a weight-0 'unknown' reports failing (never master on an
- * unverified check; keepalived instead holds the instance in INIT, see `settled`).
- */
+/** The router's view of a script's health (see healthStatus). */
 export function toTrackerStatus(name: string, health: ScriptHealth, weight: number, reverse: boolean): TrackerStatus {
-  const w = reverse ? -weight : weight;
-  if (health === 'unknown') return { name, weight: w + 0, healthy: w < 0 };
-  const up = health === 'healthy';
-  return { name, weight: w + 0, healthy: reverse ? !up : up };
+  return healthStatus(name, health, weight, reverse);
 }

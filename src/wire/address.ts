@@ -159,6 +159,13 @@ export function isLinkLocal6(a: IpAddress): boolean {
   return b[0] === 0xfe && ((b[1] ?? 0) & 0xc0) === 0x80;
 }
 
+/** ffX2::/16: IPv6 multicast of link-local scope (RFC 4291 §2.7). */
+export function isLinkLocalMulticast6(a: IpAddress): boolean {
+  if (familyOf(a) !== 'ipv6') return false;
+  const b = ipBytes(a);
+  return b[0] === 0xff && ((b[1] ?? 0) & 0x0f) === 0x02;
+}
+
 /** 224.0.0.0/4 or ff00::/8. */
 export function isMulticast(a: IpAddress): boolean {
   const b = ipBytes(a);

@@ -19,7 +19,7 @@
  */
 import { err, ok, type Result } from '../result.js';
 import { ADDRESS_BYTES, familyOf, readAddress, writeAddress, type Family } from './address.js';
-import { onesComplementSum } from './checksum.js';
+import { onesComplementSum, pseudoHeaderSum } from './checksum.js';
 import { IPPROTO_VRRP } from './constants.js';
 import {
   AUTH_NONE,
@@ -103,26 +103,9 @@ export function checkVersion(version: number, family: Family): Result<VrrpVersio
   return fail('bad-version', `version is ${version}, expected ${family === 'ipv4' ? '2 or 3' : '3'}${over}`);
 }
 
-/**
- * The one's complement sum of the RFC 5798 §5.2.8 pseudo-header: IPv4 as in RFC 768 (src, dst,
- * zero, protocol, length), IPv6 as in RFC 2460 §8.1 (src, dst, 32-bit length, zeros, next header).
- */
-function pseudoHeaderSum(ctx: AdvertIpContext, length: number): number {
-  const addrLen = ADDRESS_BYTES[ctx.family];
-  const ph = new Uint8Array(2 * addrLen + (ctx.family === 'ipv4' ? 4 : 8));
-  writeAddress(ph, 0, ctx.src);
-  writeAddress(ph, addrLen, ctx.dst);
-  const o = 2 * addrLen;
-  if (ctx.family === 'ipv4') {
-    ph[o + 1] = IPPROTO_VRRP;
-    ph[o + 2] = (length >>> 8) & 0xff;
-    ph[o + 3] = length & 0xff;
-  } else {
-    ph[o + 2] = (length >>> 8) & 0xff;
-    ph[o + 3] = length & 0xff;
-    ph[o + 7] = IPPROTO_VRRP;
-  }
-  return onesComplementSum(ph);
+/** The one's complement sum of the RFC 5798 §5.2.8 pseudo-header of an advert of `length` bytes. */
+function advertPseudoHeaderSum(ctx: AdvertIpContext, length: number): number {
+  return pseudoHeaderSum(ctx.family, ctx.src, ctx.dst, length, IPPROTO_VRRP);
 }
 
 /** The checksum `bytes` should carry (computed as if its checksum field were zero). */
@@ -131,7 +114,7 @@ export function advertChecksum(bytes: Uint8Array, version: VrrpVersion, ctx?: Ad
   let sum = onesComplementSum(bytes) + (~found & 0xffff);
   if (version === 3) {
     if (ctx === undefined) throw new RangeError('a VRRPv3 checksum needs the IP source and destination');
-    sum += pseudoHeaderSum(ctx, bytes.length);
+    sum += advertPseudoHeaderSum(ctx, bytes.length);
   }
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return ~sum & 0xffff;
@@ -139,7 +122,7 @@ export function advertChecksum(bytes: Uint8Array, version: VrrpVersion, ctx?: Ad
 
 /** Step 3: whether the checksum verifies (v3: with the pseudo-header of `ctx`). */
 export function advertChecksumOk(bytes: Uint8Array, version: VrrpVersion, ctx: AdvertIpContext): boolean {
-  let sum = onesComplementSum(bytes) + (version === 3 ? pseudoHeaderSum(ctx, bytes.length) : 0);
+  let sum = onesComplementSum(bytes) + (version === 3 ? advertPseudoHeaderSum(ctx, bytes.length) : 0);
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return sum === 0xffff;
 }

@@ -132,7 +132,8 @@ export function formatMac(bytes: Uint8Array, offset = 0): string {
   return parts.join(':');
 }
 
-function writeMac(buf: Uint8Array, offset: number, mac: string): void {
+/** Writes "aa:bb:cc:dd:ee:ff" as 6 bytes at `offset`; throws RangeError on a malformed MAC. */
+export function writeMac(buf: Uint8Array, offset: number, mac: string): void {
   const parsed = parseMac(mac);
   if (!parsed.ok) throw new RangeError(parsed.error.detail);
   buf.set(parsed.value, offset);

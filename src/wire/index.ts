@@ -1,8 +1,8 @@
-/** The wire layer's public API: addresses, and bytes <-> values for VRRP v2/v3, IPv4, AH and gratuitous ARP. */
+/** The wire layer's public API: addresses, and bytes <-> values for VRRP v2/v3, IPv4, IPv6, AH, gratuitous ARP and unsolicited NA. */
 export * from './types.js';
 export * from './address.js';
 export * from './constants.js';
-export { internetChecksum, onesComplementSum, checksumVerifies } from './checksum.js';
+export { internetChecksum, onesComplementSum, checksumVerifies, pseudoHeaderSum, foldSum } from './checksum.js';
 export {
   parseAdvert,
   peekAdvert,
@@ -54,3 +54,20 @@ export {
   type MacErrorKind,
 } from './arp.js';
 export { openDatagram, parseVrrpDatagram, type RawDatagram, type OpenedDatagram, type VrrpDatagram, type DatagramError } from './datagram.js';
+export {
+  parseNaFrame,
+  emitNaFrame,
+  unsolicitedNa,
+  emitUnsolicitedNa,
+  ipv6MulticastMac,
+  ETHERTYPE_IPV6,
+  ICMPV6_NEIGHBOR_ADVERT,
+  ND_OPT_TARGET_LINKADDR,
+  ND_HOP_LIMIT,
+  NA_FIELD,
+  NA_LEN,
+  NA_WITH_TLLA_LEN,
+  UNSOLICITED_NA_FRAME_LEN,
+  type NeighborAdvertFrame,
+  type NdiscErrorKind,
+} from './ndisc.js';

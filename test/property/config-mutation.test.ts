@@ -1,9 +1,9 @@
-/** Property: arbitrary mutations of valid configs never throw; each gives a config or positioned errors. */
+/** Property: arbitrary mutations of valid configs never throw; each gives a config (maybe with sections disabled) or positioned errors. */
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, memoryHost } from '../../src/config/index.js';
+import { classOf, loadConfig, memoryHost, type Diagnostic, type SectionRef } from '../../src/config/index.js';
 
 const dir = fileURLToPath(new URL('../fixtures/config/', import.meta.url));
 const SEEDS = ['seed/node1-master.conf', 'seed/node2-backup.conf', 'kubeadm/keepalived-template.conf', 'include/conf.d/20-instance.conf'].map(
@@ -25,12 +25,25 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.tuple(fc.nat(), fc.string({ unit: 'binary', maxLength: 8 })).map(([i, s]) => (t: string[]) => void t.splice(i % (t.length + 1), 0, s)),
 );
 
+/**
+ * A config is refused only for an error that stops the file; otherwise every section an error
+ * disabled is listed and left out, and nothing else is.
+ */
 function check(text: string): void {
   const host = memoryHost({ [F]: text, '/etc/keepalived/other.conf': text }, { interfaces: ['eth0'], hostname: 'node1' });
   const r = loadConfig(F, host);
-  const errors = r.diagnostics.filter((d) => d.severity === 'error');
-  if (r.config === undefined) expect(errors.length).toBeGreaterThan(0);
-  else expect(errors).toEqual([]);
+  const of = (cls: string): Diagnostic[] => r.diagnostics.filter((d) => classOf(d) === cls);
+  if (r.config === undefined) {
+    expect(of('fatal').length).toBeGreaterThan(0);
+    expect(r.disabled).toEqual([]);
+  } else {
+    expect(of('fatal')).toEqual([]);
+    const key = (d: SectionRef): string => `${d.section} ${d.name}`;
+    expect(new Set(r.disabled.map(key))).toEqual(new Set(of('disabled').map((d) => key(d.disables as SectionRef))));
+    const c = r.config;
+    const running = [...c.instances.map((i) => `vrrp_instance ${i.name}`), ...c.scripts.map((x) => `vrrp_script ${x.name}`), ...c.syncGroups.map((g) => `vrrp_sync_group ${g.name}`)];
+    for (const d of r.disabled) expect(running).not.toContain(key(d));
+  }
   for (const d of r.diagnostics) {
     expect(d.line).toBeGreaterThanOrEqual(1);
     expect(d.col).toBeGreaterThanOrEqual(1);

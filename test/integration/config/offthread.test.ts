@@ -47,6 +47,20 @@ describe('loading a config in a worker thread', () => {
     expect(r).toEqual({ ok: true, value: local });
   });
 
+  it('sections disabled by their own errors come back whole (handed over in parts too)', async () => {
+    let text = '';
+    for (let i = 0; i < 120; i++) {
+      const vips = i % 2 === 0 ? ` virtual_ipaddress {\n  10.1.0.${i + 1}\n }\n` : '';
+      text += `vrrp_instance V${i} {\n interface eth0\n virtual_router_id ${i + 1}\n${vips}}\n`;
+    }
+    const path = file('half-broken.conf', text);
+    const r = await loadConfigOffThread(path, { host: { interfacesDir: false } });
+    const local = loadConfig(path, fsSourceHost({ interfacesDir: false }));
+    expect(local.config!.instances).toHaveLength(60);
+    expect(local.disabled).toHaveLength(60);
+    expect(r).toEqual({ ok: true, value: local });
+  });
+
   it('a config including a FIFO: a positioned error, within a second', async () => {
     const path = file('fifo-include.conf', `${seedConfig({ priority: 100 })}include ${join(dir, 'fifo.conf')}\n`);
     const t0 = performance.now();

@@ -19,9 +19,9 @@ export class Node extends DaemonProcess {
     super(host, dir, CLI);
   }
 
-  /** Addresses on eth0 now. */
+  /** Addresses on eth0 now, IPv4 and IPv6 ("192.168.50.100/24", "fd00:50::100/64"). */
   async addresses(): Promise<string[]> {
-    const out = await this.host.mustExec('ip', ['-j', '-4', 'addr', 'show', 'dev', 'eth0']);
+    const out = await this.host.mustExec('ip', ['-j', 'addr', 'show', 'dev', 'eth0']);
     const parsed = JSON.parse(out) as { addr_info: { local: string; prefixlen: number }[] }[];
     return (parsed[0]?.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
   }
@@ -39,9 +39,9 @@ export interface Cluster {
   destroy(): Promise<void>;
 }
 
-/** A lab with one daemon slot per host name (daemons are not started). */
-export async function cluster(hosts: string[], prefix: string, subnet?: string): Promise<Cluster> {
-  const lab = await createLab({ hosts, prefix, ...(subnet ? { subnet } : {}) });
+/** A lab with one daemon slot per host name (daemons are not started); `subnet6` adds an IPv6 LAN. */
+export async function cluster(hosts: string[], prefix: string, subnet?: string, subnet6?: string): Promise<Cluster> {
+  const lab = await createLab({ hosts, prefix, ...(subnet ? { subnet } : {}), ...(subnet6 ? { subnet6 } : {}) });
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
   const nodes = lab.hosts.map((h) => new Node(h, dir));
   return {
@@ -58,7 +58,7 @@ export async function cluster(hosts: string[], prefix: string, subnet?: string):
 
 export const skipReason = labUnavailableReason;
 
-export { seedConfig } from '../../../src/lab/seed-config.js';
+export { dualStackConfig, seedConfig, seedConfig6, SEED_VIPS6 } from '../../../src/lab/seed-config.js';
 
 /** Stop every daemon (SIGKILL) and strip the test VIPs, between tests sharing one lab. */
 export async function resetNodes(c: Cluster, vips: string[] = ['192.168.50.100/24']): Promise<void> {
@@ -80,23 +80,25 @@ export async function holders(c: Cluster, vip = '192.168.50.100/24'): Promise<st
 /**
  * Wait until `master` is MASTER and every other running node is BACKUP following it (daemons
  * started together may both claim mastership for a moment before the election settles).
+ * `instance`: which of the status's instances (default the first); `masterIp`: the master's
+ * advert source (default its IPv4 address; an IPv6 instance's is the master's link-local address).
  */
-export async function waitConverged(c: Cluster, master: string, timeoutMs = 12_000): Promise<void> {
+export async function waitConverged(c: Cluster, master: string, timeoutMs = 12_000, opts: { instance?: number; masterIp?: string } = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const m = c.node(master);
+  const ip = opts.masterIp ?? c.node(master).host.ip;
   let last = '';
   while (Date.now() < deadline) {
     const states: string[] = [];
     for (const n of c.nodes.filter((x) => x.proc && x.proc.exitCode === null && x.proc.signalCode === null)) {
       try {
-        const i = (await n.status()).instances[0] as { state: string; masterIp?: string } | undefined;
+        const i = (await n.status()).instances[opts.instance ?? 0] as { state: string; masterIp?: string } | undefined;
         states.push(`${n.host.name}:${i?.state}:${i?.masterIp}`);
       } catch {
         states.push(`${n.host.name}:?`);
       }
     }
     last = states.join(' ');
-    const ok = states.every((s) => (s.startsWith(`${master}:`) ? s === `${master}:MASTER:${m.host.ip}` : s.endsWith(`:BACKUP:${m.host.ip}`)));
+    const ok = states.every((s) => (s.startsWith(`${master}:`) ? s === `${master}:MASTER:${ip}` : s.endsWith(`:BACKUP:${ip}`)));
     if (ok && states.length > 0) return;
     await new Promise((r) => setTimeout(r, 200));
   }

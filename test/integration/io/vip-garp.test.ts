@@ -52,8 +52,10 @@ describe.skipIf(reason !== undefined)('VIPs and gratuitous ARP in namespaces', (
     expect((await addVip({ address: '192.168.50.100', dev: 'eth0; reboot' }, { netns: ns })).ok).toBe(false);
   });
 
-  it('changeAddresses: many VIPs in one `ip -batch` run, each outcome its own, idempotent', async () => {
-    const vips = Array.from({ length: 50 }, (_, i) => ({ address: `10.77.0.${i + 1}/32`, dev: 'eth0' }));
+  it('changeAddresses: many VIPs of both families in one `ip -batch` run, each outcome its own, idempotent; IPv6 with nodad', async () => {
+    const vips4 = Array.from({ length: 50 }, (_, i) => ({ address: `10.77.0.${i + 1}/32`, dev: 'eth0' }));
+    const vips6 = [{ address: 'fd00:77::1/64', dev: 'eth0' }, { address: 'fe80::77/64', dev: 'eth0' }];
+    const vips = [...vips4, ...vips6];
     const runsBefore = ipBatcher({ netns: ns }).batches;
     const [added, bad] = await Promise.all([changeAddresses('add', vips, { netns: ns }), changeAddresses('add', [{ address: '10.77.1.1/32', dev: 'nosuch0' }], { netns: ns })]);
     expect(ipBatcher({ netns: ns }).batches - runsBefore).toBe(1);
@@ -61,20 +63,28 @@ describe.skipIf(reason !== undefined)('VIPs and gratuitous ARP in namespaces', (
     expect(!bad[0]!.ok && bad[0]!.error.stderr).toMatch(/Cannot find device|does not exist/);
     const list = await listAddresses('eth0', { netns: ns });
     expect(list.ok && list.value.filter((a) => a.address.startsWith('10.77.0.')).length).toBe(50);
-    expect((await changeAddresses('add', vips.slice(0, 2), { netns: ns })).map((r) => r.ok && r.value)).toEqual(['present', 'present']);
+    // nodad: usable at once, never tentative (DAD would hold them back for a second or more).
+    const six = list.ok ? list.value.filter((a) => a.address === 'fd00:77::1' || a.address === 'fe80::77') : [];
+    expect(six).toEqual([expect.objectContaining({ usable: true }), expect.objectContaining({ usable: true })]);
+    expect((await changeAddresses('add', [vips4[0]!, vips6[0]!], { netns: ns })).map((r) => r.ok && r.value)).toEqual(['present', 'present']);
     expect((await changeAddresses('del', vips, { netns: ns })).every((r) => r.ok && r.value === 'removed')).toBe(true);
-    expect((await changeAddresses('del', vips.slice(0, 1), { netns: ns }))[0]).toEqual({ ok: true, value: 'absent' });
+    expect((await changeAddresses('del', [vips4[0]!, vips6[0]!], { netns: ns })).map((r) => r.ok && r.value)).toEqual(['absent', 'absent']);
   });
 
-  it('removeStale removes only our leftover VIPs', async () => {
+  it('removeStale removes only our leftover VIPs, of both families', async () => {
     await lab.host('a').mustExec('ip', ['addr', 'add', '192.168.50.100/32', 'dev', 'eth0']);
     await lab.host('a').mustExec('ip', ['addr', 'add', '192.168.50.101/32', 'dev', 'eth0']);
     await lab.host('a').mustExec('ip', ['addr', 'add', '10.9.9.9/32', 'dev', 'eth0']);
-    const vips = [{ address: '192.168.50.100', dev: 'eth0' }, { address: '192.168.50.101/32', dev: 'eth0' }, { address: '192.168.50.102', dev: 'eth0' }];
+    await lab.host('a').mustExec('ip', ['addr', 'add', 'fd00:50::100/64', 'dev', 'eth0', 'nodad']);
+    await lab.host('a').mustExec('ip', ['addr', 'add', 'fd00:99::9/64', 'dev', 'eth0', 'nodad']);
+    const vips = [
+      { address: '192.168.50.100', dev: 'eth0' }, { address: '192.168.50.101/32', dev: 'eth0' }, { address: '192.168.50.102', dev: 'eth0' },
+      { address: 'FD00:50:0::100/64', dev: 'eth0' }, { address: 'fd00:50::101/64', dev: 'eth0' },
+    ];
     const r = await removeStale('eth0', vips, { netns: ns });
-    expect(r).toEqual({ ok: true, value: ['192.168.50.100/32', '192.168.50.101/32'] });
+    expect(r).toEqual({ ok: true, value: ['192.168.50.100/32', '192.168.50.101/32', 'fd00:50::100/64'] });
     const left = await listAddresses('eth0', { netns: ns });
-    expect(left.ok && left.value.map((a) => a.address)).toEqual(['192.168.50.1', '10.9.9.9']);
+    expect(left.ok && left.value.map((a) => a.address).filter((a) => !a.startsWith('fe80:'))).toEqual(['192.168.50.1', '10.9.9.9', 'fd00:99::9']);
   });
 
   it("GARP frame equals keepalived's bytes and moves a neighbour's ARP entry", async () => {

@@ -4,40 +4,21 @@
  * left behind. Needs root, `ip netns`, nginx with the stream module; skipped with the reason
  * otherwise. Builds dist/ first when it is older than src/.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../../src/io/exec.js';
 import { runDemo, type DemoResult } from '../../../src/lab/demo.js';
-import { labUnavailableReason } from '../../../src/lab/netns.js';
-import { LAB_NS_PATTERN, repoRoot } from '../../../src/lab/topology.js';
-
-async function skipReason(): Promise<string | undefined> {
-  const lab = await labUnavailableReason();
-  if (lab) return lab;
-  const nginx = await run('nginx', ['-V']);
-  if (!nginx.ok) return 'nginx is not installed (scripts/install-deps.sh)';
-  if (/--with-stream=dynamic/.test(nginx.value.stderr) && !existsSync('/usr/lib/nginx/modules/ngx_stream_module.so')) return 'nginx stream module missing (apt-get install libnginx-mod-stream)';
-  return undefined;
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
+import { LAB_NS_PATTERN } from '../../../src/lab/topology.js';
+import { buildIfStale, demoSkipReason } from './demo-skip.js';
 
 async function labNamespaces(): Promise<string[]> {
   const r = await run('ip', ['netns', 'list']);
   return r.ok ? r.value.stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => LAB_NS_PATTERN.test(n)) : [];
 }
 
-const reason = await skipReason();
+const reason = await demoSkipReason();
 if (reason) console.warn(`skipping the demo: ${reason}`);
 
 describe.skipIf(reason !== undefined)('npm run demo (lab in namespaces)', () => {
@@ -47,11 +28,7 @@ describe.skipIf(reason !== undefined)('npm run demo (lab in namespaces)', () => 
   let log = '';
 
   beforeAll(async () => {
-    const root = repoRoot();
-    const main = join(root, 'dist/src/cli/main.js');
-    if (!existsSync(main) || statSync(main).mtimeMs < newestMtime(join(root, 'src'))) {
-      execFileSync('npx', ['tsc', '-p', '.'], { cwd: root, stdio: 'inherit' });
-    }
+    buildIfStale();
     before = await labNamespaces();
     result = await runDemo({ outDir: out, write: (s) => void (log += s) });
   }, 180_000);

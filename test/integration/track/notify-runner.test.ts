@@ -83,6 +83,27 @@ describe('NotifyRunner', () => {
     expect((await readFile(log, 'utf8')).trim()).toBe('STOP');
   });
 
+  it('shutdown: the running script gets SIGTERM, waiting changes are dropped; a STOP script then has 1 s (keepalived)', async () => {
+    await writeFile(log, '');
+    const trapping = await script('trap.sh', `trap 'echo TERM >> ${log}; exit 0' TERM; echo started >> ${log}; sleep 30 & wait`);
+    const stuck = await script('stuck-stop.sh', 'sleep 30');
+    const done: NotifyDone[] = [];
+    const n = new NotifyRunner({ launcher, onDone: (d) => done.push(d) });
+    n.notify({ scope: 'INSTANCE', name: 'D', state: 'MASTER', priority: 100 }, { master: await plan(trapping) });
+    n.notify({ scope: 'INSTANCE', name: 'D', state: 'BACKUP', priority: 90 }, { backup: await plan(trapping) });
+    n.notify({ scope: 'INSTANCE', name: 'D', state: 'FAULT', priority: 0 }, { fault: await plan(trapping) });
+    for (let i = 0; i < 100 && !(await readFile(log, 'utf8')).includes('started'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(n.shutdown()).toBe(2);
+    n.notify({ scope: 'INSTANCE', name: 'D', state: 'STOP', priority: 0 }, { stop: await plan(stuck) });
+    const t0 = performance.now();
+    await n.idle();
+    const took = performance.now() - t0;
+    expect((await readFile(log, 'utf8')).trim().split('\n')).toEqual(['started', 'TERM']);
+    expect(done.map((d) => [d.event.state, d.result.timedOut])).toEqual([['MASTER', false], ['STOP', true]]);
+    expect(took).toBeGreaterThan(900);
+    expect(took).toBeLessThan(4000);
+  });
+
   it('nothing configured: nothing runs', async () => {
     const n = new NotifyRunner({ launcher, run: () => Promise.reject(new Error('must not run')) });
     n.notify({ scope: 'INSTANCE', name: 'C', state: 'MASTER', priority: 1 }, { backup: await plan('/bin/true') });

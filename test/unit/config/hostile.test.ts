@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../../src/cli/check.js';
-import { loadConfig, memoryHost, renderCheckJson, renderCheckText, type LoadResult, type SourceHost } from '../../../src/config/index.js';
+import { checkExitStatus, loadConfig, memoryHost, renderCheckJson, renderCheckText, type LoadResult, type SourceHost } from '../../../src/config/index.js';
 import { fsSourceHost } from '../../../src/io/config-files.js';
 import { F, instance, load } from './helpers.js';
 
@@ -85,9 +85,9 @@ describe('deep nesting and huge configs do not overflow the stack', () => {
     // The renderer itself, given 20 000 instances (as a config within larger limits would be).
     const one = load(instance('')).config!;
     const many = { ...one, instances: Array.from({ length: 20_000 }, (_, i) => ({ ...one.instances[0]!, name: `V${i}` })) };
-    const rendered = renderCheckText(F, 'node1', { config: many, diagnostics: [], files: [F] });
+    const rendered = renderCheckText(F, 'node1', { config: many, disabled: [], diagnostics: [], files: [F] });
     expect(rendered.match(/^vrrp_instance V\d+ /gm)).toHaveLength(20_000);
-    expect(JSON.parse(renderCheckJson(F, 'node1', { config: many, diagnostics: [], files: [F] })).timers).toHaveLength(20_000);
+    expect(JSON.parse(renderCheckJson(F, 'node1', { config: many, disabled: [], diagnostics: [], files: [F] })).timers).toHaveLength(20_000);
   }, 30_000);
 });
 
@@ -168,6 +168,16 @@ describe('every expansion is bounded (issue 10: "Config loading has no bound")',
     const r = timed({ [F]: '}\n'.repeat(5000) });
     expect(r.diagnostics).toHaveLength(1001);
     expect(r.diagnostics[1000]).toMatchObject({ severity: 'error', message: '4000 more errors not shown (vrrpd keeps the first 1000 diagnostics)' });
+  });
+
+  it('past the kept 1000, errors confined to instances do not make the overflow line fatal; every disabled instance is listed', () => {
+    const broken = Array.from({ length: 1200 }, (_, i) => instance('  priority 0', `V${i}`).replace('virtual_router_id 51', `virtual_router_id ${(i % 255) + 1}`).replace('interface eth0', `interface e${Math.floor(i / 255)}`)).join('');
+    const r = timed({ [F]: broken });
+    expect(r.diagnostics).toHaveLength(1001);
+    expect(r.diagnostics[1000]).toMatchObject({ severity: 'warning', code: 'limit', message: '200 more errors not shown (vrrpd keeps the first 1000 diagnostics)' });
+    expect(r.config?.instances).toEqual([]);
+    expect(r.disabled).toHaveLength(1200);
+    expect(checkExitStatus(r)).toBe(1);
   });
 
   it('check on each of these: exit 1, positioned errors, never a stack', async () => {

@@ -13,7 +13,7 @@ describe('include', () => {
     ]);
     expect(r.diagnostics.map((d) => rel(formatDiagnostic(d)))).toEqual([
       "include/conf.d/10-script.conf:2:12: info: 'check_tcp 127.0.0.1:7443' is a vrrpd extension (a TCP connect check); keepalived would try to run a program named 'check_tcp'",
-      'include/conf.d/20-instance.conf:1:15: warning: vrrp_instance VI_1 is in vrrp_sync_group G1: its tracking weights are set to 0 (a failure means FAULT), as keepalived does',
+      "include/conf.d/20-instance.conf:10:9: warning: vrrp_instance VI_1 is in vrrp_sync_group G1: track_script 'chk' (weight -20) is ignored, as keepalived ignores a weighted tracker of a sync group member: it neither moves the priority nor causes FAULT; set weight 0 (a failure is FAULT for the whole group), or sync_group_tracking_weight in the group",
     ]);
     const cfg = r.config!;
     expect(cfg.scripts[0]!.script).toEqual({ kind: 'check_tcp', host: '127.0.0.1', port: 7443 });
@@ -121,7 +121,7 @@ describe('parameters', () => {
   });
 
   it('~SEQ / ~LST are reported as unsupported', () => {
-    expect(load('~SEQ(X, 1, 3) router_id r$X\n').lines).toEqual([`${F}:1:1: warning: ~SEQ(...) blocks are not supported by vrrpd; line ignored`]);
+    expect(load('~SEQ(X, 1, 3) router_id r$X\n').lines).toEqual([`${F}:1:1: warning[failover]: ~SEQ(...) blocks are not supported by vrrpd; line ignored`]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { classOf } from '../../../src/config/index.js';
 import { CASES } from './cases.js';
 import { F, instance, load } from './helpers.js';
 
@@ -100,10 +101,48 @@ const EXPECTED: Record<string, string[]> = {
     `${F}:5:5: error: prefix length of '10.0.0.2/33' must be 0..32`,
   ],
   "vip ipv6": [
-    `${F}:5:5: error: IPv6 address 'fe80::1/64' is not supported yet (vrrpd floats IPv4 addresses)`,
+    `${F}:8:5: warning: vrrp_instance VI_1 is IPv6 (decided by virtual_ipaddress 'fe80::1/64' at line 5): IPv4 virtual_ipaddress '10.0.0.1' ignored, as keepalived does (one virtual router carries one family, RFC 5798 §5.2.9)`,
   ],
   "vip excluded ipv6": [
-    `${F}:5:5: warning: IPv6 address '2001:db8::1' is not supported yet (vrrpd floats IPv4 addresses); ignored`,
+  ],
+  "ipv6 first vip not link local": [
+    `${F}:5:5: warning: vrrp_instance VI_1: the first IPv6 VIP address should be link local (RFC 5798 §5.2.9: the first address is the virtual router's link-local address); 'fd00::1' is not. keepalived logs the same and runs`,
+    `${F}:8:5: warning: vrrp_instance VI_1 is IPv6 (decided by virtual_ipaddress 'fd00::1/64' at line 5): IPv4 virtual_ipaddress '10.0.0.1' ignored, as keepalived does (one virtual router carries one family, RFC 5798 §5.2.9)`,
+  ],
+  "ipv6 unicast, first vip global": [
+    `${F}:11:5: warning: vrrp_instance VI_1 is IPv6 (decided by unicast_peer 'fd00::2' at line 5): IPv4 virtual_ipaddress '10.0.0.1' ignored, as keepalived does (one virtual router carries one family, RFC 5798 §5.2.9)`,
+  ],
+  "ipv6 with version 2": [
+    `${F}:4:11: warning: vrrp_instance VI_1 is IPv6 and VRRP version 2 is IPv4 only (RFC 3768): version 3 used, as keepalived does in strict mode`,
+    `${F}:9:5: warning: vrrp_instance VI_1 is IPv6 (decided by virtual_ipaddress 'fe80::1/64' at line 6): IPv4 virtual_ipaddress '10.0.0.1' ignored, as keepalived does (one virtual router carries one family, RFC 5798 §5.2.9)`,
+  ],
+  "ipv6 peer in ipv4 instance": [
+    `${F}:4:3: warning[failover]: 'unicast_src_ip' is used for the tie-break only: IPv4 adverts leave from the interface's primary address (keepalived sends from this one; IPv6 adverts do leave from it)`,
+    `${F}:6:5: warning: vrrp_instance VI_1 is IPv4 (decided by unicast_src_ip '10.0.0.5' at line 4): IPv6 unicast_peer 'fd00::2' ignored, as keepalived does (one virtual router carries one family, RFC 5798 §5.2.9)`,
+  ],
+  "ipv6 src in ipv4 instance": [
+    `${F}:7:16: warning: vrrp_instance VI_1 is IPv4 (decided by virtual_ipaddress '10.0.0.2' at line 5): IPv6 mcast_src_ip 'fe80::5' ignored, as keepalived does (one virtual router carries one family, RFC 5798 §5.2.9)`,
+  ],
+  "native_ipv6 with ipv4": [
+    `${F}:7:3: warning: vrrp_instance VI_1 has IPv4 addresses: native_ipv6 ignored, as keepalived does`,
+  ],
+  "native_ipv6 then ipv4 vip": [
+    `${F}:1:15: error: vrrp_instance VI_1 has no virtual_ipaddress: a virtual router advertises at least one address`,
+    `${F}:6:5: warning: vrrp_instance VI_1 is IPv6 (decided by native_ipv6 at line 4): IPv4 virtual_ipaddress '10.0.0.1' ignored, as keepalived does (one virtual router carries one family, RFC 5798 §5.2.9)`,
+  ],
+  "ipv6 vip options": [
+    `${F}:5:20: error: brd applies to IPv4 addresses only; 'fd00::9' is IPv6 (keepalived skips this address)`,
+    `${F}:6:22: warning: 'label' applies to IPv4 addresses only (the kernel ignores it for IPv6 'fd00::8'); ignored`,
+    `${F}:6:35: warning: 'scope' applies to IPv4 addresses only (the kernel ignores it for IPv6 'fd00::8'); ignored`,
+  ],
+  "same vrid, ipv4 and ipv6": [
+  ],
+  "vrrp_mcast_group6": [
+    `${F}:2:21: error: vrrp_mcast_group6 must be an IPv6 multicast address (ff00::/8), not 'fd00::12'`,
+    `${F}:3:3: warning: 'vrrp_mcast_group6' is set again (first at line 2); the last value wins`,
+    `${F}:3:21: warning: vrrp_mcast_group6 ff05::12 should be link-local multicast (ffX2::/16), as keepalived warns: VRRP stays on the link (RFC 5798 §5.1.2.2)`,
+    `${F}:4:3: warning: 'vrrp_mcast_group6' is set again (first at line 2); the last value wins`,
+    `${F}:4:21: error: vrrp_mcast_group6 must be an IPv6 multicast address (ff00::/8), not '224.0.0.18'`,
   ],
   "vip unknown option": [
     `${F}:5:14: error: unknown address option 'foo' (expected brd, dev, scope or label)`,
@@ -140,7 +179,7 @@ const EXPECTED: Record<string, string[]> = {
     `${F}:5:5: warning: tracked interface 'eth9' does not exist on this machine; it counts as down until it appears`,
   ],
   "duplicate vrid on interface": [
-    `${F}:11:21: error: vrrp_instance VI_2 and vrrp_instance VI_1 (${F}:1) both use VRID 51 on interface eth0`,
+    `${F}:11:21: error: vrrp_instance VI_2 and vrrp_instance VI_1 (${F}:1) both use VRID 51 for IPv4 on interface eth0`,
   ],
   "same vrid, other interface": [
   ],
@@ -156,21 +195,22 @@ const EXPECTED: Record<string, string[]> = {
     `${F}:1:1: error: 'vrrp_instance' needs a { } block`,
   ],
   "unicast and mcast addresses": [
-    `${F}:5:16: error: mcast_src_ip must be an IPv4 address, not '10.0.0.x'`,
-    `${F}:7:14: warning: 'min_ttl' is not supported by vrrpd; ignored`,
-    `${F}:8:5: error: unicast_peer must be an IPv4 address, not 'nope'`,
+    `${F}:4:3: warning[failover]: 'unicast_src_ip' is used for the tie-break only: IPv4 adverts leave from the interface's primary address (keepalived sends from this one; IPv6 adverts do leave from it)`,
+    `${F}:5:16: error: mcast_src_ip must be an IP address, not '10.0.0.x'`,
+    `${F}:7:14: warning[failover]: 'min_ttl' is not supported by vrrpd: adverts from this peer are accepted whatever their TTL; ignored`,
+    `${F}:8:5: error: unicast_peer must be an IP address, not 'nope'`,
   ],
   "unknown instance keyword": [
     `${F}:4:3: warning: unknown keyword 'priorty' in vrrp_instance VI_1 (did you mean 'priority'?)`,
   ],
   "unsupported instance keyword": [
-    `${F}:4:3: warning: 'use_vmac' is not supported by vrrpd; ignored`,
-    `${F}:5:3: warning: 'strict_mode' is not supported by vrrpd; ignored`,
+    `${F}:4:3: warning[failover]: 'use_vmac' is not supported by vrrpd yet: adverts and gratuitous ARPs come from the interface's own MAC, not the virtual MAC 00:00:5e:00:01:VRID; ignored`,
+    `${F}:5:3: warning[failover]: 'strict_mode' is not supported by vrrpd yet: strict mode's rules are not applied (authentication is kept, accept mode is not forced off, unicast is allowed; keepalived drops or refuses these); ignored`,
   ],
   "instance version 3": [
   ],
   "no_accept": [
-    `${F}:5:3: warning: 'no_accept' is not enforced by vrrpd: a master holds the virtual addresses as local addresses and accepts their traffic (keepalived adds a firewall rule that drops it)`,
+    `${F}:5:3: warning[failover]: 'no_accept' is not enforced by vrrpd: a master holds the virtual addresses as local addresses and accepts their traffic (keepalived adds a firewall rule that drops it)`,
   ],
   "old_unicast_checksum": [
   ],
@@ -200,7 +240,7 @@ const EXPECTED: Record<string, string[]> = {
     `${F}:13:16: warning: '</dev/tcp/127.0.0.1/80' looks like a redirection, but the program receives it as a plain argument; vrrpd runs scripts without a shell, as keepalived does: to run a shell line, write notify_fault "/bin/sh -c '</dev/tcp/127.0.0.1/80'"`,
   ],
   "smtp_alert": [
-    `${F}:4:3: info: 'smtp_alert' accepted and ignored: vrrpd sends no e-mail`,
+    `${F}:4:3: info: 'smtp_alert' is accepted and ignored: vrrpd sends no e-mail`,
   ],
   "extra argument": [
     `${F}:4:3: warning: 'interface' is set again (first at line 2); the last value wins`,
@@ -218,8 +258,8 @@ const EXPECTED: Record<string, string[]> = {
   ],
   "global unknown and unsupported": [
     `${F}:2:3: warning: unknown keyword 'router_ld' in global_defs (did you mean 'router_id'?)`,
-    `${F}:3:3: warning: 'vrrp_strict' is not supported by vrrpd; ignored`,
-    `${F}:4:3: warning: 'lvs_flush' is not supported by vrrpd; ignored`,
+    `${F}:3:3: warning[failover]: 'vrrp_strict' is not supported by vrrpd yet: strict mode's rules are not applied (authentication is kept, accept mode is not forced off, unicast is allowed; keepalived drops or refuses these); ignored`,
+    `${F}:4:3: warning: 'lvs_flush' is not supported by vrrpd: keepalived's LVS (IPVS) side is not part of vrrpd; keep keepalived's checker for it; ignored`,
   ],
   "global bad values": [
     `${F}:2:21: error: vrrp_mcast_group4 must be an IPv4 multicast address (224.0.0.0/4), not '10.0.0.1'`,
@@ -234,8 +274,8 @@ const EXPECTED: Record<string, string[]> = {
   ],
   "script bad values": [
     `${F}:1:13: info: vrrp_script s is not tracked by any vrrp_instance, so it never runs`,
-    `${F}:3:12: error: interval must be an integer from 1 to 4294, not '1.5'`,
-    `${F}:4:11: error: timeout must be an integer from 1 to 4294, not '0'`,
+    `${F}:3:12: info: a fractional interval is a keepalived 2.3.2 feature: keepalived 2.2.7 ignores this line and uses 1 s`,
+    `${F}:4:11: error: timeout must be a number of seconds from 0.001 to 4294, not '0'`,
     `${F}:5:10: error: weight must be an integer from -253 to 253, not '254'`,
     `${F}:6:8: error: rise must be an integer from 1 to 1000000, not '0'`,
     `${F}:7:8: error: fall must be an integer from 1 to 1000000, not 'x'`,
@@ -266,8 +306,8 @@ const EXPECTED: Record<string, string[]> = {
     `${F}:29:17: error: vrrp_sync_group E has no 'group { ... }'`,
   ],
   "unimplemented sections once each": [
-    `${F}:1:1: warning: 'virtual_server' (LVS) is not implemented by vrrpd; ignored (2 blocks)`,
-    `${F}:7:1: warning: 'static_ipaddress' (static addresses) is not implemented by vrrpd; ignored`,
+    `${F}:1:1: warning: 'virtual_server' is not supported by vrrpd: keepalived's LVS (IPVS) side is not part of vrrpd; keep keepalived's checker for it; ignored (2 blocks)`,
+    `${F}:7:1: warning[failover]: 'static_ipaddress' is not supported by vrrpd: these addresses are not added; configure them with the system (ifupdown, systemd-networkd, netplan); ignored`,
   ],
   "unknown top-level keyword": [
     `${F}:1:1: warning: unknown keyword 'vrrp_instanse' at top level (did you mean 'vrrp_instance'?)`,
@@ -282,7 +322,10 @@ describe('diagnostics, one case per rule', () => {
     it(name, () => {
       const r = load(text, { interfaces: ['eth0', 'eth1'] });
       expect(r.lines).toEqual(EXPECTED[name]);
-      expect(r.config === undefined).toBe(r.diagnostics.some((d) => d.severity === 'error'));
+      // The config is refused exactly when an error stops the file; a section is left out exactly when one of its own errors disables it.
+      expect(r.config === undefined).toBe(r.diagnostics.some((d) => classOf(d) === 'fatal'));
+      const disabled = new Set(r.diagnostics.filter((d) => classOf(d) === 'disabled').map((d) => `${d.disables?.section} ${d.disables?.name}`));
+      expect(new Set(r.disabled.map((d) => `${d.section} ${d.name}`))).toEqual(r.config === undefined ? new Set() : disabled);
     });
   }
 });
@@ -328,7 +371,13 @@ describe('normalised values', () => {
         '  garp_master_delay 2\n  garp_master_repeat 3\n  garp_master_refresh 60\n  garp_master_refresh_repeat 2\n  preempt_delay 4.5\n  advert_int 3',
     )}`;
     const r = load(text, { interfaces: ['eth0', 'eth1'] });
-    expect(r.lines).toEqual([]);
+    // Accepted, and said where vrrpd fails over differently (keywords.ts): nothing else.
+    expect(r.lines).toEqual([
+      `${F}:17:5: warning[failover]: vrrp_instance VI_1: 10.9.0.1 on eth1 is added but not announced: vrrpd sends gratuitous ARPs on eth0 only (keepalived announces it on eth1)`,
+      `${F}:24:3: warning[failover]: 'unicast_src_ip' is used for the tie-break only: IPv4 adverts leave from the interface's primary address (keepalived sends from this one; IPv6 adverts do leave from it)`,
+      `${F}:28:3: warning[failover]: 'mcast_src_ip' is used for the tie-break only: IPv4 adverts leave from the interface's primary address (keepalived sends from this one; IPv6 adverts do leave from it)`,
+      `${F}:29:3: warning[failover]: 'dont_track_primary' is ignored: the instance still goes to FAULT when its interface goes down`,
+    ]);
     const cfg = r.config!;
     expect(cfg.scripts[0]).toMatchObject({ weight: -5, reverse: true, user: { user: 'nobody', group: 'nogroup' }, initFail: true, intervalMs: 1000, timeoutMs: 1000 });
     expect(cfg.instances[0]).toMatchObject({
@@ -348,12 +397,62 @@ describe('normalised values', () => {
       ' vrrp_garp_master_refresh 30\n vrrp_garp_master_refresh_repeat 3\n vrrp_garp_interval 0.001\n script_user keepalived_script\n' +
       ' enable_script_security\n vrrp_version 2\n vrrp_startup_delay 5.5\n}\n' + instance('');
     const r = load(text);
-    expect(r.lines).toEqual([]);
+    expect(r.lines).toEqual([
+      `${F}:8:2: info: 'vrrp_garp_interval' is accepted but not applied: the gratuitous ARPs of a burst go out back to back`,
+      `${F}:12:2: warning[failover]: 'vrrp_startup_delay' is accepted but not applied yet: instances start at once`,
+    ]);
     expect(r.config!.global).toEqual({
-      routerId: 'r1', vrrpMcastGroup4: '224.0.0.19', garpMasterDelayMs: 10000, garpMasterRepeat: 2, garpMasterRefreshMs: 30000,
+      routerId: 'r1', vrrpMcastGroup4: '224.0.0.19', vrrpMcastGroup6: 'ff02::12', garpMasterDelayMs: 10000, garpMasterRepeat: 2, garpMasterRefreshMs: 30000,
       garpMasterRefreshRepeat: 3, garpIntervalMs: 1, scriptUser: { user: 'keepalived_script' }, enableScriptSecurity: true,
-      vrrpVersion: 2, vrrpStartupDelayMs: 5500,
+      vrrpVersion: 2, vrrpStartupDelayMs: 5500, vrrpNotifyPriorityChanges: false, fifoWriteStatesOnReload: false,
     });
     expect(r.config!.instances[0]!.garp).toEqual({ masterDelayMs: 10000, masterRepeat: 2, masterRefreshMs: 30000, masterRefreshRepeat: 3 });
+  });
+});
+
+describe('what an error stops (config/validate.ts): one section, or the whole file', () => {
+  const two = (broken: string): string => instance('') + instance(broken, 'VI_2').replace('virtual_router_id 51', 'virtual_router_id 52');
+  const running = (r: ReturnType<typeof load>): string[] => r.config?.instances.map((i) => i.name) ?? [];
+
+  it('an error inside one vrrp_instance disables it alone, positioned, and the other runs', () => {
+    const r = load(two('  advert_int 0'), { interfaces: ['eth0'] });
+    expect(running(r)).toEqual(['VI_1']);
+    expect(r.disabled).toEqual([{ section: 'vrrp_instance', name: 'VI_2', pos: { file: F, line: 9, col: 15 } }]);
+    expect(r.diagnostics).toMatchObject([{ severity: 'error', line: 12, col: 14, disables: { section: 'vrrp_instance', name: 'VI_2' } }]);
+  });
+
+  it('an instance tracking a disabled vrrp_script runs without it (a failover warning, as keepalived drops or defaults it)', () => {
+    const r = load(`vrrp_script s {\n  interval 2\n}\n${instance('  track_script {\n    s\n  }')}`, { interfaces: ['eth0'] });
+    expect(running(r)).toEqual(['VI_1']);
+    expect(r.config?.instances[0]?.trackScripts).toEqual([]);
+    expect(r.disabled.map((d) => `${d.section} ${d.name}`)).toEqual(['vrrp_script s']);
+    expect(r.lines).toContain(`${F}:8:5: warning[failover]: vrrp_instance VI_1: vrrp_script s is disabled by its errors; this instance runs without it`);
+  });
+
+  it('a sync group runs without a disabled member; a disabled sync group leaves its members to run alone', () => {
+    const group = (name: string, body: string): string => `vrrp_sync_group ${name} {\n${body}}\n`;
+    const a = load(`${two('  priority 0')}${group('G', '  group {\n    VI_1\n    VI_2\n  }\n')}`, { interfaces: ['eth0'] });
+    expect(running(a)).toEqual(['VI_1']);
+    expect(a.config?.syncGroups.map((g) => g.members)).toEqual([['VI_1']]);
+    expect(a.lines).toContain(`${F}:20:5: warning[failover]: vrrp_sync_group G: vrrp_instance VI_2 is disabled by its errors; the group runs without it`);
+    const b = load(`${two('')}${group('G', '  group {\n    VI_1\n    VI_2\n  }\n  notify_master\n')}`, { interfaces: ['eth0'] });
+    expect(running(b)).toEqual(['VI_1', 'VI_2']);
+    expect(b.config?.syncGroups).toEqual([]);
+    expect(b.disabled.map((d) => `${d.section} ${d.name}`)).toEqual(['vrrp_sync_group G']);
+  });
+
+  it('stops the whole file: syntax inside an instance, global_defs, duplicate names and VRIDs, a member of two groups', () => {
+    const fatal = (text: string): void => {
+      const r = load(text, { interfaces: ['eth0'] });
+      expect(r.config, text).toBeUndefined();
+      expect(r.disabled).toEqual([]);
+      expect(r.diagnostics.some((d) => classOf(d) === 'fatal')).toBe(true);
+    };
+    fatal(instance('') + instance('  authentication {\n', 'VI_2'));
+    fatal(`global_defs {\n  vrrp_version 9\n}\n${instance('')}`);
+    fatal(instance('') + instance('').replace('virtual_router_id 51', 'virtual_router_id 52'));
+    fatal(instance('') + instance('', 'VI_2'));
+    fatal(CASES['sync group problems'] as string);
+    fatal(`vrrp_instance {\n}\n${instance('')}`);
   });
 });

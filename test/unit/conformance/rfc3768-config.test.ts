@@ -20,13 +20,16 @@ describe('RFC 3768 §5.3.3 VRID', () => {
     for (const v of ['1', '255']) expect(load(withVrid(v), { interfaces: ['eth0'] }).lines).toEqual([]);
     for (const v of ['0', '256']) {
       const r = load(withVrid(v), { interfaces: ['eth0'] });
-      expect(r.config).toBeUndefined();
+      // The error disables the instance (the rest of a file would run; config/validate.ts).
+      expect(r.config?.instances).toEqual([]);
+      expect(r.disabled.map((d) => d.name)).toEqual(['VI_1']);
       expect(r.lines.join('\n')).toMatch(/error: virtual_router_id must be an integer from 1 to 255/);
     }
   });
   it('5.3.3-1 there is no default VRID: leaving it out is an error', () => {
     const r = load(instance('').replace('  virtual_router_id 51\n', ''), { interfaces: ['eth0'] });
-    expect(r.config).toBeUndefined();
+    expect(r.config?.instances).toEqual([]);
+    expect(r.disabled.map((d) => d.name)).toEqual(['VI_1']);
     expect(r.lines.join('\n')).toMatch(/has no virtual_router_id/);
   });
 });

@@ -35,7 +35,9 @@ describe('RFC 5798 §5.2.4 priority', () => {
 describe('RFC 5798 §5.2.5 address count', () => {
   it('5.2.5-1 an instance without a virtual address is a configuration error: an advert carries at least one', () => {
     const r = load(V3 + 'vrrp_instance V {\n  interface eth0\n  virtual_router_id 1\n}\n', { interfaces: ['eth0'] });
-    expect(r.config).toBeUndefined();
+    // An error confined to the instance disables it alone (README, "Which errors stop what").
+    expect(r.config?.instances).toEqual([]);
+    expect(r.disabled).toMatchObject([{ section: 'vrrp_instance', name: 'V' }]);
     expect(r.lines.join('\n')).toMatch(/error: vrrp_instance V has no virtual_ipaddress/);
   });
 });
@@ -59,7 +61,8 @@ describe('RFC 5798 §6.1 parameters', () => {
     for (const v of ['1', '255']) expect(withVrid(v).config?.instances[0]?.vrid).toBe(Number(v));
     for (const v of ['0', '256']) expect(withVrid(v).lines.join('\n')).toMatch(/error: virtual_router_id must be an integer from 1 to 255/);
     const none = load(V3 + instance('').replace('  virtual_router_id 51\n', ''), { interfaces: ['eth0'] });
-    expect(none.config).toBeUndefined();
+    expect(none.config?.instances).toEqual([]);
+    expect(none.disabled).toMatchObject([{ section: 'vrrp_instance', name: 'VI_1' }]);
     expect(none.lines.join('\n')).toMatch(/has no virtual_router_id/);
   });
   it('6.1-2 Advertisement_Interval is in centiseconds, 100 by default; advert_int takes 0.01 to 40.95 s (rounded to 10 ms, capped, with a warning, as keepalived)', () => {
@@ -88,7 +91,7 @@ describe('RFC 5798 §6.1 parameters', () => {
     expect(router('  accept').acceptMode).toBe(true);
     const { lines, vi } = only('  no_accept');
     expect(vi?.acceptMode).toBe(false);
-    expect(lines.join('\n')).toMatch(/warning: 'no_accept' is not enforced by vrrpd/);
+    expect(lines.join('\n')).toMatch(/warning\[failover\]: 'no_accept' is not enforced by vrrpd/);
   });
 });
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPrivateFile, writeFileAtomically, writePrivateFile } from '../../../src/daemon/runtime-dir.js';
-import { readVipRecord, VipRecord, VIP_RECORD } from '../../../src/daemon/vip-record.js';
+import { readVipRecord, removeRecordedVips, VipRecord, VIP_RECORD } from '../../../src/daemon/vip-record.js';
 import { acquireRunLock, runLockHolder } from '../../../src/io/run-lock.js';
 import { createLogger } from '../../../src/daemon/log.js';
 import { ok } from '../../../src/result.js';
@@ -82,6 +82,24 @@ describe('the VIP record (for vrrpd cleanup)', () => {
     const ok2 = record.wrap({ apply: (_state, vips) => Promise.resolve(vips.map(() => ok('done'))), describe: (v) => v.address });
     await ok2.apply('absent', [vip]);
     expect(await readVipRecord(d)).toEqual(ok([]));
+  });
+
+  it('IPv6 VIPs (the link-local and the global one) are recorded and removed like IPv4 ones', async () => {
+    const d = mkdtempSync(join(dir, 'rec6-'));
+    const record = new VipRecord(d, quiet);
+    const ops = record.wrap({ apply: (_state, vips) => Promise.resolve(vips.map(() => ok('done'))), describe: (v) => v.address });
+    const vips = [{ address: '192.168.50.100/24', dev: 'eth0' }, { address: 'fe80::100/64', dev: 'eth0' }, { address: 'fd00:50::100/64', dev: 'eth0' }];
+    await ops.apply('present', vips);
+    expect(await readVipRecord(d)).toEqual(ok(vips));
+    const removed: string[] = [];
+    const r = await removeRecordedVips(d, (v) => {
+      removed.push(v.address);
+      return Promise.resolve(ok('removed' as const));
+    });
+    expect(r.ok && r.value.removed.map((v) => v.address)).toEqual(['192.168.50.100/24', 'fe80::100/64', 'fd00:50::100/64']);
+    expect(removed).toEqual(['192.168.50.100/24', 'fe80::100/64', 'fd00:50::100/64']);
+    await ops.apply('absent', vips.slice(1));
+    expect(await readVipRecord(d)).toEqual(ok(vips.slice(0, 1)));
   });
 
   it('a record that is not what the daemon writes is refused, entry by entry', async () => {

@@ -22,6 +22,8 @@ while IFS= read -r line; do
   n=$((n+1)); echo "$line" >> ${JSON.stringify(log)}
   case "$line" in
     *10.0.0.66*) echo "Error: ipv4: Address already assigned." >&2; echo "Command failed -:$n" >&2; rc=1 ;;
+    *'add fd00::66/'*) echo "Error: ipv6: address already assigned." >&2; echo "Command failed -:$n" >&2; rc=1 ;;
+    *'del fd00::67/'*) echo "Error: ipv6: address not found." >&2; echo "Command failed -:$n" >&2; rc=1 ;;
     *nosuch*) echo "Cannot find device \\"nosuch\\"" >&2; echo "Command failed -:$n" >&2; rc=1 ;;
   esac
 done
@@ -110,5 +112,17 @@ describe('ip -batch', () => {
     );
     expect(r.map((x) => (x.ok ? x.value : x.error.kind))).toEqual(['added', 'present', 'invalid']);
     expect(runs()).toEqual([['-force -batch -', 'addr add 10.0.0.5/32 dev eth0 label eth0:v', 'addr add 10.0.0.66/32 dev eth0']]);
+  });
+
+  it('changeAddresses: IPv6 lines carry nodad; iproute2\'s IPv6 words (lower case) read as present / absent', async () => {
+    writeFileSync(log, '');
+    const add = await changeAddresses('add', [{ address: 'fd00::65/64', dev: 'eth0' }, { address: 'fd00::66/64', dev: 'eth0' }], { ipPath: fakeIp });
+    expect(add.map((x) => (x.ok ? x.value : x.error.kind))).toEqual(['added', 'present']);
+    const del = await changeAddresses('del', [{ address: 'fd00::67/64', dev: 'eth0' }], { ipPath: fakeIp });
+    expect(del.map((x) => (x.ok ? x.value : x.error.kind))).toEqual(['absent']);
+    expect(runs()).toEqual([
+      ['-force -batch -', 'addr add fd00::65/64 dev eth0 nodad', 'addr add fd00::66/64 dev eth0 nodad'],
+      ['-force -batch -', 'addr del fd00::67/64 dev eth0'],
+    ]);
   });
 });

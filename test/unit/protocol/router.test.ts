@@ -239,8 +239,9 @@ describe('FAULT (keepalived)', () => {
   it('link down while Master: priority 0, VIPs removed, no adverts while in FAULT', () => {
     const r = master();
     const out = r.step({ kind: 'link', up: false }, 9000);
-    expect(kinds(out)).toEqual(['stateChanged', 'sendPriorityZero', 'removeVips']);
+    expect(kinds(out)).toEqual(['stateChanged', 'sendPriorityZero', 'removeVips', 'ownFault']);
     expect(out[0]).toMatchObject({ to: 'FAULT', reason: 'link-down', detail: 'interface down' });
+    expect(out[3]).toEqual({ kind: 'ownFault', faulted: true, detail: 'interface down' });
     expect(r.nextDeadline()).toBeUndefined();
     expect(r.step({ kind: 'timeout' }, 20_000)).toEqual([]);
   });
@@ -248,7 +249,10 @@ describe('FAULT (keepalived)', () => {
     const r = master();
     r.step({ kind: 'link', up: false }, 9000);
     const out = r.step({ kind: 'link', up: true }, 12_000);
-    expect(out).toEqual([expect.objectContaining({ kind: 'stateChanged', from: 'FAULT', to: 'BACKUP', reason: 'fault-cleared' })]);
+    expect(out).toEqual([
+      expect.objectContaining({ kind: 'stateChanged', from: 'FAULT', to: 'BACKUP', reason: 'fault-cleared' }),
+      { kind: 'ownFault', faulted: false, detail: 'fault cleared' },
+    ]);
     expect(r.nextDeadline()).toBe(12_000 + 3609.375);
   });
   it('a failed weight-0 tracker is FAULT; both faults must clear', () => {

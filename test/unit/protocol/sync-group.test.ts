@@ -14,11 +14,14 @@ function pair() {
   const log: string[] = [];
   const step = (name: string, input: Parameters<Router['step']>[0], now: number): void => {
     const actions: Action[] = routers.get(name)!.step(input, now);
-    for (const a of actions) {
-      if (a.kind !== 'stateChanged') continue;
+    const orders = actions.flatMap((a) => {
+      if (a.kind === 'ownFault') return sync.onOwnFault(name, a.faulted, a.detail);
+      if (a.kind !== 'stateChanged') return [];
       log.push(`${name} ${a.from}->${a.to} (${a.reason})`);
-      for (const o of sync.onStateChange(name, a.from, a.to, a.reason)) step(o.member, o.input, now);
-    }
+      return sync.onStateChange(name, a.from, a.to, a.reason);
+    });
+    // After the step's own actions, as the daemon's Instance queues them (an order may be for `name` itself).
+    for (const o of orders) step(o.member, o.input, now);
   };
   return { routers, step, log, sync };
 }
@@ -49,7 +52,7 @@ describe('vrrp_sync_group (keepalived): members move together', () => {
     step('VI_1', { kind: 'startup' }, 0);
     step('VI_2', { kind: 'startup' }, 0);
     step('VI_1', { kind: 'link', up: false }, 100);
-    expect(routers.get('VI_2')!.snapshot()).toMatchObject({ state: 'FAULT', faultReasons: ['sync group G: VI_1 in FAULT'] });
+    expect(routers.get('VI_2')!.snapshot()).toMatchObject({ state: 'FAULT', faultReasons: ['sync group G: VI_1 in FAULT (interface down)'] });
     step('VI_1', { kind: 'link', up: true }, 200);
     expect(routers.get('VI_2')!.state).toBe('BACKUP');
     expect(log).toEqual([
@@ -60,6 +63,33 @@ describe('vrrp_sync_group (keepalived): members move together', () => {
       'VI_1 FAULT->BACKUP (fault-cleared)',
       'VI_2 FAULT->BACKUP (fault-cleared)',
     ]);
+  });
+
+  it('both members faulted on their own (one interface down): both leave FAULT when both faults clear, in either order', () => {
+    for (const order of [['VI_1', 'VI_2'], ['VI_2', 'VI_1']] as const) {
+      const { routers, step } = pair();
+      step('VI_1', { kind: 'startup' }, 0);
+      step('VI_2', { kind: 'startup' }, 0);
+      step('VI_1', { kind: 'link', up: false }, 100);
+      step('VI_2', { kind: 'link', up: false }, 100);
+      step(order[0], { kind: 'link', up: true }, 200);
+      // The first one back is still held: the other's own fault remains.
+      expect(routers.get(order[0])!.snapshot()).toMatchObject({ state: 'FAULT', faultReasons: [`sync group G: ${order[1]} in FAULT (interface down)`] });
+      step(order[1], { kind: 'link', up: true }, 300);
+      expect([routers.get('VI_1')!.state, routers.get('VI_2')!.state]).toEqual(['BACKUP', 'BACKUP']);
+    }
+  });
+
+  it('a member started while another is in FAULT takes the hold at once (resync), and is released with the group', () => {
+    const { routers, step, sync } = pair();
+    step('VI_1', { kind: 'startup' }, 0);
+    step('VI_1', { kind: 'link', up: false }, 100); // VI_2 is not running yet: its hold order finds no router to change
+    for (const o of sync.resync('VI_2')) step(o.member, o.input, 150);
+    step('VI_2', { kind: 'startup' }, 200);
+    expect(routers.get('VI_2')!.state).toBe('FAULT');
+    step('VI_1', { kind: 'link', up: true }, 300);
+    expect([routers.get('VI_1')!.state, routers.get('VI_2')!.state]).toEqual(['BACKUP', 'BACKUP']);
+    expect(sync.resync('VI_2')).toEqual([{ member: 'VI_2', input: { kind: 'sync', to: 'OK', detail: 'sync group G: no member in FAULT' } }]);
   });
 
   it('instances outside any group are left alone', () => {

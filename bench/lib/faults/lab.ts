@@ -1,0 +1,194 @@
+/**
+ * The fault matrix's lab: op1 (priority 100, MASTER), op2 (90) and, for three-node faults, op3
+ * (80) floating 192.168.50.100 (VRID 251, advert_int 1), an observer host capturing every advert
+ * on the LAN, and `ip monitor address` on each node. `verdict()` hands what they saw to the pure
+ * judge (src/lab/invariants.ts). op2 may be keepalived 2.2.7 instead of vrrpd (the mixed pair).
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DaemonProcess } from '../../../src/lab/daemon-process.js';
+import { judge, snapshotEvents, type AddressEvent, type FaultWindow, type Verdict } from '../../../src/lab/invariants.js';
+import { Keepalived } from '../../../src/lab/keepalived-process.js';
+import { createLab, type Lab, type LabHost } from '../../../src/lab/netns.js';
+import { hasAddress, waitFor } from '../../../src/lab/procs.js';
+import { seedConfig, type SeedConfigOptions } from '../../../src/lab/seed-config.js';
+import { AddressMonitor } from '../addr-monitor.js';
+import { AdvertCapture } from '../capture.js';
+
+export const VIP = '192.168.50.100';
+export const VRID = 251;
+export const INTERVAL_MS = 1000;
+export const PRIORITY: Readonly<Record<string, number>> = { op1: 100, op2: 90, op3: 80 };
+
+export interface FaultLabOptions {
+  /** 2 or 3 nodes. */
+  readonly nodes?: 2 | 3;
+  /** Run keepalived on op2 instead of vrrpd. */
+  readonly keepalivedOp2?: boolean;
+  /** The compiled CLI (dist/src/cli/main.js). */
+  readonly cli: string;
+}
+
+/** One node: a vrrpd daemon or keepalived, its host, its address monitor. */
+export interface FaultNode {
+  readonly name: string;
+  readonly host: LabHost;
+  readonly vrrpd?: DaemonProcess;
+  readonly keepalived?: Keepalived;
+  monitor?: AddressMonitor;
+}
+
+/** The `ip` wrapper a node's daemon finds first in its PATH (see `armIp`). */
+const IP_WRAPPER = `#!/bin/sh
+# Fault injection: fails the first N calls (N in ./fail), or every call while ./missing exists.
+d=$(dirname "$0")
+[ "$1" = netns ] && exec "$REAL_IP" "$@"
+[ -e "$d/missing" ] && { echo "ip: not found (fault)" >&2; exit 127; }
+n=$(cat "$d/fail" 2>/dev/null || echo 0)
+if [ "$n" -gt 0 ]; then echo $((n - 1)) > "$d/fail"; echo "ip: injected failure" >&2; exit 2; fi
+exec "$REAL_IP" "$@"
+`;
+
+export class FaultLab {
+  readonly nodes: FaultNode[] = [];
+  capture: AdvertCapture | undefined;
+  private constructor(
+    readonly lab: Lab,
+    readonly dir: string,
+  ) {}
+
+  static async create(o: FaultLabOptions): Promise<FaultLab> {
+    const names = o.nodes === 3 ? ['op1', 'op2', 'op3'] : ['op1', 'op2'];
+    const lab = await createLab({ hosts: [...names, 'obs'], prefix: 'vtx' });
+    const f = new FaultLab(lab, mkdtempSync(join(tmpdir(), 'vtx-')));
+    try {
+      for (const name of names) {
+        const host = lab.host(name);
+        const ka = name === 'op2' && o.keepalivedOp2 === true;
+        f.nodes.push(ka ? { name, host, keepalived: new Keepalived(host, f.dir) } : { name, host, vrrpd: new DaemonProcess(host, f.dir, o.cli) });
+        f.node(name).monitor = await AddressMonitor.start(host);
+      }
+      f.capture = await AdvertCapture.start(lab.host('obs'), join(f.dir, 'adverts.pcap'));
+    } catch (e) {
+      await f.destroy();
+      throw e;
+    }
+    return f;
+  }
+
+  node(name: string): FaultNode {
+    const n = this.nodes.find((x) => x.name === name);
+    if (n === undefined) throw new Error(`no node ${name}`);
+    return n;
+  }
+
+  vrrpd(name: string): DaemonProcess {
+    const d = this.node(name).vrrpd;
+    if (d === undefined) throw new Error(`${name} does not run vrrpd`);
+    return d;
+  }
+
+  /** The seed's config for `name` (op1 state MASTER), with `o` on top. */
+  config(name: string, o: Partial<SeedConfigOptions> = {}): string {
+    return seedConfig({ routerId: name, priority: PRIORITY[name] ?? 50, ...(name === 'op1' ? { state: 'MASTER' as const } : {}), ...o });
+  }
+
+  /**
+   * Starts `name` with its seed config. `ipWrapper`: its daemon's PATH starts with a directory
+   * whose `ip` is the fault wrapper (armed later with `armIp`).
+   */
+  start(name: string, o: { config?: Partial<SeedConfigOptions>; ipWrapper?: boolean } = {}): void {
+    const n = this.node(name);
+    const text = this.config(name, o.config);
+    if (n.keepalived) {
+      n.keepalived.writeConfig(text);
+      n.keepalived.start();
+      return;
+    }
+    const d = this.vrrpd(name);
+    d.writeConfig(text);
+    if (o.ipWrapper !== true) return d.start();
+    const bin = join(this.dir, `ipwrap-${name}`);
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'ip'), IP_WRAPPER, { mode: 0o755 });
+    d.start([], { env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`, REAL_IP: realIp() } });
+  }
+
+  /** From now on `name`'s `ip` fails its next `failures` calls, or is missing altogether until `armIp(name, 0)`. */
+  armIp(name: string, failures: number | 'missing'): void {
+    const bin = join(this.dir, `ipwrap-${name}`);
+    rmSync(join(bin, 'missing'), { force: true });
+    writeFileSync(join(bin, 'fail'), failures === 'missing' ? '0' : String(failures));
+    if (failures === 'missing') writeFileSync(join(bin, 'missing'), '');
+  }
+
+  /** The pid of `name`'s daemon (vrrpd's node process; keepalived's parent). */
+  pid(name: string): number {
+    const n = this.node(name);
+    const pid = n.vrrpd?.proc?.pid ?? n.keepalived?.proc?.pid;
+    if (pid === undefined) throw new Error(`${name} is not running`);
+    return pid;
+  }
+
+  /** Who holds the VIP now. */
+  async holders(): Promise<string[]> {
+    const out: string[] = [];
+    for (const n of this.nodes) if (await hasAddress(n.host.ns, 'eth0', VIP)) out.push(n.name);
+    return out;
+  }
+
+  /** Until `master` has for `quietMs` held the VIP alone and been the only advertiser. */
+  async settle(master: string, timeoutMs = 20_000, quietMs = 3000): Promise<void> {
+    const src = this.node(master).host.ip;
+    let since: number | undefined;
+    const ok = await waitFor(async () => {
+      const now = Date.now();
+      const recent = (this.capture?.adverts() ?? []).filter((a) => a.t > now - 1500 && a.priority > 0);
+      const h = await this.holders();
+      const good = h.length === 1 && h[0] === master && recent.length >= 1 && recent.every((a) => a.src === src);
+      since = good ? (since ?? now) : undefined;
+      return since !== undefined && now - since >= quietMs;
+    }, timeoutMs, 200);
+    if (!ok) throw new Error(`the lab did not settle on ${master}: VIP on [${(await this.holders()).join(', ')}]`);
+  }
+
+  /** The judge's verdict on what happened from `from` to now. */
+  async verdict(from: number, boundMs: number, o: Partial<FaultWindow> = {}): Promise<Verdict> {
+    const to = Date.now();
+    const addresses: AddressEvent[] = [];
+    for (const n of this.nodes) {
+      for (const e of n.monitor?.events ?? []) if (e.address === VIP) addresses.push({ t: e.t, node: n.name, address: e.address, present: !e.deleted });
+      addresses.push(...snapshotEvents(to, n.name, (await hasAddress(n.host.ns, 'eth0', VIP)) ? [VIP] : [], [VIP]));
+    }
+    const nodeOf = new Map(this.nodes.map((n) => [n.host.ip, n.name]));
+    for (const [ip, name] of o.nodeOf ?? []) nodeOf.set(ip, name);
+    if (process.env.VRRPD_FAULTS_DEBUG) console.error(JSON.stringify({ from, to, addresses, adverts: this.capture?.adverts().filter((a) => a.t > from - 5000) }));
+    return judge(this.capture?.adverts() ?? [], addresses, {
+      from,
+      to,
+      boundMs,
+      vips: new Map([[VRID, [VIP]]]),
+      advertIntervalMs: INTERVAL_MS,
+      minSettledMs: 2500,
+      ...o,
+      nodeOf,
+    });
+  }
+
+  async destroy(): Promise<void> {
+    for (const n of this.nodes) {
+      n.monitor?.stop();
+      if (n.vrrpd?.running) await n.vrrpd.stop('SIGKILL');
+      n.keepalived?.kill();
+    }
+    await this.capture?.stop().catch(() => undefined);
+    await this.lab.destroy();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The real `ip` the wrapper hands over to. */
+function realIp(): string {
+  return ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p)) ?? 'ip';
+}

@@ -1,0 +1,214 @@
+/**
+ * The faults, each with its bound derived from RFC 3768's timers (advert_int 1 s; op1 priority
+ * 100, op2 90, op3 80): Skew_Time = (256 - Priority) / 256 s and Master_Down_Interval = 3 x
+ * Advertisement_Interval + Skew_Time (§6.1); a master hearing a higher priority steps down at once
+ * (§6.4.3), and that advert arrives within one Advertisement_Interval. Where vrrpd's own retry
+ * policy adds to the RFC's figure (a failing `ip`, a missing interface), the bound says so.
+ * The judge allows the bound plus MARGIN_MS (a loaded shared machine, `ip` forks).
+ */
+import { readdirSync } from 'node:fs';
+import { masterDownIntervalMs, skewTimeMs } from '../../../src/protocol/timers.js';
+import type { Verdict } from '../../../src/lab/invariants.js';
+import { signal, sleep, waitFor } from '../../../src/lab/procs.js';
+import { descendants } from '../proc-tree.js';
+import { FaultLab, INTERVAL_MS, PRIORITY, type FaultLabOptions } from './lab.js';
+
+export const MARGIN_MS = 1000;
+/** What one `ip` pass through the fault wrapper may take on a loaded machine (on top of the margin). */
+export const IP_PASS_MS = 300;
+const I = INTERVAL_MS;
+const skew = (node: string): number => skewTimeMs(2, PRIORITY[node]!, 100);
+const mdi = (node: string): number => masterDownIntervalMs(2, PRIORITY[node]!, 100);
+/** vip-keeper.ts: a failed pass is retried after 0.5 s, doubling. */
+const backoffSum = (failures: number): number => Array.from({ length: failures }, (_, i) => Math.min(8000, 500 * 2 ** i)).reduce((a, b) => a + b, 0);
+
+export interface FaultOutcome {
+  /** The RFC-derived bound (ms), before the margin. */
+  readonly boundMs: number;
+  readonly verdict: Verdict;
+  /** More figures (a gap, a count). */
+  readonly detail?: string;
+}
+
+export interface Fault {
+  readonly id: string;
+  /** How the bound is derived, for the table. */
+  readonly bound: string;
+  /** A few seconds: runs in CI. */
+  readonly quick: boolean;
+  readonly lab?: Omit<FaultLabOptions, 'cli'>;
+  /** Nodes whose daemon finds the fault `ip` wrapper first in its PATH (FaultLab.armIp). */
+  readonly ipWrapper?: readonly string[];
+  run(f: FaultLab): Promise<FaultOutcome>;
+}
+
+/** Starts every node (op1 first) and waits until op1 alone is master and holds the VIP. */
+export async function startAll(f: FaultLab, ipWrapper: readonly string[] = []): Promise<void> {
+  for (const n of f.nodes) f.start(n.name, { ipWrapper: ipWrapper.includes(n.name) });
+  // The judge watches from the fault on: a short quiet spell is enough here.
+  await f.settle('op1', 20_000, 1500);
+}
+
+/** Judged against `boundMs` + MARGIN_MS + `extraMs` (what a fault's own forks cost on a loaded machine). */
+const judged = async (f: FaultLab, from: number, boundMs: number, o: Parameters<FaultLab['verdict']>[2] = {}, detail?: string, extraMs = 0): Promise<FaultOutcome> => ({
+  boundMs,
+  verdict: await f.verdict(from, boundMs + MARGIN_MS + extraMs, o),
+  ...(detail !== undefined ? { detail } : {}),
+});
+
+const op1Wins = { expectMaster: new Map([[251, 'op1']]) };
+
+/** Partition op2 until it is master too, then heal; judged from the heal. */
+async function partitionHeal(f: FaultLab, victim: string): Promise<FaultOutcome> {
+  const host = f.node(victim).host;
+  await host.isolate();
+  // Both masters: the victim's VIP appears within its Master_Down_Interval.
+  const split = Date.now();
+  if (!(await waitFor(async () => (await f.holders()).length >= 2, mdi(victim) + 5000, 50))) throw new Error(`${victim} never became master behind the partition`);
+  const dual = Date.now() - split;
+  await sleep(1500);
+  const heal = Date.now();
+  await host.rejoin();
+  await f.settle('op1');
+  return judged(f, heal, I, op1Wins, `split-brain reached in ${dual} ms`);
+}
+
+/** SIGSTOP op1 for `ms`, then SIGCONT. */
+async function stopCont(f: FaultLab, ms: number): Promise<FaultOutcome> {
+  const pid = f.pid('op1');
+  const t0 = Date.now();
+  signal(pid, 'SIGSTOP');
+  await sleep(ms);
+  const cont = Date.now();
+  signal(pid, 'SIGCONT');
+  await f.settle('op1');
+  if (ms < mdi('op2')) {
+    // Shorter than op2's Master_Down_Interval: nobody may take over; op1's adverts resume at once.
+    return judged(f, t0, ms + I, { ...op1Wins, maxSourceChanges: 0, maxAdvertGapMs: ms + I + MARGIN_MS });
+  }
+  return judged(f, cont, I, op1Wins);
+}
+
+/** The daemon's open fds and child processes. */
+function resources(pid: number): { fds: number; children: number } {
+  return { fds: readdirSync(`/proc/${pid}/fd`).length, children: descendants(pid).length - 1 };
+}
+
+/** `count` SIGHUPs to op1 over `ms`; `changed`: the config text differs on every one. */
+async function reloadStorm(f: FaultLab, count: number, ms: number, changed: boolean): Promise<FaultOutcome> {
+  const pid = f.pid('op1');
+  const d = f.vrrpd('op1');
+  // One reload first: the config worker's first run leaves threads (and their fds) behind for good.
+  signal(pid, 'SIGHUP');
+  await sleep(3000);
+  const before = resources(pid);
+  const t0 = Date.now();
+  for (let i = 0; i < count; i++) {
+    if (changed) d.writeConfig(f.config('op1', { globals: `  vrrp_garp_master_repeat ${1 + (i % 5)}\n` }));
+    signal(pid, 'SIGHUP');
+    await sleep(ms / count);
+  }
+  // The last reloads' workers wind down: fds back to the baseline within 10 s.
+  let after = resources(pid);
+  await waitFor(() => (after = resources(pid)).fds <= before.fds && after.children <= before.children, 10_000, 200);
+  const applied = d.logs.filter((l) => l.t >= t0 && /reload/i.test(l.msg)).length;
+  const leak = after.fds > before.fds || after.children > before.children;
+  const o = await judged(f, t0, 0, { ...op1Wins, maxSourceChanges: 0 }, `fds ${before.fds}->${after.fds}, children ${before.children}->${after.children}, ${applied} reload log lines`);
+  if (!leak) return o;
+  return { ...o, verdict: { ...o.verdict, ok: false, violations: [...o.verdict.violations, 'fd or child leak'] } };
+}
+
+/** op1 SIGTERM (priority 0): op2 takes over; op2's `ip` is made to fail first. */
+async function takeoverWithBrokenIp(f: FaultLab, how: number | 'missing'): Promise<FaultOutcome> {
+  f.armIp('op2', how);
+  const t0 = Date.now();
+  await f.node('op1').vrrpd!.stop('SIGTERM');
+  if (how === 'missing') {
+    await sleep(5000);
+    f.armIp('op2', 0);
+  }
+  await f.settle('op2', 25_000);
+  // op2 retries at +0.5, +1.5, +3.5, +7.5 s: with `ip` back after 5 s, the fourth attempt works.
+  const bound = skew('op2') + (how === 'missing' ? backoffSum(4) : backoffSum(how));
+  const fails = f.vrrpd('op2').logs.filter((l) => l.t >= t0 && l.msg.includes('will retry'));
+  const detail = `${fails.length} failed VIP passes, retried after ${fails.map((l) => String(l.retryInMs)).join(', ')} ms`;
+  // Each failed pass is a fork of the wrapper (sh, cat, ip): IP_PASS_MS each on top of the margin.
+  return judged(f, t0, bound, { expectMaster: new Map([[251, 'op2']]) }, detail, IP_PASS_MS * (fails.length + 1));
+}
+
+/** Reload with a new priority; judged from the SIGHUP. */
+async function priorityReload(f: FaultLab, node: string, priority: number, winner: string): Promise<FaultOutcome> {
+  const d = f.vrrpd(node);
+  d.writeConfig(f.config(node, { priority }));
+  const mark = d.logs.length;
+  const sent = Date.now();
+  signal(f.pid(node), 'SIGHUP');
+  const t0 = (await d.waitFor((l) => l.msg === 'configuration reloaded', 15_000, mark)).t;
+  await f.settle(winner);
+  // The new winner ignores the lower-priority master's adverts (preempt) and takes over when its
+  // Master_Down_Interval runs out; the old master hears it and steps down (§6.4.2, §6.4.3).
+  const bound = masterDownIntervalMs(2, winner === node ? priority : PRIORITY[winner]!, 100) + I;
+  const how = d.logs.slice(mark).find((l) => l.msg === 'configuration reloaded');
+  const detail = `reload applied ${t0 - sent} ms after SIGHUP (restarted: ${JSON.stringify(how?.restarted)})`;
+  return judged(f, t0, bound, { expectMaster: new Map([[251, winner]]) }, detail);
+}
+
+/** SIGKILL op2 the moment it logs MASTER (its `ip addr add` in flight), then start it again. */
+async function killDuringTakeover(f: FaultLab): Promise<FaultOutcome> {
+  const op2 = f.vrrpd('op2');
+  const mark = op2.logs.length;
+  await f.vrrpd('op1').stop('SIGTERM');
+  await op2.waitState('MASTER', mdi('op2') + 5000, mark);
+  await op2.stop('SIGKILL');
+  const marks = [f.vrrpd('op1').logs.length, op2.logs.length];
+  f.start('op1');
+  f.start('op2');
+  // From the moment both restarted daemons run their routers (node's start-up is not VRRP's).
+  const up = await Promise.all([f.vrrpd('op1'), op2].map((d, i) => d.waitFor((l) => l.reason === 'startup', 20_000, marks[i])));
+  const t0 = Math.max(...up.map((l) => l.t));
+  await f.settle('op1');
+  // op1 starts as BACKUP for one Master_Down_Interval (priority 100, not the owner), op2 removes
+  // the VIP its killed run may have left at startup.
+  return judged(f, t0, mdi('op1') + I, op1Wins);
+}
+
+/** Something changed on op1's interface that must not move the VIP; judged from the change. */
+async function linkChange(f: FaultLab, args: readonly string[][], nodeOf?: ReadonlyMap<string, string>): Promise<FaultOutcome> {
+  const t0 = Date.now();
+  for (const a of args) await f.node('op1').host.mustExec('ip', a);
+  await sleep(4000);
+  return judged(f, t0, 0, { ...op1Wins, maxSourceChanges: 0, ...(nodeOf ? { nodeOf } : {}) });
+}
+
+export const FAULTS: readonly Fault[] = [
+  { id: 'partition-heal', bound: 'Advertisement_Interval: op1\'s next advert reaches op2, which steps down (§6.4.3)', quick: true, run: (f) => partitionHeal(f, 'op2') },
+  { id: 'partition-heal-3', bound: 'Advertisement_Interval (§6.4.3); op1 cut from op2 and op3', quick: false, lab: { nodes: 3 }, run: (f) => partitionHeal(f, 'op1') },
+  { id: 'partition-heal-keepalived', bound: 'Advertisement_Interval (§6.4.3); op2 is keepalived 2.2.7', quick: false, lab: { keepalivedOp2: true }, run: (f) => partitionHeal(f, 'op2') },
+  { id: 'sigstop-2s', bound: 'stop + Advertisement_Interval, and no takeover (2 s < op2\'s Master_Down_Interval 3.65 s)', quick: false, run: (f) => stopCont(f, 2000) },
+  { id: 'sigstop-5s', bound: 'from SIGCONT, Advertisement_Interval: op1 wakes as master, adverts at once, op2 steps down', quick: true, run: (f) => stopCont(f, 5000) },
+  { id: 'ip-fails-3', bound: 'Skew_Time(90) + vrrpd\'s retries 0.5+1+2 s', quick: false, ipWrapper: ['op2'], run: (f) => takeoverWithBrokenIp(f, 3) },
+  { id: 'ip-missing-5s', bound: 'Skew_Time(90) + retries 0.5+1+2+4 s (ip back after 5 s)', quick: false, ipWrapper: ['op2'], run: (f) => takeoverWithBrokenIp(f, 'missing') },
+  { id: 'mtu-change', bound: '0: op1 stays master, no advert late (MTU 1500 -> 1400 on the master)', quick: false, run: (f) => linkChange(f, [['link', 'set', 'eth0', 'mtu', '1400']]) },
+  {
+    id: 'address-change',
+    bound: '0: op1 stays master (its primary address .1 -> .11; adverts from the new one)',
+    quick: false,
+    run: (f) => linkChange(f, [['addr', 'add', '192.168.50.11/24', 'dev', 'eth0'], ['addr', 'del', '192.168.50.1/24', 'dev', 'eth0']], new Map([['192.168.50.11', 'op1']])),
+  },
+  { id: 'kill-during-takeover', bound: 'from the restart: Master_Down_Interval(100) + Advertisement_Interval', quick: false, run: killDuringTakeover },
+  { id: 'reload-storm-same', bound: '0: no flap, no fd/child growth (100 SIGHUPs in 10 s)', quick: false, run: (f) => reloadStorm(f, 100, 10_000, false) },
+  { id: 'reload-storm-changed', bound: '0: no flap, no fd/child growth (100 SIGHUPs in 10 s, config changed each time)', quick: false, run: (f) => reloadStorm(f, 100, 10_000, true) },
+  { id: 'priority-reload-master', bound: 'op1 100->50: Master_Down_Interval(90) + Advertisement_Interval', quick: false, run: (f) => priorityReload(f, 'op1', 50, 'op2') },
+  { id: 'priority-reload-backup', bound: 'op2 90->110: Master_Down_Interval(110) + Advertisement_Interval', quick: false, run: (f) => priorityReload(f, 'op2', 110, 'op2') },
+];
+
+/** One fault in a lab of its own: nodes started and settled on op1, the fault, the verdict. */
+export async function runFault(fault: Fault, cli: string): Promise<FaultOutcome> {
+  const f = await FaultLab.create({ ...fault.lab, cli });
+  try {
+    await startAll(f, fault.ipWrapper);
+    return await fault.run(f);
+  } finally {
+    await f.destroy();
+  }
+}

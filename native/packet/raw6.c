@@ -1,0 +1,392 @@
+/*
+ * vrrpd raw IPv6 VRRP socket: socket(AF_INET6, SOCK_RAW, 112) on one interface, read with
+ * recvmsg(2) so the hop limit (IPV6_HOPLIMIT) and the destination (IPV6_PKTINFO) come with each
+ * payload as ancillary data, and written with sendmsg(2) so the source address can be pinned
+ * (IPV6_PKTINFO). A raw IPv6 socket never shows the IPv6 header, and npm raw-socket has no
+ * recvmsg: without this file vrrpd could not check RFC 5798 §5.1.2.3 / §7.1's hop limit. Why
+ * and how: native-notes/ipv6.md.
+ *
+ *   raw6Open(ifname, ifindex, group, rcvbuf, onMessage) -> handle
+ *       group: 16 bytes (joined on ifindex) or null (unicast only); rcvbuf: bytes, 0 = default.
+ *       onMessage(null, data, hopLimit, ifindex) for each datagram, data = src (16 bytes) |
+ *       dst (16 bytes) | the VRRP payload; hopLimit -1 when the kernel gave none.
+ *       onMessage(code, message) when reading failed (the socket stays open).
+ *   raw6Send(handle, payload, dst, src) -> bytes sent
+ *       dst, src: 16 bytes each; src null lets the kernel choose the source address.
+ *   raw6Close(handle)                      idempotent
+ *
+ * The kernel neither computes nor verifies the VRRP checksum (IPV6_CHECKSUM stays off): vrrpd
+ * writes it (src/wire/advert.ts) and checks it in its receive path, which counts every bad one.
+ * Errors are thrown as JS Errors whose `code` is the errno name. Needs CAP_NET_RAW.
+ */
+#define _GNU_SOURCE
+#include "raw6.h"
+#include "util.h"
+
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+#define IPPROTO_VRRP 112
+#define VRRP_HOP_LIMIT 255
+#define VRRP_TCLASS 0xc0
+/* A VRRPv3 advert over IPv6 is at most 8 + 255 * 16 = 4088 bytes. */
+#define RECV_BUF 8192
+/* Datagrams read per wakeup before the loop gets to run something else. */
+#define READ_BUDGET 64
+
+typedef struct {
+  napi_env env;
+  int fd;
+  int ifindex;
+  uv_poll_t poll;
+  napi_ref callback;
+  napi_async_context async;
+  /* Polled and holding the callback; cleared once by shut(). */
+  int open;
+  /* Owners: the JS handle (its finalizer) and the uv handle (its close callback). */
+  int owners;
+} raw6;
+
+static const napi_type_tag RAW6_TAG = {0x7672727064726177ULL, 0x3676727270736f63ULL};
+
+static void release(raw6 *s) {
+  if (--s->owners == 0) free(s);
+}
+
+static void on_uv_closed(uv_handle_t *h) {
+  raw6 *s = h->data;
+  close(s->fd);
+  release(s);
+}
+
+static void cleanup_hook(void *arg);
+
+/* Stops polling and drops the JS callback; the fd closes once libuv is done with it. */
+static void shut(raw6 *s, int from_cleanup_hook) {
+  if (!s->open) return;
+  s->open = 0;
+  napi_delete_reference(s->env, s->callback);
+  napi_async_destroy(s->env, s->async);
+  if (!from_cleanup_hook) napi_remove_env_cleanup_hook(s->env, cleanup_hook, s);
+  uv_close((uv_handle_t *)&s->poll, on_uv_closed);
+}
+
+static void cleanup_hook(void *arg) {
+  shut(arg, 1);
+}
+
+static void finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  raw6 *s = data;
+  shut(s, 0);
+  release(s);
+}
+
+/* Calls onMessage(argv...) on the loop; an exception in it becomes an 'uncaughtException'. */
+static void call_js(raw6 *s, size_t argc, napi_value *argv) {
+  napi_value cb, recv;
+  if (napi_get_reference_value(s->env, s->callback, &cb) != napi_ok || cb == NULL) return;
+  napi_get_global(s->env, &recv);
+  if (napi_make_callback(s->env, s->async, recv, cb, argc, argv, NULL) == napi_pending_exception) {
+    napi_value e;
+    napi_get_and_clear_last_exception(s->env, &e);
+    napi_fatal_exception(s->env, e);
+  }
+}
+
+/* One datagram: src | dst | payload, and the hop limit and interface from the ancillary data. */
+static void deliver(raw6 *s, const struct sockaddr_in6 *from, struct msghdr *msg, const uint8_t *payload, size_t len) {
+  int hop_limit = -1;
+  int ifindex = 0;
+  struct in6_addr dst = IN6ADDR_ANY_INIT;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+    if (c->cmsg_level != IPPROTO_IPV6) continue;
+    if (c->cmsg_type == IPV6_HOPLIMIT && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+      memcpy(&hop_limit, CMSG_DATA(c), sizeof hop_limit);
+    } else if (c->cmsg_type == IPV6_PKTINFO && c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+      struct in6_pktinfo info;
+      memcpy(&info, CMSG_DATA(c), sizeof info);
+      dst = info.ipi6_addr;
+      ifindex = (int)info.ipi6_ifindex;
+    }
+  }
+  napi_value argv[4];
+  void *data;
+  napi_get_null(s->env, &argv[0]);
+  if (napi_create_buffer(s->env, 32 + len, &data, &argv[1]) != napi_ok) return;
+  memcpy(data, &from->sin6_addr, 16);
+  memcpy((uint8_t *)data + 16, &dst, 16);
+  memcpy((uint8_t *)data + 32, payload, len);
+  napi_create_int32(s->env, hop_limit, &argv[2]);
+  napi_create_int32(s->env, ifindex, &argv[3]);
+  call_js(s, 4, argv);
+}
+
+static void report_error(raw6 *s, int e) {
+  napi_value argv[2];
+  napi_create_string_utf8(s->env, errno_code(e), NAPI_AUTO_LENGTH, &argv[0]);
+  napi_create_string_utf8(s->env, strerror(e), NAPI_AUTO_LENGTH, &argv[1]);
+  call_js(s, 2, argv);
+}
+
+static void on_readable(uv_poll_t *h, int status, int events) {
+  (void)events;
+  raw6 *s = h->data;
+  if (!s->open) return;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(s->env, &scope) != napi_ok) return;
+  if (status < 0) {
+    report_error(s, -status);
+    napi_close_handle_scope(s->env, scope);
+    return;
+  }
+  uint8_t buf[RECV_BUF];
+  /* Room for IPV6_PKTINFO and IPV6_HOPLIMIT, aligned for cmsghdr. */
+  union {
+    struct cmsghdr align;
+    char bytes[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) + 64];
+  } control;
+  for (int i = 0; i < READ_BUDGET && s->open; i++) {
+    struct sockaddr_in6 from;
+    struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
+    struct msghdr msg = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.bytes, .msg_controllen = sizeof control.bytes};
+    ssize_t n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) report_error(s, errno);
+      break;
+    }
+    /* A datagram longer than any advert arrives cut (MSG_TRUNC): the receive path refuses it by length. */
+    deliver(s, &from, &msg, buf, (size_t)n);
+  }
+  napi_close_handle_scope(s->env, scope);
+}
+
+/* The 16 bytes of an address argument, or 0 with an exception pending. `nullable`: null gives *present = 0. */
+static int get_addr16(napi_env env, napi_value v, struct in6_addr *out, int nullable, int *present, const char *name) {
+  napi_valuetype type;
+  napi_typeof(env, v, &type);
+  if (nullable && (type == napi_null || type == napi_undefined)) {
+    *present = 0;
+    return 1;
+  }
+  bool is_typed = false;
+  napi_is_typedarray(env, v, &is_typed);
+  napi_typedarray_type ttype;
+  size_t len = 0;
+  void *data = NULL;
+  if (!is_typed || napi_get_typedarray_info(env, v, &ttype, &len, &data, NULL, NULL) != napi_ok || ttype != napi_uint8_array || len != 16) {
+    char msg[80];
+    snprintf(msg, sizeof msg, "%s must be a 16-byte Uint8Array%s", name, nullable ? " or null" : "");
+    napi_throw_type_error(env, "EINVAL", msg);
+    return 0;
+  }
+  memcpy(out, data, 16);
+  *present = 1;
+  return 1;
+}
+
+/* Applies the socket options in order; the first failure closes the fd and throws naming the option. */
+static int configure(napi_env env, int fd, const char *ifname, int ifindex, const struct in6_addr *group, int rcvbuf) {
+  int on = 1, off = 0, hops = VRRP_HOP_LIMIT, tclass = VRRP_TCLASS, no_checksum = -1;
+  struct {
+    const char *name;
+    int level, option;
+    const void *value;
+    socklen_t len;
+  } steps[] = {
+    {"SO_BINDTODEVICE", SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname) + 1},
+    {"IPV6_CHECKSUM", IPPROTO_IPV6, IPV6_CHECKSUM, &no_checksum, sizeof no_checksum},
+    {"IPV6_RECVHOPLIMIT", IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof on},
+    {"IPV6_RECVPKTINFO", IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on},
+    {"IPV6_MULTICAST_IF", IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex, sizeof ifindex},
+    {"IPV6_MULTICAST_HOPS", IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof hops},
+    {"IPV6_UNICAST_HOPS", IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof hops},
+    {"IPV6_MULTICAST_LOOP", IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &off, sizeof off},
+    {"IPV6_TCLASS", IPPROTO_IPV6, IPV6_TCLASS, &tclass, sizeof tclass},
+  };
+  char what[96];
+  for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+    if (setsockopt(fd, steps[i].level, steps[i].option, steps[i].value, steps[i].len) < 0) {
+      int e = errno;
+      snprintf(what, sizeof what, "setsockopt(%s) on %s", steps[i].name, ifname);
+      close(fd);
+      throw_errno(env, what, e);
+      return 0;
+    }
+  }
+  /* Linux >= 4.20: deliver only the groups this socket joined. Older kernels lack it: not fatal. */
+  if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &off, sizeof off) < 0 && errno != ENOPROTOOPT) {
+    int e = errno;
+    close(fd);
+    throw_errno(env, "setsockopt(IPV6_MULTICAST_ALL)", e);
+    return 0;
+  }
+  if (rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) < 0) {
+    int e = errno;
+    close(fd);
+    throw_errno(env, "setsockopt(SO_RCVBUF)", e);
+    return 0;
+  }
+  if (group != NULL) {
+    struct ipv6_mreq mreq = {.ipv6mr_multiaddr = *group, .ipv6mr_interface = (unsigned)ifindex};
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &mreq, sizeof mreq) < 0) {
+      int e = errno;
+      snprintf(what, sizeof what, "setsockopt(IPV6_ADD_MEMBERSHIP) on %s", ifname);
+      close(fd);
+      throw_errno(env, what, e);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static napi_value js_open(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  if (!get_args(env, info, 5, argv)) return NULL;
+  char ifname[32];
+  size_t ifname_len = 0;
+  if (napi_get_value_string_utf8(env, argv[0], ifname, sizeof ifname, &ifname_len) != napi_ok || ifname_len == 0 || ifname_len >= 16) {
+    napi_throw_type_error(env, "EINVAL", "ifname must be an interface name of 1..15 characters");
+    return NULL;
+  }
+  int32_t ifindex, rcvbuf;
+  if (napi_get_value_int32(env, argv[1], &ifindex) != napi_ok || ifindex <= 0 || napi_get_value_int32(env, argv[3], &rcvbuf) != napi_ok || rcvbuf < 0) {
+    napi_throw_type_error(env, "EINVAL", "ifindex must be > 0 and rcvbuf >= 0");
+    return NULL;
+  }
+  struct in6_addr group;
+  int has_group = 0;
+  if (!get_addr16(env, argv[2], &group, 1, &has_group, "group")) return NULL;
+  napi_valuetype type;
+  napi_typeof(env, argv[4], &type);
+  if (type != napi_function) {
+    napi_throw_type_error(env, "EINVAL", "onMessage must be a function");
+    return NULL;
+  }
+  uv_loop_t *loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
+    napi_throw_error(env, "EIO", "no event loop");
+    return NULL;
+  }
+  int fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_VRRP);
+  if (fd < 0) return throw_errno(env, "socket(AF_INET6, SOCK_RAW, 112)", errno);
+  if (!configure(env, fd, ifname, ifindex, has_group ? &group : NULL, rcvbuf)) return NULL;
+  raw6 *s = calloc(1, sizeof *s);
+  if (s == NULL) {
+    close(fd);
+    return throw_errno(env, "raw6", ENOMEM);
+  }
+  s->env = env;
+  s->fd = fd;
+  s->ifindex = ifindex;
+  s->poll.data = s;
+  int rc = uv_poll_init(loop, &s->poll, fd);
+  if (rc != 0) {
+    close(fd);
+    free(s);
+    napi_throw_error(env, "EIO", uv_strerror(rc));
+    return NULL;
+  }
+  rc = uv_poll_start(&s->poll, UV_READABLE, on_readable);
+  if (rc != 0) {
+    s->owners = 1; /* only the uv handle: its close callback closes the fd and frees */
+    uv_close((uv_handle_t *)&s->poll, on_uv_closed);
+    napi_throw_error(env, "EIO", uv_strerror(rc));
+    return NULL;
+  }
+  napi_value resource, name, handle;
+  napi_create_object(env, &resource);
+  napi_create_string_utf8(env, "vrrpd.Raw6Socket", NAPI_AUTO_LENGTH, &name);
+  napi_create_reference(env, argv[4], 1, &s->callback);
+  napi_async_init(env, resource, name, &s->async);
+  napi_add_env_cleanup_hook(env, cleanup_hook, s);
+  s->open = 1;
+  s->owners = 2;
+  napi_create_external(env, s, finalize, NULL, &handle);
+  napi_type_tag_object(env, handle, &RAW6_TAG);
+  return handle;
+}
+
+/* The socket behind a handle argument, or NULL with an exception pending (`open_only`: closed is an error). */
+static raw6 *get_socket(napi_env env, napi_value v, int open_only) {
+  bool ours = false;
+  void *data = NULL;
+  if (napi_check_object_type_tag(env, v, &RAW6_TAG, &ours) != napi_ok || !ours || napi_get_value_external(env, v, &data) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "not a raw IPv6 socket handle");
+    return NULL;
+  }
+  raw6 *s = data;
+  if (open_only && !s->open) {
+    napi_throw_error(env, "EBADF", "raw IPv6 socket is closed");
+    return NULL;
+  }
+  return s;
+}
+
+static napi_value js_send(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!get_args(env, info, 4, argv)) return NULL;
+  raw6 *s = get_socket(env, argv[0], 1);
+  if (s == NULL) return NULL;
+  bool is_typed = false;
+  napi_is_typedarray(env, argv[1], &is_typed);
+  napi_typedarray_type ttype;
+  size_t len = 0;
+  void *payload = NULL;
+  if (!is_typed || napi_get_typedarray_info(env, argv[1], &ttype, &len, &payload, NULL, NULL) != napi_ok || ttype != napi_uint8_array || len == 0 || len > 65535) {
+    napi_throw_type_error(env, "EINVAL", "payload must be a non-empty Uint8Array");
+    return NULL;
+  }
+  struct sockaddr_in6 to;
+  memset(&to, 0, sizeof to);
+  to.sin6_family = AF_INET6;
+  to.sin6_scope_id = (uint32_t)s->ifindex; /* link-local and multicast destinations need the interface */
+  int present;
+  struct in6_addr src;
+  int has_src = 0;
+  if (!get_addr16(env, argv[2], &to.sin6_addr, 0, &present, "dst") || !get_addr16(env, argv[3], &src, 1, &has_src, "src")) return NULL;
+  union {
+    struct cmsghdr align;
+    char bytes[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+  } control;
+  memset(&control, 0, sizeof control);
+  struct iovec iov = {.iov_base = payload, .iov_len = len};
+  struct msghdr msg = {.msg_name = &to, .msg_namelen = sizeof to, .msg_iov = &iov, .msg_iovlen = 1};
+  if (has_src) {
+    msg.msg_control = control.bytes;
+    msg.msg_controllen = sizeof control.bytes;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+    struct in6_pktinfo pi = {.ipi6_addr = src, .ipi6_ifindex = (unsigned)s->ifindex};
+    memcpy(CMSG_DATA(c), &pi, sizeof pi);
+  }
+  ssize_t n = sendmsg(s->fd, &msg, MSG_DONTWAIT);
+  if (n < 0) return throw_errno(env, "sendmsg(AF_INET6 raw)", errno);
+  napi_value out;
+  napi_create_int32(env, (int32_t)n, &out);
+  return out;
+}
+
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  raw6 *s = get_socket(env, argv[0], 0);
+  if (s != NULL) shut(s, 0);
+  return NULL;
+}
+
+void vrrpd_raw6_register(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"raw6Open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"raw6Send", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"raw6Close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+}

@@ -1,0 +1,133 @@
+/**
+ * Reading processes from /proc for track_process: one process (after an exec or a name change)
+ * or all of them (the start, a rescan, a poll). What is read is what keepalived reads: the name
+ * and state from /proc/PID/stat (zombies are not running and never count), the command line from
+ * /proc/PID/cmdline only when some tracker matches on it.
+ *
+ * /proc/PID/stat is small and never waits on the process; it is read synchronously, and a full
+ * scan yields to the event loop every SCAN_CHUNK processes, so adverts never wait for a scan
+ * longer than a millisecond or two. /proc/PID/cmdline reads the process's memory and can wait on
+ * its memory map lock: it is read asynchronously (the libuv thread pool).
+ */
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { ProcessView } from '../track/process-match.js';
+import type { ProcessEntry } from '../track/process-tracker.js';
+
+/** The command line is read up to this much (keepalived reads less: the longest name it matches). */
+const CMDLINE_MAX = 4096;
+/** Processes read between two yields to the event loop. */
+const SCAN_CHUNK = 64;
+
+export interface StatFields {
+  readonly comm: string;
+  /** R, S, D, Z, T, t, X, I... */
+  readonly state: string;
+  readonly ppid: number;
+}
+
+/** Parse /proc/PID/stat: "PID (COMM) S PPID ..."; COMM may hold spaces and ')' (the last ')' ends it). */
+export function parseProcStat(text: string): StatFields | undefined {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
+  const rest = text.slice(close + 2).split(' ');
+  const ppid = Number(rest[1]);
+  if (rest[0] === undefined || rest[0] === '' || !Number.isInteger(ppid)) return undefined;
+  return { comm: text.slice(open + 1, close), state: rest[0], ppid };
+}
+
+/** A process's command line as argv: NUL-separated, the trailing NUL dropped; [] for a kernel thread. */
+export function parseCmdline(buf: Buffer): string[] {
+  if (buf.length === 0) return [];
+  const text = buf.toString('utf8');
+  const parts = text.split('\0');
+  if (parts[parts.length - 1] === '') parts.pop();
+  return parts;
+}
+
+const statBuf = Buffer.alloc(1024);
+
+/** /proc/PID/stat, synchronously; undefined when the process is gone or hidden. */
+export function readStat(pid: number, procRoot = '/proc'): StatFields | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(`${procRoot}/${pid}/stat`, 'r');
+    const n = readSync(fd, statBuf, 0, statBuf.length, 0);
+    return parseProcStat(statBuf.toString('latin1', 0, n));
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** /proc/PID/cmdline as argv, or undefined when the process is gone or hidden. */
+export async function readArgv(pid: number, procRoot = '/proc'): Promise<string[] | undefined> {
+  try {
+    const buf = await readFile(`${procRoot}/${pid}/cmdline`);
+    return parseCmdline(buf.subarray(0, CMDLINE_MAX));
+  } catch {
+    return undefined;
+  }
+}
+
+const live = (s: StatFields): boolean => s.state !== 'Z' && s.state !== 'X' && s.state !== 'x';
+
+/** One process as the trackers see it, or undefined when it is gone, hidden or a zombie. */
+export async function readProcess(pid: number, wantArgv: boolean, procRoot = '/proc'): Promise<{ ppid: number; view: ProcessView } | undefined> {
+  const stat = readStat(pid, procRoot);
+  if (stat === undefined || !live(stat)) return undefined;
+  if (!wantArgv) return { ppid: stat.ppid, view: { comm: stat.comm } };
+  const argv = await readArgv(pid, procRoot);
+  return argv === undefined ? undefined : { ppid: stat.ppid, view: { comm: stat.comm, argv } };
+}
+
+const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Every live process, read in chunks between which timers run. */
+export async function scanProcesses(wantArgv: boolean, procRoot = '/proc'): Promise<ProcessEntry[]> {
+  let names: string[];
+  try {
+    names = readdirSync(procRoot);
+  } catch {
+    return [];
+  }
+  const out: ProcessEntry[] = [];
+  const argvReads: Promise<void>[] = [];
+  let n = 0;
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c < 0x31 || c > 0x39 || !/^\d+$/.test(name)) continue;
+    if (++n % SCAN_CHUNK === 0) await yieldToLoop();
+    const pid = Number(name);
+    const stat = readStat(pid, procRoot);
+    if (stat === undefined || !live(stat)) continue;
+    if (!wantArgv) {
+      out.push({ pid, ppid: stat.ppid, view: { comm: stat.comm } });
+      continue;
+    }
+    argvReads.push(
+      readArgv(pid, procRoot).then((argv) => {
+        if (argv !== undefined) out.push({ pid, ppid: stat.ppid, view: { comm: stat.comm, argv } });
+      }),
+    );
+  }
+  await Promise.all(argvReads);
+  return out;
+}
+
+/**
+ * How /proc is mounted for us: `hidepid` (systemd's ProtectProc=) hides other users' processes,
+ * so they can never be counted. Read from /proc/self/mountinfo; undefined when nothing is hidden.
+ */
+export async function procHiding(procRoot = '/proc'): Promise<string | undefined> {
+  const text = await readFile(`${procRoot}/self/mountinfo`, 'utf8').catch(() => '');
+  for (const line of text.split('\n')) {
+    const [pre, post] = line.split(' - ');
+    if (pre?.split(' ')[4] !== procRoot || post === undefined) continue;
+    const hide = /(?:^|,)hidepid=([^,\s]+)/.exec(post.split(' ')[2] ?? '');
+    if (hide && hide[1] !== '0' && hide[1] !== 'off') return `hidepid=${hide[1]}`;
+  }
+  return undefined;
+}
