@@ -3,7 +3,7 @@
  * instances built as the daemon builds them (daemon/build.ts), registered on an interface mux
  * (io/vrrp-mux.ts: the receive path, then the instance, then the router), with fake sockets,
  * `ip` and GARP. Three "interfaces" cover VRRPv2 (PASS, none, several VRIDs, an address owner),
- * VRRPv3 multicast, and VRRPv3 unicast (peers, keepalived's old checksum).
+ * VRRPv3 multicast over IPv4 and IPv6, and VRRPv3 unicast (peers, keepalived's old checksum).
  *
  * The oracle (protocol/counters.ts): every datagram moves exactly one drop counter or is accepted
  * (advertiseRcvd), nothing throws, and no handler logs a contained bug. One exception, by design:
@@ -13,7 +13,7 @@
 import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
 import { loadConfig, memoryHost } from '../../src/config/index.js';
-import { instanceSpec, receiverSpec } from '../../src/daemon/build.js';
+import { advertDestinations, instanceSpec, receiverSpec } from '../../src/daemon/build.js';
 import { Instance } from '../../src/daemon/instance.js';
 import type { PacketPort } from '../../src/io/vrrp-mux.js';
 import { VrrpInterfaceMux } from '../../src/io/vrrp-mux.js';
@@ -22,8 +22,9 @@ import { ok } from '../../src/result.js';
 import { ipAddress, type IpAddress } from '../../src/wire/address.js';
 import type { RawDatagram } from '../../src/wire/datagram.js';
 
-/** Our address on every fuzzed interface; the vectors' sender is 192.168.50.1. */
+/** Our address on every fuzzed interface; the vectors' sender is 192.168.50.1 (fe80::50:ff:fe00:1). */
 export const OUR_IP = '192.168.50.2';
+const OUR_IP6 = 'fe80::50:ff:fe00:2';
 
 const V2 = `global_defs {\n  router_id fuzz\n}
 vrrp_instance VI_251 {\n  interface eth0\n  virtual_router_id 251\n  priority 100\n  advert_int 1\n  authentication {\n    auth_type PASS\n    auth_pass 11111111\n  }\n  virtual_ipaddress {\n    192.168.50.100/24\n  }\n}
@@ -33,6 +34,7 @@ vrrp_instance VI_7 {\n  interface eth0\n  virtual_router_id 7\n  priority 150\n 
 const V3 = `global_defs {\n  router_id fuzz\n  vrrp_version 3\n}
 vrrp_instance VI_251 {\n  interface eth0\n  virtual_router_id 251\n  priority 100\n  advert_int 1\n  virtual_ipaddress {\n    192.168.50.100/24\n  }\n}
 vrrp_instance VI_50 {\n  interface eth0\n  virtual_router_id 50\n  priority 255\n  advert_int 0.1\n  virtual_ipaddress {\n    192.168.50.150/24\n  }\n}
+vrrp_instance VI_6 {\n  interface eth0\n  virtual_router_id 251\n  priority 100\n  advert_int 1\n  virtual_ipaddress {\n    fe80::100/64\n    fd00:50::100/64\n  }\n}
 `;
 const V3_UNICAST = `global_defs {\n  router_id fuzz\n  vrrp_version 3\n}
 vrrp_instance VI_251 {\n  interface eth0\n  virtual_router_id 251\n  priority 100\n  advert_int 1\n  unicast_src_ip ${OUR_IP}\n  unicast_peer {\n    192.168.50.1\n  }\n  virtual_ipaddress {\n    192.168.50.100/24\n  }\n}
@@ -64,16 +66,16 @@ class Interface {
     bugs: string[],
     emitted: (payload: Uint8Array, dst: IpAddress) => void,
   ) {
-    this.mux = new VrrpInterfaceMux(this.port, { localAddresses: [ipAddress(OUR_IP)], logger: { warn: () => undefined, debug: () => undefined } });
+    this.mux = new VrrpInterfaceMux(this.port, { localAddresses: [ipAddress(OUR_IP), ipAddress(OUR_IP6)], logger: { warn: () => undefined, debug: () => undefined } });
     const loaded = loadConfig('/etc/keepalived/keepalived.conf', memoryHost({ '/etc/keepalived/keepalived.conf': WORLDS[world] }, { interfaces: ['eth0'], hostname: 'fuzz' }));
     if (!loaded.config) throw new Error(`fuzz world ${world}: ${loaded.diagnostics.map((d) => d.message).join('; ')}`);
     // Contained bugs are logged at error level with "bug:"; every such line is a failure.
     const log = pino({ level: 'error' }, { write: (line: string) => void (line.includes('bug') && bugs.push(line)) });
     for (const conf of loaded.config.instances) {
-      const instance: Instance<unknown> = new Instance(instanceSpec(conf, conf.unicastSrcIp ?? ipAddress(OUR_IP), loaded.config.global.vrrpMcastGroup4), {
+      const instance: Instance<unknown> = new Instance(instanceSpec(conf, conf.unicastSrcIp ?? ipAddress(conf.family === 'ipv6' ? OUR_IP6 : OUR_IP), loaded.config.global.vrrpMcastGroup4), {
         now: () => performance.now(),
         log,
-        destinations: conf.unicastPeers.length > 0 ? conf.unicastPeers : [loaded.config.global.vrrpMcastGroup4],
+        destinations: advertDestinations(conf, loaded.config.global),
         sendTo: (payload, dst) => {
           emitted(payload, dst);
           return Promise.resolve({ ok: true });
