@@ -1,14 +1,15 @@
 /**
  * The config front end under mutation: `vrrpd check` in-process (cli/check.ts runCheck, the loader,
  * the validators, the script planner and the report) on mutated keepalived.conf files. Per input:
- * no exception, no "bug in vrrpd" line, exit status 0 or 1 (usable or not, never a usage error),
- * within TIME_BOUND_MS; over the run, the heap stays under HEAP_BOUND_MB and returns to where it
- * started once collected (nothing retained per check).
+ * no exception, no "bug in vrrpd" line, an exit status of CHECK_EXIT but `usage` (usable, with
+ * failover warnings, or not), within TIME_BOUND_MS, and the process's heap in use under
+ * HEAP_BOUND_MB afterwards.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { runCheck } from '../../src/cli/check.js';
+import { CHECK_EXIT } from '../../src/config/report.js';
 import { memoryHost } from '../../src/config/index.js';
 import { REPO_ROOT } from '../helpers/vectors.js';
 import { Prng } from './prng.js';
@@ -121,8 +122,8 @@ export async function checkOne(text: string, corpus: ConfigCorpus): Promise<Chec
   }
   const ms = performance.now() - t0;
   if (stderr.includes('bug in vrrpd')) return { ok: false, why: stderr.trim(), ms };
-  if (exit !== 0 && exit !== 1) return { ok: false, why: `exit ${exit}: ${stderr.trim()}`, ms };
-  if (exit === 0 && stdout.length === 0) return { ok: false, why: 'usable, but printed nothing', ms };
+  if (exit !== CHECK_EXIT.ok && exit !== CHECK_EXIT.errors && exit !== CHECK_EXIT.failover) return { ok: false, why: `exit ${exit}: ${stderr.trim()}`, ms };
+  if (exit !== CHECK_EXIT.errors && stdout.length === 0) return { ok: false, why: 'usable, but printed nothing', ms };
   if (ms > TIME_BOUND_MS) return { ok: false, why: `took ${ms.toFixed(0)} ms (bound ${TIME_BOUND_MS} ms)`, ms };
   const heapMb = getHeapStatistics().used_heap_size / 2 ** 20;
   if (heapMb > HEAP_BOUND_MB) return { ok: false, why: `heap in use ${heapMb.toFixed(0)} MB after the check (bound ${HEAP_BOUND_MB} MB)`, ms };
@@ -158,7 +159,7 @@ export async function fuzzConfig(count: number, seed: number, opts: { extraSeeds
     largestBytes = Math.max(largestBytes, text.length);
     const o = await checkOne(text, corpus);
     times.push(o.ms);
-    if (o.ok) usable += o.exit === 0 ? 1 : 0;
+    if (o.ok) usable += o.exit === CHECK_EXIT.errors ? 0 : 1;
     else if (failures.length < (opts.maxFailures ?? 20)) failures.push({ kind: 'config', text: Buffer.from(text, 'utf8').toString('base64'), why: o.why, seed, index: i });
     if (i % 1000 === 0) heapMaxMb = Math.max(heapMaxMb, getHeapStatistics().used_heap_size / 2 ** 20);
     if (i % 10_000 === 0 && i > 0) opts.progress?.(i);
