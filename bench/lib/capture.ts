@@ -19,10 +19,11 @@ export interface SeenAdvert {
 export class AdvertCapture {
   private constructor(private readonly dump: Tcpdump) {}
 
-  /** Starts tcpdump on `host`'s eth0 for IP protocol 112; resolves once it listens. */
-  static async start(host: LabHost, file: string): Promise<AdvertCapture> {
+  /** Starts tcpdump on `host`'s eth0 for IP protocol 112 (not from `excludeSrc`); resolves once it listens. */
+  static async start(host: LabHost, file: string, excludeSrc?: string): Promise<AdvertCapture> {
     const spawn = (cmd: string, args: readonly string[]) => host.spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    return new AdvertCapture(await startTcpdump(spawn, 'eth0', file, ['ip', 'proto', String(IPPROTO_VRRP)], 256));
+    const filter = ['ip', 'proto', String(IPPROTO_VRRP), ...(excludeSrc ? ['and', 'not', 'src', 'host', excludeSrc] : [])];
+    return new AdvertCapture(await startTcpdump(spawn, 'eth0', file, filter, 256));
   }
 
   get file(): string {

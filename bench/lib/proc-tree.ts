@@ -30,7 +30,17 @@ function stat(pid: number): { ppid: number; ticks: number } | undefined {
   }
 }
 
-function statusKb(pid: number, key: 'VmRSS' | 'RssAnon'): number {
+/** The process's one-letter state (`R`, `S`, `Z`...), or undefined when it is gone. */
+export function procState(pid: number): string | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+export function statusKb(pid: number, key: 'VmRSS' | 'RssAnon'): number {
   try {
     const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) : 0;

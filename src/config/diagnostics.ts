@@ -180,10 +180,14 @@ export function editDistance(a: string, b: string): number {
 /** The closest candidate within a distance of about a third of the word (at least 2), or undefined. */
 export function suggest(word: string, candidates: Iterable<string>): string | undefined {
   const limit = Math.max(2, Math.floor(word.length / 3));
+  const lower = word.toLowerCase();
   let best: string | undefined;
   let bestDist = Infinity;
   for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    // The distance is at least the difference in length: a candidate that far off cannot be
+    // suggested, and skipping it keeps a 100 000-character word from costing seconds per keyword.
+    if (Math.abs(c.length - word.length) > limit) continue;
+    const d = editDistance(lower, c.toLowerCase());
     if (d < bestDist) {
       best = c;
       bestDist = d;

@@ -11,8 +11,9 @@ import { err, ok, type Result } from '../result.js';
 import type { GarpScheduleConfig } from '../io/garp-schedule.js';
 import type { VipSpec } from '../io/ip-addr.js';
 import { isLinkLocal6, type IpAddress, type Ipv4Address } from '../wire/address.js';
+import type { ReceiverSpec } from '../protocol/receive-path.js';
 import type { HostEntry } from './host-entry.js';
-import type { InstanceSpec } from './instance.js';
+import type { Instance, InstanceSpec } from './instance.js';
 
 /** The device a VIP without `dev` goes on: the use_vmac macvlan, else the instance's interface. */
 export function vipDevice(inst: VrrpInstance): string {
@@ -138,4 +139,19 @@ export function instanceKey(config: VrrpdConfig, inst: VrrpInstance): string {
   const scripts = config.scripts.filter((s) => inst.trackScripts.some((t) => t.name === s.name));
   const mcast = inst.family === 'ipv6' ? config.global.vrrpMcastGroup6 : config.global.vrrpMcastGroup4;
   return JSON.stringify({ inst, scripts, mcast }, (k, v: unknown) => (k === 'pos' ? undefined : v));
+}
+
+/** What the interface's receive path checks for a running instance (RFC 3768 §7.1 / RFC 5798 §7.1). */
+export function receiverSpec(instance: Instance<unknown>, unicastPeers: readonly IpAddress[]): ReceiverSpec {
+  const cfg = instance.router.config;
+  return {
+    vrid: cfg.vrid,
+    version: cfg.version,
+    family: cfg.family,
+    counters: instance.router.counters,
+    // keepalived checks the TTL of multicast adverts only (vrrp.c vrrp_check_packet: "but not if unicast").
+    checkTtl: unicastPeers.length === 0,
+    ...(unicastPeers.length > 0 ? { unicastPeers } : {}),
+    oldChecksum: instance.unicastChecksum?.receiverRule(),
+  };
 }

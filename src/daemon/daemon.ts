@@ -18,10 +18,10 @@ import type { Registration } from '../io/vrrp-mux.js';
 import { err, ok, type Result } from '../result.js';
 import type { IpAddress } from '../wire/address.js';
 import { monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js';
-import { advertDestinations, byDevice, garpDevices, instanceKey, instanceSpec, needsDropRule, socketDevice, sourceAddress, vipSpecs, virtualAddresses } from './build.js';
+import { advertDestinations, byDevice, garpDevices, instanceKey, instanceSpec, needsDropRule, receiverSpec, socketDevice, sourceAddress, vipSpecs, virtualAddresses } from './build.js';
 import { HOST_OPS, recordedOf, type HostEntry } from './host-entry.js';
 import { Iface } from './iface.js';
-import { Instance, type InstanceFacts, type StateEvent } from './instance.js';
+import { Instance, type InstanceFacts, type StateEvent, type TimerLateness } from './instance.js';
 import type { Logger } from './log.js';
 import { prepareRunDir, writePrivateFile } from './runtime-dir.js';
 import { serveStatus, type StatusServer } from './status-server.js';
@@ -296,9 +296,28 @@ export class Daemon {
     await this.#dump('vrrpd.stats.json', () => this.stats(), 'statistics');
   }
 
-  /** What SIGUSR2 dumps: every counter of the status model (its statistics part), and when it was taken. */
-  stats(): DaemonStatistics & { readonly time: string } {
-    return { ...statisticsOf(this.snapshot()), time: new Date().toISOString() };
+  /**
+   * What SIGUSR2 dumps: every counter of the status model (its statistics part), each instance's
+   * protocol-timer lateness, the process's memory (bytes), and when it was taken.
+   */
+  stats(): DaemonStatistics & {
+    readonly instances: readonly (DaemonStatistics['instances'][number] & { readonly timers?: TimerLateness })[];
+    readonly memory: { readonly rss: number; readonly heapTotal: number; readonly heapUsed: number; readonly external: number; readonly arrayBuffers: number };
+    readonly time: string;
+  } {
+    const base = statisticsOf(this.snapshot());
+    const lateness = new Map<string, TimerLateness>();
+    for (const s of this.#slots.values()) if (s.instance) lateness.set(s.conf.name, s.instance.timerLateness());
+    const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+    return {
+      ...base,
+      instances: base.instances.map((i) => {
+        const timers = lateness.get(i.name);
+        return timers ? { ...i, timers } : i;
+      }),
+      memory: { rss, heapTotal, heapUsed, external, arrayBuffers },
+      time: new Date().toISOString(),
+    };
   }
 
   /** The status model (src/status/model.ts): what `vrrpd status`, the dumps and the metrics show. */
@@ -418,7 +437,6 @@ export class Daemon {
       else if (stale.value.length > 0) this.#log.warn({ instance: conf.name, removed: stale.value }, 'removed virtual addresses left behind by an earlier run');
     }
     if (iface.name !== '') await iface.refresh();
-    const unicast = conf.unicastPeers.length > 0;
     const destinations = advertDestinations(conf, global);
     let registration: Registration | undefined;
     const instance = new Instance(instanceSpec(conf, src, this.#config.global.vrrpMcastGroup4), {
@@ -430,18 +448,8 @@ export class Daemon {
       garp: this.#garpByDevice(conf),
       onTimer: (lateMs) => this.#metrics.observe('timerLateness', instanceLabels(conf), lateMs / 1000),
     });
-    const cfg = instance.router.config;
-    // keepalived checks the TTL of multicast adverts only (vrrp.c vrrp_check_packet: "but not if unicast").
     const reg = iface.mux!.register(conf.name, {
-      spec: {
-        vrid: cfg.vrid,
-        version: cfg.version,
-        family: cfg.family,
-        counters: instance.router.counters,
-        checkTtl: !unicast,
-        ...(unicast ? { unicastPeers: conf.unicastPeers } : {}),
-        oldChecksum: instance.unicastChecksum?.receiverRule(),
-      },
+      spec: receiverSpec(instance, conf.unicastPeers),
       onAdvert: (rx) => instance.receive(rx),
       destinations,
       source: src,

@@ -76,6 +76,17 @@ export interface StateEvent {
   readonly priority: number;
 }
 
+/** Upper bounds (ms) of the timer-lateness histogram SIGUSR2 reports; the last bucket is open. */
+export const LATENESS_BOUNDS_MS = [1, 5, 20, 100] as const;
+
+/** How late the instance's protocol timer (adverts, Master_Down) fired: a count per bucket and the worst. */
+export interface TimerLateness {
+  readonly fired: number;
+  readonly maxLateMs: number;
+  /** `le1`, `le5`, `le20`, `le100`, `over100`: timers that fired that late. */
+  readonly buckets: Readonly<Record<string, number>>;
+}
+
 export class Instance<V> {
   readonly router: Router;
   readonly name: string;
@@ -103,6 +114,8 @@ export class Instance<V> {
   readonly #transitions = new Map<string, TransitionCount>();
   /** Each VIP as the last `ip addr` on it left it. */
   readonly #placed: Map<V, { present: boolean; error?: string }>;
+  readonly #lateBuckets = new Array<number>(LATENESS_BOUNDS_MS.length + 1).fill(0);
+  #lateMax = 0;
 
   constructor(spec: InstanceSpec<V>, io: InstanceIo<V>) {
     this.#spec = spec;
@@ -237,8 +250,19 @@ export class Instance<V> {
     }
   }
 
+  /** The protocol timer's lateness so far (SIGUSR2 statistics; the soak bench reads it). */
+  timerLateness(): TimerLateness {
+    const buckets: Record<string, number> = {};
+    LATENESS_BOUNDS_MS.forEach((b, i) => (buckets[`le${b}`] = this.#lateBuckets[i]!));
+    buckets[`over${LATENESS_BOUNDS_MS.at(-1)!}`] = this.#lateBuckets.at(-1)!;
+    return { fired: this.#lateBuckets.reduce((a, b) => a + b, 0), maxLateMs: this.#lateMax, buckets };
+  }
+
   #onTimer(deadline: number, lateMs: number): void {
     this.#io.onTimer?.(lateMs);
+    const i = LATENESS_BOUNDS_MS.findIndex((b) => lateMs <= b);
+    this.#lateBuckets[i < 0 ? LATENESS_BOUNDS_MS.length : i]!++;
+    this.#lateMax = Math.max(this.#lateMax, lateMs);
     if (lateMs > LATE_TIMER_MS) {
       this.#counters.timerLate++;
       this.#io.log.warn({ instance: this.name, deadline, lateMs: Math.round(lateMs) }, 'timer fired late');

@@ -141,3 +141,66 @@ export function renderSvg(pic: RunPicture): string {
     legend: ["green: the client's probes to the VIP got answers; red: they failed (each drawn when its outcome came). Blue: op1, orange: op2."],
   });
 }
+
+/** A figure sampled over a run, one line per series (e.g. per node), in its own panel. */
+export interface CurvePanel {
+  readonly title: string;
+  readonly unit: string;
+  /** Series name -> [x, y] points (x in the chart's unit, e.g. minutes). */
+  readonly series: Record<string, readonly (readonly [number, number])[]>;
+  /** A horizontal limit line (a pass criterion), if any. */
+  readonly limit?: { readonly y: number; readonly label: string };
+}
+
+const PANEL_H = 120;
+const PANEL_GAP = 50;
+
+/** Panels of curves over a shared x axis (pure: data in, SVG text out), in the demo picture's style. */
+export function renderCurves(o: { readonly title: string; readonly xLabel: string; readonly panels: readonly CurvePanel[]; readonly notes?: readonly string[] }): string {
+  const xs = o.panels.flatMap((p) => Object.values(p.series).flatMap((s) => s.map(([xv]) => xv)));
+  const x0 = Math.min(0, ...xs);
+  const x1 = Math.max(x0 + 1, ...xs);
+  const x = (v: number): number => LEFT + ((v - x0) / (x1 - x0)) * (W - LEFT - RIGHT);
+  const notes = o.notes ?? [];
+  const H = 60 + o.panels.length * (PANEL_H + PANEL_GAP) + 20 + notes.length * 15;
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${LEFT}" y="20" font-size="15" font-weight="bold">${esc(o.title)}</text>`,
+  ];
+  o.panels.forEach((p, i) => out.push(...panel(p, 60 + i * (PANEL_H + PANEL_GAP), x, x0, x1, o.xLabel)));
+  const ny = 60 + o.panels.length * (PANEL_H + PANEL_GAP) + 10;
+  notes.forEach((n, i) => out.push(`<text x="${LEFT}" y="${ny + i * 15}" font-size="11" fill="#555">${esc(n)}</text>`));
+  out.push('</svg>', '');
+  return out.join('\n');
+}
+
+function panel(p: CurvePanel, top: number, x: (v: number) => number, x0: number, x1: number, xLabel: string): string[] {
+  const ys = Object.values(p.series).flatMap((s) => s.map(([, yv]) => yv)).filter(Number.isFinite);
+  if (p.limit) ys.push(p.limit.y);
+  const lo = Math.min(0, ...ys);
+  const hi = Math.max(lo + 1e-9, ...ys) * 1.05;
+  const y = (v: number): number => top + PANEL_H - ((v - lo) / (hi - lo)) * PANEL_H;
+  const fmt = (v: number): string => (Math.abs(hi) >= 100 ? v.toFixed(0) : Math.abs(hi) >= 10 ? v.toFixed(1) : v.toFixed(2));
+  const out = [
+    `<text x="${LEFT}" y="${top - 6}"><tspan font-weight="bold">${esc(p.title)}</tspan><tspan fill="#555"> (${esc(p.unit)})</tspan></text>`,
+    `<rect x="${LEFT}" y="${top}" width="${W - LEFT - RIGHT}" height="${PANEL_H}" fill="#f2f2f2"/>`,
+    `<text x="${LEFT - 6}" y="${top + 10}" text-anchor="end" font-size="11">${fmt(hi)}</text>`,
+    `<text x="${LEFT - 6}" y="${top + PANEL_H}" text-anchor="end" font-size="11">${fmt(lo)}</text>`,
+  ];
+  if (p.limit) {
+    const ly = y(p.limit.y).toFixed(1);
+    out.push(`<line x1="${LEFT}" y1="${ly}" x2="${W - RIGHT}" y2="${ly}" stroke="#d62728" stroke-dasharray="4,3"/>`, `<text x="${W - RIGHT - 4}" y="${Number(ly) - 4}" text-anchor="end" font-size="11" fill="#d62728">${esc(p.limit.label)}</text>`);
+  }
+  Object.entries(p.series).forEach(([name, pts], i) => {
+    const color = COLORS[name] ?? ['#3b7dd8', '#e08a1e', '#2e9e44', '#9467bd'][i % 4]!;
+    const d = pts.filter(([, yv]) => Number.isFinite(yv)).map(([xv, yv]) => `${x(xv).toFixed(1)},${y(yv).toFixed(1)}`).join(' ');
+    out.push(`<polyline points="${d}" fill="none" stroke="${color}" stroke-width="1.5"><title>${esc(name)}</title></polyline>`, `<text x="${W - RIGHT - 8 - i * 60}" y="${top + 14}" text-anchor="end" fill="${color}">${esc(name)}</text>`);
+  });
+  const step = x1 - x0 > 30 ? 10 : x1 - x0 > 10 ? 2 : 1;
+  for (let v = Math.ceil(x0 / step) * step; v <= x1; v += step) {
+    const tx = x(v).toFixed(1);
+    out.push(`<line x1="${tx}" y1="${top + PANEL_H}" x2="${tx}" y2="${top + PANEL_H + 4}" stroke="#000"/>`, `<text x="${tx}" y="${top + PANEL_H + 16}" text-anchor="middle" font-size="11">${v} ${esc(xLabel)}</text>`);
+  }
+  return out;
+}

@@ -3,11 +3,12 @@
  * A copy lives in the repository (test/fixtures/vectors/keepalived-2.2.7/: vectors.json,
  * vectors-v3.json and the pcaps), so a plain clone passes `npm test`.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The repository (also from the compiled copy in dist/test/helpers/, which the fuzz runner uses). */
+export const REPO_ROOT = repoRoot(path.dirname(fileURLToPath(import.meta.url)));
 export const VECTOR_DIR = path.resolve(REPO_ROOT, 'test', 'fixtures', 'vectors', 'keepalived-2.2.7');
 
 /** tshark fields as strings, exactly as in vectors.json (absent when tshark did not print them). */
@@ -114,4 +115,11 @@ export function ipFrames(v: Vectors): { capture: string; index: number; frame: V
       .map((frame, index) => ({ capture: c.name, index, frame }))
       .filter(({ frame }) => frame.ethernet_hex.slice(24, 28) === '0800'),
   );
+}
+
+function repoRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'test', 'fixtures', 'vectors'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from, '..', '..');
+  }
 }

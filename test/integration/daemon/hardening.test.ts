@@ -55,6 +55,10 @@ describe.skipIf(reason !== undefined)('the daemon stays up', () => {
     expect(stats.instances[0]!.counters.advertiseSent).toBeGreaterThan(0);
     expect(stats.instances[0]!.transitions).toContainEqual({ from: 'BACKUP', to: 'MASTER', reason: 'master-down-timer', count: 1 });
     expect(stats.interfaces.find((i) => i.name === 'eth0')?.counters.received).toBeGreaterThanOrEqual(0);
+    const timers = stats.instances[0]!.timers!;
+    expect(timers.fired).toBeGreaterThan(0);
+    expect(Object.values(timers.buckets).reduce((a, b) => a + b, 0)).toBe(timers.fired);
+    expect(stats.memory.rss).toBeGreaterThan(stats.memory.heapUsed);
     expect(stats.log).toEqual({ linesDropped: 0 });
     for (const sig of ['SIGPIPE', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) op1.proc!.kill(sig);
     await op1.waitFor((l) => l.msg === 'configuration reloaded', 5000, from);
