@@ -76,6 +76,9 @@ export interface StateEvent {
   readonly priority: number;
 }
 
+/** A timer this late means the process did not run: a backup reads its socket before timing out. */
+const STALL_MS = 5;
+
 /** Upper bounds (ms) of the timer-lateness histogram SIGUSR2 reports; the last bucket is open. */
 export const LATENESS_BOUNDS_MS = [1, 5, 20, 100] as const;
 
@@ -259,6 +262,20 @@ export class Instance<V> {
   }
 
   #onTimer(deadline: number, lateMs: number): void {
+    this.#countLateness(deadline, lateMs);
+    // A backup whose Master_Down timer fires late did not run for a while (a stalled or starved
+    // process): the master's adverts that arrived meanwhile may be waiting in the socket, ready in
+    // this same turn of the loop. setImmediate runs after this turn's I/O callbacks, so they are
+    // read first and the timeout only wins if none came (RFC 3768 §6.4.2: an advert received
+    // before the timer expired resets it). Found by the soak: op2 took over once after a 1.5 s stall.
+    if (lateMs > STALL_MS && this.router.state === 'BACKUP') {
+      setImmediate(() => this.#step({ kind: 'timeout' }));
+      return;
+    }
+    this.#step({ kind: 'timeout' });
+  }
+
+  #countLateness(deadline: number, lateMs: number): void {
     this.#io.onTimer?.(lateMs);
     const i = LATENESS_BOUNDS_MS.findIndex((b) => lateMs <= b);
     this.#lateBuckets[i < 0 ? LATENESS_BOUNDS_MS.length : i]!++;
@@ -267,7 +284,6 @@ export class Instance<V> {
       this.#counters.timerLate++;
       this.#io.log.warn({ instance: this.name, deadline, lateMs: Math.round(lateMs) }, 'timer fired late');
     }
-    this.#step({ kind: 'timeout' });
   }
 
   #perform(a: Action): void {

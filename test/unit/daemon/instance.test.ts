@@ -95,6 +95,28 @@ describe('Instance: the router wired to (fake) I/O and real timers', () => {
     expect(inst.state).toBe('MASTER');
   });
 
+  it.each([
+    ['reads the adverts waiting in this turn first: a stalled process does not take over', true],
+    ['still takes over when no advert came during the stall', false],
+  ])('a backup whose Master_Down timer fires late %s', async (_title, advertWaiting) => {
+    {
+      const { io, sent } = fakeIo();
+      let stall = 0;
+      const inst = new Instance(spec({ priority: 90 }), { ...io, now: () => Date.now() + stall });
+      inst.start();
+      inst.receive(from(advert({ priority: 100 }), '192.168.50.1'));
+      await vi.advanceTimersByTimeAsync(3000);
+      stall = 1500; // the process did not run for 1.5 s: the timer fires 1.5 s late
+      vi.advanceTimersToNextTimer(); // the timer's turn...
+      // ...in which the master's advert, received during the stall, is also ready
+      if (advertWaiting) inst.receive(from(advert({ priority: 100 }), '192.168.50.1'));
+      await vi.advanceTimersByTimeAsync(1);
+      expect(inst.state).toBe(advertWaiting ? 'BACKUP' : 'MASTER');
+      expect(sent.length).toBe(advertWaiting ? 0 : 1); // never master, not even for a moment
+      await inst.stop();
+    }
+  });
+
   it('stop as master: priority 0 sent and VIP removed before stop() resolves', async () => {
     const { io, sent, ipCalls } = fakeIo();
     const inst = new Instance(spec(), io);
