@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what vrrpd's tests and demo need on Debian, skipping what is already there:
 # iproute2 (ip netns, ip addr), tcpdump/tshark (captures), iputils-arping, nginx (the lab's proxy),
-# keepalived (the interop peer), prometheus (for promtool: the metrics and alert-rule checks); for
-# the container image and its tests (image/build.sh, test/integration/container): podman with runc
-# and catatonit (podman builds its pod infra image from it) and setcap (libcap2-bin); then the npm
-# packages from the lock file (raw-socket builds natively).
+# keepalived (the interop peer), nftables (no_accept / strict mode's drop rule), prometheus (for
+# promtool: the metrics and alert-rule checks); for the container image and its tests
+# (image/build.sh, test/integration/container): podman with runc and catatonit (podman builds its
+# pod infra image from it) and setcap (libcap2-bin); then the npm packages from the lock file
+# (raw-socket builds natively).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pair in ip:iproute2 ping:iputils-ping tcpdump:tcpdump tshark:tshark arping:iputils-arping nginx:nginx keepalived:keepalived promtool:prometheus podman:podman runc:runc catatonit:catatonit setcap:libcap2-bin; do
+for pair in ip:iproute2 ping:iputils-ping tcpdump:tcpdump tshark:tshark arping:iputils-arping nginx:nginx keepalived:keepalived nft:nftables promtool:prometheus podman:podman runc:runc catatonit:catatonit setcap:libcap2-bin; do
   cmd=${pair%%:*}; pkg=${pair##*:}
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || need+=("$pkg")
 done

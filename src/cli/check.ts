@@ -11,6 +11,8 @@ import type { Diagnostic, SourceHost, VrrpdConfig } from '../config/types.js';
 import { fsSourceHost } from '../io/config-files.js';
 import { systemScriptHost } from '../io/script-launcher.js';
 import { planConfigScripts } from '../io/script-plan.js';
+import { run } from '../io/exec.js';
+import { needsDropRule } from '../daemon/build.js';
 
 export interface CheckOutput {
   readonly stdout: { write(s: string): unknown };
@@ -80,6 +82,25 @@ export async function scriptDiagnostics(config: VrrpdConfig): Promise<Diagnostic
 }
 
 /**
+ * What `run` would say about this machine: no_accept is enforced with nftables (io/firewall.ts);
+ * without `nft` such an instance waits in FAULT, so check says so where the instance is.
+ */
+export async function hostDiagnostics(config: VrrpdConfig): Promise<Diagnostic[]> {
+  const dropping = config.instances.filter(needsDropRule);
+  if (dropping.length === 0 || (await run('nft', ['--version'])).ok) return [];
+  return dropping.map((i) => ({
+    ...i.pos,
+    severity: 'warning' as const,
+    message: `vrrp_instance ${i.name}: no_accept${i.strictMode ? ' (strict mode\'s default)' : ''} is enforced with an nftables drop rule, as keepalived does, and \`nft\` (Debian nftables) is not installed here: the instance will wait in FAULT`,
+  }));
+}
+
+/** Everything check adds on this machine: the scripts' plan and the host's tools. */
+async function machineDiagnostics(config: VrrpdConfig): Promise<Diagnostic[]> {
+  return [...(await scriptDiagnostics(config)), ...(await hostDiagnostics(config))];
+}
+
+/**
  * Runs `vrrpd check`; returns the exit code. `host` is for tests (default: the real filesystem),
  * `scripts` too (default: plan every script on this machine as `run` would).
  */
@@ -87,7 +108,7 @@ export async function runCheck(
   argv: string[],
   out: CheckOutput,
   host: SourceHost = fsSourceHost(),
-  scripts: (c: VrrpdConfig) => Promise<Diagnostic[]> = scriptDiagnostics,
+  scripts: (c: VrrpdConfig) => Promise<Diagnostic[]> = machineDiagnostics,
 ): Promise<number> {
   const parsed = parseCheckArgs(argv);
   if (parsed === 'help') {

@@ -1,7 +1,7 @@
 /**
- * `vrrpd cleanup [the run options] [--netns NS]`: remove every virtual address a stopped daemon
- * may have left. systemd's ExecStopPost runs it with the daemon's own arguments, so a crashed or
- * killed daemon leaves no VIP behind.
+ * `vrrpd cleanup [the run options] [--netns NS]`: remove everything a stopped daemon may have left
+ * on the host. systemd's ExecStopPost runs it with the daemon's own arguments, so a crashed or
+ * killed daemon leaves no VIP, virtual route or rule, nftables table or use_vmac macvlan behind.
  *
  * 1. Refuse while a daemon holds the runtime directory's lock: its addresses are its own.
  * 2. Remove what the daemon recorded in its runtime directory (daemon/vip-record.ts). This
@@ -14,7 +14,10 @@
 import { formatDiagnostic } from '../config/diagnostics.js';
 import { loadConfig } from '../config/load.js';
 import { vipSpecs } from '../daemon/build.js';
-import { removeRecordedVips } from '../daemon/vip-record.js';
+import { removeRecorded, type UndoOps } from '../daemon/vip-record.js';
+import { deleteDropTable } from '../io/firewall.js';
+import { delRoute, delRule } from '../io/ip-route.js';
+import { deleteVmac } from '../io/vmac.js';
 import { fsSourceHost } from '../io/config-files.js';
 import { stderrSink, stdoutSink } from '../io/fd-sink.js';
 import { delVip, type VipSpec } from '../io/ip-addr.js';
@@ -44,8 +47,10 @@ export async function runCleanup(argv: string[]): Promise<number> {
     stderrSink.write(`vrrpd cleanup: vrrpd (pid ${holder}) is running with ${args.runDir}; its addresses are its own: stop it first\n`);
     return 1;
   }
-  const del = (vip: VipSpec) => delVip(vip, { timeoutMs: DEL_TIMEOUT_MS, ...(args.netns !== undefined ? { netns: args.netns } : {}) });
-  const recorded = await removeRecorded(args, del);
+  const opts = { timeoutMs: DEL_TIMEOUT_MS, ...(args.netns !== undefined ? { netns: args.netns } : {}) };
+  const del = (vip: VipSpec) => delVip(vip, opts);
+  const undo: UndoOps = { vip: del, route: (r) => delRoute(r, opts), rule: (r) => delRule(r, opts), link: (l) => deleteVmac(l.ifname, opts), firewall: () => deleteDropTable(args.netns) };
+  const recorded = await removeRecordedHere(args, undo);
   const configured = await removeConfigured(args, del);
   const failures = recorded.failures + configured.failures;
   return failures === 0 && (recorded.read || configured.read) ? 0 : 1;
@@ -53,14 +58,15 @@ export async function runCleanup(argv: string[]): Promise<number> {
 
 type Del = (v: VipSpec) => ReturnType<typeof delVip>;
 
-async function removeRecorded(args: DaemonArgs, del: Del): Promise<{ read: boolean; failures: number }> {
-  const r = await removeRecordedVips(args.runDir, del);
+async function removeRecordedHere(args: DaemonArgs, undo: UndoOps): Promise<{ read: boolean; failures: number }> {
+  const r = await removeRecorded(args.runDir, undo);
   if (!r.ok) {
     stderrSink.write(`vrrpd cleanup: ${r.error}\n`);
     return { read: false, failures: 0 };
   }
-  for (const v of r.value.removed) stdoutSink.write(`vrrpd cleanup: removed ${v.address} from ${v.dev} (recorded by the daemon)\n`);
-  for (const f of r.value.failed) stderrSink.write(`vrrpd cleanup: ${f.vip.address} dev ${f.vip.dev}: ${f.detail}\n`);
+  for (const v of r.value.removedVips) stdoutSink.write(`vrrpd cleanup: removed ${v.address} from ${v.dev} (recorded by the daemon)\n`);
+  for (const w of r.value.removedOther) stdoutSink.write(`vrrpd cleanup: removed ${w} (recorded by the daemon)\n`);
+  for (const f of r.value.failed) stderrSink.write(`vrrpd cleanup: ${f.what}: ${f.detail}\n`);
   return { read: true, failures: r.value.failed.length };
 }
 

@@ -34,9 +34,8 @@ export function dispatch<S>(stmts: readonly Stmt[], spec: SectionSpec<S>, state:
       if (spec.scalars?.has(kw)) guard.check(stmt);
       const errors = a.diags.errorCount;
       handler(stmt, state, a);
-      // A value that was refused has no behaviour to compare; an IPv4-only difference none for an IPv6 value.
-      const v6 = stmt.args[0]?.text.includes(':') === true;
-      if (support?.status === 'differs' && a.diags.errorCount === errors && !(support.ipv4Only && v6)) reportDifference(stmt.keyword, support, a);
+      // A value that was refused has no behaviour to compare.
+      if (support?.status === 'differs' && a.diags.errorCount === errors) reportDifference(stmt.keyword, support, a);
     } else if (support !== undefined) {
       reportUnhandled(stmt.keyword, spec.section, support, a);
     } else {

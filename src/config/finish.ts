@@ -2,6 +2,7 @@
 import type { Drafts } from './validate.js';
 import type { ScriptDraft } from './validate-script.js';
 import type { InstanceDraft } from './validate-instance.js';
+import { SPLIT_BRAIN_DEFAULTS } from '../protocol/types.js';
 import { finishTrackFile, finishTrackProcess } from './validate-track.js';
 import type { GlobalDefs, VrrpInstance, VrrpScript, VrrpSyncGroup, VrrpdConfig } from './types.js';
 
@@ -96,6 +97,11 @@ function finishInstance(i: InstanceDraft, g: GlobalDefs, syncGroup: string | und
       masterRefreshMs: i.garp.masterRefreshMs ?? g.garpMasterRefreshMs,
       masterRefreshRepeat: i.garp.masterRefreshRepeat ?? g.garpMasterRefreshRepeat,
     },
+    strictMode: i.failover.strict,
+    splitBrain: i.failover.splitBrain ?? SPLIT_BRAIN_DEFAULTS,
+    vmac: i.failover.vmac,
+    virtualRoutes: i.failover.routes,
+    virtualRules: i.failover.rules,
     dontTrackPrimary: i.dontTrackPrimary,
     smtpAlert: i.smtpAlert,
     syncGroup,

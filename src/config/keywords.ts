@@ -19,7 +19,7 @@ export type Support =
   /** Handled as keepalived does; `note` (README only) says what the handler reports in special cases. */
   | { readonly status: 'supported'; readonly note?: string }
   /** Handled, but vrrpd does not do all keepalived does: "'KEYWORD' `how`" is said wherever the keyword is used. */
-  | { readonly status: 'differs'; readonly failover: boolean; readonly how: string; readonly pending?: string; readonly ipv4Only?: true }
+  | { readonly status: 'differs'; readonly failover: boolean; readonly how: string; readonly pending?: string }
   /** Not handled: a warning says `what` happens, and the keyword (with its block) is ignored. */
   | { readonly status: 'unsupported'; readonly failover: boolean; readonly what: string; readonly pending?: string }
   /** Accepted and ignored on purpose (a note): `why`. */
@@ -32,7 +32,7 @@ export type KeywordTable = Readonly<Record<string, Support>>;
 const FAILOVER = true;
 const SAME_FAILOVER = false;
 const ok = (note?: string): Support => (note === undefined ? { status: 'supported' } : { status: 'supported', note });
-const differs = (failover: boolean, how: string, pending?: string, ipv4Only?: true): Support => ({ status: 'differs', failover, how, ...(pending ? { pending } : {}), ...(ipv4Only ? { ipv4Only } : {}) });
+const differs = (failover: boolean, how: string, pending?: string): Support => ({ status: 'differs', failover, how, ...(pending ? { pending } : {}) });
 const no = (failover: boolean, what: string, pending?: string): Support => ({ status: 'unsupported', failover, what, ...(pending ? { pending } : {}) });
 const quiet = (why: string): Support => ({ status: 'ignored', why });
 const LVS = no(SAME_FAILOVER, "keepalived's LVS (IPVS) side is not part of vrrpd; keep keepalived's checker for it");
@@ -44,8 +44,6 @@ const NO_DBUS = no(SAME_FAILOVER, 'vrrpd has no D-Bus interface');
 const NO_MAIL = quiet('vrrpd sends no e-mail');
 const BUFFERS = no(SAME_FAILOVER, 'socket buffer sizes are the kernel defaults');
 const RELOAD = no(SAME_FAILOVER, "vrrpd's reload (SIGHUP) always validates the new file first and keeps the running configuration when it is broken");
-/** Branches implementing keywords now (the integrator flips their rows as they land). */
-const WIREPAR = 'h/wirepar';
 
 /** Top-level keywords: sections and keepalived's process options. */
 export const TOP_LEVEL: KeywordTable = {
@@ -104,13 +102,13 @@ export const GLOBAL_DEFS: KeywordTable = {
   vrrp_version: ok(),
   vrrp_mcast_group4: ok(),
   vrrp_mcast_group6: ok(),
-  vrrp_strict: no(FAILOVER, "strict mode's rules are not applied (authentication is kept, accept mode is not forced off, unicast is allowed; keepalived drops or refuses these)", WIREPAR),
+  vrrp_strict: ok("keepalived's resets (authentication, state MASTER, accept, preempt_delay, the split-brain knobs), each a warning at the keyword; no_accept as that row says"),
   vrrp_skip_check_adv_addr: no(FAILOVER, 'adverts whose address list differs from ours are still dropped'),
   vrrp_check_unicast_src: quiet('vrrpd always drops unicast adverts whose source is not a unicast_peer'),
   vrrp_down_timer_adverts: no(FAILOVER, 'the master down timer is the RFC\'s 3 advert intervals plus the skew time'),
-  vrrp_lower_prio_no_advert: no(FAILOVER, "a master answers a lower priority advert with its own advert (keepalived's default)", WIREPAR),
-  vrrp_higher_prio_send_advert: no(FAILOVER, 'a master hearing a higher priority steps down without a last advert', WIREPAR),
-  vrrp_startup_delay: differs(FAILOVER, 'is accepted but not applied yet: instances start at once', WIREPAR),
+  vrrp_lower_prio_no_advert: ok(),
+  vrrp_higher_prio_send_advert: ok(),
+  vrrp_startup_delay: ok('at daemon start, not again at a reload'),
   v3_checksum_as_v2: no(FAILOVER, 'VRRPv3 adverts carry the RFC 5798 checksum (with the pseudo-header)'),
   vrrp_owner_ignore_adverts: no(FAILOVER, 'an address owner (priority 255) still handles adverts'),
   vrrp_delay_after_boot: no(FAILOVER, 'instances start at once after boot'),
@@ -119,22 +117,22 @@ export const GLOBAL_DEFS: KeywordTable = {
   vrrp_garp_master_repeat: ok(),
   vrrp_garp_master_refresh: ok(),
   vrrp_garp_master_refresh_repeat: ok(),
-  vrrp_garp_interval: differs(SAME_FAILOVER, 'is accepted but not applied: the gratuitous ARPs of a burst go out back to back'),
-  vrrp_garp_lower_prio_delay: no(FAILOVER, 'no gratuitous ARPs after a lower priority advert', WIREPAR),
-  vrrp_garp_lower_prio_repeat: no(FAILOVER, 'no gratuitous ARPs after a lower priority advert', WIREPAR),
+  vrrp_garp_interval: ok('the least gap between two gratuitous ARPs on one interface; IPv6 neighbour advertisements are not spaced by it'),
+  vrrp_garp_lower_prio_delay: ok("the instance's own gratuitous ARPs; keepalived also sends its sync group's other members'"),
+  vrrp_garp_lower_prio_repeat: ok("the instance's own gratuitous ARPs; keepalived also sends its sync group's other members'"),
   vrrp_gna_interval: no(SAME_FAILOVER, 'the unsolicited neighbour advertisements of a burst go out back to back'),
   vrrp_min_garp: no(SAME_FAILOVER, 'the garp_* settings apply as written'),
-  vrrp_garp_extra_if: no(SAME_FAILOVER, 'no extra gratuitous ARPs on other interfaces', WIREPAR),
-  vrrp_vmac_garp_intvl: no(SAME_FAILOVER, 'no extra gratuitous ARPs on other interfaces', WIREPAR),
+  vrrp_garp_extra_if: no(SAME_FAILOVER, 'no extra gratuitous ARPs on other interfaces'),
+  vrrp_vmac_garp_intvl: no(SAME_FAILOVER, 'no extra gratuitous ARPs on other interfaces'),
   // virtual MACs and the firewall
-  vmac_prefix: no(SAME_FAILOVER, 'virtual MAC interfaces are not supported yet', WIREPAR),
-  vmac_addr_prefix: no(SAME_FAILOVER, 'virtual MAC interfaces are not supported yet', WIREPAR),
-  vrrp_iptables: no(SAME_FAILOVER, 'vrrpd sets no firewall rules (no_accept and strict mode are reported where used)'),
-  vrrp_ipsets: no(SAME_FAILOVER, 'vrrpd sets no firewall rules'),
-  nftables: no(SAME_FAILOVER, 'vrrpd sets no firewall rules (no_accept and strict mode are reported where used)'),
-  nftables_priority: no(SAME_FAILOVER, 'vrrpd sets no firewall rules'),
-  nftables_ifindex: no(SAME_FAILOVER, 'vrrpd sets no firewall rules'),
-  nftables_counters: no(SAME_FAILOVER, 'vrrpd sets no firewall rules'),
+  vmac_prefix: no(SAME_FAILOVER, "use_vmac interfaces are named vrrp.<VRID> unless use_vmac names one"),
+  vmac_addr_prefix: no(SAME_FAILOVER, "use_vmac interfaces are named vrrp.<VRID> unless use_vmac names one"),
+  vrrp_iptables: no(SAME_FAILOVER, "no_accept is always enforced with nftables, in vrrpd's own table 'ip vrrpd'"),
+  vrrp_ipsets: no(SAME_FAILOVER, 'vrrpd uses no ipsets (its nftables table holds a set of the VIPs)'),
+  nftables: no(SAME_FAILOVER, "no_accept is always enforced in vrrpd's own nftables table, 'ip vrrpd'"),
+  nftables_priority: no(SAME_FAILOVER, "vrrpd's nftables chains have priority -1"),
+  nftables_ifindex: no(SAME_FAILOVER, "vrrpd's nftables rules match the VIPs on every interface"),
+  nftables_counters: no(SAME_FAILOVER, "vrrpd's nftables rules have no counters"),
   // notifications
   notify_fifo: ok(),
   notify_fifo_script: ok(),
@@ -245,23 +243,23 @@ export const VRRP_INSTANCE: KeywordTable = {
   priority: ok(),
   advert_int: ok('VRRPv2 rounds to whole seconds, VRRPv3 to 10 ms, as keepalived does'),
   version: ok(),
-  virtual_ipaddress: ok('a VIP on another device is added but not announced (a failover warning)'),
+  virtual_ipaddress: ok('a VIP on another device (dev X) is announced there, as keepalived does'),
   virtual_ipaddress_excluded: ok(),
   no_virtual_ipaddress: no(SAME_FAILOVER, 'the instance is reported as having no virtual_ipaddress'),
   nopreempt: ok(),
   preempt: ok(),
   preempt_delay: ok(),
   accept: ok(),
-  no_accept: differs(FAILOVER, 'is not enforced by vrrpd: a master holds the virtual addresses as local addresses and accepts their traffic (keepalived adds a firewall rule that drops it)'),
+  no_accept: differs(SAME_FAILOVER, "is enforced by an nftables drop rule, as keepalived does, but in a table of vrrpd's own, 'ip vrrpd' (keepalived's: 'ip keepalived'); without nft the instance waits in FAULT; IPv4 only (an IPv6 instance says so as a failover warning)"),
   authentication: ok('auth_type PASS; AH is refused (an error: the instance is disabled)'),
   auth_hmac: no(FAILOVER, 'adverts are not authenticated; keepalived drops those of a peer without the key'),
-  strict_mode: no(FAILOVER, "strict mode's rules are not applied (authentication is kept, accept mode is not forced off, unicast is allowed; keepalived drops or refuses these)", WIREPAR),
+  strict_mode: ok("keepalived's resets (authentication, state MASTER, accept, preempt_delay, the split-brain knobs), each a warning at the keyword; no_accept as that row says"),
   skip_check_adv_addr: no(FAILOVER, 'adverts whose address list differs from ours are still dropped'),
   native_ipv6: ok(),
   // adverts: addresses and unicast
   unicast_peer: ok('min_ttl and max_ttl are not supported (a failover warning)'),
-  unicast_src_ip: differs(FAILOVER, "is used for the tie-break only: IPv4 adverts leave from the interface's primary address (keepalived sends from this one; IPv6 adverts do leave from it)", WIREPAR, true),
-  mcast_src_ip: differs(FAILOVER, "is used for the tie-break only: IPv4 adverts leave from the interface's primary address (keepalived sends from this one; IPv6 adverts do leave from it)", WIREPAR, true),
+  unicast_src_ip: ok('IPv4 adverts carry our own IPv4 header (IP_HDRINCL) from it, IPv6 adverts leave from it (IPV6_PKTINFO)'),
+  mcast_src_ip: ok('IPv4 adverts carry our own IPv4 header (IP_HDRINCL) from it, IPv6 adverts leave from it (IPV6_PKTINFO)'),
   mcast_dst_ip: no(FAILOVER, 'adverts go to the vrrp_mcast_group4 group'),
   unicast_ttl: no(FAILOVER, 'unicast adverts are sent with TTL 255'),
   unicast_fault_no_peer: no(FAILOVER, 'an instance without unicast peers uses multicast instead of staying in FAULT'),
@@ -269,10 +267,10 @@ export const VRRP_INSTANCE: KeywordTable = {
   old_unicast_checksum: ok("VRRPv3 unicast: without an argument the old-style checksum is sent, 'never' turns off following a peer that sends it; no effect elsewhere (a warning)"),
   v3_checksum_as_v2: no(FAILOVER, 'VRRPv3 adverts carry the RFC 5798 checksum (with the pseudo-header)'),
   // the split-brain knobs
-  higher_prio_send_advert: no(FAILOVER, 'a master hearing a higher priority steps down without a last advert', WIREPAR),
-  lower_prio_no_advert: no(FAILOVER, "a master answers a lower priority advert with its own advert (keepalived's default)", WIREPAR),
-  garp_lower_prio_delay: no(FAILOVER, 'no gratuitous ARPs after a lower priority advert', WIREPAR),
-  garp_lower_prio_repeat: no(FAILOVER, 'no gratuitous ARPs after a lower priority advert', WIREPAR),
+  higher_prio_send_advert: ok(),
+  lower_prio_no_advert: ok(),
+  garp_lower_prio_delay: ok("the instance's own gratuitous ARPs; keepalived also sends its sync group's other members'"),
+  garp_lower_prio_repeat: ok("the instance's own gratuitous ARPs; keepalived also sends its sync group's other members'"),
   down_timer_adverts: no(FAILOVER, "the master down timer is the RFC's 3 advert intervals plus the skew time"),
   timer_expired_backup: no(FAILOVER, 'a late master does not step down by itself'),
   thread_timer_expired: no(FAILOVER, 'a late master does not step down by itself'),
@@ -282,12 +280,12 @@ export const VRRP_INSTANCE: KeywordTable = {
   garp_master_repeat: ok(),
   garp_master_refresh: ok(),
   garp_master_refresh_repeat: ok(),
-  garp_extra_if: no(SAME_FAILOVER, 'no extra gratuitous ARPs on other interfaces', WIREPAR),
-  vmac_garp_intvl: no(SAME_FAILOVER, 'no extra gratuitous ARPs on other interfaces', WIREPAR),
+  garp_extra_if: no(SAME_FAILOVER, 'no extra gratuitous ARPs on other interfaces'),
+  vmac_garp_intvl: no(SAME_FAILOVER, 'no extra gratuitous ARPs on other interfaces'),
   // virtual MAC, VRF
-  use_vmac: no(FAILOVER, "adverts and gratuitous ARPs come from the interface's own MAC, not the virtual MAC 00:00:5e:00:01:VRID", WIREPAR),
-  use_vmac_addr: no(FAILOVER, "the virtual addresses stay on the interface, not on a virtual MAC interface", WIREPAR),
-  vmac_xmit_base: no(FAILOVER, 'adverts leave from the interface itself', WIREPAR),
+  use_vmac: differs(SAME_FAILOVER, "makes the macvlan as keepalived does, but keepalived's nftables rules that send its IGMP reports through the base interface are not set up; a MAC of one's own is refused (a warning); IPv4 only (an IPv6 instance says so as a failover warning)"),
+  use_vmac_addr: no(FAILOVER, "the virtual addresses stay on the interface, not on a virtual MAC interface"),
+  vmac_xmit_base: ok(),
   use_ipvlan: no(FAILOVER, 'the virtual addresses stay on the interface, not on an ipvlan interface'),
   vrf: no(FAILOVER, 'the instance is not bound to the VRF'),
   promote_secondaries: no(FAILOVER, "the interface's promote_secondaries setting is left alone, so removing a VIP can take other addresses of its subnet with it"),
@@ -301,8 +299,8 @@ export const VRRP_INSTANCE: KeywordTable = {
   dont_track_primary: differs(FAILOVER, 'is ignored: the instance still goes to FAULT when its interface goes down'),
   linkbeat_use_polling: no(SAME_FAILOVER, 'vrrpd follows link state from netlink (ip monitor), without polling'),
   // routes and rules
-  virtual_routes: no(FAILOVER, 'these routes are not added on becoming master nor removed on leaving', WIREPAR),
-  virtual_rules: no(FAILOVER, 'these rules are not added on becoming master nor removed on leaving', WIREPAR),
+  virtual_routes: ok('the options a failover uses (any other is an error at its position); IPv4 routes only'),
+  virtual_rules: ok("the options a failover uses (any other is an error at its position); IPv4 rules only; without 'preference' the kernel picks one (a warning: keepalived picks its own)"),
   // notifications
   notify_master: ok(),
   notify_backup: ok(),

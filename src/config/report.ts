@@ -85,7 +85,9 @@ function verdictLine(result: LoadResult): string {
 
 function renderConfig(cfg: VrrpdConfig, out: string[]): void {
   const g = cfg.global;
-  out.push('', `global: router_id ${g.routerId ?? '(host name)'}, multicast groups ${g.vrrpMcastGroup4} and ${g.vrrpMcastGroup6}, gratuitous ARP ${g.garpMasterRepeat} at once, again after ${g.garpMasterDelayMs / 1000} s${g.garpMasterRefreshMs > 0 ? `, refresh every ${g.garpMasterRefreshMs / 1000} s` : ''}`);
+  out.push('', `global: router_id ${g.routerId ?? '(host name)'}, multicast groups ${g.vrrpMcastGroup4} and ${g.vrrpMcastGroup6}, gratuitous ARP ${g.garpMasterRepeat} at once, again after ${g.garpMasterDelayMs / 1000} s${g.garpMasterRefreshMs > 0 ? `, refresh every ${g.garpMasterRefreshMs / 1000} s` : ''}${g.garpIntervalMs > 0 ? `, at least ${g.garpIntervalMs / 1000} s apart on an interface` : ''}`);
+  if (g.vrrpStartupDelayMs > 0) out.push(`vrrp_startup_delay: no instance becomes master in the first ${g.vrrpStartupDelayMs / 1000} s after vrrpd starts`);
+  if (g.vrrpStrict) out.push('vrrp_strict: keepalived\'s strict rules apply to every instance (no authentication, no unicast, no_accept unless address owner)');
   for (const [kw, f] of [['notify_fifo', g.notifyFifo], ['vrrp_notify_fifo', g.vrrpNotifyFifo]] as const) {
     if (f) out.push(`${kw}: ${f.path}${f.user ? ` (owner ${f.user.user}${f.user.group ? `:${f.user.group}` : ''})` : ''}${f.script ? `, read by "${f.script.command}"` : ''}`);
   }
@@ -121,8 +123,9 @@ function renderInstance(i: VrrpInstance, cfg: VrrpdConfig, scripts: ReadonlyMap<
   for (const t of i.trackProcesses) lines.push(`  track_process ${t.name}: ${trackProcessText(t, cfg.trackProcesses.find((p) => p.name === t.name))}${from(t)}`);
   const group = i.family === 'ipv6' ? cfg.global.vrrpMcastGroup6 : cfg.global.vrrpMcastGroup4;
   const src = i.unicastSrcIp ?? i.mcastSrcIp ?? (i.family === 'ipv6' ? "the interface's link-local address" : undefined);
-  lines.push(`  adverts: ${i.unicastPeers.length > 0 ? `unicast to ${i.unicastPeers.join(', ')}` : `multicast to ${group}`}${src ? ` from ${src}` : ''}`);
+  lines.push(`  adverts: ${i.unicastPeers.length > 0 ? `unicast to ${i.unicastPeers.join(', ')}` : `multicast to ${group}`}${src ? ` from ${src}` : ''}${i.interface === '' ? ' (no interface: by the route to each peer)' : ''}`);
   if (i.version === 3 && i.family === 'ipv4' && i.unicastPeers.length > 0) lines.push(`  unicast checksum: ${UNICAST_CHECKSUM_TEXT[i.oldUnicastChecksum]}`);
+  for (const line of failoverLines(i)) lines.push(`  ${line}`);
   const notifies = (['notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notify'] as const).filter((k) => i[k] !== undefined);
   for (const k of notifies) lines.push(`  ${k.replace(/[A-Z]/, (c) => `_${c.toLowerCase()}`)}: ${i[k]?.command}`);
   if (i.notifyPriorityChanges && (cfg.global.notifyFifo ?? cfg.global.vrrpNotifyFifo)) lines.push('  notify_priority_changes: priority changes written to the notify FIFO');
@@ -130,6 +133,29 @@ function renderInstance(i: VrrpInstance, cfg: VrrpdConfig, scripts: ReadonlyMap<
   return lines;
 }
 
+/** Strict mode, accept mode, the split-brain knobs, use_vmac, virtual routes and rules. */
+function failoverLines(i: VrrpInstance): string[] {
+  const out: string[] = [];
+  if (i.strictMode) out.push('strict mode: yes (keepalived vrrp_strict / strict_mode)');
+  out.push(`accept mode: ${i.acceptMode || i.priority === 255 ? 'yes' : 'no (no_accept: traffic to the VIPs is dropped by an nftables rule while master, as keepalived does, in a table of vrrpd\'s own: ip vrrpd)'}`);
+  const sb = i.splitBrain;
+  const lower = [sb.lowerPrioNoAdvert ? 'no advert' : 'an advert', sb.garpLowerPrioRepeat > 0 ? `${sb.garpLowerPrioRepeat} GARPs${sb.garpLowerPrioDelayMs > 0 ? `, again after ${sb.garpLowerPrioDelayMs / 1000} s` : ''}` : 'no GARP'];
+  out.push(`hearing a lower-priority master: ${lower.join(', ')}; a higher one: ${sb.higherPrioSendAdvert ? 'one advert, then BACKUP' : 'BACKUP'}`);
+  if (i.vmac) out.push(`use_vmac: ${i.vmac.ifname} (macvlan on ${i.interface}, MAC ${i.vmac.mac})${i.vmac.xmitBase ? `, adverts sent from ${i.interface} (vmac_xmit_base)` : ''}`);
+  for (const r of i.virtualRoutes) out.push(`virtual route (while master): ${routeText(r)}`);
+  for (const r of i.virtualRules) out.push(`virtual rule (while master): ${ruleText(r)}`);
+  return out;
+}
+
+function routeText(r: VrrpInstance['virtualRoutes'][number]): string {
+  const parts = [r.type, r.to, r.src && `src ${r.src}`, r.via && `via ${r.via}`, r.dev && `dev ${r.dev}`, r.scope && `scope ${r.scope}`, r.table && `table ${r.table}`, r.metric !== undefined && `metric ${r.metric}`, r.proto && `proto ${r.proto}`, r.onlink && 'onlink'];
+  return parts.filter(Boolean).join(' ');
+}
+
+function ruleText(r: VrrpInstance['virtualRules'][number]): string {
+  const parts = [r.not && 'not', r.from && `from ${r.from}`, r.to && `to ${r.to}`, r.iif && `iif ${r.iif}`, r.oif && `oif ${r.oif}`, r.fwmark && `fwmark ${r.fwmark}`, r.tos !== undefined && `tos ${r.tos}`, r.preference !== undefined && `preference ${r.preference}`, r.table && `table ${r.table}`, r.type];
+  return parts.filter(Boolean).join(' ');
+}
 const UNICAST_CHECKSUM_TEXT: Readonly<Record<VrrpInstance['oldUnicastChecksum'], string>> = {
   auto: 'RFC 5798 (real destination); follows a peer that sends the old style (keepalived <= 1.3.6)',
   never: 'RFC 5798 only (old_unicast_checksum never)',

@@ -30,5 +30,6 @@ export function routerConfigOf(instance: VrrpInstance, primaryIp: IpAddress, opt
     vips: instance.vips.map((v) => v.address),
     primaryIp,
     addressMismatch: options.addressMismatch ?? 'drop',
+    splitBrain: instance.splitBrain,
   };
 }

@@ -7,6 +7,7 @@ import type { Result } from '../result.js';
 import type { Family, IpAddress, Ipv4Address, Ipv6Address } from '../wire/address.js';
 import type { OldUnicastChecksum } from '../wire/types.js';
 import type { LoadLimits } from './limits.js';
+import type { SplitBrainConfig } from '../protocol/types.js';
 import type { ListenAddress } from './listen-address.js';
 
 /** Where something is in the configuration: 1-based line and column. */
@@ -138,13 +139,23 @@ export interface GlobalDefs {
   readonly garpMasterRefreshMs: number;
   /** Gratuitous ARPs per refresh (default 1). */
   readonly garpMasterRefreshRepeat: number;
-  /** Gap between gratuitous ARPs of a burst (default 0). */
+  /** `vrrp_garp_interval`: the least gap between two gratuitous ARPs on one interface (default 0). */
   readonly garpIntervalMs: number;
+  /** `vrrp_strict`: keepalived's strict RFC compliance for every instance (default off). */
+  readonly vrrpStrict: boolean;
+  /** `vrrp_higher_prio_send_advert` (default off). */
+  readonly higherPrioSendAdvert: boolean;
+  /** `vrrp_lower_prio_no_advert` (default off). */
+  readonly lowerPrioNoAdvert: boolean;
+  /** `vrrp_garp_lower_prio_repeat`; undefined: vrrp_garp_master_repeat, as keepalived. */
+  readonly garpLowerPrioRepeat?: number;
+  /** `vrrp_garp_lower_prio_delay` in ms; undefined: vrrp_garp_master_delay, as keepalived. */
+  readonly garpLowerPrioDelayMs?: number;
   readonly scriptUser?: ScriptUser;
   readonly enableScriptSecurity: boolean;
   /** `vrrp_version`: the default protocol version of instances (2, RFC 3768, or 3, RFC 5798). */
   readonly vrrpVersion: 2 | 3;
-  /** Delay before instances start (default 0). */
+  /** `vrrp_startup_delay`: at daemon start, no instance becomes master before this (default 0). */
   readonly vrrpStartupDelayMs: number;
   /** `notify_fifo`: every notify line (keepalived also writes the checker's there). */
   readonly notifyFifo?: NotifyFifo;
@@ -250,6 +261,49 @@ export interface GarpSettings {
   readonly masterRefreshRepeat: number;
 }
 
+/** A `virtual_routes` line: `ip route` arguments, checked (validate-routes.ts). */
+export interface VirtualRoute {
+  readonly type?: 'blackhole' | 'unreachable' | 'prohibit' | 'throw';
+  /** Canonical "a.b.c.d/len". */
+  readonly to: string;
+  readonly src?: IpAddress;
+  readonly via?: IpAddress;
+  readonly dev?: string;
+  readonly scope?: string;
+  readonly table?: string;
+  readonly metric?: number;
+  readonly proto?: string;
+  readonly onlink?: boolean;
+  /** keepalived's default is prepend (the kernel's default); `add` / `append` as written. */
+  readonly how: 'prepend' | 'add' | 'append';
+  readonly pos: SourcePos;
+}
+
+/** A `virtual_rules` line: `ip rule` arguments, checked (validate-routes.ts). */
+export interface VirtualRule {
+  readonly not?: boolean;
+  readonly from?: string;
+  readonly to?: string;
+  readonly iif?: string;
+  readonly oif?: string;
+  readonly fwmark?: string;
+  readonly tos?: number;
+  readonly preference?: number;
+  readonly table?: string;
+  readonly type?: 'blackhole' | 'unreachable' | 'prohibit';
+  readonly pos: SourcePos;
+}
+
+/** `use_vmac`: the virtual router MAC on a macvlan interface (RFC 3768 §7.3), as keepalived sets it up. */
+export interface VmacSettings {
+  /** The macvlan's name: as written, else keepalived's `vrrp.<VRID>`. */
+  readonly ifname: string;
+  /** 00:00:5e:00:01:<VRID>. */
+  readonly mac: string;
+  /** `vmac_xmit_base`: adverts leave through the base interface (its MAC) instead of the macvlan. */
+  readonly xmitBase: boolean;
+}
+
 export type Authentication = { readonly type: 0 } | { readonly type: 1; readonly pass: string };
 
 export interface VrrpInstance {
@@ -257,6 +311,11 @@ export interface VrrpInstance {
   readonly pos: SourcePos;
   /** Initial state wanted. */
   readonly state: 'MASTER' | 'BACKUP';
+  /**
+   * The interface adverts use (with use_vmac: the base interface). '' when omitted, which
+   * keepalived allows in unicast mode with unicast_src_ip: adverts then leave by the route to each
+   * peer and every VIP names its `dev`.
+   */
   readonly interface: string;
   readonly vrid: number;
   /** Base priority 1..255: default 100, or 255 when `state MASTER` has no priority (keepalived vrrp.c). */
@@ -271,8 +330,19 @@ export interface VrrpInstance {
    * does), 1..4095 cs under VRRPv3.
    */
   readonly adverIntervalCs: number;
-  /** RFC 5798 Accept_Mode: keepalived's `accept` (the default) / `no_accept`. */
+  /**
+   * RFC 5798 Accept_Mode: keepalived's `accept` / `no_accept`; the default is accept, but no_accept
+   * under strict mode (except for the address owner). vrrpd enforces no_accept as keepalived does,
+   * with an nftables drop rule for the VIPs while master.
+   */
   readonly acceptMode: boolean;
+  /** `strict_mode`, else global `vrrp_strict`: keepalived's strict rules were applied to this instance. */
+  readonly strictMode: boolean;
+  /** What a master does when it hears another master (keepalived's split-brain knobs, resolved). */
+  readonly splitBrain: SplitBrainConfig;
+  readonly vmac?: VmacSettings;
+  readonly virtualRoutes: readonly VirtualRoute[];
+  readonly virtualRules: readonly VirtualRule[];
   /**
    * keepalived's `old_unicast_checksum` (VRRPv3 unicast over IPv4: the RFC 5798 §5.2.8 checksum
    * computed as if sent to the multicast group): 'auto' (default), 'never' or 'always'.

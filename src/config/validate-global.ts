@@ -5,7 +5,7 @@ import { GLOBAL_DEFS } from './keywords.js';
 import type { GlobalDefs, ScriptUser, Stmt } from './types.js';
 import { isLinkLocalMulticast6, isMulticast, parseIpAddress } from '../wire/address.js';
 import { VRRP_MCAST_GROUP4, VRRP_MCAST_GROUP6 } from '../wire/constants.js';
-import { secondsToMs } from './values.js';
+import { parseBool, secondsToMs } from './values.js';
 import { formatListenAddress, parseListenAddress } from './listen-address.js';
 import { boolArg, completeFifos, fifoHandler, fifoScriptHandler } from './validate-notify.js';
 
@@ -27,12 +27,26 @@ export function defaultGlobals(): GlobalDraft {
     enableScriptSecurity: false,
     vrrpVersion: 2,
     vrrpStartupDelayMs: 0,
+    vrrpStrict: false,
+    higherPrioSendAdvert: false,
+    lowerPrioNoAdvert: false,
     vrrpNotifyPriorityChanges: false,
     fifoWriteStatesOnReload: false,
   };
 }
 
 /** `user [group]` of script_user and vrrp_script user. */
+/** A keepalived flag that may take a <BOOL>: `keyword` alone means true. Undefined when the value is bad. */
+export function boolFlag(stmt: Stmt, a: ArgChecker): boolean | undefined {
+  a.noBlock(stmt);
+  const t = stmt.args[0];
+  if (t === undefined) return true;
+  a.extra(stmt, 1);
+  const v = parseBool(t.text);
+  if (v === undefined) a.diags.error(t, `'${stmt.keyword.text}' takes on/off/true/false/yes/no, not '${t.text}'`);
+  return v;
+}
+
 export function scriptUserOf(stmt: Stmt, a: ArgChecker): ScriptUser | undefined {
   a.noBlock(stmt);
   const [user, group] = stmt.args;
@@ -83,8 +97,19 @@ const handlers = new Map<string, Handler<GlobalDraft>>([
   }],
   ['vrrp_garp_interval', (s, g, a) => {
     const t = a.one(s); const n = t && a.seconds(t, 'vrrp_garp_interval', 0, 1);
-    if (n !== undefined) g.garpIntervalMs = n * 1000;
+    if (n !== undefined) g.garpIntervalMs = secondsToMs(n);
   }],
+  ['vrrp_garp_lower_prio_repeat', (s, g, a) => {
+    const t = a.one(s); const n = t && a.int(t, 'vrrp_garp_lower_prio_repeat', 0, 255);
+    if (n !== undefined) g.garpLowerPrioRepeat = n;
+  }],
+  ['vrrp_garp_lower_prio_delay', (s, g, a) => {
+    const t = a.one(s); const n = t && a.int(t, 'vrrp_garp_lower_prio_delay', 0, 86400);
+    if (n !== undefined) g.garpLowerPrioDelayMs = n * 1000;
+  }],
+  ['vrrp_strict', (s, g, a) => { a.flag(s); g.vrrpStrict = true; }],
+  ['vrrp_higher_prio_send_advert', (s, g, a) => { const v = boolFlag(s, a); if (v !== undefined) g.higherPrioSendAdvert = v; }],
+  ['vrrp_lower_prio_no_advert', (s, g, a) => { const v = boolFlag(s, a); if (v !== undefined) g.lowerPrioNoAdvert = v; }],
   ['script_user', (s, g, a) => { const u = scriptUserOf(s, a); if (u) g.scriptUser = u; }],
   ['enable_script_security', (s, g, a) => { a.flag(s); g.enableScriptSecurity = true; }],
   ['vrrp_version', (s, g, a) => {

@@ -18,6 +18,7 @@ import { notifyCommandOf } from './validate-script.js';
 import { TRACK_WEIGHT_MAX } from './validate-track.js';
 import { boolArg } from './validate-notify.js';
 import { parseBool, parseDecimal } from './values.js';
+import { completeFailover, emptyFailover, FAILOVER_HANDLERS, FAILOVER_SCALARS, type FailoverDraft } from './validate-failover.js';
 
 export interface InstanceDraft extends FamilyDraft {
   name: string;
@@ -40,6 +41,8 @@ export interface InstanceDraft extends FamilyDraft {
   /** Completed by `completeProtocol`. */
   adverIntervalCs: number;
   acceptMode: boolean;
+  /** Where `accept` / `no_accept` was written (keepalived's default depends on strict mode). */
+  acceptToken?: Token;
   /** keepalived's `old_unicast_checksum [never]` (VRRPv3 unicast over IPv4); default 'auto'. */
   oldUnicastChecksum: OldUnicastChecksum;
   oldUnicastChecksumToken?: Token;
@@ -67,6 +70,8 @@ export interface InstanceDraft extends FamilyDraft {
   garp: { -readonly [K in keyof GarpSettings]?: GarpSettings[K] };
   dontTrackPrimary: boolean;
   smtpAlert: boolean;
+  /** The keywords of validate-failover.ts (strict mode, split brain, use_vmac, virtual routes and rules). */
+  failover: FailoverDraft;
 }
 
 type H = Handler<InstanceDraft>;
@@ -187,7 +192,12 @@ const handlers = new Map<string, H>([
       d.versionToken = t;
     }
   }],
-  ['accept', (s, d, a) => { a.flag(s); d.acceptMode = true; }],
+  ['accept', (s, d, a) => { a.flag(s); d.acceptMode = true; d.acceptToken = s.keyword; }],
+  ['no_accept', (s, d, a) => {
+    a.flag(s);
+    d.acceptMode = false;
+    d.acceptToken = s.keyword;
+  }],
   ['old_unicast_checksum', (s, d, a) => {
     // keepalived vrrp_parser.c: no argument sends old-style checksums, `never` turns auto-detection off.
     a.noBlock(s);
@@ -200,8 +210,7 @@ const handlers = new Map<string, H>([
     d.oldUnicastChecksum = t === undefined ? 'always' : 'never';
     d.oldUnicastChecksumToken = s.keyword;
   }],
-  // Not enforced: dispatch reports the difference from keywords.ts (a failover warning).
-  ['no_accept', (s, d, a) => { a.flag(s); d.acceptMode = false; }],
+  ...FAILOVER_HANDLERS,
 ]);
 
 /** The vrrp_instance keywords vrrpd handles (keywords.ts marks them supported; a test compares). */
@@ -210,7 +219,7 @@ export const INSTANCE_HANDLED: ReadonlySet<string> = new Set(handlers.keys());
 const SCALARS = new Set([
   'state', 'interface', 'virtual_router_id', 'priority', 'advert_int', 'preempt_delay', 'notify_master',
   'notify_backup', 'notify_fault', 'notify_stop', 'notify', 'notify_priority_changes', 'unicast_src_ip', 'mcast_src_ip', 'garp_master_delay',
-  'garp_master_repeat', 'garp_master_refresh', 'garp_master_refresh_repeat', 'version', 'old_unicast_checksum',
+  'garp_master_repeat', 'garp_master_refresh', 'garp_master_refresh_repeat', 'version', 'old_unicast_checksum', ...FAILOVER_SCALARS,
 ]);
 
 export function validateInstance(stmt: Stmt, a: ArgChecker): InstanceDraft | undefined {
@@ -225,7 +234,7 @@ export function validateInstance(stmt: Stmt, a: ArgChecker): InstanceDraft | und
   const d: InstanceDraft = {
     name: name.text, pos: pos(name), nameToken: name, state: 'BACKUP', priority: 0, advertIntSec: 1,
     adverIntervalCs: 100, acceptMode: true, oldUnicastChecksum: 'auto', auth: {}, vips: [], vipsExcluded: [], nopreempt: false, preemptDelayMs: 0, trackScripts: [],
-    trackInterfaces: [], trackFiles: [], trackProcesses: [], unicastPeers: [], garp: {}, dontTrackPrimary: false, smtpAlert: false,
+    trackInterfaces: [], trackFiles: [], trackProcesses: [], unicastPeers: [], garp: {}, dontTrackPrimary: false, smtpAlert: false, failover: emptyFailover(),
   };
   dispatch(block, { label: `vrrp_instance ${name.text}`, section: 'vrrp_instance', handlers, scalars: SCALARS, table: VRRP_INSTANCE }, d, a);
   completeInstance(d, a);
@@ -236,7 +245,13 @@ export function validateInstance(stmt: Stmt, a: ArgChecker): InstanceDraft | und
 function completeInstance(d: InstanceDraft, a: ArgChecker): void {
   const who = `vrrp_instance ${d.name}`;
   if (d.vrid === undefined && d.vridToken === undefined) a.diags.error(d.nameToken, `${who} has no virtual_router_id (1..255)`);
-  if (d.interface === undefined) a.diags.error(d.nameToken, `${who} has no interface`);
+  // keepalived: an instance may omit its interface in unicast mode with unicast_src_ip (vrrp.c vrrp_complete_instance).
+  if (d.interface === undefined && d.family === 'ipv6' && d.unicastPeers.length > 0 && d.unicastSrcIp !== undefined)
+    a.diags.error(d.nameToken, `${who} has no interface: vrrpd runs IPv6 unicast only with 'interface' (keepalived allows it without one; vrrpd's IPv6 socket is bound to the interface)`);
+  else if (d.interface === undefined && (d.unicastPeers.length === 0 || d.unicastSrcIp === undefined))
+    a.diags.error(d.nameToken, d.unicastPeers.length > 0 ? `${who} has no interface: a unicast instance needs unicast_src_ip or interface` : `${who} has no interface`);
+  else if (d.interface === undefined)
+    for (const v of [...d.vips, ...d.vipsExcluded]) if (v.dev === undefined) a.diags.error(v.pos, `${who} has no interface, so virtual address ${v.address} needs 'dev INTERFACE' (keepalived removes it otherwise)`);
   if (d.priorityToken === undefined) {
     d.priority = d.state === 'MASTER' ? 255 : 100;
     if (d.state === 'MASTER')
@@ -300,6 +315,7 @@ export function completeProtocol(d: InstanceDraft, g: GlobalDefs, a: ArgChecker)
   const who = `vrrp_instance ${d.name}`;
   const version = completeFamily(d, g, a);
   d.version = version;
+  completeFailover(d, g, a); // strict mode first: it drops authentication before the checks below
   const at = d.advertIntToken ?? d.nameToken;
   const sec = d.advertIntSec;
   if (version === 2) {

@@ -61,7 +61,6 @@ export function validate(
   checkTrackScripts(drafts, a);
   checkTrackObjects(drafts, a);
   checkInterfaces(drafts, host, a);
-  checkVipDevices(drafts, a);
   checkDuplicateVrids(drafts, a);
   checkSyncGroups(drafts, host, a);
   reportUnusedObjects(drafts, named, a);
@@ -212,16 +211,6 @@ function checkInterfaces(d: Drafts, host: SourceHost, a: ArgChecker): void {
       a.diags.warning(inst.interfaceToken, `interface '${inst.interface}' does not exist on this machine; vrrp_instance ${inst.name} will wait in FAULT until it appears`);
     for (const ref of inst.trackInterfaces)
       if (!exists(ref.name)) a.diags.warning(ref.pos, `tracked interface '${ref.name}' does not exist on this machine; it counts as down until it appears`);
-  }
-}
-
-/** A VIP on another device than the instance's: added, but the daemon sends gratuitous ARPs on the instance's interface only. */
-function checkVipDevices(d: Drafts, a: ArgChecker): void {
-  for (const inst of d.instances) {
-    if (d.broken.has(inst) || inst.interface === undefined) continue;
-    for (const v of [...inst.vips, ...inst.vipsExcluded])
-      if (v.dev !== undefined && v.dev !== inst.interface)
-        a.diags.failover(v.pos, `vrrp_instance ${inst.name}: ${v.address} on ${v.dev} is added but not announced: vrrpd sends gratuitous ARPs on ${inst.interface} only (keepalived announces it on ${v.dev})`);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * From a validated keepalived.conf instance to what the daemon runs: the router's config, the
- * `ip addr` specs of its virtual addresses, its GARP schedule, and a key that changes exactly
- * when a reload must restart the instance.
+ * `ip addr` specs of its virtual addresses, what else a master puts on the host (no_accept drop
+ * entries, virtual routes and rules), which device announces each address, its GARP schedule, and
+ * a key that changes exactly when a reload must restart the instance.
  */
 import { routerConfigOf } from '../config/to-router.js';
 import type { GlobalDefs, VrrpdConfig, VrrpInstance } from '../config/types.js';
@@ -11,13 +12,24 @@ import type { GarpScheduleConfig } from '../io/garp-schedule.js';
 import type { VipSpec } from '../io/ip-addr.js';
 import { isLinkLocal6, type IpAddress, type Ipv4Address } from '../wire/address.js';
 import type { ReceiverSpec } from '../protocol/receive-path.js';
+import type { HostEntry } from './host-entry.js';
 import type { Instance, InstanceSpec } from './instance.js';
+
+/** The device a VIP without `dev` goes on: the use_vmac macvlan, else the instance's interface. */
+export function vipDevice(inst: VrrpInstance): string {
+  return inst.vmac?.ifname ?? inst.interface;
+}
+
+/** The interface the instance's VRRP socket is bound to: the macvlan unless vmac_xmit_base; '' = none (unicast). */
+export function socketDevice(inst: VrrpInstance): string {
+  return inst.vmac !== undefined && !inst.vmac.xmitBase ? inst.vmac.ifname : inst.interface;
+}
 
 /** `ip addr` spec of every address the instance holds as master (virtual_ipaddress + _excluded). */
 export function vipSpecs(inst: VrrpInstance): VipSpec[] {
   return [...inst.vips, ...inst.vipsExcluded].map((v) => ({
     address: `${v.address}/${v.prefixLen}`,
-    dev: v.dev ?? inst.interface,
+    dev: v.dev ?? vipDevice(inst),
     ...(v.brd !== undefined ? { brd: v.brd } : {}),
     ...(v.scope !== undefined ? { scope: v.scope } : {}),
     ...(v.label !== undefined ? { label: v.label } : {}),
@@ -33,17 +45,55 @@ export function garpConfig(inst: VrrpInstance): GarpScheduleConfig {
   };
 }
 
+/** Whether a master of this instance drops traffic to its VIPs (RFC 5798 Accept_Mode False; never the owner). */
+export function needsDropRule(inst: VrrpInstance): boolean {
+  return !inst.acceptMode && inst.priority !== 255;
+}
+
+/**
+ * What a master puts on the host, in the order keepalived adds it: the no_accept drop entries and
+ * the addresses (one keeper), then the virtual routes and rules (another, so a route that cannot be
+ * added never holds back the gratuitous ARPs).
+ */
+export function hostEntries(inst: VrrpInstance): { readonly vips: HostEntry[]; readonly routes: HostEntry[] } {
+  const drops: HostEntry[] = needsDropRule(inst) ? [...inst.vips, ...inst.vipsExcluded].map((v) => ({ kind: 'drop', address: v.address })) : [];
+  const strip = <T extends { pos: unknown }>({ pos: _pos, ...rest }: T): Omit<T, 'pos'> => rest;
+  return {
+    vips: [...drops, ...vipSpecs(inst).map((vip): HostEntry => ({ kind: 'addr', vip }))],
+    routes: [...inst.virtualRoutes.map((r): HostEntry => ({ kind: 'route', route: strip(r) })), ...inst.virtualRules.map((r): HostEntry => ({ kind: 'rule', rule: strip(r) }))],
+  };
+}
+
+/** The device each address is announced on (its `dev`, else the instance's): keepalived sends every VIP's GARPs on its own device. */
+export function garpDevices(inst: VrrpInstance): ReadonlyMap<IpAddress, string> {
+  return new Map([...inst.vips, ...inst.vipsExcluded].map((v) => [v.address, v.dev ?? vipDevice(inst)]));
+}
+
+/** `addresses` grouped by their device (in order; an address without one, or on '', is left out). */
+export function byDevice(devices: ReadonlyMap<IpAddress, string>, addresses: readonly IpAddress[]): Map<string, IpAddress[]> {
+  const out = new Map<string, IpAddress[]>();
+  for (const a of addresses) {
+    const dev = devices.get(a);
+    if (dev === undefined || dev === '') continue;
+    const list = out.get(dev) ?? [];
+    list.push(a);
+    out.set(dev, list);
+  }
+  return out;
+}
+
 /**
  * The run-time spec of an instance, given the address it speaks from and the multicast group
  * (global `vrrp_mcast_group4`: keepalived's old unicast checksum computes with it).
  */
-export function instanceSpec(inst: VrrpInstance, primaryIp: IpAddress, group: Ipv4Address): InstanceSpec<VipSpec> {
-  const onOwnDevice = [...inst.vips, ...inst.vipsExcluded].filter((v) => (v.dev ?? inst.interface) === inst.interface);
+export function instanceSpec(inst: VrrpInstance, primaryIp: IpAddress, group: Ipv4Address): InstanceSpec<HostEntry> {
+  const entries = hostEntries(inst);
   const v3Unicast = inst.version === 3 && inst.family === 'ipv4' && inst.unicastPeers.length > 0;
   return {
     router: routerConfigOf(inst, primaryIp),
-    vips: vipSpecs(inst),
-    garpAddresses: onOwnDevice.map((v) => v.address),
+    vips: entries.vips,
+    routes: entries.routes,
+    garpAddresses: [...garpDevices(inst).keys()],
     garp: garpConfig(inst),
     ...(v3Unicast ? { oldUnicastChecksum: { mode: inst.oldUnicastChecksum, group } } : {}),
   };
@@ -99,6 +149,8 @@ export function receiverSpec(instance: Instance<unknown>, unicastPeers: readonly
     version: cfg.version,
     family: cfg.family,
     counters: instance.router.counters,
+    // keepalived checks the TTL of multicast adverts only (vrrp.c vrrp_check_packet: "but not if unicast").
+    checkTtl: unicastPeers.length === 0,
     ...(unicastPeers.length > 0 ? { unicastPeers } : {}),
     oldChecksum: instance.unicastChecksum?.receiverRule(),
   };

@@ -9,20 +9,24 @@ import type { LoadOptions, LoadResult, SourceHost, VrrpdConfig, VrrpInstance } f
 import { fsSourceHost } from '../io/config-files.js';
 import { loadConfigOffThread } from '../io/config-loader.js';
 import { getInterfaceInfo } from '../io/interface-info.js';
-import { changeAddresses, delVip, removeStale, type VipSpec } from '../io/ip-addr.js';
+import { removeStale, type VipSpec } from '../io/ip-addr.js';
 import { acquireRunLock, type RunLock } from '../io/run-lock.js';
 import { stdoutSink } from '../io/fd-sink.js';
 import { background, describeError } from '../background.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import type { Registration } from '../io/vrrp-mux.js';
+import { err, ok, type Result } from '../result.js';
+import type { IpAddress } from '../wire/address.js';
 import { monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js';
-import { advertDestinations, instanceKey, instanceSpec, receiverSpec, sourceAddress, vipSpecs, virtualAddresses } from './build.js';
+import { advertDestinations, byDevice, garpDevices, instanceKey, instanceSpec, needsDropRule, receiverSpec, socketDevice, sourceAddress, vipSpecs, virtualAddresses } from './build.js';
+import { HOST_OPS, recordedOf, type HostEntry } from './host-entry.js';
 import { Iface } from './iface.js';
-import { Instance, type StateEvent, type TimerLateness } from './instance.js';
+import { Instance, type InstanceFacts, type StateEvent, type TimerLateness } from './instance.js';
 import type { Logger } from './log.js';
 import { prepareRunDir, writePrivateFile } from './runtime-dir.js';
 import { serveStatus, type StatusServer } from './status-server.js';
-import { removeRecordedVips, VipRecord } from './vip-record.js';
+import { HostRecord } from './vip-record.js';
+import { HostSetup } from './host-setup.js';
 import { buildStatus } from './status.js';
 import { statisticsOf, type DaemonStatistics, type DaemonStatus } from '../status/model.js';
 import { VRRPD_VERSION } from './version.js';
@@ -53,7 +57,7 @@ export interface DaemonOptions {
 interface Slot {
   readonly conf: VrrpInstance;
   readonly key: string;
-  instance: Instance<VipSpec> | undefined;
+  instance: Instance<HostEntry> | undefined;
   registration: Registration | undefined;
   waiting: string | undefined;
   /** Its shutdown's state change: notified (STOP) once its addresses are gone, as keepalived. */
@@ -79,7 +83,11 @@ export class Daemon {
   readonly #links = new LinkMonitor();
   #status: StatusServer | undefined;
   #lock: RunLock | undefined;
-  #vipRecord: VipRecord;
+  readonly #record: HostRecord;
+  /** What the daemon sets up on the host besides the VIPs: nftables table, macvlans (host-setup.ts). */
+  readonly #host: HostSetup;
+  /** When start() ran (vrrp_startup_delay counts from it). */
+  #startedAt = 0;
   #retry: NodeJS.Timeout | undefined;
   readonly #stateListeners: ((e: StateEvent) => void)[] = [];
   readonly #tracking: Tracking;
@@ -110,7 +118,8 @@ export class Daemon {
       onChange: (kind, name) => this.#contain(`a ${kind} change`, () => this.#trackerChanged(kind, name)),
       onCheck: (script, last) => this.#metrics.observe('checkDuration', scriptLabels(script), last.durationMs / 1000),
     });
-    this.#vipRecord = new VipRecord(opts.runDir, this.#log);
+    this.#record = new HostRecord(opts.runDir, this.#log);
+    this.#host = new HostSetup(this.#record, this.#log);
   }
 
   /**
@@ -177,8 +186,10 @@ export class Daemon {
     const lock = await acquireRunLock(this.#opts.runDir);
     if (!lock.ok) return { ok: false, detail: lock.error };
     this.#lock = lock.value;
-    await this.#removePreviousVips();
+    this.#startedAt = this.#now();
+    await this.#host.removePrevious(this.#opts.runDir);
     this.#config = loaded.config;
+    await this.#host.ensureFirewall(loaded.config);
     this.#links.on('change', (ifname, up) => this.#contain(`link ${ifname} change`, () => this.#onLink(ifname, up)));
     this.#links.on('monitorError', (e) => this.#log.warn({ err: e.message }, 'link monitor problem'));
     await this.#links.start();
@@ -231,6 +242,7 @@ export class Daemon {
     await Promise.all(stopping.map((s) => this.#stopSlot(s)));
     for (const s of stopping) this.#slots.delete(s.conf.name);
     this.#config = next;
+    await this.#host.ensureFirewall(next);
     await this.#applyTracking(next);
     const starting = next.instances.filter((c) => !this.#slots.has(c.name));
     for (const conf of starting) this.#slots.set(conf.name, this.#newSlot(next, conf));
@@ -267,6 +279,7 @@ export class Daemon {
     this.#tracking.stop();
     this.#links.stop();
     for (const i of this.#ifaces.values()) i.close();
+    await this.#host.undo();
     await this.#status?.close();
     await this.#metrics.close();
     this.#lock?.close();
@@ -326,7 +339,7 @@ export class Daemon {
       slots: [...this.#slots.values()].map((s) => ({
         conf: s.conf,
         vips: vipSpecs(s.conf),
-        facts: s.instance?.facts(),
+        facts: addressFacts(s.instance?.facts()),
         waiting: s.instance ? undefined : (s.waiting ?? 'stopped'),
         trackers: this.#tracking.trackers(s.conf),
       })),
@@ -363,20 +376,6 @@ export class Daemon {
     this.#log.error({ err: describeError(e) }, `bug: handling ${what} threw; contained`);
   }
 
-  /** Addresses a previous run recorded and did not remove (it crashed; no cleanup ran). */
-  async #removePreviousVips(): Promise<void> {
-    const r = await removeRecordedVips(this.#opts.runDir, (v) => delVip(v));
-    if (!r.ok) this.#log.warn({ detail: r.error }, 'could not read the virtual addresses recorded by an earlier run');
-    else {
-      if (r.value.removed.length > 0) {
-        const removed = r.value.removed;
-        this.#log.warn({ removed: removed.map((v) => v.address), interfaces: [...new Set(removed.map((v) => v.dev))] }, 'removed virtual addresses an earlier run recorded and left behind');
-      }
-      for (const f of r.value.failed) this.#log.error({ vip: `${f.vip.address} dev ${f.vip.dev}`, detail: f.detail }, 'could not remove a virtual address an earlier run left behind');
-    }
-    await this.#vipRecord.reset();
-  }
-
   #newSlot(config: VrrpdConfig, conf: VrrpInstance): Slot {
     return { conf, key: instanceKey(config, conf), instance: undefined, registration: undefined, waiting: 'starting' };
   }
@@ -387,24 +386,57 @@ export class Daemon {
       i = new Iface(name, this.#log);
       this.#ifaces.set(name, i);
     }
+    i.garpIntervalMs = this.#config?.global.garpIntervalMs ?? 0;
     return i;
+  }
+
+  /** Open the slot's socket interface; the address its adverts come from (use_vmac: the base's, as keepalived). */
+  async #openFor(conf: VrrpInstance): Promise<Result<{ iface: Iface; src: IpAddress; running: boolean }, string>> {
+    const config = this.#config!;
+    const vmacProblem = await this.#host.ensureVmac(conf);
+    if (vmacProblem) return err(vmacProblem);
+    const name = socketDevice(conf);
+    const iface = this.#iface(name);
+    if (name === '') {
+      const src = conf.unicastSrcIp as IpAddress; // validated: no interface means unicast_src_ip
+      const opened = await iface.openUnbound([src]);
+      return opened.ok ? ok({ iface, src, running: true }) : err(`no interface (unicast): ${opened.error}`);
+    }
+    const opened = await iface.open(conf.family, { ipv4: config.global.vrrpMcastGroup4, ipv6: config.global.vrrpMcastGroup6 });
+    if (!opened.ok) return err(`interface ${name}: ${opened.error}`);
+    const base = name === conf.interface ? opened : await getInterfaceInfo(conf.interface).then((r) => (r.ok ? ok(r.value) : err(r.error.detail)));
+    if (!base.ok) return err(`interface ${conf.interface}: ${base.error}`);
+    const src = sourceAddress(conf, base.value, virtualAddresses(config));
+    return src.ok ? ok({ iface, src: src.value, running: base.value.running }) : err(src.error);
+  }
+
+  /** keepalived sends each VIP's gratuitous ARPs on the VIP's own device; the counts of every device, summed. */
+  #garpByDevice(conf: VrrpInstance): (addresses: readonly IpAddress[], count: number) => Promise<{ sent: number; failed: number }> {
+    const devices = garpDevices(conf);
+    return async (addresses, count) => {
+      const sends = [...byDevice(devices, addresses)].map(([dev, list]) => this.#iface(dev).sendGarps(list, count));
+      return (await Promise.all(sends)).reduce((a, b) => ({ sent: a.sent + b.sent, failed: a.failed + b.failed }), { sent: 0, failed: 0 });
+    };
   }
 
   /** Open the slot's interface, clean up stale VIPs, and start its router. Failures leave it waiting. */
   async #bring(slot: Slot): Promise<void> {
     if (slot.instance || !this.#config) return;
     const conf = slot.conf;
-    const iface = this.#iface(conf.interface);
+    if (needsDropRule(conf)) {
+      const problem = await this.#host.ensureFirewall(this.#config);
+      if (problem) return this.#wait(slot, problem);
+    }
     const global = this.#config.global;
-    const opened = await iface.open(conf.family, { ipv4: global.vrrpMcastGroup4, ipv6: global.vrrpMcastGroup6 });
-    if (!opened.ok) return this.#wait(slot, `interface ${conf.interface}: ${opened.error}`);
-    const source = sourceAddress(conf, opened.value, virtualAddresses(this.#config));
-    if (!source.ok) return this.#wait(slot, source.error);
-    const src = source.value;
-    const stale = await removeStale(conf.interface, vipSpecs(conf));
-    if (!stale.ok) this.#log.warn({ instance: conf.name, detail: stale.error.detail }, 'could not check for stale virtual addresses');
-    else if (stale.value.length > 0) this.#log.warn({ instance: conf.name, removed: stale.value }, 'removed virtual addresses left behind by an earlier run');
-    await iface.refresh();
+    const opened = await this.#openFor(conf);
+    if (!opened.ok) return this.#wait(slot, opened.error);
+    const { iface, src } = opened.value;
+    for (const dev of new Set(vipSpecs(conf).map((v) => v.dev))) {
+      const stale = await removeStale(dev, vipSpecs(conf));
+      if (!stale.ok) this.#log.warn({ instance: conf.name, detail: stale.error.detail }, 'could not check for stale virtual addresses');
+      else if (stale.value.length > 0) this.#log.warn({ instance: conf.name, removed: stale.value }, 'removed virtual addresses left behind by an earlier run');
+    }
+    if (iface.name !== '') await iface.refresh();
     const destinations = advertDestinations(conf, global);
     let registration: Registration | undefined;
     const instance = new Instance(instanceSpec(conf, src, this.#config.global.vrrpMcastGroup4), {
@@ -412,11 +444,8 @@ export class Daemon {
       log: this.#log,
       destinations,
       sendTo: (payload, dst) => registration?.sendTo(payload, dst) ?? Promise.resolve({ ok: false, error: { detail: 'not registered' } }),
-      vipOps: this.#vipRecord.wrap({
-        apply: (state, vips) => changeAddresses(state === 'present' ? 'add' : 'del', vips, { gate: () => timersQuiet() }),
-        describe: (v) => `${v.address} dev ${v.dev}`,
-      }),
-      garp: (addresses, count) => iface.sendGarps(addresses, count),
+      vipOps: this.#record.wrap(HOST_OPS, recordedOf),
+      garp: this.#garpByDevice(conf),
       onTimer: (lateMs) => this.#metrics.observe('timerLateness', instanceLabels(conf), lateMs / 1000),
     });
     const reg = iface.mux!.register(conf.name, {
@@ -436,10 +465,11 @@ export class Daemon {
     slot.waiting = undefined;
     // keepalived holds an instance back until its scripts have a first verdict (no spurious FAULT).
     await this.#tracking.settled(conf);
-    instance.setLink(this.#links.isUp(conf.interface) ?? opened.value.running);
+    instance.setLink(conf.interface === '' ? true : (this.#links.isUp(conf.interface) ?? opened.value.running));
     instance.setTrackers(this.#tracking.statuses(conf));
     this.#applySync(this.#sync.resync(conf.name)); // the group may hold FAULT already
-    instance.start();
+    // keepalived vrrp_startup_delay: no instance leaves BACKUP before it has passed since start.
+    instance.start(Math.max(0, this.#startedAt + this.#config.global.vrrpStartupDelayMs - this.#now()));
   }
 
   #wait(slot: Slot, why: string): void {
@@ -525,4 +555,10 @@ export class Daemon {
     await this.#tracking.apply(config);
     await this.#notifications.apply(config);
   }
+}
+
+/** The status model's view of an instance: its addresses (the no_accept drop entries, routes and rules are not VIPs). */
+function addressFacts(f: InstanceFacts<HostEntry> | undefined): InstanceFacts<VipSpec> | undefined {
+  if (f === undefined) return undefined;
+  return { ...f, vips: f.vips.flatMap((v) => (v.vip.kind === 'addr' ? [{ ...v, vip: v.vip.vip }] : [])) };
 }

@@ -3,14 +3,16 @@
  * or both for a dual-stack interface; each opened when the first instance of its family asks),
  * the mux that shares them among the instances on the interface, and the sender of gratuitous
  * ARPs and unsolicited NAs. Opening can fail (interface missing, no address yet, no IPv6 addon):
- * the daemon retries, and instances on the interface wait in FAULT meanwhile.
+ * the daemon retries, and instances on the interface wait in FAULT meanwhile. An interface that
+ * only carries VIPs (`dev X`) has a GARP/NA sender and no socket. The name '' is the IPv4 socket
+ * bound to no interface (unicast instances without `interface`), which has no GARP sender.
  */
 import { openGarpSender, type GarpSender } from '../io/garp.js';
 import { getInterfaceInfo, type InterfaceInfo } from '../io/interface-info.js';
 import { VrrpInterfaceMux, type PacketPort } from '../io/vrrp-mux.js';
 import { openVrrpSocket, type VrrpSocket } from '../io/vrrp-socket.js';
 import { openVrrpSocket6, type VrrpSocket6 } from '../io/vrrp-socket6.js';
-import type { Family, IpAddress, Ipv4Address, Ipv6Address } from '../wire/address.js';
+import { familyOf, type Family, type IpAddress, type Ipv4Address, type Ipv6Address } from '../wire/address.js';
 import { IPPROTO_AH } from '../wire/constants.js';
 import { describeError } from '../background.js';
 import { RateLimiter } from '../rate-limit.js';
@@ -36,6 +38,10 @@ export class Iface {
   readonly #log: Logger;
   /** A failing GARP sender fails every packet: one line per 10 s, then "N more suppressed". */
   readonly #garpLog: RateLimiter;
+  /** Bursts on this interface, one after the other (vrrp_garp_interval spaces every frame). */
+  #garpChain: Promise<void> = Promise.resolve();
+  /** keepalived vrrp_garp_interval: the least gap between two gratuitous ARPs here, ms. */
+  garpIntervalMs = 0;
 
   constructor(name: string, log: Logger) {
     this.name = name;
@@ -75,6 +81,30 @@ export class Iface {
     return ok(info.value);
   }
 
+  /** The IPv4 socket bound to no interface: no interface facts, no multicast, no GARP. */
+  async #openUnbound(extraLocal: readonly IpAddress[]): Promise<Result<InterfaceInfo, string>> {
+    const sock = await openVrrpSocket({ ifname: '', mcastGroup: null, logger: this.#log });
+    if (!sock.ok) return err(sock.error.detail);
+    this.#sockets.push(sock.value);
+    this.mux = new VrrpInterfaceMux(sock.value, { localAddresses: extraLocal, logger: this.#log });
+    this.info = { name: '', index: 0, mac: '00:00:00:00:00:00', mtu: 0, operstate: 'UNKNOWN', running: true, ipv4: [], primaryIpv4: undefined, ipv6: [], linkLocal6: undefined };
+    return ok(this.info);
+  }
+
+  /** Open the socket bound to no interface ('' only); `local` are our source addresses (own-packet filter). */
+  openUnbound(local: readonly IpAddress[]): Promise<Result<InterfaceInfo, string>> {
+    if (this.mux && this.info) {
+      this.mux.setLocalAddresses(local);
+      return Promise.resolve(ok(this.info));
+    }
+    let opening = this.#opening.get('ipv4');
+    if (opening === undefined) {
+      opening = this.#openUnbound(local).finally(() => this.#opening.delete('ipv4'));
+      this.#opening.set('ipv4', opening);
+    }
+    return opening;
+  }
+
   /** The raw sockets' own counters, summed (status/model.ts INTERFACE_IO_COUNTERS). */
   get socketCounters(): InterfaceIoCounters {
     const c = zeroInterfaceIoCounters();
@@ -86,12 +116,18 @@ export class Iface {
     return c;
   }
 
-  /** The GARP / NA sender, opened once even when both families open at the same time. */
+  /**
+   * The GARP / NA sender, opened once even when both families open at the same time; alone on an
+   * interface that only carries VIPs. A failed open is tried again by the next burst.
+   */
   #openGarp(): Promise<void> {
+    if (this.garp || this.name === '') return Promise.resolve();
     if (this.#garpOpening !== undefined) return this.#garpOpening;
     const opening = openGarpSender(this.name).then((garp) => {
-      if (!garp.ok) this.#log.error({ detail: garp.error.detail }, 'gratuitous ARP / unsolicited NA unavailable');
-      else if (this.#garpOpening !== opening) garp.value.close(); // closed meanwhile
+      if (!garp.ok) {
+        if (this.#garpOpening === opening) this.#garpOpening = undefined;
+        if (this.#garpLog.check('open', performance.now()).log) this.#log.error({ detail: garp.error.detail }, 'gratuitous ARP / unsolicited NA unavailable');
+      } else if (this.#garpOpening !== opening) garp.value.close(); // closed meanwhile
       else this.garp = garp.value;
     });
     this.#garpOpening = opening;
@@ -128,26 +164,38 @@ export class Iface {
     this.mux?.setLocalAddresses(localAddresses(info.value));
   }
 
-  /** Send `count` gratuitous ARPs (IPv4) or unsolicited NAs (IPv6) for each address, address by address like keepalived; how many went out. */
-  async sendGarps(addresses: readonly IpAddress[], count: number): Promise<{ sent: number; failed: number }> {
-    const tally = { sent: 0, failed: 0 };
-    const garp = this.garp;
-    if (!garp) return { sent: 0, failed: addresses.length * count };
-    try {
-      for (let i = 0; i < count; i++) {
-        for (const ip of addresses) {
-          const r = await garp.send(ip, 1);
-          if (r.ok) tally.sent++;
-          else {
-            tally.failed++;
-            this.#garpFailed(ip, r.error.detail);
+  /**
+   * Send `count` gratuitous ARPs (IPv4) or unsolicited NAs (IPv6) for each address, `count` rounds
+   * over the addresses like keepalived, ARPs at least `garpIntervalMs` apart (vrrp_garp_interval);
+   * how many went out. Bursts queue behind each other; the promise never rejects.
+   */
+  sendGarps(addresses: readonly IpAddress[], count: number): Promise<{ sent: number; failed: number }> {
+    const burst = async (): Promise<{ sent: number; failed: number }> => {
+      const tally = { sent: 0, failed: 0 };
+      try {
+        await this.#openGarp();
+        const garp = this.garp;
+        if (!garp) return { sent: 0, failed: addresses.length * count };
+        for (let i = 0; i < count; i++) {
+          for (const ip of addresses) {
+            const r = await garp.send(ip, 1);
+            if (r.ok) tally.sent++;
+            else {
+              tally.failed++;
+              this.#garpFailed(ip, r.error.detail);
+            }
+            // vrrp_garp_interval spaces ARPs only; NAs would be vrrp_gna_interval's (not supported: back to back).
+            if (this.garpIntervalMs > 0 && familyOf(ip) === 'ipv4') await new Promise((res) => setTimeout(res, this.garpIntervalMs));
           }
         }
+      } catch (e) {
+        this.#log.error({ err: describeError(e) }, 'bug: gratuitous ARP burst threw');
       }
-    } catch (e) {
-      this.#log.error({ err: describeError(e) }, 'bug: gratuitous ARP burst threw');
-    }
-    return tally; // never rejects: the caller only counts
+      return tally;
+    };
+    const run = this.#garpChain.then(burst);
+    this.#garpChain = run.then(() => undefined);
+    return run;
   }
 
   #garpFailed(ip: string, detail: string): void {

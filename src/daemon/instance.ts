@@ -46,8 +46,10 @@ export interface InstanceFacts<V> {
 
 export interface InstanceSpec<V> {
   readonly router: RouterConfig;
-  /** virtual_ipaddress and virtual_ipaddress_excluded: all added and removed together. */
+  /** virtual_ipaddress and virtual_ipaddress_excluded (and their no_accept drop entries): all added and removed together. */
   readonly vips: readonly V[];
+  /** virtual_routes and virtual_rules: added once the VIPs' pass is done, removed with them (none by default). */
+  readonly routes?: readonly V[];
   /** Addresses to announce by gratuitous ARP. */
   readonly garpAddresses: readonly IpAddress[];
   readonly garp: GarpScheduleConfig;
@@ -98,6 +100,9 @@ export class Instance<V> {
   readonly #timer: DeadlineTimer;
   readonly #garpTimer: DeadlineTimer;
   readonly #vips: VipKeeper<V>;
+  readonly #routes: VipKeeper<V> | undefined;
+  /** The VIPs' latest pass: routes are added after it (a route may use a VIP as its source). */
+  #vipPass: Promise<unknown> = Promise.resolve();
   readonly #drops = new RateLimiter({ onSuppressed: (reason, n) => this.#io.log.warn({ instance: this.name, reason, suppressed: n }, `${n} more lines suppressed`) });
   #garpCursor: GarpCursor | undefined;
   #listeners: ((e: StateEvent) => void)[] = [];
@@ -127,6 +132,8 @@ export class Instance<V> {
     // ms (measured), so every `ip` pass waits for the last advert to leave.
     this.#placed = new Map(spec.vips.map((v) => [v, { present: false }]));
     this.#vips = new VipKeeper(spec.vips, this.#countedVipOps(io.vipOps), log, () => this.#lastSend);
+    const routes = spec.routes ?? [];
+    this.#routes = routes.length > 0 ? new VipKeeper(routes, io.vipOps, log, () => Promise.all([this.#lastSend, this.#vipPass])) : undefined;
     // The first GARP burst waits for the addresses to be in place.
     this.#vips.onSettled = (state) => {
       if (state === 'present') this.#onGarpTimer();
@@ -154,8 +161,9 @@ export class Instance<V> {
     return this.router.state;
   }
 
-  start(): void {
-    this.#step({ kind: 'startup' });
+  /** Leave Initialize; `holdMs`: what remains of vrrp_startup_delay. */
+  start(holdMs = 0): void {
+    this.#step(holdMs > 0 ? { kind: 'startup', holdMs } : { kind: 'startup' });
   }
 
   /** Shutdown: a master sends priority 0 and gives up its VIPs; resolves once they are gone. */
@@ -163,8 +171,9 @@ export class Instance<V> {
     this.#step({ kind: 'shutdown' });
     this.#timer.cancel();
     this.#garpTimer.cancel();
-    await this.#vips.want('absent');
+    await Promise.all([this.#vips.want('absent'), this.#routes?.want('absent')]);
     this.#vips.stop();
+    this.#routes?.stop();
   }
 
   receive(rx: ReceivedAdvert): void {
@@ -284,16 +293,23 @@ export class Instance<V> {
       case 'sendPriorityZero':
         break; // already sent by #step
       case 'addVips':
-        background(this.#vips.want('present'), (e) => this.#bug('addVips', e));
+        this.#vipPass = this.#vips.want('present');
+        background(this.#vipPass, (e) => this.#bug('addVips', e));
+        if (this.#routes) background(this.#routes.want('present'), (e) => this.#bug('addVips', e));
         break;
       case 'removeVips':
         this.#garpCursor = undefined;
         this.#garpTimer.cancel();
+        this.#vipPass = Promise.resolve();
+        if (this.#routes) background(this.#routes.want('absent'), (e) => this.#bug('removeVips', e));
         background(this.#vips.want('absent'), (e) => this.#bug('removeVips', e));
         break;
       case 'garp':
         this.#garpCursor = startGarpSchedule(this.#io.now());
         if (this.#vips.settled && this.#vips.wanted === 'present') this.#onGarpTimer();
+        break;
+      case 'garpBurst':
+        if (this.#vips.settled && this.#vips.wanted === 'present') this.#sendGarps(a.count);
         break;
       case 'stateChanged': {
         const event: StateEvent = { instance: this.name, from: a.from, to: a.to, reason: a.reason, detail: a.detail, priority: this.router.priority };
@@ -346,16 +362,19 @@ export class Instance<V> {
     if (this.#garpCursor === undefined || this.router.state !== 'MASTER') return;
     const due = dueGarps(this.#spec.garp, this.#garpCursor, this.#io.now());
     this.#garpCursor = due.cursor;
-    for (const burst of due.bursts) {
-      const sending = this.#io.garp?.(this.#spec.garpAddresses, burst.count);
-      if (!sending) continue;
-      const count = (n: { sent: number; failed: number }): void => {
-        this.#counters.garpSent += n.sent;
-        this.#counters.garpFailures += n.failed;
-      };
-      background(sending.then(count), (e) => this.#bug('garp', e));
-    }
+    for (const burst of due.bursts) this.#sendGarps(burst.count);
     this.#garpTimer.arm(due.nextAt);
+  }
+
+  /** One burst of `count` gratuitous ARPs / NAs for every address, counted when it has gone out. */
+  #sendGarps(count: number): void {
+    const sending = this.#io.garp?.(this.#spec.garpAddresses, count);
+    if (!sending) return;
+    const tally = (n: { sent: number; failed: number }): void => {
+      this.#counters.garpSent += n.sent;
+      this.#counters.garpFailures += n.failed;
+    };
+    background(sending.then(tally), (e) => this.#bug('garp', e));
   }
 
   // --- facts for status and metrics -----------------------------------------------------------

@@ -92,9 +92,11 @@ export class VipKeeper<V> {
   async #pass(): Promise<void> {
     const target = this.#want;
     if (this.#applied === target) return;
-    const outcomes = await this.ops.apply(target, this.vips);
+    // Added in order, removed in reverse (what was added last may depend on what came before).
+    const order = target === 'present' ? this.vips : [...this.vips].reverse();
+    const outcomes = await this.ops.apply(target, order);
     const failures: string[] = [];
-    this.vips.forEach((vip, i) => {
+    order.forEach((vip, i) => {
       const r = outcomes[i] ?? { ok: false, error: { detail: 'no outcome' } };
       if (!r.ok) failures.push(`${this.ops.describe(vip)}: ${r.error.detail}`);
     });

@@ -52,8 +52,8 @@ function ipCommand(opts: IpAddrOptions, args: readonly string[]): [string, strin
 
 /** EEXIST, as iproute2 prints it without and with kernel extended ack messages ("ipv4: Address already assigned", "ipv6: address already assigned"). */
 const ALREADY_PRESENT = /File exists|address already assigned/i;
-/** EADDRNOTAVAIL, likewise. */
-const ALREADY_ABSENT = /Cannot assign requested address|address not found/i;
+/** EADDRNOTAVAIL, likewise; or the device is gone (a use_vmac macvlan removed first), so the address is too. */
+const ALREADY_ABSENT = /Cannot assign requested address|address not found|Cannot find device/i;
 
 /** Builds the validated argument list for `ip addr add|del` (exported for unit tests). */
 export function ipAddrArgs(verb: 'add' | 'del', vip: VipSpec): Result<string[], IpAddrError> {

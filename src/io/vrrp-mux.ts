@@ -22,7 +22,7 @@ export interface PacketPort {
   readonly family?: Family;
   on(ev: 'packet', cb: (raw: RawDatagram) => void): unknown;
   off(ev: 'packet', cb: (raw: RawDatagram) => void): unknown;
-  /** `src`: the source address to send from, when the socket can pin it (IPv6: IPV6_PKTINFO). */
+  /** `src`: the source address to send from (IPv4: our own header, IP_HDRINCL; IPv6: IPV6_PKTINFO). */
   send(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Promise<Result<number, SocketError>>;
 }
 
@@ -40,7 +40,7 @@ export interface RegisterOptions {
   readonly onAdvert: (rx: ReceivedAdvert) => void;
   /** Where adverts go: the multicast group, or each unicast peer. */
   readonly destinations: readonly IpAddress[];
-  /** The address adverts leave from (the VRRPv3 checksum covers it); IPv6 pins it on each send. */
+  /** The address adverts leave from (the VRRPv3 checksum covers it): IPv4 writes it in our own header, IPv6 pins it on each send. */
   readonly source?: IpAddress;
 }
 

@@ -1,9 +1,15 @@
 /**
  * One raw IPv4 socket per interface for VRRP (IP protocol 112, RFC 3768 §5.2), on npm
- * `raw-socket`. The kernel builds the IP header on send (no IP_HDRINCL): source = the
- * interface's primary address, TTL 255 (§5.2.3), TOS 0xc0 like keepalived, DF clear.
- * On receive a raw IPv4 socket hands over the whole datagram, IP header included; parsing
- * is the receive path's (src/protocol/receive-path.ts). Needs CAP_NET_RAW (native-notes/raw-sockets.md).
+ * `raw-socket`. We build the IPv4 header ourselves (IP_HDRINCL, wire/ipv4.ts), as keepalived
+ * does: the source is the address the instance speaks from (unicast_src_ip / mcast_src_ip, which
+ * may sit on a loopback or dummy interface, else the interface's primary), TTL 255 (§5.2.3), TOS
+ * 0xc0, DF clear, IP ID 0 so that the kernel numbers it (keepalived's IDs count up from 1 the same
+ * way) and fills in the total length and header checksum. A VRRPv3 checksum covers that source, so
+ * the caller emits the advert with the same address it passes here.
+ * On receive a raw IPv4 socket hands over the whole datagram, IP header included; parsing is the
+ * receive path's (src/protocol/receive-path.ts). An empty `ifname` opens a socket bound to no
+ * interface (keepalived's unicast instance without `interface`): adverts leave by the route to
+ * each peer. Needs CAP_NET_RAW (native-notes/raw-sockets.md).
  */
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
@@ -14,6 +20,7 @@ import { err, ok, type Result } from '../result.js';
 import { familyOf, type IpAddress, type Ipv4Address } from '../wire/address.js';
 import { IPPROTO_VRRP, VRRP_MCAST_GROUP4, VRRP_TOS, VRRP_TTL } from '../wire/constants.js';
 import type { RawDatagram } from '../wire/datagram.js';
+import { emitIpv4 } from '../wire/ipv4.js';
 import * as so from './sockopt.js';
 import { checkIfname } from './validate.js';
 
@@ -102,6 +109,9 @@ export class VrrpSocket extends EventEmitter {
     readonly ifindex: number,
     readonly protocol: number,
     private readonly logger: IoLogger | undefined,
+    /** IP_HDRINCL is set: send() builds the IPv4 header. */
+    readonly headerIncluded = false,
+    private readonly tos = VRRP_TOS,
   ) {
     super();
     raw.on('message', (buf, source) => this.onMessage(buf, source));
@@ -110,14 +120,17 @@ export class VrrpSocket extends EventEmitter {
   }
 
   /**
-   * Sends one VRRP payload (no IP header) to `dst` (224.0.0.18 or a unicast peer). The datagram
+   * Sends one VRRP payload to `dst` (224.0.0.18 or a unicast peer) from `src`, behind the IPv4
+   * header we build (IP_HDRINCL sockets); no `src`: the kernel picks it (saddr 0). The datagram
    * is handed to the kernel before this returns (one sendto, no event-loop round trip) unless the
    * socket buffer is full, when it waits in raw-socket's queue for the socket to drain.
    */
-  send(payload: Uint8Array, dst: IpAddress): Promise<Result<number, SocketError>> {
-    if (this.closed) return Promise.resolve(err({ kind: 'closed', detail: `socket on ${this.ifname} is closed` }));
+  send(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Promise<Result<number, SocketError>> {
+    if (this.closed) return Promise.resolve(err({ kind: 'closed', detail: `socket on ${this.ifname || '(any interface)'} is closed` }));
     if (familyOf(dst) !== 'ipv4') return Promise.resolve(err({ kind: 'invalid', detail: `bad destination ${JSON.stringify(dst)}` }));
-    const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    if (src !== undefined && familyOf(src) !== 'ipv4') return Promise.resolve(err({ kind: 'invalid', detail: `bad source ${JSON.stringify(src)}` }));
+    const datagram = this.headerIncluded ? emitIpv4({ src: (src ?? '0.0.0.0') as Ipv4Address, dst: dst as Ipv4Address, protocol: this.protocol, tos: this.tos }, payload) : payload;
+    const buf = Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength);
     const direct = this.queued === 0 ? this.raw.wrap : undefined;
     if (direct !== undefined) {
       let bytes = -1;
@@ -143,7 +156,7 @@ export class VrrpSocket extends EventEmitter {
       return ok(bytes);
     }
     this.counters.sendErrors++;
-    return err({ kind: 'send-failed', detail: `send to ${dst} on ${this.ifname}: ${e.message}` });
+    return err({ kind: 'send-failed', detail: `send to ${dst} on ${this.ifname || '(any interface)'}: ${e.message}` });
   }
 
   /** Closes the socket (memberships are dropped by the kernel). Idempotent. */
@@ -197,11 +210,11 @@ export async function readIfindex(ifname: string): Promise<Result<number, Socket
   return err({ kind: 'invalid', detail: `no interface ${ifname}` });
 }
 
-/** Opens and configures the raw socket for `ifname`. */
+/** Opens and configures the raw socket for `ifname` ('' = bound to no interface, unicast only). */
 export async function openVrrpSocket(opts: VrrpSocketOptions): Promise<Result<VrrpSocket, SocketError>> {
-  const ifindex = await readIfindex(opts.ifname);
+  const ifindex = opts.ifname === '' ? ok(0) : await readIfindex(opts.ifname);
   if (!ifindex.ok) return ifindex;
-  const group = opts.mcastGroup === undefined ? VRRP_MCAST_GROUP4 : opts.mcastGroup;
+  const group = opts.ifname === '' ? null : opts.mcastGroup === undefined ? VRRP_MCAST_GROUP4 : opts.mcastGroup;
   const mod = loadRawSocket();
   if (!mod.ok) return mod;
   const protocol = opts.protocol ?? IPPROTO_VRRP;
@@ -217,21 +230,24 @@ export async function openVrrpSocket(opts: VrrpSocketOptions): Promise<Result<Vr
     raw.close();
     return configured;
   }
-  return ok(new VrrpSocket(raw, opts.ifname, ifindex.value, protocol, opts.logger));
+  return ok(new VrrpSocket(raw, opts.ifname, ifindex.value, protocol, opts.logger, true, opts.tos ?? VRRP_TOS));
 }
 
 /** Applies every socket option; the first failure names the option. */
 function configure(raw: RawSocket, ifname: string, ifindex: number, group: Ipv4Address | null, opts: VrrpSocketOptions): Result<true, SocketError> {
   const steps: [string, number, number, Buffer][] = [
-    ['SO_BINDTODEVICE', so.SOL_SOCKET, so.SO_BINDTODEVICE, so.ifnameOpt(ifname)],
+    ['IP_HDRINCL', so.IPPROTO_IP, so.IP_HDRINCL, so.intOpt(1)],
     ['IP_TOS', so.IPPROTO_IP, so.IP_TOS, so.intOpt(opts.tos ?? VRRP_TOS)],
     ['IP_TTL', so.IPPROTO_IP, so.IP_TTL, so.intOpt(VRRP_TTL)],
     ['IP_MTU_DISCOVER', so.IPPROTO_IP, so.IP_MTU_DISCOVER, so.intOpt(so.IP_PMTUDISC_DONT)],
     ['IP_MULTICAST_TTL', so.IPPROTO_IP, so.IP_MULTICAST_TTL, so.intOpt(VRRP_TTL)],
     ['IP_MULTICAST_LOOP', so.IPPROTO_IP, so.IP_MULTICAST_LOOP, so.intOpt(0)],
     ['IP_MULTICAST_ALL', so.IPPROTO_IP, so.IP_MULTICAST_ALL, so.intOpt(0)],
-    ['IP_MULTICAST_IF', so.IPPROTO_IP, so.IP_MULTICAST_IF, so.ipMreqn('0.0.0.0', '0.0.0.0', ifindex)],
   ];
+  if (ifname !== '') {
+    steps.unshift(['SO_BINDTODEVICE', so.SOL_SOCKET, so.SO_BINDTODEVICE, so.ifnameOpt(ifname)]);
+    steps.push(['IP_MULTICAST_IF', so.IPPROTO_IP, so.IP_MULTICAST_IF, so.ipMreqn('0.0.0.0', '0.0.0.0', ifindex)]);
+  }
   if (opts.rcvBuf !== undefined) steps.push(['SO_RCVBUF', so.SOL_SOCKET, so.SO_RCVBUF, so.intOpt(opts.rcvBuf)]);
   if (group !== null) steps.push(['IP_ADD_MEMBERSHIP', so.IPPROTO_IP, so.IP_ADD_MEMBERSHIP, so.ipMreqn(group, '0.0.0.0', ifindex)]);
   for (const [name, level, option, value] of steps) {

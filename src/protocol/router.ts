@@ -18,7 +18,7 @@ import { countInstanceDrop, zeroInstanceCounters, type InstanceCounters } from '
 import { effectivePriority, OWNER_PRIORITY, type EffectivePriority } from './priority.js';
 import { checkAdvert } from './receive-checks.js';
 import { csToMs, masterDownIntervalMs, skewTimeMs } from './timers.js';
-import type { Action, Input, RouterConfig, RouterSnapshot, RouterState, TrackerStatus, TransitionReason } from './types.js';
+import { SPLIT_BRAIN_DEFAULTS, type Action, type Input, type RouterConfig, type RouterSnapshot, type RouterState, type SplitBrainConfig, type TrackerStatus, type TransitionReason } from './types.js';
 
 /** Legal transitions; anything else is a programming error. */
 const TRANSITIONS: Readonly<Record<RouterState, readonly RouterState[]>> = {
@@ -43,6 +43,11 @@ export class Router {
   #adverAt: number | undefined;
   /** keepalived preempt_delay: lower-priority adverts are honoured until this time. */
   #preemptHoldUntil: number | undefined;
+  /** keepalived vrrp_startup_delay: no Master_Down_Timer runs out before this time. */
+  #startupHoldUntil = 0;
+  /** keepalived garp_lower_prio_delay: when the delayed lower-priority GARP bursts are due (MASTER only). */
+  #lowerPrioGarpsAt: number[] = [];
+  readonly #splitBrain: SplitBrainConfig;
   #masterIp: IpAddress | undefined;
   #masterPriority: number | undefined;
   /** RFC 5798 §6.1 Master_Adver_Interval (cs): ours, or under v3 the master's as learned. */
@@ -59,6 +64,7 @@ export class Router {
     this.config = config;
     this.#masterAdverIntervalCs = config.adverIntervalCs;
     this.#prio = effectivePriority(config.priority, []);
+    this.#splitBrain = config.splitBrain ?? SPLIT_BRAIN_DEFAULTS;
   }
 
   get state(): RouterState {
@@ -88,7 +94,7 @@ export class Router {
   /** When the caller must step us with `timeout` next, or undefined when no timer runs. */
   nextDeadline(): number | undefined {
     if (this.#state === 'BACKUP') return this.#masterDownAt;
-    if (this.#state === 'MASTER') return this.#adverAt;
+    if (this.#state === 'MASTER') return this.#lowerPrioGarpsAt[0] !== undefined && this.#adverAt !== undefined ? Math.min(this.#adverAt, this.#lowerPrioGarpsAt[0]) : this.#adverAt;
     return undefined;
   }
 
@@ -105,7 +111,7 @@ export class Router {
   #handle(input: Input, now: number, out: Action[]): void {
     switch (input.kind) {
       case 'startup':
-        this.#startup(now, out);
+        this.#startup(now, input.holdMs ?? 0, out);
         break;
       case 'shutdown':
         this.#shutdown(now, out);
@@ -153,10 +159,11 @@ export class Router {
 
   // --- inputs -------------------------------------------------------------------------------
 
-  /** RFC 3768 §6.4.1 / RFC 5798 §6.4.1: leave Initialize on Startup. */
-  #startup(now: number, out: Action[]): void {
+  /** RFC 3768 §6.4.1 / RFC 5798 §6.4.1: leave Initialize on Startup (after `holdMs`, keepalived vrrp_startup_delay). */
+  #startup(now: number, holdMs: number, out: Action[]): void {
     if (this.#running) throw new Error(`${this.config.name}: startup while already running`);
     this.#running = true;
+    this.#startupHoldUntil = now + Math.max(0, holdMs);
     this.#leaveQuietState('startup', now, out);
   }
 
@@ -168,6 +175,7 @@ export class Router {
   }
 
   #timeout(now: number, out: Action[]): void {
+    this.#lowerPrioGarpsDue(now, out);
     if (this.#state === 'BACKUP' && this.#masterDownAt !== undefined && now >= this.#masterDownAt) {
       // §6.4.2: "If the Master_Down_Timer fires" -> Master.
       this.#enter('MASTER', 'master-down-timer', this.#masterIp ? `no advert from ${this.#masterIp}` : 'no master heard', now, out);
@@ -209,7 +217,7 @@ export class Router {
   #backupReceives(advert: Advert, srcIp: IpAddress, now: number): void {
     if (advert.priority === 0) {
       // The master is leaving: take over after Skew_Time unless a better backup speaks first.
-      this.#masterDownAt = now + this.skewTimeMs;
+      this.#masterDownAt = this.#backupDeadline(now, this.skewTimeMs);
       this.#masterIp = undefined;
       this.#masterPriority = undefined;
       return;
@@ -225,7 +233,7 @@ export class Router {
     }
     if (!honour) return; // §6.4.2: "Otherwise: Discard the ADVERTISEMENT"
     this.#learnInterval(advert); // RFC 5798 §6.4.2: Master_Adver_Interval from the advert
-    this.#masterDownAt = now + this.masterDownIntervalMs;
+    this.#masterDownAt = this.#backupDeadline(now, this.masterDownIntervalMs);
     this.#masterIp = srcIp;
     this.#masterPriority = advert.priority;
   }
@@ -242,19 +250,47 @@ export class Router {
     const wins =
       advert.priority > ours || (advert.priority === ours && compareAddresses(srcIp, this.config.primaryIp) > 0);
     if (!wins) {
-      // §6.4.3: "Otherwise: Discard the ADVERTISEMENT". Like keepalived, also re-assert at once
-      // (advert + gratuitous ARP) so a lower-priority router that thinks it is master, e.g.
-      // after a partition heals, steps down now and neighbours' ARP caches point back to us.
-      this.#sendAdvert(out);
-      out.push({ kind: 'garp', vips: this.config.vips });
-      this.#adverAt = now + csToMs(this.config.adverIntervalCs);
+      this.#lowerPriorityMaster(now, out);
       return;
     }
+    // keepalived higher_prio_send_advert: one advert at our priority before stepping down.
+    if (this.#splitBrain.higherPrioSendAdvert) this.#sendAdvert(out);
     this.#masterIp = srcIp;
     this.#masterPriority = advert.priority;
     this.#learnInterval(advert); // RFC 5798 §6.4.3: Master_Adver_Interval from the advert, then Backup
     const why = advert.priority > ours ? `priority ${advert.priority} > ours ${ours}` : `equal priority ${ours}, higher address`;
     this.#enter('BACKUP', 'higher-priority-advert', `${srcIp}: ${why}${this.#trackerNote()}`, now, out);
+  }
+
+  /**
+   * §6.4.3: "Otherwise: Discard the ADVERTISEMENT". Like keepalived (vrrp_state_master_rx), also
+   * re-assert: an advert at once (unless lower_prio_no_advert) so a lower-priority router that
+   * thinks it is master, e.g. after a partition heals, steps down now; and garp_lower_prio_repeat
+   * GARPs, again after garp_lower_prio_delay, so neighbours' ARP caches point back to us.
+   */
+  #lowerPriorityMaster(now: number, out: Action[]): void {
+    const sb = this.#splitBrain;
+    if (!sb.lowerPrioNoAdvert) {
+      this.#sendAdvert(out);
+      this.#adverAt = now + csToMs(this.config.adverIntervalCs);
+    }
+    if (sb.garpLowerPrioRepeat <= 0) return;
+    out.push({ kind: 'garpBurst', vips: this.config.vips, count: sb.garpLowerPrioRepeat });
+    if (sb.garpLowerPrioDelayMs > 0) this.#lowerPrioGarpsAt.push(now + sb.garpLowerPrioDelayMs);
+  }
+
+  /** The delayed garp_lower_prio bursts that are due (each once; all dropped when we leave MASTER). */
+  #lowerPrioGarpsDue(now: number, out: Action[]): void {
+    if (this.#state !== 'MASTER') return;
+    while (this.#lowerPrioGarpsAt[0] !== undefined && this.#lowerPrioGarpsAt[0] <= now) {
+      this.#lowerPrioGarpsAt.shift();
+      out.push({ kind: 'garpBurst', vips: this.config.vips, count: this.#splitBrain.garpLowerPrioRepeat });
+    }
+  }
+
+  /** A Backup's Master_Down_Timer deadline `intervalMs` from now, or from the end of the startup hold. */
+  #backupDeadline(now: number, intervalMs: number): number {
+    return Math.max(now, this.#startupHoldUntil) + intervalMs;
   }
 
   /** " (chk_nginx -20)" when trackers move our priority: the state line says which one did. */
@@ -313,10 +349,11 @@ export class Router {
       }
       return;
     }
-    if (this.config.priority === OWNER_PRIORITY) {
+    if (this.config.priority === OWNER_PRIORITY && now >= this.#startupHoldUntil) {
       this.#enter('MASTER', reason === 'startup' ? 'startup-owner' : reason, 'address owner (priority 255)', now, out);
     } else {
-      this.#enter('BACKUP', reason, `priority ${this.#prio.priority}`, now, out);
+      const held = now < this.#startupHoldUntil ? `, held back by vrrp_startup_delay for ${this.#startupHoldUntil - now} ms` : '';
+      this.#enter('BACKUP', reason, `priority ${this.#prio.priority}${held}`, now, out);
     }
   }
 
@@ -332,6 +369,7 @@ export class Router {
     if (from === 'MASTER') this.#exitMaster(to, out);
     this.#masterDownAt = undefined;
     this.#adverAt = undefined;
+    this.#lowerPrioGarpsAt = [];
     switch (to) {
       case 'MASTER':
         this.counters.becomeMaster++;
@@ -351,7 +389,8 @@ export class Router {
         // RFC 5798 §6.4.1: a fresh backup starts from its own interval; one stepping down for a
         // better master has just learned the master's (§6.4.3).
         if (reason !== 'higher-priority-advert') this.#masterAdverIntervalCs = this.config.adverIntervalCs;
-        this.#masterDownAt = now + this.masterDownIntervalMs;
+        // An owner held back by vrrp_startup_delay takes over as soon as the hold ends (keepalived: 1 µs).
+        this.#masterDownAt = this.config.priority === OWNER_PRIORITY ? Math.max(now, this.#startupHoldUntil) : this.#backupDeadline(now, this.masterDownIntervalMs);
         break;
       case 'FAULT':
         this.counters.becomeFault++;

@@ -70,11 +70,35 @@ export interface RouterConfig {
   readonly primaryIp: IpAddress;
   /** §7.1 address list check: 'drop' (RFC and keepalived 2.2.7) or 'accept' (log and process). */
   readonly addressMismatch: AddressMismatchPolicy;
+  /** What a master does when it hears another master (keepalived's split-brain knobs); absent: keepalived's defaults. */
+  readonly splitBrain?: SplitBrainConfig;
 }
+
+/**
+ * keepalived's answers to a second master (vrrp.c vrrp_state_master_rx). Defaults (no strict mode):
+ * no advert before stepping down, an advert and 5 GARPs now and 5 more after 5 s to a lower one.
+ */
+export interface SplitBrainConfig {
+  /** `higher_prio_send_advert`: send one advert at our priority before stepping down for a higher master. */
+  readonly higherPrioSendAdvert: boolean;
+  /** `lower_prio_no_advert`: do not answer a lower-priority master's advert with ours (vrrp_strict sets it). */
+  readonly lowerPrioNoAdvert: boolean;
+  /** `garp_lower_prio_repeat`: gratuitous ARPs per VIP sent at once on hearing a lower-priority master; 0 = none. */
+  readonly garpLowerPrioRepeat: number;
+  /** `garp_lower_prio_delay`, in ms: the same burst again this long after; 0 = no second burst. */
+  readonly garpLowerPrioDelayMs: number;
+}
+
+/** keepalived 2.2.7's defaults: garp_lower_prio_* follow vrrp_garp_master_repeat / _delay (5, 5 s). */
+export const SPLIT_BRAIN_DEFAULTS: SplitBrainConfig = { higherPrioSendAdvert: false, lowerPrioNoAdvert: false, garpLowerPrioRepeat: 5, garpLowerPrioDelayMs: 5000 };
 
 /** Inputs the router is stepped with, each at a caller-supplied `now`. */
 export type Input =
-  | { readonly kind: 'startup' }
+  /**
+   * Leave Initialize. `holdMs` (keepalived vrrp_startup_delay, what remains of it): no Master_Down_Timer
+   * runs out before now + holdMs, so even the address owner waits in Backup that long.
+   */
+  | { readonly kind: 'startup'; readonly holdMs?: number }
   | { readonly kind: 'shutdown' }
   /**
    * An advertisement for our VRID that passed the receive path (form, checksum, version, TTL);
@@ -117,6 +141,8 @@ export type Action =
    * unsolicited Neighbor Advertisement for IPv6). The caller owns the repeat schedule.
    */
   | { readonly kind: 'garp'; readonly vips: readonly IpAddress[] }
+  /** One burst of `count` gratuitous ARPs per VIP now (keepalived garp_lower_prio_repeat), outside the master schedule. */
+  | { readonly kind: 'garpBurst'; readonly vips: readonly IpAddress[]; readonly count: number }
   | {
       readonly kind: 'stateChanged';
       readonly from: RouterState;

@@ -318,6 +318,9 @@ export class Simulation {
       case 'garp':
         this.#log(node.name, 'garp', action.vips.join(','));
         break;
+      case 'garpBurst':
+        this.#log(node.name, 'garp', `${action.vips.join(',')} x${action.count}`);
+        break;
       case 'stateChanged':
         this.#log(node.name, 'state', `${action.from} -> ${action.to} (${action.reason}: ${action.detail})`);
         return node.host.sync.onStateChange(node.name, action.from, action.to, action.reason);

@@ -58,7 +58,7 @@ describe.skipIf(reason !== undefined)('VRRPv3 over IPv6 between real daemons', (
     await expectHolders(c, ['op1'], { vip: LL_VIP });
     const s1 = (await op1.status()).instances[0]!;
     const s2 = (await op2.status()).instances[0]!;
-    expect(s1).toMatchObject({ name: 'VI_6', state: 'MASTER', version: 3, family: 'ipv6', masterIp: ll['op1'], vips: ['fe80::100/64', 'fd00:50::100/64'] });
+    expect(s1).toMatchObject({ name: 'VI_6', state: 'MASTER', version: 3, family: 'ipv6', masterIp: ll['op1'], vips: [{ address: 'fe80::100/64', dev: 'eth0', present: true }, { address: 'fd00:50::100/64', dev: 'eth0', present: true }] });
     expect(s2).toMatchObject({ state: 'BACKUP', version: 3, family: 'ipv6', masterIp: ll['op1'], masterPriority: 100 });
     expect((s2.counters as Record<string, number>).advertiseRcvd).toBeGreaterThan(0);
     // nodad: the VIP is usable at once, never tentative.

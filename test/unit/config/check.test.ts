@@ -14,8 +14,8 @@ const host = memoryHost(
   {
     '/etc/keepalived/keepalived.conf': fixture('seed/node2-backup.conf'),
     '/bad.conf': 'vrrp_instance V {\n  virtual_router_id 300\n',
-    '/strict.conf': 'global_defs {\n  vrrp_strict\n}\n',
-    '/half.conf': `${instance('')}${instance('  priority 300', 'VI_2').replace('virtual_router_id 51', 'virtual_router_id 52')}global_defs {\n  vrrp_strict\n}\n`,
+    '/strict.conf': 'global_defs {\n  vrrp_skip_check_adv_addr\n}\n',
+    '/half.conf': `${instance('')}${instance('  priority 300', 'VI_2').replace('virtual_router_id 51', 'virtual_router_id 52')}global_defs {\n  vrrp_skip_check_adv_addr\n}\n`,
   },
   { interfaces: ['eth0'], hostname: 'node2' },
 );
@@ -49,7 +49,7 @@ describe('vrrpd check', () => {
   it('failover warnings without errors give exit 3, marked warning[failover] and classed in JSON', async () => {
     const c = capture();
     expect(await runCheck(['-f', '/strict.conf'], c.out, host, noScriptFindings)).toBe(CHECK_EXIT.failover);
-    expect(c.get().stdout).toContain("/strict.conf:2:3: warning[failover]: 'vrrp_strict' is not supported by vrrpd yet");
+    expect(c.get().stdout).toContain("/strict.conf:2:3: warning[failover]: 'vrrp_skip_check_adv_addr' is not supported by vrrpd: ");
     expect(c.get().stdout).toContain('1 failover), 0 notes: configuration OK, but vrrpd fails over differently from keepalived');
     const j = capture();
     expect(await runCheck(['-f', '/strict.conf', '--json'], j.out, host, noScriptFindings)).toBe(3);

@@ -34,6 +34,9 @@ const DIFFERENCES: Readonly<Record<string, Difference>> = {
   'differences/missing-interface.conf': { class: 'missing-interface', keepalived: [], vrrpd: ['VI_1', 'VI_2'] },
   'differences/duplicate-name.conf': { class: 'duplicate-name', keepalived: ['VI_1'], vrrpd: [] },
   'differences/no-vip.conf': { class: 'no-address', keepalived: ['VI_1', 'VI_2'], vrrpd: ['VI_1'] },
+  // keepalived's deprecated `via A or B` (multipath) is refused; keepalived skips a rule to `192.168.200./24`.
+  'samples/keepalived.conf.vrrp.routes': { class: 'refused-feature', keepalived: ['VI_1'], vrrpd: [] },
+  'samples/keepalived.conf.vrrp.rules': { class: 'invalid-value', keepalived: ['VI_1'], vrrpd: [] },
 };
 
 /**
@@ -68,8 +71,8 @@ const STATUS: Readonly<Record<string, number>> = {
   'samples/keepalived.conf.vrrp': 0,
   'samples/keepalived.conf.vrrp.localcheck': 0,
   'samples/keepalived.conf.vrrp.lvs_syncd': 1,
-  'samples/keepalived.conf.vrrp.routes': 3,
-  'samples/keepalived.conf.vrrp.rules': 3,
+  'samples/keepalived.conf.vrrp.routes': 1,
+  'samples/keepalived.conf.vrrp.rules': 1,
   'samples/keepalived.conf.vrrp.scripts': 0,
   'samples/keepalived.conf.vrrp.static_ipaddress': 3,
   'samples/keepalived.conf.vrrp.sync': 0,

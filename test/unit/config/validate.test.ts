@@ -117,7 +117,6 @@ const EXPECTED: Record<string, string[]> = {
     `${F}:9:5: warning: vrrp_instance VI_1 is IPv6 (decided by virtual_ipaddress 'fe80::1/64' at line 6): IPv4 virtual_ipaddress '10.0.0.1' ignored, as keepalived does (one virtual router carries one family, RFC 5798 §5.2.9)`,
   ],
   "ipv6 peer in ipv4 instance": [
-    `${F}:4:3: warning[failover]: 'unicast_src_ip' is used for the tie-break only: IPv4 adverts leave from the interface's primary address (keepalived sends from this one; IPv6 adverts do leave from it)`,
     `${F}:6:5: warning: vrrp_instance VI_1 is IPv4 (decided by unicast_src_ip '10.0.0.5' at line 4): IPv6 unicast_peer 'fd00::2' ignored, as keepalived does (one virtual router carries one family, RFC 5798 §5.2.9)`,
   ],
   "ipv6 src in ipv4 instance": [
@@ -195,7 +194,6 @@ const EXPECTED: Record<string, string[]> = {
     `${F}:1:1: error: 'vrrp_instance' needs a { } block`,
   ],
   "unicast and mcast addresses": [
-    `${F}:4:3: warning[failover]: 'unicast_src_ip' is used for the tie-break only: IPv4 adverts leave from the interface's primary address (keepalived sends from this one; IPv6 adverts do leave from it)`,
     `${F}:5:16: error: mcast_src_ip must be an IP address, not '10.0.0.x'`,
     `${F}:7:14: warning[failover]: 'min_ttl' is not supported by vrrpd: adverts from this peer are accepted whatever their TTL; ignored`,
     `${F}:8:5: error: unicast_peer must be an IP address, not 'nope'`,
@@ -204,13 +202,13 @@ const EXPECTED: Record<string, string[]> = {
     `${F}:4:3: warning: unknown keyword 'priorty' in vrrp_instance VI_1 (did you mean 'priority'?)`,
   ],
   "unsupported instance keyword": [
-    `${F}:4:3: warning[failover]: 'use_vmac' is not supported by vrrpd yet: adverts and gratuitous ARPs come from the interface's own MAC, not the virtual MAC 00:00:5e:00:01:VRID; ignored`,
-    `${F}:5:3: warning[failover]: 'strict_mode' is not supported by vrrpd yet: strict mode's rules are not applied (authentication is kept, accept mode is not forced off, unicast is allowed; keepalived drops or refuses these); ignored`,
+    `${F}:4:3: warning[failover]: 'use_ipvlan' is not supported by vrrpd: the virtual addresses stay on the interface, not on an ipvlan interface; ignored`,
+    `${F}:5:3: warning[failover]: 'down_timer_adverts' is not supported by vrrpd: the master down timer is the RFC's 3 advert intervals plus the skew time; ignored`,
   ],
   "instance version 3": [
   ],
   "no_accept": [
-    `${F}:5:3: warning[failover]: 'no_accept' is not enforced by vrrpd: a master holds the virtual addresses as local addresses and accepts their traffic (keepalived adds a firewall rule that drops it)`,
+    `${F}:5:3: info: 'no_accept' is enforced by an nftables drop rule, as keepalived does, but in a table of vrrpd's own, 'ip vrrpd' (keepalived's: 'ip keepalived'); without nft the instance waits in FAULT; IPv4 only (an IPv6 instance says so as a failover warning)`,
   ],
   "old_unicast_checksum": [
   ],
@@ -258,7 +256,7 @@ const EXPECTED: Record<string, string[]> = {
   ],
   "global unknown and unsupported": [
     `${F}:2:3: warning: unknown keyword 'router_ld' in global_defs (did you mean 'router_id'?)`,
-    `${F}:3:3: warning[failover]: 'vrrp_strict' is not supported by vrrpd yet: strict mode's rules are not applied (authentication is kept, accept mode is not forced off, unicast is allowed; keepalived drops or refuses these); ignored`,
+    `${F}:3:3: warning[failover]: 'vrrp_skip_check_adv_addr' is not supported by vrrpd: adverts whose address list differs from ours are still dropped; ignored`,
     `${F}:4:3: warning: 'lvs_flush' is not supported by vrrpd: keepalived's LVS (IPVS) side is not part of vrrpd; keep keepalived's checker for it; ignored`,
   ],
   "global bad values": [
@@ -373,9 +371,6 @@ describe('normalised values', () => {
     const r = load(text, { interfaces: ['eth0', 'eth1'] });
     // Accepted, and said where vrrpd fails over differently (keywords.ts): nothing else.
     expect(r.lines).toEqual([
-      `${F}:17:5: warning[failover]: vrrp_instance VI_1: 10.9.0.1 on eth1 is added but not announced: vrrpd sends gratuitous ARPs on eth0 only (keepalived announces it on eth1)`,
-      `${F}:24:3: warning[failover]: 'unicast_src_ip' is used for the tie-break only: IPv4 adverts leave from the interface's primary address (keepalived sends from this one; IPv6 adverts do leave from it)`,
-      `${F}:28:3: warning[failover]: 'mcast_src_ip' is used for the tie-break only: IPv4 adverts leave from the interface's primary address (keepalived sends from this one; IPv6 adverts do leave from it)`,
       `${F}:29:3: warning[failover]: 'dont_track_primary' is ignored: the instance still goes to FAULT when its interface goes down`,
     ]);
     const cfg = r.config!;
@@ -397,14 +392,12 @@ describe('normalised values', () => {
       ' vrrp_garp_master_refresh 30\n vrrp_garp_master_refresh_repeat 3\n vrrp_garp_interval 0.001\n script_user keepalived_script\n' +
       ' enable_script_security\n vrrp_version 2\n vrrp_startup_delay 5.5\n}\n' + instance('');
     const r = load(text);
-    expect(r.lines).toEqual([
-      `${F}:8:2: info: 'vrrp_garp_interval' is accepted but not applied: the gratuitous ARPs of a burst go out back to back`,
-      `${F}:12:2: warning[failover]: 'vrrp_startup_delay' is accepted but not applied yet: instances start at once`,
-    ]);
+    expect(r.lines).toEqual([]);
     expect(r.config!.global).toEqual({
       routerId: 'r1', vrrpMcastGroup4: '224.0.0.19', vrrpMcastGroup6: 'ff02::12', garpMasterDelayMs: 10000, garpMasterRepeat: 2, garpMasterRefreshMs: 30000,
       garpMasterRefreshRepeat: 3, garpIntervalMs: 1, scriptUser: { user: 'keepalived_script' }, enableScriptSecurity: true,
-      vrrpVersion: 2, vrrpStartupDelayMs: 5500, vrrpNotifyPriorityChanges: false, fifoWriteStatesOnReload: false,
+      vrrpVersion: 2, vrrpStartupDelayMs: 5500, vrrpStrict: false, higherPrioSendAdvert: false, lowerPrioNoAdvert: false, vrrpNotifyPriorityChanges: false,
+      fifoWriteStatesOnReload: false,
     });
     expect(r.config!.instances[0]!.garp).toEqual({ masterDelayMs: 10000, masterRepeat: 2, masterRefreshMs: 30000, masterRefreshRepeat: 3 });
   });

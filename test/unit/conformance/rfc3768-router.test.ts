@@ -215,7 +215,7 @@ describe('RFC 3768 §6.4.3 Master', () => {
   it('6.4.3-9 equal priority from a lower address is discarded: no state change, we re-assert', () => {
     const r = master({ primaryIp: ip('192.168.50.20') });
     const out = rx(r, 9000, { priority: 100 }, '192.168.50.19');
-    expect(out.map((a) => a.kind)).toEqual(['sendAdvert', 'garp']);
+    expect(out.map((a) => a.kind)).toEqual(['sendAdvert', 'garpBurst']);
     expect(r.state).toBe('MASTER');
     expect(r.snapshot().masterIp).toBe('192.168.50.20');
   });

@@ -86,12 +86,12 @@ describe('RFC 5798 §6.1 parameters', () => {
     expect(vi).toMatchObject({ priority: 255, nopreempt: false, state: 'MASTER' });
     expect(lines.join('\n')).toMatch(/nopreempt is incompatible with priority 255/);
   });
-  it("6.1-8 Accept_Mode: keepalived's default (accept, True) reaches the router; no_accept is parsed and reported as not enforced", () => {
+  it("6.1-8 Accept_Mode: keepalived's default (accept, True) reaches the router; no_accept reaches it as False and check says how it is enforced", () => {
     expect(router('').acceptMode).toBe(true);
     expect(router('  accept').acceptMode).toBe(true);
     const { lines, vi } = only('  no_accept');
     expect(vi?.acceptMode).toBe(false);
-    expect(lines.join('\n')).toMatch(/warning\[failover\]: 'no_accept' is not enforced by vrrpd/);
+    expect(lines.join('\n')).toMatch(/info: 'no_accept' is enforced by an nftables drop rule, as keepalived does, but in a table of vrrpd's own/);
   });
 });
 

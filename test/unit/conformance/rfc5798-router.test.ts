@@ -264,7 +264,7 @@ describe('RFC 5798 §6.4.3 Master', () => {
     for (const [priority, src] of [[99, '192.168.50.9'], [100, '192.168.50.1']] as const) {
       const r = master({ adverIntervalCs: 100 });
       const out = rx(r, 9000, { priority, adverIntervalCs: 20 }, src);
-      expect(kinds(out)).toEqual(['sendAdvert', 'garp']);
+      expect(kinds(out)).toEqual(['sendAdvert', 'garpBurst']);
       expect(r.state).toBe('MASTER');
       expect(r.masterAdverIntervalCs).toBe(100);
       expect(r.snapshot().masterIp).toBe('192.168.50.2');

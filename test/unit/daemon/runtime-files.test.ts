@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPrivateFile, writeFileAtomically, writePrivateFile } from '../../../src/daemon/runtime-dir.js';
-import { readVipRecord, removeRecordedVips, VipRecord, VIP_RECORD } from '../../../src/daemon/vip-record.js';
+import { readVipRecord, removeRecorded, HostRecord, VIP_RECORD } from '../../../src/daemon/vip-record.js';
 import { acquireRunLock, runLockHolder } from '../../../src/io/run-lock.js';
 import { createLogger } from '../../../src/daemon/log.js';
 import { ok } from '../../../src/result.js';
@@ -63,9 +63,9 @@ describe('dump files (SIGUSR1 / SIGUSR2)', () => {
 describe('the VIP record (for vrrpd cleanup)', () => {
   it('records an address before adding it and forgets it only after it was removed', async () => {
     const d = mkdtempSync(join(dir, 'rec-'));
-    const record = new VipRecord(d, quiet);
+    const record = new HostRecord(d, quiet);
     const seen: string[] = [];
-    const ops = record.wrap({
+    const ops = record.wrap<{ address: string; dev: string; label?: string }>({
       apply: async (state, vips) => {
         if (state === 'absent') return vips.map(() => ({ ok: false as const, error: { detail: 'EPERM' } }));
         const r = await readVipRecord(d);
@@ -79,24 +79,28 @@ describe('the VIP record (for vrrpd cleanup)', () => {
     expect(seen).toEqual(['10.0.0.1/24']); // on file before `ip addr add` ran
     await ops.apply('absent', [vip]); // failed: still recorded
     expect(await readVipRecord(d)).toEqual(ok([{ address: '10.0.0.1/24', dev: 'eth0' }]));
-    const ok2 = record.wrap({ apply: (_state, vips) => Promise.resolve(vips.map(() => ok('done'))), describe: (v) => v.address });
+    const ok2 = record.wrap<{ address: string; dev: string; label?: string }>({ apply: (_state, vips) => Promise.resolve(vips.map(() => ok('done'))), describe: (v) => v.address });
     await ok2.apply('absent', [vip]);
     expect(await readVipRecord(d)).toEqual(ok([]));
   });
 
   it('IPv6 VIPs (the link-local and the global one) are recorded and removed like IPv4 ones', async () => {
     const d = mkdtempSync(join(dir, 'rec6-'));
-    const record = new VipRecord(d, quiet);
-    const ops = record.wrap({ apply: (_state, vips) => Promise.resolve(vips.map(() => ok('done'))), describe: (v) => v.address });
+    const record = new HostRecord(d, quiet);
+    const ops = record.wrap<{ address: string; dev: string }>({ apply: (_state, vips) => Promise.resolve(vips.map(() => ok('done'))), describe: (v) => v.address });
     const vips = [{ address: '192.168.50.100/24', dev: 'eth0' }, { address: 'fe80::100/64', dev: 'eth0' }, { address: 'fd00:50::100/64', dev: 'eth0' }];
     await ops.apply('present', vips);
     expect(await readVipRecord(d)).toEqual(ok(vips));
     const removed: string[] = [];
-    const r = await removeRecordedVips(d, (v) => {
-      removed.push(v.address);
-      return Promise.resolve(ok('removed' as const));
+    const none = () => Promise.resolve(ok('done'));
+    const r = await removeRecorded(d, {
+      vip: (v) => {
+        removed.push(v.address);
+        return Promise.resolve(ok('removed' as const));
+      },
+      route: none, rule: none, link: none, firewall: none,
     });
-    expect(r.ok && r.value.removed.map((v) => v.address)).toEqual(['192.168.50.100/24', 'fe80::100/64', 'fd00:50::100/64']);
+    expect(r.ok && r.value.removedVips.map((v) => v.address)).toEqual(['192.168.50.100/24', 'fe80::100/64', 'fd00:50::100/64']);
     expect(removed).toEqual(['192.168.50.100/24', 'fe80::100/64', 'fd00:50::100/64']);
     await ops.apply('absent', vips.slice(1));
     expect(await readVipRecord(d)).toEqual(ok(vips.slice(0, 1)));

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IpBatcher, parseBatchErrors } from '../../../src/io/ip-batch.js';
 import { changeAddresses } from '../../../src/io/ip-addr.js';
+import { changeRoutes } from '../../../src/io/ip-route.js';
+import type { IpAddress } from '../../../src/wire/address.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vrrpd-ipbatch-'));
 const log = join(dir, 'runs.log');
@@ -22,6 +24,7 @@ while IFS= read -r line; do
   n=$((n+1)); echo "$line" >> ${JSON.stringify(log)}
   case "$line" in
     *10.0.0.66*) echo "Error: ipv4: Address already assigned." >&2; echo "Command failed -:$n" >&2; rc=1 ;;
+    *10.9.9.0*) echo "RTNETLINK answers: No such process" >&2; echo "Command failed -:$n" >&2; rc=1 ;;
     *'add fd00::66/'*) echo "Error: ipv6: address already assigned." >&2; echo "Command failed -:$n" >&2; rc=1 ;;
     *'del fd00::67/'*) echo "Error: ipv6: address not found." >&2; echo "Command failed -:$n" >&2; rc=1 ;;
     *nosuch*) echo "Cannot find device \\"nosuch\\"" >&2; echo "Command failed -:$n" >&2; rc=1 ;;
@@ -112,6 +115,22 @@ describe('ip -batch', () => {
     );
     expect(r.map((x) => (x.ok ? x.value : x.error.kind))).toEqual(['added', 'present', 'invalid']);
     expect(runs()).toEqual([['-force -batch -', 'addr add 10.0.0.5/32 dev eth0 label eth0:v', 'addr add 10.0.0.66/32 dev eth0']]);
+  });
+
+  it('changeRoutes: routes and rules in one run, in order; a route already gone reads as already', async () => {
+    writeFileSync(log, '');
+    const r = await changeRoutes(
+      'del',
+      [
+        { kind: 'route', route: { how: 'prepend', to: '10.9.8.0/24', via: '192.168.50.254' as IpAddress } },
+        { kind: 'route', route: { how: 'prepend', to: '10.9.9.0/24', dev: 'eth0' } },
+        { kind: 'rule', rule: { from: '10.9.8.0/24', table: '100', preference: 100 } },
+        { kind: 'rule', rule: { iif: 'eth0; reboot' } },
+      ],
+      { ipPath: fakeIp },
+    );
+    expect(r.map((x) => (x.ok ? x.value : x.error.kind))).toEqual(['done', 'already', 'done', 'invalid']);
+    expect(runs()).toEqual([['-force -batch -', 'route del 10.9.8.0/24 via 192.168.50.254', 'route del 10.9.9.0/24 dev eth0', 'rule del from 10.9.8.0/24 table 100 preference 100']]);
   });
 
   it('changeAddresses: IPv6 lines carry nodad; iproute2\'s IPv6 words (lower case) read as present / absent', async () => {

@@ -146,7 +146,7 @@ describe('RFC 3768 §6.4.3 Master', () => {
     const low = master({ primaryIp: ip('192.168.50.2') });
     expect(rx(low, 9000, { priority: 100 }, '192.168.50.3')[0]).toMatchObject({ to: 'BACKUP' });
     const high = master({ primaryIp: ip('192.168.50.3') });
-    expect(kinds(rx(high, 9000, { priority: 100 }, '192.168.50.2'))).toEqual(['sendAdvert', 'garp']);
+    expect(kinds(rx(high, 9000, { priority: 100 }, '192.168.50.2'))).toEqual(['sendAdvert', 'garpBurst']);
     expect(high.state).toBe('MASTER');
   });
   it('a tie-break compares numerically, not as text', () => {
@@ -156,7 +156,7 @@ describe('RFC 3768 §6.4.3 Master', () => {
   it('a lower-priority advert is discarded, and the master re-asserts at once (advert + GARP, as keepalived)', () => {
     const r = master();
     const out = rx(r, 9000.5, { priority: 50 });
-    expect(kinds(out)).toEqual(['sendAdvert', 'garp']);
+    expect(kinds(out)).toEqual(['sendAdvert', 'garpBurst']);
     expect(out[0]).toMatchObject({ advert: { priority: 100 } });
     expect(r.state).toBe('MASTER');
     expect(r.nextDeadline()).toBe(10_000.5);
