@@ -1,6 +1,6 @@
 /**
  * `npm run bench:failover [-- --runs N] [--only vrrpd|keepalived] [--node-flags "FLAGS"] [--vrrp-version 2|3]
- * [--advert-int S]`: how fast the backup takes over, measured on the wire, for vrrpd and for keepalived in
+ * [--advert-int S] [--family ipv4|ipv6]`: how fast the backup takes over, measured on the wire, for vrrpd and for keepalived in
  * the same lab, runs interleaved. `--vrrp-version 3 --advert-int 0.1` is RFC 5798's fast case
  * (Master_Down_Interval 365 ms at priority 90, §6.1); VRRPv2 takes whole seconds only.
  *
@@ -23,7 +23,7 @@ import { longestGap } from './lib/client.js';
 import { instanceConfig } from './lib/daemon.js';
 import { busyLine, load1, machine, machineLine } from './lib/machine.js';
 import { VRRPD_NODE_FLAGS } from './lib/node-flags.js';
-import { Pair, VIP_CIDR } from './lib/pair.js';
+import { Pair } from './lib/pair.js';
 import { keepalivedPeer, vrrpdPeer, type DaemonKind, type Peer } from './lib/peers.js';
 import { ms, sleep, summarize, table, type Summary } from './lib/stats.js';
 
@@ -63,6 +63,7 @@ function timers(version: 2 | 3, intervalS: number): Timers {
 }
 
 interface Args {
+  readonly family: 'ipv4' | 'ipv6';
   readonly runs: number;
   readonly daemons: DaemonKind[];
   readonly nodeFlags: readonly string[];
@@ -79,12 +80,17 @@ function parseArgs(argv: readonly string[]): Args {
   const only = value('--only');
   if (only !== undefined && only !== 'vrrpd' && only !== 'keepalived') throw new Error('--only vrrpd|keepalived');
   const flags = value('--node-flags');
-  const version = Number(value('--vrrp-version') ?? 2);
+  const family = value('--family') ?? 'ipv4';
+  if (family !== 'ipv4' && family !== 'ipv6') throw new Error('--family ipv4|ipv6');
+  // IPv6 is VRRPv3 only (RFC 5798; keepalived uses 3 for an IPv6 instance whatever it is told).
+  const version = Number(value('--vrrp-version') ?? (family === 'ipv6' ? 3 : 2));
+  if (family === 'ipv6' && version !== 3) throw new Error('--family ipv6 needs --vrrp-version 3');
   if (version !== 2 && version !== 3) throw new Error('--vrrp-version 2|3');
   const intervalS = Number(value('--advert-int') ?? 1);
   const okInterval = version === 2 ? Number.isInteger(intervalS) && intervalS >= 1 && intervalS <= 255 : intervalS >= 0.01 && intervalS <= 40.95;
   if (!okInterval) throw new Error(`--advert-int: ${version === 2 ? 'whole seconds 1..255 under VRRPv2' : '0.01..40.95 s under VRRPv3'}`);
   return {
+    family,
     runs,
     daemons: only ? [only] : ['vrrpd', 'keepalived'],
     nodeFlags: flags === undefined ? VRRPD_NODE_FLAGS : flags.split(/\s+/).filter(Boolean),
@@ -101,21 +107,27 @@ async function restore(pair: Pair, side: Side, other: Side | undefined): Promise
   for (const p of [other?.op1, other?.op2]) if (p?.running) await p.stop();
   const { op1, op2 } = side;
   if (!op1.running) {
-    await op1.host.exec('ip', ['addr', 'del', VIP_CIDR, 'dev', 'eth0']);
+    for (const v of pair.vipCidrs) await op1.host.exec('ip', ['addr', 'del', v, 'dev', 'eth0']);
     await op1.host.linkUp();
     const mark = op1.mark();
     op1.start();
-    await op1.waitState('VI_1', 'MASTER', 15_000, mark);
+    await op1.waitState(pair.instance, 'MASTER', 15_000, mark);
   }
   if (!op2.running) {
     const mark = op2.mark();
     op2.start();
-    await op2.waitState('VI_1', 'BACKUP', 15_000, mark);
+    await op2.waitState(pair.instance, 'BACKUP', 15_000, mark);
   }
   await pair.waitAnswer('op1', Date.now(), 15_000);
 }
 
-async function oneRun(pair: Pair, side: Side, other: Side | undefined, kind: Kind, t: Timers): Promise<RunResult> {
+/** Where each node's adverts come from: its address, or (IPv6) its link-local address. */
+interface Sources {
+  readonly op1: string;
+  readonly op2: string;
+}
+
+async function oneRun(pair: Pair, side: Side, other: Side | undefined, kind: Kind, t: Timers, srcs: Sources): Promise<RunResult> {
   await restore(pair, side, other);
   // Settle, then cut at a random phase of the advert interval.
   await sleep(1000 + Math.random() * t.intervalS * 1000);
@@ -128,13 +140,13 @@ async function oneRun(pair: Pair, side: Side, other: Side | undefined, kind: Kin
   } else {
     await op1.stop();
   }
-  const became = await op2.waitState('VI_1', 'MASTER', 10_000, mark);
+  const became = await op2.waitState(pair.instance, 'MASTER', 10_000, mark);
   const tAnswer = await pair.waitAnswer('op2', tCut, 10_000);
   await sleep(300);
   const adverts = pair.capture!.adverts().filter((a) => a.vrid === 251 && a.t >= tCut - 3000);
-  const old = adverts.filter((a) => a.src === op1.host.ip && a.t <= tCut + 1000 && (kind === 'master-loss' ? a.priority > 0 : a.priority === 0)).at(-1);
+  const old = adverts.filter((a) => a.src === srcs.op1 && a.t <= tCut + 1000 && (kind === 'master-loss' ? a.priority > 0 : a.priority === 0)).at(-1);
   if (!old) throw new Error(`${side.daemon} ${kind}: no ${kind === 'priority-0' ? 'priority-0 ' : ''}advert of op1 in the capture`);
-  const first = adverts.find((a) => a.src === op2.host.ip && a.t > old.t);
+  const first = adverts.find((a) => a.src === srcs.op2 && a.t > old.t);
   if (!first) throw new Error(`${side.daemon} ${kind}: no advert of op2 after op1's last one`);
   const boundMs = kind === 'master-loss' ? t.masterDownMs : t.skewMs;
   const takeoverMs = first.t - old.t;
@@ -168,7 +180,7 @@ function runLine(i: number, r: RunResult): string {
 }
 
 async function main(): Promise<number> {
-  const { runs, daemons, nodeFlags, timers: t } = parseArgs(process.argv.slice(2));
+  const { family, runs, daemons, nodeFlags, timers: t } = parseArgs(process.argv.slice(2));
   if (daemons.includes('keepalived')) {
     const why = keepalivedMissing();
     if (why !== undefined) throw new Error(`cannot run the keepalived column: ${why} (or use --only vrrpd)`);
@@ -176,7 +188,11 @@ async function main(): Promise<number> {
   const host = machine();
   const loads = [load1()];
   const t0 = Date.now();
-  const pair = await Pair.create({ version: t.version, interval: t.intervalS });
+  const pair = await Pair.create({ version: t.version, interval: t.intervalS, family });
+  const srcs: Sources =
+    family === 'ipv6'
+      ? { op1: await pair.op1.host.linkLocal6(), op2: await pair.op2.host.linkLocal6() }
+      : { op1: pair.op1.host.ip, op2: pair.op2.host.ip };
   const sides: Side[] = daemons.map((daemon) =>
     daemon === 'vrrpd'
       ? { daemon, op1: vrrpdPeer(pair.op1, nodeFlags), op2: vrrpdPeer(pair.op2, nodeFlags) }
@@ -184,8 +200,8 @@ async function main(): Promise<number> {
   );
   for (const s of sides) {
     if (s.daemon !== 'keepalived') continue;
-    s.op1.writeConfig(instanceConfig({ state: 'MASTER', priority: 100, version: t.version, interval: t.intervalS }));
-    s.op2.writeConfig(instanceConfig({ priority: 90, version: t.version, interval: t.intervalS }));
+    s.op1.writeConfig(instanceConfig({ state: 'MASTER', priority: 100, version: t.version, interval: t.intervalS, family }));
+    s.op2.writeConfig(instanceConfig({ priority: 90, version: t.version, interval: t.intervalS, family }));
   }
   const results: RunResult[] = [];
   let current: Side | undefined;
@@ -195,7 +211,7 @@ async function main(): Promise<number> {
         // Alternate which daemon goes first, so neither always runs right after a switch.
         const order = i % 2 === 1 ? sides : [...sides].reverse();
         for (const side of order) {
-          const r = await oneRun(pair, side, current !== side ? current : undefined, kind, t);
+          const r = await oneRun(pair, side, current !== side ? current : undefined, kind, t, srcs);
           current = side;
           results.push(r);
           loads.push(load1());
@@ -212,7 +228,7 @@ async function main(): Promise<number> {
   const asBin = nodeFlags.join(' ') === VRRPD_NODE_FLAGS.join(' ');
   console.log(`${busy.line}. vrrpd ran as \`node ${nodeFlags.join(' ')} dist/src/cli/main.js\` (${asBin ? "the vrrpd bin's flags" : "NOT the bin's flags"}).`);
   console.log(`${runs} runs per kind and daemon, interleaved. Takeover = the new master's first advert - the old master's last (master loss)`);
-  console.log(`or priority-0 advert, from a capture on a third namespace. VRRPv${t.version}, advert_int ${t.intervalS} s: bound = Master_Down_Interval ${ms(t.masterDownMs, 4)} ms or Skew_Time ${ms(t.skewMs, 4)} ms.\n`);
+  console.log(`or priority-0 advert, from a capture on a third namespace. VRRPv${t.version} over ${family === 'ipv6' ? 'IPv6' : 'IPv4'}, advert_int ${t.intervalS} s: bound = Master_Down_Interval ${ms(t.masterDownMs, 4)} ms or Skew_Time ${ms(t.skewMs, 4)} ms.\n`);
   const summaries: Record<string, KindSummary> = {};
   const rows: string[][] = [['', 'takeover - bound: p50 / p99 / max (ms)', 'client outage: p50 / max (ms)']];
   for (const kind of ['master-loss', 'priority-0'] as const) {
@@ -227,7 +243,7 @@ async function main(): Promise<number> {
   console.log('');
   for (const [name, s] of Object.entries(summaries)) console.log(`${s.pass ? 'PASS' : 'FAIL'} ${name}: p99 |takeover - bound| = ${ms(s.absDeltaP99Ms, 2)} ms (target <= ${TARGET_MS} ms)`);
   const vrrpdPass = Object.entries(summaries).every(([name, s]) => !name.startsWith('vrrpd/') || s.pass);
-  console.log(JSON.stringify({ bench: 'failover', version: t.version, advertIntS: t.intervalS, runs, seconds: Math.round((Date.now() - t0) / 1000), machine: host, busy: busy.busy, loads, summaries, pass: vrrpdPass }));
+  console.log(JSON.stringify({ bench: 'failover', family, version: t.version, advertIntS: t.intervalS, runs, seconds: Math.round((Date.now() - t0) / 1000), machine: host, busy: busy.busy, loads, summaries, pass: vrrpdPass }));
   return vrrpdPass ? 0 : 1;
 }
 

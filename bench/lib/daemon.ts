@@ -1,6 +1,6 @@
 /** vrrpd daemons for the benches (src/lab/daemon-process.ts) and the seed's config. */
 import { DaemonProcess } from '../../src/lab/daemon-process.js';
-import { seedConfig } from '../../src/lab/seed-config.js';
+import { seedConfig, seedConfig6 } from '../../src/lab/seed-config.js';
 import type { LabHost } from '../../src/lab/netns.js';
 import { CLI } from './paths.js';
 
@@ -23,8 +23,10 @@ export function instanceConfig(o: {
   version?: 2 | 3 | undefined;
   /** advert_int in seconds (1 when absent). */
   interval?: number | undefined;
+  /** ipv6: the seed's instance over IPv6 (VI_6, VRRPv3, its link-local VIP first). */
+  family?: 'ipv4' | 'ipv6' | undefined;
 }): string {
-  return seedConfig({
+  return (o.family === 'ipv6' ? seedConfig6 : seedConfig)({
     routerId: 'bench',
     priority: o.priority,
     ...(o.state ? { state: o.state } : {}),

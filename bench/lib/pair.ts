@@ -16,6 +16,10 @@ import { sleep } from './stats.js';
 
 export const VIP = '192.168.50.100';
 export const VIP_CIDR = `${VIP}/24`;
+/** The IPv6 lab: the seed's IPv6 VIPs (SEED_VIPS6) live in fd00:50::/64; the client probes the global one. */
+const SUBNET6 = 'fd00:50';
+export const VIP6 = 'fd00:50::100';
+const VIP6_CIDRS = ['fe80::100/64', `${VIP6}/64`];
 
 export interface PairOptions {
   /** Extra vrrp_script blocks and instance lines per node. */
@@ -27,6 +31,8 @@ export interface PairOptions {
   /** VRRP version and advert_int (s) of both nodes (2 and 1 s when absent). */
   readonly version?: 2 | 3;
   readonly interval?: number;
+  /** ipv6: the instance is the seed's over IPv6 (VI_6, VRRPv3), listeners on ::, the client probes VIP6. */
+  readonly family?: 'ipv4' | 'ipv6';
 }
 
 export class Pair {
@@ -40,6 +46,7 @@ export class Pair {
   private constructor(
     readonly lab: Lab,
     readonly dir: string,
+    readonly family: 'ipv4' | 'ipv6',
   ) {
     this.op1 = new Daemon(lab.host('op1'), dir);
     this.op2 = new Daemon(lab.host('op2'), dir);
@@ -50,15 +57,17 @@ export class Pair {
   static async create(o: PairOptions = {}): Promise<Pair> {
     const why = await labUnavailableReason();
     if (why !== undefined) throw new Error(`cannot run the bench: ${why}`);
-    const lab = await createLab({ hosts: ['op1', 'op2', 'client'], prefix: 'vtb' });
-    const pair = new Pair(lab, mkdtempSync(join(tmpdir(), 'vtb-')));
+    const family = o.family ?? 'ipv4';
+    const lab = await createLab({ hosts: ['op1', 'op2', 'client'], prefix: 'vtb', ...(family === 'ipv6' ? { subnet6: SUBNET6 } : {}) });
+    const pair = new Pair(lab, mkdtempSync(join(tmpdir(), 'vtb-')), family);
     try {
-      pair.op1.writeConfig(instanceConfig({ state: 'MASTER', priority: 100, scripts: o.scripts, extra: o.op1Extra, version: o.version, interval: o.interval }));
-      pair.op2.writeConfig(instanceConfig({ priority: 90, scripts: o.scripts, extra: o.op2Extra, version: o.version, interval: o.interval }));
+      if (family === 'ipv6') await Promise.all(['op1', 'op2', 'client'].map((h) => lab.host(h).linkLocal6())); // DAD over before anything sends
+      pair.op1.writeConfig(instanceConfig({ state: 'MASTER', priority: 100, scripts: o.scripts, extra: o.op1Extra, version: o.version, interval: o.interval, family }));
+      pair.op2.writeConfig(instanceConfig({ priority: 90, scripts: o.scripts, extra: o.op2Extra, version: o.version, interval: o.interval, family }));
       await pair.startListener('op1');
       await pair.startListener('op2');
-      if (o.capture !== false) pair.capture = await AdvertCapture.start(pair.client, join(pair.dir, 'adverts.pcap'));
-      pair.prober = Prober.start(pair.client, VIP);
+      if (o.capture !== false) pair.capture = await AdvertCapture.start(pair.client, join(pair.dir, 'adverts.pcap'), undefined, family);
+      pair.prober = Prober.start(pair.client, family === 'ipv6' ? VIP6 : VIP);
     } catch (e) {
       await pair.destroy();
       throw e;
@@ -68,7 +77,8 @@ export class Pair {
 
   /** Starts the 7443 listener on `name`; resolves once it listens. */
   async startListener(name: 'op1' | 'op2'): Promise<void> {
-    const child = this.lab.host(name).spawn('node', [join(FIXTURES, 'listener.js'), name, '7443'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const listen = this.family === 'ipv6' ? ['::'] : [];
+    const child = this.lab.host(name).spawn('node', [join(FIXTURES, 'listener.js'), name, '7443', ...listen], { stdio: ['ignore', 'pipe', 'inherit'] });
     this.listeners.set(name, child);
     await new Promise<void>((resolve, reject) => {
       child.stdout!.once('data', () => resolve());
@@ -90,10 +100,20 @@ export class Pair {
    * by a SIGKILL removed, op1's daemon started if it is not running. Then waits until the
    * client reaches op1 through the VIP.
    */
+  /** The VIPs a killed master may have left on its eth0 (with their prefix). */
+  get vipCidrs(): readonly string[] {
+    return this.family === 'ipv6' ? VIP6_CIDRS : [VIP_CIDR];
+  }
+
+  /** The instance's name in the seed's configs. */
+  get instance(): string {
+    return this.family === 'ipv6' ? 'VI_6' : 'VI_1';
+  }
+
   async restore(timeoutMs = 15_000): Promise<void> {
     const { op1, op2 } = this;
     if (!op1.running) {
-      await op1.host.exec('ip', ['addr', 'del', VIP_CIDR, 'dev', 'eth0']);
+      for (const v of this.vipCidrs) await op1.host.exec('ip', ['addr', 'del', v, 'dev', 'eth0']);
       await op1.host.linkUp();
       const from = op1.logs.length;
       op1.start();
