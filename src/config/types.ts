@@ -306,7 +306,28 @@ export interface VmacSettings {
 
 export type Authentication = { readonly type: 0 } | { readonly type: 1; readonly pass: string };
 
-export interface VrrpInstance {
+/**
+ * The trackers an instance or a sync group references. An instance's lists hold its own
+ * references, then its sync group's (with `group` set); a group's are its own, which every member
+ * also lists.
+ */
+export interface TrackerRefs {
+  readonly trackScripts: readonly TrackRef[];
+  readonly trackInterfaces: readonly TrackRef[];
+  readonly trackFiles: readonly TrackRef[];
+  readonly trackProcesses: readonly TrackRef[];
+}
+
+/** The notify scripts of an instance or a sync group, one per state and the catch-all `notify`. */
+export interface NotifyCommands {
+  readonly notifyMaster?: NotifyCommand;
+  readonly notifyBackup?: NotifyCommand;
+  readonly notifyFault?: NotifyCommand;
+  readonly notifyStop?: NotifyCommand;
+  readonly notify?: NotifyCommand;
+}
+
+export interface VrrpInstance extends TrackerRefs, NotifyCommands {
   readonly name: string;
   readonly pos: SourcePos;
   /** Initial state wanted. */
@@ -354,16 +375,6 @@ export interface VrrpInstance {
   readonly vipsExcluded: readonly VirtualAddress[];
   readonly nopreempt: boolean;
   readonly preemptDelayMs: number;
-  /** Each list holds the instance's own references, then its sync group's (with `group` set). */
-  readonly trackScripts: readonly TrackRef[];
-  readonly trackInterfaces: readonly TrackRef[];
-  readonly trackFiles: readonly TrackRef[];
-  readonly trackProcesses: readonly TrackRef[];
-  readonly notifyMaster?: NotifyCommand;
-  readonly notifyBackup?: NotifyCommand;
-  readonly notifyFault?: NotifyCommand;
-  readonly notifyStop?: NotifyCommand;
-  readonly notify?: NotifyCommand;
   /** `notify_priority_changes` (else its sync group's, else global vrrp_notify_priority_changes): priority changes to the FIFOs. */
   readonly notifyPriorityChanges: boolean;
   /** Of the instance's family, like the unicast peers and mcast_src_ip. */
@@ -378,20 +389,10 @@ export interface VrrpInstance {
   readonly syncGroup?: string;
 }
 
-export interface VrrpSyncGroup {
+export interface VrrpSyncGroup extends TrackerRefs, NotifyCommands {
   readonly name: string;
   readonly pos: SourcePos;
   readonly members: readonly string[];
-  /** The group's trackers (every member also lists them, with `group` set). */
-  readonly trackScripts: readonly TrackRef[];
-  readonly trackInterfaces: readonly TrackRef[];
-  readonly trackFiles: readonly TrackRef[];
-  readonly trackProcesses: readonly TrackRef[];
-  readonly notifyMaster?: NotifyCommand;
-  readonly notifyBackup?: NotifyCommand;
-  readonly notifyFault?: NotifyCommand;
-  readonly notifyStop?: NotifyCommand;
-  readonly notify?: NotifyCommand;
   readonly notifyPriorityChanges?: boolean;
 }
 

@@ -13,6 +13,7 @@ import { authOf, trackRefOf, unicastPeerOf, vipOf, type AuthDraft } from './vali
 import { claimFamily, type FamilyDraft } from './family.js';
 import { familyOf, isLinkLocal6, type IpAddress } from '../wire/address.js';
 import type { OldUnicastChecksum } from '../wire/types.js';
+import type { NotifyCommandsDraft, TrackerRefsDraft } from './validate-sync.js';
 import type { GarpSettings, GlobalDefs, NotifyCommand, SourcePos, Stmt, Token, TrackRef, VirtualAddress } from './types.js';
 import { notifyCommandOf } from './validate-script.js';
 import { TRACK_WEIGHT_MAX } from './validate-track.js';
@@ -20,7 +21,7 @@ import { boolArg } from './validate-notify.js';
 import { parseBool, parseDecimal } from './values.js';
 import { completeFailover, emptyFailover, FAILOVER_HANDLERS, FAILOVER_SCALARS, type FailoverDraft } from './validate-failover.js';
 
-export interface InstanceDraft extends FamilyDraft {
+export interface InstanceDraft extends FamilyDraft, TrackerRefsDraft, NotifyCommandsDraft {
   name: string;
   pos: SourcePos;
   nameToken: Token;
@@ -54,15 +55,6 @@ export interface InstanceDraft extends FamilyDraft {
   nopreemptToken?: Token;
   preemptDelayMs: number;
   preemptDelayToken?: Token;
-  trackScripts: TrackRef[];
-  trackInterfaces: TrackRef[];
-  trackFiles: TrackRef[];
-  trackProcesses: TrackRef[];
-  notifyMaster?: NotifyCommand;
-  notifyBackup?: NotifyCommand;
-  notifyFault?: NotifyCommand;
-  notifyStop?: NotifyCommand;
-  notify?: NotifyCommand;
   notifyPriorityChanges?: boolean;
   unicastSrcIp?: IpAddress;
   unicastPeers: IpAddress[];

@@ -5,27 +5,22 @@
 import { pos, type ArgChecker } from './check-args.js';
 import { dispatch, type Handler } from './dispatch.js';
 import { VRRP_SYNC_GROUP } from './keywords.js';
-import type { NotifyCommand, SourcePos, Stmt, Token, TrackRef } from './types.js';
+import type { NotifyCommand, NotifyCommands, SourcePos, Stmt, Token, TrackerRefs, TrackRef } from './types.js';
 import { trackRefOf } from './validate-lists.js';
 import { notifyCommandOf } from './validate-script.js';
 import { TRACK_WEIGHT_MAX } from './validate-track.js';
 import { boolArg } from './validate-notify.js';
 
-export interface SyncDraft {
+/** An instance's or a sync group's tracker references and notify scripts while they are read. */
+export type TrackerRefsDraft = { -readonly [K in keyof TrackerRefs]: TrackRef[] };
+export type NotifyCommandsDraft = { -readonly [K in keyof NotifyCommands]?: NotifyCommand };
+
+export interface SyncDraft extends TrackerRefsDraft, NotifyCommandsDraft {
   name: string;
   pos: SourcePos;
   nameToken: Token;
   members: Token[];
   trackingWeight: boolean;
-  trackScripts: TrackRef[];
-  trackInterfaces: TrackRef[];
-  trackFiles: TrackRef[];
-  trackProcesses: TrackRef[];
-  notifyMaster?: NotifyCommand;
-  notifyBackup?: NotifyCommand;
-  notifyFault?: NotifyCommand;
-  notifyStop?: NotifyCommand;
-  notify?: NotifyCommand;
   notifyPriorityChanges?: boolean;
 }
 
