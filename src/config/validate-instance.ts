@@ -13,7 +13,7 @@ import { authOf, trackRefOf, unicastPeerOf, vipOf, type AuthDraft } from './vali
 import { claimFamily, type FamilyDraft } from './family.js';
 import { familyOf, isLinkLocal6, type IpAddress } from '../wire/address.js';
 import type { OldUnicastChecksum } from '../wire/types.js';
-import type { NotifyCommandsDraft, TrackerRefsDraft } from './validate-sync.js';
+import { notifyHandlers, type NotifyCommandsDraft, type TrackerRefsDraft } from './validate-sync.js';
 import type { GarpSettings, GlobalDefs, NotifyCommand, SourcePos, Stmt, Token, TrackRef, VirtualAddress } from './types.js';
 import { notifyCommandOf } from './validate-script.js';
 import { TRACK_WEIGHT_MAX } from './validate-track.js';
@@ -72,11 +72,6 @@ const intOpt = (name: string, min: number, max: number, set: (d: InstanceDraft, 
   const t = a.one(s);
   const n = t && a.int(t, name, min, max);
   if (n !== undefined) set(d, n);
-};
-
-const notifyOpt = (set: (d: InstanceDraft, cmd: NotifyCommand) => void): H => (s, d, a) => {
-  const cmd = notifyCommandOf(s, a);
-  if (cmd) set(d, cmd);
 };
 
 /** A block of entries; `keep` may refuse an entry (an address of the instance's other family). */
@@ -156,11 +151,7 @@ const handlers = new Map<string, H>([
     const n = t && a.seconds(t, 'preempt_delay', 0, 1000);
     if (n !== undefined && t) { d.preemptDelayMs = Math.round(n * 1000); d.preemptDelayToken = t; }
   }],
-  ['notify_master', notifyOpt((d, c) => { d.notifyMaster = c; })],
-  ['notify_backup', notifyOpt((d, c) => { d.notifyBackup = c; })],
-  ['notify_fault', notifyOpt((d, c) => { d.notifyFault = c; })],
-  ['notify_stop', notifyOpt((d, c) => { d.notifyStop = c; })],
-  ['notify', notifyOpt((d, c) => { d.notify = c; })],
+  ...notifyHandlers<InstanceDraft>(),
   ['notify_priority_changes', (s, d, a) => { const v = boolArg(s, a); if (v !== undefined) d.notifyPriorityChanges = v; }],
   ['unicast_src_ip', srcIpOpt('unicast_src_ip', (d, ip) => { d.unicastSrcIp = ip; })],
   ['mcast_src_ip', srcIpOpt('mcast_src_ip', (d, ip) => { d.mcastSrcIp = ip; })],

@@ -24,10 +24,24 @@ export interface SyncDraft extends TrackerRefsDraft, NotifyCommandsDraft {
   notifyPriorityChanges?: boolean;
 }
 
-const notifyOpt = (set: (d: SyncDraft, cmd: NotifyCommand) => void): Handler<SyncDraft> => (s, d, a) => {
-  const cmd = notifyCommandOf(s, a);
-  if (cmd) set(d, cmd);
-};
+const NOTIFY_KEYWORDS: readonly (readonly [string, keyof NotifyCommandsDraft])[] = [
+  ['notify_master', 'notifyMaster'],
+  ['notify_backup', 'notifyBackup'],
+  ['notify_fault', 'notifyFault'],
+  ['notify_stop', 'notifyStop'],
+  ['notify', 'notify'],
+];
+
+/** notify_master, notify_backup, notify_fault, notify_stop and notify: a handler each, for an instance or a sync group. */
+export function notifyHandlers<D extends NotifyCommandsDraft>(): [string, Handler<D>][] {
+  return NOTIFY_KEYWORDS.map(([keyword, field]): [string, Handler<D>] => [
+    keyword,
+    (s, d, a) => {
+      const cmd = notifyCommandOf(s, a);
+      if (cmd) d[field] = cmd;
+    },
+  ]);
+}
 
 const refs = (into: (d: SyncDraft) => TrackRef[], maxWeight?: number): Handler<SyncDraft> => (s, d, a) => {
   a.extra(s, 0);
@@ -50,11 +64,7 @@ const handlers = new Map<string, Handler<SyncDraft>>([
       d.members.push(m.keyword);
     }
   }],
-  ['notify_master', notifyOpt((d, c) => { d.notifyMaster = c; })],
-  ['notify_backup', notifyOpt((d, c) => { d.notifyBackup = c; })],
-  ['notify_fault', notifyOpt((d, c) => { d.notifyFault = c; })],
-  ['notify_stop', notifyOpt((d, c) => { d.notifyStop = c; })],
-  ['notify', notifyOpt((d, c) => { d.notify = c; })],
+  ...notifyHandlers<SyncDraft>(),
   ['notify_priority_changes', (s, d, a) => { const v = boolArg(s, a); if (v !== undefined) d.notifyPriorityChanges = v; }],
   ['smtp_alert', () => undefined], // keywords.ts says it is accepted and ignored
   ['sync_group_tracking_weight', (s, d, a) => { a.flag(s); d.trackingWeight = true; }],
