@@ -87,18 +87,6 @@ static void finalize(napi_env env, void *data, void *hint) {
   release(s);
 }
 
-/* Calls onMessage(argv...) on the loop; an exception in it becomes an 'uncaughtException'. */
-static void call_js(raw6 *s, size_t argc, napi_value *argv) {
-  napi_value cb, recv;
-  if (napi_get_reference_value(s->env, s->callback, &cb) != napi_ok || cb == NULL) return;
-  napi_get_global(s->env, &recv);
-  if (napi_make_callback(s->env, s->async, recv, cb, argc, argv, NULL) == napi_pending_exception) {
-    napi_value e;
-    napi_get_and_clear_last_exception(s->env, &e);
-    napi_fatal_exception(s->env, e);
-  }
-}
-
 /* One datagram: src | dst | payload, and the hop limit and interface from the ancillary data. */
 static void deliver(raw6 *s, const struct sockaddr_in6 *from, struct msghdr *msg, const uint8_t *payload, size_t len) {
   int hop_limit = -1;
@@ -124,14 +112,14 @@ static void deliver(raw6 *s, const struct sockaddr_in6 *from, struct msghdr *msg
   memcpy((uint8_t *)data + 32, payload, len);
   napi_create_int32(s->env, hop_limit, &argv[2]);
   napi_create_int32(s->env, ifindex, &argv[3]);
-  call_js(s, 4, argv);
+  call_js(s->env, s->callback, s->async, 4, argv);
 }
 
 static void report_error(raw6 *s, int e) {
   napi_value argv[2];
   napi_create_string_utf8(s->env, errno_code(e), NAPI_AUTO_LENGTH, &argv[0]);
   napi_create_string_utf8(s->env, strerror(e), NAPI_AUTO_LENGTH, &argv[1]);
-  call_js(s, 2, argv);
+  call_js(s->env, s->callback, s->async, 2, argv);
 }
 
 static void on_readable(uv_poll_t *h, int status, int events) {

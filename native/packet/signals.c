@@ -44,16 +44,9 @@ static void on_signal(uv_signal_t *h, int signum) {
   napi_env env = s->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value cb, recv, arg;
-  if (napi_get_reference_value(env, s->callback, &cb) == napi_ok && cb != NULL) {
-    napi_get_global(env, &recv);
-    napi_create_int32(env, signum, &arg);
-    if (napi_make_callback(env, s->async, recv, cb, 1, &arg, NULL) == napi_pending_exception) {
-      napi_value e;
-      napi_get_and_clear_last_exception(env, &e);
-      napi_fatal_exception(env, e); /* process 'uncaughtException', as for any I/O callback */
-    }
-  }
+  napi_value arg;
+  napi_create_int32(env, signum, &arg);
+  call_js(env, s->callback, s->async, 1, &arg);
   napi_close_handle_scope(env, scope);
 }
 

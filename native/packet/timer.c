@@ -89,17 +89,9 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   napi_env env = t->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value cb, recv, arg;
-  if (napi_get_reference_value(env, t->callback, &cb) == napi_ok && cb != NULL) {
-    napi_get_global(env, &recv); /* make_callback wants an object as `this` */
-    napi_create_int32(env, status, &arg);
-    /* make_callback runs the microtasks and nextTicks queued by the callback, like any I/O callback. */
-    if (napi_make_callback(env, t->async, recv, cb, 1, &arg, NULL) == napi_pending_exception) {
-      napi_value e;
-      napi_get_and_clear_last_exception(env, &e);
-      napi_fatal_exception(env, e); /* process 'uncaughtException' */
-    }
-  }
+  napi_value arg;
+  napi_create_int32(env, status, &arg);
+  call_js(env, t->callback, t->async, 1, &arg);
   napi_close_handle_scope(env, scope);
   /* The fd stays readable (epoll is level-triggered) until read or re-armed; the queue re-arms or
      disarms it in the callback, which saves a read() per wake-up. */

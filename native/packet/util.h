@@ -1,4 +1,4 @@
-/* Small Node-API helpers shared by the addon's C files (packet.c, raw6.c, timer.c, signals.c). */
+/* Small Node-API helpers shared by the addons' C files (packet.c, raw6.c, timer.c, signals.c, watch.c). */
 #ifndef VRRPD_UTIL_H
 #define VRRPD_UTIL_H
 #include <node_api.h>
@@ -12,6 +12,10 @@ static inline const char *errno_code(int e) {
   switch (e) {
     case EPERM: return "EPERM";
     case EACCES: return "EACCES";
+    case ENOENT: return "ENOENT";
+    case ESRCH: return "ESRCH";
+    case ENOTDIR: return "ENOTDIR";
+    case ENOSPC: return "ENOSPC";
     case ENODEV: return "ENODEV";
     case ENXIO: return "ENXIO";
     case EAGAIN: return "EAGAIN";
@@ -21,13 +25,17 @@ static inline const char *errno_code(int e) {
     case EMFILE: return "EMFILE";
     case ENFILE: return "ENFILE";
     case ENOMEM: return "ENOMEM";
+    case ENOSYS: return "ENOSYS";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
+    case ENOBUFS: return "ENOBUFS";
     default: return "EIO";
   }
 }
 
 /* Throws `what: strerror(e)` with code = the errno name; returns NULL for the caller to return. */
 static inline napi_value throw_errno(napi_env env, const char *what, int e) {
-  char msg[160];
+  char msg[200];
   snprintf(msg, sizeof msg, "%s: %s", what, strerror(e));
   napi_throw_error(env, errno_code(e), msg);
   return NULL;
@@ -41,6 +49,22 @@ static inline int get_args(napi_env env, napi_callback_info info, size_t want, n
     return 0;
   }
   return 1;
+}
+
+/*
+ * Calls the JS function behind `callback` on the event loop, as Node calls any I/O callback:
+ * make_callback runs the microtasks and nextTicks it queued before we return to libuv, and an
+ * exception it throws becomes the process's 'uncaughtException'. The caller holds a handle scope.
+ */
+static inline void call_js(napi_env env, napi_ref callback, napi_async_context async, size_t argc, napi_value *argv) {
+  napi_value cb, recv;
+  if (napi_get_reference_value(env, callback, &cb) != napi_ok || cb == NULL) return;
+  napi_get_global(env, &recv); /* make_callback wants an object as `this` */
+  if (napi_make_callback(env, async, recv, cb, argc, argv, NULL) == napi_pending_exception) {
+    napi_value e;
+    napi_get_and_clear_last_exception(env, &e);
+    napi_fatal_exception(env, e);
+  }
 }
 
 #endif

@@ -26,6 +26,8 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "util.h"
+
 #include <errno.h>
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
@@ -43,43 +45,6 @@
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
-
-static const char *errno_name(int e) {
-  switch (e) {
-    case EPERM: return "EPERM";
-    case EACCES: return "EACCES";
-    case ENOENT: return "ENOENT";
-    case ESRCH: return "ESRCH";
-    case ENOTDIR: return "ENOTDIR";
-    case ENOSPC: return "ENOSPC";
-    case EMFILE: return "EMFILE";
-    case ENFILE: return "ENFILE";
-    case ENOMEM: return "ENOMEM";
-    case EINVAL: return "EINVAL";
-    case ENOSYS: return "ENOSYS";
-    case EBADF: return "EBADF";
-    case ECONNREFUSED: return "ECONNREFUSED";
-    case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
-    case ENOBUFS: return "ENOBUFS";
-    default: return "EIO";
-  }
-}
-
-static napi_value throw_errno(napi_env env, const char *what, int e) {
-  char msg[200];
-  snprintf(msg, sizeof msg, "%s: %s", what, strerror(e));
-  napi_throw_error(env, errno_name(e), msg);
-  return NULL;
-}
-
-static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
-  size_t argc = want;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
-    napi_throw_type_error(env, "EINVAL", "missing arguments");
-    return 0;
-  }
-  return 1;
-}
 
 static int get_int(napi_env env, napi_value v, int32_t *out) {
   if (napi_get_value_int32(env, v, out) != napi_ok) {
@@ -312,16 +277,9 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   napi_env env = w->env;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
-  napi_value cb, recv, argv[1];
-  napi_get_reference_value(env, w->callback, &cb);
-  napi_get_global(env, &recv);
-  napi_create_int32(env, status, &argv[0]);
-  /* make_callback: the microtasks queued by the callback run before we return to libuv */
-  if (napi_make_callback(env, w->async, recv, cb, 1, argv, NULL) == napi_pending_exception) {
-    napi_value e;
-    napi_get_and_clear_last_exception(env, &e);
-    napi_fatal_exception(env, e);
-  }
+  napi_value arg;
+  napi_create_int32(env, status, &arg);
+  call_js(env, w->callback, w->async, 1, &arg);
   napi_close_handle_scope(env, scope);
 }
 
