@@ -90,18 +90,19 @@ export class AddressWatch {
 
   /** The burst on `ifname` is over: VIPs removed behind our back, then the source addresses. */
   async #settled(ifname: string, deleted: ReadonlySet<string>): Promise<void> {
-    const slots = [...this.#deps.slots()];
-    if (deleted.size > 0) this.#restore(ifname, deleted, slots);
-    const mine = slots.filter((s) => s.conf.interface === ifname);
+    const mine = [...this.#deps.slots()].filter((s) => s.conf.interface === ifname);
     const iface = this.#deps.iface(ifname);
-    if (mine.length === 0 && iface === undefined) return;
-    // One read serves both (getInterfaceInfo shares the reads asked for in the same turn).
-    const [info] = await Promise.all([getInterfaceInfo(ifname), iface?.refresh()]);
-    for (const s of mine) {
-      if (s.instance === undefined) this.#deps.bring(s);
-      else if (info.ok) this.#follow(s, info.value);
-      // Not readable: the interface is gone, which the link monitor reports (FAULT: link-down).
+    if (mine.length > 0 || iface !== undefined) {
+      // One read serves both (getInterfaceInfo shares the reads asked for in the same turn).
+      const [info] = await Promise.all([getInterfaceInfo(ifname), iface?.refresh()]);
+      for (const s of mine) {
+        if (s.instance === undefined) this.#deps.bring(s);
+        else if (info.ok) this.#follow(s, info.value);
+        // Not readable: the interface is gone, which the link monitor reports (FAULT: link-down).
+      }
     }
+    // After the sources: a master that just lost its address is in FAULT now and re-adds nothing.
+    if (deleted.size > 0) this.#restore(ifname, deleted, [...this.#deps.slots()]);
   }
 
   /** Our VIPs on `ifname` among `deleted` that are still absent now: their masters put them back. */

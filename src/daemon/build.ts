@@ -112,9 +112,11 @@ export function sourceAddress(inst: VrrpInstance, info: InterfaceInfo, virtual: 
   const configured = inst.unicastSrcIp ?? inst.mcastSrcIp;
   if (inst.family === 'ipv4') {
     // An address of our own, a primary one first: a VIP may be a primary too (of its own subnet,
-    // or promoted when the primary went: promote_secondaries); an owner's VIP is its only one.
+    // or promoted when the primary went: promote_secondaries). Only an owner (priority 255) may
+    // send from its VIP: it is the interface's own address.
     const own = info.ipv4.filter((a) => !virtual.has(a.address));
-    const src = configured ?? (own.find((a) => !a.secondary) ?? own[0])?.address ?? info.primaryIpv4;
+    const owner = inst.priority === 255 ? info.primaryIpv4 : undefined;
+    const src = configured ?? (own.find((a) => !a.secondary) ?? own[0])?.address ?? owner;
     return src === undefined ? err(`interface ${inst.interface} has no IPv4 address`) : ok(src);
   }
   if (configured === undefined) {

@@ -198,7 +198,7 @@ export class Instance<V> {
     this.#step({ kind: 'source', ip, detail });
     if (ip === undefined || ip === before) return;
     this.#counters.sourceChanges++;
-    this.#io.log.warn({ instance: this.name, from: before, to: ip }, `${this.name}: adverts now leave from ${ip} (was ${before})`);
+    this.#io.log.warn({ instance: this.name, source: ip, was: before }, `${this.name}: adverts now leave from ${ip} (was ${before})`);
   }
 
   /**

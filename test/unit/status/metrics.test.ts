@@ -71,6 +71,7 @@ describe('metrics from the status model', () => {
         "vrrpd_script_skipped_total",
         "vrrpd_script_state",
         "vrrpd_script_timeouts_total",
+        "vrrpd_source_changes_total",
         "vrrpd_timer_late_total",
         "vrrpd_timer_lateness_seconds",
         "vrrpd_tracker_healthy",
@@ -80,6 +81,7 @@ describe('metrics from the status model', () => {
         "vrrpd_transitions_total",
         "vrrpd_vip_add_failures_total",
         "vrrpd_vip_remove_failures_total",
+        "vrrpd_vip_restored_total",
       ]
     `);
   });
