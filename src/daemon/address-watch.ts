@@ -130,7 +130,7 @@ export class AddressWatch {
   #renamed(from: string, to: string): void {
     const slots = [...this.#deps.slots()].filter((s) => s.conf.interface === from || vipSpecs(s.conf).some((v) => v.dev === from));
     if (slots.length === 0) return;
-    this.#deps.log.warn({ from, to, instances: slots.map((s) => s.conf.name) }, `interface ${from} renamed to ${to}: its instances wait in FAULT until an interface named ${from} is back`);
+    this.#deps.log.warn({ ifname: from, newName: to, instances: slots.map((s) => s.conf.name) }, `interface ${from} renamed to ${to}: its instances wait in FAULT until an interface named ${from} is back`);
     const stranded = slots.flatMap((s) => vipSpecs(s.conf).filter((v) => v.dev === from)).map((v) => ({ ...v, dev: to }));
     background(
       changeAddresses('del', stranded).then((outcomes) => {
