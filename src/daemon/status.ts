@@ -140,6 +140,7 @@ function instanceStatus(s: SlotFacts, at: ClockPair): InstanceStatus {
     effectivePriority: r.effectivePriority,
     masterAdverIntervalCs: r.masterAdverIntervalCs,
     linkUp: r.linkUp,
+    sourceIp: r.sourceIp,
     faultReasons: [...r.faultReasons],
     trackers,
     vips: f.vips.map((v) => ({ address: v.vip.address, dev: v.vip.dev, present: v.present, ...(v.error !== undefined ? { error: v.error } : {}) })),

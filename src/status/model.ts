@@ -25,6 +25,8 @@ export const INSTANCE_IO_COUNTERS = {
   garpFailures: { help: 'gratuitous ARPs that could not be sent' },
   vipAddFailures: { help: 'failed attempts to add a virtual address (ip addr add; each retry counts)' },
   vipRemoveFailures: { help: 'failed attempts to remove a virtual address (ip addr del; each retry counts)' },
+  vipRestored: { help: 'virtual addresses removed from the interface by someone else while master, and added back' },
+  sourceChanges: { help: 'times the adverts\' source address followed an address change on the interface' },
   timerLate: { help: `VRRP timers that fired more than ${LATE_TIMER_MS} ms after their deadline` },
 } as const satisfies Record<string, CounterSpec>;
 
@@ -177,6 +179,8 @@ export interface InstanceStatus {
   /** Master_Adver_Interval, centiseconds: learned from the master under v3, ours otherwise. */
   readonly masterAdverIntervalCs: number;
   readonly linkUp: boolean;
+  /** The address adverts leave from (follows the interface's addresses); undefined while waiting. */
+  readonly sourceIp?: string;
   readonly faultReasons: readonly string[];
   readonly trackers: readonly TrackerFacts[];
   readonly vips: readonly VipFacts[];

@@ -72,6 +72,7 @@ describe('metrics from the status model', () => {
         "vrrpd_script_skipped_total",
         "vrrpd_script_state",
         "vrrpd_script_timeouts_total",
+        "vrrpd_source_changes_total",
         "vrrpd_timer_late_total",
         "vrrpd_timer_lateness_seconds",
         "vrrpd_tracker_healthy",
@@ -81,6 +82,7 @@ describe('metrics from the status model', () => {
         "vrrpd_transitions_total",
         "vrrpd_vip_add_failures_total",
         "vrrpd_vip_remove_failures_total",
+        "vrrpd_vip_restored_total",
       ]
     `);
   });

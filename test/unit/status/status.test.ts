@@ -65,7 +65,7 @@ describe('status model', () => {
         'metrics: http://127.0.0.1:9657/metrics',
         '',
         'VI_1: MASTER since 2026-11-30 09:55:54Z (4m05s ago): master-down-timer (no master heard)',
-        '  eth0, VRID 251, VRRPv2 IPv4, advert interval 1 s',
+        '  eth0, VRID 251, VRRPv2 IPv4, advert interval 1 s from 192.168.50.2',
         '  priority 100; master 192.168.50.2 priority 100',
         '  VIPs: 192.168.50.100/24 in place',
         '  track: chk_nginx (check_tcp), weight -20: healthy; last check succeeded in 0.3 ms, 0.6s ago',
