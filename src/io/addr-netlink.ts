@@ -24,7 +24,7 @@ import { errnoName, errnoNumber, openRtnl, type RtnlSocket } from './rtnl-socket
 /**
  * How long one sendmsg may hold the event loop, ms. The kernel handles the requests inside the
  * call: 0.1-0.4 ms per IPv4 address and up to 1 ms per IPv6 address on the development VM
- * (native-notes/netlink.md), so a chunk is sized from the cost per request of the last one, within
+ * (native-notes/netlink.md), so a chunk is sized from the recent cost per request, within
  * [1, MAX_CHUNK]. Even MAX_CHUNK acks (~1 KB of receive buffer each) fit the socket's 1 MB buffer.
  */
 export const CALL_BUDGET_MS = 4;
@@ -85,8 +85,9 @@ export class NetlinkBatcher {
   #busy = false;
   #seq = 0;
   #socket: RtnlSocket | undefined;
-  /** Requests in the next sendmsg (see CALL_BUDGET_MS). */
+  /** Requests in the next sendmsg, from the kernel's recent cost per request (see CALL_BUDGET_MS). */
   #chunk = FIRST_CHUNK;
+  #perRequestMs = CALL_BUDGET_MS / FIRST_CHUNK;
   /** Batches and sendmsg calls so far (the tests and the bench read them). */
   batches = 0;
   sends = 0;
@@ -150,8 +151,9 @@ export class NetlinkBatcher {
       const bytes = emitAddrRequests(sent.map((s) => s.request), sent[0]!.seq);
       const t0 = performance.now();
       const replies = socket.talk(bytes);
-      const perRequestMs = (performance.now() - t0) / sent.length;
-      this.#chunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor(CALL_BUDGET_MS / Math.max(perRequestMs, 0.001))));
+      // Halfway to this call's cost per request: one preempted call does not shrink chunks to 1.
+      this.#perRequestMs = (this.#perRequestMs + (performance.now() - t0) / sent.length) / 2;
+      this.#chunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor(CALL_BUDGET_MS / Math.max(this.#perRequestMs, 0.001))));
       const acks = new Map(parseAcks(replies).map((a) => [a.seq, a]));
       for (const { p, seq } of sent) p.resolve(outcomeOfAck(p.vip, acks.get(seq)));
     } catch (e) {
