@@ -2,9 +2,10 @@
  * Address changes over rtnetlink, from the addon's socket (rtnl-socket.ts), instead of forking
  * `ip`. Every change submitted in one turn of the event loop joins one batch; a batch goes to the
  * kernel in chunks, one sendmsg each, sized so that one takes about CALL_BUDGET_MS, and the loop
- * runs its due timers and received adverts between chunks. Each request carries a sequence number; its acknowledgement is its outcome: EEXIST on an
- * add means already there, EADDRNOTAVAIL / ENODEV / ENXIO on a delete already gone, any other
- * errno (or no acknowledgement) a failure the caller retries.
+ * runs its due timers and received adverts between chunks. Each request carries a sequence
+ * number; its acknowledgement is its outcome: EEXIST on an add means already there, EADDRNOTAVAIL
+ * / ENODEV / ENXIO on a delete already gone, any other errno (or no acknowledgement) a failure the
+ * caller retries.
  *
  * A request asks the kernel for what `ip addr add|del` (iproute2 6.1) asks it for, so nothing
  * changes on the host but the absence of the fork: IFA_LOCAL and IFA_ADDRESS = the address,

@@ -33,7 +33,7 @@ export interface VipSpec {
 export interface IpAddrError {
   readonly kind: 'invalid' | 'command-failed';
   readonly detail: string;
-  /** stderr of `ip`, when it ran. */
+  /** stderr of `ip`, when it ran; over rtnetlink, the kernel's error text, if it gave one. */
   readonly stderr: string;
 }
 
