@@ -5,7 +5,7 @@
  */
 import { loadConfig } from '../config/load.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
-import type { LoadOptions, LoadResult, SourceHost, VrrpdConfig, VrrpInstance } from '../config/types.js';
+import type { DisabledSection, LoadOptions, LoadResult, SourceHost, VrrpdConfig, VrrpInstance } from '../config/types.js';
 import { fsSourceHost } from '../io/config-files.js';
 import { loadConfigOffThread } from '../io/config-loader.js';
 import { getInterfaceInfo } from '../io/interface-info.js';
@@ -79,6 +79,8 @@ export class Daemon {
   readonly #log: Logger;
   readonly #now: Now;
   #config: VrrpdConfig | undefined;
+  /** Sections the running configuration left out for their own errors (the status lists them). */
+  #disabled: readonly DisabledSection[] = [];
   readonly #ifaces = new Map<string, Iface>();
   readonly #slots = new Map<string, Slot>();
   readonly #links = new LinkMonitor();
@@ -190,6 +192,7 @@ export class Daemon {
     this.#startedAt = this.#now();
     await this.#host.removePrevious(this.#opts.runDir);
     this.#config = loaded.config;
+    this.#disabled = loaded.disabled;
     await this.#host.ensureFirewall(loaded.config);
     this.#links.on('change', (ifname, up) => this.#contain(`link ${ifname} change`, () => this.#onLink(ifname, up)));
     this.#links.on('monitorError', (e) => this.#log.warn({ err: e.message }, 'link monitor problem'));
@@ -246,6 +249,7 @@ export class Daemon {
     await Promise.all(stopping.map((s) => this.#stopSlot(s)));
     for (const s of stopping) this.#slots.delete(s.conf.name);
     this.#config = next;
+    this.#disabled = loaded.disabled;
     await this.#host.ensureFirewall(next);
     await this.#applyTracking(next);
     const starting = next.instances.filter((c) => !this.#slots.has(c.name));
@@ -349,6 +353,7 @@ export class Daemon {
       })),
       interfaces: [...this.#ifaces.values()].map((i) => ({ name: i.name, counters: i.mux?.counters, io: i.socketCounters })),
       objects: this.#tracking.objects(),
+      disabled: this.#disabled,
     });
   }
 

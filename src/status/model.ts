@@ -210,6 +210,16 @@ export interface ProcessFacts {
   readonly log: LogFacts;
 }
 
+/** A section of the running configuration left out for its own errors (`vrrpd check` lists them). */
+export interface DisabledSectionStatus {
+  readonly section: 'vrrp_instance' | 'vrrp_script' | 'vrrp_sync_group';
+  readonly name: string;
+  /** Where it is defined. */
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
 /** Everything `vrrpd status` knows. */
 export interface DaemonStatus {
   readonly format: typeof STATUS_FORMAT;
@@ -217,6 +227,8 @@ export interface DaemonStatus {
   readonly instances: readonly InstanceStatus[];
   readonly interfaces: readonly InterfaceStatus[];
   readonly scripts: readonly ScriptStatus[];
+  /** Sections the running configuration (the last one loaded) left out for their errors; they do not run. */
+  readonly disabled: readonly DisabledSectionStatus[];
 }
 
 /** The statistics part of the status: every counter, for the SIGUSR2 dump (keepalived's vrrp.stats). */

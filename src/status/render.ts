@@ -105,6 +105,8 @@ export function renderStatus(s: DaemonStatus): string {
   if (p.log.linesDropped > 0 || p.log.lost) lines.push(`log: ${p.log.linesDropped} lines dropped${p.log.lost ? `, stdout lost (${p.log.lost})` : ''}`);
   if (p.metrics) lines.push(`metrics: http://${p.metrics.listen}/metrics${p.metrics.error ? ` NOT SERVING: ${p.metrics.error}` : ''}`);
   for (const i of s.instances) lines.push('', ...instanceLines(i));
+  if (s.disabled.length > 0) lines.push('', 'not running, disabled by their configuration errors (see vrrpd check):');
+  for (const d of s.disabled) lines.push(`  ${d.section} ${d.name} (${d.file}:${d.line}:${d.col})`);
   if (s.interfaces.length > 0 || s.scripts.length > 0) lines.push('');
   for (const i of s.interfaces) {
     const [counters, dropped] = splitDrops(i.counters, 'router');
