@@ -9,7 +9,8 @@ import type { DisabledSection, LoadOptions, LoadResult, SourceHost, VrrpdConfig,
 import { fsSourceHost } from '../io/config-files.js';
 import { loadConfigOffThread } from '../io/config-loader.js';
 import { getInterfaceInfo } from '../io/interface-info.js';
-import { removeStale, type VipSpec } from '../io/ip-addr.js';
+import { removeStale, vipPath, type VipSpec } from '../io/ip-addr.js';
+import { NETLINK_FAULT_ENV } from '../io/rtnl-socket.js';
 import { acquireRunLock, type RunLock } from '../io/run-lock.js';
 import { stdoutSink } from '../io/fd-sink.js';
 import { background, describeError } from '../background.js';
@@ -222,7 +223,10 @@ export class Daemon {
     this.#armRetry();
     const timers = timerMechanism();
     if (timers.kind !== 'timerfd') this.#log.warn({ detail: timers.detail }, 'no kernel timer: timers run on setTimeout, up to ~1 ms late');
-    this.#log.info({ config: this.#opts.configPath, instances: this.#slots.size, runDir: this.#opts.runDir, timers: timers.kind }, 'vrrpd started');
+    const vips = vipPath();
+    if (vips.kind !== 'netlink') this.#log.warn({ detail: vips.detail }, 'no rtnetlink in the native addon: virtual addresses change through `ip -batch`, a fork per batch (slower takeover)');
+    if (process.env[NETLINK_FAULT_ENV]) this.#log.warn({ file: process.env[NETLINK_FAULT_ENV] }, `${NETLINK_FAULT_ENV} is set: address changes fail on demand (a test hook)`);
+    this.#log.info({ config: this.#opts.configPath, instances: this.#slots.size, runDir: this.#opts.runDir, timers: timers.kind, vips: vips.kind }, 'vrrpd started');
     return { ok: true };
   }
 

@@ -1,7 +1,7 @@
 /**
  * Keeps the host's virtual addresses converging on what the router wants: present while MASTER,
  * absent otherwise. One pass at a time changes all the instance's addresses with one `apply`
- * (the daemon's goes into a shared `ip -batch` with the other instances'); an address that
+ * (the daemon's goes into a batch shared with the other instances'); an address that
  * failed is logged and the pass retried with backoff (0.5 s doubling to 8 s) for as long as the
  * wish stands.
  */
@@ -9,7 +9,7 @@ import { background, describeError } from '../background.js';
 import type { Result } from '../result.js';
 import type { Logger } from './log.js';
 
-/** The `ip addr` operations the keeper needs (io/ip-addr.ts changeAddresses, or fakes in tests). */
+/** The address operations the keeper needs (io/ip-addr.ts changeAddresses, or fakes in tests). */
 export interface VipOps<V> {
   /** Adds (present) or removes (absent) every address, in order; one outcome per address. */
   apply(state: 'present' | 'absent', vips: readonly V[]): Promise<readonly Result<unknown, { detail: string }>[]>;

@@ -3,19 +3,18 @@
  * 100, op2 90, op3 80): Skew_Time = (256 - Priority) / 256 s and Master_Down_Interval = 3 x
  * Advertisement_Interval + Skew_Time (§6.1); a master hearing a higher priority steps down at once
  * (§6.4.3), and that advert arrives within one Advertisement_Interval. Where vrrpd's own retry
- * policy adds to the RFC's figure (a failing `ip`, a missing interface), the bound says so.
- * The judge allows the bound plus MARGIN_MS (a loaded shared machine, `ip` forks).
+ * policy adds to the RFC's figure (failing address changes, a missing interface), the bound says so.
+ * The judge allows the bound plus MARGIN_MS (a loaded shared machine).
  */
 import { readdirSync } from 'node:fs';
 import { masterDownIntervalMs, skewTimeMs } from '../../../src/protocol/timers.js';
 import type { Verdict } from '../../../src/lab/invariants.js';
 import { signal, sleep, waitFor } from '../../../src/lab/procs.js';
 import { descendants } from '../proc-tree.js';
+import type { SeedConfigOptions } from '../../../src/lab/seed-config.js';
 import { FaultLab, INTERVAL_MS, PRIORITY, VIP, type FaultLabOptions } from './lab.js';
 
 export const MARGIN_MS = 1000;
-/** What one `ip` pass through the fault wrapper may take on a loaded machine (on top of the margin). */
-export const IP_PASS_MS = 300;
 const I = INTERVAL_MS;
 const skew = (node: string): number => skewTimeMs(2, PRIORITY[node]!, 100);
 const mdi = (node: string): number => masterDownIntervalMs(2, PRIORITY[node]!, 100);
@@ -37,22 +36,24 @@ export interface Fault {
   /** A few seconds: runs in CI. */
   readonly quick: boolean;
   readonly lab?: Omit<FaultLabOptions, 'cli'>;
-  /** Nodes whose daemon finds the fault `ip` wrapper first in its PATH (FaultLab.armIp). */
-  readonly ipWrapper?: readonly string[];
+  /** Nodes whose daemon reads a netlink fault file (FaultLab.armNetlink). */
+  readonly netlinkFaults?: readonly string[];
+  /** Every vrrpd node's config on top of the seed's. */
+  readonly config?: Partial<SeedConfigOptions>;
   run(f: FaultLab): Promise<FaultOutcome>;
 }
 
 /** Starts every node (op1 first) and waits until op1 alone is master and holds the VIP. */
-export async function startAll(f: FaultLab, ipWrapper: readonly string[] = []): Promise<void> {
-  for (const n of f.nodes) f.start(n.name, { ipWrapper: ipWrapper.includes(n.name) });
+export async function startAll(f: FaultLab, netlinkFaults: readonly string[] = [], config: Partial<SeedConfigOptions> = {}): Promise<void> {
+  for (const n of f.nodes) f.start(n.name, { netlinkFaults: netlinkFaults.includes(n.name), config });
   // The judge watches from the fault on: a short quiet spell is enough here.
   await f.settle('op1', 20_000, 1500);
 }
 
-/** Judged against `boundMs` + MARGIN_MS + `extraMs` (what a fault's own forks cost on a loaded machine). */
-const judged = async (f: FaultLab, from: number, boundMs: number, o: Parameters<FaultLab['verdict']>[2] = {}, detail?: string, extraMs = 0): Promise<FaultOutcome> => ({
+/** Judged against `boundMs` + MARGIN_MS. */
+const judged = async (f: FaultLab, from: number, boundMs: number, o: Parameters<FaultLab['verdict']>[2] = {}, detail?: string): Promise<FaultOutcome> => ({
   boundMs,
-  verdict: await f.verdict(from, boundMs + MARGIN_MS + extraMs, o),
+  verdict: await f.verdict(from, boundMs + MARGIN_MS, o),
   ...(detail !== undefined ? { detail } : {}),
 });
 
@@ -118,22 +119,25 @@ async function reloadStorm(f: FaultLab, count: number, ms: number, changed: bool
   return { ...o, verdict: { ...o.verdict, ok: false, violations: [...o.verdict.violations, 'fd or child leak'] } };
 }
 
-/** op1 SIGTERM (priority 0): op2 takes over; op2's `ip` is made to fail first. */
-async function takeoverWithBrokenIp(f: FaultLab, how: number | 'missing'): Promise<FaultOutcome> {
-  f.armIp('op2', how);
+/**
+ * op1 SIGTERM (priority 0): op2 takes over, but its address requests fail first: the next
+ * `how` of them with ENOBUFS, or all of them with EPERM for 5 s ('refused-5s').
+ */
+async function takeoverWithFailingNetlink(f: FaultLab, how: number | 'refused-5s'): Promise<FaultOutcome> {
+  if (how === 'refused-5s') f.armNetlink('op2', 'all', 'EPERM');
+  else f.armNetlink('op2', how, 'ENOBUFS');
   const t0 = Date.now();
   await f.node('op1').vrrpd!.stop('SIGTERM');
-  if (how === 'missing') {
+  if (how === 'refused-5s') {
     await sleep(5000);
-    f.armIp('op2', 0);
+    f.armNetlink('op2', 0, 'EPERM');
   }
   await f.settle('op2', 25_000);
-  // op2 retries at +0.5, +1.5, +3.5, +7.5 s: with `ip` back after 5 s, the fourth attempt works.
-  const bound = skew('op2') + (how === 'missing' ? backoffSum(4) : backoffSum(how));
+  // op2 retries at +0.5, +1.5, +3.5, +7.5 s: refused for 5 s, the fourth retry works.
+  const bound = skew('op2') + (how === 'refused-5s' ? backoffSum(4) : backoffSum(how));
   const fails = f.vrrpd('op2').logs.filter((l) => l.t >= t0 && l.msg.includes('will retry'));
   const detail = `${fails.length} failed VIP passes, retried after ${fails.map((l) => String(l.retryInMs)).join(', ')} ms`;
-  // Each failed pass is a fork of the wrapper (sh, cat, ip): IP_PASS_MS each on top of the margin.
-  return judged(f, t0, bound, { expectMaster: new Map([[251, 'op2']]) }, detail, IP_PASS_MS * (fails.length + 1));
+  return judged(f, t0, bound, { expectMaster: new Map([[251, 'op2']]) }, detail);
 }
 
 /** Reload with a new priority; judged from the SIGHUP. */
@@ -170,6 +174,45 @@ async function killDuringTakeover(f: FaultLab): Promise<FaultOutcome> {
   // op1 starts as BACKUP for one Master_Down_Interval (priority 100, not the owner), op2 removes
   // the VIP its killed run may have left at startup.
   return judged(f, t0, mdi('op1') + I, op1Wins);
+}
+
+/** 254 addresses beside the VIP (virtual_ipaddress_excluded): a takeover changes 255 addresses in one batch. */
+const MANY = Array.from({ length: 254 }, (_, i) => `10.251.0.${i + 1}`);
+const manyAddresses: Partial<SeedConfigOptions> = { extra: `  virtual_ipaddress_excluded {\n${MANY.map((a) => `    ${a}/32 dev eth0`).join('\n')}\n  }\n` };
+
+/** How many of the 255 addresses `name` holds. */
+async function held(f: FaultLab, name: string): Promise<number> {
+  const out = await f.node(name).host.mustExec('ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth0']);
+  const have = new Set([...out.matchAll(/ inet ([0-9.]+)\//g)].map((m) => m[1]));
+  return [VIP, ...MANY].filter((a) => have.has(a)).length;
+}
+
+/**
+ * SIGKILL op2 when its first of 255 addresses appears after op1's SIGTERM (the batch in flight),
+ * then start both again: op2 must remove what its killed run left (startup
+ * cleanup) and op1 end up holding all 255.
+ */
+async function killDuringBatch(f: FaultLab): Promise<FaultOutcome> {
+  const op2 = f.vrrpd('op2');
+  const events = f.node('op2').monitor!.events;
+  const seen = events.length;
+  await f.vrrpd('op1').stop('SIGTERM');
+  // The kill lands as op2's first address appears (its `ip monitor` line), inside the batch.
+  if (!(await waitFor(() => events.slice(seen).some((e) => !e.deleted), mdi('op2') + 5000, 1))) throw new Error('op2 never added an address');
+  await op2.stop('SIGKILL');
+  const atKill = await held(f, 'op2');
+  const marks = [f.vrrpd('op1').logs.length, op2.logs.length];
+  f.start('op1', { config: manyAddresses });
+  f.start('op2', { config: manyAddresses });
+  const up = await Promise.all([f.vrrpd('op1'), op2].map((d, i) => d.waitFor((l) => l.reason === 'startup', 20_000, marks[i])));
+  const t0 = Math.max(...up.map((l) => l.t));
+  await f.settle('op1');
+  // op1's 255 addresses are one batch too: let it finish before counting.
+  await waitFor(async () => (await held(f, 'op1')) === 255, 5000, 100);
+  const [on1, on2] = [await held(f, 'op1'), await held(f, 'op2')];
+  const o = await judged(f, t0, mdi('op1') + I, op1Wins, `op2 held ${atKill} of 255 addresses when killed; after the restart op1 holds ${on1}, op2 ${on2}`);
+  if (on1 === 255 && on2 === 0) return o;
+  return { ...o, verdict: { ...o.verdict, ok: false, violations: [...o.verdict.violations, `after the restart op1 holds ${on1} of 255 addresses, op2 ${on2}`] } };
 }
 
 /** Something changed on op1's interface that must not move the VIP; judged from the change. */
@@ -237,8 +280,8 @@ export const FAULTS: readonly Fault[] = [
   { id: 'partition-heal-keepalived', bound: 'Advertisement_Interval (§6.4.3); op2 is keepalived 2.2.7', quick: false, lab: { keepalivedOp2: true }, run: (f) => partitionHeal(f, 'op2') },
   { id: 'sigstop-2s', bound: 'stop + Advertisement_Interval, and no takeover (2 s < op2\'s Master_Down_Interval 3.65 s)', quick: false, run: (f) => stopCont(f, 2000) },
   { id: 'sigstop-5s', bound: 'from SIGCONT, Advertisement_Interval: op1 wakes as master, adverts at once, op2 steps down', quick: true, run: (f) => stopCont(f, 5000) },
-  { id: 'ip-fails-3', bound: 'Skew_Time(90) + vrrpd\'s retries 0.5+1+2 s', quick: false, ipWrapper: ['op2'], run: (f) => takeoverWithBrokenIp(f, 3) },
-  { id: 'ip-missing-5s', bound: 'Skew_Time(90) + retries 0.5+1+2+4 s (ip back after 5 s)', quick: false, ipWrapper: ['op2'], run: (f) => takeoverWithBrokenIp(f, 'missing') },
+  { id: 'netlink-fails-3', bound: 'Skew_Time(90) + vrrpd\'s retries 0.5+1+2 s (op2\'s next 3 address requests fail, ENOBUFS)', quick: false, netlinkFaults: ['op2'], run: (f) => takeoverWithFailingNetlink(f, 3) },
+  { id: 'netlink-refused-5s', bound: 'Skew_Time(90) + retries 0.5+1+2+4 s (op2\'s address requests refused, EPERM, for 5 s)', quick: false, netlinkFaults: ['op2'], run: (f) => takeoverWithFailingNetlink(f, 'refused-5s') },
   { id: 'mtu-change', bound: '0: op1 stays master, no advert late (MTU 1500 -> 1400 on the master)', quick: false, run: (f) => linkChange(f, [['ip', 'link', 'set', 'eth0', 'mtu', '1400']]) },
   {
     id: 'address-change',
@@ -271,6 +314,13 @@ export const FAULTS: readonly Fault[] = [
     },
   },
   { id: 'kill-during-takeover', bound: 'from the restart: Master_Down_Interval(100) + Advertisement_Interval', quick: false, run: killDuringTakeover },
+  {
+    id: 'kill-during-255-batch',
+    bound: 'from the restart: Master_Down_Interval(100) + Advertisement_Interval; no address of 255 left on op2, all on op1',
+    quick: false,
+    config: manyAddresses,
+    run: killDuringBatch,
+  },
   { id: 'reload-storm-same', bound: '0: no flap, no fd/child growth (100 SIGHUPs in 10 s)', quick: false, run: (f) => reloadStorm(f, 100, 10_000, false) },
   { id: 'reload-storm-changed', bound: '0: no flap, no fd/child growth (100 SIGHUPs in 10 s, config changed each time)', quick: false, run: (f) => reloadStorm(f, 100, 10_000, true) },
   { id: 'priority-reload-master', bound: 'op1 100->50: Master_Down_Interval(90) + Advertisement_Interval', quick: false, run: (f) => priorityReload(f, 'op1', 50, 'op2') },
@@ -281,7 +331,7 @@ export const FAULTS: readonly Fault[] = [
 export async function runFault(fault: Fault, cli: string): Promise<FaultOutcome> {
   const f = await FaultLab.create({ ...fault.lab, cli });
   try {
-    await startAll(f, fault.ipWrapper);
+    await startAll(f, fault.netlinkFaults, fault.config);
     return await fault.run(f);
   } finally {
     await f.destroy();
