@@ -24,6 +24,8 @@ export interface StatFields {
   /** R, S, D, Z, T, t, X, I... */
   readonly state: string;
   readonly ppid: number;
+  /** The process group. */
+  readonly pgrp: number;
 }
 
 /** Parse /proc/PID/stat: "PID (COMM) S PPID ..."; COMM may hold spaces and ')' (the last ')' ends it). */
@@ -33,8 +35,9 @@ export function parseProcStat(text: string): StatFields | undefined {
   if (open < 0 || close < open) return undefined;
   const rest = text.slice(close + 2).split(' ');
   const ppid = Number(rest[1]);
-  if (rest[0] === undefined || rest[0] === '' || !Number.isInteger(ppid)) return undefined;
-  return { comm: text.slice(open + 1, close), state: rest[0], ppid };
+  const pgrp = Number(rest[2]);
+  if (rest[0] === undefined || rest[0] === '' || !Number.isInteger(ppid) || !Number.isInteger(pgrp)) return undefined;
+  return { comm: text.slice(open + 1, close), state: rest[0], ppid, pgrp };
 }
 
 /** A process's command line as argv: NUL-separated, the trailing NUL dropped; [] for a kernel thread. */
@@ -81,6 +84,42 @@ export async function readProcess(pid: number, wantArgv: boolean, procRoot = '/p
   if (!wantArgv) return { ppid: stat.ppid, view: { comm: stat.comm } };
   const argv = await readArgv(pid, procRoot);
   return argv === undefined ? undefined : { ppid: stat.ppid, view: { comm: stat.comm, argv } };
+}
+
+/**
+ * The process groups of `root` and of every live process descended from it (by parent links),
+ * `root`'s own first: a script's children that left its group (setsid, setpgid) are still its
+ * descendants while their parents live. One synchronous pass over /proc (a few ms): for the rare
+ * moment a script is killed, not for polling.
+ */
+export function descendantGroups(root: number, procRoot = '/proc'): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(procRoot);
+  } catch {
+    return [];
+  }
+  const children = new Map<number, { pid: number; pgrp: number }[]>();
+  let rootGroup: number | undefined;
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    const stat = readStat(pid, procRoot);
+    if (stat === undefined || !live(stat)) continue;
+    if (pid === root) rootGroup = stat.pgrp;
+    const list = children.get(stat.ppid) ?? [];
+    list.push({ pid, pgrp: stat.pgrp });
+    children.set(stat.ppid, list);
+  }
+  const groups = new Set<number>(rootGroup === undefined ? [] : [rootGroup]);
+  const todo = [root];
+  for (let pid = todo.pop(); pid !== undefined; pid = todo.pop()) {
+    for (const c of children.get(pid) ?? []) {
+      groups.add(c.pgrp);
+      todo.push(c.pid);
+    }
+  }
+  return [...groups];
 }
 
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
