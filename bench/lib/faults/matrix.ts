@@ -12,6 +12,9 @@ import type { Verdict } from '../../../src/lab/invariants.js';
 import { signal, sleep, waitFor } from '../../../src/lab/procs.js';
 import { descendants } from '../proc-tree.js';
 import { FaultLab, INTERVAL_MS, PRIORITY, type FaultLabOptions } from './lab.js';
+import type { SeedConfigOptions } from '../../../src/lab/seed-config.js';
+import { SCRIPT_FAULTS } from './script-faults.js';
+import { STARVE_FAULTS } from './starve-faults.js';
 
 export const MARGIN_MS = 1000;
 /** What one `ip` pass through the fault wrapper may take on a loaded machine (on top of the margin). */
@@ -39,18 +42,20 @@ export interface Fault {
   readonly lab?: Omit<FaultLabOptions, 'cli'>;
   /** Nodes whose daemon finds the fault `ip` wrapper first in its PATH (FaultLab.armIp). */
   readonly ipWrapper?: readonly string[];
+  /** Before the nodes start (files the configs name): config knobs per node. */
+  readonly setup?: (f: FaultLab) => Readonly<Record<string, Partial<SeedConfigOptions>>>;
   run(f: FaultLab): Promise<FaultOutcome>;
 }
 
 /** Starts every node (op1 first) and waits until op1 alone is master and holds the VIP. */
-export async function startAll(f: FaultLab, ipWrapper: readonly string[] = []): Promise<void> {
-  for (const n of f.nodes) f.start(n.name, { ipWrapper: ipWrapper.includes(n.name) });
+export async function startAll(f: FaultLab, ipWrapper: readonly string[] = [], configs: Readonly<Record<string, Partial<SeedConfigOptions>>> = {}): Promise<void> {
+  for (const n of f.nodes) f.start(n.name, { ipWrapper: ipWrapper.includes(n.name), ...(configs[n.name] ? { config: configs[n.name] } : {}) });
   // The judge watches from the fault on: a short quiet spell is enough here.
   await f.settle('op1', 20_000, 1500);
 }
 
 /** Judged against `boundMs` + MARGIN_MS + `extraMs` (what a fault's own forks cost on a loaded machine). */
-const judged = async (f: FaultLab, from: number, boundMs: number, o: Parameters<FaultLab['verdict']>[2] = {}, detail?: string, extraMs = 0): Promise<FaultOutcome> => ({
+export const judged = async (f: FaultLab, from: number, boundMs: number, o: Parameters<FaultLab['verdict']>[2] = {}, detail?: string, extraMs = 0): Promise<FaultOutcome> => ({
   boundMs,
   verdict: await f.verdict(from, boundMs + MARGIN_MS + extraMs, o),
   ...(detail !== undefined ? { detail } : {}),
@@ -90,7 +95,7 @@ async function stopCont(f: FaultLab, ms: number): Promise<FaultOutcome> {
 }
 
 /** The daemon's open fds and child processes. */
-function resources(pid: number): { fds: number; children: number } {
+export function resources(pid: number): { fds: number; children: number } {
   return { fds: readdirSync(`/proc/${pid}/fd`).length, children: descendants(pid).length - 1 };
 }
 
@@ -186,6 +191,8 @@ export const FAULTS: readonly Fault[] = [
   { id: 'partition-heal-keepalived', bound: 'Advertisement_Interval (§6.4.3); op2 is keepalived 2.2.7', quick: false, lab: { keepalivedOp2: true }, run: (f) => partitionHeal(f, 'op2') },
   { id: 'sigstop-2s', bound: 'stop + Advertisement_Interval, and no takeover (2 s < op2\'s Master_Down_Interval 3.65 s)', quick: false, run: (f) => stopCont(f, 2000) },
   { id: 'sigstop-5s', bound: 'from SIGCONT, Advertisement_Interval: op1 wakes as master, adverts at once, op2 steps down', quick: true, run: (f) => stopCont(f, 5000) },
+  { id: 'sigstop-2s-keepalived', bound: 'as sigstop-2s; op2 is keepalived 2.2.7', quick: false, lab: { keepalivedOp2: true }, run: (f) => stopCont(f, 2000) },
+  { id: 'sigstop-5s-keepalived', bound: 'as sigstop-5s; op2 is keepalived 2.2.7 (it takes over, then steps down for the woken op1)', quick: false, lab: { keepalivedOp2: true }, run: (f) => stopCont(f, 5000) },
   { id: 'ip-fails-3', bound: 'Skew_Time(90) + vrrpd\'s retries 0.5+1+2 s', quick: false, ipWrapper: ['op2'], run: (f) => takeoverWithBrokenIp(f, 3) },
   { id: 'ip-missing-5s', bound: 'Skew_Time(90) + retries 0.5+1+2+4 s (ip back after 5 s)', quick: false, ipWrapper: ['op2'], run: (f) => takeoverWithBrokenIp(f, 'missing') },
   { id: 'mtu-change', bound: '0: op1 stays master, no advert late (MTU 1500 -> 1400 on the master)', quick: false, run: (f) => linkChange(f, [['link', 'set', 'eth0', 'mtu', '1400']]) },
@@ -200,13 +207,15 @@ export const FAULTS: readonly Fault[] = [
   { id: 'reload-storm-changed', bound: '0: no flap, no fd/child growth (100 SIGHUPs in 10 s, config changed each time)', quick: false, run: (f) => reloadStorm(f, 100, 10_000, true) },
   { id: 'priority-reload-master', bound: 'op1 100->50: Master_Down_Interval(90) + Advertisement_Interval', quick: false, run: (f) => priorityReload(f, 'op1', 50, 'op2') },
   { id: 'priority-reload-backup', bound: 'op2 90->110: Master_Down_Interval(110) + Advertisement_Interval', quick: false, run: (f) => priorityReload(f, 'op2', 110, 'op2') },
+  ...SCRIPT_FAULTS,
+  ...STARVE_FAULTS,
 ];
 
 /** One fault in a lab of its own: nodes started and settled on op1, the fault, the verdict. */
 export async function runFault(fault: Fault, cli: string): Promise<FaultOutcome> {
   const f = await FaultLab.create({ ...fault.lab, cli });
   try {
-    await startAll(f, fault.ipWrapper);
+    await startAll(f, fault.ipWrapper, fault.setup?.(f));
     return await fault.run(f);
   } finally {
     await f.destroy();
