@@ -9,7 +9,7 @@
  * longer than a millisecond or two. /proc/PID/cmdline reads the process's memory and can wait on
  * its memory map lock: it is read asynchronously (the libuv thread pool).
  */
-import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { ProcessView } from '../track/process-match.js';
 import type { ProcessEntry } from '../track/process-tracker.js';
@@ -86,38 +86,71 @@ export async function readProcess(pid: number, wantArgv: boolean, procRoot = '/p
   return argv === undefined ? undefined : { ppid: stat.ppid, view: { comm: stat.comm, argv } };
 }
 
-/**
- * The process groups of `root` and of every live process descended from it (by parent links),
- * `root`'s own first: a script's children that left its group (setsid, setpgid) are still its
- * descendants while their parents live. One synchronous pass over /proc (a few ms): for the rare
- * moment a script is killed, not for polling.
- */
-export function descendantGroups(root: number, procRoot = '/proc'): number[] {
-  let names: string[];
+/** The children of every thread of `pid` (/proc/PID/task/TID/children); undefined when the kernel lacks the file. */
+function childrenOf(pid: number, procRoot: string): number[] | undefined {
+  let tasks: string[];
   try {
-    names = readdirSync(procRoot);
+    tasks = readdirSync(`${procRoot}/${pid}/task`);
   } catch {
     return [];
   }
-  const children = new Map<number, { pid: number; pgrp: number }[]>();
-  let rootGroup: number | undefined;
+  const out: number[] = [];
+  for (const tid of tasks) {
+    let text: string;
+    try {
+      text = readFileSync(`${procRoot}/${pid}/task/${tid}/children`, 'latin1');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && tid === String(pid)) return undefined;
+      continue;
+    }
+    for (const w of text.split(' ')) if (w !== '') out.push(Number(w));
+  }
+  return out;
+}
+
+/** Parent -> children of every live process: one pass over /proc (the kernel lacks the children files). */
+function childrenByScan(procRoot: string): Map<number, number[]> {
+  const map = new Map<number, number[]>();
+  let names: string[] = [];
+  try {
+    names = readdirSync(procRoot);
+  } catch {
+    // nothing to read
+  }
   for (const name of names) {
     if (!/^\d+$/.test(name)) continue;
-    const pid = Number(name);
-    const stat = readStat(pid, procRoot);
+    const stat = readStat(Number(name), procRoot);
     if (stat === undefined || !live(stat)) continue;
-    if (pid === root) rootGroup = stat.pgrp;
-    const list = children.get(stat.ppid) ?? [];
-    list.push({ pid, pgrp: stat.pgrp });
-    children.set(stat.ppid, list);
+    map.set(stat.ppid, [...(map.get(stat.ppid) ?? []), Number(name)]);
   }
-  const groups = new Set<number>(rootGroup === undefined ? [] : [rootGroup]);
+  return map;
+}
+
+/**
+ * The process groups of `root` and of every live process descended from it (by parent links),
+ * `root`'s own first: a script's children that left its group (setsid, setpgid) are still its
+ * descendants while their parents live. Walks /proc/PID/task/TID/children from `root` (a few
+ * reads: a full /proc pass took 15-30 ms of the event loop on a loaded machine), or one pass over
+ * /proc where the kernel lacks those files. For the moment a script is killed, not for polling.
+ */
+export function descendantGroups(root: number, procRoot = '/proc'): number[] {
+  let scanned: Map<number, number[]> | undefined;
+  const kids = (pid: number): number[] => {
+    const direct = scanned === undefined ? childrenOf(pid, procRoot) : undefined;
+    if (direct !== undefined) return direct;
+    scanned ??= childrenByScan(procRoot);
+    return scanned.get(pid) ?? [];
+  };
+  const groups = new Set<number>();
+  const seen = new Set<number>();
   const todo = [root];
   for (let pid = todo.pop(); pid !== undefined; pid = todo.pop()) {
-    for (const c of children.get(pid) ?? []) {
-      groups.add(c.pgrp);
-      todo.push(c.pid);
-    }
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    const stat = readStat(pid, procRoot);
+    if (stat === undefined || !live(stat)) continue;
+    groups.add(stat.pgrp);
+    todo.push(...kids(pid));
   }
   return [...groups];
 }
