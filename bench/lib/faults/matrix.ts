@@ -39,6 +39,8 @@ export interface Fault {
   readonly bound: string;
   /** A few seconds: runs in CI. */
   readonly quick: boolean;
+  /** Only `npm run bench:faults` runs it, never the tests (CPU starvation: its figures are the machine's). */
+  readonly benchOnly?: boolean;
   readonly lab?: Omit<FaultLabOptions, 'cli'>;
   /** Nodes whose daemon finds the fault `ip` wrapper first in its PATH (FaultLab.armIp). */
   readonly ipWrapper?: readonly string[];

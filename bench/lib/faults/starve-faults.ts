@@ -71,6 +71,7 @@ const starveRow = (id: string, niceDelta: number, keepalived: boolean): Fault =>
   id,
   bound: `0: no takeover; op1${keepalived ? ' (keepalived 2.2.7)' : ''} pinned with ${LOOPS_PER_CORE} busy loops on its CPU at ${niceDelta === 0 ? 'its own nice' : `nice ${niceDelta} from its own`}`,
   quick: false,
+  benchOnly: true,
   ...(keepalived ? { lab: { keepalived: ['op1'] } } : {}),
   run: (f) => starve(f, niceDelta),
 });
