@@ -70,6 +70,7 @@ const ownGroup = readStat(process.pid)?.pgrp;
 /**
  * `sig` to the script's group and to every group its descendants formed, now or at an earlier
  * kill (`groups` remembers them: a child reparented after its parent died is no longer found).
+ * A group id is not reused while any member lives; once all are gone, only for the kill grace.
  */
 function killTree(pid: number, groups: Set<number>, sig: NodeJS.Signals): void {
   groups.add(pid);
