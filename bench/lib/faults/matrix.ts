@@ -41,6 +41,8 @@ export interface Fault {
   readonly quick: boolean;
   /** Only `npm run bench:faults` runs it, never the tests (CPU starvation: its figures are the machine's). */
   readonly benchOnly?: boolean;
+  /** keepalived in vrrpd's place, for comparison: its verdict is printed, never counted as a failure (bench only). */
+  readonly reference?: boolean;
   readonly lab?: Omit<FaultLabOptions, 'cli'>;
   /** Nodes whose daemon finds the fault `ip` wrapper first in its PATH (FaultLab.armIp). */
   readonly ipWrapper?: readonly string[];

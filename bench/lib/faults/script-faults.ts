@@ -84,6 +84,16 @@ function op1Gap(f: FaultLab, from: number, to: number): number {
 
 type Health = ReturnType<typeof health>;
 
+const cmdline = (pid: number): string => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').filter(Boolean).join(' ');
+  } catch {
+    return '?';
+  }
+};
+
+const countBy = (xs: readonly string[]): Record<string, number> => xs.reduce<Record<string, number>>((m, x) => ({ ...m, [x]: (m[x] ?? 0) + 1 }), {});
+
 /** The health findings as a detail and violations: fds back, no zombie, memory within `rssSlackKb`, no orphan. */
 function healthFindings(before: Health, after: Health, orphans: number, orphansAllowed: boolean, rssSlackKb: number): { detail: string; violations: string[] } {
   const v: string[] = [];
@@ -101,17 +111,49 @@ function withViolations(o: FaultOutcome, extra: readonly string[]): FaultOutcome
   return { ...o, verdict: { ...o.verdict, ok: false, violations: [...o.verdict.violations, ...extra] } };
 }
 
+/** op1's daemon as the script rows see it: vrrpd, or keepalived (its VRRP child runs the checks). */
+interface Op1 {
+  readonly pid: number;
+  /** Log lines so far, to count from. */
+  mark(): number;
+  /** Since `mark`: lines, bytes, and lines about skipped runs. */
+  logged(mark: number): { lines: number; bytes: number; skips: number };
+  stop(): Promise<unknown>;
+}
+
+function op1Daemon(f: FaultLab): Op1 {
+  const ka = f.node('op1').keepalived;
+  if (ka) {
+    const since = (m: number) => ka.lines.slice(m);
+    return {
+      pid: ka.pids()[0]!, // its VRRP child: the process that forks the checks
+      mark: () => ka.lines.length,
+      logged: (m) => ({ lines: since(m).length, bytes: since(m).reduce((n, l) => n + l.line.length + 1, 0), skips: since(m).filter((l) => /skipping run/.test(l.line)).length }),
+      stop: () => ka.stop(),
+    };
+  }
+  const d = f.vrrpd('op1');
+  const since = (m: number) => d.logs.slice(m);
+  return {
+    pid: f.pid('op1'),
+    mark: () => d.logs.length,
+    logged: (m) => ({ lines: since(m).length, bytes: since(m).reduce((n, l) => n + JSON.stringify(l).length + 1, 0), skips: since(m).filter((l) => /still running/.test(l.msg)).length }),
+    stop: () => d.stop('SIGTERM'),
+  };
+}
+
 /**
  * Switches the check to `mode` and judges: `fails` (op2 takes over when op1's priority drops to
  * 80) within `boundMs` of the switch, or nothing moves. Then watches `watchMs` more and samples
- * op1's health. Stops op1 itself (SIGTERM kills a running check) and the script's leftovers.
+ * op1's health. Stops op1 itself (vrrpd's SIGTERM kills a running check) and kills what the
+ * script left running.
  */
 async function scriptFault(f: FaultLab, mode: string, fails: boolean, boundMs: number, watchMs: number, o: { orphansAllowed?: boolean; rssSlackKb?: number } = {}): Promise<FaultOutcome> {
-  const pid = f.pid('op1');
-  const d = f.vrrpd('op1');
+  const d = op1Daemon(f);
+  const pid = d.pid;
   try {
     const before = health(pid);
-    const mark = d.logs.length;
+    const mark = d.mark();
     const t0 = Date.now();
     writeFileSync(join(f.dir, 'chk-mode'), mode);
     if (fails) await f.settle('op2', boundMs + 15_000);
@@ -119,17 +161,19 @@ async function scriptFault(f: FaultLab, mode: string, fails: boolean, boundMs: n
     // A check may be between fork and exit now: fds and children back to the baseline within 5 s.
     let after = health(pid);
     await waitFor(() => (after = health(pid)).fds <= before.fds && after.zombies === 0, 5000, 200);
-    const left = marked(f, pid).orphans.length;
-    const skips = d.logs.slice(mark).filter((l) => /still running/.test(l.msg)).length;
-    const bytes = d.logs.slice(mark).reduce((n, l) => n + JSON.stringify(l).length, 0);
+    const orphans = marked(f, pid).orphans;
+    const left = orphans.length;
+    const log = d.logged(mark);
     const gap = op1Gap(f, t0, Date.now());
     const h = healthFindings(before, after, left, o.orphansAllowed === true, o.rssSlackKb ?? 8 * 1024);
     const v = [...h.violations, ...(gap > 2 * INTERVAL_MS ? [`op1 went ${gap.toFixed(0)} ms without an advert while master`] : [])];
-    const logged = `${d.logs.length - mark} log lines (${(bytes / 1024).toFixed(1)} kB), ${skips} of them about skipped runs`;
+    if (process.env.VRRPD_FAULTS_DEBUG) console.error(JSON.stringify({ children: descendants(pid).map((p) => `${p} ${readPpid(p)} ${procState(p)} ${cmdline(p)}`) }));
+    const what = Object.entries(countBy(orphans.map(cmdline))).map(([c, n]) => `${n} x ${c}`).join(', ');
+    const logged = `${what ? `left: ${what}; ` : ''}${log.lines} log lines (${(log.bytes / 1024).toFixed(1)} kB), ${log.skips} of them about skipped runs`;
     const opts = fails ? { expectMaster: new Map([[VRID, 'op2']]) } : { expectMaster: new Map([[VRID, 'op1']]), maxSourceChanges: 0 };
     return withViolations(await judged(f, t0, boundMs, opts, `${h.detail}; op1's longest advert gap ${gap.toFixed(0)} ms; ${logged}`), v);
   } finally {
-    await d.stop('SIGTERM');
+    await d.stop();
     const m = marked(f, pid);
     for (const p of [...m.attached, ...m.orphans]) signal(p, 'SIGKILL');
   }
@@ -143,6 +187,15 @@ export const SCRIPT_FAULTS: readonly Fault[] = [
     id: 'script-hang',
     bound: 'script interval 1 s + timeout 2 s + SIGKILL grace 2 s (it ignores SIGTERM) + Master_Down_Interval(90); no zombie, no fd growth, no setsid child left, adverts on time',
     quick: false,
+    setup,
+    run: (f) => scriptFault(f, 'hang', true, failoverBound(CHECK.timeoutMs + CHECK.killGraceMs), 10_000),
+  },
+  {
+    id: 'script-hang-keepalived',
+    bound: 'as script-hang, op1 is keepalived 2.2.7 with the same check (for comparison: it signals only the script\'s process group)',
+    quick: false,
+    lab: { keepalived: ['op1'] },
+    reference: true,
     setup,
     run: (f) => scriptFault(f, 'hang', true, failoverBound(CHECK.timeoutMs + CHECK.killGraceMs), 10_000),
   },

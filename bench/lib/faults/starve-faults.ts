@@ -72,7 +72,7 @@ const starveRow = (id: string, niceDelta: number, keepalived: boolean): Fault =>
   bound: `0: no takeover; op1${keepalived ? ' (keepalived 2.2.7)' : ''} pinned with ${LOOPS_PER_CORE} busy loops on its CPU at ${niceDelta === 0 ? 'its own nice' : `nice ${niceDelta} from its own`}`,
   quick: false,
   benchOnly: true,
-  ...(keepalived ? { lab: { keepalived: ['op1'] } } : {}),
+  ...(keepalived ? { lab: { keepalived: ['op1'] }, reference: true } : {}),
   run: (f) => starve(f, niceDelta),
 });
 

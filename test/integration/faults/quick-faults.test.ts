@@ -14,7 +14,7 @@ const slow = process.env.VRRPD_SLOW_TESTS === '1';
 
 describe.skipIf(reason !== undefined)('fault matrix', () => {
   for (const fault of FAULTS) {
-    it.skipIf((!fault.quick && !slow) || fault.benchOnly === true)(`${fault.id}: converges within ${fault.bound}`, async () => {
+    it.skipIf((!fault.quick && !slow) || fault.benchOnly === true || fault.reference === true)(`${fault.id}: converges within ${fault.bound}`, async () => {
       const o = await runFault(fault, CLI);
       expect(o.verdict.violations).toEqual([]);
       expect(o.verdict.ok).toBe(true);
