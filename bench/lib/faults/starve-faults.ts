@@ -3,7 +3,8 @@
  * op1's daemon (vrrpd, or keepalived in the same place: its parent and its VRRP child) is pinned
  * with `taskset` to the last CPU, op2 to the first, and LOOPS_PER_CORE busy loops are pinned to
  * op1's CPU, at the daemon's own nice or below it (more CPU weight than the daemon), for
- * STARVE_MS (20 s; VRRPD_STARVE_MS overrides it for a dry run). The figures: how late op1's adverts went out (the observer's capture: gaps between
+ * STARVE_MS (20 s; VRRPD_STARVE_MS overrides it for a dry run), after 10 s pinned without them
+ * (the machine's own lateness). The figures: how late op1's adverts went out (the observer's capture: gaps between
  * consecutive adverts minus Advertisement_Interval) and whether op2 took over (the judge: no
  * change of advertiser allowed). They depend on the machine and on what else runs on it.
  */
@@ -16,6 +17,7 @@ import { judged, type Fault, type FaultOutcome } from './matrix.js';
 
 const LOOPS_PER_CORE = 3;
 const STARVE_MS = Number(process.env.VRRPD_STARVE_MS ?? 20_000);
+const BASELINE_MS = Math.min(10_000, STARVE_MS);
 
 /** Every pid of a node's daemon: vrrpd's one process, or keepalived's parent and VRRP child. */
 function daemonPids(f: FaultLab, node: string): number[] {
@@ -51,6 +53,10 @@ async function starve(f: FaultLab, niceDelta: number): Promise<FaultOutcome> {
   if (victim.length === 0) throw new Error('op1 has no daemon pid');
   pin(victim, cpu);
   pin(daemonPids(f, 'op2'), 0);
+  // The same pinned daemon without the loops first: the machine's own lateness, for comparison.
+  const b0 = Date.now();
+  await sleep(BASELINE_MS);
+  const baseline = gaps(f, b0, Date.now()).map((g) => g - INTERVAL_MS);
   const nice = Math.max(-20, Math.min(19, getPriority(victim[0]!) + niceDelta));
   const loops = busyLoops(LOOPS_PER_CORE, cpu, nice);
   const t0 = Date.now();
@@ -62,8 +68,8 @@ async function starve(f: FaultLab, niceDelta: number): Promise<FaultOutcome> {
   const t1 = Date.now();
   await sleep(3000);
   const late = gaps(f, t0, t1).map((g) => g - INTERVAL_MS);
-  const fmt = (x: number): string => x.toFixed(1);
-  const detail = `${LOOPS_PER_CORE} loops on CPU ${cpu} at nice ${nice} (daemon ${getPriority(victim[0]!)}) for ${STARVE_MS / 1000} s: ${late.length} advert gaps, lateness p50 ${fmt(quantile(late, 0.5))} / p99 ${fmt(quantile(late, 0.99))} / max ${fmt(Math.max(...late))} ms`;
+  const fmt = (xs: number[]): string => `p50 ${quantile(xs, 0.5).toFixed(1)} / p99 ${quantile(xs, 0.99).toFixed(1)} / max ${Math.max(...xs).toFixed(1)} ms (${xs.length} gaps)`;
+  const detail = `${LOOPS_PER_CORE} loops on CPU ${cpu} at nice ${nice} (daemon ${getPriority(victim[0]!)}) for ${STARVE_MS / 1000} s: advert lateness ${fmt(late)}; without the loops ${fmt(baseline)}`;
   return judged(f, t0, 0, { expectMaster: new Map([[VRID, 'op1']]), maxSourceChanges: 0 }, detail);
 }
 
