@@ -2,7 +2,7 @@
  * CPU starvation of the master (imported through matrix.ts's FAULTS only; bench rows, never CI):
  * op1's daemon (vrrpd, or keepalived in the same place: its parent and its VRRP child) is pinned
  * with `taskset` to the last CPU, op2 to the first, and LOOPS_PER_CORE busy loops are pinned to
- * op1's CPU, at the daemon's own nice or below it (more CPU weight than the daemon), for
+ * op1's CPU, at the daemon's own nice or 5 or 20 below it (more CPU weight than the daemon), for
  * STARVE_MS (20 s; VRRPD_STARVE_MS overrides it for a dry run), after 10 s pinned without them
  * (the machine's own lateness). The figures: how late op1's adverts went out (the observer's capture: gaps between
  * consecutive adverts minus Advertisement_Interval) and whether op2 took over (the judge: no
@@ -75,7 +75,7 @@ async function starve(f: FaultLab, niceDelta: number): Promise<FaultOutcome> {
 
 const starveRow = (id: string, niceDelta: number, keepalived: boolean): Fault => ({
   id,
-  bound: `0: no takeover; op1${keepalived ? ' (keepalived 2.2.7)' : ''} pinned with ${LOOPS_PER_CORE} busy loops on its CPU at ${niceDelta === 0 ? 'its own nice' : `nice ${niceDelta} from its own`}`,
+  bound: `0: no takeover; op1${keepalived ? ' (keepalived 2.2.7)' : ''} pinned with ${LOOPS_PER_CORE} busy loops on its CPU at ${niceDelta === 0 ? 'its own nice' : `nice ${niceDelta} from its own (at least -20)`}`,
   quick: false,
   benchOnly: true,
   ...(keepalived ? { lab: { keepalived: ['op1'] }, reference: true } : {}),
@@ -87,4 +87,6 @@ export const STARVE_FAULTS: readonly Fault[] = [
   starveRow('starve-same-nice-keepalived', 0, true),
   starveRow('starve-nice-minus-5', -5, false),
   starveRow('starve-nice-minus-5-keepalived', -5, true),
+  starveRow('starve-nice-minus-20', -20, false),
+  starveRow('starve-nice-minus-20-keepalived', -20, true),
 ];
