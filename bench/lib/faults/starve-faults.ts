@@ -9,7 +9,7 @@
  * change of advertiser allowed). They depend on the machine and on what else runs on it.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpus, getPriority, setPriority } from 'node:os';
+import { cpus, getPriority } from 'node:os';
 import { signal, sleep } from '../../../src/lab/procs.js';
 import { quantile } from '../stats.js';
 import { INTERVAL_MS, VRID, type FaultLab } from './lab.js';
@@ -30,13 +30,14 @@ function pin(pids: readonly number[], cpu: number): void {
   for (const p of pids) execFileSync('taskset', ['-a', '-cp', String(cpu), String(p)], { stdio: 'ignore' });
 }
 
-/** Busy loops pinned to `cpu` at niceness `nice`. */
+/**
+ * Busy loops pinned to `cpu` at niceness `nice`, each under `timeout` so that none outlives the
+ * row by more than 10 s even if this process dies (SIGTERM to `timeout` ends its loop at once).
+ */
 function busyLoops(count: number, cpu: number, nice: number): ChildProcess[] {
-  return Array.from({ length: count }, () => {
-    const c = spawn('taskset', ['-c', String(cpu), 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' });
-    if (c.pid !== undefined) setPriority(c.pid, nice);
-    return c;
-  });
+  const adj = String(nice - getPriority());
+  const secs = String(Math.ceil(STARVE_MS / 1000) + 10);
+  return Array.from({ length: count }, () => spawn('taskset', ['-c', String(cpu), 'nice', '-n', adj, 'timeout', secs, 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' }));
 }
 
 /** op1's gaps between consecutive adverts (priority > 0) inside [from, to], ms. */
@@ -63,7 +64,7 @@ async function starve(f: FaultLab, niceDelta: number): Promise<FaultOutcome> {
   try {
     await sleep(STARVE_MS);
   } finally {
-    for (const l of loops) signal(l.pid, 'SIGKILL');
+    for (const l of loops) signal(l.pid, 'SIGTERM');
   }
   const t1 = Date.now();
   await sleep(3000);
