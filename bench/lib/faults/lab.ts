@@ -27,6 +27,8 @@ export interface FaultLabOptions {
   readonly nodes?: 2 | 3;
   /** Run keepalived on op2 instead of vrrpd. */
   readonly keepalivedOp2?: boolean;
+  /** Run keepalived on these nodes instead of vrrpd (op1 too: keepalived in vrrpd's place). */
+  readonly keepalived?: readonly string[];
   /** The compiled CLI (dist/src/cli/main.js). */
   readonly cli: string;
 }
@@ -55,7 +57,7 @@ export class FaultLab {
     try {
       for (const name of names) {
         const host = lab.host(name);
-        const ka = name === 'op2' && o.keepalivedOp2 === true;
+        const ka = (name === 'op2' && o.keepalivedOp2 === true) || o.keepalived?.includes(name) === true;
         f.nodes.push(ka ? { name, host, keepalived: new Keepalived(host, f.dir) } : { name, host, vrrpd: new DaemonProcess(host, f.dir, o.cli) });
         f.node(name).monitor = await AddressMonitor.start(host);
       }

@@ -13,6 +13,8 @@ import { signal, sleep, waitFor } from '../../../src/lab/procs.js';
 import { descendants } from '../proc-tree.js';
 import type { SeedConfigOptions } from '../../../src/lab/seed-config.js';
 import { FaultLab, INTERVAL_MS, PRIORITY, VIP, type FaultLabOptions } from './lab.js';
+import { SCRIPT_FAULTS } from './script-faults.js';
+import { STARVE_FAULTS } from './starve-faults.js';
 
 export const MARGIN_MS = 1000;
 const I = INTERVAL_MS;
@@ -35,25 +37,36 @@ export interface Fault {
   readonly bound: string;
   /** A few seconds: runs in CI. */
   readonly quick: boolean;
+  /** Only `npm run bench:faults` runs it, never the tests (CPU starvation: its figures are the machine's). */
+  readonly benchOnly?: boolean;
+  /** keepalived in vrrpd's place, for comparison: its verdict is printed, never counted as a failure (bench only). */
+  readonly reference?: boolean;
   readonly lab?: Omit<FaultLabOptions, 'cli'>;
   /** Nodes whose daemon reads a netlink fault file (FaultLab.armNetlink). */
   readonly netlinkFaults?: readonly string[];
   /** Every vrrpd node's config on top of the seed's. */
   readonly config?: Partial<SeedConfigOptions>;
+  /** Before the nodes start (files the configs name): config knobs per node, on top of `config`. */
+  readonly setup?: (f: FaultLab) => Readonly<Record<string, Partial<SeedConfigOptions>>>;
   run(f: FaultLab): Promise<FaultOutcome>;
 }
 
 /** Starts every node (op1 first) and waits until op1 alone is master and holds the VIP. */
-export async function startAll(f: FaultLab, netlinkFaults: readonly string[] = [], config: Partial<SeedConfigOptions> = {}): Promise<void> {
-  for (const n of f.nodes) f.start(n.name, { netlinkFaults: netlinkFaults.includes(n.name), config });
+export async function startAll(
+  f: FaultLab,
+  netlinkFaults: readonly string[] = [],
+  config: Partial<SeedConfigOptions> = {},
+  configs: Readonly<Record<string, Partial<SeedConfigOptions>>> = {},
+): Promise<void> {
+  for (const n of f.nodes) f.start(n.name, { netlinkFaults: netlinkFaults.includes(n.name), config: { ...config, ...configs[n.name] } });
   // The judge watches from the fault on: a short quiet spell is enough here.
   await f.settle('op1', 20_000, 1500);
 }
 
-/** Judged against `boundMs` + MARGIN_MS. */
-const judged = async (f: FaultLab, from: number, boundMs: number, o: Parameters<FaultLab['verdict']>[2] = {}, detail?: string): Promise<FaultOutcome> => ({
+/** Judged against `boundMs` + MARGIN_MS + `extraMs` (what a fault's own forks cost on a loaded machine). */
+export const judged = async (f: FaultLab, from: number, boundMs: number, o: Parameters<FaultLab['verdict']>[2] = {}, detail?: string, extraMs = 0): Promise<FaultOutcome> => ({
   boundMs,
-  verdict: await f.verdict(from, boundMs + MARGIN_MS, o),
+  verdict: await f.verdict(from, boundMs + MARGIN_MS + extraMs, o),
   ...(detail !== undefined ? { detail } : {}),
 });
 
@@ -91,7 +104,7 @@ async function stopCont(f: FaultLab, ms: number): Promise<FaultOutcome> {
 }
 
 /** The daemon's open fds and child processes. */
-function resources(pid: number): { fds: number; children: number } {
+export function resources(pid: number): { fds: number; children: number } {
   return { fds: readdirSync(`/proc/${pid}/fd`).length, children: descendants(pid).length - 1 };
 }
 
@@ -280,6 +293,8 @@ export const FAULTS: readonly Fault[] = [
   { id: 'partition-heal-keepalived', bound: 'Advertisement_Interval (§6.4.3); op2 is keepalived 2.2.7', quick: false, lab: { keepalivedOp2: true }, run: (f) => partitionHeal(f, 'op2') },
   { id: 'sigstop-2s', bound: 'stop + Advertisement_Interval, and no takeover (2 s < op2\'s Master_Down_Interval 3.65 s)', quick: false, run: (f) => stopCont(f, 2000) },
   { id: 'sigstop-5s', bound: 'from SIGCONT, Advertisement_Interval: op1 wakes as master, adverts at once, op2 steps down', quick: true, run: (f) => stopCont(f, 5000) },
+  { id: 'sigstop-2s-keepalived', bound: 'as sigstop-2s; op2 is keepalived 2.2.7', quick: false, lab: { keepalivedOp2: true }, run: (f) => stopCont(f, 2000) },
+  { id: 'sigstop-5s-keepalived', bound: 'as sigstop-5s; op2 is keepalived 2.2.7 (it takes over, then steps down for the woken op1)', quick: false, lab: { keepalivedOp2: true }, run: (f) => stopCont(f, 5000) },
   { id: 'netlink-fails-3', bound: 'Skew_Time(90) + vrrpd\'s retries 0.5+1+2 s (op2\'s next 3 address requests fail, ENOBUFS)', quick: false, netlinkFaults: ['op2'], run: (f) => takeoverWithFailingNetlink(f, 3) },
   { id: 'netlink-refused-5s', bound: 'Skew_Time(90) + retries 0.5+1+2+4 s (op2\'s address requests refused, EPERM, for 5 s)', quick: false, netlinkFaults: ['op2'], run: (f) => takeoverWithFailingNetlink(f, 'refused-5s') },
   { id: 'mtu-change', bound: '0: op1 stays master, no advert late (MTU 1500 -> 1400 on the master)', quick: false, run: (f) => linkChange(f, [['ip', 'link', 'set', 'eth0', 'mtu', '1400']]) },
@@ -325,13 +340,15 @@ export const FAULTS: readonly Fault[] = [
   { id: 'reload-storm-changed', bound: '0: no flap, no fd/child growth (100 SIGHUPs in 10 s, config changed each time)', quick: false, run: (f) => reloadStorm(f, 100, 10_000, true) },
   { id: 'priority-reload-master', bound: 'op1 100->50: Master_Down_Interval(90) + Advertisement_Interval', quick: false, run: (f) => priorityReload(f, 'op1', 50, 'op2') },
   { id: 'priority-reload-backup', bound: 'op2 90->110: Master_Down_Interval(110) + Advertisement_Interval', quick: false, run: (f) => priorityReload(f, 'op2', 110, 'op2') },
+  ...SCRIPT_FAULTS,
+  ...STARVE_FAULTS,
 ];
 
 /** One fault in a lab of its own: nodes started and settled on op1, the fault, the verdict. */
 export async function runFault(fault: Fault, cli: string): Promise<FaultOutcome> {
   const f = await FaultLab.create({ ...fault.lab, cli });
   try {
-    await startAll(f, fault.netlinkFaults, fault.config);
+    await startAll(f, fault.netlinkFaults, fault.config, fault.setup?.(f));
     return await fault.run(f);
   } finally {
     await f.destroy();
