@@ -153,7 +153,7 @@ export const GLOBAL_DEFS: KeywordTable = {
   vrrp_process_name: NAMES,
   max_auto_priority: PROCESS,
   min_auto_priority_delay: PROCESS,
-  vrrp_priority: PROCESS,
+  vrrp_priority: ok("the daemon's nice value, every thread of it; scripts it starts get the nice it started with back. Lowering it needs CAP_SYS_NICE (or the unit's Nice=)"),
   vrrp_no_swap: PROCESS,
   vrrp_rt_priority: PROCESS,
   vrrp_cpu_affinity: PROCESS,

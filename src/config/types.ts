@@ -167,6 +167,8 @@ export interface GlobalDefs {
   readonly fifoWriteStatesOnReload: boolean;
   /** vrrpd extension `vrrpd_metrics ADDR:PORT`: serve Prometheus metrics there (off when absent). */
   readonly vrrpdMetrics?: ListenAddress;
+  /** `vrrp_priority`: the daemon's nice value, -20 to 19 (left as started when absent). */
+  readonly vrrpPriority?: number;
 }
 
 export interface VrrpScript {

@@ -107,6 +107,10 @@ const handlers = new Map<string, Handler<GlobalDraft>>([
     const t = a.one(s); const n = t && a.int(t, 'vrrp_garp_lower_prio_delay', 0, 86400);
     if (n !== undefined) g.garpLowerPrioDelayMs = n * 1000;
   }],
+  ['vrrp_priority', (s, g, a) => {
+    const t = a.one(s); const n = t && a.int(t, 'vrrp_priority', -20, 19);
+    if (n !== undefined) g.vrrpPriority = n;
+  }],
   ['vrrp_strict', (s, g, a) => { a.flag(s); g.vrrpStrict = true; }],
   ['vrrp_higher_prio_send_advert', (s, g, a) => { const v = boolFlag(s, a); if (v !== undefined) g.higherPrioSendAdvert = v; }],
   ['vrrp_lower_prio_no_advert', (s, g, a) => { const v = boolFlag(s, a); if (v !== undefined) g.lowerPrioNoAdvert = v; }],

@@ -38,6 +38,7 @@ import { MetricsEndpoint } from './metrics.js';
 import { Tracking } from './tracking.js';
 import { Notifications } from './notifications.js';
 import { STOP_SCRIPT_MS } from '../io/notify-runner.js';
+import { applyProcessPriority, childNiceIncrement } from '../io/process-priority.js';
 import { systemScriptHost, type ScriptHost } from '../io/script-launcher.js';
 import { SyncGroups, type SyncOrder } from '../protocol/sync-group.js';
 import type { TrackerKindName } from '../track/tracker.js';
@@ -212,6 +213,7 @@ export class Daemon {
     this.#config = loaded.config;
     this.#disabled = loaded.disabled;
     await this.#host.ensureFirewall(loaded.config);
+    this.#applyPriority(loaded.config);
     this.#links.on('change', (ifname, up) => this.#contain(`link ${ifname} change`, () => this.#onLink(ifname, up)));
     this.#links.on('monitorError', (e) => this.#log.warn({ err: e.message }, 'link monitor problem'));
     await this.#links.start();
@@ -269,6 +271,7 @@ export class Daemon {
     this.#config = next;
     this.#disabled = loaded.disabled;
     await this.#host.ensureFirewall(next);
+    this.#applyPriority(next);
     await this.#applyTracking(next);
     const starting = next.instances.filter((c) => !this.#slots.has(c.name));
     for (const conf of starting) this.#slots.set(conf.name, this.#newSlot(next, conf));
@@ -377,6 +380,16 @@ export class Daemon {
   }
 
   // --- internals ----------------------------------------------------------------------------
+
+  /** `vrrp_priority` (io/process-priority.ts): the daemon's nice value; refused, it is logged and the daemon runs on. */
+  #applyPriority(config: VrrpdConfig): void {
+    const r = applyProcessPriority(config.global.vrrpPriority);
+    if (!r.ok) this.#log.warn({ vrrpPriority: config.global.vrrpPriority }, `vrrp_priority not applied: ${r.error} (lowering the nice value needs CAP_SYS_NICE; under systemd, set Nice= in the unit instead)`);
+    else if (r.value) {
+      const scripts = childNiceIncrement() > 0 ? 'scripts start at the nice value vrrpd started with' : `scripts start at ${r.value.to} too`;
+      this.#log.info({ from: r.value.from, to: r.value.to }, `nice value ${r.value.from} -> ${r.value.to} (vrrp_priority); ${scripts}`);
+    }
+  }
 
   async #dump(name: string, body: () => object, what: string): Promise<void> {
     let text: string;

@@ -8,6 +8,7 @@
 import { constants as fsc } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { CAP, capsAfterExec, hasCap, ownCredentials, type Credentials } from './credentials.js';
+import { childNiceIncrement } from './process-priority.js';
 
 /** The argv that runs a script with its user and an empty capability set. */
 export interface Launcher {
@@ -23,13 +24,16 @@ export interface Launcher {
 }
 
 export const SETPRIV = '/usr/bin/setpriv';
+/** coreutils' `nice`: gives a script the nice value the daemon started with (vrrp_priority). */
+export const NICE = '/usr/bin/nice';
 
 /**
  * The launcher for a process with credentials `self`. `setpriv` undefined means it is not
  * installed: then only scripts that would hold nothing anyway (we have no capability to pass
- * on, and they run as ourselves) can run.
+ * on, and they run as ourselves) can run. `niceIncrement` (io/process-priority.ts) says how much
+ * a script must raise its nice to run at the daemon's starting priority, not at `vrrp_priority`.
  */
-export function createLauncher(self: Credentials, setpriv: string | undefined): Launcher {
+export function createLauncher(self: Credentials, setpriv: string | undefined, niceIncrement: () => number = () => 0): Launcher {
   // What setpriv itself holds once we exec it: all it can use to switch users and drop sets.
   const caps = capsAfterExec(self);
   const canEmptyBounding = hasCap(caps, CAP.SETPCAP);
@@ -49,12 +53,17 @@ export function createLauncher(self: Credentials, setpriv: string | undefined): 
       return undefined;
     },
     argv(file, args, uid, gid) {
-      if (setpriv === undefined) return { file, args: [...args] };
-      const opts = ['--inh-caps=-all', '--ambient-caps=-all'];
-      if (canEmptyBounding) opts.push('--bounding-set=-all');
-      // keepalived (notify.c set_script_env): the script's gid is its only group.
-      if (uid !== self.uid || gid !== self.gid) opts.push(`--regid=${gid}`, `--groups=${gid}`, `--reuid=${uid}`);
-      return { file: setpriv, args: [...opts, '--', file, ...args] };
+      const run = ((): { file: string; args: string[] } => {
+        if (setpriv === undefined) return { file, args: [...args] };
+        const opts = ['--inh-caps=-all', '--ambient-caps=-all'];
+        if (canEmptyBounding) opts.push('--bounding-set=-all');
+        // keepalived (notify.c set_script_env): the script's gid is its only group.
+        if (uid !== self.uid || gid !== self.gid) opts.push(`--regid=${gid}`, `--groups=${gid}`, `--reuid=${uid}`);
+        return { file: setpriv, args: [...opts, '--', file, ...args] };
+      })();
+      // Raising one's nice needs no privilege: nice runs first, then setpriv drops the rest.
+      const up = niceIncrement();
+      return up > 0 ? { file: NICE, args: ['-n', String(up), run.file, ...run.args] } : run;
     },
   };
 }
@@ -65,7 +74,7 @@ export async function systemLauncher(self: Credentials): Promise<Launcher> {
     () => true,
     () => false,
   );
-  return createLauncher(self, found ? SETPRIV : undefined);
+  return createLauncher(self, found ? SETPRIV : undefined, childNiceIncrement);
 }
 
 /** Who vrrpd is and how it starts scripts (tests inject their own). */

@@ -35,6 +35,13 @@ describe('the script launcher (setpriv)', () => {
     expect(l.argv('/x.sh', [], 0, 0).args).toEqual(['--inh-caps=-all', '--ambient-caps=-all', '--bounding-set=-all', '--', '/x.sh']);
   });
 
+  it('vrrp_priority lowered the nice value: the script gets the starting one back through nice(1), before setpriv', () => {
+    const l = createLauncher(root, '/usr/bin/setpriv', () => 10);
+    expect(l.argv('/x.sh', ['a'], 0, 0)).toEqual({ file: '/usr/bin/nice', args: ['-n', '10', '/usr/bin/setpriv', '--inh-caps=-all', '--ambient-caps=-all', '--bounding-set=-all', '--', '/x.sh', 'a'] });
+    expect(createLauncher(root, undefined, () => 5).argv('/x.sh', [], 0, 0)).toEqual({ file: '/usr/bin/nice', args: ['-n', '5', '/x.sh'] });
+    expect(createLauncher(root, '/usr/bin/setpriv', () => 0).argv('/x.sh', [], 0, 0).file).toBe('/usr/bin/setpriv');
+  });
+
   it('the unit user: clears what it passes on (no CAP_SETPCAP for the bounding set), refuses other users', () => {
     const l = createLauncher(unit, '/usr/bin/setpriv');
     expect(l.argv('/x.sh', [], 998, 997).args).toEqual(['--inh-caps=-all', '--ambient-caps=-all', '--', '/x.sh']);
