@@ -4,7 +4,8 @@
  * (global_defs) and its address list change by SIGHUP. m stays MASTER, never sends priority 0
  * (tcpdump on its switch port), the address in both lists never leaves m (`ip monitor address`
  * in m's namespace), the new one appears and the dropped one goes. Then b's priority is raised
- * above m's by reload: b takes over through the normal preempt rule, its Master_Down_Timer.
+ * above m's by reload: b takes over through the normal preempt rule, its Master_Down_Timer. Last,
+ * b's tracked script changes weight: no transient priority while the restarted script has no verdict.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,7 +21,8 @@ const DROPPED = '192.168.50.102/24';
 const ADDED = '192.168.50.101/24';
 /** seedConfig takes one VIP line; more lines go in the same block. */
 const vips = (...list: string[]) => list.join('\n    ');
-const stateLines = (n: Node, from: number) => n.logs.slice(from).filter((l) => typeof l.to === 'string' && typeof l.from === 'string');
+/** Instance state changes (a script's own health line has from/to too). */
+const stateLines = (n: Node, from: number) => n.logs.slice(from).filter((l) => typeof l.instance === 'string' && typeof l.to === 'string' && typeof l.from === 'string');
 
 /** Priorities of every VRRP advert in the capture (Ethernet, IPv4 header of IHL words, VRRP priority at byte 2). */
 function priorities(file: string): number[] {
@@ -97,5 +99,23 @@ describe.skipIf(reason !== undefined)('reload: an instance in both configuration
     await m.waitState('BACKUP', 5000);
     await expectHolders(c, ['b'], { vip: KEPT });
     expect(priorities(dump.file)).not.toContain(0);
+  });
+
+  it('a vrrp_script whose weight changes restarts; the instance keeps its reading meanwhile: its priority goes straight to the new value', async () => {
+    const b = c.node('b');
+    const script = (weight: number) => `vrrp_script chk {\n  script "/bin/true"\n  interval 1\n  weight ${weight}\n}\n`;
+    const config = (weight: number) => seedConfig({ priority: 120, vip: vips(KEPT, ADDED), scripts: script(weight), extra: '  track_script {\n    chk\n  }\n' });
+    let from = b.logs.length;
+    b.writeConfig(config(20));
+    b.proc!.kill('SIGHUP');
+    await b.waitFor((l) => l.msg === 'VI_1: priority 120 -> 140', 10_000, from);
+    await b.waitFor((l) => l.msg === 'configuration reloaded', 10_000, from); // else the next SIGHUP is coalesced into this reload
+    from = b.logs.length;
+    b.writeConfig(config(30));
+    b.proc!.kill('SIGHUP');
+    await b.waitFor((l) => l.msg === 'configuration reloaded', 10_000, from);
+    const moves = b.logs.slice(from).filter((l) => /^VI_1: priority \d+ -> \d+$/.test(l.msg)).map((l) => l.msg);
+    expect(moves).toEqual(['VI_1: priority 140 -> 150']); // never back to 120 while the restarted script had no verdict
+    expect(stateLines(b, from)).toEqual([]);
   });
 });
