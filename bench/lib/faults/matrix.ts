@@ -6,7 +6,7 @@
  * policy adds to the RFC's figure (a failing `ip`, a missing interface), the bound says so.
  * The judge allows the bound plus MARGIN_MS (a loaded shared machine, `ip` forks).
  */
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync, renameSync, writeFileSync } from 'node:fs';
 import { masterDownIntervalMs, skewTimeMs } from '../../../src/protocol/timers.js';
 import type { Verdict } from '../../../src/lab/invariants.js';
 import { signal, sleep, waitFor } from '../../../src/lab/procs.js';
@@ -110,20 +110,28 @@ function grown(a: Map<string, number>, b: Map<string, number>): string {
   return [...b].flatMap(([k, n]) => (n > (a.get(k) ?? 0) ? [`${k} +${n - (a.get(k) ?? 0)}`] : [])).join(', ') || 'nothing';
 }
 
+/** One more thread with a libuv event loop: what a reload storm may leave once (docs/fault-matrix.md). */
+const ONE_LOOP = { fds: 4, threads: 1 };
+
 /** `count` SIGHUPs to op1 over `ms`; `changed`: the config text differs on every one. */
 async function reloadStorm(f: FaultLab, count: number, ms: number, changed: boolean): Promise<FaultOutcome> {
   const pid = f.pid('op1');
   const d = f.vrrpd('op1');
   const storm = async (n: number): Promise<void> => {
     for (let i = 0; i < n; i++) {
-      if (changed) d.writeConfig(f.config('op1', { globals: `  vrrp_garp_master_repeat ${1 + (i % 5)}\n` }));
+      // Written whole, then renamed over (as configuration tools do): a reload reading a file
+      // half-written by writeFileSync sees no instance, and that is a removal (the master hands over).
+      if (changed) {
+        writeFileSync(`${d.confPath}.new`, f.config('op1', { globals: `  vrrp_garp_master_repeat ${1 + (i % 5)}\n` }));
+        renameSync(`${d.confPath}.new`, d.confPath);
+      }
       signal(pid, 'SIGHUP');
       await sleep(ms / count);
     }
   };
-  // A warm-up storm first: reloads overlapping a loader thread still winding down leave one more
-  // thread's event loop (epoll, eventfd, a pipe pair: +4 fds) for good, a high-water mark that
-  // does not grow with more storms (measured over 300 SIGHUPs). The storm is judged against it.
+  // A warm-up storm first. Reloads leave, at some point of a storm, one more thread with its event
+  // loop (eventpoll, eventfd, a pipe pair: +4 fds) for good: a high-water mark that does not grow
+  // with more storms (measured over 300 SIGHUPs), allowed here (ONE_LOOP); anything more is a leak.
   const first = resources(pid);
   await storm(Math.min(count, 30));
   await sleep(5000);
@@ -132,12 +140,13 @@ async function reloadStorm(f: FaultLab, count: number, ms: number, changed: bool
   await storm(count);
   // The last reloads' workers wind down: fds back to the baseline within 10 s.
   let after = resources(pid);
-  await waitFor(() => (after = resources(pid)).fds <= before.fds && after.children <= before.children, 10_000, 200);
+  await waitFor(() => (after = resources(pid)).fds <= before.fds + ONE_LOOP.fds && after.children <= before.children, 10_000, 200);
   const applied = d.logs.filter((l) => l.t >= t0 && l.msg === 'configuration reloaded').length;
   const inPlace = d.logs.filter((l) => l.t >= t0 && l.msg.includes('reload applied in place')).length;
-  const leak = after.fds > before.fds || after.children > before.children;
+  const dropped = d.logs.filter((l) => l.t >= t0 && l.msg === 'configuration reloaded' && (String(l.removed) !== '' || String(l.restarted) !== '')).length;
+  const leak = after.fds > before.fds + ONE_LOOP.fds || after.threads > before.threads + ONE_LOOP.threads || after.children > before.children;
   const warm = `warm-up ${first.fds}->${before.fds} fds (${grown(first.kinds, before.kinds)}), threads ${first.threads}->${before.threads}`;
-  const detail = `${warm}; storm fds ${before.fds}->${after.fds} (${grown(before.kinds, after.kinds)}), threads ${before.threads}->${after.threads}, children ${before.children}->${after.children}; ${applied} reloads applied (${inPlace} in place)`;
+  const detail = `${warm}; storm fds ${before.fds}->${after.fds} (${grown(before.kinds, after.kinds)}), threads ${before.threads}->${after.threads}, children ${before.children}->${after.children}; ${applied} reloads applied (${inPlace} in place, ${dropped} removing or restarting an instance)`;
   const o = await judged(f, t0, 0, { ...op1Wins, maxSourceChanges: 0 }, detail);
   if (!leak) return o;
   return { ...o, verdict: { ...o.verdict, ok: false, violations: [...o.verdict.violations, 'fd or child leak'] } };
