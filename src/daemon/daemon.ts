@@ -5,7 +5,7 @@
  */
 import { loadConfig } from '../config/load.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
-import type { LoadOptions, LoadResult, SourceHost, VrrpdConfig, VrrpInstance } from '../config/types.js';
+import type { DisabledSection, LoadOptions, LoadResult, SourceHost, VrrpdConfig, VrrpInstance } from '../config/types.js';
 import { fsSourceHost } from '../io/config-files.js';
 import { loadConfigOffThread } from '../io/config-loader.js';
 import { getInterfaceInfo } from '../io/interface-info.js';
@@ -27,6 +27,7 @@ import { prepareRunDir, writePrivateFile } from './runtime-dir.js';
 import { serveStatus, type StatusServer } from './status-server.js';
 import { HostRecord } from './vip-record.js';
 import { HostSetup } from './host-setup.js';
+import { AddressWatch } from './address-watch.js';
 import { buildStatus } from './status.js';
 import { statisticsOf, type DaemonStatistics, type DaemonStatus } from '../status/model.js';
 import { VRRPD_VERSION } from './version.js';
@@ -65,6 +66,10 @@ interface Slot {
   waiting: string | undefined;
   /** Its shutdown's state change: notified (STOP) once its addresses are gone, as keepalived. */
   stopped?: StateEvent;
+  /** A start in progress: the retry timer, a link or an address event share it. */
+  bringing?: Promise<void> | undefined;
+  /** Being reopened (its interface was recreated): no start until that is done. */
+  held?: boolean;
 }
 
 const STOP_BUDGET_MS = 900;
@@ -81,9 +86,13 @@ export class Daemon {
   readonly #log: Logger;
   readonly #now: Now;
   #config: VrrpdConfig | undefined;
+  /** Sections the running configuration left out for their own errors (the status lists them). */
+  #disabled: readonly DisabledSection[] = [];
   readonly #ifaces = new Map<string, Iface>();
   readonly #slots = new Map<string, Slot>();
   readonly #links = new LinkMonitor();
+  /** Address changes: source addresses follow, VIPs removed behind our back come back (address-watch.ts). */
+  readonly #addresses: AddressWatch;
   #status: StatusServer | undefined;
   #lock: RunLock | undefined;
   readonly #record: HostRecord;
@@ -123,6 +132,17 @@ export class Daemon {
     });
     this.#record = new HostRecord(opts.runDir, this.#log);
     this.#host = new HostSetup(this.#record, this.#log);
+    this.#addresses = new AddressWatch({
+      links: this.#links,
+      log: this.#log,
+      slots: () => this.#slots.values(),
+      iface: (name) => this.#ifaces.get(name),
+      virtual: () => (this.#config ? virtualAddresses(this.#config) : new Set()),
+      bring: (slot) => {
+        const s = this.#slots.get(slot.conf.name);
+        if (s && !s.instance) background(this.#bring(s), (e) => this.#bug(`starting ${s.conf.name}`, e));
+      },
+    });
   }
 
   /**
@@ -192,6 +212,7 @@ export class Daemon {
     this.#startedAt = this.#now();
     await this.#host.removePrevious(this.#opts.runDir);
     this.#config = loaded.config;
+    this.#disabled = loaded.disabled;
     await this.#host.ensureFirewall(loaded.config);
     this.#links.on('change', (ifname, up) => this.#contain(`link ${ifname} change`, () => this.#onLink(ifname, up)));
     this.#links.on('monitorError', (e) => this.#log.warn({ err: e.message }, 'link monitor problem'));
@@ -252,6 +273,7 @@ export class Daemon {
     await Promise.all(stopping.map((s) => this.#stopSlot(s)));
     for (const s of stopping) this.#slots.delete(s.conf.name);
     this.#config = next;
+    this.#disabled = loaded.disabled;
     await this.#host.ensureFirewall(next);
     for (const s of kept) {
       s.conf = confs.get(s.conf.name)!;
@@ -303,7 +325,7 @@ export class Daemon {
     if (old && old.destinations.join() !== destinations.join()) {
       const mux = this.#ifaces.get(socketDevice(conf))?.mux;
       old.unregister();
-      const reg = mux?.register(conf.name, { spec: receiverSpec(instance, conf.unicastPeers), onAdvert: (rx) => instance.receive(rx), destinations, source: instance.router.config.primaryIp });
+      const reg = mux?.register(conf.name, { spec: receiverSpec(instance, conf.unicastPeers), onAdvert: (rx) => instance.receive(rx), destinations, source: instance.router.sourceIp });
       if (!reg?.ok) throw new Error(`re-registering ${conf.name} after a reload: ${reg?.error.detail ?? 'no interface'}`);
       slot.registration = reg.value;
     }
@@ -333,6 +355,7 @@ export class Daemon {
     if ((await within(this.#notifications.idle(), STOP_SCRIPT_MS + 100)) === 'late') this.#log.warn({}, 'notify scripts still running at exit');
     await this.#notifications.close();
     this.#tracking.stop();
+    this.#addresses.stop();
     this.#links.stop();
     for (const i of this.#ifaces.values()) i.close();
     await this.#host.undo();
@@ -401,6 +424,7 @@ export class Daemon {
       })),
       interfaces: [...this.#ifaces.values()].map((i) => ({ name: i.name, counters: i.mux?.counters, io: i.socketCounters })),
       objects: this.#tracking.objects(),
+      disabled: this.#disabled,
     });
   }
 
@@ -475,8 +499,14 @@ export class Daemon {
     };
   }
 
-  /** Open the slot's interface, clean up stale VIPs, and start its router. Failures leave it waiting. */
-  async #bring(slot: Slot): Promise<void> {
+  /** Open the slot's interface, clean up stale VIPs, and start its router (once at a time). Failures leave it waiting. */
+  #bring(slot: Slot): Promise<void> {
+    if (slot.instance || slot.held || !this.#config) return Promise.resolve();
+    slot.bringing ??= this.#bringNow(slot).finally(() => (slot.bringing = undefined));
+    return slot.bringing;
+  }
+
+  async #bringNow(slot: Slot): Promise<void> {
     if (slot.instance || !this.#config) return;
     const conf = slot.conf;
     if (needsDropRule(conf)) {
@@ -537,11 +567,12 @@ export class Daemon {
 
   async #stopSlot(slot: Slot): Promise<void> {
     const instance = slot.instance;
+    const registration = slot.registration;
     slot.instance = undefined;
+    slot.registration = undefined;
     if (!instance) return;
     await instance.stop();
-    slot.registration?.unregister();
-    slot.registration = undefined;
+    registration?.unregister();
     const e = slot.stopped;
     slot.stopped = undefined;
     if (e) this.#notifications.instance(slot.conf, e.to, e.priority);
@@ -557,10 +588,12 @@ export class Daemon {
 
   #onLink(ifname: string, up: boolean): void {
     this.#log.info({ ifname, up }, `link ${ifname} ${up ? 'up' : 'down'}`);
+    // A new index under the name: the instances are restarted on new sockets, not woken on the old.
+    const known = this.#ifaces.get(ifname)?.info?.index;
+    const recreated = up && known !== undefined && known !== this.#links.indexOf(ifname);
     if (up) background(this.#reopenIfRecreated(ifname), (e) => this.#bug(`reopening ${ifname}`, e));
     for (const s of this.#slots.values()) {
-      if (!s.instance) continue;
-      if (s.conf.interface === ifname) s.instance.setLink(up);
+      if (s.instance && s.conf.interface === ifname && !recreated) s.instance.setLink(up);
     }
   }
 
@@ -587,12 +620,27 @@ export class Daemon {
     const iface = this.#ifaces.get(ifname);
     if (!iface?.info) return;
     const now = await getInterfaceInfo(ifname);
-    if (!now.ok || now.value.index === iface.info.index) return;
+    if (!now.ok || now.value.index === iface.info.index) {
+      // Not recreated after all (or gone again): the link state is what the monitor says.
+      for (const s of this.#slots.values()) if (s.instance && s.conf.interface === ifname) s.instance.setLink(this.#links.isUp(ifname) ?? false);
+      return;
+    }
     this.#log.warn({ ifname, oldIndex: iface.info.index, newIndex: now.value.index }, `interface ${ifname} was recreated; reopening it`);
-    const slots = [...this.#slots.values()].filter((s) => s.conf.interface === ifname);
-    await Promise.all(slots.map((s) => this.#stopSlot(s)));
-    iface.close();
-    this.#ifaces.delete(ifname);
+    const slots = [...this.#slots.values()].filter((s) => s.conf.interface === ifname && !s.held);
+    // No other start (the retry timer, an address event) may open the old sockets meanwhile.
+    for (const s of slots) s.held = true;
+    try {
+      await Promise.all(slots.map((s) => s.bringing));
+      await Promise.all(slots.map((s) => this.#stopSlot(s)));
+      // The socket interface too: a use_vmac macvlan went with its base and is created again.
+      for (const name of new Set([ifname, ...slots.map((s) => socketDevice(s.conf))])) {
+        this.#ifaces.get(name)?.close();
+        this.#ifaces.delete(name);
+      }
+      this.#host.baseRecreated(ifname);
+    } finally {
+      for (const s of slots) s.held = false;
+    }
     for (const s of slots) s.waiting = `interface ${ifname} is being reopened`;
     await Promise.all(slots.map((s) => this.#bring(s)));
   }

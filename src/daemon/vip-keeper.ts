@@ -103,6 +103,19 @@ export class VipKeeper<V> {
     return this.#kick();
   }
 
+  /**
+   * Some of the addresses went missing behind our back (deleted by someone else): while they are
+   * wanted present, a new pass puts them back (an address already there counts as added).
+   * Resolves when that pass is done; false when they are not wanted.
+   */
+  async repair(): Promise<boolean> {
+    if (this.#want !== 'present' || this.#stopped) return false;
+    this.#applied = 'unknown';
+    this.#retryMs = FIRST_RETRY_MS;
+    await this.#kick();
+    return true;
+  }
+
   /** Stop retrying (shutdown); a pass in flight still finishes. */
   stop(): void {
     this.#stopped = true;

@@ -12,7 +12,7 @@ import type { Verdict } from '../../../src/lab/invariants.js';
 import { signal, sleep, waitFor } from '../../../src/lab/procs.js';
 import { descendants } from '../proc-tree.js';
 import { nearInputLimit } from '../../../test/helpers/hostile-configs.js';
-import { FaultLab, INTERVAL_MS, PRIORITY, type FaultLabOptions } from './lab.js';
+import { FaultLab, INTERVAL_MS, PRIORITY, VIP, type FaultLabOptions } from './lab.js';
 
 export const MARGIN_MS = 1000;
 /** What one `ip` pass through the fault wrapper may take on a loaded machine (on top of the margin). */
@@ -230,11 +230,62 @@ async function killDuringReload(f: FaultLab): Promise<FaultOutcome> {
 }
 
 /** Something changed on op1's interface that must not move the VIP; judged from the change. */
-async function linkChange(f: FaultLab, args: readonly string[][], nodeOf?: ReadonlyMap<string, string>): Promise<FaultOutcome> {
+async function linkChange(f: FaultLab, commands: readonly string[][], nodeOf?: ReadonlyMap<string, string>, maxSourceChanges = 0, boundMs = 0): Promise<FaultOutcome> {
   const t0 = Date.now();
-  for (const a of args) await f.node('op1').host.mustExec('ip', a);
+  for (const [cmd, ...args] of commands) await f.node('op1').host.mustExec(cmd!, args);
   await sleep(4000);
-  return judged(f, t0, 0, { ...op1Wins, maxSourceChanges: 0, ...(nodeOf ? { nodeOf } : {}) });
+  return judged(f, t0, boundMs, { ...op1Wins, maxSourceChanges, ...(nodeOf ? { nodeOf } : {}) });
+}
+
+/** No advert may leave from 0.0.0.0 (an interface without an address must not advertise). */
+function noUnspecifiedSource(f: FaultLab, from: number, o: FaultOutcome): FaultOutcome {
+  const bad = (f.capture?.adverts() ?? []).filter((a) => a.t >= from - 10_000 && a.src === '0.0.0.0').length;
+  return bad === 0 ? o : { ...o, verdict: { ...o.verdict, ok: false, violations: [...o.verdict.violations, `${bad} adverts from 0.0.0.0`] } };
+}
+
+/**
+ * op1 loses what it advertises from (its address deleted, its interface deleted or renamed): it
+ * must go FAULT (`reason`), op2 takes over; then `restore` gives it back and op1, preempting,
+ * takes over again. Judged from the restore: op1 waits one Master_Down_Interval(100) as Backup
+ * (op2's lower-priority adverts do not reset it), then its advert makes op2 step down (§6.4.3).
+ */
+async function loseAndRestore(f: FaultLab, reason: string, lose: () => Promise<void>, restore: () => Promise<void>): Promise<FaultOutcome> {
+  const op1 = f.vrrpd('op1');
+  const mark = op1.logs.length;
+  const t0 = Date.now();
+  await lose();
+  const fault = await op1.waitFor((l) => l.to === 'FAULT' && typeof l.from === 'string', 10_000, mark);
+  if (fault.reason !== reason) throw new Error(`op1 went FAULT for ${String(fault.reason)}, not ${reason}`);
+  if (!(await waitFor(async () => (await f.holders()).join() === 'op2', 15_000, 50))) throw new Error('op2 never took over');
+  const takeover = Date.now() - t0;
+  await sleep(1000);
+  const t1 = Date.now();
+  await restore();
+  await f.settle('op1');
+  const o = await judged(f, t1, mdi('op1') + I, op1Wins, `op1 FAULT (${reason}) ${fault.t - t0} ms after the fault, op2 held the VIP ${takeover} ms after it`);
+  return noUnspecifiedSource(f, t0, o);
+}
+
+/** op1's primary address .1 deleted (it takes the VIP, same subnet, with it), then added back. */
+function addressLoss(f: FaultLab): Promise<FaultOutcome> {
+  const host = f.node('op1').host;
+  return loseAndRestore(
+    f,
+    'no-source-address',
+    async () => void (await host.mustExec('ip', ['addr', 'del', `${host.ip}/24`, 'dev', 'eth0'])),
+    async () => void (await host.mustExec('ip', ['addr', 'add', `${host.ip}/24`, 'dev', 'eth0'])),
+  );
+}
+
+/** op1's VIP deleted behind its back: op1 stays master and puts it back. */
+async function vipDeleted(f: FaultLab): Promise<FaultOutcome> {
+  const op1 = f.vrrpd('op1');
+  const mark = op1.logs.length;
+  const t0 = Date.now();
+  await f.node('op1').host.mustExec('ip', ['addr', 'del', `${VIP}/24`, 'dev', 'eth0']);
+  const back = await op1.waitFor((l) => l.msg === 'virtual addresses updated' && l.action === 'added', 10_000, mark);
+  await sleep(3000);
+  return judged(f, t0, 0, { ...op1Wins, maxSourceChanges: 0 }, `VIP back ${back.t - t0} ms after its deletion`);
 }
 
 export const FAULTS: readonly Fault[] = [
@@ -245,12 +296,36 @@ export const FAULTS: readonly Fault[] = [
   { id: 'sigstop-5s', bound: 'from SIGCONT, Advertisement_Interval: op1 wakes as master, adverts at once, op2 steps down', quick: true, run: (f) => stopCont(f, 5000) },
   { id: 'ip-fails-3', bound: 'Skew_Time(90) + vrrpd\'s retries 0.5+1+2 s', quick: false, ipWrapper: ['op2'], run: (f) => takeoverWithBrokenIp(f, 3) },
   { id: 'ip-missing-5s', bound: 'Skew_Time(90) + retries 0.5+1+2+4 s (ip back after 5 s)', quick: false, ipWrapper: ['op2'], run: (f) => takeoverWithBrokenIp(f, 'missing') },
-  { id: 'mtu-change', bound: '0: op1 stays master, no advert late (MTU 1500 -> 1400 on the master)', quick: false, run: (f) => linkChange(f, [['link', 'set', 'eth0', 'mtu', '1400']]) },
+  { id: 'mtu-change', bound: '0: op1 stays master, no advert late (MTU 1500 -> 1400 on the master)', quick: false, run: (f) => linkChange(f, [['ip', 'link', 'set', 'eth0', 'mtu', '1400']]) },
   {
     id: 'address-change',
-    bound: '0: op1 stays master (its primary address .1 -> .11; adverts from the new one)',
+    bound: 'Advertisement_Interval: op1 stays master, nothing moves; its next advert leaves from .11 (promote_secondaries; its address .1 -> .11)',
     quick: false,
-    run: (f) => linkChange(f, [['addr', 'add', '192.168.50.11/24', 'dev', 'eth0'], ['addr', 'del', '192.168.50.1/24', 'dev', 'eth0']], new Map([['192.168.50.11', 'op1']])),
+    run: (f) =>
+      linkChange(
+        f,
+        [['sysctl', '-qw', 'net.ipv4.conf.eth0.promote_secondaries=1'], ['ip', 'addr', 'add', '192.168.50.11/24', 'dev', 'eth0'], ['ip', 'addr', 'del', '192.168.50.1/24', 'dev', 'eth0']],
+        new Map([['192.168.50.11', 'op1']]),
+        1, // op1's own: .1 -> .11
+        I, // its next advert leaves from .11
+      ),
+  },
+  { id: 'address-loss', bound: 'from the address back: Master_Down_Interval(100) + Advertisement_Interval; op1 FAULT while it has none, never an advert from 0.0.0.0', quick: false, run: addressLoss },
+  { id: 'vip-deleted', bound: '0: op1 stays master and adds its VIP back (deleted behind its back)', quick: false, run: vipDeleted },
+  {
+    id: 'interface-recreated',
+    bound: 'from the re-creation: Master_Down_Interval(100) + Advertisement_Interval; op1 FAULT (link-down) while it is gone',
+    quick: false,
+    run: (f) => loseAndRestore(f, 'link-down', () => f.node('op1').host.deleteInterface(), () => f.node('op1').host.recreateInterface()),
+  },
+  {
+    id: 'interface-renamed',
+    bound: 'from the rename back: Master_Down_Interval(100) + Advertisement_Interval; op1 FAULT (link-down) while eth0 is named eth9',
+    quick: false,
+    run: (f) => {
+      const host = f.node('op1').host;
+      return loseAndRestore(f, 'link-down', async () => void (await host.mustExec('ip', ['link', 'set', 'eth0', 'name', 'eth9'])), async () => void (await host.mustExec('ip', ['link', 'set', 'eth9', 'name', 'eth0'])));
+    },
   },
   { id: 'kill-during-takeover', bound: 'from the restart: Master_Down_Interval(100) + Advertisement_Interval', quick: false, run: killDuringTakeover },
   { id: 'reload-storm-same', bound: '0: no flap, no fd/child growth (100 SIGHUPs in 10 s)', quick: false, run: (f) => reloadStorm(f, 100, 10_000, false) },
