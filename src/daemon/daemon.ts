@@ -63,6 +63,8 @@ interface Slot {
   settling?: boolean;
   instance: Instance<HostEntry> | undefined;
   registration: Registration | undefined;
+  /** What its instance sends through: its registration, kept until the instance has stopped (its priority-0 advert) and replaced when a reload re-registers it. */
+  sender?: { via: Registration | undefined };
   waiting: string | undefined;
   /** Its shutdown's state change: notified (STOP) once its addresses are gone, as keepalived. */
   stopped?: StateEvent;
@@ -328,6 +330,7 @@ export class Daemon {
       const reg = mux?.register(conf.name, { spec: receiverSpec(instance, conf.unicastPeers), onAdvert: (rx) => instance.receive(rx), destinations, source: instance.router.sourceIp });
       if (!reg?.ok) throw new Error(`re-registering ${conf.name} after a reload: ${reg?.error.detail ?? 'no interface'}`);
       slot.registration = reg.value;
+      if (slot.sender) slot.sender.via = reg.value;
     }
     instance.update(instanceSpec(conf, instance.router.config.primaryIp, this.#config.global.vrrpMcastGroup4), destinations);
   }
@@ -527,11 +530,12 @@ export class Daemon {
     }
     if (iface.name !== '') await iface.refresh();
     const destinations = advertDestinations(conf, global);
+    const sender: { via: Registration | undefined } = { via: undefined };
     const instance = new Instance(instanceSpec(conf, src, this.#config.global.vrrpMcastGroup4), {
       now: this.#now,
       log: this.#log,
       destinations,
-      sendTo: (payload, dst) => slot.registration?.sendTo(payload, dst) ?? Promise.resolve({ ok: false, error: { detail: 'not registered' } }),
+      sendTo: (payload, dst) => sender.via?.sendTo(payload, dst) ?? Promise.resolve({ ok: false, error: { detail: 'not registered' } }),
       vipOps: this.#record.wrap(HOST_OPS, recordedOf),
       garp: (addresses, count) => this.#garpByDevice(slot.conf)(addresses, count), // a reload may move a VIP to another dev
       onTimer: (lateMs) => this.#metrics.observe('timerLateness', instanceLabels(conf), lateMs / 1000),
@@ -550,6 +554,8 @@ export class Daemon {
     for (const l of this.#stateListeners) instance.onStateChange((e) => this.#contain(`${conf.name} -> ${e.to}`, () => l(e)));
     slot.instance = instance;
     slot.registration = reg.value;
+    sender.via = reg.value;
+    slot.sender = sender;
     slot.waiting = undefined;
     // keepalived holds an instance back until its scripts have a first verdict (no spurious FAULT).
     await this.#tracking.settled(conf);
