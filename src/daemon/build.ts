@@ -1,8 +1,8 @@
 /**
  * From a validated keepalived.conf instance to what the daemon runs: the router's config, the
  * `ip addr` specs of its virtual addresses, what else a master puts on the host (no_accept drop
- * entries, virtual routes and rules), which device announces each address, its GARP schedule, and
- * a key that changes exactly when a reload must restart the instance.
+ * entries, virtual routes and rules), which device announces each address, its GARP schedule
+ * and what its receive path checks (a reload's plan is reload-plan.ts).
  */
 import { routerConfigOf } from '../config/to-router.js';
 import type { GlobalDefs, VrrpdConfig, VrrpInstance } from '../config/types.js';
@@ -137,13 +137,6 @@ export function virtualAddresses(config: VrrpdConfig): Set<string> {
 export function advertDestinations(inst: VrrpInstance, global: GlobalDefs): IpAddress[] {
   if (inst.unicastPeers.length > 0) return [...inst.unicastPeers];
   return [inst.family === 'ipv6' ? global.vrrpMcastGroup6 : global.vrrpMcastGroup4];
-}
-
-/** Everything about an instance that a reload compares: positions and names of files left out. */
-export function instanceKey(config: VrrpdConfig, inst: VrrpInstance): string {
-  const scripts = config.scripts.filter((s) => inst.trackScripts.some((t) => t.name === s.name));
-  const mcast = inst.family === 'ipv6' ? config.global.vrrpMcastGroup6 : config.global.vrrpMcastGroup4;
-  return JSON.stringify({ inst, scripts, mcast }, (k, v: unknown) => (k === 'pos' ? undefined : v));
 }
 
 /** What the interface's receive path checks for a running instance (RFC 3768 §7.1 / RFC 5798 §7.1). */

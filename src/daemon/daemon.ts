@@ -19,7 +19,7 @@ import type { Registration } from '../io/vrrp-mux.js';
 import { err, ok, type Result } from '../result.js';
 import type { IpAddress } from '../wire/address.js';
 import { monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js';
-import { advertDestinations, byDevice, garpDevices, instanceKey, instanceSpec, needsDropRule, receiverSpec, socketDevice, sourceAddress, vipSpecs, virtualAddresses } from './build.js';
+import { advertDestinations, byDevice, garpDevices, instanceSpec, needsDropRule, receiverSpec, socketDevice, sourceAddress, vipSpecs, virtualAddresses } from './build.js';
 import { HOST_OPS, recordedOf, type HostEntry } from './host-entry.js';
 import { Iface } from './iface.js';
 import { Instance, type InstanceFacts, type StateEvent, type TimerLateness } from './instance.js';
@@ -36,6 +36,7 @@ import type { ListenAddress } from '../config/listen-address.js';
 import { instanceLabels, scriptLabels } from '../status/metrics.js';
 import { MetricsEndpoint } from './metrics.js';
 import { Tracking } from './tracking.js';
+import { planReload, type ReloadPlan } from './reload-plan.js';
 import { Notifications } from './notifications.js';
 import { STOP_SCRIPT_MS } from '../io/notify-runner.js';
 import { applyProcessPriority, childNiceIncrement } from '../io/process-priority.js';
@@ -58,10 +59,14 @@ export interface DaemonOptions {
 
 /** One configured instance: running, or waiting for its interface. */
 interface Slot {
-  readonly conf: VrrpInstance;
-  readonly key: string;
+  /** Its configuration; a reload that keeps the instance replaces it (reload-plan.ts). */
+  conf: VrrpInstance;
+  /** A reload changed its trackers: it keeps its last readings until the new ones have a first verdict. */
+  settling?: boolean;
   instance: Instance<HostEntry> | undefined;
   registration: Registration | undefined;
+  /** What its instance sends through: its registration, kept until the instance has stopped (its priority-0 advert) and replaced when a reload re-registers it. */
+  sender?: { via: Registration | undefined };
   waiting: string | undefined;
   /** Its shutdown's state change: notified (STOP) once its addresses are gone, as keepalived. */
   stopped?: StateEvent;
@@ -218,7 +223,7 @@ export class Daemon {
     this.#links.on('monitorError', (e) => this.#log.warn({ err: e.message }, 'link monitor problem'));
     await this.#links.start();
     await this.#applyTracking(loaded.config);
-    for (const conf of loaded.config.instances) this.#slots.set(conf.name, this.#newSlot(loaded.config, conf));
+    for (const conf of loaded.config.instances) this.#slots.set(conf.name, this.#newSlot(conf));
     await Promise.all([...this.#slots.values()].map((s) => this.#bring(s)));
     this.#status = await serveStatus(this.#opts.runDir, () => this.snapshot());
     await this.#metrics.apply(this.#opts.metrics ?? loaded.config.global.vrrpdMetrics);
@@ -262,9 +267,16 @@ export class Daemon {
       this.#log.error({ config: this.#opts.configPath }, 'reload refused: the new configuration has errors; still running the old one');
       return false;
     }
+    const prev = this.#config!;
     const next = loaded.config;
-    const wanted = new Map(next.instances.map((c) => [c.name, instanceKey(next, c)]));
-    const stopping = [...this.#slots.values()].filter((s) => wanted.get(s.conf.name) !== s.key);
+    const confs = new Map(next.instances.map((c) => [c.name, c]));
+    const plans = new Map<Slot, ReloadPlan | undefined>();
+    for (const s of this.#slots.values()) {
+      const conf = confs.get(s.conf.name);
+      plans.set(s, conf && planReload({ config: prev, inst: s.conf }, { config: next, inst: conf }));
+    }
+    const stopping = [...plans].filter(([, p]) => p === undefined || p.kind === 'restart').map(([s]) => s);
+    const kept = [...plans].filter(([, p]) => p !== undefined && p.kind !== 'restart').map(([s]) => s);
     const before = new Set(this.#slots.keys());
     await Promise.all(stopping.map((s) => this.#stopSlot(s)));
     for (const s of stopping) this.#slots.delete(s.conf.name);
@@ -272,23 +284,70 @@ export class Daemon {
     this.#disabled = loaded.disabled;
     await this.#host.ensureFirewall(next);
     this.#applyPriority(next);
+    for (const s of kept) {
+      s.conf = confs.get(s.conf.name)!;
+      s.settling = s.instance !== undefined;
+    }
     await this.#applyTracking(next);
+    for (const s of kept) this.#contain(`reloading ${s.conf.name}`, () => this.#update(s));
     const starting = next.instances.filter((c) => !this.#slots.has(c.name));
-    for (const conf of starting) this.#slots.set(conf.name, this.#newSlot(next, conf));
-    await Promise.all(starting.map((c) => this.#bring(this.#slots.get(c.name)!)));
+    for (const conf of starting) this.#slots.set(conf.name, this.#newSlot(conf));
+    await Promise.all([...starting.map((c) => this.#bring(this.#slots.get(c.name)!)), ...kept.map((s) => this.#settle(s))]);
     if (next.global.fifoWriteStatesOnReload) this.#notifications.states(next, (name) => this.#slots.get(name)?.instance?.facts().router);
     await this.#metrics.apply(this.#opts.metrics ?? next.global.vrrpdMetrics);
+    this.#logPlans(plans);
     this.#log.info(
       {
-        kept: next.instances.length - starting.length,
+        kept: kept.length,
         restarted: starting.filter((c) => before.has(c.name)).map((c) => c.name),
         added: starting.filter((c) => !before.has(c.name)).map((c) => c.name),
-        removed: stopping.filter((s) => !wanted.has(s.conf.name)).map((s) => s.conf.name),
+        removed: stopping.filter((s) => !confs.has(s.conf.name)).map((s) => s.conf.name),
         disabled: loaded.disabled.filter((d) => d.section === 'vrrp_instance').map((d) => d.name),
       },
       'configuration reloaded',
     );
     return true;
+  }
+
+  /** One line per instance the reload found in both configurations: what changed, and whether it was applied in place or restarted (and why). */
+  #logPlans(plans: ReadonlyMap<Slot, ReloadPlan | undefined>): void {
+    for (const [s, p] of plans) {
+      if (p === undefined || p.kind === 'unchanged') continue;
+      const instance = s.conf.name;
+      if (p.kind === 'restart') this.#log.warn({ instance, why: p.why }, `${instance}: reload restarts it: ${p.why.join(', ')} changed (a new virtual router: a master hands over with priority 0)`);
+      else this.#log.info({ instance, changed: p.changed, state: s.instance?.state ?? 'waiting' }, `${instance}: reload applied in place: ${p.changed.join('; ')}`);
+    }
+  }
+
+  /**
+   * An instance the reload keeps: its router takes the new settings (no transition), its host
+   * entries change by their difference, its receive path learns new unicast peers. Its source
+   * address stays (a configured one is part of its identity). One that waits for its interface
+   * simply starts with the new configuration.
+   */
+  #update(slot: Slot): void {
+    const instance = slot.instance;
+    if (!instance || !this.#config) return;
+    const conf = slot.conf;
+    const destinations = advertDestinations(conf, this.#config.global);
+    const old = slot.registration;
+    if (old && old.destinations.join() !== destinations.join()) {
+      const mux = this.#ifaces.get(socketDevice(conf))?.mux;
+      old.unregister();
+      const reg = mux?.register(conf.name, { spec: receiverSpec(instance, conf.unicastPeers), onAdvert: (rx) => instance.receive(rx), destinations, source: instance.router.sourceIp });
+      if (!reg?.ok) throw new Error(`re-registering ${conf.name} after a reload: ${reg?.error.detail ?? 'no interface'}`);
+      slot.registration = reg.value;
+      if (slot.sender) slot.sender.via = reg.value;
+    }
+    instance.update(instanceSpec(conf, instance.router.config.primaryIp, this.#config.global.vrrpMcastGroup4), destinations);
+  }
+
+  /** A kept instance's trackers once their objects have a first verdict (a restarted vrrp_script starts unknown): no transient priority. */
+  async #settle(slot: Slot): Promise<void> {
+    if (!slot.settling) return;
+    await this.#tracking.settled(slot.conf);
+    slot.settling = false;
+    slot.instance?.setTrackers(this.#tracking.statuses(slot.conf));
   }
 
   /**
@@ -417,8 +476,8 @@ export class Daemon {
     this.#log.error({ err: describeError(e) }, `bug: handling ${what} threw; contained`);
   }
 
-  #newSlot(config: VrrpdConfig, conf: VrrpInstance): Slot {
-    return { conf, key: instanceKey(config, conf), instance: undefined, registration: undefined, waiting: 'starting' };
+  #newSlot(conf: VrrpInstance): Slot {
+    return { conf, instance: undefined, registration: undefined, waiting: 'starting' };
   }
 
   #iface(name: string): Iface {
@@ -478,21 +537,24 @@ export class Daemon {
     const opened = await this.#openFor(conf);
     if (!opened.ok) return this.#wait(slot, opened.error);
     const { iface, src } = opened.value;
-    for (const dev of new Set(vipSpecs(conf).map((v) => v.dev))) {
-      const stale = await removeStale(dev, vipSpecs(conf));
+    // What another running instance holds is not stale (a reload may keep it on a master).
+    const held = new Set([...this.#slots.values()].flatMap((s) => (s !== slot && s.instance ? vipSpecs(s.conf).map((v) => `${v.address} ${v.dev}`) : [])));
+    const mine = vipSpecs(conf).filter((v) => !held.has(`${v.address} ${v.dev}`));
+    for (const dev of new Set(mine.map((v) => v.dev))) {
+      const stale = await removeStale(dev, mine);
       if (!stale.ok) this.#log.warn({ instance: conf.name, detail: stale.error.detail }, 'could not check for stale virtual addresses');
       else if (stale.value.length > 0) this.#log.warn({ instance: conf.name, removed: stale.value }, 'removed virtual addresses left behind by an earlier run');
     }
     if (iface.name !== '') await iface.refresh();
     const destinations = advertDestinations(conf, global);
-    let registration: Registration | undefined;
+    const sender: { via: Registration | undefined } = { via: undefined };
     const instance = new Instance(instanceSpec(conf, src, this.#config.global.vrrpMcastGroup4), {
       now: this.#now,
       log: this.#log,
       destinations,
-      sendTo: (payload, dst) => registration?.sendTo(payload, dst) ?? Promise.resolve({ ok: false, error: { detail: 'not registered' } }),
+      sendTo: (payload, dst) => sender.via?.sendTo(payload, dst) ?? Promise.resolve({ ok: false, error: { detail: 'not registered' } }),
       vipOps: this.#record.wrap(HOST_OPS, recordedOf),
-      garp: this.#garpByDevice(conf),
+      garp: (addresses, count) => this.#garpByDevice(slot.conf)(addresses, count), // a reload may move a VIP to another dev
       onTimer: (lateMs) => this.#metrics.observe('timerLateness', instanceLabels(conf), lateMs / 1000),
     });
     const reg = iface.mux!.register(conf.name, {
@@ -502,13 +564,15 @@ export class Daemon {
       source: src,
     });
     if (!reg.ok) return this.#wait(slot, reg.error.detail);
-    registration = reg.value;
-    instance.onStateChange((e) => this.#contain(`${conf.name} -> ${e.to}`, () => this.#memberMoved(conf, e)));
+    // slot.conf, not conf: a reload may change the notify scripts of an instance it keeps.
+    instance.onStateChange((e) => this.#contain(`${conf.name} -> ${e.to}`, () => this.#memberMoved(slot.conf, e)));
     instance.onOwnFault((faulted, detail) => this.#contain(`${conf.name} own fault`, () => this.#applySync(this.#sync.onOwnFault(conf.name, faulted, detail))));
-    instance.onPriorityChange((e) => this.#contain(`${conf.name} priority`, () => this.#notifications.priority(conf, e.state, e.to)));
+    instance.onPriorityChange((e) => this.#contain(`${conf.name} priority`, () => this.#notifications.priority(slot.conf, e.state, e.to)));
     for (const l of this.#stateListeners) instance.onStateChange((e) => this.#contain(`${conf.name} -> ${e.to}`, () => l(e)));
     slot.instance = instance;
-    slot.registration = registration;
+    slot.registration = reg.value;
+    sender.via = reg.value;
+    slot.sender = sender;
     slot.waiting = undefined;
     // keepalived holds an instance back until its scripts have a first verdict (no spurious FAULT).
     await this.#tracking.settled(conf);
@@ -607,7 +671,7 @@ export class Daemon {
   /** A tracked object changed (a script's verdict, a tracked link, a file, a process count): update its instances. */
   #trackerChanged(kind: TrackerKindName, name: string): void {
     for (const s of this.#slots.values()) {
-      if (s.instance && this.#tracking.tracks(s.conf, kind, name)) s.instance.setTrackers(this.#tracking.statuses(s.conf));
+      if (s.instance && !s.settling && this.#tracking.tracks(s.conf, kind, name)) s.instance.setTrackers(this.#tracking.statuses(s.conf));
     }
   }
 

@@ -96,11 +96,13 @@ export class Instance<V> {
   /** keepalived's unicast checksum rule (VRRPv3 unicast over IPv4 only). */
   readonly unicastChecksum: UnicastChecksum | undefined;
   readonly #io: InstanceIo<V>;
-  readonly #spec: InstanceSpec<V>;
+  #spec: InstanceSpec<V>;
+  /** Where adverts go (a reload may change the unicast peers). */
+  #destinations: readonly IpAddress[];
   readonly #timer: DeadlineTimer;
   readonly #garpTimer: DeadlineTimer;
   readonly #vips: VipKeeper<V>;
-  readonly #routes: VipKeeper<V> | undefined;
+  #routes: VipKeeper<V> | undefined;
   /** The VIPs' latest pass: routes are added after it (a route may use a VIP as its source). */
   #vipPass: Promise<unknown> = Promise.resolve();
   readonly #drops = new RateLimiter({ onSuppressed: (reason, n) => this.#io.log.warn({ instance: this.name, reason, suppressed: n }, `${n} more lines suppressed`) });
@@ -123,6 +125,7 @@ export class Instance<V> {
   constructor(spec: InstanceSpec<V>, io: InstanceIo<V>) {
     this.#spec = spec;
     this.#io = io;
+    this.#destinations = io.destinations;
     this.name = spec.router.name;
     this.router = new Router(spec.router);
     const old = spec.oldUnicastChecksum;
@@ -133,13 +136,47 @@ export class Instance<V> {
     this.#placed = new Map(spec.vips.map((v) => [v, { present: false }]));
     this.#vips = new VipKeeper(spec.vips, this.#countedVipOps(io.vipOps), log, () => this.#lastSend);
     const routes = spec.routes ?? [];
-    this.#routes = routes.length > 0 ? new VipKeeper(routes, io.vipOps, log, () => Promise.all([this.#lastSend, this.#vipPass])) : undefined;
+    this.#routes = routes.length > 0 ? this.#routeKeeper(routes) : undefined;
     // The first GARP burst waits for the addresses to be in place.
     this.#vips.onSettled = (state) => {
       if (state === 'present') this.#onGarpTimer();
     };
     this.#timer = new DeadlineTimer(io.now, (deadline, late) => this.#onTimer(deadline, late));
     this.#garpTimer = new DeadlineTimer(io.now, () => this.#onGarpTimer());
+  }
+
+  /** The keeper of virtual routes and rules: its passes wait for the VIPs' (a route may use a VIP as its source). */
+  #routeKeeper(routes: readonly V[]): VipKeeper<V> {
+    return new VipKeeper(routes, this.#io.vipOps, this.#io.log.child({ instance: this.name }), () => Promise.all([this.#lastSend, this.#vipPass]));
+  }
+
+  /**
+   * A reload changed this instance's settings but not its identity. The router takes them with no
+   * transition (its `reconfigure` input); the host entries change by their difference only:
+   * entries in both configurations are left untouched, dropped ones go and new ones are added
+   * while master, and the new addresses are announced with one burst of vrrp_garp_master_repeat
+   * (keepalived's reload sends one burst, for every address, when it added any).
+   */
+  update(spec: InstanceSpec<V>, destinations: readonly IpAddress[]): void {
+    const announced = new Set(this.#spec.garpAddresses);
+    const fresh = spec.garpAddresses.filter((a) => !announced.has(a));
+    this.#spec = spec;
+    this.#destinations = destinations;
+    this.#step({ kind: 'reconfigure', config: spec.router });
+    const placed = new Map([...this.#placed].map(([v, p]) => [entryKey(v), p]));
+    this.#placed.clear();
+    for (const v of spec.vips) this.#placed.set(v, placed.get(entryKey(v)) ?? { present: false });
+    const pass = this.#vips.replace(spec.vips, entryKey).then((added) => {
+      if (added.length > 0 && fresh.length > 0 && this.router.state === 'MASTER' && this.#vips.wanted === 'present') this.#sendGarps(spec.garp.repeat, fresh);
+    });
+    this.#vipPass = pass;
+    background(pass, (e) => this.#bug('reload', e));
+    const routes = spec.routes ?? [];
+    if (this.#routes) background(this.#routes.replace(routes, entryKey), (e) => this.#bug('reload', e));
+    else if (routes.length > 0) {
+      this.#routes = this.#routeKeeper(routes);
+      if (this.#vips.wanted === 'present') background(this.#routes.want('present'), (e) => this.#bug('reload', e));
+    }
   }
 
   /** Subscribe to state changes. */
@@ -371,7 +408,7 @@ export class Instance<V> {
   #send(advert: Advert): void {
     const cfg = this.router.config;
     let v2Bytes: Uint8Array | undefined;
-    const sends = this.#io.destinations.map((dst) => {
+    const sends = this.#destinations.map((dst) => {
       const pseudoDst = this.unicastChecksum?.pseudoHeaderDestination(dst) ?? dst;
       const bytes = cfg.version === 2 ? (v2Bytes ??= emitAdvert(advert)) : emitAdvert(advert, { family: cfg.family, src: this.router.sourceIp, dst: pseudoDst });
       return this.#io.sendTo(bytes, dst).then((result) => {
@@ -393,9 +430,9 @@ export class Instance<V> {
     this.#garpTimer.arm(due.nextAt);
   }
 
-  /** One burst of `count` gratuitous ARPs / NAs for every address, counted when it has gone out. */
-  #sendGarps(count: number): void {
-    const sending = this.#io.garp?.(this.#spec.garpAddresses, count);
+  /** One burst of `count` gratuitous ARPs / NAs for every address (or those given), counted when it has gone out. */
+  #sendGarps(count: number, addresses: readonly IpAddress[] = this.#spec.garpAddresses): void {
+    const sending = this.#io.garp?.(addresses, count);
     if (!sending) return;
     const tally = (n: { sent: number; failed: number }): void => {
       this.#counters.garpSent += n.sent;
@@ -419,6 +456,7 @@ export class Instance<V> {
       const results = await ops.apply(state, vips);
       results.forEach((r, i) => {
         const vip = vips[i]!;
+        if (!this.#placed.has(vip)) return; // dropped by a reload: no longer shown
         if (r.ok) this.#placed.set(vip, { present: adding });
         else {
           this.#counters[adding ? 'vipAddFailures' : 'vipRemoveFailures']++;
@@ -429,4 +467,9 @@ export class Instance<V> {
     };
     return { apply, describe: (v) => ops.describe(v) };
   }
+}
+
+/** One host entry's identity across a reload (entries are plain data: equal text, same entry). */
+function entryKey(v: unknown): string {
+  return JSON.stringify(v);
 }

@@ -32,11 +32,52 @@ export class VipKeeper<V> {
    * before `ip` forks). Wishes are recorded at once, in order, so the last one always wins.
    */
   constructor(
-    private readonly vips: readonly V[],
+    private vips: readonly V[],
     private readonly ops: VipOps<V>,
     private readonly log: Logger,
     private readonly before: () => Promise<unknown> = () => Promise.resolve(),
   ) {}
+
+  /** The entries kept now. */
+  get entries(): readonly V[] {
+    return this.vips;
+  }
+
+  /**
+   * A reload's new list (entries compared by `key`): those in both lists are left alone on the
+   * host; while they are wanted present (or may still be there) the dropped ones are removed and
+   * the new ones added, in one pass queued behind any other. Resolves with what was added once
+   * that pass is done (an entry that failed makes the keeper retry the whole wish as usual).
+   */
+  replace(next: readonly V[], key: (v: V) => string): Promise<readonly V[]> {
+    const before = new Set(this.vips.map(key));
+    const after = new Set(next.map(key));
+    const removed = this.vips.filter((v) => !after.has(key(v))).reverse();
+    const added = next.filter((v) => !before.has(key(v)));
+    this.vips = next;
+    if (removed.length === 0 && added.length === 0) return Promise.resolve([]);
+    let placed: readonly V[] = [];
+    const diff = async (): Promise<void> => {
+      if (this.#want === 'absent' && this.#applied === 'absent') return;
+      const adding = this.#want === 'present' ? added : [];
+      const outcomes = [...(removed.length > 0 ? await this.ops.apply('absent', removed) : []), ...(adding.length > 0 ? await this.ops.apply('present', adding) : [])];
+      const order = [...removed, ...adding];
+      const failures = order.flatMap((v, i) => {
+        const r = outcomes[i] ?? { ok: false, error: { detail: 'no outcome' } };
+        return r.ok ? [] : [`${this.ops.describe(v)}: ${r.error.detail}`];
+      });
+      if (removed.length > 0) this.log.info({ vips: removed.map((v) => this.ops.describe(v)), action: 'removed', reason: 'reload' }, 'virtual addresses updated');
+      if (adding.length > 0) this.log.info({ vips: adding.map((v) => this.ops.describe(v)), action: 'added', reason: 'reload' }, 'virtual addresses updated');
+      if (failures.length === 0) {
+        placed = adding;
+        return;
+      }
+      this.log.error({ failures }, 'a reload could not apply every virtual address change; will retry');
+      this.#applied = 'unknown';
+      this.#scheduleRetry();
+    };
+    return this.#chain(diff).then(() => placed);
+  }
 
   /** Whether the last completed pass left every VIP as wanted. */
   get settled(): boolean {
@@ -86,11 +127,15 @@ export class VipKeeper<V> {
       clearTimeout(this.#retryTimer);
       this.#retryTimer = undefined;
     }
-    // Chain behind any pass in flight; each pass re-reads the wish, so the last wish wins.
+    return this.#chain(() => this.#pass());
+  }
+
+  /** Chain `work` behind any pass in flight; each pass re-reads the wish, so the last wish wins. */
+  #chain(work: () => Promise<void>): Promise<void> {
     const next = (this.#running ?? Promise.resolve())
       .then(() => this.before())
       .catch(() => undefined)
-      .then(() => this.#pass())
+      .then(work)
       .catch((e: unknown) => this.log.error({ err: describeError(e) }, 'bug: a virtual address pass threw'));
     this.#running = next;
     background(
@@ -125,6 +170,12 @@ export class VipKeeper<V> {
       return;
     }
     this.log.error({ failures, retryInMs: this.#retryMs }, `could not make virtual addresses ${target}; will retry`);
+    this.#scheduleRetry();
+  }
+
+  /** The next pass after the backoff delay (0.5 s doubling to 8 s), unless stopped. */
+  #scheduleRetry(): void {
+    if (this.#stopped || this.#retryTimer) return;
     const delay = this.#retryMs;
     this.#retryMs = Math.min(MAX_RETRY_MS, this.#retryMs * 2);
     this.#retryTimer = setTimeout(() => {

@@ -17,6 +17,7 @@ import { compareAddresses, sameAddressSet } from './address.js';
 import { countInstanceDrop, zeroInstanceCounters, type InstanceCounters } from './counters.js';
 import { effectivePriority, OWNER_PRIORITY, type EffectivePriority } from './priority.js';
 import { checkAdvert } from './receive-checks.js';
+import { identityClash } from './reconfigure.js';
 import { csToMs, masterDownIntervalMs, skewTimeMs } from './timers.js';
 import { SPLIT_BRAIN_DEFAULTS, type Action, type Input, type RouterConfig, type RouterSnapshot, type RouterState, type SplitBrainConfig, type TrackerStatus, type TransitionReason } from './types.js';
 
@@ -30,7 +31,7 @@ const TRANSITIONS: Readonly<Record<RouterState, readonly RouterState[]>> = {
 
 /** One virtual router instance (VRRPv2 or VRRPv3, IPv4 or IPv6). */
 export class Router {
-  readonly config: RouterConfig;
+  #config: RouterConfig;
   #state: RouterState = 'INIT';
   #since = 0;
   #running = false;
@@ -51,7 +52,6 @@ export class Router {
   #startupHoldUntil = 0;
   /** keepalived garp_lower_prio_delay: when the delayed lower-priority GARP bursts are due (MASTER only). */
   #lowerPrioGarpsAt: number[] = [];
-  readonly #splitBrain: SplitBrainConfig;
   #masterIp: IpAddress | undefined;
   #masterPriority: number | undefined;
   /** RFC 5798 §6.1 Master_Adver_Interval (cs): ours, or under v3 the master's as learned. */
@@ -65,11 +65,19 @@ export class Router {
 
   constructor(config: RouterConfig) {
     checkConfig(config);
-    this.config = config;
+    this.#config = config;
     this.#sourceIp = config.primaryIp;
     this.#masterAdverIntervalCs = config.adverIntervalCs;
     this.#prio = effectivePriority(config.priority, []);
-    this.#splitBrain = config.splitBrain ?? SPLIT_BRAIN_DEFAULTS;
+  }
+
+  /** The configuration in force (a reload may replace it: the `reconfigure` input). */
+  get config(): RouterConfig {
+    return this.#config;
+  }
+
+  get #splitBrain(): SplitBrainConfig {
+    return this.#config.splitBrain ?? SPLIT_BRAIN_DEFAULTS;
   }
 
   get state(): RouterState {
@@ -145,6 +153,9 @@ export class Router {
         break;
       case 'sync':
         this.#sync(input.to, input.detail, now, out);
+        break;
+      case 'reconfigure':
+        this.#reconfigure(input.config, now, out);
         break;
     }
   }
@@ -343,6 +354,34 @@ export class Router {
     }
   }
 
+  /**
+   * A reload changed this router's settings but not its identity (reconfigure.ts): take them with
+   * no transition. The state machine then runs on the new values by its ordinary rules: a master
+   * whose priority drops stays master until a better advert arrives (§6.4.3) or a preempting
+   * backup's Master_Down_Timer fires (§6.4.2); a backup that now outranks the master with preempt
+   * discards its adverts and takes over when its Master_Down_Timer fires; a backup that becomes the
+   * address owner takes over at once, as at startup (§6.4.1: the owner is Master).
+   */
+  #reconfigure(next: RouterConfig, now: number, out: Action[]): void {
+    const clash = identityClash(this.#config, next);
+    if (clash) throw new Error(`${this.#config.name}: reconfigure cannot change ${clash} (restart the instance)`);
+    checkConfig(next);
+    const prev = this.#config;
+    this.#config = next;
+    // A changed preempt rule starts preempt_delay afresh at the next lower-priority advert.
+    if (prev.preempt !== next.preempt || prev.preemptDelayMs !== next.preemptDelayMs) this.#preemptHoldUntil = undefined;
+    if (this.#splitBrain.garpLowerPrioRepeat <= 0 || this.#splitBrain.garpLowerPrioDelayMs <= 0) this.#lowerPrioGarpsAt = [];
+    // Master_Adver_Interval is ours except in a VRRPv3 backup, which keeps the one learned from the master.
+    if (next.version === 2 || this.#state !== 'BACKUP') this.#masterAdverIntervalCs = next.adverIntervalCs;
+    // §6.4.3 Adver_Timer: a shorter interval applies from now, a longer one after the advert already due.
+    if (this.#state === 'MASTER' && this.#adverAt !== undefined) this.#adverAt = Math.min(this.#adverAt, now + csToMs(next.adverIntervalCs));
+    this.#reevaluate(now, out);
+    if (this.#state !== 'BACKUP') return;
+    const owner = next.priority === OWNER_PRIORITY;
+    if (owner && prev.priority !== OWNER_PRIORITY) this.#masterDownAt = Math.max(now, this.#startupHoldUntil);
+    else if (!owner && prev.priority === OWNER_PRIORITY) this.#masterDownAt = this.#backupDeadline(now, this.masterDownIntervalMs);
+  }
+
   /** Trackers or link changed: recompute priority and FAULT, and move if needed. */
   #reevaluate(now: number, out: Action[]): void {
     const before = this.#prio;
@@ -356,6 +395,7 @@ export class Router {
         detail: moved.length > 0 ? moved.join(', ') : 'all trackers neutral',
       });
     }
+    if (this.#state === 'MASTER') this.#masterPriority = this.#prio.priority;
     if (!this.#running) return;
     const faults = this.#faultReasons();
     if (faults.length > 0 && this.#state !== 'FAULT') {

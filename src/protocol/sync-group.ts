@@ -70,11 +70,12 @@ export class SyncGroups {
   /**
    * Brings one member's hold in line with the group whatever it was told before: for a member
    * (re)starting (its earlier orders went to a router that no longer exists) and after a reload
-   * (a new coordinator). Always one order: FAULT when another member has a fault of its own, else OK.
+   * (a new coordinator). Always one order: FAULT when another member has a fault of its own, else OK;
+   * OK too for an instance in no group (a reload may have taken it out of one that held it).
    */
   resync(member: string): SyncOrder[] {
     const g = this.#groupOf.get(member);
-    if (!g) return [];
+    if (!g) return [{ member, input: { kind: 'sync', to: 'OK', detail: 'in no sync group' } }];
     g.held.delete(member);
     const hold = this.#order(g, member);
     return hold.length > 0 ? hold : [this.#release(g, member)];

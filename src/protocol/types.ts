@@ -121,7 +121,12 @@ export type Input =
    * keepalived vrrp_sync_group: another member moved, so follow it. MASTER / BACKUP move a
    * running member; FAULT holds it in FAULT until OK.
    */
-  | { readonly kind: 'sync'; readonly to: 'MASTER' | 'BACKUP' | 'FAULT' | 'OK'; readonly detail: string };
+  | { readonly kind: 'sync'; readonly to: 'MASTER' | 'BACKUP' | 'FAULT' | 'OK'; readonly detail: string }
+  /**
+   * A reload's new settings for this virtual router, its identity unchanged (protocol/reconfigure.ts
+   * IDENTITY): taken in place, with no transition; the state machine goes on under the new values.
+   */
+  | { readonly kind: 'reconfigure'; readonly config: RouterConfig };
 
 /** Why the router changed state; every transition names one. */
 export type TransitionReason =

@@ -185,6 +185,68 @@ describe('Instance: the router wired to (fake) I/O and real timers', () => {
   });
 });
 
+describe('Instance.update: a reload keeping the instance (in place)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(0);
+  });
+  afterEach(() => vi.useRealTimers());
+
+  const OTHER = ip('192.168.50.101');
+  const THIRD = ip('192.168.50.102');
+
+  it('a master keeps the addresses in both lists untouched, removes the dropped one, adds and announces the new one; no priority 0', async () => {
+    const { io, sent, ipCalls, garps } = fakeIo();
+    const two = { ...spec(), vips: [`${VIP}/24`, `${OTHER}/24`], garpAddresses: [VIP, OTHER] };
+    const inst = new Instance(two, io);
+    inst.start();
+    await vi.advanceTimersByTimeAsync(3611 + 10_000); // master, first GARP rounds done
+    expect(inst.state).toBe('MASTER');
+    ipCalls.length = 0;
+    garps.length = 0;
+    const next = { ...spec({ priority: 50, vips: [VIP, THIRD] }), vips: [`${VIP}/24`, `${THIRD}/24`], garpAddresses: [VIP, THIRD] };
+    inst.update(next, [GROUP]);
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(inst.state).toBe('MASTER');
+    expect(ipCalls).toEqual([`del ${OTHER}/24`, `add ${THIRD}/24`]);
+    expect(garps.map((g) => g.count)).toEqual([5]); // one burst, for the new address
+    expect(sent.map((s) => s.priority)).not.toContain(0);
+    expect(sent.at(-1)!.priority).toBe(50);
+    expect(inst.facts().vips.map((v) => [v.vip, v.present])).toEqual([[`${VIP}/24`, true], [`${THIRD}/24`, true]]);
+    ipCalls.length = 0;
+    await inst.stop();
+    expect(ipCalls).toEqual([`del ${THIRD}/24`, `del ${VIP}/24`]);
+  });
+
+  it('a backup only learns the new lists: nothing is added until it is master (a dropped address is deleted in case it was left behind)', async () => {
+    const { io, ipCalls } = fakeIo();
+    const inst = new Instance(spec({ priority: 90 }), io);
+    inst.start();
+    inst.receive(from(advert({ priority: 100 }), '192.168.50.1'));
+    inst.update({ ...spec({ priority: 90, vips: [OTHER] }), vips: [`${OTHER}/24`], garpAddresses: [OTHER] }, [GROUP]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(ipCalls).toEqual([`del ${VIP}/24`]);
+    ipCalls.length = 0;
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(inst.state).toBe('MASTER');
+    expect(ipCalls).toEqual([`add ${OTHER}/24`]);
+    await inst.stop();
+  });
+
+  it('new unicast destinations take effect from the next advert', async () => {
+    const { io } = fakeIo();
+    const dsts: string[] = [];
+    const inst = new Instance(spec(), { ...io, sendTo: async (_p, dst) => (dsts.push(dst), { ok: true }) });
+    inst.start();
+    await vi.advanceTimersByTimeAsync(3611);
+    inst.update(spec(), [ip('192.168.50.7'), ip('192.168.50.8')]);
+    dsts.length = 0;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(dsts).toEqual(['192.168.50.7', '192.168.50.8']);
+    await inst.stop();
+  });
+});
+
 describe('Instance facts: io counters, transitions by reason, VIPs in place', () => {
   beforeEach(() => {
     vi.useFakeTimers();

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/daemon/log.js';
-import { ok } from '../../../src/result.js';
+import { err, ok } from '../../../src/result.js';
 import { VipKeeper } from '../../../src/daemon/vip-keeper.js';
 
 const quiet = createLogger({ level: 'silent' });
@@ -23,6 +23,34 @@ describe('VipKeeper', () => {
     expect(keeper.settled).toBe(true);
     await keeper.want('absent');
     expect(calls).toEqual(['present: drop addr route', 'absent: route addr drop']);
+    keeper.stop();
+  });
+
+  it('replace (a reload): entries in both lists untouched, dropped ones removed in reverse, new ones added; a failure retries the whole wish', async () => {
+    const calls: string[] = [];
+    let failNext = false;
+    const keeper = new VipKeeper(['a', 'b', 'c'], {
+      apply: (state, entries) => {
+        calls.push(`${state}: ${entries.join(' ')}`);
+        const fail = failNext && state === 'present';
+        if (fail) failNext = false;
+        return Promise.resolve(entries.map(() => (fail ? err({ detail: 'RTNETLINK answers: Operation not permitted' }) : ok('done'))));
+      },
+      describe: (e) => e,
+    }, quiet);
+    await keeper.want('present');
+    calls.length = 0;
+    expect(await keeper.replace(['a', 'd', 'e'], (e) => e)).toEqual(['d', 'e']);
+    expect(calls).toEqual(['absent: c b', 'present: d e']);
+    expect(keeper.settled).toBe(true);
+    calls.length = 0;
+    expect(await keeper.replace(['a', 'd', 'e'], (e) => e)).toEqual([]); // the same list: nothing to do
+    failNext = true;
+    expect(await keeper.replace(['a', 'f'], (e) => e)).toEqual([]);
+    expect(keeper.settled).toBe(false);
+    await new Promise((r) => setTimeout(r, 600)); // the retry after 0.5 s
+    expect(calls).toEqual(['absent: e d', 'present: f', 'present: a f']);
+    expect(keeper.settled).toBe(true);
     keeper.stop();
   });
 });

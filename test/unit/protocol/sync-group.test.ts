@@ -98,3 +98,36 @@ describe('vrrp_sync_group (keepalived): members move together', () => {
     expect(sync.groupOf('A')).toBe('G');
   });
 });
+
+describe('vrrp_sync_group across a reload (a new coordinator; the daemon keeps the routers)', () => {
+  /** What the daemon's #applyTracking does: the new groups learn the running members' own faults, then resync each. */
+  function reloadInto(groups: ConstructorParameters<typeof SyncGroups>[0], routers: Map<string, Router>, now: number): SyncGroups {
+    const sync = new SyncGroups(groups);
+    for (const [name, r] of routers) if (r.ownFaulted) sync.onOwnFault(name, true, 'fault of its own (before the reload)');
+    for (const name of routers.keys()) for (const o of sync.resync(name)) routers.get(o.member)!.step(o.input, now);
+    return sync;
+  }
+  it('a master moved into a group whose other member has a fault of its own: held in FAULT at once', () => {
+    const { routers, step } = pair();
+    step('VI_1', { kind: 'startup' }, 0);
+    step('VI_2', { kind: 'startup' }, 0);
+    step('VI_1', { kind: 'timeout' }, routers.get('VI_1')!.nextDeadline()!); // VI_1 and VI_2 MASTER together
+    const third = new Router(routerConfig({ name: 'VI_3', vrid: 53, vips: [ip('10.0.0.103')] }));
+    third.step({ kind: 'startup' }, 0);
+    third.step({ kind: 'link', up: false }, 4000);
+    routers.set('VI_3', third);
+    reloadInto([{ name: 'G', members: ['VI_2'] }, { name: 'H', members: ['VI_1', 'VI_3'] }], routers, 5000);
+    expect(routers.get('VI_1')!.state).toBe('FAULT');
+    expect(routers.get('VI_2')!.state).toBe('MASTER'); // alone in its group now: untouched
+  });
+  it('a member moved out of a faulted group is released; states are not forced otherwise (as keepalived)', () => {
+    const { routers, step } = pair();
+    step('VI_1', { kind: 'startup' }, 0);
+    step('VI_2', { kind: 'startup' }, 0);
+    step('VI_2', { kind: 'link', up: false }, 100); // VI_2 FAULT holds VI_1 in FAULT
+    expect(routers.get('VI_1')!.state).toBe('FAULT');
+    reloadInto([{ name: 'G', members: ['VI_2'] }], routers, 5000);
+    expect(routers.get('VI_1')!.state).toBe('BACKUP');
+    expect(routers.get('VI_2')!.state).toBe('FAULT');
+  });
+});
