@@ -60,6 +60,7 @@ describe('metrics from the status model', () => {
         "vrrpd_interface_packets_dropped_total",
         "vrrpd_interface_received_total",
         "vrrpd_interface_socket_recv_errors_total",
+        "vrrpd_interface_socket_rx_unstamped_total",
         "vrrpd_interface_socket_send_errors_total",
         "vrrpd_interface_socket_sent_total",
         "vrrpd_log_lines_dropped_total",
