@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { MetricsRegistry } from '../../../src/daemon/metrics.js';
+import { MetricsRegistry } from '../../../src/daemon/metrics-registry.js';
 import { DROP_REASONS, INSTANCE_COUNTERS, ROUTER_COUNTERS } from '../../../src/protocol/counters.js';
 import { INSTANCE_IO_COUNTERS, INTERFACE_IO_COUNTERS, SCRIPT_COUNTERS, type DaemonStatus } from '../../../src/status/model.js';
 import { HISTOGRAMS, metricDefs, snakeCase } from '../../../src/status/metrics.js';
