@@ -151,7 +151,8 @@ export class VrrpSocket extends EventEmitter {
 
   /** Reads through raw-socket (no native receiver): datagrams are timed when read. */
   receiveThroughRawSocket(): void {
-    this.raw?.on('message', (buf) => this.onMessage(buf, undefined));
+    // raw-socket reuses one receive buffer: copy before handing the bytes on.
+    this.raw?.on('message', (buf) => this.onMessage(new Uint8Array(buf), undefined));
   }
 
   /** Reads through the addon's socket opened by `open` (called with this socket's datagram callback). */
@@ -219,11 +220,9 @@ export class VrrpSocket extends EventEmitter {
     return this.closed;
   }
 
-  /** One datagram; `arrivedAt` when the kernel stamped it (performance.now() ms). */
-  private onMessage(buf: Buffer, arrivedAt: number | undefined): void {
+  /** One datagram (bytes of its own); `arrivedAt` when it reached the host (performance.now() ms), if known. */
+  private onMessage(bytes: Uint8Array, arrivedAt: number | undefined): void {
     this.counters.received++;
-    // raw-socket reuses one receive buffer: copy before handing the bytes on (raw4.c's are fresh).
-    const bytes = arrivedAt === undefined ? new Uint8Array(buf) : buf;
     const raw: RawDatagram = { family: 'ipv4', bytes };
     try {
       this.emit('packet', raw, arrivedAt);
