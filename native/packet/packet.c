@@ -10,7 +10,8 @@
  * The same addon holds the raw IPv6 VRRP socket (raw6.c: recvmsg with the hop limit and the
  * destination as ancillary data, which npm raw-socket cannot do), the raw IPv4 VRRP receive
  * socket (raw4.c), both read by rxsock.c with kernel receive timestamps, the kernel deadline timer
- * (timer.c: a timerfd watched by the event loop) and keepalived's real-time signals (signals.c).
+ * (timer.c: a timerfd watched by the event loop), keepalived's real-time signals (signals.c) and
+ * the rtnetlink socket that adds and removes the virtual addresses (rtnl.c).
  *
  * Errors are thrown as JS Errors with `code` set to the errno name; the TypeScript wrapper
  * (src/io/garp.ts) turns them into Result values. Needs CAP_NET_RAW.
@@ -22,6 +23,7 @@
 
 #include "raw4.h"
 #include "raw6.h"
+#include "rtnl.h"
 #include "signals.h"
 #include "timer.h"
 #include "util.h"
@@ -112,6 +114,7 @@ static napi_value init(napi_env env, napi_value exports) {
   vrrpd_raw6_register(env, exports);
   vrrpd_timer_register(env, exports);
   vrrpd_signals_register(env, exports);
+  vrrpd_rtnl_register(env, exports);
   return exports;
 }
 

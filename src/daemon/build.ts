@@ -101,8 +101,8 @@ export function instanceSpec(inst: VrrpInstance, primaryIp: IpAddress, group: Ip
 
 /**
  * The address our adverts come from: unicast_src_ip, else mcast_src_ip, else the interface's
- * primary IPv4 address (RFC 3768 §5.2.1) or its own link-local IPv6 address (RFC 5798 §5.1.2.1):
- * not a virtual address (`virtual`: every address the configuration floats; a link-local VIP held
+ * primary IPv4 address (RFC 3768 §5.2.1; one that is not a VIP when there is one) or its own
+ * link-local IPv6 address (RFC 5798 §5.1.2.1): not a virtual address (`virtual`: every address the configuration floats; a link-local VIP held
  * now would otherwise come first, the kernel lists the newest address first) and not while
  * duplicate address detection still runs on it. A configured IPv6 source must be on the
  * interface and usable (keepalived holds the instance in FAULT otherwise): IPv6 adverts are sent
@@ -111,7 +111,12 @@ export function instanceSpec(inst: VrrpInstance, primaryIp: IpAddress, group: Ip
 export function sourceAddress(inst: VrrpInstance, info: InterfaceInfo, virtual: ReadonlySet<string> = new Set()): Result<IpAddress, string> {
   const configured = inst.unicastSrcIp ?? inst.mcastSrcIp;
   if (inst.family === 'ipv4') {
-    const src = configured ?? info.primaryIpv4;
+    // An address of our own, a primary one first: a VIP may be a primary too (of its own subnet,
+    // or promoted when the primary went: promote_secondaries). Only an owner (priority 255) may
+    // send from its VIP: it is the interface's own address.
+    const own = info.ipv4.filter((a) => !virtual.has(a.address));
+    const owner = inst.priority === 255 ? info.primaryIpv4 : undefined;
+    const src = configured ?? (own.find((a) => !a.secondary) ?? own[0])?.address ?? owner;
     return src === undefined ? err(`interface ${inst.interface} has no IPv4 address`) : ok(src);
   }
   if (configured === undefined) {

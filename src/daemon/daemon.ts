@@ -5,11 +5,12 @@
  */
 import { loadConfig } from '../config/load.js';
 import { formatDiagnostic } from '../config/diagnostics.js';
-import type { LoadOptions, LoadResult, SourceHost, VrrpdConfig, VrrpInstance } from '../config/types.js';
+import type { DisabledSection, LoadOptions, LoadResult, SourceHost, VrrpdConfig, VrrpInstance } from '../config/types.js';
 import { fsSourceHost } from '../io/config-files.js';
 import { loadConfigOffThread } from '../io/config-loader.js';
 import { getInterfaceInfo } from '../io/interface-info.js';
-import { removeStale, type VipSpec } from '../io/ip-addr.js';
+import { removeStale, vipPath, type VipSpec } from '../io/ip-addr.js';
+import { NETLINK_FAULT_ENV } from '../io/rtnl-socket.js';
 import { acquireRunLock, type RunLock } from '../io/run-lock.js';
 import { stdoutSink } from '../io/fd-sink.js';
 import { background, describeError } from '../background.js';
@@ -27,6 +28,7 @@ import { prepareRunDir, writePrivateFile } from './runtime-dir.js';
 import { serveStatus, type StatusServer } from './status-server.js';
 import { HostRecord } from './vip-record.js';
 import { HostSetup } from './host-setup.js';
+import { AddressWatch } from './address-watch.js';
 import { buildStatus } from './status.js';
 import { statisticsOf, type DaemonStatistics, type DaemonStatus } from '../status/model.js';
 import { VRRPD_VERSION } from './version.js';
@@ -62,6 +64,10 @@ interface Slot {
   waiting: string | undefined;
   /** Its shutdown's state change: notified (STOP) once its addresses are gone, as keepalived. */
   stopped?: StateEvent;
+  /** A start in progress: the retry timer, a link or an address event share it. */
+  bringing?: Promise<void> | undefined;
+  /** Being reopened (its interface was recreated): no start until that is done. */
+  held?: boolean;
 }
 
 const STOP_BUDGET_MS = 900;
@@ -78,9 +84,13 @@ export class Daemon {
   readonly #log: Logger;
   readonly #now: Now;
   #config: VrrpdConfig | undefined;
+  /** Sections the running configuration left out for their own errors (the status lists them). */
+  #disabled: readonly DisabledSection[] = [];
   readonly #ifaces = new Map<string, Iface>();
   readonly #slots = new Map<string, Slot>();
   readonly #links = new LinkMonitor();
+  /** Address changes: source addresses follow, VIPs removed behind our back come back (address-watch.ts). */
+  readonly #addresses: AddressWatch;
   #status: StatusServer | undefined;
   #lock: RunLock | undefined;
   readonly #record: HostRecord;
@@ -120,6 +130,17 @@ export class Daemon {
     });
     this.#record = new HostRecord(opts.runDir, this.#log);
     this.#host = new HostSetup(this.#record, this.#log);
+    this.#addresses = new AddressWatch({
+      links: this.#links,
+      log: this.#log,
+      slots: () => this.#slots.values(),
+      iface: (name) => this.#ifaces.get(name),
+      virtual: () => (this.#config ? virtualAddresses(this.#config) : new Set()),
+      bring: (slot) => {
+        const s = this.#slots.get(slot.conf.name);
+        if (s && !s.instance) background(this.#bring(s), (e) => this.#bug(`starting ${s.conf.name}`, e));
+      },
+    });
   }
 
   /**
@@ -189,6 +210,7 @@ export class Daemon {
     this.#startedAt = this.#now();
     await this.#host.removePrevious(this.#opts.runDir);
     this.#config = loaded.config;
+    this.#disabled = loaded.disabled;
     await this.#host.ensureFirewall(loaded.config);
     this.#links.on('change', (ifname, up) => this.#contain(`link ${ifname} change`, () => this.#onLink(ifname, up)));
     this.#links.on('monitorError', (e) => this.#log.warn({ err: e.message }, 'link monitor problem'));
@@ -201,7 +223,10 @@ export class Daemon {
     this.#armRetry();
     const timers = timerMechanism();
     if (timers.kind !== 'timerfd') this.#log.warn({ detail: timers.detail }, 'no kernel timer: timers run on setTimeout, up to ~1 ms late');
-    this.#log.info({ config: this.#opts.configPath, instances: this.#slots.size, runDir: this.#opts.runDir, timers: timers.kind }, 'vrrpd started');
+    const vips = vipPath();
+    if (vips.kind !== 'netlink') this.#log.warn({ detail: vips.detail }, 'no rtnetlink in the native addon: virtual addresses change through `ip -batch`, a fork per batch (slower takeover)');
+    if (process.env[NETLINK_FAULT_ENV]) this.#log.warn({ file: process.env[NETLINK_FAULT_ENV] }, `${NETLINK_FAULT_ENV} is set: address changes fail on demand (a test hook)`);
+    this.#log.info({ config: this.#opts.configPath, instances: this.#slots.size, runDir: this.#opts.runDir, timers: timers.kind, vips: vips.kind }, 'vrrpd started');
     return { ok: true };
   }
 
@@ -242,6 +267,7 @@ export class Daemon {
     await Promise.all(stopping.map((s) => this.#stopSlot(s)));
     for (const s of stopping) this.#slots.delete(s.conf.name);
     this.#config = next;
+    this.#disabled = loaded.disabled;
     await this.#host.ensureFirewall(next);
     await this.#applyTracking(next);
     const starting = next.instances.filter((c) => !this.#slots.has(c.name));
@@ -277,6 +303,7 @@ export class Daemon {
     if ((await within(this.#notifications.idle(), STOP_SCRIPT_MS + 100)) === 'late') this.#log.warn({}, 'notify scripts still running at exit');
     await this.#notifications.close();
     this.#tracking.stop();
+    this.#addresses.stop();
     this.#links.stop();
     for (const i of this.#ifaces.values()) i.close();
     await this.#host.undo();
@@ -345,6 +372,7 @@ export class Daemon {
       })),
       interfaces: [...this.#ifaces.values()].map((i) => ({ name: i.name, counters: i.mux?.counters, io: i.socketCounters })),
       objects: this.#tracking.objects(),
+      disabled: this.#disabled,
     });
   }
 
@@ -419,8 +447,14 @@ export class Daemon {
     };
   }
 
-  /** Open the slot's interface, clean up stale VIPs, and start its router. Failures leave it waiting. */
-  async #bring(slot: Slot): Promise<void> {
+  /** Open the slot's interface, clean up stale VIPs, and start its router (once at a time). Failures leave it waiting. */
+  #bring(slot: Slot): Promise<void> {
+    if (slot.instance || slot.held || !this.#config) return Promise.resolve();
+    slot.bringing ??= this.#bringNow(slot).finally(() => (slot.bringing = undefined));
+    return slot.bringing;
+  }
+
+  async #bringNow(slot: Slot): Promise<void> {
     if (slot.instance || !this.#config) return;
     const conf = slot.conf;
     if (needsDropRule(conf)) {
@@ -479,11 +513,12 @@ export class Daemon {
 
   async #stopSlot(slot: Slot): Promise<void> {
     const instance = slot.instance;
+    const registration = slot.registration;
     slot.instance = undefined;
+    slot.registration = undefined;
     if (!instance) return;
     await instance.stop();
-    slot.registration?.unregister();
-    slot.registration = undefined;
+    registration?.unregister();
     const e = slot.stopped;
     slot.stopped = undefined;
     if (e) this.#notifications.instance(slot.conf, e.to, e.priority);
@@ -499,10 +534,12 @@ export class Daemon {
 
   #onLink(ifname: string, up: boolean): void {
     this.#log.info({ ifname, up }, `link ${ifname} ${up ? 'up' : 'down'}`);
+    // A new index under the name: the instances are restarted on new sockets, not woken on the old.
+    const known = this.#ifaces.get(ifname)?.info?.index;
+    const recreated = up && known !== undefined && known !== this.#links.indexOf(ifname);
     if (up) background(this.#reopenIfRecreated(ifname), (e) => this.#bug(`reopening ${ifname}`, e));
     for (const s of this.#slots.values()) {
-      if (!s.instance) continue;
-      if (s.conf.interface === ifname) s.instance.setLink(up);
+      if (s.instance && s.conf.interface === ifname && !recreated) s.instance.setLink(up);
     }
   }
 
@@ -529,12 +566,27 @@ export class Daemon {
     const iface = this.#ifaces.get(ifname);
     if (!iface?.info) return;
     const now = await getInterfaceInfo(ifname);
-    if (!now.ok || now.value.index === iface.info.index) return;
+    if (!now.ok || now.value.index === iface.info.index) {
+      // Not recreated after all (or gone again): the link state is what the monitor says.
+      for (const s of this.#slots.values()) if (s.instance && s.conf.interface === ifname) s.instance.setLink(this.#links.isUp(ifname) ?? false);
+      return;
+    }
     this.#log.warn({ ifname, oldIndex: iface.info.index, newIndex: now.value.index }, `interface ${ifname} was recreated; reopening it`);
-    const slots = [...this.#slots.values()].filter((s) => s.conf.interface === ifname);
-    await Promise.all(slots.map((s) => this.#stopSlot(s)));
-    iface.close();
-    this.#ifaces.delete(ifname);
+    const slots = [...this.#slots.values()].filter((s) => s.conf.interface === ifname && !s.held);
+    // No other start (the retry timer, an address event) may open the old sockets meanwhile.
+    for (const s of slots) s.held = true;
+    try {
+      await Promise.all(slots.map((s) => s.bringing));
+      await Promise.all(slots.map((s) => this.#stopSlot(s)));
+      // The socket interface too: a use_vmac macvlan went with its base and is created again.
+      for (const name of new Set([ifname, ...slots.map((s) => socketDevice(s.conf))])) {
+        this.#ifaces.get(name)?.close();
+        this.#ifaces.delete(name);
+      }
+      this.#host.baseRecreated(ifname);
+    } finally {
+      for (const s of slots) s.held = false;
+    }
     for (const s of slots) s.waiting = `interface ${ifname} is being reopened`;
     await Promise.all(slots.map((s) => this.#bring(s)));
   }

@@ -3,8 +3,10 @@
  * drop entry of each VIP (io/firewall.ts), the VIPs (io/ip-addr.ts), then the virtual routes and
  * rules (io/ip-route.ts). Keepers add in list order and remove in reverse, as keepalived does
  * (vrrp.c vrrp_state_become_master / vrrp_restore_interface): firewall, addresses, routes, rules
- * on the way in; rules, routes, addresses, firewall on the way out. Addresses, routes and rules go
- * into the shared `ip -force -batch -` (io/ip-batch.ts); the drop entries are nft calls.
+ * on the way in; rules, routes, addresses, firewall on the way out. Addresses go to the kernel over
+ * rtnetlink in a batch shared with the other instances (io/addr-netlink.ts; `ip -batch` without
+ * the addon), routes and rules into the shared `ip -force -batch -` (io/ip-batch.ts); the drop
+ * entries are nft calls.
  */
 import { addDrop, delDrop } from '../io/firewall.js';
 import { changeAddresses, type VipSpec } from '../io/ip-addr.js';
@@ -36,7 +38,7 @@ function runs(entries: readonly HostEntry[]): { readonly tool: Tool; readonly en
   return out;
 }
 
-/** Changes one run: addresses, routes and rules as `ip -batch` lines; one nft call per drop entry. */
+/** Changes one run: addresses in one batch, routes and rules as `ip -batch` lines; one nft call per drop entry. */
 async function applyRun(present: boolean, tool: Tool, entries: readonly HostEntry[]): Promise<Outcome[]> {
   const gate = { gate: () => timersQuiet() };
   if (tool === 'addr') return changeAddresses(present ? 'add' : 'del', entries.flatMap((e) => (e.kind === 'addr' ? [e.vip] : [])), gate);

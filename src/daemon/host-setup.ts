@@ -71,13 +71,22 @@ export class HostSetup {
     const r = await ensureVmac(spec);
     if (!r.ok) return `use_vmac ${v.ifname}: ${r.error.detail}`;
     this.#vmacs.set(v.ifname, spec);
-    if (!this.#baseSysctls.has(conf.interface)) {
+    if (r.value === 'created' || !this.#baseSysctls.has(conf.interface)) {
       const old = await setSysctls(conf.interface, BASE_SYSCTLS);
-      if (old.ok) this.#baseSysctls.set(conf.interface, old.value);
-      else this.#log.warn({ ifname: conf.interface, detail: old.error.detail }, 'use_vmac: could not set arp_ignore / arp_filter on the base interface');
+      if (!old.ok) this.#log.warn({ ifname: conf.interface, detail: old.error.detail }, 'use_vmac: could not set arp_ignore / arp_filter on the base interface');
+      else if (!this.#baseSysctls.has(conf.interface)) this.#baseSysctls.set(conf.interface, old.value);
     }
     this.#log.info({ instance: conf.name, ifname: v.ifname, base: conf.interface, mac: v.mac, created: r.value === 'created' }, 'use_vmac interface ready');
     return undefined;
+  }
+
+  /**
+   * The base interface `base` was deleted and created again: its macvlans went with it and its
+   * ARP sysctls are the kernel's defaults again, so the next ensureVmac sets both up anew (the
+   * sysctls to restore at stop are those of the interface we first saw).
+   */
+  baseRecreated(base: string): void {
+    for (const [name, v] of this.#vmacs) if (v.base === base) this.#vmacs.delete(name);
   }
 
   /** At stop (after the instances): the nftables table and the macvlans go, the base interfaces' sysctls come back. */

@@ -157,10 +157,14 @@ export class Iface {
     return ok([sock.value]);
   }
 
-  /** Re-read our addresses (own-packet filter, primary address, link-local address). */
+  /**
+   * Re-read our addresses (own-packet filter, primary address, link-local address). Not those of
+   * an interface created again under our name: our sockets are bound to the old index, and the
+   * daemon tells the two apart by it (it reopens).
+   */
   async refresh(): Promise<void> {
     const info = await getInterfaceInfo(this.name);
-    if (!info.ok) return;
+    if (!info.ok || (this.info !== undefined && info.value.index !== this.info.index)) return;
     this.info = info.value;
     this.mux?.setLocalAddresses(localAddresses(info.value));
   }

@@ -192,6 +192,33 @@ export class Instance<V> {
     this.#step({ kind: 'link', up });
   }
 
+  /** The interface's address changed: the source of our adverts, or none (FAULT); see Router. */
+  setSource(ip: IpAddress | undefined, detail: string): void {
+    const before = this.router.sourceIp;
+    this.#step({ kind: 'source', ip, detail });
+    if (ip === undefined || ip === before) return;
+    this.#counters.sourceChanges++;
+    this.#io.log.warn({ instance: this.name, source: ip, was: before }, `${this.name}: adverts now leave from ${ip} (was ${before})`);
+  }
+
+  /**
+   * Some of our VIPs were deleted by someone else (`lost`, as the address watch saw them). A
+   * master puts them back at once, counted and logged, and announces them again (gratuitous ARP
+   * on the master's schedule). keepalived 2.2.7 instead leaves MASTER (priority 0, every VIP
+   * removed) and takes over again after Skew_Time (netlink_if_address_filter, set_vrrp_backup).
+   */
+  restoreVips(lost: readonly string[]): void {
+    if (this.router.state !== 'MASTER' || this.#vips.wanted !== 'present' || lost.length === 0) return;
+    this.#counters.vipRestored += lost.length;
+    this.#io.log.warn({ instance: this.name, lost }, `${this.name}: virtual address ${lost.join(', ')} removed behind our back while MASTER; adding it back`);
+    this.#garpCursor = startGarpSchedule(this.#io.now());
+    this.#garpTimer.cancel();
+    this.#vipPass = this.#vips.repair();
+    background(this.#vipPass, (e) => this.#bug('restoreVips', e));
+    // The kernel flushes the routes whose source was a deleted address: those go back too.
+    if (this.#routes) background(this.#routes.repair(), (e) => this.#bug('restoreVips', e));
+  }
+
   /** A vrrp_sync_group order (another member moved). */
   sync(input: Extract<Input, { kind: 'sync' }>): void {
     this.#step(input);
@@ -346,7 +373,7 @@ export class Instance<V> {
     let v2Bytes: Uint8Array | undefined;
     const sends = this.#io.destinations.map((dst) => {
       const pseudoDst = this.unicastChecksum?.pseudoHeaderDestination(dst) ?? dst;
-      const bytes = cfg.version === 2 ? (v2Bytes ??= emitAdvert(advert)) : emitAdvert(advert, { family: cfg.family, src: cfg.primaryIp, dst: pseudoDst });
+      const bytes = cfg.version === 2 ? (v2Bytes ??= emitAdvert(advert)) : emitAdvert(advert, { family: cfg.family, src: this.router.sourceIp, dst: pseudoDst });
       return this.#io.sendTo(bytes, dst).then((result) => {
         if (result.ok) return;
         this.#counters.advertSendErrors++;

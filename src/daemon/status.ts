@@ -5,7 +5,7 @@
  * Times come in monotonic (the daemon's clock) and go out on both clocks: the wall time of a
  * monotonic moment is derived once, here, from one (monotonic, wall) pair read together.
  */
-import type { VrrpInstance } from '../config/types.js';
+import type { DisabledSection, VrrpInstance } from '../config/types.js';
 import type { VipSpec } from '../io/ip-addr.js';
 import { zeroInstanceCounters, zeroRouterCounters, type RouterCounters } from '../protocol/counters.js';
 import { describeOutcome, type LastCheck } from '../track/script-tracker.js';
@@ -59,6 +59,8 @@ export interface StatusSources {
   readonly interfaces: readonly { readonly name: string; readonly counters: RouterCounters | undefined; readonly io: InterfaceIoCounters }[];
   /** Every tracked object in use (Tracking.objects()): the vrrp_scripts among them are the model's scripts. */
   readonly objects: readonly TrackerInfo[];
+  /** Sections the running configuration left out for their errors. */
+  readonly disabled: readonly DisabledSection[];
 }
 
 export function buildStatus(src: StatusSources): DaemonStatus {
@@ -69,6 +71,7 @@ export function buildStatus(src: StatusSources): DaemonStatus {
     instances: src.slots.map((s) => instanceStatus(s, src.at)),
     interfaces: src.interfaces.map((i) => ({ name: i.name, open: i.counters !== undefined, counters: { ...(i.counters ?? zeroRouterCounters()) }, io: { ...i.io } })),
     scripts: src.objects.flatMap((o) => scriptStatus(o, src.at)),
+    disabled: src.disabled.map((d) => ({ section: d.section, name: d.name, file: d.pos.file, line: d.pos.line, col: d.pos.col })),
   };
 }
 
@@ -137,6 +140,7 @@ function instanceStatus(s: SlotFacts, at: ClockPair): InstanceStatus {
     effectivePriority: r.effectivePriority,
     masterAdverIntervalCs: r.masterAdverIntervalCs,
     linkUp: r.linkUp,
+    sourceIp: r.sourceIp,
     faultReasons: [...r.faultReasons],
     trackers,
     vips: f.vips.map((v) => ({ address: v.vip.address, dev: v.vip.dev, present: v.present, ...(v.error !== undefined ? { error: v.error } : {}) })),

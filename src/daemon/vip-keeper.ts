@@ -1,7 +1,7 @@
 /**
  * Keeps the host's virtual addresses converging on what the router wants: present while MASTER,
  * absent otherwise. One pass at a time changes all the instance's addresses with one `apply`
- * (the daemon's goes into a shared `ip -batch` with the other instances'); an address that
+ * (the daemon's goes into a batch shared with the other instances'); an address that
  * failed is logged and the pass retried with backoff (0.5 s doubling to 8 s) for as long as the
  * wish stands.
  */
@@ -9,7 +9,7 @@ import { background, describeError } from '../background.js';
 import type { Result } from '../result.js';
 import type { Logger } from './log.js';
 
-/** The `ip addr` operations the keeper needs (io/ip-addr.ts changeAddresses, or fakes in tests). */
+/** The address operations the keeper needs (io/ip-addr.ts changeAddresses, or fakes in tests). */
 export interface VipOps<V> {
   /** Adds (present) or removes (absent) every address, in order; one outcome per address. */
   apply(state: 'present' | 'absent', vips: readonly V[]): Promise<readonly Result<unknown, { detail: string }>[]>;
@@ -60,6 +60,19 @@ export class VipKeeper<V> {
     this.#want = state;
     this.#retryMs = FIRST_RETRY_MS;
     return this.#kick();
+  }
+
+  /**
+   * Some of the addresses went missing behind our back (deleted by someone else): while they are
+   * wanted present, a new pass puts them back (an address already there counts as added).
+   * Resolves when that pass is done; false when they are not wanted.
+   */
+  async repair(): Promise<boolean> {
+    if (this.#want !== 'present' || this.#stopped) return false;
+    this.#applied = 'unknown';
+    this.#retryMs = FIRST_RETRY_MS;
+    await this.#kick();
+    return true;
   }
 
   /** Stop retrying (shutdown); a pass in flight still finishes. */

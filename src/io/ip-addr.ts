@@ -1,18 +1,20 @@
 /**
- * Virtual addresses on and off an interface with `ip addr add|del` (execFile, argument array,
- * every argument validated first). Idempotent: adding an address already there and deleting one
- * already gone both succeed, so a retry after a partial failure is always safe. IPv6 addresses are
- * added with `nodad`, as keepalived does: duplicate address detection would hold a new master's
- * address back (tentative) for a second or more, and VRRP already decides who holds it. The
- * daemon's changes go through `changeAddresses`, which coalesces the changes of every instance
- * that fall due together into one `ip -force -batch -` process (one fork for 255 VIPs, not 255),
- * each line's outcome going back to the instance that asked for it.
+ * Virtual addresses on and off an interface. Idempotent: adding an address already there and
+ * deleting one already gone both succeed, so a retry after a partial failure is always safe. IPv6
+ * addresses are added with `nodad`, as keepalived does: duplicate address detection would hold a
+ * new master's address back (tentative) for a second or more, and VRRP already decides who holds
+ * it. Every change goes through `changeAddresses`, which coalesces the changes of every instance
+ * that fall due together into one batch, each address's outcome going back to the instance that
+ * asked for it. The batch goes to the kernel over rtnetlink from the native addon
+ * (addr-netlink.ts: no fork); without the addon, through one `ip -force -batch -` process
+ * (ip-batch.ts), whose arguments (execFile, argument array) are validated first.
  */
 import { err, ok, type Result } from '../result.js';
-import { run } from './exec.js';
-import { familyOf } from '../wire/address.js';
+import { familyOf, type IpAddress } from '../wire/address.js';
+import { changeWithNetlink } from './addr-netlink.js';
 import { getInterfaceInfo, type InterfaceAddress, type InterfaceAddress6 } from './interface-info.js';
 import { IpBatcher } from './ip-batch.js';
+import { rtnlAddon } from './rtnl-socket.js';
 import { checkAddress, checkIfname, checkLabel, checkPrefix, checkScope, isValidNetns } from './validate.js';
 
 /** One virtual address as keepalived's `virtual_ipaddress` block describes it. */
@@ -31,23 +33,19 @@ export interface VipSpec {
 export interface IpAddrError {
   readonly kind: 'invalid' | 'command-failed';
   readonly detail: string;
-  /** stderr of `ip`, when it ran. */
+  /** stderr of `ip`, when it ran; over rtnetlink, the kernel's error text, if it gave one. */
   readonly stderr: string;
 }
 
 export interface IpAddrOptions {
-  /** The `ip` binary; default "ip". */
+  /** The `ip` binary; default "ip". Naming one makes changeAddresses use `ip` rather than rtnetlink. */
   readonly ipPath?: string;
+  /** `ip` only. */
   readonly timeoutMs?: number;
-  /** Run as `ip -n NETNS ...` (tests and the lab); default: our own namespace. */
+  /** In namespace NETNS (`ip -n NETNS ...`, or an rtnetlink socket opened there): tests, the lab, cleanup; default: our own. */
   readonly netns?: string;
-  /** changeAddresses: awaited before `ip` forks (see IpBatchOptions.gate). */
+  /** changeAddresses through `ip`: awaited before `ip` forks (see IpBatchOptions.gate). */
   readonly gate?: () => Promise<unknown>;
-}
-
-/** `ip` and its leading arguments for these options. */
-function ipCommand(opts: IpAddrOptions, args: readonly string[]): [string, string[]] {
-  return [opts.ipPath ?? 'ip', opts.netns === undefined ? [...args] : ['-n', opts.netns, ...args]];
 }
 
 /** EEXIST, as iproute2 prints it without and with kernel extended ack messages ("ipv4: Address already assigned", "ipv6: address already assigned"). */
@@ -55,32 +53,57 @@ const ALREADY_PRESENT = /File exists|address already assigned/i;
 /** EADDRNOTAVAIL, likewise; or the device is gone (a use_vmac macvlan removed first), so the address is too. */
 const ALREADY_ABSENT = /Cannot assign requested address|address not found|Cannot find device/i;
 
-/** Builds the validated argument list for `ip addr add|del` (exported for unit tests). */
-export function ipAddrArgs(verb: 'add' | 'del', vip: VipSpec): Result<string[], IpAddrError> {
-  const bad = (detail: string): Result<string[], IpAddrError> => err({ kind: 'invalid', detail, stderr: '' });
+/** A VIP's fields after validation: what both paths (rtnetlink, `ip`) build their request from. */
+export interface CheckedVip {
+  readonly verb: 'add' | 'del';
+  readonly address: IpAddress;
+  readonly prefixLen: number;
+  readonly dev: string;
+  /** add only: `brd` (an IPv4 address, or "+" / "-" as `ip addr` computes them). */
+  readonly brd?: '+' | '-' | IpAddress;
+  /** add only: a scope name or number (validate.ts checkScope). */
+  readonly scope?: string;
+  readonly label?: string;
+}
+
+/** Checks every field of `vip` for `verb` (a delete names only the address and the device, as `ip addr del` does). */
+export function checkVip(verb: 'add' | 'del', vip: VipSpec): Result<CheckedVip, IpAddrError> {
+  const bad = (detail: string): Result<CheckedVip, IpAddrError> => err({ kind: 'invalid', detail, stderr: '' });
   const dev = checkIfname(vip.dev);
   if (!dev.ok) return bad(dev.error.detail);
   const cidr = checkPrefix(vip.address);
   if (!cidr.ok) return bad(cidr.error.detail);
-  const args = ['addr', verb, `${cidr.value.address}/${cidr.value.prefixLen}`, 'dev', vip.dev];
-  if (verb === 'del') return ok(args);
-  if (familyOf(cidr.value.address) === 'ipv6') args.push('nodad');
+  const base = { verb, address: cidr.value.address, prefixLen: cidr.value.prefixLen, dev: vip.dev };
+  if (verb === 'del') return ok(base);
+  let brd: CheckedVip['brd'];
   if (vip.brd !== undefined) {
-    const brd = vip.brd === '+' || vip.brd === '-' ? ok(vip.brd) : checkAddress(vip.brd);
-    if (!brd.ok) return bad(brd.error.detail);
-    args.push('broadcast', brd.value);
+    const b: Result<'+' | '-' | IpAddress, { detail: string }> = vip.brd === '+' || vip.brd === '-' ? ok(vip.brd) : checkAddress(vip.brd);
+    if (!b.ok) return bad(b.error.detail);
+    // As `ip addr`: "Broadcast can be set only for IPv4 addresses".
+    if (familyOf(base.address) !== 'ipv4' || (b.value !== '+' && b.value !== '-' && familyOf(b.value) !== 'ipv4')) return bad(`broadcast ${vip.brd}: IPv4 only`);
+    brd = b.value;
   }
-  if (vip.scope !== undefined) {
-    const scope = checkScope(vip.scope);
-    if (!scope.ok) return bad(scope.error.detail);
-    args.push('scope', scope.value);
-  }
-  if (vip.label !== undefined) {
-    const label = checkLabel(vip.label);
-    if (!label.ok) return bad(label.error.detail);
-    args.push('label', label.value);
-  }
-  return ok(args);
+  const scope = vip.scope === undefined ? undefined : checkScope(vip.scope);
+  if (scope !== undefined && !scope.ok) return bad(scope.error.detail);
+  const label = vip.label === undefined ? undefined : checkLabel(vip.label);
+  if (label !== undefined && !label.ok) return bad(label.error.detail);
+  return ok({ ...base, ...(brd !== undefined ? { brd } : {}), ...(scope !== undefined ? { scope: scope.value } : {}), ...(label !== undefined ? { label: label.value } : {}) });
+}
+
+/** `ip addr add|del` arguments for a checked VIP; IPv6 addresses are added with `nodad`. */
+function argsOf(c: CheckedVip): string[] {
+  const args = ['addr', c.verb, `${c.address}/${c.prefixLen}`, 'dev', c.dev];
+  if (c.verb === 'add' && familyOf(c.address) === 'ipv6') args.push('nodad');
+  if (c.brd !== undefined) args.push('broadcast', c.brd);
+  if (c.scope !== undefined) args.push('scope', c.scope);
+  if (c.label !== undefined) args.push('label', c.label);
+  return args;
+}
+
+/** Builds the validated argument list for `ip addr add|del` (exported for unit tests). */
+export function ipAddrArgs(verb: 'add' | 'del', vip: VipSpec): Result<string[], IpAddrError> {
+  const c = checkVip(verb, vip);
+  return c.ok ? ok(argsOf(c.value)) : c;
 }
 
 /** The outcome of one address change: done, or already so (idempotent), or why not. */
@@ -96,29 +119,23 @@ function outcomeOf(verb: 'add' | 'del', failure: { detail: string; stderr: strin
 
 /** Adds a VIP. 'present' when the kernel already had it (EEXIST). */
 export async function addVip(vip: VipSpec, opts: IpAddrOptions = {}): Promise<Result<'added' | 'present', IpAddrError>> {
-  const args = ipAddrArgs('add', vip);
-  if (!args.ok) return args;
-  if (opts.netns !== undefined && !isValidNetns(opts.netns)) return err({ kind: 'invalid', detail: `bad netns ${opts.netns}`, stderr: '' });
-  const r = await run(...ipCommand(opts, args.value), { timeoutMs: opts.timeoutMs ?? 5000 });
-  return outcomeOf('add', r.ok ? undefined : r.error) as Result<'added' | 'present', IpAddrError>;
+  const [r] = await changeAddresses('add', [vip], opts);
+  return r as Result<'added' | 'present', IpAddrError>;
 }
 
 /** Removes a VIP. 'absent' when it was not there (EADDRNOTAVAIL). */
 export async function delVip(vip: VipSpec, opts: IpAddrOptions = {}): Promise<Result<'removed' | 'absent', IpAddrError>> {
-  const args = ipAddrArgs('del', vip);
-  if (!args.ok) return args;
-  if (opts.netns !== undefined && !isValidNetns(opts.netns)) return err({ kind: 'invalid', detail: `bad netns ${opts.netns}`, stderr: '' });
-  const r = await run(...ipCommand(opts, args.value), { timeoutMs: opts.timeoutMs ?? 5000 });
-  return outcomeOf('del', r.ok ? undefined : r.error) as Result<'removed' | 'absent', IpAddrError>;
+  const [r] = await changeAddresses('del', [vip], opts);
+  return r as Result<'removed' | 'absent', IpAddrError>;
 }
 
-/** Validated `ip addr` arguments by spec: an instance's specs are checked once, not at every takeover. */
-const argsCache = new WeakMap<VipSpec, { add?: Result<string[], IpAddrError>; del?: Result<string[], IpAddrError> }>();
+/** Checked VIPs by spec: an instance's specs are validated once, not at every takeover. */
+const checkCache = new WeakMap<VipSpec, { add?: Result<CheckedVip, IpAddrError>; del?: Result<CheckedVip, IpAddrError> }>();
 
-function cachedArgs(verb: 'add' | 'del', vip: VipSpec): Result<string[], IpAddrError> {
-  let entry = argsCache.get(vip);
-  if (entry === undefined) argsCache.set(vip, (entry = {}));
-  return (entry[verb] ??= ipAddrArgs(verb, vip));
+function cachedCheck(verb: 'add' | 'del', vip: VipSpec): Result<CheckedVip, IpAddrError> {
+  let entry = checkCache.get(vip);
+  if (entry === undefined) checkCache.set(vip, (entry = {}));
+  return (entry[verb] ??= checkVip(verb, vip));
 }
 
 const batchers = new Map<string, IpBatcher>();
@@ -135,21 +152,37 @@ export function ipBatcher(opts: IpAddrOptions = {}): IpBatcher {
   return b;
 }
 
+/** How address changes reach the kernel: rtnetlink from the addon, or `ip` when the addon lacks it (and why). */
+export type VipPath = { readonly kind: 'netlink' } | { readonly kind: 'ip'; readonly detail: string };
+
+/** The path for `opts`: rtnetlink, unless the addon cannot do it or the caller names an `ip` binary. */
+export function vipPath(opts: IpAddrOptions = {}): VipPath {
+  if (opts.ipPath !== undefined) return { kind: 'ip', detail: `the caller asked for ${opts.ipPath}` };
+  const a = rtnlAddon();
+  return a.ok ? { kind: 'netlink' } : { kind: 'ip', detail: a.error.detail };
+}
+
+/** The outcomes of `checked` through `ip -force -batch -`. */
+async function changeWithIp(checked: readonly CheckedVip[], opts: IpAddrOptions): Promise<AddrOutcome[]> {
+  const done = await ipBatcher(opts).submit(checked.map((c) => argsOf(c).join(' ')));
+  return checked.map((c, i) => {
+    const r = done[i]!;
+    return outcomeOf(c.verb, r.ok ? undefined : r.error);
+  });
+}
+
 /**
- * Adds (or removes) every address of `vips`, in order, in the next shared `ip -batch` run with
- * the changes of every other caller; one outcome per address. Idempotent like addVip/delVip.
+ * Adds (or removes) every address of `vips`, in order, in the next shared batch with the changes
+ * of every other caller (rtnetlink, or `ip -batch` without the addon); one outcome per address.
+ * Idempotent like addVip/delVip.
  */
 export async function changeAddresses(verb: 'add' | 'del', vips: readonly VipSpec[], opts: IpAddrOptions = {}): Promise<AddrOutcome[]> {
   if (opts.netns !== undefined && !isValidNetns(opts.netns)) return vips.map(() => err({ kind: 'invalid', detail: `bad netns ${opts.netns}`, stderr: '' }));
-  const args = vips.map((v) => cachedArgs(verb, v));
-  const lines = args.flatMap((a) => (a.ok ? [a.value.join(' ')] : []));
-  const done = lines.length > 0 ? await ipBatcher(opts).submit(lines) : [];
+  const checked = vips.map((v) => cachedCheck(verb, v));
+  const valid = checked.flatMap((c) => (c.ok ? [c.value] : []));
+  const done = valid.length === 0 ? [] : vipPath(opts).kind === 'netlink' ? await changeWithNetlink(valid, opts.netns) : await changeWithIp(valid, opts);
   let next = 0;
-  return args.map((a) => {
-    if (!a.ok) return a;
-    const r = done[next++]!;
-    return outcomeOf(verb, r.ok ? undefined : r.error);
-  });
+  return checked.map((c) => (c.ok ? done[next++]! : c));
 }
 
 /** The addresses (IPv4, then IPv6) currently on `ifname`. */

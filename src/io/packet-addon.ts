@@ -1,9 +1,10 @@
 /**
  * The vrrpd_packet Node-API addon (native/packet), loaded once for the whole process: the
  * AF_PACKET sender behind gratuitous ARP and unsolicited NA (garp.ts, packet.c), the raw IPv6
- * VRRP socket (vrrp-socket6.ts, raw6.c), the raw IPv4 VRRP receive socket (vrrp-socket.ts, raw4.c), the kernel deadline timer (kernel-timer.ts, timer.c)
- * and real-time signals (realtime-signals.ts, signals.c). Missing when the native build failed;
- * its users fall back.
+ * VRRP socket (vrrp-socket6.ts, raw6.c), the raw IPv4 VRRP receive socket (vrrp-socket.ts, raw4.c),
+ * the kernel deadline timer (kernel-timer.ts, timer.c), real-time signals (realtime-signals.ts,
+ * signals.c) and the rtnetlink socket for the VIPs (rtnl-socket.ts, rtnl.c). Missing when the
+ * native build failed; its users fall back.
  */
 import { createRequire } from 'node:module';
 import { err, ok, type Result } from '../result.js';
@@ -29,10 +30,13 @@ export type Raw4Handle = { readonly __brand: 'Raw4Handle' };
  */
 export type Raw4Listener = (code: string | null, data: Buffer | string, arrivalMs?: number, stamp?: number) => void;
 
+/** An opaque NETLINK_ROUTE socket handle (rtnl.c). */
+export type RtnlHandle = { readonly __brand: 'RtnlHandle' };
+
 /** An opaque timerfd handle (timer.c). */
 export type TimerHandle = { readonly __brand: 'TimerHandle' };
 
-/** The addon's surface: native/packet/packet.c, raw6.c, timer.c and signals.c. */
+/** The addon's surface: native/packet/packet.c, raw6.c, timer.c, signals.c and rtnl.c. */
 export interface PacketAddon {
   open(): number;
   send(fd: number, ifindex: number, frame: Uint8Array): number;
@@ -54,6 +58,13 @@ export interface PacketAddon {
   realtimeSignalRange?(): [number, number];
   /** Runs `onSignal` on the event loop at each delivery of real-time signal `signum`, instead of its default action (the end of the process). */
   realtimeSignalWatch?(signum: number, onSignal: (signum: number) => void): void;
+  /** rtnetlink for the VIPs (rtnl.c; io/rtnl-socket.ts). Absent in an addon built before it existed. */
+  rtnlOpen?(netnsPath: string | null, rcvbuf: number): RtnlHandle;
+  rtnlIfindex?(h: RtnlHandle, ifname: string): number;
+  rtnlTalk?(h: RtnlHandle, requests: Uint8Array): Buffer;
+  /** Test hook: the process's next `count` requests (-1: all until re-armed with 0) fail with `errno` unsent. */
+  rtnlFault?(count: number, errno: number): void;
+  rtnlClose?(h: RtnlHandle): void;
 }
 
 /** Where the addon is looked for, relative to this file (src/io or dist/src/io). */

@@ -9,6 +9,10 @@
  * - At the timeout the whole group gets SIGTERM, then SIGKILL `killGraceMs` later (2 s, as
  *   keepalived). When the leader dies after our SIGTERM, the group gets SIGKILL at once so its
  *   children go too. A timed-out run reports `timedOut: true` and counts as a failure.
+ * - Beyond keepalived (which signals only the script's group): a child that left the group
+ *   (`setsid`, `setpgid`) while its parent still runs is still a descendant, and its group gets
+ *   the same signals (read from /proc at the kill). A script that exits by itself is left alone,
+ *   as are the daemons it started (keepalived alike): they are no longer ours to judge.
  * - Node reaps the child (no zombies); orphaned grandchildren are killed with the group.
  * - It forks only once the launcher's gate opens (the daemon's timers quiet: adverts first).
  * - It never rejects: a spawn that throws (EPERM, a NUL byte in an argument, EAGAIN) or fails
@@ -18,6 +22,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { CheckOutcome } from '../track/script-tracker.js';
 import type { TcpTarget } from '../track/tcp-target.js';
 import { checkTcp, tcpOutcome } from './check-tcp.js';
+import { descendantGroups, readStat } from './proc-scan.js';
 import type { Launcher } from './script-launcher.js';
 import type { ScriptPlan } from './script-plan.js';
 
@@ -59,6 +64,20 @@ export function killGroup(pgid: number, sig: NodeJS.Signals): boolean {
   }
 }
 
+/** Our own process group: never signalled as a script's. */
+const ownGroup = readStat(process.pid)?.pgrp;
+
+/**
+ * `sig` to the script's group and to every group its descendants formed, now or at an earlier
+ * kill (`groups` remembers them: a child reparented after its parent died is no longer found).
+ * A group id is not reused while any member lives; once all are gone, only for the kill grace.
+ */
+function killTree(pid: number, groups: Set<number>, sig: NodeJS.Signals): void {
+  groups.add(pid);
+  for (const g of descendantGroups(pid)) if (g > 1 && g !== ownGroup) groups.add(g);
+  for (const g of groups) killGroup(g, sig);
+}
+
 /** `spawn`, with a synchronous throw turned into a value. */
 function start(opts: RunScriptOptions): ChildProcess | string {
   const { plan } = opts;
@@ -90,16 +109,18 @@ function spawned(opts: RunScriptOptions, t0: number): Promise<RunScriptResult> {
     let killTimer: NodeJS.Timeout | undefined;
     const pid = child.pid;
     let aborted = false;
+    /** The process groups signalled so far (the script's and those its children formed). */
+    const groups = new Set<number>();
     const abort = (): void => {
       if (pid === undefined) return;
       aborted = true;
       if (opts.abortGraceMs === undefined) {
-        killGroup(pid, 'SIGKILL');
+        killTree(pid, groups, 'SIGKILL');
         return;
       }
-      killGroup(pid, 'SIGTERM');
+      killTree(pid, groups, 'SIGTERM');
       clearTimeout(killTimer);
-      killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), opts.abortGraceMs);
+      killTimer = setTimeout(() => killTree(pid, groups, 'SIGKILL'), opts.abortGraceMs);
     };
     const finish = (r: Pick<RunScriptResult, 'exitCode' | 'signal' | 'error'>): void => {
       if (settled) return;
@@ -108,7 +129,7 @@ function spawned(opts: RunScriptOptions, t0: number): Promise<RunScriptResult> {
       clearTimeout(killTimer);
       opts.signal?.removeEventListener('abort', abort);
       // Leader gone after our SIGTERM: make sure the rest of its group goes too.
-      if ((timedOut || aborted) && pid !== undefined) killGroup(pid, 'SIGKILL');
+      if ((timedOut || aborted) && pid !== undefined) for (const g of groups) killGroup(g, 'SIGKILL');
       resolve({ ...r, timedOut, durationMs: performance.now() - t0, pid });
     };
     child.once('error', (e) => finish({ exitCode: null, signal: null, error: `cannot start ${opts.plan.file}: ${e.message}` }));
@@ -119,8 +140,8 @@ function spawned(opts: RunScriptOptions, t0: number): Promise<RunScriptResult> {
     if (!Number.isFinite(opts.timeoutMs)) return;
     termTimer = setTimeout(() => {
       timedOut = true;
-      killGroup(pid, 'SIGTERM');
-      killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), opts.killGraceMs ?? 2000);
+      killTree(pid, groups, 'SIGTERM');
+      killTimer = setTimeout(() => killTree(pid, groups, 'SIGKILL'), opts.killGraceMs ?? 2000);
     }, Math.max(0, opts.timeoutMs));
   });
 }

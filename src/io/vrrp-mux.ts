@@ -51,6 +51,8 @@ export interface Registration {
   readonly destinations: readonly IpAddress[];
   /** Sends one advert payload to `dst` (one of `destinations`). */
   sendTo(payload: Uint8Array, dst: IpAddress): Promise<Result<number, SocketError>>;
+  /** The address adverts leave from from now on (the interface's address changed). */
+  setSource(src: IpAddress): void;
   unregister(): void;
 }
 
@@ -112,13 +114,16 @@ export class VrrpInterfaceMux {
     if (!r.ok) return err({ kind: 'vrid-taken', detail: `${r.error.detail} (${this.port.ifname})` });
     this.#handlers.set(key, opts.onAdvert);
     let registered = true;
-    const source = opts.source;
+    let source = opts.source;
     return ok({
       destinations: opts.destinations,
       sendTo: (payload, dst) => {
         const sender = this.#senders.get(familyOf(dst));
         if (sender === undefined) return Promise.resolve(err({ kind: 'closed', detail: `no ${familyOf(dst)} socket on ${this.port.ifname}` }));
         return source === undefined ? sender.send(payload, dst) : sender.send(payload, dst, source);
+      },
+      setSource: (src) => {
+        source = src;
       },
       unregister: () => {
         if (!registered) return;

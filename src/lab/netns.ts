@@ -48,6 +48,10 @@ export interface LabHost {
   /** Cuts the cable: the switch-side port goes down, the host sees no carrier. */
   linkDown(): Promise<void>;
   linkUp(): Promise<void>;
+  /** Deletes the host's eth0 (its veth peer, the bridge port, goes with it): the interface is gone. */
+  deleteInterface(): Promise<void>;
+  /** Creates eth0 again as the lab first did (same MAC, addresses, bridge port): a new ifindex. */
+  recreateInterface(): Promise<void>;
   /** A partition: the host's bridge port disabled (no frames either way), both carriers up. */
   isolate(): Promise<void>;
   /** Heals `isolate()`: the port forwards again. */
@@ -154,14 +158,18 @@ class LabImpl implements Lab {
     const port = `p${i}`;
     const addr = `${this.subnet}.${this.octets[i] ?? i + 1}`;
     const mac = `02:00:5e:${hex2(i >> 8)}:${hex2(i & 0xff)}:01`;
-    await ip(['netns', 'add', ns]);
-    await ip(['-n', sw, 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
-    await ip(['-n', sw, 'link', 'set', port, 'master', 'br0', 'up']);
-    await ip(['-n', ns, 'link', 'set', 'eth0', 'address', mac]);
-    await ip(['-n', ns, 'addr', 'add', `${addr}/24`, 'dev', 'eth0']);
     const addr6 = this.subnet6 === undefined ? undefined : `${this.subnet6}::${this.octets[i] ?? i + 1}`;
-    if (addr6 !== undefined) await ip(['-n', ns, 'addr', 'add', `${addr6}/64`, 'dev', 'eth0', 'nodad']);
-    await ip(['-n', ns, 'link', 'set', 'eth0', 'up']);
+    // The host's cable: a veth pair, eth0 in the host, its peer a port of the bridge.
+    const plug = async (): Promise<void> => {
+      await ip(['-n', sw, 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+      await ip(['-n', sw, 'link', 'set', port, 'master', 'br0', 'up']);
+      await ip(['-n', ns, 'link', 'set', 'eth0', 'address', mac]);
+      await ip(['-n', ns, 'addr', 'add', `${addr}/24`, 'dev', 'eth0']);
+      if (addr6 !== undefined) await ip(['-n', ns, 'addr', 'add', `${addr6}/64`, 'dev', 'eth0', 'nodad']);
+      await ip(['-n', ns, 'link', 'set', 'eth0', 'up']);
+    };
+    await ip(['netns', 'add', ns]);
+    await plug();
     await ip(['-n', ns, 'link', 'set', 'lo', 'up']);
     const exec = (cmd: string, args: readonly string[], timeoutMs = 10_000) => run('ip', ['netns', 'exec', ns, cmd, ...args], { timeoutMs });
     return {
@@ -179,6 +187,8 @@ class LabImpl implements Lab {
         return r.value.stdout;
       },
       spawn: (cmd, args, o = {}) => this.track(spawnChild('ip', ['netns', 'exec', ns, cmd, ...args], o)),
+      deleteInterface: async () => void (await ip(['-n', ns, 'link', 'del', 'eth0'])),
+      recreateInterface: plug,
       linkDown: async () => void (await ip(['-n', sw, 'link', 'set', port, 'down'])),
       linkUp: async () => void (await ip(['-n', sw, 'link', 'set', port, 'up'])),
       isolate: () => portState(sw, port, 'disabled'),

@@ -35,6 +35,10 @@ export class Router {
   #since = 0;
   #running = false;
   #linkUp = true;
+  /** The address our adverts leave from: the §6.4.3 tie-break address, and our master address. */
+  #sourceIp: IpAddress;
+  /** Set while the interface has no address to send from (why), keepalived's FAULT. */
+  #noSource: string | undefined;
   #trackers: readonly TrackerStatus[] = [];
   #prio: EffectivePriority;
   /** §6.2 Master_Down_Timer deadline (BACKUP only). */
@@ -62,6 +66,7 @@ export class Router {
   constructor(config: RouterConfig) {
     checkConfig(config);
     this.config = config;
+    this.#sourceIp = config.primaryIp;
     this.#masterAdverIntervalCs = config.adverIntervalCs;
     this.#prio = effectivePriority(config.priority, []);
     this.#splitBrain = config.splitBrain ?? SPLIT_BRAIN_DEFAULTS;
@@ -84,6 +89,11 @@ export class Router {
   /** RFC 3768 §6.1 / RFC 5798 §6.1 Master_Down_Interval for our current priority, in ms. */
   get masterDownIntervalMs(): number {
     return masterDownIntervalMs(this.config.version, this.#prio.priority, this.#masterAdverIntervalCs);
+  }
+
+  /** The address our adverts leave from now (RFC 3768 §5.2.1, RFC 5798 §5.1.2.1). */
+  get sourceIp(): IpAddress {
+    return this.#sourceIp;
   }
 
   /** Master_Adver_Interval in centiseconds (learned from the master under VRRPv3). */
@@ -130,6 +140,9 @@ export class Router {
         this.#linkUp = input.up;
         this.#reevaluate(now, out);
         break;
+      case 'source':
+        this.#source(input.ip, input.detail, now, out);
+        break;
       case 'sync':
         this.#sync(input.to, input.detail, now, out);
         break;
@@ -152,6 +165,7 @@ export class Router {
       reason: this.#reason,
       reasonDetail: this.#reasonDetail,
       linkUp: this.#linkUp,
+      sourceIp: this.#sourceIp,
       faultReasons: this.#faultReasons(),
       counters: { ...this.counters },
     };
@@ -249,7 +263,7 @@ export class Router {
     }
     const ours = this.#prio.priority;
     const wins =
-      advert.priority > ours || (advert.priority === ours && compareAddresses(srcIp, this.config.primaryIp) > 0);
+      advert.priority > ours || (advert.priority === ours && compareAddresses(srcIp, this.#sourceIp) > 0);
     if (!wins) {
       this.#lowerPriorityMaster(now, out);
       return;
@@ -303,6 +317,19 @@ export class Router {
   /** The trackers moving our priority now, as "name -20". */
   #movedBy(): string[] {
     return this.#prio.contributions.map((c) => `${c.name} ${c.delta > 0 ? '+' : ''}${c.delta}`);
+  }
+
+  /**
+   * The interface's address changed: adverts leave from the new one (a master keeps its state:
+   * the backups accept any source, §7.1), or, with none left, FAULT until one comes back.
+   */
+  #source(ip: IpAddress | undefined, detail: string, now: number, out: Action[]): void {
+    this.#noSource = ip === undefined ? detail : undefined;
+    if (ip !== undefined && ip !== this.#sourceIp) {
+      this.#sourceIp = ip;
+      if (this.#state === 'MASTER') this.#masterIp = ip;
+    }
+    this.#reevaluate(now, out);
   }
 
   /** keepalived vrrp_sync_group: follow another member's move. */
@@ -374,7 +401,7 @@ export class Router {
     switch (to) {
       case 'MASTER':
         this.counters.becomeMaster++;
-        this.#masterIp = this.config.primaryIp;
+        this.#masterIp = this.#sourceIp;
         this.#masterPriority = this.#prio.priority;
         this.#masterAdverIntervalCs = this.config.adverIntervalCs;
         // §6.4.1 / §6.4.2: send an advert, announce the addresses (gratuitous ARP / unsolicited
@@ -441,7 +468,8 @@ export class Router {
 
   #faultReasons(): string[] {
     const link = this.#linkUp ? [] : ['interface down'];
-    return [...link, ...(this.#syncFault ? [this.#syncFault] : []), ...this.#prio.faults.map((name) => `${name} failed`)];
+    const source = this.#noSource === undefined ? [] : [`no source address: ${this.#noSource}`];
+    return [...link, ...source, ...(this.#syncFault ? [this.#syncFault] : []), ...this.#prio.faults.map((name) => `${name} failed`)];
   }
 
   /** Faults of this router itself, not a sync group's hold. */
@@ -455,11 +483,12 @@ export class Router {
   }
 
   #ownFaulted(): boolean {
-    return this.#running && (!this.#linkUp || this.#prio.faults.length > 0);
+    return this.#running && (!this.#linkUp || this.#noSource !== undefined || this.#prio.faults.length > 0);
   }
 
   #faultReason(): TransitionReason {
     if (!this.#linkUp) return 'link-down';
+    if (this.#noSource !== undefined) return 'no-source-address';
     return this.#prio.faults.length > 0 ? 'tracker-fault' : 'sync-group';
   }
 }

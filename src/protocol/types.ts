@@ -121,6 +121,12 @@ export type Input =
   /** The instance's interface went up or down. */
   | { readonly kind: 'link'; readonly up: boolean }
   /**
+   * The address our adverts leave from changed (RFC 3768 §5.2.1 primary address, RFC 5798 §5.1.2.1
+   * link-local): `ip` undefined means the interface has none left, and the router waits in FAULT
+   * (keepalived: an instance whose interface has no address is down); `detail` says why.
+   */
+  | { readonly kind: 'source'; readonly ip: IpAddress | undefined; readonly detail: string }
+  /**
    * keepalived vrrp_sync_group: another member moved, so follow it. MASTER / BACKUP move a
    * running member; FAULT holds it in FAULT until OK.
    */
@@ -134,6 +140,7 @@ export type TransitionReason =
   | 'higher-priority-advert' // §6.4.3: a better master exists
   | 'shutdown' // §6.4.2 / §6.4.3
   | 'link-down' // keepalived FAULT
+  | 'no-source-address' // keepalived FAULT: the interface lost the address adverts leave from
   | 'tracker-fault' // keepalived FAULT: a weight-0 tracker failed
   | 'fault-cleared' // keepalived: back to Backup when the fault clears
   | 'sync-group'; // keepalived vrrp_sync_group: another member moved
@@ -192,6 +199,8 @@ export interface RouterSnapshot {
   readonly reason: TransitionReason | undefined;
   readonly reasonDetail: string;
   readonly linkUp: boolean;
+  /** The address our adverts leave from (the config's, or the one an address change gave us). */
+  readonly sourceIp: IpAddress;
   readonly faultReasons: readonly string[];
   readonly counters: Readonly<InstanceCounters>;
 }

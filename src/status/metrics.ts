@@ -200,6 +200,9 @@ export function metricDefs(): MetricDef[] {
       labels: [],
       samples: (s) => [{ labels: {}, value: s.process.log.linesDropped }],
     },
+    gauge('vrrpd_config_section_disabled', 'a section of the running configuration left out for its own errors (always 1; see vrrpd check)', ['section', 'name'], (s) =>
+      s.disabled.map((d) => ({ labels: { section: d.section, name: d.name }, value: 1 })),
+    ),
     ...instanceGauges(),
     ...counterMetrics(INSTANCE_COUNTERS, 'vrrpd_', INSTANCE_LABELS, instances, {
       name: 'vrrpd_adverts_dropped_total',

@@ -25,6 +25,8 @@ export const INSTANCE_IO_COUNTERS = {
   garpFailures: { help: 'gratuitous ARPs that could not be sent' },
   vipAddFailures: { help: 'failed attempts to add a virtual address (ip addr add; each retry counts)' },
   vipRemoveFailures: { help: 'failed attempts to remove a virtual address (ip addr del; each retry counts)' },
+  vipRestored: { help: 'virtual addresses removed from the interface by someone else while master, and added back' },
+  sourceChanges: { help: 'times the adverts\' source address followed an address change on the interface' },
   timerLate: { help: `VRRP timers that fired more than ${LATE_TIMER_MS} ms after their deadline` },
 } as const satisfies Record<string, CounterSpec>;
 
@@ -178,6 +180,8 @@ export interface InstanceStatus {
   /** Master_Adver_Interval, centiseconds: learned from the master under v3, ours otherwise. */
   readonly masterAdverIntervalCs: number;
   readonly linkUp: boolean;
+  /** The address adverts leave from (follows the interface's addresses); undefined while waiting. */
+  readonly sourceIp?: string;
   readonly faultReasons: readonly string[];
   readonly trackers: readonly TrackerFacts[];
   readonly vips: readonly VipFacts[];
@@ -211,6 +215,16 @@ export interface ProcessFacts {
   readonly log: LogFacts;
 }
 
+/** A section of the running configuration left out for its own errors (`vrrpd check` lists them). */
+export interface DisabledSectionStatus {
+  readonly section: 'vrrp_instance' | 'vrrp_script' | 'vrrp_sync_group';
+  readonly name: string;
+  /** Where it is defined. */
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
 /** Everything `vrrpd status` knows. */
 export interface DaemonStatus {
   readonly format: typeof STATUS_FORMAT;
@@ -218,6 +232,8 @@ export interface DaemonStatus {
   readonly instances: readonly InstanceStatus[];
   readonly interfaces: readonly InterfaceStatus[];
   readonly scripts: readonly ScriptStatus[];
+  /** Sections the running configuration (the last one loaded) left out for their errors; they do not run. */
+  readonly disabled: readonly DisabledSectionStatus[];
 }
 
 /** The statistics part of the status: every counter, for the SIGUSR2 dump (keepalived's vrrp.stats). */

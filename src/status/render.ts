@@ -71,10 +71,11 @@ function instanceLines(i: InstanceStatus): string[] {
     : `${i.name}: ${i.state}${i.since ? ` since ${formatMoment(i.since)}` : ''}${i.reason ? `: ${i.reason}${i.reasonDetail ? ` (${i.reasonDetail})` : ''}` : ''}`;
   const interval = i.masterAdverIntervalCs % 100 === 0 ? `${i.masterAdverIntervalCs / 100} s` : `${i.masterAdverIntervalCs * 10} ms`;
   const prio = i.effectivePriority === i.basePriority ? `${i.basePriority}` : `${i.effectivePriority} (base ${i.basePriority})`;
+  const source = i.sourceIp !== undefined ? ` from ${i.sourceIp}` : '';
   const master = i.masterIp ? `; master ${i.masterIp}${i.masterPriority !== undefined ? ` priority ${i.masterPriority}` : ''}` : '; no master known';
   const lines = [
     head,
-    `  ${i.interface}${i.linkUp || i.waiting ? '' : ' (link down)'}, VRID ${i.vrid}, VRRPv${i.version} ${i.family === 'ipv4' ? 'IPv4' : 'IPv6'}, advert interval ${interval}`,
+    `  ${i.interface}${i.linkUp || i.waiting ? '' : ' (link down)'}, VRID ${i.vrid}, VRRPv${i.version} ${i.family === 'ipv4' ? 'IPv4' : 'IPv6'}, advert interval ${interval}${source}`,
     `  priority ${prio}${master}`,
     `  VIPs: ${i.vips.map((v) => `${v.address}${v.dev !== i.interface ? ` dev ${v.dev}` : ''} ${v.present ? 'in place' : 'absent'}${v.error ? ` (last error: ${v.error})` : ''}`).join(', ') || 'none'}`,
   ];
@@ -105,6 +106,8 @@ export function renderStatus(s: DaemonStatus): string {
   if (p.log.linesDropped > 0 || p.log.lost) lines.push(`log: ${p.log.linesDropped} lines dropped${p.log.lost ? `, stdout lost (${p.log.lost})` : ''}`);
   if (p.metrics) lines.push(`metrics: http://${p.metrics.listen}/metrics${p.metrics.error ? ` NOT SERVING: ${p.metrics.error}` : ''}`);
   for (const i of s.instances) lines.push('', ...instanceLines(i));
+  if (s.disabled.length > 0) lines.push('', 'not running, disabled by their configuration errors (see vrrpd check):');
+  for (const d of s.disabled) lines.push(`  ${d.section} ${d.name} (${d.file}:${d.line}:${d.col})`);
   if (s.interfaces.length > 0 || s.scripts.length > 0) lines.push('');
   for (const i of s.interfaces) {
     const [counters, dropped] = splitDrops(i.counters, 'router');

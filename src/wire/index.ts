@@ -1,4 +1,4 @@
-/** The wire layer's public API: addresses, and bytes <-> values for VRRP v2/v3, IPv4, IPv6, AH, gratuitous ARP and unsolicited NA. */
+/** The wire layer's public API: addresses, and bytes <-> values for VRRP v2/v3, IPv4, IPv6, AH, gratuitous ARP, unsolicited NA and rtnetlink address requests. */
 export * from './types.js';
 export * from './address.js';
 export * from './constants.js';
@@ -71,3 +71,4 @@ export {
   type NeighborAdvertFrame,
   type NdiscErrorKind,
 } from './ndisc.js';
+export { emitAddrRequest, emitAddrRequests, addrRequestLen, parseAcks, IFA_F_NODAD, type AddrRequest, type Ack } from './rtnl.js';

@@ -121,5 +121,6 @@ export function sampleStatus(): DaemonStatus {
       { name: 'eth0', counters: { ...zeroRouterCounters(), received: 300, ownPackets: 245, vrIdErrors: 1 }, io: { ...zeroInterfaceIoCounters(), socketSent: 245 } },
     ],
     objects: [script, link, file, proc, disabled],
+    disabled: [{ section: 'vrrp_instance', name: 'VI_3', pos: { file: '/etc/vrrpd/conf.d/vi3.conf', line: 4, col: 1 } }],
   });
 }

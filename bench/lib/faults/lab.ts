@@ -4,9 +4,10 @@
  * on the LAN, and `ip monitor address` on each node. `verdict()` hands what they saw to the pure
  * judge (src/lab/invariants.ts). op2 may be keepalived 2.2.7 instead of vrrpd (the mixed pair).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NETLINK_FAULT_ENV } from '../../../src/io/rtnl-socket.js';
 import { DaemonProcess } from '../../../src/lab/daemon-process.js';
 import { judge, snapshotEvents, type AddressEvent, type FaultWindow, type Verdict } from '../../../src/lab/invariants.js';
 import { Keepalived } from '../../../src/lab/keepalived-process.js';
@@ -26,6 +27,8 @@ export interface FaultLabOptions {
   readonly nodes?: 2 | 3;
   /** Run keepalived on op2 instead of vrrpd. */
   readonly keepalivedOp2?: boolean;
+  /** Run keepalived on these nodes instead of vrrpd (op1 too: keepalived in vrrpd's place). */
+  readonly keepalived?: readonly string[];
   /** The compiled CLI (dist/src/cli/main.js). */
   readonly cli: string;
 }
@@ -38,17 +41,6 @@ export interface FaultNode {
   readonly keepalived?: Keepalived;
   monitor?: AddressMonitor;
 }
-
-/** The `ip` wrapper a node's daemon finds first in its PATH (see `armIp`). */
-const IP_WRAPPER = `#!/bin/sh
-# Fault injection: fails the first N calls (N in ./fail), or every call while ./missing exists.
-d=$(dirname "$0")
-[ "$1" = netns ] && exec "$REAL_IP" "$@"
-[ -e "$d/missing" ] && { echo "ip: not found (fault)" >&2; exit 127; }
-n=$(cat "$d/fail" 2>/dev/null || echo 0)
-if [ "$n" -gt 0 ]; then echo $((n - 1)) > "$d/fail"; echo "ip: injected failure" >&2; exit 2; fi
-exec "$REAL_IP" "$@"
-`;
 
 export class FaultLab {
   readonly nodes: FaultNode[] = [];
@@ -65,7 +57,7 @@ export class FaultLab {
     try {
       for (const name of names) {
         const host = lab.host(name);
-        const ka = name === 'op2' && o.keepalivedOp2 === true;
+        const ka = (name === 'op2' && o.keepalivedOp2 === true) || o.keepalived?.includes(name) === true;
         f.nodes.push(ka ? { name, host, keepalived: new Keepalived(host, f.dir) } : { name, host, vrrpd: new DaemonProcess(host, f.dir, o.cli) });
         f.node(name).monitor = await AddressMonitor.start(host);
       }
@@ -95,10 +87,10 @@ export class FaultLab {
   }
 
   /**
-   * Starts `name` with its seed config. `ipWrapper`: its daemon's PATH starts with a directory
-   * whose `ip` is the fault wrapper (armed later with `armIp`).
+   * Starts `name` with its seed config. `netlinkFaults`: its daemon reads the fault file of
+   * VRRPD_NETLINK_FAULT_FILE (src/io/rtnl-socket.ts), armed later with `armNetlink`.
    */
-  start(name: string, o: { config?: Partial<SeedConfigOptions>; ipWrapper?: boolean } = {}): void {
+  start(name: string, o: { config?: Partial<SeedConfigOptions>; netlinkFaults?: boolean } = {}): void {
     const n = this.node(name);
     const text = this.config(name, o.config);
     if (n.keepalived) {
@@ -108,19 +100,20 @@ export class FaultLab {
     }
     const d = this.vrrpd(name);
     d.writeConfig(text);
-    if (o.ipWrapper !== true) return d.start();
-    const bin = join(this.dir, `ipwrap-${name}`);
-    mkdirSync(bin, { recursive: true });
-    writeFileSync(join(bin, 'ip'), IP_WRAPPER, { mode: 0o755 });
-    d.start([], { env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`, REAL_IP: realIp() } });
+    if (o.netlinkFaults !== true) return d.start();
+    d.start([], { env: { ...process.env, [NETLINK_FAULT_ENV]: this.#faultFile(name) } });
   }
 
-  /** From now on `name`'s `ip` fails its next `failures` calls, or is missing altogether until `armIp(name, 0)`. */
-  armIp(name: string, failures: number | 'missing'): void {
-    const bin = join(this.dir, `ipwrap-${name}`);
-    rmSync(join(bin, 'missing'), { force: true });
-    writeFileSync(join(bin, 'fail'), failures === 'missing' ? '0' : String(failures));
-    if (failures === 'missing') writeFileSync(join(bin, 'missing'), '');
+  /**
+   * From `name`'s next address batch on, its next `failures` address requests fail with `errno`
+   * without reaching the kernel ('all': every one, until armed again with 0).
+   */
+  armNetlink(name: string, failures: number | 'all', errno: string): void {
+    writeFileSync(this.#faultFile(name), `${failures === 'all' ? -1 : failures} ${errno}\n`);
+  }
+
+  #faultFile(name: string): string {
+    return join(this.dir, `netlink-fault-${name}`);
   }
 
   /** The pid of `name`'s daemon (vrrpd's node process; keepalived's parent). */
@@ -186,9 +179,4 @@ export class FaultLab {
     await this.lab.destroy();
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-/** The real `ip` the wrapper hands over to. */
-function realIp(): string {
-  return ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p)) ?? 'ip';
 }

@@ -13,7 +13,7 @@ import { runCheck, type CheckSpec } from '../../io/script-runner.js';
 import { describeOutcome, ScriptTracker, type CheckOutcome, type LastCheck, type ScriptCheckInfo, type TrackerAction } from '../../track/script-tracker.js';
 import { health, type Reading, type TrackerInfo } from '../../track/tracker.js';
 import { DeadlineTimer, type Now } from '../clock.js';
-import type { Logger } from '../log.js';
+import { RateLimiter, type Logger } from '../log.js';
 import { keyOf, type KindRuntime, type TrackedObject, type TrackerContext, type TrackerKind, type Wanted } from './kind.js';
 
 /** How a vrrp_script checks: a program, or vrrpd's fork-free `check_tcp`. */
@@ -45,6 +45,8 @@ export class ScriptDriver implements TrackedObject {
   readonly settled: Promise<void>;
   #settle!: () => void;
   #sinceMs: number | undefined;
+  /** A hung check skips a run every interval: one line a minute, then how many more. */
+  readonly #skipLog: RateLimiter;
 
   constructor(script: VrrpScript, spec: CheckSpec, deps: ScriptDriverDeps) {
     this.name = script.name;
@@ -64,6 +66,7 @@ export class ScriptDriver implements TrackedObject {
     this.#log = deps.log.child({ script: script.name });
     this.#onChange = deps.onChange;
     this.#onCheck = deps.onCheck;
+    this.#skipLog = new RateLimiter({ windowMs: 60_000, onSuppressed: (_k, n) => this.#log.warn({ skipped: n }, `${this.name}: ${n} more runs skipped, the previous check still running`) });
     this.#timer = new DeadlineTimer(this.#now, () => this.#step({ kind: 'tick' }));
     this.settled = new Promise((r) => (this.#settle = r));
   }
@@ -126,7 +129,7 @@ export class ScriptDriver implements TrackedObject {
         break;
       }
       case 'skip':
-        this.#log.warn({ detail: a.detail }, `${a.name}: previous check still running, skipping this one`);
+        if (this.#skipLog.check('skip', this.#now()).log) this.#log.warn({ detail: a.detail }, `${a.name}: previous check still running, skipping this one`);
         break;
       case 'statusChanged':
         this.#sinceMs = this.#now();

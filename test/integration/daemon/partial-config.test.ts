@@ -51,7 +51,9 @@ describe.skipIf(reason !== undefined)('a configuration with one broken instance'
       const error = await n.waitFor((l) => /priority must be an integer from 1 to 255, not '300'/.test(String(l.msg)), 5000);
       expect(error).toMatchObject({ level: 50, file: n.confPath, line: 25 });
       await n.waitFor((l) => l.msg === 'vrrp_instance VI_2 disabled: its configuration has errors (logged above); the rest runs', 5000);
-      expect((await n.status()).instances.map((i) => i.name)).toEqual(['VI_1']);
+      const status = await n.status();
+      expect(status.instances.map((i) => i.name)).toEqual(['VI_1']);
+      expect(status.disabled).toEqual([{ section: 'vrrp_instance', name: 'VI_2', file: n.confPath, line: 22, col: 15 }]);
     }
     await op1.waitVipsAdded(3000);
     await expectHolders(c, ['op1']);

@@ -1,10 +1,17 @@
 /**
- * VIPs with `ip addr` (idempotent add/del, stale removal) and gratuitous ARP through the
- * AF_PACKET addon, checked against keepalived's frame and a neighbour's ARP cache. Needs root.
+ * VIPs over rtnetlink from the addon, and through `ip` where asked (idempotent add/del, the
+ * same addresses either way, batches, errors, the fault hook, stale removal) and gratuitous ARP
+ * through the AF_PACKET addon, checked against keepalived's frame and a neighbour's ARP cache.
+ * Needs root.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, labUnavailableReason, type Lab } from '../../helpers/netns.js';
-import { addVip, changeAddresses, delVip, ipBatcher, listAddresses, removeStale } from '../../../src/io/ip-addr.js';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addVip, changeAddresses, delVip, listAddresses, removeStale, vipPath, type VipSpec } from '../../../src/io/ip-addr.js';
+import { netlinkBatcher } from '../../../src/io/addr-netlink.js';
+import { errnoNumber, NETLINK_FAULT_ENV, rtnlAddon } from '../../../src/io/rtnl-socket.js';
 import { getInterfaceInfo } from '../../../src/io/interface-info.js';
 import { Agent } from './fixtures/agent-client.js';
 import { hex, startCapture } from './fixtures/capture.js';
@@ -48,19 +55,21 @@ describe.skipIf(reason !== undefined)('VIPs and gratuitous ARP in namespaces', (
     expect(await delVip(vip, { netns: ns })).toEqual({ ok: true, value: 'absent' });
     const bad = await addVip({ address: '192.168.50.100', dev: 'nosuch0' }, { netns: ns });
     expect(bad.ok).toBe(false);
-    expect(!bad.ok && bad.error.stderr).toMatch(/Cannot find device|does not exist/);
+    expect(!bad.ok && bad.error.detail).toMatch(/ENODEV/);
+    expect(await delVip({ address: '192.168.50.100', dev: 'nosuch0' }, { netns: ns })).toEqual({ ok: true, value: 'absent' });
     expect((await addVip({ address: '192.168.50.100', dev: 'eth0; reboot' }, { netns: ns })).ok).toBe(false);
   });
 
-  it('changeAddresses: many VIPs of both families in one `ip -batch` run, each outcome its own, idempotent; IPv6 with nodad', async () => {
+  it('changeAddresses: many VIPs of both families in one rtnetlink batch, each outcome its own, idempotent; IPv6 with nodad', async () => {
+    expect(vipPath()).toEqual({ kind: 'netlink' });
     const vips4 = Array.from({ length: 50 }, (_, i) => ({ address: `10.77.0.${i + 1}/32`, dev: 'eth0' }));
     const vips6 = [{ address: 'fd00:77::1/64', dev: 'eth0' }, { address: 'fe80::77/64', dev: 'eth0' }];
     const vips = [...vips4, ...vips6];
-    const runsBefore = ipBatcher({ netns: ns }).batches;
+    const runsBefore = netlinkBatcher(ns).batches;
     const [added, bad] = await Promise.all([changeAddresses('add', vips, { netns: ns }), changeAddresses('add', [{ address: '10.77.1.1/32', dev: 'nosuch0' }], { netns: ns })]);
-    expect(ipBatcher({ netns: ns }).batches - runsBefore).toBe(1);
+    expect(netlinkBatcher(ns).batches - runsBefore).toBe(1);
     expect(added.every((r) => r.ok && r.value === 'added')).toBe(true);
-    expect(!bad[0]!.ok && bad[0]!.error.stderr).toMatch(/Cannot find device|does not exist/);
+    expect(!bad[0]!.ok && bad[0]!.error.detail).toMatch(/ENODEV/);
     const list = await listAddresses('eth0', { netns: ns });
     expect(list.ok && list.value.filter((a) => a.address.startsWith('10.77.0.')).length).toBe(50);
     // nodad: usable at once, never tentative (DAD would hold them back for a second or more).
@@ -69,6 +78,68 @@ describe.skipIf(reason !== undefined)('VIPs and gratuitous ARP in namespaces', (
     expect((await changeAddresses('add', [vips4[0]!, vips6[0]!], { netns: ns })).map((r) => r.ok && r.value)).toEqual(['present', 'present']);
     expect((await changeAddresses('del', vips, { netns: ns })).every((r) => r.ok && r.value === 'removed')).toBe(true);
     expect((await changeAddresses('del', [vips4[0]!, vips6[0]!], { netns: ns })).map((r) => r.ok && r.value)).toEqual(['absent', 'absent']);
+  });
+
+  it('rtnetlink puts on the host exactly what `ip addr add` does (brd, label, scope, nodad, 127/8)', async () => {
+    const specs: VipSpec[] = [
+      { address: '10.78.0.4/24', dev: 'eth0', brd: '+', label: 'eth0:vip', scope: 'link' },
+      { address: '10.78.1.5/30', dev: 'eth0', brd: '-' },
+      { address: '10.78.2.6/32', dev: 'eth0', brd: '10.78.2.255', scope: 'host' },
+      { address: '127.0.0.9/8', dev: 'eth0' },
+      { address: 'fd00:78::6/64', dev: 'eth0', label: 'eth0:six' },
+    ];
+    const shown = async (): Promise<unknown> => {
+      const out = await lab.host('a').mustExec('ip', ['-j', 'addr', 'show', 'dev', 'eth0']);
+      const infos = (JSON.parse(out) as { addr_info: Record<string, unknown>[] }[])[0]!.addr_info;
+      return infos.filter((a) => specs.some((s) => s.address.startsWith(`${String(a['local'])}/`))).map(({ valid_life_time: _v, preferred_life_time: _p, ...rest }) => rest);
+    };
+    expect((await changeAddresses('add', specs, { netns: ns })).map((r) => r.ok && r.value)).toEqual(Array(5).fill('added'));
+    const viaNetlink = await shown();
+    expect(viaNetlink).toHaveLength(5);
+    expect((await changeAddresses('del', specs, { netns: ns })).map((r) => r.ok && r.value)).toEqual(Array(5).fill('removed'));
+    expect((await changeAddresses('add', specs, { netns: ns, ipPath: 'ip' })).map((r) => r.ok && r.value)).toEqual(Array(5).fill('added'));
+    expect(await shown()).toEqual(viaNetlink);
+    expect((await changeAddresses('del', specs, { netns: ns })).map((r) => r.ok && r.value)).toEqual(Array(5).fill('removed'));
+  });
+
+  it('rtnetlink: 255 VIPs of each family in one batch, a kernel error mapped back to its address, the fault hook', async () => {
+    const v4: VipSpec[] = Array.from({ length: 255 }, (_, i) => ({ address: `10.79.0.${i + 1}/32`, dev: 'eth0' }));
+    const v6: VipSpec[] = Array.from({ length: 255 }, (_, i) => ({ address: `fd00:79::${(i + 1).toString(16)}/64`, dev: 'eth0' }));
+    const sendsBefore = netlinkBatcher(ns).sends;
+    const t0 = performance.now();
+    const added = await changeAddresses('add', [...v4, ...v6], { netns: ns });
+    console.info(`rtnetlink: 510 addresses added in ${(performance.now() - t0).toFixed(1)} ms, ${netlinkBatcher(ns).sends - sendsBefore} sendmsg calls`);
+    expect(added.filter((r) => r.ok && r.value === 'added')).toHaveLength(510);
+    const list = await listAddresses('eth0', { netns: ns });
+    expect(list.ok && list.value.filter((a) => a.address.startsWith('10.79.0.') || a.address.startsWith('fd00:79::')).length).toBe(510);
+    // The kernel refuses a secondary whose scope differs from the primary's (EINVAL): that address alone fails.
+    const scoped: VipSpec[] = [{ address: '10.80.0.1/24', dev: 'eth0', scope: 'nowhere' }, { address: '10.80.0.2/24', dev: 'eth0', scope: 'link' }, { address: '10.80.0.3/24', dev: 'eth0', scope: 'nowhere' }];
+    const mixed = await changeAddresses('add', scoped, { netns: ns });
+    expect(mixed.map((r) => r.ok)).toEqual([true, false, true]);
+    expect(!mixed[1]!.ok && mixed[1]!.error.detail).toMatch(/^RTM_NEWADDR 10\.80\.0\.2\/24 dev eth0: EINVAL \(ipv4: Invalid scope value\.?\)$/);
+    // The fault hook: the next 2 requests fail with EIO without reaching the kernel; the retry works.
+    const addon = rtnlAddon();
+    if (!addon.ok) throw new Error(addon.error.detail);
+    addon.value.rtnlFault(2, errnoNumber('EIO')!);
+    const faulted = await changeAddresses('del', [scoped[1]!, scoped[0]!, scoped[2]!], { netns: ns }).finally(() => addon.value.rtnlFault(0, 1));
+    expect(faulted.map((r) => (r.ok ? r.value : r.error.detail))).toEqual(['RTM_DELADDR 10.80.0.2/24 dev eth0: EIO', 'RTM_DELADDR 10.80.0.1/24 dev eth0: EIO', 'removed']);
+    expect((await changeAddresses('del', [scoped[1]!, scoped[0]!], { netns: ns })).map((r) => r.ok && r.value)).toEqual(['absent', 'removed']);
+    // ... and armed from the file the daemon documents, which is consumed.
+    const dir = mkdtempSync(join(tmpdir(), 'vrrpd-nlfault-'));
+    process.env[NETLINK_FAULT_ENV] = join(dir, 'fault');
+    try {
+      writeFileSync(join(dir, 'fault'), '1 EBUSY\n');
+      const [first, second] = await changeAddresses('del', [v4[0]!, v4[1]!], { netns: ns });
+      expect(first).toMatchObject({ ok: false, error: { detail: 'RTM_DELADDR 10.79.0.1/32 dev eth0: EBUSY' } });
+      expect(second).toEqual({ ok: true, value: 'removed' });
+      expect(existsSync(join(dir, 'fault'))).toBe(false);
+    } finally {
+      delete process.env[NETLINK_FAULT_ENV];
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const removed = await changeAddresses('del', [...v4, ...v6], { netns: ns });
+    expect(removed.filter((r) => r.ok && r.value === 'removed')).toHaveLength(509);
+    expect(removed[1]).toEqual({ ok: true, value: 'absent' });
   });
 
   it('removeStale removes only our leftover VIPs, of both families', async () => {

@@ -102,10 +102,47 @@ describe.skipIf(!isRoot)('LinkMonitor in a namespace', () => {
     expect((await back).up).toBe(true);
   });
 
+  it('addresses: added and deleted (RTM_NEWADDR / RTM_DELADDR), known by interface, caught up after a restart', async () => {
+    const seen: string[] = [];
+    const on = (r: { ifname: string; address: string; deleted: boolean }): void => void (r.ifname === IF && seen.push(`${r.deleted ? '-' : '+'}${r.address}`));
+    m.on('address', on);
+    await ip('addr', 'add', '10.77.0.1/24', 'dev', IF);
+    await ip('addr', 'add', '10.77.0.100/24', 'dev', IF);
+    await ip('addr', 'del', '10.77.0.1/24', 'dev', IF); // takes its secondary .100 with it
+    const until = async (want: string[]): Promise<void> => {
+      for (let i = 0; i < 100 && !want.every((w) => seen.includes(w)); i++) await new Promise((r) => setTimeout(r, 20));
+    };
+    await until(['+10.77.0.1', '+10.77.0.100', '-10.77.0.100', '-10.77.0.1']);
+    expect(seen).toEqual(['+10.77.0.1', '+10.77.0.100', '-10.77.0.100', '-10.77.0.1']);
+    expect(m.addresses(IF).map((a) => a.address)).not.toContain('10.77.0.1');
+    process.kill(m.pid!, 'SIGKILL');
+    await ip('addr', 'add', '10.77.0.2/24', 'dev', IF); // while the monitor is down
+    await until(['+10.77.0.2']);
+    expect(seen).toContain('+10.77.0.2');
+    expect(m.addresses(IF).find((a) => a.address === '10.77.0.2')).toMatchObject({ prefixLen: 24, secondary: false, usable: true });
+    m.off('address', on);
+  });
+
+  it('a rename is the old name going down and the new one coming, the addresses kept', async () => {
+    const renamed = new Promise<[number, string, string]>((resolve) => m.once('renamed', (...a) => resolve(a)));
+    const down = nextChange(m, IF);
+    const index = m.indexOf(IF);
+    await ip('link', 'set', IF, 'name', 'vttd9');
+    expect((await down).up).toBe(false);
+    expect(await renamed).toEqual([index, IF, 'vttd9']);
+    expect(m.isUp(IF)).toBeUndefined();
+    expect(m.addresses('vttd9').map((a) => a.address)).toContain('10.77.0.2');
+    const back = nextChange(m, IF);
+    await ip('link', 'set', 'vttd9', 'name', IF);
+    expect((await back).up).toBe(true);
+    expect(m.indexOf(IF)).toBe(index);
+  });
+
   it('a deleted interface reports down and is forgotten', async () => {
     const seen = nextChange(m, IF);
     await ip('link', 'del', IF);
     expect((await seen).up).toBe(false);
     expect(m.isUp(IF)).toBeUndefined();
+    expect(m.addresses(IF)).toEqual([]);
   });
 });

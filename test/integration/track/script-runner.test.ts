@@ -154,6 +154,40 @@ describe('runScript', () => {
     expect(liveProcess(child)).toBe(false);
   });
 
+  it('at the timeout, also kills a child that left the group (setsid) while the script hung', async () => {
+    const pidFile = join(dir, 'escaped.pid');
+    // `setsid` in a background job is not a group leader: it calls setsid() and execs sleep ($!).
+    const p = await script('escape.sh', `setsid sleep 30 & echo $! > ${pidFile}; trap '' TERM; while :; do sleep 1; done`);
+    const r = await run(p, { timeoutMs: 400, killGraceMs: 300 });
+    expect(r).toMatchObject({ timedOut: true, signal: 'SIGKILL' });
+    const escaped = Number(await readFile(pidFile, 'utf8'));
+    expect(escaped).not.toBe(r.pid);
+    await sleep(200);
+    expect(groupAlive(r.pid!)).toBe(false);
+    expect(liveProcess(escaped)).toBe(false);
+  });
+
+  it('a script that starts a daemon and exits is judged at once; the daemon, no longer its child, is left alone', async () => {
+    const pidFile = join(dir, 'daemon.pid');
+    // The daemon keeps the script's stdout and stderr: /dev/null, never a pipe of ours to wait on.
+    const p = await script('daemon.sh', `setsid sleep 30 & echo $! > ${pidFile}; exit 4`);
+    const t0 = performance.now();
+    const r = await run(p, { timeoutMs: 5000 });
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(r).toMatchObject({ exitCode: 4, timedOut: false });
+    const daemon = Number(await readFile(pidFile, 'utf8'));
+    expect(liveProcess(daemon)).toBe(true);
+    process.kill(daemon, 'SIGKILL');
+  });
+
+  it('megabytes on stdout and stderr go to /dev/null: the check is judged by its exit status, our memory unmoved', async () => {
+    const p = await script('flood.sh', 'head -c 64000000 /dev/zero; head -c 64000000 /dev/zero >&2; exit 5');
+    const rss0 = process.memoryUsage().rss;
+    const r = await run(p, { timeoutMs: 20_000 });
+    expect(r).toMatchObject({ exitCode: 5, timedOut: false });
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(16 * 1024 * 1024);
+  });
+
   it('aborting (the daemon stops) kills a running script and its children at once', async () => {
     const pidFile = join(dir, 'abort-child.pid');
     const p = await script('abort.sh', `trap '' TERM; sleep 30 & echo $! > ${pidFile}; while :; do sleep 1; done`);

@@ -26,3 +26,23 @@ describe('VipKeeper', () => {
     keeper.stop();
   });
 });
+
+describe('VipKeeper.repair', () => {
+  it('puts the addresses back while they are wanted; not when they are not', async () => {
+    const calls: string[] = [];
+    const keeper = new VipKeeper(['vip'], {
+      apply: (state, entries) => {
+        calls.push(`${state}: ${entries.join(' ')}`);
+        return Promise.resolve(entries.map(() => ok('done')));
+      },
+      describe: (e) => e,
+    }, quiet);
+    await keeper.want('present');
+    expect(await keeper.repair()).toBe(true);
+    expect(keeper.settled).toBe(true);
+    await keeper.want('absent');
+    expect(await keeper.repair()).toBe(false);
+    expect(calls).toEqual(['present: vip', 'present: vip', 'absent: vip']);
+    keeper.stop();
+  });
+});

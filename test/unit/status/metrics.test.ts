@@ -44,6 +44,7 @@ describe('metrics from the status model', () => {
         "vrrpd_become_master_total",
         "vrrpd_build_info",
         "vrrpd_check_duration_seconds",
+        "vrrpd_config_section_disabled",
         "vrrpd_discarded_not_running_total",
         "vrrpd_garp_failures_total",
         "vrrpd_garp_sent_total",
@@ -72,6 +73,7 @@ describe('metrics from the status model', () => {
         "vrrpd_script_skipped_total",
         "vrrpd_script_state",
         "vrrpd_script_timeouts_total",
+        "vrrpd_source_changes_total",
         "vrrpd_timer_late_total",
         "vrrpd_timer_lateness_seconds",
         "vrrpd_tracker_healthy",
@@ -81,6 +83,7 @@ describe('metrics from the status model', () => {
         "vrrpd_transitions_total",
         "vrrpd_vip_add_failures_total",
         "vrrpd_vip_remove_failures_total",
+        "vrrpd_vip_restored_total",
       ]
     `);
   });
@@ -126,6 +129,7 @@ describe('metrics from the status model', () => {
         `vrrpd_tracker_value{${vi1},tracker="nginx",kind="process"} 2`,
         `vrrpd_tracker_healthy{${vi1},tracker="nginx",kind="process"} 1`,
         'vrrpd_script_state{script="chk_root",kind="script",state="disabled"} 1',
+        'vrrpd_config_section_disabled{section="vrrp_instance",name="VI_3"} 1',
       ]),
     );
     expect(lines.some((l) => l.startsWith('process_resident_memory_bytes '))).toBe(true);

@@ -34,6 +34,10 @@ describe('status model', () => {
     expect(Object.values(s.instances[1]!.counters).every((v) => v === 0)).toBe(true);
   });
 
+  it('a section disabled by its own errors is listed with where it is defined', () => {
+    expect(s.disabled).toEqual([{ section: 'vrrp_instance', name: 'VI_3', file: '/etc/vrrpd/conf.d/vi3.conf', line: 4, col: 1 }]);
+  });
+
   it('survives JSON (what the socket and the dumps carry) and is recognised on the way back', () => {
     const back: unknown = JSON.parse(JSON.stringify(s));
     expect(isDaemonStatus(back)).toBe(true);
@@ -61,7 +65,7 @@ describe('status model', () => {
         'metrics: http://127.0.0.1:9657/metrics',
         '',
         'VI_1: MASTER since 2026-11-30 09:55:54Z (4m05s ago): master-down-timer (no master heard)',
-        '  eth0, VRID 251, VRRPv2 IPv4, advert interval 1 s',
+        '  eth0, VRID 251, VRRPv2 IPv4, advert interval 1 s from 192.168.50.2',
         '  priority 100; master 192.168.50.2 priority 100',
         '  VIPs: 192.168.50.100/24 in place',
         '  track: chk_nginx (check_tcp), weight -20: healthy; last check succeeded in 0.3 ms, 0.6s ago',
@@ -77,6 +81,9 @@ describe('status model', () => {
         '  eth9, VRID 52, VRRPv2 IPv4, advert interval 1 s',
         '  priority 90; no master known',
         '  VIPs: 192.168.60.100/24 absent',
+        '',
+        'not running, disabled by their configuration errors (see vrrpd check):',
+        '  vrrp_instance VI_3 (/etc/vrrpd/conf.d/vi3.conf:4:1)',
         '',
         'interface eth0: received=300 ownPackets=245; dropped: vrid=1; sockets: socketSent=245',
         'script chk_nginx (check_tcp, every 1.00 s, timeout 1.00 s): healthy; last check succeeded in 0.3 ms, 0.6s ago; runs=249 timeouts=1 failures=3',

@@ -1,0 +1,362 @@
+/*
+ * vrrpd rtnetlink socket for the virtual addresses: RTM_NEWADDR / RTM_DELADDR sent by the daemon
+ * itself instead of forking `ip` (src/io/rtnl-socket.ts, src/io/addr-netlink.ts). JavaScript
+ * builds the requests and parses the acknowledgements (src/wire/rtnl.ts); this file only moves
+ * bytes. Why and how: native-notes/netlink.md.
+ *
+ *   rtnlOpen(netnsPath | null, rcvbuf) -> handle  a NETLINK_ROUTE socket, non-blocking, CAP_ACK
+ *                                                 and EXT_ACK on; opened inside the network
+ *                                                 namespace at netnsPath when given (tests, lab)
+ *   rtnlIfindex(handle, name)          -> number  SIOCGIFINDEX in the socket's namespace; 0 when
+ *                                                 there is no such interface
+ *   rtnlTalk(handle, requests)         -> Buffer  one sendmsg with every request of `requests`
+ *                                                 (whole netlink messages), then every datagram
+ *                                                 waiting in the receive queue, concatenated
+ *   rtnlFault(count, errno)            -> undefined  test hook: the next `count` requests of the
+ *                                                 process (-1: every one until re-armed with 0)
+ *                                                 are not sent and acknowledged with -errno
+ *   rtnlClose(handle)                  -> undefined  idempotent
+ *
+ * Blocking: none. rtnetlink handles a request synchronously inside sendmsg (netlink_unicast to
+ * the kernel socket runs rtnetlink_rcv under the RTNL lock), so when sendmsg returns every
+ * acknowledgement is already queued and the reads use MSG_DONTWAIT until EAGAIN. What bounds the
+ * time spent here is the number of requests per call, which the caller chooses (a chunk), and
+ * the RTNL lock, held briefly by whoever else changes the network configuration. An ack the
+ * kernel could not queue (receive buffer full: ENOBUFS on the next read) is simply missing from
+ * the result; the caller reports that request as failed and retries it.
+ * Errors are thrown as JS Errors whose `code` is the errno name.
+ */
+#define _GNU_SOURCE
+#include "rtnl.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#ifndef NETLINK_CAP_ACK
+#define NETLINK_CAP_ACK 10
+#endif
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK 11
+#endif
+#ifndef NLM_F_CAPPED
+#define NLM_F_CAPPED 0x100
+#endif
+
+/* Datagrams read per recvmmsg, and room for each: an ack is 36 bytes, with an extended-ack text a
+   few hundred; a datagram that does not fit is dropped (its request reads as unacknowledged). */
+#define RECV_SLOTS 32
+#define SLOT_BYTES 1024
+
+typedef struct {
+  int fd;
+} rtnl_t;
+
+/* Test hook (rtnlFault), for every socket of the process: requests still to fail (-1: all). */
+static int64_t fault_left;
+static int fault_errno;
+
+static const napi_type_tag RTNL_TAG = {0x767272706472746eULL, 0x6c6e65746c696e6bULL};
+
+static void finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  rtnl_t *r = data;
+  if (r->fd >= 0) close(r->fd);
+  free(r);
+}
+
+/* The socket behind `v`, or NULL with an exception pending. */
+static rtnl_t *get_rtnl(napi_env env, napi_value v, int must_be_open) {
+  bool ours = false;
+  void *data = NULL;
+  if (napi_check_object_type_tag(env, v, &RTNL_TAG, &ours) != napi_ok || !ours || napi_get_value_external(env, v, &data) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "not an rtnetlink handle");
+    return NULL;
+  }
+  rtnl_t *r = data;
+  if (must_be_open && r->fd < 0) {
+    napi_throw_error(env, "EBADF", "rtnetlink socket is closed");
+    return NULL;
+  }
+  return r;
+}
+
+/* A NETLINK_ROUTE socket in the calling thread's namespace; -errno on failure. */
+static int open_socket(int rcvbuf) {
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+  if (fd < 0) return -errno;
+  /* Room for a chunk's acks (each skb is charged ~1 KB of truesize); FORCE needs CAP_NET_ADMIN,
+     which adding addresses needs anyway; otherwise the kernel caps it at net.core.rmem_max. */
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+  int one = 1;
+  /* Acks without a copy of the request, and with the kernel's error text (Linux >= 4.3 / 4.12). */
+  setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+  setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
+  struct sockaddr_nl local;
+  memset(&local, 0, sizeof local);
+  local.nl_family = AF_NETLINK; /* nl_pid 0: the kernel picks our port id */
+  if (bind(fd, (struct sockaddr *)&local, sizeof local) < 0) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  return fd;
+}
+
+/* open_socket inside the namespace at `path`: this thread enters it and comes back (setns(2)). */
+static int open_socket_in(const char *path, int rcvbuf) {
+  int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (home < 0) return -errno;
+  int target = open(path, O_RDONLY | O_CLOEXEC);
+  if (target < 0) {
+    int e = errno;
+    close(home);
+    return -e;
+  }
+  int fd = setns(target, CLONE_NEWNET) < 0 ? -errno : open_socket(rcvbuf);
+  close(target);
+  /* Staying in the other namespace would move every socket this thread opens later. */
+  if (setns(home, CLONE_NEWNET) < 0) napi_fatal_error("rtnlOpen", NAPI_AUTO_LENGTH, "could not return to the network namespace", NAPI_AUTO_LENGTH);
+  close(home);
+  return fd;
+}
+
+static napi_value js_rtnl_open(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  napi_valuetype type;
+  napi_typeof(env, argv[0], &type);
+  char path[256];
+  size_t len = 0;
+  if (type == napi_string) {
+    if (napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok || len == 0 || len >= sizeof path - 1) {
+      napi_throw_type_error(env, "EINVAL", "bad namespace path");
+      return NULL;
+    }
+  } else if (type != napi_null && type != napi_undefined) {
+    napi_throw_type_error(env, "EINVAL", "namespace path must be a string or null");
+    return NULL;
+  }
+  int32_t rcvbuf;
+  if (napi_get_value_int32(env, argv[1], &rcvbuf) != napi_ok || rcvbuf < 4096) {
+    napi_throw_range_error(env, "EINVAL", "rcvbuf must be an integer >= 4096");
+    return NULL;
+  }
+  int fd = len > 0 ? open_socket_in(path, rcvbuf) : open_socket(rcvbuf);
+  if (fd < 0) return throw_errno(env, "socket(AF_NETLINK, NETLINK_ROUTE)", -fd);
+  rtnl_t *r = calloc(1, sizeof *r);
+  if (r == NULL) {
+    close(fd);
+    return throw_errno(env, "rtnl", ENOMEM);
+  }
+  r->fd = fd;
+  napi_value handle;
+  if (napi_create_external(env, r, finalize, NULL, &handle) != napi_ok) {
+    finalize(env, r, NULL);
+    napi_throw_error(env, "EIO", "napi_create_external");
+    return NULL;
+  }
+  napi_type_tag_object(env, handle, &RTNL_TAG);
+  return handle;
+}
+
+static napi_value js_rtnl_ifindex(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  rtnl_t *r = get_rtnl(env, argv[0], 1);
+  if (r == NULL) return NULL;
+  char name[IFNAMSIZ + 1];
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, argv[1], name, sizeof name, &len) != napi_ok || len == 0 || len >= IFNAMSIZ) {
+    napi_throw_type_error(env, "EINVAL", "bad interface name");
+    return NULL;
+  }
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  memcpy(ifr.ifr_name, name, len);
+  /* On the netlink socket itself, so the name is looked up in the socket's namespace. */
+  int index = 0;
+  if (ioctl(r->fd, SIOCGIFINDEX, &ifr) == 0) index = ifr.ifr_ifindex;
+  else if (errno != ENODEV) return throw_errno(env, "ioctl(SIOCGIFINDEX)", errno);
+  napi_value out;
+  napi_create_int32(env, index, &out);
+  return out;
+}
+
+/* A growing byte buffer for what rtnlTalk hands back. */
+typedef struct {
+  unsigned char *data;
+  size_t len, cap;
+} bytes_t;
+
+static int append(bytes_t *b, const void *p, size_t n) {
+  if (b->len + n > b->cap) {
+    size_t cap = b->cap == 0 ? 4096 : b->cap;
+    while (cap < b->len + n) cap *= 2;
+    unsigned char *d = realloc(b->data, cap);
+    if (d == NULL) return 0;
+    b->data = d;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, p, n);
+  b->len += n;
+  return 1;
+}
+
+/* The acknowledgement the kernel would have sent for `req` had it failed with `e` (CAP_ACK form). */
+static int append_fake_ack(bytes_t *b, const struct nlmsghdr *req, int e) {
+  struct {
+    struct nlmsghdr h;
+    struct nlmsgerr err;
+  } ack;
+  memset(&ack, 0, sizeof ack);
+  ack.h.nlmsg_len = sizeof ack;
+  ack.h.nlmsg_type = NLMSG_ERROR;
+  ack.h.nlmsg_flags = NLM_F_CAPPED;
+  ack.h.nlmsg_seq = req->nlmsg_seq;
+  ack.err.error = -e;
+  ack.err.msg = *req;
+  return append(b, &ack, sizeof ack);
+}
+
+/* Every datagram now in the receive queue, appended to `out`; 0 or an errno. */
+static int drain(int fd, bytes_t *out) {
+  static unsigned char slots[RECV_SLOTS][SLOT_BYTES];
+  struct mmsghdr msgs[RECV_SLOTS];
+  struct iovec iov[RECV_SLOTS];
+  for (;;) {
+    memset(msgs, 0, sizeof msgs);
+    for (int i = 0; i < RECV_SLOTS; i++) {
+      iov[i].iov_base = slots[i];
+      iov[i].iov_len = SLOT_BYTES;
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    int n = recvmmsg(fd, msgs, RECV_SLOTS, MSG_DONTWAIT, NULL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      /* ENOBUFS: the kernel dropped an ack (queue full); it is reported once, read on. */
+      if (errno == ENOBUFS) continue;
+      return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : errno;
+    }
+    for (int i = 0; i < n; i++) {
+      if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) continue;
+      if (!append(out, slots[i], msgs[i].msg_len)) return ENOMEM;
+    }
+    if (n < RECV_SLOTS) return 0;
+  }
+}
+
+/* Checks that `len` bytes are whole netlink messages; their count, or -1. */
+static long count_messages(const unsigned char *p, size_t len) {
+  long n = 0;
+  size_t off = 0;
+  while (off < len) {
+    if (len - off < sizeof(struct nlmsghdr)) return -1;
+    const struct nlmsghdr *h = (const void *)(p + off);
+    if (h->nlmsg_len < sizeof(struct nlmsghdr) || h->nlmsg_len > len - off) return -1;
+    off += NLMSG_ALIGN(h->nlmsg_len);
+    n++;
+  }
+  return n;
+}
+
+static napi_value js_rtnl_talk(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  rtnl_t *r = get_rtnl(env, argv[0], 1);
+  if (r == NULL) return NULL;
+  void *data = NULL;
+  size_t len = 0;
+  bool typed = false;
+  napi_is_typedarray(env, argv[1], &typed);
+  if (!typed || napi_get_typedarray_info(env, argv[1], NULL, &len, &data, NULL, NULL) != napi_ok || count_messages(data, len) < 0) {
+    napi_throw_type_error(env, "EINVAL", "requests must be a Uint8Array of whole netlink messages");
+    return NULL;
+  }
+  const unsigned char *p = data;
+  bytes_t out = {NULL, 0, 0};
+  /* Anything left from an earlier call (acks past a failed read) goes first; the caller matches
+     acks to requests by sequence number and ignores the rest. */
+  int e = drain(r->fd, &out);
+  /* The test hook: the first requests fail without reaching the kernel. */
+  size_t off = 0;
+  while (e == 0 && off < len && fault_left != 0) {
+    const struct nlmsghdr *h = (const void *)(p + off);
+    if (!append_fake_ack(&out, h, fault_errno)) e = ENOMEM;
+    if (fault_left > 0) fault_left--;
+    off += NLMSG_ALIGN(h->nlmsg_len);
+  }
+  if (e == 0 && off < len) {
+    struct sockaddr_nl kernel;
+    memset(&kernel, 0, sizeof kernel);
+    kernel.nl_family = AF_NETLINK;
+    struct iovec iov = {(void *)(p + off), len - off};
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_name = &kernel;
+    msg.msg_namelen = sizeof kernel;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    ssize_t sent;
+    do sent = sendmsg(r->fd, &msg, 0);
+    while (sent < 0 && errno == EINTR);
+    if (sent < 0) e = errno;
+    else e = drain(r->fd, &out);
+  }
+  if (e != 0) {
+    free(out.data);
+    return throw_errno(env, e == ENOMEM ? "rtnl" : "rtnetlink sendmsg/recvmmsg", e);
+  }
+  napi_value buf;
+  napi_status s = napi_create_buffer_copy(env, out.len, out.len > 0 ? (const void *)out.data : (const void *)"", NULL, &buf);
+  free(out.data);
+  if (s != napi_ok) {
+    napi_throw_error(env, "ENOMEM", "napi_create_buffer_copy");
+    return NULL;
+  }
+  return buf;
+}
+
+static napi_value js_rtnl_fault(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  int64_t count;
+  int32_t e;
+  if (napi_get_value_int64(env, argv[0], &count) != napi_ok || count < -1 || napi_get_value_int32(env, argv[1], &e) != napi_ok || e <= 0 || e > 4095) {
+    napi_throw_range_error(env, "EINVAL", "rtnlFault(count >= -1, errno 1..4095)");
+    return NULL;
+  }
+  fault_left = count;
+  fault_errno = e;
+  return NULL;
+}
+
+static napi_value js_rtnl_close(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  rtnl_t *r = get_rtnl(env, argv[0], 0);
+  if (r == NULL) return NULL;
+  if (r->fd >= 0) close(r->fd);
+  r->fd = -1;
+  return NULL;
+}
+
+void vrrpd_rtnl_register(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"rtnlOpen", NULL, js_rtnl_open, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"rtnlIfindex", NULL, js_rtnl_ifindex, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"rtnlTalk", NULL, js_rtnl_talk, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"rtnlFault", NULL, js_rtnl_fault, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"rtnlClose", NULL, js_rtnl_close, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+}

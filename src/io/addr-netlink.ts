@@ -1,0 +1,201 @@
+/**
+ * Address changes over rtnetlink, from the addon's socket (rtnl-socket.ts), instead of forking
+ * `ip`. Every change submitted in one turn of the event loop joins one batch; a batch goes to the
+ * kernel in chunks, one sendmsg each, sized so that one takes about CALL_BUDGET_MS, and the loop
+ * runs its due timers and received adverts between chunks. Each request carries a sequence
+ * number; its acknowledgement is its outcome: EEXIST on an add means already there, EADDRNOTAVAIL
+ * / ENODEV / ENXIO on a delete already gone, any other errno (or no acknowledgement) a failure the
+ * caller retries.
+ *
+ * A request asks the kernel for what `ip addr add|del` (iproute2 6.1) asks it for, so nothing
+ * changes on the host but the absence of the fork: IFA_LOCAL and IFA_ADDRESS = the address,
+ * the prefix length, the interface's index; for an add also NLM_F_CREATE | NLM_F_EXCL, IFA_F_NODAD
+ * for IPv6, the scope (given, or host for 127/8 and global otherwise, as `ip` defaults it),
+ * IFA_LABEL, and IFA_BROADCAST (an address, or "+" / "-": the prefix's broadcast or network
+ * address, only for prefixes of 30 bits or less, as `ip` computes them). keepalived's
+ * vrrp_ipaddress.c sends the same, less IFA_ADDRESS on an IPv4 add.
+ */
+import { performance } from 'node:perf_hooks';
+import { err, ok, type Result } from '../result.js';
+import { addressBytes, familyOf, type Ipv4Address } from '../wire/address.js';
+import { emitAddrRequests, IFA_F_NODAD, parseAcks, type Ack, type AddrRequest } from '../wire/rtnl.js';
+import type { AddrOutcome, CheckedVip } from './ip-addr.js';
+import { errnoName, errnoNumber, openRtnl, type RtnlSocket } from './rtnl-socket.js';
+
+/**
+ * How long one sendmsg may hold the event loop, ms. The kernel handles the requests inside the
+ * call: 0.1-0.4 ms per IPv4 address and up to 1 ms per IPv6 address on the development VM
+ * (native-notes/netlink.md), so a chunk is sized from the recent cost per request, within
+ * [1, MAX_CHUNK]. Even MAX_CHUNK acks (~1 KB of receive buffer each) fit the socket's 1 MB buffer.
+ */
+export const CALL_BUDGET_MS = 4;
+export const MAX_CHUNK = 64;
+const FIRST_CHUNK = 8;
+
+/** Deletes that find nothing to delete: the address, or its interface, is already gone. */
+const ABSENT = new Set(['EADDRNOTAVAIL', 'ENODEV', 'ENXIO']);
+
+/** ifa_scope by name (iproute2's rt_scopes); numbers are taken as they are. */
+const SCOPES: Readonly<Record<string, number>> = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 };
+
+/** The broadcast `ip addr` sends for "+" (all host bits set) or "-" (none); none past /30. */
+function computedBroadcast(address: Ipv4Address, prefixLen: number, how: '+' | '-'): Ipv4Address | undefined {
+  if (prefixLen > 30) return undefined;
+  const b = addressBytes(address);
+  for (let bit = prefixLen; bit < 32; bit++) {
+    const mask = 0x80 >> (bit % 8);
+    b[bit >> 3] = how === '+' ? b[bit >> 3]! | mask : b[bit >> 3]! & ~mask;
+  }
+  return b.join('.') as Ipv4Address;
+}
+
+/** The request for a checked VIP, less the interface index (exported for unit tests). */
+export function addrRequestOf(c: CheckedVip): Omit<AddrRequest, 'ifindex'> {
+  const base = { op: c.verb, address: c.address, prefixLen: c.prefixLen };
+  if (c.verb === 'del') return { ...base, scope: 0, flags: 0 };
+  const v4 = familyOf(c.address) === 'ipv4';
+  const scope = c.scope !== undefined ? (SCOPES[c.scope] ?? Number(c.scope)) : v4 && c.address.startsWith('127.') ? SCOPES['host']! : 0;
+  const brd = c.brd === undefined || !v4 ? undefined : c.brd === '+' || c.brd === '-' ? computedBroadcast(c.address as Ipv4Address, c.prefixLen, c.brd as '+' | '-') : (c.brd as Ipv4Address);
+  return { ...base, scope, flags: v4 ? 0 : IFA_F_NODAD, ...(brd !== undefined ? { broadcast: brd } : {}), ...(c.label !== undefined ? { label: c.label } : {}) };
+}
+
+const requestCache = new WeakMap<CheckedVip, Omit<AddrRequest, 'ifindex'>>();
+
+/** What became of one request: acknowledged (errno 0), refused (an errno), or not known. */
+export function outcomeOfAck(c: CheckedVip, ack: Ack | undefined, why?: string): AddrOutcome {
+  const what = `${c.verb === 'add' ? 'RTM_NEWADDR' : 'RTM_DELADDR'} ${c.address}/${c.prefixLen} dev ${c.dev}`;
+  if (ack === undefined) return err({ kind: 'command-failed', detail: `${what}: ${why ?? 'no acknowledgement from the kernel'}`, stderr: '' });
+  if (ack.errno === 0) return ok(c.verb === 'add' ? 'added' : 'removed');
+  const name = errnoName(ack.errno);
+  if (c.verb === 'add' && name === 'EEXIST') return ok('present');
+  if (c.verb === 'del' && ABSENT.has(name)) return ok('absent');
+  return err({ kind: 'command-failed', detail: `${what}: ${name}${ack.message !== undefined ? ` (${ack.message})` : ''}`, stderr: ack.message ?? '' });
+}
+
+interface Pending {
+  readonly vip: CheckedVip;
+  readonly resolve: (o: AddrOutcome) => void;
+}
+
+/** The loop's other callbacks (due timers, received adverts) run before the next chunk. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Coalesces the address changes for one namespace into batches of rtnetlink requests. */
+export class NetlinkBatcher {
+  #pending: Pending[] = [];
+  #busy = false;
+  #seq = 0;
+  #socket: RtnlSocket | undefined;
+  /** Requests in the next sendmsg, from the kernel's recent cost per request (see CALL_BUDGET_MS). */
+  #chunk = FIRST_CHUNK;
+  #perRequestMs = CALL_BUDGET_MS / FIRST_CHUNK;
+  /** Batches and sendmsg calls so far (the tests and the bench read them). */
+  batches = 0;
+  sends = 0;
+
+  /**
+   * `netns`: a named namespace (validated by the caller), where a socket is opened per batch;
+   * `open`: how a socket is opened (tests give a fake kernel).
+   */
+  constructor(
+    private readonly netns?: string,
+    private readonly open: (netns?: string) => Result<RtnlSocket, { detail: string }> = openRtnl,
+  ) {}
+
+  /** Changes `vips` in the next batch; one outcome each, in order. */
+  submit(vips: readonly CheckedVip[]): Promise<AddrOutcome[]> {
+    const outcomes = vips.map((vip) => new Promise<AddrOutcome>((resolve) => this.#pending.push({ vip, resolve })));
+    this.#kick();
+    return Promise.all(outcomes);
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#pending;
+    this.#pending = [];
+    this.batches++;
+    // A socket in a named namespace would keep it alive after `ip netns del`: one per batch there.
+    let opened: Result<RtnlSocket, { detail: string }> | undefined;
+    try {
+      opened = this.#socket !== undefined ? ok(this.#socket) : this.open(this.netns);
+      if (opened.ok && this.netns === undefined) this.#socket = opened.value;
+      for (let i = 0; i < batch.length; ) {
+        if (i > 0) await nextTurn();
+        const chunk = batch.slice(i, (i += this.#chunk));
+        if (opened.ok) this.#send(opened.value, chunk);
+        else for (const p of chunk) p.resolve(outcomeOfAck(p.vip, undefined, opened.error.detail));
+      }
+    } catch (e) {
+      // A bug: settle what is left (a promise settles once) rather than hang its callers.
+      for (const p of batch) p.resolve(outcomeOfAck(p.vip, undefined, `bug: ${String(e)}`));
+    } finally {
+      if (opened?.ok === true && this.netns !== undefined) opened.value.close();
+      this.#busy = false;
+      this.#kick();
+    }
+  }
+
+  /** A batch starts once the current turn of the event loop is over, so its other changes join it. */
+  #kick(): void {
+    if (this.#busy || this.#pending.length === 0) return;
+    this.#busy = true;
+    setImmediate(() => {
+      this.#flush().catch(() => undefined); // #flush settles every request itself
+    });
+  }
+
+  /** One sendmsg for `chunk`; every request settled from its acknowledgement, or all failed with why not. */
+  #send(socket: RtnlSocket, chunk: readonly Pending[]): void {
+    try {
+      const sent = this.#requests(socket, chunk);
+      if (sent.length === 0) return;
+      this.sends++;
+      const bytes = emitAddrRequests(sent.map((s) => s.request), sent[0]!.seq);
+      const t0 = performance.now();
+      const replies = socket.talk(bytes);
+      // Halfway to this call's cost per request: one preempted call does not shrink chunks to 1.
+      this.#perRequestMs = (this.#perRequestMs + (performance.now() - t0) / sent.length) / 2;
+      this.#chunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor(CALL_BUDGET_MS / Math.max(this.#perRequestMs, 0.001))));
+      const acks = new Map(parseAcks(replies).map((a) => [a.seq, a]));
+      for (const { p, seq } of sent) p.resolve(outcomeOfAck(p.vip, acks.get(seq)));
+    } catch (e) {
+      // A promise settles once: this reaches only the requests not settled yet.
+      const code = (e as { code?: unknown }).code;
+      for (const p of chunk) p.resolve(outcomeOfAck(p.vip, undefined, `rtnetlink: ${(e as Error).message}${typeof code === 'string' ? ` (${code})` : ''}`));
+    }
+  }
+
+  /** The chunk's requests with consecutive sequence numbers; those whose interface is missing are settled at once. */
+  #requests(socket: RtnlSocket, chunk: readonly Pending[]): { p: Pending; seq: number; request: AddrRequest }[] {
+    const indexes = new Map<string, number>();
+    const out: { p: Pending; seq: number; request: AddrRequest }[] = [];
+    for (const p of chunk) {
+      let ifindex = indexes.get(p.vip.dev);
+      if (ifindex === undefined) indexes.set(p.vip.dev, (ifindex = socket.ifindex(p.vip.dev)));
+      if (ifindex === 0) {
+        p.resolve(outcomeOfAck(p.vip, { seq: 0, errno: ENODEV, message: `no interface ${p.vip.dev}` }));
+        continue;
+      }
+      let template = requestCache.get(p.vip);
+      if (template === undefined) requestCache.set(p.vip, (template = addrRequestOf(p.vip)));
+      this.#seq = (this.#seq + 1) >>> 0;
+      out.push({ p, seq: this.#seq, request: { ...template, ifindex } });
+    }
+    return out;
+  }
+}
+
+const ENODEV = errnoNumber('ENODEV') ?? 19;
+
+const batchers = new Map<string, NetlinkBatcher>();
+
+/** The shared batcher for a namespace (ours when undefined). */
+export function netlinkBatcher(netns?: string): NetlinkBatcher {
+  let b = batchers.get(netns ?? '');
+  if (b === undefined) batchers.set(netns ?? '', (b = new NetlinkBatcher(netns)));
+  return b;
+}
+
+/** `checked` in the next rtnetlink batch for `netns`; one outcome each. */
+export function changeWithNetlink(checked: readonly CheckedVip[], netns?: string): Promise<AddrOutcome[]> {
+  return netlinkBatcher(netns).submit(checked);
+}

@@ -1,0 +1,161 @@
+/**
+ * VIP changes over rtnetlink (src/io/addr-netlink.ts): each request carries what `ip addr add|del`
+ * (iproute2 6.1, captured with strace on this machine) asks the kernel for, and the batcher maps
+ * every acknowledgement back to its address, against a fake kernel.
+ */
+import { describe, expect, it } from 'vitest';
+import { addrRequestOf, MAX_CHUNK, NetlinkBatcher } from '../../../src/io/addr-netlink.js';
+import { checkVip, type CheckedVip, type VipSpec } from '../../../src/io/ip-addr.js';
+import type { RtnlSocket } from '../../../src/io/rtnl-socket.js';
+import { err, ok } from '../../../src/result.js';
+import { emitAddrRequests } from '../../../src/wire/rtnl.js';
+
+/** iproute2's request for `ip addr ARGS` on ifindex 3: message type, flags, then ifaddrmsg and attributes. */
+const IPROUTE2: readonly [verb: 'add' | 'del', spec: VipSpec, type: number, flags: number, payload: string][] = [
+  ['add', { address: '10.1.2.3/24', dev: 'd0' }, 0x14, 0x605, '0218000003000000080002000a010203080001000a010203'],
+  ['add', { address: '10.1.2.4/24', dev: 'd0', brd: '+', label: 'd0:vip' }, 0x14, 0x605, '0218000003000000080002000a0102040b00030064303a7669700000080001000a010204080004000a0102ff'],
+  ['add', { address: '10.1.2.5/30', dev: 'd0', brd: '-' }, 0x14, 0x605, '021e000003000000080002000a010205080001000a010205080004000a010204'],
+  ['add', { address: '10.1.2.6/32', dev: 'd0', brd: '10.1.2.255' }, 0x14, 0x605, '0220000003000000080002000a010206080004000a0102ff080001000a010206'],
+  ['add', { address: '10.1.2.7/31', dev: 'd0', brd: '+' }, 0x14, 0x605, '021f000003000000080002000a010207080001000a010207'],
+  ['add', { address: '10.1.2.8/32', dev: 'd0', scope: 'link' }, 0x14, 0x605, '022000fd03000000080002000a010208080001000a010208'],
+  ['add', { address: '10.1.2.9/32', dev: 'd0', scope: '200' }, 0x14, 0x605, '022000c803000000080002000a010209080001000a010209'],
+  ['add', { address: '127.0.0.9/8', dev: 'd0' }, 0x14, 0x605, '020800fe03000000080002007f000009080001007f000009'],
+  ['add', { address: '2001:db8::5/64', dev: 'd0' }, 0x14, 0x605, '0a400200030000001400020020010db80000000000000000000000051400010020010db8000000000000000000000005'],
+  ['add', { address: '2001:db8::6/128', dev: 'd0', scope: 'site', label: 'd0:x' }, 0x14, 0x605, '0a8002c8030000001400020020010db80000000000000000000000060900030064303a78000000001400010020010db8000000000000000000000006'],
+  ['del', { address: '10.1.2.3/24', dev: 'd0', label: 'd0:x', brd: '+' }, 0x15, 0x005, '0218000003000000080002000a010203080001000a010203'],
+  ['del', { address: '2001:db8::5/64', dev: 'd0' }, 0x15, 0x005, '0a400000030000001400020020010db80000000000000000000000051400010020010db8000000000000000000000005'],
+];
+
+/** ifaddrmsg and the attributes, sorted (the kernel does not care about their order). */
+function decode(payload: Uint8Array): { ifaddrmsg: string; attrs: string[] } {
+  const attrs: string[] = [];
+  for (let at = 8; at + 4 <= payload.length; ) {
+    const len = payload[at]! | (payload[at + 1]! << 8);
+    attrs.push(Buffer.from(payload.subarray(at, at + ((len + 3) & ~3))).toString('hex'));
+    at += (len + 3) & ~3;
+  }
+  return { ifaddrmsg: Buffer.from(payload.subarray(0, 8)).toString('hex'), attrs: attrs.sort() };
+}
+
+const checked = (verb: 'add' | 'del', spec: VipSpec): CheckedVip => {
+  const c = checkVip(verb, spec);
+  if (!c.ok) throw new Error(c.error.detail);
+  return c.value;
+};
+
+describe('requests as `ip addr` makes them', () => {
+  it.each(IPROUTE2)('%s %o', (verb, spec, type, flags, payload) => {
+    const msg = emitAddrRequests([{ ...addrRequestOf(checked(verb, spec)), ifindex: 3 }], 1);
+    const view = new DataView(msg.buffer);
+    expect([view.getUint16(4, true), view.getUint16(6, true)]).toEqual([type, flags]);
+    expect(decode(msg.subarray(16))).toEqual(decode(new Uint8Array(Buffer.from(payload, 'hex'))));
+  });
+
+  it('refuses what `ip addr` refuses before sending anything', () => {
+    expect(checkVip('add', { address: 'fd00::1/64', dev: 'eth0', brd: '+' }).ok).toBe(false);
+    expect(checkVip('add', { address: '10.0.0.1', dev: 'eth0', brd: 'fd00::ff' }).ok).toBe(false);
+    expect(checkVip('add', { address: '10.0.0.1', dev: 'eth0; x' }).ok).toBe(false);
+  });
+});
+
+interface Sent {
+  readonly type: number;
+  readonly seq: number;
+  readonly address: string;
+}
+
+/** A fake kernel: answers each request with `answer(request)` (an errno, or 'drop' for no ack). */
+function fakeKernel(answer: (r: Sent) => number | 'drop', interfaces: Record<string, number> = { eth0: 2 }) {
+  const calls: Sent[][] = [];
+  const socket: RtnlSocket = {
+    ifindex: (name) => interfaces[name] ?? 0,
+    talk: (bytes) => {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const sent: Sent[] = [];
+      const acks: number[] = [];
+      for (let at = 0; at < bytes.length; ) {
+        const len = view.getUint32(at, true);
+        const r = { type: view.getUint16(at + 4, true), seq: view.getUint32(at + 8, true), address: Buffer.from(bytes.subarray(at + 28, at + 32)).join('.') };
+        sent.push(r);
+        const a = answer(r);
+        if (a !== 'drop') acks.push(...ackBytes(r.seq, a));
+        at += len;
+      }
+      calls.push(sent);
+      return new Uint8Array(acks);
+    },
+    close: () => undefined,
+  };
+  return { socket, calls };
+}
+
+/** A capped NLMSG_ERROR for `seq` with `errno`, as the kernel sends it (little-endian). */
+function ackBytes(seq: number, errno: number): number[] {
+  const b = Buffer.alloc(36);
+  b.writeUInt32LE(36, 0);
+  b.writeUInt16LE(2, 4);
+  b.writeUInt16LE(0x100, 6);
+  b.writeUInt32LE(seq, 8);
+  b.writeInt32LE(-errno, 16);
+  b.writeUInt32LE(seq, 28);
+  return [...b];
+}
+
+const v4 = (i: number): CheckedVip => checked('add', { address: `10.0.${i >> 8}.${i & 255}/32`, dev: 'eth0' });
+
+describe('NetlinkBatcher', () => {
+  it('changes submitted in one turn share a batch; each outcome is its own acknowledgement', async () => {
+    const k = fakeKernel((r) => (r.address === '10.0.0.2' ? 17 : r.address === '10.0.0.3' ? 1 : 0));
+    const b = new NetlinkBatcher(undefined, () => ok(k.socket));
+    const [one, two] = await Promise.all([b.submit([v4(1), v4(2)]), b.submit([v4(3)])]);
+    expect(b.batches).toBe(1);
+    expect(k.calls.map((c) => c.map((r) => r.address))).toEqual([['10.0.0.1', '10.0.0.2', '10.0.0.3']]);
+    expect(one).toEqual([ok('added'), ok('present')]);
+    expect(two[0]).toMatchObject({ ok: false, error: { kind: 'command-failed', detail: 'RTM_NEWADDR 10.0.0.3/32 dev eth0: EPERM' } });
+  });
+
+  it('a delete that finds nothing is done; a missing interface is absent for a delete and a failure for an add', async () => {
+    const k = fakeKernel((r) => (r.address === '10.0.0.1' ? 99 : 0));
+    const b = new NetlinkBatcher(undefined, () => ok(k.socket));
+    const gone = checked('del', { address: '10.0.0.1', dev: 'eth0' });
+    const noDev = (verb: 'add' | 'del'): CheckedVip => checked(verb, { address: '10.0.0.9', dev: 'nosuch0' });
+    const out = await b.submit([gone, noDev('del'), noDev('add')]);
+    expect(out.slice(0, 2)).toEqual([ok('absent'), ok('absent')]);
+    expect(out[2]).toMatchObject({ ok: false, error: { detail: expect.stringContaining('ENODEV') } });
+    expect(k.calls.flat().map((r) => r.type)).toEqual([21]); // only the first reached the kernel
+  });
+
+  it('a large batch goes in chunks, every request numbered and answered; an unacknowledged one fails', async () => {
+    const k = fakeKernel((r) => (r.address === '10.0.0.200' ? 'drop' : 0));
+    const b = new NetlinkBatcher(undefined, () => ok(k.socket));
+    const out = await b.submit(Array.from({ length: 255 }, (_, i) => v4(i + 1)));
+    expect(k.calls.length).toBeGreaterThan(255 / MAX_CHUNK);
+    expect(k.calls.every((c) => c.length <= MAX_CHUNK)).toBe(true);
+    const seqs = k.calls.flat().map((r) => r.seq);
+    expect(new Set(seqs).size).toBe(255);
+    expect(out.filter((r) => r.ok).length).toBe(254);
+    expect(out[199]).toMatchObject({ ok: false, error: { detail: 'RTM_NEWADDR 10.0.0.200/32 dev eth0: no acknowledgement from the kernel' } });
+  });
+
+  it('a socket that cannot send or cannot open fails every request of the batch, and the next batch tries again', async () => {
+    const k = fakeKernel(() => 0);
+    let broken = true;
+    const socket: RtnlSocket = {
+      ...k.socket,
+      talk: (bytes) => {
+        if (broken) throw Object.assign(new Error('sendmsg: No buffer space available'), { code: 'ENOBUFS' });
+        return k.socket.talk(bytes);
+      },
+    };
+    const b = new NetlinkBatcher(undefined, () => ok(socket));
+    const out = await b.submit([v4(1), v4(2)]);
+    expect(out.map((r) => !r.ok && r.error.detail)).toEqual([
+      'RTM_NEWADDR 10.0.0.1/32 dev eth0: rtnetlink: sendmsg: No buffer space available (ENOBUFS)',
+      'RTM_NEWADDR 10.0.0.2/32 dev eth0: rtnetlink: sendmsg: No buffer space available (ENOBUFS)',
+    ]);
+    broken = false;
+    expect(await b.submit([v4(1)])).toEqual([ok('added')]);
+    const closed = new NetlinkBatcher('ns1', () => err({ detail: 'rtnetlink: socket: Permission denied' }));
+    expect(await closed.submit([v4(1)])).toMatchObject([{ ok: false, error: { detail: 'RTM_NEWADDR 10.0.0.1/32 dev eth0: rtnetlink: socket: Permission denied' } }]);
+  });
+});
