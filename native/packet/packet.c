@@ -8,7 +8,8 @@
  *   close(fd)                      -> undefined
  *
  * The same addon holds the raw IPv6 VRRP socket (raw6.c: recvmsg with the hop limit and the
- * destination as ancillary data, which npm raw-socket cannot do), the kernel deadline timer
+ * destination as ancillary data, which npm raw-socket cannot do), the raw IPv4 VRRP receive
+ * socket (raw4.c), both read by rxsock.c with kernel receive timestamps, the kernel deadline timer
  * (timer.c: a timerfd watched by the event loop), keepalived's real-time signals (signals.c) and
  * the rtnetlink socket that adds and removes the virtual addresses (rtnl.c).
  *
@@ -20,6 +21,7 @@
 #endif
 #include <node_api.h>
 
+#include "raw4.h"
 #include "raw6.h"
 #include "rtnl.h"
 #include "signals.h"
@@ -108,6 +110,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  vrrpd_raw4_register(env, exports);
   vrrpd_raw6_register(env, exports);
   vrrpd_timer_register(env, exports);
   vrrpd_signals_register(env, exports);

@@ -8,8 +8,9 @@
  *
  *   raw6Open(ifname, ifindex, group, rcvbuf, onMessage) -> handle
  *       group: 16 bytes (joined on ifindex) or null (unicast only); rcvbuf: bytes, 0 = default.
- *       onMessage(null, data, hopLimit, ifindex) for each datagram, data = src (16 bytes) |
- *       dst (16 bytes) | the VRRP payload; hopLimit -1 when the kernel gave none.
+ *       onMessage(null, data, hopLimit, ifindex, arrivalMs, stamp) for each datagram, data = src
+ *       (16 bytes) | dst (16 bytes) | the VRRP payload; hopLimit -1 when the kernel gave none;
+ *       arrivalMs on CLOCK_MONOTONIC and how it was found (rxsock.h enum rx_stamp).
  *       onMessage(code, message) when reading failed (the socket stays open).
  *   raw6Send(handle, payload, dst, src) -> bytes sent
  *       dst, src: 16 bytes each; src null lets the kernel choose the source address.
@@ -21,6 +22,7 @@
  */
 #define _GNU_SOURCE
 #include "raw6.h"
+#include "rxsock.h"
 #include "util.h"
 
 #include <netinet/in.h>
@@ -33,62 +35,11 @@
 #define IPPROTO_VRRP 112
 #define VRRP_HOP_LIMIT 255
 #define VRRP_TCLASS 0xc0
-/* A VRRPv3 advert over IPv6 is at most 8 + 255 * 16 = 4088 bytes. */
-#define RECV_BUF 8192
-/* Datagrams read per wakeup before the loop gets to run something else. */
-#define READ_BUDGET 64
-
-typedef struct {
-  napi_env env;
-  int fd;
-  int ifindex;
-  uv_poll_t poll;
-  napi_ref callback;
-  napi_async_context async;
-  /* Polled and holding the callback; cleared once by shut(). */
-  int open;
-  /* Owners: the JS handle (its finalizer) and the uv handle (its close callback). */
-  int owners;
-} raw6;
-
 static const napi_type_tag RAW6_TAG = {0x7672727064726177ULL, 0x3676727270736f63ULL};
 
-static void release(raw6 *s) {
-  if (--s->owners == 0) free(s);
-}
-
-static void on_uv_closed(uv_handle_t *h) {
-  raw6 *s = h->data;
-  close(s->fd);
-  release(s);
-}
-
-static void cleanup_hook(void *arg);
-
-/* Stops polling and drops the JS callback; the fd closes once libuv is done with it. */
-static void shut(raw6 *s, int from_cleanup_hook) {
-  if (!s->open) return;
-  s->open = 0;
-  napi_delete_reference(s->env, s->callback);
-  napi_async_destroy(s->env, s->async);
-  if (!from_cleanup_hook) napi_remove_env_cleanup_hook(s->env, cleanup_hook, s);
-  uv_close((uv_handle_t *)&s->poll, on_uv_closed);
-}
-
-static void cleanup_hook(void *arg) {
-  shut(arg, 1);
-}
-
-static void finalize(napi_env env, void *data, void *hint) {
-  (void)env;
-  (void)hint;
-  raw6 *s = data;
-  shut(s, 0);
-  release(s);
-}
-
 /* One datagram: src | dst | payload, and the hop limit and interface from the ancillary data. */
-static void deliver(raw6 *s, const struct sockaddr_in6 *from, struct msghdr *msg, const uint8_t *payload, size_t len) {
+static void deliver(rxsock *s, const void *from_addr, struct msghdr *msg, const uint8_t *payload, size_t len, double arrival_ms, enum rx_stamp stamp) {
+  const struct sockaddr_in6 *from = from_addr;
   int hop_limit = -1;
   int ifindex = 0;
   struct in6_addr dst = IN6ADDR_ANY_INIT;
@@ -103,7 +54,7 @@ static void deliver(raw6 *s, const struct sockaddr_in6 *from, struct msghdr *msg
       ifindex = (int)info.ipi6_ifindex;
     }
   }
-  napi_value argv[4];
+  napi_value argv[6];
   void *data;
   napi_get_null(s->env, &argv[0]);
   if (napi_create_buffer(s->env, 32 + len, &data, &argv[1]) != napi_ok) return;
@@ -112,46 +63,9 @@ static void deliver(raw6 *s, const struct sockaddr_in6 *from, struct msghdr *msg
   memcpy((uint8_t *)data + 32, payload, len);
   napi_create_int32(s->env, hop_limit, &argv[2]);
   napi_create_int32(s->env, ifindex, &argv[3]);
-  call_js(s->env, s->callback, s->async, 4, argv);
-}
-
-static void report_error(raw6 *s, int e) {
-  napi_value argv[2];
-  napi_create_string_utf8(s->env, errno_code(e), NAPI_AUTO_LENGTH, &argv[0]);
-  napi_create_string_utf8(s->env, strerror(e), NAPI_AUTO_LENGTH, &argv[1]);
-  call_js(s->env, s->callback, s->async, 2, argv);
-}
-
-static void on_readable(uv_poll_t *h, int status, int events) {
-  (void)events;
-  raw6 *s = h->data;
-  if (!s->open) return;
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(s->env, &scope) != napi_ok) return;
-  if (status < 0) {
-    report_error(s, -status);
-    napi_close_handle_scope(s->env, scope);
-    return;
-  }
-  uint8_t buf[RECV_BUF];
-  /* Room for IPV6_PKTINFO and IPV6_HOPLIMIT, aligned for cmsghdr. */
-  union {
-    struct cmsghdr align;
-    char bytes[CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(int)) + 64];
-  } control;
-  for (int i = 0; i < READ_BUDGET && s->open; i++) {
-    struct sockaddr_in6 from;
-    struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
-    struct msghdr msg = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.bytes, .msg_controllen = sizeof control.bytes};
-    ssize_t n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) report_error(s, errno);
-      break;
-    }
-    /* A datagram longer than any advert arrives cut (MSG_TRUNC): the receive path refuses it by length. */
-    deliver(s, &from, &msg, buf, (size_t)n);
-  }
-  napi_close_handle_scope(s->env, scope);
+  napi_create_double(s->env, arrival_ms, &argv[4]);
+  napi_create_int32(s->env, (int32_t)stamp, &argv[5]);
+  call_js(s->env, s->callback, s->async, 6, argv);
 }
 
 /* The 16 bytes of an address argument, or 0 with an exception pending. `nullable`: null gives *present = 0. */
@@ -207,6 +121,12 @@ static int configure(napi_env env, int fd, const char *ifname, int ifindex, cons
       return 0;
     }
   }
+  int e = rxsock_enable_timestamps(fd);
+  if (e != 0) {
+    close(fd);
+    throw_errno(env, "setsockopt(SO_TIMESTAMPNS)", e);
+    return 0;
+  }
   /* Linux >= 4.20: deliver only the groups this socket joined. Older kernels lack it: not fatal. */
   if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &off, sizeof off) < 0 && errno != ENOPROTOOPT) {
     int e = errno;
@@ -256,70 +176,16 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "EINVAL", "onMessage must be a function");
     return NULL;
   }
-  uv_loop_t *loop;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
-    napi_throw_error(env, "EIO", "no event loop");
-    return NULL;
-  }
   int fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_VRRP);
   if (fd < 0) return throw_errno(env, "socket(AF_INET6, SOCK_RAW, 112)", errno);
   if (!configure(env, fd, ifname, ifindex, has_group ? &group : NULL, rcvbuf)) return NULL;
-  raw6 *s = calloc(1, sizeof *s);
-  if (s == NULL) {
-    close(fd);
-    return throw_errno(env, "raw6", ENOMEM);
-  }
-  s->env = env;
-  s->fd = fd;
-  s->ifindex = ifindex;
-  s->poll.data = s;
-  int rc = uv_poll_init(loop, &s->poll, fd);
-  if (rc != 0) {
-    close(fd);
-    free(s);
-    napi_throw_error(env, "EIO", uv_strerror(rc));
-    return NULL;
-  }
-  rc = uv_poll_start(&s->poll, UV_READABLE, on_readable);
-  if (rc != 0) {
-    s->owners = 1; /* only the uv handle: its close callback closes the fd and frees */
-    uv_close((uv_handle_t *)&s->poll, on_uv_closed);
-    napi_throw_error(env, "EIO", uv_strerror(rc));
-    return NULL;
-  }
-  napi_value resource, name, handle;
-  napi_create_object(env, &resource);
-  napi_create_string_utf8(env, "vrrpd.Raw6Socket", NAPI_AUTO_LENGTH, &name);
-  napi_create_reference(env, argv[4], 1, &s->callback);
-  napi_async_init(env, resource, name, &s->async);
-  napi_add_env_cleanup_hook(env, cleanup_hook, s);
-  s->open = 1;
-  s->owners = 2;
-  napi_create_external(env, s, finalize, NULL, &handle);
-  napi_type_tag_object(env, handle, &RAW6_TAG);
-  return handle;
-}
-
-/* The socket behind a handle argument, or NULL with an exception pending (`open_only`: closed is an error). */
-static raw6 *get_socket(napi_env env, napi_value v, int open_only) {
-  bool ours = false;
-  void *data = NULL;
-  if (napi_check_object_type_tag(env, v, &RAW6_TAG, &ours) != napi_ok || !ours || napi_get_value_external(env, v, &data) != napi_ok) {
-    napi_throw_type_error(env, "EINVAL", "not a raw IPv6 socket handle");
-    return NULL;
-  }
-  raw6 *s = data;
-  if (open_only && !s->open) {
-    napi_throw_error(env, "EBADF", "raw IPv6 socket is closed");
-    return NULL;
-  }
-  return s;
+  return rxsock_start(env, fd, ifindex, argv[4], "vrrpd.Raw6Socket", deliver, &RAW6_TAG);
 }
 
 static napi_value js_send(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   if (!get_args(env, info, 4, argv)) return NULL;
-  raw6 *s = get_socket(env, argv[0], 1);
+  rxsock *s = rxsock_get(env, argv[0], &RAW6_TAG, 1, "raw IPv6 socket");
   if (s == NULL) return NULL;
   bool is_typed = false;
   napi_is_typedarray(env, argv[1], &is_typed);
@@ -365,8 +231,8 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
 static napi_value js_close(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   if (!get_args(env, info, 1, argv)) return NULL;
-  raw6 *s = get_socket(env, argv[0], 0);
-  if (s != NULL) shut(s, 0);
+  rxsock *s = rxsock_get(env, argv[0], &RAW6_TAG, 0, "raw IPv6 socket");
+  if (s != NULL) rxsock_shut(s);
   return NULL;
 }
 

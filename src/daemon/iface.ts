@@ -112,6 +112,7 @@ export class Iface {
       c.socketSent += s.counters.sent;
       c.socketSendErrors += s.counters.sendErrors;
       c.socketRecvErrors += s.counters.recvErrors;
+      c.socketRxUnstamped += s.counters.rxUnstamped;
     }
     return c;
   }
@@ -139,7 +140,7 @@ export class Iface {
     const sock = await openVrrpSocket({ ifname: this.name, mcastGroup: group, logger: this.#log });
     if (!sock.ok) return err(sock.error.detail);
     this.#sockets.push(sock.value);
-    const ah = await openVrrpSocket({ ifname: this.name, mcastGroup: group, protocol: IPPROTO_AH, logger: this.#log });
+    const ah = await openVrrpSocket({ ifname: this.name, mcastGroup: group, protocol: IPPROTO_AH, receiveOnly: true, logger: this.#log });
     if (!ah.ok) {
       this.#log.warn({ detail: ah.error.detail }, 'no AH receive socket: AH adverts will not be counted');
       return ok([sock.value]);

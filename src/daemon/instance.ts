@@ -218,7 +218,7 @@ export class Instance<V> {
       const detail = `${rx.ip.src} computes the checksum as if sending to ${this.unicastChecksum.group} (keepalived <= 1.3.6, old_unicast_checksum)`;
       this.#io.log.warn({ instance: this.name, from: rx.ip.src, detail }, 'old-style VRRPv3 unicast checksum detected: sending old-style from now on, as keepalived does');
     }
-    this.#step({ kind: 'advert', advert: rx.advert, srcIp: rx.ip.src });
+    this.#step(rx.arrivedAt === undefined ? { kind: 'advert', advert: rx.advert, srcIp: rx.ip.src } : { kind: 'advert', advert: rx.advert, srcIp: rx.ip.src, receivedAt: rx.arrivedAt });
   }
 
   setTrackers(trackers: readonly TrackerStatus[]): void {

@@ -19,11 +19,19 @@ export interface KernelTimer {
 
 type TimerAddon = Required<PacketAddon>;
 
+let offsetCache: number | undefined;
+
 /**
  * CLOCK_MONOTONIC ms minus performance.now() ms: a constant (Node's performance.now() is
- * uv_hrtime() minus the process's start time). Read as the tightest of a few bracketing pairs.
+ * uv_hrtime() minus the process's start time), measured once as the tightest of a few bracketing
+ * pairs. The timer's deadlines and the receive timestamps (rx-stamp.ts) are shifted by it.
  */
-function clockOffset(addon: TimerAddon): number {
+export function monotonicOffset(addon: Required<Pick<PacketAddon, 'monotonicMs'>>): number {
+  offsetCache ??= measureOffset(addon);
+  return offsetCache;
+}
+
+function measureOffset(addon: Required<Pick<PacketAddon, 'monotonicMs'>>): number {
   let best = Number.POSITIVE_INFINITY;
   let offset = 0;
   for (let i = 0; i < 5; i++) {
@@ -47,7 +55,7 @@ export function openKernelTimer(onExpire: () => void): Result<KernelTimer, { det
     return err({ detail: 'the native addon predates the kernel timer (run `npm run build:native`)' });
   }
   const timers = addon as TimerAddon;
-  const offset = clockOffset(timers);
+  const offset = monotonicOffset(timers);
   let handle: TimerHandle;
   try {
     handle = timers.timerOpen((status) => {

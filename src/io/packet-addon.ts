@@ -1,9 +1,10 @@
 /**
  * The vrrpd_packet Node-API addon (native/packet), loaded once for the whole process: the
  * AF_PACKET sender behind gratuitous ARP and unsolicited NA (garp.ts, packet.c), the raw IPv6
- * VRRP socket (vrrp-socket6.ts, raw6.c), the kernel deadline timer (kernel-timer.ts, timer.c),
- * real-time signals (realtime-signals.ts, signals.c) and the rtnetlink socket for the VIPs
- * (rtnl-socket.ts, rtnl.c). Missing when the native build failed; its users fall back.
+ * VRRP socket (vrrp-socket6.ts, raw6.c), the raw IPv4 VRRP receive socket (vrrp-socket.ts, raw4.c),
+ * the kernel deadline timer (kernel-timer.ts, timer.c), real-time signals (realtime-signals.ts,
+ * signals.c) and the rtnetlink socket for the VIPs (rtnl-socket.ts, rtnl.c). Missing when the
+ * native build failed; its users fall back.
  */
 import { createRequire } from 'node:module';
 import { err, ok, type Result } from '../result.js';
@@ -13,10 +14,21 @@ export type Raw6Handle = { readonly __brand: 'Raw6Handle' };
 
 /**
  * What raw6.c hands JS for each datagram: `data` = source (16 bytes) | destination (16 bytes) |
- * the VRRP payload, the hop limit from IPV6_HOPLIMIT (-1 when absent) and the arrival interface;
- * or, when reading failed, the errno name and its text.
+ * the VRRP payload, the hop limit from IPV6_HOPLIMIT (-1 when absent), the arrival interface, the
+ * arrival time (CLOCK_MONOTONIC ms) and how it was found (rx-stamp.ts); or, when reading failed,
+ * the errno name and its text.
  */
-export type Raw6Listener = (code: string | null, data: Buffer | string, hopLimit?: number, ifindex?: number) => void;
+export type Raw6Listener = (code: string | null, data: Buffer | string, hopLimit?: number, ifindex?: number, arrivalMs?: number, stamp?: number) => void;
+
+/** An opaque raw IPv4 receive socket handle (raw4.c). */
+export type Raw4Handle = { readonly __brand: 'Raw4Handle' };
+
+/**
+ * What raw4.c hands JS for each datagram: the IPv4 datagram (header included), its arrival time
+ * (CLOCK_MONOTONIC ms) and how it was found (rx-stamp.ts); or, when reading failed, the errno name
+ * and its text.
+ */
+export type Raw4Listener = (code: string | null, data: Buffer | string, arrivalMs?: number, stamp?: number) => void;
 
 /** An opaque NETLINK_ROUTE socket handle (rtnl.c). */
 export type RtnlHandle = { readonly __brand: 'RtnlHandle' };
@@ -29,6 +41,9 @@ export interface PacketAddon {
   open(): number;
   send(fd: number, ifindex: number, frame: Uint8Array): number;
   close(fd: number): void;
+  /** Absent in an addon built before raw4.c existed. */
+  raw4Open?(ifname: string, ifindex: number, protocol: number, group: Uint8Array | null, rcvbuf: number, onMessage: Raw4Listener): Raw4Handle;
+  raw4Close?(h: Raw4Handle): void;
   /** Absent in an addon built before raw6.c existed. */
   raw6Open?(ifname: string, ifindex: number, group: Uint8Array | null, rcvbuf: number, onMessage: Raw6Listener): Raw6Handle;
   raw6Send?(h: Raw6Handle, payload: Uint8Array, dst: Uint8Array, src: Uint8Array | null): number;

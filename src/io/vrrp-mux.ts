@@ -20,8 +20,9 @@ export interface PacketPort {
   readonly ifname: string;
   /** The family it sends (default IPv4). */
   readonly family?: Family;
-  on(ev: 'packet', cb: (raw: RawDatagram) => void): unknown;
-  off(ev: 'packet', cb: (raw: RawDatagram) => void): unknown;
+  /** `arrivedAt`: when the datagram reached the host (the kernel's stamp, on the daemon's clock), if known. */
+  on(ev: 'packet', cb: (raw: RawDatagram, arrivedAt?: number) => void): unknown;
+  off(ev: 'packet', cb: (raw: RawDatagram, arrivedAt?: number) => void): unknown;
   /** `src`: the source address to send from (IPv4: our own header, IP_HDRINCL; IPv6: IPV6_PKTINFO). */
   send(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Promise<Result<number, SocketError>>;
 }
@@ -32,6 +33,8 @@ export interface ReceivedAdvert {
   readonly ip: OpenedDatagram;
   /** How its checksum verified (keepalived's old unicast style, or the RFC's). */
   readonly checksum: ChecksumStyle;
+  /** When it reached the host, on the daemon's clock: the kernel's receive timestamp, else when it was read. */
+  readonly arrivedAt?: number;
 }
 
 export interface RegisterOptions {
@@ -59,7 +62,7 @@ export class VrrpInterfaceMux {
   readonly #ports: PacketPort[] = [];
   /** The socket that sends each family. */
   readonly #senders = new Map<Family, PacketPort>();
-  readonly #listener = (raw: RawDatagram): void => this.handle(raw);
+  readonly #listener = (raw: RawDatagram, arrivedAt?: number): void => this.handle(raw, arrivedAt);
   readonly #logger: IoLogger | undefined;
   readonly #now: () => number;
   /** RFC 3768 §7.1 "SHOULD log the event": one line per reason per 10 s, whatever the source. */
@@ -137,11 +140,11 @@ export class VrrpInterfaceMux {
     this.#ports.length = 0;
   }
 
-  /** Sorts one received datagram. Never throws on any bytes. */
-  handle(raw: RawDatagram): void {
+  /** Sorts one received datagram that arrived at `arrivedAt` (default: now). Never throws on any bytes. */
+  handle(raw: RawDatagram, arrivedAt?: number): void {
     const v = this.#rx.handle(raw);
     if (v.kind === 'deliver') {
-      this.#handlers.get(v.key)?.({ advert: v.advert, ip: v.ip, checksum: v.checksum });
+      this.#handlers.get(v.key)?.({ advert: v.advert, ip: v.ip, checksum: v.checksum, arrivedAt: arrivedAt ?? this.#now() });
       return;
     }
     if (v.reason === 'own-packet') return;

@@ -7,7 +7,10 @@
  * way) and fills in the total length and header checksum. A VRRPv3 checksum covers that source, so
  * the caller emits the advert with the same address it passes here.
  * On receive a raw IPv4 socket hands over the whole datagram, IP header included; parsing is the
- * receive path's (src/protocol/receive-path.ts). An empty `ifname` opens a socket bound to no
+ * receive path's (src/protocol/receive-path.ts). With the native addon (raw4.c), datagrams are read
+ * by a receive-only socket of its own, with their kernel receive timestamps (rx-stamp.ts), and
+ * raw-socket sends from an IPPROTO_RAW socket, which receives nothing (raw(7)); without it,
+ * raw-socket does both and a datagram is timed when JavaScript reads it. An empty `ifname` opens a socket bound to no
  * interface (keepalived's unicast instance without `interface`): adverts leave by the route to
  * each peer. Needs CAP_NET_RAW (native-notes/raw-sockets.md).
  */
@@ -17,10 +20,12 @@ import { createRequire } from 'node:module';
 import { describeError } from '../background.js';
 import { RateLimiter } from '../rate-limit.js';
 import { err, ok, type Result } from '../result.js';
-import { familyOf, type IpAddress, type Ipv4Address } from '../wire/address.js';
+import { addressBytes, familyOf, type IpAddress, type Ipv4Address } from '../wire/address.js';
 import { IPPROTO_VRRP, VRRP_MCAST_GROUP4, VRRP_TOS, VRRP_TTL } from '../wire/constants.js';
 import type { RawDatagram } from '../wire/datagram.js';
 import { emitIpv4 } from '../wire/ipv4.js';
+import { loadPacketAddon, type PacketAddon, type Raw4Handle, type Raw4Listener } from './packet-addon.js';
+import { arrivalTime } from './rx-stamp.js';
 import * as so from './sockopt.js';
 import { checkIfname } from './validate.js';
 
@@ -40,6 +45,8 @@ export interface VrrpSocketOptions {
   readonly tos?: number;
   /** Kernel receive buffer, bytes (SO_RCVBUF); default: the system's. */
   readonly rcvBuf?: number;
+  /** Only receives (the AH socket): no send socket is opened when the addon receives. */
+  readonly receiveOnly?: boolean;
   readonly logger?: IoLogger;
 }
 
@@ -53,6 +60,8 @@ export interface VrrpSocketCounters {
   recvErrors: number;
   sent: number;
   sendErrors: number;
+  /** Datagrams timed when read rather than by a trusted kernel timestamp (rx-stamp.ts). */
+  rxUnstamped: number;
 }
 
 /** Just the part of raw-socket's Socket we use. */
@@ -63,6 +72,8 @@ export interface RawSocket {
   setOption(level: number, option: number, value: Buffer, length: number): void;
   send(buf: Buffer, offset: number, length: number, address: string, cb: (e: Error | null, bytes: number) => void): void;
   close(): void;
+  /** Stops polling for received datagrams (a send-only socket). */
+  pauseRecv?(): void;
   /**
    * raw-socket 1.x's native handle: `send` is one non-blocking sendto(2) that calls back at once
    * with the byte count, or throws. Socket.send queues behind it and waits for a writable event.
@@ -88,35 +99,70 @@ function loadRawSocket(): Result<RawSocketModule, SocketError> {
   }
 }
 
+type Raw4Addon = Required<Pick<PacketAddon, 'raw4Open' | 'raw4Close' | 'monotonicMs'>>;
+
+/** The addon's raw IPv4 receive socket, when it has one (built with raw4.c). */
+function loadRaw4(): Raw4Addon | undefined {
+  const a = loadPacketAddon();
+  if (!a.ok) return undefined;
+  const { raw4Open, raw4Close, monotonicMs } = a.value;
+  return raw4Open && raw4Close && monotonicMs ? { raw4Open, raw4Close, monotonicMs } : undefined;
+}
+
+/** The native receive socket of a VrrpSocket (raw4.c). */
+interface NativeReceiver {
+  readonly addon: Raw4Addon;
+  handle: Raw4Handle | undefined;
+}
+
 /**
  * A raw VRRP socket bound to one interface. Events: 'packet' (a RawDatagram: the IPv4 datagram,
- * header included), 'fault' (Error: the socket failed and was closed; the owner may reopen).
+ * header included, and its arrival time on performance.now()'s clock when the kernel stamped it),
+ * 'fault' (Error: the socket failed and was closed; the owner may reopen).
  */
 export class VrrpSocket extends EventEmitter {
-  readonly counters: VrrpSocketCounters = { received: 0, recvErrors: 0, sent: 0, sendErrors: 0 };
+  readonly counters: VrrpSocketCounters = { received: 0, recvErrors: 0, sent: 0, sendErrors: 0, rxUnstamped: 0 };
   readonly family = 'ipv4' as const;
   private closed = false;
   /** What a packet can trigger is logged at most once per reason per 10 s, then "N more suppressed". */
-  private readonly limiter = new RateLimiter({
+  readonly limiter = new RateLimiter({
     onSuppressed: (reason, n) => this.logger?.warn({ ifname: this.ifname, reason, suppressed: n }, `${n} more '${reason}' lines suppressed`),
   });
   /** Sends waiting in raw-socket's queue: while any do, new ones queue behind them (order kept). */
   private queued = 0;
+  /** Set by openVrrpSocket when the addon receives (then `raw` only sends). */
+  private receiver: NativeReceiver | undefined;
 
   constructor(
-    private readonly raw: RawSocket,
+    /** raw-socket's socket: sends, and receives unless the addon does; undefined for a receive-only native socket. */
+    private readonly raw: RawSocket | undefined,
     readonly ifname: string,
     readonly ifindex: number,
     readonly protocol: number,
-    private readonly logger: IoLogger | undefined,
+    readonly logger: IoLogger | undefined,
     /** IP_HDRINCL is set: send() builds the IPv4 header. */
     readonly headerIncluded = false,
     private readonly tos = VRRP_TOS,
   ) {
     super();
-    raw.on('message', (buf, source) => this.onMessage(buf, source));
-    raw.on('error', (e) => this.onError(e));
-    raw.on('close', () => this.onClose());
+    raw?.on('error', (e) => this.onError(e));
+    raw?.on('close', () => this.onClose());
+  }
+
+  /** Reads through raw-socket (no native receiver): datagrams are timed when read. */
+  receiveThroughRawSocket(): void {
+    // raw-socket reuses one receive buffer: copy before handing the bytes on.
+    this.raw?.on('message', (buf) => this.onMessage(new Uint8Array(buf), undefined));
+  }
+
+  /** Reads through the addon's socket opened by `open` (called with this socket's datagram callback). */
+  receiveNatively(addon: Raw4Addon, open: (onMessage: Raw4Listener) => Raw4Handle): void {
+    const receiver: NativeReceiver = { addon, handle: undefined };
+    receiver.handle = open((code, data, arrivalMs, stamp) => {
+      if (code !== null || typeof data === 'string') this.onError(new Error(`${code ?? 'EIO'}: ${String(data)}`));
+      else this.onMessage(data, arrivalTime(addon, this, arrivalMs, stamp));
+    });
+    this.receiver = receiver;
   }
 
   /**
@@ -126,12 +172,13 @@ export class VrrpSocket extends EventEmitter {
    * socket buffer is full, when it waits in raw-socket's queue for the socket to drain.
    */
   send(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Promise<Result<number, SocketError>> {
-    if (this.closed) return Promise.resolve(err({ kind: 'closed', detail: `socket on ${this.ifname || '(any interface)'} is closed` }));
+    if (this.closed || this.raw === undefined) return Promise.resolve(err({ kind: 'closed', detail: `socket on ${this.ifname || '(any interface)'} is ${this.closed ? 'closed' : 'receive-only'}` }));
+    const raw = this.raw;
     if (familyOf(dst) !== 'ipv4') return Promise.resolve(err({ kind: 'invalid', detail: `bad destination ${JSON.stringify(dst)}` }));
     if (src !== undefined && familyOf(src) !== 'ipv4') return Promise.resolve(err({ kind: 'invalid', detail: `bad source ${JSON.stringify(src)}` }));
     const datagram = this.headerIncluded ? emitIpv4({ src: (src ?? '0.0.0.0') as Ipv4Address, dst: dst as Ipv4Address, protocol: this.protocol, tos: this.tos }, payload) : payload;
     const buf = Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength);
-    const direct = this.queued === 0 ? this.raw.wrap : undefined;
+    const direct = this.queued === 0 ? raw.wrap : undefined;
     if (direct !== undefined) {
       let bytes = -1;
       try {
@@ -143,7 +190,7 @@ export class VrrpSocket extends EventEmitter {
     }
     this.queued++;
     return new Promise((resolve) => {
-      this.raw.send(buf, 0, buf.length, dst, (e, n) => {
+      raw.send(buf, 0, buf.length, dst, (e, n) => {
         this.queued--;
         resolve(this.sent(dst, e, n));
       });
@@ -163,21 +210,22 @@ export class VrrpSocket extends EventEmitter {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.raw.close();
+    this.raw?.close();
+    const rx = this.receiver;
+    if (rx?.handle !== undefined) rx.addon.raw4Close(rx.handle);
+    if (rx) rx.handle = undefined;
   }
 
   get isClosed(): boolean {
     return this.closed;
   }
 
-  private onMessage(buf: Buffer, source: string): void {
+  /** One datagram (bytes of its own); `arrivedAt` when it reached the host (performance.now() ms), if known. */
+  private onMessage(bytes: Uint8Array, arrivedAt: number | undefined): void {
     this.counters.received++;
-    // raw-socket reuses one receive buffer: copy before handing the bytes on.
-    const bytes = new Uint8Array(buf.length);
-    bytes.set(buf);
     const raw: RawDatagram = { family: 'ipv4', bytes };
     try {
-      this.emit('packet', raw, source);
+      this.emit('packet', raw, arrivedAt);
     } catch (e) {
       if (this.limiter.check('packet handler threw', performance.now()).log) {
         this.logger?.warn({ err: describeError(e), ifname: this.ifname }, 'packet handler threw');
@@ -210,27 +258,58 @@ export async function readIfindex(ifname: string): Promise<Result<number, Socket
   return err({ kind: 'invalid', detail: `no interface ${ifname}` });
 }
 
-/** Opens and configures the raw socket for `ifname` ('' = bound to no interface, unicast only). */
+/**
+ * Opens and configures the raw socket for `ifname` ('' = bound to no interface, unicast only):
+ * the addon's receive socket and raw-socket's send-only one, or raw-socket's alone without the addon.
+ */
 export async function openVrrpSocket(opts: VrrpSocketOptions): Promise<Result<VrrpSocket, SocketError>> {
   const ifindex = opts.ifname === '' ? ok(0) : await readIfindex(opts.ifname);
   if (!ifindex.ok) return ifindex;
   const group = opts.ifname === '' ? null : opts.mcastGroup === undefined ? VRRP_MCAST_GROUP4 : opts.mcastGroup;
+  const protocol = opts.protocol ?? IPPROTO_VRRP;
+  const native = loadRaw4();
+  let raw: RawSocket | undefined;
+  if (native === undefined || opts.receiveOnly !== true) {
+    // With the addon receiving, raw-socket only sends: an IPPROTO_RAW socket receives nothing.
+    const opened = openRawSocket(native === undefined ? protocol : so.IPPROTO_RAW, opts.ifname, ifindex.value, native === undefined ? group : null, opts);
+    if (!opened.ok) return opened;
+    raw = opened.value;
+  }
+  const sock = new VrrpSocket(raw, opts.ifname, ifindex.value, protocol, opts.logger, true, opts.tos ?? VRRP_TOS);
+  if (native === undefined) {
+    sock.receiveThroughRawSocket();
+    return ok(sock);
+  }
+  try {
+    const groupBytes = group === null ? null : addressBytes(group);
+    sock.receiveNatively(native, (onMessage) => native.raw4Open(opts.ifname, ifindex.value, protocol, groupBytes, opts.rcvBuf ?? 0, onMessage));
+  } catch (e) {
+    sock.close();
+    const hint = /permitted/i.test((e as Error).message) ? ' (needs CAP_NET_RAW)' : '';
+    return err({ kind: 'socket-failed', detail: `raw receive socket protocol ${protocol} on ${opts.ifname || '(any interface)'}: ${(e as Error).message}${hint}` });
+  }
+  return ok(sock);
+}
+
+/** raw-socket's socket for `protocol`, configured; it joins `group` (null: none) and polls for datagrams only when it is not IPPROTO_RAW. */
+function openRawSocket(protocol: number, ifname: string, ifindex: number, group: Ipv4Address | null, opts: VrrpSocketOptions): Result<RawSocket, SocketError> {
   const mod = loadRawSocket();
   if (!mod.ok) return mod;
-  const protocol = opts.protocol ?? IPPROTO_VRRP;
+  const sendOnly = protocol === so.IPPROTO_RAW;
   let raw: RawSocket;
   try {
-    raw = mod.value.createSocket({ protocol, bufferSize: 65536 });
+    raw = mod.value.createSocket(sendOnly ? { protocol } : { protocol, bufferSize: 65536 });
   } catch (e) {
     const hint = /permitted/i.test((e as Error).message) ? ' (needs CAP_NET_RAW)' : '';
     return err({ kind: 'socket-failed', detail: `raw socket protocol ${protocol}: ${(e as Error).message}${hint}` });
   }
-  const configured = configure(raw, opts.ifname, ifindex.value, group, opts);
+  const configured = configure(raw, ifname, ifindex, group, sendOnly ? { ...opts, rcvBuf: undefined } : opts);
   if (!configured.ok) {
     raw.close();
     return configured;
   }
-  return ok(new VrrpSocket(raw, opts.ifname, ifindex.value, protocol, opts.logger, true, opts.tos ?? VRRP_TOS));
+  if (sendOnly) raw.pauseRecv?.();
+  return ok(raw);
 }
 
 /** Applies every socket option; the first failure names the option. */

@@ -15,6 +15,7 @@ import { addressBytes, familyOf, readIpv6, type IpAddress, type Ipv6Address } fr
 import { VRRP_MCAST_GROUP6 } from '../wire/constants.js';
 import type { RawDatagram } from '../wire/datagram.js';
 import { loadPacketAddon, type PacketAddon, type Raw6Handle } from './packet-addon.js';
+import { arrivalTime } from './rx-stamp.js';
 import { checkIfname } from './validate.js';
 import { readIfindex, type IoLogger, type SocketError, type VrrpSocketCounters } from './vrrp-socket.js';
 
@@ -27,29 +28,30 @@ export interface VrrpSocket6Options {
   readonly logger?: IoLogger;
 }
 
-type Raw6Addon = Required<Pick<PacketAddon, 'raw6Open' | 'raw6Send' | 'raw6Close'>>;
+type Raw6Addon = Required<Pick<PacketAddon, 'raw6Open' | 'raw6Send' | 'raw6Close' | 'monotonicMs'>>;
 
 /** The addon with its raw IPv6 socket, or why IPv6 instances cannot run. */
 export function loadRaw6(): Result<Raw6Addon, SocketError> {
   const a = loadPacketAddon();
   if (!a.ok) return err({ kind: 'no-raw-socket-module', detail: `IPv6 needs the native addon: ${a.error.detail}` });
-  const { raw6Open, raw6Send, raw6Close } = a.value;
-  if (raw6Open === undefined || raw6Send === undefined || raw6Close === undefined) {
+  const { raw6Open, raw6Send, raw6Close, monotonicMs } = a.value;
+  if (raw6Open === undefined || raw6Send === undefined || raw6Close === undefined || monotonicMs === undefined) {
     return err({ kind: 'no-raw-socket-module', detail: 'IPv6 needs the native addon with raw6.c; rebuild it (`npm run build:native`)' });
   }
-  return ok({ raw6Open, raw6Send, raw6Close });
+  return ok({ raw6Open, raw6Send, raw6Close, monotonicMs });
 }
 
 /**
  * A raw IPv6 VRRP socket bound to one interface. Events: 'packet' (a RawDatagram of family
- * 'ipv6': the payload with source, destination and hop limit).
+ * 'ipv6': the payload with source, destination and hop limit; and its arrival time on
+ * performance.now()'s clock, from the kernel's receive timestamp, rx-stamp.ts).
  */
 export class VrrpSocket6 extends EventEmitter {
-  readonly counters: VrrpSocketCounters = { received: 0, recvErrors: 0, sent: 0, sendErrors: 0 };
+  readonly counters: VrrpSocketCounters = { received: 0, recvErrors: 0, sent: 0, sendErrors: 0, rxUnstamped: 0 };
   readonly family = 'ipv6' as const;
   #handle: Raw6Handle | undefined;
   /** What a packet can trigger is logged at most once per reason per 10 s, then "N more suppressed". */
-  readonly #limiter = new RateLimiter({
+  readonly limiter = new RateLimiter({
     onSuppressed: (reason, n) => this.logger?.warn({ ifname: this.ifname, reason, suppressed: n }, `${n} more '${reason}' lines suppressed`),
   });
 
@@ -58,7 +60,7 @@ export class VrrpSocket6 extends EventEmitter {
     handle: Raw6Handle,
     readonly ifname: string,
     readonly ifindex: number,
-    private readonly logger: IoLogger | undefined,
+    readonly logger: IoLogger | undefined,
   ) {
     super();
     this.#handle = handle;
@@ -96,20 +98,21 @@ export class VrrpSocket6 extends EventEmitter {
     return this.#handle === undefined;
   }
 
-  /** raw6.c's callback (wired by openVrrpSocket6): one datagram (src | dst | payload), or a read error. */
-  onMessage(code: string | null, data: Buffer | string, hopLimit = -1): void {
+  /** raw6.c's callback (wired by openVrrpSocket6): one datagram (src | dst | payload) and its arrival, or a read error. */
+  onMessage(code: string | null, data: Buffer | string, hopLimit = -1, arrivalMs?: number, stamp?: number): void {
     if (code !== null || typeof data === 'string') {
       this.counters.recvErrors++;
-      if (this.#limiter.check('raw IPv6 socket error', performance.now()).log) this.logger?.warn({ ifname: this.ifname, code, detail: data }, 'raw IPv6 socket error');
+      if (this.limiter.check('raw IPv6 socket error', performance.now()).log) this.logger?.warn({ ifname: this.ifname, code, detail: data }, 'raw IPv6 socket error');
       return;
     }
     this.counters.received++;
+    const arrivedAt = arrivalTime(this.native, this, arrivalMs, stamp);
     if (data.length < 32) return;
     const raw: RawDatagram = { family: 'ipv6', src: readIpv6(data, 0), dst: readIpv6(data, 16), hopLimit, payload: data.subarray(32) };
     try {
-      this.emit('packet', raw);
+      this.emit('packet', raw, arrivedAt);
     } catch (e) {
-      if (this.#limiter.check('packet handler threw', performance.now()).log) {
+      if (this.limiter.check('packet handler threw', performance.now()).log) {
         this.logger?.warn({ err: describeError(e), ifname: this.ifname }, 'packet handler threw');
       }
     }
@@ -128,8 +131,8 @@ export async function openVrrpSocket6(opts: VrrpSocket6Options): Promise<Result<
   let sock: VrrpSocket6 | undefined;
   try {
     // The callback runs on the loop, after `sock` is assigned below.
-    const handle = native.value.raw6Open(opts.ifname, ifindex.value, group === null ? null : addressBytes(group), opts.rcvBuf ?? 0, (code, data, hopLimit) =>
-      sock?.onMessage(code, data, hopLimit),
+    const handle = native.value.raw6Open(opts.ifname, ifindex.value, group === null ? null : addressBytes(group), opts.rcvBuf ?? 0, (code, data, hopLimit, _ifindex, arrivalMs, stamp) =>
+      sock?.onMessage(code, data, hopLimit, arrivalMs, stamp),
     );
     sock = new VrrpSocket6(native.value, handle, opts.ifname, ifindex.value, opts.logger);
   } catch (e) {

@@ -138,7 +138,7 @@ export class Router {
         this.#timeout(now, out);
         break;
       case 'advert':
-        this.#advert(input.advert, input.srcIp, now, out);
+        this.#advert(input.advert, input.srcIp, now, Math.min(input.receivedAt ?? now, now), out);
         break;
       case 'trackers':
         this.#trackers = input.trackers;
@@ -214,7 +214,8 @@ export class Router {
     }
   }
 
-  #advert(advert: Advert, srcIp: IpAddress, now: number, out: Action[]): void {
+  /** An advert processed at `now` that reached the host at `receivedAt` (<= now). */
+  #advert(advert: Advert, srcIp: IpAddress, now: number, receivedAt: number, out: Action[]): void {
     const running = this.#running && (this.#state === 'BACKUP' || this.#state === 'MASTER');
     const rejection = running ? checkAdvert(this.config, advert) : { reason: 'not-running' as const, detail: `received in ${this.#state}` };
     if (rejection) {
@@ -234,11 +235,11 @@ export class Router {
     }
     this.counters.advertiseRcvd++;
     if (advert.priority === 0) this.counters.priorityZeroPktsRcvd++;
-    if (this.#state === 'BACKUP') this.#backupReceives(advert, srcIp, now);
+    if (this.#state === 'BACKUP') this.#backupReceives(advert, srcIp, receivedAt);
     else if (this.#state === 'MASTER') this.#masterReceives(advert, srcIp, now, out);
   }
 
-  /** RFC 3768 §6.4.2 / RFC 5798 §6.4.2: an accepted advert while Backup. */
+  /** RFC 3768 §6.4.2 / RFC 5798 §6.4.2: an accepted advert while Backup; its timers run from `now`, when it arrived. */
   #backupReceives(advert: Advert, srcIp: IpAddress, now: number): void {
     if (advert.priority === 0) {
       // The master is leaving: take over after Skew_Time unless a better backup speaks first.

@@ -104,7 +104,16 @@ export type Input =
    * An advertisement for our VRID that passed the receive path (form, checksum, version, TTL);
    * the router checks its meaning (RFC 3768 §7.1 / RFC 5798 §7.1: owner, auth, interval, addresses).
    */
-  | { readonly kind: 'advert'; readonly advert: Advert; readonly srcIp: IpAddress }
+  | {
+      readonly kind: 'advert';
+      readonly advert: Advert;
+      readonly srcIp: IpAddress;
+      /**
+       * When it reached the host (the kernel's receive timestamp), if known; a Backup restarts
+       * Master_Down_Timer from it (§6.4.2), not from `now`. A time after `now` counts as `now`.
+       */
+      readonly receivedAt?: number;
+    }
   /** The caller reached `nextDeadline()`. Early or spurious calls are harmless. */
   | { readonly kind: 'timeout' }
   /** The complete current set of tracker results; the router derives effective priority and FAULT. */

@@ -35,6 +35,7 @@ export const INTERFACE_IO_COUNTERS = {
   socketSent: { help: 'datagrams the raw VRRP socket sent' },
   socketSendErrors: { help: 'sends the raw VRRP socket refused' },
   socketRecvErrors: { help: 'receive errors reported by the raw sockets' },
+  socketRxUnstamped: { help: 'adverts timed when read, not by a trusted kernel receive timestamp (none given, or the wall clock stepped)' },
 } as const satisfies Record<string, CounterSpec>;
 
 /** The log: lines written to stdout, or not (a full or broken pipe drops lines rather than block the timers). */

@@ -9,7 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ipAddress } from '../../../src/wire/address.js';
-import { MetricsRegistry } from '../../../src/daemon/metrics.js';
+import { MetricsRegistry } from '../../../src/daemon/metrics-registry.js';
 import { serveMetrics, type MetricsServer } from '../../../src/daemon/metrics-server.js';
 import { sampleStatus } from '../../helpers/status-fixture.js';
 import { ROOT } from '../daemon/harness.js';

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MetricsRegistry } from '../../../src/daemon/metrics.js';
+import { MetricsRegistry } from '../../../src/daemon/metrics-registry.js';
 import { parsePromText } from '../../../src/lab/prom-text.js';
 import { sampleStatus } from '../../helpers/status-fixture.js';
 

@@ -16,9 +16,9 @@ class FakePort extends EventEmitter implements PacketPort {
     this.sent.push({ dst, bytes: payload });
     return Promise.resolve(ok(payload.length));
   }
-  inject(bytes: Uint8Array): void {
+  inject(bytes: Uint8Array, arrivedAt?: number): void {
     const raw: RawDatagram = { family: 'ipv4', bytes };
-    this.emit('packet', raw);
+    this.emit('packet', raw, arrivedAt);
   }
 }
 
@@ -47,6 +47,14 @@ describe('VrrpInterfaceMux', () => {
     expect(got).toHaveLength(1);
     expect(got[0]).toMatchObject({ advert: { vrid: 251 }, ip: { src, dst, ttl: 255 } });
     expect(mux.counters.received).toBe(1);
+  });
+
+  it('passes on when the socket says the datagram arrived, else the time it was handled', () => {
+    const { port, got, tick } = setup();
+    tick(5000);
+    port.inject(good(), 4998.25);
+    port.inject(good());
+    expect(got.map((g) => g.arrivedAt)).toEqual([4998.25, 5000]);
   });
 
   it('logs a drop once per (reason, source) per 10 s and says how many it held back', () => {

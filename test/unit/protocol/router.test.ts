@@ -114,6 +114,67 @@ describe('RFC 3768 §6.4.2 Backup', () => {
   });
 });
 
+describe('RFC 3768 §6.4.2 Backup: timers run from when the advert arrived', () => {
+  const at = (r: Router, now: number, receivedAt: number, over: Parameters<typeof advert>[0] = {}) =>
+    r.step({ kind: 'advert', advert: advert(over), srcIp: ip('192.168.50.1'), receivedAt }, now);
+
+  it('Master_Down_Timer restarts from the arrival, not from when the advert is processed', () => {
+    const r = new Router(routerConfig({ priority: 90 }));
+    r.step({ kind: 'startup' }, 0);
+    expect(at(r, 2003.5, 2000.25)).toEqual([]);
+    expect(r.nextDeadline()).toBe(2000.25 + 3648.4375);
+    expect(r.step({ kind: 'timeout' }, 2000.25 + 3648.4375 - 0.001)).toEqual([]);
+    expect(r.step({ kind: 'timeout' }, 2000.25 + 3648.4375)[0]).toMatchObject({ to: 'MASTER', reason: 'master-down-timer' });
+  });
+  it('priority 0: Skew_Time runs from the arrival', () => {
+    const r = new Router(routerConfig({ priority: 90 }));
+    r.step({ kind: 'startup' }, 0);
+    at(r, 1000, 1000);
+    at(r, 1502, 1500, { priority: 0 });
+    expect(r.nextDeadline()).toBe(1500 + 648.4375);
+  });
+  it('an arrival after now (clocks disagree) counts as now', () => {
+    const r = new Router(routerConfig({ priority: 90 }));
+    r.step({ kind: 'startup' }, 0);
+    at(r, 2000, 2500);
+    expect(r.nextDeadline()).toBe(2000 + 3648.4375);
+  });
+  it('adverts read after a stall: the latest arrival sets the timer, and one older than Master_Down_Interval does not hold it off', () => {
+    const r = new Router(routerConfig({ priority: 90 }));
+    r.step({ kind: 'startup' }, 0);
+    at(r, 1000, 1000);
+    // The process stalls from 1001 to 7000: the adverts of 2000 and 3000 wait in the socket, and
+    // nothing came since 3000, more than Master_Down_Interval ago.
+    at(r, 7000, 2000);
+    at(r, 7000, 3000);
+    expect(r.nextDeadline()).toBe(3000 + 3648.4375);
+    expect(r.step({ kind: 'timeout' }, 7000)[0]).toMatchObject({ to: 'MASTER' });
+  });
+  it('within the startup hold the timer runs from the end of the hold, as without an arrival time', () => {
+    const r = new Router(routerConfig({ priority: 90 }));
+    r.step({ kind: 'startup', holdMs: 5000 }, 0);
+    at(r, 1002, 1000);
+    expect(r.nextDeadline()).toBe(5000 + 3648.4375);
+  });
+  it('preempt_delay counts from the arrival of the first lower-priority advert', () => {
+    const r = new Router(routerConfig({ priority: 100, preemptDelayMs: 5000 }));
+    r.step({ kind: 'startup' }, 0);
+    at(r, 1003, 1000, { priority: 90 }); // hold until 6000
+    at(r, 6002, 5999, { priority: 90 });
+    expect(r.nextDeadline()).toBe(5999 + 3609.375);
+    at(r, 6003, 6000, { priority: 90 }); // delay over: discarded
+    expect(r.nextDeadline()).toBe(5999 + 3609.375);
+  });
+  it('a Master answers a lower-priority advert now: Adver_Timer runs from when ours is sent', () => {
+    const r = new Router(routerConfig({ priority: 100 }));
+    r.step({ kind: 'startup' }, 0);
+    r.step({ kind: 'timeout' }, r.nextDeadline()!);
+    const out = at(r, 5000, 4990, { priority: 50 });
+    expect(kinds(out)[0]).toBe('sendAdvert');
+    expect(r.nextDeadline()).toBe(5000 + 1000);
+  });
+});
+
 function master(over: Parameters<typeof routerConfig>[0] = {}): Router {
   const r = new Router(routerConfig({ priority: 100, ...over }));
   r.step({ kind: 'startup' }, 0);

@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { MetricsRegistry } from '../../../src/daemon/metrics.js';
+import { MetricsRegistry } from '../../../src/daemon/metrics-registry.js';
 import { DROP_REASONS, INSTANCE_COUNTERS, ROUTER_COUNTERS } from '../../../src/protocol/counters.js';
 import { INSTANCE_IO_COUNTERS, INTERFACE_IO_COUNTERS, SCRIPT_COUNTERS, type DaemonStatus } from '../../../src/status/model.js';
 import { HISTOGRAMS, metricDefs, snakeCase } from '../../../src/status/metrics.js';
@@ -61,6 +61,7 @@ describe('metrics from the status model', () => {
         "vrrpd_interface_packets_dropped_total",
         "vrrpd_interface_received_total",
         "vrrpd_interface_socket_recv_errors_total",
+        "vrrpd_interface_socket_rx_unstamped_total",
         "vrrpd_interface_socket_send_errors_total",
         "vrrpd_interface_socket_sent_total",
         "vrrpd_log_lines_dropped_total",
