@@ -53,17 +53,15 @@ export function createLauncher(self: Credentials, setpriv: string | undefined, n
       return undefined;
     },
     argv(file, args, uid, gid) {
-      const run = ((): { file: string; args: string[] } => {
-        if (setpriv === undefined) return { file, args: [...args] };
-        const opts = ['--inh-caps=-all', '--ambient-caps=-all'];
-        if (canEmptyBounding) opts.push('--bounding-set=-all');
-        // keepalived (notify.c set_script_env): the script's gid is its only group.
-        if (uid !== self.uid || gid !== self.gid) opts.push(`--regid=${gid}`, `--groups=${gid}`, `--reuid=${uid}`);
-        return { file: setpriv, args: [...opts, '--', file, ...args] };
-      })();
+      const opts = ['--inh-caps=-all', '--ambient-caps=-all'];
+      if (canEmptyBounding) opts.push('--bounding-set=-all');
+      // keepalived (notify.c set_script_env): the script's gid is its only group.
+      if (uid !== self.uid || gid !== self.gid) opts.push(`--regid=${gid}`, `--groups=${gid}`, `--reuid=${uid}`);
+      const run = setpriv === undefined ? [file, ...args] : [setpriv, ...opts, '--', file, ...args];
       // Raising one's nice needs no privilege: nice runs first, then setpriv drops the rest.
       const up = niceIncrement();
-      return up > 0 ? { file: NICE, args: ['-n', String(up), run.file, ...run.args] } : run;
+      const argv = up > 0 ? [NICE, '-n', String(up), ...run] : run;
+      return { file: argv[0]!, args: argv.slice(1) };
     },
   };
 }

@@ -7,6 +7,7 @@
  * per virtual router) plus the daemon-level ones defined here, where the event happens in io:
  * adverts the socket refused, gratuitous ARPs, `ip addr` failures, late timers, script results.
  */
+import type { SectionRef } from '../config/types.js';
 import type { CounterSpec, InstanceCounters, RouterCounters } from '../protocol/counters.js';
 import type { RouterState, TransitionReason } from '../protocol/types.js';
 import type { Family } from '../wire/address.js';
@@ -217,7 +218,7 @@ export interface ProcessFacts {
 
 /** A section of the running configuration left out for its own errors (`vrrpd check` lists them). */
 export interface DisabledSectionStatus {
-  readonly section: 'vrrp_instance' | 'vrrp_script' | 'vrrp_sync_group';
+  readonly section: SectionRef['section'];
   readonly name: string;
   /** Where it is defined. */
   readonly file: string;
