@@ -2,9 +2,9 @@
  * Bundles what the `vrrpd` bin runs into dist/bundle/ (esbuild): the command line
  * (src/cli/main.ts -> vrrpd.js, its shebang and node flags kept) and the config loader's worker
  * thread (src/io/config-worker.ts -> config-worker.js, which config-loader.ts starts from beside
- * itself). Each command the CLI loads on demand (run, check, status, cleanup, lab) and each lazily
- * loaded part of the daemon (metrics, tracker kinds) stays a chunk of its own, so the daemon
- * loads ~25 files instead of ~200 modules, with less source to keep and, under the bin's
+ * itself). Each command the CLI loads on demand (run, check, status, cleanup, lab) and the lazily
+ * loaded part of the daemon (metrics) stays a chunk of its own, so the daemon loads 24 files
+ * instead of ~200 modules, with less source to keep and, under the bin's
  * --no-lazy, less to compile (docs/performance.md, "The bundled daemon": -2 MB of RSS).
  *
  * The chunks sit in dist/bundle/ itself, two directories below the repository root as src/io/ is:
@@ -15,6 +15,8 @@
  * debugging; the bin does not enable it (+3.5 MB of RSS).
  *
  * usage: node dist/scripts/bundle.js [--outdir DIR] [--minify-names] [--no-minify] [--no-sourcemap]
+ * (the variants measured in docs/performance.md; a DIR elsewhere than two levels below the
+ * repository root does not find the native addon)
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

@@ -81,8 +81,7 @@ export function distFile(rel: string): string {
 }
 
 /** The bundle `vrrpd` runs (package.json's bin; scripts/bundle.ts writes it), relative to dist/. */
-export const BUNDLE_DIR = 'bundle';
-export const BUNDLE_MAIN = `${BUNDLE_DIR}/vrrpd.js`;
+export const BUNDLE_MAIN = 'bundle/vrrpd.js';
 
 /** The daemon's command line as the `vrrpd` bin runs it: dist/bundle/vrrpd.js. */
 export function vrrpdMain(): string {
