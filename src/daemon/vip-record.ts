@@ -68,8 +68,6 @@ export class HostRecord {
   readonly #placed = new Map<string, Recorded>();
   /** The configured entries (`configure`): recorded whether placed or not. */
   #configured = new Map<string, Recorded>();
-  /** The keys of the entries on file (or being written): what `#placed` and `#configured` hold together. */
-  #onFile = new Set<string>();
   #version = 0;
   #written = 0;
   #chain: Promise<void> = Promise.resolve();
@@ -82,14 +80,23 @@ export class HostRecord {
 
   /** Record `entries` (before they are added); resolves once the file says so (or could not be written). */
   async adding(entries: readonly Recorded[]): Promise<void> {
-    for (const e of entries) this.#placed.set(keyOf(e), e);
-    await this.#sync();
+    let grew = false;
+    for (const e of entries) {
+      const k = keyOf(e);
+      grew ||= !this.#recorded(k);
+      this.#placed.set(k, e);
+    }
+    await this.#sync(grew);
   }
 
   /** Forget `entries` (after they were removed); a configured entry stays recorded. */
   async removed(entries: readonly Recorded[]): Promise<void> {
-    for (const e of entries) this.#placed.delete(keyOf(e));
-    await this.#sync();
+    let shrank = false;
+    for (const e of entries) {
+      const k = keyOf(e);
+      if (this.#placed.delete(k) && !this.#configured.has(k)) shrank = true;
+    }
+    await this.#sync(shrank);
   }
 
   /**
@@ -97,25 +104,26 @@ export class HostRecord {
    * on the host or not; those a new configuration drops stay recorded while they may be placed.
    */
   async configure(entries: readonly Recorded[]): Promise<void> {
-    this.#configured = new Map(entries.map((e) => [keyOf(e), e]));
-    await this.#sync();
+    const next = new Map(entries.map((e) => [keyOf(e), e]));
+    const changed = [...next.keys()].some((k) => !this.#recorded(k)) || [...this.#configured.keys()].some((k) => !next.has(k) && !this.#placed.has(k));
+    this.#configured = next;
+    await this.#sync(changed);
   }
 
   /** Start from an empty record (after the previous run's changes were removed). */
   async reset(): Promise<void> {
     this.#placed.clear();
     this.#configured.clear();
-    this.#onFile = new Set();
     await this.#persist();
   }
 
-  /** Rewrite the file when the recorded set changed, or when its last write failed. */
-  #sync(): Promise<void> {
-    const now = new Set([...this.#configured.keys(), ...this.#placed.keys()]);
-    const same = now.size === this.#onFile.size && [...now].every((k) => this.#onFile.has(k));
-    if (same && !this.#failing) return this.#chain;
-    this.#onFile = now;
-    return this.#persist();
+  #recorded(key: string): boolean {
+    return this.#placed.has(key) || this.#configured.has(key);
+  }
+
+  /** Rewrite the file when the recorded set `changed`, or when its last write failed; else wait for any write in flight. */
+  #sync(changed: boolean): Promise<void> {
+    return changed || this.#failing ? this.#persist() : this.#chain;
   }
 
   /**
