@@ -8,7 +8,7 @@
  *   5798 §5.1.2.1), or none: it waits in FAULT (no-source-address) until one comes back. An
  *   instance still waiting to start is tried at once. A burst that only adds virtual addresses
  *   (a takeover's own, which never become an advert source but an owner's) is waited out longer
- *   (`ownSettleMs`): reading the interface forks `ip`, which blocks the loop for 17 ms and more,
+ *   (`ownSettleMs`, 1 s): reading the interface forks `ip`, which blocks the loop for 17 ms and more,
  *   and must not land in the middle of a mass takeover's addresses.
  * - a VIP deleted while its instance is MASTER and wants it, and still absent once the burst is
  *   over: someone else removed it; the instance puts it back (Instance.restoreVips). Our own
@@ -50,7 +50,7 @@ export interface AddressWatchDeps {
   readonly bring: (slot: WatchedSlot) => void;
   /** How long a burst of events on one interface is waited out (ms); default 50. */
   readonly settleMs?: number;
-  /** The same for a burst that so far only added virtual addresses; default 300. */
+  /** The same for a burst that so far only added virtual addresses; default 1000. */
   readonly ownSettleMs?: number;
 }
 
@@ -103,7 +103,7 @@ export class AddressWatch {
         this.#pending.delete(rec.ifname);
         background(this.#settled(rec.ifname, deleted), (e) => this.#deps.log.error({ ifname: rec.ifname, err: String(e) }, 'bug: address change handling threw'));
       },
-      burst.urgent ? (this.#deps.settleMs ?? 50) : (this.#deps.ownSettleMs ?? 300),
+      burst.urgent ? (this.#deps.settleMs ?? 50) : (this.#deps.ownSettleMs ?? 1000),
     );
     t.unref();
     this.#timers.set(rec.ifname, t);
