@@ -20,7 +20,7 @@ import { err, ok, type Result } from '../result.js';
 import type { IpAddress } from '../wire/address.js';
 import { monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js';
 import { advertDestinations, byDevice, garpDevices, instanceSpec, needsDropRule, receiverSpec, socketDevice, sourceAddress, vipSpecs, virtualAddresses } from './build.js';
-import { HOST_OPS, recordedOf, type HostEntry } from './host-entry.js';
+import { configuredRecord, HOST_OPS, recordedOf, type HostEntry } from './host-entry.js';
 import { Iface } from './iface.js';
 import { Instance, type InstanceFacts, type StateEvent, type TimerLateness } from './instance.js';
 import type { Logger } from './log.js';
@@ -217,6 +217,7 @@ export class Daemon {
     await this.#host.removePrevious(this.#opts.runDir);
     this.#config = loaded.config;
     this.#disabled = loaded.disabled;
+    await this.#record.configure(configuredRecord(loaded.config)); // before any address: a takeover then writes nothing
     await this.#host.ensureFirewall(loaded.config);
     this.#applyPriority(loaded.config);
     this.#links.on('change', (ifname, up) => this.#contain(`link ${ifname} change`, () => this.#onLink(ifname, up)));
@@ -282,6 +283,7 @@ export class Daemon {
     for (const s of stopping) this.#slots.delete(s.conf.name);
     this.#config = next;
     this.#disabled = loaded.disabled;
+    await this.#record.configure(configuredRecord(next));
     await this.#host.ensureFirewall(next);
     this.#applyPriority(next);
     for (const s of kept) {
