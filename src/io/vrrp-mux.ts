@@ -23,8 +23,11 @@ export interface PacketPort {
   /** `arrivedAt`: when the datagram reached the host (the kernel's stamp, on the daemon's clock), if known. */
   on(ev: 'packet', cb: (raw: RawDatagram, arrivedAt?: number) => void): unknown;
   off(ev: 'packet', cb: (raw: RawDatagram, arrivedAt?: number) => void): unknown;
-  /** `src`: the source address to send from (IPv4: our own header, IP_HDRINCL; IPv6: IPV6_PKTINFO). */
-  send(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Promise<Result<number, SocketError>>;
+  /**
+   * `src`: the source address to send from (IPv4: our own header, IP_HDRINCL; IPv6: IPV6_PKTINFO).
+   * Synchronous: the datagram is with the kernel (or queued behind a full buffer) on return.
+   */
+  send(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Result<number, SocketError>;
 }
 
 /** An advert that passed the receive path, with the IP facts it came with. */
@@ -49,8 +52,8 @@ export interface RegisterOptions {
 
 export interface Registration {
   readonly destinations: readonly IpAddress[];
-  /** Sends one advert payload to `dst` (one of `destinations`). */
-  sendTo(payload: Uint8Array, dst: IpAddress): Promise<Result<number, SocketError>>;
+  /** Sends one advert payload to `dst` (one of `destinations`), synchronously (PacketPort.send). */
+  sendTo(payload: Uint8Array, dst: IpAddress): Result<number, SocketError>;
   /** The address adverts leave from from now on (the interface's address changed). */
   setSource(src: IpAddress): void;
   unregister(): void;
@@ -119,7 +122,7 @@ export class VrrpInterfaceMux {
       destinations: opts.destinations,
       sendTo: (payload, dst) => {
         const sender = this.#senders.get(familyOf(dst));
-        if (sender === undefined) return Promise.resolve(err({ kind: 'closed', detail: `no ${familyOf(dst)} socket on ${this.port.ifname}` }));
+        if (sender === undefined) return err({ kind: 'closed', detail: `no ${familyOf(dst)} socket on ${this.port.ifname}` });
         return source === undefined ? sender.send(payload, dst) : sender.send(payload, dst, source);
       },
       setSource: (src) => {

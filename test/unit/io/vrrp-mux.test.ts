@@ -14,7 +14,7 @@ class FakePort extends EventEmitter implements PacketPort {
   readonly sent: { dst: string; bytes: Uint8Array }[] = [];
   send(payload: Uint8Array, dst: IpAddress) {
     this.sent.push({ dst, bytes: payload });
-    return Promise.resolve(ok(payload.length));
+    return ok(payload.length);
   }
   inject(bytes: Uint8Array, arrivedAt?: number): void {
     const raw: RawDatagram = { family: 'ipv4', bytes };
