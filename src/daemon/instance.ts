@@ -9,7 +9,7 @@ import { Router } from '../protocol/router.js';
 import { UnicastChecksum } from '../protocol/unicast-checksum.js';
 import type { Action, Input, RouterConfig, RouterSnapshot, RouterState, TrackerStatus, TransitionReason } from '../protocol/types.js';
 import type { IpAddress, Ipv4Address } from '../wire/address.js';
-import type { Advert, OldUnicastChecksum } from '../wire/types.js';
+import type { Advert, AdvertIpContext, OldUnicastChecksum } from '../wire/types.js';
 import { dueGarps, startGarpSchedule, type GarpCursor, type GarpScheduleConfig } from '../io/garp-schedule.js';
 import type { ReceivedAdvert } from '../io/vrrp-mux.js';
 import type { Result } from '../result.js';
@@ -27,6 +27,8 @@ export interface InstanceIo<V> {
   readonly destinations: readonly IpAddress[];
   /** Send one advert payload to `dst` (its v3 checksum covers `dst`), synchronously: the datagram is with the kernel on return. */
   sendTo(payload: Uint8Array, dst: IpAddress): { ok: boolean; error?: { detail: string } };
+  /** Get ready to send `payload` to `dst` (build its datagram) without sending it. */
+  prepare?(payload: Uint8Array, dst: IpAddress): void;
   readonly vipOps: VipOps<V>;
   /** One gratuitous ARP per address, `count` times, and how many went out; undefined when GARP is unavailable. */
   garp?(addresses: readonly IpAddress[], count: number): Promise<{ sent: number; failed: number }>;
@@ -112,8 +114,10 @@ export class Instance<V> {
   #priorityListeners: ((e: PriorityEvent) => void)[] = [];
   #stepping = false;
   readonly #inbox: Input[] = [];
-  /** The bytes of the adverts last sent, per destination. */
+  /** The bytes of the adverts last sent (or prepared), per destination. */
   readonly #advertBytes = new AdvertBytes();
+  /** What the takeover advert was last prepared for (#prepareTakeover). */
+  #preparedFor: { config: RouterConfig; priority: number; source: IpAddress; destinations: readonly IpAddress[] } | undefined;
   /** Daemon-level counters (status/model.ts); the router keeps the protocol ones. */
   readonly #counters = zeroInstanceIoCounters();
   readonly #transitions = new Map<string, TransitionCount>();
@@ -302,6 +306,7 @@ export class Instance<V> {
       this.#stepping = false;
     }
     this.#timer.arm(this.router.nextDeadline());
+    this.#guard('prepare', () => this.#prepareTakeover());
   }
 
   /** A bug (an exception) while handling one input or action: logged, never fatal to the daemon. */
@@ -407,14 +412,36 @@ export class Instance<V> {
    * The bytes are emitted again only when the advert changed (advert-bytes.ts).
    */
   #send(advert: Advert): void {
-    const cfg = this.router.config;
     const destinations = this.#destinations;
     for (let i = 0; i < destinations.length; i++) {
       const dst = destinations[i]!;
-      const ctx = cfg.version === 2 ? undefined : { family: cfg.family, src: this.router.sourceIp, dst: this.unicastChecksum?.pseudoHeaderDestination(dst) ?? dst };
-      const result = this.#io.sendTo(this.#advertBytes.bytes(i, advert, ctx), dst);
+      const result = this.#io.sendTo(this.#advertBytes.bytes(i, advert, this.#checksumContext(dst)), dst);
       if (!result.ok) this.#sendFailed(dst, result.error?.detail);
     }
+  }
+
+  /**
+   * A backup's next advert is its takeover's (RFC 3768 §6.4.2): its bytes and datagrams are built
+   * ahead, while nothing waits, so the Master_Down timeout goes straight to sendto. The advert is
+   * guessed as the router fills it in (§7.2: configuration and current priority); #send compares
+   * field by field, so a wrong guess only costs the emit it would have cost anyway.
+   */
+  #prepareTakeover(): void {
+    if (this.router.state !== 'BACKUP') return;
+    const cfg = this.router.config;
+    const p = this.#preparedFor;
+    const priority = this.router.priority;
+    const source = this.router.sourceIp;
+    if (p !== undefined && p.config === cfg && p.priority === priority && p.source === source && p.destinations === this.#destinations) return;
+    this.#preparedFor = { config: cfg, priority, source, destinations: this.#destinations };
+    const advert: Advert = { version: cfg.version, type: 1, vrid: cfg.vrid, priority, adverIntervalCs: cfg.adverIntervalCs, addresses: cfg.vips, auth: cfg.auth };
+    this.#destinations.forEach((dst, i) => this.#io.prepare?.(this.#advertBytes.bytes(i, advert, this.#checksumContext(dst)), dst));
+  }
+
+  /** VRRPv3's checksum pseudo-header for `dst` (RFC 5798 §5.2.8); none for VRRPv2. */
+  #checksumContext(dst: IpAddress): AdvertIpContext | undefined {
+    const cfg = this.router.config;
+    return cfg.version === 2 ? undefined : { family: cfg.family, src: this.router.sourceIp, dst: this.unicastChecksum?.pseudoHeaderDestination(dst) ?? dst };
   }
 
   #sendFailed(dst: IpAddress, detail: string | undefined): void {

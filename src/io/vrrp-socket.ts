@@ -202,6 +202,12 @@ export class VrrpSocket extends EventEmitter {
     return ok(SEND_QUEUED);
   }
 
+  /** Builds and keeps the datagram `send` would hand over for these arguments, without sending it. */
+  prepare(payload: Uint8Array, dst: IpAddress, src?: IpAddress): void {
+    if (this.closed || this.raw === undefined || familyOf(dst) !== 'ipv4' || (src !== undefined && familyOf(src) !== 'ipv4')) return;
+    this.datagram(payload, dst, src);
+  }
+
   /**
    * The datagram for `payload` (IPv4 header included on IP_HDRINCL sockets) as a Buffer for
    * raw-socket. An instance sends the same payload object for as long as its advert does not

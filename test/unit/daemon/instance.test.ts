@@ -98,6 +98,25 @@ describe('Instance: the router wired to (fake) I/O and real timers', () => {
     expect(parseAdvert(payloads.at(-1)!, { family: 'ipv4', src: ip('192.168.50.2'), dst: GROUP })).toMatchObject({ ok: true, value: { priority: 90 } });
   });
 
+  it('a backup prepares its takeover advert ahead: the timeout sends the prepared bytes', async () => {
+    const { io } = fakeIo();
+    const prepared: Uint8Array[] = [];
+    const payloads: Uint8Array[] = [];
+    const inst = new Instance(spec({ priority: 90 }), { ...io, prepare: (payload) => void prepared.push(payload), sendTo: (payload) => (payloads.push(payload), { ok: true }) });
+    inst.start();
+    for (let i = 0; i < 3; i++) {
+      inst.receive(from(advert({ priority: 100 }), '192.168.50.1'));
+      await vi.advanceTimersByTimeAsync(1000);
+    }
+    expect(prepared).toHaveLength(1); // once, not per received advert
+    inst.setTrackers([{ name: 'chk', weight: -10, healthy: false }]); // priority 80: prepared again
+    expect(prepared).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(inst.state).toBe('MASTER');
+    expect(payloads[0]).toBe(prepared[1]);
+    expect(parseAdvert(payloads[0]!, { family: 'ipv4', src: ip('192.168.50.2'), dst: GROUP })).toMatchObject({ ok: true, value: { priority: 80 } });
+  });
+
   it('a failed send is counted and logged, and the next advert still goes', async () => {
     const { io } = fakeIo();
     let fail = true;
