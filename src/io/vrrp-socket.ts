@@ -176,7 +176,8 @@ export class VrrpSocket extends EventEmitter {
    * the datagram is handed to the kernel (one sendto) before this returns, and the result is its
    * byte count or the error. When the socket buffer is full (EAGAIN) it waits in raw-socket's queue
    * for the socket to drain and the result is SEND_QUEUED; a queued send that then fails is counted
-   * and logged here (rate-limited), as nobody waits for it.
+   * and logged here (rate-limited), as nobody waits for it. The datagram built around `payload` is
+   * kept for that payload object (`datagram`): a caller must not change a payload it has sent.
    */
   send(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Result<number, SocketError> {
     if (this.closed || this.raw === undefined) return err({ kind: 'closed', detail: `socket on ${this.ifname || '(any interface)'} is ${this.closed ? 'closed' : 'receive-only'}` });
