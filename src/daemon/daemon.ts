@@ -20,10 +20,11 @@ import { err, ok, type Result } from '../result.js';
 import type { IpAddress } from '../wire/address.js';
 import { monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js';
 import { advertDestinations, byDevice, garpDevices, instanceSpec, needsDropRule, receiverSpec, socketDevice, sourceAddress, vipSpecs, virtualAddresses } from './build.js';
-import { HOST_OPS, recordedOf, type HostEntry } from './host-entry.js';
+import { configuredRecord, HOST_OPS, recordedOf, type HostEntry } from './host-entry.js';
 import { Iface } from './iface.js';
 import { Instance, type InstanceFacts, type StateEvent, type TimerLateness } from './instance.js';
 import type { Logger } from './log.js';
+import { applyScheduling } from './process-scheduling.js';
 import { prepareRunDir, writePrivateFile } from './runtime-dir.js';
 import { serveStatus, type StatusServer } from './status-server.js';
 import { HostRecord } from './vip-record.js';
@@ -39,7 +40,6 @@ import { Tracking } from './tracking.js';
 import { planReload, type ReloadPlan } from './reload-plan.js';
 import { Notifications } from './notifications.js';
 import { STOP_SCRIPT_MS } from '../io/notify-runner.js';
-import { applyProcessPriority, childNiceIncrement } from '../io/process-priority.js';
 import { systemScriptHost, type ScriptHost } from '../io/script-launcher.js';
 import { SyncGroups, type SyncOrder } from '../protocol/sync-group.js';
 import type { TrackerKindName } from '../track/tracker.js';
@@ -217,6 +217,7 @@ export class Daemon {
     await this.#host.removePrevious(this.#opts.runDir);
     this.#config = loaded.config;
     this.#disabled = loaded.disabled;
+    await this.#record.configure(configuredRecord(loaded.config)); // before any address: a takeover then writes nothing
     await this.#host.ensureFirewall(loaded.config);
     this.#applyPriority(loaded.config);
     this.#links.on('change', (ifname, up) => this.#contain(`link ${ifname} change`, () => this.#onLink(ifname, up)));
@@ -282,6 +283,7 @@ export class Daemon {
     for (const s of stopping) this.#slots.delete(s.conf.name);
     this.#config = next;
     this.#disabled = loaded.disabled;
+    await this.#record.configure(configuredRecord(next));
     await this.#host.ensureFirewall(next);
     this.#applyPriority(next);
     for (const s of kept) {
@@ -440,14 +442,9 @@ export class Daemon {
 
   // --- internals ----------------------------------------------------------------------------
 
-  /** `vrrp_priority` (io/process-priority.ts): the daemon's nice value; refused, it is logged and the daemon runs on. */
+  /** global_defs' scheduling (vrrp_rt_priority, vrrp_priority; process-scheduling.ts). */
   #applyPriority(config: VrrpdConfig): void {
-    const r = applyProcessPriority(config.global.vrrpPriority);
-    if (!r.ok) this.#log.warn({ vrrpPriority: config.global.vrrpPriority }, `vrrp_priority not applied: ${r.error} (lowering the nice value needs CAP_SYS_NICE; under systemd, set Nice= in the unit instead)`);
-    else if (r.value) {
-      const scripts = childNiceIncrement() > 0 ? 'scripts start at the nice value vrrpd started with' : `scripts start at ${r.value.to} too`;
-      this.#log.info({ from: r.value.from, to: r.value.to }, `nice value ${r.value.from} -> ${r.value.to} (vrrp_priority); ${scripts}`);
-    }
+    applyScheduling(config.global, this.#log);
   }
 
   async #dump(name: string, body: () => object, what: string): Promise<void> {
