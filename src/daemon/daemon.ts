@@ -549,7 +549,8 @@ export class Daemon {
       now: this.#now,
       log: this.#log,
       destinations,
-      sendTo: (payload, dst) => sender.via?.sendTo(payload, dst) ?? Promise.resolve({ ok: false, error: { detail: 'not registered' } }),
+      sendTo: (payload, dst) => sender.via?.sendTo(payload, dst) ?? { ok: false, error: { detail: 'not registered' } },
+      prepare: (payload, dst) => sender.via?.prepare(payload, dst),
       vipOps: this.#record.wrap(HOST_OPS, recordedOf),
       garp: (addresses, count) => this.#garpByDevice(slot.conf)(addresses, count), // a reload may move a VIP to another dev
       onTimer: (lateMs) => this.#metrics.observe('timerLateness', instanceLabels(conf), lateMs / 1000),

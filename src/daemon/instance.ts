@@ -9,12 +9,12 @@ import { Router } from '../protocol/router.js';
 import { UnicastChecksum } from '../protocol/unicast-checksum.js';
 import type { Action, Input, RouterConfig, RouterSnapshot, RouterState, TrackerStatus, TransitionReason } from '../protocol/types.js';
 import type { IpAddress, Ipv4Address } from '../wire/address.js';
-import { emitAdvert } from '../wire/advert.js';
-import type { Advert, OldUnicastChecksum } from '../wire/types.js';
+import type { Advert, AdvertIpContext, OldUnicastChecksum } from '../wire/types.js';
 import { dueGarps, startGarpSchedule, type GarpCursor, type GarpScheduleConfig } from '../io/garp-schedule.js';
 import type { ReceivedAdvert } from '../io/vrrp-mux.js';
 import type { Result } from '../result.js';
 import { LATE_TIMER_MS, zeroInstanceIoCounters, type InstanceIoCounters, type TransitionCount } from '../status/model.js';
+import { AdvertBytes } from './advert-bytes.js';
 import { DeadlineTimer, type Now } from './clock.js';
 import { RateLimiter, type Logger } from './log.js';
 import { VipKeeper, type VipOps } from './vip-keeper.js';
@@ -25,8 +25,10 @@ export interface InstanceIo<V> {
   readonly log: Logger;
   /** Where adverts go: the multicast group, or each unicast peer. */
   readonly destinations: readonly IpAddress[];
-  /** Send one advert payload to `dst` (its v3 checksum covers `dst`). */
-  sendTo(payload: Uint8Array, dst: IpAddress): Promise<{ ok: boolean; error?: { detail: string } }>;
+  /** Send one advert payload to `dst` (its v3 checksum covers `dst`), synchronously: the datagram is with the kernel on return. */
+  sendTo(payload: Uint8Array, dst: IpAddress): { ok: boolean; error?: { detail: string } };
+  /** Get ready to send `payload` to `dst` (build its datagram) without sending it. */
+  prepare?(payload: Uint8Array, dst: IpAddress): void;
   readonly vipOps: VipOps<V>;
   /** One gratuitous ARP per address, `count` times, and how many went out; undefined when GARP is unavailable. */
   garp?(addresses: readonly IpAddress[], count: number): Promise<{ sent: number; failed: number }>;
@@ -112,8 +114,10 @@ export class Instance<V> {
   #priorityListeners: ((e: PriorityEvent) => void)[] = [];
   #stepping = false;
   readonly #inbox: Input[] = [];
-  /** The last advert handed to the socket: `ip addr` (a fork) waits for it to leave first. */
-  #lastSend: Promise<unknown> = Promise.resolve();
+  /** The bytes of the adverts last sent (or prepared), per destination. */
+  readonly #advertBytes = new AdvertBytes();
+  /** What the takeover advert was last prepared for (#prepareTakeover). */
+  #preparedFor: { config: RouterConfig; priority: number; source: IpAddress; destinations: readonly IpAddress[] } | undefined;
   /** Daemon-level counters (status/model.ts); the router keeps the protocol ones. */
   readonly #counters = zeroInstanceIoCounters();
   readonly #transitions = new Map<string, TransitionCount>();
@@ -131,10 +135,9 @@ export class Instance<V> {
     const old = spec.oldUnicastChecksum;
     this.unicastChecksum = old && new UnicastChecksum(old.mode, old.group);
     const log = io.log.child({ instance: this.name });
-    // `ip` forks; forking while an advert waits for the socket holds the advert back by several
-    // ms (measured), so every `ip` pass waits for the last advert to leave.
+    // Adverts are sent synchronously (#send), so an `ip` pass never runs while one waits.
     this.#placed = new Map(spec.vips.map((v) => [v, { present: false }]));
-    this.#vips = new VipKeeper(spec.vips, this.#countedVipOps(io.vipOps), log, () => this.#lastSend);
+    this.#vips = new VipKeeper(spec.vips, this.#countedVipOps(io.vipOps), log);
     const routes = spec.routes ?? [];
     this.#routes = routes.length > 0 ? this.#routeKeeper(routes) : undefined;
     // The first GARP burst waits for the addresses to be in place.
@@ -147,7 +150,7 @@ export class Instance<V> {
 
   /** The keeper of virtual routes and rules: its passes wait for the VIPs' (a route may use a VIP as its source). */
   #routeKeeper(routes: readonly V[]): VipKeeper<V> {
-    return new VipKeeper(routes, this.#io.vipOps, this.#io.log.child({ instance: this.name }), () => Promise.all([this.#lastSend, this.#vipPass]));
+    return new VipKeeper(routes, this.#io.vipOps, this.#io.log.child({ instance: this.name }), () => this.#vipPass);
   }
 
   /**
@@ -162,6 +165,7 @@ export class Instance<V> {
     const fresh = spec.garpAddresses.filter((a) => !announced.has(a));
     this.#spec = spec;
     this.#destinations = destinations;
+    this.#advertBytes.clear();
     this.#step({ kind: 'reconfigure', config: spec.router });
     const placed = new Map([...this.#placed].map(([v, p]) => [entryKey(v), p]));
     this.#placed.clear();
@@ -302,6 +306,7 @@ export class Instance<V> {
       this.#stepping = false;
     }
     this.#timer.arm(this.router.nextDeadline());
+    this.#guard('prepare', () => this.#prepareTakeover());
   }
 
   /** A bug (an exception) while handling one input or action: logged, never fatal to the daemon. */
@@ -326,17 +331,15 @@ export class Instance<V> {
   }
 
   #onTimer(deadline: number, lateMs: number): void {
-    this.#countLateness(deadline, lateMs);
     // A backup whose Master_Down timer fires late did not run for a while (a stalled or starved
     // process): the master's adverts that arrived meanwhile may be waiting in the socket, ready in
     // this same turn of the loop. setImmediate runs after this turn's I/O callbacks, so they are
     // read first and the timeout only wins if none came (RFC 3768 §6.4.2: an advert received
     // before the timer expired resets it). Found by the soak: op2 took over once after a 1.5 s stall.
-    if (lateMs > STALL_MS && this.router.state === 'BACKUP') {
-      setImmediate(() => this.#step({ kind: 'timeout' }));
-      return;
-    }
-    this.#step({ kind: 'timeout' });
+    if (lateMs > STALL_MS && this.router.state === 'BACKUP') setImmediate(() => this.#step({ kind: 'timeout' }));
+    else this.#step({ kind: 'timeout' });
+    // Counted once the advert this timer may send has left: it is what the other routers wait for.
+    this.#countLateness(deadline, lateMs);
   }
 
   #countLateness(deadline: number, lateMs: number): void {
@@ -404,21 +407,47 @@ export class Instance<V> {
     }
   }
 
-  /** Emit the advert for each destination (VRRPv3's checksum covers the destination) and send it. */
+  /**
+   * Send the advert to each destination, synchronously (VRRPv3's checksum covers the destination).
+   * The bytes are emitted again only when the advert changed (advert-bytes.ts).
+   */
   #send(advert: Advert): void {
+    const destinations = this.#destinations;
+    for (let i = 0; i < destinations.length; i++) {
+      const dst = destinations[i]!;
+      const result = this.#io.sendTo(this.#advertBytes.bytes(i, advert, this.#checksumContext(dst)), dst);
+      if (!result.ok) this.#sendFailed(dst, result.error?.detail);
+    }
+  }
+
+  /**
+   * A backup's next advert is its takeover's (RFC 3768 §6.4.2): its bytes and datagrams are built
+   * ahead, while nothing waits, so the Master_Down timeout goes straight to sendto. The advert is
+   * guessed as the router fills it in (§7.2: configuration and current priority); #send compares
+   * field by field, so a wrong guess only costs the emit it would have cost anyway.
+   */
+  #prepareTakeover(): void {
+    if (this.router.state !== 'BACKUP') return;
     const cfg = this.router.config;
-    let v2Bytes: Uint8Array | undefined;
-    const sends = this.#destinations.map((dst) => {
-      const pseudoDst = this.unicastChecksum?.pseudoHeaderDestination(dst) ?? dst;
-      const bytes = cfg.version === 2 ? (v2Bytes ??= emitAdvert(advert)) : emitAdvert(advert, { family: cfg.family, src: this.router.sourceIp, dst: pseudoDst });
-      return this.#io.sendTo(bytes, dst).then((result) => {
-        if (result.ok) return;
-        this.#counters.advertSendErrors++;
-        const gate = this.#drops.check(`send:${dst}`, this.#io.now());
-        if (gate.log) this.#io.log.error({ instance: this.name, dst, detail: result.error?.detail, suppressed: gate.suppressed }, 'advert send failed');
-      });
-    });
-    this.#lastSend = Promise.all(sends);
+    const p = this.#preparedFor;
+    const priority = this.router.priority;
+    const source = this.router.sourceIp;
+    if (p !== undefined && p.config === cfg && p.priority === priority && p.source === source && p.destinations === this.#destinations) return;
+    this.#preparedFor = { config: cfg, priority, source, destinations: this.#destinations };
+    const advert: Advert = { version: cfg.version, type: 1, vrid: cfg.vrid, priority, adverIntervalCs: cfg.adverIntervalCs, addresses: cfg.vips, auth: cfg.auth };
+    this.#destinations.forEach((dst, i) => this.#io.prepare?.(this.#advertBytes.bytes(i, advert, this.#checksumContext(dst)), dst));
+  }
+
+  /** VRRPv3's checksum pseudo-header for `dst` (RFC 5798 §5.2.8); none for VRRPv2. */
+  #checksumContext(dst: IpAddress): AdvertIpContext | undefined {
+    const cfg = this.router.config;
+    return cfg.version === 2 ? undefined : { family: cfg.family, src: this.router.sourceIp, dst: this.unicastChecksum?.pseudoHeaderDestination(dst) ?? dst };
+  }
+
+  #sendFailed(dst: IpAddress, detail: string | undefined): void {
+    this.#counters.advertSendErrors++;
+    const gate = this.#drops.check(`send:${dst}`, this.#io.now());
+    if (gate.log) this.#io.log.error({ instance: this.name, dst, detail, suppressed: gate.suppressed }, 'advert send failed');
   }
 
   /** Send the gratuitous ARP bursts that are due, then wait for the next. */

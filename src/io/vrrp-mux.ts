@@ -23,8 +23,13 @@ export interface PacketPort {
   /** `arrivedAt`: when the datagram reached the host (the kernel's stamp, on the daemon's clock), if known. */
   on(ev: 'packet', cb: (raw: RawDatagram, arrivedAt?: number) => void): unknown;
   off(ev: 'packet', cb: (raw: RawDatagram, arrivedAt?: number) => void): unknown;
-  /** `src`: the source address to send from (IPv4: our own header, IP_HDRINCL; IPv6: IPV6_PKTINFO). */
-  send(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Promise<Result<number, SocketError>>;
+  /**
+   * `src`: the source address to send from (IPv4: our own header, IP_HDRINCL; IPv6: IPV6_PKTINFO).
+   * Synchronous: the datagram is with the kernel (or queued behind a full buffer) on return.
+   */
+  send(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Result<number, SocketError>;
+  /** Builds and keeps the datagram `send` would for these arguments, without sending (a backup's takeover advert). */
+  prepare?(payload: Uint8Array, dst: IpAddress, src?: IpAddress): void;
 }
 
 /** An advert that passed the receive path, with the IP facts it came with. */
@@ -49,8 +54,10 @@ export interface RegisterOptions {
 
 export interface Registration {
   readonly destinations: readonly IpAddress[];
-  /** Sends one advert payload to `dst` (one of `destinations`). */
-  sendTo(payload: Uint8Array, dst: IpAddress): Promise<Result<number, SocketError>>;
+  /** Sends one advert payload to `dst` (one of `destinations`), synchronously (PacketPort.send). */
+  sendTo(payload: Uint8Array, dst: IpAddress): Result<number, SocketError>;
+  /** Builds what sending `payload` to `dst` needs (PacketPort.prepare), without sending. */
+  prepare(payload: Uint8Array, dst: IpAddress): void;
   /** The address adverts leave from from now on (the interface's address changed). */
   setSource(src: IpAddress): void;
   unregister(): void;
@@ -119,8 +126,13 @@ export class VrrpInterfaceMux {
       destinations: opts.destinations,
       sendTo: (payload, dst) => {
         const sender = this.#senders.get(familyOf(dst));
-        if (sender === undefined) return Promise.resolve(err({ kind: 'closed', detail: `no ${familyOf(dst)} socket on ${this.port.ifname}` }));
+        if (sender === undefined) return err({ kind: 'closed', detail: `no ${familyOf(dst)} socket on ${this.port.ifname}` });
         return source === undefined ? sender.send(payload, dst) : sender.send(payload, dst, source);
+      },
+      prepare: (payload, dst) => {
+        const sender = this.#senders.get(familyOf(dst));
+        if (source === undefined) sender?.prepare?.(payload, dst);
+        else sender?.prepare?.(payload, dst, source);
       },
       setSource: (src) => {
         source = src;

@@ -81,6 +81,9 @@ export interface RawSocket {
   readonly wrap?: { send(buf: Buffer, offset: number, length: number, address: string, cb: (bytes: number) => void): void };
 }
 
+/** A send's result when the datagram waits in raw-socket's queue behind a full socket buffer (no VRRP datagram has 0 bytes). */
+export const SEND_QUEUED = 0;
+
 /** sendto(2) EAGAIN / EWOULDBLOCK as raw-socket words it: the socket buffer is full for now. */
 const WOULD_BLOCK = /temporarily unavailable|would block/i;
 interface RawSocketModule {
@@ -132,6 +135,8 @@ export class VrrpSocket extends EventEmitter {
   private queued = 0;
   /** Set by openVrrpSocket when the addon receives (then `raw` only sends). */
   private receiver: NativeReceiver | undefined;
+  /** The last datagram built for each payload object (see `datagram`). */
+  private readonly datagrams = new WeakMap<Uint8Array, { readonly dst: IpAddress; readonly src: IpAddress | undefined; readonly buf: Buffer }>();
 
   constructor(
     /** raw-socket's socket: sends, and receives unless the addon does; undefined for a receive-only native socket. */
@@ -167,34 +172,57 @@ export class VrrpSocket extends EventEmitter {
 
   /**
    * Sends one VRRP payload to `dst` (224.0.0.18 or a unicast peer) from `src`, behind the IPv4
-   * header we build (IP_HDRINCL sockets); no `src`: the kernel picks it (saddr 0). The datagram
-   * is handed to the kernel before this returns (one sendto, no event-loop round trip) unless the
-   * socket buffer is full, when it waits in raw-socket's queue for the socket to drain.
+   * header we build (IP_HDRINCL sockets); no `src`: the kernel picks it (saddr 0). Synchronous:
+   * the datagram is handed to the kernel (one sendto) before this returns, and the result is its
+   * byte count or the error. When the socket buffer is full (EAGAIN) it waits in raw-socket's queue
+   * for the socket to drain and the result is SEND_QUEUED; a queued send that then fails is counted
+   * and logged here (rate-limited), as nobody waits for it. The datagram built around `payload` is
+   * kept for that payload object (`datagram`): a caller must not change a payload it has sent.
    */
-  send(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Promise<Result<number, SocketError>> {
-    if (this.closed || this.raw === undefined) return Promise.resolve(err({ kind: 'closed', detail: `socket on ${this.ifname || '(any interface)'} is ${this.closed ? 'closed' : 'receive-only'}` }));
-    const raw = this.raw;
-    if (familyOf(dst) !== 'ipv4') return Promise.resolve(err({ kind: 'invalid', detail: `bad destination ${JSON.stringify(dst)}` }));
-    if (src !== undefined && familyOf(src) !== 'ipv4') return Promise.resolve(err({ kind: 'invalid', detail: `bad source ${JSON.stringify(src)}` }));
-    const datagram = this.headerIncluded ? emitIpv4({ src: (src ?? '0.0.0.0') as Ipv4Address, dst: dst as Ipv4Address, protocol: this.protocol, tos: this.tos }, payload) : payload;
-    const buf = Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength);
-    const direct = this.queued === 0 ? raw.wrap : undefined;
+  send(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Result<number, SocketError> {
+    if (this.closed || this.raw === undefined) return err({ kind: 'closed', detail: `socket on ${this.ifname || '(any interface)'} is ${this.closed ? 'closed' : 'receive-only'}` });
+    if (familyOf(dst) !== 'ipv4') return err({ kind: 'invalid', detail: `bad destination ${JSON.stringify(dst)}` });
+    if (src !== undefined && familyOf(src) !== 'ipv4') return err({ kind: 'invalid', detail: `bad source ${JSON.stringify(src)}` });
+    const buf = this.datagram(payload, dst, src);
+    const direct = this.queued === 0 ? this.raw.wrap : undefined;
     if (direct !== undefined) {
       let bytes = -1;
       try {
         direct.send(buf, 0, buf.length, dst, (n) => (bytes = n));
       } catch (e) {
-        if (!WOULD_BLOCK.test((e as Error).message)) return Promise.resolve(this.sent(dst, e as Error, 0));
+        if (!WOULD_BLOCK.test((e as Error).message)) return this.sent(dst, e as Error, 0);
       }
-      if (bytes >= 0) return Promise.resolve(this.sent(dst, null, bytes));
+      if (bytes >= 0) return this.sent(dst, null, bytes);
     }
     this.queued++;
-    return new Promise((resolve) => {
-      raw.send(buf, 0, buf.length, dst, (e, n) => {
-        this.queued--;
-        resolve(this.sent(dst, e, n));
-      });
+    this.raw.send(buf, 0, buf.length, dst, (e, n) => {
+      this.queued--;
+      const r = this.sent(dst, e, n);
+      if (!r.ok && this.limiter.check('queued send failed', performance.now()).log) this.logger?.warn({ ifname: this.ifname, detail: r.error.detail }, 'queued advert send failed');
     });
+    return ok(SEND_QUEUED);
+  }
+
+  /** Builds and keeps the datagram `send` would hand over for these arguments, without sending it. */
+  prepare(payload: Uint8Array, dst: IpAddress, src?: IpAddress): void {
+    if (this.closed || this.raw === undefined || familyOf(dst) !== 'ipv4' || (src !== undefined && familyOf(src) !== 'ipv4')) return;
+    this.datagram(payload, dst, src);
+  }
+
+  /**
+   * The datagram for `payload` (IPv4 header included on IP_HDRINCL sockets) as a Buffer for
+   * raw-socket. An instance sends the same payload object for as long as its advert does not
+   * change, so the datagram is kept per payload (weakly) and built again only when the
+   * destination or source differs: a master's advert costs one sendto, not a header, a copy and
+   * a Buffer each second.
+   */
+  private datagram(payload: Uint8Array, dst: IpAddress, src: IpAddress | undefined): Buffer {
+    const kept = this.datagrams.get(payload);
+    if (kept !== undefined && kept.dst === dst && kept.src === src) return kept.buf;
+    const bytes = this.headerIncluded ? emitIpv4({ src: (src ?? '0.0.0.0') as Ipv4Address, dst: dst as Ipv4Address, protocol: this.protocol, tos: this.tos }, payload) : payload;
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.datagrams.set(payload, { dst, src, buf });
+    return buf;
   }
 
   private sent(dst: string, e: Error | null | undefined, bytes: number): Result<number, SocketError> {

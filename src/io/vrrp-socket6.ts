@@ -66,13 +66,8 @@ export class VrrpSocket6 extends EventEmitter {
     this.#handle = handle;
   }
 
-  /** Sends one VRRP payload to `dst` (the group or a unicast peer), from `src` when given. Never throws. */
-  send(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Promise<Result<number, SocketError>> {
-    return Promise.resolve(this.sendNow(payload, dst, src));
-  }
-
-  /** Synchronous form of send(). */
-  sendNow(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Result<number, SocketError> {
+  /** Sends one VRRP payload to `dst` (the group or a unicast peer), from `src` when given: one sendmsg, its result. Never throws. */
+  send(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Result<number, SocketError> {
     if (this.#handle === undefined) return err({ kind: 'closed', detail: `IPv6 socket on ${this.ifname} is closed` });
     if (familyOf(dst) !== 'ipv6' || (src !== undefined && familyOf(src) !== 'ipv6')) {
       return err({ kind: 'invalid', detail: `IPv6 socket on ${this.ifname}: ${src ?? ''} -> ${dst} is not IPv6` });

@@ -46,7 +46,7 @@ export type World = keyof typeof WORLDS;
 class FakePort extends EventEmitter implements PacketPort {
   readonly ifname = 'eth0';
   send(payload: Uint8Array): ReturnType<PacketPort['send']> {
-    return Promise.resolve(ok(payload.length));
+    return ok(payload.length);
   }
 }
 
@@ -78,7 +78,7 @@ class Interface {
         destinations: advertDestinations(conf, loaded.config.global),
         sendTo: (payload, dst) => {
           emitted(payload, dst);
-          return Promise.resolve({ ok: true });
+          return { ok: true };
         },
         vipOps: { apply: (state, vips) => Promise.resolve(vips.map(() => ok(state === 'present' ? 'added' : 'removed'))), describe: (v) => String(v) },
       });

@@ -276,7 +276,7 @@ describe('RFC 5798 §8.2.2 Neighbor Discovery, the new master\'s announcements',
       now: () => Date.now(),
       log: pino({ level: 'silent' }),
       destinations: [GROUP],
-      sendTo: async () => ({ ok: true }),
+      sendTo: () => ({ ok: true }),
       vipOps: {
         apply: async (state, vips) => {
           if (state === 'absent') return vips.map(() => ok('removed'));

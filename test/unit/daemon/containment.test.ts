@@ -21,7 +21,7 @@ function io(name: string, log: string[]) {
     destinations: [GROUP],
     sendTo: () => {
       sent.push(Date.now());
-      return Promise.resolve({ ok: true });
+      return { ok: true };
     },
     vipOps: { apply: (_state, vips) => Promise.resolve(vips.map(() => ok('done'))), describe: (v) => v },
   };

@@ -16,7 +16,7 @@ const from = (a: Advert, src: string): ReceivedAdvert => ({ advert: a, ip: { fam
 
 const silent = pino({ level: 'silent' });
 
-function fakeIo(opts: { failAdds?: number; sendDelayMs?: number } = {}) {
+function fakeIo(opts: { failAdds?: number } = {}) {
   const sent: { t: number; priority: number }[] = [];
   const ipCalls: string[] = [];
   const garps: { t: number; count: number }[] = [];
@@ -25,8 +25,7 @@ function fakeIo(opts: { failAdds?: number; sendDelayMs?: number } = {}) {
     now: () => Date.now(),
     log: silent,
     destinations: [GROUP],
-    sendTo: async (payload, dst) => {
-      if (opts.sendDelayMs) await new Promise((r) => setTimeout(r, opts.sendDelayMs));
+    sendTo: (payload, dst) => {
       const a = parseAdvert(payload, { family: 'ipv4', src: ip('192.168.50.2'), dst });
       if (a.ok) sent.push({ t: Date.now(), priority: a.value.priority });
       return { ok: true };
@@ -80,6 +79,54 @@ describe('Instance: the router wired to (fake) I/O and real timers', () => {
     await vi.advanceTimersByTimeAsync(3000);
     expect(garps.map((g) => g.count)).toEqual([5, 5]);
     expect(garps[1]!.t - garps[0]!.t).toBe(5000);
+  });
+
+  it('a master sends inside its timer callback, the same payload object every second until the advert changes', async () => {
+    const { io } = fakeIo();
+    const payloads: Uint8Array[] = [];
+    const inst = new Instance(spec(), { ...io, sendTo: (payload) => (payloads.push(payload), { ok: true }) });
+    inst.start();
+    await vi.advanceTimersByTimeAsync(3611);
+    expect(inst.state).toBe('MASTER');
+    expect(payloads).toHaveLength(1); // the takeover's advert left within the timer's turn
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(payloads).toHaveLength(3);
+    expect(payloads[2]).toBe(payloads[0]);
+    inst.setTrackers([{ name: 'chk', weight: -10, healthy: false }]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(payloads.at(-1)).not.toBe(payloads[0]);
+    expect(parseAdvert(payloads.at(-1)!, { family: 'ipv4', src: ip('192.168.50.2'), dst: GROUP })).toMatchObject({ ok: true, value: { priority: 90 } });
+  });
+
+  it('a backup prepares its takeover advert ahead: the timeout sends the prepared bytes', async () => {
+    const { io } = fakeIo();
+    const prepared: Uint8Array[] = [];
+    const payloads: Uint8Array[] = [];
+    const inst = new Instance(spec({ priority: 90 }), { ...io, prepare: (payload) => void prepared.push(payload), sendTo: (payload) => (payloads.push(payload), { ok: true }) });
+    inst.start();
+    for (let i = 0; i < 3; i++) {
+      inst.receive(from(advert({ priority: 100 }), '192.168.50.1'));
+      await vi.advanceTimersByTimeAsync(1000);
+    }
+    expect(prepared).toHaveLength(1); // once, not per received advert
+    inst.setTrackers([{ name: 'chk', weight: -10, healthy: false }]); // priority 80: prepared again
+    expect(prepared).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(inst.state).toBe('MASTER');
+    expect(payloads[0]).toBe(prepared[1]);
+    expect(parseAdvert(payloads[0]!, { family: 'ipv4', src: ip('192.168.50.2'), dst: GROUP })).toMatchObject({ ok: true, value: { priority: 80 } });
+  });
+
+  it('a failed send is counted and logged, and the next advert still goes', async () => {
+    const { io } = fakeIo();
+    let fail = true;
+    const inst = new Instance(spec(), { ...io, sendTo: () => (fail ? { ok: false, error: { detail: 'Network is down' } } : { ok: true }) });
+    inst.start();
+    await vi.advanceTimersByTimeAsync(3611);
+    expect(inst.facts().io.advertSendErrors).toBe(1);
+    fail = false;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(inst.facts().io.advertSendErrors).toBe(1);
   });
 
   it('an advert from a better master keeps it backup; its loss makes it master', async () => {
@@ -159,8 +206,8 @@ describe('Instance: the router wired to (fake) I/O and real timers', () => {
     expect(inst.facts().vipsSettled).toBe(true);
   });
 
-  it('stepping down before our first advert has left leaves the VIP absent (the last wish wins)', async () => {
-    const { io, ipCalls } = fakeIo({ sendDelayMs: 5 });
+  it('stepping down right after taking over leaves the VIP absent (the last wish wins)', async () => {
+    const { io, ipCalls } = fakeIo();
     const inst = new Instance(spec(), io);
     inst.start();
     await vi.advanceTimersByTimeAsync(3610);
@@ -236,7 +283,7 @@ describe('Instance.update: a reload keeping the instance (in place)', () => {
   it('new unicast destinations take effect from the next advert', async () => {
     const { io } = fakeIo();
     const dsts: string[] = [];
-    const inst = new Instance(spec(), { ...io, sendTo: async (_p, dst) => (dsts.push(dst), { ok: true }) });
+    const inst = new Instance(spec(), { ...io, sendTo: (_p, dst) => (dsts.push(dst), { ok: true }) });
     inst.start();
     await vi.advanceTimersByTimeAsync(3611);
     inst.update(spec(), [ip('192.168.50.7'), ip('192.168.50.8')]);
@@ -309,7 +356,7 @@ describe('Instance: keepalived\'s unicast checksum rule (VRRPv3, old_unicast_che
       ...io,
       log,
       destinations: [PEER],
-      sendTo: async (payload, dst) => {
+      sendTo: (payload, dst) => {
         const rfc = advertChecksumOk(payload, 3, { family: 'ipv4', src: ME, dst });
         const old = advertChecksumOk(payload, 3, { family: 'ipv4', src: ME, dst: VRRP_MCAST_GROUP4 });
         styles.push(rfc ? 'rfc' : old ? 'old' : 'bad');

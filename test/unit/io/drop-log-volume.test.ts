@@ -14,7 +14,7 @@ import { emitIpv4 } from '../../../src/wire/ipv4.js';
 class FakePort extends EventEmitter implements PacketPort {
   readonly ifname = 'eth0';
   send(payload: Uint8Array) {
-    return Promise.resolve(ok(payload.length));
+    return ok(payload.length);
   }
 }
 

@@ -93,7 +93,7 @@ class FakePort extends EventEmitter implements PacketPort {
   }
   send(payload: Uint8Array, dst: IpAddress, src?: IpAddress) {
     this.sent.push({ dst, src });
-    return Promise.resolve(ok(payload.length));
+    return ok(payload.length);
   }
 }
 

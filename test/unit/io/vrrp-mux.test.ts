@@ -14,7 +14,7 @@ class FakePort extends EventEmitter implements PacketPort {
   readonly sent: { dst: string; bytes: Uint8Array }[] = [];
   send(payload: Uint8Array, dst: IpAddress) {
     this.sent.push({ dst, bytes: payload });
-    return Promise.resolve(ok(payload.length));
+    return ok(payload.length);
   }
   inject(bytes: Uint8Array, arrivedAt?: number): void {
     const raw: RawDatagram = { family: 'ipv4', bytes };
@@ -75,9 +75,9 @@ describe('VrrpInterfaceMux', () => {
     expect(warnings).toHaveLength(0);
   });
 
-  it('sends to the destination asked; unregister stops delivery and frees the VRID', async () => {
+  it('sends to the destination asked, synchronously; unregister stops delivery and frees the VRID', () => {
     const { port, reg, got, mux } = setup();
-    await reg.sendTo(new Uint8Array([1, 2]), dst);
+    expect(reg.sendTo(new Uint8Array([1, 2]), dst)).toEqual({ ok: true, value: 2 });
     expect(port.sent.map((s) => s.dst)).toEqual([dst]);
     reg.unregister();
     port.inject(good());
@@ -85,6 +85,19 @@ describe('VrrpInterfaceMux', () => {
     expect(mux.counters.vrIdErrors).toBe(1);
     const again = mux.register('VI_2', { spec: { vrid: 251, version: 2, family: 'ipv4', counters: zeroInstanceCounters() }, onAdvert: () => undefined, destinations: [dst] });
     expect(again.ok).toBe(true);
+  });
+
+  it('prepare reaches the socket of the destination\'s family with the registration\'s source', () => {
+    const port = new FakePort();
+    const prepared: { dst: string; src: string | undefined }[] = [];
+    const preparing = Object.assign(port, { prepare: (_p: Uint8Array, d: IpAddress, s?: IpAddress) => void prepared.push({ dst: d, src: s }) });
+    const mux = new VrrpInterfaceMux(preparing);
+    const me = ipAddress('192.168.50.2', 'ipv4');
+    const reg = mux.register('VI_1', { spec: { vrid: 251, version: 2, family: 'ipv4', counters: zeroInstanceCounters() }, onAdvert: () => undefined, destinations: [dst], source: me });
+    if (!reg.ok) throw new Error(reg.error.detail);
+    reg.value.prepare(new Uint8Array(8), dst);
+    reg.value.prepare(new Uint8Array(8), ipAddress('ff02::12')); // no IPv6 socket here: nothing to do
+    expect(prepared).toEqual([{ dst, src: me }]);
   });
 
   it('detach stops listening', () => {
