@@ -3,11 +3,7 @@
  * link monitoring, the status socket, reload and shutdown. Glue only: protocol decisions live in
  * the router, packet handling in io/.
  */
-import { loadConfig } from '../config/load.js';
-import { formatDiagnostic } from '../config/diagnostics.js';
-import type { DisabledSection, LoadOptions, LoadResult, SourceHost, VrrpdConfig, VrrpInstance } from '../config/types.js';
-import { fsSourceHost } from '../io/config-files.js';
-import { loadConfigOffThread } from '../io/config-loader.js';
+import type { DisabledSection, LoadResult, VrrpdConfig, VrrpInstance } from '../config/types.js';
 import { getInterfaceInfo } from '../io/interface-info.js';
 import { removeStale, vipPath, type VipSpec } from '../io/ip-addr.js';
 import { NETLINK_FAULT_ENV } from '../io/rtnl-socket.js';
@@ -29,6 +25,7 @@ import { serveStatus, type StatusServer } from './status-server.js';
 import { HostRecord } from './vip-record.js';
 import { HostSetup } from './host-setup.js';
 import { AddressWatch } from './address-watch.js';
+import { loadForReload, loadOnThread, type ConfigSourceOptions } from './config-source.js';
 import { buildStatus } from './status.js';
 import { statisticsOf, type DaemonStatistics, type DaemonStatus } from '../status/model.js';
 import { VRRPD_VERSION } from './version.js';
@@ -44,13 +41,10 @@ import { systemScriptHost, type ScriptHost } from '../io/script-launcher.js';
 import { SyncGroups, type SyncOrder } from '../protocol/sync-group.js';
 import type { TrackerKindName } from '../track/tracker.js';
 
-export interface DaemonOptions {
-  readonly configPath: string;
-  readonly configId?: string;
+export interface DaemonOptions extends ConfigSourceOptions {
   readonly runDir: string;
   readonly log: Logger;
   readonly now?: Now;
-  readonly host?: SourceHost;
   /** How often to retry an interface that could not be opened (ms). */
   readonly retryMs?: number;
   /** `--metrics ADDR:PORT`: serve Prometheus metrics there (wins over `vrrpd_metrics`). */
@@ -82,8 +76,6 @@ const STOP_BUDGET_MS = 900;
 function within(work: Promise<unknown>, ms: number): Promise<unknown> {
   return Promise.race([work, new Promise<'late'>((r) => setTimeout(() => r('late'), ms).unref())]);
 }
-/** Diagnostics logged per load; `vrrpd check` shows them all. */
-const LOGGED_DIAGNOSTICS = 100;
 
 export class Daemon {
   readonly #opts: DaemonOptions;
@@ -149,49 +141,9 @@ export class Daemon {
     });
   }
 
-  /**
-   * Read and validate the configuration on this thread, logging its diagnostics: at startup
-   * (nothing runs yet that could wait; the loader's limits bound its cost, and a FIFO or a
-   * device is refused unopened) and when a test gives its own host.
-   */
+  /** Read and validate the configuration on this thread, logging its diagnostics (config-source.ts). */
   load(): LoadResult {
-    const host = this.#opts.host ?? fsSourceHost({ interfacesDir: false });
-    const result = loadConfig(this.#opts.configPath, host, this.#loadOptions());
-    this.#logDiagnostics(result);
-    return result;
-  }
-
-  #loadOptions(): LoadOptions {
-    return this.#opts.configId ? { configId: this.#opts.configId } : {};
-  }
-
-  /** Each diagnostic as file:line:col, up to LOGGED_DIAGNOSTICS; then how many more (check shows them all). */
-  #logDiagnostics(result: LoadResult): void {
-    for (const d of result.diagnostics.slice(0, LOGGED_DIAGNOSTICS)) {
-      const level = d.severity === 'error' ? 'error' : d.severity === 'warning' ? 'warn' : 'info';
-      this.#log[level]({ file: d.file, line: d.line, col: d.col }, formatDiagnostic(d));
-    }
-    const more = result.diagnostics.length - LOGGED_DIAGNOSTICS;
-    if (more > 0) this.#log.warn({ more }, `${more} more diagnostics not logged; see vrrpd check -f ${this.#opts.configPath}`);
-    for (const d of result.disabled)
-      this.#log.error({ section: d.section, name: d.name, file: d.pos.file, line: d.pos.line }, `${d.section} ${d.name} disabled: its configuration has errors (logged above); the rest runs`);
-  }
-
-  /**
-   * A reload's load, off the main thread (io/config-loader.ts): the advert timers keep running
-   * however slow the file system or large the file, and a load that passes its deadline or its
-   * heap is ended and the reload refused. Undefined when there is no result.
-   */
-  async #loadForReload(): Promise<LoadResult | undefined> {
-    if (this.#opts.host) return this.load();
-    const r = await loadConfigOffThread(this.#opts.configPath, { options: this.#loadOptions(), host: { interfacesDir: false }, signal: this.#stopping.signal });
-    if (r.ok) {
-      this.#logDiagnostics(r.value);
-      return r.value;
-    }
-    if (r.error.kind !== 'aborted')
-      this.#log.error({ config: this.#opts.configPath, reason: r.error.kind, detail: r.error.detail }, `reload refused: ${r.error.detail}; still running the old configuration`);
-    return undefined;
+    return loadOnThread(this.#opts, this.#log);
   }
 
   /** Subscribe to every instance's state changes (notify scripts, tests). */
@@ -261,7 +213,7 @@ export class Daemon {
   }
 
   async #reloadOnce(): Promise<boolean> {
-    const loaded = await this.#loadForReload();
+    const loaded = await loadForReload(this.#opts, this.#log, this.#stopping.signal);
     if (this.#stopping.signal.aborted || loaded === undefined) return false;
     if (!loaded.config) {
       this.#log.error({ config: this.#opts.configPath }, 'reload refused: the new configuration has errors; still running the old one');
