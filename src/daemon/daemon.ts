@@ -5,7 +5,7 @@
  */
 import type { DisabledSection, LoadResult, VrrpdConfig, VrrpInstance } from '../config/types.js';
 import { getInterfaceInfo } from '../io/interface-info.js';
-import { removeStale, vipPath, type VipSpec } from '../io/ip-addr.js';
+import { vipPath, type VipSpec } from '../io/ip-addr.js';
 import { NETLINK_FAULT_ENV } from '../io/rtnl-socket.js';
 import { acquireRunLock, type RunLock } from '../io/run-lock.js';
 import { stdoutSink } from '../io/fd-sink.js';
@@ -25,6 +25,7 @@ import { serveStatus, type StatusServer } from './status-server.js';
 import { HostRecord } from './vip-record.js';
 import { HostSetup } from './host-setup.js';
 import { AddressWatch } from './address-watch.js';
+import { newSlot, removeStaleVips, stopSlot, waitFor, type Slot } from './slot.js';
 import { loadForReload, loadOnThread, type ConfigSourceOptions } from './config-source.js';
 import { buildStatus } from './status.js';
 import { statisticsOf, type DaemonStatistics, type DaemonStatus } from '../status/model.js';
@@ -49,25 +50,6 @@ export interface DaemonOptions extends ConfigSourceOptions {
   readonly retryMs?: number;
   /** `--metrics ADDR:PORT`: serve Prometheus metrics there (wins over `vrrpd_metrics`). */
   readonly metrics?: ListenAddress;
-}
-
-/** One configured instance: running, or waiting for its interface. */
-interface Slot {
-  /** Its configuration; a reload that keeps the instance replaces it (reload-plan.ts). */
-  conf: VrrpInstance;
-  /** A reload changed its trackers: it keeps its last readings until the new ones have a first verdict. */
-  settling?: boolean;
-  instance: Instance<HostEntry> | undefined;
-  registration: Registration | undefined;
-  /** What its instance sends through: its registration, kept until the instance has stopped (its priority-0 advert) and replaced when a reload re-registers it. */
-  sender?: { via: Registration | undefined };
-  waiting: string | undefined;
-  /** Its shutdown's state change: notified (STOP) once its addresses are gone, as keepalived. */
-  stopped?: StateEvent;
-  /** A start in progress: the retry timer, a link or an address event share it. */
-  bringing?: Promise<void> | undefined;
-  /** Being reopened (its interface was recreated): no start until that is done. */
-  held?: boolean;
 }
 
 const STOP_BUDGET_MS = 900;
@@ -175,7 +157,7 @@ export class Daemon {
     this.#links.on('monitorError', (e) => this.#log.warn({ err: e.message }, 'link monitor problem'));
     await this.#links.start();
     await this.#applyTracking(loaded.config);
-    for (const conf of loaded.config.instances) this.#slots.set(conf.name, this.#newSlot(conf));
+    for (const conf of loaded.config.instances) this.#slots.set(conf.name, newSlot(conf));
     await Promise.all([...this.#slots.values()].map((s) => this.#bring(s)));
     this.#status = await serveStatus(this.#opts.runDir, () => this.snapshot());
     await this.#metrics.apply(this.#opts.metrics ?? loaded.config.global.vrrpdMetrics);
@@ -230,7 +212,7 @@ export class Daemon {
     const stopping = [...plans].filter(([, p]) => p === undefined || p.kind === 'restart').map(([s]) => s);
     const kept = [...plans].filter(([, p]) => p !== undefined && p.kind !== 'restart').map(([s]) => s);
     const before = new Set(this.#slots.keys());
-    await Promise.all(stopping.map((s) => this.#stopSlot(s)));
+    await Promise.all(stopping.map((s) => stopSlot(s, this.#notifications)));
     for (const s of stopping) this.#slots.delete(s.conf.name);
     this.#config = next;
     this.#disabled = loaded.disabled;
@@ -243,7 +225,7 @@ export class Daemon {
     await this.#applyTracking(next);
     for (const s of kept) this.#contain(`reloading ${s.conf.name}`, () => this.#update(s));
     const starting = next.instances.filter((c) => !this.#slots.has(c.name));
-    for (const conf of starting) this.#slots.set(conf.name, this.#newSlot(conf));
+    for (const conf of starting) this.#slots.set(conf.name, newSlot(conf));
     await Promise.all([...starting.map((c) => this.#bring(this.#slots.get(c.name)!)), ...kept.map((s) => this.#settle(s))]);
     if (next.global.fifoWriteStatesOnReload) this.#notifications.states(next, (name) => this.#slots.get(name)?.instance?.facts().router);
     await this.#metrics.apply(this.#opts.metrics ?? next.global.vrrpdMetrics);
@@ -311,7 +293,7 @@ export class Daemon {
     this.#stopping.abort();
     if (this.#retry) clearInterval(this.#retry);
     this.#notifications.shutdown();
-    const all = Promise.all([...this.#slots.values()].map((s) => this.#stopSlot(s)));
+    const all = Promise.all([...this.#slots.values()].map((s) => stopSlot(s, this.#notifications)));
     if ((await within(all, STOP_BUDGET_MS)) === 'late') this.#log.error({}, 'shutdown took too long; exiting anyway');
     for (const g of this.#config?.syncGroups ?? []) this.#notifications.group(g, 'INIT');
     if ((await within(this.#notifications.idle(), STOP_SCRIPT_MS + 100)) === 'late') this.#log.warn({}, 'notify scripts still running at exit');
@@ -428,10 +410,6 @@ export class Daemon {
     this.#log.error({ err: describeError(e) }, `bug: handling ${what} threw; contained`);
   }
 
-  #newSlot(conf: VrrpInstance): Slot {
-    return { conf, instance: undefined, registration: undefined, waiting: 'starting' };
-  }
-
   #iface(name: string): Iface {
     let i = this.#ifaces.get(name);
     if (!i) {
@@ -483,20 +461,13 @@ export class Daemon {
     const conf = slot.conf;
     if (needsDropRule(conf)) {
       const problem = await this.#host.ensureFirewall(this.#config);
-      if (problem) return this.#wait(slot, problem);
+      if (problem) return waitFor(slot, this.#log, problem);
     }
     const global = this.#config.global;
     const opened = await this.#openFor(conf);
-    if (!opened.ok) return this.#wait(slot, opened.error);
+    if (!opened.ok) return waitFor(slot, this.#log, opened.error);
     const { iface, src } = opened.value;
-    // What another running instance holds is not stale (a reload may keep it on a master).
-    const held = new Set([...this.#slots.values()].flatMap((s) => (s !== slot && s.instance ? vipSpecs(s.conf).map((v) => `${v.address} ${v.dev}`) : [])));
-    const mine = vipSpecs(conf).filter((v) => !held.has(`${v.address} ${v.dev}`));
-    for (const dev of new Set(mine.map((v) => v.dev))) {
-      const stale = await removeStale(dev, mine);
-      if (!stale.ok) this.#log.warn({ instance: conf.name, detail: stale.error.detail }, 'could not check for stale virtual addresses');
-      else if (stale.value.length > 0) this.#log.warn({ instance: conf.name, removed: stale.value }, 'removed virtual addresses left behind by an earlier run');
-    }
+    await removeStaleVips(conf, [...this.#slots.values()].filter((s) => s !== slot), this.#log);
     if (iface.name !== '') await iface.refresh();
     const destinations = advertDestinations(conf, global);
     const sender: { via: Registration | undefined } = { via: undefined };
@@ -515,7 +486,7 @@ export class Daemon {
       destinations,
       source: src,
     });
-    if (!reg.ok) return this.#wait(slot, reg.error.detail);
+    if (!reg.ok) return waitFor(slot, this.#log, reg.error.detail);
     // slot.conf, not conf: a reload may change the notify scripts of an instance it keeps.
     instance.onStateChange((e) => this.#contain(`${conf.name} -> ${e.to}`, () => this.#memberMoved(slot.conf, e)));
     instance.onOwnFault((faulted, detail) => this.#contain(`${conf.name} own fault`, () => this.#applySync(this.#sync.onOwnFault(conf.name, faulted, detail))));
@@ -533,24 +504,6 @@ export class Daemon {
     this.#applySync(this.#sync.resync(conf.name)); // the group may hold FAULT already
     // keepalived vrrp_startup_delay: no instance leaves BACKUP before it has passed since start.
     instance.start(Math.max(0, this.#startedAt + this.#config.global.vrrpStartupDelayMs - this.#now()));
-  }
-
-  #wait(slot: Slot, why: string): void {
-    if (slot.waiting !== why) this.#log.warn({ instance: slot.conf.name, why }, 'instance waiting (FAULT) until this is resolved');
-    slot.waiting = why;
-  }
-
-  async #stopSlot(slot: Slot): Promise<void> {
-    const instance = slot.instance;
-    const registration = slot.registration;
-    slot.instance = undefined;
-    slot.registration = undefined;
-    if (!instance) return;
-    await instance.stop();
-    registration?.unregister();
-    const e = slot.stopped;
-    slot.stopped = undefined;
-    if (e) this.#notifications.instance(slot.conf, e.to, e.priority);
   }
 
   /** Retry instances whose interface was not usable. */
@@ -575,7 +528,7 @@ export class Daemon {
   /** Notifications, then keepalived's sync groups: the other members follow. */
   #memberMoved(conf: VrrpInstance, e: StateEvent): void {
     const slot = this.#slots.get(conf.name);
-    if (e.reason === 'shutdown' && slot) slot.stopped = e; // notified by #stopSlot, once the addresses are gone
+    if (e.reason === 'shutdown' && slot) slot.stopped = e; // notified by stopSlot, once the addresses are gone
     else this.#notifications.instance(conf, e.to, e.priority);
     const group = this.#config?.syncGroups.find((g) => g.members.includes(conf.name));
     if (group && e.reason !== 'sync-group' && e.reason !== 'shutdown') this.#notifications.group(group, e.to);
@@ -606,7 +559,7 @@ export class Daemon {
     for (const s of slots) s.held = true;
     try {
       await Promise.all(slots.map((s) => s.bringing));
-      await Promise.all(slots.map((s) => this.#stopSlot(s)));
+      await Promise.all(slots.map((s) => stopSlot(s, this.#notifications)));
       // The socket interface too: a use_vmac macvlan went with its base and is created again.
       for (const name of new Set([ifname, ...slots.map((s) => socketDevice(s.conf))])) {
         this.#ifaces.get(name)?.close();
