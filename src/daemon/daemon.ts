@@ -12,12 +12,10 @@ import { stdoutSink } from '../io/fd-sink.js';
 import { background, describeError } from '../background.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import type { Registration } from '../io/vrrp-mux.js';
-import { err, ok, type Result } from '../result.js';
-import type { IpAddress } from '../wire/address.js';
 import { monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js';
-import { advertDestinations, byDevice, garpDevices, instanceSpec, needsDropRule, receiverSpec, socketDevice, sourceAddress, vipSpecs, virtualAddresses } from './build.js';
+import { advertDestinations, instanceSpec, needsDropRule, receiverSpec, socketDevice, vipSpecs, virtualAddresses } from './build.js';
 import { HOST_OPS, recordedOf, type HostEntry } from './host-entry.js';
-import { Iface } from './iface.js';
+import { Interfaces } from './interfaces.js';
 import { Instance, type InstanceFacts, type StateEvent, type TimerLateness } from './instance.js';
 import type { Logger } from './log.js';
 import { prepareRunDir, writePrivateFile } from './runtime-dir.js';
@@ -66,7 +64,7 @@ export class Daemon {
   #config: VrrpdConfig | undefined;
   /** Sections the running configuration left out for their own errors (the status lists them). */
   #disabled: readonly DisabledSection[] = [];
-  readonly #ifaces = new Map<string, Iface>();
+  readonly #ifaces: Interfaces;
   readonly #slots = new Map<string, Slot>();
   readonly #links = new LinkMonitor();
   /** Address changes: source addresses follow, VIPs removed behind our back come back (address-watch.ts). */
@@ -110,6 +108,7 @@ export class Daemon {
     });
     this.#record = new HostRecord(opts.runDir, this.#log);
     this.#host = new HostSetup(this.#record, this.#log);
+    this.#ifaces = new Interfaces({ log: this.#log, config: () => this.#config, host: this.#host });
     this.#addresses = new AddressWatch({
       links: this.#links,
       log: this.#log,
@@ -301,7 +300,7 @@ export class Daemon {
     this.#tracking.stop();
     this.#addresses.stop();
     this.#links.stop();
-    for (const i of this.#ifaces.values()) i.close();
+    this.#ifaces.closeAll();
     await this.#host.undo();
     await this.#status?.close();
     await this.#metrics.close();
@@ -410,45 +409,6 @@ export class Daemon {
     this.#log.error({ err: describeError(e) }, `bug: handling ${what} threw; contained`);
   }
 
-  #iface(name: string): Iface {
-    let i = this.#ifaces.get(name);
-    if (!i) {
-      i = new Iface(name, this.#log);
-      this.#ifaces.set(name, i);
-    }
-    i.garpIntervalMs = this.#config?.global.garpIntervalMs ?? 0;
-    return i;
-  }
-
-  /** Open the slot's socket interface; the address its adverts come from (use_vmac: the base's, as keepalived). */
-  async #openFor(conf: VrrpInstance): Promise<Result<{ iface: Iface; src: IpAddress; running: boolean }, string>> {
-    const config = this.#config!;
-    const vmacProblem = await this.#host.ensureVmac(conf);
-    if (vmacProblem) return err(vmacProblem);
-    const name = socketDevice(conf);
-    const iface = this.#iface(name);
-    if (name === '') {
-      const src = conf.unicastSrcIp as IpAddress; // validated: no interface means unicast_src_ip
-      const opened = await iface.openUnbound([src]);
-      return opened.ok ? ok({ iface, src, running: true }) : err(`no interface (unicast): ${opened.error}`);
-    }
-    const opened = await iface.open(conf.family, { ipv4: config.global.vrrpMcastGroup4, ipv6: config.global.vrrpMcastGroup6 });
-    if (!opened.ok) return err(`interface ${name}: ${opened.error}`);
-    const base = name === conf.interface ? opened : await getInterfaceInfo(conf.interface).then((r) => (r.ok ? ok(r.value) : err(r.error.detail)));
-    if (!base.ok) return err(`interface ${conf.interface}: ${base.error}`);
-    const src = sourceAddress(conf, base.value, virtualAddresses(config));
-    return src.ok ? ok({ iface, src: src.value, running: base.value.running }) : err(src.error);
-  }
-
-  /** keepalived sends each VIP's gratuitous ARPs on the VIP's own device; the counts of every device, summed. */
-  #garpByDevice(conf: VrrpInstance): (addresses: readonly IpAddress[], count: number) => Promise<{ sent: number; failed: number }> {
-    const devices = garpDevices(conf);
-    return async (addresses, count) => {
-      const sends = [...byDevice(devices, addresses)].map(([dev, list]) => this.#iface(dev).sendGarps(list, count));
-      return (await Promise.all(sends)).reduce((a, b) => ({ sent: a.sent + b.sent, failed: a.failed + b.failed }), { sent: 0, failed: 0 });
-    };
-  }
-
   /** Open the slot's interface, clean up stale VIPs, and start its router (once at a time). Failures leave it waiting. */
   #bring(slot: Slot): Promise<void> {
     if (slot.instance || slot.held || !this.#config) return Promise.resolve();
@@ -464,7 +424,7 @@ export class Daemon {
       if (problem) return waitFor(slot, this.#log, problem);
     }
     const global = this.#config.global;
-    const opened = await this.#openFor(conf);
+    const opened = await this.#ifaces.openFor(conf);
     if (!opened.ok) return waitFor(slot, this.#log, opened.error);
     const { iface, src } = opened.value;
     await removeStaleVips(conf, [...this.#slots.values()].filter((s) => s !== slot), this.#log);
@@ -477,7 +437,7 @@ export class Daemon {
       destinations,
       sendTo: (payload, dst) => sender.via?.sendTo(payload, dst) ?? Promise.resolve({ ok: false, error: { detail: 'not registered' } }),
       vipOps: this.#record.wrap(HOST_OPS, recordedOf),
-      garp: (addresses, count) => this.#garpByDevice(slot.conf)(addresses, count), // a reload may move a VIP to another dev
+      garp: (addresses, count) => this.#ifaces.garpByDevice(slot.conf)(addresses, count), // a reload may move a VIP to another dev
       onTimer: (lateMs) => this.#metrics.observe('timerLateness', instanceLabels(conf), lateMs / 1000),
     });
     const reg = iface.mux!.register(conf.name, {
@@ -562,8 +522,7 @@ export class Daemon {
       await Promise.all(slots.map((s) => stopSlot(s, this.#notifications)));
       // The socket interface too: a use_vmac macvlan went with its base and is created again.
       for (const name of new Set([ifname, ...slots.map((s) => socketDevice(s.conf))])) {
-        this.#ifaces.get(name)?.close();
-        this.#ifaces.delete(name);
+        this.#ifaces.drop(name);
       }
       this.#host.baseRecreated(ifname);
     } finally {
