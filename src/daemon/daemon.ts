@@ -32,7 +32,7 @@ import type { ListenAddress } from '../config/listen-address.js';
 import { instanceLabels, scriptLabels } from '../status/metrics.js';
 import { MetricsEndpoint } from './metrics.js';
 import { Tracking } from './tracking.js';
-import { planReload, type ReloadPlan } from './reload-plan.js';
+import { logReloaded, planSlots, settleSlot, updateSlot } from './reload.js';
 import { Notifications } from './notifications.js';
 import { STOP_SCRIPT_MS } from '../io/notify-runner.js';
 import { applyProcessPriority, childNiceIncrement } from '../io/process-priority.js';
@@ -202,14 +202,7 @@ export class Daemon {
     }
     const prev = this.#config!;
     const next = loaded.config;
-    const confs = new Map(next.instances.map((c) => [c.name, c]));
-    const plans = new Map<Slot, ReloadPlan | undefined>();
-    for (const s of this.#slots.values()) {
-      const conf = confs.get(s.conf.name);
-      plans.set(s, conf && planReload({ config: prev, inst: s.conf }, { config: next, inst: conf }));
-    }
-    const stopping = [...plans].filter(([, p]) => p === undefined || p.kind === 'restart').map(([s]) => s);
-    const kept = [...plans].filter(([, p]) => p !== undefined && p.kind !== 'restart').map(([s]) => s);
+    const { confs, plans, stopping, kept } = planSlots(this.#slots.values(), prev, next);
     const before = new Set(this.#slots.keys());
     await Promise.all(stopping.map((s) => stopSlot(s, this.#notifications)));
     for (const s of stopping) this.#slots.delete(s.conf.name);
@@ -222,65 +215,14 @@ export class Daemon {
       s.settling = s.instance !== undefined;
     }
     await this.#applyTracking(next);
-    for (const s of kept) this.#contain(`reloading ${s.conf.name}`, () => this.#update(s));
+    for (const s of kept) this.#contain(`reloading ${s.conf.name}`, () => updateSlot(s, next, this.#ifaces));
     const starting = next.instances.filter((c) => !this.#slots.has(c.name));
     for (const conf of starting) this.#slots.set(conf.name, newSlot(conf));
-    await Promise.all([...starting.map((c) => this.#bring(this.#slots.get(c.name)!)), ...kept.map((s) => this.#settle(s))]);
+    await Promise.all([...starting.map((c) => this.#bring(this.#slots.get(c.name)!)), ...kept.map((s) => settleSlot(s, this.#tracking))]);
     if (next.global.fifoWriteStatesOnReload) this.#notifications.states(next, (name) => this.#slots.get(name)?.instance?.facts().router);
     await this.#metrics.apply(this.#opts.metrics ?? next.global.vrrpdMetrics);
-    this.#logPlans(plans);
-    this.#log.info(
-      {
-        kept: kept.length,
-        restarted: starting.filter((c) => before.has(c.name)).map((c) => c.name),
-        added: starting.filter((c) => !before.has(c.name)).map((c) => c.name),
-        removed: stopping.filter((s) => !confs.has(s.conf.name)).map((s) => s.conf.name),
-        disabled: loaded.disabled.filter((d) => d.section === 'vrrp_instance').map((d) => d.name),
-      },
-      'configuration reloaded',
-    );
+    logReloaded(this.#log, { confs, plans, stopping, kept }, { before, starting, disabled: loaded.disabled });
     return true;
-  }
-
-  /** One line per instance the reload found in both configurations: what changed, and whether it was applied in place or restarted (and why). */
-  #logPlans(plans: ReadonlyMap<Slot, ReloadPlan | undefined>): void {
-    for (const [s, p] of plans) {
-      if (p === undefined || p.kind === 'unchanged') continue;
-      const instance = s.conf.name;
-      if (p.kind === 'restart') this.#log.warn({ instance, why: p.why }, `${instance}: reload restarts it: ${p.why.join(', ')} changed (a new virtual router: a master hands over with priority 0)`);
-      else this.#log.info({ instance, changed: p.changed, state: s.instance?.state ?? 'waiting' }, `${instance}: reload applied in place: ${p.changed.join('; ')}`);
-    }
-  }
-
-  /**
-   * An instance the reload keeps: its router takes the new settings (no transition), its host
-   * entries change by their difference, its receive path learns new unicast peers. Its source
-   * address stays (a configured one is part of its identity). One that waits for its interface
-   * simply starts with the new configuration.
-   */
-  #update(slot: Slot): void {
-    const instance = slot.instance;
-    if (!instance || !this.#config) return;
-    const conf = slot.conf;
-    const destinations = advertDestinations(conf, this.#config.global);
-    const old = slot.registration;
-    if (old && old.destinations.join() !== destinations.join()) {
-      const mux = this.#ifaces.get(socketDevice(conf))?.mux;
-      old.unregister();
-      const reg = mux?.register(conf.name, { spec: receiverSpec(instance, conf.unicastPeers), onAdvert: (rx) => instance.receive(rx), destinations, source: instance.router.sourceIp });
-      if (!reg?.ok) throw new Error(`re-registering ${conf.name} after a reload: ${reg?.error.detail ?? 'no interface'}`);
-      slot.registration = reg.value;
-      if (slot.sender) slot.sender.via = reg.value;
-    }
-    instance.update(instanceSpec(conf, instance.router.config.primaryIp, this.#config.global.vrrpMcastGroup4), destinations);
-  }
-
-  /** A kept instance's trackers once their objects have a first verdict (a restarted vrrp_script starts unknown): no transient priority. */
-  async #settle(slot: Slot): Promise<void> {
-    if (!slot.settling) return;
-    await this.#tracking.settled(slot.conf);
-    slot.settling = false;
-    slot.instance?.setTrackers(this.#tracking.statuses(slot.conf));
   }
 
   /**
