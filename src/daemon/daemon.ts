@@ -5,7 +5,7 @@
  */
 import type { DisabledSection, LoadResult, VrrpdConfig, VrrpInstance } from '../config/types.js';
 import { getInterfaceInfo } from '../io/interface-info.js';
-import { vipPath, type VipSpec } from '../io/ip-addr.js';
+import { vipPath } from '../io/ip-addr.js';
 import { NETLINK_FAULT_ENV } from '../io/rtnl-socket.js';
 import { acquireRunLock, type RunLock } from '../io/run-lock.js';
 import { stdoutSink } from '../io/fd-sink.js';
@@ -13,12 +13,12 @@ import { background, describeError } from '../background.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import type { Registration } from '../io/vrrp-mux.js';
 import { monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js';
-import { advertDestinations, instanceSpec, needsDropRule, receiverSpec, socketDevice, vipSpecs, virtualAddresses } from './build.js';
-import { HOST_OPS, recordedOf, type HostEntry } from './host-entry.js';
+import { advertDestinations, instanceSpec, needsDropRule, receiverSpec, socketDevice, virtualAddresses } from './build.js';
+import { HOST_OPS, recordedOf } from './host-entry.js';
 import { Interfaces } from './interfaces.js';
-import { Instance, type InstanceFacts, type StateEvent, type TimerLateness } from './instance.js';
+import { Instance, type StateEvent } from './instance.js';
 import type { Logger } from './log.js';
-import { prepareRunDir, writePrivateFile } from './runtime-dir.js';
+import { prepareRunDir } from './runtime-dir.js';
 import { serveStatus, type StatusServer } from './status-server.js';
 import { HostRecord } from './vip-record.js';
 import { HostSetup } from './host-setup.js';
@@ -26,7 +26,8 @@ import { AddressWatch } from './address-watch.js';
 import { newSlot, removeStaleVips, stopSlot, waitFor, type Slot } from './slot.js';
 import { loadForReload, loadOnThread, type ConfigSourceOptions } from './config-source.js';
 import { buildStatus } from './status.js';
-import { statisticsOf, type DaemonStatistics, type DaemonStatus } from '../status/model.js';
+import { slotFacts, withProcessStats, writeDump, type DaemonStats } from './snapshot.js';
+import { statisticsOf, type DaemonStatus } from '../status/model.js';
 import { VRRPD_VERSION } from './version.js';
 import type { ListenAddress } from '../config/listen-address.js';
 import { instanceLabels, scriptLabels } from '../status/metrics.js';
@@ -252,36 +253,20 @@ export class Daemon {
 
   /** SIGUSR1: the state as JSON in the runtime directory (root only, no symlinks followed). */
   async dumpState(): Promise<void> {
-    await this.#dump('vrrpd.state.json', () => this.snapshot(), 'state');
+    await writeDump(this.#opts.runDir, this.#log, 'vrrpd.state.json', () => this.snapshot(), 'state');
   }
 
   /** SIGUSR2 (keepalived's statistics signal): the counters as JSON beside the state dump. */
   async dumpStats(): Promise<void> {
-    await this.#dump('vrrpd.stats.json', () => this.stats(), 'statistics');
+    await writeDump(this.#opts.runDir, this.#log, 'vrrpd.stats.json', () => this.stats(), 'statistics');
   }
 
   /**
    * What SIGUSR2 dumps: every counter of the status model (its statistics part), each instance's
    * protocol-timer lateness, the process's memory (bytes), and when it was taken.
    */
-  stats(): DaemonStatistics & {
-    readonly instances: readonly (DaemonStatistics['instances'][number] & { readonly timers?: TimerLateness })[];
-    readonly memory: { readonly rss: number; readonly heapTotal: number; readonly heapUsed: number; readonly external: number; readonly arrayBuffers: number };
-    readonly time: string;
-  } {
-    const base = statisticsOf(this.snapshot());
-    const lateness = new Map<string, TimerLateness>();
-    for (const s of this.#slots.values()) if (s.instance) lateness.set(s.conf.name, s.instance.timerLateness());
-    const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
-    return {
-      ...base,
-      instances: base.instances.map((i) => {
-        const timers = lateness.get(i.name);
-        return timers ? { ...i, timers } : i;
-      }),
-      memory: { rss, heapTotal, heapUsed, external, arrayBuffers },
-      time: new Date().toISOString(),
-    };
+  stats(): DaemonStats {
+    return withProcessStats(statisticsOf(this.snapshot()), this.#slots.values());
   }
 
   /** The status model (src/status/model.ts): what `vrrpd status`, the dumps and the metrics show. */
@@ -300,13 +285,7 @@ export class Daemon {
         ...(metrics ? { metrics } : {}),
         log: { linesDropped: stdoutSink.dropped, ...(stdoutSink.broken ? { lost: stdoutSink.broken } : {}) },
       },
-      slots: [...this.#slots.values()].map((s) => ({
-        conf: s.conf,
-        vips: vipSpecs(s.conf),
-        facts: addressFacts(s.instance?.facts()),
-        waiting: s.instance ? undefined : (s.waiting ?? 'stopped'),
-        trackers: this.#tracking.trackers(s.conf),
-      })),
+      slots: [...this.#slots.values()].map((s) => slotFacts(s, this.#tracking)),
       interfaces: [...this.#ifaces.values()].map((i) => ({ name: i.name, counters: i.mux?.counters, io: i.socketCounters })),
       objects: this.#tracking.objects(),
       disabled: this.#disabled,
@@ -323,19 +302,6 @@ export class Daemon {
       const scripts = childNiceIncrement() > 0 ? 'scripts start at the nice value vrrpd started with' : `scripts start at ${r.value.to} too`;
       this.#log.info({ from: r.value.from, to: r.value.to }, `nice value ${r.value.from} -> ${r.value.to} (vrrp_priority); ${scripts}`);
     }
-  }
-
-  async #dump(name: string, body: () => object, what: string): Promise<void> {
-    let text: string;
-    try {
-      text = `${JSON.stringify(body(), null, 2)}\n`;
-    } catch (e) {
-      this.#log.error({ err: describeError(e) }, `bug: ${what} dump threw`);
-      return;
-    }
-    const r = await writePrivateFile(this.#opts.runDir, name, text);
-    if (r.ok) this.#log.info({ file: r.value }, `${what} dumped`);
-    else this.#log.error({ detail: r.error }, `${what} dump failed`);
   }
 
   /** A bug in one handler is logged and contained: the other instances and their timers go on. */
@@ -490,10 +456,4 @@ export class Daemon {
     await this.#tracking.apply(config);
     await this.#notifications.apply(config);
   }
-}
-
-/** The status model's view of an instance: its addresses (the no_accept drop entries, routes and rules are not VIPs). */
-function addressFacts(f: InstanceFacts<HostEntry> | undefined): InstanceFacts<VipSpec> | undefined {
-  if (f === undefined) return undefined;
-  return { ...f, vips: f.vips.flatMap((v) => (v.vip.kind === 'addr' ? [{ ...v, vip: v.vip.vip }] : [])) };
 }
