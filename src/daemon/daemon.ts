@@ -11,19 +11,18 @@ import { acquireRunLock, type RunLock } from '../io/run-lock.js';
 import { stdoutSink } from '../io/fd-sink.js';
 import { background, describeError } from '../background.js';
 import { LinkMonitor } from '../io/link-monitor.js';
-import type { Registration } from '../io/vrrp-mux.js';
 import { monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js';
-import { advertDestinations, instanceSpec, needsDropRule, receiverSpec, socketDevice, virtualAddresses } from './build.js';
+import { advertDestinations, needsDropRule, socketDevice, virtualAddresses } from './build.js';
 import { HOST_OPS, recordedOf } from './host-entry.js';
 import { Interfaces } from './interfaces.js';
-import { Instance, type StateEvent } from './instance.js';
+import type { StateEvent } from './instance.js';
 import type { Logger } from './log.js';
 import { prepareRunDir } from './runtime-dir.js';
 import { serveStatus, type StatusServer } from './status-server.js';
 import { HostRecord } from './vip-record.js';
 import { HostSetup } from './host-setup.js';
 import { AddressWatch } from './address-watch.js';
-import { newSlot, removeStaleVips, stopSlot, waitFor, type Slot } from './slot.js';
+import { newSlot, removeStaleVips, stopSlot, waitFor, wireInstance, type Slot } from './slot.js';
 import { loadForReload, loadOnThread, type ConfigSourceOptions } from './config-source.js';
 import { buildStatus } from './status.js';
 import { slotFacts, withProcessStats, writeDump, type DaemonStats } from './snapshot.js';
@@ -337,32 +336,23 @@ export class Daemon {
     const { iface, src } = opened.value;
     await removeStaleVips(conf, [...this.#slots.values()].filter((s) => s !== slot), this.#log);
     if (iface.name !== '') await iface.refresh();
-    const destinations = advertDestinations(conf, global);
-    const sender: { via: Registration | undefined } = { via: undefined };
-    const instance = new Instance(instanceSpec(conf, src, this.#config.global.vrrpMcastGroup4), {
+    const at = { destinations: advertDestinations(conf, global), group: this.#config.global.vrrpMcastGroup4 };
+    const wired = wireInstance(conf, src, iface, at, {
       now: this.#now,
       log: this.#log,
-      destinations,
-      sendTo: (payload, dst) => sender.via?.sendTo(payload, dst) ?? Promise.resolve({ ok: false, error: { detail: 'not registered' } }),
       vipOps: this.#record.wrap(HOST_OPS, recordedOf),
       garp: (addresses, count) => this.#ifaces.garpByDevice(slot.conf)(addresses, count), // a reload may move a VIP to another dev
       onTimer: (lateMs) => this.#metrics.observe('timerLateness', instanceLabels(conf), lateMs / 1000),
     });
-    const reg = iface.mux!.register(conf.name, {
-      spec: receiverSpec(instance, conf.unicastPeers),
-      onAdvert: (rx) => instance.receive(rx),
-      destinations,
-      source: src,
-    });
-    if (!reg.ok) return waitFor(slot, this.#log, reg.error.detail);
+    if (!wired.ok) return waitFor(slot, this.#log, wired.error);
+    const { instance, registration, sender } = wired.value;
     // slot.conf, not conf: a reload may change the notify scripts of an instance it keeps.
     instance.onStateChange((e) => this.#contain(`${conf.name} -> ${e.to}`, () => this.#memberMoved(slot.conf, e)));
     instance.onOwnFault((faulted, detail) => this.#contain(`${conf.name} own fault`, () => this.#applySync(this.#sync.onOwnFault(conf.name, faulted, detail))));
     instance.onPriorityChange((e) => this.#contain(`${conf.name} priority`, () => this.#notifications.priority(slot.conf, e.state, e.to)));
     for (const l of this.#stateListeners) instance.onStateChange((e) => this.#contain(`${conf.name} -> ${e.to}`, () => l(e)));
     slot.instance = instance;
-    slot.registration = reg.value;
-    sender.via = reg.value;
+    slot.registration = registration;
     slot.sender = sender;
     slot.waiting = undefined;
     // keepalived holds an instance back until its scripts have a first verdict (no spurious FAULT).

@@ -6,9 +6,12 @@
 import type { VrrpInstance } from '../config/types.js';
 import { removeStale } from '../io/ip-addr.js';
 import type { Registration } from '../io/vrrp-mux.js';
-import { vipSpecs } from './build.js';
+import { err, ok, type Result } from '../result.js';
+import type { IpAddress, Ipv4Address } from '../wire/address.js';
+import { instanceSpec, receiverSpec, vipSpecs } from './build.js';
 import type { HostEntry } from './host-entry.js';
-import type { Instance, StateEvent } from './instance.js';
+import type { Iface } from './iface.js';
+import { Instance, type InstanceIo, type StateEvent } from './instance.js';
 import type { Logger } from './log.js';
 import type { Notifications } from './notifications.js';
 
@@ -66,4 +69,39 @@ export async function removeStaleVips(conf: VrrpInstance, others: Iterable<Slot>
     if (!stale.ok) log.warn({ instance: conf.name, detail: stale.error.detail }, 'could not check for stale virtual addresses');
     else if (stale.value.length > 0) log.warn({ instance: conf.name, removed: stale.value }, 'removed virtual addresses left behind by an earlier run');
   }
+}
+
+/** What a new instance's I/O takes from the daemon: the clock, the log, its VIP operations, GARP and the timer metric. */
+export type InstanceWiring = Pick<InstanceIo<HostEntry>, 'now' | 'log' | 'vipOps' | 'garp' | 'onTimer'>;
+
+/** A slot's sends go through its registration, kept until the instance has stopped and replaced when a reload re-registers it. */
+type Sender = NonNullable<Slot['sender']>;
+
+/**
+ * A new instance for `conf` that sends from `src` to `destinations` on the opened `iface`,
+ * registered with its receive path (not started); `group` is vrrp_mcast_group4.
+ */
+export function wireInstance(
+  conf: VrrpInstance,
+  src: IpAddress,
+  iface: Iface,
+  at: { readonly destinations: readonly IpAddress[]; readonly group: Ipv4Address },
+  io: InstanceWiring,
+): Result<{ instance: Instance<HostEntry>; registration: Registration; sender: Sender }, string> {
+  const destinations = at.destinations;
+  const sender: Sender = { via: undefined };
+  const instance = new Instance(instanceSpec(conf, src, at.group), {
+    ...io,
+    destinations,
+    sendTo: (payload, dst) => sender.via?.sendTo(payload, dst) ?? Promise.resolve({ ok: false, error: { detail: 'not registered' } }),
+  });
+  const reg = iface.mux!.register(conf.name, {
+    spec: receiverSpec(instance, conf.unicastPeers),
+    onAdvert: (rx) => instance.receive(rx),
+    destinations,
+    source: src,
+  });
+  if (!reg.ok) return err(reg.error.detail);
+  sender.via = reg.value;
+  return ok({ instance, registration: reg.value, sender });
 }
