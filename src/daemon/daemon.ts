@@ -4,7 +4,6 @@
  * the router, packet handling in io/.
  */
 import type { DisabledSection, LoadResult, VrrpdConfig, VrrpInstance } from '../config/types.js';
-import { getInterfaceInfo } from '../io/interface-info.js';
 import { vipPath } from '../io/ip-addr.js';
 import { NETLINK_FAULT_ENV } from '../io/rtnl-socket.js';
 import { acquireRunLock, type RunLock } from '../io/run-lock.js';
@@ -12,7 +11,7 @@ import { stdoutSink } from '../io/fd-sink.js';
 import { background, describeError } from '../background.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import { monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js';
-import { advertDestinations, needsDropRule, socketDevice, virtualAddresses } from './build.js';
+import { advertDestinations, needsDropRule, virtualAddresses } from './build.js';
 import { HOST_OPS, recordedOf } from './host-entry.js';
 import { Interfaces } from './interfaces.js';
 import type { StateEvent } from './instance.js';
@@ -377,7 +376,10 @@ export class Daemon {
     // A new index under the name: the instances are restarted on new sockets, not woken on the old.
     const known = this.#ifaces.get(ifname)?.info?.index;
     const recreated = up && known !== undefined && known !== this.#links.indexOf(ifname);
-    if (up) background(this.#reopenIfRecreated(ifname), (e) => this.#bug(`reopening ${ifname}`, e));
+    if (up) {
+      const on = { slots: () => this.#slots.values(), links: this.#links, stop: (s: Slot) => stopSlot(s, this.#notifications), bring: (s: Slot) => this.#bring(s) };
+      background(this.#ifaces.reopenIfRecreated(ifname, on), (e) => this.#bug(`reopening ${ifname}`, e));
+    }
     for (const s of this.#slots.values()) {
       if (s.instance && s.conf.interface === ifname && !recreated) s.instance.setLink(up);
     }
@@ -396,38 +398,6 @@ export class Daemon {
   /** vrrp_sync_group orders to the members' instances (an instance not running yet gets them at its start). */
   #applySync(orders: readonly SyncOrder[]): void {
     for (const order of orders) this.#slots.get(order.member)?.instance?.sync(order.input);
-  }
-
-  /**
-   * An interface deleted and created again has a new index: our socket, multicast membership and
-   * GARP sender belong to the old one. Stop its instances, reopen, and start them again.
-   */
-  async #reopenIfRecreated(ifname: string): Promise<void> {
-    const iface = this.#ifaces.get(ifname);
-    if (!iface?.info) return;
-    const now = await getInterfaceInfo(ifname);
-    if (!now.ok || now.value.index === iface.info.index) {
-      // Not recreated after all (or gone again): the link state is what the monitor says.
-      for (const s of this.#slots.values()) if (s.instance && s.conf.interface === ifname) s.instance.setLink(this.#links.isUp(ifname) ?? false);
-      return;
-    }
-    this.#log.warn({ ifname, oldIndex: iface.info.index, newIndex: now.value.index }, `interface ${ifname} was recreated; reopening it`);
-    const slots = [...this.#slots.values()].filter((s) => s.conf.interface === ifname && !s.held);
-    // No other start (the retry timer, an address event) may open the old sockets meanwhile.
-    for (const s of slots) s.held = true;
-    try {
-      await Promise.all(slots.map((s) => s.bringing));
-      await Promise.all(slots.map((s) => stopSlot(s, this.#notifications)));
-      // The socket interface too: a use_vmac macvlan went with its base and is created again.
-      for (const name of new Set([ifname, ...slots.map((s) => socketDevice(s.conf))])) {
-        this.#ifaces.drop(name);
-      }
-      this.#host.baseRecreated(ifname);
-    } finally {
-      for (const s of slots) s.held = false;
-    }
-    for (const s of slots) s.waiting = `interface ${ifname} is being reopened`;
-    await Promise.all(slots.map((s) => this.#bring(s)));
   }
 
   /** A tracked object changed (a script's verdict, a tracked link, a file, a process count): update its instances. */
