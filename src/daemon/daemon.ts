@@ -1,7 +1,10 @@
 /**
  * The vrrpd process: configuration in, one Instance per vrrp_instance, one Iface per interface,
  * link monitoring, the status socket, reload and shutdown. Glue only: protocol decisions live in
- * the router, packet handling in io/.
+ * the router, packet handling in io/. The daemon keeps the order of the steps; the steps live
+ * beside it: config-source.ts (loading), slot.ts (one configured instance: its wiring, its stop),
+ * interfaces.ts (opening and reopening interfaces), reload.ts (what a reload does to each
+ * instance), snapshot.ts (status facts, statistics, dumps).
  */
 import type { DisabledSection, LoadResult, VrrpdConfig, VrrpInstance } from '../config/types.js';
 import { vipPath } from '../io/ip-addr.js';
