@@ -18,6 +18,7 @@ import { countInstanceDrop, zeroInstanceCounters, type InstanceCounters } from '
 import { effectivePriority, OWNER_PRIORITY, type EffectivePriority } from './priority.js';
 import { checkAdvert } from './receive-checks.js';
 import { identityClash } from './reconfigure.js';
+import { buildAdvert, checkConfig } from './router-config.js';
 import { csToMs, masterDownIntervalMs, skewTimeMs } from './timers.js';
 import { SPLIT_BRAIN_DEFAULTS, type Action, type Input, type RouterConfig, type RouterSnapshot, type RouterState, type SplitBrainConfig, type TrackerStatus, type TransitionReason } from './types.js';
 
@@ -477,33 +478,19 @@ export class Router {
     if (to === 'FAULT' || to === 'INIT') {
       this.counters.priorityZeroPktsSent++;
       this.counters.advertiseSent++;
-      out.push({ kind: 'sendPriorityZero', advert: this.#buildAdvert(0) });
+      out.push({ kind: 'sendPriorityZero', advert: buildAdvert(this.config, 0) });
     }
     out.push({ kind: 'removeVips', vips: this.config.vips });
   }
 
   #sendAdvert(out: Action[]): void {
     this.counters.advertiseSent++;
-    out.push({ kind: 'sendAdvert', advert: this.#buildAdvert(this.#prio.priority) });
+    out.push({ kind: 'sendAdvert', advert: buildAdvert(this.config, this.#prio.priority) });
   }
 
   /** RFC 5798 §6.4.2 / §6.4.3: under VRRPv3 Master_Adver_Interval follows the master's adverts. */
   #learnInterval(advert: Advert): void {
     if (this.config.version === 3) this.#masterAdverIntervalCs = advert.adverIntervalCs;
-  }
-
-  /** RFC 3768 §7.2 / RFC 5798 §7.2: fill in the advert from our configuration (checksum is wire/'s job). */
-  #buildAdvert(priority: number): Advert {
-    const cfg = this.config;
-    return {
-      version: cfg.version,
-      type: 1,
-      vrid: cfg.vrid,
-      priority,
-      adverIntervalCs: cfg.adverIntervalCs,
-      addresses: cfg.vips,
-      auth: cfg.auth,
-    };
   }
 
   #faultReasons(): string[] {
@@ -531,20 +518,4 @@ export class Router {
     if (this.#noSource !== undefined) return 'no-source-address';
     return this.#prio.faults.length > 0 ? 'tracker-fault' : 'sync-group';
   }
-}
-
-/** Configuration the router cannot run with is the caller's bug (config validates first). */
-function checkConfig(c: RouterConfig): void {
-  const bad = (what: string): never => {
-    throw new RangeError(`${c.name}: ${what}`);
-  };
-  if (c.version === 2) {
-    if (c.family !== 'ipv4') bad('VRRPv2 is IPv4 only');
-    if (c.adverIntervalCs < 100 || c.adverIntervalCs > 25500 || c.adverIntervalCs % 100 !== 0) bad(`VRRPv2 interval ${c.adverIntervalCs} cs is not 1..255 whole seconds`);
-    if (c.auth !== undefined && c.auth.data.length !== 8) bad('auth data must be exactly 8 bytes');
-  } else {
-    if (!Number.isInteger(c.adverIntervalCs) || c.adverIntervalCs < 1 || c.adverIntervalCs > 4095) bad(`VRRPv3 interval ${c.adverIntervalCs} cs is outside 1..4095`);
-    if (c.auth !== undefined) bad('VRRPv3 has no authentication');
-  }
-  if (c.vips.length === 0 || c.vips.length > 255) bad(`${c.vips.length} virtual addresses (1..255)`);
 }
