@@ -15,6 +15,7 @@ import type { IpAddress } from '../wire/address.js';
 import type { Advert } from '../wire/types.js';
 import { compareAddresses, sameAddressSet } from './address.js';
 import { countInstanceDrop, zeroInstanceCounters, type InstanceCounters } from './counters.js';
+import { faultReason, faultReasons, hasOwnFault, ownFaultReasons, type FaultInputs } from './faults.js';
 import { effectivePriority, OWNER_PRIORITY, type EffectivePriority } from './priority.js';
 import { checkAdvert } from './receive-checks.js';
 import { identityClash } from './reconfigure.js';
@@ -123,7 +124,7 @@ export class Router {
     const faultedBefore = this.#ownFaulted();
     this.#handle(input, now, out);
     const faulted = this.#ownFaulted();
-    if (faulted !== faultedBefore) out.push({ kind: 'ownFault', faulted, detail: faulted ? this.#ownFaultReasons().join(', ') : 'fault cleared' });
+    if (faulted !== faultedBefore) out.push({ kind: 'ownFault', faulted, detail: faulted ? ownFaultReasons(this.#faults).join(', ') : 'fault cleared' });
     return out;
   }
 
@@ -178,7 +179,7 @@ export class Router {
       reasonDetail: this.#reasonDetail,
       linkUp: this.#linkUp,
       sourceIp: this.#sourceIp,
-      faultReasons: this.#faultReasons(),
+      faultReasons: faultReasons(this.#faults),
       counters: { ...this.counters },
     };
   }
@@ -399,9 +400,9 @@ export class Router {
     }
     if (this.#state === 'MASTER') this.#masterPriority = this.#prio.priority;
     if (!this.#running) return;
-    const faults = this.#faultReasons();
+    const faults = faultReasons(this.#faults);
     if (faults.length > 0 && this.#state !== 'FAULT') {
-      this.#enter('FAULT', this.#faultReason(), faults.join(', '), now, out);
+      this.#enter('FAULT', faultReason(this.#faults), faults.join(', '), now, out);
     } else if (faults.length === 0 && this.#state === 'FAULT') {
       this.#leaveQuietState('fault-cleared', now, out);
     }
@@ -411,10 +412,10 @@ export class Router {
 
   /** From INIT or FAULT: FAULT if something is wrong, else §6.4.1 (owner -> Master, others -> Backup). */
   #leaveQuietState(reason: 'startup' | 'fault-cleared', now: number, out: Action[]): void {
-    const faults = this.#faultReasons();
+    const faults = faultReasons(this.#faults);
     if (faults.length > 0) {
       if (this.#state !== 'FAULT') {
-        this.#enter('FAULT', this.#faultReason(), faults.join(', '), now, out);
+        this.#enter('FAULT', faultReason(this.#faults), faults.join(', '), now, out);
       }
       return;
     }
@@ -493,15 +494,9 @@ export class Router {
     if (this.config.version === 3) this.#masterAdverIntervalCs = advert.adverIntervalCs;
   }
 
-  #faultReasons(): string[] {
-    const link = this.#linkUp ? [] : ['interface down'];
-    const source = this.#noSource === undefined ? [] : [`no source address: ${this.#noSource}`];
-    return [...link, ...source, ...(this.#syncFault ? [this.#syncFault] : []), ...this.#prio.faults.map((name) => `${name} failed`)];
-  }
-
-  /** Faults of this router itself, not a sync group's hold. */
-  #ownFaultReasons(): string[] {
-    return this.#faultReasons().filter((r) => r !== this.#syncFault);
+  /** What FAULT is decided from (faults.ts). */
+  get #faults(): FaultInputs {
+    return { linkUp: this.#linkUp, noSource: this.#noSource, syncFault: this.#syncFault, prio: this.#prio };
   }
 
   /** Running with a fault of its own: what a sync group counts (keepalived's num_member_fault). */
@@ -510,12 +505,6 @@ export class Router {
   }
 
   #ownFaulted(): boolean {
-    return this.#running && (!this.#linkUp || this.#noSource !== undefined || this.#prio.faults.length > 0);
-  }
-
-  #faultReason(): TransitionReason {
-    if (!this.#linkUp) return 'link-down';
-    if (this.#noSource !== undefined) return 'no-source-address';
-    return this.#prio.faults.length > 0 ? 'tracker-fault' : 'sync-group';
+    return this.#running && hasOwnFault(this.#faults);
   }
 }
