@@ -13,11 +13,11 @@
  */
 import type { IpAddress } from '../wire/address.js';
 import type { Advert } from '../wire/types.js';
-import { compareAddresses, sameAddressSet } from './address.js';
+import { backupHonours, masterYields } from './advert-rules.js';
 import { countInstanceDrop, zeroInstanceCounters, type InstanceCounters } from './counters.js';
 import { faultReason, faultReasons, hasOwnFault, ownFaultReasons, type FaultInputs } from './faults.js';
 import { effectivePriority, OWNER_PRIORITY, type EffectivePriority } from './priority.js';
-import { checkAdvert } from './receive-checks.js';
+import { checkAddressList, checkAdvert } from './receive-checks.js';
 import { identityClash } from './reconfigure.js';
 import { buildAdvert, checkConfig } from './router-config.js';
 import { csToMs, masterDownIntervalMs, skewTimeMs } from './timers.js';
@@ -225,15 +225,14 @@ export class Router {
       out.push({ kind: 'dropped', reason: rejection.reason, from: srcIp, detail: rejection.detail });
       return;
     }
-    if (!sameAddressSet(advert.addresses, this.config.vips)) {
+    const listed = checkAddressList(this.config, advert);
+    if (listed) {
       this.counters.addressListErrors++;
-      const detail = `advertises [${advert.addresses.join(', ')}], we have [${this.config.vips.join(', ')}]`;
-      // §7.1: only the address owner's adverts may continue when the list differs.
-      if (this.config.addressMismatch === 'drop' && advert.priority !== OWNER_PRIORITY) {
-        out.push({ kind: 'dropped', reason: 'address-list', from: srcIp, detail });
+      if (listed.drop) {
+        out.push({ kind: 'dropped', reason: 'address-list', from: srcIp, detail: listed.detail });
         return;
       }
-      out.push({ kind: 'notice', code: 'address-list-mismatch', from: srcIp, detail });
+      out.push({ kind: 'notice', code: 'address-list-mismatch', from: srcIp, detail: listed.detail });
     }
     this.counters.advertiseRcvd++;
     if (advert.priority === 0) this.counters.priorityZeroPktsRcvd++;
@@ -250,15 +249,8 @@ export class Router {
       this.#masterPriority = undefined;
       return;
     }
-    const ours = this.#prio.priority;
-    let honour = !this.config.preempt || advert.priority >= ours;
-    if (honour) {
-      this.#preemptHoldUntil = undefined;
-    } else if (this.config.preemptDelayMs > 0) {
-      // keepalived preempt_delay: keep deferring to a lower-priority master for a while.
-      this.#preemptHoldUntil ??= now + this.config.preemptDelayMs;
-      honour = now < this.#preemptHoldUntil;
-    }
+    const { honour, preemptHoldUntil } = backupHonours(this.config, advert.priority, this.#prio.priority, now, this.#preemptHoldUntil);
+    this.#preemptHoldUntil = preemptHoldUntil;
     if (!honour) return; // §6.4.2: "Otherwise: Discard the ADVERTISEMENT"
     this.#learnInterval(advert); // RFC 5798 §6.4.2: Master_Adver_Interval from the advert
     this.#masterDownAt = this.#backupDeadline(now, this.masterDownIntervalMs);
@@ -274,10 +266,8 @@ export class Router {
       this.#adverAt = now + csToMs(this.config.adverIntervalCs);
       return;
     }
-    const ours = this.#prio.priority;
-    const wins =
-      advert.priority > ours || (advert.priority === ours && compareAddresses(srcIp, this.#sourceIp) > 0);
-    if (!wins) {
+    const why = masterYields(advert.priority, srcIp, this.#prio.priority, this.#sourceIp);
+    if (why === undefined) {
       this.#lowerPriorityMaster(now, out);
       return;
     }
@@ -286,7 +276,6 @@ export class Router {
     this.#masterIp = srcIp;
     this.#masterPriority = advert.priority;
     this.#learnInterval(advert); // RFC 5798 §6.4.3: Master_Adver_Interval from the advert, then Backup
-    const why = advert.priority > ours ? `priority ${advert.priority} > ours ${ours}` : `equal priority ${ours}, higher address`;
     this.#enter('BACKUP', 'higher-priority-advert', `${srcIp}: ${why}${this.#trackerNote()}`, now, out);
   }
 
