@@ -4,8 +4,11 @@
  *
  * All transitions go through `enter()`, which runs the one exit action of the old state and the
  * one entry action of the new state; the table below (TRANSITIONS) lists the legal moves, and any
- * other move is a bug that throws. Received adverts are checked for meaning (§7.1) in
- * `#advert()` before the per-state rules of §6.4.2 / §6.4.3 see them.
+ * other move is a bug that throws. Received adverts are checked for meaning (§7.1,
+ * receive-checks.ts) in `#advert()` before the per-state rules of §6.4.2 / §6.4.3 (advert-rules.ts)
+ * see them. The router owns its state and applies these pure pieces: the timer formulas and
+ * deadlines (timers.ts), the FAULT reasons (faults.ts), the configuration check and the advert it
+ * sends (router-config.ts).
  *
  * The versions differ in three places only: v2 checks authentication and the interval (§7.1), v3
  * has a backup adopt the master's interval as Master_Adver_Interval (RFC 5798 §6.4.2, §6.4.3), and
@@ -16,11 +19,11 @@ import type { Advert } from '../wire/types.js';
 import { backupHonours, masterYields } from './advert-rules.js';
 import { countInstanceDrop, zeroInstanceCounters, type InstanceCounters } from './counters.js';
 import { faultReason, faultReasons, hasOwnFault, ownFaultReasons, type FaultInputs } from './faults.js';
-import { effectivePriority, OWNER_PRIORITY, type EffectivePriority } from './priority.js';
+import { describeContributions, effectivePriority, OWNER_PRIORITY, type EffectivePriority } from './priority.js';
 import { checkAddressList, checkAdvert } from './receive-checks.js';
 import { identityClash } from './reconfigure.js';
 import { buildAdvert, checkConfig } from './router-config.js';
-import { csToMs, masterDownIntervalMs, skewTimeMs } from './timers.js';
+import { csToMs, masterDownDeadline, masterDownIntervalMs, nextAdverDeadline, skewTimeMs } from './timers.js';
 import { SPLIT_BRAIN_DEFAULTS, type Action, type Input, type RouterConfig, type RouterSnapshot, type RouterState, type SplitBrainConfig, type TrackerStatus, type TransitionReason } from './types.js';
 
 /** Legal transitions; anything else is a programming error. */
@@ -207,12 +210,9 @@ export class Router {
       // §6.4.2: "If the Master_Down_Timer fires" -> Master.
       this.#enter('MASTER', 'master-down-timer', this.#masterIp ? `no advert from ${this.#masterIp}` : 'no master heard', now, out);
     } else if (this.#state === 'MASTER' && this.#adverAt !== undefined && now >= this.#adverAt) {
-      // §6.4.3: "If the Adver_Timer fires": send an advert, reset the timer. Deadlines chain from the
-      // previous deadline (no drift); after a stall longer than an interval we restart from now.
+      // §6.4.3: "If the Adver_Timer fires": send an advert, reset the timer.
       this.#sendAdvert(out);
-      const interval = csToMs(this.config.adverIntervalCs);
-      const next = this.#adverAt + interval;
-      this.#adverAt = next > now ? next : now + interval;
+      this.#adverAt = nextAdverDeadline(this.#adverAt, now, csToMs(this.config.adverIntervalCs));
     }
   }
 
@@ -244,7 +244,7 @@ export class Router {
   #backupReceives(advert: Advert, srcIp: IpAddress, now: number): void {
     if (advert.priority === 0) {
       // The master is leaving: take over after Skew_Time unless a better backup speaks first.
-      this.#masterDownAt = this.#backupDeadline(now, this.skewTimeMs);
+      this.#masterDownAt = masterDownDeadline(now, this.#startupHoldUntil, this.skewTimeMs);
       this.#masterIp = undefined;
       this.#masterPriority = undefined;
       return;
@@ -253,7 +253,7 @@ export class Router {
     this.#preemptHoldUntil = preemptHoldUntil;
     if (!honour) return; // §6.4.2: "Otherwise: Discard the ADVERTISEMENT"
     this.#learnInterval(advert); // RFC 5798 §6.4.2: Master_Adver_Interval from the advert
-    this.#masterDownAt = this.#backupDeadline(now, this.masterDownIntervalMs);
+    this.#masterDownAt = masterDownDeadline(now, this.#startupHoldUntil, this.masterDownIntervalMs);
     this.#masterIp = srcIp;
     this.#masterPriority = advert.priority;
   }
@@ -305,20 +305,10 @@ export class Router {
     }
   }
 
-  /** A Backup's Master_Down_Timer deadline `intervalMs` from now, or from the end of the startup hold. */
-  #backupDeadline(now: number, intervalMs: number): number {
-    return Math.max(now, this.#startupHoldUntil) + intervalMs;
-  }
-
   /** " (chk_nginx -20)" when trackers move our priority: the state line says which one did. */
   #trackerNote(): string {
-    const moved = this.#movedBy();
+    const moved = describeContributions(this.#prio);
     return moved.length > 0 ? ` (${moved.join(', ')})` : '';
-  }
-
-  /** The trackers moving our priority now, as "name -20". */
-  #movedBy(): string[] {
-    return this.#prio.contributions.map((c) => `${c.name} ${c.delta > 0 ? '+' : ''}${c.delta}`);
   }
 
   /**
@@ -371,7 +361,7 @@ export class Router {
     if (this.#state !== 'BACKUP') return;
     const owner = next.priority === OWNER_PRIORITY;
     if (owner && prev.priority !== OWNER_PRIORITY) this.#masterDownAt = Math.max(now, this.#startupHoldUntil);
-    else if (!owner && prev.priority === OWNER_PRIORITY) this.#masterDownAt = this.#backupDeadline(now, this.masterDownIntervalMs);
+    else if (!owner && prev.priority === OWNER_PRIORITY) this.#masterDownAt = masterDownDeadline(now, this.#startupHoldUntil, this.masterDownIntervalMs);
   }
 
   /** Trackers or link changed: recompute priority and FAULT, and move if needed. */
@@ -379,7 +369,7 @@ export class Router {
     const before = this.#prio;
     this.#prio = effectivePriority(this.config.priority, this.#trackers);
     if (before.priority !== this.#prio.priority) {
-      const moved = this.#movedBy();
+      const moved = describeContributions(this.#prio);
       out.push({
         kind: 'priorityChanged',
         from: before.priority,
@@ -449,7 +439,7 @@ export class Router {
         // better master has just learned the master's (§6.4.3).
         if (reason !== 'higher-priority-advert') this.#masterAdverIntervalCs = this.config.adverIntervalCs;
         // An owner held back by vrrp_startup_delay takes over as soon as the hold ends (keepalived: 1 µs).
-        this.#masterDownAt = this.config.priority === OWNER_PRIORITY ? Math.max(now, this.#startupHoldUntil) : this.#backupDeadline(now, this.masterDownIntervalMs);
+        this.#masterDownAt = this.config.priority === OWNER_PRIORITY ? Math.max(now, this.#startupHoldUntil) : masterDownDeadline(now, this.#startupHoldUntil, this.masterDownIntervalMs);
         break;
       case 'FAULT':
         this.counters.becomeFault++;
