@@ -1,6 +1,7 @@
 /**
  * `npm run bench:scale [-- --sizes 1,50,255] [--seconds 20] [--rounds 1] [--only vrrpd|keepalived]
- *  [--node-flags "FLAGS"]`: (--node-flags replaces the bin's own node flags, to try others)
+ *  [--node-flags "FLAGS"] [--global "LINE"]...`: (--node-flags replaces the bin's own node flags, to
+ *  try others; each --global adds a line to both daemons' global_defs, e.g. "vrrp_rt_priority 10")
  * N VRRP instances on one interface, vrrpd against keepalived in the same run.
  *
  * Namespaces (prefix `vsc`): node m runs N instances as master (priority 100, state MASTER),
@@ -40,6 +41,8 @@ interface Args {
   readonly rounds: number;
   readonly kinds: readonly DaemonKind[];
   readonly nodeFlags: readonly string[];
+  /** Extra global_defs lines for both daemons. */
+  readonly globals: readonly string[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -55,7 +58,8 @@ function parseArgs(argv: readonly string[]): Args {
   const only = value('--only');
   if (only !== undefined && only !== 'vrrpd' && only !== 'keepalived') throw new Error('--only vrrpd|keepalived');
   const flags = value('--node-flags');
-  return { sizes, seconds, rounds, kinds: only ? [only] : ['vrrpd', 'keepalived'], nodeFlags: flags === undefined ? VRRPD_NODE_FLAGS : flags.split(/\s+/).filter(Boolean) };
+  const globals = argv.flatMap((a, i) => (a === '--global' && argv[i + 1] !== undefined ? [argv[i + 1]!] : []));
+  return { sizes, seconds, rounds, kinds: only ? [only] : ['vrrpd', 'keepalived'], nodeFlags: flags === undefined ? VRRPD_NODE_FLAGS : flags.split(/\s+/).filter(Boolean), globals };
 }
 
 interface RunResult {
@@ -124,8 +128,8 @@ async function oneRun(lab: Lab, capture: AdvertCapture, kind: DaemonKind, n: num
   const vips = Array.from({ length: n }, (_, i) => scaleVip(i + 1));
   const [monM, monB] = [await AddressMonitor.start(m), await AddressMonitor.start(b)];
   try {
-    master.writeConfig(scaleConfig({ instances: n, priority: 100, state: 'MASTER', routerId: 'm' }));
-    backup.writeConfig(scaleConfig({ instances: n, priority: 90, state: 'BACKUP', routerId: 'b' }));
+    master.writeConfig(scaleConfig({ instances: n, priority: 100, state: 'MASTER', routerId: 'm', globals: args.globals }));
+    backup.writeConfig(scaleConfig({ instances: n, priority: 90, state: 'BACKUP', routerId: 'b', globals: args.globals }));
     const t0 = Date.now();
     master.start();
     await waitUntil(`${n} masters`, () => master.count('MASTER') === n, 120_000);

@@ -8,7 +8,7 @@ export function scaleVip(vrid: number): string {
   return `10.77.${vrid >> 8}.${vrid & 0xff}`;
 }
 
-export function scaleConfig(o: { instances: number; priority: number; state: 'MASTER' | 'BACKUP'; routerId: string }): string {
+export function scaleConfig(o: { instances: number; priority: number; state: 'MASTER' | 'BACKUP'; routerId: string; globals?: readonly string[] }): string {
   const blocks = Array.from(
     { length: o.instances },
     (_, i) => `vrrp_instance VI_${i + 1} {
@@ -30,6 +30,6 @@ export function scaleConfig(o: { instances: number; priority: number; state: 'MA
   return `global_defs {
   router_id ${o.routerId}
   script_user root
-}
+${(o.globals ?? []).map((l) => `  ${l}\n`).join('')}}
 ${blocks.join('')}`;
 }

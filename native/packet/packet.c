@@ -24,6 +24,7 @@
 #include "raw4.h"
 #include "raw6.h"
 #include "rtnl.h"
+#include "sched.h"
 #include "signals.h"
 #include "timer.h"
 #include "util.h"
@@ -115,6 +116,7 @@ static napi_value init(napi_env env, napi_value exports) {
   vrrpd_timer_register(env, exports);
   vrrpd_signals_register(env, exports);
   vrrpd_rtnl_register(env, exports);
+  vrrpd_sched_register(env, exports);
   return exports;
 }
 

@@ -169,6 +169,10 @@ export interface GlobalDefs {
   readonly vrrpdMetrics?: ListenAddress;
   /** `vrrp_priority`: the daemon's nice value, -20 to 19 (left as started when absent). */
   readonly vrrpPriority?: number;
+  /** `vrrp_rt_priority`: SCHED_RR at 1 to 99 for the event loop's thread (left as started when absent). */
+  readonly vrrpRtPriority?: number;
+  /** `vrrp_rlimit_rttime` (deprecated spelling `vrrp_rlimit_rtime`): RLIMIT_RTTIME's hard limit in µs while real-time. */
+  readonly vrrpRlimitRttimeUs?: number;
 }
 
 export interface VrrpScript {

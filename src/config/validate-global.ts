@@ -58,6 +58,25 @@ export function scriptUserOf(stmt: Stmt, a: ArgChecker): ScriptUser | undefined 
   return group === undefined ? { user: user.text } : { user: user.text, group: group.text };
 }
 
+/**
+ * RLIMIT_RTTIME while `vrrp_rt_priority` is in force, in µs. keepalived's default is 10 ms (its
+ * RT_RLIMIT_DEFAULT); vrrpd's event loop runs 25-100 ms without sleeping when it starts or takes
+ * over 255 instances (measured, README "Process priority"), and the kernel kills a real-time
+ * thread at the limit, so vrrpd's default is 1 s and a smaller value is raised to its floor.
+ */
+export const RLIMIT_RTTIME_US = { default: 1_000_000, floor: 500_000 } as const;
+
+/** `vrrp_rlimit_rttime USEC` (or its deprecated spelling): whether a value was taken. */
+function rlimitRttime(s: Stmt, g: GlobalDraft, a: ArgChecker, name: string): boolean {
+  const t = a.one(s); const n = t && a.int(t, name, 1, 4294967295);
+  if (t === undefined || n === undefined) return false;
+  if (n < RLIMIT_RTTIME_US.floor) {
+    a.diags.warning(t, `${name} ${n} raised to ${RLIMIT_RTTIME_US.floor} µs: vrrpd's event loop can run 25-100 ms without sleeping (start, a takeover of many instances) and the kernel would kill it at ${n} µs; keepalived takes the value as it is`);
+  }
+  g.vrrpRlimitRttimeUs = Math.max(RLIMIT_RTTIME_US.floor, n);
+  return true;
+}
+
 const handlers = new Map<string, Handler<GlobalDraft>>([
   ['router_id', (s, g, a) => { const t = a.one(s); if (t) g.routerId = t.text; }],
   ['vrrp_mcast_group4', (s, g, a) => {
@@ -110,6 +129,14 @@ const handlers = new Map<string, Handler<GlobalDraft>>([
   ['vrrp_priority', (s, g, a) => {
     const t = a.one(s); const n = t && a.int(t, 'vrrp_priority', -20, 19);
     if (n !== undefined) g.vrrpPriority = n;
+  }],
+  ['vrrp_rt_priority', (s, g, a) => {
+    const t = a.one(s); const n = t && a.int(t, 'vrrp_rt_priority', 1, 99);
+    if (n !== undefined) g.vrrpRtPriority = n;
+  }],
+  ['vrrp_rlimit_rttime', (s, g, a) => rlimitRttime(s, g, a, 'vrrp_rlimit_rttime')],
+  ['vrrp_rlimit_rtime', (s, g, a) => {
+    if (rlimitRttime(s, g, a, 'vrrp_rlimit_rtime')) a.diags.info(s.keyword, "'vrrp_rlimit_rtime' is deprecated (as in keepalived): use 'vrrp_rlimit_rttime'");
   }],
   ['vrrp_strict', (s, g, a) => { a.flag(s); g.vrrpStrict = true; }],
   ['vrrp_higher_prio_send_advert', (s, g, a) => { const v = boolFlag(s, a); if (v !== undefined) g.higherPrioSendAdvert = v; }],

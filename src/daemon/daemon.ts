@@ -19,6 +19,7 @@ import { HOST_OPS, recordedOf } from './host-entry.js';
 import { Interfaces } from './interfaces.js';
 import type { StateEvent } from './instance.js';
 import type { Logger } from './log.js';
+import { applyScheduling } from './process-scheduling.js';
 import { prepareRunDir } from './runtime-dir.js';
 import { serveStatus, type StatusServer } from './status-server.js';
 import { HostRecord } from './vip-record.js';
@@ -37,7 +38,6 @@ import { Tracking } from './tracking.js';
 import { logReloaded, planSlots, settleSlot, updateSlot } from './reload.js';
 import { Notifications } from './notifications.js';
 import { STOP_SCRIPT_MS } from '../io/notify-runner.js';
-import { applyProcessPriority, childNiceIncrement } from '../io/process-priority.js';
 import { systemScriptHost, type ScriptHost } from '../io/script-launcher.js';
 import { SyncGroups, type SyncOrder } from '../protocol/sync-group.js';
 import type { TrackerKindName } from '../track/tracker.js';
@@ -295,14 +295,9 @@ export class Daemon {
 
   // --- internals ----------------------------------------------------------------------------
 
-  /** `vrrp_priority` (io/process-priority.ts): the daemon's nice value; refused, it is logged and the daemon runs on. */
+  /** global_defs' scheduling (vrrp_rt_priority, vrrp_priority; process-scheduling.ts). */
   #applyPriority(config: VrrpdConfig): void {
-    const r = applyProcessPriority(config.global.vrrpPriority);
-    if (!r.ok) this.#log.warn({ vrrpPriority: config.global.vrrpPriority }, `vrrp_priority not applied: ${r.error} (lowering the nice value needs CAP_SYS_NICE; under systemd, set Nice= in the unit instead)`);
-    else if (r.value) {
-      const scripts = childNiceIncrement() > 0 ? 'scripts start at the nice value vrrpd started with' : `scripts start at ${r.value.to} too`;
-      this.#log.info({ from: r.value.from, to: r.value.to }, `nice value ${r.value.from} -> ${r.value.to} (vrrp_priority); ${scripts}`);
-    }
+    applyScheduling(config.global, this.#log);
   }
 
   /** A bug in one handler is logged and contained: the other instances and their timers go on. */

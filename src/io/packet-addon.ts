@@ -3,7 +3,8 @@
  * AF_PACKET sender behind gratuitous ARP and unsolicited NA (garp.ts, packet.c), the raw IPv6
  * VRRP socket (vrrp-socket6.ts, raw6.c), the raw IPv4 VRRP receive socket (vrrp-socket.ts, raw4.c),
  * the kernel deadline timer (kernel-timer.ts, timer.c), real-time signals (realtime-signals.ts,
- * signals.c) and the rtnetlink socket for the VIPs (rtnl-socket.ts, rtnl.c). Missing when the
+ * signals.c), the rtnetlink socket for the VIPs (rtnl-socket.ts, rtnl.c) and real-time
+ * scheduling (realtime-scheduling.ts, sched.c). Missing when the
  * native build failed; its users fall back.
  */
 import { createRequire } from 'node:module';
@@ -36,7 +37,7 @@ export type RtnlHandle = { readonly __brand: 'RtnlHandle' };
 /** An opaque timerfd handle (timer.c). */
 export type TimerHandle = { readonly __brand: 'TimerHandle' };
 
-/** The addon's surface: native/packet/packet.c, raw6.c, timer.c, signals.c and rtnl.c. */
+/** The addon's surface: native/packet/packet.c, raw4.c, raw6.c, timer.c, signals.c, rtnl.c and sched.c. */
 export interface PacketAddon {
   open(): number;
   send(fd: number, ifindex: number, frame: Uint8Array): number;
@@ -65,6 +66,10 @@ export interface PacketAddon {
   /** Test hook: the process's next `count` requests (-1: all until re-armed with 0) fail with `errno` unsent. */
   rtnlFault?(count: number, errno: number): void;
   rtnlClose?(h: RtnlHandle): void;
+  /** SCHED_RR | SCHED_RESET_ON_FORK for the calling thread, RLIMIT_RTTIME rttimeUs/2 and rttimeUs (sched.c). Absent in an addon built before it existed. */
+  schedSetRealtime?(priority: number, rttimeUs: number): void;
+  /** SCHED_OTHER for the calling thread, and RLIMIT_RTTIME as before the first schedSetRealtime. */
+  schedReset?(): void;
 }
 
 /** Where the addon is looked for, relative to this file (src/io or dist/src/io). */

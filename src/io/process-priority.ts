@@ -9,6 +9,7 @@
 import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { err, ok, type Result } from '../result.js';
+import { currentRealtime } from './realtime-scheduling.js';
 
 /** The nice value the process started with, read before the first change. */
 let startNice: number | undefined;
@@ -48,8 +49,13 @@ export function applyProcessPriority(nice: number | undefined): Result<{ readonl
   return ok({ from, to: want });
 }
 
-/** How much a child must raise its nice to get back the daemon's starting value (0 when none). */
+/**
+ * How much a child must raise its nice to get back the daemon's starting value (0 when none).
+ * A child of a real-time thread (vrrp_rt_priority) starts at nice 0 whatever its parent's
+ * (SCHED_RESET_ON_FORK), so it is raised from 0.
+ */
 export function childNiceIncrement(): number {
+  if (currentRealtime() !== undefined) return Math.max(0, (startNice ??= getPriority(0)));
   if (current === undefined || startNice === undefined) return 0;
   return Math.max(0, startNice - current);
 }

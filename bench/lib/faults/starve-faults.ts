@@ -16,6 +16,8 @@ import { INTERVAL_MS, VRID, type FaultLab } from './lab.js';
 import { judged, type Fault, type FaultOutcome } from './matrix.js';
 
 const LOOPS_PER_CORE = 3;
+/** The rows' `vrrp_rt_priority`. */
+const RT_PRIORITY = 10;
 const STARVE_MS = Number(process.env.VRRPD_STARVE_MS ?? 20_000);
 const BASELINE_MS = Math.min(10_000, STARVE_MS);
 
@@ -74,14 +76,17 @@ async function starve(f: FaultLab, niceDelta: number): Promise<FaultOutcome> {
   return judged(f, t0, 0, { expectMaster: new Map([[VRID, 'op1']]), maxSourceChanges: 0 }, detail);
 }
 
-const starveRow = (id: string, niceDelta: number, keepalived: boolean): Fault => ({
+/** `realtime`: every daemon runs with `vrrp_rt_priority` (SCHED_RR), which no nice value outweighs. */
+const starveRow = (id: string, niceDelta: number, keepalived: boolean, realtime = false): Fault => ({
   id,
-  bound: `0: no takeover; op1${keepalived ? ' (keepalived 2.2.7)' : ''} pinned with ${LOOPS_PER_CORE} busy loops on its CPU at ${niceDelta === 0 ? 'its own nice' : `nice ${niceDelta} from its own (at least -20)`}`,
+  bound: `0: no takeover; op1${keepalived ? ' (keepalived 2.2.7)' : ''}${realtime ? ` at vrrp_rt_priority ${RT_PRIORITY}` : ''} pinned with ${LOOPS_PER_CORE} busy loops on its CPU at ${niceDelta === 0 ? 'its own nice' : `nice ${niceDelta} from its own (at least -20)`}`,
   quick: false,
   benchOnly: true,
   ...(keepalived ? { lab: { keepalived: ['op1'] }, reference: true } : {}),
+  ...(realtime ? { config: { globals: `  vrrp_rt_priority ${RT_PRIORITY}\n` } } : {}),
   run: (f) => starve(f, niceDelta),
 });
+
 
 export const STARVE_FAULTS: readonly Fault[] = [
   starveRow('starve-same-nice', 0, false),
@@ -90,4 +95,6 @@ export const STARVE_FAULTS: readonly Fault[] = [
   starveRow('starve-nice-minus-5-keepalived', -5, true),
   starveRow('starve-nice-minus-20', -20, false),
   starveRow('starve-nice-minus-20-keepalived', -20, true),
+  starveRow('starve-nice-minus-20-rt', -20, false, true),
+  starveRow('starve-nice-minus-20-rt-keepalived', -20, true, true),
 ];
