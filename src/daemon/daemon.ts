@@ -333,8 +333,8 @@ export class Daemon {
     const { iface, src } = opened.value;
     await removeStaleVips(conf, [...this.#slots.values()].filter((s) => s !== slot), this.#log);
     if (iface.name !== '') await iface.refresh();
-    const at = { destinations: advertDestinations(conf, global), group: this.#config.global.vrrpMcastGroup4 };
-    const wired = wireInstance(conf, src, iface, at, {
+    const targets = { destinations: advertDestinations(conf, global), group: this.#config.global.vrrpMcastGroup4 };
+    const wired = wireInstance(conf, src, iface, targets, {
       now: this.#now,
       log: this.#log,
       vipOps: this.#record.wrap(HOST_OPS, recordedOf),

@@ -78,19 +78,20 @@ export type InstanceWiring = Pick<InstanceIo<HostEntry>, 'now' | 'log' | 'vipOps
 type Sender = NonNullable<Slot['sender']>;
 
 /**
- * A new instance for `conf` that sends from `src` to `destinations` on the opened `iface`,
- * registered with its receive path (not started); `group` is vrrp_mcast_group4.
+ * A new instance for `conf` that sends from `src` to `targets.destinations` on the opened `iface`,
+ * registered with its receive path (not started); `targets.group` is vrrp_mcast_group4 (build.ts
+ * `instanceSpec`).
  */
 export function wireInstance(
   conf: VrrpInstance,
   src: IpAddress,
   iface: Iface,
-  at: { readonly destinations: readonly IpAddress[]; readonly group: Ipv4Address },
+  targets: { readonly destinations: readonly IpAddress[]; readonly group: Ipv4Address },
   io: InstanceWiring,
 ): Result<{ instance: Instance<HostEntry>; registration: Registration; sender: Sender }, string> {
-  const destinations = at.destinations;
+  const destinations = targets.destinations;
   const sender: Sender = { via: undefined };
-  const instance = new Instance(instanceSpec(conf, src, at.group), {
+  const instance = new Instance(instanceSpec(conf, src, targets.group), {
     ...io,
     destinations,
     sendTo: (payload, dst) => sender.via?.sendTo(payload, dst) ?? Promise.resolve({ ok: false, error: { detail: 'not registered' } }),
