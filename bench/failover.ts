@@ -226,7 +226,7 @@ async function main(): Promise<number> {
   const busy = busyLine(loads, host.cores);
   console.log(`\nbench:failover, ${machineLine(host)}`);
   const asBin = nodeFlags.join(' ') === VRRPD_NODE_FLAGS.join(' ');
-  console.log(`${busy.line}. vrrpd ran as \`node ${nodeFlags.join(' ')} dist/src/cli/main.js\` (${asBin ? "the vrrpd bin's flags" : "NOT the bin's flags"}).`);
+  console.log(`${busy.line}. vrrpd ran as \`node ${nodeFlags.join(' ')} dist/bundle/vrrpd.js\` (${asBin ? "the vrrpd bin's flags" : "NOT the bin's flags"}).`);
   console.log(`${runs} runs per kind and daemon, interleaved. Takeover = the new master's first advert - the old master's last (master loss)`);
   console.log(`or priority-0 advert, from a capture on a third namespace. VRRPv${t.version} over ${family === 'ipv6' ? 'IPv6' : 'IPv4'}, advert_int ${t.intervalS} s: bound = Master_Down_Interval ${ms(t.masterDownMs, 4)} ms or Skew_Time ${ms(t.skewMs, 4)} ms.\n`);
   const summaries: Record<string, KindSummary> = {};

@@ -268,7 +268,7 @@ async function main(): Promise<number> {
   const busy = busyLine(loads, host.cores);
   console.log(`\nbench:scale, ${machineLine(host)}`);
   const asBin = args.nodeFlags.join(' ') === VRRPD_NODE_FLAGS.join(' ');
-  console.log(`${busy.line}. vrrpd ran as \`node ${args.nodeFlags.join(' ')} dist/src/cli/main.js\` (${asBin ? 'the flags of the vrrpd bin' : 'NOT the bin\'s flags'}).`);
+  console.log(`${busy.line}. vrrpd ran as \`node ${args.nodeFlags.join(' ')} dist/bundle/vrrpd.js\` (${asBin ? 'the flags of the vrrpd bin' : 'NOT the bin\'s flags'}).`);
   console.log(`${args.rounds} round(s), ${args.seconds} s window each; CPU and RSS of the master (process tree); intervals from a capture on a third node.\n`);
   console.log(summaryTable(results, args));
   console.log(`\nMaster_Down_Interval for the backup (priority 90): ${MDI_MS} ms. "VIP - bound": when the VIP appeared on the backup minus`);

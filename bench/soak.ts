@@ -1,5 +1,5 @@
 /**
- * `npm run bench:soak -- [--minutes 60] [--warmup 5] [--sample-seconds 60] [--out lab-out]`:
+ * `npm run bench:soak -- [--minutes 60] [--warmup 5] [--sample-seconds 60] [--out lab-out] [--global LINE]...`:
  * an hour of ordinary trouble for two vrrpd daemons, and whether they leak or slow down.
  *
  * The seed's pair (op1 100 MASTER, op2 90, VRID 251, advert_int 1) in namespaces, both tracking
@@ -12,7 +12,8 @@
  * descriptors, children, zombies and timer lateness (its SIGUSR2 statistics and /proc), and the
  * master's advert gaps. Writes `<out>/soak.json` after every sample and `<out>/soak.svg` and
  * `<out>/soak.md` at the end (`--render <out>/soak.json` draws them again); exit status 0 when
- * every criterion of issue 16 passes.
+ * every criterion of issue 16 passes. Each `--global` adds a line to both daemons' global_defs
+ * (e.g. "vrrp_rt_priority 10").
  */
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -41,6 +42,8 @@ interface Args {
   readonly warmup: number;
   readonly sampleSeconds: number;
   readonly out: string;
+  /** Extra global_defs lines for both daemons. */
+  readonly globals: readonly string[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -53,15 +56,16 @@ function parseArgs(argv: readonly string[]): Args {
   };
   const minutes = num('--minutes', 60, 24 * 60);
   const o = argv.indexOf('--out');
-  return { minutes, warmup: num('--warmup', Math.min(5, Math.max(1, Math.floor(minutes / 4))), minutes), sampleSeconds: num('--sample-seconds', 60, 3600), out: o >= 0 ? argv[o + 1]! : 'lab-out' };
+  const globals = argv.flatMap((a, i) => (a === '--global' && argv[i + 1] !== undefined ? [argv[i + 1]!] : []));
+  return { minutes, warmup: num('--warmup', Math.min(5, Math.max(1, Math.floor(minutes / 4))), minutes), sampleSeconds: num('--sample-seconds', 60, 3600), out: o >= 0 ? argv[o + 1]! : 'lab-out', globals };
 }
 
 /** The flapping check: exits 1 for FLAP_S seconds, 0 for the next FLAP_S (by the wall clock). */
 const FLAP_SCRIPT = `#!/bin/sh\n[ $(( $(date +%s) / ${FLAP_S} % 2 )) -eq 0 ]\n`;
 
-function trackedConfig(flap: string, state: 'MASTER' | undefined, priority: number): string {
+function trackedConfig(flap: string, state: 'MASTER' | undefined, priority: number, globals: readonly string[]): string {
   const scripts = `vrrp_script chk_flap {\n  script "${flap}"\n  interval 1\n  fall 1\n  rise 1\n  weight -5\n}`;
-  return instanceConfig({ ...(state ? { state } : {}), priority, scripts, extra: '  track_script {\n    chk_flap\n  }' });
+  return instanceConfig({ ...(state ? { state } : {}), priority, scripts, extra: '  track_script {\n    chk_flap\n  }', globals });
 }
 
 const ACCEPTED_KINDS = new Set(['valid', 'ip-options', 'priority-255']);
@@ -258,8 +262,8 @@ async function main(): Promise<number> {
     const flap = join(pair.dir, 'flap.sh');
     writeFileSync(flap, FLAP_SCRIPT);
     chmodSync(flap, 0o755);
-    pair.op1.writeConfig(trackedConfig(flap, 'MASTER', 100));
-    pair.op2.writeConfig(trackedConfig(flap, undefined, 90));
+    pair.op1.writeConfig(trackedConfig(flap, 'MASTER', 100, args.globals));
+    pair.op2.writeConfig(trackedConfig(flap, undefined, 90, args.globals));
     pair.capture = await AdvertCapture.start(pair.client, join(pair.dir, 'adverts.pcap'), INJECTOR_SRC);
     await pair.restore(20_000);
     await soak(pair, args, report, save);

@@ -152,13 +152,13 @@ node_bin() {
 vrrpd_app() {
   local nodepkg=$1 dest=$2 tgz
   [ "$prebuilt" = 1 ] || (cd "$repo" && npm run build --silent >/dev/null)
-  [ -f "$repo/dist/src/cli/main.js" ] || { echo "image/build.sh: dist/ is not built" >&2; return 1; }
+  [ -f "$repo/dist/bundle/vrrpd.js" ] || { echo "image/build.sh: dist/ is not built (npm run build)" >&2; return 1; }
   tgz=$(cd "$repo" && npm pack --silent --pack-destination "$work" | tail -1)
   mkdir -p "$dest"
   tar -xzf "$work/$tgz" --strip-components=1 --no-same-owner -C "$dest"
   cp "$repo/package-lock.json" "$dest/"
   # the image's /usr/local/bin/vrrpd runs this file
-  [ "$(node -p 'require(process.argv[1]).bin.vrrpd' "$dest/package.json")" = dist/src/cli/main.js ] || {
+  [ "$(node -p 'require(process.argv[1]).bin.vrrpd' "$dest/package.json")" = dist/bundle/vrrpd.js ] || {
     echo "image/build.sh: package.json's bin.vrrpd moved: update image/rootfs/usr/local/bin/vrrpd" >&2; return 1; }
   (
     cd "$dest"

@@ -14,4 +14,4 @@ fi
 bash scripts/install-deps.sh
 echo "demo: building (npm run build)"
 npm run -s build
-exec node dist/src/cli/main.js lab demo --out lab-out "$@"
+exec node dist/bundle/vrrpd.js lab demo --out lab-out "$@"

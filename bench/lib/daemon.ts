@@ -25,6 +25,8 @@ export function instanceConfig(o: {
   interval?: number | undefined;
   /** ipv6: the seed's instance over IPv6 (VI_6, VRRPv3, its link-local VIP first). */
   family?: 'ipv4' | 'ipv6' | undefined;
+  /** More global_defs lines. */
+  globals?: readonly string[] | undefined;
 }): string {
   return (o.family === 'ipv6' ? seedConfig6 : seedConfig)({
     routerId: 'bench',
@@ -34,5 +36,6 @@ export function instanceConfig(o: {
     ...(o.scripts ? { scripts: o.scripts } : {}),
     ...(o.version !== undefined ? { version: o.version } : {}),
     ...(o.interval !== undefined ? { interval: o.interval } : {}),
+    ...(o.globals?.length ? { globals: o.globals.map((l) => `  ${l}\n`).join('') } : {}),
   });
 }

@@ -102,7 +102,7 @@ async function up(check: CheckKind, protocol: LabProtocol, dualStack: boolean): 
     [
       `lab ${lab.state.id} is up${elected ? `; ${dualStack ? `VIPs ${VIP} and ${VIP6}` : `VIP ${VIP}`} on ${holders.join(', ')}` : '; no VIP holder yet'}`,
       `  files, configs and logs: ${lab.state.dir}`,
-      `  vrrpd status:   node dist/src/cli/main.js status --run-dir ${lab.path('op1', 'run')}`,
+      `  vrrpd status:   node dist/bundle/vrrpd.js status --run-dir ${lab.path('op1', 'run')}`,
       `  metrics:        ip netns exec ${ns.op1} node dist/src/lab/scrape.js ${METRICS_URL}`,
       `  a shell:        ip netns exec ${ns.client} bash      (e.g. curl-free: echo | nc ${VIP} ${PROXY_PORT})`,
       `  client probes:  tail -f ${lab.path('client', 'probes.log')}   (T OK MS API VIA ERR)`,

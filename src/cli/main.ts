@@ -7,7 +7,8 @@
  * (docs/performance.md): 1 MB semi-spaces for V8's young generation, no JIT (the interpreter
  * only, so no writable+executable memory either), V8's size-over-speed heuristics, and every
  * function compiled at load and kept (a backup's first takeover in months runs no compiler: 1 ms
- * sooner). `node dist/src/cli/main.js` still works, without them.
+ * sooner). `node dist/bundle/vrrpd.js` (the bundle the bin runs) and `node dist/src/cli/main.js`
+ * (the tsc output) still work, without them.
  */
 import { stderrSink, stdoutSink } from '../io/fd-sink.js';
 import { parseDaemonArgs } from './args.js';

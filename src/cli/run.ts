@@ -16,6 +16,7 @@
 import { background, describeError } from '../background.js';
 import { Daemon } from '../daemon/daemon.js';
 import { createLogger } from '../daemon/log.js';
+import { stdoutSink } from '../io/fd-sink.js';
 import { watchKeepalivedSignals } from '../io/realtime-signals.js';
 import { notifySystemd } from '../io/sd-notify.js';
 import type { DaemonArgs } from './args.js';
@@ -25,6 +26,8 @@ import { onFatal } from './fatal.js';
 const HARD_EXIT_MS = 1500;
 
 export function runDaemon(args: DaemonArgs): Promise<number> {
+  // Log lines are written together, a few ms later (io/fd-sink.ts hold; at exit, all of them).
+  stdoutSink.hold();
   const log = createLogger({ level: args.logLevel, ...(args.json !== undefined ? { json: args.json } : {}) });
   const daemon = new Daemon({ configPath: args.configPath, runDir: args.runDir, log, ...(args.configId ? { configId: args.configId } : {}), ...(args.metrics ? { metrics: args.metrics } : {}) });
   const bug = (what: string) => (e: unknown) => log.error({ err: describeError(e) }, `bug: ${what} failed`);
@@ -83,6 +86,7 @@ export function runDaemon(args: DaemonArgs): Promise<number> {
     if (!realtime.ok) log.warn({ detail: realtime.error.detail }, "keepalived's real-time signals (JSON, STATS_CLEAR, TDUMP) would end vrrpd");
     onFatal((e, kind) => {
       log.fatal({ err: describeError(e) }, `bug: ${kind}; stopping cleanly`);
+      stdoutSink.flush(); // out now, whatever the stop does next
       stop(kind, 70);
     });
 

@@ -6,7 +6,10 @@
  *   IPv4 address deletes its secondaries one event each), the interface is read again and every
  *   running instance on it gets the source address it must now send from (RFC 3768 §5.2.1, RFC
  *   5798 §5.1.2.1), or none: it waits in FAULT (no-source-address) until one comes back. An
- *   instance still waiting to start is tried at once.
+ *   instance still waiting to start is tried at once. A burst that only adds virtual addresses
+ *   (a takeover's own, which never become an advert source but an owner's) is waited out longer
+ *   (`ownSettleMs`, 1 s): reading the interface forks `ip`, which blocks the loop for 17 ms and more,
+ *   and must not land in the middle of a mass takeover's addresses.
  * - a VIP deleted while its instance is MASTER and wants it, and still absent once the burst is
  *   over: someone else removed it; the instance puts it back (Instance.restoreVips). Our own
  *   removals are never taken for one: they happen only while the keeper wants the VIPs absent,
@@ -47,6 +50,18 @@ export interface AddressWatchDeps {
   readonly bring: (slot: WatchedSlot) => void;
   /** How long a burst of events on one interface is waited out (ms); default 50. */
   readonly settleMs?: number;
+  /** The same for a burst that so far only added virtual addresses; default 1000. */
+  readonly ownSettleMs?: number;
+}
+
+/** A burst of events on one interface, not handled yet. */
+interface Burst {
+  /** The addresses deleted meanwhile. */
+  readonly deleted: Set<string>;
+  /** The configuration's virtual addresses when the burst began. */
+  readonly virtual: ReadonlySet<string>;
+  /** Whether an event deleted an address, or added one that is not virtual. */
+  urgent: boolean;
 }
 
 /** The address without its prefix length ("192.168.50.100/24" -> "192.168.50.100"). */
@@ -54,8 +69,8 @@ const bare = (cidr: string): string => cidr.split('/')[0] ?? cidr;
 
 export class AddressWatch {
   readonly #deps: AddressWatchDeps;
-  /** Interfaces with events not handled yet, and the addresses deleted from each meanwhile. */
-  readonly #pending = new Map<string, Set<string>>();
+  /** Interfaces with events not handled yet. */
+  readonly #pending = new Map<string, Burst>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #onAddress = (rec: AddressRecord): void => this.#address(rec);
   readonly #onRenamed = (_index: number, from: string, to: string): void => this.#renamed(from, to);
@@ -74,16 +89,22 @@ export class AddressWatch {
   }
 
   #address(rec: AddressRecord): void {
-    let deleted = this.#pending.get(rec.ifname);
-    if (deleted === undefined) this.#pending.set(rec.ifname, (deleted = new Set()));
-    if (rec.deleted) deleted.add(rec.address);
-    if (this.#timers.has(rec.ifname)) return;
-    const t = setTimeout(() => {
-      this.#timers.delete(rec.ifname);
-      const lost = this.#pending.get(rec.ifname) ?? new Set<string>();
-      this.#pending.delete(rec.ifname);
-      background(this.#settled(rec.ifname, lost), (e) => this.#deps.log.error({ ifname: rec.ifname, err: String(e) }, 'bug: address change handling threw'));
-    }, this.#deps.settleMs ?? 50);
+    let burst = this.#pending.get(rec.ifname);
+    if (burst === undefined) this.#pending.set(rec.ifname, (burst = { deleted: new Set(), virtual: this.#deps.virtual(), urgent: false }));
+    if (rec.deleted) burst.deleted.add(rec.address);
+    const urgent = rec.deleted || !burst.virtual.has(rec.address);
+    if (this.#timers.has(rec.ifname) && (burst.urgent || !urgent)) return;
+    burst.urgent ||= urgent;
+    clearTimeout(this.#timers.get(rec.ifname)); // an own-only burst's longer wait, cut short
+    const t = setTimeout(
+      () => {
+        this.#timers.delete(rec.ifname);
+        const deleted = this.#pending.get(rec.ifname)?.deleted ?? new Set<string>();
+        this.#pending.delete(rec.ifname);
+        background(this.#settled(rec.ifname, deleted), (e) => this.#deps.log.error({ ifname: rec.ifname, err: String(e) }, 'bug: address change handling threw'));
+      },
+      burst.urgent ? (this.#deps.settleMs ?? 50) : (this.#deps.ownSettleMs ?? 1000),
+    );
     t.unref();
     this.#timers.set(rec.ifname, t);
   }
@@ -95,9 +116,12 @@ export class AddressWatch {
     if (mine.length > 0 || iface !== undefined) {
       // One read serves both (getInterfaceInfo shares the reads asked for in the same turn).
       const [info] = await Promise.all([getInterfaceInfo(ifname), iface?.refresh()]);
+      // Once per burst, not per instance: at 255 instances that was 65,025 set insertions (~150 ms
+      // of the loop in the middle of a mass takeover, whose own addresses make the burst).
+      const virtual = this.#deps.virtual();
       for (const s of mine) {
         if (s.instance === undefined) this.#deps.bring(s);
-        else if (info.ok) this.#follow(s, info.value);
+        else if (info.ok) this.#follow(s, info.value, virtual);
         // Not readable: the interface is gone, which the link monitor reports (FAULT: link-down).
       }
     }
@@ -116,8 +140,8 @@ export class AddressWatch {
   }
 
   /** The instance's source after the change: the new one, or none (FAULT). */
-  #follow(s: WatchedSlot, info: InterfaceInfo): void {
-    const src = sourceAddress(s.conf, info, this.#deps.virtual());
+  #follow(s: WatchedSlot, info: InterfaceInfo, virtual: ReadonlySet<string>): void {
+    const src = sourceAddress(s.conf, info, virtual);
     if (src.ok) {
       s.registration?.setSource(src.value);
       s.instance?.setSource(src.value, '');

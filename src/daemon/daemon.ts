@@ -15,7 +15,7 @@ import { background, describeError } from '../background.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import { monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js';
 import { advertDestinations, needsDropRule, virtualAddresses } from './build.js';
-import { HOST_OPS, recordedOf } from './host-entry.js';
+import { configuredRecord, HOST_OPS, recordedOf } from './host-entry.js';
 import { Interfaces } from './interfaces.js';
 import type { StateEvent } from './instance.js';
 import type { Logger } from './log.js';
@@ -152,6 +152,7 @@ export class Daemon {
     await this.#host.removePrevious(this.#opts.runDir);
     this.#config = loaded.config;
     this.#disabled = loaded.disabled;
+    await this.#record.configure(configuredRecord(loaded.config)); // before any address: a takeover then writes nothing
     await this.#host.ensureFirewall(loaded.config);
     this.#applyPriority(loaded.config);
     this.#links.on('change', (ifname, up) => this.#contain(`link ${ifname} change`, () => this.#onLink(ifname, up)));
@@ -210,6 +211,7 @@ export class Daemon {
     for (const s of stopping) this.#slots.delete(s.conf.name);
     this.#config = next;
     this.#disabled = loaded.disabled;
+    await this.#record.configure(configuredRecord(next));
     await this.#host.ensureFirewall(next);
     this.#applyPriority(next);
     for (const s of kept) {

@@ -11,7 +11,9 @@
 import { addDrop, delDrop } from '../io/firewall.js';
 import { changeAddresses, type VipSpec } from '../io/ip-addr.js';
 import { changeRoutes, describeRoute, describeRule, type RouteChange, type RouteSpec, type RuleSpec } from '../io/ip-route.js';
+import type { VrrpdConfig } from '../config/types.js';
 import type { Result } from '../result.js';
+import { vipSpecs } from './build.js';
 import { timersQuiet } from './clock.js';
 import type { VipOps } from './vip-keeper.js';
 import type { Recorded } from './vip-record.js';
@@ -84,4 +86,9 @@ export function recordedOf(e: HostEntry): Recorded | undefined {
     case 'drop':
       return undefined;
   }
+}
+
+/** What the host record keeps for a whole configuration (at start and at each reload): every virtual address it names. */
+export function configuredRecord(config: VrrpdConfig): Recorded[] {
+  return config.instances.flatMap((i) => vipSpecs(i).map((vip): Recorded => ({ kind: 'addr', vip })));
 }

@@ -1,7 +1,8 @@
 /**
  * Logging: pino JSON lines by default (journald / log shippers), a compact readable line when
- * stdout is a terminal. Lines are written synchronously to an FdSink (src/io/fd-sink.ts): losing
- * stdout drops lines, a slow reader makes them wait (bounded); it never throws, spins or holds the exit. Repeated lines about untrusted
+ * stdout is a terminal. Lines go to an FdSink (src/io/fd-sink.ts), which the daemon has hold them
+ * for up to 10 ms and write them together (all of them at exit): losing stdout drops lines, a slow
+ * reader makes them wait (bounded); it never throws, spins or holds the exit. Repeated lines about untrusted
  * input go through `RateLimiter` (src/rate-limit.ts).
  */
 import { isatty } from 'node:tty';

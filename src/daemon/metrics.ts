@@ -35,7 +35,16 @@ export class MetricsEndpoint {
     await this.close();
     this.#listen = key;
     if (!at) return;
-    const [{ MetricsRegistry }, { serveMetrics }] = await Promise.all([import('./metrics-registry.js'), import('./metrics-server.js')]);
+    let modules: [typeof import('./metrics-registry.js'), typeof import('./metrics-server.js')];
+    try {
+      modules = await Promise.all([import('./metrics-registry.js'), import('./metrics-server.js')]);
+    } catch (e) {
+      // The bundle's chunks are named by content hash: files upgraded under a running daemon are not found (restart it).
+      this.#error = `could not load the metrics code: ${(e as Error).message}`;
+      this.#log.error({ detail: this.#error }, 'metrics endpoint not started (VRRP runs on; restart vrrpd if its files were upgraded)');
+      return;
+    }
+    const [{ MetricsRegistry }, { serveMetrics }] = modules;
     this.#registry ??= new MetricsRegistry(this.#status);
     const registry = this.#registry;
     const r = await serveMetrics({ listen: at, render: () => registry.metrics(), contentType: registry.contentType, log: this.#log });

@@ -1,5 +1,10 @@
-/** vrrpd's version, from package.json (this file is dist/src/daemon/version.js at run time). */
+/**
+ * vrrpd's version: set at build time in the bundle (scripts/bundle.ts defines __VRRPD_VERSION__),
+ * else read from package.json (this file is dist/src/daemon/version.js at run time).
+ */
 import { readFileSync } from 'node:fs';
+
+declare const __VRRPD_VERSION__: string | undefined;
 
 function readVersion(): string {
   try {
@@ -10,4 +15,4 @@ function readVersion(): string {
   }
 }
 
-export const VRRPD_VERSION = readVersion();
+export const VRRPD_VERSION = typeof __VRRPD_VERSION__ === 'string' ? __VRRPD_VERSION__ : readVersion();

@@ -7,9 +7,14 @@
  *
  * An entry is recorded BEFORE it is added and forgotten AFTER its removal succeeded: whatever
  * happens in between, the record holds at least what is on the host (an extra entry is harmless:
- * deleting what is absent succeeds). Each change rewrites the whole file atomically
- * (runtime-dir.ts writeFileAtomically); writes are serialised and coalesced. Every entry read back
- * is checked with the validator its command applies before it is acted on.
+ * deleting what is absent succeeds). The configured virtual addresses are recorded as a whole at
+ * start and at each reload (`configure`) and stay recorded while configured, on the host or not,
+ * so a takeover or a release writes nothing (a write before a mass takeover's addresses cost 4-25
+ * ms of the event loop, docs/performance.md); `vrrpd cleanup` removes every configured address
+ * anyway. Each change of the recorded set rewrites the whole file atomically (runtime-dir.ts
+ * writeFileAtomically); writes are serialised and coalesced, and a write that failed is tried
+ * again at the next call. Every entry read back is checked with the validator its command applies
+ * before it is acted on.
  */
 import type { VipSpec } from '../io/ip-addr.js';
 import { ipAddrArgs } from '../io/ip-addr.js';
@@ -59,7 +64,10 @@ const keyOf = (e: Recorded): string => {
 export class HostRecord {
   readonly #dir: string;
   readonly #log: Logger;
-  readonly #entries = new Map<string, Recorded>();
+  /** Entries that may be on the host: recorded before an add, forgotten after a removal. */
+  readonly #placed = new Map<string, Recorded>();
+  /** The configured entries (`configure`): recorded whether placed or not. */
+  #configured = new Map<string, Recorded>();
   #version = 0;
   #written = 0;
   #chain: Promise<void> = Promise.resolve();
@@ -72,23 +80,50 @@ export class HostRecord {
 
   /** Record `entries` (before they are added); resolves once the file says so (or could not be written). */
   async adding(entries: readonly Recorded[]): Promise<void> {
-    const fresh = entries.filter((e) => !this.#entries.has(keyOf(e)));
-    if (fresh.length === 0) return;
-    for (const e of fresh) this.#entries.set(keyOf(e), e);
-    await this.#persist();
+    let grew = false;
+    for (const e of entries) {
+      const k = keyOf(e);
+      grew ||= !this.#recorded(k);
+      this.#placed.set(k, e);
+    }
+    await this.#sync(grew);
   }
 
-  /** Forget `entries` (after they were removed). */
+  /** Forget `entries` (after they were removed); a configured entry stays recorded. */
   async removed(entries: readonly Recorded[]): Promise<void> {
-    const gone = entries.filter((e) => this.#entries.delete(keyOf(e)));
-    if (gone.length === 0) return;
-    await this.#persist();
+    let shrank = false;
+    for (const e of entries) {
+      const k = keyOf(e);
+      if (this.#placed.delete(k) && !this.#configured.has(k)) shrank = true;
+    }
+    await this.#sync(shrank);
+  }
+
+  /**
+   * The configuration's entries (at start, at each reload): recorded from now on whether they are
+   * on the host or not; those a new configuration drops stay recorded while they may be placed.
+   */
+  async configure(entries: readonly Recorded[]): Promise<void> {
+    const next = new Map(entries.map((e) => [keyOf(e), e]));
+    const changed = [...next.keys()].some((k) => !this.#recorded(k)) || [...this.#configured.keys()].some((k) => !next.has(k) && !this.#placed.has(k));
+    this.#configured = next;
+    await this.#sync(changed);
   }
 
   /** Start from an empty record (after the previous run's changes were removed). */
   async reset(): Promise<void> {
-    this.#entries.clear();
+    this.#placed.clear();
+    this.#configured.clear();
     await this.#persist();
+  }
+
+  #recorded(key: string): boolean {
+    return this.#placed.has(key) || this.#configured.has(key);
+  }
+
+  /** Rewrite the file when the recorded set `changed`, or when its last write failed; else wait for any write in flight. */
+  #sync(changed: boolean): Promise<void> {
+    return changed || this.#failing ? this.#persist() : this.#chain;
   }
 
   /**
@@ -109,7 +144,7 @@ export class HostRecord {
   }
 
   #body(): RecordBody {
-    const all = [...this.#entries.values()];
+    const all = [...new Map([...this.#configured, ...this.#placed]).values()];
     return {
       vips: all.flatMap((e) => (e.kind === 'addr' ? [e.vip] : [])),
       routes: all.flatMap((e) => (e.kind === 'route' ? [e.route] : [])),

@@ -22,7 +22,7 @@ export class DaemonProcess {
   readonly confPath: string;
   #waiters: (() => void)[] = [];
 
-  /** `cli` is the compiled dist/src/cli/main.js; files go under `dir`. */
+  /** `cli` is the daemon's command line (topology.ts vrrpdMain(): the bin's bundle); files go under `dir`. */
   constructor(
     readonly host: LabHost,
     readonly dir: string,

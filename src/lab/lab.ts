@@ -13,7 +13,7 @@ import { nginxMainConfig, nginxStreamConfig, vrrpdConfig, type CheckKind, type L
 import { createLab, removeNamespace } from './netns.js';
 import { binNodeFlags } from './node-flags.js';
 import { alive, hasAddress, listening, signal, spawnIn, waitExit, waitFor } from './procs.js';
-import { API_PORT, APIS, distFile, HOSTS, LAB_NS_PATTERN, LAB_PREFIX, LAB_ROOT, LAB_SUBNET, LAB_SUBNET6, METRICS_LISTEN, METRICS_URL, OPS, PROXY_PORT, SCRAPE_EVERY_MS, VIP, VIP6, type OpName } from './topology.js';
+import { API_PORT, APIS, distFile, HOSTS, LAB_NS_PATTERN, LAB_PREFIX, LAB_ROOT, LAB_SUBNET, LAB_SUBNET6, METRICS_LISTEN, METRICS_URL, OPS, PROXY_PORT, SCRAPE_EVERY_MS, VIP, VIP6, vrrpdMain, type OpName } from './topology.js';
 
 export interface LabState {
   readonly id: string;
@@ -141,7 +141,7 @@ export class LabRun {
   }
 
   startVrrpd(op: OpName): void {
-    const main = distFile('src/cli/main.js');
+    const main = vrrpdMain();
     const args = [...binNodeFlags(main), main, 'run', '-f', this.path(op, 'keepalived.conf'), '--run-dir', this.path(op, 'run'), '--log-json', '--metrics', METRICS_LISTEN];
     this.spawn(`${op}.vrrpd`, op, process.execPath, args, this.path(op, 'vrrpd.log'));
   }

@@ -79,3 +79,11 @@ export function repoRoot(): string {
 export function distFile(rel: string): string {
   return join(repoRoot(), 'dist', rel);
 }
+
+/** The bundle `vrrpd` runs (package.json's bin; scripts/bundle.ts writes it), relative to dist/. */
+export const BUNDLE_MAIN = 'bundle/vrrpd.js';
+
+/** The daemon's command line as the `vrrpd` bin runs it: dist/bundle/vrrpd.js. */
+export function vrrpdMain(): string {
+  return distFile(BUNDLE_MAIN);
+}

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readPcap, startTcpdump } from '../../src/lab/capture.js';
-import { cluster, seedConfig, skipReason, type Cluster, type Node } from '../integration/daemon/harness.js';
+import { CLI, cluster, seedConfig, skipReason, type Cluster, type Node } from '../integration/daemon/harness.js';
 import { Keepalived, keepalivedMissing, keepalivedVersion } from './keepalived.js';
 import { SLOW } from '../slow.js';
 
@@ -41,7 +41,7 @@ describe.skipIf(reason !== undefined)(`keepalived parity interop with ${keepaliv
     ka.kill();
     await ka.waitExit();
     await vr.stop('SIGKILL');
-    await vr.host.exec('node', [join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js'), 'cleanup', '-f', vr.confPath, '--run-dir', vr.runDir]);
+    await vr.host.exec('node', [CLI, 'cleanup', '-f', vr.confPath, '--run-dir', vr.runDir]);
     ka.lines.length = 0;
     vr.logs.length = 0;
     for (const n of [ka.host, vr.host]) {

@@ -29,7 +29,7 @@ export interface FaultLabOptions {
   readonly keepalivedOp2?: boolean;
   /** Run keepalived on these nodes instead of vrrpd (op1 too: keepalived in vrrpd's place). */
   readonly keepalived?: readonly string[];
-  /** The compiled CLI (dist/src/cli/main.js). */
+  /** The daemon's command line (dist/bundle/vrrpd.js, the bin). */
   readonly cli: string;
 }
 

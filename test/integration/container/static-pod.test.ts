@@ -156,7 +156,7 @@ describe.skipIf(reason !== undefined)('the vrrpd image and static pods (podman k
   });
 
   it('the daemon runs as uid 65532 with exactly CAP_NET_ADMIN and CAP_NET_RAW; nginx with none', async () => {
-    const daemon = await processIn(nodes.op1, VRRPD_CTR, (cmd) => cmd.includes('main.js') && cmd.includes('run'));
+    const daemon = await processIn(nodes.op1, VRRPD_CTR, (cmd) => cmd.includes('vrrpd.js') && cmd.includes('run'));
     expect(daemon.Uid).toBe(`${UID}\t${UID}\t${UID}\t${UID}`);
     expect(daemon.CapEff).toBe('0000000000003000'); // bits 12 (NET_ADMIN) and 13 (NET_RAW)
     expect(daemon.CapPrm).toBe('0000000000003000');
@@ -208,7 +208,7 @@ describe.skipIf(reason !== undefined)('the vrrpd image and static pods (podman k
   }, 120_000);
 
   it('the daemon crashes inside the pod: the entry script removes the VIP at once, the container restarts', async () => {
-    const daemon = await processIn(nodes.op1, VRRPD_CTR, (cmd) => cmd.includes('main.js') && cmd.includes('run'));
+    const daemon = await processIn(nodes.op1, VRRPD_CTR, (cmd) => cmd.includes('vrrpd.js') && cmd.includes('run'));
     const t0 = Date.now();
     process.kill(Number(daemon.Pid), 'SIGKILL');
     expect(await waitFor(async () => !(await hasVip('op1')), 5_000, 20)).toBe(true);

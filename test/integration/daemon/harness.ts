@@ -6,11 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DaemonProcess } from '../../../src/lab/daemon-process.js';
+import { vrrpdMain } from '../../../src/lab/topology.js';
 import { isDaemonStatus, type DaemonStatus } from '../../../src/status/model.js';
 import { createLab, labUnavailableReason, type Lab, type LabHost } from '../../helpers/netns.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..', '..');
-export const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+/** The daemon as the `vrrpd` bin runs it: the bundle (npm run build). */
+export const CLI = vrrpdMain();
 
 export type { LogLine } from '../../../src/lab/daemon-process.js';
 

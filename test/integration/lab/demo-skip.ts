@@ -4,14 +4,14 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../../src/io/exec.js';
 import { labUnavailableReason } from '../../../src/lab/netns.js';
-import { repoRoot } from '../../../src/lab/topology.js';
+import { repoRoot, vrrpdMain } from '../../../src/lab/topology.js';
 
-/** Builds dist/ when it is older than src/. */
+/** Builds dist/ (tsc and the bin's bundle) when it is older than src/. */
 export function buildIfStale(): void {
   const root = repoRoot();
-  const main = join(root, 'dist/src/cli/main.js');
+  const main = vrrpdMain();
   if (!existsSync(main) || statSync(main).mtimeMs < newestMtime(join(root, 'src'))) {
-    execFileSync('npx', ['tsc', '-p', '.'], { cwd: root, stdio: 'inherit' });
+    execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
   }
 }
 

@@ -1,6 +1,6 @@
 /** The files vrrpd keeps in its runtime directory: dumps, the VIP record, the lock. */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, linkSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +104,60 @@ describe('the VIP record (for vrrpd cleanup)', () => {
     expect(removed).toEqual(['192.168.50.100/24', 'fe80::100/64', 'fd00:50::100/64']);
     await ops.apply('absent', vips.slice(1));
     expect(await readVipRecord(d)).toEqual(ok(vips.slice(0, 1)));
+  });
+
+  it('configured addresses are recorded at configure(): a takeover and a release of them write nothing', async () => {
+    const d = mkdtempSync(join(dir, 'conf-'));
+    const record = new HostRecord(d, quiet);
+    const vips = [{ address: '10.0.0.1/24', dev: 'eth0' }, { address: '10.0.0.2/24', dev: 'eth0' }];
+    await record.configure(vips.map((vip) => ({ kind: 'addr' as const, vip })));
+    expect(await readVipRecord(d)).toEqual(ok(vips));
+    const file = (): number => statSync(join(d, VIP_RECORD)).ino; // every write renames a new file over it
+    const before = file();
+    const seen: string[] = [];
+    const ops = record.wrap<{ address: string; dev: string }>({
+      apply: async (_state, vs) => {
+        const r = await readVipRecord(d);
+        seen.push(r.ok ? r.value.map((v) => v.address).join(',') : 'unreadable');
+        return vs.map(() => ok('done'));
+      },
+      describe: (v) => v.address,
+    });
+    await ops.apply('present', vips);
+    await ops.apply('absent', vips);
+    await ops.apply('present', vips.slice(1));
+    expect(seen).toEqual(['10.0.0.1/24,10.0.0.2/24', '10.0.0.1/24,10.0.0.2/24', '10.0.0.1/24,10.0.0.2/24']);
+    expect(file()).toBe(before);
+    // An address that is not configured (a reload dropped it) is still recorded before its add.
+    await ops.apply('present', [{ address: '10.0.0.9/24', dev: 'eth0' }]);
+    expect(seen.at(-1)).toBe('10.0.0.1/24,10.0.0.2/24,10.0.0.9/24');
+  });
+
+  it('a reload drops an address from the record once it is not configured and not on the host', async () => {
+    const d = mkdtempSync(join(dir, 'reconf-'));
+    const record = new HostRecord(d, quiet);
+    const [a, b, c] = ['10.0.0.1/24', '10.0.0.2/24', '10.0.0.3/24'].map((address) => ({ address, dev: 'eth0' }));
+    const entry = (vip: { address: string; dev: string }) => ({ kind: 'addr' as const, vip });
+    await record.configure([entry(a!), entry(b!)]);
+    await record.adding([entry(b!)]); // b is on the host (its instance is master)
+    await record.configure([entry(c!)]); // the reload drops a and b, adds c
+    expect(await readVipRecord(d)).toEqual(ok([c, b])); // b stays until it is removed
+    await record.removed([entry(b!)]);
+    expect(await readVipRecord(d)).toEqual(ok([c]));
+  });
+
+  it('a record that could not be written is written again at the next change of the host, even one it already holds', async () => {
+    const d = mkdtempSync(join(dir, 'retry-'));
+    const record = new HostRecord(d, quiet);
+    const vip = { kind: 'addr' as const, vip: { address: '10.0.0.1/24', dev: 'eth0' } };
+    mkdirSync(join(d, `.${VIP_RECORD}.tmp`)); // the temporary file cannot be made: the write fails
+    mkdirSync(join(d, `.${VIP_RECORD}.tmp`, 'x'));
+    await record.configure([vip]);
+    expect(await readVipRecord(d)).toEqual(ok([]));
+    rmdirSync(join(d, `.${VIP_RECORD}.tmp`, 'x'));
+    rmdirSync(join(d, `.${VIP_RECORD}.tmp`));
+    await record.adding([vip]);
+    expect(await readVipRecord(d)).toEqual(ok([vip.vip]));
   });
 
   it('a record that is not what the daemon writes is refused, entry by entry', async () => {

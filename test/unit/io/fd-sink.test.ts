@@ -113,3 +113,63 @@ describe('FdSink', () => {
     expect(q.clock).toBeLessThan(110);
   });
 });
+
+describe('FdSink.hold (the daemon log: lines written together)', () => {
+  it('holds lines until the timer, then writes them with one call, in order', () => {
+    const p = new FakePipe();
+    p.room = 1000;
+    let calls = 0;
+    const write = p.write.bind(p);
+    p.write = (fd, bytes, offset) => (calls++, write(fd, bytes, offset));
+    const sink = new FdSink(1, p);
+    sink.hold(10, 1000);
+    for (const l of ['a\n', 'b\n', 'c\n']) sink.write(l);
+    expect(p.out).toBe('');
+    expect(sink.heldBytes).toBe(6);
+    expect(p.timers).toHaveLength(1); // one timer for the lot
+    p.tick();
+    expect(p.out).toBe('a\nb\nc\n');
+    expect(calls).toBe(1);
+    expect(sink.heldBytes).toBe(0);
+    sink.write('d\n'); // the next line arms the timer again
+    expect(p.timers).toHaveLength(1);
+    p.tick();
+    expect(p.out).toBe('a\nb\nc\nd\n');
+  });
+
+  it('writes at once when the held bytes reach the bound', () => {
+    const p = new FakePipe();
+    p.room = 1000;
+    const sink = new FdSink(1, p);
+    sink.hold(10, 8);
+    sink.write('0123\n');
+    expect(p.out).toBe('');
+    sink.write('4567\n');
+    expect(p.out).toBe('0123\n4567\n');
+  });
+
+  it('at exit (and on flush) what is held is written, behind what a slow reader still has queued', () => {
+    const p = new FakePipe();
+    const sink = new FdSink(1, p);
+    sink.write('queued\n'); // the pipe is full: queued
+    sink.hold(10, 1000);
+    sink.write('held 1\nheld 2\n');
+    sink.flushAtExit(1000);
+    expect(p.out).toBe('queued\nheld 1\nheld 2\n');
+  });
+
+  it('held lines lost to a broken pipe are counted line by line', () => {
+    const p = new FakePipe();
+    p.room = 1000;
+    const sink = new FdSink(1, p);
+    sink.hold(10, 1000);
+    sink.write('a\n');
+    sink.write('b\n');
+    p.fail = 'EPIPE';
+    p.tick();
+    expect(sink.broken).toBe('EPIPE');
+    expect(sink.dropped).toBe(2);
+    sink.write('c\nd\n');
+    expect(sink.dropped).toBe(4);
+  });
+});

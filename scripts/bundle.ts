@@ -1,0 +1,63 @@
+/**
+ * Bundles what the `vrrpd` bin runs into dist/bundle/ (esbuild): the command line
+ * (src/cli/main.ts -> vrrpd.js, its shebang and node flags kept) and the config loader's worker
+ * thread (src/io/config-worker.ts -> config-worker.js, which config-loader.ts starts from beside
+ * itself). Each command the CLI loads on demand (run, check, status, cleanup, lab) and the lazily
+ * loaded part of the daemon (metrics) stays a chunk of its own, so the daemon loads 24 files
+ * instead of ~200 modules, with less source to keep and, under the bin's
+ * --no-lazy, less to compile (docs/performance.md, "The bundled daemon": -2 MB of RSS).
+ *
+ * The chunks sit in dist/bundle/ itself, two directories below the repository root as src/io/ is:
+ * the native addon (native/packet/build, io/packet-addon.ts) is found from there the same way.
+ * raw-socket, a native addon too, stays in node_modules. Whitespace and syntax are minified, not
+ * names: a stack trace still names its functions and classes (renaming them too saved 0.1-0.3 MB
+ * more). A linked source map lies beside each file, for `node --enable-source-maps` when
+ * debugging; the bin does not enable it (+3.5 MB of RSS).
+ *
+ * usage: node dist/scripts/bundle.js [--outdir DIR] [--minify-names] [--no-minify] [--no-sourcemap]
+ * (the variants measured in docs/performance.md; a DIR elsewhere than two levels below the
+ * repository root does not find the native addon)
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { BUNDLE_MAIN, distFile, repoRoot } from '../src/lab/topology.js';
+
+async function main(argv: readonly string[]): Promise<void> {
+  const root = repoRoot();
+  const at = argv.indexOf('--outdir');
+  const outdir = at >= 0 && argv[at + 1] !== undefined ? argv[at + 1]! : join(distFile(BUNDLE_MAIN), '..');
+  const minify = !argv.includes('--no-minify');
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  rmSync(outdir, { recursive: true, force: true });
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: { [BUNDLE_MAIN.replace(/^.*\/|\.js$/g, '')]: 'src/cli/main.ts', 'config-worker': 'src/io/config-worker.ts' },
+    outdir,
+    bundle: true,
+    splitting: true,
+    chunkNames: '[name]-[hash]',
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: ['raw-socket'],
+    // pino and its helpers are CommonJS: their require() of node's built-ins needs a real require.
+    banner: { js: "import { createRequire as __vrrpdCreateRequire } from 'node:module'; const require = __vrrpdCreateRequire(import.meta.url);" },
+    define: { __VRRPD_VERSION__: JSON.stringify(pkg.version) },
+    minifyWhitespace: minify,
+    minifySyntax: minify,
+    minifyIdentifiers: argv.includes('--minify-names'),
+    sourcemap: argv.includes('--no-sourcemap') ? false : 'linked',
+    legalComments: 'none',
+    logLevel: 'warning',
+    metafile: true,
+  });
+  const outputs = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.js'));
+  const bytes = outputs.reduce((n, [, o]) => n + o.bytes, 0);
+  process.stdout.write(`bundle: ${outputs.length} files, ${(bytes / 1024).toFixed(0)} KiB in ${outdir}\n`);
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  process.stderr.write(`bundle: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});
