@@ -1,79 +1,55 @@
 /**
  * The vrrpd process: configuration in, one Instance per vrrp_instance, one Iface per interface,
  * link monitoring, the status socket, reload and shutdown. Glue only: protocol decisions live in
- * the router, packet handling in io/.
+ * the router, packet handling in io/. The daemon keeps the order of the steps; the steps live
+ * beside it: config-source.ts (loading), slot.ts (one configured instance: its wiring, its stop),
+ * interfaces.ts (opening and reopening interfaces), reload.ts (what a reload does to each
+ * instance), snapshot.ts (status facts, statistics, dumps).
  */
-import { loadConfig } from '../config/load.js';
-import { formatDiagnostic } from '../config/diagnostics.js';
-import type { DisabledSection, LoadOptions, LoadResult, SourceHost, VrrpdConfig, VrrpInstance } from '../config/types.js';
-import { fsSourceHost } from '../io/config-files.js';
-import { loadConfigOffThread } from '../io/config-loader.js';
-import { getInterfaceInfo } from '../io/interface-info.js';
-import { removeStale, vipPath, type VipSpec } from '../io/ip-addr.js';
+import type { DisabledSection, LoadResult, VrrpdConfig, VrrpInstance } from '../config/types.js';
+import { vipPath } from '../io/ip-addr.js';
 import { NETLINK_FAULT_ENV } from '../io/rtnl-socket.js';
 import { acquireRunLock, type RunLock } from '../io/run-lock.js';
 import { stdoutSink } from '../io/fd-sink.js';
 import { background, describeError } from '../background.js';
 import { LinkMonitor } from '../io/link-monitor.js';
-import type { Registration } from '../io/vrrp-mux.js';
-import { err, ok, type Result } from '../result.js';
-import type { IpAddress } from '../wire/address.js';
 import { monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js';
-import { advertDestinations, byDevice, garpDevices, instanceSpec, needsDropRule, receiverSpec, socketDevice, sourceAddress, vipSpecs, virtualAddresses } from './build.js';
-import { configuredRecord, HOST_OPS, recordedOf, type HostEntry } from './host-entry.js';
-import { Iface } from './iface.js';
-import { Instance, type InstanceFacts, type StateEvent, type TimerLateness } from './instance.js';
+import { advertDestinations, needsDropRule, virtualAddresses } from './build.js';
+import { configuredRecord, HOST_OPS, recordedOf } from './host-entry.js';
+import { Interfaces } from './interfaces.js';
+import type { StateEvent } from './instance.js';
 import type { Logger } from './log.js';
 import { applyScheduling } from './process-scheduling.js';
-import { prepareRunDir, writePrivateFile } from './runtime-dir.js';
+import { prepareRunDir } from './runtime-dir.js';
 import { serveStatus, type StatusServer } from './status-server.js';
 import { HostRecord } from './vip-record.js';
 import { HostSetup } from './host-setup.js';
 import { AddressWatch } from './address-watch.js';
+import { newSlot, removeStaleVips, stopSlot, waitFor, wireInstance, type Slot } from './slot.js';
+import { loadForReload, loadOnThread, type ConfigSourceOptions } from './config-source.js';
 import { buildStatus } from './status.js';
-import { statisticsOf, type DaemonStatistics, type DaemonStatus } from '../status/model.js';
+import { slotFacts, withProcessStats, writeDump, type DaemonStats } from './snapshot.js';
+import { statisticsOf, type DaemonStatus } from '../status/model.js';
 import { VRRPD_VERSION } from './version.js';
 import type { ListenAddress } from '../config/listen-address.js';
 import { instanceLabels, scriptLabels } from '../status/metrics.js';
 import { MetricsEndpoint } from './metrics.js';
 import { Tracking } from './tracking.js';
-import { planReload, type ReloadPlan } from './reload-plan.js';
+import { logReloaded, planSlots, settleSlot, updateSlot } from './reload.js';
 import { Notifications } from './notifications.js';
 import { STOP_SCRIPT_MS } from '../io/notify-runner.js';
 import { systemScriptHost, type ScriptHost } from '../io/script-launcher.js';
 import { SyncGroups, type SyncOrder } from '../protocol/sync-group.js';
 import type { TrackerKindName } from '../track/tracker.js';
 
-export interface DaemonOptions {
-  readonly configPath: string;
-  readonly configId?: string;
+export interface DaemonOptions extends ConfigSourceOptions {
   readonly runDir: string;
   readonly log: Logger;
   readonly now?: Now;
-  readonly host?: SourceHost;
   /** How often to retry an interface that could not be opened (ms). */
   readonly retryMs?: number;
   /** `--metrics ADDR:PORT`: serve Prometheus metrics there (wins over `vrrpd_metrics`). */
   readonly metrics?: ListenAddress;
-}
-
-/** One configured instance: running, or waiting for its interface. */
-interface Slot {
-  /** Its configuration; a reload that keeps the instance replaces it (reload-plan.ts). */
-  conf: VrrpInstance;
-  /** A reload changed its trackers: it keeps its last readings until the new ones have a first verdict. */
-  settling?: boolean;
-  instance: Instance<HostEntry> | undefined;
-  registration: Registration | undefined;
-  /** What its instance sends through: its registration, kept until the instance has stopped (its priority-0 advert) and replaced when a reload re-registers it. */
-  sender?: { via: Registration | undefined };
-  waiting: string | undefined;
-  /** Its shutdown's state change: notified (STOP) once its addresses are gone, as keepalived. */
-  stopped?: StateEvent;
-  /** A start in progress: the retry timer, a link or an address event share it. */
-  bringing?: Promise<void> | undefined;
-  /** Being reopened (its interface was recreated): no start until that is done. */
-  held?: boolean;
 }
 
 const STOP_BUDGET_MS = 900;
@@ -82,8 +58,6 @@ const STOP_BUDGET_MS = 900;
 function within(work: Promise<unknown>, ms: number): Promise<unknown> {
   return Promise.race([work, new Promise<'late'>((r) => setTimeout(() => r('late'), ms).unref())]);
 }
-/** Diagnostics logged per load; `vrrpd check` shows them all. */
-const LOGGED_DIAGNOSTICS = 100;
 
 export class Daemon {
   readonly #opts: DaemonOptions;
@@ -92,7 +66,7 @@ export class Daemon {
   #config: VrrpdConfig | undefined;
   /** Sections the running configuration left out for their own errors (the status lists them). */
   #disabled: readonly DisabledSection[] = [];
-  readonly #ifaces = new Map<string, Iface>();
+  readonly #ifaces: Interfaces;
   readonly #slots = new Map<string, Slot>();
   readonly #links = new LinkMonitor();
   /** Address changes: source addresses follow, VIPs removed behind our back come back (address-watch.ts). */
@@ -136,6 +110,7 @@ export class Daemon {
     });
     this.#record = new HostRecord(opts.runDir, this.#log);
     this.#host = new HostSetup(this.#record, this.#log);
+    this.#ifaces = new Interfaces({ log: this.#log, config: () => this.#config, host: this.#host });
     this.#addresses = new AddressWatch({
       links: this.#links,
       log: this.#log,
@@ -149,49 +124,9 @@ export class Daemon {
     });
   }
 
-  /**
-   * Read and validate the configuration on this thread, logging its diagnostics: at startup
-   * (nothing runs yet that could wait; the loader's limits bound its cost, and a FIFO or a
-   * device is refused unopened) and when a test gives its own host.
-   */
+  /** Read and validate the configuration on this thread, logging its diagnostics (config-source.ts). */
   load(): LoadResult {
-    const host = this.#opts.host ?? fsSourceHost({ interfacesDir: false });
-    const result = loadConfig(this.#opts.configPath, host, this.#loadOptions());
-    this.#logDiagnostics(result);
-    return result;
-  }
-
-  #loadOptions(): LoadOptions {
-    return this.#opts.configId ? { configId: this.#opts.configId } : {};
-  }
-
-  /** Each diagnostic as file:line:col, up to LOGGED_DIAGNOSTICS; then how many more (check shows them all). */
-  #logDiagnostics(result: LoadResult): void {
-    for (const d of result.diagnostics.slice(0, LOGGED_DIAGNOSTICS)) {
-      const level = d.severity === 'error' ? 'error' : d.severity === 'warning' ? 'warn' : 'info';
-      this.#log[level]({ file: d.file, line: d.line, col: d.col }, formatDiagnostic(d));
-    }
-    const more = result.diagnostics.length - LOGGED_DIAGNOSTICS;
-    if (more > 0) this.#log.warn({ more }, `${more} more diagnostics not logged; see vrrpd check -f ${this.#opts.configPath}`);
-    for (const d of result.disabled)
-      this.#log.error({ section: d.section, name: d.name, file: d.pos.file, line: d.pos.line }, `${d.section} ${d.name} disabled: its configuration has errors (logged above); the rest runs`);
-  }
-
-  /**
-   * A reload's load, off the main thread (io/config-loader.ts): the advert timers keep running
-   * however slow the file system or large the file, and a load that passes its deadline or its
-   * heap is ended and the reload refused. Undefined when there is no result.
-   */
-  async #loadForReload(): Promise<LoadResult | undefined> {
-    if (this.#opts.host) return this.load();
-    const r = await loadConfigOffThread(this.#opts.configPath, { options: this.#loadOptions(), host: { interfacesDir: false }, signal: this.#stopping.signal });
-    if (r.ok) {
-      this.#logDiagnostics(r.value);
-      return r.value;
-    }
-    if (r.error.kind !== 'aborted')
-      this.#log.error({ config: this.#opts.configPath, reason: r.error.kind, detail: r.error.detail }, `reload refused: ${r.error.detail}; still running the old configuration`);
-    return undefined;
+    return loadOnThread(this.#opts, this.#log);
   }
 
   /** Subscribe to every instance's state changes (notify scripts, tests). */
@@ -224,7 +159,7 @@ export class Daemon {
     this.#links.on('monitorError', (e) => this.#log.warn({ err: e.message }, 'link monitor problem'));
     await this.#links.start();
     await this.#applyTracking(loaded.config);
-    for (const conf of loaded.config.instances) this.#slots.set(conf.name, this.#newSlot(conf));
+    for (const conf of loaded.config.instances) this.#slots.set(conf.name, newSlot(conf));
     await Promise.all([...this.#slots.values()].map((s) => this.#bring(s)));
     this.#status = await serveStatus(this.#opts.runDir, () => this.snapshot());
     await this.#metrics.apply(this.#opts.metrics ?? loaded.config.global.vrrpdMetrics);
@@ -262,7 +197,7 @@ export class Daemon {
   }
 
   async #reloadOnce(): Promise<boolean> {
-    const loaded = await this.#loadForReload();
+    const loaded = await loadForReload(this.#opts, this.#log, this.#stopping.signal);
     if (this.#stopping.signal.aborted || loaded === undefined) return false;
     if (!loaded.config) {
       this.#log.error({ config: this.#opts.configPath }, 'reload refused: the new configuration has errors; still running the old one');
@@ -270,16 +205,9 @@ export class Daemon {
     }
     const prev = this.#config!;
     const next = loaded.config;
-    const confs = new Map(next.instances.map((c) => [c.name, c]));
-    const plans = new Map<Slot, ReloadPlan | undefined>();
-    for (const s of this.#slots.values()) {
-      const conf = confs.get(s.conf.name);
-      plans.set(s, conf && planReload({ config: prev, inst: s.conf }, { config: next, inst: conf }));
-    }
-    const stopping = [...plans].filter(([, p]) => p === undefined || p.kind === 'restart').map(([s]) => s);
-    const kept = [...plans].filter(([, p]) => p !== undefined && p.kind !== 'restart').map(([s]) => s);
+    const { confs, plans, stopping, kept } = planSlots(this.#slots.values(), prev, next);
     const before = new Set(this.#slots.keys());
-    await Promise.all(stopping.map((s) => this.#stopSlot(s)));
+    await Promise.all(stopping.map((s) => stopSlot(s, this.#notifications)));
     for (const s of stopping) this.#slots.delete(s.conf.name);
     this.#config = next;
     this.#disabled = loaded.disabled;
@@ -291,65 +219,14 @@ export class Daemon {
       s.settling = s.instance !== undefined;
     }
     await this.#applyTracking(next);
-    for (const s of kept) this.#contain(`reloading ${s.conf.name}`, () => this.#update(s));
+    for (const s of kept) this.#contain(`reloading ${s.conf.name}`, () => updateSlot(s, next, this.#ifaces));
     const starting = next.instances.filter((c) => !this.#slots.has(c.name));
-    for (const conf of starting) this.#slots.set(conf.name, this.#newSlot(conf));
-    await Promise.all([...starting.map((c) => this.#bring(this.#slots.get(c.name)!)), ...kept.map((s) => this.#settle(s))]);
+    for (const conf of starting) this.#slots.set(conf.name, newSlot(conf));
+    await Promise.all([...starting.map((c) => this.#bring(this.#slots.get(c.name)!)), ...kept.map((s) => settleSlot(s, this.#tracking))]);
     if (next.global.fifoWriteStatesOnReload) this.#notifications.states(next, (name) => this.#slots.get(name)?.instance?.facts().router);
     await this.#metrics.apply(this.#opts.metrics ?? next.global.vrrpdMetrics);
-    this.#logPlans(plans);
-    this.#log.info(
-      {
-        kept: kept.length,
-        restarted: starting.filter((c) => before.has(c.name)).map((c) => c.name),
-        added: starting.filter((c) => !before.has(c.name)).map((c) => c.name),
-        removed: stopping.filter((s) => !confs.has(s.conf.name)).map((s) => s.conf.name),
-        disabled: loaded.disabled.filter((d) => d.section === 'vrrp_instance').map((d) => d.name),
-      },
-      'configuration reloaded',
-    );
+    logReloaded(this.#log, { confs, plans, stopping, kept }, { before, starting, disabled: loaded.disabled });
     return true;
-  }
-
-  /** One line per instance the reload found in both configurations: what changed, and whether it was applied in place or restarted (and why). */
-  #logPlans(plans: ReadonlyMap<Slot, ReloadPlan | undefined>): void {
-    for (const [s, p] of plans) {
-      if (p === undefined || p.kind === 'unchanged') continue;
-      const instance = s.conf.name;
-      if (p.kind === 'restart') this.#log.warn({ instance, why: p.why }, `${instance}: reload restarts it: ${p.why.join(', ')} changed (a new virtual router: a master hands over with priority 0)`);
-      else this.#log.info({ instance, changed: p.changed, state: s.instance?.state ?? 'waiting' }, `${instance}: reload applied in place: ${p.changed.join('; ')}`);
-    }
-  }
-
-  /**
-   * An instance the reload keeps: its router takes the new settings (no transition), its host
-   * entries change by their difference, its receive path learns new unicast peers. Its source
-   * address stays (a configured one is part of its identity). One that waits for its interface
-   * simply starts with the new configuration.
-   */
-  #update(slot: Slot): void {
-    const instance = slot.instance;
-    if (!instance || !this.#config) return;
-    const conf = slot.conf;
-    const destinations = advertDestinations(conf, this.#config.global);
-    const old = slot.registration;
-    if (old && old.destinations.join() !== destinations.join()) {
-      const mux = this.#ifaces.get(socketDevice(conf))?.mux;
-      old.unregister();
-      const reg = mux?.register(conf.name, { spec: receiverSpec(instance, conf.unicastPeers), onAdvert: (rx) => instance.receive(rx), destinations, source: instance.router.sourceIp });
-      if (!reg?.ok) throw new Error(`re-registering ${conf.name} after a reload: ${reg?.error.detail ?? 'no interface'}`);
-      slot.registration = reg.value;
-      if (slot.sender) slot.sender.via = reg.value;
-    }
-    instance.update(instanceSpec(conf, instance.router.config.primaryIp, this.#config.global.vrrpMcastGroup4), destinations);
-  }
-
-  /** A kept instance's trackers once their objects have a first verdict (a restarted vrrp_script starts unknown): no transient priority. */
-  async #settle(slot: Slot): Promise<void> {
-    if (!slot.settling) return;
-    await this.#tracking.settled(slot.conf);
-    slot.settling = false;
-    slot.instance?.setTrackers(this.#tracking.statuses(slot.conf));
   }
 
   /**
@@ -361,7 +238,7 @@ export class Daemon {
     this.#stopping.abort();
     if (this.#retry) clearInterval(this.#retry);
     this.#notifications.shutdown();
-    const all = Promise.all([...this.#slots.values()].map((s) => this.#stopSlot(s)));
+    const all = Promise.all([...this.#slots.values()].map((s) => stopSlot(s, this.#notifications)));
     if ((await within(all, STOP_BUDGET_MS)) === 'late') this.#log.error({}, 'shutdown took too long; exiting anyway');
     for (const g of this.#config?.syncGroups ?? []) this.#notifications.group(g, 'INIT');
     if ((await within(this.#notifications.idle(), STOP_SCRIPT_MS + 100)) === 'late') this.#log.warn({}, 'notify scripts still running at exit');
@@ -369,7 +246,7 @@ export class Daemon {
     this.#tracking.stop();
     this.#addresses.stop();
     this.#links.stop();
-    for (const i of this.#ifaces.values()) i.close();
+    this.#ifaces.closeAll();
     await this.#host.undo();
     await this.#status?.close();
     await this.#metrics.close();
@@ -379,36 +256,20 @@ export class Daemon {
 
   /** SIGUSR1: the state as JSON in the runtime directory (root only, no symlinks followed). */
   async dumpState(): Promise<void> {
-    await this.#dump('vrrpd.state.json', () => this.snapshot(), 'state');
+    await writeDump(this.#opts.runDir, this.#log, 'vrrpd.state.json', () => this.snapshot(), 'state');
   }
 
   /** SIGUSR2 (keepalived's statistics signal): the counters as JSON beside the state dump. */
   async dumpStats(): Promise<void> {
-    await this.#dump('vrrpd.stats.json', () => this.stats(), 'statistics');
+    await writeDump(this.#opts.runDir, this.#log, 'vrrpd.stats.json', () => this.stats(), 'statistics');
   }
 
   /**
    * What SIGUSR2 dumps: every counter of the status model (its statistics part), each instance's
    * protocol-timer lateness, the process's memory (bytes), and when it was taken.
    */
-  stats(): DaemonStatistics & {
-    readonly instances: readonly (DaemonStatistics['instances'][number] & { readonly timers?: TimerLateness })[];
-    readonly memory: { readonly rss: number; readonly heapTotal: number; readonly heapUsed: number; readonly external: number; readonly arrayBuffers: number };
-    readonly time: string;
-  } {
-    const base = statisticsOf(this.snapshot());
-    const lateness = new Map<string, TimerLateness>();
-    for (const s of this.#slots.values()) if (s.instance) lateness.set(s.conf.name, s.instance.timerLateness());
-    const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
-    return {
-      ...base,
-      instances: base.instances.map((i) => {
-        const timers = lateness.get(i.name);
-        return timers ? { ...i, timers } : i;
-      }),
-      memory: { rss, heapTotal, heapUsed, external, arrayBuffers },
-      time: new Date().toISOString(),
-    };
+  stats(): DaemonStats {
+    return withProcessStats(statisticsOf(this.snapshot()), this.#slots.values());
   }
 
   /** The status model (src/status/model.ts): what `vrrpd status`, the dumps and the metrics show. */
@@ -427,13 +288,7 @@ export class Daemon {
         ...(metrics ? { metrics } : {}),
         log: { linesDropped: stdoutSink.dropped, ...(stdoutSink.broken ? { lost: stdoutSink.broken } : {}) },
       },
-      slots: [...this.#slots.values()].map((s) => ({
-        conf: s.conf,
-        vips: vipSpecs(s.conf),
-        facts: addressFacts(s.instance?.facts()),
-        waiting: s.instance ? undefined : (s.waiting ?? 'stopped'),
-        trackers: this.#tracking.trackers(s.conf),
-      })),
+      slots: [...this.#slots.values()].map((s) => slotFacts(s, this.#tracking)),
       interfaces: [...this.#ifaces.values()].map((i) => ({ name: i.name, counters: i.mux?.counters, io: i.socketCounters })),
       objects: this.#tracking.objects(),
       disabled: this.#disabled,
@@ -445,19 +300,6 @@ export class Daemon {
   /** global_defs' scheduling (vrrp_rt_priority, vrrp_priority; process-scheduling.ts). */
   #applyPriority(config: VrrpdConfig): void {
     applyScheduling(config.global, this.#log);
-  }
-
-  async #dump(name: string, body: () => object, what: string): Promise<void> {
-    let text: string;
-    try {
-      text = `${JSON.stringify(body(), null, 2)}\n`;
-    } catch (e) {
-      this.#log.error({ err: describeError(e) }, `bug: ${what} dump threw`);
-      return;
-    }
-    const r = await writePrivateFile(this.#opts.runDir, name, text);
-    if (r.ok) this.#log.info({ file: r.value }, `${what} dumped`);
-    else this.#log.error({ detail: r.error }, `${what} dump failed`);
   }
 
   /** A bug in one handler is logged and contained: the other instances and their timers go on. */
@@ -473,49 +315,6 @@ export class Daemon {
     this.#log.error({ err: describeError(e) }, `bug: handling ${what} threw; contained`);
   }
 
-  #newSlot(conf: VrrpInstance): Slot {
-    return { conf, instance: undefined, registration: undefined, waiting: 'starting' };
-  }
-
-  #iface(name: string): Iface {
-    let i = this.#ifaces.get(name);
-    if (!i) {
-      i = new Iface(name, this.#log);
-      this.#ifaces.set(name, i);
-    }
-    i.garpIntervalMs = this.#config?.global.garpIntervalMs ?? 0;
-    return i;
-  }
-
-  /** Open the slot's socket interface; the address its adverts come from (use_vmac: the base's, as keepalived). */
-  async #openFor(conf: VrrpInstance): Promise<Result<{ iface: Iface; src: IpAddress; running: boolean }, string>> {
-    const config = this.#config!;
-    const vmacProblem = await this.#host.ensureVmac(conf);
-    if (vmacProblem) return err(vmacProblem);
-    const name = socketDevice(conf);
-    const iface = this.#iface(name);
-    if (name === '') {
-      const src = conf.unicastSrcIp as IpAddress; // validated: no interface means unicast_src_ip
-      const opened = await iface.openUnbound([src]);
-      return opened.ok ? ok({ iface, src, running: true }) : err(`no interface (unicast): ${opened.error}`);
-    }
-    const opened = await iface.open(conf.family, { ipv4: config.global.vrrpMcastGroup4, ipv6: config.global.vrrpMcastGroup6 });
-    if (!opened.ok) return err(`interface ${name}: ${opened.error}`);
-    const base = name === conf.interface ? opened : await getInterfaceInfo(conf.interface).then((r) => (r.ok ? ok(r.value) : err(r.error.detail)));
-    if (!base.ok) return err(`interface ${conf.interface}: ${base.error}`);
-    const src = sourceAddress(conf, base.value, virtualAddresses(config));
-    return src.ok ? ok({ iface, src: src.value, running: base.value.running }) : err(src.error);
-  }
-
-  /** keepalived sends each VIP's gratuitous ARPs on the VIP's own device; the counts of every device, summed. */
-  #garpByDevice(conf: VrrpInstance): (addresses: readonly IpAddress[], count: number) => Promise<{ sent: number; failed: number }> {
-    const devices = garpDevices(conf);
-    return async (addresses, count) => {
-      const sends = [...byDevice(devices, addresses)].map(([dev, list]) => this.#iface(dev).sendGarps(list, count));
-      return (await Promise.all(sends)).reduce((a, b) => ({ sent: a.sent + b.sent, failed: a.failed + b.failed }), { sent: 0, failed: 0 });
-    };
-  }
-
   /** Open the slot's interface, clean up stale VIPs, and start its router (once at a time). Failures leave it waiting. */
   #bring(slot: Slot): Promise<void> {
     if (slot.instance || slot.held || !this.#config) return Promise.resolve();
@@ -528,48 +327,32 @@ export class Daemon {
     const conf = slot.conf;
     if (needsDropRule(conf)) {
       const problem = await this.#host.ensureFirewall(this.#config);
-      if (problem) return this.#wait(slot, problem);
+      if (problem) return waitFor(slot, this.#log, problem);
     }
     const global = this.#config.global;
-    const opened = await this.#openFor(conf);
-    if (!opened.ok) return this.#wait(slot, opened.error);
+    const opened = await this.#ifaces.openFor(conf);
+    if (!opened.ok) return waitFor(slot, this.#log, opened.error);
     const { iface, src } = opened.value;
-    // What another running instance holds is not stale (a reload may keep it on a master).
-    const held = new Set([...this.#slots.values()].flatMap((s) => (s !== slot && s.instance ? vipSpecs(s.conf).map((v) => `${v.address} ${v.dev}`) : [])));
-    const mine = vipSpecs(conf).filter((v) => !held.has(`${v.address} ${v.dev}`));
-    for (const dev of new Set(mine.map((v) => v.dev))) {
-      const stale = await removeStale(dev, mine);
-      if (!stale.ok) this.#log.warn({ instance: conf.name, detail: stale.error.detail }, 'could not check for stale virtual addresses');
-      else if (stale.value.length > 0) this.#log.warn({ instance: conf.name, removed: stale.value }, 'removed virtual addresses left behind by an earlier run');
-    }
+    await removeStaleVips(conf, [...this.#slots.values()].filter((s) => s !== slot), this.#log);
     if (iface.name !== '') await iface.refresh();
-    const destinations = advertDestinations(conf, global);
-    const sender: { via: Registration | undefined } = { via: undefined };
-    const instance = new Instance(instanceSpec(conf, src, this.#config.global.vrrpMcastGroup4), {
+    const targets = { destinations: advertDestinations(conf, global), group: this.#config.global.vrrpMcastGroup4 };
+    let labels: ReturnType<typeof instanceLabels> | undefined; // built at the first observation, not at every timer
+    const wired = wireInstance(conf, src, iface, targets, {
       now: this.#now,
       log: this.#log,
-      destinations,
-      sendTo: (payload, dst) => sender.via?.sendTo(payload, dst) ?? { ok: false, error: { detail: 'not registered' } },
-      prepare: (payload, dst) => sender.via?.prepare(payload, dst),
       vipOps: this.#record.wrap(HOST_OPS, recordedOf),
-      garp: (addresses, count) => this.#garpByDevice(slot.conf)(addresses, count), // a reload may move a VIP to another dev
-      onTimer: (lateMs) => this.#metrics.observe('timerLateness', instanceLabels(conf), lateMs / 1000),
+      garp: (addresses, count) => this.#ifaces.garpByDevice(slot.conf)(addresses, count), // a reload may move a VIP to another dev
+      onTimer: (lateMs) => this.#metrics.observe('timerLateness', (labels ??= instanceLabels(conf)), lateMs / 1000),
     });
-    const reg = iface.mux!.register(conf.name, {
-      spec: receiverSpec(instance, conf.unicastPeers),
-      onAdvert: (rx) => instance.receive(rx),
-      destinations,
-      source: src,
-    });
-    if (!reg.ok) return this.#wait(slot, reg.error.detail);
+    if (!wired.ok) return waitFor(slot, this.#log, wired.error);
+    const { instance, registration, sender } = wired.value;
     // slot.conf, not conf: a reload may change the notify scripts of an instance it keeps.
     instance.onStateChange((e) => this.#contain(`${conf.name} -> ${e.to}`, () => this.#memberMoved(slot.conf, e)));
     instance.onOwnFault((faulted, detail) => this.#contain(`${conf.name} own fault`, () => this.#applySync(this.#sync.onOwnFault(conf.name, faulted, detail))));
     instance.onPriorityChange((e) => this.#contain(`${conf.name} priority`, () => this.#notifications.priority(slot.conf, e.state, e.to)));
     for (const l of this.#stateListeners) instance.onStateChange((e) => this.#contain(`${conf.name} -> ${e.to}`, () => l(e)));
     slot.instance = instance;
-    slot.registration = reg.value;
-    sender.via = reg.value;
+    slot.registration = registration;
     slot.sender = sender;
     slot.waiting = undefined;
     // keepalived holds an instance back until its scripts have a first verdict (no spurious FAULT).
@@ -579,24 +362,6 @@ export class Daemon {
     this.#applySync(this.#sync.resync(conf.name)); // the group may hold FAULT already
     // keepalived vrrp_startup_delay: no instance leaves BACKUP before it has passed since start.
     instance.start(Math.max(0, this.#startedAt + this.#config.global.vrrpStartupDelayMs - this.#now()));
-  }
-
-  #wait(slot: Slot, why: string): void {
-    if (slot.waiting !== why) this.#log.warn({ instance: slot.conf.name, why }, 'instance waiting (FAULT) until this is resolved');
-    slot.waiting = why;
-  }
-
-  async #stopSlot(slot: Slot): Promise<void> {
-    const instance = slot.instance;
-    const registration = slot.registration;
-    slot.instance = undefined;
-    slot.registration = undefined;
-    if (!instance) return;
-    await instance.stop();
-    registration?.unregister();
-    const e = slot.stopped;
-    slot.stopped = undefined;
-    if (e) this.#notifications.instance(slot.conf, e.to, e.priority);
   }
 
   /** Retry instances whose interface was not usable. */
@@ -612,7 +377,10 @@ export class Daemon {
     // A new index under the name: the instances are restarted on new sockets, not woken on the old.
     const known = this.#ifaces.get(ifname)?.info?.index;
     const recreated = up && known !== undefined && known !== this.#links.indexOf(ifname);
-    if (up) background(this.#reopenIfRecreated(ifname), (e) => this.#bug(`reopening ${ifname}`, e));
+    if (up) {
+      const on = { slots: () => this.#slots.values(), links: this.#links, stop: (s: Slot) => stopSlot(s, this.#notifications), bring: (s: Slot) => this.#bring(s) };
+      background(this.#ifaces.reopenIfRecreated(ifname, on), (e) => this.#bug(`reopening ${ifname}`, e));
+    }
     for (const s of this.#slots.values()) {
       if (s.instance && s.conf.interface === ifname && !recreated) s.instance.setLink(up);
     }
@@ -621,7 +389,7 @@ export class Daemon {
   /** Notifications, then keepalived's sync groups: the other members follow. */
   #memberMoved(conf: VrrpInstance, e: StateEvent): void {
     const slot = this.#slots.get(conf.name);
-    if (e.reason === 'shutdown' && slot) slot.stopped = e; // notified by #stopSlot, once the addresses are gone
+    if (e.reason === 'shutdown' && slot) slot.stopped = e; // notified by stopSlot, once the addresses are gone
     else this.#notifications.instance(conf, e.to, e.priority);
     const group = this.#config?.syncGroups.find((g) => g.members.includes(conf.name));
     if (group && e.reason !== 'sync-group' && e.reason !== 'shutdown') this.#notifications.group(group, e.to);
@@ -631,39 +399,6 @@ export class Daemon {
   /** vrrp_sync_group orders to the members' instances (an instance not running yet gets them at its start). */
   #applySync(orders: readonly SyncOrder[]): void {
     for (const order of orders) this.#slots.get(order.member)?.instance?.sync(order.input);
-  }
-
-  /**
-   * An interface deleted and created again has a new index: our socket, multicast membership and
-   * GARP sender belong to the old one. Stop its instances, reopen, and start them again.
-   */
-  async #reopenIfRecreated(ifname: string): Promise<void> {
-    const iface = this.#ifaces.get(ifname);
-    if (!iface?.info) return;
-    const now = await getInterfaceInfo(ifname);
-    if (!now.ok || now.value.index === iface.info.index) {
-      // Not recreated after all (or gone again): the link state is what the monitor says.
-      for (const s of this.#slots.values()) if (s.instance && s.conf.interface === ifname) s.instance.setLink(this.#links.isUp(ifname) ?? false);
-      return;
-    }
-    this.#log.warn({ ifname, oldIndex: iface.info.index, newIndex: now.value.index }, `interface ${ifname} was recreated; reopening it`);
-    const slots = [...this.#slots.values()].filter((s) => s.conf.interface === ifname && !s.held);
-    // No other start (the retry timer, an address event) may open the old sockets meanwhile.
-    for (const s of slots) s.held = true;
-    try {
-      await Promise.all(slots.map((s) => s.bringing));
-      await Promise.all(slots.map((s) => this.#stopSlot(s)));
-      // The socket interface too: a use_vmac macvlan went with its base and is created again.
-      for (const name of new Set([ifname, ...slots.map((s) => socketDevice(s.conf))])) {
-        this.#ifaces.get(name)?.close();
-        this.#ifaces.delete(name);
-      }
-      this.#host.baseRecreated(ifname);
-    } finally {
-      for (const s of slots) s.held = false;
-    }
-    for (const s of slots) s.waiting = `interface ${ifname} is being reopened`;
-    await Promise.all(slots.map((s) => this.#bring(s)));
   }
 
   /** A tracked object changed (a script's verdict, a tracked link, a file, a process count): update its instances. */
@@ -682,10 +417,4 @@ export class Daemon {
     await this.#tracking.apply(config);
     await this.#notifications.apply(config);
   }
-}
-
-/** The status model's view of an instance: its addresses (the no_accept drop entries, routes and rules are not VIPs). */
-function addressFacts(f: InstanceFacts<HostEntry> | undefined): InstanceFacts<VipSpec> | undefined {
-  if (f === undefined) return undefined;
-  return { ...f, vips: f.vips.flatMap((v) => (v.vip.kind === 'addr' ? [{ ...v, vip: v.vip.vip }] : [])) };
 }

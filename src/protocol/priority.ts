@@ -37,3 +37,8 @@ export function effectivePriority(base: number, trackers: readonly TrackerStatus
   const priority = Math.min(MAX_BACKUP_PRIORITY, Math.max(MIN_BACKUP_PRIORITY, sum));
   return { priority, faults, contributions };
 }
+
+/** The trackers moving the priority in `prio`, as "name -20". */
+export function describeContributions(prio: EffectivePriority): string[] {
+  return prio.contributions.map((c) => `${c.name} ${c.delta > 0 ? '+' : ''}${c.delta}`);
+}

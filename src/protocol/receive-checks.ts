@@ -2,10 +2,11 @@
  * The receive checks that need the router's configuration (RFC 3768 §7.1, RFC 5798 §7.1): the
  * receive path (receive-path.ts) has already checked form, checksum, version, VRID and TTL; these
  * check the meaning, in the RFC's order, and name the drop reason (one counter each). The address
- * list check stays with the router because its outcome depends on a policy and on the sender's
- * priority.
+ * list check comes apart (`checkAddressList`): a difference is counted and then, by a policy and
+ * the sender's priority, either drops the advert or is only noted.
  */
 import type { Advert } from '../wire/types.js';
+import { sameAddressSet } from './address.js';
 import type { InstanceDropReason } from './counters.js';
 import { OWNER_PRIORITY } from './priority.js';
 import type { RouterConfig } from './types.js';
@@ -38,6 +39,19 @@ export function checkAdvert(cfg: RouterConfig, advert: Advert): Rejection | unde
     return { reason: 'interval-mismatch', detail: 'Max Adver Int is 0 centiseconds' };
   }
   return undefined;
+}
+
+/** An advert whose address list differs from ours: whether the router drops it, and the difference in words. */
+export interface AddressListMismatch {
+  readonly drop: boolean;
+  readonly detail: string;
+}
+
+/** RFC 3768 §7.1 / RFC 5798 §7.1: the address list check; only the address owner's adverts go on under `drop` when the lists differ. */
+export function checkAddressList(cfg: RouterConfig, advert: Advert): AddressListMismatch | undefined {
+  if (sameAddressSet(advert.addresses, cfg.vips)) return undefined;
+  const detail = `advertises [${advert.addresses.join(', ')}], we have [${cfg.vips.join(', ')}]`;
+  return { drop: cfg.addressMismatch === 'drop' && advert.priority !== OWNER_PRIORITY, detail };
 }
 
 /** Constant-time comparison of the 8 auth bytes (as keepalived does). */

@@ -4,8 +4,11 @@
  *
  * All transitions go through `enter()`, which runs the one exit action of the old state and the
  * one entry action of the new state; the table below (TRANSITIONS) lists the legal moves, and any
- * other move is a bug that throws. Received adverts are checked for meaning (§7.1) in
- * `#advert()` before the per-state rules of §6.4.2 / §6.4.3 see them.
+ * other move is a bug that throws. Received adverts are checked for meaning (§7.1,
+ * receive-checks.ts) in `#advert()` before the per-state rules of §6.4.2 / §6.4.3 (advert-rules.ts)
+ * see them. The router owns its state and applies these pure pieces: the timer formulas and
+ * deadlines (timers.ts), the FAULT reasons (faults.ts), the configuration check and the advert it
+ * sends (router-config.ts).
  *
  * The versions differ in three places only: v2 checks authentication and the interval (§7.1), v3
  * has a backup adopt the master's interval as Master_Adver_Interval (RFC 5798 §6.4.2, §6.4.3), and
@@ -13,12 +16,14 @@
  */
 import type { IpAddress } from '../wire/address.js';
 import type { Advert } from '../wire/types.js';
-import { compareAddresses, sameAddressSet } from './address.js';
+import { backupHonours, masterYields } from './advert-rules.js';
 import { countInstanceDrop, zeroInstanceCounters, type InstanceCounters } from './counters.js';
-import { effectivePriority, OWNER_PRIORITY, type EffectivePriority } from './priority.js';
-import { checkAdvert } from './receive-checks.js';
+import { faultReason, faultReasons, hasOwnFault, ownFaultReasons, type FaultInputs } from './faults.js';
+import { describeContributions, effectivePriority, OWNER_PRIORITY, type EffectivePriority } from './priority.js';
+import { checkAddressList, checkAdvert } from './receive-checks.js';
 import { identityClash } from './reconfigure.js';
-import { csToMs, masterDownIntervalMs, skewTimeMs } from './timers.js';
+import { buildAdvert, checkConfig } from './router-config.js';
+import { csToMs, masterDownDeadline, masterDownIntervalMs, nextAdverDeadline, skewTimeMs } from './timers.js';
 import { SPLIT_BRAIN_DEFAULTS, type Action, type Input, type RouterConfig, type RouterSnapshot, type RouterState, type SplitBrainConfig, type TrackerStatus, type TransitionReason } from './types.js';
 
 /** Legal transitions; anything else is a programming error. */
@@ -122,7 +127,7 @@ export class Router {
     const faultedBefore = this.#ownFaulted();
     this.#handle(input, now, out);
     const faulted = this.#ownFaulted();
-    if (faulted !== faultedBefore) out.push({ kind: 'ownFault', faulted, detail: faulted ? this.#ownFaultReasons().join(', ') : 'fault cleared' });
+    if (faulted !== faultedBefore) out.push({ kind: 'ownFault', faulted, detail: faulted ? ownFaultReasons(this.#faults).join(', ') : 'fault cleared' });
     return out;
   }
 
@@ -177,7 +182,7 @@ export class Router {
       reasonDetail: this.#reasonDetail,
       linkUp: this.#linkUp,
       sourceIp: this.#sourceIp,
-      faultReasons: this.#faultReasons(),
+      faultReasons: faultReasons(this.#faults),
       counters: { ...this.counters },
     };
   }
@@ -205,12 +210,9 @@ export class Router {
       // §6.4.2: "If the Master_Down_Timer fires" -> Master.
       this.#enter('MASTER', 'master-down-timer', this.#masterIp ? `no advert from ${this.#masterIp}` : 'no master heard', now, out);
     } else if (this.#state === 'MASTER' && this.#adverAt !== undefined && now >= this.#adverAt) {
-      // §6.4.3: "If the Adver_Timer fires": send an advert, reset the timer. Deadlines chain from the
-      // previous deadline (no drift); after a stall longer than an interval we restart from now.
+      // §6.4.3: "If the Adver_Timer fires": send an advert, reset the timer.
       this.#sendAdvert(out);
-      const interval = csToMs(this.config.adverIntervalCs);
-      const next = this.#adverAt + interval;
-      this.#adverAt = next > now ? next : now + interval;
+      this.#adverAt = nextAdverDeadline(this.#adverAt, now, csToMs(this.config.adverIntervalCs));
     }
   }
 
@@ -223,15 +225,14 @@ export class Router {
       out.push({ kind: 'dropped', reason: rejection.reason, from: srcIp, detail: rejection.detail });
       return;
     }
-    if (!sameAddressSet(advert.addresses, this.config.vips)) {
+    const listed = checkAddressList(this.config, advert);
+    if (listed) {
       this.counters.addressListErrors++;
-      const detail = `advertises [${advert.addresses.join(', ')}], we have [${this.config.vips.join(', ')}]`;
-      // §7.1: only the address owner's adverts may continue when the list differs.
-      if (this.config.addressMismatch === 'drop' && advert.priority !== OWNER_PRIORITY) {
-        out.push({ kind: 'dropped', reason: 'address-list', from: srcIp, detail });
+      if (listed.drop) {
+        out.push({ kind: 'dropped', reason: 'address-list', from: srcIp, detail: listed.detail });
         return;
       }
-      out.push({ kind: 'notice', code: 'address-list-mismatch', from: srcIp, detail });
+      out.push({ kind: 'notice', code: 'address-list-mismatch', from: srcIp, detail: listed.detail });
     }
     this.counters.advertiseRcvd++;
     if (advert.priority === 0) this.counters.priorityZeroPktsRcvd++;
@@ -243,23 +244,16 @@ export class Router {
   #backupReceives(advert: Advert, srcIp: IpAddress, now: number): void {
     if (advert.priority === 0) {
       // The master is leaving: take over after Skew_Time unless a better backup speaks first.
-      this.#masterDownAt = this.#backupDeadline(now, this.skewTimeMs);
+      this.#masterDownAt = masterDownDeadline(now, this.#startupHoldUntil, this.skewTimeMs);
       this.#masterIp = undefined;
       this.#masterPriority = undefined;
       return;
     }
-    const ours = this.#prio.priority;
-    let honour = !this.config.preempt || advert.priority >= ours;
-    if (honour) {
-      this.#preemptHoldUntil = undefined;
-    } else if (this.config.preemptDelayMs > 0) {
-      // keepalived preempt_delay: keep deferring to a lower-priority master for a while.
-      this.#preemptHoldUntil ??= now + this.config.preemptDelayMs;
-      honour = now < this.#preemptHoldUntil;
-    }
+    const { honour, preemptHoldUntil } = backupHonours(this.config, advert.priority, this.#prio.priority, now, this.#preemptHoldUntil);
+    this.#preemptHoldUntil = preemptHoldUntil;
     if (!honour) return; // §6.4.2: "Otherwise: Discard the ADVERTISEMENT"
     this.#learnInterval(advert); // RFC 5798 §6.4.2: Master_Adver_Interval from the advert
-    this.#masterDownAt = this.#backupDeadline(now, this.masterDownIntervalMs);
+    this.#masterDownAt = masterDownDeadline(now, this.#startupHoldUntil, this.masterDownIntervalMs);
     this.#masterIp = srcIp;
     this.#masterPriority = advert.priority;
   }
@@ -272,10 +266,8 @@ export class Router {
       this.#adverAt = now + csToMs(this.config.adverIntervalCs);
       return;
     }
-    const ours = this.#prio.priority;
-    const wins =
-      advert.priority > ours || (advert.priority === ours && compareAddresses(srcIp, this.#sourceIp) > 0);
-    if (!wins) {
+    const why = masterYields(advert.priority, srcIp, this.#prio.priority, this.#sourceIp);
+    if (why === undefined) {
       this.#lowerPriorityMaster(now, out);
       return;
     }
@@ -284,7 +276,6 @@ export class Router {
     this.#masterIp = srcIp;
     this.#masterPriority = advert.priority;
     this.#learnInterval(advert); // RFC 5798 §6.4.3: Master_Adver_Interval from the advert, then Backup
-    const why = advert.priority > ours ? `priority ${advert.priority} > ours ${ours}` : `equal priority ${ours}, higher address`;
     this.#enter('BACKUP', 'higher-priority-advert', `${srcIp}: ${why}${this.#trackerNote()}`, now, out);
   }
 
@@ -314,20 +305,10 @@ export class Router {
     }
   }
 
-  /** A Backup's Master_Down_Timer deadline `intervalMs` from now, or from the end of the startup hold. */
-  #backupDeadline(now: number, intervalMs: number): number {
-    return Math.max(now, this.#startupHoldUntil) + intervalMs;
-  }
-
   /** " (chk_nginx -20)" when trackers move our priority: the state line says which one did. */
   #trackerNote(): string {
-    const moved = this.#movedBy();
+    const moved = describeContributions(this.#prio);
     return moved.length > 0 ? ` (${moved.join(', ')})` : '';
-  }
-
-  /** The trackers moving our priority now, as "name -20". */
-  #movedBy(): string[] {
-    return this.#prio.contributions.map((c) => `${c.name} ${c.delta > 0 ? '+' : ''}${c.delta}`);
   }
 
   /**
@@ -380,7 +361,7 @@ export class Router {
     if (this.#state !== 'BACKUP') return;
     const owner = next.priority === OWNER_PRIORITY;
     if (owner && prev.priority !== OWNER_PRIORITY) this.#masterDownAt = Math.max(now, this.#startupHoldUntil);
-    else if (!owner && prev.priority === OWNER_PRIORITY) this.#masterDownAt = this.#backupDeadline(now, this.masterDownIntervalMs);
+    else if (!owner && prev.priority === OWNER_PRIORITY) this.#masterDownAt = masterDownDeadline(now, this.#startupHoldUntil, this.masterDownIntervalMs);
   }
 
   /** Trackers or link changed: recompute priority and FAULT, and move if needed. */
@@ -388,7 +369,7 @@ export class Router {
     const before = this.#prio;
     this.#prio = effectivePriority(this.config.priority, this.#trackers);
     if (before.priority !== this.#prio.priority) {
-      const moved = this.#movedBy();
+      const moved = describeContributions(this.#prio);
       out.push({
         kind: 'priorityChanged',
         from: before.priority,
@@ -398,9 +379,9 @@ export class Router {
     }
     if (this.#state === 'MASTER') this.#masterPriority = this.#prio.priority;
     if (!this.#running) return;
-    const faults = this.#faultReasons();
+    const faults = faultReasons(this.#faults);
     if (faults.length > 0 && this.#state !== 'FAULT') {
-      this.#enter('FAULT', this.#faultReason(), faults.join(', '), now, out);
+      this.#enter('FAULT', faultReason(this.#faults), faults.join(', '), now, out);
     } else if (faults.length === 0 && this.#state === 'FAULT') {
       this.#leaveQuietState('fault-cleared', now, out);
     }
@@ -410,10 +391,10 @@ export class Router {
 
   /** From INIT or FAULT: FAULT if something is wrong, else §6.4.1 (owner -> Master, others -> Backup). */
   #leaveQuietState(reason: 'startup' | 'fault-cleared', now: number, out: Action[]): void {
-    const faults = this.#faultReasons();
+    const faults = faultReasons(this.#faults);
     if (faults.length > 0) {
       if (this.#state !== 'FAULT') {
-        this.#enter('FAULT', this.#faultReason(), faults.join(', '), now, out);
+        this.#enter('FAULT', faultReason(this.#faults), faults.join(', '), now, out);
       }
       return;
     }
@@ -458,7 +439,7 @@ export class Router {
         // better master has just learned the master's (§6.4.3).
         if (reason !== 'higher-priority-advert') this.#masterAdverIntervalCs = this.config.adverIntervalCs;
         // An owner held back by vrrp_startup_delay takes over as soon as the hold ends (keepalived: 1 µs).
-        this.#masterDownAt = this.config.priority === OWNER_PRIORITY ? Math.max(now, this.#startupHoldUntil) : this.#backupDeadline(now, this.masterDownIntervalMs);
+        this.#masterDownAt = this.config.priority === OWNER_PRIORITY ? Math.max(now, this.#startupHoldUntil) : masterDownDeadline(now, this.#startupHoldUntil, this.masterDownIntervalMs);
         break;
       case 'FAULT':
         this.counters.becomeFault++;
@@ -477,14 +458,14 @@ export class Router {
     if (to === 'FAULT' || to === 'INIT') {
       this.counters.priorityZeroPktsSent++;
       this.counters.advertiseSent++;
-      out.push({ kind: 'sendPriorityZero', advert: this.#buildAdvert(0) });
+      out.push({ kind: 'sendPriorityZero', advert: buildAdvert(this.config, 0) });
     }
     out.push({ kind: 'removeVips', vips: this.config.vips });
   }
 
   #sendAdvert(out: Action[]): void {
     this.counters.advertiseSent++;
-    out.push({ kind: 'sendAdvert', advert: this.#buildAdvert(this.#prio.priority) });
+    out.push({ kind: 'sendAdvert', advert: buildAdvert(this.config, this.#prio.priority) });
   }
 
   /** RFC 5798 §6.4.2 / §6.4.3: under VRRPv3 Master_Adver_Interval follows the master's adverts. */
@@ -492,29 +473,9 @@ export class Router {
     if (this.config.version === 3) this.#masterAdverIntervalCs = advert.adverIntervalCs;
   }
 
-  /** RFC 3768 §7.2 / RFC 5798 §7.2: fill in the advert from our configuration (checksum is wire/'s job). */
-  #buildAdvert(priority: number): Advert {
-    const cfg = this.config;
-    return {
-      version: cfg.version,
-      type: 1,
-      vrid: cfg.vrid,
-      priority,
-      adverIntervalCs: cfg.adverIntervalCs,
-      addresses: cfg.vips,
-      auth: cfg.auth,
-    };
-  }
-
-  #faultReasons(): string[] {
-    const link = this.#linkUp ? [] : ['interface down'];
-    const source = this.#noSource === undefined ? [] : [`no source address: ${this.#noSource}`];
-    return [...link, ...source, ...(this.#syncFault ? [this.#syncFault] : []), ...this.#prio.faults.map((name) => `${name} failed`)];
-  }
-
-  /** Faults of this router itself, not a sync group's hold. */
-  #ownFaultReasons(): string[] {
-    return this.#faultReasons().filter((r) => r !== this.#syncFault);
+  /** What FAULT is decided from (faults.ts). */
+  get #faults(): FaultInputs {
+    return { linkUp: this.#linkUp, noSource: this.#noSource, syncFault: this.#syncFault, prio: this.#prio };
   }
 
   /** Running with a fault of its own: what a sync group counts (keepalived's num_member_fault). */
@@ -523,28 +484,6 @@ export class Router {
   }
 
   #ownFaulted(): boolean {
-    return this.#running && (!this.#linkUp || this.#noSource !== undefined || this.#prio.faults.length > 0);
+    return this.#running && hasOwnFault(this.#faults);
   }
-
-  #faultReason(): TransitionReason {
-    if (!this.#linkUp) return 'link-down';
-    if (this.#noSource !== undefined) return 'no-source-address';
-    return this.#prio.faults.length > 0 ? 'tracker-fault' : 'sync-group';
-  }
-}
-
-/** Configuration the router cannot run with is the caller's bug (config validates first). */
-function checkConfig(c: RouterConfig): void {
-  const bad = (what: string): never => {
-    throw new RangeError(`${c.name}: ${what}`);
-  };
-  if (c.version === 2) {
-    if (c.family !== 'ipv4') bad('VRRPv2 is IPv4 only');
-    if (c.adverIntervalCs < 100 || c.adverIntervalCs > 25500 || c.adverIntervalCs % 100 !== 0) bad(`VRRPv2 interval ${c.adverIntervalCs} cs is not 1..255 whole seconds`);
-    if (c.auth !== undefined && c.auth.data.length !== 8) bad('auth data must be exactly 8 bytes');
-  } else {
-    if (!Number.isInteger(c.adverIntervalCs) || c.adverIntervalCs < 1 || c.adverIntervalCs > 4095) bad(`VRRPv3 interval ${c.adverIntervalCs} cs is outside 1..4095`);
-    if (c.auth !== undefined) bad('VRRPv3 has no authentication');
-  }
-  if (c.vips.length === 0 || c.vips.length > 255) bad(`${c.vips.length} virtual addresses (1..255)`);
 }

@@ -8,6 +8,7 @@
  *   Master_Down_Interval = 3 * Master_Adver_Interval + Skew_Time, where a backup's
  *   Master_Adver_Interval is the one learned from the master's adverts (§6.4.2).
  * Intervals are in centiseconds, the unit of the wire (v2's whole seconds are 100 cs each).
+ * The deadlines the router arms from them (Adver_Timer, Master_Down_Timer) are computed here too.
  */
 import type { VrrpVersion } from '../wire/types.js';
 
@@ -25,4 +26,15 @@ export function skewTimeMs(version: VrrpVersion, priority: number, masterAdverIn
 /** Master_Down_Interval in ms: 3648.4375 ms for priority 90 at 1 s adverts. */
 export function masterDownIntervalMs(version: VrrpVersion, priority: number, masterAdverIntervalCs: number): number {
   return 3 * csToMs(masterAdverIntervalCs) + skewTimeMs(version, priority, masterAdverIntervalCs);
+}
+
+/** RFC 3768 §6.4.3 / RFC 5798 §6.4.3 Adver_Timer reset: chained from the deadline `at` (no drift), or from `now` after a stall longer than `intervalMs`. */
+export function nextAdverDeadline(at: number, now: number, intervalMs: number): number {
+  const next = at + intervalMs;
+  return next > now ? next : now + intervalMs;
+}
+
+/** RFC 3768 §6.4.2 / RFC 5798 §6.4.2: a Backup's Master_Down_Timer deadline, `intervalMs` after `now` or after keepalived's vrrp_startup_delay hold ends (`holdUntil`), whichever is later. */
+export function masterDownDeadline(now: number, holdUntil: number, intervalMs: number): number {
+  return Math.max(now, holdUntil) + intervalMs;
 }

@@ -1,0 +1,109 @@
+/**
+ * One configured instance as the daemon holds it (a slot): running, or waiting for its interface
+ * with the reason in `waiting`. The daemon starts slots (daemon.ts `#bring`); these are the steps
+ * around a start and a stop that need nothing else of the daemon.
+ */
+import type { VrrpInstance } from '../config/types.js';
+import { removeStale } from '../io/ip-addr.js';
+import type { Registration } from '../io/vrrp-mux.js';
+import { err, ok, type Result } from '../result.js';
+import type { IpAddress, Ipv4Address } from '../wire/address.js';
+import { instanceSpec, receiverSpec, vipSpecs } from './build.js';
+import type { HostEntry } from './host-entry.js';
+import type { Iface } from './iface.js';
+import { Instance, type InstanceIo, type StateEvent } from './instance.js';
+import type { Logger } from './log.js';
+import type { Notifications } from './notifications.js';
+
+/** One configured instance: running, or waiting for its interface. */
+export interface Slot {
+  /** Its configuration; a reload that keeps the instance replaces it (reload-plan.ts). */
+  conf: VrrpInstance;
+  /** A reload changed its trackers: it keeps its last readings until the new ones have a first verdict. */
+  settling?: boolean;
+  instance: Instance<HostEntry> | undefined;
+  registration: Registration | undefined;
+  /** What its instance sends through: its registration, kept until the instance has stopped (its priority-0 advert) and replaced when a reload re-registers it. */
+  sender?: { via: Registration | undefined };
+  waiting: string | undefined;
+  /** Its shutdown's state change: notified (STOP) once its addresses are gone, as keepalived. */
+  stopped?: StateEvent;
+  /** A start in progress: the retry timer, a link or an address event share it. */
+  bringing?: Promise<void> | undefined;
+  /** Being reopened (its interface was recreated): no start until that is done. */
+  held?: boolean;
+}
+
+/** A slot for `conf`, not started yet. */
+export function newSlot(conf: VrrpInstance): Slot {
+  return { conf, instance: undefined, registration: undefined, waiting: 'starting' };
+}
+
+/** The slot cannot start for `why`: it waits (FAULT), logged once per reason. */
+export function waitFor(slot: Slot, log: Logger, why: string): void {
+  if (slot.waiting !== why) log.warn({ instance: slot.conf.name, why }, 'instance waiting (FAULT) until this is resolved');
+  slot.waiting = why;
+}
+
+/** Stop the slot's instance (a master hands over), unregister it, then notify its STOP: its addresses are gone by then. */
+export async function stopSlot(slot: Slot, notifications: Pick<Notifications, 'instance'>): Promise<void> {
+  const instance = slot.instance;
+  const registration = slot.registration;
+  slot.instance = undefined;
+  slot.registration = undefined;
+  if (!instance) return;
+  await instance.stop();
+  registration?.unregister();
+  const e = slot.stopped;
+  slot.stopped = undefined;
+  if (e) notifications.instance(slot.conf, e.to, e.priority);
+}
+
+/** Before an instance configured as `conf` starts: remove its VIPs left on the host by an earlier run, logged. */
+export async function removeStaleVips(conf: VrrpInstance, others: Iterable<Slot>, log: Logger): Promise<void> {
+  // What another running instance holds is not stale (a reload may keep it on a master).
+  const held = new Set([...others].flatMap((s) => (s.instance ? vipSpecs(s.conf).map((v) => `${v.address} ${v.dev}`) : [])));
+  const mine = vipSpecs(conf).filter((v) => !held.has(`${v.address} ${v.dev}`));
+  for (const dev of new Set(mine.map((v) => v.dev))) {
+    const stale = await removeStale(dev, mine);
+    if (!stale.ok) log.warn({ instance: conf.name, detail: stale.error.detail }, 'could not check for stale virtual addresses');
+    else if (stale.value.length > 0) log.warn({ instance: conf.name, removed: stale.value }, 'removed virtual addresses left behind by an earlier run');
+  }
+}
+
+/** What a new instance's I/O takes from the daemon: the clock, the log, its VIP operations, GARP and the timer metric. */
+export type InstanceWiring = Pick<InstanceIo<HostEntry>, 'now' | 'log' | 'vipOps' | 'garp' | 'onTimer'>;
+
+/** A slot's sends go through its registration, kept until the instance has stopped and replaced when a reload re-registers it. */
+type Sender = NonNullable<Slot['sender']>;
+
+/**
+ * A new instance for `conf` that sends from `src` to `targets.destinations` on the opened `iface`,
+ * registered with its receive path (not started); `targets.group` is vrrp_mcast_group4 (build.ts
+ * `instanceSpec`).
+ */
+export function wireInstance(
+  conf: VrrpInstance,
+  src: IpAddress,
+  iface: Iface,
+  targets: { readonly destinations: readonly IpAddress[]; readonly group: Ipv4Address },
+  io: InstanceWiring,
+): Result<{ instance: Instance<HostEntry>; registration: Registration; sender: Sender }, string> {
+  const destinations = targets.destinations;
+  const sender: Sender = { via: undefined };
+  const instance = new Instance(instanceSpec(conf, src, targets.group), {
+    ...io,
+    destinations,
+    sendTo: (payload, dst) => sender.via?.sendTo(payload, dst) ?? { ok: false, error: { detail: 'not registered' } },
+    prepare: (payload, dst) => sender.via?.prepare(payload, dst),
+  });
+  const reg = iface.mux!.register(conf.name, {
+    spec: receiverSpec(instance, conf.unicastPeers),
+    onAdvert: (rx) => instance.receive(rx),
+    destinations,
+    source: src,
+  });
+  if (!reg.ok) return err(reg.error.detail);
+  sender.via = reg.value;
+  return ok({ instance, registration: reg.value, sender });
+}
