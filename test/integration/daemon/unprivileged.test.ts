@@ -35,7 +35,10 @@ describe.skipIf(reason !== undefined)('unprivileged, as systemd/vrrpd.service ru
       chownSync(d, NOBODY, NOBODY);
     }
     const script = join(dir, 'report.sh'); // root-owned, in a root-owned directory
-    writeFileSync(script, `#!/bin/sh\ngrep -E '^Cap' /proc/$$/status > ${out()}/$1.caps\ntr '\\0' '\\n' < /proc/$$/environ > ${out()}/$1.env\n`, { mode: 0o755 });
+    // Each report is written aside and renamed into place, the environment first: the test reads
+    // `.caps` as the sign that the script is done, so `.env` must be complete before it appears.
+    const put = (what: string, cmd: string) => `${cmd} > ${out()}/$1.${what}.tmp && mv ${out()}/$1.${what}.tmp ${out()}/$1.${what}\n`;
+    writeFileSync(script, `#!/bin/sh\n${put('env', "tr '\\0' '\\n' < /proc/$$/environ")}${put('caps', "grep -E '^Cap' /proc/$$/status")}`, { mode: 0o755 });
     const scripts = `vrrp_script chk {\n  script "${script} check"\n  weight -5\n}\nvrrp_script chk_root {\n  script "${script} root"\n  user root\n  weight -5\n}\n`;
     const extra = `  track_script {\n    chk\n    chk_root\n  }\n  notify_master "${script} notify"\n  notify_backup "${script} backup" root`;
     node.writeConfig(seedConfig({ state: 'MASTER', priority: 100, scripts, extra }));
