@@ -319,8 +319,10 @@ export class Instance<V> {
           this.#bug(next.kind, e); // contained: this input is lost, the timers go on
           continue;
         }
-        for (const a of actions) if (a.kind === 'sendAdvert' || a.kind === 'sendPriorityZero') this.#guard(a.kind, () => this.#send(a.advert));
-        this.#pending = actions.filter((a) => a.kind !== 'sendAdvert' && a.kind !== 'sendPriorityZero');
+        for (const a of actions) {
+          if (a.kind === 'sendAdvert' || a.kind === 'sendPriorityZero') this.#guard(a.kind, () => this.#send(a.advert));
+          else this.#pending.push(a); // a master's steady advert leaves nothing here: no allocation
+        }
         if (this.#pending.length > 0 && !this.#resumeDeferred && this.#timer.defer(this.#resume)) {
           this.#resumeDeferred = true;
           break;
