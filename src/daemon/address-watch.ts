@@ -11,9 +11,10 @@
  *   (`ownSettleMs`, 1 s): reading the interface forks `ip`, which blocks the loop for 17 ms and more,
  *   and must not land in the middle of a mass takeover's addresses. Such a burst is not read at
  *   all when every instance on the interface runs outside FAULT: no source can change then (a
- *   virtual address is never chosen while the instance has one of its own, and an owner already
- *   sending keeps its primary address, which additions leave first), and no instance waits for
- *   an address; the interface's own-packet filter learns the added addresses from the events.
+ *   virtual address is never chosen while the instance has one of its own; an owner with none
+ *   sends from the first primary, and the kernel puts a new primary of global scope after the
+ *   existing ones), and no instance waits for an address; the interface's own-packet filter
+ *   learns the added addresses from the events.
  * - a VIP deleted while its instance is MASTER and wants it, and still absent once the burst is
  *   over: someone else removed it; the instance puts it back (Instance.restoreVips). Our own
  *   removals are never taken for one: they happen only while the keeper wants the VIPs absent,
