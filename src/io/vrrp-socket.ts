@@ -1,21 +1,21 @@
 /**
- * One raw IPv4 socket per interface for VRRP (IP protocol 112, RFC 3768 §5.2). We build the IPv4 header ourselves (IP_HDRINCL, wire/ipv4.ts), as keepalived
- * does: the source is the address the instance speaks from (unicast_src_ip / mcast_src_ip, which
- * may sit on a loopback or dummy interface, else the interface's primary), TTL 255 (§5.2.3), TOS
- * 0xc0, DF clear, IP ID 0 so that the kernel numbers it (keepalived's IDs count up from 1 the same
- * way) and fills in the total length and header checksum. A VRRPv3 checksum covers that source, so
- * the caller emits the advert with the same address it passes here.
+ * One raw IPv4 socket per interface for VRRP (IP protocol 112, RFC 3768 §5.2). We build the IPv4
+ * header ourselves (IP_HDRINCL, wire/ipv4.ts), as keepalived does: the source is the address the
+ * instance speaks from (unicast_src_ip / mcast_src_ip, which may sit on a loopback or dummy
+ * interface, else the interface's primary), TTL 255 (§5.2.3), TOS 0xc0, DF clear, IP ID 0 so that
+ * the kernel numbers it (keepalived's IDs count up from 1 the same way) and fills in the total
+ * length and header checksum. A VRRPv3 checksum covers that source, so the caller emits the advert
+ * with the same address it passes here.
  * On receive a raw IPv4 socket hands over the whole datagram, IP header included; parsing is the
  * receive path's (src/protocol/receive-path.ts). With the native addon (raw4.c), its socket reads
  * datagrams with their kernel receive timestamps (rx-stamp.ts) and sends adverts, one sendto each
- * and no callback; without it, npm `raw-socket` does both and a datagram is timed when
- * JavaScript reads it. An empty `ifname` opens a socket bound to no
- * interface (keepalived's unicast instance without `interface`): adverts leave by the route to
- * each peer. Needs CAP_NET_RAW (native-notes/raw-sockets.md).
+ * and no callback; without it, npm `raw-socket` does both and a datagram is timed when JavaScript
+ * reads it. An empty `ifname` opens a socket bound to no interface (keepalived's unicast instance
+ * without `interface`): adverts leave by the route to each peer. Needs CAP_NET_RAW
+ * (native-notes/raw-sockets.md).
  */
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { describeError } from '../background.js';
 import { RateLimiter } from '../rate-limit.js';
 import { err, ok, type Result } from '../result.js';
@@ -26,7 +26,7 @@ import { emitIpv4 } from '../wire/ipv4.js';
 import { loadPacketAddon, type PacketAddon, type Raw4Handle, type Raw4Listener } from './packet-addon.js';
 import { arrivalTime } from './rx-stamp.js';
 import { SendBacklog, WOULD_BLOCK as BACKLOG_WOULD_BLOCK } from './send-backlog.js';
-import * as so from './sockopt.js';
+import { openRawSocket, type RawSocket } from './raw-socket-open.js';
 import { checkIfname } from './validate.js';
 
 /** Minimal structured logger (pino's Logger fits). */
@@ -64,42 +64,11 @@ export interface VrrpSocketCounters {
   rxUnstamped: number;
 }
 
-/** Just the part of raw-socket's Socket we use. */
-export interface RawSocket {
-  on(ev: 'message', cb: (buf: Buffer, source: string) => void): void;
-  on(ev: 'error', cb: (e: Error) => void): void;
-  on(ev: 'close', cb: () => void): void;
-  setOption(level: number, option: number, value: Buffer, length: number): void;
-  send(buf: Buffer, offset: number, length: number, address: string, cb: (e: Error | null, bytes: number) => void): void;
-  close(): void;
-  /**
-   * raw-socket 1.x's native handle: `send` is one non-blocking sendto(2) that calls back at once
-   * with the byte count, or throws. Socket.send queues behind it and waits for a writable event.
-   */
-  readonly wrap?: { send(buf: Buffer, offset: number, length: number, address: string, cb: (bytes: number) => void): void };
-}
-
 /** A send's result when the datagram waits in raw-socket's queue behind a full socket buffer (no VRRP datagram has 0 bytes). */
 export const SEND_QUEUED = 0;
 
 /** sendto(2) EAGAIN / EWOULDBLOCK as raw-socket words it: the socket buffer is full for now. */
 const WOULD_BLOCK_TEXT = /temporarily unavailable|would block/i;
-interface RawSocketModule {
-  createSocket(o: { protocol: number; bufferSize?: number }): RawSocket;
-}
-
-let rawModule: RawSocketModule | undefined;
-function loadRawSocket(): Result<RawSocketModule, SocketError> {
-  if (rawModule !== undefined) return ok(rawModule);
-  try {
-    rawModule = createRequire(import.meta.url)('raw-socket') as RawSocketModule;
-    return ok(rawModule);
-  } catch (e) {
-    const detail = `cannot load npm raw-socket (native build missing? run \`npm rebuild raw-socket\`): ${(e as Error).message}`;
-    return err({ kind: 'no-raw-socket-module', detail });
-  }
-}
-
 type Raw4Addon = Required<Pick<PacketAddon, 'raw4Open' | 'raw4Send' | 'raw4Close' | 'monotonicMs'>>;
 
 /** The addon's raw IPv4 socket, when it has one that also sends (built with raw4.c's raw4Send). */
@@ -127,7 +96,7 @@ interface Datagram {
   readonly to: number;
 }
 
-/** A VRRP datagram is never empty, so a byte count is never SEND_QUEUED. */
+/** raw4Send's answer when the socket buffer is full: -EAGAIN (Linux's 11). */
 const NEG_EAGAIN = -11;
 
 /**
@@ -366,50 +335,4 @@ export async function openVrrpSocket(opts: VrrpSocketOptions): Promise<Result<Vr
     return err({ kind: 'socket-failed', detail: `raw socket protocol ${protocol} on ${opts.ifname || '(any interface)'}: ${(e as Error).message}${hint}` });
   }
   return ok(sock);
-}
-
-/** raw-socket's socket for `protocol` (no addon: it sends and receives), configured; it joins `group` (null: none). */
-function openRawSocket(protocol: number, ifname: string, ifindex: number, group: Ipv4Address | null, opts: VrrpSocketOptions): Result<RawSocket, SocketError> {
-  const mod = loadRawSocket();
-  if (!mod.ok) return mod;
-  let raw: RawSocket;
-  try {
-    raw = mod.value.createSocket({ protocol, bufferSize: 65536 });
-  } catch (e) {
-    const hint = /permitted/i.test((e as Error).message) ? ' (needs CAP_NET_RAW)' : '';
-    return err({ kind: 'socket-failed', detail: `raw socket protocol ${protocol}: ${(e as Error).message}${hint}` });
-  }
-  const configured = configure(raw, ifname, ifindex, group, opts);
-  if (!configured.ok) {
-    raw.close();
-    return configured;
-  }
-  return ok(raw);
-}
-
-/** Applies every socket option; the first failure names the option. */
-function configure(raw: RawSocket, ifname: string, ifindex: number, group: Ipv4Address | null, opts: VrrpSocketOptions): Result<true, SocketError> {
-  const steps: [string, number, number, Buffer][] = [
-    ['IP_HDRINCL', so.IPPROTO_IP, so.IP_HDRINCL, so.intOpt(1)],
-    ['IP_TOS', so.IPPROTO_IP, so.IP_TOS, so.intOpt(opts.tos ?? VRRP_TOS)],
-    ['IP_TTL', so.IPPROTO_IP, so.IP_TTL, so.intOpt(VRRP_TTL)],
-    ['IP_MTU_DISCOVER', so.IPPROTO_IP, so.IP_MTU_DISCOVER, so.intOpt(so.IP_PMTUDISC_DONT)],
-    ['IP_MULTICAST_TTL', so.IPPROTO_IP, so.IP_MULTICAST_TTL, so.intOpt(VRRP_TTL)],
-    ['IP_MULTICAST_LOOP', so.IPPROTO_IP, so.IP_MULTICAST_LOOP, so.intOpt(0)],
-    ['IP_MULTICAST_ALL', so.IPPROTO_IP, so.IP_MULTICAST_ALL, so.intOpt(0)],
-  ];
-  if (ifname !== '') {
-    steps.unshift(['SO_BINDTODEVICE', so.SOL_SOCKET, so.SO_BINDTODEVICE, so.ifnameOpt(ifname)]);
-    steps.push(['IP_MULTICAST_IF', so.IPPROTO_IP, so.IP_MULTICAST_IF, so.ipMreqn('0.0.0.0', '0.0.0.0', ifindex)]);
-  }
-  if (opts.rcvBuf !== undefined) steps.push(['SO_RCVBUF', so.SOL_SOCKET, so.SO_RCVBUF, so.intOpt(opts.rcvBuf)]);
-  if (group !== null) steps.push(['IP_ADD_MEMBERSHIP', so.IPPROTO_IP, so.IP_ADD_MEMBERSHIP, so.ipMreqn(group, '0.0.0.0', ifindex)]);
-  for (const [name, level, option, value] of steps) {
-    try {
-      raw.setOption(level, option, value, value.length);
-    } catch (e) {
-      return err({ kind: 'setsockopt-failed', detail: `${name} on ${ifname}: ${(e as Error).message}` });
-    }
-  }
-  return ok(true);
 }

@@ -2,7 +2,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Raw4Handle } from '../../../src/io/packet-addon.js';
 import { ipAddress } from '../../../src/wire/address.js';
-import { SEND_QUEUED, VrrpSocket, type RawSocket } from '../../../src/io/vrrp-socket.js';
+import type { RawSocket } from '../../../src/io/raw-socket-open.js';
+import { SEND_QUEUED, VrrpSocket } from '../../../src/io/vrrp-socket.js';
 
 function fakeRaw(direct: (dst: string) => number | Error) {
   const wire: string[] = [];
@@ -114,7 +115,7 @@ function fakeNative(result: (dst: number) => number | Error) {
     },
   };
   const sock = new VrrpSocket(undefined, 'eth0', 2, 112, undefined, true);
-  sock.useNative(addon, false, (onMessage) => addon.raw4Open(onMessage));
+  sock.useNative(addon, false, () => addon.raw4Open());
   return { sock, wire };
 }
 
