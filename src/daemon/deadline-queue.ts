@@ -33,18 +33,35 @@ function before(a: QueueSlot, b: QueueSlot): boolean {
   return a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
 }
 
+/**
+ * A slot's deadline before its first arm. Not a number on purpose: V8 then keeps `deadline` as a
+ * tagged field (a pointer to the number) rather than a double field, and without a JIT (the bin
+ * runs `--jitless`) every read of a double field allocates a fresh heap number. The heap reads
+ * deadlines ~2 log2(n) times per re-arm; this was a quarter of the daemon's allocation with 255
+ * masters (docs/performance.md, "CPU at 255 masters, profiled").
+ */
+const NEVER_ARMED = undefined as unknown as number;
+
 export function newSlot(fire: (deadline: number, lateMs: number) => void): QueueSlot {
-  return { fire, deadline: 0, seq: 0, index: IDLE };
+  return { fire, deadline: NEVER_ARMED, seq: 0, index: IDLE };
 }
+
+/** What #due holds where no slot is, after a dispatch (so it keeps no fired slot, nor its owner, alive). */
+const NO_SLOT = newSlot(() => undefined);
 
 export class DeadlineQueue {
   readonly now: Now;
   readonly #heap: QueueSlot[] = [];
   readonly #wake: Wake;
   #seq = 0;
-  /** The slots one dispatch pass took, and their arm order when taken; reused, so a wake-up allocates nothing. */
+  /**
+   * The slots one dispatch pass took and their arm order when taken. Kept and overwritten, never
+   * truncated (truncating an array frees its backing store), so a wake-up allocates nothing;
+   * #dueUsed: how many entries this dispatch wrote, cleared to NO_SLOT when it ends.
+   */
   readonly #due: QueueSlot[] = [];
   readonly #dueSeq: number[] = [];
+  #dueUsed = 0;
   /** The deadline the wake source is armed for. */
   #wakeAt: number | undefined;
   #dispatching = false;
@@ -112,11 +129,13 @@ export class DeadlineQueue {
     this.#dispatching = true;
     try {
       for (let now = start; now - start <= DISPATCH_BUDGET_MS; now = this.now()) {
-        if (this.#takeDue(now, armedBefore) === 0) break;
-        this.#fire(now);
+        const count = this.#takeDue(now, armedBefore);
+        if (count === 0) break;
+        this.#fire(now, count);
       }
     } finally {
-      this.#due.length = 0;
+      for (let i = 0; i < this.#dueUsed; i++) this.#due[i] = NO_SLOT;
+      this.#dueUsed = 0;
       this.#dispatching = false;
       this.#sync();
     }
@@ -126,21 +145,22 @@ export class DeadlineQueue {
   #takeDue(now: number, armedBefore: number): number {
     const due = this.#due;
     const seqs = this.#dueSeq;
-    due.length = 0;
-    seqs.length = 0;
+    let n = 0;
     for (let top = this.#heap[0]; top !== undefined && top.deadline <= now && top.seq <= armedBefore; top = this.#heap[0]) {
       this.#removeAt(0);
       top.index = POPPED;
-      due.push(top);
-      seqs.push(top.seq);
+      due[n] = top;
+      seqs[n] = top.seq;
+      n++;
     }
-    return due.length;
+    if (n > this.#dueUsed) this.#dueUsed = n;
+    return n;
   }
 
-  #fire(now: number): void {
+  #fire(now: number, count: number): void {
     const due = this.#due;
     const seqs = this.#dueSeq;
-    for (let i = 0; i < due.length; i++) {
+    for (let i = 0; i < count; i++) {
       const slot = due[i]!;
       const seq = seqs[i]!;
       // Cancelled or re-armed by an earlier callback of this dispatch: not due any more.
@@ -150,7 +170,7 @@ export class DeadlineQueue {
         slot.fire(slot.deadline, now - slot.deadline);
       } catch (e) {
         // Put back what has not fired yet; it fires on the next wake-up, right away.
-        for (let j = i + 1; j < due.length; j++) if (due[j]!.index === POPPED && due[j]!.seq === seqs[j]) this.#reinsert(due[j]!);
+        for (let j = i + 1; j < count; j++) if (due[j]!.index === POPPED && due[j]!.seq === seqs[j]) this.#reinsert(due[j]!);
         throw e;
       }
     }

@@ -94,6 +94,8 @@ interface Datagram {
   readonly buf: Buffer;
   /** `dst` as raw4Send takes it: its four bytes read as a big-endian uint32. */
   readonly to: number;
+  /** The result of sending all of it, made once (a Result is never changed): a send allocates nothing. */
+  readonly whole: Result<number, SocketError>;
 }
 
 /** raw4Send's answer when the socket buffer is full: -EAGAIN (Linux's 11). */
@@ -178,6 +180,10 @@ export class VrrpSocket extends EventEmitter {
         } catch (e) {
           return this.sent(dst, e as Error, 0);
         }
+        if (n === d.value.buf.length) {
+          this.counters.sent++;
+          return d.value.whole;
+        }
         if (n !== BACKLOG_WOULD_BLOCK) return this.sent(dst, null, n);
       }
       backlog.push(d.value);
@@ -239,7 +245,7 @@ export class VrrpSocket extends EventEmitter {
     if (src !== undefined && familyOf(src) !== 'ipv4') return err({ kind: 'invalid', detail: `bad source ${JSON.stringify(src)}` });
     const bytes = this.headerIncluded ? emitIpv4({ src: (src ?? '0.0.0.0') as Ipv4Address, dst: dst as Ipv4Address, protocol: this.protocol, tos: this.tos }, payload) : payload;
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const d: Datagram = { dst, src, buf, to: Buffer.from(addressBytes(dst)).readUInt32BE(0) };
+    const d: Datagram = { dst, src, buf, to: Buffer.from(addressBytes(dst)).readUInt32BE(0), whole: ok(buf.length) };
     this.datagrams.set(payload, d);
     return ok(d);
   }
