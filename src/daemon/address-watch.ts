@@ -9,7 +9,12 @@
  *   instance still waiting to start is tried at once. A burst that only adds virtual addresses
  *   (a takeover's own, which never become an advert source but an owner's) is waited out longer
  *   (`ownSettleMs`, 1 s): reading the interface forks `ip`, which blocks the loop for 17 ms and more,
- *   and must not land in the middle of a mass takeover's addresses.
+ *   and must not land in the middle of a mass takeover's addresses. Such a burst is not read at
+ *   all when every instance on the interface runs outside FAULT: no source can change then (a
+ *   virtual address is never chosen while the instance has one of its own; an owner with none
+ *   sends from the first primary, and the kernel puts a new primary of global scope after the
+ *   existing ones), and no instance waits for an address; the interface's own-packet filter
+ *   learns the added addresses from the events.
  * - a VIP deleted while its instance is MASTER and wants it, and still absent once the burst is
  *   over: someone else removed it; the instance puts it back (Instance.restoreVips). Our own
  *   removals are never taken for one: they happen only while the keeper wants the VIPs absent,
@@ -62,6 +67,8 @@ interface Burst {
   readonly virtual: ReadonlySet<string>;
   /** Whether an event deleted an address, or added one that is not virtual. */
   urgent: boolean;
+  /** The addresses added (or changed) meanwhile. */
+  readonly added: Set<string>;
 }
 
 /** The address without its prefix length ("192.168.50.100/24" -> "192.168.50.100"). */
@@ -90,8 +97,9 @@ export class AddressWatch {
 
   #address(rec: AddressRecord): void {
     let burst = this.#pending.get(rec.ifname);
-    if (burst === undefined) this.#pending.set(rec.ifname, (burst = { deleted: new Set(), virtual: this.#deps.virtual(), urgent: false }));
+    if (burst === undefined) this.#pending.set(rec.ifname, (burst = { deleted: new Set(), virtual: this.#deps.virtual(), urgent: false, added: new Set() }));
     if (rec.deleted) burst.deleted.add(rec.address);
+    else burst.added.add(rec.address);
     const urgent = rec.deleted || !burst.virtual.has(rec.address);
     if (this.#timers.has(rec.ifname) && (burst.urgent || !urgent)) return;
     burst.urgent ||= urgent;
@@ -99,14 +107,26 @@ export class AddressWatch {
     const t = setTimeout(
       () => {
         this.#timers.delete(rec.ifname);
-        const deleted = this.#pending.get(rec.ifname)?.deleted ?? new Set<string>();
+        const done = this.#pending.get(rec.ifname);
         this.#pending.delete(rec.ifname);
-        background(this.#settled(rec.ifname, deleted), (e) => this.#deps.log.error({ ifname: rec.ifname, err: String(e) }, 'bug: address change handling threw'));
+        if (done !== undefined && !done.urgent && this.#ownOnly(rec.ifname, done.added)) return;
+        background(this.#settled(rec.ifname, done?.deleted ?? new Set<string>()), (e) => this.#deps.log.error({ ifname: rec.ifname, err: String(e) }, 'bug: address change handling threw'));
       },
       burst.urgent ? (this.#deps.settleMs ?? 50) : (this.#deps.ownSettleMs ?? 1000),
     );
     t.unref();
     this.#timers.set(rec.ifname, t);
+  }
+
+  /**
+   * A burst that only added virtual addresses, with every instance on `ifname` running outside
+   * FAULT: nothing a read would find can change a source or start an instance, so the read (a
+   * fork of `ip`) is skipped and the own-packet filter takes the addresses from the events.
+   */
+  #ownOnly(ifname: string, added: ReadonlySet<string>): boolean {
+    for (const s of this.#deps.slots()) if (s.conf.interface === ifname && (s.instance === undefined || s.instance.state === 'FAULT')) return false;
+    this.#deps.iface(ifname)?.noteAdded(added);
+    return true;
   }
 
   /** The burst on `ifname` is over: VIPs removed behind our back, then the source addresses. */

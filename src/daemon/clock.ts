@@ -90,4 +90,14 @@ export class DeadlineTimer {
     this.#armed = false;
     this.#queue.cancel(this.#slot);
   }
+
+  /** Runs `work` after every timer of the current batch has fired (DeadlineQueue.defer); false outside one. */
+  defer(work: () => void): boolean {
+    return this.#queue.defer(work);
+  }
+
+  /** Runs `work` after this turn's I/O callbacks, in one batch with the turn's others (DeadlineQueue.later). */
+  later(work: () => void): void {
+    this.#queue.later(work);
+  }
 }

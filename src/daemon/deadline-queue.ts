@@ -4,6 +4,11 @@
  * addon is missing). 255 instances cost one wake-up per distinct deadline, not 255 timers, and
  * nothing polls: the loop sleeps until the wake source fires. Timers due at the same moment
  * fire in the order they were armed.
+ *
+ * A wake-up is a batch: work a callback hands to `defer` runs once every timer of the batch has
+ * fired, so the time-critical part of each (an advert) goes first for all of them and the rest
+ * (logs, listeners, addresses) after. A callback that must first let the loop read its sockets
+ * goes through `later`: every such callback of a turn runs in one setImmediate, a batch too.
  */
 import type { Now } from './clock.js';
 
@@ -40,6 +45,11 @@ export class DeadlineQueue {
   /** The deadline the wake source is armed for. */
   #wakeAt: number | undefined;
   #dispatching = false;
+  /** Whether `defer` collects work (a batch runs); what it collected. */
+  #collecting = false;
+  #deferred: (() => void)[] = [];
+  /** Callbacks for the next `later` batch; undefined when none is scheduled. */
+  #later: (() => void)[] | undefined;
 
   /** `makeWake` builds the wake source around the queue's dispatch function. */
   constructor(now: Now, makeWake: (onWake: () => void) => Wake) {
@@ -66,6 +76,41 @@ export class DeadlineQueue {
       if (top === undefined || top.deadline > now + marginMs || now >= giveUp) return;
       await new Promise((r) => setTimeout(r, Math.max(1, Math.min(giveUp - now, top.deadline - now + 1))));
     }
+  }
+
+  /**
+   * Runs `work` once the timers of the current batch (a wake-up, or a `later` batch) have all
+   * fired, in the order deferred; false (and nothing done) outside a batch: the caller runs it.
+   */
+  defer(work: () => void): boolean {
+    if (!this.#collecting) return false;
+    this.#deferred.push(work);
+    return true;
+  }
+
+  /**
+   * Runs `work` at the loop's next check phase, after the I/O callbacks of this turn (a socket's
+   * pending datagrams are read first), as one batch with every other `later` callback of the turn.
+   */
+  later(work: () => void): void {
+    if (this.#later !== undefined) {
+      this.#later.push(work);
+      return;
+    }
+    const batch = [work];
+    this.#later = batch;
+    setImmediate(() => {
+      this.#later = undefined;
+      this.#dispatching = true; // re-armed once at the end, as after a wake-up
+      try {
+        this.#batch(() => {
+          for (const w of batch) w();
+        });
+      } finally {
+        this.#dispatching = false;
+        this.#sync();
+      }
+    });
   }
 
   /** Arms `slot` for `deadline`, replacing its previous deadline. */
@@ -103,15 +148,43 @@ export class DeadlineQueue {
     const armedBefore = this.#seq;
     this.#dispatching = true;
     try {
-      for (let now = start; now - start <= DISPATCH_BUDGET_MS; now = this.now()) {
-        const due = this.#takeDue(now, armedBefore);
-        if (due.length === 0) break;
-        this.#fire(due, now);
-      }
+      this.#batch(() => {
+        for (let now = start; now - start <= DISPATCH_BUDGET_MS; now = this.now()) {
+          const due = this.#takeDue(now, armedBefore);
+          if (due.length === 0) break;
+          this.#fire(due, now);
+        }
+      });
     } finally {
       this.#dispatching = false;
       this.#sync();
     }
+  }
+
+  /**
+   * Runs `fire` with `defer` collecting, then what was deferred (also when `fire` threw: a
+   * callback's bug does not strand the others' work). The first exception is thrown again.
+   */
+  #batch(fire: () => void): void {
+    let failure: { e: unknown } | undefined;
+    this.#collecting = true;
+    try {
+      fire();
+    } catch (e) {
+      failure = { e };
+    } finally {
+      this.#collecting = false;
+    }
+    const deferred = this.#deferred;
+    this.#deferred = [];
+    for (const work of deferred) {
+      try {
+        work();
+      } catch (e) {
+        failure ??= { e };
+      }
+    }
+    if (failure !== undefined) throw failure.e;
   }
 
   /** Pops the slots due at `now` that were armed before the dispatch began. */

@@ -32,6 +32,8 @@ export class Iface {
   mux: VrrpInterfaceMux | undefined;
   garp: GarpSender | undefined;
   #sockets: (VrrpSocket | VrrpSocket6)[] = [];
+  /** Addresses added since `info` was read (noteAdded). */
+  readonly #added = new Set<IpAddress>();
   /** The opens in flight, per family: instances on the same interface share them instead of opening twice. */
   readonly #opening = new Map<Family, Promise<Result<InterfaceInfo, string>>>();
   #garpOpening: Promise<void> | undefined;
@@ -166,7 +168,14 @@ export class Iface {
     const info = await getInterfaceInfo(this.name);
     if (!info.ok || (this.info !== undefined && info.value.index !== this.info.index)) return;
     this.info = info.value;
+    this.#added.clear();
     this.mux?.setLocalAddresses(localAddresses(info.value));
+  }
+
+  /** Addresses seen added since the last read (the address watch's events): own ones too, until the next read. */
+  noteAdded(addresses: Iterable<string>): void {
+    for (const a of addresses) this.#added.add(a as IpAddress);
+    if (this.info) this.mux?.setLocalAddresses([...localAddresses(this.info), ...this.#added]);
   }
 
   /**

@@ -114,6 +114,10 @@ export class Instance<V> {
   #priorityListeners: ((e: PriorityEvent) => void)[] = [];
   #stepping = false;
   readonly #inbox: Input[] = [];
+  /** A step's actions other than adverts, not performed yet (#drive). */
+  #pending: Action[] = [];
+  /** Whether #resume waits for the end of the current timer batch. */
+  #resumeDeferred = false;
   /** The bytes of the adverts last sent (or prepared), per destination. */
   readonly #advertBytes = new AdvertBytes();
   /** What the takeover advert was last prepared for (#prepareTakeover). */
@@ -278,17 +282,36 @@ export class Instance<V> {
 
   // --- the loop -----------------------------------------------------------------------------
 
-  /**
-   * Step the router and perform its actions. Not reentrant: an input arriving while actions are
-   * performed (a listener reacting to a state change) waits until they are all done, so no action
-   * of an older step is performed after a newer step's.
-   */
+  /** Step the router with `input` and perform its actions (#drive). */
   #step(input: Input): void {
     this.#inbox.push(input);
+    this.#drive();
+  }
+
+  /**
+   * Steps the router through the queued inputs and performs their actions. Not reentrant: an
+   * input arriving while actions are performed (a listener reacting to a state change) waits until
+   * they are all done, so no action of an older step is performed after a newer step's.
+   *
+   * Adverts leave at once, before anything else is done: they are what the other routers' timers
+   * wait for. The rest keeps the router's order; one action's bug does not cost the others. When
+   * the step runs in a timer batch (a wake-up firing many instances' timers: a mass takeover), the
+   * rest waits until every timer of the batch has sent its advert (DeadlineQueue.defer), and is
+   * performed before this instance steps again.
+   */
+  #drive(): void {
     if (this.#stepping) return;
     this.#stepping = true;
     try {
-      for (let next = this.#inbox.shift(); next !== undefined; next = this.#inbox.shift()) {
+      for (;;) {
+        if (this.#pending.length > 0) {
+          const pending = this.#pending;
+          this.#pending = [];
+          for (const a of pending) this.#guard(a.kind, () => this.#perform(a));
+          continue;
+        }
+        const next = this.#inbox.shift();
+        if (next === undefined) break;
         let actions: readonly Action[];
         try {
           actions = this.router.step(next, this.#io.now());
@@ -296,11 +319,14 @@ export class Instance<V> {
           this.#bug(next.kind, e); // contained: this input is lost, the timers go on
           continue;
         }
-        // Adverts leave before anything else is done (logging, listeners, `ip`): they are what the
-        // other routers' timers wait for. The rest keeps the router's order; one action's bug
-        // does not cost the others.
-        for (const a of actions) if (a.kind === 'sendAdvert' || a.kind === 'sendPriorityZero') this.#guard(a.kind, () => this.#send(a.advert));
-        for (const a of actions) this.#guard(a.kind, () => this.#perform(a));
+        for (const a of actions) {
+          if (a.kind === 'sendAdvert' || a.kind === 'sendPriorityZero') this.#guard(a.kind, () => this.#send(a.advert));
+          else this.#pending.push(a); // a master's steady advert leaves nothing here: no allocation
+        }
+        if (this.#pending.length > 0 && !this.#resumeDeferred && this.#timer.defer(this.#resume)) {
+          this.#resumeDeferred = true;
+          break;
+        }
       }
     } finally {
       this.#stepping = false;
@@ -308,6 +334,12 @@ export class Instance<V> {
     this.#timer.arm(this.router.nextDeadline());
     this.#guard('prepare', () => this.#prepareTakeover());
   }
+
+  /** The end of a timer batch: what this instance's steps in it left to perform. */
+  readonly #resume = (): void => {
+    this.#resumeDeferred = false;
+    this.#drive();
+  };
 
   /** A bug (an exception) while handling one input or action: logged, never fatal to the daemon. */
   #bug(what: string, e: unknown): void {
@@ -336,10 +368,13 @@ export class Instance<V> {
     // this same turn of the loop. setImmediate runs after this turn's I/O callbacks, so they are
     // read first and the timeout only wins if none came (RFC 3768 §6.4.2: an advert received
     // before the timer expired resets it). Found by the soak: op2 took over once after a 1.5 s stall.
-    if (lateMs > STALL_MS && this.router.state === 'BACKUP') setImmediate(() => this.#step({ kind: 'timeout' }));
+    // Every late timeout of the turn runs in one such batch (DeadlineQueue.later).
+    if (lateMs > STALL_MS && this.router.state === 'BACKUP') this.#timer.later(() => this.#step({ kind: 'timeout' }));
     else this.#step({ kind: 'timeout' });
     // Counted once the advert this timer may send has left: it is what the other routers wait for.
-    this.#countLateness(deadline, lateMs);
+    // A late one is logged, after every advert of the batch.
+    const count = (): void => this.#countLateness(deadline, lateMs);
+    if (lateMs <= LATE_TIMER_MS || !this.#timer.defer(count)) count();
   }
 
   #countLateness(deadline: number, lateMs: number): void {

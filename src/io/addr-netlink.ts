@@ -5,7 +5,9 @@
  * runs its due timers and received adverts between chunks. Each request carries a sequence
  * number; its acknowledgement is its outcome: EEXIST on an add means already there, EADDRNOTAVAIL
  * / ENODEV / ENXIO on a delete already gone, any other errno (or no acknowledgement) a failure the
- * caller retries.
+ * caller retries. Every request of a batch is settled together once its last chunk is in, so what
+ * the callers do next (gratuitous ARPs, log lines) runs after the whole batch, not between its
+ * chunks, where it would hold back the addresses still to go.
  *
  * A request asks the kernel for what `ip addr add|del` (iproute2 6.1) asks it for, so nothing
  * changes on the host but the absence of the fork: IFA_LOCAL and IFA_ADDRESS = the address,
@@ -77,6 +79,9 @@ interface Pending {
   readonly resolve: (o: AddrOutcome) => void;
 }
 
+/** A batch's outcomes so far; its requests are settled from it at the end. */
+type Outcomes = Map<Pending, AddrOutcome>;
+
 /** The loop's other callbacks (due timers, received adverts) run before the next chunk. */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -113,6 +118,7 @@ export class NetlinkBatcher {
     const batch = this.#pending;
     this.#pending = [];
     this.batches++;
+    const outcomes: Outcomes = new Map();
     // A socket in a named namespace would keep it alive after `ip netns del`: one per batch there.
     let opened: Result<RtnlSocket, { detail: string }> | undefined;
     try {
@@ -121,14 +127,15 @@ export class NetlinkBatcher {
       for (let i = 0; i < batch.length; ) {
         if (i > 0) await nextTurn();
         const chunk = batch.slice(i, (i += this.#chunk));
-        if (opened.ok) this.#send(opened.value, chunk);
-        else for (const p of chunk) p.resolve(outcomeOfAck(p.vip, undefined, opened.error.detail));
+        if (opened.ok) this.#send(opened.value, chunk, outcomes);
+        else for (const p of chunk) outcomes.set(p, outcomeOfAck(p.vip, undefined, opened.error.detail));
       }
     } catch (e) {
-      // A bug: settle what is left (a promise settles once) rather than hang its callers.
-      for (const p of batch) p.resolve(outcomeOfAck(p.vip, undefined, `bug: ${String(e)}`));
+      // A bug: settle what is left rather than hang its callers.
+      for (const p of batch) if (!outcomes.has(p)) outcomes.set(p, outcomeOfAck(p.vip, undefined, `bug: ${String(e)}`));
     } finally {
       if (opened?.ok === true && this.netns !== undefined) opened.value.close();
+      for (const p of batch) p.resolve(outcomes.get(p) ?? outcomeOfAck(p.vip, undefined, 'bug: no outcome recorded'));
       this.#busy = false;
       this.#kick();
     }
@@ -143,10 +150,10 @@ export class NetlinkBatcher {
     });
   }
 
-  /** One sendmsg for `chunk`; every request settled from its acknowledgement, or all failed with why not. */
-  #send(socket: RtnlSocket, chunk: readonly Pending[]): void {
+  /** One sendmsg for `chunk`; every request's outcome from its acknowledgement, or all failed with why not. */
+  #send(socket: RtnlSocket, chunk: readonly Pending[], outcomes: Outcomes): void {
     try {
-      const sent = this.#requests(socket, chunk);
+      const sent = this.#requests(socket, chunk, outcomes);
       if (sent.length === 0) return;
       this.sends++;
       const bytes = emitAddrRequests(sent.map((s) => s.request), sent[0]!.seq);
@@ -156,23 +163,22 @@ export class NetlinkBatcher {
       this.#perRequestMs = (this.#perRequestMs + (performance.now() - t0) / sent.length) / 2;
       this.#chunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor(CALL_BUDGET_MS / Math.max(this.#perRequestMs, 0.001))));
       const acks = new Map(parseAcks(replies).map((a) => [a.seq, a]));
-      for (const { p, seq } of sent) p.resolve(outcomeOfAck(p.vip, acks.get(seq)));
+      for (const { p, seq } of sent) outcomes.set(p, outcomeOfAck(p.vip, acks.get(seq)));
     } catch (e) {
-      // A promise settles once: this reaches only the requests not settled yet.
       const code = (e as { code?: unknown }).code;
-      for (const p of chunk) p.resolve(outcomeOfAck(p.vip, undefined, `rtnetlink: ${(e as Error).message}${typeof code === 'string' ? ` (${code})` : ''}`));
+      for (const p of chunk) if (!outcomes.has(p)) outcomes.set(p, outcomeOfAck(p.vip, undefined, `rtnetlink: ${(e as Error).message}${typeof code === 'string' ? ` (${code})` : ''}`));
     }
   }
 
-  /** The chunk's requests with consecutive sequence numbers; those whose interface is missing are settled at once. */
-  #requests(socket: RtnlSocket, chunk: readonly Pending[]): { p: Pending; seq: number; request: AddrRequest }[] {
+  /** The chunk's requests with consecutive sequence numbers; those whose interface is missing get their outcome at once. */
+  #requests(socket: RtnlSocket, chunk: readonly Pending[], outcomes: Outcomes): { p: Pending; seq: number; request: AddrRequest }[] {
     const indexes = new Map<string, number>();
     const out: { p: Pending; seq: number; request: AddrRequest }[] = [];
     for (const p of chunk) {
       let ifindex = indexes.get(p.vip.dev);
       if (ifindex === undefined) indexes.set(p.vip.dev, (ifindex = socket.ifindex(p.vip.dev)));
       if (ifindex === 0) {
-        p.resolve(outcomeOfAck(p.vip, { seq: 0, errno: ENODEV, message: `no interface ${p.vip.dev}` }));
+        outcomes.set(p, outcomeOfAck(p.vip, { seq: 0, errno: ENODEV, message: `no interface ${p.vip.dev}` }));
         continue;
       }
       let template = requestCache.get(p.vip);

@@ -20,15 +20,22 @@ const rec = (address: string, deleted = false): AddressRecord => ({ index: 2, if
 describe('AddressWatch: when the interface is read again', () => {
   let links: EventEmitter;
   let watch: InstanceType<typeof AddressWatch>;
+  /** The instances on eth0: none started yet, or running in these states. */
+  let states: ('MASTER' | 'BACKUP' | 'FAULT')[] | undefined;
+  /** What the interface was told was added without a read. */
+  let noted: string[][];
   beforeEach(() => {
+    states = undefined;
+    noted = [];
     vi.useFakeTimers();
     reads.length = 0;
     links = Object.assign(new EventEmitter(), { addresses: () => [] });
     watch = new AddressWatch({
       links: links as unknown as LinkMonitor,
       log: quiet,
-      slots: () => [{ conf: { interface: 'eth0', priority: 100 } as never, instance: undefined, registration: undefined }],
-      iface: () => undefined,
+      slots: () =>
+        (states ?? [undefined]).map((state) => ({ conf: { interface: 'eth0', priority: 100 } as never, instance: state === undefined ? undefined : ({ state } as never), registration: undefined })),
+      iface: () => ({ noteAdded: (a: Iterable<string>) => noted.push([...a]) }) as never,
       virtual: () => new Set(['10.77.0.1', '10.77.0.2']),
       bring: () => undefined,
     });
@@ -61,5 +68,25 @@ describe('AddressWatch: when the interface is read again', () => {
     expect(reads).toEqual(['eth0', 'eth0']);
     await vi.advanceTimersByTimeAsync(1100);
     expect(reads).toEqual(['eth0', 'eth0']); // the burst was handled once
+  });
+
+  it('a takeover burst is not read at all while every instance on the interface runs: the events feed the own-packet filter', async () => {
+    states = ['MASTER', 'BACKUP', 'MASTER'];
+    links.emit('address', rec('10.77.0.1'));
+    links.emit('address', rec('10.77.0.2'));
+    await vi.advanceTimersByTimeAsync(1100);
+    expect(reads).toEqual([]);
+    expect(noted).toEqual([['10.77.0.1', '10.77.0.2']]);
+    links.emit('address', rec('10.77.0.2', true)); // a deletion is still read
+    await vi.advanceTimersByTimeAsync(51);
+    expect(reads).toEqual(['eth0']);
+  });
+
+  it('a takeover burst is read (after 1 s) when an instance on the interface is in FAULT: it may wait for an address', async () => {
+    states = ['MASTER', 'FAULT'];
+    links.emit('address', rec('10.77.0.1'));
+    await vi.advanceTimersByTimeAsync(1010);
+    expect(reads).toEqual(['eth0']);
+    expect(noted).toEqual([]);
   });
 });

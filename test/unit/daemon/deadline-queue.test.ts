@@ -150,6 +150,63 @@ describe('DeadlineQueue', () => {
     expect(q.fired).toEqual(['a@1+2', 'b@2+1']);
   });
 
+  it('work deferred by the callbacks of a wake-up runs once all of them have fired, in order; outside a batch, defer refuses', () => {
+    const q = manualQueue();
+    const work = (name: string) => () => void q.fired.push(`work ${name}`);
+    expect(q.queue.defer(work('outside'))).toBe(false);
+    for (const [name, at] of [['a', 10], ['b', 10], ['c', 12]] as const) q.queue.schedule(q.slot(name, () => expect(q.queue.defer(work(name))).toBe(true)), at);
+    q.wakeAt(12);
+    expect(q.fired).toEqual(['a@10+2', 'b@10+2', 'c@12+0', 'work a', 'work b', 'work c']);
+    expect(q.queue.defer(work('after'))).toBe(false);
+  });
+
+  it('deferred work may arm timers (the wake source is re-armed once, at the end) and defers nothing itself', () => {
+    const q = manualQueue();
+    const later = q.slot('later');
+    q.queue.schedule(
+      q.slot('a', () =>
+        q.queue.defer(() => {
+          expect(q.queue.defer(() => undefined)).toBe(false);
+          q.queue.schedule(later, 30);
+          q.queue.schedule(later, 20);
+        }),
+      ),
+      10,
+    );
+    const before = q.wakes.length;
+    q.wakeAt(10);
+    expect(q.wakes.slice(before)).toEqual([20]);
+  });
+
+  it('a throwing deferred work does not cost the others; the exception still surfaces', () => {
+    const q = manualQueue();
+    q.queue.schedule(
+      q.slot('a', () =>
+        q.queue.defer(() => {
+          throw new Error('boom');
+        }),
+      ),
+      1,
+    );
+    q.queue.schedule(q.slot('b', () => q.queue.defer(() => void q.fired.push('work b'))), 1);
+    expect(() => q.wakeAt(1)).toThrow('boom');
+    expect(q.fired).toEqual(['a@1+0', 'b@1+0', 'work b']);
+  });
+
+  it('later(): the callbacks of one turn run together after its I/O, as one batch whose deferred work comes last', async () => {
+    const q = manualQueue();
+    const order: string[] = [];
+    for (const name of ['x', 'y']) {
+      q.queue.later(() => {
+        order.push(name);
+        q.queue.defer(() => order.push(`work ${name}`));
+      });
+    }
+    expect(order).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual(['x', 'y', 'work x', 'work y']);
+  });
+
   it('any sequence of arms and cancels fires exactly the armed slots, in (deadline, arm) order', () => {
     const op = fc.record({ slot: fc.nat(7), deadline: fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined }) });
     fc.assert(

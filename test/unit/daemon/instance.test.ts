@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
-import { Instance, type InstanceIo } from '../../../src/daemon/instance.js';
+import { Instance, type InstanceIo, type StateEvent } from '../../../src/daemon/instance.js';
 import { KEEPALIVED_GARP_DEFAULTS } from '../../../src/io/garp-schedule.js';
 import { err, ok } from '../../../src/result.js';
 import { parseAdvert } from '../../../src/wire/advert.js';
@@ -229,6 +229,92 @@ describe('Instance: the router wired to (fake) I/O and real timers', () => {
     await vi.advanceTimersByTimeAsync(4000);
     inst.setTrackers([{ name: 'chk', weight: 0, healthy: false }]);
     expect(events).toEqual(['INIT->BACKUP@100', 'BACKUP->MASTER@100', 'MASTER->FAULT@100']);
+  });
+});
+
+describe('Instance: a mass takeover (many Master_Down timers in one wake-up)', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(0);
+  });
+  afterEach(() => vi.useRealTimers());
+
+  /** Backups on one clock (so one deadline queue), logging every effect in one list, with the time. */
+  function backups(names: readonly string[], opts: { listener?: (e: StateEvent, all: Map<string, Instance<string>>) => void } = {}) {
+    const now = (): number => Date.now();
+    const effects: string[] = [];
+    const all = new Map<string, Instance<string>>();
+    names.forEach((name, i) => {
+      const address = ip(`192.168.50.${101 + i}`);
+      const io: InstanceIo<string> = {
+        now,
+        log: silent,
+        destinations: [GROUP],
+        sendTo: (payload) => {
+          effects.push(`${Date.now()} advert ${name} priority ${payload[2]}`);
+          return { ok: true };
+        },
+        vipOps: {
+          apply: async (state, vips) => {
+            effects.push(`${Date.now()} ${state} ${vips.join()}`);
+            return vips.map(() => ok(state === 'present' ? 'added' : 'removed'));
+          },
+          describe: (v) => v,
+        },
+        garp: async (addresses, count) => {
+          effects.push(`${Date.now()} garp ${addresses.join()} x${count}`);
+          return { sent: addresses.length * count, failed: 0 };
+        },
+      };
+      const inst = new Instance({ router: routerConfig({ name, vrid: i + 1, priority: 100, vips: [address] }), vips: [`${address}/32`], garpAddresses: [address], garp: KEEPALIVED_GARP_DEFAULTS }, io);
+      inst.onStateChange((e) => {
+        effects.push(`${Date.now()} ${e.from}->${e.to} ${name}`);
+        opts.listener?.(e, all);
+      });
+      all.set(name, inst);
+    });
+    return { all, effects };
+  }
+
+  it('every advert of the wake-up leaves first, then the state changes, then the addresses, then the GARPs', async () => {
+    const { all, effects } = backups(['A', 'B', 'C']);
+    for (const inst of all.values()) inst.start();
+    effects.length = 0; // INIT -> BACKUP
+    // Master_Down_Interval = 3 * 1 s + (256 - 100) / 256 s = 3609.375 ms, the same for all three.
+    await vi.advanceTimersByTimeAsync(3609);
+    expect(effects).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(effects.slice(0, 12)).toEqual([
+      '3610 advert A priority 100',
+      '3610 advert B priority 100',
+      '3610 advert C priority 100',
+      '3610 BACKUP->MASTER A',
+      '3610 BACKUP->MASTER B',
+      '3610 BACKUP->MASTER C',
+      '3610 present 192.168.50.101/32',
+      '3610 present 192.168.50.102/32',
+      '3610 present 192.168.50.103/32',
+      '3610 garp 192.168.50.101 x5',
+      '3610 garp 192.168.50.102 x5',
+      '3610 garp 192.168.50.103 x5',
+    ]);
+  });
+
+  it("an instance stepped by another's listener first performs what its own timeout left, then the new input", async () => {
+    // A sync-group-like listener: A becoming master sends C to FAULT at once (C timed out in the same wake-up).
+    const { all, effects } = backups(['A', 'B', 'C'], {
+      listener: (e, insts) => {
+        if (e.instance === 'A' && e.to === 'MASTER') insts.get('C')!.sync({ kind: 'sync', to: 'FAULT', detail: 'test' });
+      },
+    });
+    for (const inst of all.values()) inst.start();
+    effects.length = 0;
+    await vi.advanceTimersByTimeAsync(3610);
+    const c = effects.filter((e) => e.includes(' C') || e.includes('.103'));
+    expect(c.slice(0, 4)).toEqual(['3610 advert C priority 100', '3610 BACKUP->MASTER C', '3610 advert C priority 0', '3610 MASTER->FAULT C']);
+    expect(all.get('C')!.state).toBe('FAULT');
+    expect(c.filter((e) => e.includes('.103')).at(-1)).toBe('3610 absent 192.168.50.103/32'); // the last wish wins
+    expect(c.some((e) => e.includes('garp'))).toBe(false);
   });
 });
 

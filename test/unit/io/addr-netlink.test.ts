@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { addrRequestOf, MAX_CHUNK, NetlinkBatcher } from '../../../src/io/addr-netlink.js';
-import { checkVip, type CheckedVip, type VipSpec } from '../../../src/io/ip-addr.js';
+import { checkVip, type AddrOutcome, type CheckedVip, type VipSpec } from '../../../src/io/ip-addr.js';
 import type { RtnlSocket } from '../../../src/io/rtnl-socket.js';
 import { err, ok } from '../../../src/result.js';
 import { emitAddrRequests } from '../../../src/wire/rtnl.js';
@@ -135,6 +135,23 @@ describe('NetlinkBatcher', () => {
     expect(new Set(seqs).size).toBe(255);
     expect(out.filter((r) => r.ok).length).toBe(254);
     expect(out[199]).toMatchObject({ ok: false, error: { detail: 'RTM_NEWADDR 10.0.0.200/32 dev eth0: no acknowledgement from the kernel' } });
+  });
+
+  it('every request of a batch settles once its last chunk is in (callers follow up after the whole batch, not between chunks)', async () => {
+    const k = fakeKernel(() => 0);
+    const b = new NetlinkBatcher(undefined, () => ok(k.socket));
+    const callsWhenSettled: number[] = [];
+    const settled = (o: AddrOutcome[]): AddrOutcome[] => {
+      callsWhenSettled.push(k.calls.length);
+      return o;
+    };
+    const first = b.submit([v4(1)]).then(settled);
+    const rest = b.submit(Array.from({ length: 200 }, (_, i) => v4(i + 2))).then(settled);
+    const [one, many] = await Promise.all([first, rest]);
+    expect(k.calls.length).toBeGreaterThan(1); // chunked
+    expect(callsWhenSettled).toEqual([k.calls.length, k.calls.length]);
+    expect([...one, ...many].every((r) => r.ok)).toBe(true);
+    expect(b.batches).toBe(1);
   });
 
   it('a socket that cannot send or cannot open fails every request of the batch, and the next batch tries again', async () => {
