@@ -6,13 +6,31 @@
  * get a queue of their own woken by setTimeout.
  */
 import { performance } from 'node:perf_hooks';
-import { openKernelTimer } from '../io/kernel-timer.js';
+import { monotonicOffset, openKernelTimer } from '../io/kernel-timer.js';
+import { loadPacketAddon } from '../io/packet-addon.js';
 import { DeadlineQueue, newSlot, timeoutWake, type QueueSlot, type Wake } from './deadline-queue.js';
 
 /** Monotonic milliseconds. */
 export type Now = () => number;
 
-export const monotonicNow: Now = () => performance.now();
+let readNow: Now | undefined;
+
+/**
+ * performance.now()'s clock. With the addon, read as CLOCK_MONOTONIC minus the constant offset the
+ * kernel timer uses (kernel-timer.ts): the same clock, without performance.now()'s receiver check,
+ * whose wrapper allocates an arguments array on every call (the deadline queue and every instance
+ * read the clock at each timer: without a JIT, that was 4 % of what the daemon allocated with 255
+ * masters; docs/performance.md, "CPU at 255 masters, profiled").
+ */
+export const monotonicNow: Now = () => (readNow ??= clockReader())();
+
+function clockReader(): Now {
+  const addon = loadPacketAddon();
+  const mono = addon.ok ? addon.value.monotonicMs : undefined;
+  if (mono === undefined) return () => performance.now();
+  const offset = monotonicOffset({ monotonicMs: mono });
+  return () => mono() - offset;
+}
 
 /** How the daemon's timers are woken, and why not by the kernel timer when they are not. */
 export type TimerMechanism = { readonly kind: 'timerfd' } | { readonly kind: 'setTimeout'; readonly detail: string };

@@ -33,15 +33,40 @@ const POPPED = -2;
 /** How long one wake-up may keep firing timers that fall due while it runs, before I/O gets a turn. */
 const DISPATCH_BUDGET_MS = 5;
 
-export function newSlot(fire: (deadline: number, lateMs: number) => void): QueueSlot {
-  return { fire, deadline: 0, seq: 0, index: IDLE };
+/** Heap order: earlier deadline first, then first armed (a plain function: cheaper than a method without a JIT). */
+function before(a: QueueSlot, b: QueueSlot): boolean {
+  return a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
 }
+
+/**
+ * A slot's deadline before its first arm. Not a number on purpose: V8 then keeps `deadline` as a
+ * tagged field (a pointer to the number) rather than a double field, and without a JIT (the bin
+ * runs `--jitless`) every read of a double field allocates a fresh heap number. The heap reads
+ * deadlines ~2 log2(n) times per re-arm; this was a quarter of the daemon's allocation with 255
+ * masters (docs/performance.md, "CPU at 255 masters, profiled").
+ */
+const NEVER_ARMED = undefined as unknown as number;
+
+export function newSlot(fire: (deadline: number, lateMs: number) => void): QueueSlot {
+  return { fire, deadline: NEVER_ARMED, seq: 0, index: IDLE };
+}
+
+/** What #due holds where no slot is, after a dispatch (so it keeps no fired slot, nor its owner, alive). */
+const NO_SLOT = newSlot(() => undefined);
 
 export class DeadlineQueue {
   readonly now: Now;
   readonly #heap: QueueSlot[] = [];
   readonly #wake: Wake;
   #seq = 0;
+  /**
+   * The slots one dispatch pass took and their arm order when taken. Kept and overwritten, never
+   * truncated (truncating an array frees its backing store), so a wake-up allocates nothing;
+   * #dueUsed: how many entries this dispatch wrote, cleared to NO_SLOT when it ends.
+   */
+  readonly #due: QueueSlot[] = [];
+  readonly #dueSeq: number[] = [];
+  #dueUsed = 0;
   /** The deadline the wake source is armed for. */
   #wakeAt: number | undefined;
   #dispatching = false;
@@ -150,12 +175,14 @@ export class DeadlineQueue {
     try {
       this.#batch(() => {
         for (let now = start; now - start <= DISPATCH_BUDGET_MS; now = this.now()) {
-          const due = this.#takeDue(now, armedBefore);
-          if (due.length === 0) break;
-          this.#fire(due, now);
+          const count = this.#takeDue(now, armedBefore);
+          if (count === 0) break;
+          this.#fire(now, count);
         }
       });
     } finally {
+      for (let i = 0; i < this.#dueUsed; i++) this.#due[i] = NO_SLOT;
+      this.#dueUsed = 0;
       this.#dispatching = false;
       this.#sync();
     }
@@ -187,20 +214,28 @@ export class DeadlineQueue {
     if (failure !== undefined) throw failure.e;
   }
 
-  /** Pops the slots due at `now` that were armed before the dispatch began. */
-  #takeDue(now: number, armedBefore: number): { slot: QueueSlot; seq: number }[] {
-    const due: { slot: QueueSlot; seq: number }[] = [];
+  /** Pops the slots due at `now` that were armed before the dispatch began into #due; how many. */
+  #takeDue(now: number, armedBefore: number): number {
+    const due = this.#due;
+    const seqs = this.#dueSeq;
+    let n = 0;
     for (let top = this.#heap[0]; top !== undefined && top.deadline <= now && top.seq <= armedBefore; top = this.#heap[0]) {
       this.#removeAt(0);
       top.index = POPPED;
-      due.push({ slot: top, seq: top.seq });
+      due[n] = top;
+      seqs[n] = top.seq;
+      n++;
     }
-    return due;
+    if (n > this.#dueUsed) this.#dueUsed = n;
+    return n;
   }
 
-  #fire(due: readonly { slot: QueueSlot; seq: number }[], now: number): void {
-    for (let i = 0; i < due.length; i++) {
-      const { slot, seq } = due[i]!;
+  #fire(now: number, count: number): void {
+    const due = this.#due;
+    const seqs = this.#dueSeq;
+    for (let i = 0; i < count; i++) {
+      const slot = due[i]!;
+      const seq = seqs[i]!;
       // Cancelled or re-armed by an earlier callback of this dispatch: not due any more.
       if (slot.index !== POPPED || slot.seq !== seq) continue;
       slot.index = IDLE;
@@ -208,7 +243,7 @@ export class DeadlineQueue {
         slot.fire(slot.deadline, now - slot.deadline);
       } catch (e) {
         // Put back what has not fired yet; it fires on the next wake-up, right away.
-        for (const rest of due.slice(i + 1)) if (rest.slot.index === POPPED && rest.slot.seq === rest.seq) this.#reinsert(rest.slot);
+        for (let j = i + 1; j < count; j++) if (due[j]!.index === POPPED && due[j]!.seq === seqs[j]) this.#reinsert(due[j]!);
         throw e;
       }
     }
@@ -245,17 +280,13 @@ export class DeadlineQueue {
     this.#siftDown(last.index);
   }
 
-  #before(a: QueueSlot, b: QueueSlot): boolean {
-    return a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
-  }
-
   #siftUp(i: number): void {
     const heap = this.#heap;
     const slot = heap[i]!;
     while (i > 0) {
       const p = (i - 1) >> 1;
       const parent = heap[p]!;
-      if (!this.#before(slot, parent)) break;
+      if (!before(slot, parent)) break;
       heap[i] = parent;
       parent.index = i;
       i = p;
@@ -271,8 +302,8 @@ export class DeadlineQueue {
       const l = 2 * i + 1;
       if (l >= heap.length) break;
       const r = l + 1;
-      const child = r < heap.length && this.#before(heap[r]!, heap[l]!) ? r : l;
-      if (!this.#before(heap[child]!, slot)) break;
+      const child = r < heap.length && before(heap[r]!, heap[l]!) ? r : l;
+      if (!before(heap[child]!, slot)) break;
       heap[i] = heap[child]!;
       heap[i]!.index = i;
       i = child;

@@ -1,7 +1,7 @@
 /**
  * The vrrpd_packet Node-API addon (native/packet), loaded once for the whole process: the
  * AF_PACKET sender behind gratuitous ARP and unsolicited NA (garp.ts, packet.c), the raw IPv6
- * VRRP socket (vrrp-socket6.ts, raw6.c), the raw IPv4 VRRP receive socket (vrrp-socket.ts, raw4.c),
+ * VRRP socket (vrrp-socket6.ts, raw6.c), the raw IPv4 VRRP socket (vrrp-socket.ts, raw4.c),
  * the kernel deadline timer (kernel-timer.ts, timer.c), real-time signals (realtime-signals.ts,
  * signals.c), the rtnetlink socket for the VIPs (rtnl-socket.ts, rtnl.c) and real-time
  * scheduling (realtime-scheduling.ts, sched.c). Missing when the
@@ -21,7 +21,7 @@ export type Raw6Handle = { readonly __brand: 'Raw6Handle' };
  */
 export type Raw6Listener = (code: string | null, data: Buffer | string, hopLimit?: number, ifindex?: number, arrivalMs?: number, stamp?: number) => void;
 
-/** An opaque raw IPv4 receive socket handle (raw4.c). */
+/** An opaque raw IPv4 socket handle (raw4.c). */
 export type Raw4Handle = { readonly __brand: 'Raw4Handle' };
 
 /**
@@ -42,8 +42,10 @@ export interface PacketAddon {
   open(): number;
   send(fd: number, ifindex: number, frame: Uint8Array): number;
   close(fd: number): void;
-  /** Absent in an addon built before raw4.c existed. */
-  raw4Open?(ifname: string, ifindex: number, protocol: number, group: Uint8Array | null, rcvbuf: number, onMessage: Raw4Listener): Raw4Handle;
+  /** Absent in an addon built before raw4.c existed. `tos` -1: receive only; else the socket also sends (IP_HDRINCL). */
+  raw4Open?(ifname: string, ifindex: number, protocol: number, group: Uint8Array | null, rcvbuf: number, tos: number, onMessage: Raw4Listener): Raw4Handle;
+  /** One sendto of an IPv4 datagram (header included) to `dst` (the address as a big-endian uint32): bytes sent, or -EAGAIN. Absent before raw4.c sent. */
+  raw4Send?(h: Raw4Handle, datagram: Uint8Array, dst: number): number;
   raw4Close?(h: Raw4Handle): void;
   /** Absent in an addon built before raw6.c existed. */
   raw6Open?(ifname: string, ifindex: number, group: Uint8Array | null, rcvbuf: number, onMessage: Raw6Listener): Raw6Handle;

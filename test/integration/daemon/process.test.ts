@@ -11,6 +11,12 @@ import { CLI, cluster, expectHolders, resetNodes, ROOT, seedConfig, skipReason, 
 const reason = await skipReason();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Signals, dumps and cleanup concern the process, not the protocol's timers: VRRPv3 at 0.1 s makes
+ * a lone router master after Master_Down_Interval 0.36 s instead of 3.6 s.
+ */
+const QUICK = { version: 3, interval: 0.1 } as const;
+
 describe.skipIf(reason !== undefined)('signals', () => {
   let c: Cluster;
   beforeAll(async () => {
@@ -21,11 +27,11 @@ describe.skipIf(reason !== undefined)('signals', () => {
 
   it('SIGHUP: an unchanged instance keeps its state, a new one starts, a broken file changes nothing', async () => {
     const op1 = c.node('op1');
-    const conf = seedConfig({ state: 'MASTER', priority: 100 });
+    const conf = seedConfig({ state: 'MASTER', priority: 100, ...QUICK });
     op1.writeConfig(conf);
     op1.start();
     await op1.waitState('MASTER', 8000);
-    const second = `vrrp_instance VI_2 {\n  interface eth0\n  virtual_router_id 52\n  priority 100\n  advert_int 1\n  virtual_ipaddress {\n    192.168.50.200/24\n  }\n}\n`;
+    const second = `vrrp_instance VI_2 {\n  interface eth0\n  virtual_router_id 52\n  priority 100\n  advert_int 0.1\n  virtual_ipaddress {\n    192.168.50.200/24\n  }\n}\n`;
     op1.writeConfig(conf + second);
     let from = op1.logs.length;
     op1.proc!.kill('SIGHUP');
@@ -50,7 +56,7 @@ describe.skipIf(reason !== undefined)('signals', () => {
 
   it('vrrpd cleanup (systemd ExecStopPost) removes the VIPs a killed daemon left behind, idempotently', async () => {
     const op1 = c.node('op1');
-    op1.writeConfig(seedConfig({ state: 'MASTER', priority: 100 }));
+    op1.writeConfig(seedConfig({ state: 'MASTER', priority: 100, ...QUICK }));
     op1.start();
     await op1.waitState('MASTER', 8000);
     await op1.waitVipsAdded(3000);
@@ -64,7 +70,7 @@ describe.skipIf(reason !== undefined)('signals', () => {
 
   it('SIGUSR1: the state is dumped as JSON, mode 0600, in the runtime directory', async () => {
     const op1 = c.node('op1');
-    op1.writeConfig(seedConfig({ state: 'MASTER', priority: 100 }));
+    op1.writeConfig(seedConfig({ state: 'MASTER', priority: 100, ...QUICK }));
     op1.start();
     await op1.waitState('MASTER', 8000);
     const from = op1.logs.length;

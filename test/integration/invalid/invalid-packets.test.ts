@@ -64,6 +64,18 @@ const ROUTER_CASES: Case[] = [
 ];
 const DROP_CASES = [...MUX_CASES, ...ROUTER_CASES];
 
+/** Cases in groups (order kept) where no two cases of a group expect the same counter to move. */
+function disjointGroups(cases: readonly Case[]): Case[][] {
+  const groups: Case[][] = [];
+  for (const cs of cases) {
+    const fits = groups.find((g) => g.every((o) => Object.keys(o.expect).every((k) => !(k in cs.expect))));
+    if (fits) fits.push(cs);
+    else groups.push([cs]);
+  }
+  return groups;
+}
+const pick = (o: Record<string, number>, keys: readonly string[]): Record<string, number> => Object.fromEntries(keys.filter((k) => k in o).map((k) => [k, o[k]!]));
+
 const states = (n: Node, from: number): LogLine[] => n.logs.slice(from).filter((l) => typeof l.to === 'string' && typeof l.from === 'string');
 const dropLines = (n: Node, from: number, src: string): LogLine[] =>
   n.logs.slice(from).filter((l) => (l.msg === 'advert dropped' || l.msg === 'advert accepted with a mismatch') && l.from === src);
@@ -182,15 +194,22 @@ describe.skipIf(reason !== undefined)('invalid advertisements against a vrrpd ma
       await expectHolders(c, ['m']);
     });
 
-    for (const cs of DROP_CASES) {
-      it(`${cs.kind}: dropped, counted ${BURST} times, no takeover`, async () => {
+    // The kinds go in groups whose counters do not overlap, each group's packets side by side in
+    // every slot of one burst: a counter that moves belongs to one kind, so each kind's count is
+    // still checked on its own, and one accepted packet in a slot still leads to a takeover.
+    for (const group of disjointGroups(DROP_CASES)) {
+      it(`${group.map((cs) => cs.kind).join(', ')}: each dropped, counted ${BURST} times, no takeover`, async () => {
         const from = b.logs.length;
         const before = await counterSnapshot(b);
-        await agent.send([craftInvalid(cs.kind, target(0, b.host.ip))], BURST, GAP_MS);
+        await agent.send(group.map((cs) => craftInvalid(cs.kind, target(0, b.host.ip))), BURST, GAP_MS);
         await sleep(800);
         const delta = counterDelta(before, await counterSnapshot(b), background);
-        const want = Object.fromEntries(Object.entries(cs.expect).filter(([k]) => !background.has(k)).map(([k, v]) => [k, v * BURST]));
-        expect(delta).toEqual(want);
+        for (const cs of group) {
+          const want = Object.fromEntries(Object.entries(cs.expect).filter(([k]) => !background.has(k)).map(([k, v]) => [k, v * BURST]));
+          expect(pick(delta, Object.keys(want)), cs.kind).toEqual(want);
+        }
+        // and nothing else moved (what a kind would have counted wrongly besides its own counter)
+        expect(Object.keys(delta).sort()).toEqual(group.flatMap((cs) => Object.keys(cs.expect).filter((k) => !background.has(k))).sort());
         expect(states(b, from)).toEqual([]);
         await alive(b, 'BACKUP');
       });

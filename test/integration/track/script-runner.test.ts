@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planCommand } from '../../../src/io/script-plan.js';
 import { killGroup, runScript, toOutcome } from '../../../src/io/script-runner.js';
@@ -52,6 +52,20 @@ function inheritedFds(): number[] {
   }
   return out;
 }
+
+/**
+ * The pid a test script wrote to `file` (written aside and renamed into place, so never half
+ * written); throws when there is none: the script was stopped before it got that far.
+ */
+async function pidFrom(file: string): Promise<number> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const pid = Number(text.trim());
+  if (!/^\d+$/.test(text.trim()) || pid <= 1) throw new Error(`${file}: no pid written (the script was stopped before it wrote one)`);
+  return pid;
+}
+
+/** Shell that writes the last background job's pid to `file`, atomically. */
+const writePid = (file: string): string => `echo $! > ${file}.tmp; mv ${file}.tmp ${file}`;
 
 async function script(name: string, body: string): Promise<string> {
   const p = join(dir, name);
@@ -139,16 +153,18 @@ describe('runScript', () => {
   it('kills a hanging script and its children at the timeout (group gone afterwards)', async () => {
     const pidFile = join(dir, 'child.pid');
     // The script ignores SIGTERM and leaves a background child that also ignores it.
-    const p = await script('hang.sh', `trap '' TERM; sleep 30 & echo $! > ${pidFile}; while :; do sleep 1; done`);
+    // The timeout leaves the shell time to start and write the pid on a busy machine (at 300 ms it
+    // could be killed first, and there was no child to check).
+    const p = await script('hang.sh', `trap '' TERM; sleep 30 & ${writePid(pidFile)}; while :; do sleep 1; done`);
     const t0 = performance.now();
-    const r = await run(p, { timeoutMs: 300, killGraceMs: 300 });
+    const r = await run(p, { timeoutMs: 1000, killGraceMs: 300 });
     const took = performance.now() - t0;
     expect(r.timedOut).toBe(true);
     expect(r.signal).toBe('SIGKILL');
     expect(toOutcome(r)).toEqual({ kind: 'timeout' });
-    expect(took).toBeGreaterThanOrEqual(550);
-    expect(took).toBeLessThan(3000);
-    const child = Number(await readFile(pidFile, 'utf8'));
+    expect(took).toBeGreaterThanOrEqual(1250);
+    expect(took).toBeLessThan(3700);
+    const child = await pidFrom(pidFile);
     await sleep(200);
     expect(groupAlive(r.pid!)).toBe(false);
     expect(liveProcess(child)).toBe(false);
@@ -157,10 +173,10 @@ describe('runScript', () => {
   it('at the timeout, also kills a child that left the group (setsid) while the script hung', async () => {
     const pidFile = join(dir, 'escaped.pid');
     // `setsid` in a background job is not a group leader: it calls setsid() and execs sleep ($!).
-    const p = await script('escape.sh', `setsid sleep 30 & echo $! > ${pidFile}; trap '' TERM; while :; do sleep 1; done`);
-    const r = await run(p, { timeoutMs: 400, killGraceMs: 300 });
+    const p = await script('escape.sh', `setsid sleep 30 & ${writePid(pidFile)}; trap '' TERM; while :; do sleep 1; done`);
+    const r = await run(p, { timeoutMs: 1000, killGraceMs: 300 });
     expect(r).toMatchObject({ timedOut: true, signal: 'SIGKILL' });
-    const escaped = Number(await readFile(pidFile, 'utf8'));
+    const escaped = await pidFrom(pidFile);
     expect(escaped).not.toBe(r.pid);
     await sleep(200);
     expect(groupAlive(r.pid!)).toBe(false);
@@ -170,12 +186,12 @@ describe('runScript', () => {
   it('a script that starts a daemon and exits is judged at once; the daemon, no longer its child, is left alone', async () => {
     const pidFile = join(dir, 'daemon.pid');
     // The daemon keeps the script's stdout and stderr: /dev/null, never a pipe of ours to wait on.
-    const p = await script('daemon.sh', `setsid sleep 30 & echo $! > ${pidFile}; exit 4`);
+    const p = await script('daemon.sh', `setsid sleep 30 & ${writePid(pidFile)}; exit 4`);
     const t0 = performance.now();
     const r = await run(p, { timeoutMs: 5000 });
     expect(performance.now() - t0).toBeLessThan(2000);
     expect(r).toMatchObject({ exitCode: 4, timedOut: false });
-    const daemon = Number(await readFile(pidFile, 'utf8'));
+    const daemon = await pidFrom(pidFile);
     expect(liveProcess(daemon)).toBe(true);
     process.kill(daemon, 'SIGKILL');
   });
@@ -190,16 +206,17 @@ describe('runScript', () => {
 
   it('aborting (the daemon stops) kills a running script and its children at once', async () => {
     const pidFile = join(dir, 'abort-child.pid');
-    const p = await script('abort.sh', `trap '' TERM; sleep 30 & echo $! > ${pidFile}; while :; do sleep 1; done`);
+    const p = await script('abort.sh', `trap '' TERM; sleep 30 & ${writePid(pidFile)}; while :; do sleep 1; done`);
     const ac = new AbortController();
-    const t0 = performance.now();
     const running = run(p, { timeoutMs: 60_000, signal: ac.signal });
-    await sleep(300);
+    // Abort once the script has its child (not after a fixed 300 ms, which a busy machine can outrun).
+    for (let i = 0; i < 100 && !existsSync(pidFile); i++) await sleep(20);
+    const t0 = performance.now();
     ac.abort();
     const r = await running;
     expect(performance.now() - t0).toBeLessThan(2000);
     expect(r.signal).toBe('SIGKILL');
-    const child = Number(await readFile(pidFile, 'utf8'));
+    const child = await pidFrom(pidFile);
     await sleep(200);
     expect(groupAlive(r.pid!)).toBe(false);
     expect(liveProcess(child)).toBe(false);

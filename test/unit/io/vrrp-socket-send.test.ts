@@ -1,7 +1,9 @@
-/** VrrpSocket's send path over a stand-in for raw-socket: straight to sendto, queued only when the buffer is full. */
-import { describe, expect, it } from 'vitest';
+/** VrrpSocket's send path over stand-ins for raw-socket and for the addon's socket (raw4.c): straight to sendto, queued only when the buffer is full. */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Raw4Handle } from '../../../src/io/packet-addon.js';
 import { ipAddress } from '../../../src/wire/address.js';
-import { SEND_QUEUED, VrrpSocket, type RawSocket } from '../../../src/io/vrrp-socket.js';
+import type { RawSocket } from '../../../src/io/raw-socket-open.js';
+import { SEND_QUEUED, VrrpSocket } from '../../../src/io/vrrp-socket.js';
 
 function fakeRaw(direct: (dst: string) => number | Error) {
   const wire: string[] = [];
@@ -93,5 +95,66 @@ describe('VrrpSocket.send', () => {
     expect(r.ok).toBe(false);
     expect(!r.ok && r.error.detail).toBe('send to 224.0.0.18 on eth0: Network is down');
     expect(sock.counters.sendErrors).toBe(1);
+  });
+});
+
+/** A stand-in for the addon's raw IPv4 socket: raw4Send answers with `result(dst)` (-11 is EAGAIN). */
+function fakeNative(result: (dst: number) => number | Error) {
+  const wire: string[] = [];
+  const handle = {} as Raw4Handle;
+  const addon = {
+    raw4Open: () => handle,
+    raw4Close: () => void wire.push('closed'),
+    monotonicMs: () => 0,
+    raw4Send: (h: Raw4Handle, datagram: Uint8Array, dst: number) => {
+      expect(h).toBe(handle);
+      const r = result(dst);
+      if (r instanceof Error) throw r;
+      if (r >= 0) wire.push(`${dst.toString(16)} ${datagram.length}`);
+      return r;
+    },
+  };
+  const sock = new VrrpSocket(undefined, 'eth0', 2, 112, undefined, true);
+  sock.useNative(addon, false, () => addon.raw4Open());
+  return { sock, wire };
+}
+
+describe('VrrpSocket.send through the addon', () => {
+  afterEach(() => void vi.useRealTimers());
+  const group = ipAddress('224.0.0.18');
+
+  it('one raw4Send with the IPv4 header and the destination as a big-endian uint32', () => {
+    const f = fakeNative(() => 40);
+    expect(f.sock.send(payload, group, ipAddress('192.168.50.2'))).toEqual({ ok: true, value: 40 });
+    expect(f.wire).toEqual(['e0000012 40']);
+    expect(f.sock.counters.sent).toBe(1);
+  });
+
+  it('EAGAIN queues the send; later sends queue behind it and all leave in order when there is room', () => {
+    vi.useFakeTimers();
+    let full = true;
+    const f = fakeNative(() => (full ? -11 : 40));
+    expect(f.sock.send(payload, ipAddress('192.168.50.1'))).toEqual({ ok: true, value: SEND_QUEUED });
+    full = false;
+    expect(f.sock.send(payload, ipAddress('192.168.50.2'))).toEqual({ ok: true, value: SEND_QUEUED });
+    expect(f.wire).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(f.wire).toEqual(['c0a83201 40', 'c0a83202 40']);
+    expect(f.sock.counters.sent).toBe(2);
+    expect(f.sock.send(payload, ipAddress('192.168.50.3'))).toEqual({ ok: true, value: 40 });
+  });
+
+  it('a send that fails is the result; sends still queued at close are counted as failed', () => {
+    vi.useFakeTimers();
+    let answer: number | Error = new Error('sendto(AF_INET raw): Network is down');
+    const f = fakeNative(() => answer);
+    const r = f.sock.send(payload, group);
+    expect(!r.ok && r.error.detail).toBe('send to 224.0.0.18 on eth0: sendto(AF_INET raw): Network is down');
+    answer = -11;
+    expect(f.sock.send(payload, group)).toEqual({ ok: true, value: SEND_QUEUED });
+    f.sock.close();
+    expect(f.sock.counters.sendErrors).toBe(2);
+    expect(f.wire).toEqual(['closed']);
+    expect(f.sock.send(payload, group).ok).toBe(false);
   });
 });
