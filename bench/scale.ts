@@ -1,7 +1,10 @@
 /**
  * `npm run bench:scale [-- --sizes 1,50,255] [--seconds 20] [--rounds 1] [--only vrrpd|keepalived]
- *  [--node-flags "FLAGS"] [--global "LINE"]...`: (--node-flags replaces the bin's own node flags, to
- *  try others; each --global adds a line to both daemons' global_defs, e.g. "vrrp_rt_priority 10")
+ *  [--node-flags "FLAGS"] [--global "LINE"]... [--vrrpd-at LABEL=PATH]...`: (--node-flags replaces
+ *  the bin's own node flags, to try others; each --global adds a line to both daemons'
+ *  global_defs, e.g. "vrrp_rt_priority 10"; each --vrrpd-at adds another vrrpd build, PATH its
+ *  bundle's vrrpd.js run with its own shebang's flags, as `vrrpd@LABEL`, interleaved with the
+ *  others: another branch's build against this one in the same run)
  * N VRRP instances on one interface, vrrpd against keepalived in the same run.
  *
  * Namespaces (prefix `vsc`): node m runs N instances as master (priority 100, state MASTER),
@@ -18,7 +21,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createLab, labUnavailableReason, type Lab } from '../src/lab/netns.js';
 import { keepalivedMissing } from '../src/lab/keepalived-process.js';
 import { masterDownIntervalMs } from '../src/protocol/timers.js';
@@ -31,16 +34,26 @@ import { Daemon } from './lib/daemon.js';
 import { keepalivedPeer, vrrpdPeer, type DaemonKind, type Peer } from './lib/peers.js';
 import { ms, sleep, summarize, table, type Summary } from './lib/stats.js';
 import { VRRPD_NODE_FLAGS } from './lib/node-flags.js';
+import { binNodeFlags } from '../src/lab/node-flags.js';
 
 const MDI_MS = masterDownIntervalMs(2, 90, 100);
 const LAG_TARGET_MS = 50;
+
+/** One daemon the bench runs: keepalived, this build of vrrpd, or another build (--vrrpd-at). */
+interface Target {
+  readonly label: string;
+  readonly kind: DaemonKind;
+  /** Another build's vrrpd.js (its bundle), run with its own shebang's flags unless --node-flags. */
+  readonly cli?: string;
+}
 
 interface Args {
   readonly sizes: readonly number[];
   readonly seconds: number;
   readonly rounds: number;
-  readonly kinds: readonly DaemonKind[];
-  readonly nodeFlags: readonly string[];
+  readonly targets: readonly Target[];
+  /** --node-flags, else undefined: each vrrpd build runs with its own bin's flags. */
+  readonly nodeFlags: readonly string[] | undefined;
   /** Extra global_defs lines for both daemons. */
   readonly globals: readonly string[];
 }
@@ -58,12 +71,21 @@ function parseArgs(argv: readonly string[]): Args {
   const only = value('--only');
   if (only !== undefined && only !== 'vrrpd' && only !== 'keepalived') throw new Error('--only vrrpd|keepalived');
   const flags = value('--node-flags');
-  const globals = argv.flatMap((a, i) => (a === '--global' && argv[i + 1] !== undefined ? [argv[i + 1]!] : []));
-  return { sizes, seconds, rounds, kinds: only ? [only] : ['vrrpd', 'keepalived'], nodeFlags: flags === undefined ? VRRPD_NODE_FLAGS : flags.split(/\s+/).filter(Boolean), globals };
+  const repeated = (name: string): string[] => argv.flatMap((a, i) => (a === name && argv[i + 1] !== undefined ? [argv[i + 1]!] : []));
+  const others = repeated('--vrrpd-at').map((spec): Target => {
+    const m = /^([\w.-]+)=(.+)$/.exec(spec);
+    if (!m) throw new Error('--vrrpd-at LABEL=PATH (PATH: a bundle\'s vrrpd.js)');
+    return { label: `vrrpd@${m[1]!}`, kind: 'vrrpd', cli: resolve(m[2]!) };
+  });
+  const kinds: DaemonKind[] = only ? [only] : ['vrrpd', 'keepalived'];
+  const targets = kinds.flatMap((kind): Target[] => (kind === 'vrrpd' ? [{ label: 'vrrpd', kind }, ...others] : [{ label: kind, kind }]));
+  return { sizes, seconds, rounds, targets, nodeFlags: flags === undefined ? undefined : flags.split(/\s+/).filter(Boolean), globals: repeated('--global') };
 }
 
 interface RunResult {
   readonly kind: DaemonKind;
+  /** The target's label: `vrrpd`, `keepalived` or `vrrpd@LABEL`. */
+  readonly label: string;
   readonly n: number;
   readonly round: number;
   readonly startMs: number;
@@ -119,11 +141,13 @@ function takeoverFigures(
   };
 }
 
-async function oneRun(lab: Lab, capture: AdvertCapture, kind: DaemonKind, n: number, round: number, args: Args): Promise<RunResult> {
+async function oneRun(lab: Lab, capture: AdvertCapture, target: Target, n: number, round: number, args: Args): Promise<RunResult> {
+  const { kind, label } = target;
   const seconds = args.seconds;
   const [m, b] = [lab.host('m'), lab.host('b')];
   const dir = mkdtempSync(join(tmpdir(), `vsc-${kind}-`));
-  const peer = (host: typeof m): Peer => (kind === 'vrrpd' ? vrrpdPeer(new Daemon(host, dir), args.nodeFlags) : keepalivedPeer(host, dir));
+  const flags = args.nodeFlags ?? (target.cli === undefined ? VRRPD_NODE_FLAGS : binNodeFlags(target.cli));
+  const peer = (host: typeof m): Peer => (kind === 'vrrpd' ? vrrpdPeer(new Daemon(host, dir, target.cli), flags) : keepalivedPeer(host, dir));
   const [master, backup] = [peer(m), peer(b)];
   const vips = Array.from({ length: n }, (_, i) => scaleVip(i + 1));
   const [monM, monB] = [await AddressMonitor.start(m), await AddressMonitor.start(b)];
@@ -152,6 +176,7 @@ async function oneRun(lab: Lab, capture: AdvertCapture, kind: DaemonKind, n: num
     const adverts = capture.adverts();
     return {
       kind,
+      label,
       n,
       round,
       startMs,
@@ -176,7 +201,7 @@ async function oneRun(lab: Lab, capture: AdvertCapture, kind: DaemonKind, n: num
 function runLine(r: RunResult): string {
   const e = r.intervalError;
   return (
-    `${r.kind} N=${r.n} round ${r.round}: interval error p50/p99/max ${ms(e.median, 2)}/${ms(e.p99, 2)}/${ms(e.max, 2)} ms (${e.n} intervals), ` +
+    `${r.label} N=${r.n} round ${r.round}: interval error p50/p99/max ${ms(e.median, 2)}/${ms(e.p99, 2)}/${ms(e.max, 2)} ms (${e.n} intervals), ` +
     `backup: ${r.spuriousAdverts} adverts ${r.spuriousTransitions} transitions, CPU ${ms(r.cpuPct, 2)} %, RSS ${ms(r.rssMb)} MB (anon ${ms(r.anonMb)}), ` +
     `all VIPs ${ms(r.allVipsMs / 1000, 2)} s after the cut, VIP - bound p50/max ${ms(r.vipLag.median)}/${ms(r.vipLag.max)} ms, ` +
     `first advert - bound p50/max ${ms(r.advertLag.median, 2)}/${ms(r.advertLag.max, 2)} ms${r.missingVips ? `, ${r.missingVips} VIPs MISSING` : ''} (started in ${ms(r.startMs / 1000, 1)} s)`
@@ -189,13 +214,13 @@ const range = (xs: readonly number[], digits: number): string => (xs.length > 1 
 function summaryTable(results: readonly RunResult[], args: Args): string {
   const rows: string[][] = [['N', 'daemon', 'interval error p50 / p99 / max', 'spurious (backup)', 'CPU % of a core', 'RSS MB', 'all VIPs after cut', 'VIP - bound, max']];
   for (const n of args.sizes) {
-    for (const kind of args.kinds) {
-      const rs = results.filter((r) => r.n === n && r.kind === kind);
+    for (const { label } of args.targets) {
+      const rs = results.filter((r) => r.n === n && r.label === label);
       if (rs.length === 0) continue;
       const worst = (f: (r: RunResult) => number): number => Math.max(...rs.map(f));
       rows.push([
         String(n),
-        kind,
+        label,
         `${ms(median(rs.map((r) => r.intervalError.median)), 2)} / ${ms(worst((r) => r.intervalError.p99), 2)} / ${ms(worst((r) => r.intervalError.max), 2)} ms`,
         `${rs.reduce((s, r) => s + r.spuriousAdverts, 0)} adv, ${rs.reduce((s, r) => s + r.spuriousTransitions, 0)} trans`,
         range(rs.map((r) => r.cpuPct), 2),
@@ -210,7 +235,7 @@ function summaryTable(results: readonly RunResult[], args: Args): string {
 
 function verdicts(results: readonly RunResult[], args: Args): string[] {
   const out: string[] = [];
-  const of = (kind: DaemonKind, n: number) => results.filter((r) => r.kind === kind && r.n === n);
+  const of = (label: string, n: number) => results.filter((r) => r.label === label && r.n === n);
   for (const n of args.sizes) {
     const v = of('vrrpd', n);
     if (v.length === 0) continue;
@@ -236,7 +261,7 @@ function verdicts(results: readonly RunResult[], args: Args): string[] {
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
-  const why = (await labUnavailableReason()) ?? (args.kinds.includes('keepalived') ? keepalivedMissing() : undefined);
+  const why = (await labUnavailableReason()) ?? (args.targets.some((t) => t.kind === 'keepalived') ? keepalivedMissing() : undefined);
   if (why !== undefined) throw new Error(`cannot run the bench: ${why}`);
   const host = machine();
   const loads = [load1()];
@@ -249,9 +274,9 @@ async function main(): Promise<number> {
     try {
       for (let round = 1; round <= args.rounds; round++) {
         for (const n of args.sizes) {
-          const order = round % 2 === 1 ? args.kinds : [...args.kinds].reverse();
-          for (const kind of order) {
-            const r = await oneRun(lab, capture, kind, n, round, args);
+          const order = round % 2 === 1 ? args.targets : [...args.targets].reverse();
+          for (const target of order) {
+            const r = await oneRun(lab, capture, target, n, round, args);
             results.push(r);
             loads.push(load1());
             console.log(runLine(r));
@@ -267,8 +292,10 @@ async function main(): Promise<number> {
   }
   const busy = busyLine(loads, host.cores);
   console.log(`\nbench:scale, ${machineLine(host)}`);
-  const asBin = args.nodeFlags.join(' ') === VRRPD_NODE_FLAGS.join(' ');
-  console.log(`${busy.line}. vrrpd ran as \`node ${args.nodeFlags.join(' ')} dist/bundle/vrrpd.js\` (${asBin ? 'the flags of the vrrpd bin' : 'NOT the bin\'s flags'}).`);
+  const flags = args.nodeFlags ?? VRRPD_NODE_FLAGS;
+  const asBin = args.nodeFlags === undefined ? 'the flags of the vrrpd bin' : 'NOT the bin\'s flags';
+  console.log(`${busy.line}. vrrpd ran as \`node ${flags.join(' ')} dist/bundle/vrrpd.js\` (${asBin}).`);
+  for (const t of args.targets) if (t.cli !== undefined) console.log(`${t.label} ran as \`node ${(args.nodeFlags ?? binNodeFlags(t.cli)).join(' ')} ${t.cli}\`.`);
   console.log(`${args.rounds} round(s), ${args.seconds} s window each; CPU and RSS of the master (process tree); intervals from a capture on a third node.\n`);
   console.log(summaryTable(results, args));
   console.log(`\nMaster_Down_Interval for the backup (priority 90): ${MDI_MS} ms. "VIP - bound": when the VIP appeared on the backup minus`);

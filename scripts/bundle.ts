@@ -14,14 +14,41 @@
  * more). A linked source map lies beside each file, for `node --enable-source-maps` when
  * debugging; the bin does not enable it (+3.5 MB of RSS).
  *
+ * pino's own destinations are left out (PINO_UNUSED below): vrrpd hands pino its own stream
+ * (src/daemon/log.ts, src/io/fd-sink.ts) and never calls pino.destination() or pino.transport(),
+ * yet pino loads sonic-boom (and node:assert behind it), thread-stream and node:worker_threads
+ * for them at start. In the bundle they are replaced by stubs that throw if ever used.
+ *
  * usage: node dist/scripts/bundle.js [--outdir DIR] [--minify-names] [--no-minify] [--no-sourcemap]
  * (the variants measured in docs/performance.md; a DIR elsewhere than two levels below the
  * repository root does not find the native addon)
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { BUNDLE_MAIN, distFile, repoRoot } from '../src/lab/topology.js';
+
+/**
+ * What pino imports only for destinations vrrpd does not use, and the stub each becomes. pino's
+ * tools.js reads `isMainThread` only to build a sonic-boom destination (docs/performance.md,
+ * "Fewer built-in modules": node:assert, node:worker_threads and the two packages' code).
+ */
+const PINO_UNUSED: Readonly<Record<string, string>> = {
+  'sonic-boom': "module.exports = class SonicBoom { constructor() { throw new Error('pino.destination() is not in the vrrpd bundle (vrrpd logs through its own stream)'); } };",
+  'thread-stream': "module.exports = class ThreadStream { constructor() { throw new Error('pino.transport() is not in the vrrpd bundle'); } };",
+  worker_threads: 'exports.isMainThread = true;',
+};
+
+/** Resolves PINO_UNUSED's names to their stubs when pino itself imports them. */
+const pinoStubs: Plugin = {
+  name: 'pino-stubs',
+  setup(b) {
+    b.onResolve({ filter: /^(sonic-boom|thread-stream|(node:)?worker_threads)$/ }, (a) =>
+      /[/\\]node_modules[/\\]pino[/\\]/.test(a.importer) ? { path: a.path.replace(/^node:/, ''), namespace: 'pino-stub' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'pino-stub' }, (a) => ({ contents: PINO_UNUSED[a.path]!, loader: 'js' }));
+  },
+};
 
 async function main(argv: readonly string[]): Promise<void> {
   const root = repoRoot();
@@ -51,6 +78,7 @@ async function main(argv: readonly string[]): Promise<void> {
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
+    plugins: [pinoStubs],
   });
   const outputs = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.js'));
   const bytes = outputs.reduce((n, [, o]) => n + o.bytes, 0);

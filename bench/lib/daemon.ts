@@ -8,8 +8,9 @@ export type { LogLine } from '../../src/lab/daemon-process.js';
 
 /** A daemon in a bench's lab namespace (with the node flags of the vrrpd bin unless told otherwise). */
 export class Daemon extends DaemonProcess {
-  constructor(host: LabHost, dir: string) {
-    super(host, dir, CLI);
+  /** `cli`: another build's vrrpd.js (bench:scale --vrrpd-at); this build's bin by default. */
+  constructor(host: LabHost, dir: string, cli: string = CLI) {
+    super(host, dir, cli);
   }
 }
 

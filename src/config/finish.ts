@@ -108,8 +108,12 @@ function finishInstance(i: InstanceDraft, g: GlobalDefs, syncGroup: string | und
   }) as VrrpInstance;
 }
 
-/** Drops keys whose value is undefined, so optional fields are absent rather than undefined. */
+/**
+ * A copy without the keys whose value is undefined, so optional fields are absent rather than
+ * undefined. A copy, not `delete`: V8 turns an object that loses a property into a hash table
+ * (dictionary mode), 1.6 KB instead of ~0.3 for an instance the daemon keeps for its lifetime
+ * (docs/performance.md, "Fewer bytes per instance").
+ */
 function stripUndefined<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
-  return o;
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

@@ -14,8 +14,11 @@
  * the worker hands the result over in parts (PART_ITEMS instances, scripts, groups,
  * diagnostics or disabled sections each), each sent when the main thread asks for the next one from a setImmediate:
  * timers run between parts, and no part costs more than a millisecond or two.
+ *
+ * node:worker_threads is imported on the first load, not with this module: a daemon that is
+ * never reloaded does not load it (docs/performance.md, "Fewer built-in modules").
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { RELOAD_LIMITS } from '../config/limits.js';
 import type { LoadOptions, LoadResult } from '../config/types.js';
 import { err, ok, type Result } from '../result.js';
@@ -90,14 +93,19 @@ export interface OffThreadError {
 }
 
 /** Runs loadConfig(path, fsSourceHost(host), options) in a worker thread, bounded in time and heap. */
-export function loadConfigOffThread(path: string, o: OffThreadOptions = {}): Promise<Result<LoadResult, OffThreadError>> {
+export async function loadConfigOffThread(path: string, o: OffThreadOptions = {}): Promise<Result<LoadResult, OffThreadError>> {
+  const { Worker } = await import('node:worker_threads');
+  return runWorker(Worker, path, o);
+}
+
+function runWorker(Thread: typeof Worker, path: string, o: OffThreadOptions): Promise<Result<LoadResult, OffThreadError>> {
   const timeoutMs = o.timeoutMs ?? RELOAD_LIMITS.timeoutMs;
   const heapMb = o.heapMb ?? RELOAD_LIMITS.heapMb;
   const request: WorkerRequest = { path, options: o.options ?? {}, host: o.host ?? {} };
   return new Promise((resolve) => {
     let worker: Worker;
     try {
-      worker = new Worker(new URL('./config-worker.js', import.meta.url), {
+      worker = new Thread(new URL('./config-worker.js', import.meta.url), {
         workerData: request,
         resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
         stdout: true,

@@ -14,7 +14,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { parseLinkLine } from '../track/link-parse.js';
 import { background } from '../background.js';
 import { parseAddressLine, type AddressRecord } from './addr-parse.js';
@@ -49,6 +49,26 @@ function readLines(ipPath: string, netns: string | undefined, object: 'link' | '
   const ns = netns === undefined ? [] : ['-n', netns];
   return new Promise((resolve, reject) => {
     execFile(ipPath, [...ns, '-o', object, 'show'], { maxBuffer: 16 * 1024 * 1024 }, (e, stdout) => (e ? reject(e) : resolve(stdout.split('\n'))));
+  });
+}
+
+/**
+ * Calls `onLine` with each line of `input` (without its newline; a last line without one when
+ * the stream ends). Not node:readline, which the daemon would load only for this (its own
+ * module and the keypress and promise parts behind it; docs/performance.md, "Fewer built-in
+ * modules").
+ */
+export function eachLine(input: Readable, onLine: (line: string) => void): void {
+  let rest = '';
+  input.setEncoding('utf8');
+  input.on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop()!;
+    for (const line of lines) onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+  });
+  input.on('end', () => {
+    if (rest !== '') onLine(rest);
+    rest = '';
   });
 }
 
@@ -162,7 +182,7 @@ export class LinkMonitor extends EventEmitter<LinkMonitorEvents> {
     this.child = child;
     child.once('error', (e) => this.emit('monitorError', e));
     child.once('exit', () => this.onExit(child));
-    createInterface({ input: child.stdout! }).on('line', (line) => this.onLine(line));
+    eachLine(child.stdout!, (line) => this.onLine(line));
     try {
       const [links, addrs] = await Promise.all([readLinks(this.ipPath, this.netns), readAddresses(this.ipPath, this.netns)]);
       this.catchUp(links, addrs, this.starts > 1);
