@@ -62,19 +62,9 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   int32_t fd, ifindex;
   if (!get_args(env, info, 3, argv) || !get_int(env, argv[0], &fd, "fd") || !get_int(env, argv[1], &ifindex, "ifindex"))
     return NULL;
-  void *data;
-  size_t len;
-  bool is_typed = false;
-  napi_is_typedarray(env, argv[2], &is_typed);
-  if (is_typed) {
-    napi_typedarray_type type;
-    napi_value ab;
-    size_t offset;
-    if (napi_get_typedarray_info(env, argv[2], &type, &len, &data, &ab, &offset) != napi_ok || type != napi_uint8_array) {
-      napi_throw_type_error(env, "EINVAL", "frame must be a Uint8Array");
-      return NULL;
-    }
-  } else {
+  void *data = NULL;
+  size_t len = 0;
+  if (!get_bytes(env, argv[2], &data, &len)) {
     napi_throw_type_error(env, "EINVAL", "frame must be a Uint8Array");
     return NULL;
   }

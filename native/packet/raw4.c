@@ -123,12 +123,9 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   napi_valuetype type;
   napi_typeof(env, argv[3], &type);
   if (type != napi_null && type != napi_undefined) {
-    bool is_typed = false;
-    napi_is_typedarray(env, argv[3], &is_typed);
-    napi_typedarray_type ttype;
     size_t len = 0;
     void *data = NULL;
-    if (!is_typed || napi_get_typedarray_info(env, argv[3], &ttype, &len, &data, NULL, NULL) != napi_ok || ttype != napi_uint8_array || len != 4 || ifindex == 0) {
+    if (!get_bytes(env, argv[3], &data, &len) || len != 4 || ifindex == 0) {
       napi_throw_type_error(env, "EINVAL", "group must be a 4-byte Uint8Array (with an ifindex) or null");
       return NULL;
     }
@@ -151,13 +148,10 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 3, argv)) return NULL;
   rxsock *s = rxsock_get(env, argv[0], &RAW4_TAG, 1, "raw IPv4 socket");
   if (s == NULL) return NULL;
-  bool is_typed = false;
-  napi_is_typedarray(env, argv[1], &is_typed);
-  napi_typedarray_type ttype;
   size_t len = 0;
   void *datagram = NULL;
   uint32_t dst;
-  if (!is_typed || napi_get_typedarray_info(env, argv[1], &ttype, &len, &datagram, NULL, NULL) != napi_ok || ttype != napi_uint8_array || len < 20 || len > 65535 ||
+  if (!get_bytes(env, argv[1], &datagram, &len) || len < 20 || len > 65535 ||
       napi_get_value_uint32(env, argv[2], &dst) != napi_ok) {
     napi_throw_type_error(env, "EINVAL", "datagram must be a Uint8Array of 20..65535 bytes and dst a uint32");
     return NULL;

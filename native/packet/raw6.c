@@ -76,12 +76,9 @@ static int get_addr16(napi_env env, napi_value v, struct in6_addr *out, int null
     *present = 0;
     return 1;
   }
-  bool is_typed = false;
-  napi_is_typedarray(env, v, &is_typed);
-  napi_typedarray_type ttype;
   size_t len = 0;
   void *data = NULL;
-  if (!is_typed || napi_get_typedarray_info(env, v, &ttype, &len, &data, NULL, NULL) != napi_ok || ttype != napi_uint8_array || len != 16) {
+  if (!get_bytes(env, v, &data, &len) || len != 16) {
     char msg[80];
     snprintf(msg, sizeof msg, "%s must be a 16-byte Uint8Array%s", name, nullable ? " or null" : "");
     napi_throw_type_error(env, "EINVAL", msg);
@@ -187,12 +184,9 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 4, argv)) return NULL;
   rxsock *s = rxsock_get(env, argv[0], &RAW6_TAG, 1, "raw IPv6 socket");
   if (s == NULL) return NULL;
-  bool is_typed = false;
-  napi_is_typedarray(env, argv[1], &is_typed);
-  napi_typedarray_type ttype;
   size_t len = 0;
   void *payload = NULL;
-  if (!is_typed || napi_get_typedarray_info(env, argv[1], &ttype, &len, &payload, NULL, NULL) != napi_ok || ttype != napi_uint8_array || len == 0 || len > 65535) {
+  if (!get_bytes(env, argv[1], &payload, &len) || len == 0 || len > 65535) {
     napi_throw_type_error(env, "EINVAL", "payload must be a non-empty Uint8Array");
     return NULL;
   }

@@ -276,9 +276,7 @@ static napi_value js_rtnl_talk(napi_env env, napi_callback_info info) {
   if (r == NULL) return NULL;
   void *data = NULL;
   size_t len = 0;
-  bool typed = false;
-  napi_is_typedarray(env, argv[1], &typed);
-  if (!typed || napi_get_typedarray_info(env, argv[1], NULL, &len, &data, NULL, NULL) != napi_ok || count_messages(data, len) < 0) {
+  if (!get_bytes(env, argv[1], &data, &len) || count_messages(data, len) < 0) {
     napi_throw_type_error(env, "EINVAL", "requests must be a Uint8Array of whole netlink messages");
     return NULL;
   }

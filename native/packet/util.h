@@ -52,6 +52,17 @@ static inline int get_args(napi_env env, napi_callback_info info, size_t want, n
 }
 
 /*
+ * The bytes of `v` when it is a Uint8Array (a Buffer is one): 1 with *data and *len set, else 0
+ * and nothing thrown, for the caller to throw its own TypeError naming the argument.
+ */
+static inline int get_bytes(napi_env env, napi_value v, void **data, size_t *len) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed) return 0;
+  return napi_get_typedarray_info(env, v, &type, len, data, NULL, NULL) == napi_ok && type == napi_uint8_array;
+}
+
+/*
  * Calls the JS function behind `callback` on the event loop, as Node calls any I/O callback:
  * make_callback runs the microtasks and nextTicks it queued before we return to libuv, and an
  * exception it throws becomes the process's 'uncaughtException'. The caller holds a handle scope.
