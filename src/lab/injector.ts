@@ -181,6 +181,13 @@ export interface FloodStats {
   readonly rate: number;
 }
 
+/**
+ * The sockets with sends in flight, and how many. raw-socket's native object is only weakly held: an Injector
+ * its caller has dropped could be collected with its sends still queued, and their callbacks
+ * would never come.
+ */
+const sending = new Map<RawSocket, number>();
+
 /** An IP_HDRINCL raw socket bound to one interface. */
 export class Injector {
   private constructor(private readonly sock: RawSocket) {}
@@ -205,8 +212,15 @@ export class Injector {
   send(datagram: Uint8Array): Promise<Result<number, InjectorError>> {
     const buf = Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength);
     const dst = readIpv4(datagram, IPV4_FIELD.DST);
+    const sock = this.sock;
+    sending.set(sock, (sending.get(sock) ?? 0) + 1);
     return new Promise((resolve) =>
-      this.sock.send(buf, 0, buf.length, dst, (e, n) => resolve(e ? err({ kind: 'send', detail: e.message }) : ok(n))),
+      sock.send(buf, 0, buf.length, dst, (e, n) => {
+        const left = sending.get(sock)! - 1;
+        if (left > 0) sending.set(sock, left);
+        else sending.delete(sock);
+        resolve(e ? err({ kind: 'send', detail: e.message }) : ok(n));
+      }),
     );
   }
 
