@@ -390,14 +390,14 @@ export class Instance<V> {
   }
 
   #onTimer(deadline: number, lateMs: number, armedSent: boolean): void {
-    if (armedSent) return this.#armedTimeout(deadline, lateMs);
     // A backup whose Master_Down timer fires late did not run for a while (a stalled or starved
     // process): the master's adverts that arrived meanwhile may be waiting in the socket, ready in
     // this same turn of the loop. setImmediate runs after this turn's I/O callbacks, so they are
     // read first and the timeout only wins if none came (RFC 3768 §6.4.2: an advert received
     // before the timer expired resets it). Found by the soak: op2 took over once after a 1.5 s stall.
     // Every late timeout of the turn runs in one such batch (DeadlineQueue.later).
-    if (lateMs > STALL_MS && this.router.state === 'BACKUP') this.#timer.later(() => this.#step({ kind: 'timeout' }));
+    if (armedSent) this.#armedTimeout();
+    else if (lateMs > STALL_MS && this.router.state === 'BACKUP') this.#timer.later(() => this.#step({ kind: 'timeout' }));
     else this.#step({ kind: 'timeout' });
     // Counted once the advert this timer may send has left: it is what the other routers wait for.
     // A late one is logged, after every advert of the batch.
@@ -409,14 +409,13 @@ export class Instance<V> {
    * The Master_Down timeout whose advert the kernel timer sent at expiry (#armTakeover): the router
    * steps now, never through `later`, as the advert is out; #send counts it and does not send it again.
    */
-  #armedTimeout(deadline: number, lateMs: number): void {
+  #armedTimeout(): void {
     this.#armedSent = this.#armed;
     this.#step({ kind: 'timeout' });
     if (this.#armedSent !== undefined) {
       this.#armedSent = undefined;
       this.#bug('timeout', new Error('the kernel timer sent the takeover advert but the router sent none on this timeout'));
     }
-    this.#countLateness(deadline, lateMs);
   }
 
   #countLateness(deadline: number, lateMs: number): void {
