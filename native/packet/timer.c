@@ -88,8 +88,8 @@ static int64_t monotonic_ns(void) {
 static int fire_armed(vtimer *t) {
   if (t->armed == NULL) return ARMED_NONE;
   int64_t late = monotonic_ns() - t->armed_at_ns;
-  /* Woken before the deadline: JavaScript moved the timer while this wake-up was pending (its
-     re-arm replaced `armed`), so this wake-up is stale. */
+  /* Woken before the deadline: JavaScript moved the timer later while this wake-up was pending
+     (another callback of the same turn re-armed it); the datagram stays armed for the new one. */
   if (late < 0) return ARMED_NONE;
   int r = late > t->armed_late_ns ? ARMED_LATE : vrrpd_armed_fire(t->armed);
   drop_armed(t);
