@@ -7,9 +7,9 @@
  *       Which pages of the process's read-only private file mappings (the node binary, the shared
  *       libraries) are resident now, from /proc/self/pagemap. Throws with the errno's name.
  *   memoryRelease(mark | null, done) -> undefined
- *       On a libuv pool thread: (1), with a mark, every page of those mappings that is resident now as a page
- *       of its file (pagemap bit 61) but was not at the mark, in a mapping still there with the
- *       same bounds and no write permission, is unmapped with madvise(MADV_DONTNEED); these are
+ *       On a libuv pool thread: (1), with a mark, every page of those mappings that is resident
+ *       now as a page of its file (pagemap bit 61) but was not at the mark, in a mapping still
+ *       there with the same bounds and no write permission, is unmapped with madvise(MADV_DONTNEED); these are
  *       the pages the thread's bootstrap read (built-in module sources, its snapshot), clean,
  *       so the next access reads them again from the page cache, which keeps them. (2) glibc
  *       malloc_trim(0): the free pages of every malloc arena, the dead thread's included,
@@ -59,18 +59,24 @@ static void free_mark(struct mark *m) {
   free(m);
 }
 
-/* The read-only private file mappings of the process, bitmaps not filled. 0 on success, else an errno. */
+/* The read-only private mappings of files (not devices) of the process, bitmaps not filled. 0 on success, else an errno. */
 static int read_maps(struct mark *m) {
   FILE *f = fopen("/proc/self/maps", "re");
   if (f == NULL) return errno;
-  char line[512];
+  char line[4096 + 128];
   size_t cap = 0;
+  int continued = 0; /* the last fgets stopped inside a line: skip the rest of it */
   while (fgets(line, sizeof line, f) != NULL) {
+    int whole = strchr(line, '\n') != NULL;
+    int skip = continued;
+    continued = !whole;
+    if (skip) continue;
     unsigned long start, end;
     char perms[5];
     int path = 0;
     if (sscanf(line, "%lx-%lx %4s %*x %*x:%*x %*u %n", &start, &end, perms, &path) < 3 || path == 0) continue;
-    if (line[path] != '/' || perms[0] != 'r' || perms[1] != '-' || perms[3] != 'p') continue;
+    if (line[path] != '/' || strncmp(line + path, "/dev/", 5) == 0) continue;
+    if (perms[0] != 'r' || perms[1] != '-' || perms[3] != 'p') continue;
     if (m->n == cap) {
       size_t ncap = cap == 0 ? 64 : cap * 2;
       struct range *nr = realloc(m->r, ncap * sizeof *nr);
@@ -101,6 +107,7 @@ static int scan(int fd, struct range *r, size_t page_size, page_visit visit, voi
     ssize_t got = pread(fd, buf, want * sizeof(uint64_t), at);
     if (got <= 0) return got < 0 ? errno : EIO;
     size_t k = (size_t)got / sizeof(uint64_t);
+    if (k == 0) return EIO;
     for (size_t i = 0; i < k; i++) visit(r, done + i, (buf[i] & (PM_PRESENT | PM_FILE)) == (PM_PRESENT | PM_FILE), ctx);
     done += k;
   }
