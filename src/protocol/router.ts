@@ -8,7 +8,8 @@
  * receive-checks.ts) in `#advert()` before the per-state rules of §6.4.2 / §6.4.3 (advert-rules.ts)
  * see them. The router owns its state and applies these pure pieces: the timer formulas
  * (timers.ts) and its deadlines (deadlines.ts), what FAULT and the effective priority are decided
- * from (health.ts), the configuration check and the advert it sends (router-config.ts).
+ * from (health.ts), the configuration check and the advert it sends (router-config.ts), and
+ * keepalived's answers when two masters meet (split-brain.ts).
  *
  * A step allocates little when nothing changes (a master's steady advert): the caller may pass its
  * own action list (`stepInto`), and the advert action is made again only when the configuration or
@@ -27,12 +28,10 @@ import { Health } from './health.js';
 import { OWNER_PRIORITY } from './priority.js';
 import { admitAdvert } from './receive-checks.js';
 import { identityClash } from './reconfigure.js';
-import { buildAdvert, checkConfig } from './router-config.js';
+import { AdvertActions, buildAdvert, checkConfig } from './router-config.js';
+import { dueLowerPriorityGarps, lowerPriorityGarps, reconfigureLowerPriorityGarps, splitBrainOf } from './split-brain.js';
 import { csToMs, masterDownIntervalMs, nextAdverDeadline, skewTimeMs } from './timers.js';
-import { SPLIT_BRAIN_DEFAULTS, type Action, type ActionSink, type Input, type RouterConfig, type RouterSnapshot, type RouterState, type SplitBrainConfig, type TransitionReason } from './types.js';
-
-/** The action of a steady advert. */
-type SendAdvert = Extract<Action, { kind: 'sendAdvert' }>;
+import type { Action, ActionSink, Input, RouterConfig, RouterSnapshot, RouterState, TransitionReason } from './types.js';
 
 /** Legal transitions; anything else is a programming error. */
 const TRANSITIONS: Readonly<Record<RouterState, readonly RouterState[]>> = {
@@ -53,9 +52,7 @@ export class Router {
   /** Link, source address, sync group and trackers: FAULT and the effective priority. */
   readonly #health: Health;
   readonly #timers = new Deadlines();
-  /** The last advert action and the configuration it was built from (reused while both hold). */
-  #advertAction: SendAdvert | undefined;
-  #advertConfig: RouterConfig | undefined;
+  readonly #adverts = new AdvertActions();
   #masterIp: IpAddress | undefined;
   #masterPriority: number | undefined;
   /** RFC 5798 §6.1 Master_Adver_Interval (cs): ours, or under v3 the master's as learned. */
@@ -76,10 +73,6 @@ export class Router {
   /** The configuration in force (a reload may replace it: the `reconfigure` input). */
   get config(): RouterConfig {
     return this.#config;
-  }
-
-  get #splitBrain(): SplitBrainConfig {
-    return this.#config.splitBrain ?? SPLIT_BRAIN_DEFAULTS;
   }
 
   get state(): RouterState {
@@ -205,7 +198,7 @@ export class Router {
   }
 
   #timeout(now: number, out: ActionSink): void {
-    this.#lowerPrioGarpsDue(now, out);
+    if (this.#state === 'MASTER') dueLowerPriorityGarps(this.config, this.#timers, now, out);
     const timers = this.#timers;
     if (this.#state === 'BACKUP' && timers.masterDownAt !== undefined && now >= timers.masterDownAt) {
       // §6.4.2: "If the Master_Down_Timer fires" -> Master.
@@ -256,7 +249,7 @@ export class Router {
       return;
     }
     // keepalived higher_prio_send_advert: one advert at our priority before stepping down.
-    if (this.#splitBrain.higherPrioSendAdvert) this.#sendAdvert(out);
+    if (splitBrainOf(this.config).higherPrioSendAdvert) this.#sendAdvert(out);
     this.#masterIp = srcIp;
     this.#masterPriority = advert.priority;
     this.#learnInterval(advert); // RFC 5798 §6.4.3: Master_Adver_Interval from the advert, then Backup
@@ -264,28 +257,15 @@ export class Router {
   }
 
   /**
-   * §6.4.3: "Otherwise: Discard the ADVERTISEMENT". Like keepalived (vrrp_state_master_rx), also
-   * re-assert: an advert at once (unless lower_prio_no_advert) so a lower-priority router that
-   * thinks it is master, e.g. after a partition heals, steps down now; and garp_lower_prio_repeat
-   * GARPs, again after garp_lower_prio_delay, so neighbours' ARP caches point back to us.
+   * §6.4.3: "Otherwise: Discard the ADVERTISEMENT". Like keepalived, also re-assert (split-brain.ts):
+   * an advert at once, so a lower-priority router that thinks it is master steps down now, and GARPs.
    */
   #lowerPriorityMaster(now: number, out: ActionSink): void {
-    const sb = this.#splitBrain;
-    if (!sb.lowerPrioNoAdvert) {
+    if (!splitBrainOf(this.config).lowerPrioNoAdvert) {
       this.#sendAdvert(out);
       this.#timers.adverAt = now + csToMs(this.config.adverIntervalCs);
     }
-    if (sb.garpLowerPrioRepeat <= 0) return;
-    out.push({ kind: 'garpBurst', vips: this.config.vips, count: sb.garpLowerPrioRepeat });
-    if (sb.garpLowerPrioDelayMs > 0) this.#timers.lowerPrioGarpsAt.push(now + sb.garpLowerPrioDelayMs);
-  }
-
-  /** The delayed garp_lower_prio bursts that are due (each once; all dropped when we leave MASTER). */
-  #lowerPrioGarpsDue(now: number, out: ActionSink): void {
-    if (this.#state !== 'MASTER') return;
-    while (this.#timers.takeDueGarps(now)) {
-      out.push({ kind: 'garpBurst', vips: this.config.vips, count: this.#splitBrain.garpLowerPrioRepeat });
-    }
+    lowerPriorityGarps(this.config, this.#timers, now, out);
   }
 
   /**
@@ -330,16 +310,13 @@ export class Router {
     // A changed preempt rule starts preempt_delay afresh at the next lower-priority advert.
     const timers = this.#timers;
     if (prev.preempt !== next.preempt || prev.preemptDelayMs !== next.preemptDelayMs) timers.preemptHoldUntil = undefined;
-    if (this.#splitBrain.garpLowerPrioRepeat <= 0 || this.#splitBrain.garpLowerPrioDelayMs <= 0) timers.lowerPrioGarpsAt = [];
+    reconfigureLowerPriorityGarps(next, timers);
     // Master_Adver_Interval is ours except in a VRRPv3 backup, which keeps the one learned from the master.
     if (next.version === 2 || this.#state !== 'BACKUP') this.#masterAdverIntervalCs = next.adverIntervalCs;
     // §6.4.3 Adver_Timer: a shorter interval applies from now, a longer one after the advert already due.
     if (this.#state === 'MASTER' && timers.adverAt !== undefined) timers.adverAt = Math.min(timers.adverAt, now + csToMs(next.adverIntervalCs));
     this.#reevaluate(now, out);
-    if (this.#state !== 'BACKUP') return;
-    const owner = next.priority === OWNER_PRIORITY;
-    if (owner && prev.priority !== OWNER_PRIORITY) timers.masterDownAt = Math.max(now, timers.startupHoldUntil);
-    else if (!owner && prev.priority === OWNER_PRIORITY) timers.masterDownIn(now, this.masterDownIntervalMs);
+    if (this.#state === 'BACKUP' && (next.priority === OWNER_PRIORITY) !== (prev.priority === OWNER_PRIORITY)) this.#armMasterDown(now);
   }
 
   /** Trackers or link changed: recompute priority and FAULT, and move if needed. */
@@ -405,9 +382,7 @@ export class Router {
         // RFC 5798 §6.4.1: a fresh backup starts from its own interval; one stepping down for a
         // better master has just learned the master's (§6.4.3).
         if (reason !== 'higher-priority-advert') this.#masterAdverIntervalCs = this.config.adverIntervalCs;
-        // An owner held back by vrrp_startup_delay takes over as soon as the hold ends (keepalived: 1 µs).
-        if (this.config.priority === OWNER_PRIORITY) this.#timers.masterDownAt = Math.max(now, this.#timers.startupHoldUntil);
-        else this.#timers.masterDownIn(now, this.masterDownIntervalMs);
+        this.#armMasterDown(now);
         break;
       case 'FAULT':
         this.counters.becomeFault++;
@@ -431,17 +406,15 @@ export class Router {
     out.push({ kind: 'removeVips', vips: this.config.vips });
   }
 
-  /** §6.4.3 / §7.2: an advert at our priority (the same action as the last while configuration and priority are unchanged). */
+  /** §6.4.3 / §7.2: an advert at our priority. */
   #sendAdvert(out: ActionSink): void {
     this.counters.advertiseSent++;
-    const priority = this.#health.prio.priority;
-    let action = this.#advertAction;
-    if (action === undefined || action.advert.priority !== priority || this.#advertConfig !== this.#config) {
-      action = { kind: 'sendAdvert', advert: buildAdvert(this.#config, priority) };
-      this.#advertAction = action;
-      this.#advertConfig = this.#config;
-    }
-    out.push(action);
+    out.push(this.#adverts.of(this.config, this.#health.prio.priority));
+  }
+
+  /** §6.4.2: the Master_Down_Timer from `now`; an owner held back by vrrp_startup_delay takes over as soon as the hold ends (keepalived: 1 µs). */
+  #armMasterDown(now: number): void {
+    this.#timers.masterDownIn(now, this.config.priority === OWNER_PRIORITY ? 0 : this.masterDownIntervalMs);
   }
 
   /** RFC 5798 §6.4.2 / §6.4.3: under VRRPv3 Master_Adver_Interval follows the master's adverts. */
