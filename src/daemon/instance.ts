@@ -316,7 +316,7 @@ export class Instance<V> {
    * performed before this instance steps again.
    *
    * A master's steady advert allocates nothing here: its input is `first` (the inbox stays empty),
-   * its action goes through the kept list, and no closure is made (indexed loops, no `#guard`).
+   * its action goes through the kept list, and no closure is made (indexed loops, #sendContained).
    */
   #drive(first: Input | undefined): void {
     if (this.#stepping) return;
@@ -389,7 +389,7 @@ export class Instance<V> {
     }
   }
 
-  /** #guard for one action, without a closure. */
+  /** #guard for one action, without a closure (one per action would be garbage at every step). */
   #performContained(a: Action): void {
     try {
       this.#perform(a);
@@ -398,7 +398,10 @@ export class Instance<V> {
     }
   }
 
-  /** #guard for one advert's send, without a closure. */
+  /**
+   * #performContained for an advert's send, apart from #perform: a function that makes closures
+   * (#perform does) allocates its context at every call without a JIT, and this runs at every advert.
+   */
   #sendContained(what: 'sendAdvert' | 'sendPriorityZero', advert: Advert): void {
     try {
       this.#send(advert);
@@ -451,7 +454,7 @@ export class Instance<V> {
     switch (a.kind) {
       case 'sendAdvert':
       case 'sendPriorityZero':
-        break; // already sent by #step
+        break; // sent at once by #stepRouter (#sendContained), never pending
       case 'addVips':
         this.#vipPass = this.#vips.want('present');
         background(this.#vipPass, (e) => this.#bug('addVips', e));
