@@ -4,8 +4,11 @@
  * after the thread has exited.
  *
  *   memoryMark() -> mark
- *       Which pages of the process's read-only private file mappings (the node binary, the shared
- *       libraries) are resident now, from /proc/self/pagemap. Throws with the errno's name.
+ *       Which pages of the node binary's read-only private mappings (/proc/self/exe: its code and
+ *       read-only data) are resident now, from /proc/self/pagemap. Throws with the errno's name.
+ *       Only the executable's own mappings: it is never unmapped or remapped while the process
+ *       runs, whereas a shared library loaded (dlopen) while the release runs could reuse a marked
+ *       range and be relocated in it. The worker's pages are in the binary (docs/performance.md).
  *   memoryRelease(mark | null, done) -> undefined
  *       On a libuv pool thread: (1), with a mark, every page of those mappings that is resident
  *       now as a page of its file (pagemap bit 61) but was not at the mark, in a mapping still
@@ -22,6 +25,7 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -59,8 +63,12 @@ static void free_mark(struct mark *m) {
   free(m);
 }
 
-/* The read-only private mappings of files (not devices) of the process, bitmaps not filled. 0 on success, else an errno. */
+/* The node binary's read-only private mappings, bitmaps not filled. 0 on success, else an errno. */
 static int read_maps(struct mark *m) {
+  char exe[PATH_MAX + 16];
+  ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (exe_len <= 0 || (size_t)exe_len >= sizeof exe - 1) return exe_len < 0 ? errno : ENAMETOOLONG;
+  exe[exe_len] = '\0';
   FILE *f = fopen("/proc/self/maps", "re");
   if (f == NULL) return errno;
   char line[4096 + 128];
@@ -75,7 +83,9 @@ static int read_maps(struct mark *m) {
     char perms[5];
     int path = 0;
     if (sscanf(line, "%lx-%lx %4s %*x %*x:%*x %*u %n", &start, &end, perms, &path) < 3 || path == 0) continue;
-    if (line[path] != '/' || strncmp(line + path, "/dev/", 5) == 0) continue;
+    /* the path runs to the line's end ("(deleted)" included, as readlink gives it) */
+    line[strcspn(line, "\n")] = '\0';
+    if (strcmp(line + path, exe) != 0) continue;
     if (perms[0] != 'r' || perms[1] != '-' || perms[3] != 'p') continue;
     if (m->n == cap) {
       size_t ncap = cap == 0 ? 64 : cap * 2;

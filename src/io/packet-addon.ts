@@ -76,7 +76,7 @@ export interface PacketAddon {
   schedSetRealtime?(priority: number, rttimeUs: number): void;
   /** SCHED_OTHER for the calling thread, and RLIMIT_RTTIME as before the first schedSetRealtime. */
   schedReset?(): void;
-  /** Which pages of the read-only file mappings are resident now (memory.c), for memoryRelease. Absent in an addon built before it existed. */
+  /** Which pages of the node binary's read-only mappings are resident now (memory.c), for memoryRelease. Absent in an addon built before it existed. */
   memoryMark?(): MemoryMark;
   /** On a pool thread: those pages resident now but not at `mark` unmapped, then glibc malloc_trim(0); `done` gets the bytes unmapped and whether the trim released any. */
   memoryRelease?(mark: MemoryMark | null, done: (droppedBytes: number, trimmed: boolean) => void): void;
