@@ -89,11 +89,12 @@ function lab() {
       vipOps: { apply: async (state, vips) => vips.map(() => ok(state)), describe: (v) => v },
     };
     const inst = new Instance(spec, io);
-    const step = inst.router.step.bind(inst.router);
-    inst.router.step = (input, at) => {
-      const actions = step(input, at);
+    // What the router decides at each step, as the instance hands it its action list.
+    const stepInto = inst.router.stepInto.bind(inst.router);
+    inst.router.stepInto = (input, at, out) => {
+      const actions: Action[] = [];
+      stepInto(input, at, { push: (a: Action) => (actions.push(a), out.push(a)) });
       steps.push({ name, actions });
-      return actions;
     };
     inst.onStateChange((e) => wire.push({ kind: 'state', name, to: e.to }));
     return inst;
