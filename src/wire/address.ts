@@ -75,6 +75,10 @@ export function parsePrefix(text: string, family?: Family): Result<Prefix, Addre
   return prefixOf(text, family);
 }
 
+const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+/** A canonical dotted quad (no leading zeros), with an optional prefix length. */
+const QUAD = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}(?:/(0|[1-9][0-9]?))?$`);
+
 function prefixOf(text: string, family: Family | undefined): Result<Prefix, AddressError> {
   const bad = fail(`${quote(text)} is not an ${familyName(family)} address${text.includes('/') ? ' with a prefix length' : ''}`);
   if (typeof text !== 'string' || text.length > MAX_TEXT || /\s|%/.test(text)) return bad;
@@ -83,6 +87,10 @@ function prefixOf(text: string, family: Family | undefined): Result<Prefix, Addr
   if (lenText !== undefined && !/^(0|[1-9][0-9]{0,2})$/.test(lenText)) return bad;
   const v6 = text.includes(':');
   if ((family === 'ipv4' && v6) || (family === 'ipv6' && !v6)) return bad;
+  // The common case without ip-address's parser (a mass takeover parses hundreds): a dotted quad
+  // already in canonical form is its own correct form; anything else takes the full parse.
+  const quad = v6 ? null : QUAD.exec(text);
+  if (quad !== null && (quad[1] === undefined || Number(quad[1]) <= 32)) return ok({ address: (slash < 0 ? text : text.slice(0, slash)) as Ipv4Address, prefixLen: quad[1] === undefined ? 32 : Number(quad[1]) });
   try {
     if (!v6) {
       const a = new Address4(text);
