@@ -215,7 +215,11 @@ export class Iface {
 
   /** Build the frames for `addresses` now, if the sender is open (else the first burst builds them). */
   prepareGarps(addresses: readonly IpAddress[]): void {
-    this.garp?.prepare?.(addresses);
+    try {
+      this.garp?.prepare?.(addresses);
+    } catch (e) {
+      this.#log.error({ err: describeError(e) }, 'bug: building gratuitous ARP frames threw; they are built at the first burst');
+    }
   }
 
   #garpFailed(ip: string, detail: string): void {

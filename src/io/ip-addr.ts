@@ -146,7 +146,11 @@ export function prepareAddresses(vips: readonly VipSpec[]): void {
   for (const vip of vips) {
     for (const verb of ['add', 'del'] as const) {
       const c = cachedCheck(verb, vip);
-      if (c.ok) preparedRequest(c.value);
+      try {
+        if (c.ok) preparedRequest(c.value);
+      } catch {
+        // A bug building it: the batch builds it again and reports the failure against this address.
+      }
     }
   }
 }

@@ -66,6 +66,8 @@ describe('Iface.sendGarps', () => {
     expect([one, two]).toEqual([{ sent: 2, failed: 0 }, { sent: 1, failed: 0 }]);
     expect(log).toEqual([`prepare ${A},${B}`, A, A, B]);
     expect(() => new Iface('eth1', quiet).prepareGarps([A])).not.toThrow();
+    const throwing = ifaceWith({ ...sender, prepare: () => { throw new Error('bug'); } });
+    expect(() => throwing.prepareGarps([A])).not.toThrow(); // logged; the first burst builds the frames
   });
 });
 
