@@ -14,6 +14,7 @@ import { dueGarps, startGarpSchedule, type GarpCursor, type GarpScheduleConfig }
 import type { ReceivedAdvert } from '../io/vrrp-mux.js';
 import type { Result } from '../result.js';
 import { LATE_TIMER_MS, zeroInstanceIoCounters, type InstanceIoCounters, type TransitionCount } from '../status/model.js';
+import { ActionList } from './action-list.js';
 import { AdvertBytes } from './advert-bytes.js';
 import { DeadlineTimer, type Now } from './clock.js';
 import { RateLimiter, type Logger } from './log.js';
@@ -81,6 +82,9 @@ export interface StateEvent {
 /** A timer this late means the process did not run: a backup reads its socket before timing out. */
 const STALL_MS = 5;
 
+/** The input of every timer fire (the router keeps no input). */
+const TIMEOUT: Input = { kind: 'timeout' };
+
 /** Upper bounds (ms) of the timer-lateness histogram SIGUSR2 reports; the last bucket is open. */
 export const LATENESS_BOUNDS_MS = [1, 5, 20, 100] as const;
 
@@ -113,7 +117,10 @@ export class Instance<V> {
   #faultListeners: ((faulted: boolean, detail: string) => void)[] = [];
   #priorityListeners: ((e: PriorityEvent) => void)[] = [];
   #stepping = false;
+  /** Inputs that arrived while the instance was stepping (#drive): each waits its turn. */
   readonly #inbox: Input[] = [];
+  /** The actions of the step in progress (one list, refilled at every step). */
+  readonly #actions = new ActionList();
   /** A step's actions other than adverts, not performed yet (#drive). */
   #pending: Action[] = [];
   /** Whether #resume waits for the end of the current timer batch. */
@@ -128,7 +135,12 @@ export class Instance<V> {
   /** Each VIP as the last `ip addr` on it left it. */
   readonly #placed: Map<V, { present: boolean; error?: string }>;
   readonly #lateBuckets = new Array<number>(LATENESS_BOUNDS_MS.length + 1).fill(0);
-  #lateMax = 0;
+  /**
+   * The latest fire so far (ms), undefined before the first. Not a number at first on purpose: V8
+   * then keeps the field tagged, and without a JIT every read of a double field allocates a heap
+   * number (deadline-queue.ts, NEVER_ARMED).
+   */
+  #lateMax: number | undefined = undefined;
 
   constructor(spec: InstanceSpec<V>, io: InstanceIo<V>) {
     this.#spec = spec;
@@ -282,10 +294,14 @@ export class Instance<V> {
 
   // --- the loop -----------------------------------------------------------------------------
 
-  /** Step the router with `input` and perform its actions (#drive). */
+  /** Step the router with `input` and perform its actions (#drive); behind any input still waiting. */
   #step(input: Input): void {
-    this.#inbox.push(input);
-    this.#drive();
+    if (this.#stepping || this.#inbox.length > 0) {
+      this.#inbox.push(input);
+      this.#drive(undefined);
+    } else {
+      this.#drive(input);
+    }
   }
 
   /**
@@ -298,31 +314,26 @@ export class Instance<V> {
    * the step runs in a timer batch (a wake-up firing many instances' timers: a mass takeover), the
    * rest waits until every timer of the batch has sent its advert (DeadlineQueue.defer), and is
    * performed before this instance steps again.
+   *
+   * A master's steady advert allocates nothing here: its input is `first` (the inbox stays empty),
+   * its action goes through the kept list, and no closure is made (indexed loops, #sendContained).
    */
-  #drive(): void {
+  #drive(first: Input | undefined): void {
     if (this.#stepping) return;
     this.#stepping = true;
+    let next = first;
     try {
       for (;;) {
         if (this.#pending.length > 0) {
           const pending = this.#pending;
           this.#pending = [];
-          for (const a of pending) this.#guard(a.kind, () => this.#perform(a));
+          for (let i = 0; i < pending.length; i++) this.#performContained(pending[i]!);
           continue;
         }
-        const next = this.#inbox.shift();
-        if (next === undefined) break;
-        let actions: readonly Action[];
-        try {
-          actions = this.router.step(next, this.#io.now());
-        } catch (e) {
-          this.#bug(next.kind, e); // contained: this input is lost, the timers go on
-          continue;
-        }
-        for (const a of actions) {
-          if (a.kind === 'sendAdvert' || a.kind === 'sendPriorityZero') this.#guard(a.kind, () => this.#send(a.advert));
-          else this.#pending.push(a); // a master's steady advert leaves nothing here: no allocation
-        }
+        const input = next ?? this.#inbox.shift();
+        next = undefined;
+        if (input === undefined) break;
+        this.#stepRouter(input);
         if (this.#pending.length > 0 && !this.#resumeDeferred && this.#timer.defer(this.#resume)) {
           this.#resumeDeferred = true;
           break;
@@ -332,14 +343,38 @@ export class Instance<V> {
       this.#stepping = false;
     }
     this.#timer.arm(this.router.nextDeadline());
-    this.#guard('prepare', () => this.#prepareTakeover());
+    if (this.router.state === 'BACKUP') this.#guard('prepare', this.#prepare);
+  }
+
+  /** One router step: its adverts leave at once, its other actions wait in #pending. */
+  #stepRouter(input: Input): void {
+    const actions = this.#actions;
+    try {
+      this.router.stepInto(input, this.#io.now(), actions);
+    } catch (e) {
+      actions.clear();
+      this.#bug(input.kind, e); // contained: this input is lost, the timers go on
+      return;
+    }
+    for (let i = 0; i < actions.length; i++) {
+      const a = actions.at(i);
+      if (a.kind === 'sendAdvert' || a.kind === 'sendPriorityZero') this.#sendContained(a.kind, a.advert);
+      else this.#pending.push(a); // a master's steady advert leaves nothing here
+    }
+    actions.clear();
   }
 
   /** The end of a timer batch: what this instance's steps in it left to perform. */
   readonly #resume = (): void => {
     this.#resumeDeferred = false;
-    this.#drive();
+    this.#drive(undefined);
   };
+
+  /** #prepareTakeover, made once (a closure per step would be garbage). */
+  readonly #prepare = (): void => this.#prepareTakeover();
+
+  /** A timer fire whose step waits for this turn's I/O (#onTimer), made once. */
+  readonly #stepTimeout = (): void => this.#step(TIMEOUT);
 
   /** A bug (an exception) while handling one input or action: logged, never fatal to the daemon. */
   #bug(what: string, e: unknown): void {
@@ -354,12 +389,33 @@ export class Instance<V> {
     }
   }
 
+  /** #guard for one action, without a closure (one per action would be garbage at every step). */
+  #performContained(a: Action): void {
+    try {
+      this.#perform(a);
+    } catch (e) {
+      this.#bug(a.kind, e);
+    }
+  }
+
+  /**
+   * #performContained for an advert's send, apart from #perform: a function that makes closures
+   * (#perform does) allocates its context at every call without a JIT, and this runs at every advert.
+   */
+  #sendContained(what: 'sendAdvert' | 'sendPriorityZero', advert: Advert): void {
+    try {
+      this.#send(advert);
+    } catch (e) {
+      this.#bug(what, e);
+    }
+  }
+
   /** The protocol timer's lateness so far (SIGUSR2 statistics; the soak bench reads it). */
   timerLateness(): TimerLateness {
     const buckets: Record<string, number> = {};
     LATENESS_BOUNDS_MS.forEach((b, i) => (buckets[`le${b}`] = this.#lateBuckets[i]!));
     buckets[`over${LATENESS_BOUNDS_MS.at(-1)!}`] = this.#lateBuckets.at(-1)!;
-    return { fired: this.#lateBuckets.reduce((a, b) => a + b, 0), maxLateMs: this.#lateMax, buckets };
+    return { fired: this.#lateBuckets.reduce((a, b) => a + b, 0), maxLateMs: this.#lateMax ?? 0, buckets };
   }
 
   #onTimer(deadline: number, lateMs: number): void {
@@ -369,19 +425,24 @@ export class Instance<V> {
     // read first and the timeout only wins if none came (RFC 3768 §6.4.2: an advert received
     // before the timer expired resets it). Found by the soak: op2 took over once after a 1.5 s stall.
     // Every late timeout of the turn runs in one such batch (DeadlineQueue.later).
-    if (lateMs > STALL_MS && this.router.state === 'BACKUP') this.#timer.later(() => this.#step({ kind: 'timeout' }));
-    else this.#step({ kind: 'timeout' });
+    if (lateMs > STALL_MS && this.router.state === 'BACKUP') this.#timer.later(this.#stepTimeout);
+    else this.#step(TIMEOUT);
     // Counted once the advert this timer may send has left: it is what the other routers wait for.
     // A late one is logged, after every advert of the batch.
+    if (lateMs <= LATE_TIMER_MS) this.#countLateness(deadline, lateMs);
+    else this.#countLate(deadline, lateMs);
+  }
+
+  /** A late timer is counted after every advert of its batch (at once outside one). Apart from #onTimer: a closure there would cost every fire a context. */
+  #countLate(deadline: number, lateMs: number): void {
     const count = (): void => this.#countLateness(deadline, lateMs);
-    if (lateMs <= LATE_TIMER_MS || !this.#timer.defer(count)) count();
+    if (!this.#timer.defer(count)) count();
   }
 
   #countLateness(deadline: number, lateMs: number): void {
     this.#io.onTimer?.(lateMs);
-    const i = LATENESS_BOUNDS_MS.findIndex((b) => lateMs <= b);
-    this.#lateBuckets[i < 0 ? LATENESS_BOUNDS_MS.length : i]!++;
-    this.#lateMax = Math.max(this.#lateMax, lateMs);
+    this.#lateBuckets[latenessBucket(lateMs)]!++;
+    if (this.#lateMax === undefined || lateMs > this.#lateMax) this.#lateMax = lateMs;
     if (lateMs > LATE_TIMER_MS) {
       this.#counters.timerLate++;
       this.#io.log.warn({ instance: this.name, deadline, lateMs: Math.round(lateMs) }, 'timer fired late');
@@ -393,7 +454,7 @@ export class Instance<V> {
     switch (a.kind) {
       case 'sendAdvert':
       case 'sendPriorityZero':
-        break; // already sent by #step
+        break; // sent at once by #stepRouter (#sendContained), never pending
       case 'addVips':
         this.#vipPass = this.#vips.want('present');
         background(this.#vipPass, (e) => this.#bug('addVips', e));
@@ -531,6 +592,13 @@ export class Instance<V> {
     };
     return { apply, describe: (v) => ops.describe(v), ...(ops.prepare ? { prepare: (vs: readonly V[]) => ops.prepare?.(vs) } : {}) };
   }
+}
+
+/** The index in LATENESS_BOUNDS_MS of the first bound `lateMs` is within; past the last, the open bucket. */
+function latenessBucket(lateMs: number): number {
+  let i = 0;
+  while (i < LATENESS_BOUNDS_MS.length && lateMs > LATENESS_BOUNDS_MS[i]!) i++;
+  return i;
 }
 
 /** One host entry's identity across a reload (entries are plain data: equal text, same entry). */

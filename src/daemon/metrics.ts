@@ -63,6 +63,11 @@ export class MetricsEndpoint {
     return this.#error === undefined ? { listen: this.#server?.address ?? this.#listen } : { listen: this.#listen, error: this.#error };
   }
 
+  /** Whether `observe` records anything (metrics were on at some point): the callers' conversions can be skipped when not. */
+  get recording(): boolean {
+    return this.#registry !== undefined;
+  }
+
   /** Record a histogram event (nothing when metrics are off). */
   observe(name: HistogramName, labels: Record<string, string>, seconds: number): void {
     this.#registry?.observe(name, labels, seconds);

@@ -118,8 +118,8 @@ export class VrrpSocket extends EventEmitter {
   private queued = 0;
   /** Set by openVrrpSocket when the addon's socket is used (then `raw` is undefined). */
   private native: NativeSocket | undefined;
-  /** The last datagram built for each payload object (see `datagram`). */
-  private readonly datagrams = new WeakMap<Uint8Array, Datagram>();
+  /** The last datagram built for each payload object (see `datagram`), as the Result it returns: made once, so a send allocates nothing. */
+  private readonly datagrams = new WeakMap<Uint8Array, { readonly ok: true; readonly value: Datagram }>();
 
   constructor(
     /** raw-socket's socket, which sends and receives; undefined when the addon's socket is used. */
@@ -240,14 +240,15 @@ export class VrrpSocket extends EventEmitter {
    */
   private datagram(payload: Uint8Array, dst: IpAddress, src: IpAddress | undefined): Result<Datagram, SocketError> {
     const kept = this.datagrams.get(payload);
-    if (kept !== undefined && kept.dst === dst && kept.src === src) return ok(kept);
+    if (kept !== undefined && kept.value.dst === dst && kept.value.src === src) return kept;
     if (familyOf(dst) !== 'ipv4') return err({ kind: 'invalid', detail: `bad destination ${JSON.stringify(dst)}` });
     if (src !== undefined && familyOf(src) !== 'ipv4') return err({ kind: 'invalid', detail: `bad source ${JSON.stringify(src)}` });
     const bytes = this.headerIncluded ? emitIpv4({ src: (src ?? '0.0.0.0') as Ipv4Address, dst: dst as Ipv4Address, protocol: this.protocol, tos: this.tos }, payload) : payload;
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const d: Datagram = { dst, src, buf, to: Buffer.from(addressBytes(dst)).readUInt32BE(0), whole: ok(buf.length) };
-    this.datagrams.set(payload, d);
-    return ok(d);
+    const built = ok(d);
+    this.datagrams.set(payload, built);
+    return built;
   }
 
   private sent(dst: string, e: Error | null | undefined, bytes: number): Result<number, SocketError> {

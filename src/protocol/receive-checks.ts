@@ -5,11 +5,12 @@
  * list check comes apart (`checkAddressList`): a difference is counted and then, by a policy and
  * the sender's priority, either drops the advert or is only noted.
  */
+import type { IpAddress } from '../wire/address.js';
 import type { Advert } from '../wire/types.js';
 import { sameAddressSet } from './address.js';
-import type { InstanceDropReason } from './counters.js';
+import { countInstanceDrop, type InstanceCounters, type InstanceDropReason } from './counters.js';
 import { OWNER_PRIORITY } from './priority.js';
-import type { RouterConfig } from './types.js';
+import type { ActionSink, RouterConfig, RouterState } from './types.js';
 
 /** A drop found by the §7.1 checks. */
 export interface Rejection {
@@ -39,6 +40,33 @@ export function checkAdvert(cfg: RouterConfig, advert: Advert): Rejection | unde
     return { reason: 'interval-mismatch', detail: 'Max Adver Int is 0 centiseconds' };
   }
   return undefined;
+}
+
+/**
+ * RFC 3768 §7.1 / RFC 5798 §7.1: whether a router configured as `cfg`, in `state` (`running`:
+ * started and not stopped), goes on with `advert` from `srcIp`. Every outcome moves its counter; a
+ * drop, or an address list accepted as different, also gives its action.
+ */
+export function admitAdvert(cfg: RouterConfig, state: RouterState, running: boolean, advert: Advert, srcIp: IpAddress, counters: InstanceCounters, out: ActionSink): boolean {
+  const active = running && (state === 'BACKUP' || state === 'MASTER');
+  const rejection = active ? checkAdvert(cfg, advert) : { reason: 'not-running' as const, detail: `received in ${state}` };
+  if (rejection) {
+    countInstanceDrop(counters, rejection.reason);
+    out.push({ kind: 'dropped', reason: rejection.reason, from: srcIp, detail: rejection.detail });
+    return false;
+  }
+  const listed = checkAddressList(cfg, advert);
+  if (listed) {
+    counters.addressListErrors++;
+    if (listed.drop) {
+      out.push({ kind: 'dropped', reason: 'address-list', from: srcIp, detail: listed.detail });
+      return false;
+    }
+    out.push({ kind: 'notice', code: 'address-list-mismatch', from: srcIp, detail: listed.detail });
+  }
+  counters.advertiseRcvd++;
+  if (advert.priority === 0) counters.priorityZeroPktsRcvd++;
+  return true;
 }
 
 /** An advert whose address list differs from ours: whether the router drops it, and the difference in words. */

@@ -4,7 +4,10 @@
  * RFC 5798 §7.2).
  */
 import type { Advert } from '../wire/types.js';
-import type { RouterConfig } from './types.js';
+import type { Action, RouterConfig } from './types.js';
+
+/** The action of a steady advert. */
+type SendAdvert = Extract<Action, { kind: 'sendAdvert' }>;
 
 /** Configuration the router cannot run with is the caller's bug (config validates first). */
 export function checkConfig(c: RouterConfig): void {
@@ -20,6 +23,24 @@ export function checkConfig(c: RouterConfig): void {
     if (c.auth !== undefined) bad('VRRPv3 has no authentication');
   }
   if (c.vips.length === 0 || c.vips.length > 255) bad(`${c.vips.length} virtual addresses (1..255)`);
+}
+
+/**
+ * The sendAdvert action of a router, made again only when its configuration or priority changed:
+ * a master sends the same advert every Advertisement_Interval, and actions are immutable values.
+ */
+export class AdvertActions {
+  #last: SendAdvert | undefined;
+  #config: RouterConfig | undefined;
+
+  /** The action sending `buildAdvert(cfg, priority)`. */
+  of(cfg: RouterConfig, priority: number): SendAdvert {
+    if (this.#last === undefined || this.#last.advert.priority !== priority || this.#config !== cfg) {
+      this.#last = { kind: 'sendAdvert', advert: buildAdvert(cfg, priority) };
+      this.#config = cfg;
+    }
+    return this.#last;
+  }
 }
 
 /** RFC 3768 §7.2 / RFC 5798 §7.2: the advert at `priority`, filled in from `cfg` (checksum is wire/'s job). */

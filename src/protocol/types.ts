@@ -183,6 +183,11 @@ export type Action =
    */
   | { readonly kind: 'ownFault'; readonly faulted: boolean; readonly detail: string };
 
+/** Where a step puts its actions, in order: a fresh array (`Router.step`) or the caller's own, reused (`Router.stepInto`). */
+export interface ActionSink {
+  push(action: Action): unknown;
+}
+
 /** A read-only picture of the router for status output and tests. */
 export interface RouterSnapshot {
   readonly name: string;
