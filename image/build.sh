@@ -175,6 +175,30 @@ vrrpd_app() {
   done
   rm -rf "$dest/package-lock.json" "$dest/node_modules/nan"
   [ -f "$dest/native/packet/build/Release/vrrpd_packet.node" ] && [ -f "$dest/node_modules/raw-socket/build/Release/raw.node" ]
+  bundle_only "$dest"
+}
+
+# What the image's vrrpd runs is dist/bundle, which holds every dependency but raw-socket (the
+# one `external` of scripts/bundle.ts): the library build (dist/src), the bundled packages and the
+# addon's C sources go. Each bundled package leaves its licence files in licenses/NAME/, since
+# its code is in the bundle.
+bundle_only() {
+  local dest=$1 pkg name f
+  rm -rf "$dest/dist/src" "$dest/node_modules/.package-lock.json" "$dest/node_modules/.bin"
+  find "$dest/native/packet" -maxdepth 1 -type f -delete
+  for pkg in "$dest"/node_modules/*/ "$dest"/node_modules/@*/*/; do
+    [ -f "$pkg/package.json" ] || continue
+    name=${pkg#"$dest/node_modules/"}
+    name=${name%/}
+    [ "$name" = raw-socket ] && continue
+    mkdir -p "$dest/licenses/$name"
+    for f in "$pkg"/LICEN[CS]E* "$pkg"/licen[cs]e* "$pkg"/COPYING* "$pkg"/NOTICE*; do
+      if [ -f "$f" ]; then cp "$f" "$dest/licenses/$name/"; fi
+    done
+    if [ -z "$(ls "$dest/licenses/$name")" ]; then echo "image/build.sh: $name (bundled) has no licence file to keep" >&2; return 1; fi
+    rm -rf "$pkg"
+  done
+  find "$dest/node_modules" -mindepth 1 -maxdepth 1 -name '@*' -type d -empty -delete
 }
 
 # --- OCI image layout ---------------------------------------------------------------------------

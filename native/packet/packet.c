@@ -21,6 +21,7 @@
 #endif
 #include <node_api.h>
 
+#include "memory.h"
 #include "raw4.h"
 #include "raw6.h"
 #include "rtnl.h"
@@ -107,6 +108,7 @@ static napi_value init(napi_env env, napi_value exports) {
   vrrpd_signals_register(env, exports);
   vrrpd_rtnl_register(env, exports);
   vrrpd_sched_register(env, exports);
+  vrrpd_memory_register(env, exports);
   return exports;
 }
 

@@ -15,6 +15,10 @@
  * diagnostics or disabled sections each), each sent when the main thread asks for the next one from a setImmediate:
  * timers run between parts, and no part costs more than a millisecond or two.
  *
+ * The thread's memory does not all go with it: the pages of the node binary its bootstrap read
+ * stay mapped, and its malloc arena keeps what its heap freed. The addon hands both back once
+ * it has exited (markMemory before, releaseMemory after; native/packet/memory.c).
+ *
  * node:worker_threads is imported on the first load, not with this module: a daemon that is
  * never reloaded does not load it (docs/performance.md, "Fewer built-in modules").
  */
@@ -23,6 +27,7 @@ import { RELOAD_LIMITS } from '../config/limits.js';
 import type { LoadOptions, LoadResult } from '../config/types.js';
 import { err, ok, type Result } from '../result.js';
 import type { FsSourceHostOptions } from './config-files.js';
+import { loadPacketAddon, type MemoryMark } from './packet-addon.js';
 
 /** Items per part (an instance deserialises in ~30 us on this machine). */
 const PART_ITEMS = 50;
@@ -103,6 +108,7 @@ function runWorker(Thread: typeof Worker, path: string, o: OffThreadOptions): Pr
   const heapMb = o.heapMb ?? RELOAD_LIMITS.heapMb;
   const request: WorkerRequest = { path, options: o.options ?? {}, host: o.host ?? {} };
   return new Promise((resolve) => {
+    const mark = markMemory(); // before the thread exists: its bootstrap starts with it
     let worker: Worker;
     try {
       worker = new Thread(new URL('./config-worker.js', import.meta.url), {
@@ -145,6 +151,33 @@ function runWorker(Thread: typeof Worker, path: string, o: OffThreadOptions): Pr
           : err({ kind: 'failed', detail: `${e.name}: ${e.message}` }),
       ),
     );
-    worker.once('exit', (code) => finish(err({ kind: 'failed', detail: `the loader thread exited (code ${code}) without a result` })));
+    worker.once('exit', (code) => {
+      releaseMemory(mark);
+      finish(err({ kind: 'failed', detail: `the loader thread exited (code ${code}) without a result` }));
+    });
   });
+}
+
+/** What is resident before the thread starts (memory.c), or null without the addon or /proc/self/pagemap. */
+function markMemory(): MemoryMark | null {
+  const a = loadPacketAddon();
+  try {
+    return a.ok ? (a.value.memoryMark?.() ?? null) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * After the thread has exited: the file pages only it read and the free memory of its malloc
+ * arena back to the kernel, on a pool thread (memory.c). Without this every first reload left
+ * the daemon 2 MB larger for good (docs/performance.md, "A reload that leaves nothing behind").
+ */
+function releaseMemory(mark: MemoryMark | null): void {
+  const a = loadPacketAddon();
+  try {
+    if (a.ok) a.value.memoryRelease?.(mark, () => undefined);
+  } catch {
+    // The work could not be queued: the memory stays mapped, as before the addon did this.
+  }
 }

@@ -4,7 +4,8 @@
  * VRRP socket (vrrp-socket6.ts, raw6.c), the raw IPv4 VRRP socket (vrrp-socket.ts, raw4.c),
  * the kernel deadline timer (kernel-timer.ts, timer.c), real-time signals (realtime-signals.ts,
  * signals.c), the rtnetlink socket for the VIPs (rtnl-socket.ts, rtnl.c) and real-time
- * scheduling (realtime-scheduling.ts, sched.c). Missing when the
+ * scheduling (realtime-scheduling.ts, sched.c) and the memory a finished worker thread
+ * leaves (config-loader.ts, memory.c). Missing when the
  * native build failed; its users fall back.
  */
 import { createRequire } from 'node:module';
@@ -37,7 +38,10 @@ export type RtnlHandle = { readonly __brand: 'RtnlHandle' };
 /** An opaque timerfd handle (timer.c). */
 export type TimerHandle = { readonly __brand: 'TimerHandle' };
 
-/** The addon's surface: native/packet/packet.c, raw4.c, raw6.c, timer.c, signals.c, rtnl.c and sched.c. */
+/** An opaque residency mark (memory.c). */
+export type MemoryMark = { readonly __brand: 'MemoryMark' };
+
+/** The addon's surface: native/packet/packet.c, raw4.c, raw6.c, timer.c, signals.c, rtnl.c, sched.c and memory.c. */
 export interface PacketAddon {
   open(): number;
   send(fd: number, ifindex: number, frame: Uint8Array): number;
@@ -72,6 +76,10 @@ export interface PacketAddon {
   schedSetRealtime?(priority: number, rttimeUs: number): void;
   /** SCHED_OTHER for the calling thread, and RLIMIT_RTTIME as before the first schedSetRealtime. */
   schedReset?(): void;
+  /** Which pages of the node binary's read-only mappings are resident now (memory.c), for memoryRelease. Absent in an addon built before it existed. */
+  memoryMark?(): MemoryMark;
+  /** On a pool thread: those pages resident now but not at `mark` unmapped, then glibc malloc_trim(0); `done` gets the bytes unmapped and whether the trim released any. */
+  memoryRelease?(mark: MemoryMark | null, done: (droppedBytes: number, trimmed: boolean) => void): void;
 }
 
 /** Where the addon is looked for, relative to this file (src/io or dist/src/io). */
