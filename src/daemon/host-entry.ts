@@ -9,7 +9,7 @@
  * entries are nft calls.
  */
 import { addDrop, delDrop } from '../io/firewall.js';
-import { changeAddresses, type VipSpec } from '../io/ip-addr.js';
+import { changeAddresses, prepareAddresses, type VipSpec } from '../io/ip-addr.js';
 import { changeRoutes, describeRoute, describeRule, type RouteChange, type RouteSpec, type RuleSpec } from '../io/ip-route.js';
 import type { VrrpdConfig } from '../config/types.js';
 import type { Result } from '../result.js';
@@ -59,6 +59,7 @@ export const HOST_OPS: VipOps<HostEntry> = {
     return out;
   },
   describe: describeEntry,
+  prepare: (entries) => prepareAddresses(entries.flatMap((e) => (e.kind === 'addr' ? [e.vip] : []))),
 };
 
 export function describeEntry(e: HostEntry): string {

@@ -187,12 +187,13 @@ export class Iface {
     const burst = async (): Promise<{ sent: number; failed: number }> => {
       const tally = { sent: 0, failed: 0 };
       try {
-        await this.#openGarp();
+        if (!this.garp) await this.#openGarp();
         const garp = this.garp;
         if (!garp) return { sent: 0, failed: addresses.length * count };
         for (let i = 0; i < count; i++) {
           for (const ip of addresses) {
-            const r = await garp.send(ip, 1);
+            // The addon's sender sends at once: no promise per frame (a mass takeover sends 1,275).
+            const r = garp.sendNow !== undefined ? garp.sendNow(ip, 1) : await garp.send(ip, 1);
             if (r.ok) tally.sent++;
             else {
               tally.failed++;
@@ -210,6 +211,15 @@ export class Iface {
     const run = this.#garpChain.then(burst);
     this.#garpChain = run.then(() => undefined);
     return run;
+  }
+
+  /** Build the frames for `addresses` now, if the sender is open (else the first burst builds them). */
+  prepareGarps(addresses: readonly IpAddress[]): void {
+    try {
+      this.garp?.prepare?.(addresses);
+    } catch (e) {
+      this.#log.error({ err: describeError(e) }, 'bug: building gratuitous ARP frames threw; they are built at the first burst');
+    }
   }
 
   #garpFailed(ip: string, detail: string): void {

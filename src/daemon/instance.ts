@@ -662,7 +662,7 @@ export class Instance<V> {
       });
       return results;
     };
-    return { apply, describe: (v) => ops.describe(v) };
+    return { apply, describe: (v) => ops.describe(v), ...(ops.prepare ? { prepare: (vs: readonly V[]) => ops.prepare?.(vs) } : {}) };
   }
 }
 

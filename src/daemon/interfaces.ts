@@ -86,6 +86,7 @@ export class Interfaces {
     const base = name === conf.interface ? opened : await getInterfaceInfo(conf.interface).then((r) => (r.ok ? ok(r.value) : err(r.error.detail)));
     if (!base.ok) return err(`interface ${conf.interface}: ${base.error}`);
     const src = sourceAddress(conf, base.value, virtualAddresses(config));
+    if (src.ok) this.#prepareGarps(conf);
     return src.ok ? ok({ iface, src: src.value, running: base.value.running }) : err(src.error);
   }
 
@@ -96,6 +97,12 @@ export class Interfaces {
       const sends = [...byDevice(devices, addresses)].map(([dev, list]) => this.#use(dev).sendGarps(list, count));
       return (await Promise.all(sends)).reduce((a, b) => ({ sent: a.sent + b.sent, failed: a.failed + b.failed }), { sent: 0, failed: 0 });
     };
+  }
+
+  /** Each address's frames built ahead on its device's open sender, so a takeover's GARPs only send them. */
+  #prepareGarps(conf: VrrpInstance): void {
+    const devices = garpDevices(conf);
+    for (const [dev, list] of byDevice(devices, [...devices.keys()])) this.#byName.get(dev)?.prepareGarps(list);
   }
 
   /**

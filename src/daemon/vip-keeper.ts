@@ -14,6 +14,8 @@ export interface VipOps<V> {
   /** Adds (present) or removes (absent) every address, in order; one outcome per address. */
   apply(state: 'present' | 'absent', vips: readonly V[]): Promise<readonly Result<unknown, { detail: string }>[]>;
   describe(vip: V): string;
+  /** Builds ahead what changing these entries will send (a takeover then only sends it); called for every new list. */
+  prepare?(vips: readonly V[]): void;
 }
 
 const FIRST_RETRY_MS = 500;
@@ -36,7 +38,9 @@ export class VipKeeper<V> {
     private readonly ops: VipOps<V>,
     private readonly log: Logger,
     private readonly before: () => Promise<unknown> = () => Promise.resolve(),
-  ) {}
+  ) {
+    ops.prepare?.(vips);
+  }
 
   /** The entries kept now. */
   get entries(): readonly V[] {
@@ -55,6 +59,7 @@ export class VipKeeper<V> {
     const removed = this.vips.filter((v) => !after.has(key(v))).reverse();
     const added = next.filter((v) => !before.has(key(v)));
     this.vips = next;
+    this.ops.prepare?.(next);
     if (removed.length === 0 && added.length === 0) return Promise.resolve([]);
     let placed: readonly V[] = [];
     const diff = async (): Promise<void> => {

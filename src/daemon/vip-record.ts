@@ -134,6 +134,7 @@ export class HostRecord {
     const recorded = (vs: readonly V[]): Recorded[] => vs.flatMap((v) => of(v) ?? []);
     return {
       describe: (v) => ops.describe(v),
+      ...(ops.prepare ? { prepare: (vs: readonly V[]) => ops.prepare?.(vs) } : {}),
       apply: async (state, vs) => {
         if (state === 'present') await this.adding(recorded(vs));
         const results = await ops.apply(state, vs);

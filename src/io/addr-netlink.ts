@@ -20,7 +20,7 @@
 import { performance } from 'node:perf_hooks';
 import { err, ok, type Result } from '../result.js';
 import { addressBytes, familyOf, type Ipv4Address } from '../wire/address.js';
-import { emitAddrRequests, IFA_F_NODAD, parseAcks, type Ack, type AddrRequest } from '../wire/rtnl.js';
+import { IFA_F_NODAD, joinPrepared, parseAcks, prepareAddrRequest, type Ack, type AddrRequest } from '../wire/rtnl.js';
 import type { AddrOutcome, CheckedVip } from './ip-addr.js';
 import { errnoName, errnoNumber, openRtnl, type RtnlSocket } from './rtnl-socket.js';
 
@@ -61,7 +61,19 @@ export function addrRequestOf(c: CheckedVip): Omit<AddrRequest, 'ifindex'> {
   return { ...base, scope, flags: v4 ? 0 : IFA_F_NODAD, ...(brd !== undefined ? { broadcast: brd } : {}), ...(c.label !== undefined ? { label: c.label } : {}) };
 }
 
-const requestCache = new WeakMap<CheckedVip, Omit<AddrRequest, 'ifindex'>>();
+/** Each checked VIP's message, built once (its sequence number and interface index are filled in per send). */
+const prepared = new WeakMap<CheckedVip, Uint8Array>();
+
+/**
+ * The rtnetlink message for `c`, built now if it was not yet: an instance's are built when it is
+ * created or reconfigured (ip-addr.ts prepareAddresses), so a takeover only copies them. The
+ * interface index is looked up at each send, so a recreated interface needs nothing rebuilt.
+ */
+export function preparedRequest(c: CheckedVip): Uint8Array {
+  let m = prepared.get(c);
+  if (m === undefined) prepared.set(c, (m = prepareAddrRequest(addrRequestOf(c))));
+  return m;
+}
 
 /** What became of one request: acknowledged (errno 0), refused (an errno), or not known. */
 export function outcomeOfAck(c: CheckedVip, ack: Ack | undefined, why?: string): AddrOutcome {
@@ -154,26 +166,26 @@ export class NetlinkBatcher {
   #send(socket: RtnlSocket, chunk: readonly Pending[], outcomes: Outcomes): void {
     try {
       const sent = this.#requests(socket, chunk, outcomes);
-      if (sent.length === 0) return;
+      if (sent.pending.length === 0) return;
       this.sends++;
-      const bytes = emitAddrRequests(sent.map((s) => s.request), sent[0]!.seq);
+      const bytes = joinPrepared(sent.messages, sent.ifindexes, sent.firstSeq);
       const t0 = performance.now();
       const replies = socket.talk(bytes);
       // Halfway to this call's cost per request: one preempted call does not shrink chunks to 1.
-      this.#perRequestMs = (this.#perRequestMs + (performance.now() - t0) / sent.length) / 2;
+      this.#perRequestMs = (this.#perRequestMs + (performance.now() - t0) / sent.pending.length) / 2;
       this.#chunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor(CALL_BUDGET_MS / Math.max(this.#perRequestMs, 0.001))));
       const acks = new Map(parseAcks(replies).map((a) => [a.seq, a]));
-      for (const { p, seq } of sent) outcomes.set(p, outcomeOfAck(p.vip, acks.get(seq)));
+      sent.pending.forEach((p, i) => outcomes.set(p, outcomeOfAck(p.vip, acks.get((sent.firstSeq + i) >>> 0))));
     } catch (e) {
       const code = (e as { code?: unknown }).code;
       for (const p of chunk) if (!outcomes.has(p)) outcomes.set(p, outcomeOfAck(p.vip, undefined, `rtnetlink: ${(e as Error).message}${typeof code === 'string' ? ` (${code})` : ''}`));
     }
   }
 
-  /** The chunk's requests with consecutive sequence numbers; those whose interface is missing get their outcome at once. */
-  #requests(socket: RtnlSocket, chunk: readonly Pending[], outcomes: Outcomes): { p: Pending; seq: number; request: AddrRequest }[] {
+  /** The chunk's prepared messages, numbered from `firstSeq` on; those whose interface is missing get their outcome at once. */
+  #requests(socket: RtnlSocket, chunk: readonly Pending[], outcomes: Outcomes): Sent {
     const indexes = new Map<string, number>();
-    const out: { p: Pending; seq: number; request: AddrRequest }[] = [];
+    const sent: Sent = { pending: [], messages: [], ifindexes: [], firstSeq: (this.#seq + 1) >>> 0 };
     for (const p of chunk) {
       let ifindex = indexes.get(p.vip.dev);
       if (ifindex === undefined) indexes.set(p.vip.dev, (ifindex = socket.ifindex(p.vip.dev)));
@@ -181,13 +193,21 @@ export class NetlinkBatcher {
         outcomes.set(p, outcomeOfAck(p.vip, { seq: 0, errno: ENODEV, message: `no interface ${p.vip.dev}` }));
         continue;
       }
-      let template = requestCache.get(p.vip);
-      if (template === undefined) requestCache.set(p.vip, (template = addrRequestOf(p.vip)));
       this.#seq = (this.#seq + 1) >>> 0;
-      out.push({ p, seq: this.#seq, request: { ...template, ifindex } });
+      sent.pending.push(p);
+      sent.messages.push(preparedRequest(p.vip));
+      sent.ifindexes.push(ifindex);
     }
-    return out;
+    return sent;
   }
+}
+
+/** One sendmsg's requests: the i-th has sequence number firstSeq + i (mod 2^32). */
+interface Sent {
+  readonly pending: Pending[];
+  readonly messages: Uint8Array[];
+  readonly ifindexes: number[];
+  readonly firstSeq: number;
 }
 
 const ENODEV = errnoNumber('ENODEV') ?? 19;

@@ -35,6 +35,10 @@ export interface GarpSender {
   readonly mechanism: 'af-packet' | 'arping';
   /** `count` gratuitous ARPs (IPv4 `vip`) or unsolicited NAs (IPv6 `vip`); with af-packet all at once. */
   send(vip: string, count?: number): Promise<Result<number, GarpError>>;
+  /** send() without the promise, where sending is synchronous (the addon). */
+  sendNow?(vip: string, count?: number): Result<number, GarpError>;
+  /** Builds the frames for `vips` ahead (a backup, before it takes over); an invalid one is left for send() to report. */
+  prepare?(vips: readonly string[]): void;
   close(): void;
 }
 
@@ -73,6 +77,10 @@ export class PacketGarpSender implements GarpSender {
       if (!r.ok) return r;
     }
     return ok(count);
+  }
+
+  prepare(vips: readonly string[]): void {
+    for (const vip of vips) this.frameFor(vip);
   }
 
   /**

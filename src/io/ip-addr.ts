@@ -11,7 +11,7 @@
  */
 import { err, ok, type Result } from '../result.js';
 import { familyOf, type IpAddress } from '../wire/address.js';
-import { changeWithNetlink } from './addr-netlink.js';
+import { changeWithNetlink, preparedRequest } from './addr-netlink.js';
 import { getInterfaceInfo, type InterfaceAddress, type InterfaceAddress6 } from './interface-info.js';
 import { IpBatcher } from './ip-batch.js';
 import { rtnlAddon } from './rtnl-socket.js';
@@ -136,6 +136,23 @@ function cachedCheck(verb: 'add' | 'del', vip: VipSpec): Result<CheckedVip, IpAd
   let entry = checkCache.get(vip);
   if (entry === undefined) checkCache.set(vip, (entry = {}));
   return (entry[verb] ??= checkVip(verb, vip));
+}
+
+/**
+ * Validates `vips` for both verbs and builds their rtnetlink messages now, so that a takeover (or
+ * a release) takes them ready; an invalid one is left for changeAddresses to report.
+ */
+export function prepareAddresses(vips: readonly VipSpec[]): void {
+  for (const vip of vips) {
+    for (const verb of ['add', 'del'] as const) {
+      const c = cachedCheck(verb, vip);
+      try {
+        if (c.ok) preparedRequest(c.value);
+      } catch {
+        // A bug building it: the batch builds it again and reports the failure against this address.
+      }
+    }
+  }
 }
 
 const batchers = new Map<string, IpBatcher>();

@@ -75,6 +75,10 @@ export function parsePrefix(text: string, family?: Family): Result<Prefix, Addre
   return prefixOf(text, family);
 }
 
+const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+/** A canonical dotted quad (no leading zeros), with an optional prefix length. */
+const QUAD = new RegExp(`^(${OCTET})\\.(${OCTET})\\.(${OCTET})\\.(${OCTET})(?:/(0|[1-9][0-9]?))?$`);
+
 function prefixOf(text: string, family: Family | undefined): Result<Prefix, AddressError> {
   const bad = fail(`${quote(text)} is not an ${familyName(family)} address${text.includes('/') ? ' with a prefix length' : ''}`);
   if (typeof text !== 'string' || text.length > MAX_TEXT || /\s|%/.test(text)) return bad;
@@ -83,6 +87,12 @@ function prefixOf(text: string, family: Family | undefined): Result<Prefix, Addr
   if (lenText !== undefined && !/^(0|[1-9][0-9]{0,2})$/.test(lenText)) return bad;
   const v6 = text.includes(':');
   if ((family === 'ipv4' && v6) || (family === 'ipv6' && !v6)) return bad;
+  // The common case without ip-address's parser (a mass takeover parses hundreds): a dotted quad
+  // already in canonical form is its own correct form; anything else takes the full parse.
+  // The address is built from the octets, not sliced from `text`: a slice of a longer string keeps
+  // all of it alive (a config file, a chunk of `ip monitor` output) for as long as it is held.
+  const q = v6 ? null : QUAD.exec(text);
+  if (q !== null && (q[5] === undefined || Number(q[5]) <= 32)) return ok({ address: `${q[1]!}.${q[2]!}.${q[3]!}.${q[4]!}` as Ipv4Address, prefixLen: q[5] === undefined ? 32 : Number(q[5]) });
   try {
     if (!v6) {
       const a = new Address4(text);

@@ -71,4 +71,4 @@ export {
   type NeighborAdvertFrame,
   type NdiscErrorKind,
 } from './ndisc.js';
-export { emitAddrRequest, emitAddrRequests, addrRequestLen, parseAcks, IFA_F_NODAD, type AddrRequest, type Ack } from './rtnl.js';
+export { emitAddrRequest, emitAddrRequests, addrRequestLen, prepareAddrRequest, joinPrepared, parseAcks, IFA_F_NODAD, type AddrRequest, type Ack } from './rtnl.js';

@@ -102,6 +102,38 @@ export function emitAddrRequests(requests: readonly AddrRequest[], firstSeq: num
   return buf;
 }
 
+/** Where a message keeps the two fields `joinPrepared` fills in: nlmsg_seq, ifa_index. */
+const SEQ_AT = 8;
+const IFINDEX_AT = 20;
+
+/**
+ * `r` as one message whose sequence number and interface index are left 0, to be filled in by
+ * `joinPrepared` when it is sent: a request is built once, not at every takeover.
+ */
+export function prepareAddrRequest(r: Omit<AddrRequest, 'ifindex'>): Uint8Array {
+  const whole: AddrRequest = { ...r, ifindex: 0 };
+  const buf = new Uint8Array(addrRequestLen(whole));
+  emitAddrRequest(whole, 0, buf, 0);
+  return buf;
+}
+
+/** Prepared messages back to back, the i-th with `ifindexes[i]`, numbered from `firstSeq` (as emitAddrRequests). */
+export function joinPrepared(messages: readonly Uint8Array[], ifindexes: readonly number[], firstSeq: number): Uint8Array {
+  let len = 0;
+  for (let i = 0; i < messages.length; i++) len += messages[i]!.length;
+  const buf = new Uint8Array(len);
+  const view = new DataView(buf.buffer);
+  let at = 0;
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    buf.set(m, at);
+    view.setUint32(at + SEQ_AT, (firstSeq + i) >>> 0, HOST_LE);
+    view.setUint32(at + IFINDEX_AT, ifindexes[i]! >>> 0, HOST_LE);
+    at += m.length;
+  }
+  return buf;
+}
+
 /** An acknowledgement: the request's sequence number, 0 or a positive errno, the kernel's text. */
 export interface Ack {
   readonly seq: number;

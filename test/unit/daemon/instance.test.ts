@@ -64,6 +64,21 @@ describe('Instance: the router wired to (fake) I/O and real timers', () => {
   });
   afterEach(() => vi.useRealTimers());
 
+  it('its addresses\' requests are prepared when it is made and when a reload changes them, not at the takeover', async () => {
+    const { io, ipCalls } = fakeIo();
+    const prepared: string[] = [];
+    const inst = new Instance(spec(), { ...io, vipOps: { ...io.vipOps, prepare: (vips) => void prepared.push(vips.join()) } });
+    expect(prepared).toEqual([`${VIP}/24`]);
+    inst.start();
+    await vi.advanceTimersByTimeAsync(3611);
+    expect(inst.state).toBe('MASTER');
+    expect(ipCalls).toEqual([`add ${VIP}/24`]);
+    expect(prepared).toEqual([`${VIP}/24`]);
+    inst.update({ ...spec(), vips: [`${VIP}/24`, '192.168.50.201/24'] }, [GROUP]);
+    expect(prepared).toEqual([`${VIP}/24`, `${VIP}/24,192.168.50.201/24`]);
+    await inst.stop();
+  });
+
   it('alone on the LAN: master after Master_Down_Interval, VIP added, adverts every second, GARP 5 + 5', async () => {
     const { io, sent, ipCalls, garps } = fakeIo();
     const inst = new Instance(spec(), io);

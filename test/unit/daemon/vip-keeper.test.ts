@@ -55,6 +55,29 @@ describe('VipKeeper', () => {
   });
 });
 
+describe('VipKeeper: requests built ahead', () => {
+  it('has its operations prepare the entries when it is made and at every new list, never on a takeover or a release', async () => {
+    const prepared: string[] = [];
+    const applied: string[] = [];
+    const keeper = new VipKeeper(['a', 'b'], {
+      apply: (state, entries) => {
+        applied.push(`${state}: ${entries.join(' ')}`);
+        return Promise.resolve(entries.map(() => ok('done')));
+      },
+      describe: (e) => e,
+      prepare: (entries) => void prepared.push(entries.join(' ')),
+    }, quiet);
+    expect(prepared).toEqual(['a b']);
+    await keeper.want('present');
+    await keeper.want('absent');
+    expect(prepared).toEqual(['a b']);
+    await keeper.replace(['a', 'c'], (e) => e);
+    expect(prepared).toEqual(['a b', 'a c']);
+    expect(applied).toEqual(['present: a b', 'absent: b a']);
+    keeper.stop();
+  });
+});
+
 describe('VipKeeper.repair', () => {
   it('puts the addresses back while they are wanted; not when they are not', async () => {
     const calls: string[] = [];

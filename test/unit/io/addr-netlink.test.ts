@@ -4,8 +4,8 @@
  * every acknowledgement back to its address, against a fake kernel.
  */
 import { describe, expect, it } from 'vitest';
-import { addrRequestOf, MAX_CHUNK, NetlinkBatcher } from '../../../src/io/addr-netlink.js';
-import { checkVip, type AddrOutcome, type CheckedVip, type VipSpec } from '../../../src/io/ip-addr.js';
+import { addrRequestOf, MAX_CHUNK, NetlinkBatcher, preparedRequest } from '../../../src/io/addr-netlink.js';
+import { changeAddresses, checkVip, prepareAddresses, type AddrOutcome, type CheckedVip, type VipSpec } from '../../../src/io/ip-addr.js';
 import type { RtnlSocket } from '../../../src/io/rtnl-socket.js';
 import { err, ok } from '../../../src/result.js';
 import { emitAddrRequests } from '../../../src/wire/rtnl.js';
@@ -176,3 +176,37 @@ describe('NetlinkBatcher', () => {
     expect(await closed.submit([v4(1)])).toMatchObject([{ ok: false, error: { detail: 'RTM_NEWADDR 10.0.0.1/32 dev eth0: rtnetlink: socket: Permission denied' } }]);
   });
 });
+
+describe('prepared requests', () => {
+  /** A socket recording each sendmsg's bytes, acknowledging nothing (the outcome does not matter here). */
+  const recording = (interfaces: Record<string, number>) => {
+    const sent: Uint8Array[] = [];
+    const socket: RtnlSocket = { ifindex: (name) => interfaces[name] ?? 0, talk: (bytes) => (sent.push(bytes.slice()), new Uint8Array(0)), close: () => undefined };
+    return { socket, sent };
+  };
+
+  it('a checked VIP\'s message is built once; each send fills in the sequence number and the interface index of that moment', async () => {
+    const c = checked('add', { address: '10.1.2.4/24', dev: 'eth0', brd: '+', label: 'eth0:v' });
+    const m = preparedRequest(c);
+    expect(preparedRequest(c)).toBe(m);
+    const interfaces = { eth0: 2 };
+    const k = recording(interfaces);
+    const b = new NetlinkBatcher(undefined, () => ok(k.socket));
+    await b.submit([c]);
+    interfaces.eth0 = 9; // deleted and created again: a new index, nothing rebuilt
+    await b.submit([c]);
+    expect(k.sent.map((bytes) => hex(bytes))).toEqual([
+      hex(emitAddrRequests([{ ...addrRequestOf(c), ifindex: 2 }], 1)),
+      hex(emitAddrRequests([{ ...addrRequestOf(c), ifindex: 9 }], 2)),
+    ]);
+    expect(hex(m.subarray(8, 12)) + hex(m.subarray(20, 24))).toBe('0000000000000000'); // the prepared copy untouched
+  });
+
+  it('prepareAddresses validates both verbs ahead and leaves an invalid VIP for the change to report', async () => {
+    const bad: VipSpec = { address: '10.0.0.1', dev: 'eth0', brd: 'fd00::ff' };
+    expect(() => prepareAddresses([{ address: '10.0.0.1/32', dev: 'eth0' }, bad])).not.toThrow();
+    expect(await changeAddresses('add', [bad])).toMatchObject([{ ok: false, error: { kind: 'invalid', detail: 'broadcast fd00::ff: IPv4 only' } }]);
+  });
+});
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Address6 } from 'ip-address';
+import { Address4, Address6 } from 'ip-address';
 import { describe, expect, it } from 'vitest';
 import {
   addressBytes,
@@ -115,5 +115,44 @@ describe('comparisons and classes', () => {
     expect(() => ipAddress('1.2.3')).toThrow(RangeError);
     expect(() => ipAddress('1.2.3.4/24')).toThrow(/prefix/);
     expect(() => ipAddress('1.2.3.4', 'ipv6')).toThrow(RangeError);
+  });
+});
+
+describe('parsePrefix: the dotted-quad fast path', () => {
+  /** What ip-address alone says (the parse every other form takes). */
+  const reference = (text: string): string => {
+    try {
+      const a = new Address4(text);
+      return `${a.correctForm()}/${a.subnetMask}`;
+    } catch {
+      return 'bad';
+    }
+  };
+  const viaParse = (text: string): string => {
+    const r = parsePrefix(text, 'ipv4');
+    return r.ok ? `${r.value.address}/${r.value.prefixLen}` : 'bad';
+  };
+  const octet = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.constantFrom('00', '01', '010', '255', '256', '-1', ''));
+  const quadText = fc.tuple(octet, octet, octet, octet, fc.option(fc.oneof(fc.integer({ min: 0, max: 40 }).map(String), fc.constantFrom('01', '', '033')))).map(
+    ([a, b, c, d, len]) => `${a}.${b}.${c}.${d}${len === null ? '' : `/${len}`}`,
+  );
+
+  it('agrees with ip-address on every dotted quad, canonical or not, with or without a prefix length', () => {
+    fc.assert(
+      fc.property(quadText, (text) => {
+        const ours = viaParse(text);
+        // A prefix length with a leading zero ("/01") is refused before ip-address runs.
+        expect(ours).toBe(/\/0[0-9]/.test(text) ? 'bad' : reference(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it.each(['10.77.1.1', '10.77.1.1/24', '0.0.0.0/0', '255.255.255.255/32'])('%s: canonical, prefix kept', (text) => {
+    expect(viaParse(text)).toBe(reference(text));
+  });
+
+  it.each(['1.2.3.4/33', '1.2.3.4/', '1.2.3', '1.2.3.4.5', '256.1.1.1'])('%s: refused as before', (text) => {
+    expect(viaParse(text)).toBe('bad');
   });
 });

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ipAddress } from '../../../src/wire/address.js';
-import { addrRequestLen, emitAddrRequest, emitAddrRequests, IFA_F_NODAD, parseAcks, type AddrRequest } from '../../../src/wire/rtnl.js';
+import { addrRequestLen, emitAddrRequest, emitAddrRequests, IFA_F_NODAD, joinPrepared, parseAcks, prepareAddrRequest, type AddrRequest } from '../../../src/wire/rtnl.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const bytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
@@ -34,6 +34,18 @@ describe('rtnetlink address requests', () => {
     expect(hex(del)).toBe('40000000150005000700000000000000' + '0a40000003000000' + '1400020020010db8000000000000000000000005' + '1400010020010db8000000000000000000000005');
     const add = emitAddrRequests([{ op: 'add', address: ipAddress('2001:db8::5'), prefixLen: 64, ifindex: 3, scope: 0, flags: IFA_F_NODAD }], 8);
     expect(hex(add.subarray(16, 24))).toBe('0a40020003000000');
+  });
+
+  it('prepared messages joined with their interface indexes are the bytes emitAddrRequests makes, the sequence wrapping as it does', () => {
+    const rs: AddrRequest[] = [
+      { op: 'add', address: ipAddress('10.1.2.4'), prefixLen: 24, ifindex: 3, scope: 0, flags: 0, broadcast: ipAddress('10.1.2.255', 'ipv4'), label: 'd0:vip' },
+      { op: 'del', address: ipAddress('2001:db8::5'), prefixLen: 64, ifindex: 70000, scope: 0, flags: 0 },
+      { op: 'add', address: ipAddress('2001:db8::6'), prefixLen: 128, ifindex: 1, scope: 200, flags: IFA_F_NODAD, label: 'x' },
+    ];
+    const prepared = rs.map(({ ifindex: _i, ...r }) => prepareAddrRequest(r));
+    expect(hex(prepared[0]!.subarray(8, 12)) + hex(prepared[0]!.subarray(20, 24))).toBe('0000000000000000'); // seq and index left open
+    for (const first of [1, 0xfffffffe]) expect(hex(joinPrepared(prepared, rs.map((r) => r.ifindex), first))).toBe(hex(emitAddrRequests(rs, first)));
+    expect(joinPrepared([], [], 5)).toEqual(new Uint8Array(0));
   });
 
   it('several requests back to back, numbered from the first sequence number', () => {
