@@ -1,7 +1,8 @@
 /**
  * `npm run bench:failover [-- --runs N] [--only vrrpd|keepalived] [--node-flags "FLAGS"] [--vrrp-version 2|3]
- * [--advert-int S] [--family ipv4|ipv6]`: how fast the backup takes over, measured on the wire, for vrrpd and for keepalived in
- * the same lab, runs interleaved. `--vrrp-version 3 --advert-int 0.1` is RFC 5798's fast case
+ * [--advert-int S] [--family ipv4|ipv6] [--vrrpd-at LABEL=PATH]...`: how fast the backup takes over, measured on the wire,
+ * for vrrpd and for keepalived in the same lab, runs interleaved; each --vrrpd-at adds another vrrpd build (PATH its
+ * bundle's vrrpd.js, run with its own shebang's flags) as `vrrpd@LABEL`: another branch's build against this one. `--vrrp-version 3 --advert-int 0.1` is RFC 5798's fast case
  * (Master_Down_Interval 365 ms at priority 90, §6.1); VRRPv2 takes whole seconds only.
  *
  * Two nodes (op1 priority 100 MASTER, op2 90, VRID 251, advert_int 1) and a client in namespaces
@@ -20,26 +21,27 @@
 import { keepalivedMissing } from '../src/lab/keepalived-process.js';
 import { masterDownIntervalMs, skewTimeMs } from '../src/protocol/timers.js';
 import { longestGap } from './lib/client.js';
-import { instanceConfig } from './lib/daemon.js';
+import { Daemon, instanceConfig } from './lib/daemon.js';
 import { busyLine, load1, machine, machineLine } from './lib/machine.js';
-import { VRRPD_NODE_FLAGS } from './lib/node-flags.js';
 import { Pair } from './lib/pair.js';
-import { keepalivedPeer, vrrpdPeer, type DaemonKind, type Peer } from './lib/peers.js';
+import { keepalivedPeer, vrrpdPeer, type Peer } from './lib/peers.js';
+import { parseTargets, targetFlags, targetLines, type Target } from './lib/targets.js';
 import { ms, sleep, summarize, table, type Summary } from './lib/stats.js';
 
 const TARGET_MS = 1;
 
 type Kind = 'master-loss' | 'priority-0';
 
-/** One daemon on both nodes. */
+/** One daemon (`target.label`: vrrpd, vrrpd@LABEL or keepalived) on both nodes. */
 interface Side {
-  readonly daemon: DaemonKind;
+  readonly target: Target;
   readonly op1: Peer;
   readonly op2: Peer;
 }
 
 interface RunResult {
-  readonly daemon: DaemonKind;
+  /** The target's label. */
+  readonly daemon: string;
   readonly kind: Kind;
   readonly takeoverMs: number;
   readonly boundMs: number;
@@ -65,8 +67,9 @@ function timers(version: 2 | 3, intervalS: number): Timers {
 interface Args {
   readonly family: 'ipv4' | 'ipv6';
   readonly runs: number;
-  readonly daemons: DaemonKind[];
-  readonly nodeFlags: readonly string[];
+  readonly targets: readonly Target[];
+  /** --node-flags, else undefined: each vrrpd build runs with its own bin's flags. */
+  readonly nodeFlags: readonly string[] | undefined;
   readonly timers: Timers;
 }
 
@@ -77,8 +80,6 @@ function parseArgs(argv: readonly string[]): Args {
   };
   const runs = Number(value('--runs') ?? 10);
   if (!Number.isInteger(runs) || runs < 1 || runs > 1000) throw new Error('--runs needs an integer 1..1000');
-  const only = value('--only');
-  if (only !== undefined && only !== 'vrrpd' && only !== 'keepalived') throw new Error('--only vrrpd|keepalived');
   const flags = value('--node-flags');
   const family = value('--family') ?? 'ipv4';
   if (family !== 'ipv4' && family !== 'ipv6') throw new Error('--family ipv4|ipv6');
@@ -92,8 +93,8 @@ function parseArgs(argv: readonly string[]): Args {
   return {
     family,
     runs,
-    daemons: only ? [only] : ['vrrpd', 'keepalived'],
-    nodeFlags: flags === undefined ? VRRPD_NODE_FLAGS : flags.split(/\s+/).filter(Boolean),
+    targets: parseTargets(argv, value('--only')),
+    nodeFlags: flags === undefined ? undefined : flags.split(/\s+/).filter(Boolean),
     timers: timers(version, intervalS),
   };
 }
@@ -145,14 +146,14 @@ async function oneRun(pair: Pair, side: Side, other: Side | undefined, kind: Kin
   await sleep(300);
   const adverts = pair.capture!.adverts().filter((a) => a.vrid === 251 && a.t >= tCut - 3000);
   const old = adverts.filter((a) => a.src === srcs.op1 && a.t <= tCut + 1000 && (kind === 'master-loss' ? a.priority > 0 : a.priority === 0)).at(-1);
-  if (!old) throw new Error(`${side.daemon} ${kind}: no ${kind === 'priority-0' ? 'priority-0 ' : ''}advert of op1 in the capture`);
+  if (!old) throw new Error(`${side.target.label} ${kind}: no ${kind === 'priority-0' ? 'priority-0 ' : ''}advert of op1 in the capture`);
   const first = adverts.find((a) => a.src === srcs.op2 && a.t > old.t);
-  if (!first) throw new Error(`${side.daemon} ${kind}: no advert of op2 after op1's last one`);
+  if (!first) throw new Error(`${side.target.label} ${kind}: no advert of op2 after op1's last one`);
   const boundMs = kind === 'master-loss' ? t.masterDownMs : t.skewMs;
   const takeoverMs = first.t - old.t;
   const outageMs = longestGap(pair.prober!.between(tCut - 500, tAnswer + 200));
   const loggedMs = became.stamp !== undefined ? became.stamp - old.t : Number.NaN;
-  return { daemon: side.daemon, kind, takeoverMs, boundMs, deltaMs: takeoverMs - boundMs, outageMs, loggedMs };
+  return { daemon: side.target.label, kind, takeoverMs, boundMs, deltaMs: takeoverMs - boundMs, outageMs, loggedMs };
 }
 
 interface KindSummary {
@@ -180,8 +181,8 @@ function runLine(i: number, r: RunResult): string {
 }
 
 async function main(): Promise<number> {
-  const { family, runs, daemons, nodeFlags, timers: t } = parseArgs(process.argv.slice(2));
-  if (daemons.includes('keepalived')) {
+  const { family, runs, targets, nodeFlags, timers: t } = parseArgs(process.argv.slice(2));
+  if (targets.some((x) => x.kind === 'keepalived')) {
     const why = keepalivedMissing();
     if (why !== undefined) throw new Error(`cannot run the keepalived column: ${why} (or use --only vrrpd)`);
   }
@@ -193,13 +194,14 @@ async function main(): Promise<number> {
     family === 'ipv6'
       ? { op1: await pair.op1.host.linkLocal6(), op2: await pair.op2.host.linkLocal6() }
       : { op1: pair.op1.host.ip, op2: pair.op2.host.ip };
-  const sides: Side[] = daemons.map((daemon) =>
-    daemon === 'vrrpd'
-      ? { daemon, op1: vrrpdPeer(pair.op1, nodeFlags), op2: vrrpdPeer(pair.op2, nodeFlags) }
-      : { daemon, op1: keepalivedPeer(pair.op1.host, pair.dir), op2: keepalivedPeer(pair.op2.host, pair.dir) },
+  const vrrpd = (target: Target, d: Daemon): Peer => vrrpdPeer(target.cli === undefined ? d : new Daemon(d.host, pair.dir, target.cli), targetFlags(target, nodeFlags));
+  const sides: Side[] = targets.map((target) =>
+    target.kind === 'vrrpd'
+      ? { target, op1: vrrpd(target, pair.op1), op2: vrrpd(target, pair.op2) }
+      : { target, op1: keepalivedPeer(pair.op1.host, pair.dir), op2: keepalivedPeer(pair.op2.host, pair.dir) },
   );
   for (const s of sides) {
-    if (s.daemon !== 'keepalived') continue;
+    if (s.target.kind !== 'keepalived') continue;
     s.op1.writeConfig(instanceConfig({ state: 'MASTER', priority: 100, version: t.version, interval: t.intervalS, family }));
     s.op2.writeConfig(instanceConfig({ priority: 90, version: t.version, interval: t.intervalS, family }));
   }
@@ -225,14 +227,15 @@ async function main(): Promise<number> {
   }
   const busy = busyLine(loads, host.cores);
   console.log(`\nbench:failover, ${machineLine(host)}`);
-  const asBin = nodeFlags.join(' ') === VRRPD_NODE_FLAGS.join(' ');
-  console.log(`${busy.line}. vrrpd ran as \`node ${nodeFlags.join(' ')} dist/bundle/vrrpd.js\` (${asBin ? "the vrrpd bin's flags" : "NOT the bin's flags"}).`);
+  const [ranAs, ...more] = targetLines(targets, nodeFlags);
+  console.log(`${busy.line}. ${ranAs}`);
+  for (const line of more) console.log(line);
   console.log(`${runs} runs per kind and daemon, interleaved. Takeover = the new master's first advert - the old master's last (master loss)`);
   console.log(`or priority-0 advert, from a capture on a third namespace. VRRPv${t.version} over ${family === 'ipv6' ? 'IPv6' : 'IPv4'}, advert_int ${t.intervalS} s: bound = Master_Down_Interval ${ms(t.masterDownMs, 4)} ms or Skew_Time ${ms(t.skewMs, 4)} ms.\n`);
   const summaries: Record<string, KindSummary> = {};
   const rows: string[][] = [['', 'takeover - bound: p50 / p99 / max (ms)', 'client outage: p50 / max (ms)']];
   for (const kind of ['master-loss', 'priority-0'] as const) {
-    for (const d of daemons) {
+    for (const { label: d } of targets) {
       const s = summarizeKind(results.filter((r) => r.kind === kind && r.daemon === d));
       summaries[`${d}/${kind}`] = s;
       const t = s.takeoverMinusBoundMs;

@@ -21,7 +21,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createLab, labUnavailableReason, type Lab } from '../src/lab/netns.js';
 import { keepalivedMissing } from '../src/lab/keepalived-process.js';
 import { masterDownIntervalMs } from '../src/protocol/timers.js';
@@ -32,20 +32,11 @@ import { cpuPercent, sampleTree } from './lib/proc-tree.js';
 import { scaleConfig, scaleVip } from './lib/scale-config.js';
 import { Daemon } from './lib/daemon.js';
 import { keepalivedPeer, vrrpdPeer, type DaemonKind, type Peer } from './lib/peers.js';
+import { parseTargets, repeatedOption, targetFlags, targetLines, type Target } from './lib/targets.js';
 import { ms, sleep, summarize, table, type Summary } from './lib/stats.js';
-import { VRRPD_NODE_FLAGS } from './lib/node-flags.js';
-import { binNodeFlags } from '../src/lab/node-flags.js';
 
 const MDI_MS = masterDownIntervalMs(2, 90, 100);
 const LAG_TARGET_MS = 50;
-
-/** One daemon the bench runs: keepalived, this build of vrrpd, or another build (--vrrpd-at). */
-interface Target {
-  readonly label: string;
-  readonly kind: DaemonKind;
-  /** Another build's vrrpd.js (its bundle), run with its own shebang's flags unless --node-flags. */
-  readonly cli?: string;
-}
 
 interface Args {
   readonly sizes: readonly number[];
@@ -68,18 +59,9 @@ function parseArgs(argv: readonly string[]): Args {
   const seconds = Number(value('--seconds') ?? 20);
   const rounds = Number(value('--rounds') ?? 1);
   if (!(seconds >= 5 && seconds <= 600) || !Number.isInteger(rounds) || rounds < 1 || rounds > 50) throw new Error('--seconds 5..600, --rounds 1..50');
-  const only = value('--only');
-  if (only !== undefined && only !== 'vrrpd' && only !== 'keepalived') throw new Error('--only vrrpd|keepalived');
   const flags = value('--node-flags');
-  const repeated = (name: string): string[] => argv.flatMap((a, i) => (a === name && argv[i + 1] !== undefined ? [argv[i + 1]!] : []));
-  const others = repeated('--vrrpd-at').map((spec): Target => {
-    const m = /^([\w.-]+)=(.+)$/.exec(spec);
-    if (!m) throw new Error('--vrrpd-at LABEL=PATH (PATH: a bundle\'s vrrpd.js)');
-    return { label: `vrrpd@${m[1]!}`, kind: 'vrrpd', cli: resolve(m[2]!) };
-  });
-  const kinds: DaemonKind[] = only ? [only] : ['vrrpd', 'keepalived'];
-  const targets = kinds.flatMap((kind): Target[] => (kind === 'vrrpd' ? [{ label: 'vrrpd', kind }, ...others] : [{ label: kind, kind }]));
-  return { sizes, seconds, rounds, targets, nodeFlags: flags === undefined ? undefined : flags.split(/\s+/).filter(Boolean), globals: repeated('--global') };
+  const targets = parseTargets(argv, value('--only'));
+  return { sizes, seconds, rounds, targets, nodeFlags: flags === undefined ? undefined : flags.split(/\s+/).filter(Boolean), globals: repeatedOption(argv, '--global') };
 }
 
 interface RunResult {
@@ -146,7 +128,7 @@ async function oneRun(lab: Lab, capture: AdvertCapture, target: Target, n: numbe
   const seconds = args.seconds;
   const [m, b] = [lab.host('m'), lab.host('b')];
   const dir = mkdtempSync(join(tmpdir(), `vsc-${kind}-`));
-  const flags = args.nodeFlags ?? (target.cli === undefined ? VRRPD_NODE_FLAGS : binNodeFlags(target.cli));
+  const flags = targetFlags(target, args.nodeFlags);
   const peer = (host: typeof m): Peer => (kind === 'vrrpd' ? vrrpdPeer(new Daemon(host, dir, target.cli), flags) : keepalivedPeer(host, dir));
   const [master, backup] = [peer(m), peer(b)];
   const vips = Array.from({ length: n }, (_, i) => scaleVip(i + 1));
@@ -292,10 +274,9 @@ async function main(): Promise<number> {
   }
   const busy = busyLine(loads, host.cores);
   console.log(`\nbench:scale, ${machineLine(host)}`);
-  const flags = args.nodeFlags ?? VRRPD_NODE_FLAGS;
-  const asBin = args.nodeFlags === undefined ? 'the flags of the vrrpd bin' : 'NOT the bin\'s flags';
-  console.log(`${busy.line}. vrrpd ran as \`node ${flags.join(' ')} dist/bundle/vrrpd.js\` (${asBin}).`);
-  for (const t of args.targets) if (t.cli !== undefined) console.log(`${t.label} ran as \`node ${(args.nodeFlags ?? binNodeFlags(t.cli)).join(' ')} ${t.cli}\`.`);
+  const [first, ...more] = targetLines(args.targets, args.nodeFlags);
+  console.log(`${busy.line}. ${first}`);
+  for (const line of more) console.log(line);
   console.log(`${args.rounds} round(s), ${args.seconds} s window each; CPU and RSS of the master (process tree); intervals from a capture on a third node.\n`);
   console.log(summaryTable(results, args));
   console.log(`\nMaster_Down_Interval for the backup (priority 90): ${MDI_MS} ms. "VIP - bound": when the VIP appeared on the backup minus`);

@@ -71,7 +71,14 @@ export function vrrpdPeer(d: Daemon, nodeArgs?: readonly string[]): Peer {
         ? [{ instance: l.instance, state: l.to, t: l.t, ...(typeof l.time === 'number' ? { stamp: l.time } : {}) }]
         : [],
     );
+  const track = tracker(events);
   return {
+    ...track,
+    /** On a timeout, the error carries the daemon's last log lines (why it did not get there). */
+    waitState: (instance, state, timeoutMs, mark) =>
+      track.waitState(instance, state, timeoutMs, mark).catch((e: unknown) => {
+        throw new Error(`${(e as Error).message}; ${d.host.name}'s last log lines:\n${d.logs.slice(-15).map((l) => JSON.stringify(l)).join('\n')}`);
+      }),
     kind: 'vrrpd',
     host: d.host,
     writeConfig: (t) => d.writeConfig(t),
@@ -84,7 +91,6 @@ export function vrrpdPeer(d: Daemon, nodeArgs?: readonly string[]): Peer {
     get pid() {
       return d.running ? d.proc?.pid : undefined;
     },
-    ...tracker(events),
   };
 }
 

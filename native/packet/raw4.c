@@ -17,6 +17,10 @@
  *   raw4Send(handle, datagram, dst) -> bytes sent, or -EAGAIN when the socket buffer is full
  *       datagram: the IPv4 header and its payload; dst: the destination address as a uint32
  *       (its four bytes in network order read as a big-endian number).
+ *   raw4Armed(handle, datagram, dst) -> armed
+ *       a copy of a datagram that the kernel timer (timer.c) may send on this socket by itself when
+ *       it expires, before any JavaScript runs: a backup's takeover advert (native-notes/timers.md,
+ *       "The armed takeover advert"). It keeps the socket's handle alive.
  *   raw4Close(handle)                      idempotent
  *
  * Errors are thrown as JS Errors whose `code` is the errno name. Needs CAP_NET_RAW.
@@ -28,12 +32,26 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #define VRRP_TTL 255
 static const napi_type_tag RAW4_TAG = {0x7672727064726177ULL, 0x3476727270727820ULL};
+static const napi_type_tag ARMED_TAG = {0x7672727064726177ULL, 0x3461726d65642020ULL};
+
+/* A datagram the kernel timer may send by itself (raw4Armed); freed with its JS handle. */
+struct vrrpd_armed {
+  napi_env env;
+  /* The socket's JS handle, held so that `s` stays allocated while this exists. */
+  napi_ref socket;
+  rxsock *s;
+  uint32_t dst;
+  size_t len;
+  uint8_t datagram[];
+};
 
 static void deliver(rxsock *s, const void *from, struct msghdr *msg, const uint8_t *datagram, size_t len, double arrival_ms, enum rx_stamp stamp) {
   (void)from;
@@ -164,6 +182,65 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   return out;
 }
 
+static void armed_finalize(napi_env env, void *data, void *hint) {
+  (void)hint;
+  vrrpd_armed *a = data;
+  napi_delete_reference(env, a->socket);
+  free(a);
+}
+
+static napi_value js_armed(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv)) return NULL;
+  rxsock *s = rxsock_get(env, argv[0], &RAW4_TAG, 1, "raw IPv4 socket");
+  if (s == NULL) return NULL;
+  size_t len = 0;
+  void *datagram = NULL;
+  uint32_t dst;
+  if (!get_bytes(env, argv[1], &datagram, &len) || len < 20 || len > 65535 || napi_get_value_uint32(env, argv[2], &dst) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "datagram must be a Uint8Array of 20..65535 bytes and dst a uint32");
+    return NULL;
+  }
+  vrrpd_armed *a = malloc(sizeof *a + len);
+  if (a == NULL) return throw_errno(env, "raw4Armed", ENOMEM);
+  a->env = env;
+  a->s = s;
+  a->dst = dst;
+  a->len = len;
+  memcpy(a->datagram, datagram, len);
+  napi_value handle;
+  if (napi_create_reference(env, argv[0], 1, &a->socket) != napi_ok) {
+    free(a);
+    return NULL;
+  }
+  if (napi_create_external(env, a, armed_finalize, NULL, &handle) != napi_ok) {
+    napi_delete_reference(env, a->socket);
+    free(a);
+    return NULL;
+  }
+  napi_type_tag_object(env, handle, &ARMED_TAG);
+  return handle;
+}
+
+vrrpd_armed *vrrpd_armed_get(napi_env env, napi_value v) {
+  bool ours = false;
+  void *data = NULL;
+  if (napi_check_object_type_tag(env, v, &ARMED_TAG, &ours) != napi_ok || !ours || napi_get_value_external(env, v, &data) != napi_ok) return NULL;
+  return data;
+}
+
+int vrrpd_armed_fire(vrrpd_armed *a) {
+  if (!a->s->open) return ARMED_CLOSED;
+  /* A datagram waiting to be read may be the master's advert that resets the timer (RFC 3768
+     §6.4.2): JavaScript reads it and decides. Looked at, not consumed. */
+  struct pollfd p = {.fd = a->s->fd, .events = POLLIN};
+  int ready = poll(&p, 1, 0);
+  if (ready != 0) return ready > 0 ? ARMED_WAITING : ARMED_FAILED;
+  struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr = {.s_addr = htonl(a->dst)}};
+  ssize_t n = sendto(a->s->fd, a->datagram, a->len, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof to);
+  return n == (ssize_t)a->len ? (int)n : ARMED_FAILED;
+}
+
 static napi_value js_close(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   if (!get_args(env, info, 1, argv)) return NULL;
@@ -176,6 +253,7 @@ void vrrpd_raw4_register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"raw4Open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
     {"raw4Send", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"raw4Armed", NULL, js_armed, NULL, NULL, NULL, napi_enumerable, NULL},
     {"raw4Close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

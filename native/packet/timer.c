@@ -7,10 +7,18 @@
  * and arms this timer at the queue's earliest deadline. Why and how: native-notes/timers.md.
  *
  *   monotonicMs()            -> number     clock_gettime(CLOCK_MONOTONIC), in ms
- *   timerOpen(onExpire)      -> handle     onExpire(status) runs on the loop at each expiry
- *                                          (status 0, or a negative libuv error code)
- *   timerArm(handle, ms)     -> undefined  absolute CLOCK_MONOTONIC deadline in ms; a deadline
- *                                          already past fires on the next loop iteration
+ *   timerOpen(onExpire)      -> handle     onExpire(status, armed) runs on the loop at each expiry
+ *                                          (status 0, or a negative libuv error code; armed: what
+ *                                          the armed datagram's send did, below)
+ *   timerArm(handle, ms[, armed, maxLateMs])
+ *                            -> undefined  absolute CLOCK_MONOTONIC deadline in ms; a deadline
+ *                                          already past fires on the next loop iteration. `armed`
+ *                                          (raw4Armed, raw4.c): a datagram sent by this file at
+ *                                          expiry, before onExpire, when the timer is at most
+ *                                          maxLateMs late; `armed` is then the bytes sent, or an
+ *                                          ARMED_* code (raw4.h) when it was not sent, 0 when
+ *                                          nothing was armed for this expiry. Why and the guards:
+ *                                          native-notes/timers.md, "The armed takeover advert".
  *   timerDisarm(handle)      -> undefined
  *   timerClose(handle)       -> undefined  idempotent
  *
@@ -18,6 +26,7 @@
  * Errors are thrown as JS Errors whose `code` is the errno name.
  */
 #include "timer.h"
+#include "raw4.h"
 #include "util.h"
 
 #include <math.h>
@@ -40,6 +49,11 @@ typedef struct {
   int owners;
   /* Set by arm/disarm: timerfd_settime resets the expiration count, so no read() is needed. */
   int rearmed;
+  /* The datagram to send at expiry (held by armed_ref), for the deadline armed_at_ns, if at most armed_late_ns late. */
+  vrrpd_armed *armed;
+  napi_ref armed_ref;
+  int64_t armed_at_ns;
+  int64_t armed_late_ns;
 } vtimer;
 
 static const napi_type_tag TIMER_TAG = {0x7672727064746d72ULL, 0x74696d657266642aULL};
@@ -56,10 +70,37 @@ static void on_uv_closed(uv_handle_t *h) {
 
 static void cleanup_hook(void *arg);
 
+/* Forgets the armed datagram, if any. */
+static void drop_armed(vtimer *t) {
+  if (t->armed == NULL) return;
+  napi_delete_reference(t->env, t->armed_ref);
+  t->armed = NULL;
+  t->armed_ref = NULL;
+}
+
+static int64_t monotonic_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* At a wake-up: sends the armed datagram when its deadline has passed (once), else keeps it. */
+static int fire_armed(vtimer *t) {
+  if (t->armed == NULL) return ARMED_NONE;
+  int64_t late = monotonic_ns() - t->armed_at_ns;
+  /* Woken before the deadline: JavaScript moved the timer later while this wake-up was pending
+     (another callback of the same turn re-armed it); the datagram stays armed for the new one. */
+  if (late < 0) return ARMED_NONE;
+  int r = late > t->armed_late_ns ? ARMED_LATE : vrrpd_armed_fire(t->armed);
+  drop_armed(t);
+  return r;
+}
+
 /* Stops polling and lets go of the JS callback; the fd closes once libuv is done with it. */
 static void shut(vtimer *t, int from_cleanup_hook) {
   if (!t->open) return;
   t->open = 0;
+  drop_armed(t);
   napi_delete_reference(t->env, t->callback);
   napi_async_destroy(t->env, t->async);
   if (!from_cleanup_hook) napi_remove_env_cleanup_hook(t->env, cleanup_hook, t);
@@ -83,15 +124,18 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   (void)events;
   vtimer *t = h->data;
   if (!t->open) return;
+  /* First, before any JavaScript: the armed datagram (a backup's takeover advert). */
+  int armed = status == 0 ? fire_armed(t) : ARMED_NONE;
   /* One-shot: expired means disarmed, so it no longer keeps the loop alive until re-armed. */
   uv_unref((uv_handle_t *)&t->poll);
   t->rearmed = 0;
   napi_env env = t->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value arg;
-  napi_create_int32(env, status, &arg);
-  call_js(env, t->callback, t->async, 1, &arg);
+  napi_value argv[2];
+  napi_create_int32(env, status, &argv[0]);
+  napi_create_int32(env, armed, &argv[1]);
+  call_js(env, t->callback, t->async, 2, argv);
   napi_close_handle_scope(env, scope);
   /* The fd stays readable (epoll is level-triggered) until read or re-armed; the queue re-arms or
      disarms it in the callback, which saves a read() per wake-up. */
@@ -179,16 +223,36 @@ static napi_value js_timer_open(napi_env env, napi_callback_info info) {
   return handle;
 }
 
+/* The armed datagram argument of timerArm (NULL for none) and its lateness bound; 0 with an exception pending when invalid. */
+static int get_armed(napi_env env, size_t argc, napi_value *argv, vrrpd_armed **armed, double *max_late_ms) {
+  *armed = NULL;
+  napi_valuetype type = napi_undefined;
+  if (argc > 2) napi_typeof(env, argv[2], &type);
+  if (type == napi_undefined || type == napi_null) return 1;
+  *armed = vrrpd_armed_get(env, argv[2]);
+  if (*armed == NULL || argc < 4 || napi_get_value_double(env, argv[3], max_late_ms) != napi_ok || !isfinite(*max_late_ms) || *max_late_ms < 0) {
+    napi_throw_type_error(env, "EINVAL", "armed must be a raw4Armed datagram, with maxLateMs >= 0");
+    return 0;
+  }
+  return 1;
+}
+
 static napi_value js_timer_arm(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  double ms;
-  if (!get_args(env, info, 2, argv)) return NULL;
+  napi_value argv[4];
+  size_t argc = 4;
+  double ms, max_late_ms = 0;
+  vrrpd_armed *armed;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) {
+    napi_throw_type_error(env, "EINVAL", "missing arguments");
+    return NULL;
+  }
   vtimer *t = get_timer(env, argv[0]);
   if (t == NULL) return NULL;
   if (napi_get_value_double(env, argv[1], &ms) != napi_ok || !isfinite(ms) || ms < 0 || ms > 1e15) {
     napi_throw_range_error(env, "EINVAL", "deadline must be a finite number of ms >= 0");
     return NULL;
   }
+  if (!get_armed(env, argc, argv, &armed, &max_late_ms)) return NULL;
   double sec = floor(ms / 1e3);
   long long ns = llround((ms - sec * 1e3) * 1e6);
   if (ns >= 1000000000LL) {
@@ -200,9 +264,18 @@ static napi_value js_timer_arm(napi_env env, napi_callback_info info) {
   its.it_value.tv_sec = (time_t)sec;
   its.it_value.tv_nsec = (long)ns;
   if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0) its.it_value.tv_nsec = 1; /* zero would disarm */
-  if (timerfd_settime(t->fd, TFD_TIMER_ABSTIME, &its, NULL) < 0) return throw_errno(env, "timerfd_settime", errno);
+  if (timerfd_settime(t->fd, TFD_TIMER_ABSTIME, &its, NULL) < 0) {
+    drop_armed(t);
+    return throw_errno(env, "timerfd_settime", errno);
+  }
   t->rearmed = 1;
   uv_ref((uv_handle_t *)&t->poll);
+  if (armed != t->armed) {
+    drop_armed(t);
+    if (armed != NULL && napi_create_reference(env, argv[2], 1, &t->armed_ref) == napi_ok) t->armed = armed;
+  }
+  t->armed_at_ns = (int64_t)its.it_value.tv_sec * 1000000000 + its.it_value.tv_nsec;
+  t->armed_late_ns = (int64_t)(max_late_ms * 1e6);
   return NULL;
 }
 
@@ -213,6 +286,7 @@ static napi_value js_timer_disarm(napi_env env, napi_callback_info info) {
   if (t == NULL) return NULL;
   struct itimerspec its;
   memset(&its, 0, sizeof its);
+  drop_armed(t);
   if (timerfd_settime(t->fd, 0, &its, NULL) < 0) return throw_errno(env, "timerfd_settime", errno);
   t->rearmed = 1;
   uv_unref((uv_handle_t *)&t->poll);

@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { monotonicOffset, openKernelTimer } from '../io/kernel-timer.js';
 import { loadPacketAddon } from '../io/packet-addon.js';
-import { DeadlineQueue, newSlot, timeoutWake, type QueueSlot, type Wake } from './deadline-queue.js';
+import { DeadlineQueue, newSlot, timeoutWake, type ArmedSend, type QueueSlot, type Wake } from './deadline-queue.js';
 
 /** Monotonic milliseconds. */
 export type Now = () => number;
@@ -48,7 +48,7 @@ function queueFor(now: Now): DeadlineQueue {
   return queue;
 }
 
-function kernelOrTimeoutWake(now: Now): (onWake: () => void) => Wake {
+function kernelOrTimeoutWake(now: Now): (onWake: (armed: number) => void) => Wake {
   return (onWake) => {
     const kernel = openKernelTimer(onWake);
     if (kernel.ok) {
@@ -58,6 +58,17 @@ function kernelOrTimeoutWake(now: Now): (onWake: () => void) => Wake {
     mechanism = { kind: 'setTimeout', detail: kernel.error.detail };
     return timeoutWake(now)(onWake);
   };
+}
+
+/**
+ * Gives clock `now` a queue woken by `makeWake` (a wake source the caller drives: tests of the armed
+ * takeover advert, which the setTimeout wake never sends); DeadlineTimers made on `now` after
+ * this use it. Returns the queue.
+ */
+export function queueOnClock(now: Now, makeWake: (onWake: (armed: number) => void) => Wake): DeadlineQueue {
+  const queue = new DeadlineQueue(now, makeWake);
+  queues.set(now, queue);
+  return queue;
 }
 
 /**
@@ -84,11 +95,12 @@ export class DeadlineTimer {
   readonly #slot: QueueSlot;
   #armed = false;
 
-  constructor(now: Now, fire: (deadline: number, lateMs: number) => void) {
+  /** `fire`'s `armedSent`: the datagram armed with the deadline went out at expiry, before this call (arm). */
+  constructor(now: Now, fire: (deadline: number, lateMs: number, armedSent: boolean) => void) {
     this.#queue = queueFor(now);
-    this.#slot = newSlot((deadline, lateMs) => {
+    this.#slot = newSlot((deadline, lateMs, armedSent) => {
       this.#armed = false;
-      fire(deadline, lateMs);
+      fire(deadline, lateMs, armedSent);
     });
   }
 
@@ -96,12 +108,16 @@ export class DeadlineTimer {
     return this.#armed ? this.#slot.deadline : undefined;
   }
 
-  /** Arm for `deadline` (monotonic ms), or disarm with undefined. */
-  arm(deadline: number | undefined): void {
+  /**
+   * Arm for `deadline` (monotonic ms), or disarm with undefined. `armed`: a datagram the kernel
+   * timer sends by itself at the deadline when this timer is the queue's first (DeadlineQueue);
+   * each arm replaces it.
+   */
+  arm(deadline: number | undefined, armed?: ArmedSend): void {
     if (deadline === undefined) return this.cancel();
-    if (this.#armed && deadline === this.#slot.deadline) return;
+    if (this.#armed && deadline === this.#slot.deadline && armed === this.#slot.armed) return;
     this.#armed = true;
-    this.#queue.schedule(this.#slot, deadline);
+    this.#queue.schedule(this.#slot, deadline, armed);
   }
 
   cancel(): void {

@@ -9,19 +9,35 @@
  * fired, so the time-critical part of each (an advert) goes first for all of them and the rest
  * (logs, listeners, addresses) after. A callback that must first let the loop read its sockets
  * goes through `later`: every such callback of a turn runs in one setImmediate, a batch too.
+ *
+ * A slot may carry a datagram for the wake source to send by itself when it fires for that slot,
+ * before any JavaScript runs (a backup's takeover advert: native-notes/timers.md, "The armed
+ * takeover advert"). The wake source always holds the head slot's, so what it sends is what the
+ * head's callback would send first; the callback is told whether it went out.
  */
+import type { Raw4Armed } from '../io/packet-addon.js';
 import type { Now } from './clock.js';
 
-/** What wakes the queue: armed at one deadline (on the queue's clock) at a time. */
+/** A datagram the wake source sends by itself at the slot's deadline, before the slot fires. */
+export interface ArmedSend {
+  readonly datagram: Raw4Armed;
+  /** Not sent when the wake-up is more than this late (the owner then reads its sockets first). */
+  readonly maxLateMs: number;
+}
+
+/** What wakes the queue: armed at one deadline (on the queue's clock) at a time, with the head slot's armed datagram if any. */
 export interface Wake {
-  arm(deadline: number): void;
+  arm(deadline: number, armed?: ArmedSend): void;
   disarm(): void;
 }
 
 /** One armed timer's place in the queue (owned by a DeadlineTimer). */
 export interface QueueSlot {
-  readonly fire: (deadline: number, lateMs: number) => void;
+  /** `armedSent`: the slot's armed datagram was sent by the wake source for this deadline. */
+  readonly fire: (deadline: number, lateMs: number, armedSent: boolean) => void;
   deadline: number;
+  /** What the wake source sends by itself when it fires for this slot. */
+  armed: ArmedSend | undefined;
   /** Arm order: ties fire first-armed first, and a fired slot re-armed meanwhile is not fired twice. */
   seq: number;
   /** Position in the heap; IDLE when not armed, POPPED while due in a dispatch. */
@@ -47,8 +63,8 @@ function before(a: QueueSlot, b: QueueSlot): boolean {
  */
 const NEVER_ARMED = undefined as unknown as number;
 
-export function newSlot(fire: (deadline: number, lateMs: number) => void): QueueSlot {
-  return { fire, deadline: NEVER_ARMED, seq: 0, index: IDLE };
+export function newSlot(fire: (deadline: number, lateMs: number, armedSent: boolean) => void): QueueSlot {
+  return { fire, deadline: NEVER_ARMED, armed: undefined, seq: 0, index: IDLE };
 }
 
 /** What #due holds where no slot is, after a dispatch (so it keeps no fired slot, nor its owner, alive). */
@@ -67,8 +83,14 @@ export class DeadlineQueue {
   readonly #due: QueueSlot[] = [];
   readonly #dueSeq: number[] = [];
   #dueUsed = 0;
-  /** The deadline the wake source is armed for. */
+  /** The deadline the wake source is armed for, and the slot whose armed datagram it holds (with its arm order). */
   #wakeAt: number | undefined;
+  #wakeArmed: ArmedSend | undefined;
+  #wakeSlot: QueueSlot | undefined;
+  #wakeSeq = 0;
+  /** During a dispatch: the slot whose armed datagram the wake source sent, until it fires. */
+  #sentSlot: QueueSlot | undefined;
+  #sentSeq = 0;
   #dispatching = false;
   /** Whether `defer` collects work (a batch runs); what it collected. */
   #collecting = false;
@@ -76,10 +98,10 @@ export class DeadlineQueue {
   /** Callbacks for the next `later` batch; undefined when none is scheduled. */
   #later: (() => void)[] | undefined;
 
-  /** `makeWake` builds the wake source around the queue's dispatch function. */
-  constructor(now: Now, makeWake: (onWake: () => void) => Wake) {
+  /** `makeWake` builds the wake source around the queue's dispatch function (`armed`: the armed datagram's bytes sent at this wake-up, else <= 0). */
+  constructor(now: Now, makeWake: (onWake: (armed: number) => void) => Wake) {
     this.now = now;
-    this.#wake = makeWake(() => this.#dispatch());
+    this.#wake = makeWake((armed) => this.#dispatch(armed));
   }
 
   /** Armed timers (for tests and status). */
@@ -138,8 +160,13 @@ export class DeadlineQueue {
     });
   }
 
-  /** Arms `slot` for `deadline`, replacing its previous deadline. */
-  schedule(slot: QueueSlot, deadline: number): void {
+  /**
+   * Arms `slot` for `deadline`, replacing its previous deadline and armed datagram. Only the
+   * armed datagram changing keeps the slot's place among equal deadlines.
+   */
+  schedule(slot: QueueSlot, deadline: number, armed?: ArmedSend): void {
+    slot.armed = armed;
+    if (slot.index >= 0 && slot.deadline === deadline) return this.#sync();
     slot.deadline = deadline;
     slot.seq = ++this.#seq;
     if (slot.index >= 0) {
@@ -155,6 +182,7 @@ export class DeadlineQueue {
 
   /** Disarms `slot` (nothing happens if it is not armed). */
   cancel(slot: QueueSlot): void {
+    slot.armed = undefined;
     if (slot.index === POPPED) slot.index = IDLE;
     if (slot.index < 0) return;
     this.#removeAt(slot.index);
@@ -167,9 +195,16 @@ export class DeadlineQueue {
    * switch); then re-arms the wake source for the next deadline. Slots armed during the dispatch
    * wait for the next wake-up, so a callback re-arming itself for a past deadline cannot loop.
    */
-  #dispatch(): void {
+  #dispatch(armed: number): void {
+    // The wake source sent the head slot's datagram (bytes > 0): that slot fires first and is told.
+    const sent = armed > 0 ? this.#wakeSlot : undefined;
+    this.#sentSlot = sent;
+    this.#sentSeq = this.#wakeSeq;
     this.#wakeAt = undefined;
-    const start = this.now();
+    this.#wakeArmed = undefined;
+    this.#wakeSlot = undefined;
+    // It is due: the wake source saw its deadline pass (this clock is the same, read later).
+    const start = sent === undefined ? this.now() : Math.max(this.now(), sent.deadline);
     const armedBefore = this.#seq;
     this.#dispatching = true;
     try {
@@ -183,6 +218,7 @@ export class DeadlineQueue {
     } finally {
       for (let i = 0; i < this.#dueUsed; i++) this.#due[i] = NO_SLOT;
       this.#dueUsed = 0;
+      this.#sentSlot = undefined;
       this.#dispatching = false;
       this.#sync();
     }
@@ -239,8 +275,10 @@ export class DeadlineQueue {
       // Cancelled or re-armed by an earlier callback of this dispatch: not due any more.
       if (slot.index !== POPPED || slot.seq !== seq) continue;
       slot.index = IDLE;
+      const armedSent = slot === this.#sentSlot && seq === this.#sentSeq;
+      if (armedSent) this.#sentSlot = undefined;
       try {
-        slot.fire(slot.deadline, now - slot.deadline);
+        slot.fire(slot.deadline, now - slot.deadline, armedSent);
       } catch (e) {
         // Put back what has not fired yet; it fires on the next wake-up, right away.
         for (let j = i + 1; j < count; j++) if (due[j]!.index === POPPED && due[j]!.seq === seqs[j]) this.#reinsert(due[j]!);
@@ -255,16 +293,25 @@ export class DeadlineQueue {
     this.#siftUp(slot.index);
   }
 
-  /** Points the wake source at the earliest deadline, touching it only when that changed. */
+  /**
+   * Points the wake source at the earliest deadline and the head slot's armed datagram, touching
+   * it only when either changed (or the head did, while one is armed).
+   */
   #sync(): void {
     if (this.#dispatching) return;
     const top = this.#heap[0];
     if (top === undefined) {
       if (this.#wakeAt !== undefined) this.#wake.disarm();
       this.#wakeAt = undefined;
-    } else if (top.deadline !== this.#wakeAt) {
+      this.#wakeArmed = undefined;
+      this.#wakeSlot = undefined;
+    } else if (top.deadline !== this.#wakeAt || top.armed !== this.#wakeArmed || (top.armed !== undefined && top !== this.#wakeSlot)) {
       this.#wakeAt = top.deadline;
-      this.#wake.arm(top.deadline);
+      this.#wakeArmed = top.armed;
+      this.#wakeSlot = top.armed === undefined ? undefined : top;
+      this.#wakeSeq = top.seq;
+      if (top.armed === undefined) this.#wake.arm(top.deadline);
+      else this.#wake.arm(top.deadline, top.armed);
     }
   }
 
@@ -317,7 +364,7 @@ export class DeadlineQueue {
  * The portable wake source: setTimeout, rounded up to the millisecond libuv counts in, and
  * re-armed when it comes back early, so it fires 0 to ~1 ms late (more on a busy machine).
  */
-export function timeoutWake(now: Now): (onWake: () => void) => Wake {
+export function timeoutWake(now: Now): (onWake: (armed: number) => void) => Wake {
   return (onWake) => {
     let handle: NodeJS.Timeout | undefined;
     let target: number | undefined;
@@ -330,7 +377,7 @@ export function timeoutWake(now: Now): (onWake: () => void) => Wake {
       const left = target - now();
       if (left > 0) return start(left);
       target = undefined;
-      onWake();
+      onWake(0);
     };
     return {
       arm(deadline) {

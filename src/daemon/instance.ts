@@ -6,17 +6,20 @@
  */
 import { background, describeError } from '../background.js';
 import { Router } from '../protocol/router.js';
+import { buildAdvert } from '../protocol/router-config.js';
 import { UnicastChecksum } from '../protocol/unicast-checksum.js';
 import type { Action, Input, RouterConfig, RouterSnapshot, RouterState, TrackerStatus, TransitionReason } from '../protocol/types.js';
 import type { IpAddress, Ipv4Address } from '../wire/address.js';
 import type { Advert, AdvertIpContext, OldUnicastChecksum } from '../wire/types.js';
 import { dueGarps, startGarpSchedule, type GarpCursor, type GarpScheduleConfig } from '../io/garp-schedule.js';
+import type { Raw4Armed } from '../io/packet-addon.js';
 import type { ReceivedAdvert } from '../io/vrrp-mux.js';
 import type { Result } from '../result.js';
 import { LATE_TIMER_MS, zeroInstanceIoCounters, type InstanceIoCounters, type TransitionCount } from '../status/model.js';
 import { ActionList } from './action-list.js';
 import { AdvertBytes } from './advert-bytes.js';
 import { DeadlineTimer, type Now } from './clock.js';
+import type { ArmedSend } from './deadline-queue.js';
 import { RateLimiter, type Logger } from './log.js';
 import { VipKeeper, type VipOps } from './vip-keeper.js';
 
@@ -26,10 +29,16 @@ export interface InstanceIo<V> {
   readonly log: Logger;
   /** Where adverts go: the multicast group, or each unicast peer. */
   readonly destinations: readonly IpAddress[];
-  /** Send one advert payload to `dst` (its v3 checksum covers `dst`), synchronously: the datagram is with the kernel on return. */
-  sendTo(payload: Uint8Array, dst: IpAddress): { ok: boolean; error?: { detail: string } };
+  /**
+   * Send one advert payload to `dst` (its v3 checksum covers `dst`), synchronously: the datagram is
+   * with the kernel on return. `armedSent`: what `armTakeover` gave for it, which the kernel timer
+   * already sent: counted, not sent again.
+   */
+  sendTo(payload: Uint8Array, dst: IpAddress, armedSent?: Raw4Armed): { ok: boolean; error?: { detail: string } };
   /** Get ready to send `payload` to `dst` (build its datagram) without sending it. */
   prepare?(payload: Uint8Array, dst: IpAddress): void;
+  /** The datagram of `payload` to `dst` as the kernel timer can send it by itself at expiry; undefined when it cannot. */
+  armTakeover?(payload: Uint8Array, dst: IpAddress): Raw4Armed | undefined;
   readonly vipOps: VipOps<V>;
   /** One gratuitous ARP per address, `count` times, and how many went out; undefined when GARP is unavailable. */
   garp?(addresses: readonly IpAddress[], count: number): Promise<{ sent: number; failed: number }>;
@@ -85,6 +94,13 @@ const STALL_MS = 5;
 /** The input of every timer fire (the router keeps no input). */
 const TIMEOUT: Input = { kind: 'timeout' };
 
+/** A takeover advert armed on the Master_Down timer: its bytes, destination and what the kernel timer sends. */
+interface ArmedTakeover {
+  readonly payload: Uint8Array;
+  readonly dst: IpAddress;
+  readonly send: ArmedSend;
+}
+
 /** Upper bounds (ms) of the timer-lateness histogram SIGUSR2 reports; the last bucket is open. */
 export const LATENESS_BOUNDS_MS = [1, 5, 20, 100] as const;
 
@@ -127,8 +143,14 @@ export class Instance<V> {
   #resumeDeferred = false;
   /** The bytes of the adverts last sent (or prepared), per destination. */
   readonly #advertBytes = new AdvertBytes();
-  /** What the takeover advert was last prepared for (#prepareTakeover). */
-  #preparedFor: { config: RouterConfig; priority: number; source: IpAddress; destinations: readonly IpAddress[] } | undefined;
+  /** What the takeover advert was last prepared for (#prepareTakeover), and the advert. */
+  #preparedFor: { config: RouterConfig; priority: number; source: IpAddress; destinations: readonly IpAddress[]; advert: Advert } | undefined;
+  /** The takeover advert to its first destination, armed on the Master_Down timer for the kernel timer to send (#armTakeover). */
+  #armed: ArmedTakeover | undefined;
+  /** During the timeout step whose armed advert the kernel timer sent: that advert, until #send meets it. */
+  #armedSent: ArmedTakeover | undefined;
+  /** The last ArmedTakeover made, reused while it still holds (no allocation per received advert). */
+  #armedKept: ArmedTakeover | undefined;
   /** Daemon-level counters (status/model.ts); the router keeps the protocol ones. */
   readonly #counters = zeroInstanceIoCounters();
   readonly #transitions = new Map<string, TransitionCount>();
@@ -160,7 +182,7 @@ export class Instance<V> {
     this.#vips.onSettled = (state) => {
       if (state === 'present') this.#onGarpTimer();
     };
-    this.#timer = new DeadlineTimer(io.now, (deadline, late) => this.#onTimer(deadline, late));
+    this.#timer = new DeadlineTimer(io.now, (deadline, late, armedSent) => this.#onTimer(deadline, late, armedSent));
     this.#garpTimer = new DeadlineTimer(io.now, () => this.#onGarpTimer());
   }
 
@@ -342,8 +364,9 @@ export class Instance<V> {
     } finally {
       this.#stepping = false;
     }
-    this.#timer.arm(this.router.nextDeadline());
     if (this.router.state === 'BACKUP') this.#guard('prepare', this.#prepare);
+    else this.#armed = undefined;
+    this.#timer.arm(this.router.nextDeadline(), this.#armed?.send);
   }
 
   /** One router step: its adverts leave at once, its other actions wait in #pending. */
@@ -370,8 +393,11 @@ export class Instance<V> {
     this.#drive(undefined);
   };
 
-  /** #prepareTakeover, made once (a closure per step would be garbage). */
-  readonly #prepare = (): void => this.#prepareTakeover();
+  /** #prepareTakeover, made once (a closure per step would be garbage); a throw leaves nothing armed. */
+  readonly #prepare = (): void => {
+    this.#armed = undefined;
+    this.#armed = this.#prepareTakeover();
+  };
 
   /** A timer fire whose step waits for this turn's I/O (#onTimer), made once. */
   readonly #stepTimeout = (): void => this.#step(TIMEOUT);
@@ -418,14 +444,15 @@ export class Instance<V> {
     return { fired: this.#lateBuckets.reduce((a, b) => a + b, 0), maxLateMs: this.#lateMax ?? 0, buckets };
   }
 
-  #onTimer(deadline: number, lateMs: number): void {
+  #onTimer(deadline: number, lateMs: number, armedSent: boolean): void {
     // A backup whose Master_Down timer fires late did not run for a while (a stalled or starved
     // process): the master's adverts that arrived meanwhile may be waiting in the socket, ready in
     // this same turn of the loop. setImmediate runs after this turn's I/O callbacks, so they are
     // read first and the timeout only wins if none came (RFC 3768 §6.4.2: an advert received
     // before the timer expired resets it). Found by the soak: op2 took over once after a 1.5 s stall.
     // Every late timeout of the turn runs in one such batch (DeadlineQueue.later).
-    if (lateMs > STALL_MS && this.router.state === 'BACKUP') this.#timer.later(this.#stepTimeout);
+    if (armedSent) this.#armedTimeout();
+    else if (lateMs > STALL_MS && this.router.state === 'BACKUP') this.#timer.later(this.#stepTimeout);
     else this.#step(TIMEOUT);
     // Counted once the advert this timer may send has left: it is what the other routers wait for.
     // A late one is logged, after every advert of the batch.
@@ -511,27 +538,72 @@ export class Instance<V> {
     const destinations = this.#destinations;
     for (let i = 0; i < destinations.length; i++) {
       const dst = destinations[i]!;
-      const result = this.#io.sendTo(this.#advertBytes.bytes(i, advert, this.#checksumContext(dst)), dst);
+      const payload = this.#advertBytes.bytes(i, advert, this.#checksumContext(dst));
+      const result = i === 0 && this.#armedSent !== undefined ? this.#io.sendTo(payload, dst, this.#takeArmedSent(payload, dst)) : this.#io.sendTo(payload, dst);
       if (!result.ok) this.#sendFailed(dst, result.error?.detail);
     }
   }
 
   /**
-   * A backup's next advert is its takeover's (RFC 3768 §6.4.2): its bytes and datagrams are built
-   * ahead, while nothing waits, so the Master_Down timeout goes straight to sendto. The advert is
-   * guessed as the router fills it in (§7.2: configuration and current priority); #send compares
-   * field by field, so a wrong guess only costs the emit it would have cost anyway.
+   * The Master_Down timeout whose advert the kernel timer sent at expiry (#armTakeover): the router
+   * steps now, never through `later`, as the advert is out; #send counts it and does not send it again.
    */
-  #prepareTakeover(): void {
-    if (this.router.state !== 'BACKUP') return;
+  #armedTimeout(): void {
+    this.#armedSent = this.#armed;
+    this.#step(TIMEOUT);
+    if (this.#armedSent !== undefined) {
+      this.#armedSent = undefined;
+      this.#bug('timeout', new Error('the kernel timer sent the takeover advert but the router sent none on this timeout'));
+    }
+  }
+
+  /** The armed datagram the kernel timer sent, when it is this advert's to `dst` (else a bug, logged: this one is sent too). */
+  #takeArmedSent(payload: Uint8Array, dst: IpAddress): Raw4Armed | undefined {
+    const sent = this.#armedSent!;
+    this.#armedSent = undefined;
+    if (sent.payload === payload && sent.dst === dst) return sent.send.datagram;
+    this.#bug('timeout', new Error("the takeover advert the kernel timer sent is not the router's"));
+    return undefined;
+  }
+
+  /**
+   * A backup's next advert is its takeover's (RFC 3768 §6.4.2): its bytes and datagrams are built
+   * ahead, while nothing waits, so the Master_Down timeout goes straight to sendto, and the first
+   * destination's is armed on the timer (#armTakeover). The advert is the router's own (buildAdvert,
+   * §7.2: configuration and current priority); #send compares field by field.
+   */
+  #prepareTakeover(): ArmedTakeover | undefined {
+    if (this.router.state !== 'BACKUP') return undefined;
     const cfg = this.router.config;
-    const p = this.#preparedFor;
+    let p = this.#preparedFor;
     const priority = this.router.priority;
     const source = this.router.sourceIp;
-    if (p !== undefined && p.config === cfg && p.priority === priority && p.source === source && p.destinations === this.#destinations) return;
-    this.#preparedFor = { config: cfg, priority, source, destinations: this.#destinations };
-    const advert: Advert = { version: cfg.version, type: 1, vrid: cfg.vrid, priority, adverIntervalCs: cfg.adverIntervalCs, addresses: cfg.vips, auth: cfg.auth };
-    this.#destinations.forEach((dst, i) => this.#io.prepare?.(this.#advertBytes.bytes(i, advert, this.#checksumContext(dst)), dst));
+    if (p === undefined || p.config !== cfg || p.priority !== priority || p.source !== source || p.destinations !== this.#destinations) {
+      const advert = buildAdvert(cfg, priority);
+      this.#destinations.forEach((dst, i) => this.#io.prepare?.(this.#advertBytes.bytes(i, advert, this.#checksumContext(dst)), dst));
+      p = this.#preparedFor = { config: cfg, priority, source, destinations: this.#destinations, advert };
+    }
+    return this.#armTakeover(p.advert);
+  }
+
+  /**
+   * The takeover advert to the first destination, armed for the kernel timer to send by itself
+   * when the Master_Down timer expires (native-notes/timers.md, "The armed takeover advert"): the
+   * bytes #send will hand the socket for the router's advert on that timeout (§6.4.2: become
+   * Master, send an advert), looked up again at every step, so that a change of configuration,
+   * priority, source, destination or socket re-arms it. Not sent when the timer fires more than
+   * STALL_MS late (the socket is read first then) or a datagram waits on the socket.
+   */
+  #armTakeover(advert: Advert): ArmedTakeover | undefined {
+    const dst = this.#destinations[0];
+    if (dst === undefined || this.#io.armTakeover === undefined) return undefined;
+    // The checksum context again each time: keepalived's old unicast checksum may have been adopted since.
+    const payload = this.#advertBytes.bytes(0, advert, this.#checksumContext(dst));
+    const datagram = this.#io.armTakeover(payload, dst);
+    if (datagram === undefined) return undefined;
+    const kept = this.#armedKept;
+    if (kept !== undefined && kept.send.datagram === datagram && kept.payload === payload && kept.dst === dst) return kept;
+    return (this.#armedKept = { payload, dst, send: { datagram, maxLateMs: STALL_MS } });
   }
 
   /** VRRPv3's checksum pseudo-header for `dst` (RFC 5798 §5.2.8); none for VRRPv2. */

@@ -94,8 +94,9 @@ export function wireInstance(
   const instance = new Instance(instanceSpec(conf, src, targets.group), {
     ...io,
     destinations,
-    sendTo: (payload, dst) => sender.via?.sendTo(payload, dst) ?? { ok: false, error: { detail: 'not registered' } },
+    sendTo: (payload, dst, armedSent) => sender.via?.sendTo(payload, dst, armedSent) ?? { ok: false, error: { detail: 'not registered' } },
     prepare: (payload, dst) => sender.via?.prepare(payload, dst),
+    armTakeover: (payload, dst) => sender.via?.arm(payload, dst),
   });
   const reg = iface.mux!.register(conf.name, {
     spec: receiverSpec(instance, conf.unicastPeers),

@@ -7,12 +7,16 @@
  */
 import { performance } from 'node:perf_hooks';
 import { err, ok, type Result } from '../result.js';
-import { loadPacketAddon, type PacketAddon, type TimerHandle } from './packet-addon.js';
+import { loadPacketAddon, type PacketAddon, type Raw4Armed, type TimerHandle } from './packet-addon.js';
 
 /** One one-shot kernel timer. */
 export interface KernelTimer {
-  /** Fire once at `deadline` (performance.now() ms); replaces any earlier arm. A past deadline fires at once. */
-  arm(deadline: number): void;
+  /**
+   * Fire once at `deadline` (performance.now() ms); replaces any earlier arm. A past deadline fires
+   * at once. `armed.datagram` is sent by the addon at expiry before the callback, unless it is more
+   * than `armed.maxLateMs` late or a datagram waits on its socket (timer.c).
+   */
+  arm(deadline: number, armed?: { readonly datagram: Raw4Armed; readonly maxLateMs: number }): void;
   disarm(): void;
   close(): void;
 }
@@ -46,8 +50,8 @@ function measureOffset(addon: Required<Pick<PacketAddon, 'monotonicMs'>>): numbe
   return offset;
 }
 
-/** Opens a kernel timer calling `onExpire` on the loop; an error when the addon lacks it. */
-export function openKernelTimer(onExpire: () => void): Result<KernelTimer, { detail: string }> {
+/** Opens a kernel timer calling `onExpire` on the loop (`armed`: the armed datagram's bytes sent at this expiry, else <= 0); an error when the addon lacks it. */
+export function openKernelTimer(onExpire: (armed: number) => void): Result<KernelTimer, { detail: string }> {
   const loaded = loadPacketAddon();
   if (!loaded.ok) return loaded;
   const addon = loaded.value;
@@ -58,16 +62,17 @@ export function openKernelTimer(onExpire: () => void): Result<KernelTimer, { det
   const offset = monotonicOffset(timers);
   let handle: TimerHandle;
   try {
-    handle = timers.timerOpen((status) => {
+    handle = timers.timerOpen((status, armed) => {
       // A negative libuv status means the poll itself failed: a bug or a broken system, not a timeout.
       if (status < 0) throw new Error(`kernel timer poll failed (libuv status ${status})`);
-      onExpire();
+      onExpire(armed ?? 0);
     });
   } catch (e) {
     return err({ detail: `timerfd: ${(e as Error).message}` });
   }
   return ok({
-    arm: (deadline) => timers.timerArm(handle, Math.max(0, deadline + offset)),
+    arm: (deadline, armed) =>
+      armed === undefined ? timers.timerArm(handle, Math.max(0, deadline + offset)) : timers.timerArm(handle, Math.max(0, deadline + offset), armed.datagram, armed.maxLateMs),
     disarm: () => timers.timerDisarm(handle),
     close: () => timers.timerClose(handle),
   });

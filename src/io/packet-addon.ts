@@ -32,6 +32,9 @@ export type Raw4Handle = { readonly __brand: 'Raw4Handle' };
  */
 export type Raw4Listener = (code: string | null, data: Buffer | string, arrivalMs?: number, stamp?: number) => void;
 
+/** A copy of a datagram that the kernel timer sends by itself at expiry (raw4.c raw4Armed, timer.c). */
+export type Raw4Armed = { readonly __brand: 'Raw4Armed' };
+
 /** An opaque NETLINK_ROUTE socket handle (rtnl.c). */
 export type RtnlHandle = { readonly __brand: 'RtnlHandle' };
 
@@ -50,6 +53,8 @@ export interface PacketAddon {
   raw4Open?(ifname: string, ifindex: number, protocol: number, group: Uint8Array | null, rcvbuf: number, tos: number, onMessage: Raw4Listener): Raw4Handle;
   /** One sendto of an IPv4 datagram (header included) to `dst` (the address as a big-endian uint32): bytes sent, or -EAGAIN. Absent before raw4.c sent. */
   raw4Send?(h: Raw4Handle, datagram: Uint8Array, dst: number): number;
+  /** A copy of `datagram` for a kernel timer to send to `dst` on this socket at expiry (timerArm). Absent before it existed. */
+  raw4Armed?(h: Raw4Handle, datagram: Uint8Array, dst: number): Raw4Armed;
   raw4Close?(h: Raw4Handle): void;
   /** Absent in an addon built before raw6.c existed. */
   raw6Open?(ifname: string, ifindex: number, group: Uint8Array | null, rcvbuf: number, onMessage: Raw6Listener): Raw6Handle;
@@ -57,8 +62,10 @@ export interface PacketAddon {
   raw6Close?(h: Raw6Handle): void;
   /** CLOCK_MONOTONIC in ms. Absent in an addon built before the timer existed. */
   monotonicMs?(): number;
-  timerOpen?(onExpire: (status: number) => void): TimerHandle;
-  timerArm?(h: TimerHandle, deadlineMonotonicMs: number): void;
+  /** `armed`: what the armed datagram's send did at this expiry (bytes sent; 0 nothing armed; < 0 not sent, ARMED_* of raw4.h; absent in older addons). */
+  timerOpen?(onExpire: (status: number, armed?: number) => void): TimerHandle;
+  /** `armed` (raw4Armed): sent by the addon at expiry, before onExpire, unless the timer is more than `maxLateMs` late (timer.c). */
+  timerArm?(h: TimerHandle, deadlineMonotonicMs: number, armed?: Raw4Armed, maxLateMs?: number): void;
   timerDisarm?(h: TimerHandle): void;
   timerClose?(h: TimerHandle): void;
   /** [SIGRTMIN, SIGRTMAX] as the C library numbers them (signals.c). */

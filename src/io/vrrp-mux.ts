@@ -13,6 +13,7 @@ import { err, ok, type Result } from '../result.js';
 import { familyOf, type Family, type IpAddress } from '../wire/address.js';
 import type { OpenedDatagram, RawDatagram } from '../wire/datagram.js';
 import type { Advert } from '../wire/types.js';
+import type { Raw4Armed } from './packet-addon.js';
 import type { IoLogger, SocketError } from './vrrp-socket.js';
 
 /** The socket side the mux needs (a VrrpSocket or VrrpSocket6, or a fake in unit tests). */
@@ -26,10 +27,13 @@ export interface PacketPort {
   /**
    * `src`: the source address to send from (IPv4: our own header, IP_HDRINCL; IPv6: IPV6_PKTINFO).
    * Synchronous: the datagram is with the kernel (or queued behind a full buffer) on return.
+   * `armedSent`: what `arm` gave for these arguments, already sent by the kernel timer: counted, not sent again.
    */
-  send(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Result<number, SocketError>;
+  send(payload: Uint8Array, dst: IpAddress, src?: IpAddress, armedSent?: Raw4Armed): Result<number, SocketError>;
   /** Builds and keeps the datagram `send` would for these arguments, without sending (a backup's takeover advert). */
   prepare?(payload: Uint8Array, dst: IpAddress, src?: IpAddress): void;
+  /** That datagram as the kernel timer can send it by itself (VrrpSocket.arm); undefined when it cannot. */
+  arm?(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Raw4Armed | undefined;
 }
 
 /** An advert that passed the receive path, with the IP facts it came with. */
@@ -54,10 +58,12 @@ export interface RegisterOptions {
 
 export interface Registration {
   readonly destinations: readonly IpAddress[];
-  /** Sends one advert payload to `dst` (one of `destinations`), synchronously (PacketPort.send). */
-  sendTo(payload: Uint8Array, dst: IpAddress): Result<number, SocketError>;
+  /** Sends one advert payload to `dst` (one of `destinations`), synchronously (PacketPort.send; `armedSent` too). */
+  sendTo(payload: Uint8Array, dst: IpAddress, armedSent?: Raw4Armed): Result<number, SocketError>;
   /** Builds what sending `payload` to `dst` needs (PacketPort.prepare), without sending. */
   prepare(payload: Uint8Array, dst: IpAddress): void;
+  /** The datagram for `payload` to `dst` as the kernel timer can send it (PacketPort.arm). */
+  arm(payload: Uint8Array, dst: IpAddress): Raw4Armed | undefined;
   /** The address adverts leave from from now on (the interface's address changed). */
   setSource(src: IpAddress): void;
   unregister(): void;
@@ -124,11 +130,13 @@ export class VrrpInterfaceMux {
     let source = opts.source;
     return ok({
       destinations: opts.destinations,
-      sendTo: (payload, dst) => {
+      sendTo: (payload, dst, armedSent) => {
         const sender = this.#senders.get(familyOf(dst));
         if (sender === undefined) return err({ kind: 'closed', detail: `no ${familyOf(dst)} socket on ${this.port.ifname}` });
+        if (armedSent !== undefined) return sender.send(payload, dst, source, armedSent);
         return source === undefined ? sender.send(payload, dst) : sender.send(payload, dst, source);
       },
+      arm: (payload, dst) => this.#senders.get(familyOf(dst))?.arm?.(payload, dst, source),
       prepare: (payload, dst) => {
         const sender = this.#senders.get(familyOf(dst));
         if (source === undefined) sender?.prepare?.(payload, dst);

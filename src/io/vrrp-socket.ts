@@ -23,7 +23,7 @@ import { addressBytes, familyOf, type IpAddress, type Ipv4Address } from '../wir
 import { IPPROTO_VRRP, VRRP_MCAST_GROUP4, VRRP_TOS, VRRP_TTL } from '../wire/constants.js';
 import type { RawDatagram } from '../wire/datagram.js';
 import { emitIpv4 } from '../wire/ipv4.js';
-import { loadPacketAddon, type PacketAddon, type Raw4Handle, type Raw4Listener } from './packet-addon.js';
+import { loadPacketAddon, type PacketAddon, type Raw4Armed, type Raw4Handle, type Raw4Listener } from './packet-addon.js';
 import { arrivalTime } from './rx-stamp.js';
 import { SendBacklog, WOULD_BLOCK as BACKLOG_WOULD_BLOCK } from './send-backlog.js';
 import { openRawSocket, type RawSocket } from './raw-socket-open.js';
@@ -69,14 +69,14 @@ export const SEND_QUEUED = 0;
 
 /** sendto(2) EAGAIN / EWOULDBLOCK as raw-socket words it: the socket buffer is full for now. */
 const WOULD_BLOCK_TEXT = /temporarily unavailable|would block/i;
-type Raw4Addon = Required<Pick<PacketAddon, 'raw4Open' | 'raw4Send' | 'raw4Close' | 'monotonicMs'>>;
+type Raw4Addon = Required<Pick<PacketAddon, 'raw4Open' | 'raw4Send' | 'raw4Close' | 'monotonicMs'>> & Pick<PacketAddon, 'raw4Armed'>;
 
 /** The addon's raw IPv4 socket, when it has one that also sends (built with raw4.c's raw4Send). */
 function loadRaw4(): Raw4Addon | undefined {
   const a = loadPacketAddon();
   if (!a.ok) return undefined;
-  const { raw4Open, raw4Send, raw4Close, monotonicMs } = a.value;
-  return raw4Open && raw4Send && raw4Close && monotonicMs ? { raw4Open, raw4Send, raw4Close, monotonicMs } : undefined;
+  const { raw4Open, raw4Send, raw4Close, raw4Armed, monotonicMs } = a.value;
+  return raw4Open && raw4Send && raw4Close && monotonicMs ? { raw4Open, raw4Send, raw4Close, raw4Armed, monotonicMs } : undefined;
 }
 
 /** The native socket of a VrrpSocket (raw4.c): it receives, and sends unless receive-only. */
@@ -96,6 +96,8 @@ interface Datagram {
   readonly to: number;
   /** The result of sending all of it, made once (a Result is never changed): a send allocates nothing. */
   readonly whole: Result<number, SocketError>;
+  /** Its copy for the kernel timer to send (`arm`), made on first use. */
+  armed?: Raw4Armed;
 }
 
 /** raw4Send's answer when the socket buffer is full: -EAGAIN (Linux's 11). */
@@ -167,11 +169,19 @@ export class VrrpSocket extends EventEmitter {
    * built around `payload` is kept for that payload object (`datagram`): a caller must not change
    * a payload it has sent.
    */
-  send(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Result<number, SocketError> {
+  send(payload: Uint8Array, dst: IpAddress, src?: IpAddress, armedSent?: Raw4Armed): Result<number, SocketError> {
     const backlog = this.native?.backlog;
     if (this.closed || (this.raw === undefined && backlog === undefined)) return err({ kind: 'closed', detail: `socket on ${this.ifname || '(any interface)'} is ${this.closed ? 'closed' : 'receive-only'}` });
     const d = this.datagram(payload, dst, src);
     if (!d.ok) return d;
+    if (armedSent !== undefined) {
+      // The kernel timer sent this very datagram at expiry (`arm`): counted here, not sent twice.
+      if (d.value.armed === armedSent) {
+        this.counters.sent++;
+        return d.value.whole;
+      }
+      if (this.limiter.check('armed datagram differed', performance.now()).log) this.logger?.warn({ ifname: this.ifname, dst }, 'bug: the datagram the timer sent is not the one sent now; sending this one too');
+    }
     if (backlog !== undefined) {
       if (backlog.size === 0) {
         let n: number;
@@ -230,6 +240,21 @@ export class VrrpSocket extends EventEmitter {
   prepare(payload: Uint8Array, dst: IpAddress, src?: IpAddress): void {
     if (this.closed || (this.raw === undefined && this.native?.backlog === undefined)) return;
     this.datagram(payload, dst, src);
+  }
+
+  /**
+   * The datagram `send` would hand over for these arguments, as a copy the kernel timer can send
+   * by itself at expiry (timer.c, native-notes/timers.md "The armed takeover advert"); undefined
+   * without the addon's sending socket. `send` with it as `armedSent` then counts it without
+   * sending it again, when it is still the datagram for its arguments.
+   */
+  arm(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Raw4Armed | undefined {
+    const native = this.native;
+    if (this.closed || native?.backlog === undefined || native.handle === undefined || native.addon.raw4Armed === undefined) return undefined;
+    const d = this.datagram(payload, dst, src);
+    if (!d.ok) return undefined;
+    d.value.armed ??= native.addon.raw4Armed(native.handle, d.value.buf, d.value.to);
+    return d.value.armed;
   }
 
   /**

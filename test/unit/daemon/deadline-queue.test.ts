@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DeadlineTimer, monotonicNow, timerMechanism } from '../../../src/daemon/clock.js';
-import { DeadlineQueue, newSlot, timeoutWake, type QueueSlot } from '../../../src/daemon/deadline-queue.js';
+import { DeadlineQueue, newSlot, timeoutWake, type ArmedSend, type QueueSlot } from '../../../src/daemon/deadline-queue.js';
+import type { Raw4Armed } from '../../../src/io/packet-addon.js';
 
 /** A queue on a settable clock whose wake source the test fires by hand. */
 function manualQueue() {
@@ -17,31 +18,40 @@ function manualQueue() {
     t = to;
   };
   const wakes: (number | 'off')[] = [];
-  let wake: () => void = () => undefined;
+  /** The armed datagram each arm of the wake source carried (undefined: none). */
+  const armedWakes: (ArmedSend | undefined)[] = [];
+  let wake: (armed: number) => void = () => undefined;
   const queue = new DeadlineQueue(
     () => t,
     (onWake) => {
       wake = onWake;
-      return { arm: (d) => wakes.push(d), disarm: () => wakes.push('off') };
+      return {
+        arm: (d, armed) => {
+          wakes.push(d);
+          armedWakes.push(armed);
+        },
+        disarm: () => wakes.push('off'),
+      };
     },
   );
   const fired: string[] = [];
   const slot = (name: string, onFire?: () => void): QueueSlot =>
-    newSlot((deadline, late) => {
-      fired.push(`${name}@${deadline}+${late}`);
+    newSlot((deadline, late, armedSent) => {
+      fired.push(`${name}@${deadline}+${late}${armedSent ? ' sent' : ''}`);
       onFire?.();
     });
   return {
     queue,
     wakes,
+    armedWakes,
     fired,
     slot,
     /** Moves the clock without a wake (time passing inside a callback). */
     advance,
-    /** Moves the clock to `to` and fires the wake, as the kernel would. */
-    wakeAt(to: number) {
+    /** Moves the clock to `to` and fires the wake, as the kernel would (`armed`: the bytes it sent of the armed datagram). */
+    wakeAt(to: number, armed = 0) {
       t = to;
-      wake();
+      wake(armed);
     },
   };
 }
@@ -205,6 +215,42 @@ describe('DeadlineQueue', () => {
     expect(order).toEqual([]);
     await new Promise((r) => setImmediate(r));
     expect(order).toEqual(['x', 'y', 'work x', 'work y']);
+  });
+
+  it("the wake source holds the head slot's armed datagram, re-armed whenever the head or its datagram changes", () => {
+    const q = manualQueue();
+    const x = { datagram: {} as Raw4Armed, maxLateMs: 5 };
+    const y = { datagram: {} as Raw4Armed, maxLateMs: 5 };
+    const [a, b, c] = ['a', 'b', 'c'].map((n) => q.slot(n)) as [QueueSlot, QueueSlot, QueueSlot];
+    q.queue.schedule(a, 10, x);
+    q.queue.schedule(b, 10); // a tie, armed later: a stays the head
+    expect(q.wakes).toEqual([10]);
+    expect(q.armedWakes).toEqual([x]);
+    q.queue.schedule(a, 10, y); // only its datagram changed: re-armed, a keeps its place
+    expect(q.armedWakes.at(-1)).toBe(y);
+    q.queue.cancel(a); // the head is b now, with nothing armed
+    expect(q.wakes).toEqual([10, 10, 10]);
+    expect(q.armedWakes.at(-1)).toBeUndefined();
+    q.queue.schedule(c, 10, x); // c is not the head: the wake source keeps b's (nothing)
+    q.queue.schedule(c, 5, x);
+    expect(q.wakes.at(-1)).toBe(5);
+    expect(q.armedWakes.at(-1)).toBe(x);
+    q.queue.schedule(c, 5); // disarmed at the same deadline
+    expect(q.armedWakes.at(-1)).toBeUndefined();
+    expect(q.wakes).toHaveLength(5);
+  });
+
+  it('the slot whose datagram the wake source sent fires first and is told so; a refusal tells nobody', () => {
+    const q = manualQueue();
+    const x = { datagram: {} as Raw4Armed, maxLateMs: 5 };
+    const [a, b, c] = ['a', 'b', 'c'].map((n) => q.slot(n)) as [QueueSlot, QueueSlot, QueueSlot];
+    q.queue.schedule(a, 10, x);
+    q.queue.schedule(b, 10);
+    q.queue.schedule(c, 20, x);
+    q.wakeAt(9.999, 28); // the kernel's clock saw the deadline; this one reads a hair earlier
+    expect(q.fired).toEqual(['a@10+0 sent', 'b@10+0']);
+    q.wakeAt(20, -1); // a datagram was waiting: not sent
+    expect(q.fired.at(-1)).toBe('c@20+0');
   });
 
   it('any sequence of arms and cancels fires exactly the armed slots, in (deadline, arm) order', () => {

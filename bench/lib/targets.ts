@@ -1,0 +1,49 @@
+/**
+ * The daemons a bench compares: keepalived, this build of vrrpd, and other builds of vrrpd given
+ * with `--vrrpd-at LABEL=PATH` (PATH: another build's bundle, `dist/bundle/vrrpd.js`), run with
+ * their own shebang's node flags unless `--node-flags` replaces them. bench:scale and
+ * bench:failover take the same options through this module.
+ */
+import { resolve } from 'node:path';
+import { binNodeFlags } from '../../src/lab/node-flags.js';
+import { VRRPD_NODE_FLAGS } from './node-flags.js';
+import type { DaemonKind } from './peers.js';
+
+/** One daemon the bench runs: keepalived, this build of vrrpd, or another build (--vrrpd-at). */
+export interface Target {
+  /** `vrrpd`, `keepalived` or `vrrpd@LABEL`. */
+  readonly label: string;
+  readonly kind: DaemonKind;
+  /** Another build's vrrpd.js (its bundle); undefined: this build's. */
+  readonly cli?: string;
+}
+
+/** Every value given for a repeated option `name`. */
+export function repeatedOption(argv: readonly string[], name: string): string[] {
+  return argv.flatMap((a, i) => (a === name && argv[i + 1] !== undefined ? [argv[i + 1]!] : []));
+}
+
+/** The targets of `--only` (vrrpd, keepalived or both) with each `--vrrpd-at` build after this build's vrrpd. */
+export function parseTargets(argv: readonly string[], only: string | undefined): Target[] {
+  if (only !== undefined && only !== 'vrrpd' && only !== 'keepalived') throw new Error('--only vrrpd|keepalived');
+  const others = repeatedOption(argv, '--vrrpd-at').map((spec): Target => {
+    const m = /^([\w.-]+)=(.+)$/.exec(spec);
+    if (!m) throw new Error("--vrrpd-at LABEL=PATH (PATH: a bundle's vrrpd.js)");
+    return { label: `vrrpd@${m[1]!}`, kind: 'vrrpd', cli: resolve(m[2]!) };
+  });
+  const kinds: DaemonKind[] = only ? [only] : ['vrrpd', 'keepalived'];
+  return kinds.flatMap((kind): Target[] => (kind === 'vrrpd' ? [{ label: 'vrrpd', kind }, ...others] : [{ label: kind, kind }]));
+}
+
+/** The node flags `target` runs with: --node-flags when given, else its own bin's. */
+export function targetFlags(target: Target, nodeFlags: readonly string[] | undefined): readonly string[] {
+  return nodeFlags ?? (target.cli === undefined ? VRRPD_NODE_FLAGS : binNodeFlags(target.cli));
+}
+
+/** The lines saying how each vrrpd build ran (for the bench's report). */
+export function targetLines(targets: readonly Target[], nodeFlags: readonly string[] | undefined): string[] {
+  const asBin = nodeFlags === undefined ? 'the flags of the vrrpd bin' : "NOT the bin's flags";
+  const lines = [`vrrpd ran as \`node ${(nodeFlags ?? VRRPD_NODE_FLAGS).join(' ')} dist/bundle/vrrpd.js\` (${asBin}).`];
+  for (const t of targets) if (t.cli !== undefined) lines.push(`${t.label} ran as \`node ${targetFlags(t, nodeFlags).join(' ')} ${t.cli}\`.`);
+  return lines;
+}

@@ -1,0 +1,294 @@
+/**
+ * The armed takeover advert (native-notes/timers.md, "The armed takeover advert"): a backup's
+ * Master_Down timer carries its takeover advert, which the kernel timer sends by itself at expiry
+ * before JavaScript runs. Here the wake source is driven by hand and plays the kernel's part
+ * (timer.c): at expiry it sends the head slot's armed datagram unless told it refused (a datagram
+ * waiting, too late, a failed send). What must hold: what it sends is exactly the advert the
+ * router sends on that timeout, it goes out once, and it is re-armed or disarmed whenever that
+ * advert or the queue's head changes.
+ */
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { queueOnClock } from '../../../src/daemon/clock.js';
+import type { ArmedSend } from '../../../src/daemon/deadline-queue.js';
+import { Instance, type InstanceIo, type InstanceSpec } from '../../../src/daemon/instance.js';
+import { KEEPALIVED_GARP_DEFAULTS } from '../../../src/io/garp-schedule.js';
+import type { Raw4Armed } from '../../../src/io/packet-addon.js';
+import type { ReceivedAdvert } from '../../../src/io/vrrp-mux.js';
+import type { Action } from '../../../src/protocol/types.js';
+import { ok } from '../../../src/result.js';
+import { emitAdvert, parseAdvert } from '../../../src/wire/advert.js';
+import type { IpAddress } from '../../../src/wire/address.js';
+import type { Advert } from '../../../src/wire/types.js';
+import { advert, advertV3, ip, routerConfig, routerConfigV3, VIP } from '../../helpers/router-fixtures.js';
+
+const GROUP = ip('224.0.0.18');
+const MASTER = ip('192.168.50.1');
+const ME = ip('192.168.50.2');
+const silent = pino({ level: 'silent' });
+
+/** What left on the wire, in order: the kernel timer's sends, JavaScript's, and state changes. */
+type Sent = { kind: 'timer' | 'js'; name: string; payload: Uint8Array; dst: IpAddress; src: IpAddress };
+type WireEvent = Sent | { kind: 'state'; name: string; to: string };
+
+/** The datagram behind a fake armed token (the addon's copy: payload, destination and the source of its IPv4 header). */
+interface FakeArmed {
+  readonly payload: Uint8Array;
+  readonly dst: IpAddress;
+  readonly src: IpAddress;
+}
+
+function lab() {
+  let t = 10_000;
+  const now = (): number => t;
+  let onWake: (armed: number) => void = () => undefined;
+  let wakeAt: number | undefined;
+  let wakeArmed: ArmedSend | undefined;
+  queueOnClock(now, (w) => {
+    onWake = w;
+    return {
+      arm: (d, armed) => {
+        wakeAt = d;
+        wakeArmed = armed;
+      },
+      disarm: () => {
+        wakeAt = undefined;
+        wakeArmed = undefined;
+      },
+    };
+  });
+  const wire: WireEvent[] = [];
+  const tokens = new Map<Raw4Armed, FakeArmed>();
+  /** The registration's source address (the IPv4 header's), as the address watch sets it. */
+  let source: IpAddress = ME;
+  let counted = 0;
+  const steps: { name: string; actions: readonly Action[] }[] = [];
+
+  const make = (name: string, spec: InstanceSpec<string>): Instance<string> => {
+    const kept = new Map<Uint8Array, Raw4Armed>();
+    const io: InstanceIo<string> = {
+      now,
+      log: silent,
+      destinations: [GROUP],
+      sendTo: (payload, dst, armedSent) => {
+        const a = armedSent && tokens.get(armedSent);
+        // The socket counts a datagram the timer sent only when it is still the one it would send (VrrpSocket.send).
+        if (a && a.payload === payload && a.dst === dst && a.src === source) counted++;
+        else wire.push({ kind: 'js', name, payload, dst, src: source });
+        return { ok: true };
+      },
+      armTakeover: (payload, dst) => {
+        const old = kept.get(payload);
+        const a = old && tokens.get(old);
+        if (old && a && a.dst === dst && a.src === source) return old;
+        const token = { name } as unknown as Raw4Armed;
+        tokens.set(token, { payload, dst, src: source });
+        kept.set(payload, token);
+        return token;
+      },
+      vipOps: { apply: async (state, vips) => vips.map(() => ok(state)), describe: (v) => v },
+    };
+    const inst = new Instance(spec, io);
+    // What the router decides at each step, as the instance hands it its action list.
+    const stepInto = inst.router.stepInto.bind(inst.router);
+    inst.router.stepInto = (input, at, out) => {
+      const actions: Action[] = [];
+      stepInto(input, at, { push: (a: Action) => (actions.push(a), out.push(a)) });
+      steps.push({ name, actions });
+    };
+    inst.onStateChange((e) => wire.push({ kind: 'state', name, to: e.to }));
+    return inst;
+  };
+
+  return {
+    wire,
+    steps,
+    make,
+    get counted() {
+      return counted;
+    },
+    get wakeAt() {
+      return wakeAt;
+    },
+    /** The advert the wake source holds now, parsed, and its datagram's addresses. */
+    armed(): (FakeArmed & { advert: Advert }) | undefined {
+      const a = wakeArmed && tokens.get(wakeArmed.datagram);
+      if (a === undefined) return undefined;
+      const parsed = parseAdvert(a.payload, { family: 'ipv4', src: a.src, dst: a.dst });
+      if (!parsed.ok) throw new Error(parsed.error.detail);
+      return { ...a, advert: parsed.value };
+    },
+    setSource(src: IpAddress) {
+      source = src;
+    },
+    advance(ms: number) {
+      t += ms;
+    },
+    /**
+     * The kernel timer expires `lateMs` after its deadline: timer.c sends the armed datagram (or
+     * refuses with `refused`, an ARMED_* code) and then calls JavaScript with the outcome.
+     */
+    expire(o: { lateMs?: number; refused?: number } = {}) {
+      if (wakeAt === undefined) throw new Error('no timer armed');
+      t = wakeAt + (o.lateMs ?? 0.05);
+      const a = wakeArmed && tokens.get(wakeArmed.datagram);
+      let outcome = 0;
+      if (a !== undefined && o.refused !== undefined) outcome = o.refused;
+      else if (a !== undefined) {
+        wire.push({ kind: 'timer', name: (wakeArmed!.datagram as unknown as { name: string }).name, ...a });
+        outcome = a.payload.length + 20;
+      }
+      wakeAt = undefined;
+      wakeArmed = undefined;
+      onWake(outcome);
+    },
+  };
+}
+
+type Lab = ReturnType<typeof lab>;
+
+const spec = (v: 2 | 3, over: Parameters<typeof routerConfig>[0] = {}): InstanceSpec<string> => ({
+  router: (v === 2 ? routerConfig : routerConfigV3)({ priority: 90, ...over }),
+  vips: [`${VIP}/24`],
+  garpAddresses: [VIP],
+  garp: KEEPALIVED_GARP_DEFAULTS,
+});
+
+const heard = (v: 2 | 3, at: number, over: Partial<Advert> = {}): ReceivedAdvert => ({
+  advert: v === 2 ? advert({ priority: 100, ...over }) : advertV3({ priority: 100, ...over }),
+  ip: { family: 'ipv4', src: MASTER, dst: GROUP, ttl: 255, tos: 0xc0, vrrp: new Uint8Array(0), ah: false },
+  checksum: 'rfc',
+  arrivedAt: at,
+});
+
+/** A backup of `name` that has heard the master once. */
+function backup(l: Lab, v: 2 | 3, name = 'VI_1', over: Parameters<typeof routerConfig>[0] = {}): Instance<string> {
+  const inst = l.make(name, spec(v, { name, ...over }));
+  inst.start();
+  inst.receive(heard(v, 10_000, over.vrid === undefined ? {} : { vrid: over.vrid }));
+  return inst;
+}
+
+/** The bytes of the router's own advert on the takeover step, emitted afresh (what JavaScript would have sent). */
+function routerAdvertBytes(l: Lab, name: string, src: IpAddress): Uint8Array {
+  const step = l.steps.filter((s) => s.name === name).at(-1)!;
+  const send = step.actions.find((a) => a.kind === 'sendAdvert');
+  if (send?.kind !== 'sendAdvert') throw new Error('the router sent no advert on this step');
+  return emitAdvert(send.advert, send.advert.version === 2 ? undefined : { family: 'ipv4', src, dst: GROUP });
+}
+
+/** Expires the timer and checks: one datagram, from the kernel timer, byte for byte the router's advert, counted once. */
+function takeOver(l: Lab, inst: Instance<string>, src = ME): Advert {
+  const counted = l.counted;
+  const armed = l.armed();
+  expect(armed).toBeDefined();
+  const before = l.wire.length;
+  l.expire();
+  const out = l.wire.slice(before);
+  expect(out.map((e) => e.kind)).toEqual(['timer', 'state']); // the advert first, then the state change
+  expect(inst.state).toBe('MASTER');
+  const sent = out[0] as Sent;
+  expect(sent.payload).toEqual(routerAdvertBytes(l, inst.name, src));
+  expect(sent.src).toBe(src);
+  expect(l.counted).toBe(counted + 1);
+  expect(inst.router.counters.advertiseSent).toBe(1);
+  return armed!.advert;
+}
+
+describe.each([2, 3] as const)('the armed takeover advert, VRRPv%i over IPv4', (v) => {
+  it('master loss: the kernel timer sends the router\'s own advert at the deadline, once, before JavaScript steps', () => {
+    const l = lab();
+    const inst = backup(l, v);
+    expect(l.wakeAt).toBe(10_000 + inst.router.masterDownIntervalMs);
+    expect(takeOver(l, inst)).toMatchObject({ vrid: 251, priority: 90 });
+  });
+
+  it('priority 0: armed again for Skew_Time, and sent then', () => {
+    const l = lab();
+    const inst = backup(l, v);
+    l.advance(500);
+    inst.receive(heard(v, 10_500, { priority: 0 }));
+    expect(l.wakeAt).toBe(10_500 + inst.router.skewTimeMs);
+    takeOver(l, inst);
+  });
+
+  it('re-armed when the priority changes (a tracker): the new priority is what leaves', () => {
+    const l = lab();
+    const inst = backup(l, v);
+    inst.setTrackers([{ name: 'chk', weight: -10, healthy: false }]);
+    expect(l.armed()?.advert.priority).toBe(80);
+    expect(takeOver(l, inst).priority).toBe(80);
+  });
+
+  it('re-armed when the source changes (the IPv4 header, and the VRRPv3 checksum)', () => {
+    const l = lab();
+    const inst = backup(l, v);
+    const NEW = ip('192.168.50.12');
+    l.setSource(NEW); // the address watch: the registration first, then the instance
+    inst.setSource(NEW, 'address changed');
+    expect(l.armed()?.src).toBe(NEW);
+    takeOver(l, inst, NEW);
+  });
+
+  it('re-armed on a reload (new addresses), and after destinations change', () => {
+    const l = lab();
+    const inst = backup(l, v);
+    const OTHER = ip('192.168.50.101');
+    inst.update({ ...spec(v, { vips: [VIP, OTHER] }), vips: [`${VIP}/24`, `${OTHER}/24`] }, [GROUP]);
+    expect(l.armed()?.advert.addresses).toEqual([VIP, OTHER]);
+    expect(takeOver(l, inst).addresses).toEqual([VIP, OTHER]);
+  });
+
+  it('not armed outside BACKUP: as MASTER, in FAULT, once stopped', async () => {
+    const l = lab();
+    const inst = backup(l, v);
+    takeOver(l, inst);
+    expect(l.wakeAt).toBeDefined(); // the Adver_Timer
+    expect(l.armed()).toBeUndefined();
+    inst.setLink(false);
+    expect(inst.state).toBe('FAULT');
+    expect(l.wakeAt).toBeUndefined();
+    const other = backup(l, v, 'VI_2', { vrid: 2 });
+    expect(l.armed()).toBeDefined();
+    await other.stop();
+    expect(l.wakeAt).toBeUndefined();
+    expect(l.armed()).toBeUndefined();
+  });
+
+  it("the wake source holds the head's advert: when that deadline moves, the next instance's", () => {
+    const l = lab();
+    const a = backup(l, v, 'VI_A', { vrid: 1 });
+    l.advance(100);
+    const b = l.make('VI_B', spec(v, { name: 'VI_B', vrid: 2 }));
+    b.start();
+    b.receive(heard(v, 10_100, { vrid: 2 }));
+    expect(l.armed()?.advert.vrid).toBe(1);
+    l.advance(100);
+    a.receive(heard(v, 10_200, { vrid: 1 })); // A's deadline moves after B's
+    expect(l.armed()?.advert.vrid).toBe(2);
+    takeOver(l, b);
+    expect(a.state).toBe('BACKUP');
+  });
+
+  it('refused at expiry (a datagram waiting, a failed send): JavaScript sends as it always did, once', () => {
+    for (const refused of [-1, -4]) {
+      const l = lab();
+      const inst = backup(l, v);
+      const before = l.wire.length;
+      l.expire({ refused });
+      expect(l.wire.slice(before).map((e) => e.kind)).toEqual(['js', 'state']);
+      expect(inst.state).toBe('MASTER');
+      expect(l.counted).toBe(0);
+    }
+  });
+
+  it('more than STALL_MS late (refused): the sockets are read first, then JavaScript sends', async () => {
+    const l = lab();
+    const inst = backup(l, v);
+    const before = l.wire.length;
+    l.expire({ lateMs: 6, refused: -3 });
+    expect(inst.state).toBe('BACKUP'); // waits for setImmediate, after this turn's I/O
+    await new Promise((r) => setImmediate(r));
+    expect(l.wire.slice(before).map((e) => e.kind)).toEqual(['js', 'state']);
+  });
+});
