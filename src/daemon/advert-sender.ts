@@ -1,0 +1,163 @@
+/**
+ * An instance's adverts on their way out: the bytes per destination (emitted again only when the
+ * advert changed, advert-bytes.ts), a backup's takeover advert built ahead, and its first
+ * destination's datagram armed on the Master_Down timer for the kernel timer to send by itself
+ * (native-notes/timers.md, "The armed takeover advert"). Nothing here decides what to send: the
+ * router does; this only has the router's advert ready before it is asked for.
+ */
+import type { Raw4Armed } from '../io/packet-addon.js';
+import type { Router } from '../protocol/router.js';
+import { buildAdvert } from '../protocol/router-config.js';
+import type { UnicastChecksum } from '../protocol/unicast-checksum.js';
+import type { RouterConfig } from '../protocol/types.js';
+import type { IpAddress } from '../wire/address.js';
+import type { Advert, AdvertIpContext } from '../wire/types.js';
+import { AdvertBytes } from './advert-bytes.js';
+import type { ArmedSend } from './deadline-queue.js';
+import type { InstanceIo } from './instance-types.js';
+
+/** What the sender needs of the instance's I/O. */
+export type AdvertIo = Pick<InstanceIo<unknown>, 'sendTo' | 'prepare' | 'armTakeover'>;
+
+/** What the sender reports to its instance, which counts and logs: a failed send, a bug it caught. */
+export interface AdvertSenderHooks {
+  failed(dst: IpAddress, detail: string | undefined): void;
+  bug(what: string, e: unknown): void;
+}
+
+/** A takeover advert armed on the Master_Down timer: its bytes, destination and what the kernel timer sends. */
+interface ArmedTakeover {
+  readonly payload: Uint8Array;
+  readonly dst: IpAddress;
+  readonly send: ArmedSend;
+}
+
+export class AdvertSender {
+  /** Where adverts go (a reload may change the unicast peers). */
+  #destinations: readonly IpAddress[];
+  /** The bytes of the adverts last sent (or prepared), per destination. */
+  readonly #bytes = new AdvertBytes();
+  /** What the takeover advert was last prepared for (#prepareTakeover), and the advert. */
+  #preparedFor: { config: RouterConfig; priority: number; source: IpAddress; destinations: readonly IpAddress[]; advert: Advert } | undefined;
+  /** The takeover advert to its first destination, armed on the Master_Down timer (#armTakeover). */
+  #armed: ArmedTakeover | undefined;
+  /** During the timeout step whose armed advert the kernel timer sent: that advert, until send() meets it. */
+  #armedSent: ArmedTakeover | undefined;
+  /** The last ArmedTakeover made, reused while it still holds (no allocation per received advert). */
+  #armedKept: ArmedTakeover | undefined;
+
+  /** `stallMs`: how late the Master_Down timer may fire for the kernel timer still to send the armed advert. */
+  constructor(
+    private readonly router: Router,
+    private readonly io: AdvertIo,
+    private readonly unicastChecksum: UnicastChecksum | undefined,
+    destinations: readonly IpAddress[],
+    private readonly stallMs: number,
+    private readonly hooks: AdvertSenderHooks,
+  ) {
+    this.#destinations = destinations;
+  }
+
+  /** A reload: new destinations, and every advert's bytes emitted again. */
+  reconfigure(destinations: readonly IpAddress[]): void {
+    this.#destinations = destinations;
+    this.#bytes.clear();
+  }
+
+  /**
+   * Send the advert to each destination, synchronously (VRRPv3's checksum covers the destination).
+   * On the timeout whose armed advert the kernel timer sent, that datagram is counted, not sent again.
+   */
+  send(advert: Advert): void {
+    const destinations = this.#destinations;
+    for (let i = 0; i < destinations.length; i++) {
+      const dst = destinations[i]!;
+      const payload = this.#bytes.bytes(i, advert, this.#checksumContext(dst));
+      const result = i === 0 && this.#armedSent !== undefined ? this.io.sendTo(payload, dst, this.#takeArmedSent(payload, dst)) : this.io.sendTo(payload, dst);
+      if (!result.ok) this.hooks.failed(dst, result.error?.detail);
+    }
+  }
+
+  /** What the Master_Down timer carries for the kernel timer to send at expiry, if anything. */
+  get armed(): ArmedSend | undefined {
+    return this.#armed?.send;
+  }
+
+  /** A backup: its takeover advert built (again, if anything changed) and armed. A throw leaves nothing armed. */
+  prepare(): void {
+    this.#armed = undefined;
+    this.#armed = this.#prepareTakeover();
+  }
+
+  /** Not a backup: nothing armed. */
+  disarm(): void {
+    this.#armed = undefined;
+  }
+
+  /** Before the router steps on a Master_Down timeout whose armed advert the kernel timer sent. */
+  beginArmedTimeout(): void {
+    this.#armedSent = this.#armed;
+  }
+
+  /** After that step: true when the router sent no advert on it (a bug: the caller reports it). */
+  endArmedTimeout(): boolean {
+    if (this.#armedSent === undefined) return false;
+    this.#armedSent = undefined;
+    return true;
+  }
+
+  /** The armed datagram the kernel timer sent, when it is this advert's to `dst` (else a bug, reported: this one is sent too). */
+  #takeArmedSent(payload: Uint8Array, dst: IpAddress): Raw4Armed | undefined {
+    const sent = this.#armedSent!;
+    this.#armedSent = undefined;
+    if (sent.payload === payload && sent.dst === dst) return sent.send.datagram;
+    this.hooks.bug('timeout', new Error("the takeover advert the kernel timer sent is not the router's"));
+    return undefined;
+  }
+
+  /**
+   * A backup's next advert is its takeover's (RFC 3768 §6.4.2): its bytes and datagrams are built
+   * ahead, while nothing waits, so the Master_Down timeout goes straight to sendto, and the first
+   * destination's is armed on the timer (#armTakeover). The advert is the router's own (buildAdvert,
+   * §7.2: configuration and current priority); send() compares field by field.
+   */
+  #prepareTakeover(): ArmedTakeover | undefined {
+    if (this.router.state !== 'BACKUP') return undefined;
+    const cfg = this.router.config;
+    let p = this.#preparedFor;
+    const priority = this.router.priority;
+    const source = this.router.sourceIp;
+    if (p === undefined || p.config !== cfg || p.priority !== priority || p.source !== source || p.destinations !== this.#destinations) {
+      const advert = buildAdvert(cfg, priority);
+      this.#destinations.forEach((dst, i) => this.io.prepare?.(this.#bytes.bytes(i, advert, this.#checksumContext(dst)), dst));
+      p = this.#preparedFor = { config: cfg, priority, source, destinations: this.#destinations, advert };
+    }
+    return this.#armTakeover(p.advert);
+  }
+
+  /**
+   * The takeover advert to the first destination, armed for the kernel timer to send by itself
+   * when the Master_Down timer expires: the bytes send() will hand the socket for the router's
+   * advert on that timeout (§6.4.2: become Master, send an advert), looked up again at every step,
+   * so that a change of configuration, priority, source, destination or socket re-arms it. Not
+   * sent when the timer fires more than `stallMs` late (the socket is read first then) or a
+   * datagram waits on the socket.
+   */
+  #armTakeover(advert: Advert): ArmedTakeover | undefined {
+    const dst = this.#destinations[0];
+    if (dst === undefined || this.io.armTakeover === undefined) return undefined;
+    // The checksum context again each time: keepalived's old unicast checksum may have been adopted since.
+    const payload = this.#bytes.bytes(0, advert, this.#checksumContext(dst));
+    const datagram = this.io.armTakeover(payload, dst);
+    if (datagram === undefined) return undefined;
+    const kept = this.#armedKept;
+    if (kept !== undefined && kept.send.datagram === datagram && kept.payload === payload && kept.dst === dst) return kept;
+    return (this.#armedKept = { payload, dst, send: { datagram, maxLateMs: this.stallMs } });
+  }
+
+  /** VRRPv3's checksum pseudo-header for `dst` (RFC 5798 §5.2.8); none for VRRPv2. */
+  #checksumContext(dst: IpAddress): AdvertIpContext | undefined {
+    const cfg = this.router.config;
+    return cfg.version === 2 ? undefined : { family: cfg.family, src: this.router.sourceIp, dst: this.unicastChecksum?.pseudoHeaderDestination(dst) ?? dst };
+  }
+}
