@@ -161,21 +161,32 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   return rxsock_start(env, fd, ifindex, argv[6], "vrrpd.Raw4Socket", deliver, &RAW4_TAG);
 }
 
+/* raw4Send's and raw4Armed's arguments (handle, datagram, dst) into `argv`; 0 with an exception pending when invalid. */
+static int get_datagram_args(napi_env env, napi_callback_info info, napi_value argv[3], rxsock **s, void **datagram, size_t *len, uint32_t *dst) {
+  if (!get_args(env, info, 3, argv)) return 0;
+  *s = rxsock_get(env, argv[0], &RAW4_TAG, 1, "raw IPv4 socket");
+  if (*s == NULL) return 0;
+  if (!get_bytes(env, argv[1], datagram, len) || *len < 20 || *len > 65535 || napi_get_value_uint32(env, argv[2], dst) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "datagram must be a Uint8Array of 20..65535 bytes and dst a uint32");
+    return 0;
+  }
+  return 1;
+}
+
+/* One non-blocking sendto of `datagram` to `dst` (a uint32, host order). */
+static ssize_t send_datagram(int fd, const void *datagram, size_t len, uint32_t dst) {
+  struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr = {.s_addr = htonl(dst)}};
+  return sendto(fd, datagram, len, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof to);
+}
+
 static napi_value js_send(napi_env env, napi_callback_info info) {
   napi_value argv[3];
-  if (!get_args(env, info, 3, argv)) return NULL;
-  rxsock *s = rxsock_get(env, argv[0], &RAW4_TAG, 1, "raw IPv4 socket");
-  if (s == NULL) return NULL;
-  size_t len = 0;
+  rxsock *s;
   void *datagram = NULL;
+  size_t len = 0;
   uint32_t dst;
-  if (!get_bytes(env, argv[1], &datagram, &len) || len < 20 || len > 65535 ||
-      napi_get_value_uint32(env, argv[2], &dst) != napi_ok) {
-    napi_throw_type_error(env, "EINVAL", "datagram must be a Uint8Array of 20..65535 bytes and dst a uint32");
-    return NULL;
-  }
-  struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr = {.s_addr = htonl(dst)}};
-  ssize_t n = sendto(s->fd, datagram, len, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof to);
+  if (!get_datagram_args(env, info, argv, &s, &datagram, &len, &dst)) return NULL;
+  ssize_t n = send_datagram(s->fd, datagram, len, dst);
   if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return throw_errno(env, "sendto(AF_INET raw)", errno);
   napi_value out;
   napi_create_int32(env, n < 0 ? -EAGAIN : (int32_t)n, &out);
@@ -191,16 +202,11 @@ static void armed_finalize(napi_env env, void *data, void *hint) {
 
 static napi_value js_armed(napi_env env, napi_callback_info info) {
   napi_value argv[3];
-  if (!get_args(env, info, 3, argv)) return NULL;
-  rxsock *s = rxsock_get(env, argv[0], &RAW4_TAG, 1, "raw IPv4 socket");
-  if (s == NULL) return NULL;
-  size_t len = 0;
+  rxsock *s;
   void *datagram = NULL;
+  size_t len = 0;
   uint32_t dst;
-  if (!get_bytes(env, argv[1], &datagram, &len) || len < 20 || len > 65535 || napi_get_value_uint32(env, argv[2], &dst) != napi_ok) {
-    napi_throw_type_error(env, "EINVAL", "datagram must be a Uint8Array of 20..65535 bytes and dst a uint32");
-    return NULL;
-  }
+  if (!get_datagram_args(env, info, argv, &s, &datagram, &len, &dst)) return NULL;
   vrrpd_armed *a = malloc(sizeof *a + len);
   if (a == NULL) return throw_errno(env, "raw4Armed", ENOMEM);
   a->env = env;
@@ -236,8 +242,7 @@ int vrrpd_armed_fire(vrrpd_armed *a) {
   struct pollfd p = {.fd = a->s->fd, .events = POLLIN};
   int ready = poll(&p, 1, 0);
   if (ready != 0) return ready > 0 ? ARMED_WAITING : ARMED_FAILED;
-  struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr = {.s_addr = htonl(a->dst)}};
-  ssize_t n = sendto(a->s->fd, a->datagram, a->len, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof to);
+  ssize_t n = send_datagram(a->s->fd, a->datagram, a->len, a->dst);
   return n == (ssize_t)a->len ? (int)n : ARMED_FAILED;
 }
 
