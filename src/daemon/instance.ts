@@ -42,6 +42,7 @@ export class Instance<V> {
   /** The VIPs, routes and rules, kept as the router wants them. */
   readonly #vips: InstanceVips<V>;
   readonly #drops = new RateLimiter({ onSuppressed: (reason, n) => this.#io.log.warn({ instance: this.name, reason, suppressed: n }, `${n} more lines suppressed`) });
+  /** Replaced, not pushed to, by a subscription: a pushed-to array keeps room for 17. */
   #listeners: ((e: StateEvent) => void)[] = [];
   #faultListeners: ((faulted: boolean, detail: string) => void)[] = [];
   #priorityListeners: ((e: PriorityEvent) => void)[] = [];
@@ -99,17 +100,17 @@ export class Instance<V> {
 
   /** Subscribe to state changes. */
   onStateChange(listener: (e: StateEvent) => void): void {
-    this.#listeners.push(listener);
+    this.#listeners = this.#listeners.concat(listener);
   }
 
   /** Subscribe to the router's own fault beginning or ending (vrrp_sync_group counts these). */
   onOwnFault(listener: (faulted: boolean, detail: string) => void): void {
-    this.#faultListeners.push(listener);
+    this.#faultListeners = this.#faultListeners.concat(listener);
   }
 
   /** Subscribe to effective priority changes. */
   onPriorityChange(listener: (e: PriorityEvent) => void): void {
-    this.#priorityListeners.push(listener);
+    this.#priorityListeners = this.#priorityListeners.concat(listener);
   }
 
   get state(): RouterState {
