@@ -57,7 +57,11 @@ export class Instance<V> {
   #resumeDeferred = false;
   /** Daemon-level counters (status/model.ts); the router keeps the protocol ones. */
   readonly #counters = zeroInstanceIoCounters();
-  readonly #transitions = new Map<string, TransitionCount>();
+  /**
+   * Transitions counted by (from, to, reason), in first-seen order. A short list searched, not a
+   * Map keyed by a built string: a Map's table and its key strings held ~450 bytes per instance.
+   */
+  #transitions: readonly TransitionCount[] = [];
   /** The adverts' bytes, the takeover advert built ahead and armed on the Master_Down timer. */
   readonly #sender: AdvertSender;
   readonly #lateness = new LatenessTally();
@@ -179,7 +183,7 @@ export class Instance<V> {
     return {
       router: this.router.snapshot(),
       io: { ...this.#counters },
-      transitions: [...this.#transitions.values()],
+      transitions: this.#transitions,
       vips: this.#vips.placements(),
       vipsSettled: this.#vips.settled,
     };
@@ -409,8 +413,16 @@ export class Instance<V> {
   // --- facts for status and metrics -----------------------------------------------------------
 
   #countTransition(from: RouterState, to: RouterState, reason: TransitionReason): void {
-    const key = `${from}:${to}:${reason}`;
-    const t = this.#transitions.get(key);
-    this.#transitions.set(key, { from, to, reason, count: (t?.count ?? 0) + 1 });
+    const list = this.#transitions;
+    for (let i = 0; i < list.length; i++) {
+      const t = list[i]!;
+      if (t.from === from && t.to === to && t.reason === reason) {
+        const next = list.slice();
+        next[i] = { from, to, reason, count: t.count + 1 };
+        this.#transitions = next;
+        return;
+      }
+    }
+    this.#transitions = list.concat({ from, to, reason, count: 1 });
   }
 }
