@@ -41,7 +41,8 @@ export class Instance<V> {
   readonly #garps: GarpAnnouncer;
   /** The VIPs, routes and rules, kept as the router wants them. */
   readonly #vips: InstanceVips<V>;
-  readonly #drops = new RateLimiter({ onSuppressed: (reason, n) => this.#io.log.warn({ instance: this.name, reason, suppressed: n }, `${n} more lines suppressed`) });
+  /** The limiter of this instance's failure lines, made at the first: most instances never log one. */
+  #dropsMade: RateLimiter | undefined = undefined;
   /** Replaced, not pushed to, by a subscription: a pushed-to array keeps room for 17. */
   #listeners: ((e: StateEvent) => void)[] = [];
   #faultListeners: ((faulted: boolean, detail: string) => void)[] = [];
@@ -383,7 +384,7 @@ export class Instance<V> {
       case 'dropped':
       case 'notice': {
         const key = a.kind === 'dropped' ? a.reason : a.code;
-        const gate = this.#drops.check(key, this.#io.now());
+        const gate = this.#drops().check(key, this.#io.now());
         if (gate.log) {
           const level = a.kind === 'dropped' && a.reason === 'not-running' ? 'debug' : 'warn';
           log[level]({ instance: this.name, reason: key, from: a.from, detail: a.detail, suppressed: gate.suppressed }, a.kind === 'dropped' ? 'advert dropped' : 'advert accepted with a mismatch');
@@ -406,11 +407,15 @@ export class Instance<V> {
 
   #sendFailed(dst: IpAddress, detail: string | undefined): void {
     this.#counters.advertSendErrors++;
-    const gate = this.#drops.check(`send:${dst}`, this.#io.now());
+    const gate = this.#drops().check(`send:${dst}`, this.#io.now());
     if (gate.log) this.#io.log.error({ instance: this.name, dst, detail, suppressed: gate.suppressed }, 'advert send failed');
   }
 
   // --- facts for status and metrics -----------------------------------------------------------
+
+  #drops(): RateLimiter {
+    return (this.#dropsMade ??= new RateLimiter({ onSuppressed: (reason, n) => this.#io.log.warn({ instance: this.name, reason, suppressed: n }, `${n} more lines suppressed`) }));
+  }
 
   #countTransition(from: RouterState, to: RouterState, reason: TransitionReason): void {
     const list = this.#transitions;
