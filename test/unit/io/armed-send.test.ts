@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PacketAddon, Raw4Handle, TimerHandle } from '../../../src/io/packet-addon.js';
 import { emitIpv4 } from '../../../src/wire/ipv4.js';
@@ -19,13 +20,14 @@ const ARMED = { NONE: 0, WAITING: -1, CLOSED: -2, LATE: -3 } as const;
 function load(): PacketAddon | undefined {
   if (process.getuid?.() !== 0) return undefined;
   try {
-    const addon = createRequire(import.meta.url)(fileURLToPath(new URL('../../../native/packet/build/Release/vrrpd_packet.node', import.meta.url))) as PacketAddon;
+    const addon = createRequire(import.meta.url)(ADDON_PATH) as PacketAddon;
     return addon.raw4Armed ? addon : undefined;
   } catch {
     return undefined;
   }
 }
 
+const ADDON_PATH = fileURLToPath(new URL('../../../native/packet/build/Release/vrrpd_packet.node', import.meta.url));
 const addon = load();
 
 const datagram = (marker: number): Uint8Array => emitIpv4({ src: '127.0.0.1' as Ipv4Address, dst: '127.0.0.1' as Ipv4Address, protocol: PROTOCOL, tos: 0 }, new Uint8Array([marker, 0, 0, 0, 0, 0, 0, 0]));
@@ -139,9 +141,125 @@ describe.skipIf(addon === undefined)('the armed datagram of a kernel timer (raw4
     expect(r.expiries).toEqual([d.length, ARMED.NONE]);
   });
 
-  it('refuses what is not an armed datagram', () => {
+  it('refuses what is not an armed datagram, and an early-wake margin outside 0..1 ms', () => {
     const r = rig();
     expect(() => a.timerArm!(r.timer, a.monotonicMs!() + 1000, {} as never, 5)).toThrow(/raw4Armed/);
     expect(() => a.raw4Armed!(r.sock, new Uint8Array(4), LOOPBACK)).toThrow(/20\.\.65535/);
+    const armed = a.raw4Armed!(r.sock, datagram(1), LOOPBACK);
+    expect(() => a.timerArm!(r.timer, a.monotonicMs!() + 1000, armed, 5, 1.5)).toThrow(/marginMs/);
+    expect(() => a.timerArm!(r.timer, a.monotonicMs!() + 1000, armed, 5, -0.1)).toThrow(/marginMs/);
+    expect(() => a.timerArm!(r.timer, a.monotonicMs!() + 1000, armed, 5, Number.NaN)).toThrow(/marginMs/);
   });
 });
+
+describe.skipIf(addon === undefined)('the early wake of an armed datagram (timer.c, marginMs)', () => {
+  const a = addon!;
+  const opened: { sock?: Raw4Handle; timer?: TimerHandle }[] = [];
+  afterEach(() => {
+    for (const o of opened.splice(0)) {
+      if (o.timer) a.timerClose!(o.timer);
+      if (o.sock) a.raw4Close!(o.sock);
+    }
+  });
+
+  /** A socket on lo that receives what it sends (marker and kernel arrival, CLOCK_MONOTONIC ms), a timer and its expiries. */
+  function rig() {
+    const received: { marker: number; at: number }[] = [];
+    const sock = a.raw4Open!('lo', 1, PROTOCOL, null, 0, 0, (code, data, arrivalMs) => {
+      if (code === null && typeof data !== 'string') received.push({ marker: data[20]!, at: arrivalMs! });
+    });
+    const calls: { armed: number; at: number; wakeLateUs?: number; sendLateUs?: number }[] = [];
+    let expired: () => void = () => undefined;
+    const timer = a.timerOpen!((_status, armed, wakeLateUs, sendLateUs) => {
+      calls.push({ armed: armed ?? Number.NaN, at: a.monotonicMs!(), wakeLateUs, sendLateUs });
+      expired();
+    });
+    opened.push({ sock, timer });
+    const next = (): Promise<void> => new Promise((r) => (expired = r));
+    return { sock, timer, received, calls, next };
+  }
+
+  it('wakes up to marginMs early but never sends before the deadline, nor calls back before it', async () => {
+    const r = rig();
+    const deadlines: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      await new Promise((res) => setTimeout(res, 2));
+      const deadline = a.monotonicMs!() + 2 + (i % 4);
+      deadlines.push(deadline);
+      const fired = r.next();
+      a.timerArm!(r.timer, deadline, a.raw4Armed!(r.sock, datagram(i), LOOPBACK), 1000, 1);
+      await fired;
+    }
+    await new Promise((res) => setTimeout(res, 30));
+    expect(r.received.map((x) => x.marker)).toEqual(deadlines.map((_, i) => i));
+    r.received.forEach((x, i) => expect(x.at).toBeGreaterThanOrEqual(deadlines[i]!));
+    r.calls.forEach((c, i) => {
+      expect(c.armed).toBe(datagram(i).length);
+      expect(c.at).toBeGreaterThanOrEqual(deadlines[i]!);
+      expect(c.sendLateUs).toBeGreaterThanOrEqual(0);
+      expect(c.wakeLateUs).toBeGreaterThanOrEqual(0);
+    });
+  });
+
+  it('a datagram that arrived between the early wake and the deadline cancels the send', async () => {
+    const r = rig();
+    await new Promise((res) => setTimeout(res, 30)); // both fds in the loop's epoll set
+    const deadline = a.monotonicMs!() + 3;
+    const fired = r.next();
+    a.timerArm!(r.timer, deadline, a.raw4Armed!(r.sock, datagram(1), LOOPBACK), 1000, 1);
+    spin(2.3); // the timerfd (deadline - 1 ms) has expired, the deadline has not: its fd turns ready first
+    a.raw4Send!(r.sock, datagram(2), LOOPBACK);
+    await fired;
+    await new Promise((res) => setTimeout(res, 30));
+    expect(r.calls.map((c) => c.armed)).toEqual([ARMED.WAITING]);
+    expect(r.calls[0]!.at).toBeGreaterThanOrEqual(deadline); // the guard was checked at the deadline, after the wait
+    expect(r.received.map((x) => x.marker)).toEqual([2]);
+  });
+
+  it('a datagram arriving while the addon waits out the margin cancels the send', async () => {
+    // Another thread sends into the margin while this one waits in C. Each attempt counts only when the
+    // datagram arrived after the timerfd's wake-up and before the deadline (a loaded machine may wake late).
+    const r = rig();
+    await new Promise((res) => setTimeout(res, 30));
+    let inMargin = 0;
+    for (let attempt = 0; attempt < 10 && inMargin < 2; attempt++) {
+      r.calls.length = 0;
+      r.received.length = 0;
+      const worker = new Worker(SENDER, { eval: true, workerData: { path: ADDON_PATH, protocol: PROTOCOL } });
+      await new Promise<void>((res, rej) => {
+        worker.once('message', () => res());
+        worker.once('error', rej);
+      }); // its socket is open
+      const deadline = a.monotonicMs!() + 4;
+      worker.postMessage(deadline - 0.1); // it waits on the CPU until then, and sends
+      const fired = r.next();
+      a.timerArm!(r.timer, deadline, a.raw4Armed!(r.sock, datagram(1), LOOPBACK), 1000, 1);
+      await fired;
+      await worker.terminate();
+      await new Promise((res) => setTimeout(res, 30));
+      const call = r.calls[0]!;
+      const woke = deadline - 1 + call.wakeLateUs! / 1e3;
+      const theirs = r.received.find((x) => x.marker === 2);
+      if (theirs === undefined || !(theirs.at > woke && theirs.at < deadline)) continue;
+      inMargin++;
+      expect(call.armed).toBe(ARMED.WAITING);
+      expect(r.received.map((x) => x.marker)).toEqual([2]);
+    }
+    expect(inMargin).toBeGreaterThan(0);
+  });
+});
+
+/** A worker that opens its own raw socket on lo, says so, then waits on the CPU until the time it is sent (CLOCK_MONOTONIC ms) and sends marker 2. */
+const SENDER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const a = require(workerData.path);
+const sock = a.raw4Open('lo', 1, workerData.protocol, null, 0, 0, () => {});
+const d = new Uint8Array(28);
+d.set([0x45, 0, 0, 28, 0, 0, 0, 0, 255, workerData.protocol, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1, 2]);
+parentPort.once('message', (sendAt) => {
+  while (a.monotonicMs() < sendAt);
+  a.raw4Send(sock, d, 0x7f000001);
+  a.raw4Close(sock);
+});
+parentPort.postMessage('ready');
+`;
