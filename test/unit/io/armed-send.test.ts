@@ -217,49 +217,58 @@ describe.skipIf(addon === undefined)('the early wake of an armed datagram (timer
   });
 
   it('a datagram arriving while the addon waits out the margin cancels the send', async () => {
-    // Another thread sends into the margin while this one waits in C. Each attempt counts only when the
-    // datagram arrived after the timerfd's wake-up and before the deadline (a loaded machine may wake late).
+    // Another thread sends into the margin while this one waits in C. An attempt counts only when the
+    // datagram arrived after the timerfd's wake-up and its send had returned (so it was queued on the
+    // socket) before the deadline: a loaded machine may wake this thread or the sender late.
     const r = rig();
     await new Promise((res) => setTimeout(res, 30));
     let inMargin = 0;
     for (let attempt = 0; attempt < 10 && inMargin < 2; attempt++) {
       r.calls.length = 0;
       r.received.length = 0;
-      const worker = new Worker(SENDER, { eval: true, workerData: { path: ADDON_PATH, protocol: PROTOCOL } });
+      // [0]: 1 when [1] holds the time to send (CLOCK_MONOTONIC ms); the worker writes when its send returned into [2].
+      const shared = new Float64Array(new SharedArrayBuffer(3 * 8));
+      const worker = new Worker(SENDER, { eval: true, workerData: { path: ADDON_PATH, protocol: PROTOCOL, shared } });
       await new Promise<void>((res, rej) => {
         worker.once('message', () => res());
         worker.once('error', rej);
-      }); // its socket is open
+      }); // its socket is open and it is watching `shared` on the CPU (a message would wait for its loop's wake-up)
       const deadline = a.monotonicMs!() + 4;
-      worker.postMessage(deadline - 0.1); // it waits on the CPU until then, and sends
+      shared[1] = deadline - 0.15;
+      shared[0] = 1;
       const fired = r.next();
       a.timerArm!(r.timer, deadline, a.raw4Armed!(r.sock, datagram(1), LOOPBACK), 1000, 1);
       await fired;
-      await worker.terminate();
       await new Promise((res) => setTimeout(res, 30));
+      await worker.terminate();
       const call = r.calls[0]!;
       const woke = deadline - 1 + call.wakeLateUs! / 1e3;
       const theirs = r.received.find((x) => x.marker === 2);
-      if (theirs === undefined || !(theirs.at > woke && theirs.at < deadline)) continue;
+      const sentBy = shared[2] || undefined;
+      if (theirs === undefined || sentBy === undefined || !(theirs.at > woke && sentBy < deadline)) continue;
       inMargin++;
-      expect(call.armed).toBe(ARMED.WAITING);
-      expect(r.received.map((x) => x.marker)).toEqual([2]);
+      expect({ armed: call.armed, received: r.received.map((x) => x.marker) }).toEqual({ armed: ARMED.WAITING, received: [2] });
     }
     expect(inMargin).toBeGreaterThan(0);
   });
 });
 
-/** A worker that opens its own raw socket on lo, says so, then waits on the CPU until the time it is sent (CLOCK_MONOTONIC ms) and sends marker 2. */
+/**
+ * A worker that opens its own raw socket on lo and says so, then, on the CPU, waits for the time to send
+ * (workerData.shared, above) and for that time, sends marker 2 and writes when its send returned.
+ */
 const SENDER = `
 const { workerData, parentPort } = require('node:worker_threads');
 const a = require(workerData.path);
+const shared = workerData.shared;
 const sock = a.raw4Open('lo', 1, workerData.protocol, null, 0, 0, () => {});
 const d = new Uint8Array(28);
 d.set([0x45, 0, 0, 28, 0, 0, 0, 0, 255, workerData.protocol, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1, 2]);
-parentPort.once('message', (sendAt) => {
-  while (a.monotonicMs() < sendAt);
-  a.raw4Send(sock, d, 0x7f000001);
-  a.raw4Close(sock);
-});
 parentPort.postMessage('ready');
+const giveUp = a.monotonicMs() + 1000;
+while (shared[0] !== 1 && a.monotonicMs() < giveUp);
+while (a.monotonicMs() < shared[1] && a.monotonicMs() < giveUp);
+a.raw4Send(sock, d, 0x7f000001);
+shared[2] = a.monotonicMs();
+a.raw4Close(sock);
 `;
