@@ -8,6 +8,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
+import { performance } from 'node:perf_hooks';
+import { ARMED_WAKE_MARGIN_MS, lastArmedFire, openKernelTimer, type ArmedFireTrace } from '../../../src/io/kernel-timer.js';
 import type { PacketAddon, Raw4Handle, TimerHandle } from '../../../src/io/packet-addon.js';
 import { emitIpv4 } from '../../../src/wire/ipv4.js';
 import type { Ipv4Address } from '../../../src/wire/address.js';
@@ -216,59 +218,115 @@ describe.skipIf(addon === undefined)('the early wake of an armed datagram (timer
     expect(r.received.map((x) => x.marker)).toEqual([2]);
   });
 
-  it('a datagram arriving while the addon waits out the margin cancels the send', async () => {
+  it('a datagram arriving while the addon waits out the margin cancels the send', async (ctx) => {
     // Another thread sends into the margin while this one waits in C. An attempt counts only when the
     // datagram arrived after the timerfd's wake-up and its send had returned (so it was queued on the
     // socket) before the deadline: a loaded machine may wake this thread or the sender late.
     const r = rig();
-    await new Promise((res) => setTimeout(res, 30));
+    // seq[0]: the attempt (-1 ends); times[1]: when to send it (CLOCK_MONOTONIC ms), times[2]: when its send returned.
+    const buffer = new SharedArrayBuffer(4 * 8);
+    const seq = new Int32Array(buffer, 0, 1);
+    const shared = new Float64Array(buffer, 8, 3);
+    const worker = new Worker(SENDER, { eval: true, workerData: { path: ADDON_PATH, protocol: PROTOCOL, buffer } });
     let inMargin = 0;
-    for (let attempt = 0; attempt < 10 && inMargin < 2; attempt++) {
-      r.calls.length = 0;
-      r.received.length = 0;
-      // [0]: 1 when [1] holds the time to send (CLOCK_MONOTONIC ms); the worker writes when its send returned into [2].
-      const shared = new Float64Array(new SharedArrayBuffer(3 * 8));
-      const worker = new Worker(SENDER, { eval: true, workerData: { path: ADDON_PATH, protocol: PROTOCOL, shared } });
+    try {
       await new Promise<void>((res, rej) => {
         worker.once('message', () => res());
         worker.once('error', rej);
-      }); // its socket is open and it is watching `shared` on the CPU (a message would wait for its loop's wake-up)
-      const deadline = a.monotonicMs!() + 4;
-      shared[1] = deadline - 0.15;
-      shared[0] = 1;
-      const fired = r.next();
-      a.timerArm!(r.timer, deadline, a.raw4Armed!(r.sock, datagram(1), LOOPBACK), 1000, 1);
-      await fired;
+      }); // its socket is open; it sleeps on `seq` (a futex) and spins from there to the time to send
       await new Promise((res) => setTimeout(res, 30));
+      for (let attempt = 1; attempt <= 30 && inMargin < 3; attempt++) {
+        r.calls.length = 0;
+        r.received.length = 0;
+        const deadline = a.monotonicMs!() + 4;
+        shared[2] = 0;
+        shared[1] = deadline - 0.15;
+        Atomics.store(seq, 0, attempt);
+        Atomics.notify(seq, 0);
+        const fired = r.next();
+        a.timerArm!(r.timer, deadline, a.raw4Armed!(r.sock, datagram(1), LOOPBACK), 1000, 1);
+        await fired;
+        await new Promise((res) => setTimeout(res, 10));
+        const call = r.calls[0]!;
+        const woke = deadline - 1 + call.wakeLateUs! / 1e3;
+        const theirs = r.received.find((x) => x.marker === 2);
+        if (theirs === undefined || shared[2] === 0 || !(theirs.at > woke && shared[2]! < deadline)) continue;
+        inMargin++;
+        expect({ armed: call.armed, received: r.received.map((x) => x.marker) }).toEqual({ armed: ARMED.WAITING, received: [2] });
+      }
+    } finally {
+      Atomics.store(seq, 0, -1);
+      Atomics.notify(seq, 0);
       await worker.terminate();
-      const call = r.calls[0]!;
-      const woke = deadline - 1 + call.wakeLateUs! / 1e3;
-      const theirs = r.received.find((x) => x.marker === 2);
-      const sentBy = shared[2] || undefined;
-      if (theirs === undefined || sentBy === undefined || !(theirs.at > woke && sentBy < deadline)) continue;
-      inMargin++;
-      expect({ armed: call.armed, received: r.received.map((x) => x.marker) }).toEqual({ armed: ARMED.WAITING, received: [2] });
     }
-    expect(inMargin).toBeGreaterThan(0);
+    // Not one attempt in 30 where both threads ran on time: the machine was too busy to tell.
+    if (inMargin === 0) ctx.skip();
+  });
+});
+
+describe.skipIf(addon === undefined)('kernel-timer.ts with an armed datagram', () => {
+  it('wakes ARMED_WAKE_MARGIN_MS early for an armed deadline (the send then trails the deadline, not the wake-up), and on time without one', async () => {
+    const a = addon!;
+    const sock = a.raw4Open!('lo', 1, PROTOCOL, null, 0, 0, () => undefined);
+    const seen: { at: number; armed: number; trace: ArmedFireTrace | undefined }[] = [];
+    let expired: () => void = () => undefined;
+    const opened = openKernelTimer((armed) => {
+      seen.push({ at: performance.now(), armed, trace: lastArmedFire() });
+      expired();
+    });
+    if (!opened.ok) throw new Error(opened.error.detail);
+    const timer = opened.value;
+    try {
+      const deadlines: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        await new Promise((res) => setTimeout(res, 2));
+        const deadline = performance.now() + 3;
+        deadlines.push(deadline);
+        const fired = new Promise<void>((res) => (expired = res));
+        timer.arm(deadline, { datagram: a.raw4Armed!(sock, datagram(i), LOOPBACK), maxLateMs: 1000 });
+        await fired;
+      }
+      const before = lastArmedFire();
+      const fired = new Promise<void>((res) => (expired = res));
+      timer.arm(performance.now() + 3);
+      await fired;
+      seen.slice(0, 6).forEach((x, i) => {
+        expect(x.armed).toBe(datagram(i).length);
+        expect(x.at).toBeGreaterThanOrEqual(deadlines[i]!);
+      });
+      // Woken at the deadline, the send would be exactly as late as the wake-up (one clock read for both);
+      // woken a margin early, it leaves within microseconds of the deadline. A loaded machine may wake some late.
+      const early = seen.slice(0, 6).filter((x) => x.trace!.wakeLateUs < ARMED_WAKE_MARGIN_MS * 1e3 && x.trace!.sendLateUs + 30 < x.trace!.wakeLateUs);
+      expect(early.length, JSON.stringify(seen.map((x) => x.trace))).toBeGreaterThan(0);
+      expect(seen[6]).toMatchObject({ armed: 0, trace: before }); // nothing armed: no early wake, no trace
+    } finally {
+      timer.close();
+      a.raw4Close!(sock);
+    }
   });
 });
 
 /**
- * A worker that opens its own raw socket on lo and says so, then, on the CPU, waits for the time to send
- * (workerData.shared, above) and for that time, sends marker 2 and writes when its send returned.
+ * A worker that opens its own raw socket on lo and says so, then for each attempt (workerData.buffer, above):
+ * sleeps until it is posted, waits on the CPU until its time, sends marker 2 and writes when its send returned.
  */
 const SENDER = `
 const { workerData, parentPort } = require('node:worker_threads');
 const a = require(workerData.path);
-const shared = workerData.shared;
+const seq = new Int32Array(workerData.buffer, 0, 1);
+const shared = new Float64Array(workerData.buffer, 8, 3);
 const sock = a.raw4Open('lo', 1, workerData.protocol, null, 0, 0, () => {});
 const d = new Uint8Array(28);
 d.set([0x45, 0, 0, 28, 0, 0, 0, 0, 255, workerData.protocol, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1, 2]);
 parentPort.postMessage('ready');
-const giveUp = a.monotonicMs() + 1000;
-while (shared[0] !== 1 && a.monotonicMs() < giveUp);
-while (a.monotonicMs() < shared[1] && a.monotonicMs() < giveUp);
-a.raw4Send(sock, d, 0x7f000001);
-shared[2] = a.monotonicMs();
+for (let done = 0; ; ) {
+  Atomics.wait(seq, 0, done, 20000);
+  const now = Atomics.load(seq, 0);
+  if (now < 0 || now === done) break;
+  done = now;
+  while (a.monotonicMs() < shared[1]);
+  a.raw4Send(sock, d, 0x7f000001);
+  shared[2] = a.monotonicMs();
+}
 a.raw4Close(sock);
 `;
