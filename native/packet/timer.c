@@ -7,9 +7,12 @@
  * and arms this timer at the queue's earliest deadline. Why and how: native-notes/timers.md.
  *
  *   monotonicMs()            -> number     clock_gettime(CLOCK_MONOTONIC), in ms
- *   timerOpen(onExpire)      -> handle     onExpire(status, armed) runs on the loop at each expiry
- *                                          (status 0, or a negative libuv error code; armed: what
- *                                          the armed datagram's send did, below)
+ *   timerOpen(onExpire)      -> handle     onExpire(status, armed[, wakeLateUs, sendLateUs]) runs
+ *                                          on the loop at each expiry (status 0, or a negative
+ *                                          libuv error code; armed: what the armed datagram's send
+ *                                          did, below; when one was sent or refused at this
+ *                                          expiry, how late the timerfd woke after its expiry and
+ *                                          the send or refusal came after the deadline, in µs)
  *   timerArm(handle, ms[, armed, maxLateMs[, marginMs]])
  *                            -> undefined  absolute CLOCK_MONOTONIC deadline in ms; a deadline
  *                                          already past fires on the next loop iteration. `armed`
@@ -23,10 +26,7 @@
  *                                          `armed`: the timerfd wakes that much early and the
  *                                          rest is waited out here, on the CPU, so the datagram
  *                                          leaves at the deadline and not an idle CPU's wake-up
- *                                          later ("The early wake" in timers.md). onExpire then
- *                                          gets two more arguments: how late the timerfd woke
- *                                          and how late the send (or refusal) came after the
- *                                          deadline, in µs.
+ *                                          later ("The early wake" in timers.md).
  *   timerDisarm(handle)      -> undefined
  *   timerClose(handle)       -> undefined  idempotent
  *
