@@ -1,14 +1,15 @@
 /**
  * The addon's armed datagram (raw4.c raw4Armed, timer.c): a kernel timer that sends a datagram by
- * itself at expiry, before its JavaScript callback, and the guards that stop it. A raw socket
+ * itself at expiry, before its JavaScript callback, the guards that stop it and its early wake
+ * (marginMs: woken before the deadline, it waits out the rest; native-notes/timers.md). A raw socket
  * of an experimental IP protocol (253, RFC 3692) on the loopback interface both sends and receives
  * the test's datagrams: nothing leaves the host. Needs root (CAP_NET_RAW) and the built addon.
  */
 import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { performance } from 'node:perf_hooks';
 import { ARMED_WAKE_MARGIN_MS, lastArmedFire, openKernelTimer, type ArmedFireTrace } from '../../../src/io/kernel-timer.js';
 import type { PacketAddon, Raw4Handle, TimerHandle } from '../../../src/io/packet-addon.js';
 import { emitIpv4 } from '../../../src/wire/ipv4.js';
@@ -18,6 +19,8 @@ const PROTOCOL = 253;
 const LOOPBACK = 0x7f000001;
 /** raw4.h's ARMED_* codes. */
 const ARMED = { NONE: 0, WAITING: -1, CLOSED: -2, LATE: -3 } as const;
+
+const ADDON_PATH = fileURLToPath(new URL('../../../native/packet/build/Release/vrrpd_packet.node', import.meta.url));
 
 function load(): PacketAddon | undefined {
   if (process.getuid?.() !== 0) return undefined;
@@ -29,7 +32,6 @@ function load(): PacketAddon | undefined {
   }
 }
 
-const ADDON_PATH = fileURLToPath(new URL('../../../native/packet/build/Release/vrrpd_packet.node', import.meta.url));
 const addon = load();
 
 const datagram = (marker: number): Uint8Array => emitIpv4({ src: '127.0.0.1' as Ipv4Address, dst: '127.0.0.1' as Ipv4Address, protocol: PROTOCOL, tos: 0 }, new Uint8Array([marker, 0, 0, 0, 0, 0, 0, 0]));
