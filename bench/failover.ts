@@ -1,8 +1,9 @@
 /**
  * `npm run bench:failover [-- --runs N] [--only vrrpd|keepalived] [--node-flags "FLAGS"] [--vrrp-version 2|3]
- * [--advert-int S] [--family ipv4|ipv6] [--vrrpd-at LABEL=PATH]...`: how fast the backup takes over, measured on the wire,
- * for vrrpd and for keepalived in the same lab, runs interleaved; each --vrrpd-at adds another vrrpd build (PATH its
- * bundle's vrrpd.js, run with its own shebang's flags) as `vrrpd@LABEL`: another branch's build against this one. `--vrrp-version 3 --advert-int 0.1` is RFC 5798's fast case
+ * [--advert-int S] [--family ipv4|ipv6] [--vrrpd-at LABEL=PATH]... [--vrrpd-flags LABEL=FLAGS]...`: how fast the backup
+ * takes over, measured on the wire, for vrrpd and for keepalived in the same lab, runs interleaved; each --vrrpd-at adds
+ * another vrrpd build (PATH its bundle's vrrpd.js, run with its own shebang's flags, or with FLAGS when --vrrpd-flags
+ * names its LABEL) as `vrrpd@LABEL`: another branch's build against this one, or other node flags. `--vrrp-version 3 --advert-int 0.1` is RFC 5798's fast case
  * (Master_Down_Interval 365 ms at priority 90, §6.1); VRRPv2 takes whole seconds only.
  *
  * Two nodes (op1 priority 100 MASTER, op2 90, VRID 251, advert_int 1) and a client in namespaces
