@@ -7,13 +7,19 @@
  *
  * Nothing is freed piecemeal: a slab goes when the GC finds no view into it left. So only bytes
  * that live as long as their instance (or until a reload or a priority change replaces them)
- * belong here, and a slab is small, so a view that outlives its neighbours pins little. A view's
+ * belong here; a view that outlives its neighbours keeps its slab's written pages. A view's
  * `.buffer` is the whole slab: whoever reads it must honour `byteOffset` and `byteLength` (every
  * reader in src/ and the addon's get_bytes do).
  */
 
-/** Bytes per slab: 255 instances' prepared frames fill about 25. */
-export const SLAB_BYTES = 2048;
+/**
+ * Bytes per slab: one slab holds 255 instances' frames (~46 KB) and only its written pages are
+ * resident. Above glibc's mmap threshold (128 KB, which a freed mapping at the start can raise to
+ * its size: the largest file the daemon reads then is its ~180 KB bundle chunk), so a slab is a
+ * mapping of its own. A 2 KB slab came from the top of the brk heap and pinned it: the memory
+ * freed below it after the start stayed resident, +2.6 MB of RssAnon (native-notes/memory.md).
+ */
+export const SLAB_BYTES = 512 * 1024;
 
 export class ByteArena {
   readonly #slabBytes: number;
