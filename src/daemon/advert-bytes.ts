@@ -5,11 +5,9 @@
  * source and destination (RFC 5798 §5.2.8). Keeping the bytes saves the emit and its checksum
  * each time, and handing the socket the same object lets it keep the datagram built around it
  * (io/vrrp-socket.ts). Each destination gets its own bytes, VRRPv2's included, so that the
- * socket's per-payload datagram (which holds the destination) is never shared between two. The
- * bytes kept are a view into the shared arena (wire/byte-arena.ts): no ArrayBuffer of their own.
+ * socket's per-payload datagram (which holds the destination) is never shared between two.
  */
 import { emitAdvert } from '../wire/advert.js';
-import { keptBytes } from '../wire/byte-arena.js';
 import type { IpAddress } from '../wire/address.js';
 import type { Advert, AdvertIpContext } from '../wire/types.js';
 
@@ -27,7 +25,7 @@ export class AdvertBytes {
   bytes(i: number, advert: Advert, ctx: AdvertIpContext | undefined): Uint8Array {
     const kept = this.#kept[i];
     if (kept !== undefined && kept.src === ctx?.src && kept.dst === ctx?.dst && sameAdvert(kept.advert, advert)) return kept.bytes;
-    const bytes = keptBytes.copy(emitAdvert(advert, ctx));
+    const bytes = emitAdvert(advert, ctx);
     const entry: Kept = { advert, src: ctx?.src, dst: ctx?.dst, bytes };
     // Grown by one slot at a time, not pushed to (a pushed-to array keeps room for 17 entries).
     if (i < this.#kept.length) this.#kept[i] = entry;

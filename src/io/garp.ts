@@ -11,7 +11,6 @@ import { readFile } from 'node:fs/promises';
 import { err, ok, type Result } from '../result.js';
 import { background } from '../background.js';
 import { emitGarp } from '../wire/arp.js';
-import { keptBytes } from '../wire/byte-arena.js';
 import { emitUnsolicitedNa } from '../wire/ndisc.js';
 import { run } from './exec.js';
 import { familyOf, parseIpAddress, type Ipv4Address, type Ipv6Address } from '../wire/address.js';
@@ -97,7 +96,7 @@ export class PacketGarpSender implements GarpSender {
     const ip = parseIpAddress(vip);
     if (!ip.ok) return err({ kind: 'invalid', detail: ip.error.detail });
     const a = ip.value;
-    const frame = keptBytes.copy(familyOf(a) === 'ipv6' ? emitUnsolicitedNa(this.mac, a as Ipv6Address, router) : emitGarp(this.mac, a as Ipv4Address));
+    const frame = familyOf(a) === 'ipv6' ? emitUnsolicitedNa(this.mac, a as Ipv6Address, router) : emitGarp(this.mac, a as Ipv4Address);
     this.frames.set(key, frame);
     return ok(frame);
   }

@@ -7,7 +7,6 @@
  * the bytes (native/packet/rtnl.c). Parsing never throws: it stops at the first malformed message.
  */
 import { addressBytes, familyOf, type IpAddress, type Ipv4Address } from './address.js';
-import { keptBytes } from './byte-arena.js';
 
 export const NLMSG_HDRLEN = 16;
 export const NLMSG_ERROR = 2;
@@ -109,12 +108,11 @@ const IFINDEX_AT = 20;
 
 /**
  * `r` as one message whose sequence number and interface index are left 0, to be filled in by
- * `joinPrepared` when it is sent: a request is built once, not at every takeover. Its bytes are a
- * view into the shared arena of kept bytes (byte-arena.ts).
+ * `joinPrepared` when it is sent: a request is built once, not at every takeover.
  */
 export function prepareAddrRequest(r: Omit<AddrRequest, 'ifindex'>): Uint8Array {
   const whole: AddrRequest = { ...r, ifindex: 0 };
-  const buf = keptBytes.alloc(addrRequestLen(whole));
+  const buf = new Uint8Array(addrRequestLen(whole));
   emitAddrRequest(whole, 0, buf, 0);
   return buf;
 }
