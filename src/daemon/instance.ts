@@ -228,6 +228,7 @@ export class Instance<V> {
         this.#stepRouter(input);
         if (this.#pending.length > 0 && !this.#resumeDeferred && this.#timer.defer(this.#resume)) {
           this.#resumeDeferred = true;
+          this.#timer.deferFirst(this.#askAddresses);
           break;
         }
       }
@@ -256,6 +257,29 @@ export class Instance<V> {
     }
     actions.clear();
   }
+
+  /**
+   * A timer batch's first tier (DeadlineQueue.deferFirst): a takeover's addVips is performed ahead
+   * of the step's other actions (its state line, listeners, GARP schedule), so that every instance
+   * of the batch has asked for its addresses before any of that runs, and the daemon sends them
+   * then (betweenTimerTiers). Only when it is the one address action pending: an add after a
+   * remove keeps its place. The advert has left already; the GARPs still wait for the addresses.
+   */
+  readonly #askAddresses = (): void => {
+    if (this.#stepping) return;
+    const pending = this.#pending;
+    let at = -1;
+    for (let i = 0; i < pending.length; i++) {
+      const kind = pending[i]!.kind;
+      if (kind !== 'addVips' && kind !== 'removeVips') continue;
+      if (kind === 'removeVips' || at >= 0) return;
+      at = i;
+    }
+    if (at < 0) return;
+    const add = pending[at]!;
+    pending.splice(at, 1);
+    this.#performContained(add);
+  };
 
   /** The end of a timer batch: what this instance's steps in it left to perform. */
   readonly #resume = (): void => {
