@@ -12,7 +12,7 @@ import type { IpAddress } from '../wire/address.js';
 import type { Advert } from '../wire/types.js';
 import type { ReceivedAdvert } from '../io/vrrp-mux.js';
 import { LATE_TIMER_MS, zeroInstanceIoCounters, type TransitionCount } from '../status/model.js';
-import { ActionList } from './action-list.js';
+import { ActionList, takeLoneAddVips } from './action-list.js';
 import { AdvertSender } from './advert-sender.js';
 import { DeadlineTimer } from './clock.js';
 import { GarpAnnouncer } from './garp-announcer.js';
@@ -266,19 +266,8 @@ export class Instance<V> {
    * remove keeps its place. The advert has left already; the GARPs still wait for the addresses.
    */
   readonly #askAddresses = (): void => {
-    if (this.#stepping) return;
-    const pending = this.#pending;
-    let at = -1;
-    for (let i = 0; i < pending.length; i++) {
-      const kind = pending[i]!.kind;
-      if (kind !== 'addVips' && kind !== 'removeVips') continue;
-      if (kind === 'removeVips' || at >= 0) return;
-      at = i;
-    }
-    if (at < 0) return;
-    const add = pending[at]!;
-    pending.splice(at, 1);
-    this.#performContained(add);
+    const add = this.#stepping ? undefined : takeLoneAddVips(this.#pending);
+    if (add !== undefined) this.#performContained(add);
   };
 
   /** The end of a timer batch: what this instance's steps in it left to perform. */
