@@ -8,8 +8,8 @@
  * A wake-up is a batch: work a callback hands to `defer` runs once every timer of the batch has
  * fired, so the time-critical part of each (an advert) goes first for all of them and the rest
  * after: first what `deferFirst` collected (a takeover's addresses, then `betweenTiers`, which
- * sends them), then the rest (logs, listeners). A callback that must first let the loop read its sockets
- * goes through `later`: every such callback of a turn runs in one setImmediate, a batch too.
+ * sends them), then the rest (logs, listeners). A callback that must first let the loop read its
+ * sockets goes through `later`: every such callback of a turn runs in one setImmediate, a batch too.
  *
  * A slot may carry a datagram for the wake source to send by itself when it fires for that slot,
  * before any JavaScript runs (a backup's takeover advert: native-notes/timers.md, "The armed
