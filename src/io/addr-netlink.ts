@@ -29,8 +29,8 @@ import { errnoName, errnoNumber, openRtnl, type RtnlSocket } from './rtnl-socket
  * call: 0.1-0.4 ms per IPv4 address and up to 1 ms per IPv6 address on the development VM
  * (native-notes/netlink.md), so a chunk is sized from the recent cost per request, within
  * [1, MAX_CHUNK]. Even MAX_CHUNK acks (~1 KB of receive buffer each) fit the socket's 1 MB buffer.
- * Chunks follow each other without a turn of the loop between them until they have held it this
- * long together.
+ * Chunks follow each other without a turn of the loop between them while they hold it no longer
+ * than this together (at the recent cost per request).
  */
 export const CALL_BUDGET_MS = 4;
 /**
@@ -188,7 +188,7 @@ export class NetlinkBatcher {
     if (this.#queued || (!this.#busy && this.#pending.length > 0)) this.#start(FLUSH_NOW_BUDGET_MS);
   }
 
-  /** Sends the batch in chunks; the loop runs its other callbacks whenever the chunks sent since it last did took `budgetMs`. */
+  /** Sends the batch in chunks; the loop runs its other callbacks before a chunk that would make those sent since it last did take more than `budgetMs`. */
   async #flush(budgetMs: number): Promise<void> {
     const batch = this.#pending;
     this.#pending = [];
@@ -200,7 +200,8 @@ export class NetlinkBatcher {
       if (opened.ok && this.netns === undefined) this.#socket = opened.value;
       let heldSince = performance.now();
       for (let i = 0; i < batch.length; ) {
-        if (i > 0 && performance.now() - heldSince >= budgetMs) {
+        // The next chunk at the recent cost per request would take the hold past the budget: let the loop run first.
+        if (i > 0 && performance.now() - heldSince + this.#chunk * this.#perRequestMs > budgetMs) {
           await nextTurn();
           heldSince = performance.now();
         }
