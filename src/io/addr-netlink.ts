@@ -1,13 +1,14 @@
 /**
  * Address changes over rtnetlink, from the addon's socket (rtnl-socket.ts), instead of forking
- * `ip`. Every change submitted in one turn of the event loop joins one batch; a batch goes to the
- * kernel in chunks, one sendmsg each, sized so that one takes about CALL_BUDGET_MS, and the loop
- * runs its due timers and received adverts between chunks. Each request carries a sequence
+ * `ip`. Every change submitted in one turn of the event loop joins one batch (sent at the loop's
+ * check phase, or at once by flushNow); a batch goes to the kernel in chunks, one sendmsg each,
+ * sized so that one takes about CALL_BUDGET_MS, and the loop runs its due timers and received
+ * adverts whenever the chunks would hold it longer than that. Each request carries a sequence
  * number; its acknowledgement is its outcome: EEXIST on an add means already there, EADDRNOTAVAIL
  * / ENODEV / ENXIO on a delete already gone, any other errno (or no acknowledgement) a failure the
  * caller retries. Every request of a batch is settled together once its last chunk is in, so what
- * the callers do next (gratuitous ARPs, log lines) runs after the whole batch, not between its
- * chunks, where it would hold back the addresses still to go.
+ * the callers do next (log lines) runs after the whole batch, not between its chunks, where it
+ * would hold back the addresses still to go; gratuitous ARPs wait for whenIdle, after every batch.
  *
  * A request asks the kernel for what `ip addr add|del` (iproute2 6.1) asks it for, so nothing
  * changes on the host but the absence of the fork: IFA_LOCAL and IFA_ADDRESS = the address,
