@@ -123,6 +123,13 @@ const decided = (p: Pending): boolean => p.sub.outcomes[p.index] !== undefined;
 /** The loop's other callbacks (due timers, received adverts) run before the next chunk. */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/**
+ * Resolves in a check phase that follows a poll phase not yet begun: from a poll callback the
+ * first setImmediate runs in this turn's check phase, and the one queued there in the next turn's,
+ * after that turn has read its timers and sockets.
+ */
+const afterNextPoll = (): Promise<void> => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+
 /** Coalesces the address changes for one namespace into batches of rtnetlink requests. */
 export class NetlinkBatcher {
   #pending: Pending[] = [];
@@ -186,11 +193,17 @@ export class NetlinkBatcher {
    * wait for it, as always) or nothing waits.
    */
   flushNow(): void {
-    if (this.#queued || (!this.#busy && this.#pending.length > 0)) this.#start(FLUSH_NOW_BUDGET_MS);
+    if (this.#queued || (!this.#busy && this.#pending.length > 0)) this.#start(FLUSH_NOW_BUDGET_MS, true);
   }
 
-  /** Sends the batch in chunks; the loop runs its other callbacks before a chunk that would make those sent since it last did take more than `budgetMs`. */
-  async #flush(budgetMs: number): Promise<void> {
+  /**
+   * Sends the batch in chunks; the loop runs its other callbacks before a chunk that would make
+   * those sent since it last did take more than `budgetMs`. `early`: started by flushNow, inside a
+   * timer batch whose log lines and listeners follow at once; a batch sent whole there is settled
+   * only after the loop has polled again, so that what its callers do next (their log lines, the
+   * GARPs) does not join that work in one stretch that holds back timers fallen due meanwhile.
+   */
+  async #flush(budgetMs: number, early: boolean): Promise<void> {
     const batch = this.#pending;
     this.#pending = [];
     this.batches++;
@@ -200,16 +213,19 @@ export class NetlinkBatcher {
       opened = this.#socket !== undefined ? ok(this.#socket) : this.open(this.netns);
       if (opened.ok && this.netns === undefined) this.#socket = opened.value;
       let heldSince = performance.now();
+      let yielded = false;
       for (let i = 0; i < batch.length; ) {
         // The next chunk at the recent cost per request would take the hold past the budget: let the loop run first.
         if (i > 0 && performance.now() - heldSince + this.#chunk * this.#perRequestMs > budgetMs) {
           await nextTurn();
           heldSince = performance.now();
+          yielded = true;
         }
         const chunk = batch.slice(i, (i += this.#chunk));
         if (opened.ok) this.#send(opened.value, chunk);
         else for (const p of chunk) record(p, outcomeOfAck(p.vip, undefined, opened.error.detail));
       }
+      if (early && !yielded) await afterNextPoll();
     } catch (e) {
       // A bug: settle what is left rather than hang its callers.
       for (const p of batch) if (!decided(p)) record(p, outcomeOfAck(p.vip, undefined, `bug: ${String(e)}`));
@@ -243,15 +259,15 @@ export class NetlinkBatcher {
     this.#busy = true;
     this.#queued = true;
     setImmediate(() => {
-      if (this.#queued) this.#start(CALL_BUDGET_MS);
+      if (this.#queued) this.#start(CALL_BUDGET_MS, false);
     });
   }
 
   /** Starts the batch: its first chunk (and more, within `budgetMs`) is sent before this returns. */
-  #start(budgetMs: number): void {
+  #start(budgetMs: number, early: boolean): void {
     this.#busy = true;
     this.#queued = false;
-    this.#flush(budgetMs).catch(() => undefined); // #flush settles every request itself
+    this.#flush(budgetMs, early).catch(() => undefined); // #flush settles every request itself
   }
 
   /** One sendmsg for `chunk`; every request's outcome from its acknowledgement, or all failed with why not. */

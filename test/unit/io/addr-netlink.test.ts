@@ -259,9 +259,15 @@ describe('NetlinkBatcher: a mass takeover\'s many callers in one batch', () => {
     const k = fakeKernel(() => 0);
     const b = new NetlinkBatcher(undefined, () => ok(k.socket));
     const out = b.submit([v4(1), v4(2)]);
+    let settled = false;
+    out.then(() => (settled = true), () => undefined);
     expect(k.calls.length).toBe(0); // gathered for the loop's check phase
     b.flushNow();
     expect(k.calls.map((c) => c.length)).toEqual([2]);
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false); // sent whole by flushNow: settled only after the loop has polled again
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(true);
     expect(await out).toEqual([ok('added'), ok('added')]);
     await new Promise((r) => setImmediate(r));
     expect(k.calls.length).toBe(1);
