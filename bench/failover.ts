@@ -1,8 +1,9 @@
 /**
  * `npm run bench:failover [-- --runs N] [--only vrrpd|keepalived] [--node-flags "FLAGS"] [--vrrp-version 2|3]
- * [--advert-int S] [--family ipv4|ipv6] [--vrrpd-at LABEL=PATH]...`: how fast the backup takes over, measured on the wire,
- * for vrrpd and for keepalived in the same lab, runs interleaved; each --vrrpd-at adds another vrrpd build (PATH its
- * bundle's vrrpd.js, run with its own shebang's flags) as `vrrpd@LABEL`: another branch's build against this one. `--vrrp-version 3 --advert-int 0.1` is RFC 5798's fast case
+ * [--advert-int S] [--family ipv4|ipv6] [--vrrpd-at LABEL=PATH]... [--vrrpd-flags LABEL=FLAGS]...`: how fast the backup
+ * takes over, measured on the wire, for vrrpd and for keepalived in the same lab, runs interleaved; each --vrrpd-at adds
+ * another vrrpd build (PATH its bundle's vrrpd.js, run with its own shebang's flags, or with FLAGS when --vrrpd-flags
+ * names its LABEL) as `vrrpd@LABEL`: another branch's build against this one, or other node flags. `--vrrp-version 3 --advert-int 0.1` is RFC 5798's fast case
  * (Master_Down_Interval 365 ms at priority 90, §6.1); VRRPv2 takes whole seconds only.
  *
  * Two nodes (op1 priority 100 MASTER, op2 90, VRID 251, advert_int 1) and a client in namespaces
@@ -49,6 +50,14 @@ interface RunResult {
   readonly outageMs: number;
   /** op2's own MASTER log stamp minus op1's last advert (vrrpd only: keepalived stamps whole seconds). */
   readonly loggedMs: number;
+  /** vrrpd builds that log it: how late op2's timerfd woke and its armed takeover advert left (µs, timer.c); absent when it did not send it. */
+  readonly armed?: { readonly wakeLateUs: number; readonly sendLateUs: number };
+}
+
+/** The armed takeover advert's trace op2 logged since line `from` (instance.ts, "takeover advert sent by the kernel timer"). */
+function armedTrace(op2: Peer, from: number): RunResult['armed'] {
+  const line = op2.logLines?.().slice(from).find((l) => l.msg === 'takeover advert sent by the kernel timer');
+  return typeof line?.wakeLateUs === 'number' && typeof line.sendLateUs === 'number' ? { wakeLateUs: line.wakeLateUs, sendLateUs: line.sendLateUs } : undefined;
 }
 
 /** The bounds of one run's timers: RFC 3768 §6.1 / RFC 5798 §6.1 for priority 90 (the backup), in ms. */
@@ -134,6 +143,7 @@ async function oneRun(pair: Pair, side: Side, other: Side | undefined, kind: Kin
   await sleep(1000 + Math.random() * t.intervalS * 1000);
   const { op1, op2 } = side;
   const mark = op2.mark();
+  const logFrom = op2.logLines?.().length ?? 0;
   const tCut = Date.now();
   if (kind === 'master-loss') {
     // Together: keepalived's kill waits for both its processes to go, which can take a while.
@@ -153,7 +163,8 @@ async function oneRun(pair: Pair, side: Side, other: Side | undefined, kind: Kin
   const takeoverMs = first.t - old.t;
   const outageMs = longestGap(pair.prober!.between(tCut - 500, tAnswer + 200));
   const loggedMs = became.stamp !== undefined ? became.stamp - old.t : Number.NaN;
-  return { daemon: side.target.label, kind, takeoverMs, boundMs, deltaMs: takeoverMs - boundMs, outageMs, loggedMs };
+  const armed = armedTrace(op2, logFrom);
+  return { daemon: side.target.label, kind, takeoverMs, boundMs, deltaMs: takeoverMs - boundMs, outageMs, loggedMs, ...(armed ? { armed } : {}) };
 }
 
 interface KindSummary {
@@ -177,7 +188,25 @@ function summarizeKind(results: readonly RunResult[]): KindSummary {
 
 function runLine(i: number, r: RunResult): string {
   const logged = Number.isFinite(r.loggedMs) ? `, op2 logged MASTER at +${ms(r.loggedMs)} ms` : '';
-  return `${r.daemon} ${r.kind} #${i}: takeover ${ms(r.takeoverMs, 2)} ms (bound ${ms(r.boundMs, 2)}, ${r.deltaMs >= 0 ? '+' : ''}${ms(r.deltaMs, 2)}), client outage ${ms(r.outageMs)} ms${logged}`;
+  const armed = r.armed ? `, armed advert: timerfd woke +${ms(r.armed.wakeLateUs / 1e3, 3)} ms, sent +${ms(r.armed.sendLateUs / 1e3, 3)} ms` : '';
+  return `${r.daemon} ${r.kind} #${i}: takeover ${ms(r.takeoverMs, 2)} ms (bound ${ms(r.boundMs, 2)}, ${r.deltaMs >= 0 ? '+' : ''}${ms(r.deltaMs, 2)}), client outage ${ms(r.outageMs)} ms${logged}${armed}`;
+}
+
+/** For the builds that log the armed advert's trace: its wake-up and send lateness, p50 / p99 / max (ms). */
+function armedRows(results: readonly RunResult[], targets: readonly Target[]): string[][] {
+  const rows: string[][] = [];
+  for (const kind of ['master-loss', 'priority-0'] as const) {
+    for (const { label } of targets) {
+      const mine = results.filter((r) => r.kind === kind && r.daemon === label);
+      const traced = mine.flatMap((r) => (r.armed ? [r.armed] : []));
+      if (traced.length === 0) continue;
+      const wake = summarize(traced.map((a) => a.wakeLateUs / 1e3));
+      const send = summarize(traced.map((a) => a.sendLateUs / 1e3));
+      const name = `${kind === 'master-loss' ? 'master loss' : 'priority 0'}, ${label} (${traced.length}/${mine.length} armed)`;
+      rows.push([name, `${ms(wake.median, 3)} / ${ms(wake.p99, 3)} / ${ms(wake.max, 3)}`, `${ms(send.median, 3)} / ${ms(send.p99, 3)} / ${ms(send.max, 3)}`]);
+    }
+  }
+  return rows;
 }
 
 async function main(): Promise<number> {
@@ -243,6 +272,8 @@ async function main(): Promise<number> {
     }
   }
   console.log(table(rows));
+  const armed = armedRows(results, targets);
+  if (armed.length > 0) console.log(`\n${table([['armed takeover advert (op2 log)', 'timerfd wake after expiry: p50 / p99 / max (ms)', 'sent after deadline: p50 / p99 / max (ms)'], ...armed])}`);
   console.log('');
   for (const [name, s] of Object.entries(summaries)) console.log(`${s.pass ? 'PASS' : 'FAIL'} ${name}: p99 |takeover - bound| = ${ms(s.absDeltaP99Ms, 2)} ms (target <= ${TARGET_MS} ms)`);
   const vrrpdPass = Object.entries(summaries).every(([name, s]) => !name.startsWith('vrrpd/') || s.pass);

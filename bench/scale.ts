@@ -1,10 +1,11 @@
 /**
  * `npm run bench:scale [-- --sizes 1,50,255] [--seconds 20] [--rounds 1] [--only vrrpd|keepalived]
- *  [--node-flags "FLAGS"] [--global "LINE"]... [--vrrpd-at LABEL=PATH]...`: (--node-flags replaces
- *  the bin's own node flags, to try others; each --global adds a line to both daemons'
- *  global_defs, e.g. "vrrp_rt_priority 10"; each --vrrpd-at adds another vrrpd build, PATH its
- *  bundle's vrrpd.js run with its own shebang's flags, as `vrrpd@LABEL`, interleaved with the
- *  others: another branch's build against this one in the same run)
+ *  [--node-flags "FLAGS"] [--global "LINE"]... [--vrrpd-at LABEL=PATH]... [--vrrpd-flags LABEL=FLAGS]...`:
+ *  (--node-flags replaces the bin's own node flags, to try others; each --global adds a line to
+ *  both daemons' global_defs, e.g. "vrrp_rt_priority 10"; each --vrrpd-at adds another vrrpd
+ *  build, PATH its bundle's vrrpd.js run with its own shebang's flags, as `vrrpd@LABEL`,
+ *  interleaved with the others: another branch's build against this one in the same run;
+ *  --vrrpd-flags LABEL=FLAGS runs that one with FLAGS instead: node flags compared in one run)
  * N VRRP instances on one interface, vrrpd against keepalived in the same run.
  *
  * Namespaces (prefix `vsc`): node m runs N instances as master (priority 100, state MASTER),
@@ -13,7 +14,8 @@
  *   1. m starts; once all N are MASTER with their VIPs, b starts; once all N are BACKUP, 3 s settle.
  *   2. A window of --seconds: the master's advert intervals from the capture (error = |interval -
  *      1 s|, every VRID), adverts and MASTER transitions from the backup (any is spurious), the
- *      master's CPU (its process tree, reaped children included) and resident memory (VmRSS).
+ *      master's CPU (its process tree, reaped children included; its system part) and wake-ups
+ *      (voluntary context switches of all its threads) and resident memory (VmRSS).
  *   3. Mass takeover: m's cable is cut; until b holds all N VIPs (`ip -ts monitor address` on b).
  *      Per VRID: VIP on b minus (m's last advert of that VRID + Master_Down_Interval 3648.4375 ms).
  * Targets (issue 11): interval error p99 <= 1 ms and max <= 2 ms; no spurious advert; CPU no more
@@ -28,7 +30,7 @@ import { masterDownIntervalMs } from '../src/protocol/timers.js';
 import { AddressMonitor } from './lib/addr-monitor.js';
 import { AdvertCapture, type SeenAdvert } from './lib/capture.js';
 import { busyLine, load1, machine, machineLine } from './lib/machine.js';
-import { cpuPercent, sampleTree } from './lib/proc-tree.js';
+import { cpuPercent, sampleTree, sysPercent, wakeupsPerSecond } from './lib/proc-tree.js';
 import { scaleConfig, scaleVip } from './lib/scale-config.js';
 import { Daemon } from './lib/daemon.js';
 import { keepalivedPeer, vrrpdPeer, type DaemonKind, type Peer } from './lib/peers.js';
@@ -76,6 +78,10 @@ interface RunResult {
   readonly spuriousAdverts: number;
   readonly spuriousTransitions: number;
   readonly cpuPct: number;
+  /** The system (kernel) part of cpuPct. */
+  readonly sysPct: number;
+  /** Voluntary context switches per second, every thread of the master's tree. */
+  readonly wakeupsPerS: number;
   readonly rssMb: number;
   readonly anonMb: number;
   /** Cable cut -> the backup holds every VIP, ms. */
@@ -166,6 +172,8 @@ async function oneRun(lab: Lab, capture: AdvertCapture, target: Target, n: numbe
       spuriousAdverts: adverts.filter((a) => a.src === b.ip && a.t >= w0 && a.t <= w1).length,
       spuriousTransitions,
       cpuPct: cpuPercent(s0, s1),
+      sysPct: sysPercent(s0, s1),
+      wakeupsPerS: wakeupsPerSecond(s0, s1),
       rssMb: s1.rssKb / 1024,
       anonMb: s1.anonKb / 1024,
       ...takeoverFigures(adverts, { master: m.ip, backup: b.ip, n, tCut, vipsAt: got }),
@@ -184,7 +192,7 @@ function runLine(r: RunResult): string {
   const e = r.intervalError;
   return (
     `${r.label} N=${r.n} round ${r.round}: interval error p50/p99/max ${ms(e.median, 2)}/${ms(e.p99, 2)}/${ms(e.max, 2)} ms (${e.n} intervals), ` +
-    `backup: ${r.spuriousAdverts} adverts ${r.spuriousTransitions} transitions, CPU ${ms(r.cpuPct, 2)} %, RSS ${ms(r.rssMb)} MB (anon ${ms(r.anonMb)}), ` +
+    `backup: ${r.spuriousAdverts} adverts ${r.spuriousTransitions} transitions, CPU ${ms(r.cpuPct, 2)} % (system ${ms(r.sysPct, 2)}), ${ms(r.wakeupsPerS)} wake-ups/s, RSS ${ms(r.rssMb)} MB (anon ${ms(r.anonMb)}), ` +
     `all VIPs ${ms(r.allVipsMs / 1000, 2)} s after the cut, VIP - bound p50/max ${ms(r.vipLag.median)}/${ms(r.vipLag.max)} ms, ` +
     `first advert - bound p50/max ${ms(r.advertLag.median, 2)}/${ms(r.advertLag.max, 2)} ms${r.missingVips ? `, ${r.missingVips} VIPs MISSING` : ''} (started in ${ms(r.startMs / 1000, 1)} s)`
   );
@@ -194,7 +202,7 @@ const median = (xs: readonly number[]): number => summarize(xs).median;
 const range = (xs: readonly number[], digits: number): string => (xs.length > 1 ? `${ms(Math.min(...xs), digits)}-${ms(Math.max(...xs), digits)}` : ms(xs[0] ?? Number.NaN, digits));
 
 function summaryTable(results: readonly RunResult[], args: Args): string {
-  const rows: string[][] = [['N', 'daemon', 'interval error p50 / p99 / max', 'spurious (backup)', 'CPU % of a core', 'RSS MB', 'all VIPs after cut', 'VIP - bound, max']];
+  const rows: string[][] = [['N', 'daemon', 'interval error p50 / p99 / max', 'spurious (backup)', 'CPU % of a core', 'of it system', 'wake-ups/s', 'RSS MB', 'all VIPs after cut', 'VIP - bound, max']];
   for (const n of args.sizes) {
     for (const { label } of args.targets) {
       const rs = results.filter((r) => r.n === n && r.label === label);
@@ -206,6 +214,8 @@ function summaryTable(results: readonly RunResult[], args: Args): string {
         `${ms(median(rs.map((r) => r.intervalError.median)), 2)} / ${ms(worst((r) => r.intervalError.p99), 2)} / ${ms(worst((r) => r.intervalError.max), 2)} ms`,
         `${rs.reduce((s, r) => s + r.spuriousAdverts, 0)} adv, ${rs.reduce((s, r) => s + r.spuriousTransitions, 0)} trans`,
         range(rs.map((r) => r.cpuPct), 2),
+        range(rs.map((r) => r.sysPct), 2),
+        range(rs.map((r) => r.wakeupsPerS), 0),
         range(rs.map((r) => r.rssMb), 1),
         `${range(rs.map((r) => r.allVipsMs / 1000), 2)} s`,
         `${ms(worst((r) => r.vipLag.max), 1)} ms`,

@@ -1,5 +1,5 @@
-/** The node flags of the vrrpd bin (src/lab/node-flags.ts), which the benches run the daemon with. */
+/** The node flags of the vrrpd bin (src/lab/node-flags.ts), which the benches run the daemon with (read when first asked: dist/ must be built). */
 import { binNodeFlags } from '../../src/lab/node-flags.js';
 import { CLI } from './paths.js';
 
-export const VRRPD_NODE_FLAGS: readonly string[] = binNodeFlags(CLI);
+export const vrrpdNodeFlags = (): string[] => binNodeFlags(CLI);

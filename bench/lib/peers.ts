@@ -40,6 +40,8 @@ export interface Peer {
   transitionsSince(mark: number, state: VrrpState): number;
   /** The first transition of `instance` into `state` logged since `mark`. */
   waitState(instance: string, state: VrrpState, timeoutMs: number, mark: number): Promise<StateEvent>;
+  /** vrrpd: every JSON log line so far (keepalived: absent). */
+  readonly logLines?: () => readonly Record<string, unknown>[];
 }
 
 function tracker(events: () => readonly StateEvent[]) {
@@ -81,6 +83,7 @@ export function vrrpdPeer(d: Daemon, nodeArgs?: readonly string[]): Peer {
       }),
     kind: 'vrrpd',
     host: d.host,
+    logLines: () => d.logs,
     writeConfig: (t) => d.writeConfig(t),
     start: () => d.start([], nodeArgs === undefined ? {} : { nodeArgs }),
     stop: async () => void (await d.stop('SIGTERM')),

@@ -1,12 +1,14 @@
 /**
  * The daemons a bench compares: keepalived, this build of vrrpd, and other builds of vrrpd given
  * with `--vrrpd-at LABEL=PATH` (PATH: another build's bundle, `dist/bundle/vrrpd.js`), run with
- * their own shebang's node flags unless `--node-flags` replaces them. bench:scale and
+ * their own shebang's node flags unless `--vrrpd-flags LABEL=FLAGS` (that target) or `--node-flags`
+ * (every vrrpd) replaces them. The same bundle given twice under two labels with two flag sets
+ * compares node flags in one interleaved run (docs/performance.md, "JIT trial"). bench:scale and
  * bench:failover take the same options through this module.
  */
 import { resolve } from 'node:path';
 import { binNodeFlags } from '../../src/lab/node-flags.js';
-import { VRRPD_NODE_FLAGS } from './node-flags.js';
+import { vrrpdNodeFlags } from './node-flags.js';
 import type { DaemonKind } from './peers.js';
 
 /** One daemon the bench runs: keepalived, this build of vrrpd, or another build (--vrrpd-at). */
@@ -16,6 +18,8 @@ export interface Target {
   readonly kind: DaemonKind;
   /** Another build's vrrpd.js (its bundle); undefined: this build's. */
   readonly cli?: string;
+  /** --vrrpd-flags for this target: node flags instead of its bin's (and of --node-flags). */
+  readonly flags?: readonly string[];
 }
 
 /** Every value given for a repeated option `name`. */
@@ -26,24 +30,34 @@ export function repeatedOption(argv: readonly string[], name: string): string[] 
 /** The targets of `--only` (vrrpd, keepalived or both) with each `--vrrpd-at` build after this build's vrrpd. */
 export function parseTargets(argv: readonly string[], only: string | undefined): Target[] {
   if (only !== undefined && only !== 'vrrpd' && only !== 'keepalived') throw new Error('--only vrrpd|keepalived');
+  const flags = new Map(
+    repeatedOption(argv, '--vrrpd-flags').map((spec): [string, string[]] => {
+      const m = /^(\w[\w.-]*)=(.*)$/.exec(spec);
+      if (!m) throw new Error('--vrrpd-flags LABEL=FLAGS (LABEL: one of --vrrpd-at)');
+      return [m[1]!, m[2]!.split(/\s+/).filter(Boolean)];
+    }),
+  );
   const others = repeatedOption(argv, '--vrrpd-at').map((spec): Target => {
     const m = /^([\w.-]+)=(.+)$/.exec(spec);
     if (!m) throw new Error("--vrrpd-at LABEL=PATH (PATH: a bundle's vrrpd.js)");
-    return { label: `vrrpd@${m[1]!}`, kind: 'vrrpd', cli: resolve(m[2]!) };
+    const own = flags.get(m[1]!);
+    flags.delete(m[1]!);
+    return { label: `vrrpd@${m[1]!}`, kind: 'vrrpd', cli: resolve(m[2]!), ...(own && { flags: own }) };
   });
+  if (flags.size > 0) throw new Error(`--vrrpd-flags for no --vrrpd-at: ${[...flags.keys()].join(', ')}`);
   const kinds: DaemonKind[] = only ? [only] : ['vrrpd', 'keepalived'];
   return kinds.flatMap((kind): Target[] => (kind === 'vrrpd' ? [{ label: 'vrrpd', kind }, ...others] : [{ label: kind, kind }]));
 }
 
-/** The node flags `target` runs with: --node-flags when given, else its own bin's. */
+/** The node flags `target` runs with: its --vrrpd-flags, else --node-flags, else its own bin's. */
 export function targetFlags(target: Target, nodeFlags: readonly string[] | undefined): readonly string[] {
-  return nodeFlags ?? (target.cli === undefined ? VRRPD_NODE_FLAGS : binNodeFlags(target.cli));
+  return target.flags ?? nodeFlags ?? (target.cli === undefined ? vrrpdNodeFlags() : binNodeFlags(target.cli));
 }
 
 /** The lines saying how each vrrpd build ran (for the bench's report). */
 export function targetLines(targets: readonly Target[], nodeFlags: readonly string[] | undefined): string[] {
   const asBin = nodeFlags === undefined ? 'the flags of the vrrpd bin' : "NOT the bin's flags";
-  const lines = [`vrrpd ran as \`node ${(nodeFlags ?? VRRPD_NODE_FLAGS).join(' ')} dist/bundle/vrrpd.js\` (${asBin}).`];
+  const lines = [`vrrpd ran as \`node ${(nodeFlags ?? vrrpdNodeFlags()).join(' ')} dist/bundle/vrrpd.js\` (${asBin}).`];
   for (const t of targets) if (t.cli !== undefined) lines.push(`${t.label} ran as \`node ${targetFlags(t, nodeFlags).join(' ')} ${t.cli}\`.`);
   return lines;
 }

@@ -7,10 +7,13 @@
  * and arms this timer at the queue's earliest deadline. Why and how: native-notes/timers.md.
  *
  *   monotonicMs()            -> number     clock_gettime(CLOCK_MONOTONIC), in ms
- *   timerOpen(onExpire)      -> handle     onExpire(status, armed) runs on the loop at each expiry
- *                                          (status 0, or a negative libuv error code; armed: what
- *                                          the armed datagram's send did, below)
- *   timerArm(handle, ms[, armed, maxLateMs])
+ *   timerOpen(onExpire)      -> handle     onExpire(status, armed[, wakeLateUs, sendLateUs]) runs
+ *                                          on the loop at each expiry (status 0, or a negative
+ *                                          libuv error code; armed: what the armed datagram's send
+ *                                          did, below; when one was sent or refused at this
+ *                                          expiry, how late the timerfd woke after its expiry and
+ *                                          the send or refusal came after the deadline, in µs)
+ *   timerArm(handle, ms[, armed, maxLateMs[, marginMs]])
  *                            -> undefined  absolute CLOCK_MONOTONIC deadline in ms; a deadline
  *                                          already past fires on the next loop iteration. `armed`
  *                                          (raw4Armed, raw4.c): a datagram sent by this file at
@@ -19,6 +22,11 @@
  *                                          ARMED_* code (raw4.h) when it was not sent, 0 when
  *                                          nothing was armed for this expiry. Why and the guards:
  *                                          native-notes/timers.md, "The armed takeover advert".
+ *                                          marginMs (0..ARMED_MARGIN_MAX_MS, default 0), only with
+ *                                          `armed`: the timerfd wakes that much early and the
+ *                                          rest is waited out here, on the CPU, so the datagram
+ *                                          leaves at the deadline and not an idle CPU's wake-up
+ *                                          later ("The early wake" in timers.md).
  *   timerDisarm(handle)      -> undefined
  *   timerClose(handle)       -> undefined  idempotent
  *
@@ -54,7 +62,18 @@ typedef struct {
   napi_ref armed_ref;
   int64_t armed_at_ns;
   int64_t armed_late_ns;
+  /* When the timerfd expires: armed_at_ns minus the early-wake margin with a datagram, else the deadline. */
+  int64_t wake_at_ns;
 } vtimer;
+
+/* The longest early wake timerArm accepts, so the longest wait on the CPU per armed fire (ms). */
+#define ARMED_MARGIN_MAX_MS 1.0
+
+/* What one armed fire did, for onExpire: the timerfd's wake-up and the send's lateness, in ns. */
+typedef struct {
+  int64_t wake_late_ns;
+  int64_t send_late_ns;
+} armed_trace;
 
 static const napi_type_tag TIMER_TAG = {0x7672727064746d72ULL, 0x74696d657266642aULL};
 
@@ -84,13 +103,39 @@ static int64_t monotonic_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define cpu_relax() __asm__ __volatile__("yield")
+#else
+#define cpu_relax() ((void)0)
+#endif
+
+/* Waits on the CPU until CLOCK_MONOTONIC reaches `deadline_ns`; the time it returns. Only called
+   with deadline_ns - now <= ARMED_MARGIN_MAX_MS: a sleep would end with an idle CPU's wake-up. */
+static int64_t spin_until(int64_t deadline_ns) {
+  int64_t now = monotonic_ns();
+  while (now < deadline_ns) {
+    cpu_relax();
+    now = monotonic_ns();
+  }
+  return now;
+}
+
 /* At a wake-up: sends the armed datagram when its deadline has passed (once), else keeps it. */
-static int fire_armed(vtimer *t) {
+static int fire_armed(vtimer *t, armed_trace *trace) {
   if (t->armed == NULL) return ARMED_NONE;
-  int64_t late = monotonic_ns() - t->armed_at_ns;
-  /* Woken before the deadline: JavaScript moved the timer later while this wake-up was pending
-     (another callback of the same turn re-armed it); the datagram stays armed for the new one. */
-  if (late < 0) return ARMED_NONE;
+  int64_t now = monotonic_ns();
+  /* Woken before the timerfd's expiry: JavaScript moved the timer later while this wake-up was
+     pending (another callback of the same turn re-armed it); the datagram stays armed for it. */
+  if (now < t->wake_at_ns) return ARMED_NONE;
+  trace->wake_late_ns = now - t->wake_at_ns;
+  /* The early wake (at most ARMED_MARGIN_MAX_MS before the deadline): the rest on the CPU. No
+     JavaScript runs meanwhile, so the deadline, the datagram and the socket cannot change; the
+     guards below (a datagram waiting, the socket closed) are checked after the wait. */
+  if (now < t->armed_at_ns) now = spin_until(t->armed_at_ns);
+  int64_t late = now - t->armed_at_ns;
+  trace->send_late_ns = late;
   int r = late > t->armed_late_ns ? ARMED_LATE : vrrpd_armed_fire(t->armed);
   drop_armed(t);
   return r;
@@ -125,17 +170,24 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   vtimer *t = h->data;
   if (!t->open) return;
   /* First, before any JavaScript: the armed datagram (a backup's takeover advert). */
-  int armed = status == 0 ? fire_armed(t) : ARMED_NONE;
+  armed_trace trace = {-1, -1};
+  int armed = status == 0 ? fire_armed(t, &trace) : ARMED_NONE;
   /* One-shot: expired means disarmed, so it no longer keeps the loop alive until re-armed. */
   uv_unref((uv_handle_t *)&t->poll);
   t->rearmed = 0;
   napi_env env = t->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value argv[2];
+  napi_value argv[4];
   napi_create_int32(env, status, &argv[0]);
   napi_create_int32(env, armed, &argv[1]);
-  call_js(env, t->callback, t->async, 2, argv);
+  size_t argc = 2;
+  if (trace.send_late_ns >= 0) {
+    napi_create_double(env, (double)trace.wake_late_ns / 1e3, &argv[2]);
+    napi_create_double(env, (double)trace.send_late_ns / 1e3, &argv[3]);
+    argc = 4;
+  }
+  call_js(env, t->callback, t->async, argc, argv);
   napi_close_handle_scope(env, scope);
   /* The fd stays readable (epoll is level-triggered) until read or re-armed; the queue re-arms or
      disarms it in the callback, which saves a read() per wake-up. */
@@ -223,9 +275,10 @@ static napi_value js_timer_open(napi_env env, napi_callback_info info) {
   return handle;
 }
 
-/* The armed datagram argument of timerArm (NULL for none) and its lateness bound; 0 with an exception pending when invalid. */
-static int get_armed(napi_env env, size_t argc, napi_value *argv, vrrpd_armed **armed, double *max_late_ms) {
+/* The armed datagram argument of timerArm (NULL for none), its lateness bound and its early-wake margin; 0 with an exception pending when invalid. */
+static int get_armed(napi_env env, size_t argc, napi_value *argv, vrrpd_armed **armed, double *max_late_ms, double *margin_ms) {
   *armed = NULL;
+  *margin_ms = 0;
   napi_valuetype type = napi_undefined;
   if (argc > 2) napi_typeof(env, argv[2], &type);
   if (type == napi_undefined || type == napi_null) return 1;
@@ -234,13 +287,30 @@ static int get_armed(napi_env env, size_t argc, napi_value *argv, vrrpd_armed **
     napi_throw_type_error(env, "EINVAL", "armed must be a raw4Armed datagram, with maxLateMs >= 0");
     return 0;
   }
+  type = napi_undefined;
+  if (argc > 4) napi_typeof(env, argv[4], &type);
+  if (type == napi_undefined) return 1;
+  if (napi_get_value_double(env, argv[4], margin_ms) != napi_ok || !(*margin_ms >= 0 && *margin_ms <= ARMED_MARGIN_MAX_MS)) {
+    napi_throw_range_error(env, "EINVAL", "marginMs must be 0..1");
+    return 0;
+  }
   return 1;
 }
 
+/* An absolute CLOCK_MONOTONIC time in ns as a timerfd expiry (never zero: zero would disarm). */
+static struct itimerspec expiry_at(int64_t ns) {
+  struct itimerspec its;
+  memset(&its, 0, sizeof its);
+  if (ns < 1) ns = 1;
+  its.it_value.tv_sec = (time_t)(ns / 1000000000);
+  its.it_value.tv_nsec = (long)(ns % 1000000000);
+  return its;
+}
+
 static napi_value js_timer_arm(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  size_t argc = 4;
-  double ms, max_late_ms = 0;
+  napi_value argv[5];
+  size_t argc = 5;
+  double ms, max_late_ms = 0, margin_ms = 0;
   vrrpd_armed *armed;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) {
     napi_throw_type_error(env, "EINVAL", "missing arguments");
@@ -252,18 +322,11 @@ static napi_value js_timer_arm(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, "EINVAL", "deadline must be a finite number of ms >= 0");
     return NULL;
   }
-  if (!get_armed(env, argc, argv, &armed, &max_late_ms)) return NULL;
+  if (!get_armed(env, argc, argv, &armed, &max_late_ms, &margin_ms)) return NULL;
   double sec = floor(ms / 1e3);
-  long long ns = llround((ms - sec * 1e3) * 1e6);
-  if (ns >= 1000000000LL) {
-    sec += 1;
-    ns -= 1000000000LL;
-  }
-  struct itimerspec its;
-  memset(&its, 0, sizeof its);
-  its.it_value.tv_sec = (time_t)sec;
-  its.it_value.tv_nsec = (long)ns;
-  if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0) its.it_value.tv_nsec = 1; /* zero would disarm */
+  int64_t deadline_ns = (int64_t)sec * 1000000000 + llround((ms - sec * 1e3) * 1e6);
+  int64_t wake_ns = armed == NULL ? deadline_ns : deadline_ns - llround(margin_ms * 1e6);
+  struct itimerspec its = expiry_at(wake_ns);
   if (timerfd_settime(t->fd, TFD_TIMER_ABSTIME, &its, NULL) < 0) {
     drop_armed(t);
     return throw_errno(env, "timerfd_settime", errno);
@@ -274,7 +337,8 @@ static napi_value js_timer_arm(napi_env env, napi_callback_info info) {
     drop_armed(t);
     if (armed != NULL && napi_create_reference(env, argv[2], 1, &t->armed_ref) == napi_ok) t->armed = armed;
   }
-  t->armed_at_ns = (int64_t)its.it_value.tv_sec * 1000000000 + its.it_value.tv_nsec;
+  t->armed_at_ns = deadline_ns;
+  t->wake_at_ns = (int64_t)its.it_value.tv_sec * 1000000000 + its.it_value.tv_nsec;
   t->armed_late_ns = (int64_t)(max_late_ms * 1e6);
   return NULL;
 }

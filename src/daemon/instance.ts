@@ -11,6 +11,7 @@ import type { Action, Input, RouterState, TrackerStatus, TransitionReason } from
 import type { IpAddress } from '../wire/address.js';
 import type { Advert } from '../wire/types.js';
 import type { ReceivedAdvert } from '../io/vrrp-mux.js';
+import { lastArmedFire } from '../io/kernel-timer.js';
 import { LATE_TIMER_MS, zeroInstanceIoCounters, type TransitionCount } from '../status/model.js';
 import { ActionList, takeLoneAddVips } from './action-list.js';
 import { AdvertSender } from './advert-sender.js';
@@ -410,6 +411,8 @@ export class Instance<V> {
     this.#sender.beginArmedTimeout();
     this.#step(TIMEOUT);
     if (this.#sender.endArmedTimeout()) this.#bug('timeout', new Error('the kernel timer sent the takeover advert but the router sent none on this timeout'));
+    // How late the timerfd woke and the advert left (µs, timer.c): native-notes/timers.md, "The early wake".
+    this.#io.log.info({ instance: this.name, ...lastArmedFire() }, 'takeover advert sent by the kernel timer');
   }
 
   #sendFailed(dst: IpAddress, detail: string | undefined): void {

@@ -9,12 +9,36 @@ import { performance } from 'node:perf_hooks';
 import { err, ok, type Result } from '../result.js';
 import { loadPacketAddon, type PacketAddon, type Raw4Armed, type TimerHandle } from './packet-addon.js';
 
+/**
+ * How early the timerfd wakes for a deadline with an armed datagram (ms; timer.c waits out the rest
+ * on the CPU, so the datagram leaves at the deadline, not an idle CPU's wake-up after it). Measured
+ * with `bench/armed-wake.ts`: native-notes/timers.md, "The early wake". Paid once per armed fire,
+ * that is per takeover: never for the periodic adverts, which carry no armed datagram.
+ */
+export const ARMED_WAKE_MARGIN_MS = 1;
+
+/** What the addon measured at the last armed fire (sent or refused), in µs. */
+export interface ArmedFireTrace {
+  /** The timerfd's wake-up after its expiry (the margin before the deadline). */
+  readonly wakeLateUs: number;
+  /** The send (or refusal) after the deadline. */
+  readonly sendLateUs: number;
+}
+
+let lastTrace: ArmedFireTrace | undefined;
+
+/** The last armed fire's trace in this process (undefined before the first): the instance logs it with its takeover. */
+export function lastArmedFire(): ArmedFireTrace | undefined {
+  return lastTrace;
+}
+
 /** One one-shot kernel timer. */
 export interface KernelTimer {
   /**
    * Fire once at `deadline` (performance.now() ms); replaces any earlier arm. A past deadline fires
    * at once. `armed.datagram` is sent by the addon at expiry before the callback, unless it is more
-   * than `armed.maxLateMs` late or a datagram waits on its socket (timer.c).
+   * than `armed.maxLateMs` late or a datagram waits on its socket (timer.c); for it the timerfd
+   * wakes ARMED_WAKE_MARGIN_MS early and the addon waits out the rest.
    */
   arm(deadline: number, armed?: { readonly datagram: Raw4Armed; readonly maxLateMs: number }): void;
   disarm(): void;
@@ -62,9 +86,10 @@ export function openKernelTimer(onExpire: (armed: number) => void): Result<Kerne
   const offset = monotonicOffset(timers);
   let handle: TimerHandle;
   try {
-    handle = timers.timerOpen((status, armed) => {
+    handle = timers.timerOpen((status, armed, wakeLateUs, sendLateUs) => {
       // A negative libuv status means the poll itself failed: a bug or a broken system, not a timeout.
       if (status < 0) throw new Error(`kernel timer poll failed (libuv status ${status})`);
+      if (sendLateUs !== undefined) lastTrace = { wakeLateUs: wakeLateUs ?? Number.NaN, sendLateUs };
       onExpire(armed ?? 0);
     });
   } catch (e) {
@@ -72,7 +97,9 @@ export function openKernelTimer(onExpire: (armed: number) => void): Result<Kerne
   }
   return ok({
     arm: (deadline, armed) =>
-      armed === undefined ? timers.timerArm(handle, Math.max(0, deadline + offset)) : timers.timerArm(handle, Math.max(0, deadline + offset), armed.datagram, armed.maxLateMs),
+      armed === undefined
+        ? timers.timerArm(handle, Math.max(0, deadline + offset))
+        : timers.timerArm(handle, Math.max(0, deadline + offset), armed.datagram, armed.maxLateMs, ARMED_WAKE_MARGIN_MS),
     disarm: () => timers.timerDisarm(handle),
     close: () => timers.timerClose(handle),
   });

@@ -62,10 +62,17 @@ export interface PacketAddon {
   raw6Close?(h: Raw6Handle): void;
   /** CLOCK_MONOTONIC in ms. Absent in an addon built before the timer existed. */
   monotonicMs?(): number;
-  /** `armed`: what the armed datagram's send did at this expiry (bytes sent; 0 nothing armed; < 0 not sent, ARMED_* of raw4.h; absent in older addons). */
-  timerOpen?(onExpire: (status: number, armed?: number) => void): TimerHandle;
-  /** `armed` (raw4Armed): sent by the addon at expiry, before onExpire, unless the timer is more than `maxLateMs` late (timer.c). */
-  timerArm?(h: TimerHandle, deadlineMonotonicMs: number, armed?: Raw4Armed, maxLateMs?: number): void;
+  /**
+   * `armed`: what the armed datagram's send did at this expiry (bytes sent; 0 nothing armed; < 0 not sent, ARMED_* of raw4.h;
+   * absent in older addons). When an armed datagram was fired or refused at this expiry: how late the timerfd woke (µs after its
+   * expiry) and how late the send or refusal came (µs after the deadline).
+   */
+  timerOpen?(onExpire: (status: number, armed?: number, wakeLateUs?: number, sendLateUs?: number) => void): TimerHandle;
+  /**
+   * `armed` (raw4Armed): sent by the addon at expiry, before onExpire, unless the timer is more than `maxLateMs` late (timer.c);
+   * with `marginMs` (0..1) the timerfd wakes that much before the deadline and the addon waits out the rest on the CPU.
+   */
+  timerArm?(h: TimerHandle, deadlineMonotonicMs: number, armed?: Raw4Armed, maxLateMs?: number, marginMs?: number): void;
   timerDisarm?(h: TimerHandle): void;
   timerClose?(h: TimerHandle): void;
   /** [SIGRTMIN, SIGRTMAX] as the C library numbers them (signals.c). */

@@ -1,12 +1,16 @@
 /**
  * The addon's armed datagram (raw4.c raw4Armed, timer.c): a kernel timer that sends a datagram by
- * itself at expiry, before its JavaScript callback, and the guards that stop it. A raw socket
+ * itself at expiry, before its JavaScript callback, the guards that stop it and its early wake
+ * (marginMs: woken before the deadline, it waits out the rest; native-notes/timers.md). A raw socket
  * of an experimental IP protocol (253, RFC 3692) on the loopback interface both sends and receives
  * the test's datagrams: nothing leaves the host. Needs root (CAP_NET_RAW) and the built addon.
  */
 import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ARMED_WAKE_MARGIN_MS, lastArmedFire, openKernelTimer, type ArmedFireTrace } from '../../../src/io/kernel-timer.js';
 import type { PacketAddon, Raw4Handle, TimerHandle } from '../../../src/io/packet-addon.js';
 import { emitIpv4 } from '../../../src/wire/ipv4.js';
 import type { Ipv4Address } from '../../../src/wire/address.js';
@@ -16,10 +20,12 @@ const LOOPBACK = 0x7f000001;
 /** raw4.h's ARMED_* codes. */
 const ARMED = { NONE: 0, WAITING: -1, CLOSED: -2, LATE: -3 } as const;
 
+const ADDON_PATH = fileURLToPath(new URL('../../../native/packet/build/Release/vrrpd_packet.node', import.meta.url));
+
 function load(): PacketAddon | undefined {
   if (process.getuid?.() !== 0) return undefined;
   try {
-    const addon = createRequire(import.meta.url)(fileURLToPath(new URL('../../../native/packet/build/Release/vrrpd_packet.node', import.meta.url))) as PacketAddon;
+    const addon = createRequire(import.meta.url)(ADDON_PATH) as PacketAddon;
     return addon.raw4Armed ? addon : undefined;
   } catch {
     return undefined;
@@ -139,9 +145,190 @@ describe.skipIf(addon === undefined)('the armed datagram of a kernel timer (raw4
     expect(r.expiries).toEqual([d.length, ARMED.NONE]);
   });
 
-  it('refuses what is not an armed datagram', () => {
+  it('refuses what is not an armed datagram, and an early-wake margin outside 0..1 ms', () => {
     const r = rig();
     expect(() => a.timerArm!(r.timer, a.monotonicMs!() + 1000, {} as never, 5)).toThrow(/raw4Armed/);
     expect(() => a.raw4Armed!(r.sock, new Uint8Array(4), LOOPBACK)).toThrow(/20\.\.65535/);
+    const armed = a.raw4Armed!(r.sock, datagram(1), LOOPBACK);
+    expect(() => a.timerArm!(r.timer, a.monotonicMs!() + 1000, armed, 5, 1.5)).toThrow(/marginMs/);
+    expect(() => a.timerArm!(r.timer, a.monotonicMs!() + 1000, armed, 5, -0.1)).toThrow(/marginMs/);
+    expect(() => a.timerArm!(r.timer, a.monotonicMs!() + 1000, armed, 5, Number.NaN)).toThrow(/marginMs/);
   });
 });
+
+describe.skipIf(addon === undefined)('the early wake of an armed datagram (timer.c, marginMs)', () => {
+  const a = addon!;
+  const opened: { sock?: Raw4Handle; timer?: TimerHandle }[] = [];
+  afterEach(() => {
+    for (const o of opened.splice(0)) {
+      if (o.timer) a.timerClose!(o.timer);
+      if (o.sock) a.raw4Close!(o.sock);
+    }
+  });
+
+  /** A socket on lo that receives what it sends (marker and kernel arrival, CLOCK_MONOTONIC ms), a timer and its expiries. */
+  function rig() {
+    const received: { marker: number; at: number }[] = [];
+    const sock = a.raw4Open!('lo', 1, PROTOCOL, null, 0, 0, (code, data, arrivalMs) => {
+      if (code === null && typeof data !== 'string') received.push({ marker: data[20]!, at: arrivalMs! });
+    });
+    const calls: { armed: number; at: number; wakeLateUs?: number; sendLateUs?: number }[] = [];
+    let expired: () => void = () => undefined;
+    const timer = a.timerOpen!((_status, armed, wakeLateUs, sendLateUs) => {
+      calls.push({ armed: armed ?? Number.NaN, at: a.monotonicMs!(), wakeLateUs, sendLateUs });
+      expired();
+    });
+    opened.push({ sock, timer });
+    const next = (): Promise<void> => new Promise((r) => (expired = r));
+    return { sock, timer, received, calls, next };
+  }
+
+  it('wakes up to marginMs early but never sends before the deadline, nor calls back before it', async () => {
+    const r = rig();
+    const deadlines: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      await new Promise((res) => setTimeout(res, 2));
+      const deadline = a.monotonicMs!() + 2 + (i % 4);
+      deadlines.push(deadline);
+      const fired = r.next();
+      a.timerArm!(r.timer, deadline, a.raw4Armed!(r.sock, datagram(i), LOOPBACK), 1000, 1);
+      await fired;
+    }
+    await new Promise((res) => setTimeout(res, 30));
+    expect(r.received.map((x) => x.marker)).toEqual(deadlines.map((_, i) => i));
+    r.received.forEach((x, i) => expect(x.at).toBeGreaterThanOrEqual(deadlines[i]!));
+    r.calls.forEach((c, i) => {
+      expect(c.armed).toBe(datagram(i).length);
+      expect(c.at).toBeGreaterThanOrEqual(deadlines[i]!);
+      expect(c.sendLateUs).toBeGreaterThanOrEqual(0);
+      expect(c.wakeLateUs).toBeGreaterThanOrEqual(0);
+    });
+  });
+
+  it('a datagram that arrived between the early wake and the deadline cancels the send', async () => {
+    const r = rig();
+    await new Promise((res) => setTimeout(res, 30)); // both fds in the loop's epoll set
+    const deadline = a.monotonicMs!() + 3;
+    const fired = r.next();
+    a.timerArm!(r.timer, deadline, a.raw4Armed!(r.sock, datagram(1), LOOPBACK), 1000, 1);
+    spin(2.3); // the timerfd (deadline - 1 ms) has expired, the deadline has not: its fd turns ready first
+    a.raw4Send!(r.sock, datagram(2), LOOPBACK);
+    await fired;
+    await new Promise((res) => setTimeout(res, 30));
+    expect(r.calls.map((c) => c.armed)).toEqual([ARMED.WAITING]);
+    expect(r.calls[0]!.at).toBeGreaterThanOrEqual(deadline); // the guard was checked at the deadline, after the wait
+    expect(r.received.map((x) => x.marker)).toEqual([2]);
+  });
+
+  it('a datagram arriving while the addon waits out the margin cancels the send', async (ctx) => {
+    // Another thread sends into the margin while this one waits in C. An attempt counts only when the
+    // datagram arrived after the timerfd's wake-up and its send had returned (so it was queued on the
+    // socket) before the deadline: a loaded machine may wake this thread or the sender late.
+    const r = rig();
+    // seq[0]: the attempt (-1 ends); times[1]: when to send it (CLOCK_MONOTONIC ms), times[2]: when its send returned.
+    const buffer = new SharedArrayBuffer(4 * 8);
+    const seq = new Int32Array(buffer, 0, 1);
+    const shared = new Float64Array(buffer, 8, 3);
+    const worker = new Worker(SENDER, { eval: true, workerData: { path: ADDON_PATH, protocol: PROTOCOL, buffer } });
+    let inMargin = 0;
+    try {
+      await new Promise<void>((res, rej) => {
+        worker.once('message', () => res());
+        worker.once('error', rej);
+      }); // its socket is open; it sleeps on `seq` (a futex) and spins from there to the time to send
+      await new Promise((res) => setTimeout(res, 30));
+      for (let attempt = 1; attempt <= 30 && inMargin < 3; attempt++) {
+        r.calls.length = 0;
+        r.received.length = 0;
+        const deadline = a.monotonicMs!() + 4;
+        shared[2] = 0;
+        shared[1] = deadline - 0.15;
+        Atomics.store(seq, 0, attempt);
+        Atomics.notify(seq, 0);
+        const fired = r.next();
+        a.timerArm!(r.timer, deadline, a.raw4Armed!(r.sock, datagram(1), LOOPBACK), 1000, 1);
+        await fired;
+        await new Promise((res) => setTimeout(res, 10));
+        const call = r.calls[0]!;
+        const woke = deadline - 1 + call.wakeLateUs! / 1e3;
+        const theirs = r.received.find((x) => x.marker === 2);
+        if (theirs === undefined || shared[2] === 0 || !(theirs.at > woke && shared[2]! < deadline)) continue;
+        inMargin++;
+        expect({ armed: call.armed, received: r.received.map((x) => x.marker) }).toEqual({ armed: ARMED.WAITING, received: [2] });
+      }
+    } finally {
+      Atomics.store(seq, 0, -1);
+      Atomics.notify(seq, 0);
+      await worker.terminate();
+    }
+    // Not one attempt in 30 where both threads ran on time: the machine was too busy to tell.
+    if (inMargin === 0) ctx.skip();
+  });
+});
+
+describe.skipIf(addon === undefined)('kernel-timer.ts with an armed datagram', () => {
+  it('wakes ARMED_WAKE_MARGIN_MS early for an armed deadline (the send then trails the deadline, not the wake-up), and on time without one', async () => {
+    const a = addon!;
+    const sock = a.raw4Open!('lo', 1, PROTOCOL, null, 0, 0, () => undefined);
+    const seen: { at: number; armed: number; trace: ArmedFireTrace | undefined }[] = [];
+    let expired: () => void = () => undefined;
+    const opened = openKernelTimer((armed) => {
+      seen.push({ at: performance.now(), armed, trace: lastArmedFire() });
+      expired();
+    });
+    if (!opened.ok) throw new Error(opened.error.detail);
+    const timer = opened.value;
+    try {
+      const deadlines: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        await new Promise((res) => setTimeout(res, 2));
+        const deadline = performance.now() + 3;
+        deadlines.push(deadline);
+        const fired = new Promise<void>((res) => (expired = res));
+        timer.arm(deadline, { datagram: a.raw4Armed!(sock, datagram(i), LOOPBACK), maxLateMs: 1000 });
+        await fired;
+      }
+      const before = lastArmedFire();
+      const fired = new Promise<void>((res) => (expired = res));
+      timer.arm(performance.now() + 3);
+      await fired;
+      seen.slice(0, 6).forEach((x, i) => {
+        expect(x.armed).toBe(datagram(i).length);
+        expect(x.at).toBeGreaterThanOrEqual(deadlines[i]!);
+      });
+      // Woken at the deadline, the send would be exactly as late as the wake-up (one clock read for both);
+      // woken a margin early, it leaves within microseconds of the deadline. A loaded machine may wake some late.
+      const early = seen.slice(0, 6).filter((x) => x.trace!.wakeLateUs < ARMED_WAKE_MARGIN_MS * 1e3 && x.trace!.sendLateUs + 30 < x.trace!.wakeLateUs);
+      expect(early.length, JSON.stringify(seen.map((x) => x.trace))).toBeGreaterThan(0);
+      expect(seen[6]).toMatchObject({ armed: 0, trace: before }); // nothing armed: no early wake, no trace
+    } finally {
+      timer.close();
+      a.raw4Close!(sock);
+    }
+  });
+});
+
+/**
+ * A worker that opens its own raw socket on lo and says so, then for each attempt (workerData.buffer, above):
+ * sleeps until it is posted, waits on the CPU until its time, sends marker 2 and writes when its send returned.
+ */
+const SENDER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const a = require(workerData.path);
+const seq = new Int32Array(workerData.buffer, 0, 1);
+const shared = new Float64Array(workerData.buffer, 8, 3);
+const sock = a.raw4Open('lo', 1, workerData.protocol, null, 0, 0, () => {});
+const d = new Uint8Array(28);
+d.set([0x45, 0, 0, 28, 0, 0, 0, 0, 255, workerData.protocol, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1, 2]);
+parentPort.postMessage('ready');
+for (let done = 0; ; ) {
+  Atomics.wait(seq, 0, done, 20000);
+  const now = Atomics.load(seq, 0);
+  if (now < 0 || now === done) break;
+  done = now;
+  while (a.monotonicMs() < shared[1]);
+  a.raw4Send(sock, d, 0x7f000001);
+  shared[2] = a.monotonicMs();
+}
+a.raw4Close(sock);
+`;
