@@ -40,20 +40,11 @@ function runs(entries: readonly HostEntry[]): { readonly tool: Tool; readonly en
   return out;
 }
 
-/** `ip` forks wait until no timer is due soon (one object for every call). */
-const GATE = { gate: (): Promise<void> => timersQuiet() };
-
-/** The VIPs of a run of address entries (a loop: a mass takeover runs this once per instance). */
-function vipsOf(entries: readonly HostEntry[]): VipSpec[] {
-  const vips: VipSpec[] = [];
-  for (const e of entries) if (e.kind === 'addr') vips.push(e.vip);
-  return vips;
-}
-
 /** Changes one run: addresses in one batch, routes and rules as `ip -batch` lines; one nft call per drop entry. */
 async function applyRun(present: boolean, tool: Tool, entries: readonly HostEntry[]): Promise<Outcome[]> {
-  if (tool === 'addr') return changeAddresses(present ? 'add' : 'del', vipsOf(entries), GATE);
-  if (tool === 'route') return changeRoutes(present ? 'add' : 'del', entries.flatMap((e) => (e.kind === 'route' || e.kind === 'rule' ? [e] : [])), GATE);
+  const gate = { gate: () => timersQuiet() };
+  if (tool === 'addr') return changeAddresses(present ? 'add' : 'del', entries.flatMap((e) => (e.kind === 'addr' ? [e.vip] : [])), gate);
+  if (tool === 'route') return changeRoutes(present ? 'add' : 'del', entries.flatMap((e) => (e.kind === 'route' || e.kind === 'rule' ? [e] : [])), gate);
   await timersQuiet();
   const out: Outcome[] = [];
   for (const e of entries) if (e.kind === 'drop') out.push(await (present ? addDrop(e.address) : delDrop(e.address)));

