@@ -13,7 +13,7 @@ import { queueOnClock } from '../../../src/daemon/clock.js';
 import type { ArmedSend } from '../../../src/daemon/deadline-queue.js';
 import { Instance, type InstanceIo, type InstanceSpec } from '../../../src/daemon/instance.js';
 import { KEEPALIVED_GARP_DEFAULTS } from '../../../src/io/garp-schedule.js';
-import type { Raw4Armed } from '../../../src/io/packet-addon.js';
+import type { ArmedDatagram } from '../../../src/io/packet-addon.js';
 import type { ReceivedAdvert } from '../../../src/io/vrrp-mux.js';
 import type { Action } from '../../../src/protocol/types.js';
 import { ok } from '../../../src/result.js';
@@ -58,14 +58,14 @@ function lab() {
     };
   });
   const wire: WireEvent[] = [];
-  const tokens = new Map<Raw4Armed, FakeArmed>();
+  const tokens = new Map<ArmedDatagram, FakeArmed>();
   /** The registration's source address (the IPv4 header's), as the address watch sets it. */
   let source: IpAddress = ME;
   let counted = 0;
   const steps: { name: string; actions: readonly Action[] }[] = [];
 
   const make = (name: string, spec: InstanceSpec<string>): Instance<string> => {
-    const kept = new Map<Uint8Array, Raw4Armed>();
+    const kept = new Map<Uint8Array, ArmedDatagram>();
     const io: InstanceIo<string> = {
       now,
       log: silent,
@@ -81,7 +81,7 @@ function lab() {
         const old = kept.get(payload);
         const a = old && tokens.get(old);
         if (old && a && a.dst === dst && a.src === source) return old;
-        const token = { name } as unknown as Raw4Armed;
+        const token = { name } as unknown as ArmedDatagram;
         tokens.set(token, { payload, dst, src: source });
         kept.set(payload, token);
         return token;
