@@ -344,7 +344,7 @@ describe.skipIf(!ipv6)('the armed datagram of a kernel timer on the raw IPv6 soc
     const sock = a.raw6Open!('lo', 1, null, 0, (code, data, hopLimit, _ifindex, arrivalMs) => {
       if (code !== null || typeof data === 'string') return;
       if (data[32]! > 15) return; // not this test's (version 0, marker <= 15)
-      received.push({ src: data.subarray(0, 16).toString('hex'), dst: data.subarray(16, 32).toString('hex'), payload: Buffer.from(data.subarray(32)), hopLimit, at: arrivalMs! });
+      received.push({ src: data.subarray(0, 16).toString('hex'), dst: data.subarray(16, 32).toString('hex'), payload: Buffer.from(data.subarray(32)), hopLimit: hopLimit ?? -1, at: arrivalMs! });
     });
     const expiries: number[] = [];
     let expired: () => void = () => undefined;
