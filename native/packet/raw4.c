@@ -19,8 +19,9 @@
  *       (its four bytes in network order read as a big-endian number).
  *   raw4Armed(handle, datagram, dst) -> armed
  *       a copy of a datagram that the kernel timer (timer.c) may send on this socket by itself when
- *       it expires, before any JavaScript runs: a backup's takeover advert (native-notes/timers.md,
- *       "The armed takeover advert"). It keeps the socket's handle alive.
+ *       it expires, before any JavaScript runs, with the same sendto (armed.c): a backup's
+ *       takeover advert (native-notes/timers.md, "The armed takeover advert"). It keeps the
+ *       socket's handle alive.
  *   raw4Close(handle)                      idempotent
  *
  * Errors are thrown as JS Errors whose `code` is the errno name. Needs CAP_NET_RAW.
