@@ -16,12 +16,12 @@
  * takeover advert"). The wake source always holds the head slot's, so what it sends is what the
  * head's callback would send first; the callback is told whether it went out.
  */
-import type { Raw4Armed } from '../io/packet-addon.js';
+import type { ArmedDatagram } from '../io/packet-addon.js';
 import type { Now } from './clock.js';
 
 /** A datagram the wake source sends by itself at the slot's deadline, before the slot fires. */
 export interface ArmedSend {
-  readonly datagram: Raw4Armed;
+  readonly datagram: ArmedDatagram;
   /** Not sent when the wake-up is more than this late (the owner then reads its sockets first). */
   readonly maxLateMs: number;
 }

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DeadlineTimer, monotonicNow, timerMechanism } from '../../../src/daemon/clock.js';
 import { DeadlineQueue, newSlot, timeoutWake, type ArmedSend, type QueueSlot } from '../../../src/daemon/deadline-queue.js';
-import type { Raw4Armed } from '../../../src/io/packet-addon.js';
+import type { ArmedDatagram } from '../../../src/io/packet-addon.js';
 
 /** A queue on a settable clock whose wake source the test fires by hand. */
 function manualQueue() {
@@ -246,8 +246,8 @@ describe('DeadlineQueue', () => {
 
   it("the wake source holds the head slot's armed datagram, re-armed whenever the head or its datagram changes", () => {
     const q = manualQueue();
-    const x = { datagram: {} as Raw4Armed, maxLateMs: 5 };
-    const y = { datagram: {} as Raw4Armed, maxLateMs: 5 };
+    const x = { datagram: {} as ArmedDatagram, maxLateMs: 5 };
+    const y = { datagram: {} as ArmedDatagram, maxLateMs: 5 };
     const [a, b, c] = ['a', 'b', 'c'].map((n) => q.slot(n)) as [QueueSlot, QueueSlot, QueueSlot];
     q.queue.schedule(a, 10, x);
     q.queue.schedule(b, 10); // a tie, armed later: a stays the head
@@ -269,7 +269,7 @@ describe('DeadlineQueue', () => {
 
   it('the slot whose datagram the wake source sent fires first and is told so; a refusal tells nobody', () => {
     const q = manualQueue();
-    const x = { datagram: {} as Raw4Armed, maxLateMs: 5 };
+    const x = { datagram: {} as ArmedDatagram, maxLateMs: 5 };
     const [a, b, c] = ['a', 'b', 'c'].map((n) => q.slot(n)) as [QueueSlot, QueueSlot, QueueSlot];
     q.queue.schedule(a, 10, x);
     q.queue.schedule(b, 10);
