@@ -188,6 +188,33 @@ describe('DeadlineQueue', () => {
     expect(q.wakes.slice(before)).toEqual([20]);
   });
 
+  it('deferFirst: its work runs before all other deferred work of the batch, then betweenTiers once, then the rest; a batch without it skips betweenTiers', async () => {
+    const q = manualQueue();
+    const order: string[] = [];
+    q.queue.betweenTiers = () => order.push('between');
+    expect(q.queue.deferFirst(() => undefined)).toBe(false); // outside a batch
+    for (const [name, at] of [['a', 10], ['b', 10]] as const) {
+      q.queue.schedule(
+        q.slot(name, () => {
+          order.push(`fire ${name}`);
+          q.queue.defer(() => order.push(`rest ${name}`));
+          q.queue.deferFirst(() => order.push(`first ${name}`));
+        }),
+        at,
+      );
+    }
+    q.wakeAt(10);
+    expect(order).toEqual(['fire a', 'fire b', 'first a', 'first b', 'between', 'rest a', 'rest b']);
+    order.length = 0;
+    q.queue.schedule(q.slot('c', () => q.queue.defer(() => order.push('rest c'))), 20);
+    q.wakeAt(20);
+    expect(order).toEqual(['rest c']);
+    order.length = 0;
+    q.queue.later(() => q.queue.deferFirst(() => order.push('first d')));
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual(['first d', 'between']); // a later() batch has the tiers too
+  });
+
   it('a throwing deferred work does not cost the others; the exception still surfaces', () => {
     const q = manualQueue();
     q.queue.schedule(
