@@ -19,7 +19,7 @@ import { quantile, sleep, table } from './lib/stats.js';
 const PROTOCOL = 253;
 const LOOPBACK = 0x7f000001;
 const MAX_LATE_MS = 5;
-/** raw4.h's ARMED_LATE. */
+/** armed.h's ARMED_LATE. */
 const ARMED_LATE = -3;
 
 interface Fire {

@@ -10,7 +10,8 @@
  * The same addon holds the raw IPv6 VRRP socket (raw6.c: recvmsg with the hop limit and the
  * destination as ancillary data, which npm raw-socket cannot do), the raw IPv4 VRRP receive
  * socket (raw4.c), both read by rxsock.c with kernel receive timestamps, the kernel deadline timer
- * (timer.c: a timerfd watched by the event loop), keepalived's real-time signals (signals.c) and
+ * (timer.c: a timerfd watched by the event loop, and the takeover advert it may send by itself on
+ * either socket, armed.c), keepalived's real-time signals (signals.c) and
  * the rtnetlink socket that adds and removes the virtual addresses (rtnl.c).
  *
  * Errors are thrown as JS Errors with `code` set to the errno name; the TypeScript wrapper

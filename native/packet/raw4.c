@@ -19,20 +19,21 @@
  *       (its four bytes in network order read as a big-endian number).
  *   raw4Armed(handle, datagram, dst) -> armed
  *       a copy of a datagram that the kernel timer (timer.c) may send on this socket by itself when
- *       it expires, before any JavaScript runs: a backup's takeover advert (native-notes/timers.md,
- *       "The armed takeover advert"). It keeps the socket's handle alive.
+ *       it expires, before any JavaScript runs, with the same sendto (armed.c): a backup's
+ *       takeover advert (native-notes/timers.md, "The armed takeover advert"). It keeps the
+ *       socket's handle alive.
  *   raw4Close(handle)                      idempotent
  *
  * Errors are thrown as JS Errors whose `code` is the errno name. Needs CAP_NET_RAW.
  */
 #define _GNU_SOURCE
 #include "raw4.h"
+#include "armed.h"
 #include "rxsock.h"
 #include "util.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -40,18 +41,6 @@
 
 #define VRRP_TTL 255
 static const napi_type_tag RAW4_TAG = {0x7672727064726177ULL, 0x3476727270727820ULL};
-static const napi_type_tag ARMED_TAG = {0x7672727064726177ULL, 0x3461726d65642020ULL};
-
-/* A datagram the kernel timer may send by itself (raw4Armed); freed with its JS handle. */
-struct vrrpd_armed {
-  napi_env env;
-  /* The socket's JS handle, held so that `s` stays allocated while this exists. */
-  napi_ref socket;
-  rxsock *s;
-  uint32_t dst;
-  size_t len;
-  uint8_t datagram[];
-};
 
 static void deliver(rxsock *s, const void *from, struct msghdr *msg, const uint8_t *datagram, size_t len, double arrival_ms, enum rx_stamp stamp) {
   (void)from;
@@ -173,8 +162,7 @@ static int get_datagram_args(napi_env env, napi_callback_info info, napi_value a
   return 1;
 }
 
-/* One non-blocking sendto of `datagram` to `dst` (a uint32, host order). */
-static ssize_t send_datagram(int fd, const void *datagram, size_t len, uint32_t dst) {
+ssize_t raw4_send_datagram(int fd, const void *datagram, size_t len, uint32_t dst) {
   struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr = {.s_addr = htonl(dst)}};
   return sendto(fd, datagram, len, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof to);
 }
@@ -186,18 +174,11 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   size_t len = 0;
   uint32_t dst;
   if (!get_datagram_args(env, info, argv, &s, &datagram, &len, &dst)) return NULL;
-  ssize_t n = send_datagram(s->fd, datagram, len, dst);
+  ssize_t n = raw4_send_datagram(s->fd, datagram, len, dst);
   if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return throw_errno(env, "sendto(AF_INET raw)", errno);
   napi_value out;
   napi_create_int32(env, n < 0 ? -EAGAIN : (int32_t)n, &out);
   return out;
-}
-
-static void armed_finalize(napi_env env, void *data, void *hint) {
-  (void)hint;
-  vrrpd_armed *a = data;
-  napi_delete_reference(env, a->socket);
-  free(a);
 }
 
 static napi_value js_armed(napi_env env, napi_callback_info info) {
@@ -205,45 +186,9 @@ static napi_value js_armed(napi_env env, napi_callback_info info) {
   rxsock *s;
   void *datagram = NULL;
   size_t len = 0;
-  uint32_t dst;
-  if (!get_datagram_args(env, info, argv, &s, &datagram, &len, &dst)) return NULL;
-  vrrpd_armed *a = malloc(sizeof *a + len);
-  if (a == NULL) return throw_errno(env, "raw4Armed", ENOMEM);
-  a->env = env;
-  a->s = s;
-  a->dst = dst;
-  a->len = len;
-  memcpy(a->datagram, datagram, len);
-  napi_value handle;
-  if (napi_create_reference(env, argv[0], 1, &a->socket) != napi_ok) {
-    free(a);
-    return NULL;
-  }
-  if (napi_create_external(env, a, armed_finalize, NULL, &handle) != napi_ok) {
-    napi_delete_reference(env, a->socket);
-    free(a);
-    return NULL;
-  }
-  napi_type_tag_object(env, handle, &ARMED_TAG);
-  return handle;
-}
-
-vrrpd_armed *vrrpd_armed_get(napi_env env, napi_value v) {
-  bool ours = false;
-  void *data = NULL;
-  if (napi_check_object_type_tag(env, v, &ARMED_TAG, &ours) != napi_ok || !ours || napi_get_value_external(env, v, &data) != napi_ok) return NULL;
-  return data;
-}
-
-int vrrpd_armed_fire(vrrpd_armed *a) {
-  if (!a->s->open) return ARMED_CLOSED;
-  /* A datagram waiting to be read may be the master's advert that resets the timer (RFC 3768
-     §6.4.2): JavaScript reads it and decides. Looked at, not consumed. */
-  struct pollfd p = {.fd = a->s->fd, .events = POLLIN};
-  int ready = poll(&p, 1, 0);
-  if (ready != 0) return ready > 0 ? ARMED_WAITING : ARMED_FAILED;
-  ssize_t n = send_datagram(a->s->fd, a->datagram, a->len, a->dst);
-  return n == (ssize_t)a->len ? (int)n : ARMED_FAILED;
+  vrrpd_armed_dest dest = {.family = AF_INET};
+  if (!get_datagram_args(env, info, argv, &s, &datagram, &len, &dest.to.dst4)) return NULL;
+  return vrrpd_armed_create(env, argv[0], s, &dest, datagram, len);
 }
 
 static napi_value js_close(napi_env env, napi_callback_info info) {

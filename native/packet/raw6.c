@@ -14,6 +14,11 @@
  *       onMessage(code, message) when reading failed (the socket stays open).
  *   raw6Send(handle, payload, dst, src) -> bytes sent
  *       dst, src: 16 bytes each; src null lets the kernel choose the source address.
+ *   raw6Armed(handle, payload, dst, src) -> armed
+ *       a copy of what raw6Send would send for these arguments, which the kernel timer (timer.c)
+ *       may send on this socket by itself when it expires, before any JavaScript runs, with the
+ *       same sendmsg (armed.c): a backup's takeover advert (native-notes/timers.md, "The armed
+ *       takeover advert"). It keeps the socket's handle alive.
  *   raw6Close(handle)                      idempotent
  *
  * The kernel neither computes nor verifies the VRRP checksum (IPV6_CHECKSUM stays off): vrrpd
@@ -22,6 +27,7 @@
  */
 #define _GNU_SOURCE
 #include "raw6.h"
+#include "armed.h"
 #include "rxsock.h"
 #include "util.h"
 
@@ -179,47 +185,68 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   return rxsock_start(env, fd, ifindex, argv[4], "vrrpd.Raw6Socket", deliver, &RAW6_TAG);
 }
 
-static napi_value js_send(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  if (!get_args(env, info, 4, argv)) return NULL;
-  rxsock *s = rxsock_get(env, argv[0], &RAW6_TAG, 1, "raw IPv6 socket");
-  if (s == NULL) return NULL;
-  size_t len = 0;
-  void *payload = NULL;
-  if (!get_bytes(env, argv[1], &payload, &len) || len == 0 || len > 65535) {
+/* raw6Send's and raw6Armed's arguments (handle, payload, dst, src) into `argv` and `dest`; 0 with an exception pending when invalid. */
+static int get_payload_args(napi_env env, napi_callback_info info, napi_value argv[4], rxsock **s, void **payload, size_t *len, vrrpd_armed_dest *dest) {
+  if (!get_args(env, info, 4, argv)) return 0;
+  *s = rxsock_get(env, argv[0], &RAW6_TAG, 1, "raw IPv6 socket");
+  if (*s == NULL) return 0;
+  if (!get_bytes(env, argv[1], payload, len) || *len == 0 || *len > 65535) {
     napi_throw_type_error(env, "EINVAL", "payload must be a non-empty Uint8Array");
-    return NULL;
+    return 0;
   }
+  int present;
+  dest->family = AF_INET6;
+  return get_addr16(env, argv[2], &dest->to.v6.dst, 0, &present, "dst") && get_addr16(env, argv[3], &dest->to.v6.src, 1, &dest->to.v6.has_src, "src");
+}
+
+ssize_t raw6_send_payload(const rxsock *s, const void *payload, size_t len, const struct in6_addr *dst, const struct in6_addr *src) {
   struct sockaddr_in6 to;
   memset(&to, 0, sizeof to);
   to.sin6_family = AF_INET6;
+  to.sin6_addr = *dst;
   to.sin6_scope_id = (uint32_t)s->ifindex; /* link-local and multicast destinations need the interface */
-  int present;
-  struct in6_addr src;
-  int has_src = 0;
-  if (!get_addr16(env, argv[2], &to.sin6_addr, 0, &present, "dst") || !get_addr16(env, argv[3], &src, 1, &has_src, "src")) return NULL;
   union {
     struct cmsghdr align;
     char bytes[CMSG_SPACE(sizeof(struct in6_pktinfo))];
   } control;
   memset(&control, 0, sizeof control);
-  struct iovec iov = {.iov_base = payload, .iov_len = len};
+  struct iovec iov = {.iov_base = (void *)payload, .iov_len = len};
   struct msghdr msg = {.msg_name = &to, .msg_namelen = sizeof to, .msg_iov = &iov, .msg_iovlen = 1};
-  if (has_src) {
+  if (src != NULL) {
     msg.msg_control = control.bytes;
     msg.msg_controllen = sizeof control.bytes;
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = IPPROTO_IPV6;
     c->cmsg_type = IPV6_PKTINFO;
     c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
-    struct in6_pktinfo pi = {.ipi6_addr = src, .ipi6_ifindex = (unsigned)s->ifindex};
+    struct in6_pktinfo pi = {.ipi6_addr = *src, .ipi6_ifindex = (unsigned)s->ifindex};
     memcpy(CMSG_DATA(c), &pi, sizeof pi);
   }
-  ssize_t n = sendmsg(s->fd, &msg, MSG_DONTWAIT);
+  return sendmsg(s->fd, &msg, MSG_DONTWAIT);
+}
+
+static napi_value js_send(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  rxsock *s;
+  void *payload = NULL;
+  size_t len = 0;
+  vrrpd_armed_dest dest;
+  if (!get_payload_args(env, info, argv, &s, &payload, &len, &dest)) return NULL;
+  ssize_t n = raw6_send_payload(s, payload, len, &dest.to.v6.dst, dest.to.v6.has_src ? &dest.to.v6.src : NULL);
   if (n < 0) return throw_errno(env, "sendmsg(AF_INET6 raw)", errno);
   napi_value out;
   napi_create_int32(env, (int32_t)n, &out);
   return out;
+}
+
+static napi_value js_armed(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  rxsock *s;
+  void *payload = NULL;
+  size_t len = 0;
+  vrrpd_armed_dest dest;
+  if (!get_payload_args(env, info, argv, &s, &payload, &len, &dest)) return NULL;
+  return vrrpd_armed_create(env, argv[0], s, &dest, payload, len);
 }
 
 static napi_value js_close(napi_env env, napi_callback_info info) {
@@ -234,6 +261,7 @@ void vrrpd_raw6_register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"raw6Open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
     {"raw6Send", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"raw6Armed", NULL, js_armed, NULL, NULL, NULL, napi_enumerable, NULL},
     {"raw6Close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

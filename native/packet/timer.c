@@ -16,10 +16,10 @@
  *   timerArm(handle, ms[, armed, maxLateMs[, marginMs]])
  *                            -> undefined  absolute CLOCK_MONOTONIC deadline in ms; a deadline
  *                                          already past fires on the next loop iteration. `armed`
- *                                          (raw4Armed, raw4.c): a datagram sent by this file at
+ *                                          (raw4Armed or raw6Armed, armed.c): a datagram sent by this file at
  *                                          expiry, before onExpire, when the timer is at most
  *                                          maxLateMs late; `armed` is then the bytes sent, or an
- *                                          ARMED_* code (raw4.h) when it was not sent, 0 when
+ *                                          ARMED_* code (armed.h) when it was not sent, 0 when
  *                                          nothing was armed for this expiry. Why and the guards:
  *                                          native-notes/timers.md, "The armed takeover advert".
  *                                          marginMs (0..ARMED_MARGIN_MAX_MS, default 0), only with
@@ -34,7 +34,7 @@
  * Errors are thrown as JS Errors whose `code` is the errno name.
  */
 #include "timer.h"
-#include "raw4.h"
+#include "armed.h"
 #include "util.h"
 
 #include <math.h>
@@ -284,7 +284,7 @@ static int get_armed(napi_env env, size_t argc, napi_value *argv, vrrpd_armed **
   if (type == napi_undefined || type == napi_null) return 1;
   *armed = vrrpd_armed_get(env, argv[2]);
   if (*armed == NULL || argc < 4 || napi_get_value_double(env, argv[3], max_late_ms) != napi_ok || !isfinite(*max_late_ms) || *max_late_ms < 0) {
-    napi_throw_type_error(env, "EINVAL", "armed must be a raw4Armed datagram, with maxLateMs >= 0");
+    napi_throw_type_error(env, "EINVAL", "armed must be a raw4Armed or raw6Armed datagram, with maxLateMs >= 0");
     return 0;
   }
   type = napi_undefined;

@@ -32,3 +32,20 @@ export class ActionList implements ActionSink {
     this.#length = 0;
   }
 }
+
+/**
+ * Takes the addVips out of `pending` (a step's actions not yet performed) when it is the only
+ * address action there, so that it can be performed ahead of the others (Instance, a timer
+ * batch's first tier); undefined, and `pending` untouched, when there is none or a removeVips is
+ * there too (the last wish must stay last).
+ */
+export function takeLoneAddVips(pending: Action[]): Action | undefined {
+  let at = -1;
+  for (let i = 0; i < pending.length; i++) {
+    const kind = pending[i]!.kind;
+    if (kind !== 'addVips' && kind !== 'removeVips') continue;
+    if (kind === 'removeVips' || at >= 0) return undefined;
+    at = i;
+  }
+  return at < 0 ? undefined : pending.splice(at, 1)[0];
+}

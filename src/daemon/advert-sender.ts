@@ -5,7 +5,7 @@
  * (native-notes/timers.md, "The armed takeover advert"). Nothing here decides what to send: the
  * router does; this only has the router's advert ready before it is asked for.
  */
-import type { Raw4Armed } from '../io/packet-addon.js';
+import type { ArmedDatagram } from '../io/packet-addon.js';
 import type { Router } from '../protocol/router.js';
 import { buildAdvert } from '../protocol/router-config.js';
 import type { UnicastChecksum } from '../protocol/unicast-checksum.js';
@@ -107,7 +107,7 @@ export class AdvertSender {
   }
 
   /** The armed datagram the kernel timer sent, when it is this advert's to `dst` (else a bug, reported: this one is sent too). */
-  #takeArmedSent(payload: Uint8Array, dst: IpAddress): Raw4Armed | undefined {
+  #takeArmedSent(payload: Uint8Array, dst: IpAddress): ArmedDatagram | undefined {
     const sent = this.#armedSent!;
     this.#armedSent = undefined;
     if (sent.payload === payload && sent.dst === dst) return sent.send.datagram;

@@ -79,6 +79,14 @@ export function timersQuiet(marginMs = 5, maxWaitMs = 25): Promise<void> {
   return queueFor(monotonicNow).quiet(marginMs, maxWaitMs);
 }
 
+/**
+ * `hook` runs in every batch of monotonicNow's timers that deferred first-tier work, after it
+ * (DeadlineQueue.betweenTiers): the daemon sends the addresses a mass takeover asked for there.
+ */
+export function betweenTimerTiers(hook: () => void): void {
+  queueFor(monotonicNow).betweenTiers = hook;
+}
+
 /** How monotonicNow's timers are woken (opens the queue if no timer has yet). */
 export function timerMechanism(): TimerMechanism {
   queueFor(monotonicNow);
@@ -123,6 +131,11 @@ export class DeadlineTimer {
   /** Runs `work` after every timer of the current batch has fired (DeadlineQueue.defer); false outside one. */
   defer(work: () => void): boolean {
     return this.#queue.defer(work);
+  }
+
+  /** Runs `work` after every timer of the current batch has fired, ahead of `defer`'s work (DeadlineQueue.deferFirst); false outside one. */
+  deferFirst(work: () => void): boolean {
+    return this.#queue.deferFirst(work);
   }
 
   /** Runs `work` after this turn's I/O callbacks, in one batch with the turn's others (DeadlineQueue.later). */

@@ -7,13 +7,14 @@
  * instance), snapshot.ts (status facts, statistics, dumps).
  */
 import type { DisabledSection, LoadResult, VrrpdConfig, VrrpInstance } from '../config/types.js';
+import { netlinkBatcher } from '../io/addr-netlink.js';
 import { vipPath } from '../io/ip-addr.js';
 import { NETLINK_FAULT_ENV } from '../io/rtnl-socket.js';
 import { acquireRunLock, type RunLock } from '../io/run-lock.js';
 import { stdoutSink } from '../io/fd-sink.js';
 import { background, describeError } from '../background.js';
 import { LinkMonitor } from '../io/link-monitor.js';
-import { monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js';
+import { betweenTimerTiers, monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js';
 import { advertDestinations, needsDropRule, virtualAddresses } from './build.js';
 import { configuredRecord, HOST_OPS, recordedOf, type HostEntry } from './host-entry.js';
 import type { VipOps } from './vip-keeper.js';
@@ -162,6 +163,8 @@ export class Daemon {
     this.#links.on('monitorError', (e) => this.#log.warn({ err: e.message }, 'link monitor problem'));
     await this.#links.start();
     await this.#applyTracking(loaded.config);
+    // A timer batch's addresses (a mass takeover) go to the kernel before its log lines and listeners.
+    betweenTimerTiers(() => netlinkBatcher().flushNow());
     for (const conf of loaded.config.instances) this.#slots.set(conf.name, newSlot(conf));
     await Promise.all([...this.#slots.values()].map((s) => this.#bring(s)));
     this.#status = await serveStatus(this.#opts.runDir, () => this.snapshot());

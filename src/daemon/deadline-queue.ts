@@ -7,20 +7,21 @@
  *
  * A wake-up is a batch: work a callback hands to `defer` runs once every timer of the batch has
  * fired, so the time-critical part of each (an advert) goes first for all of them and the rest
- * (logs, listeners, addresses) after. A callback that must first let the loop read its sockets
- * goes through `later`: every such callback of a turn runs in one setImmediate, a batch too.
+ * after: first what `deferFirst` collected (a takeover's addresses, then `betweenTiers`, which
+ * sends them), then the rest (logs, listeners). A callback that must first let the loop read its
+ * sockets goes through `later`: every such callback of a turn runs in one setImmediate, a batch too.
  *
  * A slot may carry a datagram for the wake source to send by itself when it fires for that slot,
  * before any JavaScript runs (a backup's takeover advert: native-notes/timers.md, "The armed
  * takeover advert"). The wake source always holds the head slot's, so what it sends is what the
  * head's callback would send first; the callback is told whether it went out.
  */
-import type { Raw4Armed } from '../io/packet-addon.js';
+import type { ArmedDatagram } from '../io/packet-addon.js';
 import type { Now } from './clock.js';
 
 /** A datagram the wake source sends by itself at the slot's deadline, before the slot fires. */
 export interface ArmedSend {
-  readonly datagram: Raw4Armed;
+  readonly datagram: ArmedDatagram;
   /** Not sent when the wake-up is more than this late (the owner then reads its sockets first). */
   readonly maxLateMs: number;
 }
@@ -100,6 +101,8 @@ export class DeadlineQueue {
   /** Whether `defer` collects work (a batch runs); what it collected. */
   #collecting = false;
   #deferred: (() => void)[] = [];
+  /** What `deferFirst` collected: run before #deferred. */
+  #deferredFirst: (() => void)[] = [];
   /** Callbacks for the next `later` batch; undefined when none is scheduled. */
   #later: (() => void)[] | undefined;
 
@@ -139,6 +142,20 @@ export class DeadlineQueue {
     this.#deferred.push(work);
     return true;
   }
+
+  /**
+   * `defer`'s first tier: `work` runs once the batch's timers have fired, before any work deferred
+   * with `defer`, and `betweenTiers` runs after it (a takeover asks for its addresses here, and
+   * the daemon sends them before the state lines and listeners of the batch). False outside a batch.
+   */
+  deferFirst(work: () => void): boolean {
+    if (!this.#collecting) return false;
+    this.#deferredFirst.push(work);
+    return true;
+  }
+
+  /** Runs after a batch's first-tier work, when there was any (the daemon: the address batch's flushNow). */
+  betweenTiers: (() => void) | undefined;
 
   /**
    * Runs `work` at the loop's next check phase, after the I/O callbacks of this turn (a socket's
@@ -243,15 +260,22 @@ export class DeadlineQueue {
     } finally {
       this.#collecting = false;
     }
+    const first = this.#deferredFirst;
     const deferred = this.#deferred;
+    this.#deferredFirst = [];
     this.#deferred = [];
-    for (const work of deferred) {
+    const run = (work: () => void): void => {
       try {
         work();
       } catch (e) {
         failure ??= { e };
       }
+    };
+    if (first.length > 0) {
+      for (const work of first) run(work);
+      if (this.betweenTiers !== undefined) run(this.betweenTiers);
     }
+    for (const work of deferred) run(work);
     if (failure !== undefined) throw failure.e;
   }
 

@@ -7,6 +7,7 @@
  * only carries VIPs (`dev X`) has a GARP/NA sender and no socket. The name '' is the IPv4 socket
  * bound to no interface (unicast instances without `interface`), which has no GARP sender.
  */
+import { netlinkBatcher } from '../io/addr-netlink.js';
 import { openGarpSender, type GarpSender } from '../io/garp.js';
 import { getInterfaceInfo, type InterfaceInfo } from '../io/interface-info.js';
 import { VrrpInterfaceMux, type PacketPort } from '../io/vrrp-mux.js';
@@ -208,7 +209,7 @@ export class Iface {
       }
       return tally;
     };
-    const run = this.#garpChain.then(burst);
+    const run = this.#garpChain.then(addressesSent).then(burst);
     this.#garpChain = run.then(() => undefined);
     return run;
   }
@@ -235,6 +236,16 @@ export class Iface {
     this.#garpOpening = undefined;
     this.mux = undefined;
   }
+}
+
+/**
+ * Resolves once every address change asked for so far has gone to the kernel (addr-netlink.ts
+ * whenIdle, 100 ms at most): a mass takeover's GARPs go after all of its addresses, not between
+ * two of its batches, where they would hold back the addresses still to go (docs/performance.md).
+ * Each instance's own addresses are in before its burst in any case (the burst follows its pass).
+ */
+function addressesSent(): Promise<void> {
+  return new Promise((resolve) => netlinkBatcher().whenIdle(resolve));
 }
 
 /** Every address of the interface: packets from them are our own. */

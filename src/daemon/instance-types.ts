@@ -3,7 +3,7 @@
  * is built from (its spec), what it reports (facts, state and priority events).
  */
 import type { GarpScheduleConfig } from '../io/garp-schedule.js';
-import type { Raw4Armed } from '../io/packet-addon.js';
+import type { ArmedDatagram } from '../io/packet-addon.js';
 import type { RouterConfig, RouterSnapshot, RouterState, TransitionReason } from '../protocol/types.js';
 import type { InstanceIoCounters, TransitionCount } from '../status/model.js';
 import type { IpAddress, Ipv4Address } from '../wire/address.js';
@@ -23,11 +23,11 @@ export interface InstanceIo<V> {
    * with the kernel on return. `armedSent`: what `armTakeover` gave for it, which the kernel timer
    * already sent: counted, not sent again.
    */
-  sendTo(payload: Uint8Array, dst: IpAddress, armedSent?: Raw4Armed): { ok: boolean; error?: { detail: string } };
+  sendTo(payload: Uint8Array, dst: IpAddress, armedSent?: ArmedDatagram): { ok: boolean; error?: { detail: string } };
   /** Get ready to send `payload` to `dst` (build its datagram) without sending it. */
   prepare?(payload: Uint8Array, dst: IpAddress): void;
   /** The datagram of `payload` to `dst` as the kernel timer can send it by itself at expiry; undefined when it cannot. */
-  armTakeover?(payload: Uint8Array, dst: IpAddress): Raw4Armed | undefined;
+  armTakeover?(payload: Uint8Array, dst: IpAddress): ArmedDatagram | undefined;
   readonly vipOps: VipOps<V>;
   /** One gratuitous ARP per address, `count` times, and how many went out; undefined when GARP is unavailable. */
   garp?(addresses: readonly IpAddress[], count: number): Promise<{ sent: number; failed: number }>;

@@ -13,7 +13,7 @@ import type { Advert } from '../wire/types.js';
 import type { ReceivedAdvert } from '../io/vrrp-mux.js';
 import { lastArmedFire } from '../io/kernel-timer.js';
 import { LATE_TIMER_MS, zeroInstanceIoCounters, type TransitionCount } from '../status/model.js';
-import { ActionList } from './action-list.js';
+import { ActionList, takeLoneAddVips } from './action-list.js';
 import { AdvertSender } from './advert-sender.js';
 import { DeadlineTimer } from './clock.js';
 import { GarpAnnouncer } from './garp-announcer.js';
@@ -235,6 +235,7 @@ export class Instance<V> {
         this.#stepRouter(input);
         if (this.#pending.length > 0 && !this.#resumeDeferred && this.#timer.defer(this.#resume)) {
           this.#resumeDeferred = true;
+          this.#timer.deferFirst(this.#askAddresses);
           break;
         }
       }
@@ -263,6 +264,18 @@ export class Instance<V> {
     }
     actions.clear();
   }
+
+  /**
+   * A timer batch's first tier (DeadlineQueue.deferFirst): a takeover's addVips is performed ahead
+   * of the step's other actions (its state line, listeners, GARP schedule), so that every instance
+   * of the batch has asked for its addresses before any of that runs, and the daemon sends them
+   * then (betweenTimerTiers). Only when it is the one address action pending: an add after a
+   * remove keeps its place. The advert has left already; the GARPs still wait for the addresses.
+   */
+  readonly #askAddresses = (): void => {
+    const add = this.#stepping ? undefined : takeLoneAddVips(this.#pending);
+    if (add !== undefined) this.#performContained(add);
+  };
 
   /** The end of a timer batch: what this instance's steps in it left to perform. */
   readonly #resume = (): void => {

@@ -108,7 +108,7 @@ export class Notifications {
     if (!state) return;
     const scripts = this.#plans.get(`${scope}:${name}`);
     if (scripts) this.#runner?.notify({ scope, name, state, priority }, scripts);
-    this.#write(fifoLine(scope, name, state, priority));
+    if (this.#fifos.size > 0) this.#write(fifoLine(scope, name, state, priority)); // no line built for no FIFO (255 per mass takeover)
   }
 
   #write(line: string): void {

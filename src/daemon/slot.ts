@@ -5,7 +5,7 @@
  */
 import type { VrrpInstance } from '../config/types.js';
 import { removeStale } from '../io/ip-addr.js';
-import type { Raw4Armed } from '../io/packet-addon.js';
+import type { ArmedDatagram } from '../io/packet-addon.js';
 import type { Registration } from '../io/vrrp-mux.js';
 import { err, ok, type Result } from '../result.js';
 import type { IpAddress, Ipv4Address } from '../wire/address.js';
@@ -131,7 +131,7 @@ class SlotIo implements InstanceIo<HostEntry> {
     this.onTimer = io.onTimer;
   }
 
-  sendTo(payload: Uint8Array, dst: IpAddress, armedSent?: Raw4Armed): { ok: boolean; error?: { detail: string } } {
+  sendTo(payload: Uint8Array, dst: IpAddress, armedSent?: ArmedDatagram): { ok: boolean; error?: { detail: string } } {
     return this.sender.via?.sendTo(payload, dst, armedSent) ?? NOT_REGISTERED;
   }
 
@@ -139,7 +139,7 @@ class SlotIo implements InstanceIo<HostEntry> {
     this.sender.via?.prepare(payload, dst);
   }
 
-  armTakeover(payload: Uint8Array, dst: IpAddress): Raw4Armed | undefined {
+  armTakeover(payload: Uint8Array, dst: IpAddress): ArmedDatagram | undefined {
     return this.sender.via?.arm(payload, dst);
   }
 }

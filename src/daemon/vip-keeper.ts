@@ -30,14 +30,17 @@ export class VipKeeper<V> {
   #stopped = false;
 
   /**
-   * `before` is awaited ahead of every pass (the instance uses it to let a pending advert leave
-   * before `ip` forks). Wishes are recorded at once, in order, so the last one always wins.
+   * `before`, if given, is awaited ahead of every pass (the routes' keeper waits for the VIPs'
+   * pass). Without it, a pass asked for while none is in flight starts at once, synchronously, so
+   * its changes join the address batch being gathered now (a mass takeover: every instance's in
+   * the same batch, with no promise hop ahead of each). Wishes are recorded at once, in order, so
+   * the last one always wins.
    */
   constructor(
     private vips: readonly V[],
     private readonly ops: VipOps<V>,
     private readonly log: Logger,
-    private readonly before: () => Promise<unknown> = () => Promise.resolve(),
+    private readonly before?: () => Promise<unknown>,
   ) {
     ops.prepare?.(vips);
   }
@@ -135,13 +138,17 @@ export class VipKeeper<V> {
     return this.#chain(() => this.#pass());
   }
 
-  /** Chain `work` behind any pass in flight; each pass re-reads the wish, so the last wish wins. */
+  /** Chain `work` behind any pass in flight (or start it now: see the constructor); each pass re-reads the wish, so the last wish wins. */
   #chain(work: () => Promise<void>): Promise<void> {
-    const next = (this.#running ?? Promise.resolve())
-      .then(() => this.before())
-      .catch(() => undefined)
-      .then(work)
-      .catch((e: unknown) => this.log.error({ err: describeError(e) }, 'bug: a virtual address pass threw'));
+    const before = this.before;
+    const started =
+      this.#running === undefined && before === undefined
+        ? startNow(work)
+        : (this.#running ?? Promise.resolve())
+            .then(() => before?.())
+            .catch(() => undefined)
+            .then(work);
+    const next = started.catch((e: unknown) => this.log.error({ err: describeError(e) }, 'bug: a virtual address pass threw'));
     this.#running = next;
     background(
       next.then(() => {
@@ -188,5 +195,14 @@ export class VipKeeper<V> {
       background(this.#kick(), () => undefined); // #kick never rejects
     }, delay);
     this.#retryTimer.unref?.();
+  }
+}
+
+/** `work()`, its synchronous part run now; a throw becomes a rejection, as inside a `then`. */
+function startNow(work: () => Promise<void>): Promise<void> {
+  try {
+    return work();
+  } catch (e) {
+    return Promise.reject(e);
   }
 }

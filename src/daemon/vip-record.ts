@@ -80,13 +80,23 @@ export class HostRecord {
 
   /** Record `entries` (before they are added); resolves once the file says so (or could not be written). */
   async adding(entries: readonly Recorded[]): Promise<void> {
+    await this.#recordBeforeAdd(entries);
+  }
+
+  /**
+   * `adding`, but undefined when there is nothing to wait for: every entry recorded already (a
+   * takeover of configured addresses) and the file written with it, no write failing or in flight.
+   * The add then goes at once, in the batch being gathered (no promise hop per instance).
+   */
+  #recordBeforeAdd(entries: readonly Recorded[]): Promise<void> | undefined {
     let grew = false;
     for (const e of entries) {
       const k = keyOf(e);
       grew ||= !this.#recorded(k);
       this.#placed.set(k, e);
     }
-    await this.#sync(grew);
+    if (!grew && !this.#failing && this.#written >= this.#version) return undefined;
+    return this.#sync(grew);
   }
 
   /** Forget `entries` (after they were removed); a configured entry stays recorded. */
@@ -135,11 +145,15 @@ export class HostRecord {
     return {
       describe: (v) => ops.describe(v),
       ...(ops.prepare ? { prepare: (vs: readonly V[]) => ops.prepare?.(vs) } : {}),
-      apply: async (state, vs) => {
-        if (state === 'present') await this.adding(recorded(vs));
-        const results = await ops.apply(state, vs);
-        if (state === 'absent') await this.removed(recorded(vs.filter((_, i) => results[i]?.ok === true)));
-        return results;
+      apply: (state, vs) => {
+        if (state === 'present') {
+          const written = this.#recordBeforeAdd(recorded(vs));
+          return written === undefined ? ops.apply(state, vs) : written.then(() => ops.apply(state, vs));
+        }
+        return ops.apply(state, vs).then(async (results) => {
+          await this.removed(recorded(vs.filter((_, i) => results[i]?.ok === true)));
+          return results;
+        });
       },
     };
   }

@@ -1,13 +1,14 @@
 /**
  * Address changes over rtnetlink, from the addon's socket (rtnl-socket.ts), instead of forking
- * `ip`. Every change submitted in one turn of the event loop joins one batch; a batch goes to the
- * kernel in chunks, one sendmsg each, sized so that one takes about CALL_BUDGET_MS, and the loop
- * runs its due timers and received adverts between chunks. Each request carries a sequence
+ * `ip`. Every change submitted in one turn of the event loop joins one batch (sent at the loop's
+ * check phase, or at once by flushNow); a batch goes to the kernel in chunks, one sendmsg each,
+ * sized so that one takes about CALL_BUDGET_MS, and the loop runs its due timers and received
+ * adverts whenever the chunks would hold it longer than that. Each request carries a sequence
  * number; its acknowledgement is its outcome: EEXIST on an add means already there, EADDRNOTAVAIL
  * / ENODEV / ENXIO on a delete already gone, any other errno (or no acknowledgement) a failure the
  * caller retries. Every request of a batch is settled together once its last chunk is in, so what
- * the callers do next (gratuitous ARPs, log lines) runs after the whole batch, not between its
- * chunks, where it would hold back the addresses still to go.
+ * the callers do next (log lines) runs after the whole batch, not between its chunks, where it
+ * would hold back the addresses still to go; gratuitous ARPs wait for whenIdle, after every batch.
  *
  * A request asks the kernel for what `ip addr add|del` (iproute2 6.1) asks it for, so nothing
  * changes on the host but the absence of the fork: IFA_LOCAL and IFA_ADDRESS = the address,
@@ -29,10 +30,22 @@ import { errnoName, errnoNumber, openRtnl, type RtnlSocket } from './rtnl-socket
  * call: 0.1-0.4 ms per IPv4 address and up to 1 ms per IPv6 address on the development VM
  * (native-notes/netlink.md), so a chunk is sized from the recent cost per request, within
  * [1, MAX_CHUNK]. Even MAX_CHUNK acks (~1 KB of receive buffer each) fit the socket's 1 MB buffer.
+ * Chunks follow each other without a turn of the loop between them while they hold it no longer
+ * than this together (at the recent cost per request).
  */
 export const CALL_BUDGET_MS = 4;
+/**
+ * The same for a batch sent by flushNow: it runs just before a timer batch's log lines and
+ * listeners, which hold the loop for longer than this at 255 instances; the addresses go first.
+ */
+export const FLUSH_NOW_BUDGET_MS = 12;
 export const MAX_CHUNK = 64;
 const FIRST_CHUNK = 8;
+/**
+ * The longest whenIdle holds its work, ms: a takeover's gratuitous ARPs wait for the other
+ * instances' addresses of the same mass takeover (a few batches, tens of ms), not for ever.
+ */
+export const IDLE_WAIT_MAX_MS = 100;
 
 /** Deletes that find nothing to delete: the address, or its interface, is already gone. */
 const ABSENT = new Set(['EADDRNOTAVAIL', 'ENODEV', 'ENXIO']);
@@ -86,21 +99,46 @@ export function outcomeOfAck(c: CheckedVip, ack: Ack | undefined, why?: string):
   return err({ kind: 'command-failed', detail: `${what}: ${name}${ack.message !== undefined ? ` (${ack.message})` : ''}`, stderr: ack.message ?? '' });
 }
 
-interface Pending {
-  readonly vip: CheckedVip;
-  readonly resolve: (o: AddrOutcome) => void;
+/** One caller's changes: one promise for all of them (a mass takeover's 255 callers make 255, not one per address and a Promise.all each). */
+interface Submission {
+  readonly outcomes: AddrOutcome[];
+  readonly resolve: (o: AddrOutcome[]) => void;
 }
 
-/** A batch's outcomes so far; its requests are settled from it at the end. */
-type Outcomes = Map<Pending, AddrOutcome>;
+/** One request: the `index`-th change of its submission. */
+interface Pending {
+  readonly vip: CheckedVip;
+  readonly sub: Submission;
+  readonly index: number;
+}
+
+/** Records request `p`'s outcome in its submission (settled with the batch, at the end). */
+function record(p: Pending, o: AddrOutcome): void {
+  p.sub.outcomes[p.index] = o;
+}
+
+/** Whether request `p` has its outcome. */
+const decided = (p: Pending): boolean => p.sub.outcomes[p.index] !== undefined;
 
 /** The loop's other callbacks (due timers, received adverts) run before the next chunk. */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Resolves in a check phase that follows a poll phase not yet begun: from a poll callback the
+ * first setImmediate runs in this turn's check phase, and the one queued there in the next turn's,
+ * after that turn has read its timers and sockets.
+ */
+const afterNextPoll = (): Promise<void> => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 
 /** Coalesces the address changes for one namespace into batches of rtnetlink requests. */
 export class NetlinkBatcher {
   #pending: Pending[] = [];
   #busy = false;
+  /** whenIdle's callbacks, run when the last batch is settled and nothing waits (or at #idleTimer). */
+  #idleWaiters: (() => void)[] = [];
+  #idleTimer: NodeJS.Timeout | undefined;
+  /** A batch is due at the next check phase (#kick) and has not started. */
+  #queued = false;
   #seq = 0;
   #socket: RtnlSocket | undefined;
   /** Requests in the next sendmsg, from the kernel's recent cost per request (see CALL_BUDGET_MS). */
@@ -119,53 +157,123 @@ export class NetlinkBatcher {
     private readonly open: (netns?: string) => Result<RtnlSocket, { detail: string }> = openRtnl,
   ) {}
 
-  /** Changes `vips` in the next batch; one outcome each, in order. */
+  /** Changes `vips` in the next batch; one outcome each, in order. The requests join the batch now, synchronously. */
   submit(vips: readonly CheckedVip[]): Promise<AddrOutcome[]> {
-    const outcomes = vips.map((vip) => new Promise<AddrOutcome>((resolve) => this.#pending.push({ vip, resolve })));
-    this.#kick();
-    return Promise.all(outcomes);
+    if (vips.length === 0) return Promise.resolve([]);
+    return new Promise<AddrOutcome[]>((resolve) => {
+      const sub: Submission = { outcomes: new Array<AddrOutcome>(vips.length), resolve };
+      for (let i = 0; i < vips.length; i++) this.#pending.push({ vip: vips[i]!, sub, index: i });
+      this.#kick();
+    });
   }
 
-  async #flush(): Promise<void> {
+  /** Whether no request waits for a batch or is in one. */
+  get idle(): boolean {
+    return !this.#busy && this.#pending.length === 0;
+  }
+
+  /**
+   * Runs `work` once no request waits or is in flight (at once if none does), or after
+   * `maxWaitMs` at the latest: what is sent after the addresses (gratuitous ARPs) waits for every
+   * address already asked for, not only its own, and is never held longer than that.
+   */
+  whenIdle(work: () => void, maxWaitMs = IDLE_WAIT_MAX_MS): void {
+    if (this.idle) return work();
+    this.#idleWaiters.push(work);
+    if (this.#idleTimer === undefined) {
+      this.#idleTimer = setTimeout(() => this.#runIdle(), maxWaitMs);
+      this.#idleTimer.unref?.();
+    }
+  }
+
+  /**
+   * Sends the requests submitted so far now, rather than at the loop's next check phase: the
+   * daemon calls it once a timer batch has asked for its addresses (DeadlineQueue's first tier),
+   * so they go before that batch's log lines and listeners. Nothing if a batch is in flight (they
+   * wait for it, as always) or nothing waits.
+   */
+  flushNow(): void {
+    if (this.#queued || (!this.#busy && this.#pending.length > 0)) this.#start(FLUSH_NOW_BUDGET_MS, true);
+  }
+
+  /**
+   * Sends the batch in chunks; the loop runs its other callbacks before a chunk that would make
+   * those sent since it last did take more than `budgetMs`. `early`: started by flushNow, inside a
+   * timer batch whose log lines and listeners follow at once; a batch sent whole there is settled
+   * only after the loop has polled again, so that what its callers do next (their log lines, the
+   * GARPs) does not join that work in one stretch that holds back timers fallen due meanwhile.
+   */
+  async #flush(budgetMs: number, early: boolean): Promise<void> {
     const batch = this.#pending;
     this.#pending = [];
     this.batches++;
-    const outcomes: Outcomes = new Map();
     // A socket in a named namespace would keep it alive after `ip netns del`: one per batch there.
     let opened: Result<RtnlSocket, { detail: string }> | undefined;
     try {
       opened = this.#socket !== undefined ? ok(this.#socket) : this.open(this.netns);
       if (opened.ok && this.netns === undefined) this.#socket = opened.value;
+      let heldSince = performance.now();
+      let yielded = false;
       for (let i = 0; i < batch.length; ) {
-        if (i > 0) await nextTurn();
+        // The next chunk at the recent cost per request would take the hold past the budget: let the loop run first.
+        if (i > 0 && performance.now() - heldSince + this.#chunk * this.#perRequestMs > budgetMs) {
+          await nextTurn();
+          heldSince = performance.now();
+          yielded = true;
+        }
         const chunk = batch.slice(i, (i += this.#chunk));
-        if (opened.ok) this.#send(opened.value, chunk, outcomes);
-        else for (const p of chunk) outcomes.set(p, outcomeOfAck(p.vip, undefined, opened.error.detail));
+        if (opened.ok) this.#send(opened.value, chunk);
+        else for (const p of chunk) record(p, outcomeOfAck(p.vip, undefined, opened.error.detail));
       }
+      if (early && !yielded) await afterNextPoll();
     } catch (e) {
       // A bug: settle what is left rather than hang its callers.
-      for (const p of batch) if (!outcomes.has(p)) outcomes.set(p, outcomeOfAck(p.vip, undefined, `bug: ${String(e)}`));
+      for (const p of batch) if (!decided(p)) record(p, outcomeOfAck(p.vip, undefined, `bug: ${String(e)}`));
     } finally {
       if (opened?.ok === true && this.netns !== undefined) opened.value.close();
-      for (const p of batch) p.resolve(outcomes.get(p) ?? outcomeOfAck(p.vip, undefined, 'bug: no outcome recorded'));
+      settle(batch);
       this.#busy = false;
       this.#kick();
+      if (this.idle) this.#runIdle();
     }
   }
 
-  /** A batch starts once the current turn of the event loop is over, so its other changes join it. */
+  /** whenIdle's callbacks, once (each contained: one's bug does not strand the others). */
+  #runIdle(): void {
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) {
+      try {
+        w();
+      } catch {
+        // the caller's bug; it contains its own work (Iface's GARP burst does)
+      }
+    }
+  }
+
+  /** A batch starts once the current turn of the event loop is over (or at flushNow), so its other changes join it. */
   #kick(): void {
     if (this.#busy || this.#pending.length === 0) return;
     this.#busy = true;
+    this.#queued = true;
     setImmediate(() => {
-      this.#flush().catch(() => undefined); // #flush settles every request itself
+      if (this.#queued) this.#start(CALL_BUDGET_MS, false);
     });
   }
 
+  /** Starts the batch: its first chunk (and more, within `budgetMs`) is sent before this returns. */
+  #start(budgetMs: number, early: boolean): void {
+    this.#busy = true;
+    this.#queued = false;
+    this.#flush(budgetMs, early).catch(() => undefined); // #flush settles every request itself
+  }
+
   /** One sendmsg for `chunk`; every request's outcome from its acknowledgement, or all failed with why not. */
-  #send(socket: RtnlSocket, chunk: readonly Pending[], outcomes: Outcomes): void {
+  #send(socket: RtnlSocket, chunk: readonly Pending[]): void {
     try {
-      const sent = this.#requests(socket, chunk, outcomes);
+      const sent = this.#requests(socket, chunk);
       if (sent.pending.length === 0) return;
       this.sends++;
       const bytes = joinPrepared(sent.messages, sent.ifindexes, sent.firstSeq);
@@ -175,22 +283,22 @@ export class NetlinkBatcher {
       this.#perRequestMs = (this.#perRequestMs + (performance.now() - t0) / sent.pending.length) / 2;
       this.#chunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor(CALL_BUDGET_MS / Math.max(this.#perRequestMs, 0.001))));
       const acks = new Map(parseAcks(replies).map((a) => [a.seq, a]));
-      sent.pending.forEach((p, i) => outcomes.set(p, outcomeOfAck(p.vip, acks.get((sent.firstSeq + i) >>> 0))));
+      sent.pending.forEach((p, i) => record(p, outcomeOfAck(p.vip, acks.get((sent.firstSeq + i) >>> 0))));
     } catch (e) {
       const code = (e as { code?: unknown }).code;
-      for (const p of chunk) if (!outcomes.has(p)) outcomes.set(p, outcomeOfAck(p.vip, undefined, `rtnetlink: ${(e as Error).message}${typeof code === 'string' ? ` (${code})` : ''}`));
+      for (const p of chunk) if (!decided(p)) record(p, outcomeOfAck(p.vip, undefined, `rtnetlink: ${(e as Error).message}${typeof code === 'string' ? ` (${code})` : ''}`));
     }
   }
 
   /** The chunk's prepared messages, numbered from `firstSeq` on; those whose interface is missing get their outcome at once. */
-  #requests(socket: RtnlSocket, chunk: readonly Pending[], outcomes: Outcomes): Sent {
+  #requests(socket: RtnlSocket, chunk: readonly Pending[]): Sent {
     const indexes = new Map<string, number>();
     const sent: Sent = { pending: [], messages: [], ifindexes: [], firstSeq: (this.#seq + 1) >>> 0 };
     for (const p of chunk) {
       let ifindex = indexes.get(p.vip.dev);
       if (ifindex === undefined) indexes.set(p.vip.dev, (ifindex = socket.ifindex(p.vip.dev)));
       if (ifindex === 0) {
-        outcomes.set(p, outcomeOfAck(p.vip, { seq: 0, errno: ENODEV, message: `no interface ${p.vip.dev}` }));
+        record(p, outcomeOfAck(p.vip, { seq: 0, errno: ENODEV, message: `no interface ${p.vip.dev}` }));
         continue;
       }
       this.#seq = (this.#seq + 1) >>> 0;
@@ -199,6 +307,17 @@ export class NetlinkBatcher {
       sent.ifindexes.push(ifindex);
     }
     return sent;
+  }
+}
+
+/** Resolves every submission of `batch` with its outcomes, in the order it gave its changes. */
+function settle(batch: readonly Pending[]): void {
+  for (const p of batch) if (!decided(p)) record(p, outcomeOfAck(p.vip, undefined, 'bug: no outcome recorded'));
+  let last: Submission | undefined;
+  for (const p of batch) {
+    if (p.sub === last) continue; // a submission's requests are consecutive in its batch
+    last = p.sub;
+    p.sub.resolve(p.sub.outcomes);
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { err, ok, type Result } from '../result.js';
-import { loadPacketAddon, type PacketAddon, type Raw4Armed, type TimerHandle } from './packet-addon.js';
+import { loadPacketAddon, type ArmedDatagram, type PacketAddon, type TimerHandle } from './packet-addon.js';
 
 /**
  * How early the timerfd wakes for a deadline with an armed datagram (ms; timer.c waits out the rest
@@ -40,7 +40,7 @@ export interface KernelTimer {
    * than `armed.maxLateMs` late or a datagram waits on its socket (timer.c); for it the timerfd
    * wakes ARMED_WAKE_MARGIN_MS early and the addon waits out the rest.
    */
-  arm(deadline: number, armed?: { readonly datagram: Raw4Armed; readonly maxLateMs: number }): void;
+  arm(deadline: number, armed?: { readonly datagram: ArmedDatagram; readonly maxLateMs: number }): void;
   disarm(): void;
   close(): void;
 }

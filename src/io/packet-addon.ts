@@ -32,8 +32,8 @@ export type Raw4Handle = { readonly __brand: 'Raw4Handle' };
  */
 export type Raw4Listener = (code: string | null, data: Buffer | string, arrivalMs?: number, stamp?: number) => void;
 
-/** A copy of a datagram that the kernel timer sends by itself at expiry (raw4.c raw4Armed, timer.c). */
-export type Raw4Armed = { readonly __brand: 'Raw4Armed' };
+/** A copy of a datagram that the kernel timer sends by itself at expiry, on a raw socket of either family (armed.c: raw4Armed, raw6Armed; timer.c). */
+export type ArmedDatagram = { readonly __brand: 'ArmedDatagram' };
 
 /** An opaque NETLINK_ROUTE socket handle (rtnl.c). */
 export type RtnlHandle = { readonly __brand: 'RtnlHandle' };
@@ -54,25 +54,27 @@ export interface PacketAddon {
   /** One sendto of an IPv4 datagram (header included) to `dst` (the address as a big-endian uint32): bytes sent, or -EAGAIN. Absent before raw4.c sent. */
   raw4Send?(h: Raw4Handle, datagram: Uint8Array, dst: number): number;
   /** A copy of `datagram` for a kernel timer to send to `dst` on this socket at expiry (timerArm). Absent before it existed. */
-  raw4Armed?(h: Raw4Handle, datagram: Uint8Array, dst: number): Raw4Armed;
+  raw4Armed?(h: Raw4Handle, datagram: Uint8Array, dst: number): ArmedDatagram;
   raw4Close?(h: Raw4Handle): void;
   /** Absent in an addon built before raw6.c existed. */
   raw6Open?(ifname: string, ifindex: number, group: Uint8Array | null, rcvbuf: number, onMessage: Raw6Listener): Raw6Handle;
   raw6Send?(h: Raw6Handle, payload: Uint8Array, dst: Uint8Array, src: Uint8Array | null): number;
+  /** A copy of what raw6Send would send for these arguments, for a kernel timer to send at expiry (timerArm). Absent before it existed. */
+  raw6Armed?(h: Raw6Handle, payload: Uint8Array, dst: Uint8Array, src: Uint8Array | null): ArmedDatagram;
   raw6Close?(h: Raw6Handle): void;
   /** CLOCK_MONOTONIC in ms. Absent in an addon built before the timer existed. */
   monotonicMs?(): number;
   /**
-   * `armed`: what the armed datagram's send did at this expiry (bytes sent; 0 nothing armed; < 0 not sent, ARMED_* of raw4.h;
+   * `armed`: what the armed datagram's send did at this expiry (bytes sent; 0 nothing armed; < 0 not sent, ARMED_* of armed.h;
    * absent in older addons). When an armed datagram was fired or refused at this expiry: how late the timerfd woke (µs after its
    * expiry) and how late the send or refusal came (µs after the deadline).
    */
   timerOpen?(onExpire: (status: number, armed?: number, wakeLateUs?: number, sendLateUs?: number) => void): TimerHandle;
   /**
-   * `armed` (raw4Armed): sent by the addon at expiry, before onExpire, unless the timer is more than `maxLateMs` late (timer.c);
+   * `armed` (raw4Armed or raw6Armed): sent by the addon at expiry, before onExpire, unless the timer is more than `maxLateMs` late (timer.c);
    * with `marginMs` (0..1) the timerfd wakes that much before the deadline and the addon waits out the rest on the CPU.
    */
-  timerArm?(h: TimerHandle, deadlineMonotonicMs: number, armed?: Raw4Armed, maxLateMs?: number, marginMs?: number): void;
+  timerArm?(h: TimerHandle, deadlineMonotonicMs: number, armed?: ArmedDatagram, maxLateMs?: number, marginMs?: number): void;
   timerDisarm?(h: TimerHandle): void;
   timerClose?(h: TimerHandle): void;
   /** [SIGRTMIN, SIGRTMAX] as the C library numbers them (signals.c). */

@@ -13,7 +13,7 @@ import { err, ok, type Result } from '../result.js';
 import { familyOf, type Family, type IpAddress } from '../wire/address.js';
 import type { OpenedDatagram, RawDatagram } from '../wire/datagram.js';
 import type { Advert } from '../wire/types.js';
-import type { Raw4Armed } from './packet-addon.js';
+import type { ArmedDatagram } from './packet-addon.js';
 import type { IoLogger, SocketError } from './vrrp-socket.js';
 
 /** The socket side the mux needs (a VrrpSocket or VrrpSocket6, or a fake in unit tests). */
@@ -29,11 +29,11 @@ export interface PacketPort {
    * Synchronous: the datagram is with the kernel (or queued behind a full buffer) on return.
    * `armedSent`: what `arm` gave for these arguments, already sent by the kernel timer: counted, not sent again.
    */
-  send(payload: Uint8Array, dst: IpAddress, src?: IpAddress, armedSent?: Raw4Armed): Result<number, SocketError>;
+  send(payload: Uint8Array, dst: IpAddress, src?: IpAddress, armedSent?: ArmedDatagram): Result<number, SocketError>;
   /** Builds and keeps the datagram `send` would for these arguments, without sending (a backup's takeover advert). */
   prepare?(payload: Uint8Array, dst: IpAddress, src?: IpAddress): void;
   /** That datagram as the kernel timer can send it by itself (VrrpSocket.arm); undefined when it cannot. */
-  arm?(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Raw4Armed | undefined;
+  arm?(payload: Uint8Array, dst: IpAddress, src?: IpAddress): ArmedDatagram | undefined;
 }
 
 /** An advert that passed the receive path, with the IP facts it came with. */
@@ -59,11 +59,11 @@ export interface RegisterOptions {
 export interface Registration {
   readonly destinations: readonly IpAddress[];
   /** Sends one advert payload to `dst` (one of `destinations`), synchronously (PacketPort.send; `armedSent` too). */
-  sendTo(payload: Uint8Array, dst: IpAddress, armedSent?: Raw4Armed): Result<number, SocketError>;
+  sendTo(payload: Uint8Array, dst: IpAddress, armedSent?: ArmedDatagram): Result<number, SocketError>;
   /** Builds what sending `payload` to `dst` needs (PacketPort.prepare), without sending. */
   prepare(payload: Uint8Array, dst: IpAddress): void;
   /** The datagram for `payload` to `dst` as the kernel timer can send it (PacketPort.arm). */
-  arm(payload: Uint8Array, dst: IpAddress): Raw4Armed | undefined;
+  arm(payload: Uint8Array, dst: IpAddress): ArmedDatagram | undefined;
   /** The address adverts leave from from now on (the interface's address changed). */
   setSource(src: IpAddress): void;
   unregister(): void;
@@ -187,7 +187,7 @@ class MuxRegistration implements Registration {
     this.#source = opts.source;
   }
 
-  sendTo(payload: Uint8Array, dst: IpAddress, armedSent?: Raw4Armed): Result<number, SocketError> {
+  sendTo(payload: Uint8Array, dst: IpAddress, armedSent?: ArmedDatagram): Result<number, SocketError> {
     const sender = this.mux.senders.get(familyOf(dst));
     if (sender === undefined) return err({ kind: 'closed', detail: `no ${familyOf(dst)} socket on ${this.mux.ifname}` });
     const source = this.#source;
@@ -195,7 +195,7 @@ class MuxRegistration implements Registration {
     return source === undefined ? sender.send(payload, dst) : sender.send(payload, dst, source);
   }
 
-  arm(payload: Uint8Array, dst: IpAddress): Raw4Armed | undefined {
+  arm(payload: Uint8Array, dst: IpAddress): ArmedDatagram | undefined {
     return this.mux.senders.get(familyOf(dst))?.arm?.(payload, dst, this.#source);
   }
 

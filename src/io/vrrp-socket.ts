@@ -23,7 +23,7 @@ import { addressBytes, familyOf, type IpAddress, type Ipv4Address } from '../wir
 import { IPPROTO_VRRP, VRRP_MCAST_GROUP4, VRRP_TOS, VRRP_TTL } from '../wire/constants.js';
 import type { RawDatagram } from '../wire/datagram.js';
 import { emitIpv4 } from '../wire/ipv4.js';
-import { loadPacketAddon, type PacketAddon, type Raw4Armed, type Raw4Handle, type Raw4Listener } from './packet-addon.js';
+import { loadPacketAddon, type PacketAddon, type ArmedDatagram, type Raw4Handle, type Raw4Listener } from './packet-addon.js';
 import { arrivalTime } from './rx-stamp.js';
 import { SendBacklog, WOULD_BLOCK as BACKLOG_WOULD_BLOCK } from './send-backlog.js';
 import { openRawSocket, type RawSocket } from './raw-socket-open.js';
@@ -97,7 +97,7 @@ interface Datagram {
   /** The result of sending all of it, made once (a Result is never changed): a send allocates nothing. */
   readonly whole: Result<number, SocketError>;
   /** Its copy for the kernel timer to send (`arm`), made on first use. */
-  armed?: Raw4Armed;
+  armed?: ArmedDatagram;
 }
 
 /** raw4Send's answer when the socket buffer is full: -EAGAIN (Linux's 11). */
@@ -169,7 +169,7 @@ export class VrrpSocket extends EventEmitter {
    * built around `payload` is kept for that payload object (`datagram`): a caller must not change
    * a payload it has sent.
    */
-  send(payload: Uint8Array, dst: IpAddress, src?: IpAddress, armedSent?: Raw4Armed): Result<number, SocketError> {
+  send(payload: Uint8Array, dst: IpAddress, src?: IpAddress, armedSent?: ArmedDatagram): Result<number, SocketError> {
     const backlog = this.native?.backlog;
     if (this.closed || (this.raw === undefined && backlog === undefined)) return err({ kind: 'closed', detail: `socket on ${this.ifname || '(any interface)'} is ${this.closed ? 'closed' : 'receive-only'}` });
     const d = this.datagram(payload, dst, src);
@@ -248,7 +248,7 @@ export class VrrpSocket extends EventEmitter {
    * without the addon's sending socket. `send` with it as `armedSent` then counts it without
    * sending it again, when it is still the datagram for its arguments.
    */
-  arm(payload: Uint8Array, dst: IpAddress, src?: IpAddress): Raw4Armed | undefined {
+  arm(payload: Uint8Array, dst: IpAddress, src?: IpAddress): ArmedDatagram | undefined {
     const native = this.native;
     if (this.closed || native?.backlog === undefined || native.handle === undefined || native.addon.raw4Armed === undefined) return undefined;
     const d = this.datagram(payload, dst, src);

@@ -5,7 +5,8 @@
  * (timer.c): at expiry it sends the head slot's armed datagram unless told it refused (a datagram
  * waiting, too late, a failed send). What must hold: what it sends is exactly the advert the
  * router sends on that timeout, it goes out once, and it is re-armed or disarmed whenever that
- * advert or the queue's head changes.
+ * advert or the queue's head changes. VRRPv2 and VRRPv3 over IPv4, and VRRPv3 over IPv6 (whose
+ * checksum covers the link-local source that raw6.c pins with IPV6_PKTINFO).
  */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -13,32 +14,62 @@ import { queueOnClock } from '../../../src/daemon/clock.js';
 import type { ArmedSend } from '../../../src/daemon/deadline-queue.js';
 import { Instance, type InstanceIo, type InstanceSpec } from '../../../src/daemon/instance.js';
 import { KEEPALIVED_GARP_DEFAULTS } from '../../../src/io/garp-schedule.js';
-import type { Raw4Armed } from '../../../src/io/packet-addon.js';
+import type { ArmedDatagram } from '../../../src/io/packet-addon.js';
 import type { ReceivedAdvert } from '../../../src/io/vrrp-mux.js';
 import type { Action } from '../../../src/protocol/types.js';
 import { ok } from '../../../src/result.js';
 import { emitAdvert, parseAdvert } from '../../../src/wire/advert.js';
-import type { IpAddress } from '../../../src/wire/address.js';
+import type { Family, IpAddress } from '../../../src/wire/address.js';
 import type { Advert } from '../../../src/wire/types.js';
 import { advert, advertV3, ip, routerConfig, routerConfigV3, VIP } from '../../helpers/router-fixtures.js';
 
-const GROUP = ip('224.0.0.18');
-const MASTER = ip('192.168.50.1');
-const ME = ip('192.168.50.2');
 const silent = pino({ level: 'silent' });
+
+/** One family's addresses: the group, the master, this backup's source and another one, two VIPs and their prefix. */
+interface Net {
+  readonly family: Family;
+  readonly group: IpAddress;
+  readonly master: IpAddress;
+  readonly me: IpAddress;
+  readonly newSource: IpAddress;
+  readonly vip: IpAddress;
+  readonly otherVip: IpAddress;
+  readonly prefix: number;
+}
+const IPV4: Net = {
+  family: 'ipv4',
+  group: ip('224.0.0.18'),
+  master: ip('192.168.50.1'),
+  me: ip('192.168.50.2'),
+  newSource: ip('192.168.50.12'),
+  vip: VIP,
+  otherVip: ip('192.168.50.101'),
+  prefix: 24,
+};
+/** RFC 5798 §5.1.2.1-2: adverts to ff02::12 from the interface's link-local address. */
+const IPV6: Net = {
+  family: 'ipv6',
+  group: ip('ff02::12'),
+  master: ip('fe80::1'),
+  me: ip('fe80::2'),
+  newSource: ip('fe80::12'),
+  vip: ip('2001:db8:50::100'),
+  otherVip: ip('2001:db8:50::101'),
+  prefix: 64,
+};
 
 /** What left on the wire, in order: the kernel timer's sends, JavaScript's, and state changes. */
 type Sent = { kind: 'timer' | 'js'; name: string; payload: Uint8Array; dst: IpAddress; src: IpAddress };
 type WireEvent = Sent | { kind: 'state'; name: string; to: string };
 
-/** The datagram behind a fake armed token (the addon's copy: payload, destination and the source of its IPv4 header). */
+/** The datagram behind a fake armed token (the addon's copy: payload, destination and its source: IPv4 header, or IPV6_PKTINFO). */
 interface FakeArmed {
   readonly payload: Uint8Array;
   readonly dst: IpAddress;
   readonly src: IpAddress;
 }
 
-function lab() {
+function lab(net: Net) {
   let t = 10_000;
   const now = (): number => t;
   let onWake: (armed: number) => void = () => undefined;
@@ -58,18 +89,18 @@ function lab() {
     };
   });
   const wire: WireEvent[] = [];
-  const tokens = new Map<Raw4Armed, FakeArmed>();
-  /** The registration's source address (the IPv4 header's), as the address watch sets it. */
-  let source: IpAddress = ME;
+  const tokens = new Map<ArmedDatagram, FakeArmed>();
+  /** The registration's source address (the IPv4 header's or IPV6_PKTINFO's), as the address watch sets it. */
+  let source: IpAddress = net.me;
   let counted = 0;
   const steps: { name: string; actions: readonly Action[] }[] = [];
 
   const make = (name: string, spec: InstanceSpec<string>): Instance<string> => {
-    const kept = new Map<Uint8Array, Raw4Armed>();
+    const kept = new Map<Uint8Array, ArmedDatagram>();
     const io: InstanceIo<string> = {
       now,
       log: silent,
-      destinations: [GROUP],
+      destinations: [net.group],
       sendTo: (payload, dst, armedSent) => {
         const a = armedSent && tokens.get(armedSent);
         // The socket counts a datagram the timer sent only when it is still the one it would send (VrrpSocket.send).
@@ -81,7 +112,7 @@ function lab() {
         const old = kept.get(payload);
         const a = old && tokens.get(old);
         if (old && a && a.dst === dst && a.src === source) return old;
-        const token = { name } as unknown as Raw4Armed;
+        const token = { name } as unknown as ArmedDatagram;
         tokens.set(token, { payload, dst, src: source });
         kept.set(payload, token);
         return token;
@@ -101,6 +132,7 @@ function lab() {
   };
 
   return {
+    net,
     wire,
     steps,
     make,
@@ -114,7 +146,7 @@ function lab() {
     armed(): (FakeArmed & { advert: Advert }) | undefined {
       const a = wakeArmed && tokens.get(wakeArmed.datagram);
       if (a === undefined) return undefined;
-      const parsed = parseAdvert(a.payload, { family: 'ipv4', src: a.src, dst: a.dst });
+      const parsed = parseAdvert(a.payload, { family: net.family, src: a.src, dst: a.dst });
       if (!parsed.ok) throw new Error(parsed.error.detail);
       return { ...a, advert: parsed.value };
     },
@@ -136,7 +168,7 @@ function lab() {
       if (a !== undefined && o.refused !== undefined) outcome = o.refused;
       else if (a !== undefined) {
         wire.push({ kind: 'timer', name: (wakeArmed!.datagram as unknown as { name: string }).name, ...a });
-        outcome = a.payload.length + 20;
+        outcome = a.payload.length + (net.family === 'ipv4' ? 20 : 0);
       }
       wakeAt = undefined;
       wakeArmed = undefined;
@@ -147,25 +179,32 @@ function lab() {
 
 type Lab = ReturnType<typeof lab>;
 
-const spec = (v: 2 | 3, over: Parameters<typeof routerConfig>[0] = {}): InstanceSpec<string> => ({
-  router: (v === 2 ? routerConfig : routerConfigV3)({ priority: 90, ...over }),
-  vips: [`${VIP}/24`],
-  garpAddresses: [VIP],
+/** A version over a family. */
+interface Case {
+  readonly v: 2 | 3;
+  readonly net: Net;
+}
+type Over = Parameters<typeof routerConfig>[0];
+
+const spec = ({ v, net }: Case, over: Over = {}): InstanceSpec<string> => ({
+  router: (v === 2 ? routerConfig : routerConfigV3)({ priority: 90, family: net.family, primaryIp: net.me, vips: [net.vip], ...over }),
+  vips: (over.vips ?? [net.vip]).map((a) => `${a}/${net.prefix}`),
+  garpAddresses: [net.vip],
   garp: KEEPALIVED_GARP_DEFAULTS,
 });
 
-const heard = (v: 2 | 3, at: number, over: Partial<Advert> = {}): ReceivedAdvert => ({
-  advert: v === 2 ? advert({ priority: 100, ...over }) : advertV3({ priority: 100, ...over }),
-  ip: { family: 'ipv4', src: MASTER, dst: GROUP, ttl: 255, tos: 0xc0, vrrp: new Uint8Array(0), ah: false },
+const heard = ({ v, net }: Case, at: number, over: Partial<Advert> = {}): ReceivedAdvert => ({
+  advert: (v === 2 ? advert : advertV3)({ priority: 100, addresses: [net.vip], ...over }),
+  ip: { family: net.family, src: net.master, dst: net.group, ttl: 255, tos: net.family === 'ipv4' ? 0xc0 : undefined, vrrp: new Uint8Array(0), ah: false },
   checksum: 'rfc',
   arrivedAt: at,
 });
 
 /** A backup of `name` that has heard the master once. */
-function backup(l: Lab, v: 2 | 3, name = 'VI_1', over: Parameters<typeof routerConfig>[0] = {}): Instance<string> {
-  const inst = l.make(name, spec(v, { name, ...over }));
+function backup(l: Lab, c: Case, name = 'VI_1', over: Over = {}): Instance<string> {
+  const inst = l.make(name, spec(c, { name, ...over }));
   inst.start();
-  inst.receive(heard(v, 10_000, over.vrid === undefined ? {} : { vrid: over.vrid }));
+  inst.receive(heard(c, 10_000, over.vrid === undefined ? {} : { vrid: over.vrid }));
   return inst;
 }
 
@@ -174,11 +213,11 @@ function routerAdvertBytes(l: Lab, name: string, src: IpAddress): Uint8Array {
   const step = l.steps.filter((s) => s.name === name).at(-1)!;
   const send = step.actions.find((a) => a.kind === 'sendAdvert');
   if (send?.kind !== 'sendAdvert') throw new Error('the router sent no advert on this step');
-  return emitAdvert(send.advert, send.advert.version === 2 ? undefined : { family: 'ipv4', src, dst: GROUP });
+  return emitAdvert(send.advert, send.advert.version === 2 ? undefined : { family: l.net.family, src, dst: l.net.group });
 }
 
 /** Expires the timer and checks: one datagram, from the kernel timer, byte for byte the router's advert, counted once. */
-function takeOver(l: Lab, inst: Instance<string>, src = ME): Advert {
+function takeOver(l: Lab, inst: Instance<string>, src = l.net.me): Advert {
   const counted = l.counted;
   const armed = l.armed();
   expect(armed).toBeDefined();
@@ -190,65 +229,69 @@ function takeOver(l: Lab, inst: Instance<string>, src = ME): Advert {
   const sent = out[0] as Sent;
   expect(sent.payload).toEqual(routerAdvertBytes(l, inst.name, src));
   expect(sent.src).toBe(src);
+  expect(sent.dst).toBe(l.net.group);
   expect(l.counted).toBe(counted + 1);
   expect(inst.router.counters.advertiseSent).toBe(1);
   return armed!.advert;
 }
 
-describe.each([2, 3] as const)('the armed takeover advert, VRRPv%i over IPv4', (v) => {
-  it('master loss: the kernel timer sends the router\'s own advert at the deadline, once, before JavaScript steps', () => {
-    const l = lab();
-    const inst = backup(l, v);
+describe.each([
+  { v: 2, net: IPV4, name: 'VRRPv2 over IPv4' },
+  { v: 3, net: IPV4, name: 'VRRPv3 over IPv4' },
+  { v: 3, net: IPV6, name: 'VRRPv3 over IPv6' },
+] as const)('the armed takeover advert, $name', (c) => {
+  const { net } = c;
+  it("master loss: the kernel timer sends the router's own advert at the deadline, once, before JavaScript steps", () => {
+    const l = lab(net);
+    const inst = backup(l, c);
     expect(l.wakeAt).toBe(10_000 + inst.router.masterDownIntervalMs);
-    expect(takeOver(l, inst)).toMatchObject({ vrid: 251, priority: 90 });
+    expect(takeOver(l, inst)).toMatchObject({ vrid: 251, priority: 90, addresses: [net.vip] });
   });
 
   it('priority 0: armed again for Skew_Time, and sent then', () => {
-    const l = lab();
-    const inst = backup(l, v);
+    const l = lab(net);
+    const inst = backup(l, c);
     l.advance(500);
-    inst.receive(heard(v, 10_500, { priority: 0 }));
+    inst.receive(heard(c, 10_500, { priority: 0 }));
     expect(l.wakeAt).toBe(10_500 + inst.router.skewTimeMs);
     takeOver(l, inst);
   });
 
   it('re-armed when the priority changes (a tracker): the new priority is what leaves', () => {
-    const l = lab();
-    const inst = backup(l, v);
+    const l = lab(net);
+    const inst = backup(l, c);
     inst.setTrackers([{ name: 'chk', weight: -10, healthy: false }]);
     expect(l.armed()?.advert.priority).toBe(80);
     expect(takeOver(l, inst).priority).toBe(80);
   });
 
-  it('re-armed when the source changes (the IPv4 header, and the VRRPv3 checksum)', () => {
-    const l = lab();
-    const inst = backup(l, v);
-    const NEW = ip('192.168.50.12');
-    l.setSource(NEW); // the address watch: the registration first, then the instance
-    inst.setSource(NEW, 'address changed');
-    expect(l.armed()?.src).toBe(NEW);
-    takeOver(l, inst, NEW);
+  it(`re-armed when the source changes (${net.family === 'ipv4' ? 'the IPv4 header' : 'IPV6_PKTINFO'}, and the VRRPv3 checksum)`, () => {
+    const l = lab(net);
+    const inst = backup(l, c);
+    l.setSource(net.newSource); // the address watch: the registration first, then the instance
+    inst.setSource(net.newSource, 'address changed');
+    expect(l.armed()?.src).toBe(net.newSource);
+    takeOver(l, inst, net.newSource);
   });
 
   it('re-armed on a reload (new addresses), and after destinations change', () => {
-    const l = lab();
-    const inst = backup(l, v);
-    const OTHER = ip('192.168.50.101');
-    inst.update({ ...spec(v, { vips: [VIP, OTHER] }), vips: [`${VIP}/24`, `${OTHER}/24`] }, [GROUP]);
-    expect(l.armed()?.advert.addresses).toEqual([VIP, OTHER]);
-    expect(takeOver(l, inst).addresses).toEqual([VIP, OTHER]);
+    const l = lab(net);
+    const inst = backup(l, c);
+    inst.update(spec(c, { vips: [net.vip, net.otherVip] }), [net.group]);
+    expect(l.armed()?.advert.addresses).toEqual([net.vip, net.otherVip]);
+    expect(takeOver(l, inst).addresses).toEqual([net.vip, net.otherVip]);
   });
 
   it('not armed outside BACKUP: as MASTER, in FAULT, once stopped', async () => {
-    const l = lab();
-    const inst = backup(l, v);
+    const l = lab(net);
+    const inst = backup(l, c);
     takeOver(l, inst);
     expect(l.wakeAt).toBeDefined(); // the Adver_Timer
     expect(l.armed()).toBeUndefined();
     inst.setLink(false);
     expect(inst.state).toBe('FAULT');
     expect(l.wakeAt).toBeUndefined();
-    const other = backup(l, v, 'VI_2', { vrid: 2 });
+    const other = backup(l, c, 'VI_2', { vrid: 2 });
     expect(l.armed()).toBeDefined();
     await other.stop();
     expect(l.wakeAt).toBeUndefined();
@@ -256,35 +299,38 @@ describe.each([2, 3] as const)('the armed takeover advert, VRRPv%i over IPv4', (
   });
 
   it("the wake source holds the head's advert: when that deadline moves, the next instance's", () => {
-    const l = lab();
-    const a = backup(l, v, 'VI_A', { vrid: 1 });
+    const l = lab(net);
+    const a = backup(l, c, 'VI_A', { vrid: 1 });
     l.advance(100);
-    const b = l.make('VI_B', spec(v, { name: 'VI_B', vrid: 2 }));
+    const b = l.make('VI_B', spec(c, { name: 'VI_B', vrid: 2 }));
     b.start();
-    b.receive(heard(v, 10_100, { vrid: 2 }));
+    b.receive(heard(c, 10_100, { vrid: 2 }));
     expect(l.armed()?.advert.vrid).toBe(1);
     l.advance(100);
-    a.receive(heard(v, 10_200, { vrid: 1 })); // A's deadline moves after B's
+    a.receive(heard(c, 10_200, { vrid: 1 })); // A's deadline moves after B's
     expect(l.armed()?.advert.vrid).toBe(2);
     takeOver(l, b);
     expect(a.state).toBe('BACKUP');
   });
 
-  it('refused at expiry (a datagram waiting, a failed send): JavaScript sends as it always did, once', () => {
-    for (const refused of [-1, -4]) {
-      const l = lab();
-      const inst = backup(l, v);
+  it('refused at expiry (a datagram waiting, socket closed, a failed send): JavaScript sends as it always did, once', () => {
+    for (const refused of [-1, -2, -4]) {
+      const l = lab(net);
+      const inst = backup(l, c);
       const before = l.wire.length;
       l.expire({ refused });
       expect(l.wire.slice(before).map((e) => e.kind)).toEqual(['js', 'state']);
+      const sent = l.wire[before] as Sent;
+      expect(sent.payload).toEqual(routerAdvertBytes(l, inst.name, net.me));
       expect(inst.state).toBe('MASTER');
       expect(l.counted).toBe(0);
+      expect(inst.router.counters.advertiseSent).toBe(1);
     }
   });
 
   it('more than STALL_MS late (refused): the sockets are read first, then JavaScript sends', async () => {
-    const l = lab();
-    const inst = backup(l, v);
+    const l = lab(net);
+    const inst = backup(l, c);
     const before = l.wire.length;
     l.expire({ lateMs: 6, refused: -3 });
     expect(inst.state).toBe('BACKUP'); // waits for setImmediate, after this turn's I/O

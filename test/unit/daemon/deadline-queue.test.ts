@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DeadlineTimer, monotonicNow, timerMechanism } from '../../../src/daemon/clock.js';
 import { DeadlineQueue, newSlot, slotPending, timeoutWake, type ArmedSend, type QueueSlot } from '../../../src/daemon/deadline-queue.js';
-import type { Raw4Armed } from '../../../src/io/packet-addon.js';
+import type { ArmedDatagram } from '../../../src/io/packet-addon.js';
 
 /** A queue on a settable clock whose wake source the test fires by hand. */
 function manualQueue() {
@@ -205,6 +205,33 @@ describe('DeadlineQueue', () => {
     expect(q.wakes.slice(before)).toEqual([20]);
   });
 
+  it('deferFirst: its work runs before all other deferred work of the batch, then betweenTiers once, then the rest; a batch without it skips betweenTiers', async () => {
+    const q = manualQueue();
+    const order: string[] = [];
+    q.queue.betweenTiers = () => order.push('between');
+    expect(q.queue.deferFirst(() => undefined)).toBe(false); // outside a batch
+    for (const [name, at] of [['a', 10], ['b', 10]] as const) {
+      q.queue.schedule(
+        q.slot(name, () => {
+          order.push(`fire ${name}`);
+          q.queue.defer(() => order.push(`rest ${name}`));
+          q.queue.deferFirst(() => order.push(`first ${name}`));
+        }),
+        at,
+      );
+    }
+    q.wakeAt(10);
+    expect(order).toEqual(['fire a', 'fire b', 'first a', 'first b', 'between', 'rest a', 'rest b']);
+    order.length = 0;
+    q.queue.schedule(q.slot('c', () => q.queue.defer(() => order.push('rest c'))), 20);
+    q.wakeAt(20);
+    expect(order).toEqual(['rest c']);
+    order.length = 0;
+    q.queue.later(() => q.queue.deferFirst(() => order.push('first d')));
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual(['first d', 'between']); // a later() batch has the tiers too
+  });
+
   it('a throwing deferred work does not cost the others; the exception still surfaces', () => {
     const q = manualQueue();
     q.queue.schedule(
@@ -236,8 +263,8 @@ describe('DeadlineQueue', () => {
 
   it("the wake source holds the head slot's armed datagram, re-armed whenever the head or its datagram changes", () => {
     const q = manualQueue();
-    const x = { datagram: {} as Raw4Armed, maxLateMs: 5 };
-    const y = { datagram: {} as Raw4Armed, maxLateMs: 5 };
+    const x = { datagram: {} as ArmedDatagram, maxLateMs: 5 };
+    const y = { datagram: {} as ArmedDatagram, maxLateMs: 5 };
     const [a, b, c] = ['a', 'b', 'c'].map((n) => q.slot(n)) as [QueueSlot, QueueSlot, QueueSlot];
     q.queue.schedule(a, 10, x);
     q.queue.schedule(b, 10); // a tie, armed later: a stays the head
@@ -259,7 +286,7 @@ describe('DeadlineQueue', () => {
 
   it('the slot whose datagram the wake source sent fires first and is told so; a refusal tells nobody', () => {
     const q = manualQueue();
-    const x = { datagram: {} as Raw4Armed, maxLateMs: 5 };
+    const x = { datagram: {} as ArmedDatagram, maxLateMs: 5 };
     const [a, b, c] = ['a', 'b', 'c'].map((n) => q.slot(n)) as [QueueSlot, QueueSlot, QueueSlot];
     q.queue.schedule(a, 10, x);
     q.queue.schedule(b, 10);

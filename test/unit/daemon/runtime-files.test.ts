@@ -133,6 +133,23 @@ describe('the VIP record (for vrrpd cleanup)', () => {
     expect(seen.at(-1)).toBe('10.0.0.1/24,10.0.0.2/24,10.0.0.9/24');
   });
 
+  it('adding a configured address whose record is written calls the operations at once (same turn); an unrecorded one waits for its write', async () => {
+    const d = mkdtempSync(join(dir, 'sync-'));
+    const record = new HostRecord(d, quiet);
+    const vip = { address: '10.0.0.1/24', dev: 'eth0' };
+    await record.configure([{ kind: 'addr', vip }]);
+    const calls: string[] = [];
+    const ops = record.wrap<{ address: string; dev: string }>({ apply: (state, vs) => (calls.push(`${state} ${vs.map((v) => v.address).join(',')}`), Promise.resolve(vs.map(() => ok('done')))), describe: (v) => v.address });
+    const done = ops.apply('present', [vip]);
+    expect(calls).toEqual(['present 10.0.0.1/24']); // synchronously: it joins the batch being gathered
+    await done;
+    const other = ops.apply('present', [{ address: '10.0.0.9/24', dev: 'eth0' }]);
+    expect(calls).toHaveLength(1); // recorded first: the file is written before the add
+    await other;
+    expect(calls.at(-1)).toBe('present 10.0.0.9/24');
+    expect(await readVipRecord(d)).toEqual(ok([vip, { address: '10.0.0.9/24', dev: 'eth0' }]));
+  });
+
   it('a reload drops an address from the record once it is not configured and not on the host', async () => {
     const d = mkdtempSync(join(dir, 'reconf-'));
     const record = new HostRecord(d, quiet);

@@ -55,6 +55,59 @@ describe('VipKeeper', () => {
   });
 });
 
+describe('VipKeeper: a pass starts at once when none is in flight', () => {
+  /** Operations whose apply is recorded when called and settles when `settle()` is called. */
+  const held = () => {
+    const calls: string[] = [];
+    const waiting: (() => void)[] = [];
+    const ops = {
+      apply: (state: 'present' | 'absent', entries: readonly string[]) => {
+        calls.push(`${state}: ${entries.join(' ')}`);
+        return new Promise<ReturnType<typeof ok<string>>[]>((resolve) => waiting.push(() => resolve(entries.map(() => ok('done')))));
+      },
+      describe: (e: string) => e,
+    };
+    return { calls, ops, settle: () => waiting.splice(0).forEach((w) => w()) };
+  };
+
+  it('asks for its changes synchronously inside want() (they join the batch being gathered), and a wish during a pass waits for it', async () => {
+    const h = held();
+    const keeper = new VipKeeper(['a', 'b'], h.ops, quiet);
+    const first = keeper.want('present');
+    expect(h.calls).toEqual(['present: a b']); // no promise hop before the apply
+    const second = keeper.want('absent');
+    expect(h.calls).toEqual(['present: a b']); // behind the pass in flight
+    h.settle();
+    await first;
+    await new Promise((r) => setImmediate(r));
+    expect(h.calls).toEqual(['present: a b', 'absent: b a']);
+    h.settle();
+    await second;
+    expect(keeper.settled).toBe(true);
+    keeper.stop();
+  });
+
+  it('with `before` (the routes\' keeper waiting for the VIPs), never synchronously; a pass that throws is logged, not fatal', async () => {
+    const h = held();
+    let gate!: () => void;
+    const before = new Promise<void>((r) => (gate = r));
+    const keeper = new VipKeeper(['r'], h.ops, quiet, () => before);
+    const done = keeper.want('present');
+    await new Promise((r) => setImmediate(r));
+    expect(h.calls).toEqual([]);
+    gate();
+    await new Promise((r) => setImmediate(r));
+    expect(h.calls).toEqual(['present: r']);
+    h.settle();
+    await done;
+    const throwing = new VipKeeper(['x'], { apply: () => { throw new Error('bug'); }, describe: (e: string) => e }, quiet);
+    await expect(throwing.want('present')).resolves.toBeUndefined();
+    expect(throwing.settled).toBe(false);
+    keeper.stop();
+    throwing.stop();
+  });
+});
+
 describe('VipKeeper: requests built ahead', () => {
   it('has its operations prepare the entries when it is made and at every new list, never on a takeover or a release', async () => {
     const prepared: string[] = [];

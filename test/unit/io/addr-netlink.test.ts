@@ -4,7 +4,7 @@
  * every acknowledgement back to its address, against a fake kernel.
  */
 import { describe, expect, it } from 'vitest';
-import { addrRequestOf, MAX_CHUNK, NetlinkBatcher, preparedRequest } from '../../../src/io/addr-netlink.js';
+import { addrRequestOf, FLUSH_NOW_BUDGET_MS, MAX_CHUNK, NetlinkBatcher, preparedRequest } from '../../../src/io/addr-netlink.js';
 import { changeAddresses, checkVip, prepareAddresses, type AddrOutcome, type CheckedVip, type VipSpec } from '../../../src/io/ip-addr.js';
 import type { RtnlSocket } from '../../../src/io/rtnl-socket.js';
 import { err, ok } from '../../../src/result.js';
@@ -64,25 +64,25 @@ interface Sent {
   readonly address: string;
 }
 
-/** A fake kernel: answers each request with `answer(request)` (an errno, or 'drop' for no ack). */
-function fakeKernel(answer: (r: Sent) => number | 'drop', interfaces: Record<string, number> = { eth0: 2 }) {
+/** A fake kernel: answers each request with `answer(request)` (an errno, or 'drop' for no ack); `reversed`: the acks in the opposite order. */
+function fakeKernel(answer: (r: Sent) => number | 'drop', interfaces: Record<string, number> = { eth0: 2 }, reversed = false) {
   const calls: Sent[][] = [];
   const socket: RtnlSocket = {
     ifindex: (name) => interfaces[name] ?? 0,
     talk: (bytes) => {
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       const sent: Sent[] = [];
-      const acks: number[] = [];
+      const acks: number[][] = [];
       for (let at = 0; at < bytes.length; ) {
         const len = view.getUint32(at, true);
         const r = { type: view.getUint16(at + 4, true), seq: view.getUint32(at + 8, true), address: Buffer.from(bytes.subarray(at + 28, at + 32)).join('.') };
         sent.push(r);
         const a = answer(r);
-        if (a !== 'drop') acks.push(...ackBytes(r.seq, a));
+        if (a !== 'drop') acks.push(ackBytes(r.seq, a));
         at += len;
       }
       calls.push(sent);
-      return new Uint8Array(acks);
+      return new Uint8Array((reversed ? acks.reverse() : acks).flat());
     },
     close: () => undefined,
   };
@@ -99,6 +99,18 @@ function ackBytes(seq: number, errno: number): number[] {
   b.writeInt32LE(-errno, 16);
   b.writeUInt32LE(seq, 28);
   return [...b];
+}
+
+/** `socket` whose every sendmsg takes `ms` (the kernel's work under load). */
+function slow(socket: RtnlSocket, ms: number): RtnlSocket {
+  return {
+    ...socket,
+    talk: (bytes) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+      return socket.talk(bytes);
+    },
+  };
 }
 
 const v4 = (i: number): CheckedVip => checked('add', { address: `10.0.${i >> 8}.${i & 255}/32`, dev: 'eth0' });
@@ -210,3 +222,115 @@ describe('prepared requests', () => {
 });
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+describe('NetlinkBatcher: a mass takeover\'s many callers in one batch', () => {
+  /** 255 callers of one address each, as 255 instances taking over in one wake-up. */
+  const callers = (b: NetlinkBatcher, n: number): Promise<AddrOutcome[]>[] => Array.from({ length: n }, (_, i) => b.submit([v4(i + 1)]));
+
+  it('many callers\' requests go in one datagram, each answered by the ack of its own sequence number, whatever the acks\' order', async () => {
+    const k = fakeKernel((r) => (r.address === '10.0.0.7' ? 1 : 0), { eth0: 2 }, true);
+    const b = new NetlinkBatcher(undefined, () => ok(k.socket));
+    const out = await Promise.all(callers(b, 12));
+    expect(b.sends).toBe(2); // FIRST_CHUNK (8), then the 4 left
+    expect(k.calls.map((c) => c.length)).toEqual([8, 4]);
+    expect(k.calls.flat().map((r) => r.address)).toEqual(Array.from({ length: 12 }, (_, i) => `10.0.0.${i + 1}`));
+    // One failure among many: only caller 7 sees it, the others their own success.
+    out.forEach((o, i) => {
+      if (i === 6) expect(o).toMatchObject([{ ok: false, error: { detail: 'RTM_NEWADDR 10.0.0.7/32 dev eth0: EPERM' } }]);
+      else expect(o).toEqual([ok('added')]);
+    });
+  });
+
+  it('a caller with several addresses gets its outcomes in its own order when other callers\' requests sit between chunks', async () => {
+    const k = fakeKernel((r) => (r.address === '10.0.0.10' ? 17 : r.address === '10.0.0.11' ? 'drop' : 0), { eth0: 2 }, true);
+    const b = new NetlinkBatcher(undefined, () => ok(k.socket));
+    const first = callers(b, 8);
+    const mine = b.submit([v4(9), v4(10), v4(11), v4(12)]); // the second chunk, after 8 other callers'
+    const out = await mine;
+    await Promise.all(first);
+    expect(out[0]).toEqual(ok('added'));
+    expect(out[1]).toEqual(ok('present'));
+    expect(out[2]).toMatchObject({ ok: false, error: { detail: 'RTM_NEWADDR 10.0.0.11/32 dev eth0: no acknowledgement from the kernel' } });
+    expect(out[3]).toEqual(ok('added'));
+    expect(b.batches).toBe(1);
+  });
+
+  it('flushNow sends what waits at once (its first chunk before it returns), and the batch is not sent twice', async () => {
+    const k = fakeKernel(() => 0);
+    const b = new NetlinkBatcher(undefined, () => ok(k.socket));
+    const out = b.submit([v4(1), v4(2)]);
+    let settled = false;
+    out.then(() => (settled = true), () => undefined);
+    expect(k.calls.length).toBe(0); // gathered for the loop's check phase
+    b.flushNow();
+    expect(k.calls.map((c) => c.length)).toEqual([2]);
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false); // sent whole by flushNow: settled only after the loop has polled again
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(true);
+    expect(await out).toEqual([ok('added'), ok('added')]);
+    await new Promise((r) => setImmediate(r));
+    expect(k.calls.length).toBe(1);
+    expect(b.batches).toBe(1);
+    b.flushNow(); // nothing waits: nothing sent
+    expect(k.calls.length).toBe(1);
+  });
+
+  it('chunks follow each other without a turn of the loop until they have held it for the budget; flushNow while a batch is in flight leaves the new requests for the next batch', async () => {
+    const k = fakeKernel(() => 0);
+    const b = new NetlinkBatcher(undefined, () => ok(slow(k.socket, FLUSH_NOW_BUDGET_MS / 4)));
+    const big = b.submit(Array.from({ length: 100 }, (_, i) => v4(i + 1)));
+    b.flushNow(); // chunks now until they have taken FLUSH_NOW_BUDGET_MS, the rest on later turns
+    expect(k.calls.length).toBeGreaterThan(1);
+    expect(k.calls.flat().length).toBeLessThan(100);
+    const late = b.submit([v4(100)]);
+    b.flushNow();
+    expect(k.calls.flat().some((r) => r.address === '10.0.0.100')).toBe(false);
+    expect((await late)[0]).toEqual(ok('added'));
+    expect((await big).every((r) => r.ok)).toBe(true);
+    expect(k.calls.at(-1)!.map((r) => r.address)).toEqual(['10.0.0.100']);
+    expect(b.batches).toBe(2);
+  });
+
+  it('whenIdle runs at once when nothing waits, else once the batch in flight and the one waiting behind it are sent', async () => {
+    const k = fakeKernel(() => 0);
+    const b = new NetlinkBatcher(undefined, () => ok(slow(k.socket, FLUSH_NOW_BUDGET_MS / 4))); // in flight after flushNow
+    const order: string[] = [];
+    b.whenIdle(() => order.push('idle at once'));
+    expect(order).toEqual(['idle at once']);
+    const big = b.submit(Array.from({ length: 40 }, (_, i) => v4(i + 1))).then(() => order.push('batch 1 settled'));
+    b.flushNow();
+    const late = b.submit([v4(100)]).then(() => order.push('batch 2 settled')); // waits behind it
+    b.whenIdle(() => order.push(`idle: ${k.calls.flat().length} requests sent`), 60_000);
+    expect(b.idle).toBe(false);
+    await Promise.all([big, late]);
+    expect(order).toEqual(['idle at once', 'batch 1 settled', 'idle: 41 requests sent', 'batch 2 settled']);
+    expect(b.idle).toBe(true);
+  });
+
+  it('whenIdle does not wait longer than its limit while batches keep coming', async () => {
+    let ran = 0;
+    let b: NetlinkBatcher | undefined;
+    const k = fakeKernel(() => 0);
+    // Every sendmsg brings another request before its batch settles: the batcher is never idle.
+    const more = (): void => {
+      b!.submit([v4(1)]).catch(() => undefined);
+    };
+    const socket: RtnlSocket = {
+      ...k.socket,
+      talk: (bytes) => {
+        if (ran === 0) more();
+        return k.socket.talk(bytes);
+      },
+    };
+    b = new NetlinkBatcher(undefined, () => ok(socket));
+    more();
+    b.whenIdle(() => ran++, 20);
+    const t0 = performance.now();
+    while (ran === 0 && performance.now() - t0 < 2000) await new Promise((r) => setTimeout(r, 5));
+    expect(ran).toBe(1);
+    expect(k.calls.length).toBeGreaterThan(1);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(15);
+    while (!b.idle) await new Promise((r) => setTimeout(r, 1));
+  });
+});

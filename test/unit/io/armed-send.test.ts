@@ -1,24 +1,27 @@
 /**
- * The addon's armed datagram (raw4.c raw4Armed, timer.c): a kernel timer that sends a datagram by
- * itself at expiry, before its JavaScript callback, the guards that stop it and its early wake
- * (marginMs: woken before the deadline, it waits out the rest; native-notes/timers.md). A raw socket
- * of an experimental IP protocol (253, RFC 3692) on the loopback interface both sends and receives
- * the test's datagrams: nothing leaves the host. Needs root (CAP_NET_RAW) and the built addon.
+ * The addon's armed datagram (armed.c, raw4.c raw4Armed, raw6.c raw6Armed, timer.c): a kernel timer
+ * that sends a datagram by itself at expiry, before its JavaScript callback, the guards that stop
+ * it and its early wake (marginMs: woken before the deadline, it waits out the rest;
+ * native-notes/timers.md). IPv4: a raw socket of an experimental IP protocol (253, RFC 3692) on the
+ * loopback interface both sends and receives the test's datagrams. IPv6: raw6.c's socket (protocol
+ * 112) on lo, sending to ::1 payloads of VRRP version 0 that any VRRP receiver drops. Nothing
+ * leaves the host. Needs root (CAP_NET_RAW) and the built addon; IPv6 also needs ::1 on lo.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ARMED_WAKE_MARGIN_MS, lastArmedFire, openKernelTimer, type ArmedFireTrace } from '../../../src/io/kernel-timer.js';
-import type { PacketAddon, Raw4Handle, TimerHandle } from '../../../src/io/packet-addon.js';
+import type { PacketAddon, Raw4Handle, Raw6Handle, TimerHandle } from '../../../src/io/packet-addon.js';
 import { emitIpv4 } from '../../../src/wire/ipv4.js';
 import type { Ipv4Address } from '../../../src/wire/address.js';
 
 const PROTOCOL = 253;
 const LOOPBACK = 0x7f000001;
-/** raw4.h's ARMED_* codes. */
-const ARMED = { NONE: 0, WAITING: -1, CLOSED: -2, LATE: -3 } as const;
+/** armed.h's ARMED_* codes. */
+const ARMED = { NONE: 0, WAITING: -1, CLOSED: -2, LATE: -3, FAILED: -4 } as const;
 
 const ADDON_PATH = fileURLToPath(new URL('../../../native/packet/build/Release/vrrpd_packet.node', import.meta.url));
 
@@ -305,6 +308,132 @@ describe.skipIf(addon === undefined)('kernel-timer.ts with an armed datagram', (
       timer.close();
       a.raw4Close!(sock);
     }
+  });
+});
+
+/** Whether the loopback interface has IPv6 (::1): the IPv6 tests say so loudly when it has not. */
+function loopbackIpv6(): boolean {
+  try {
+    return readFileSync('/proc/sys/net/ipv6/conf/lo/disable_ipv6', 'utf8').trim() === '0';
+  } catch {
+    return false;
+  }
+}
+const ipv6 = addon?.raw6Armed !== undefined && loopbackIpv6();
+if (addon !== undefined && !ipv6) console.warn('armed-send.test.ts: SKIPPING the IPv6 armed datagram tests: no IPv6 on lo (or an addon without raw6Armed)');
+
+const LOOPBACK6 = Uint8Array.from({ length: 16 }, (_, i) => (i === 15 ? 1 : 0)); // ::1
+/** 2001:db8::1 (RFC 3849): not an address of this host, so a send pinned to it (IPV6_PKTINFO) fails. */
+const FOREIGN6 = new Uint8Array([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+/** A VRRP payload of version 0 (any receiver drops it) whose first byte is `marker` (1..15) and the rest fixed. */
+const payload6 = (marker: number): Uint8Array => new Uint8Array([marker, 251, 90, 0, 0, 100, 0xab, 0xcd, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x64]);
+
+describe.skipIf(!ipv6)('the armed datagram of a kernel timer on the raw IPv6 socket (raw6.c, armed.c)', () => {
+  const a = addon!;
+  const opened: { sock?: Raw6Handle; timer?: TimerHandle }[] = [];
+  afterEach(() => {
+    for (const o of opened.splice(0)) {
+      if (o.timer) a.timerClose!(o.timer);
+      if (o.sock) a.raw6Close!(o.sock);
+    }
+  });
+
+  /** An IPv6 socket on lo that receives what it sends (src | dst | payload, hop limit, kernel arrival), a timer and its expiries. */
+  function rig() {
+    const received: { src: string; dst: string; payload: Buffer; hopLimit: number; at: number }[] = [];
+    const sock = a.raw6Open!('lo', 1, null, 0, (code, data, hopLimit, _ifindex, arrivalMs) => {
+      if (code !== null || typeof data === 'string') return;
+      if (data[32]! > 15) return; // not this test's (version 0, marker <= 15)
+      received.push({ src: data.subarray(0, 16).toString('hex'), dst: data.subarray(16, 32).toString('hex'), payload: Buffer.from(data.subarray(32)), hopLimit: hopLimit ?? -1, at: arrivalMs! });
+    });
+    const expiries: number[] = [];
+    let expired: () => void = () => undefined;
+    const timer = a.timerOpen!((_status, armed) => {
+      expiries.push(armed ?? Number.NaN);
+      expired();
+    });
+    opened.push({ sock, timer });
+    const next = (): Promise<void> => new Promise((r) => (expired = r));
+    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 50));
+    return { sock, timer, received, expiries, next, settle };
+  }
+  const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+  it("sends at expiry, before the callback, exactly what raw6Send sends: payload, source (IPV6_PKTINFO), destination, hop limit 255", async () => {
+    const r = rig();
+    const deadline = a.monotonicMs!() + 20;
+    const fired = r.next();
+    a.timerArm!(r.timer, deadline, a.raw6Armed!(r.sock, payload6(1), LOOPBACK6, LOOPBACK6), 1000, 1);
+    await fired;
+    expect(r.expiries).toEqual([payload6(1).length]);
+    await r.settle();
+    a.raw6Send!(r.sock, payload6(1), LOOPBACK6, LOOPBACK6);
+    await r.settle();
+    expect(r.received).toHaveLength(2);
+    const [timer, js] = r.received;
+    expect({ ...timer!, at: 0 }).toEqual({ ...js!, at: 0 });
+    expect(timer).toMatchObject({ src: hex(LOOPBACK6), dst: hex(LOOPBACK6), hopLimit: 255, payload: Buffer.from(payload6(1)) });
+    expect(timer!.at).toBeGreaterThanOrEqual(deadline);
+  });
+
+  it('a datagram waiting on the socket at expiry: not sent, left to JavaScript', async () => {
+    const r = rig();
+    await r.settle(); // both fds in the loop's epoll set
+    const fired = r.next();
+    a.timerArm!(r.timer, a.monotonicMs!() - 1, a.raw6Armed!(r.sock, payload6(1), LOOPBACK6, null), 1000);
+    spin(2); // the timer has expired: its fd turns ready before the socket's
+    a.raw6Send!(r.sock, payload6(2), LOOPBACK6, null);
+    await fired;
+    expect(r.expiries).toEqual([ARMED.WAITING]);
+    await r.settle();
+    expect(r.received.map((x) => x.payload[0])).toEqual([2]);
+  });
+
+  it('more than maxLateMs late: not sent', async () => {
+    const r = rig();
+    const fired = r.next();
+    a.timerArm!(r.timer, a.monotonicMs!() - 10, a.raw6Armed!(r.sock, payload6(1), LOOPBACK6, null), 5);
+    await fired;
+    expect(r.expiries).toEqual([ARMED.LATE]);
+    await r.settle();
+    expect(r.received).toEqual([]);
+  });
+
+  it('its socket closed: not sent', async () => {
+    const r = rig();
+    const fired = r.next();
+    a.timerArm!(r.timer, a.monotonicMs!() + 5, a.raw6Armed!(r.sock, payload6(1), LOOPBACK6, null), 1000);
+    a.raw6Close!(r.sock);
+    await fired;
+    expect(r.expiries).toEqual([ARMED.CLOSED]);
+  });
+
+  it('the send fails (a source that is not ours, pinned by IPV6_PKTINFO, as raw6Send fails with it): reported, nothing sent', async () => {
+    const r = rig();
+    expect(() => a.raw6Send!(r.sock, payload6(1), LOOPBACK6, FOREIGN6)).toThrow();
+    const fired = r.next();
+    a.timerArm!(r.timer, a.monotonicMs!() + 5, a.raw6Armed!(r.sock, payload6(1), LOOPBACK6, FOREIGN6), 1000);
+    await fired;
+    expect(r.expiries).toEqual([ARMED.FAILED]);
+    await r.settle();
+    expect(r.received).toEqual([]);
+  });
+
+  it('sent once, and refuses bad arguments', async () => {
+    const r = rig();
+    const armed = a.raw6Armed!(r.sock, payload6(1), LOOPBACK6, null);
+    let fired = r.next();
+    a.timerArm!(r.timer, a.monotonicMs!() + 5, armed, 1000);
+    await fired;
+    fired = r.next();
+    a.timerArm!(r.timer, a.monotonicMs!() + 5);
+    await fired;
+    expect(r.expiries).toEqual([payload6(1).length, ARMED.NONE]);
+    await r.settle();
+    expect(r.received.map((x) => x.payload[0])).toEqual([1]);
+    expect(() => a.raw6Armed!(r.sock, new Uint8Array(0), LOOPBACK6, null)).toThrow(/non-empty/);
+    expect(() => a.raw6Armed!(r.sock, payload6(1), new Uint8Array(4), null)).toThrow(/dst must be a 16-byte/);
+    expect(() => a.raw6Armed!(r.sock, payload6(1), LOOPBACK6, new Uint8Array(4))).toThrow(/src must be a 16-byte/);
   });
 });
 

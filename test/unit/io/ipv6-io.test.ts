@@ -1,7 +1,8 @@
 /**
  * The IPv6 side of io/ and of the daemon's wiring, without a network: `ip addr` arguments
  * (nodad), the interface's IPv6 addresses and usable link-local address, the source of IPv6
- * adverts, their destinations, and the mux sending each family through its own socket.
+ * adverts, their destinations, the mux sending each family through its own socket, and the
+ * IPv6 socket's armed takeover advert (over a fake addon).
  */
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +11,9 @@ import { DUAL_STACK } from '../../helpers/dual-stack.js';
 import { advertDestinations, sourceAddress, vipSpecs } from '../../../src/daemon/build.js';
 import { parseIpAddrJson, type InterfaceInfo } from '../../../src/io/interface-info.js';
 import { ipAddrArgs } from '../../../src/io/ip-addr.js';
+import type { ArmedDatagram, Raw6Handle } from '../../../src/io/packet-addon.js';
 import { VrrpInterfaceMux, type PacketPort } from '../../../src/io/vrrp-mux.js';
+import { VrrpSocket6 } from '../../../src/io/vrrp-socket6.js';
 import { zeroInstanceCounters } from '../../../src/protocol/counters.js';
 import { ok } from '../../../src/result.js';
 import { ipAddress, type Family, type IpAddress } from '../../../src/wire/address.js';
@@ -120,5 +123,73 @@ describe('the mux of a dual-stack interface', () => {
     const r = mux.register('VI_6', { spec: { vrid: 7, version: 3, family: 'ipv6', counters: zeroInstanceCounters() }, onAdvert: () => undefined, destinations: [ipAddress('ff02::12')] });
     if (!r.ok) throw new Error(r.error.detail);
     expect(await r.value.sendTo(new Uint8Array(40), ipAddress('ff02::12'))).toMatchObject({ ok: false, error: { kind: 'closed' } });
+  });
+});
+
+describe('the armed takeover advert on the IPv6 socket (VrrpSocket6.arm, raw6Armed)', () => {
+  const GROUP6 = ipAddress('ff02::12');
+  const LL6 = ipAddress('fe80::1');
+  /** VrrpSocket6 over a fake addon that records raw6Send and raw6Armed calls (addresses as text). */
+  function rig() {
+    const sends: { payload: string; dst: string; src: string | null }[] = [];
+    const armings: typeof sends = [];
+    const text = (b: Uint8Array | null): string | null => (b === null ? null : Buffer.from(b).toString('hex'));
+    const addon = {
+      raw6Open: () => ({}) as Raw6Handle,
+      raw6Send: (_h: Raw6Handle, payload: Uint8Array, dst: Uint8Array, src: Uint8Array | null) => (sends.push({ payload: text(payload)!, dst: text(dst)!, src: text(src) }), payload.length),
+      raw6Armed: (_h: Raw6Handle, payload: Uint8Array, dst: Uint8Array, src: Uint8Array | null) => (armings.push({ payload: text(payload)!, dst: text(dst)!, src: text(src) }), { n: armings.length } as unknown as ArmedDatagram),
+      raw6Close: () => undefined,
+      monotonicMs: () => performance.now(),
+    };
+    const warnings: string[] = [];
+    const sock = new VrrpSocket6(addon, {} as Raw6Handle, 'eth0', 3, { warn: (_o, msg) => warnings.push(msg ?? ''), debug: () => undefined });
+    return { sock, sends, armings, warnings };
+  }
+
+  it('arms what send would send (payload, destination, source for IPV6_PKTINFO), once per payload and addresses', () => {
+    const r = rig();
+    const payload = new Uint8Array([0x31, 251, 90, 1, 0, 100, 0, 0]);
+    const armed = r.sock.arm(payload, GROUP6, LL6);
+    expect(r.armings).toEqual([{ payload: '31fb5a0100640000', dst: 'ff020000000000000000000000000012', src: 'fe800000000000000000000000000001' }]);
+    expect(r.sock.arm(payload, GROUP6, LL6)).toBe(armed); // a step that changed nothing: the same copy
+    const other = r.sock.arm(payload, GROUP6, ipAddress('fe80::2')); // the source changed: armed again
+    expect(other).not.toBe(armed);
+    payload[2] = 80; // the bytes changed in place: armed again, never the stale copy
+    expect(r.sock.arm(payload, GROUP6, ipAddress('fe80::2'))).not.toBe(other);
+    expect(r.armings).toHaveLength(3);
+    expect(r.sock.arm(payload, ipAddress('224.0.0.18'))).toBeUndefined(); // not this socket's family
+  });
+
+  it('send with the armed copy the timer sent counts it once and sends nothing; any other is a logged bug, sent', () => {
+    const r = rig();
+    const payload = new Uint8Array([0x31, 251, 90, 1, 0, 100, 0, 0]);
+    const armed = r.sock.arm(payload, GROUP6, LL6)!;
+    expect(r.sock.send(payload, GROUP6, LL6, armed)).toEqual({ ok: true, value: 8 });
+    expect(r.sends).toEqual([]);
+    expect(r.sock.counters.sent).toBe(1);
+    expect(r.sock.send(payload, GROUP6, ipAddress('fe80::2'), armed)).toEqual({ ok: true, value: 8 });
+    expect(r.sends).toHaveLength(1);
+    expect(r.warnings).toEqual(['bug: the datagram the timer sent is not the one sent now; sending this one too']);
+    expect(r.sock.counters.sent).toBe(2);
+  });
+
+  it('through the mux: the registration arms and counts on the IPv6 socket, from its source', () => {
+    const r = rig();
+    const mux = new VrrpInterfaceMux(r.sock);
+    const reg = mux.register('VI_6', { spec: { vrid: 251, version: 3, family: 'ipv6', counters: zeroInstanceCounters() }, onAdvert: () => undefined, destinations: [GROUP6], source: LL6 });
+    if (!reg.ok) throw new Error(reg.error.detail);
+    const payload = new Uint8Array(8);
+    const armed = reg.value.arm(payload, GROUP6)!;
+    expect(r.armings.map((a) => a.src)).toEqual(['fe800000000000000000000000000001']);
+    expect(reg.value.sendTo(payload, GROUP6, armed)).toEqual({ ok: true, value: 8 });
+    expect(r.sends).toEqual([]);
+  });
+
+  it('closed: nothing to arm, and send says so', () => {
+    const r = rig();
+    r.sock.close();
+    const payload = new Uint8Array(8);
+    expect(r.sock.arm(payload, GROUP6, LL6)).toBeUndefined();
+    expect(r.sock.send(payload, GROUP6, LL6)).toMatchObject({ ok: false, error: { kind: 'closed' } });
   });
 });

@@ -1,0 +1,78 @@
+/*
+ * vrrpd armed datagram: what raw4Armed (raw4.c) and raw6Armed (raw6.c) hand JavaScript, and what
+ * the kernel timer (timer.c) sends at expiry, before any JavaScript runs: a backup's takeover
+ * advert (native-notes/timers.md, "The armed takeover advert"). One type for both families: the
+ * guards (socket closed, a datagram waiting) are the same and live here; only the send differs,
+ * and each family's file owns its own (raw4_send_datagram, raw6_send_payload), the very call its
+ * raw4Send / raw6Send makes, so the bytes and addresses on the wire are those of a send from
+ * JavaScript.
+ */
+#include "armed.h"
+#include "raw4.h"
+#include "raw6.h"
+#include "util.h"
+
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+static const napi_type_tag ARMED_TAG = {0x7672727064726177ULL, 0x3461726d65642020ULL};
+
+struct vrrpd_armed {
+  napi_env env;
+  /* The socket's JS handle, held so that `s` stays allocated while this exists. */
+  napi_ref socket;
+  rxsock *s;
+  vrrpd_armed_dest dest;
+  size_t len;
+  uint8_t datagram[];
+};
+
+static void armed_finalize(napi_env env, void *data, void *hint) {
+  (void)hint;
+  vrrpd_armed *a = data;
+  napi_delete_reference(env, a->socket);
+  free(a);
+}
+
+napi_value vrrpd_armed_create(napi_env env, napi_value socket, rxsock *s, const vrrpd_armed_dest *dest, const void *datagram, size_t len) {
+  vrrpd_armed *a = malloc(sizeof *a + len);
+  if (a == NULL) return throw_errno(env, "armed datagram", ENOMEM);
+  a->env = env;
+  a->s = s;
+  a->dest = *dest;
+  a->len = len;
+  memcpy(a->datagram, datagram, len);
+  napi_value handle;
+  if (napi_create_reference(env, socket, 1, &a->socket) != napi_ok) {
+    free(a);
+    return NULL;
+  }
+  if (napi_create_external(env, a, armed_finalize, NULL, &handle) != napi_ok) {
+    napi_delete_reference(env, a->socket);
+    free(a);
+    return NULL;
+  }
+  napi_type_tag_object(env, handle, &ARMED_TAG);
+  return handle;
+}
+
+vrrpd_armed *vrrpd_armed_get(napi_env env, napi_value v) {
+  bool ours = false;
+  void *data = NULL;
+  if (napi_check_object_type_tag(env, v, &ARMED_TAG, &ours) != napi_ok || !ours || napi_get_value_external(env, v, &data) != napi_ok) return NULL;
+  return data;
+}
+
+int vrrpd_armed_fire(vrrpd_armed *a) {
+  if (!a->s->open) return ARMED_CLOSED;
+  /* A datagram waiting to be read may be the master's advert that resets the timer (RFC 3768
+     §6.4.2, RFC 5798 §6.4.2): JavaScript reads it and decides. Looked at, not consumed. */
+  struct pollfd p = {.fd = a->s->fd, .events = POLLIN};
+  int ready = poll(&p, 1, 0);
+  if (ready != 0) return ready > 0 ? ARMED_WAITING : ARMED_FAILED;
+  const vrrpd_armed_dest *d = &a->dest;
+  ssize_t n = d->family == AF_INET6 ? raw6_send_payload(a->s, a->datagram, a->len, &d->to.v6.dst, d->to.v6.has_src ? &d->to.v6.src : NULL)
+                                    : raw4_send_datagram(a->s->fd, a->datagram, a->len, d->to.dst4);
+  return n == (ssize_t)a->len ? (int)n : ARMED_FAILED;
+}
