@@ -31,7 +31,8 @@ interface Window {
 export class RateLimiter {
   readonly #windowMs: number;
   readonly #opts: RateLimiterOptions;
-  readonly #windows = new Map<string, Window>();
+  /** Made at the first line checked: most limiters (one per instance) never see one. */
+  #windows: Map<string, Window> | undefined = undefined;
 
   constructor(opts: RateLimiterOptions = {}) {
     this.#windowMs = opts.windowMs ?? 10_000;
@@ -43,24 +44,26 @@ export class RateLimiter {
    * report and not reported yet (0 when `onSuppressed` reports them at the window's end).
    */
   check(key: string, now: number): { log: boolean; suppressed: number } {
-    const k = this.#windows.has(key) || this.#windows.size < MAX_KEYS ? key : OVERFLOW_KEY;
-    const w = this.#windows.get(k);
+    const windows = (this.#windows ??= new Map());
+    const k = windows.has(key) || windows.size < MAX_KEYS ? key : OVERFLOW_KEY;
+    const w = windows.get(k);
     if (w && now < w.until) {
       w.suppressed++;
       if (!w.reportArmed && this.#opts.onSuppressed) this.#armReport(k, w, w.until - now);
       return { log: false, suppressed: 0 };
     }
-    this.#windows.set(k, { until: now + this.#windowMs, suppressed: 0, reportArmed: false });
+    windows.set(k, { until: now + this.#windowMs, suppressed: 0, reportArmed: false });
     return { log: true, suppressed: w?.suppressed ?? 0 };
   }
 
   #armReport(key: string, w: Window, delayMs: number): void {
     w.reportArmed = true;
     const fire = (): void => {
-      if (this.#windows.get(key) !== w || w.suppressed === 0) return;
+      const windows = this.#windows;
+      if (windows === undefined || windows.get(key) !== w || w.suppressed === 0) return;
       const n = w.suppressed;
       w.suppressed = 0;
-      this.#windows.delete(key); // the next line starts a new window and is logged
+      windows.delete(key); // the next line starts a new window and is logged
       this.#opts.onSuppressed?.(key, n);
     };
     (this.#opts.setTimer ?? defaultTimer)(fire, Math.max(0, delayMs));

@@ -8,7 +8,8 @@ import type { Action, ActionSink } from '../protocol/types.js';
 
 export class ActionList implements ActionSink {
   /** Slots past `length` are undefined: an action performed is not kept alive. */
-  readonly #items: (Action | undefined)[] = [];
+  /** Room for a step's usual actions; a longer step grows it once (an empty array's first push makes room for 17). */
+  readonly #items: (Action | undefined)[] = new Array<Action | undefined>(4);
   #length = 0;
 
   get length(): number {

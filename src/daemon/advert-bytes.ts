@@ -19,20 +19,23 @@ interface Kept {
 }
 
 export class AdvertBytes {
-  readonly #kept: (Kept | undefined)[] = [];
+  #kept: (Kept | undefined)[] = [];
 
   /** The bytes of `advert` for destination number `i` (`ctx`: VRRPv3's pseudo-header; undefined for VRRPv2). */
   bytes(i: number, advert: Advert, ctx: AdvertIpContext | undefined): Uint8Array {
     const kept = this.#kept[i];
     if (kept !== undefined && kept.src === ctx?.src && kept.dst === ctx?.dst && sameAdvert(kept.advert, advert)) return kept.bytes;
     const bytes = emitAdvert(advert, ctx);
-    this.#kept[i] = { advert, src: ctx?.src, dst: ctx?.dst, bytes };
+    const entry: Kept = { advert, src: ctx?.src, dst: ctx?.dst, bytes };
+    // Grown by one slot at a time, not pushed to (a pushed-to array keeps room for 17 entries).
+    if (i < this.#kept.length) this.#kept[i] = entry;
+    else this.#kept = this.#kept.concat(new Array<Kept | undefined>(i - this.#kept.length), [entry]);
     return bytes;
   }
 
   /** Forgets every entry (the destinations changed). */
   clear(): void {
-    this.#kept.length = 0;
+    this.#kept = [];
   }
 }
 

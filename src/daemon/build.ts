@@ -59,8 +59,9 @@ export function hostEntries(inst: VrrpInstance): { readonly vips: HostEntry[]; r
   const drops: HostEntry[] = needsDropRule(inst) ? [...inst.vips, ...inst.vipsExcluded].map((v) => ({ kind: 'drop', address: v.address })) : [];
   const strip = <T extends { pos: unknown }>({ pos: _pos, ...rest }: T): Omit<T, 'pos'> => rest;
   return {
-    vips: [...drops, ...vipSpecs(inst).map((vip): HostEntry => ({ kind: 'addr', vip }))],
-    routes: [...inst.virtualRoutes.map((r): HostEntry => ({ kind: 'route', route: strip(r) })), ...inst.virtualRules.map((r): HostEntry => ({ kind: 'rule', rule: strip(r) }))],
+    // concat, not a spread literal: the literal grows as pushed (room for 17), concat's result fits.
+    vips: drops.concat(vipSpecs(inst).map((vip): HostEntry => ({ kind: 'addr', vip }))),
+    routes: inst.virtualRoutes.map((r): HostEntry => ({ kind: 'route', route: strip(r) })).concat(inst.virtualRules.map((r): HostEntry => ({ kind: 'rule', rule: strip(r) }))),
   };
 }
 

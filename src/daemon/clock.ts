@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { monotonicOffset, openKernelTimer } from '../io/kernel-timer.js';
 import { loadPacketAddon } from '../io/packet-addon.js';
-import { DeadlineQueue, newSlot, timeoutWake, type ArmedSend, type QueueSlot, type Wake } from './deadline-queue.js';
+import { DeadlineQueue, newSlot, slotPending, timeoutWake, type ArmedSend, type QueueSlot, type Wake } from './deadline-queue.js';
 
 /** Monotonic milliseconds. */
 export type Now = () => number;
@@ -100,20 +100,17 @@ export function timerMechanism(): TimerMechanism {
  */
 export class DeadlineTimer {
   readonly #queue: DeadlineQueue;
+  /** Its slot calls `fire` itself: armed is what the queue says (slotPending), no wrapper closure per timer. */
   readonly #slot: QueueSlot;
-  #armed = false;
 
   /** `fire`'s `armedSent`: the datagram armed with the deadline went out at expiry, before this call (arm). */
   constructor(now: Now, fire: (deadline: number, lateMs: number, armedSent: boolean) => void) {
     this.#queue = queueFor(now);
-    this.#slot = newSlot((deadline, lateMs, armedSent) => {
-      this.#armed = false;
-      fire(deadline, lateMs, armedSent);
-    });
+    this.#slot = newSlot(fire);
   }
 
   get deadline(): number | undefined {
-    return this.#armed ? this.#slot.deadline : undefined;
+    return slotPending(this.#slot) ? this.#slot.deadline : undefined;
   }
 
   /**
@@ -123,13 +120,11 @@ export class DeadlineTimer {
    */
   arm(deadline: number | undefined, armed?: ArmedSend): void {
     if (deadline === undefined) return this.cancel();
-    if (this.#armed && deadline === this.#slot.deadline && armed === this.#slot.armed) return;
-    this.#armed = true;
+    if (slotPending(this.#slot) && deadline === this.#slot.deadline && armed === this.#slot.armed) return;
     this.#queue.schedule(this.#slot, deadline, armed);
   }
 
   cancel(): void {
-    this.#armed = false;
     this.#queue.cancel(this.#slot);
   }
 

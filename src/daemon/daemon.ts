@@ -16,7 +16,8 @@ import { background, describeError } from '../background.js';
 import { LinkMonitor } from '../io/link-monitor.js';
 import { betweenTimerTiers, monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js';
 import { advertDestinations, needsDropRule, virtualAddresses } from './build.js';
-import { configuredRecord, HOST_OPS, recordedOf } from './host-entry.js';
+import { configuredRecord, HOST_OPS, recordedOf, type HostEntry } from './host-entry.js';
+import type { VipOps } from './vip-keeper.js';
 import { Interfaces } from './interfaces.js';
 import type { StateEvent } from './instance.js';
 import type { Logger } from './log.js';
@@ -75,6 +76,8 @@ export class Daemon {
   #status: StatusServer | undefined;
   #lock: RunLock | undefined;
   readonly #record: HostRecord;
+  /** The host's address operations, recorded in the run directory: one wrapper for every instance (it holds nothing of one). */
+  #vipOps: VipOps<HostEntry> | undefined = undefined;
   /** What the daemon sets up on the host besides the VIPs: nftables table, macvlans (host-setup.ts). */
   readonly #host: HostSetup;
   /** When start() ran (vrrp_startup_delay counts from it). */
@@ -343,7 +346,7 @@ export class Daemon {
     const wired = wireInstance(conf, src, iface, targets, {
       now: this.#now,
       log: this.#log,
-      vipOps: this.#record.wrap(HOST_OPS, recordedOf),
+      vipOps: (this.#vipOps ??= this.#record.wrap(HOST_OPS, recordedOf)),
       garp: (addresses, count) => this.#ifaces.garpByDevice(slot.conf)(addresses, count), // a reload may move a VIP to another dev
       onTimer: (lateMs) => {
         // Every timer fire: without metrics, not even the division (its heap number is garbage, no JIT).

@@ -68,6 +68,11 @@ export function newSlot(fire: (deadline: number, lateMs: number, armedSent: bool
   return { fire, deadline: NEVER_ARMED, armed: undefined, seq: 0, index: IDLE };
 }
 
+/** Whether `slot` waits to fire: in the queue, or taken by the dispatch in progress and not fired yet. */
+export function slotPending(slot: QueueSlot): boolean {
+  return slot.index !== IDLE;
+}
+
 /** What #due holds where no slot is, after a dispatch (so it keeps no fired slot, nor its owner, alive). */
 const NO_SLOT = newSlot(() => undefined);
 

@@ -42,7 +42,9 @@ export class Instance<V> {
   readonly #garps: GarpAnnouncer;
   /** The VIPs, routes and rules, kept as the router wants them. */
   readonly #vips: InstanceVips<V>;
-  readonly #drops = new RateLimiter({ onSuppressed: (reason, n) => this.#io.log.warn({ instance: this.name, reason, suppressed: n }, `${n} more lines suppressed`) });
+  /** The limiter of this instance's failure lines, made at the first: most instances never log one. */
+  #dropsMade: RateLimiter | undefined = undefined;
+  /** Replaced, not pushed to, by a subscription: a pushed-to array keeps room for 17. */
   #listeners: ((e: StateEvent) => void)[] = [];
   #faultListeners: ((faulted: boolean, detail: string) => void)[] = [];
   #priorityListeners: ((e: PriorityEvent) => void)[] = [];
@@ -57,7 +59,11 @@ export class Instance<V> {
   #resumeDeferred = false;
   /** Daemon-level counters (status/model.ts); the router keeps the protocol ones. */
   readonly #counters = zeroInstanceIoCounters();
-  readonly #transitions = new Map<string, TransitionCount>();
+  /**
+   * Transitions counted by (from, to, reason), in first-seen order. A short list searched, not a
+   * Map keyed by a built string: a Map's table and its key strings held ~450 bytes per instance.
+   */
+  #transitions: readonly TransitionCount[] = [];
   /** The adverts' bytes, the takeover advert built ahead and armed on the Master_Down timer. */
   readonly #sender: AdvertSender;
   readonly #lateness = new LatenessTally();
@@ -100,17 +106,17 @@ export class Instance<V> {
 
   /** Subscribe to state changes. */
   onStateChange(listener: (e: StateEvent) => void): void {
-    this.#listeners.push(listener);
+    this.#listeners = this.#listeners.concat(listener);
   }
 
   /** Subscribe to the router's own fault beginning or ending (vrrp_sync_group counts these). */
   onOwnFault(listener: (faulted: boolean, detail: string) => void): void {
-    this.#faultListeners.push(listener);
+    this.#faultListeners = this.#faultListeners.concat(listener);
   }
 
   /** Subscribe to effective priority changes. */
   onPriorityChange(listener: (e: PriorityEvent) => void): void {
-    this.#priorityListeners.push(listener);
+    this.#priorityListeners = this.#priorityListeners.concat(listener);
   }
 
   get state(): RouterState {
@@ -179,7 +185,7 @@ export class Instance<V> {
     return {
       router: this.router.snapshot(),
       io: { ...this.#counters },
-      transitions: [...this.#transitions.values()],
+      transitions: this.#transitions,
       vips: this.#vips.placements(),
       vipsSettled: this.#vips.settled,
     };
@@ -392,7 +398,7 @@ export class Instance<V> {
       case 'dropped':
       case 'notice': {
         const key = a.kind === 'dropped' ? a.reason : a.code;
-        const gate = this.#drops.check(key, this.#io.now());
+        const gate = this.#drops().check(key, this.#io.now());
         if (gate.log) {
           const level = a.kind === 'dropped' && a.reason === 'not-running' ? 'debug' : 'warn';
           log[level]({ instance: this.name, reason: key, from: a.from, detail: a.detail, suppressed: gate.suppressed }, a.kind === 'dropped' ? 'advert dropped' : 'advert accepted with a mismatch');
@@ -417,15 +423,27 @@ export class Instance<V> {
 
   #sendFailed(dst: IpAddress, detail: string | undefined): void {
     this.#counters.advertSendErrors++;
-    const gate = this.#drops.check(`send:${dst}`, this.#io.now());
+    const gate = this.#drops().check(`send:${dst}`, this.#io.now());
     if (gate.log) this.#io.log.error({ instance: this.name, dst, detail, suppressed: gate.suppressed }, 'advert send failed');
   }
 
   // --- facts for status and metrics -----------------------------------------------------------
 
+  #drops(): RateLimiter {
+    return (this.#dropsMade ??= new RateLimiter({ onSuppressed: (reason, n) => this.#io.log.warn({ instance: this.name, reason, suppressed: n }, `${n} more lines suppressed`) }));
+  }
+
   #countTransition(from: RouterState, to: RouterState, reason: TransitionReason): void {
-    const key = `${from}:${to}:${reason}`;
-    const t = this.#transitions.get(key);
-    this.#transitions.set(key, { from, to, reason, count: (t?.count ?? 0) + 1 });
+    const list = this.#transitions;
+    for (let i = 0; i < list.length; i++) {
+      const t = list[i]!;
+      if (t.from === from && t.to === to && t.reason === reason) {
+        const next = list.slice();
+        next[i] = { from, to, reason, count: t.count + 1 };
+        this.#transitions = next;
+        return;
+      }
+    }
+    this.#transitions = list.concat({ from, to, reason, count: 1 });
   }
 }

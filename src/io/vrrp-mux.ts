@@ -78,6 +78,8 @@ export class VrrpInterfaceMux {
   readonly #listener = (raw: RawDatagram, arrivedAt?: number): void => this.handle(raw, arrivedAt);
   readonly #logger: IoLogger | undefined;
   readonly #now: () => number;
+  /** What every registration reaches of this mux (made at the first). */
+  #parts: MuxParts | undefined = undefined;
   /** RFC 3768 §7.1 "SHOULD log the event": one line per reason per 10 s, whatever the source. */
   readonly #drops = new RateLimiter({
     onSuppressed: (reason, n) => this.#logger?.warn({ ifname: this.port.ifname, reason, suppressed: n }, `${n} more 'advert dropped' lines suppressed`),
@@ -126,32 +128,8 @@ export class VrrpInterfaceMux {
     const r = this.#rx.register(key, opts.spec);
     if (!r.ok) return err({ kind: 'vrid-taken', detail: `${r.error.detail} (${this.port.ifname})` });
     this.#handlers.set(key, opts.onAdvert);
-    let registered = true;
-    let source = opts.source;
-    return ok({
-      destinations: opts.destinations,
-      sendTo: (payload, dst, armedSent) => {
-        const sender = this.#senders.get(familyOf(dst));
-        if (sender === undefined) return err({ kind: 'closed', detail: `no ${familyOf(dst)} socket on ${this.port.ifname}` });
-        if (armedSent !== undefined) return sender.send(payload, dst, source, armedSent);
-        return source === undefined ? sender.send(payload, dst) : sender.send(payload, dst, source);
-      },
-      arm: (payload, dst) => this.#senders.get(familyOf(dst))?.arm?.(payload, dst, source),
-      prepare: (payload, dst) => {
-        const sender = this.#senders.get(familyOf(dst));
-        if (source === undefined) sender?.prepare?.(payload, dst);
-        else sender?.prepare?.(payload, dst, source);
-      },
-      setSource: (src) => {
-        source = src;
-      },
-      unregister: () => {
-        if (!registered) return;
-        registered = false;
-        this.#rx.unregister(key);
-        this.#handlers.delete(key);
-      },
-    });
+    this.#parts ??= { rx: this.#rx, handlers: this.#handlers, senders: this.#senders, ifname: this.port.ifname };
+    return ok(new MuxRegistration(key, opts, this.#parts));
   }
 
   /** Stops listening (the sockets stay open; their owner closes them). */
@@ -180,5 +158,62 @@ export class VrrpInterfaceMux {
       ...(v.key !== undefined ? { instance: v.key } : {}),
     };
     this.#logger?.warn(fields, 'advert dropped');
+  }
+}
+
+/** What a registration reaches of its mux: the receive path and handlers to leave, the senders. */
+interface MuxParts {
+  readonly rx: ReceivePath<string>;
+  readonly handlers: Map<string, (rx: ReceivedAdvert) => void>;
+  readonly senders: ReadonlyMap<Family, PacketPort>;
+  readonly ifname: string;
+}
+
+/**
+ * One instance's claim on the mux. A class, not an object of five arrow functions: one instance's
+ * closures and their context were ~350 bytes (native-notes/memory.md, "Bytes kept per instance").
+ */
+class MuxRegistration implements Registration {
+  readonly destinations: readonly IpAddress[];
+  #source: IpAddress | undefined;
+  #registered = true;
+
+  constructor(
+    private readonly key: string,
+    opts: RegisterOptions,
+    private readonly mux: MuxParts,
+  ) {
+    this.destinations = opts.destinations;
+    this.#source = opts.source;
+  }
+
+  sendTo(payload: Uint8Array, dst: IpAddress, armedSent?: ArmedDatagram): Result<number, SocketError> {
+    const sender = this.mux.senders.get(familyOf(dst));
+    if (sender === undefined) return err({ kind: 'closed', detail: `no ${familyOf(dst)} socket on ${this.mux.ifname}` });
+    const source = this.#source;
+    if (armedSent !== undefined) return sender.send(payload, dst, source, armedSent);
+    return source === undefined ? sender.send(payload, dst) : sender.send(payload, dst, source);
+  }
+
+  arm(payload: Uint8Array, dst: IpAddress): ArmedDatagram | undefined {
+    return this.mux.senders.get(familyOf(dst))?.arm?.(payload, dst, this.#source);
+  }
+
+  prepare(payload: Uint8Array, dst: IpAddress): void {
+    const sender = this.mux.senders.get(familyOf(dst));
+    const source = this.#source;
+    if (source === undefined) sender?.prepare?.(payload, dst);
+    else sender?.prepare?.(payload, dst, source);
+  }
+
+  setSource(src: IpAddress): void {
+    this.#source = src;
+  }
+
+  unregister(): void {
+    if (!this.#registered) return;
+    this.#registered = false;
+    this.mux.rx.unregister(this.key);
+    this.mux.handlers.delete(this.key);
   }
 }

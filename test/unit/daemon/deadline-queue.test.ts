@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DeadlineTimer, monotonicNow, timerMechanism } from '../../../src/daemon/clock.js';
-import { DeadlineQueue, newSlot, timeoutWake, type ArmedSend, type QueueSlot } from '../../../src/daemon/deadline-queue.js';
+import { DeadlineQueue, newSlot, slotPending, timeoutWake, type ArmedSend, type QueueSlot } from '../../../src/daemon/deadline-queue.js';
 import type { ArmedDatagram } from '../../../src/io/packet-addon.js';
 
 /** A queue on a settable clock whose wake source the test fires by hand. */
@@ -57,6 +57,23 @@ function manualQueue() {
 }
 
 describe('DeadlineQueue', () => {
+  it('slotPending: armed until its own fire begins, also while taken by a dispatch; not after a cancel', () => {
+    const q = manualQueue();
+    const seen: string[] = [];
+    const b = q.slot('b', () => seen.push(`b firing: b ${slotPending(b)}`));
+    const a = q.slot('a', () => seen.push(`a firing: a ${slotPending(a)}, b ${slotPending(b)}`));
+    expect(slotPending(a)).toBe(false);
+    q.queue.schedule(a, 10);
+    q.queue.schedule(b, 10);
+    expect([slotPending(a), slotPending(b)]).toEqual([true, true]);
+    q.wakeAt(10);
+    expect(seen).toEqual(['a firing: a false, b true', 'b firing: b false']);
+    expect([slotPending(a), slotPending(b)]).toEqual([false, false]);
+    q.queue.schedule(a, 20);
+    q.queue.cancel(a);
+    expect(slotPending(a)).toBe(false);
+  });
+
   it('one wake source armed at the earliest deadline; due slots fire in deadline order, ties in arm order', () => {
     const q = manualQueue();
     const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((n) => q.slot(n)) as [QueueSlot, QueueSlot, QueueSlot, QueueSlot];

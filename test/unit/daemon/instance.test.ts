@@ -424,6 +424,25 @@ describe('Instance facts: io counters, transitions by reason, VIPs in place', ()
     expect(inst.facts().vips[0]!.present).toBe(false);
   });
 
+  it('counts a transition seen again, and a facts() taken earlier keeps its counts', async () => {
+    const { io } = fakeIo();
+    const inst = new Instance(spec(), io);
+    inst.start();
+    await vi.advanceTimersByTimeAsync(3700);
+    const before = inst.facts().transitions;
+    inst.setLink(false);
+    inst.setLink(true);
+    await vi.advanceTimersByTimeAsync(3700);
+    const after = inst.facts().transitions;
+    expect(after.find((t) => t.from === 'BACKUP' && t.to === 'MASTER' && t.reason === 'master-down-timer')?.count).toBe(2);
+    expect(after.filter((t) => t.from === 'BACKUP' && t.to === 'MASTER')).toHaveLength(1);
+    expect(before).toEqual([
+      { from: 'INIT', to: 'BACKUP', reason: 'startup', count: 1 },
+      { from: 'BACKUP', to: 'MASTER', reason: 'master-down-timer', count: 1 },
+    ]);
+    await inst.stop();
+  });
+
   it('reports every timer fire with its lateness, and counts the late ones', async () => {
     const { io } = fakeIo();
     const lateness: number[] = [];
