@@ -9,7 +9,8 @@
  * `ip -o monitor link address` started first, then `ip -o link show` and `ip -o addr show`; if
  * that child dies it is restarted after `restartDelayMs` and the state is read again, differences
  * emitted. Both watch the daemon's own network namespace (under `ip netns exec` that is the test
- * namespace) or the one named by `netns` (the socket is opened inside it). Events: 'change' (ifname, up) only when an interface's state actually changes (a
+ * namespace) or the one named by `netns` (the socket is opened inside it).
+ * Events: 'change' (ifname, up) only when an interface's state actually changes (a
  * rename is the old name going and the new one coming), 'renamed' (index, from, to), 'address'
  * (record) for every address added, changed (IPv6 leaving tentative) or deleted, and
  * 'monitorError' (Error) for monitor failures (named so an unheard one never throws).
