@@ -4,9 +4,11 @@
  * builds the requests and parses the acknowledgements (src/wire/rtnl.ts); this file only moves
  * bytes. Why and how: native-notes/netlink.md.
  *
- *   rtnlOpen(netnsPath | null, rcvbuf) -> handle  a NETLINK_ROUTE socket, non-blocking, CAP_ACK
- *                                                 and EXT_ACK on; opened inside the network
- *                                                 namespace at netnsPath when given (tests, lab)
+ *   rtnlOpen(netnsPath | null, rcvbuf[, groups]) -> handle  a NETLINK_ROUTE socket, non-blocking,
+ *                                                 CAP_ACK and EXT_ACK on; opened inside the network
+ *                                                 namespace at netnsPath when given (tests, lab);
+ *                                                 joined to the multicast groups (RTNLGRP_*
+ *                                                 numbers) when given (the link monitor)
  *   rtnlIfindex(handle, name)          -> number  SIOCGIFINDEX in the socket's namespace; 0 when
  *                                                 there is no such interface
  *   rtnlTalk(handle, requests)         -> Buffer  one sendmsg with every request of `requests`
@@ -15,6 +17,14 @@
  *   rtnlFault(count, errno)            -> undefined  test hook: the next `count` requests of the
  *                                                 process (-1: every one until re-armed with 0)
  *                                                 are not sent and acknowledged with -errno
+ *   rtnlSend(handle, messages)         -> undefined  one sendmsg, nothing read (a dump request:
+ *                                                 its replies are read with rtnlRead)
+ *   rtnlRead(handle)                   -> { bytes, lost }  every datagram waiting, concatenated, up
+ *                                                 to READ_CAP bytes per call (the rest stays
+ *                                                 queued: the poll fires again); lost: the kernel
+ *                                                 dropped notifications (ENOBUFS) or a datagram
+ *                                                 was truncated, so the caller must re-dump
+ *   rtnlFd(handle)                     -> number  the descriptor, for watch() (watch.c)
  *   rtnlClose(handle)                  -> undefined  idempotent
  *
  * Blocking: none. rtnetlink handles a request synchronously inside sendmsg (netlink_unicast to
@@ -89,8 +99,15 @@ static rtnl_t *get_rtnl(napi_env env, napi_value v, int must_be_open) {
   return r;
 }
 
-/* A NETLINK_ROUTE socket in the calling thread's namespace; -errno on failure. */
-static int open_socket(int rcvbuf) {
+/* Multicast groups a socket joins (RTNLGRP_* numbers), at most MAX_GROUPS. */
+#define MAX_GROUPS 8
+typedef struct {
+  int n;
+  uint32_t group[MAX_GROUPS];
+} groups_t;
+
+/* A NETLINK_ROUTE socket in the calling thread's namespace, joined to `groups`; -errno on failure. */
+static int open_socket(int rcvbuf, const groups_t *groups) {
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
   if (fd < 0) return -errno;
   /* Room for a chunk's acks (each skb is charged ~1 KB of truesize); FORCE needs CAP_NET_ADMIN,
@@ -108,11 +125,18 @@ static int open_socket(int rcvbuf) {
     close(fd);
     return -e;
   }
+  for (int i = 0; i < groups->n; i++) {
+    if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &groups->group[i], sizeof groups->group[i]) < 0) {
+      int e = errno;
+      close(fd);
+      return -e;
+    }
+  }
   return fd;
 }
 
 /* open_socket inside the namespace at `path`: this thread enters it and comes back (setns(2)). */
-static int open_socket_in(const char *path, int rcvbuf) {
+static int open_socket_in(const char *path, int rcvbuf, const groups_t *groups) {
   int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   if (home < 0) return -errno;
   int target = open(path, O_RDONLY | O_CLOEXEC);
@@ -121,7 +145,7 @@ static int open_socket_in(const char *path, int rcvbuf) {
     close(home);
     return -e;
   }
-  int fd = setns(target, CLONE_NEWNET) < 0 ? -errno : open_socket(rcvbuf);
+  int fd = setns(target, CLONE_NEWNET) < 0 ? -errno : open_socket(rcvbuf, groups);
   close(target);
   /* Staying in the other namespace would move every socket this thread opens later. */
   if (setns(home, CLONE_NEWNET) < 0) napi_fatal_error("rtnlOpen", NAPI_AUTO_LENGTH, "could not return to the network namespace", NAPI_AUTO_LENGTH);
@@ -129,9 +153,37 @@ static int open_socket_in(const char *path, int rcvbuf) {
   return fd;
 }
 
+/* The optional groups argument: undefined, or an array of at most MAX_GROUPS numbers 1..31. */
+static int get_groups(napi_env env, napi_value v, groups_t *out) {
+  out->n = 0;
+  if (v == NULL) return 1;
+  napi_valuetype type;
+  napi_typeof(env, v, &type);
+  if (type == napi_undefined || type == napi_null) return 1;
+  bool is_array = false;
+  uint32_t n = 0;
+  if (napi_is_array(env, v, &is_array) != napi_ok || !is_array || napi_get_array_length(env, v, &n) != napi_ok || n > MAX_GROUPS) goto bad;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value g;
+    uint32_t group;
+    if (napi_get_element(env, v, i, &g) != napi_ok || napi_get_value_uint32(env, g, &group) != napi_ok || group < 1 || group > 31) goto bad;
+    out->group[out->n++] = group;
+  }
+  return 1;
+bad:
+  napi_throw_type_error(env, "EINVAL", "groups must be an array of at most 8 RTNLGRP_* numbers");
+  return 0;
+}
+
 static napi_value js_rtnl_open(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  if (!get_args(env, info, 2, argv)) return NULL;
+  napi_value argv[3];
+  size_t argc = 3;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) {
+    napi_throw_type_error(env, "EINVAL", "rtnlOpen(netnsPath, rcvbuf[, groups])");
+    return NULL;
+  }
+  groups_t groups;
+  if (!get_groups(env, argc > 2 ? argv[2] : NULL, &groups)) return NULL;
   napi_valuetype type;
   napi_typeof(env, argv[0], &type);
   char path[256];
@@ -150,7 +202,7 @@ static napi_value js_rtnl_open(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, "EINVAL", "rcvbuf must be an integer >= 4096");
     return NULL;
   }
-  int fd = len > 0 ? open_socket_in(path, rcvbuf) : open_socket(rcvbuf);
+  int fd = len > 0 ? open_socket_in(path, rcvbuf, &groups) : open_socket(rcvbuf, &groups);
   if (fd < 0) return throw_errno(env, "socket(AF_NETLINK, NETLINK_ROUTE)", -fd);
   rtnl_t *r = calloc(1, sizeof *r);
   if (r == NULL) {
@@ -269,6 +321,24 @@ static long count_messages(const unsigned char *p, size_t len) {
   return n;
 }
 
+/* One sendmsg of `len` bytes to the kernel; 0 or an errno. */
+static int send_to_kernel(int fd, const unsigned char *p, size_t len) {
+  struct sockaddr_nl kernel;
+  memset(&kernel, 0, sizeof kernel);
+  kernel.nl_family = AF_NETLINK;
+  struct iovec iov = {(void *)p, len};
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_name = &kernel;
+  msg.msg_namelen = sizeof kernel;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  ssize_t sent;
+  do sent = sendmsg(fd, &msg, 0);
+  while (sent < 0 && errno == EINTR);
+  return sent < 0 ? errno : 0;
+}
+
 static napi_value js_rtnl_talk(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   if (!get_args(env, info, 2, argv)) return NULL;
@@ -294,21 +364,8 @@ static napi_value js_rtnl_talk(napi_env env, napi_callback_info info) {
     off += NLMSG_ALIGN(h->nlmsg_len);
   }
   if (e == 0 && off < len) {
-    struct sockaddr_nl kernel;
-    memset(&kernel, 0, sizeof kernel);
-    kernel.nl_family = AF_NETLINK;
-    struct iovec iov = {(void *)(p + off), len - off};
-    struct msghdr msg;
-    memset(&msg, 0, sizeof msg);
-    msg.msg_name = &kernel;
-    msg.msg_namelen = sizeof kernel;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    ssize_t sent;
-    do sent = sendmsg(r->fd, &msg, 0);
-    while (sent < 0 && errno == EINTR);
-    if (sent < 0) e = errno;
-    else e = drain(r->fd, &out);
+    e = send_to_kernel(r->fd, p + off, len - off);
+    if (e == 0) e = drain(r->fd, &out);
   }
   if (e != 0) {
     free(out.data);
@@ -322,6 +379,84 @@ static napi_value js_rtnl_talk(napi_env env, napi_callback_info info) {
     return NULL;
   }
   return buf;
+}
+
+static napi_value js_rtnl_send(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  rtnl_t *r = get_rtnl(env, argv[0], 1);
+  if (r == NULL) return NULL;
+  void *data = NULL;
+  size_t len = 0;
+  if (!get_bytes(env, argv[1], &data, &len) || len == 0 || count_messages(data, len) < 0) {
+    napi_throw_type_error(env, "EINVAL", "messages must be a Uint8Array of whole netlink messages");
+    return NULL;
+  }
+  int e = send_to_kernel(r->fd, data, len);
+  if (e != 0) return throw_errno(env, "rtnetlink sendmsg", e);
+  return NULL;
+}
+
+/* Room for one datagram: a dump part is at most 32 KB (the kernel sizes it from our reads). */
+#define READ_BYTES (64 * 1024)
+/* What one rtnlRead hands back at most; a dump of thousands of addresses takes several calls. */
+#define READ_CAP (1024 * 1024)
+
+static napi_value js_rtnl_read(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  rtnl_t *r = get_rtnl(env, argv[0], 1);
+  if (r == NULL) return NULL;
+  static unsigned char slot[READ_BYTES];
+  bytes_t out = {NULL, 0, 0};
+  bool lost = false;
+  int e = 0;
+  while (out.len < READ_CAP) {
+    /* Each read also lets the kernel queue the next part of a dump in progress. */
+    ssize_t n = recv(r->fd, slot, sizeof slot, MSG_DONTWAIT | MSG_TRUNC);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == ENOBUFS) { /* notifications were dropped: reported once, read on */
+        lost = true;
+        continue;
+      }
+      if (errno != EAGAIN && errno != EWOULDBLOCK) e = errno;
+      break;
+    }
+    if ((size_t)n > sizeof slot) { /* truncated: its messages are lost as surely as ENOBUFS */
+      lost = true;
+      continue;
+    }
+    if (!append(&out, slot, (size_t)n)) {
+      e = ENOMEM;
+      break;
+    }
+  }
+  if (e != 0) {
+    free(out.data);
+    return throw_errno(env, "rtnetlink recv", e);
+  }
+  napi_value result, buf, flag;
+  napi_status s = napi_create_buffer_copy(env, out.len, out.len > 0 ? (const void *)out.data : (const void *)"", NULL, &buf);
+  free(out.data);
+  if (s != napi_ok || napi_create_object(env, &result) != napi_ok) {
+    napi_throw_error(env, "ENOMEM", "napi_create_buffer_copy");
+    return NULL;
+  }
+  napi_get_boolean(env, lost, &flag);
+  napi_set_named_property(env, result, "bytes", buf);
+  napi_set_named_property(env, result, "lost", flag);
+  return result;
+}
+
+static napi_value js_rtnl_fd(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  rtnl_t *r = get_rtnl(env, argv[0], 1);
+  if (r == NULL) return NULL;
+  napi_value out;
+  napi_create_int32(env, r->fd, &out);
+  return out;
 }
 
 static napi_value js_rtnl_fault(napi_env env, napi_callback_info info) {
@@ -353,6 +488,9 @@ void vrrpd_rtnl_register(napi_env env, napi_value exports) {
     {"rtnlOpen", NULL, js_rtnl_open, NULL, NULL, NULL, napi_enumerable, NULL},
     {"rtnlIfindex", NULL, js_rtnl_ifindex, NULL, NULL, NULL, napi_enumerable, NULL},
     {"rtnlTalk", NULL, js_rtnl_talk, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"rtnlSend", NULL, js_rtnl_send, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"rtnlRead", NULL, js_rtnl_read, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"rtnlFd", NULL, js_rtnl_fd, NULL, NULL, NULL, napi_enumerable, NULL},
     {"rtnlFault", NULL, js_rtnl_fault, NULL, NULL, NULL, napi_enumerable, NULL},
     {"rtnlClose", NULL, js_rtnl_close, NULL, NULL, NULL, napi_enumerable, NULL},
   };

@@ -57,7 +57,7 @@ export const TOP_LEVEL: KeywordTable = {
   track_file: ok(),
   vrrp_track_file: ok('a deprecated synonym of track_file (a note, as keepalived says)'),
   track_group: no(SAME_FAILOVER, 'static track groups are not kept (static addresses, routes and rules are not supported either)'),
-  linkbeat_interfaces: no(SAME_FAILOVER, 'vrrpd follows link state from netlink (ip monitor), without polling'),
+  linkbeat_interfaces: no(SAME_FAILOVER, 'vrrpd follows link state from rtnetlink notifications, without polling'),
   interface_up_down_delays: no(FAILOVER, 'a link change acts at once, with no delay before FAULT or recovery'),
   garp_group: no(SAME_FAILOVER, "gratuitous ARPs follow each instance's garp_* settings only"),
   // what keepalived sets up at startup
@@ -70,7 +70,7 @@ export const TOP_LEVEL: KeywordTable = {
   use_pid_dir: no(SAME_FAILOVER, 'vrrpd writes no pid file (systemd tracks it; --run-dir holds its lock)'),
   instance: no(SAME_FAILOVER, 'vrrpd names nothing after an instance; use --run-dir to run several'),
   child_wait_time: no(SAME_FAILOVER, 'vrrpd is one process'),
-  linkbeat_use_polling: no(SAME_FAILOVER, 'vrrpd follows link state from netlink (ip monitor), without polling'),
+  linkbeat_use_polling: no(SAME_FAILOVER, 'vrrpd follows link state from rtnetlink notifications, without polling'),
   // other keepalived processes
   virtual_server: LVS,
   virtual_server_group: LVS,
@@ -297,7 +297,7 @@ export const VRRP_INSTANCE: KeywordTable = {
   track_bfd: no(FAILOVER, 'BFD sessions are not tracked (no priority change, no FAULT)'),
   track_src_ip: no(FAILOVER, 'the instance does not go to FAULT when its source address goes'),
   dont_track_primary: differs(FAILOVER, 'is ignored: the instance still goes to FAULT when its interface goes down'),
-  linkbeat_use_polling: no(SAME_FAILOVER, 'vrrpd follows link state from netlink (ip monitor), without polling'),
+  linkbeat_use_polling: no(SAME_FAILOVER, 'vrrpd follows link state from rtnetlink notifications, without polling'),
   // routes and rules
   virtual_routes: ok('the options a failover uses (any other is an error at its position); IPv4 routes only'),
   virtual_rules: ok("the options a failover uses (any other is an error at its position); IPv4 rules only; without 'preference' the kernel picks one (a warning: keepalived picks its own)"),

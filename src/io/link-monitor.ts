@@ -1,12 +1,16 @@
 /**
- * Interface up/down, rename and address events within milliseconds, from netlink via
- * `ip -o monitor link address` (RTM_NEWLINK / RTM_DELLINK, RTM_NEWADDR / RTM_DELADDR).
+ * Interface up/down, rename and address events within milliseconds, from rtnetlink
+ * (RTM_NEWLINK / RTM_DELLINK, RTM_NEWADDR / RTM_DELADDR).
  *
- * The monitor is started first, then the current state is read with `ip -o link show` and
- * `ip -o addr show`, so no change falls between the two. Both run in the daemon's own network
- * namespace (a child inherits it; under `ip netns exec` that is the test namespace). If the
- * monitor dies it is restarted after `restartDelayMs` and the state is read again; differences
- * are emitted. Events: 'change' (ifname, up) only when an interface's state actually changes (a
+ * Normally an rtnetlink socket in our own process (io/rtnl-monitor.ts): it joins the link and
+ * address groups first, then dumps the links and addresses on the same socket, so no change falls
+ * between the two; when the kernel drops notifications (ENOBUFS) it dumps again and the
+ * differences are emitted. Without the native addon, the fallback is a child
+ * `ip -o monitor link address` started first, then `ip -o link show` and `ip -o addr show`; if
+ * that child dies it is restarted after `restartDelayMs` and the state is read again, differences
+ * emitted. Both watch the daemon's own network namespace (under `ip netns exec` that is the test
+ * namespace) or the one named by `netns` (the socket is opened inside it).
+ * Events: 'change' (ifname, up) only when an interface's state actually changes (a
  * rename is the old name going and the new one coming), 'renamed' (index, from, to), 'address'
  * (record) for every address added, changed (IPv6 leaving tentative) or deleted, and
  * 'monitorError' (Error) for monitor failures (named so an unheard one never throws).
@@ -18,6 +22,14 @@ import type { Readable } from 'node:stream';
 import { parseLinkLine } from '../track/link-parse.js';
 import { background } from '../background.js';
 import { parseAddressLine, type AddressRecord } from './addr-parse.js';
+import { addressesOf, RtnlMonitorSource, type LinkFacts, type MonitorSink, type Snapshot } from './rtnl-monitor.js';
+import { openRtnlMonitor, type RtnlMonitorSocket } from './rtnl-socket.js';
+import { RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_LINK } from '../wire/rtnl-monitor.js';
+
+/** The groups the monitor joins: links, IPv4 and IPv6 addresses. */
+export const MONITOR_GROUPS = [RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR] as const;
+/** The monitor socket's receive buffer: a mass takeover's 255 RTM_NEWADDR with room to spare (~1 KB each). */
+const MONITOR_RCVBUF = 1 << 20;
 
 export interface LinkMonitorOptions {
   /** The `ip` binary; default 'ip' from PATH. */
@@ -29,6 +41,15 @@ export interface LinkMonitorOptions {
    * leaves it unset so the monitor inherits the daemon's namespace.
    */
   readonly netns?: string;
+  /**
+   * 'netlink' (default): a socket in the process, or the `ip` child when the addon is missing
+   * (reported once as a 'monitorError'); 'ip': the child in any case.
+   */
+  readonly via?: 'netlink' | 'ip';
+  /** The socket's receive buffer in bytes (tests make it small to provoke ENOBUFS). */
+  readonly rcvbuf?: number;
+  /** Opens the socket; default openRtnlMonitor (tests give a fake). */
+  readonly openSocket?: typeof openRtnlMonitor;
 }
 
 export interface LinkMonitorEvents {
@@ -36,12 +57,6 @@ export interface LinkMonitorEvents {
   renamed: [index: number, from: string, to: string];
   address: [record: AddressRecord];
   monitorError: [err: Error];
-}
-
-/** One link as read: its index and whether it is up. */
-interface LinkFacts {
-  readonly index: number;
-  readonly up: boolean;
 }
 
 /** `ip [-n NS] -o OBJECT show`, its lines. */
@@ -97,10 +112,16 @@ async function readAddresses(ipPath: string, netns?: string): Promise<Map<number
   return out;
 }
 
-function addressesOf(table: Map<number, Map<string, AddressRecord>>, index: number): Map<string, AddressRecord> {
-  let m = table.get(index);
-  if (m === undefined) table.set(index, (m = new Map()));
-  return m;
+/** One `ip -o monitor link address` line, handed to `sink` (other lines are skipped). */
+export function ipMonitorLine(line: string, sink: Pick<MonitorSink, 'link' | 'linkDeleted' | 'address'>): void {
+  const link = parseLinkLine(line);
+  if (link.ok) {
+    if (link.value.deleted) sink.linkDeleted(link.value.index, link.value.ifname);
+    else sink.link(link.value.index, link.value.ifname, link.value.up);
+    return;
+  }
+  const addr = parseAddressLine(line);
+  if (addr.ok) sink.address(addr.value);
 }
 
 /** Same address facts (an IPv6 address leaving tentative is a change). */
@@ -113,19 +134,25 @@ export class LinkMonitor extends EventEmitter<LinkMonitorEvents> {
   private readonly ipPath: string;
   private readonly restartDelayMs: number;
   private readonly netns: string | undefined;
+  private readonly opts: LinkMonitorOptions;
   private readonly states = new Map<string, boolean>();
   /** Each link's name by index: a new name for a known index is a rename. */
   private readonly names = new Map<number, string>();
   /** Each link's addresses, by index (a rename keeps them). */
   private readonly addrs = new Map<number, Map<string, AddressRecord>>();
   private child: ChildProcess | undefined;
+  private netlink: RtnlMonitorSource | undefined;
   private stopped = true;
   private restartTimer: NodeJS.Timeout | undefined;
-  /** How many times the monitor process was (re)started. */
-  starts = 0;
+  /** How many times the state was read: `ip` monitor (re)starts, or rtnetlink dumps. */
+  get starts(): number {
+    return this.netlink?.dumps ?? this.ipStarts;
+  }
+  private ipStarts = 0;
 
   constructor(opts: LinkMonitorOptions = {}) {
     super();
+    this.opts = opts;
     this.ipPath = opts.ipPath ?? 'ip';
     this.restartDelayMs = opts.restartDelayMs ?? 200;
     this.netns = opts.netns;
@@ -135,13 +162,26 @@ export class LinkMonitor extends EventEmitter<LinkMonitorEvents> {
   async start(): Promise<void> {
     if (!this.stopped) return;
     this.stopped = false;
-    await this.launch();
+    const socket = this.opts.via === 'ip' ? undefined : this.openSocket();
+    if (socket === undefined) return this.launch();
+    this.netlink = new RtnlMonitorSource(socket, this.sink, this.restartDelayMs);
+    return this.netlink.start();
   }
 
-  /** Stop the monitor process; no more events. */
+  /** The rtnetlink socket, or undefined (reported) to fall back on `ip monitor`. */
+  private openSocket(): RtnlMonitorSocket | undefined {
+    const s = (this.opts.openSocket ?? openRtnlMonitor)(MONITOR_GROUPS, this.opts.rcvbuf ?? MONITOR_RCVBUF, this.netns);
+    if (s.ok) return s.value;
+    this.emit('monitorError', new Error(`rtnetlink monitor unavailable (${s.error.detail}); using \`ip monitor\``));
+    return undefined;
+  }
+
+  /** Stop monitoring; no more events. */
   stop(): void {
     this.stopped = true;
     clearTimeout(this.restartTimer);
+    this.netlink?.stop();
+    this.netlink = undefined;
     this.child?.kill('SIGTERM');
     this.child = undefined;
   }
@@ -163,13 +203,33 @@ export class LinkMonitor extends EventEmitter<LinkMonitorEvents> {
     return undefined;
   }
 
-  /** The monitor's pid (tests kill it to check the restart). */
+  /** The `ip monitor` child's pid (tests kill it to check the restart); undefined on rtnetlink. */
   get pid(): number | undefined {
     return this.child?.pid;
   }
 
+  /** Malformed rtnetlink messages skipped so far. */
+  get dropped(): number {
+    return this.netlink?.dropped ?? 0;
+  }
+
+  /** Which source is running: 'netlink', 'ip', or undefined when stopped. */
+  get via(): 'netlink' | 'ip' | undefined {
+    return this.stopped ? undefined : this.netlink !== undefined ? 'netlink' : 'ip';
+  }
+
+  /** What both sources feed. */
+  private readonly sink: MonitorSink = {
+    link: (index, name, up) => this.onLink(index, name, up),
+    linkDeleted: (index, name) => this.onLinkDeleted(index, name),
+    address: (rec) => this.onAddress(rec),
+    catchUp: (snapshot, announce) => this.catchUp(snapshot, announce),
+    nameOf: (index) => this.names.get(index),
+    error: (e) => this.emit('monitorError', e),
+  };
+
   private async launch(): Promise<void> {
-    this.starts++;
+    this.ipStarts++;
     const ns = this.netns === undefined ? [] : ['-n', this.netns];
     let child: ChildProcess;
     try {
@@ -182,10 +242,10 @@ export class LinkMonitor extends EventEmitter<LinkMonitorEvents> {
     this.child = child;
     child.once('error', (e) => this.emit('monitorError', e));
     child.once('exit', () => this.onExit(child));
-    eachLine(child.stdout!, (line) => this.onLine(line));
+    eachLine(child.stdout!, (line) => ipMonitorLine(line, this.sink));
     try {
       const [links, addrs] = await Promise.all([readLinks(this.ipPath, this.netns), readAddresses(this.ipPath, this.netns)]);
-      this.catchUp(links, addrs, this.starts > 1);
+      this.catchUp({ links, addrs }, this.ipStarts > 1);
     } catch (e) {
       this.emit('monitorError', e instanceof Error ? e : new Error(String(e)));
     }
@@ -208,7 +268,7 @@ export class LinkMonitor extends EventEmitter<LinkMonitorEvents> {
   }
 
   /** The state read at (re)start; after a restart, what changed meanwhile is emitted. */
-  private catchUp(links: Map<string, LinkFacts>, addrs: Map<number, Map<string, AddressRecord>>, announce: boolean): void {
+  private catchUp({ links, addrs }: Snapshot, announce: boolean): void {
     for (const [name, l] of links) this.onLink(l.index, name, l.up, announce);
     const live = new Set([...links.values()].map((l) => l.index));
     for (const [index, name] of [...this.names]) if (!live.has(index)) this.onLinkDeleted(index, name);
@@ -217,17 +277,6 @@ export class LinkMonitor extends EventEmitter<LinkMonitorEvents> {
       for (const [a, rec] of old) if (!addrs.get(index)?.has(a)) this.onAddress({ ...rec, deleted: true }, announce);
     }
     for (const recs of addrs.values()) for (const rec of recs.values()) this.onAddress(rec, announce);
-  }
-
-  private onLine(line: string): void {
-    const link = parseLinkLine(line);
-    if (link.ok) {
-      if (link.value.deleted) this.onLinkDeleted(link.value.index, link.value.ifname);
-      else this.onLink(link.value.index, link.value.ifname, link.value.up);
-      return;
-    }
-    const addr = parseAddressLine(line);
-    if (addr.ok) this.onAddress(addr.value);
   }
 
   /** RTM_NEWLINK: a known index under a new name is a rename (keepalived: the old name is lost). */

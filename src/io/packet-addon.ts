@@ -82,12 +82,16 @@ export interface PacketAddon {
   /** Runs `onSignal` on the event loop at each delivery of real-time signal `signum`, instead of its default action (the end of the process). */
   realtimeSignalWatch?(signum: number, onSignal: (signum: number) => void): void;
   /** rtnetlink for the VIPs (rtnl.c; io/rtnl-socket.ts). Absent in an addon built before it existed. */
-  rtnlOpen?(netnsPath: string | null, rcvbuf: number): RtnlHandle;
+  rtnlOpen?(netnsPath: string | null, rcvbuf: number, groups?: readonly number[]): RtnlHandle;
   rtnlIfindex?(h: RtnlHandle, ifname: string): number;
   rtnlTalk?(h: RtnlHandle, requests: Uint8Array): Buffer;
   /** Test hook: the process's next `count` requests (-1: all until re-armed with 0) fail with `errno` unsent. */
   rtnlFault?(count: number, errno: number): void;
   rtnlClose?(h: RtnlHandle): void;
+  /** The link monitor's socket (io/rtnl-monitor.ts): a dump request out, every waiting datagram in; lost: ENOBUFS or truncation. */
+  rtnlSend?(h: RtnlHandle, messages: Uint8Array): void;
+  rtnlRead?(h: RtnlHandle): { bytes: Buffer; lost: boolean };
+  rtnlFd?(h: RtnlHandle): number;
   /** SCHED_RR | SCHED_RESET_ON_FORK for the calling thread, RLIMIT_RTTIME rttimeUs/2 and rttimeUs (sched.c). Absent in an addon built before it existed. */
   schedSetRealtime?(priority: number, rttimeUs: number): void;
   /** SCHED_OTHER for the calling thread, and RLIMIT_RTTIME as before the first schedSetRealtime. */

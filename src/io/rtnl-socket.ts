@@ -13,6 +13,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { constants } from 'node:os';
 import { err, ok, type Result } from '../result.js';
 import { loadPacketAddon, type PacketAddon, type RtnlHandle } from './packet-addon.js';
+import { watchAddon } from './watch-addon.js';
 
 /** The environment variable that names the fault file (see the module comment). */
 export const NETLINK_FAULT_ENV = 'VRRPD_NETLINK_FAULT_FILE';
@@ -89,4 +90,61 @@ function applyFaultFile(addon: RtnlAddon): void {
     return;
   }
   addon.rtnlFault(Number(m[1]), errno);
+}
+
+/** A NETLINK_ROUTE socket joined to multicast groups, read when the event loop finds it readable (the link monitor's). */
+export interface RtnlMonitorSocket {
+  /** Sends whole netlink messages (a dump request); throws (errno `code`) when sendmsg fails. */
+  send(messages: Uint8Array): void;
+  /** Every datagram waiting (up to 1 MB); lost: the kernel dropped notifications (ENOBUFS). Throws on a broken socket. */
+  read(): { bytes: Uint8Array; lost: boolean };
+  /** Calls `onReadable` on the event loop whenever the socket is readable (level-triggered: read it all). */
+  watch(onReadable: () => void): void;
+  close(): void;
+}
+
+/**
+ * Opens a socket joined to `groups` (RTNLGRP_* numbers) in our namespace or in `netns`, watched
+ * with the watch addon's uv_poll (native/packet/watch.c); an error when either addon is missing.
+ */
+export function openRtnlMonitor(groups: readonly number[], rcvbuf: number, netns?: string): Result<RtnlMonitorSocket, { detail: string }> {
+  const loaded = loadPacketAddon();
+  if (!loaded.ok) return loaded;
+  const a = loaded.value;
+  if (a.rtnlRead === undefined || a.rtnlSend === undefined || a.rtnlFd === undefined || a.rtnlOpen === undefined || a.rtnlClose === undefined) {
+    return err({ detail: 'the native addon predates the rtnetlink monitor (run `npm run build:native`)' });
+  }
+  const w = watchAddon();
+  if (!w.ok) return err({ detail: w.error });
+  const { rtnlRead, rtnlSend, rtnlFd, rtnlClose } = a;
+  let h: RtnlHandle;
+  try {
+    h = a.rtnlOpen(netns === undefined ? null : `/var/run/netns/${netns}`, rcvbuf, groups);
+  } catch (e) {
+    return err({ detail: `rtnetlink: ${(e as Error).message}` });
+  }
+  let watching: object | undefined;
+  return ok({
+    send: (messages) => rtnlSend(h, messages),
+    read: () => rtnlRead(h),
+    watch: (onReadable) => {
+      const arm = (): void => {
+        watching = w.value.watch(rtnlFd(h), (status) => {
+          // ENOBUFS sets the socket's error, which polls as POLLERR, and libuv stops a poll on
+          // POLLERR (callback status UV_EBADF): start it again; the read below clears the error.
+          if (status < 0 && watching !== undefined) {
+            w.value.unwatch(watching);
+            arm();
+          }
+          onReadable();
+        });
+      };
+      arm();
+    },
+    close: () => {
+      if (watching !== undefined) w.value.unwatch(watching);
+      watching = undefined;
+      rtnlClose(h);
+    },
+  });
 }

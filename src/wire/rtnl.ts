@@ -27,12 +27,12 @@ export const IFA_LABEL = 3;
 export const IFA_BROADCAST = 4;
 /** ifa_flags: no duplicate address detection (IPv6). */
 export const IFA_F_NODAD = 0x02;
-const AF_INET = 2;
-const AF_INET6 = 10;
+export const AF_INET = 2;
+export const AF_INET6 = 10;
 const IFADDRMSG_LEN = 8;
 
-const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const align4 = (n: number): number => (n + 3) & ~3;
+export const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export const align4 = (n: number): number => (n + 3) & ~3;
 
 /** One address change, as the kernel is asked for it. */
 export interface AddrRequest {
