@@ -12,8 +12,10 @@
  *   procRead(fd)                  -> { events: [...], lost }   until EAGAIN; lost: ENOBUFS
  *                                            (the kernel dropped events: rescan)
  *   pidfdOpen(pid)                -> fd      pidfd_open(2): readable once the process exits
- *   watch(fd, callback)           -> handle  uv_poll on fd: callback() on the loop whenever it
- *                                            is readable (level-triggered: read it all)
+ *   watch(fd, callback)           -> handle  uv_poll on fd: callback(status) on the loop whenever
+ *                                            it is readable (level-triggered: read it all); after
+ *                                            a socket error (status < 0: ENOBUFS on a netlink
+ *                                            socket) the poll is started again once it returns
  *   unwatch(handle)               -> undefined
  *   close(fd)                     -> undefined
  *
@@ -281,6 +283,10 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   napi_create_int32(env, status, &arg);
   call_js(env, w->callback, w->async, 1, &arg);
   napi_close_handle_scope(env, scope);
+  /* A socket error (ENOBUFS on a netlink socket: the kernel dropped messages) polls as POLLERR,
+     and libuv stops the poll before this callback (status UV_EBADF). The callback has read the
+     socket, which reports and clears the error: watch it again, or it goes deaf for good. */
+  if (status < 0 && !w->stopped) uv_poll_start(&w->poll, UV_READABLE, on_readable);
 }
 
 static void finalize_noop(napi_env env, void *data, void *hint) {

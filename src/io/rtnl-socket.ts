@@ -128,18 +128,8 @@ export function openRtnlMonitor(groups: readonly number[], rcvbuf: number, netns
     send: (messages) => rtnlSend(h, messages),
     read: () => rtnlRead(h),
     watch: (onReadable) => {
-      const arm = (): void => {
-        watching = w.value.watch(rtnlFd(h), (status) => {
-          // ENOBUFS sets the socket's error, which polls as POLLERR, and libuv stops a poll on
-          // POLLERR (callback status UV_EBADF): start it again; the read below clears the error.
-          if (status < 0 && watching !== undefined) {
-            w.value.unwatch(watching);
-            arm();
-          }
-          onReadable();
-        });
-      };
-      arm();
+      // After an ENOBUFS (POLLERR) the addon watches the socket again itself (watch.c); the read clears the error.
+      watching = w.value.watch(rtnlFd(h), () => onReadable());
     },
     close: () => {
       if (watching !== undefined) w.value.unwatch(watching);
