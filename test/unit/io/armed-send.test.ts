@@ -37,6 +37,45 @@ function load(): PacketAddon | undefined {
 
 const addon = load();
 
+/** Lets the loop run (libuv adds new fds to its epoll set at its next poll; datagrams arrive). */
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 50));
+
+/** A kernel timer recording each expiry: the armed outcome, when (CLOCK_MONOTONIC ms) and the addon's trace; `next` resolves at the next one. */
+function recordingTimer(a: PacketAddon) {
+  const expiries: number[] = [];
+  const calls: { armed: number; at: number; wakeLateUs?: number; sendLateUs?: number }[] = [];
+  let expired: () => void = () => undefined;
+  const timer = a.timerOpen!((_status, armed, wakeLateUs, sendLateUs) => {
+    expiries.push(armed ?? Number.NaN);
+    calls.push({ armed: armed ?? Number.NaN, at: a.monotonicMs!(), wakeLateUs, sendLateUs });
+    expired();
+  });
+  const next = (): Promise<void> => new Promise((r) => (expired = r));
+  return { timer, expiries, calls, next, settle };
+}
+
+/** The IPv4 rigs open in the running test, closed by `closeRigs4` after it. */
+const opened4: { sock: Raw4Handle; timer: TimerHandle }[] = [];
+
+/** A raw IPv4 socket on lo that receives what it sends (marker and kernel arrival, CLOCK_MONOTONIC ms), and a recording timer. */
+function rig4() {
+  const a = addon!;
+  const received: { marker: number; at: number }[] = [];
+  const sock = a.raw4Open!('lo', 1, PROTOCOL, null, 0, 0, (code, data, arrivalMs) => {
+    if (code === null && typeof data !== 'string') received.push({ marker: data[20]!, at: arrivalMs! });
+  });
+  const t = recordingTimer(a);
+  opened4.push({ sock, timer: t.timer });
+  return { sock, received, ...t };
+}
+
+function closeRigs4(): void {
+  for (const o of opened4.splice(0)) {
+    addon!.timerClose!(o.timer);
+    addon!.raw4Close!(o.sock);
+  }
+}
+
 const datagram = (marker: number): Uint8Array => emitIpv4({ src: '127.0.0.1' as Ipv4Address, dst: '127.0.0.1' as Ipv4Address, protocol: PROTOCOL, tos: 0 }, new Uint8Array([marker, 0, 0, 0, 0, 0, 0, 0]));
 
 /** Busy-waits `ms` (the timer's expiry and a datagram's arrival then reach epoll in that order). */
@@ -47,31 +86,8 @@ function spin(ms: number): void {
 
 describe.skipIf(addon === undefined)('the armed datagram of a kernel timer (raw4.c, timer.c)', () => {
   const a = addon!;
-  const opened: { sock?: Raw4Handle; timer?: TimerHandle }[] = [];
-  afterEach(() => {
-    for (const o of opened.splice(0)) {
-      if (o.timer) a.timerClose!(o.timer);
-      if (o.sock) a.raw4Close!(o.sock);
-    }
-  });
-
-  /** A socket on lo that receives what it sends, a timer, and what each reported. */
-  function rig() {
-    const received: { marker: number; at: number }[] = [];
-    const sock = a.raw4Open!('lo', 1, PROTOCOL, null, 0, 0, (code, data, arrivalMs) => {
-      if (code === null && typeof data !== 'string') received.push({ marker: data[20]!, at: arrivalMs! });
-    });
-    const expiries: number[] = [];
-    let expired: () => void = () => undefined;
-    const timer = a.timerOpen!((_status, armed) => {
-      expiries.push(armed ?? Number.NaN);
-      expired();
-    });
-    opened.push({ sock, timer });
-    const next = (): Promise<void> => new Promise((r) => (expired = r));
-    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 50));
-    return { sock, timer, received, expiries, next, settle };
-  }
+  const rig = rig4;
+  afterEach(closeRigs4);
 
   it('sends the armed datagram at expiry, before the callback, and reports its bytes', async () => {
     const r = rig();
@@ -161,30 +177,8 @@ describe.skipIf(addon === undefined)('the armed datagram of a kernel timer (raw4
 
 describe.skipIf(addon === undefined)('the early wake of an armed datagram (timer.c, marginMs)', () => {
   const a = addon!;
-  const opened: { sock?: Raw4Handle; timer?: TimerHandle }[] = [];
-  afterEach(() => {
-    for (const o of opened.splice(0)) {
-      if (o.timer) a.timerClose!(o.timer);
-      if (o.sock) a.raw4Close!(o.sock);
-    }
-  });
-
-  /** A socket on lo that receives what it sends (marker and kernel arrival, CLOCK_MONOTONIC ms), a timer and its expiries. */
-  function rig() {
-    const received: { marker: number; at: number }[] = [];
-    const sock = a.raw4Open!('lo', 1, PROTOCOL, null, 0, 0, (code, data, arrivalMs) => {
-      if (code === null && typeof data !== 'string') received.push({ marker: data[20]!, at: arrivalMs! });
-    });
-    const calls: { armed: number; at: number; wakeLateUs?: number; sendLateUs?: number }[] = [];
-    let expired: () => void = () => undefined;
-    const timer = a.timerOpen!((_status, armed, wakeLateUs, sendLateUs) => {
-      calls.push({ armed: armed ?? Number.NaN, at: a.monotonicMs!(), wakeLateUs, sendLateUs });
-      expired();
-    });
-    opened.push({ sock, timer });
-    const next = (): Promise<void> => new Promise((r) => (expired = r));
-    return { sock, timer, received, calls, next };
-  }
+  const rig = rig4;
+  afterEach(closeRigs4);
 
   it('wakes up to marginMs early but never sends before the deadline, nor calls back before it', async () => {
     const r = rig();
@@ -346,16 +340,9 @@ describe.skipIf(!ipv6)('the armed datagram of a kernel timer on the raw IPv6 soc
       if (data[32]! > 15) return; // not this test's (version 0, marker <= 15)
       received.push({ src: data.subarray(0, 16).toString('hex'), dst: data.subarray(16, 32).toString('hex'), payload: Buffer.from(data.subarray(32)), hopLimit: hopLimit ?? -1, at: arrivalMs! });
     });
-    const expiries: number[] = [];
-    let expired: () => void = () => undefined;
-    const timer = a.timerOpen!((_status, armed) => {
-      expiries.push(armed ?? Number.NaN);
-      expired();
-    });
-    opened.push({ sock, timer });
-    const next = (): Promise<void> => new Promise((r) => (expired = r));
-    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 50));
-    return { sock, timer, received, expiries, next, settle };
+    const t = recordingTimer(a);
+    opened.push({ sock, timer: t.timer });
+    return { sock, received, ...t };
   }
   const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
