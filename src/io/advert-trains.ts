@@ -55,6 +55,11 @@ function open(): typeof scheduler {
   return (scheduler = { addon, handle, offset: monotonicOffset(addon), owners });
 }
 
+/** Whether the environment asks for advert trains: VRRPD_ADVERT_TRAIN=1 (off by default while they are measured). */
+export function advertTrainsWanted(env: Readonly<Record<string, string | undefined>>): boolean {
+  return env.VRRPD_ADVERT_TRAIN === '1';
+}
+
 /** Whether this process can run advert trains (the addon has them). */
 export function advertTrainsAvailable(): boolean {
   return open() != null;
