@@ -62,6 +62,8 @@ typedef struct {
   int64_t armed_ns;
   /* Inside on_readable's dispatch: the timerfd is re-armed once, at its end. */
   int dispatching;
+  /* The next train's start order: equal deadlines fire in it. */
+  uint64_t seq;
 } vsched;
 
 struct vtrain {
@@ -72,6 +74,10 @@ struct vtrain {
   /* Its index in the heap, -1 when stopped. */
   ptrdiff_t at;
   int64_t next_ns, period_ns, stop_ns;
+  /* Its start order, so that trains due together keep their order from one deadline to the next
+     (a binary heap alone reorders equal keys: each VRID's interval would move by up to the time
+     a whole burst of sends takes). */
+  uint64_t seq;
   double sent;
   size_t n;
   vrrpd_armed **armed;
@@ -95,6 +101,11 @@ static int64_t ms_to_ns(double ms) {
 
 /* --- the heap ---------------------------------------------------------------------------- */
 
+/* Whether a fires before b: earlier deadline, then earlier start. */
+static int before(const vtrain *a, const vtrain *b) {
+  return a->next_ns < b->next_ns || (a->next_ns == b->next_ns && a->seq < b->seq);
+}
+
 static void heap_set(vsched *s, size_t i, vtrain *t) {
   s->heap[i] = t;
   t->at = (ptrdiff_t)i;
@@ -104,7 +115,7 @@ static void sift_up(vsched *s, size_t i) {
   vtrain *t = s->heap[i];
   while (i > 0) {
     size_t p = (i - 1) / 2;
-    if (s->heap[p]->next_ns <= t->next_ns) break;
+    if (!before(t, s->heap[p])) break;
     heap_set(s, i, s->heap[p]);
     i = p;
   }
@@ -116,8 +127,8 @@ static void sift_down(vsched *s, size_t i) {
   for (;;) {
     size_t c = 2 * i + 1;
     if (c >= s->len) break;
-    if (c + 1 < s->len && s->heap[c + 1]->next_ns < s->heap[c]->next_ns) c++;
-    if (t->next_ns <= s->heap[c]->next_ns) break;
+    if (c + 1 < s->len && before(s->heap[c + 1], s->heap[c])) c++;
+    if (!before(s->heap[c], t)) break;
     heap_set(s, i, s->heap[c]);
     i = c;
   }
@@ -434,6 +445,7 @@ static napi_value js_train_start(napi_env env, napi_callback_info info) {
   t->next_ns = ms_to_ns(deadline);
   t->period_ns = ms_to_ns(period);
   t->stop_ns = ms_to_ns(stop_by);
+  t->seq = s->seq++;
   napi_value handle;
   if (napi_create_reference(env, argv[0], 1, &t->sched_ref) != napi_ok || !heap_push(s, t)) {
     for (size_t j = 0; j < t->n; j++) napi_delete_reference(env, t->refs[j]);

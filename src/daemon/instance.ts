@@ -70,6 +70,8 @@ export class Instance<V> {
   readonly #lateness = new LatenessTally();
   /** A master's steady adverts, when the addon sends them (advert-train.ts). */
   readonly #train: AdvertTrainDriver;
+  /** The last step was a master's Adver_Timer fire (a steady advert): only then is a train handed over. */
+  #steady = false;
   constructor(spec: InstanceSpec<V>, io: InstanceIo<V>) {
     this.#spec = spec;
     this.#io = io;
@@ -264,14 +266,20 @@ export class Instance<V> {
     }
     if (this.router.state === 'BACKUP') this.#guard('prepare', this.#prepare);
     else this.#sender.disarm();
-    if (!this.#train.handOver(this.#pending.length === 0 && this.#inbox.length === 0 && !this.#resumeDeferred)) this.#timer.arm(this.router.nextDeadline(), this.#sender.armed);
+    // A train is handed over after a steady advert only: not in the middle of a takeover, whose
+    // other instances' adverts would wait for it, nor at every received advert.
+    const idle = this.#steady && this.#pending.length === 0 && this.#inbox.length === 0 && !this.#resumeDeferred;
+    if (!this.#train.handOver(idle)) this.#timer.arm(this.router.nextDeadline(), this.#sender.armed);
   }
 
   /** One router step (at `at`, else now): its adverts leave at once, its other actions wait in #pending. */
   #stepRouter(input: Input, at?: number): void {
     const actions = this.#actions;
+    const wasMaster = this.router.state === 'MASTER';
+    this.#steady = false;
     try {
       this.router.stepInto(input, at ?? this.#io.now(), actions);
+      this.#steady = input === TIMEOUT && wasMaster && this.router.state === 'MASTER';
     } catch (e) {
       actions.clear();
       this.#bug(input.kind, e); // contained: this input is lost, the timers go on

@@ -209,6 +209,8 @@ describe('an instance and its advert train', () => {
       x.expire(); // Master_Down: takes over
     }
     expect(l.inst.state).toBe('MASTER');
+    expect(l.running()).toBeUndefined(); // not in the takeover's step: the other instances' adverts would wait for it
+    for (const x of [l, ref]) x.expire(); // the first steady advert, from JavaScript; then the train
     const train = l.running()!;
     expect(train).toBeDefined();
     expect(train.spec.deadline).toBe(l.inst.router.nextDeadline());
@@ -216,7 +218,7 @@ describe('an instance and its advert train', () => {
     expect(l.wakeAt).toBeUndefined(); // the instance's own timer holds nothing: the train has it
     l.fire(3);
     for (let i = 0; i < 3; i++) ref.expire(0.1);
-    expect(l.wire.map((w) => [w.by, w.at])).toEqual([['js', ref.wire[0]!.at], ...ref.wire.slice(1).map((w) => ['train', w.at])]);
+    expect(l.wire.map((w) => [w.by, w.at])).toEqual([['js', ref.wire[0]!.at], ['js', ref.wire[1]!.at], ...ref.wire.slice(2).map((w) => ['train', w.at])]);
     expect(l.wire.every((w) => w.payload === l.wire[0]!.payload)).toBe(true);
     // A lower-priority advert: taken back, caught up, then the input (an advert at once, GARPs now and after 5 s).
     const at = train.next - 400;
@@ -228,14 +230,14 @@ describe('an instance and its advert train', () => {
     expect(l.inst.router.snapshot()).toEqual(ref.inst.router.snapshot());
     expect(l.inst.router.nextDeadline()).toBe(ref.inst.router.nextDeadline());
     expect(l.socketSent).toBe(ref.socketSent);
-    expect(l.inst.router.counters.advertiseSent).toBe(1 + 3 + 1); // the takeover's, three by the train, the answer
+    expect(l.inst.router.counters.advertiseSent).toBe(1 + 1 + 3 + 1); // the takeover's, the first steady one, three by the train, the answer
     // The delayed GARP burst (garp_lower_prio_delay, 5 s) is a router deadline that is not the Adver_Timer: no train until it is past.
     expect(l.running()).toBeUndefined();
     expect(l.wakeAt).toBe(l.inst.router.nextDeadline());
     let fires = 0;
     for (; l.running() === undefined && fires < 10; fires++) for (const x of [l, ref]) x.expire(0.1);
     expect(fires).toBe(5); // adverts 1..5 s after the answer, the last with the GARP burst due 5 s after the lower-priority advert
-    expect(l.running()).toBeDefined(); // past the hold: handed over again
+    expect(l.running()).toBeDefined(); // past the hold, at a steady advert: handed over again
     expect(l.inst.router.snapshot()).toEqual(ref.inst.router.snapshot());
     expect(l.running()!.spec.deadline).toBe(ref.inst.router.nextDeadline());
   });
@@ -243,16 +245,17 @@ describe('an instance and its advert train', () => {
   it('a status read counts what the train sent and lets it run on', () => {
     const l = lab();
     l.inst.start();
+    l.expire();
     l.fire(5);
     const before = l.running()!;
     const facts = l.inst.facts();
-    expect(facts.router.counters.advertiseSent).toBe(6);
-    expect(l.socketSent).toBe(6);
+    expect(facts.router.counters.advertiseSent).toBe(7);
+    expect(l.socketSent).toBe(7);
     expect(before.stopped).toBe(true);
     const again = l.running()!;
     expect(again.spec.deadline).toBe(before.next);
     l.fire(2);
-    expect(l.inst.facts().router.counters.advertiseSent).toBe(8);
+    expect(l.inst.facts().router.counters.advertiseSent).toBe(9);
   });
 
   it('a tracker lowers the priority: taken back, and the next train sends the new priority', () => {
@@ -261,41 +264,50 @@ describe('an instance and its advert train', () => {
     expect(l.running()).toBeUndefined(); // a backup: its own timer (Master_Down)
     l.expire();
     expect(l.inst.state).toBe('MASTER');
+    l.expire();
     l.fire(2);
     l.at(l.running()!.next - 10);
     l.inst.setTrackers([{ name: 'chk', weight: -20, healthy: false }]);
     expect(l.inst.router.priority).toBe(180);
+    expect(l.running()).toBeUndefined();
+    expect(l.wakeAt).toBe(l.trains[0]!.next); // the Adver_Timer the train had left
+    l.expire();
     const t2 = l.running()!;
     l.fire(1);
     expect(l.wire.map((w) => [w.by, priorityOf(w.payload)])).toEqual([
       ['js', 200],
+      ['js', 200],
       ['train', 200],
       ['train', 200],
+      ['js', 180],
       ['train', 180],
     ]);
-    expect(t2.spec.deadline).toBe(l.trains[0]!.next);
+    expect(t2.spec.deadline).toBe(l.trains[0]!.next + 1000);
   });
 
   it('shutdown: taken back first; the priority-0 advert is JavaScript\'s, and no train runs after', async () => {
     const l = lab();
     l.inst.start();
+    l.expire();
     l.fire(2);
     l.at(l.running()!.next - 10);
     await l.inst.stop();
     expect(l.running()).toBeUndefined();
     expect(l.wire.map((w) => [w.by, priorityOf(w.payload)])).toEqual([
       ['js', 255],
+      ['js', 255],
       ['train', 255],
       ['train', 255],
       ['js', 0],
     ]);
-    expect(l.inst.router.counters.advertiseSent).toBe(4);
-    expect(l.socketSent).toBe(4);
+    expect(l.inst.router.counters.advertiseSent).toBe(5);
+    expect(l.socketSent).toBe(5);
   });
 
   it('a train that stopped by itself (a datagram waiting): the instance\'s own timer sends the advert due, then a new train runs', () => {
     const l = lab();
     l.inst.start();
+    l.expire();
     l.fire(1);
     const t1 = l.running()!;
     l.at(t1.next + 0.05);
@@ -303,9 +315,9 @@ describe('an instance and its advert train', () => {
     expect(t1.stopped).toBe(true);
     expect(l.wakeAt).toBe(t1.next); // due now: after the socket's datagram is read
     l.expire(0.2);
-    expect(l.wire.map((w) => w.by)).toEqual(['js', 'train', 'js']);
+    expect(l.wire.map((w) => w.by)).toEqual(['js', 'js', 'train', 'js']);
     expect(l.running()).toBeDefined();
-    expect(l.inst.router.counters.advertiseSent).toBe(3);
+    expect(l.inst.router.counters.advertiseSent).toBe(4);
   });
 
   it('a backup runs no train; the simulator-like I/O without startTrain runs none either', () => {

@@ -2,9 +2,10 @@
  * The addon's advert trains (train.c, armed.c's guards and sends): armed datagrams sent at each
  * deadline without JavaScript, advanced like the router's Adver_Timer (nextAdverDeadline), stopped
  * by JavaScript with their count, or by themselves (a datagram waiting, the stop-by deadline, the
- * socket closed). A raw socket of an experimental IP protocol (253, RFC 3692) on lo sends and
- * receives the datagrams, each with the kernel's receive stamp (CLOCK_MONOTONIC ms). Needs root
- * (CAP_NET_RAW) and the built addon. Nothing leaves the host.
+ * socket closed). Two raw sockets of experimental IP protocols (RFC 3692) on lo: the trains send
+ * on one (253) datagrams of the other's protocol (254, IP_HDRINCL), which receives them with the
+ * kernel's receive stamp (CLOCK_MONOTONIC ms); a datagram of protocol 253 is one waiting on the
+ * trains' socket. Needs root (CAP_NET_RAW) and the built addon. Nothing leaves the host.
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,7 @@ import { emitIpv4 } from '../../../src/wire/ipv4.js';
 import type { Ipv4Address } from '../../../src/wire/address.js';
 
 const PROTOCOL = 253;
+const RX_PROTOCOL = 254;
 const LOOPBACK = 0x7f000001;
 /** train.c's TRAIN_* codes. */
 const TRAIN = { WAITING: -1, CLOSED: -2, FAILED: -4, STOP_BY: -5 } as const;
@@ -33,15 +35,20 @@ function load(): PacketAddon | undefined {
 
 const addon = load();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const datagram = (marker: number): Uint8Array => emitIpv4({ src: '127.0.0.1' as Ipv4Address, dst: '127.0.0.1' as Ipv4Address, protocol: PROTOCOL, tos: 0 }, new Uint8Array([marker, 0, 0, 0, 0, 0, 0, 0]));
+const datagram = (marker: number, protocol = RX_PROTOCOL): Uint8Array =>
+  emitIpv4({ src: '127.0.0.1' as Ipv4Address, dst: '127.0.0.1' as Ipv4Address, protocol, tos: 0 }, new Uint8Array([marker, 0, 0, 0, 0, 0, 0, 0]));
 
-const opened: { sock: Raw4Handle; trains: TrainsHandle }[] = [];
+const opened: { socks: Raw4Handle[]; trains: TrainsHandle }[] = [];
 
-/** A raw socket on lo that receives what it sends (marker, kernel arrival in CLOCK_MONOTONIC ms), and a train scheduler recording its stops. */
+/** The trains' socket, the receiving one (marker, kernel arrival in CLOCK_MONOTONIC ms), and a train scheduler recording its stops. */
 async function rig() {
   const a = addon!;
   const received: { marker: number; at: number }[] = [];
-  const sock = a.raw4Open!('lo', 1, PROTOCOL, null, 0, 0, (code, data, arrivalMs) => {
+  const waited: number[] = [];
+  const sock = a.raw4Open!('lo', 1, PROTOCOL, null, 0, 0, (code, data) => {
+    if (code === null && typeof data !== 'string') waited.push(data[20]!);
+  });
+  const rx = a.raw4Open!('lo', 1, RX_PROTOCOL, null, 0, 0, (code, data, arrivalMs) => {
     if (code === null && typeof data !== 'string') received.push({ marker: data[20]!, at: arrivalMs! });
   });
   const stops: { id: number; reason: number; errno: number }[] = [];
@@ -50,10 +57,10 @@ async function rig() {
     stops.push({ id, reason, errno });
     stopped();
   });
-  opened.push({ sock, trains });
+  opened.push({ socks: [sock, rx], trains });
   await sleep(20); // both fds in the loop's epoll set (libuv adds them at its next poll)
   const nextStop = (): Promise<void> => new Promise((r) => (stopped = r));
-  return { a, sock, trains, received, stops, nextStop, armed: (marker: number) => a.raw4Armed!(sock, datagram(marker), LOOPBACK) };
+  return { a, sock, trains, received, waited, stops, nextStop, armed: (marker: number) => a.raw4Armed!(sock, datagram(marker), LOOPBACK) };
 }
 
 /** Busy-waits `ms` (the timerfd's expiry and a datagram's arrival then reach epoll in that order). */
@@ -66,7 +73,7 @@ describe.skipIf(addon === undefined)('advert trains (train.c)', () => {
   afterEach(() => {
     for (const o of opened.splice(0)) {
       addon!.trainsClose!(o.trains);
-      addon!.raw4Close!(o.sock);
+      for (const s of o.socks) addon!.raw4Close!(s);
     }
   });
 
@@ -112,12 +119,13 @@ describe.skipIf(addon === undefined)('advert trains (train.c)', () => {
     const stopped = r.nextStop();
     const t = r.a.trainStart!(r.trains, 3, [r.armed(1)], r.a.monotonicMs!() + 1, 40, Number.POSITIVE_INFINITY);
     spin(3); // the train's timerfd has expired: its fd turns ready before the socket's
-    r.a.raw4Send!(r.sock, datagram(2), LOOPBACK);
+    r.a.raw4Send!(r.sock, datagram(2, PROTOCOL), LOOPBACK); // to the trains' own socket
     await stopped;
     expect(r.stops).toEqual([{ id: 3, reason: TRAIN.WAITING, errno: 0 }]);
     expect(r.a.trainStop!(t)).toBe(0);
     await sleep(60);
-    expect(r.received.map((x) => x.marker)).toEqual([2]);
+    expect(r.waited).toEqual([2]); // read by JavaScript, after the train stood aside
+    expect(r.received).toEqual([]);
   });
 
   it('stops by itself at its stop-by deadline (TRAIN_STOP_BY), having sent only the deadlines before it', async () => {
@@ -162,6 +170,17 @@ describe.skipIf(addon === undefined)('advert trains (train.c)', () => {
     expect(ts.map((t) => r.a.trainStop!(t))).toEqual([1, 1, 0]);
     await sleep(10);
     expect(r.received.map((x) => x.marker)).toEqual([1, 3]);
+  });
+
+  it('trains due together fire in the order they started, at every deadline (each VRID keeps its place in the burst)', async () => {
+    const r = await rig();
+    const first = r.a.monotonicMs!() + 10;
+    const order = [5, 3, 1, 4, 2, 6, 9, 8, 7];
+    const ts = order.map((m) => r.a.trainStart!(r.trains, 20 + m, [r.armed(m)], first, 40, Number.POSITIVE_INFINITY));
+    await sleep(10 + 2 * 40 + 20);
+    expect(ts.map((t) => r.a.trainStop!(t))).toEqual(order.map(() => 3));
+    await sleep(10);
+    expect(r.received.map((x) => x.marker)).toEqual([...order, ...order, ...order]);
   });
 
   it('rejects what is not a train or an armed datagram', async () => {
