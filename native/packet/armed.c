@@ -65,14 +65,22 @@ vrrpd_armed *vrrpd_armed_get(napi_env env, napi_value v) {
 }
 
 int vrrpd_armed_check(const vrrpd_armed *a) {
-  if (!a->s->open) return ARMED_CLOSED;
+  return vrrpd_socket_check(a->s);
+}
+
+int vrrpd_socket_check(const rxsock *s) {
+  if (!s->open) return ARMED_CLOSED;
   /* A datagram waiting to be read may be the master's advert that resets the timer (RFC 3768
      §6.4.2, RFC 5798 §6.4.2), or a better master's that ends a train (§6.4.3): JavaScript reads
      it and decides. Looked at, not consumed. */
-  struct pollfd p = {.fd = a->s->fd, .events = POLLIN};
+  struct pollfd p = {.fd = s->fd, .events = POLLIN};
   int ready = poll(&p, 1, 0);
   if (ready != 0) return ready > 0 ? ARMED_WAITING : ARMED_FAILED;
   return 0;
+}
+
+const rxsock *vrrpd_armed_socket(const vrrpd_armed *a) {
+  return a->s;
 }
 
 int vrrpd_armed_send(const vrrpd_armed *a) {

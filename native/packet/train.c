@@ -178,15 +178,41 @@ static void rearm(vsched *s) {
 
 /* --- firing -------------------------------------------------------------------------------- */
 
+/*
+ * The guards of one dispatch, per socket: a datagram waiting when the trains fell due is looked
+ * for once per socket (one poll, not one per train: 255 masters on one interface share it). A
+ * datagram that arrives during the burst arrived after they were due.
+ */
+#define CHECKED_MAX 8
+typedef struct {
+  const rxsock *sock[CHECKED_MAX];
+  int result[CHECKED_MAX], err[CHECKED_MAX];
+  size_t n;
+} checked;
+
+static int check_socket(checked *c, const rxsock *s, int *err) {
+  for (size_t i = 0; i < c->n; i++) {
+    if (c->sock[i] == s) {
+      *err = c->err[i];
+      return c->result[i];
+    }
+  }
+  int r = vrrpd_socket_check(s);
+  *err = r == ARMED_FAILED ? errno : 0;
+  if (c->n < CHECKED_MAX) {
+    c->sock[c->n] = s;
+    c->result[c->n] = r;
+    c->err[c->n++] = *err;
+  }
+  return r;
+}
+
 /* One train's due deadline: 0 when sent (and advanced), else why it stops (TRAIN_*), errno in *err. */
-static int fire(vtrain *t, int64_t now, int *err) {
+static int fire(vtrain *t, int64_t now, checked *c, int *err) {
   if (t->next_ns >= t->stop_ns) return TRAIN_STOP_BY;
   for (size_t i = 0; i < t->n; i++) {
-    int r = vrrpd_armed_check(t->armed[i]);
-    if (r != 0) {
-      *err = r == ARMED_FAILED ? errno : 0;
-      return r;
-    }
+    int r = check_socket(c, vrrpd_armed_socket(t->armed[i]), err);
+    if (r != 0) return r;
   }
   for (size_t i = 0; i < t->n; i++) {
     if (vrrpd_armed_send(t->armed[i]) < 0) {
@@ -218,11 +244,12 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   stopped small[8];
   stopped *out = small;
   size_t nout = 0, capout = 8;
+  checked c = {.n = 0};
   s->dispatching = 1;
   while (s->len > 0 && s->heap[0]->next_ns <= now) {
     vtrain *t = s->heap[0];
     int err = 0;
-    int r = fire(t, now, &err);
+    int r = fire(t, now, &c, &err);
     if (r == 0) {
       sift_down(s, 0);
       continue;
