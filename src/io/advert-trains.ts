@@ -60,11 +60,6 @@ export function advertTrainsWanted(env: Readonly<Record<string, string | undefin
   return env.VRRPD_ADVERT_TRAIN === '1';
 }
 
-/** Whether this process can run advert trains (the addon has them). */
-export function advertTrainsAvailable(): boolean {
-  return open() != null;
-}
-
 /** Starts a train; undefined when the addon has none (the caller keeps its own timer). Throws on bad arguments (a bug). */
 export function startAdvertTrain(spec: TrainSpec): AdvertTrain | undefined {
   const s = open();

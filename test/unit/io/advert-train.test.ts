@@ -7,10 +7,11 @@
  * kernel's receive stamp (CLOCK_MONOTONIC ms); a datagram of protocol 253 is one waiting on the
  * trains' socket. Needs root (CAP_NET_RAW) and the built addon. Nothing leaves the host.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PacketAddon, Raw4Handle, TrainsHandle } from '../../../src/io/packet-addon.js';
+import type { PacketAddon, Raw4Handle, Raw6Handle, TrainsHandle } from '../../../src/io/packet-addon.js';
 import { nextAdverDeadline } from '../../../src/protocol/timers.js';
 import { emitIpv4 } from '../../../src/wire/ipv4.js';
 import type { Ipv4Address } from '../../../src/wire/address.js';
@@ -189,5 +190,75 @@ describe.skipIf(addon === undefined)('advert trains (train.c)', () => {
     expect(() => r.a.trainStart!(r.trains, 1, [{} as never], 1, 10, 1e9)).toThrow(/Armed/);
     expect(() => r.a.trainStart!(r.trains, 1, [r.armed(1)], 1, 0.5, 1e9)).toThrow(/period/);
     expect(() => r.a.trainStop!({} as never)).toThrow(/not a train/);
+  });
+});
+
+/** Whether the loopback interface has IPv6 (::1). */
+function loopbackIpv6(): boolean {
+  try {
+    return readFileSync('/proc/sys/net/ipv6/conf/lo/disable_ipv6', 'utf8').trim() === '0';
+  } catch {
+    return false;
+  }
+}
+const ipv6 = addon?.raw6Armed !== undefined && loopbackIpv6();
+if (addon !== undefined && !ipv6) console.warn('advert-train.test.ts: SKIPPING the IPv6 train tests: no IPv6 on lo');
+
+const LOOPBACK6 = Uint8Array.from({ length: 16 }, (_, i) => (i === 15 ? 1 : 0)); // ::1
+/** 2001:db8::1 (RFC 3849): not an address of this host, so a send pinned to it (IPV6_PKTINFO) fails. */
+const FOREIGN6 = new Uint8Array([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+/** A VRRP payload of version 0 (any receiver drops it) whose first byte is `marker` (1..15). */
+const payload6 = (marker: number): Uint8Array => new Uint8Array([marker, 251, 90, 0, 0, 100, 0xab, 0xcd, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x64]);
+
+describe.skipIf(!ipv6)('advert trains on the raw IPv6 socket (train.c, raw6.c)', () => {
+  const opened6: { sock: Raw6Handle; trains: TrainsHandle }[] = [];
+  afterEach(() => {
+    for (const o of opened6.splice(0)) {
+      addon!.trainsClose!(o.trains);
+      addon!.raw6Close!(o.sock);
+    }
+  });
+
+  async function rig6() {
+    const a = addon!;
+    const received: { src: string; payload: string; hopLimit: number; at: number }[] = [];
+    const sock = a.raw6Open!('lo', 1, null, 0, (code, data, hopLimit, _ifindex, arrivalMs) => {
+      if (code !== null || typeof data === 'string' || data[32]! > 15) return; // not this test's
+      received.push({ src: data.subarray(0, 16).toString('hex'), payload: data.subarray(32).toString('hex'), hopLimit: hopLimit ?? -1, at: arrivalMs! });
+    });
+    const stops: { id: number; reason: number; errno: number }[] = [];
+    let stopped: () => void = () => undefined;
+    const trains = a.trainsOpen!((id, reason, errno) => {
+      stops.push({ id, reason, errno });
+      stopped();
+    });
+    opened6.push({ sock, trains });
+    await sleep(20);
+    return { a, sock, trains, received, stops, nextStop: (): Promise<void> => new Promise((r) => (stopped = r)) };
+  }
+
+  it('sends what raw6Send sends (payload, source pinned, hop limit 255) at each deadline', async () => {
+    const r = await rig6();
+    const first = r.a.monotonicMs!() + 10;
+    const t = r.a.trainStart!(r.trains, 1, [r.a.raw6Armed!(r.sock, payload6(3), LOOPBACK6, LOOPBACK6)], first, 50, Number.POSITIVE_INFINITY);
+    await sleep(10 + 50 + 25);
+    expect(r.a.trainStop!(t)).toBe(2); // the first one's echo on this socket is read between the two
+    await sleep(10);
+    expect(r.received).toHaveLength(2);
+    r.received.forEach((x, i) => {
+      expect(x).toMatchObject({ src: Buffer.from(LOOPBACK6).toString('hex'), payload: Buffer.from(payload6(3)).toString('hex'), hopLimit: 255 });
+      expect(x.at).toBeGreaterThanOrEqual(first + i * 50);
+    });
+  });
+
+  it('a send that fails (a source not ours): stops by itself (TRAIN_FAILED) with the errno, nothing counted', async () => {
+    const r = await rig6();
+    const stopped = r.nextStop();
+    const t = r.a.trainStart!(r.trains, 2, [r.a.raw6Armed!(r.sock, payload6(4), LOOPBACK6, FOREIGN6)], r.a.monotonicMs!() + 5, 50, Number.POSITIVE_INFINITY);
+    await stopped;
+    expect(r.stops).toHaveLength(1);
+    expect(r.stops[0]).toMatchObject({ id: 2, reason: TRAIN.FAILED });
+    expect(r.stops[0]!.errno).toBeGreaterThan(0);
+    expect(r.a.trainStop!(t)).toBe(0);
   });
 });
