@@ -295,6 +295,7 @@ export class Daemon {
         ...(metrics ? { metrics } : {}),
         log: { linesDropped: stdoutSink.dropped, ...(stdoutSink.broken ? { lost: stdoutSink.broken } : {}) },
       },
+      // Before the interfaces: an instance's facts catch up what its advert train sent, sockets' counters included.
       slots: [...this.#slots.values()].map((s) => slotFacts(s, this.#tracking)),
       interfaces: [...this.#ifaces.values()].map((i) => ({ name: i.name, counters: i.mux?.counters, io: i.socketCounters })),
       objects: this.#tracking.objects(),
