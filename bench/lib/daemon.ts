@@ -9,7 +9,7 @@ export type { LogLine } from '../../src/lab/daemon-process.js';
 /**
  * Variables of the shell running a bench that a deployed daemon does not get (the systemd unit
  * sets none of them) and that change what the bench measures: with NODE_EXTRA_CA_CERTS node parses
- * that CA bundle and builds a root certificate store before any JavaScript runs, +1.8-2.5 MB of RSS
+ * that CA bundle and builds a root certificate store before any JavaScript runs, +1.6-2.4 MB of RSS
  * with this machine's 144 certificates (docs/performance.md, "glibc malloc").
  */
 export const NOT_DEPLOYED: readonly string[] = ['NODE_EXTRA_CA_CERTS'];
