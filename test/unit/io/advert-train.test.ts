@@ -7,7 +7,6 @@
  * kernel's receive stamp (CLOCK_MONOTONIC ms); a datagram of protocol 253 is one waiting on the
  * trains' socket. Needs root (CAP_NET_RAW) and the built addon. Nothing leaves the host.
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import type { PacketAddon, Raw4Handle, Raw6Handle, TrainsHandle } from '../../..
 import { nextAdverDeadline } from '../../../src/protocol/timers.js';
 import { emitIpv4 } from '../../../src/wire/ipv4.js';
 import type { Ipv4Address } from '../../../src/wire/address.js';
+import { FOREIGN6, LOOPBACK6, loopbackIpv6, payload6 } from '../../helpers/loopback6.js';
 
 const PROTOCOL = 253;
 const RX_PROTOCOL = 254;
@@ -193,22 +193,8 @@ describe.skipIf(addon === undefined)('advert trains (train.c)', () => {
   });
 });
 
-/** Whether the loopback interface has IPv6 (::1). */
-function loopbackIpv6(): boolean {
-  try {
-    return readFileSync('/proc/sys/net/ipv6/conf/lo/disable_ipv6', 'utf8').trim() === '0';
-  } catch {
-    return false;
-  }
-}
 const ipv6 = addon?.raw6Armed !== undefined && loopbackIpv6();
 if (addon !== undefined && !ipv6) console.warn('advert-train.test.ts: SKIPPING the IPv6 train tests: no IPv6 on lo');
-
-const LOOPBACK6 = Uint8Array.from({ length: 16 }, (_, i) => (i === 15 ? 1 : 0)); // ::1
-/** 2001:db8::1 (RFC 3849): not an address of this host, so a send pinned to it (IPV6_PKTINFO) fails. */
-const FOREIGN6 = new Uint8Array([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
-/** A VRRP payload of version 0 (any receiver drops it) whose first byte is `marker` (1..15). */
-const payload6 = (marker: number): Uint8Array => new Uint8Array([marker, 251, 90, 0, 0, 100, 0xab, 0xcd, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x64]);
 
 describe.skipIf(!ipv6)('advert trains on the raw IPv6 socket (train.c, raw6.c)', () => {
   const opened6: { sock: Raw6Handle; trains: TrainsHandle }[] = [];
