@@ -8,24 +8,28 @@
  * takeover advert "sent" by a fake kernel timer) -> steady adverts -> BACKUP (a better peer) ->
  * MASTER (the timeout's JavaScript send) -> shutdown (priority 0), on a clock and a timer queue of
  * its own (clock.ts `queueOnClock`), a NetlinkBatcher talking to a fake kernel that acknowledges
- * every request, and I/O that sends nothing.
+ * every request, and I/O that sends nothing; a scratch kernel timer fires once (its callback).
  *
  * Nothing leaves the process: no packet, no address, no GARP, no log line (a logger that discards),
  * no counter or status the daemon reports (the scratch instance is in no slot and has no metrics
  * hook), no timer left armed. docs/performance.md, "Lazy compilation and a warm-up at start".
  */
-import { Instance, type InstanceIo, type InstanceSpec } from './instance.js';
+import { receiverSpec } from './build.js';
+import { Instance, type InstanceSpec } from './instance.js';
+import { SlotIo, type InstanceWiring } from './slot.js';
 import { queueOnClock } from './clock.js';
+import { describeEntry, HOST_OPS, type HostEntry } from './host-entry.js';
 import { createLogger } from './log.js';
 import { NetlinkBatcher } from '../io/addr-netlink.js';
+import { openKernelTimer, type KernelTimer } from '../io/kernel-timer.js';
 import { KEEPALIVED_GARP_DEFAULTS } from '../io/garp-schedule.js';
-import { checkVip, type AddrOutcome, type CheckedVip, type VipSpec } from '../io/ip-addr.js';
+import { checkVip, type AddrOutcome, type CheckedVip } from '../io/ip-addr.js';
 import type { ArmedDatagram } from '../io/packet-addon.js';
-import type { ReceivedAdvert } from '../io/vrrp-mux.js';
+import { VrrpInterfaceMux, type PacketPort, type ReceivedAdvert, type Registration } from '../io/vrrp-mux.js';
 import type { RtnlSocket } from '../io/rtnl-socket.js';
 import type { Wake } from './deadline-queue.js';
 import { priority, vrid } from '../protocol/types.js';
-import { ok } from '../result.js';
+import { err, ok } from '../result.js';
 import { ipAddress, type Family, type IpAddress } from '../wire/address.js';
 import type { Advert, VrrpVersion } from '../wire/types.js';
 
@@ -44,6 +48,8 @@ const DEV = 'vrrpd-warm';
 const PASS = new Uint8Array([0x77, 0x61, 0x72, 0x6d, 0, 0, 0, 0]);
 /** How many loop turns a scratch step may take to settle (VIP passes, the batcher's immediates). */
 const MAX_TURNS = 50;
+/** At most this long for the scratch kernel timer's expiry (a deadline in the past: it fires at once). */
+const KERNEL_TIMER_WAIT_MS = 100;
 
 /** What one kind's scratch run went through (the tests check it still takes the whole path). */
 export interface WarmRun {
@@ -54,15 +60,53 @@ export interface WarmRun {
   readonly adverts: number;
   /** Address changes its (fake) kernel acknowledged. */
   readonly addressChanges: number;
+  /** Gratuitous ARPs (or unsolicited NAs) handed to its (fake) sender. */
+  readonly garps: number;
   /** Set when it threw: what it did not get to is compiled at the first real takeover, as without it. */
   readonly failed?: string;
 }
 
 /** Runs every kind's scratch takeover in turn; resolves when they are all stopped. Never throws. */
 export async function warmTakeoverPath(kinds: readonly WarmKind[]): Promise<WarmRun[]> {
+  await warmKernelTimer();
+  await warmHostOps();
   const runs: WarmRun[] = [];
   for (const kind of kinds) runs.push(await warmOne(kind));
   return runs;
+}
+
+/**
+ * A backup's timer queue may never wake before its takeover (each advert heard re-arms its
+ * Master_Down deadline), so the kernel timer's expiry callback would first run then: a scratch
+ * timerfd armed in the past fires it once now (no datagram armed: nothing is sent), then closes.
+ */
+async function warmKernelTimer(): Promise<void> {
+  let timer: KernelTimer | undefined;
+  let guard: NodeJS.Timeout | undefined;
+  await new Promise<void>((resolve) => {
+    const opened = openKernelTimer(() => resolve());
+    if (!opened.ok) return resolve(); // no addon: the daemon's timers run on setTimeout
+    timer = opened.value;
+    guard = setTimeout(resolve, KERNEL_TIMER_WAIT_MS);
+    timer.arm(0);
+  });
+  clearTimeout(guard);
+  timer?.close();
+}
+
+/**
+ * The daemon's own address operations (host-entry.ts HOST_OPS, ip-addr.ts `changeAddresses`) up to
+ * their check, with an address no check lets through: nothing reaches the kernel (the scratch
+ * instance's operations go to the NetlinkBatcher directly).
+ */
+async function warmHostOps(): Promise<void> {
+  const invalid: HostEntry = { kind: 'addr', vip: { address: 'not-an-address', dev: DEV } };
+  try {
+    await HOST_OPS.apply('present', [invalid]);
+    await HOST_OPS.apply('absent', [invalid]);
+  } catch {
+    // a bug there shows at the first real takeover, not here
+  }
 }
 
 /** The distinct (version, family) pairs of `instances`, VRRPv2 over IPv4 first if present. */
@@ -79,8 +123,9 @@ async function warmOne(kind: WarmKind): Promise<WarmRun> {
   const net = NET[kind.family];
   const rig = scratchRig();
   const states: string[] = [];
-  const vip: VipSpec = { address: net.vip, dev: DEV };
-  const spec: InstanceSpec<VipSpec> = {
+  const vip: HostEntry = { kind: 'addr', vip: { address: net.vip, dev: DEV } };
+  const vipAddress = ipAddress(net.vip.replace(/\/.*/, ''));
+  const spec: InstanceSpec<HostEntry> = {
     router: {
       name: 'warm-up',
       vrid: vrid(1),
@@ -92,18 +137,26 @@ async function warmOne(kind: WarmKind): Promise<WarmRun> {
       preemptDelayMs: 0,
       acceptMode: true,
       auth: kind.version === 2 ? { type: 1, data: PASS } : undefined,
-      vips: [ipAddress(net.vip.replace(/\/.*/, ''))],
+      vips: [vipAddress],
       primaryIp: ipAddress(net.me),
       addressMismatch: 'accept',
     },
     vips: [vip],
-    garpAddresses: [],
+    garpAddresses: [vipAddress],
     garp: KEEPALIVED_GARP_DEFAULTS,
   };
   const group = ipAddress(net.group);
-  let inst: Instance<VipSpec> | undefined;
+  let inst: Instance<HostEntry> | undefined;
+  let registration: Registration | undefined;
   try {
-    inst = new Instance(spec, rig.io([group]));
+    // Wired as the daemon wires an instance (slot.ts wireInstance): its sends go through a registration with an interface mux.
+    const sender: { via: Registration | undefined } = { via: undefined };
+    const destinations = [group];
+    inst = new Instance(spec, new SlotIo(rig.wiring, destinations, sender));
+    const made = inst;
+    const reg = rig.mux(kind.family).register('warm-up', { spec: receiverSpec(made, []), onAdvert: (rx) => made.receive(rx), destinations, source: spec.router.primaryIp });
+    if (!reg.ok) throw new Error(reg.error.detail);
+    sender.via = registration = reg.value;
     const settled = inst.facts.bind(inst);
     inst.onStateChange((e) => void states.push(e.to));
     inst.start(); // INIT -> BACKUP: its takeover advert built and armed
@@ -117,11 +170,12 @@ async function warmOne(kind: WarmKind): Promise<WarmRun> {
     rig.expire(false); // Master_Down again, without the armed send: the JavaScript path sends it
     await rig.settle(() => settled().vipsSettled);
     await inst.stop(); // MASTER -> INIT: priority 0, VIPs removed
-    return { kind, states, adverts: rig.adverts(), addressChanges: rig.addressChanges() };
+    return { kind, states, adverts: rig.adverts(), addressChanges: rig.addressChanges(), garps: rig.garps() };
   } catch (e) {
     if (inst !== undefined) await inst.stop().catch(() => undefined);
-    return { kind, states, adverts: rig.adverts(), addressChanges: rig.addressChanges(), failed: String(e) };
+    return { kind, states, adverts: rig.adverts(), addressChanges: rig.addressChanges(), garps: rig.garps(), failed: String(e) };
   } finally {
+    registration?.unregister();
     rig.close();
   }
 }
@@ -150,33 +204,45 @@ function scratchRig() {
   const token = {} as ArmedDatagram;
   let adverts = 0;
   let addressChanges = 0;
-  const io = (destinations: readonly IpAddress[]): InstanceIo<VipSpec> => ({
+  let garps = 0;
+  const wiring: InstanceWiring = {
     now,
     log,
-    destinations,
-    sendTo: (_payload, _dst, armedSent) => {
-      if (armedSent === undefined) adverts++;
-      return { ok: true };
-    },
-    prepare: () => undefined,
-    armTakeover: () => token,
     vipOps: {
-      apply: async (state, vips) => {
-        const checked = vips.map((v) => checkVip(state === 'present' ? 'add' : 'del', v));
+      apply: async (state, entries) => {
+        const checked = entries.map((e) => (e.kind === 'addr' ? checkVip(state === 'present' ? 'add' : 'del', e.vip) : err({ kind: 'invalid' as const, detail: 'not an address', stderr: '' })));
         const valid = checked.flatMap((c): CheckedVip[] => (c.ok ? [c.value] : []));
         const done: AddrOutcome[] = await batcher.submit(valid);
         addressChanges += done.filter((d) => d.ok).length;
         let next = 0;
         return checked.map((c) => (c.ok ? done[next++]! : c));
       },
-      describe: (v) => `${v.address} dev ${v.dev}`,
+      describe: describeEntry,
     },
-    garp: (addresses, count) => Promise.resolve({ sent: addresses.length * count, failed: 0 }),
+    garp: (addresses, count) => {
+      garps += addresses.length * count;
+      return Promise.resolve({ sent: addresses.length * count, failed: 0 });
+    },
+  };
+  /** A socket that sends nothing: the mux's sends end here (the takeover's is the one the fake kernel timer "sent"). */
+  const port = (family: Family): PacketPort => ({
+    ifname: DEV,
+    family,
+    on: () => undefined,
+    off: () => undefined,
+    send: (payload, _dst, _src, armedSent) => {
+      if (armedSent === undefined) adverts++;
+      return ok(payload.length);
+    },
+    prepare: () => undefined,
+    arm: () => token,
   });
   return {
     now,
-    io,
+    wiring,
+    mux: (family: Family) => new VrrpInterfaceMux(port(family), { now }),
     adverts: () => adverts,
+    garps: () => garps,
     addressChanges: () => addressChanges,
     /** The queue's next deadline passes: `sent`, the wake source sent the head slot's armed datagram. */
     expire(sent: boolean): void {

@@ -24,6 +24,8 @@ describe('warm-up: a scratch takeover with no side effect', () => {
       expect(run.adverts).toBe(4);
       // Added, removed, added, removed.
       expect(run.addressChanges).toBe(4);
+      // The first burst of each takeover (vrrp_garp_master_repeat 5).
+      expect(run.garps).toBe(10);
     }
   });
 
