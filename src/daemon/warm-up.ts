@@ -16,21 +16,15 @@
  */
 import { receiverSpec } from './build.js';
 import { Instance, type InstanceSpec } from './instance.js';
-import { SlotIo, type InstanceWiring } from './slot.js';
-import { queueOnClock } from './clock.js';
-import { describeEntry, HOST_OPS, type HostEntry } from './host-entry.js';
-import { createLogger } from './log.js';
-import { NetlinkBatcher } from '../io/addr-netlink.js';
+import { SlotIo } from './slot.js';
+import { HOST_OPS, type HostEntry } from './host-entry.js';
+import { SCRATCH_DEV, scratchRig } from './warm-up-rig.js';
 import { openKernelTimer, type KernelTimer } from '../io/kernel-timer.js';
 import { KEEPALIVED_GARP_DEFAULTS } from '../io/garp-schedule.js';
-import { checkVip, type AddrOutcome, type CheckedVip } from '../io/ip-addr.js';
-import type { ArmedDatagram } from '../io/packet-addon.js';
-import { VrrpInterfaceMux, type PacketPort, type ReceivedAdvert, type Registration } from '../io/vrrp-mux.js';
-import type { RtnlSocket } from '../io/rtnl-socket.js';
-import type { Wake } from './deadline-queue.js';
-import { priority, vrid } from '../protocol/types.js';
-import { err, ok } from '../result.js';
+import type { ReceivedAdvert, Registration } from '../io/vrrp-mux.js';
+import { priority, vrid, type RouterState } from '../protocol/types.js';
 import { ipAddress, type Family, type IpAddress } from '../wire/address.js';
+import { VRRP_MCAST_GROUP4, VRRP_MCAST_GROUP6 } from '../wire/constants.js';
 import type { Advert, VrrpVersion } from '../wire/types.js';
 
 /** One kind of instance a configuration runs: its code paths differ by version and family. */
@@ -40,14 +34,11 @@ export interface WarmKind {
 }
 
 /** Documentation addresses (RFC 5737, RFC 3849) on an interface name no host has. */
-const NET: Readonly<Record<Family, { group: string; me: string; peer: string; vip: string }>> = {
-  ipv4: { group: '224.0.0.18', me: '192.0.2.2', peer: '192.0.2.1', vip: '192.0.2.100/32' },
-  ipv6: { group: 'ff02::12', me: 'fe80::2', peer: 'fe80::1', vip: '2001:db8::100/128' },
+const NET: Readonly<Record<Family, { group: IpAddress; me: string; peer: string; vip: string; prefix: number }>> = {
+  ipv4: { group: VRRP_MCAST_GROUP4, me: '192.0.2.2', peer: '192.0.2.1', vip: '192.0.2.100', prefix: 32 },
+  ipv6: { group: VRRP_MCAST_GROUP6, me: 'fe80::2', peer: 'fe80::1', vip: '2001:db8::100', prefix: 128 },
 };
-const DEV = 'vrrpd-warm';
 const PASS = new Uint8Array([0x77, 0x61, 0x72, 0x6d, 0, 0, 0, 0]);
-/** How many loop turns a scratch step may take to settle (VIP passes, the batcher's immediates). */
-const MAX_TURNS = 50;
 /** At most this long for the scratch kernel timer's expiry (a deadline in the past: it fires at once). */
 const KERNEL_TIMER_WAIT_MS = 100;
 
@@ -55,7 +46,7 @@ const KERNEL_TIMER_WAIT_MS = 100;
 export interface WarmRun {
   readonly kind: WarmKind;
   /** The states it entered, in order. */
-  readonly states: readonly string[];
+  readonly states: readonly RouterState[];
   /** Adverts handed to its (fake) socket, the takeover's armed one not included. */
   readonly adverts: number;
   /** Address changes its (fake) kernel acknowledged. */
@@ -100,7 +91,7 @@ async function warmKernelTimer(): Promise<void> {
  * instance's operations go to the NetlinkBatcher directly).
  */
 async function warmHostOps(): Promise<void> {
-  const invalid: HostEntry = { kind: 'addr', vip: { address: 'not-an-address', dev: DEV } };
+  const invalid: HostEntry = { kind: 'addr', vip: { address: 'not-an-address', dev: SCRATCH_DEV } };
   try {
     await HOST_OPS.apply('present', [invalid]);
     await HOST_OPS.apply('absent', [invalid]);
@@ -119,13 +110,11 @@ export function warmKinds(instances: readonly WarmKind[]): WarmKind[] {
   return [...seen.values()];
 }
 
-async function warmOne(kind: WarmKind): Promise<WarmRun> {
+/** The scratch instance's configuration: documentation addresses on an interface no host has. */
+function scratchSpec(kind: WarmKind): InstanceSpec<HostEntry> {
   const net = NET[kind.family];
-  const rig = scratchRig();
-  const states: string[] = [];
-  const vip: HostEntry = { kind: 'addr', vip: { address: net.vip, dev: DEV } };
-  const vipAddress = ipAddress(net.vip.replace(/\/.*/, ''));
-  const spec: InstanceSpec<HostEntry> = {
+  const vip = ipAddress(net.vip);
+  return {
     router: {
       name: 'warm-up',
       vrid: vrid(1),
@@ -137,43 +126,48 @@ async function warmOne(kind: WarmKind): Promise<WarmRun> {
       preemptDelayMs: 0,
       acceptMode: true,
       auth: kind.version === 2 ? { type: 1, data: PASS } : undefined,
-      vips: [vipAddress],
+      vips: [vip],
       primaryIp: ipAddress(net.me),
       addressMismatch: 'accept',
     },
-    vips: [vip],
-    garpAddresses: [vipAddress],
+    vips: [{ kind: 'addr', vip: { address: `${vip}/${net.prefix}`, dev: SCRATCH_DEV } }],
+    garpAddresses: [vip],
     garp: KEEPALIVED_GARP_DEFAULTS,
   };
-  const group = ipAddress(net.group);
+}
+
+/** One kind's scratch instance through a takeover, a master's adverts, a step down, a second takeover and a shutdown. */
+async function warmOne(kind: WarmKind): Promise<WarmRun> {
+  const rig = scratchRig();
+  const spec = scratchSpec(kind);
+  const group = NET[kind.family].group;
+  const states: RouterState[] = [];
+  const ran = (failed?: string): WarmRun => ({ kind, states, adverts: rig.adverts(), addressChanges: rig.addressChanges(), garps: rig.garps(), ...(failed !== undefined && { failed }) });
   let inst: Instance<HostEntry> | undefined;
   let registration: Registration | undefined;
   try {
     // Wired as the daemon wires an instance (slot.ts wireInstance): its sends go through a registration with an interface mux.
     const sender: { via: Registration | undefined } = { via: undefined };
-    const destinations = [group];
-    inst = new Instance(spec, new SlotIo(rig.wiring, destinations, sender));
-    const made = inst;
-    const reg = rig.mux(kind.family).register('warm-up', { spec: receiverSpec(made, []), onAdvert: (rx) => made.receive(rx), destinations, source: spec.router.primaryIp });
+    const made = (inst = new Instance(spec, new SlotIo(rig.wiring, [group], sender)));
+    const reg = rig.mux(kind.family).register('warm-up', { spec: receiverSpec(made, []), onAdvert: (rx) => made.receive(rx), destinations: [group], source: spec.router.primaryIp });
     if (!reg.ok) throw new Error(reg.error.detail);
     sender.via = registration = reg.value;
-    const settled = inst.facts.bind(inst);
-    inst.onStateChange((e) => void states.push(e.to));
-    inst.start(); // INIT -> BACKUP: its takeover advert built and armed
+    const settled = (): boolean => made.facts().vipsSettled;
+    made.onStateChange((e) => void states.push(e.to));
+    made.start(); // INIT -> BACKUP: its takeover advert built and armed
     rig.expire(true); // Master_Down: the fake kernel timer "sent" it; BACKUP -> MASTER, VIPs asked for
-    await rig.settle(() => settled().vipsSettled);
+    await rig.settle(settled);
     rig.expire(false); // a master's steady advert (and the GARP schedule's timer)
     rig.expire(false);
-    // A better peer: MASTER -> BACKUP, VIPs removed.
-    inst.receive(better(kind, spec.router.vips, ipAddress(net.peer), group, rig.now()));
-    await rig.settle(() => settled().vipsSettled);
+    made.receive(better(kind, spec.router.vips, ipAddress(NET[kind.family].peer), group, rig.now())); // MASTER -> BACKUP, VIPs removed
+    await rig.settle(settled);
     rig.expire(false); // Master_Down again, without the armed send: the JavaScript path sends it
-    await rig.settle(() => settled().vipsSettled);
-    await inst.stop(); // MASTER -> INIT: priority 0, VIPs removed
-    return { kind, states, adverts: rig.adverts(), addressChanges: rig.addressChanges(), garps: rig.garps() };
+    await rig.settle(settled);
+    await made.stop(); // MASTER -> INIT: priority 0, VIPs removed
+    return ran();
   } catch (e) {
     if (inst !== undefined) await inst.stop().catch(() => undefined);
-    return { kind, states, adverts: rig.adverts(), addressChanges: rig.addressChanges(), garps: rig.garps(), failed: String(e) };
+    return ran(String(e));
   } finally {
     registration?.unregister();
     rig.close();
@@ -185,108 +179,4 @@ function better(kind: WarmKind, vips: readonly IpAddress[], src: IpAddress, dst:
   const advert: Advert = { version: kind.version, type: 1, vrid: 1, priority: 200, adverIntervalCs: 100, addresses: vips, ...(kind.version === 2 ? { auth: { type: 1, data: PASS } } : {}) };
   const ip = { family: kind.family, src, dst, ttl: 255, tos: kind.family === 'ipv4' ? 0xc0 : undefined, vrrp: new Uint8Array(0), ah: false } as ReceivedAdvert['ip'];
   return { advert, ip, checksum: 'rfc', arrivedAt: at };
-}
-
-/** A clock, a timer queue driven by hand, a fake kernel behind a NetlinkBatcher, and I/O that sends nothing. */
-function scratchRig() {
-  let t = 1_000_000;
-  const now = (): number => t;
-  let onWake: (armed: number) => void = () => undefined;
-  let wakeAt: number | undefined;
-  const queue = queueOnClock(now, (w): Wake => {
-    onWake = w;
-    return { arm: (d) => void (wakeAt = d), disarm: () => void (wakeAt = undefined) };
-  });
-  const batcher = new NetlinkBatcher(undefined, () => ok(fakeKernel()));
-  // As the daemon does (daemon.ts): a timer batch's addresses leave before its other work.
-  queue.betweenTiers = () => batcher.flushNow();
-  const log = createLogger({ json: true, destination: { write: () => undefined } });
-  const token = {} as ArmedDatagram;
-  let adverts = 0;
-  let addressChanges = 0;
-  let garps = 0;
-  const wiring: InstanceWiring = {
-    now,
-    log,
-    vipOps: {
-      apply: async (state, entries) => {
-        const checked = entries.map((e) => (e.kind === 'addr' ? checkVip(state === 'present' ? 'add' : 'del', e.vip) : err({ kind: 'invalid' as const, detail: 'not an address', stderr: '' })));
-        const valid = checked.flatMap((c): CheckedVip[] => (c.ok ? [c.value] : []));
-        const done: AddrOutcome[] = await batcher.submit(valid);
-        addressChanges += done.filter((d) => d.ok).length;
-        let next = 0;
-        return checked.map((c) => (c.ok ? done[next++]! : c));
-      },
-      describe: describeEntry,
-    },
-    garp: (addresses, count) => {
-      garps += addresses.length * count;
-      return Promise.resolve({ sent: addresses.length * count, failed: 0 });
-    },
-  };
-  /** A socket that sends nothing: the mux's sends end here (the takeover's is the one the fake kernel timer "sent"). */
-  const port = (family: Family): PacketPort => ({
-    ifname: DEV,
-    family,
-    on: () => undefined,
-    off: () => undefined,
-    send: (payload, _dst, _src, armedSent) => {
-      if (armedSent === undefined) adverts++;
-      return ok(payload.length);
-    },
-    prepare: () => undefined,
-    arm: () => token,
-  });
-  return {
-    now,
-    wiring,
-    mux: (family: Family) => new VrrpInterfaceMux(port(family), { now }),
-    adverts: () => adverts,
-    garps: () => garps,
-    addressChanges: () => addressChanges,
-    /** The queue's next deadline passes: `sent`, the wake source sent the head slot's armed datagram. */
-    expire(sent: boolean): void {
-      if (wakeAt === undefined) return;
-      t = wakeAt + 0.05;
-      wakeAt = undefined;
-      onWake(sent ? 60 : 0);
-    },
-    /** Lets the loop turn until `done` (the VIP passes and the batcher use promises and setImmediate). */
-    async settle(done: () => boolean): Promise<void> {
-      for (let i = 0; i < MAX_TURNS && !(done() && batcher.idle); i++) await new Promise((r) => setImmediate(r));
-    },
-    close(): void {
-      queue.betweenTiers = undefined;
-    },
-  };
-}
-
-/** A NETLINK_ROUTE socket that acknowledges every request (NLMSG_ERROR, error 0) and sends nothing. */
-function fakeKernel(): RtnlSocket {
-  return { ifindex: () => 1, talk: acknowledgeAll, close: () => undefined };
-}
-
-const NLMSG_HDRLEN = 16;
-const NLMSG_ERROR = 2;
-const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** One acknowledgement per request in `requests` (netlink messages, 4-aligned): error 0 and the request's header. */
-function acknowledgeAll(requests: Uint8Array): Uint8Array {
-  const view = new DataView(requests.buffer, requests.byteOffset, requests.byteLength);
-  const acks: Uint8Array[] = [];
-  for (let at = 0; at + NLMSG_HDRLEN <= requests.length; ) {
-    const len = view.getUint32(at, HOST_LE);
-    if (len < NLMSG_HDRLEN) break;
-    const ack = new Uint8Array(NLMSG_HDRLEN + 4 + NLMSG_HDRLEN);
-    const out = new DataView(ack.buffer);
-    out.setUint32(0, ack.length, HOST_LE);
-    out.setUint16(4, NLMSG_ERROR, HOST_LE);
-    out.setUint32(8, view.getUint32(at + 8, HOST_LE), HOST_LE);
-    ack.set(requests.subarray(at, at + NLMSG_HDRLEN), NLMSG_HDRLEN + 4);
-    acks.push(ack);
-    at += (len + 3) & ~3;
-  }
-  const all = new Uint8Array(acks.length * (NLMSG_HDRLEN + 4 + NLMSG_HDRLEN));
-  acks.forEach((a, i) => all.set(a, i * a.length));
-  return all;
 }
