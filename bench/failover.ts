@@ -1,9 +1,10 @@
 /**
  * `npm run bench:failover [-- --runs N] [--only vrrpd|keepalived] [--node-flags "FLAGS"] [--vrrp-version 2|3]
- * [--advert-int S] [--family ipv4|ipv6] [--vrrpd-at LABEL=PATH]... [--vrrpd-flags LABEL=FLAGS]...`: how fast the backup
+ * [--advert-int S] [--family ipv4|ipv6] [--vrrpd-at LABEL=PATH]... [--vrrpd-flags LABEL=FLAGS]... [--vrrpd-env LABEL=VAR=VALUE]...`: how fast the backup
  * takes over, measured on the wire, for vrrpd and for keepalived in the same lab, runs interleaved; each --vrrpd-at adds
  * another vrrpd build (PATH its bundle's vrrpd.js, run with its own shebang's flags, or with FLAGS when --vrrpd-flags
- * names its LABEL) as `vrrpd@LABEL`: another branch's build against this one, or other node flags. `--vrrp-version 3 --advert-int 0.1` is RFC 5798's fast case
+ * names its LABEL, with VAR added to its environment when --vrrpd-env does) as `vrrpd@LABEL`: another branch's build against
+ * this one, or other node flags. `--vrrp-version 3 --advert-int 0.1` is RFC 5798's fast case
  * (Master_Down_Interval 365 ms at priority 90, §6.1); VRRPv2 takes whole seconds only.
  *
  * Two nodes (op1 priority 100 MASTER, op2 90, VRID 251, advert_int 1) and a client in namespaces
@@ -26,7 +27,7 @@ import { Daemon, instanceConfig } from './lib/daemon.js';
 import { busyLine, load1, machine, machineLine } from './lib/machine.js';
 import { Pair } from './lib/pair.js';
 import { keepalivedPeer, vrrpdPeer, type Peer } from './lib/peers.js';
-import { parseTargets, targetFlags, targetLines, type Target } from './lib/targets.js';
+import { parseTargets, targetEnv, targetFlags, targetLines, type Target } from './lib/targets.js';
 import { ms, sleep, summarize, table, type Summary } from './lib/stats.js';
 
 const TARGET_MS = 1;
@@ -223,7 +224,7 @@ async function main(): Promise<number> {
     family === 'ipv6'
       ? { op1: await pair.op1.host.linkLocal6(), op2: await pair.op2.host.linkLocal6() }
       : { op1: pair.op1.host.ip, op2: pair.op2.host.ip };
-  const vrrpd = (target: Target, d: Daemon): Peer => vrrpdPeer(target.cli === undefined ? d : new Daemon(d.host, pair.dir, target.cli), targetFlags(target, nodeFlags));
+  const vrrpd = (target: Target, d: Daemon): Peer => vrrpdPeer(target.cli === undefined ? d : new Daemon(d.host, pair.dir, target.cli), targetFlags(target, nodeFlags), targetEnv(target));
   const sides: Side[] = targets.map((target) =>
     target.kind === 'vrrpd'
       ? { target, op1: vrrpd(target, pair.op1), op2: vrrpd(target, pair.op2) }

@@ -1,11 +1,13 @@
 /**
  * `npm run bench:scale [-- --sizes 1,50,255] [--seconds 20] [--rounds 1] [--only vrrpd|keepalived]
- *  [--node-flags "FLAGS"] [--global "LINE"]... [--vrrpd-at LABEL=PATH]... [--vrrpd-flags LABEL=FLAGS]...`:
+ *  [--node-flags "FLAGS"] [--global "LINE"]... [--vrrpd-at LABEL=PATH]... [--vrrpd-flags LABEL=FLAGS]...
+ *  [--vrrpd-env LABEL=VAR=VALUE]...`:
  *  (--node-flags replaces the bin's own node flags, to try others; each --global adds a line to
  *  both daemons' global_defs, e.g. "vrrp_rt_priority 10"; each --vrrpd-at adds another vrrpd
  *  build, PATH its bundle's vrrpd.js run with its own shebang's flags, as `vrrpd@LABEL`,
  *  interleaved with the others: another branch's build against this one in the same run;
- *  --vrrpd-flags LABEL=FLAGS runs that one with FLAGS instead: node flags compared in one run)
+ *  --vrrpd-flags LABEL=FLAGS runs that one with FLAGS instead: node flags compared in one run;
+ *  --vrrpd-env LABEL=VAR=VALUE adds VAR to its environment, e.g. GLIBC_TUNABLES)
  * N VRRP instances on one interface, vrrpd against keepalived in the same run.
  *
  * Namespaces (prefix `vsc`): node m runs N instances as master (priority 100, state MASTER),
@@ -15,7 +17,8 @@
  *   2. A window of --seconds: the master's advert intervals from the capture (error = |interval -
  *      1 s|, every VRID), adverts and MASTER transitions from the backup (any is spurious), the
  *      master's CPU (its process tree, reaped children included; its system part) and wake-ups
- *      (voluntary context switches of all its threads) and resident memory (VmRSS).
+ *      (voluntary context switches of all its threads) and resident memory (VmRSS; RssAnon, and of
+ *      it glibc's main malloc heap, `[heap]` in smaps).
  *   3. Mass takeover: m's cable is cut; until b holds all N VIPs (`ip -ts monitor address` on b).
  *      Per VRID: VIP on b minus (m's last advert of that VRID + Master_Down_Interval 3648.4375 ms).
  * Targets (issue 11): interval error p99 <= 1 ms and max <= 2 ms; no spurious advert; CPU no more
@@ -30,11 +33,11 @@ import { masterDownIntervalMs } from '../src/protocol/timers.js';
 import { AddressMonitor } from './lib/addr-monitor.js';
 import { AdvertCapture, type SeenAdvert } from './lib/capture.js';
 import { busyLine, load1, machine, machineLine } from './lib/machine.js';
-import { cpuPercent, sampleTree, sysPercent, wakeupsPerSecond } from './lib/proc-tree.js';
+import { brkHeapKb, cpuPercent, sampleTree, sysPercent, wakeupsPerSecond } from './lib/proc-tree.js';
 import { scaleConfig, scaleVip } from './lib/scale-config.js';
 import { Daemon } from './lib/daemon.js';
 import { keepalivedPeer, vrrpdPeer, type DaemonKind, type Peer } from './lib/peers.js';
-import { parseTargets, repeatedOption, targetFlags, targetLines, type Target } from './lib/targets.js';
+import { parseTargets, repeatedOption, targetEnv, targetFlags, targetLines, type Target } from './lib/targets.js';
 import { ms, sleep, summarize, table, type Summary } from './lib/stats.js';
 
 const MDI_MS = masterDownIntervalMs(2, 90, 100);
@@ -84,6 +87,8 @@ interface RunResult {
   readonly wakeupsPerS: number;
   readonly rssMb: number;
   readonly anonMb: number;
+  /** Of anonMb, the top process's glibc main malloc heap (`[heap]`). */
+  readonly brkHeapMb: number;
   /** Cable cut -> the backup holds every VIP, ms. */
   readonly allVipsMs: number;
   /** Per VRID: VIP on the backup - (last master advert + Master_Down_Interval), ms. */
@@ -135,7 +140,7 @@ async function oneRun(lab: Lab, capture: AdvertCapture, target: Target, n: numbe
   const [m, b] = [lab.host('m'), lab.host('b')];
   const dir = mkdtempSync(join(tmpdir(), `vsc-${kind}-`));
   const flags = targetFlags(target, args.nodeFlags);
-  const peer = (host: typeof m): Peer => (kind === 'vrrpd' ? vrrpdPeer(new Daemon(host, dir, target.cli), flags) : keepalivedPeer(host, dir));
+  const peer = (host: typeof m): Peer => (kind === 'vrrpd' ? vrrpdPeer(new Daemon(host, dir, target.cli), flags, targetEnv(target)) : keepalivedPeer(host, dir));
   const [master, backup] = [peer(m), peer(b)];
   const vips = Array.from({ length: n }, (_, i) => scaleVip(i + 1));
   const [monM, monB] = [await AddressMonitor.start(m), await AddressMonitor.start(b)];
@@ -155,6 +160,7 @@ async function oneRun(lab: Lab, capture: AdvertCapture, target: Target, n: numbe
     const w0 = Date.now();
     await sleep(seconds * 1000);
     const s1 = sampleTree(master.pid!);
+    const brkHeap = brkHeapKb(master.pid!);
     const w1 = Date.now();
     const spuriousTransitions = backup.transitionsSince(mark, 'MASTER');
     const tCut = Date.now();
@@ -176,6 +182,7 @@ async function oneRun(lab: Lab, capture: AdvertCapture, target: Target, n: numbe
       wakeupsPerS: wakeupsPerSecond(s0, s1),
       rssMb: s1.rssKb / 1024,
       anonMb: s1.anonKb / 1024,
+      brkHeapMb: brkHeap / 1024,
       ...takeoverFigures(adverts, { master: m.ip, backup: b.ip, n, tCut, vipsAt: got }),
     };
   } finally {
@@ -192,7 +199,7 @@ function runLine(r: RunResult): string {
   const e = r.intervalError;
   return (
     `${r.label} N=${r.n} round ${r.round}: interval error p50/p99/max ${ms(e.median, 2)}/${ms(e.p99, 2)}/${ms(e.max, 2)} ms (${e.n} intervals), ` +
-    `backup: ${r.spuriousAdverts} adverts ${r.spuriousTransitions} transitions, CPU ${ms(r.cpuPct, 2)} % (system ${ms(r.sysPct, 2)}), ${ms(r.wakeupsPerS)} wake-ups/s, RSS ${ms(r.rssMb)} MB (anon ${ms(r.anonMb)}), ` +
+    `backup: ${r.spuriousAdverts} adverts ${r.spuriousTransitions} transitions, CPU ${ms(r.cpuPct, 2)} % (system ${ms(r.sysPct, 2)}), ${ms(r.wakeupsPerS)} wake-ups/s, RSS ${ms(r.rssMb)} MB (anon ${ms(r.anonMb)}, malloc [heap] ${ms(r.brkHeapMb)}), ` +
     `all VIPs ${ms(r.allVipsMs / 1000, 2)} s after the cut, VIP - bound p50/max ${ms(r.vipLag.median)}/${ms(r.vipLag.max)} ms, ` +
     `first advert - bound p50/max ${ms(r.advertLag.median, 2)}/${ms(r.advertLag.max, 2)} ms${r.missingVips ? `, ${r.missingVips} VIPs MISSING` : ''} (started in ${ms(r.startMs / 1000, 1)} s)`
   );

@@ -6,11 +6,31 @@ import { CLI } from './paths.js';
 
 export type { LogLine } from '../../src/lab/daemon-process.js';
 
+/**
+ * Variables of the shell running a bench that a deployed daemon does not get (the systemd unit
+ * sets none of them) and that change what the bench measures: with NODE_EXTRA_CA_CERTS node parses
+ * that CA bundle and builds a root certificate store before any JavaScript runs, +1.6-2.4 MB of RSS
+ * with this machine's 144 certificates (docs/performance.md, "glibc malloc").
+ */
+export const NOT_DEPLOYED: readonly string[] = ['NODE_EXTRA_CA_CERTS'];
+
+/** The bench's environment without NOT_DEPLOYED: what every vrrpd a bench starts gets unless told otherwise. */
+export function deployedEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of NOT_DEPLOYED) delete env[name];
+  return env;
+}
+
 /** A daemon in a bench's lab namespace (with the node flags of the vrrpd bin unless told otherwise). */
 export class Daemon extends DaemonProcess {
   /** `cli`: another build's vrrpd.js (bench:scale --vrrpd-at); this build's bin by default. */
   constructor(host: LabHost, dir: string, cli: string = CLI) {
     super(host, dir, cli);
+  }
+
+  /** As DaemonProcess's, in deployedEnv() unless `opts.env` is given. */
+  override start(extra: string[] = [], opts: Parameters<DaemonProcess['start']>[1] = {}): void {
+    super.start(extra, { ...opts, env: opts.env ?? deployedEnv() });
   }
 }
 

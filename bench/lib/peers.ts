@@ -66,7 +66,7 @@ function tracker(events: () => readonly StateEvent[]) {
 }
 
 /** vrrpd through a bench Daemon (its own, or one a Pair made). */
-export function vrrpdPeer(d: Daemon, nodeArgs?: readonly string[]): Peer {
+export function vrrpdPeer(d: Daemon, nodeArgs?: readonly string[], env?: NodeJS.ProcessEnv): Peer {
   const events = (): StateEvent[] =>
     d.logs.flatMap((l) =>
       typeof l.to === 'string' && typeof l.from === 'string' && typeof l.instance === 'string'
@@ -85,7 +85,7 @@ export function vrrpdPeer(d: Daemon, nodeArgs?: readonly string[]): Peer {
     host: d.host,
     logLines: () => d.logs,
     writeConfig: (t) => d.writeConfig(t),
-    start: () => d.start([], nodeArgs === undefined ? {} : { nodeArgs }),
+    start: () => d.start([], { ...(nodeArgs && { nodeArgs }), ...(env && { env }) }),
     stop: async () => void (await d.stop('SIGTERM')),
     kill: async () => void (await d.stop('SIGKILL')),
     get running() {

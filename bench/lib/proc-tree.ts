@@ -54,6 +54,22 @@ export function statusKb(pid: number, key: 'VmRSS' | 'RssAnon'): number {
   }
 }
 
+/**
+ * The resident anonymous kB of `pid`'s glibc main malloc heap (`[heap]` in smaps, the brk heap),
+ * 0 when there is none or the process is gone: beside RssAnon, what of it is malloc's and not V8's
+ * (docs/performance.md, "glibc malloc").
+ */
+export function brkHeapKb(pid: number): number {
+  try {
+    const text = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+    const at = text.indexOf(' [heap]\n');
+    const m = at < 0 ? null : /^Anonymous:\s+(\d+) kB/m.exec(text.slice(at));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** Voluntary context switches of every thread of `pid` (0 when it is gone). */
 function voluntarySwitches(pid: number): number {
   let sum = 0;

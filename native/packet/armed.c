@@ -64,15 +64,33 @@ vrrpd_armed *vrrpd_armed_get(napi_env env, napi_value v) {
   return data;
 }
 
-int vrrpd_armed_fire(vrrpd_armed *a) {
-  if (!a->s->open) return ARMED_CLOSED;
+int vrrpd_armed_check(const vrrpd_armed *a) {
+  return vrrpd_socket_check(a->s);
+}
+
+int vrrpd_socket_check(const rxsock *s) {
+  if (!s->open) return ARMED_CLOSED;
   /* A datagram waiting to be read may be the master's advert that resets the timer (RFC 3768
-     §6.4.2, RFC 5798 §6.4.2): JavaScript reads it and decides. Looked at, not consumed. */
-  struct pollfd p = {.fd = a->s->fd, .events = POLLIN};
+     §6.4.2, RFC 5798 §6.4.2), or a better master's that ends a train (§6.4.3): JavaScript reads
+     it and decides. Looked at, not consumed. */
+  struct pollfd p = {.fd = s->fd, .events = POLLIN};
   int ready = poll(&p, 1, 0);
   if (ready != 0) return ready > 0 ? ARMED_WAITING : ARMED_FAILED;
+  return 0;
+}
+
+const rxsock *vrrpd_armed_socket(const vrrpd_armed *a) {
+  return a->s;
+}
+
+int vrrpd_armed_send(const vrrpd_armed *a) {
   const vrrpd_armed_dest *d = &a->dest;
   ssize_t n = d->family == AF_INET6 ? raw6_send_payload(a->s, a->datagram, a->len, &d->to.v6.dst, d->to.v6.has_src ? &d->to.v6.src : NULL)
                                     : raw4_send_datagram(a->s->fd, a->datagram, a->len, d->to.dst4);
   return n == (ssize_t)a->len ? (int)n : ARMED_FAILED;
+}
+
+int vrrpd_armed_fire(vrrpd_armed *a) {
+  int r = vrrpd_armed_check(a);
+  return r != 0 ? r : vrrpd_armed_send(a);
 }

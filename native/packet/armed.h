@@ -47,6 +47,18 @@ napi_value vrrpd_armed_create(napi_env env, napi_value socket, rxsock *s, const 
 /* The armed datagram behind `v`, or NULL (nothing thrown) when `v` is not one. */
 vrrpd_armed *vrrpd_armed_get(napi_env env, napi_value v);
 
+/* The guards alone: 0 when it may be sent now, else ARMED_CLOSED, ARMED_WAITING or ARMED_FAILED (poll failed). */
+int vrrpd_armed_check(const vrrpd_armed *a);
+
+/* The same guards for a socket: vrrpd_armed_check is this for the armed datagram's socket. */
+int vrrpd_socket_check(const rxsock *s);
+
+/* The socket an armed datagram goes out on. */
+const rxsock *vrrpd_armed_socket(const vrrpd_armed *a);
+
+/* The send alone (one sendto or sendmsg, no guard): the bytes sent, or ARMED_FAILED with errno set. */
+int vrrpd_armed_send(const vrrpd_armed *a);
+
 /* Sends it with one send unless its socket is closed or has a datagram waiting: the bytes sent, or an ARMED_* code. */
 int vrrpd_armed_fire(vrrpd_armed *a);
 

@@ -29,6 +29,7 @@
 #include "sched.h"
 #include "signals.h"
 #include "timer.h"
+#include "train.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -106,6 +107,7 @@ static napi_value init(napi_env env, napi_value exports) {
   vrrpd_raw4_register(env, exports);
   vrrpd_raw6_register(env, exports);
   vrrpd_timer_register(env, exports);
+  vrrpd_train_register(env, exports);
   vrrpd_signals_register(env, exports);
   vrrpd_rtnl_register(env, exports);
   vrrpd_sched_register(env, exports);

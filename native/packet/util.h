@@ -1,4 +1,4 @@
-/* Small Node-API helpers shared by the addons' C files (packet.c, raw4.c, raw6.c, armed.c, rxsock.c, timer.c, signals.c, rtnl.c, sched.c, watch.c). */
+/* Small Node-API helpers shared by the addons' C files (packet.c, raw4.c, raw6.c, armed.c, rxsock.c, timer.c, train.c, signals.c, rtnl.c, sched.c, watch.c). */
 #ifndef VRRPD_UTIL_H
 #define VRRPD_UTIL_H
 #include <node_api.h>

@@ -163,6 +163,7 @@ export class AddressWatch {
   #follow(s: WatchedSlot, info: InterfaceInfo, virtual: ReadonlySet<string>): void {
     const src = sourceAddress(s.conf, info, virtual);
     if (src.ok) {
+      s.instance?.reclaimTrain(); // a train sends from the old source: taken back first
       s.registration?.setSource(src.value);
       s.instance?.setSource(src.value, '');
     } else {

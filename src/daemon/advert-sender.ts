@@ -45,6 +45,10 @@ export class AdvertSender {
   #armedSent: ArmedTakeover | undefined;
   /** The last ArmedTakeover made, reused while it still holds (no allocation per received advert). */
   #armedKept: ArmedTakeover | undefined;
+  /** The last train's datagrams (trainDatagrams), reused while they still hold. */
+  #trainKept: readonly ArmedDatagram[] | undefined;
+  /** During the catch-up step after a train (beginTrainCatchUp): its datagrams and how many times each went out. */
+  #trainSent: { readonly datagrams: readonly ArmedDatagram[]; readonly count: number } | undefined;
 
   /** `stallMs`: how late the Master_Down timer may fire for the kernel timer still to send the armed advert. */
   constructor(
@@ -69,6 +73,7 @@ export class AdvertSender {
    * On the timeout whose armed advert the kernel timer sent, that datagram is counted, not sent again.
    */
   send(advert: Advert): void {
+    if (this.#trainSent !== undefined) return this.#countTrain(advert, this.#trainSent);
     const destinations = this.#destinations;
     for (let i = 0; i < destinations.length; i++) {
       const dst = destinations[i]!;
@@ -104,6 +109,61 @@ export class AdvertSender {
     if (this.#armedSent === undefined) return false;
     this.#armedSent = undefined;
     return true;
+  }
+
+  /**
+   * A master's advert to every destination, as datagrams the addon can send by itself (an advert
+   * train, advert-train.ts): the bytes send() hands the socket for the router's advert at this
+   * configuration and priority (§7.2), in destination order; undefined when the socket cannot.
+   */
+  trainDatagrams(): readonly ArmedDatagram[] | undefined {
+    const arm = this.io.armTakeover;
+    if (arm === undefined) return undefined;
+    const advert = buildAdvert(this.router.config, this.router.priority);
+    const destinations = this.#destinations;
+    const kept = this.#trainKept;
+    let same = kept !== undefined && kept.length === destinations.length;
+    const out: ArmedDatagram[] = [];
+    for (let i = 0; i < destinations.length; i++) {
+      const dst = destinations[i]!;
+      const datagram = arm.call(this.io, this.#bytes.bytes(i, advert, this.#checksumContext(dst)), dst);
+      if (datagram === undefined) return undefined;
+      same &&= kept![i] === datagram;
+      out.push(datagram);
+    }
+    if (out.length === 0) return undefined;
+    return same ? kept : (this.#trainKept = out);
+  }
+
+  /** Before the router steps the Adver_Timer fire that catches it up after a train: its adverts went out `count` times each. */
+  beginTrainCatchUp(datagrams: readonly ArmedDatagram[], count: number): void {
+    this.#trainSent = { datagrams, count };
+  }
+
+  /** After that step: true when the router sent no advert on it (a bug: the caller reports it). */
+  endTrainCatchUp(): boolean {
+    if (this.#trainSent === undefined) return false;
+    this.#trainSent = undefined;
+    return true;
+  }
+
+  /** The catch-up advert: the train's datagrams counted by the socket (each as many times as it went out), not sent again. */
+  #countTrain(advert: Advert, sent: { readonly datagrams: readonly ArmedDatagram[]; readonly count: number }): void {
+    this.#trainSent = undefined;
+    const destinations = this.#destinations;
+    for (let i = 0; i < destinations.length; i++) {
+      const dst = destinations[i]!;
+      const payload = this.#bytes.bytes(i, advert, this.#checksumContext(dst));
+      const datagram = sent.datagrams[i];
+      if (datagram === undefined || this.io.armTakeover?.(payload, dst) !== datagram) {
+        // Never expected: the train was taken back before anything changed the advert.
+        this.hooks.bug('timeout', new Error("the advert the train sent is not the router's"));
+        const result = this.io.sendTo(payload, dst);
+        if (!result.ok) this.hooks.failed(dst, result.error?.detail);
+        continue;
+      }
+      for (let k = 0; k < sent.count; k++) this.io.sendTo(payload, dst, datagram);
+    }
   }
 
   /** The armed datagram the kernel timer sent, when it is this advert's to `dst` (else a bug, reported: this one is sent too). */

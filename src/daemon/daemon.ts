@@ -30,6 +30,7 @@ import { AddressWatch } from './address-watch.js';
 import { newSlot, removeStaleVips, stopSlot, waitFor, wireInstance, type Slot } from './slot.js';
 import { loadForReload, loadOnThread, type ConfigSourceOptions } from './config-source.js';
 import { buildStatus } from './status.js';
+import { advertTrainsWanted, startAdvertTrain } from '../io/advert-trains.js';
 import { slotFacts, withProcessStats, writeDump, type DaemonStats } from './snapshot.js';
 import { statisticsOf, type DaemonStatus } from '../status/model.js';
 import { VRRPD_VERSION } from './version.js';
@@ -299,6 +300,7 @@ export class Daemon {
         ...(metrics ? { metrics } : {}),
         log: { linesDropped: stdoutSink.dropped, ...(stdoutSink.broken ? { lost: stdoutSink.broken } : {}) },
       },
+      // Before the interfaces: an instance's facts catch up what its advert train sent, sockets' counters included.
       slots: [...this.#slots.values()].map((s) => slotFacts(s, this.#tracking)),
       interfaces: [...this.#ifaces.values()].map((i) => ({ name: i.name, counters: i.mux?.counters, io: i.socketCounters })),
       objects: this.#tracking.objects(),
@@ -357,6 +359,7 @@ export class Daemon {
         // Every timer fire: without metrics, not even the division (its heap number is garbage, no JIT).
         if (this.#metrics.recording) this.#metrics.observe('timerLateness', (labels ??= instanceLabels(conf)), lateMs / 1000);
       },
+      startTrain: advertTrainsWanted(process.env) ? startAdvertTrain : undefined,
     });
     if (!wired.ok) return waitFor(slot, this.#log, wired.error);
     const { instance, registration, sender } = wired.value;

@@ -2,6 +2,7 @@
  * The shapes around an Instance (instance.ts): what it needs from the outside (its I/O), what it
  * is built from (its spec), what it reports (facts, state and priority events).
  */
+import type { AdvertTrain, TrainSpec } from '../io/advert-trains.js';
 import type { GarpScheduleConfig } from '../io/garp-schedule.js';
 import type { ArmedDatagram } from '../io/packet-addon.js';
 import type { RouterConfig, RouterSnapshot, RouterState, TransitionReason } from '../protocol/types.js';
@@ -28,6 +29,11 @@ export interface InstanceIo<V> {
   prepare?(payload: Uint8Array, dst: IpAddress): void;
   /** The datagram of `payload` to `dst` as the kernel timer can send it by itself at expiry; undefined when it cannot. */
   armTakeover?(payload: Uint8Array, dst: IpAddress): ArmedDatagram | undefined;
+  /**
+   * A master's steady advert sent by the addon at each Adver_Timer deadline without waking
+   * JavaScript (advert-train.ts); absent or undefined: the instance's own timer sends it.
+   */
+  startTrain?(spec: TrainSpec): AdvertTrain | undefined;
   readonly vipOps: VipOps<V>;
   /** One gratuitous ARP per address, `count` times, and how many went out; undefined when GARP is unavailable. */
   garp?(addresses: readonly IpAddress[], count: number): Promise<{ sent: number; failed: number }>;

@@ -15,6 +15,7 @@ import { lastArmedFire } from '../io/kernel-timer.js';
 import { LATE_TIMER_MS, zeroInstanceIoCounters, type TransitionCount } from '../status/model.js';
 import { ActionList, takeLoneAddVips } from './action-list.js';
 import { AdvertSender } from './advert-sender.js';
+import { AdvertTrainDriver } from './advert-train.js';
 import { DeadlineTimer } from './clock.js';
 import { GarpAnnouncer } from './garp-announcer.js';
 import { InstanceVips } from './instance-vips.js';
@@ -67,6 +68,10 @@ export class Instance<V> {
   /** The adverts' bytes, the takeover advert built ahead and armed on the Master_Down timer. */
   readonly #sender: AdvertSender;
   readonly #lateness = new LatenessTally();
+  /** A master's steady adverts, when the addon sends them (advert-train.ts). */
+  readonly #train: AdvertTrainDriver;
+  /** The last step was a master's Adver_Timer fire (a steady advert): only then is a train handed over. */
+  #steady = false;
   constructor(spec: InstanceSpec<V>, io: InstanceIo<V>) {
     this.#spec = spec;
     this.#io = io;
@@ -82,6 +87,15 @@ export class Instance<V> {
     // The first GARP burst waits for the addresses to be in place.
     const log = io.log.child({ instance: this.name });
     this.#vips = new InstanceVips(spec.vips, spec.routes ?? [], io.vipOps, log, this.#counters, () => this.#garps.due(), (what, e) => this.#bug(what, e));
+    this.#train = new AdvertTrainDriver(this.router, this.#sender, io.startTrain?.bind(io), {
+      timeoutAt: (at) => this.#stepRouter(TIMEOUT, at),
+      armOwnTimer: () => this.#timer.arm(this.router.nextDeadline(), this.#sender.armed),
+      cancelOwnTimer: () => this.#timer.cancel(),
+      now: io.now,
+      bug: (what, e) => this.#bug(what, e),
+      // A failed send is counted and logged when the instance's own timer sends the advert again.
+      stopped: (reason, errno) => io.log.debug({ instance: this.name, reason, errno }, 'advert train stopped; the instance sends the advert due'),
+    });
     this.#timer = new DeadlineTimer(io.now, (deadline, late, armedSent) => this.#onTimer(deadline, late, armedSent));
     this.#garps = new GarpAnnouncer(io.now, io, () => this.#spec, () => this.router.state === 'MASTER', this.#counters, (what, e) => this.#bug(what, e));
   }
@@ -96,6 +110,7 @@ export class Instance<V> {
   update(spec: InstanceSpec<V>, destinations: readonly IpAddress[]): void {
     const announced = new Set(this.#spec.garpAddresses);
     const fresh = spec.garpAddresses.filter((a) => !announced.has(a));
+    this.reclaimTrain(); // its catch-up uses the destinations and configuration it ran with
     this.#spec = spec;
     this.#sender.reconfigure(destinations);
     this.#step({ kind: 'reconfigure', config: spec.router });
@@ -141,6 +156,7 @@ export class Instance<V> {
       const detail = `${rx.ip.src} computes the checksum as if sending to ${this.unicastChecksum.group} (keepalived <= 1.3.6, old_unicast_checksum)`;
       this.#io.log.warn({ instance: this.name, from: rx.ip.src, detail }, 'old-style VRRPv3 unicast checksum detected: sending old-style from now on, as keepalived does');
     }
+    if (this.router.state === 'MASTER') this.#train.masterReceived(this.#io.now());
     this.#step(rx.arrivedAt === undefined ? { kind: 'advert', advert: rx.advert, srcIp: rx.ip.src } : { kind: 'advert', advert: rx.advert, srcIp: rx.ip.src, receivedAt: rx.arrivedAt });
   }
 
@@ -182,6 +198,11 @@ export class Instance<V> {
 
   /** The router's snapshot and what the instance adds to it (status/model.ts builds on this). */
   facts(): InstanceFacts<V> {
+    // The counters the train moved (router's and socket's) are caught up first, then it runs on.
+    if (this.#train.running) {
+      this.reclaimTrain();
+      this.#drive(undefined);
+    }
     return {
       router: this.router.snapshot(),
       io: { ...this.#counters },
@@ -195,6 +216,7 @@ export class Instance<V> {
 
   /** Step the router with `input` and perform its actions (#drive); behind any input still waiting. */
   #step(input: Input): void {
+    this.reclaimTrain();
     if (this.#stepping || this.#inbox.length > 0) {
       this.#inbox.push(input);
       this.#drive(undefined);
@@ -244,14 +266,20 @@ export class Instance<V> {
     }
     if (this.router.state === 'BACKUP') this.#guard('prepare', this.#prepare);
     else this.#sender.disarm();
-    this.#timer.arm(this.router.nextDeadline(), this.#sender.armed);
+    // A train is handed over after a steady advert only: not in the middle of a takeover, whose
+    // other instances' adverts would wait for it, nor at every received advert.
+    const idle = this.#steady && this.#pending.length === 0 && this.#inbox.length === 0 && !this.#resumeDeferred;
+    if (!this.#train.handOver(idle)) this.#timer.arm(this.router.nextDeadline(), this.#sender.armed);
   }
 
-  /** One router step: its adverts leave at once, its other actions wait in #pending. */
-  #stepRouter(input: Input): void {
+  /** One router step (at `at`, else now): its adverts leave at once, its other actions wait in #pending. */
+  #stepRouter(input: Input, at?: number): void {
     const actions = this.#actions;
+    const wasMaster = this.router.state === 'MASTER';
+    this.#steady = false;
     try {
-      this.router.stepInto(input, this.#io.now(), actions);
+      this.router.stepInto(input, at ?? this.#io.now(), actions);
+      this.#steady = input === TIMEOUT && wasMaster && this.router.state === 'MASTER';
     } catch (e) {
       actions.clear();
       this.#bug(input.kind, e); // contained: this input is lost, the timers go on
@@ -419,6 +447,11 @@ export class Instance<V> {
     if (this.#sender.endArmedTimeout()) this.#bug('timeout', new Error('the kernel timer sent the takeover advert but the router sent none on this timeout'));
     // How late the timerfd woke and the advert left (µs, timer.c): native-notes/timers.md, "The early wake".
     this.#io.log.info({ instance: this.name, ...lastArmedFire() }, 'takeover advert sent by the kernel timer');
+  }
+
+  /** Takes the advert train back, if one runs (advert-train.ts): before anything else happens to the instance, and before its source changes. */
+  reclaimTrain(): void {
+    this.#train.reclaim();
   }
 
   #sendFailed(dst: IpAddress, detail: string | undefined): void {

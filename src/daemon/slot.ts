@@ -73,7 +73,7 @@ export async function removeStaleVips(conf: VrrpInstance, others: Iterable<Slot>
 }
 
 /** What a new instance's I/O takes from the daemon: the clock, the log, its VIP operations, GARP and the timer metric. */
-export type InstanceWiring = Pick<InstanceIo<HostEntry>, 'now' | 'log' | 'vipOps' | 'garp' | 'onTimer'>;
+export type InstanceWiring = Pick<InstanceIo<HostEntry>, 'now' | 'log' | 'vipOps' | 'garp' | 'onTimer' | 'startTrain'>;
 
 /** A slot's sends go through its registration, kept until the instance has stopped and replaced when a reload re-registers it. */
 type Sender = NonNullable<Slot['sender']>;
@@ -118,6 +118,7 @@ export class SlotIo implements InstanceIo<HostEntry> {
   readonly vipOps: InstanceIo<HostEntry>['vipOps'];
   readonly garp: InstanceIo<HostEntry>['garp'];
   readonly onTimer: InstanceIo<HostEntry>['onTimer'];
+  readonly startTrain: InstanceIo<HostEntry>['startTrain'];
 
   constructor(
     io: InstanceWiring,
@@ -129,6 +130,7 @@ export class SlotIo implements InstanceIo<HostEntry> {
     this.vipOps = io.vipOps;
     this.garp = io.garp;
     this.onTimer = io.onTimer;
+    this.startTrain = io.startTrain;
   }
 
   sendTo(payload: Uint8Array, dst: IpAddress, armedSent?: ArmedDatagram): { ok: boolean; error?: { detail: string } } {

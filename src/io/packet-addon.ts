@@ -41,6 +41,10 @@ export type RtnlHandle = { readonly __brand: 'RtnlHandle' };
 /** An opaque timerfd handle (timer.c). */
 export type TimerHandle = { readonly __brand: 'TimerHandle' };
 
+/** An opaque advert-train scheduler and one train (train.c). */
+export type TrainsHandle = { readonly __brand: 'TrainsHandle' };
+export type TrainHandle = { readonly __brand: 'TrainHandle' };
+
 /** An opaque residency mark (memory.c). */
 export type MemoryMark = { readonly __brand: 'MemoryMark' };
 
@@ -76,6 +80,18 @@ export interface PacketAddon {
    */
   timerArm?(h: TimerHandle, deadlineMonotonicMs: number, armed?: ArmedDatagram, maxLateMs?: number, marginMs?: number): void;
   timerDisarm?(h: TimerHandle): void;
+  /**
+   * Advert trains (train.c; io/advert-trains.ts): armed datagrams sent by the addon at each deadline, `periodMs` apart, until
+   * stopped; onStop(id, reason, errno) when one stopped by itself (reason < 0: TRAIN_* of train.c). Absent in an addon built before them.
+   */
+  trainsOpen?(onStop: (id: number, reason: number, errno: number) => void): TrainsHandle;
+  trainStart?(h: TrainsHandle, id: number, datagrams: readonly ArmedDatagram[], deadlineMonotonicMs: number, periodMs: number, stopByMonotonicMs: number): TrainHandle;
+  /** Stops it (idempotent): how many deadlines it sent. */
+  trainStop?(t: TrainHandle): number;
+  trainSent?(t: TrainHandle): number;
+  /** Its next deadline, CLOCK_MONOTONIC ms: the first it did not send. */
+  trainNext?(t: TrainHandle): number;
+  trainsClose?(h: TrainsHandle): void;
   timerClose?(h: TimerHandle): void;
   /** [SIGRTMIN, SIGRTMAX] as the C library numbers them (signals.c). */
   realtimeSignalRange?(): [number, number];

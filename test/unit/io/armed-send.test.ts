@@ -7,7 +7,6 @@
  * 112) on lo, sending to ::1 payloads of VRRP version 0 that any VRRP receiver drops. Nothing
  * leaves the host. Needs root (CAP_NET_RAW) and the built addon; IPv6 also needs ::1 on lo.
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +16,7 @@ import { ARMED_WAKE_MARGIN_MS, lastArmedFire, openKernelTimer, type ArmedFireTra
 import type { PacketAddon, Raw4Handle, Raw6Handle, TimerHandle } from '../../../src/io/packet-addon.js';
 import { emitIpv4 } from '../../../src/wire/ipv4.js';
 import type { Ipv4Address } from '../../../src/wire/address.js';
+import { FOREIGN6, LOOPBACK6, loopbackIpv6, payload6 } from '../../helpers/loopback6.js';
 
 const PROTOCOL = 253;
 const LOOPBACK = 0x7f000001;
@@ -305,22 +305,8 @@ describe.skipIf(addon === undefined)('kernel-timer.ts with an armed datagram', (
   });
 });
 
-/** Whether the loopback interface has IPv6 (::1): the IPv6 tests say so loudly when it has not. */
-function loopbackIpv6(): boolean {
-  try {
-    return readFileSync('/proc/sys/net/ipv6/conf/lo/disable_ipv6', 'utf8').trim() === '0';
-  } catch {
-    return false;
-  }
-}
 const ipv6 = addon?.raw6Armed !== undefined && loopbackIpv6();
 if (addon !== undefined && !ipv6) console.warn('armed-send.test.ts: SKIPPING the IPv6 armed datagram tests: no IPv6 on lo (or an addon without raw6Armed)');
-
-const LOOPBACK6 = Uint8Array.from({ length: 16 }, (_, i) => (i === 15 ? 1 : 0)); // ::1
-/** 2001:db8::1 (RFC 3849): not an address of this host, so a send pinned to it (IPV6_PKTINFO) fails. */
-const FOREIGN6 = new Uint8Array([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
-/** A VRRP payload of version 0 (any receiver drops it) whose first byte is `marker` (1..15) and the rest fixed. */
-const payload6 = (marker: number): Uint8Array => new Uint8Array([marker, 251, 90, 0, 0, 100, 0xab, 0xcd, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x64]);
 
 describe.skipIf(!ipv6)('the armed datagram of a kernel timer on the raw IPv6 socket (raw6.c, armed.c)', () => {
   const a = addon!;
