@@ -100,7 +100,7 @@ async function warmHostOps(): Promise<void> {
   }
 }
 
-/** The distinct (version, family) pairs of `instances`, VRRPv2 over IPv4 first if present. */
+/** The distinct (version, family) pairs of `instances`, in the order they first appear. */
 export function warmKinds(instances: readonly WarmKind[]): WarmKind[] {
   const seen = new Map<string, WarmKind>();
   for (const i of instances) {
