@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --jitless --optimize-for-size --no-lazy --no-flush-bytecode --no-expose-wasm
+#!/usr/bin/env -S node --max-semi-space-size=1 --jitless --optimize-for-size --no-flush-bytecode --no-expose-wasm
 /**
  * vrrpd command line: argv -> command. Thin: each command lives in its own module, loaded only
  * once chosen, so the fatal-error handlers (fatal.ts) are in place before anything else is loaded,

@@ -38,6 +38,7 @@ import type { ListenAddress } from '../config/listen-address.js';
 import { instanceLabels, scriptLabels } from '../status/metrics.js';
 import { MetricsEndpoint } from './metrics.js';
 import { Tracking } from './tracking.js';
+import { warmKinds, warmTakeoverPath } from './warm-up.js';
 import { logReloaded, planSlots, settleSlot, updateSlot } from './reload.js';
 import { Notifications } from './notifications.js';
 import { STOP_SCRIPT_MS } from '../io/notify-runner.js';
@@ -166,6 +167,10 @@ export class Daemon {
     await this.#applyTracking(loaded.config);
     // A timer batch's addresses (a mass takeover) go to the kernel before its log lines and listeners.
     betweenTimerTiers(() => netlinkBatcher().flushNow());
+    // The bin compiles lazily: a scratch takeover compiles the MASTER path now, not at the first real one.
+    for (const run of await warmTakeoverPath(warmKinds(loaded.config.instances))) {
+      if (run.failed !== undefined) this.#log.warn({ version: run.kind.version, family: run.kind.family, detail: run.failed }, 'bug: the start-up warm-up failed; the first takeover compiles its code');
+    }
     for (const conf of loaded.config.instances) this.#slots.set(conf.name, newSlot(conf));
     await Promise.all([...this.#slots.values()].map((s) => this.#bring(s)));
     this.#status = await serveStatus(this.#opts.runDir, () => this.snapshot());

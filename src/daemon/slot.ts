@@ -112,7 +112,7 @@ const NOT_REGISTERED = { ok: false, error: { detail: 'not registered' } } as con
  * had a hidden class of its own (312 bytes), a property array and three closures
  * (native-notes/memory.md, "Bytes kept per instance").
  */
-class SlotIo implements InstanceIo<HostEntry> {
+export class SlotIo implements InstanceIo<HostEntry> {
   readonly now: InstanceIo<HostEntry>['now'];
   readonly log: InstanceIo<HostEntry>['log'];
   readonly vipOps: InstanceIo<HostEntry>['vipOps'];
