@@ -94,8 +94,8 @@ export class Instance<V> {
       cancelOwnTimer: () => this.#timer.cancel(),
       now: io.now,
       bug: (what, e) => this.#bug(what, e),
-      // A failed send is counted and logged when the instance's own timer sends the advert again.
-      stopped: (reason, errno) => io.log.debug({ instance: this.name, reason, errno }, 'advert train stopped; the instance sends the advert due'),
+      // A failed send is counted and logged when the instance's own timer sends the advert again; a late one ('late', sent by the train) by `late` below.
+      stopped: (reason, errno) => io.log.debug({ instance: this.name, reason, errno }, "advert train stopped; the instance's own timer has the Adver_Timer again"),
       fold: (lateness) => this.#foldTrainLateness(lateness),
       late: (deadline, lateMs) => this.#countLateness(deadline, lateMs),
     });
