@@ -9,19 +9,32 @@
  * datagram waiting on it), sent, counted and advanced by the router's own rule (nextAdverDeadline
  * in src/protocol/timers.ts: next = at + period, or now + period when that is already past).
  * JavaScript is called only when a train stops by itself: a datagram waiting (JavaScript reads it
- * first and steps the router), its stop-by deadline reached, its socket closed or a send failed.
- * JavaScript takes a train back (trainStop) before anything else happens to its instance.
+ * first and steps the router), its stop-by deadline reached, its socket closed, a send failed, or
+ * a send later than the train's late threshold (sent, not tallied: JavaScript counts and logs it
+ * as its own timer's late fire). JavaScript takes a train back (trainStop) before anything else
+ * happens to its instance.
  *
- *   trainsOpen(onStop)              -> sched   onStop(id, reason, errno) on the loop when a train
- *                                              stopped by itself (reason: TRAIN_* below)
- *   trainStart(sched, id, datagrams, deadlineMs, periodMs, stopByMs)
+ * Each send's lateness (the dispatch's clock read minus the deadline sent, as the JavaScript
+ * deadline queue's `now - deadline`) goes into the train's tally: a count and a sum per bucket of
+ * the scheduler's bounds (given by JavaScript, timer-lateness.ts) and the max; JavaScript folds it
+ * into the instance's figures when it takes the train back.
+ *
+ *   trainsOpen(onStop[, boundsMs])  -> sched   onStop(id, reason, errno, deadlineMs, lateMs) on the
+ *                                              loop when a train stopped by itself (reason: TRAIN_*
+ *                                              below; deadlineMs and lateMs for TRAIN_LATE, else 0);
+ *                                              boundsMs: the tally's increasing upper bounds (ms,
+ *                                              at most BOUNDS_MAX; the last bucket is open)
+ *   trainStart(sched, id, datagrams, deadlineMs, periodMs, stopByMs[, lateMs])
  *                                   -> train   datagrams: raw4Armed / raw6Armed handles, sent in
  *                                              order at each deadline; deadlines are absolute
  *                                              CLOCK_MONOTONIC ms; the train sends at deadlines
- *                                              before stopByMs only
+ *                                              before stopByMs only; a send more than lateMs late
+ *                                              stops it (TRAIN_LATE; default Infinity: never)
  *   trainStop(train)                -> number  stops it (idempotent) and returns how many times it sent
  *   trainSent(train)                -> number  how many times it sent so far (running or not)
  *   trainNext(train)                -> number  its next deadline (ms): the one it did not send
+ *   trainLateness(train)            -> number[] its tally: counts per bucket (bounds + 1), sums (ms)
+ *                                              per bucket, then the max (ms; 0 before any)
  *   trainsClose(sched)              -> undefined  stops every train; idempotent
  */
 #include "train.h"
@@ -42,7 +55,11 @@ enum {
   TRAIN_CLOSED = ARMED_CLOSED,   /* the socket is closed */
   TRAIN_FAILED = ARMED_FAILED,   /* poll or a send failed (errno given) */
   TRAIN_STOP_BY = -5,            /* its next deadline is at or past its stop-by deadline */
+  TRAIN_LATE = -6,               /* it sent a deadline more than its late threshold late (not tallied) */
 };
+
+/* The most tally bounds a scheduler takes (timer-lateness.ts's TRAIN_LATENESS_BOUNDS_MS has 11). */
+#define BOUNDS_MAX 15
 
 typedef struct vtrain vtrain;
 
@@ -64,6 +81,9 @@ typedef struct {
   int dispatching;
   /* The next train's start order: equal deadlines fire in it. */
   uint64_t seq;
+  /* The lateness tally's upper bounds (ms, increasing); nbounds + 1 buckets, the last open. */
+  double bounds[BOUNDS_MAX];
+  size_t nbounds;
 } vsched;
 
 struct vtrain {
@@ -79,6 +99,12 @@ struct vtrain {
      a whole burst of sends takes). */
   uint64_t seq;
   double sent;
+  /* A send later than this stops the train (TRAIN_LATE); INT64_MAX: never. */
+  int64_t late_ns;
+  /* The lateness of its sends but a TRAIN_LATE one: count and sum (ms) per bucket, the max (ms). */
+  double late_count[BOUNDS_MAX + 1], late_sum[BOUNDS_MAX + 1], late_max;
+  /* The TRAIN_LATE send: its deadline and how late (ns). */
+  int64_t late_deadline_ns, late_by_ns;
   size_t n;
   vrrpd_armed **armed;
   napi_ref *refs;
@@ -207,7 +233,24 @@ static int check_socket(checked *c, const rxsock *s, int *err) {
   return r;
 }
 
-/* One train's due deadline: 0 when sent (and advanced), else why it stops (TRAIN_*), errno in *err. */
+static double ns_to_ms(int64_t ns) {
+  return (double)(ns / 1000000000) * 1e3 + (double)(ns % 1000000000) / 1e6;
+}
+
+/* Counts one send `ms` late in its bucket (the first bound it is within, as timer-lateness.ts). */
+static void tally(vtrain *t, double ms) {
+  const vsched *s = t->sched;
+  size_t i = 0;
+  while (i < s->nbounds && ms > s->bounds[i]) i++;
+  t->late_count[i]++;
+  t->late_sum[i] += ms;
+  if (ms > t->late_max) t->late_max = ms;
+}
+
+/*
+ * One train's due deadline: 0 when sent (advanced and tallied), else why it stops (TRAIN_*),
+ * errno in *err. TRAIN_LATE: sent and advanced, not tallied (JavaScript counts it).
+ */
 static int fire(vtrain *t, int64_t now, checked *c, int *err) {
   if (t->next_ns >= t->stop_ns) return TRAIN_STOP_BY;
   for (size_t i = 0; i < t->n; i++) {
@@ -222,14 +265,22 @@ static int fire(vtrain *t, int64_t now, checked *c, int *err) {
     }
   }
   t->sent++;
+  int64_t deadline = t->next_ns, late = now - deadline;
   /* RFC 3768 §6.4.3 / RFC 5798 §6.4.3, as nextAdverDeadline: chained, or from now after a stall. */
   int64_t next = t->next_ns + t->period_ns;
   t->next_ns = next > now ? next : now + t->period_ns;
+  if (late > t->late_ns) {
+    t->late_deadline_ns = deadline;
+    t->late_by_ns = late;
+    return TRAIN_LATE;
+  }
+  tally(t, ns_to_ms(late));
   return 0;
 }
 
 typedef struct {
   int32_t id, reason, err;
+  int64_t deadline_ns, late_ns;
 } stopped;
 
 static void on_readable(uv_poll_t *h, int status, int events) {
@@ -263,7 +314,7 @@ static void on_readable(uv_poll_t *h, int status, int events) {
       out = bigger;
       capout *= 2;
     }
-    out[nout++] = (stopped){t->id, r, err};
+    out[nout++] = r == TRAIN_LATE ? (stopped){t->id, r, err, t->late_deadline_ns, t->late_by_ns} : (stopped){t->id, r, err, 0, 0};
   }
   s->dispatching = 0;
   rearm(s);
@@ -273,11 +324,13 @@ static void on_readable(uv_poll_t *h, int status, int events) {
     napi_handle_scope scope;
     if (napi_open_handle_scope(env, &scope) == napi_ok) {
       for (size_t i = 0; i < nout && s->open; i++) {
-        napi_value argv[3];
+        napi_value argv[5];
         napi_create_int32(env, out[i].id, &argv[0]);
         napi_create_int32(env, out[i].reason, &argv[1]);
         napi_create_int32(env, out[i].err, &argv[2]);
-        call_js(env, s->callback, s->async, 3, argv);
+        napi_create_double(env, out[i].deadline_ns == 0 ? 0 : ns_to_ms(out[i].deadline_ns), &argv[3]);
+        napi_create_double(env, ns_to_ms(out[i].late_ns), &argv[4]);
+        call_js(env, s->callback, s->async, 5, argv);
       }
       napi_close_handle_scope(env, scope);
     }
@@ -363,15 +416,40 @@ static vtrain *get_train(napi_env env, napi_value v) {
 
 /* --- JavaScript ---------------------------------------------------------------------------- */
 
+/* The tally's bounds: an optional array of at most BOUNDS_MAX increasing finite numbers (ms). */
+static int get_bounds(napi_env env, napi_value v, double *bounds, size_t *n) {
+  napi_valuetype type;
+  napi_typeof(env, v, &type);
+  *n = 0;
+  if (type == napi_undefined) return 1;
+  bool is_array = false;
+  uint32_t len = 0;
+  if (napi_is_array(env, v, &is_array) != napi_ok || !is_array || napi_get_array_length(env, v, &len) != napi_ok || len > BOUNDS_MAX) goto bad;
+  for (uint32_t i = 0; i < len; i++) {
+    napi_value e;
+    double b;
+    if (napi_get_element(env, v, i, &e) != napi_ok || napi_get_value_double(env, e, &b) != napi_ok || !isfinite(b) || (i > 0 && b <= bounds[i - 1])) goto bad;
+    bounds[i] = b;
+  }
+  *n = len;
+  return 1;
+bad:
+  napi_throw_range_error(env, "EINVAL", "boundsMs must be an array of at most 15 increasing finite numbers");
+  return 0;
+}
+
 static napi_value js_trains_open(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!get_args(env, info, 1, argv)) return NULL;
+  napi_value argv[2];
+  if (!get_args_opt(env, info, 1, 1, argv)) return NULL;
   napi_valuetype type;
   napi_typeof(env, argv[0], &type);
   if (type != napi_function) {
     napi_throw_type_error(env, "EINVAL", "onStop must be a function");
     return NULL;
   }
+  double bounds[BOUNDS_MAX];
+  size_t nbounds;
+  if (!get_bounds(env, argv[1], bounds, &nbounds)) return NULL;
   uv_loop_t *loop;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
     napi_throw_error(env, "EIO", "no event loop");
@@ -386,6 +464,8 @@ static napi_value js_trains_open(napi_env env, napi_callback_info info) {
   }
   s->env = env;
   s->fd = fd;
+  memcpy(s->bounds, bounds, nbounds * sizeof *bounds);
+  s->nbounds = nbounds;
   s->poll.data = s;
   int rc = uv_poll_init(loop, &s->poll, fd);
   if (rc != 0) {
@@ -423,8 +503,8 @@ static int get_ms(napi_env env, napi_value v, int inf_ok, const char *what, doub
 }
 
 static napi_value js_train_start(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
-  if (!get_args(env, info, 6, argv)) return NULL;
+  napi_value argv[7];
+  if (!get_args_opt(env, info, 6, 1, argv)) return NULL;
   vsched *s = get_sched(env, argv[0]);
   if (s == NULL) return NULL;
   if (!s->open) {
@@ -450,6 +530,10 @@ static napi_value js_train_start(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (!get_ms(env, argv[5], 1, "stopBy must be a number of ms >= 0 (or Infinity)", &stop_by)) return NULL;
+  double late_ms = INFINITY;
+  napi_valuetype late_type;
+  napi_typeof(env, argv[6], &late_type);
+  if (late_type != napi_undefined && !get_ms(env, argv[6], 1, "lateMs must be a number of ms >= 0 (or Infinity)", &late_ms)) return NULL;
   vtrain *t = calloc(1, sizeof *t + n * (sizeof(vrrpd_armed *) + sizeof(napi_ref)));
   if (t == NULL) return throw_errno(env, "train", ENOMEM);
   t->armed = (vrrpd_armed **)(t + 1);
@@ -472,6 +556,7 @@ static napi_value js_train_start(napi_env env, napi_callback_info info) {
   t->next_ns = ms_to_ns(deadline);
   t->period_ns = ms_to_ns(period);
   t->stop_ns = ms_to_ns(stop_by);
+  t->late_ns = ms_to_ns(late_ms);
   t->seq = s->seq++;
   napi_value handle;
   if (napi_create_reference(env, argv[0], 1, &t->sched_ref) != napi_ok || !heap_push(s, t)) {
@@ -513,7 +598,25 @@ static napi_value js_train_next(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 1, argv)) return NULL;
   vtrain *t = get_train(env, argv[0]);
   if (t == NULL) return NULL;
-  napi_create_double(env, (double)(t->next_ns / 1000000000) * 1e3 + (double)(t->next_ns % 1000000000) / 1e6, &out);
+  napi_create_double(env, ns_to_ms(t->next_ns), &out);
+  return out;
+}
+
+static napi_value js_train_lateness(napi_env env, napi_callback_info info) {
+  napi_value argv[1], out, v;
+  if (!get_args(env, info, 1, argv)) return NULL;
+  vtrain *t = get_train(env, argv[0]);
+  if (t == NULL) return NULL;
+  size_t buckets = t->sched->nbounds + 1;
+  napi_create_array_with_length(env, 2 * buckets + 1, &out);
+  for (size_t i = 0; i < buckets; i++) {
+    napi_create_double(env, t->late_count[i], &v);
+    napi_set_element(env, out, (uint32_t)i, v);
+    napi_create_double(env, t->late_sum[i], &v);
+    napi_set_element(env, out, (uint32_t)(buckets + i), v);
+  }
+  napi_create_double(env, t->late_max, &v);
+  napi_set_element(env, out, (uint32_t)(2 * buckets), v);
   return out;
 }
 
@@ -533,6 +636,7 @@ void vrrpd_train_register(napi_env env, napi_value exports) {
     {"trainStop", NULL, js_train_stop, NULL, NULL, NULL, napi_enumerable, NULL},
     {"trainSent", NULL, js_train_sent, NULL, NULL, NULL, napi_enumerable, NULL},
     {"trainNext", NULL, js_train_next, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"trainLateness", NULL, js_train_lateness, NULL, NULL, NULL, napi_enumerable, NULL},
     {"trainsClose", NULL, js_trains_close, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -3,7 +3,7 @@
 #define VRRPD_TRAIN_H
 #include <node_api.h>
 
-/* Adds trainsOpen, trainStart, trainStop, trainSent, trainNext and trainsClose to `exports`. */
+/* Adds trainsOpen, trainStart, trainStop, trainSent, trainNext, trainLateness and trainsClose to `exports`. */
 void vrrpd_train_register(napi_env env, napi_value exports);
 
 #endif

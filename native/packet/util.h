@@ -42,6 +42,16 @@ static inline napi_value throw_errno(napi_env env, const char *what, int e) {
 }
 
 /* Reads exactly `want` arguments into argv; throws a TypeError (and returns 0) when fewer came. */
+/* Like get_args, with `optional` more slots after the `want` required ones (undefined when not given). */
+static inline int get_args_opt(napi_env env, napi_callback_info info, size_t want, size_t optional, napi_value *argv) {
+  size_t argc = want + optional;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
+    napi_throw_type_error(env, "EINVAL", "missing arguments");
+    return 0;
+  }
+  return 1;
+}
+
 static inline int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
   size_t argc = want;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {

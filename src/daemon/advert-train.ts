@@ -9,12 +9,14 @@
  * that its state is what the fires one by one would have left (native-notes/timers.md, "The
  * advert train").
  */
-import type { AdvertTrain, TrainSpec, TrainStopReason } from '../io/advert-trains.js';
+import type { AdvertTrain, LateSend, TrainSpec, TrainStopReason, TrainTally } from '../io/advert-trains.js';
 import type { ArmedDatagram } from '../io/packet-addon.js';
 import type { Router } from '../protocol/router.js';
 import { splitBrainOf } from '../protocol/split-brain.js';
 import { csToMs } from '../protocol/timers.js';
+import { LATE_TIMER_MS } from '../status/model.js';
 import type { AdvertSender } from './advert-sender.js';
+import { TRAIN_LATENESS_BOUNDS_MS } from './timer-lateness.js';
 
 /** What the instance's I/O offers for trains (InstanceIo.startTrain). */
 export type StartTrain = (spec: TrainSpec) => AdvertTrain | undefined;
@@ -46,6 +48,10 @@ export interface TrainHooks {
   bug(what: string, e: unknown): void;
   /** The train stopped by itself, before it is taken back (for the log). */
   stopped(reason: TrainStopReason, errno: number): void;
+  /** The lateness of a train's sends, at its reclaim: into the instance's figures as if its own timer had fired them. */
+  fold(lateness: TrainTally): void;
+  /** A train sent a deadline later than LATE_TIMER_MS and stopped: counted and logged as the instance's own late fire, after the reclaim. */
+  late(deadline: number, lateMs: number): void;
 }
 
 /** One instance's train: at most one, running or not, handed over and taken back. */
@@ -54,9 +60,12 @@ export class AdvertTrainDriver {
   #datagrams: readonly ArmedDatagram[] = [];
   /** keepalived's delayed lower-priority GARP bursts may be due before this (the router keeps them among its deadlines). */
   #garpHoldUntil = Number.NEGATIVE_INFINITY;
-  readonly #onStop = (reason: TrainStopReason, errno: number): void => {
+  readonly #onStop = (reason: TrainStopReason, errno: number, late: LateSend | undefined): void => {
     this.hooks.stopped(reason, errno);
     this.reclaim();
+    // One late send, one stop, one count and line: the instance's own timer sends the next advert
+    // and hands a new train over after it, so a process always late logs what it logged without trains.
+    if (late !== undefined) this.hooks.late(late.deadline, late.lateMs);
   };
 
   constructor(
@@ -94,7 +103,7 @@ export class AdvertTrainDriver {
     try {
       const datagrams = this.sender.trainDatagrams();
       if (datagrams === undefined) return false;
-      this.#train = this.start({ datagrams, deadline, periodMs: csToMs(this.router.config.adverIntervalCs), stopBy: Number.POSITIVE_INFINITY, onStop: this.#onStop });
+      this.#train = this.start({ datagrams, deadline, periodMs: csToMs(this.router.config.adverIntervalCs), stopBy: Number.POSITIVE_INFINITY, lateMs: LATE_TIMER_MS, latenessBoundsMs: TRAIN_LATENESS_BOUNDS_MS, onStop: this.#onStop });
       this.#datagrams = datagrams;
     } catch (e) {
       this.hooks.bug('train', e);
@@ -114,7 +123,8 @@ export class AdvertTrainDriver {
     const train = this.#train;
     if (train === undefined) return;
     this.#train = undefined;
-    const { sent, next } = train.stop();
+    const { sent, next, lateness } = train.stop();
+    this.hooks.fold(lateness);
     if (sent > 0) {
       this.router.counters.advertiseSent += sent - 1; // the catch-up step counts the last one
       this.sender.beginTrainCatchUp(this.#datagrams, sent);

@@ -12,6 +12,7 @@ import type { IpAddress } from '../wire/address.js';
 import type { Advert } from '../wire/types.js';
 import type { ReceivedAdvert } from '../io/vrrp-mux.js';
 import { lastArmedFire } from '../io/kernel-timer.js';
+import type { TrainTally } from '../io/advert-trains.js';
 import { LATE_TIMER_MS, zeroInstanceIoCounters, type TransitionCount } from '../status/model.js';
 import { ActionList, takeLoneAddVips } from './action-list.js';
 import { AdvertSender } from './advert-sender.js';
@@ -21,7 +22,7 @@ import { GarpAnnouncer } from './garp-announcer.js';
 import { InstanceVips } from './instance-vips.js';
 import type { InstanceFacts, InstanceIo, InstanceSpec, PriorityEvent, StateEvent } from './instance-types.js';
 import { RateLimiter } from './log.js';
-import { LatenessTally, type TimerLateness } from './timer-lateness.js';
+import { foldTrainLateness, LatenessTally, type TimerLateness } from './timer-lateness.js';
 
 export type { InstanceFacts, InstanceIo, InstanceSpec, PriorityEvent, StateEvent } from './instance-types.js';
 export type { TimerLateness } from './timer-lateness.js';
@@ -93,8 +94,10 @@ export class Instance<V> {
       cancelOwnTimer: () => this.#timer.cancel(),
       now: io.now,
       bug: (what, e) => this.#bug(what, e),
-      // A failed send is counted and logged when the instance's own timer sends the advert again.
-      stopped: (reason, errno) => io.log.debug({ instance: this.name, reason, errno }, 'advert train stopped; the instance sends the advert due'),
+      // A failed send is counted and logged when the instance's own timer sends the advert again; a late one ('late', sent by the train) by `late` below.
+      stopped: (reason, errno) => io.log.debug({ instance: this.name, reason, errno }, "advert train stopped; the instance's own timer has the Adver_Timer again"),
+      fold: (lateness) => this.#foldTrainLateness(lateness),
+      late: (deadline, lateMs) => this.#countLateness(deadline, lateMs),
     });
     this.#timer = new DeadlineTimer(io.now, (deadline, late, armedSent) => this.#onTimer(deadline, late, armedSent));
     this.#garps = new GarpAnnouncer(io.now, io, () => this.#spec, () => this.router.state === 'MASTER', this.#counters, (what, e) => this.#bug(what, e));
@@ -385,6 +388,15 @@ export class Instance<V> {
       this.#counters.timerLate++;
       this.#io.log.warn({ instance: this.name, deadline, lateMs: Math.round(lateMs) }, 'timer fired late');
     }
+  }
+
+  /** A train's sends, into the tally and the metrics hook as if the instance's own timer had fired them (timer-lateness.ts). */
+  #foldTrainLateness(lateness: TrainTally): void {
+    this.#lateness.fold(lateness);
+    const onTimer = this.#io.onTimer;
+    if (onTimer !== undefined) foldTrainLateness(lateness, (lateMs, n) => {
+      for (let i = 0; i < n; i++) onTimer(lateMs);
+    });
   }
 
   #perform(a: Action): void {

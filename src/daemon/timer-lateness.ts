@@ -4,8 +4,36 @@
  * at every advert.
  */
 
+import type { TrainTally } from '../io/advert-trains.js';
+import { HISTOGRAMS } from '../status/metrics.js';
+
 /** Upper bounds (ms) of the timer-lateness histogram SIGUSR2 reports; the last bucket is open. */
 export const LATENESS_BOUNDS_MS = [1, 5, 20, 100] as const;
+
+/**
+ * The bounds (ms) of an advert train's lateness tally (train.c, given at trainsOpen): those of the
+ * SIGUSR2 tally and of the vrrpd_timer_lateness_seconds histogram together, so that a train's
+ * sends fold exactly into both (foldTrainLateness).
+ */
+export const TRAIN_LATENESS_BOUNDS_MS: readonly number[] = [...new Set([...LATENESS_BOUNDS_MS, ...HISTOGRAMS.timerLateness.buckets.map((s) => Math.round(s * 1e6) / 1e3)])].sort((a, b) => a - b);
+
+/**
+ * Calls `each(lateMs, n)` for every bucket of a train's tally with sends in it: `lateMs` the mean of
+ * its sends, within the bucket's bounds, so that recording it `n` times puts them in the same
+ * bucket of any histogram whose bounds are among TRAIN_LATENESS_BOUNDS_MS, with the same sum.
+ */
+export function foldTrainLateness(t: TrainTally, each: (lateMs: number, n: number) => void): void {
+  const bounds = TRAIN_LATENESS_BOUNDS_MS;
+  for (let i = 0; i < t.counts.length; i++) {
+    const n = t.counts[i]!;
+    if (n === 0) continue;
+    const lo = i === 0 ? Number.NEGATIVE_INFINITY : bounds[i - 1]!;
+    const hi = i < bounds.length ? bounds[i]! : Number.POSITIVE_INFINITY;
+    const mean = t.sumsMs[i]! / n;
+    // Rounding may put the mean a hair past a bound: the bucket is what must be exact (the open one holds the max).
+    each(mean > lo && mean <= hi ? mean : hi < Number.POSITIVE_INFINITY ? hi : t.maxMs, n);
+  }
+}
 
 /** How late the instance's protocol timer fired: a count per bucket and the worst. */
 export interface TimerLateness {
@@ -27,6 +55,12 @@ export class LatenessTally {
   record(lateMs: number): void {
     this.#buckets[latenessBucket(lateMs)]!++;
     if (this.#max === undefined || lateMs > this.#max) this.#max = lateMs;
+  }
+
+  /** Adds an advert train's sends (train.c's tally): the same buckets and max as recording each. */
+  fold(t: TrainTally): void {
+    foldTrainLateness(t, (lateMs, n) => (this.#buckets[latenessBucket(lateMs)]! += n));
+    if (t.counts.some((n) => n > 0) && (this.#max === undefined || t.maxMs > this.#max)) this.#max = t.maxMs;
   }
 
   snapshot(): TimerLateness {

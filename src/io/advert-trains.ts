@@ -8,16 +8,32 @@
 import { monotonicOffset } from './kernel-timer.js';
 import { loadPacketAddon, type ArmedDatagram, type PacketAddon, type TrainHandle, type TrainsHandle } from './packet-addon.js';
 
-/** Why a train stopped by itself: a datagram waits on its socket, its socket closed, a send failed, its stop-by deadline came. */
-export type TrainStopReason = 'waiting' | 'closed' | 'failed' | 'stop-by';
+/**
+ * Why a train stopped by itself: a datagram waits on its socket, its socket closed, a send failed,
+ * its stop-by deadline came, or it sent a deadline later than its `lateMs` (that send not tallied).
+ */
+export type TrainStopReason = 'waiting' | 'closed' | 'failed' | 'stop-by' | 'late';
 
 /** train.c's TRAIN_* codes. */
-const REASONS: Readonly<Record<number, TrainStopReason>> = { [-1]: 'waiting', [-2]: 'closed', [-4]: 'failed', [-5]: 'stop-by' };
+const REASONS: Readonly<Record<number, TrainStopReason>> = { [-1]: 'waiting', [-2]: 'closed', [-4]: 'failed', [-5]: 'stop-by', [-6]: 'late' };
+
+/** A train's lateness tally (train.c): per bucket of the scheduler's bounds (one more: the open one) a count and a sum (ms), and the max. */
+export interface TrainTally {
+  readonly counts: readonly number[];
+  readonly sumsMs: readonly number[];
+  readonly maxMs: number;
+}
+
+/** The send that stopped a train as 'late': its deadline (performance.now() ms) and how late it left. */
+export interface LateSend {
+  readonly deadline: number;
+  readonly lateMs: number;
+}
 
 /** A running (or stopped) train. */
 export interface AdvertTrain {
-  /** Stops it (idempotent): how many deadlines it sent, and the first it did not (performance.now() ms). */
-  stop(): { readonly sent: number; readonly next: number };
+  /** Stops it (idempotent): how many deadlines it sent, the first it did not (performance.now() ms), and the lateness of its sends (the 'late' one apart). */
+  stop(): { readonly sent: number; readonly next: number; readonly lateness: TrainTally };
   /** How many deadlines it has sent so far. */
   sent(): number;
 }
@@ -31,49 +47,61 @@ export interface TrainSpec {
   readonly periodMs: number;
   /** It sends at deadlines before this one only (performance.now() ms; Infinity: none). */
   readonly stopBy: number;
-  /** Called on the loop when it stopped by itself (`errno` for 'failed'). Never for stop(). */
-  readonly onStop: (reason: TrainStopReason, errno: number) => void;
+  /** A send later than this (ms) stops it ('late'): the instance counts and logs that one as its own timer's. */
+  readonly lateMs: number;
+  /** The lateness tally's upper bounds (ms; the same array for every train: the scheduler takes the first one's). */
+  readonly latenessBoundsMs: readonly number[];
+  /** Called on the loop when it stopped by itself (`errno` for 'failed', `late` for 'late'). Never for stop(). */
+  readonly onStop: (reason: TrainStopReason, errno: number, late: LateSend | undefined) => void;
 }
 
-type TrainAddon = Required<Pick<PacketAddon, 'trainsOpen' | 'trainStart' | 'trainStop' | 'trainSent' | 'trainNext' | 'monotonicMs'>>;
+type TrainAddon = Required<Pick<PacketAddon, 'trainsOpen' | 'trainStart' | 'trainStop' | 'trainSent' | 'trainNext' | 'trainLateness' | 'monotonicMs'>>;
 
 let scheduler: { addon: TrainAddon; handle: TrainsHandle; offset: number; owners: Map<number, TrainSpec['onStop']> } | undefined | null;
 let nextId = 1;
 
-function open(): typeof scheduler {
+function open(boundsMs: readonly number[]): typeof scheduler {
   if (scheduler !== undefined) return scheduler;
   const loaded = loadPacketAddon();
   const a = loaded.ok ? loaded.value : undefined;
-  if (a?.trainsOpen === undefined || a.trainStart === undefined || a.trainStop === undefined || a.trainSent === undefined || a.trainNext === undefined || a.monotonicMs === undefined) return (scheduler = null);
+  if (a?.trainsOpen === undefined || a.trainStart === undefined || a.trainStop === undefined || a.trainSent === undefined || a.trainNext === undefined || a.trainLateness === undefined || a.monotonicMs === undefined) return (scheduler = null);
   const addon = a as TrainAddon;
   const owners = new Map<number, TrainSpec['onStop']>();
-  const handle = addon.trainsOpen((id, reason, errno) => {
+  const offset = monotonicOffset(addon);
+  const handle = addon.trainsOpen((id, reason, errno, deadline, lateMs) => {
     const onStop = owners.get(id);
     owners.delete(id);
-    onStop?.(REASONS[reason] ?? 'failed', errno);
-  });
-  return (scheduler = { addon, handle, offset: monotonicOffset(addon), owners });
+    const why = REASONS[reason] ?? 'failed';
+    onStop?.(why, errno, why === 'late' ? { deadline: deadline - offset, lateMs } : undefined);
+  }, boundsMs);
+  return (scheduler = { addon, handle, offset, owners });
 }
 
-/** Whether the environment asks for advert trains: VRRPD_ADVERT_TRAIN=1 (off by default while they are measured). */
+/** Whether the environment lets the daemon run advert trains: on unless VRRPD_ADVERT_TRAIN=0. */
 export function advertTrainsWanted(env: Readonly<Record<string, string | undefined>>): boolean {
-  return env.VRRPD_ADVERT_TRAIN === '1';
+  return env.VRRPD_ADVERT_TRAIN !== '0';
+}
+
+/** train.c's tally as counts, sums and max (`buckets` = bounds + 1). */
+function tallyOf(raw: readonly number[]): TrainTally {
+  const buckets = (raw.length - 1) / 2;
+  return { counts: raw.slice(0, buckets), sumsMs: raw.slice(buckets, 2 * buckets), maxMs: raw[2 * buckets]! };
 }
 
 /** Starts a train; undefined when the addon has none (the caller keeps its own timer). Throws on bad arguments (a bug). */
 export function startAdvertTrain(spec: TrainSpec): AdvertTrain | undefined {
-  const s = open();
+  const s = open(spec.latenessBoundsMs);
   if (s == null) return undefined;
   const id = nextId;
   nextId = nextId >= 0x7fffffff ? 1 : nextId + 1;
   const stopBy = spec.stopBy === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : Math.max(0, spec.stopBy + s.offset);
-  const handle: TrainHandle = s.addon.trainStart(s.handle, id, spec.datagrams, Math.max(0, spec.deadline + s.offset), spec.periodMs, stopBy);
+  const handle: TrainHandle = s.addon.trainStart(s.handle, id, spec.datagrams, Math.max(0, spec.deadline + s.offset), spec.periodMs, stopBy, spec.lateMs);
   s.owners.set(id, spec.onStop);
   return {
     stop: () => {
       s.owners.delete(id);
       const sent = s.addon.trainStop(handle);
-      return { sent, next: s.addon.trainNext(handle) - s.offset };
+      return { sent, next: s.addon.trainNext(handle) - s.offset, lateness: tallyOf(s.addon.trainLateness(handle)) };
     },
     sent: () => s.addon.trainSent(handle),
   };

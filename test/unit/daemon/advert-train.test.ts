@@ -9,12 +9,15 @@
  * The addon's part is played by hand here (FakeTrain: nextAdverDeadline, as train.c).
  */
 import fc from 'fast-check';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { catchUpAt } from '../../../src/daemon/advert-train.js';
+import { LATENESS_BOUNDS_MS, TRAIN_LATENESS_BOUNDS_MS } from '../../../src/daemon/timer-lateness.js';
+import { LATE_TIMER_MS } from '../../../src/status/model.js';
+import { HISTOGRAMS } from '../../../src/status/metrics.js';
 import { queueOnClock } from '../../../src/daemon/clock.js';
 import { Instance, type InstanceIo, type InstanceSpec } from '../../../src/daemon/instance.js';
-import type { AdvertTrain, TrainSpec } from '../../../src/io/advert-trains.js';
+import { advertTrainsWanted, type AdvertTrain, type TrainSpec } from '../../../src/io/advert-trains.js';
 import { KEEPALIVED_GARP_DEFAULTS } from '../../../src/io/garp-schedule.js';
 import type { ArmedDatagram } from '../../../src/io/packet-addon.js';
 import type { ReceivedAdvert } from '../../../src/io/vrrp-mux.js';
@@ -99,15 +102,18 @@ describe('catching the router up after a train (catchUpAt)', () => {
   });
 });
 
-/** One train as train.c keeps it, driven by hand. */
+/** One train as train.c keeps it, driven by hand (its lateness tally too). */
 interface FakeTrain {
   readonly spec: TrainSpec;
   next: number;
   sent: number;
   stopped: boolean;
+  counts: number[];
+  sumsMs: number[];
+  maxMs: number;
 }
 
-function lab(opts: { trains: boolean; priority?: number } = { trains: true }) {
+function lab(opts: { trains: boolean; priority?: number; log?: Logger } = { trains: true }) {
   let t = 1000;
   const now = (): number => t;
   let wakeAt: number | undefined;
@@ -121,9 +127,11 @@ function lab(opts: { trains: boolean; priority?: number } = { trains: true }) {
   const wire: { by: 'js' | 'train'; payload: Uint8Array; at: number }[] = [];
   let socketSent = 0;
   const trains: FakeTrain[] = [];
+  const observed: number[] = [];
   const io: InstanceIo<string> = {
     now,
-    log: silent,
+    log: opts.log ?? silent,
+    onTimer: (lateMs) => observed.push(lateMs),
     destinations: [GROUP],
     sendTo: (payload, _dst, armedSent) => {
       socketSent++;
@@ -143,10 +151,11 @@ function lab(opts: { trains: boolean; priority?: number } = { trains: true }) {
   };
   if (opts.trains) {
     io.startTrain = (spec): AdvertTrain => {
-      const train: FakeTrain = { spec, next: spec.deadline, sent: 0, stopped: false };
+      const buckets = spec.latenessBoundsMs.length + 1;
+      const train: FakeTrain = { spec, next: spec.deadline, sent: 0, stopped: false, counts: new Array<number>(buckets).fill(0), sumsMs: new Array<number>(buckets).fill(0), maxMs: 0 };
       trains.push(train);
       return {
-        stop: () => ((train.stopped = true), { sent: train.sent, next: train.next }),
+        stop: () => ((train.stopped = true), { sent: train.sent, next: train.next, lateness: { counts: train.counts, sumsMs: train.sumsMs, maxMs: train.maxMs } }),
         sent: () => train.sent,
       };
     };
@@ -159,6 +168,8 @@ function lab(opts: { trains: boolean; priority?: number } = { trains: true }) {
     wire,
     trains,
     running,
+    /** What the metrics hook (io.onTimer) was given, one lateness (ms) per fire. */
+    observed,
     get socketSent() {
       return socketSent;
     },
@@ -168,14 +179,27 @@ function lab(opts: { trains: boolean; priority?: number } = { trains: true }) {
     at(ms: number) {
       t = ms;
     },
-    /** The running train fires `lateMs` late at each of its next `n` deadlines (train.c: sent, counted, advanced). */
+    /**
+     * The running train fires `lateMs` late at each of its next `n` deadlines (train.c: sent, counted,
+     * advanced, tallied); past its lateMs threshold it stops itself ('late') after the send, untallied.
+     */
     fire(n: number, lateMs = 0.1) {
       const train = running()!;
       for (let i = 0; i < n; i++) {
-        t = train.next + lateMs;
+        const deadline = train.next;
+        t = deadline + lateMs;
         for (const d of train.spec.datagrams) wire.push({ by: 'train', payload: tokens.get(d)!, at: t });
         train.sent++;
         train.next = nextAdverDeadline(train.next, t, train.spec.periodMs);
+        if (lateMs > train.spec.lateMs) {
+          train.spec.onStop('late', 0, { deadline, lateMs });
+          return;
+        }
+        const b = train.spec.latenessBoundsMs.findIndex((x) => lateMs <= x);
+        const k = b < 0 ? train.counts.length - 1 : b;
+        train.counts[k]!++;
+        train.sumsMs[k]! += lateMs;
+        train.maxMs = Math.max(train.maxMs, lateMs);
       }
     },
     /** The instance's own timer expires (`lateMs` after its deadline). */
@@ -311,7 +335,7 @@ describe('an instance and its advert train', () => {
     l.fire(1);
     const t1 = l.running()!;
     l.at(t1.next + 0.05);
-    t1.spec.onStop('waiting', 0);
+    t1.spec.onStop('waiting', 0, undefined);
     expect(t1.stopped).toBe(true);
     expect(l.wakeAt).toBe(t1.next); // due now: after the socket's datagram is read
     l.expire(0.2);
@@ -333,3 +357,92 @@ describe('an instance and its advert train', () => {
   });
 });
 
+
+/** The fires' lateness (ms) bucketed as prom-client does for vrrpd_timer_lateness_seconds (le in seconds), with the sum. */
+function histogramOf(observed: readonly number[]): { buckets: number[]; sum: number } {
+  const bounds = HISTOGRAMS.timerLateness.buckets;
+  return { buckets: bounds.map((b) => observed.filter((ms) => ms / 1000 <= b).length), sum: observed.reduce((a, b) => a + b, 0) };
+}
+
+describe('the lateness of a train\'s sends', () => {
+  // Each bucket of both tallies, twice in one of them, and the edges.
+  const LATENESS = [0.05, 0.3, 0.5, 0.7, 1, 1.5, 2.5, 4, 5, 7, 12, 20, 30, 60, 99.5, 0.4, 3];
+
+  it('is folded at the reclaim into the SIGUSR2 tally and the metrics hook: the same buckets, max and sum as a run without trains', () => {
+    const l = lab({ trains: true });
+    const ref = lab({ trains: false });
+    for (const x of [l, ref]) {
+      x.inst.start();
+      x.expire(); // the first steady advert, from JavaScript; then the train
+    }
+    expect(l.running()).toBeDefined();
+    for (const late of LATENESS) l.fire(1, late);
+    for (const late of LATENESS) ref.expire(late);
+    l.inst.facts(); // a status read takes the train back (and a new one runs)
+    expect(l.running()).toBeDefined();
+    expect(l.inst.timerLateness()).toEqual(ref.inst.timerLateness());
+    expect(l.inst.timerLateness().fired).toBe(1 + LATENESS.length); // the owner is master at startup: its first fire is the first advert
+    const h = histogramOf(l.observed);
+    const hr = histogramOf(ref.observed);
+    expect(h.buckets).toEqual(hr.buckets);
+    expect(h.sum).toBeCloseTo(hr.sum, 9);
+    expect(l.observed.length).toBe(ref.observed.length);
+  });
+
+  it('the bounds a train tallies by hold those of the SIGUSR2 tally and of the metrics histogram (one source: timer-lateness.ts)', () => {
+    for (const b of LATENESS_BOUNDS_MS) expect(TRAIN_LATENESS_BOUNDS_MS).toContain(b);
+    for (const s of HISTOGRAMS.timerLateness.buckets) expect(TRAIN_LATENESS_BOUNDS_MS).toContain(s * 1000);
+    expect([...TRAIN_LATENESS_BOUNDS_MS].sort((a, b) => a - b)).toEqual(TRAIN_LATENESS_BOUNDS_MS);
+    const l = lab({ trains: true });
+    l.inst.start();
+    l.expire();
+    expect(l.running()!.spec.latenessBoundsMs).toBe(TRAIN_LATENESS_BOUNDS_MS);
+    expect(l.running()!.spec.lateMs).toBe(LATE_TIMER_MS);
+  });
+
+  it('a send past LATE_TIMER_MS stops the train: counted (timerLate) and logged once, as the instance\'s own timer does; then a new train after the next steady advert', () => {
+    const lines: { msg: string; lateMs?: number }[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
+    const refLines: { msg: string }[] = [];
+    const refLog = pino({ level: 'warn' }, { write: (line: string) => void refLines.push(JSON.parse(line) as { msg: string }) });
+    const l = lab({ trains: true, log });
+    const ref = lab({ trains: false, log: refLog });
+    for (const x of [l, ref]) {
+      x.inst.start();
+      x.expire();
+    }
+    l.fire(2);
+    ref.expire(0.1);
+    ref.expire(0.1);
+    const t1 = l.running()!;
+    l.fire(5, 150); // stops after the first: that one is late
+    expect(t1.stopped).toBe(true);
+    expect(t1.sent).toBe(3);
+    expect(l.running()).toBeUndefined();
+    expect(l.wakeAt).toBeDefined(); // the instance's own timer holds the next advert
+    l.expire(250); // late too: the instance counts and logs it itself, then hands a new train over
+    expect(l.running()).toBeDefined();
+    ref.expire(150);
+    ref.expire(250);
+    const late = (x: { msg: string }[]): number => x.filter((x) => x.msg === 'timer fired late').length;
+    expect(late(lines)).toBe(2);
+    expect(late(refLines)).toBe(2);
+    expect(l.inst.facts().io.timerLate).toBe(2);
+    expect(ref.inst.facts().io.timerLate).toBe(2);
+    expect(l.inst.timerLateness()).toEqual(ref.inst.timerLateness());
+    expect(histogramOf(l.observed).buckets).toEqual(histogramOf(ref.observed).buckets);
+    expect(histogramOf(l.observed).sum).toBeCloseTo(histogramOf(ref.observed).sum, 9);
+    expect(l.wire.length).toBe(ref.wire.length);
+    expect(l.inst.router.counters.advertiseSent).toBe(ref.inst.router.counters.advertiseSent);
+    expect(l.inst.router.nextDeadline()).toBe(ref.inst.router.nextDeadline());
+  });
+});
+
+describe('VRRPD_ADVERT_TRAIN (advertTrainsWanted)', () => {
+  it('trains run by default; VRRPD_ADVERT_TRAIN=0 turns them off, any other value leaves them on', () => {
+    expect(advertTrainsWanted({})).toBe(true);
+    expect(advertTrainsWanted({ VRRPD_ADVERT_TRAIN: '1' })).toBe(true);
+    expect(advertTrainsWanted({ VRRPD_ADVERT_TRAIN: '0' })).toBe(false);
+    expect(advertTrainsWanted({ VRRPD_ADVERT_TRAIN: '' })).toBe(true);
+  });
+});

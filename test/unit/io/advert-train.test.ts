@@ -20,7 +20,7 @@ const PROTOCOL = 253;
 const RX_PROTOCOL = 254;
 const LOOPBACK = 0x7f000001;
 /** train.c's TRAIN_* codes. */
-const TRAIN = { WAITING: -1, CLOSED: -2, FAILED: -4, STOP_BY: -5 } as const;
+const TRAIN = { WAITING: -1, CLOSED: -2, FAILED: -4, STOP_BY: -5, LATE: -6 } as const;
 
 const ADDON_PATH = fileURLToPath(new URL('../../../native/packet/build/Release/vrrpd_packet.node', import.meta.url));
 
@@ -42,7 +42,7 @@ const datagram = (marker: number, protocol = RX_PROTOCOL): Uint8Array =>
 const opened: { socks: Raw4Handle[]; trains: TrainsHandle }[] = [];
 
 /** The trains' socket, the receiving one (marker, kernel arrival in CLOCK_MONOTONIC ms), and a train scheduler recording its stops. */
-async function rig() {
+async function rig(boundsMs?: readonly number[]) {
   const a = addon!;
   const received: { marker: number; at: number }[] = [];
   const waited: number[] = [];
@@ -53,15 +53,17 @@ async function rig() {
     if (code === null && typeof data !== 'string') received.push({ marker: data[20]!, at: arrivalMs! });
   });
   const stops: { id: number; reason: number; errno: number }[] = [];
+  const lates: { id: number; deadline: number; lateMs: number }[] = [];
   let stopped: () => void = () => undefined;
-  const trains = a.trainsOpen!((id, reason, errno) => {
+  const trains = a.trainsOpen!((id, reason, errno, deadline, lateMs) => {
     stops.push({ id, reason, errno });
+    if (reason === TRAIN.LATE) lates.push({ id, deadline, lateMs });
     stopped();
-  });
+  }, boundsMs);
   opened.push({ socks: [sock, rx], trains });
   await sleep(20); // both fds in the loop's epoll set (libuv adds them at its next poll)
   const nextStop = (): Promise<void> => new Promise((r) => (stopped = r));
-  return { a, sock, trains, received, waited, stops, nextStop, armed: (marker: number) => a.raw4Armed!(sock, datagram(marker), LOOPBACK) };
+  return { a, sock, trains, received, waited, stops, lates, nextStop, armed: (marker: number) => a.raw4Armed!(sock, datagram(marker), LOOPBACK) };
 }
 
 /** Busy-waits `ms` (the timerfd's expiry and a datagram's arrival then reach epoll in that order). */
@@ -113,6 +115,50 @@ describe.skipIf(addon === undefined)('advert trains (train.c)', () => {
     expect(next - period).toBeLessThanOrEqual(at);
     expect(at - (next - period)).toBeLessThan(5);
     expect(next).not.toBeCloseTo(missed + period, 0);
+  });
+
+  it('tallies each send\'s lateness (clock read at the wake minus the deadline) by the bounds given at trainsOpen: counts, sums, max', async () => {
+    const r = await rig([25, 1000]);
+    const period = 40;
+    const missed = r.a.monotonicMs!() - 300; // the first deadline sent ~300 ms late, the next ones on time (within 25 ms)
+    const t = r.a.trainStart!(r.trains, 30, [r.armed(1)], missed, period, Number.POSITIVE_INFINITY);
+    await sleep(10 + 2 * period + 15);
+    const sent = r.a.trainStop!(t);
+    expect(sent).toBeGreaterThanOrEqual(3);
+    const [onTime, late, over, sumOnTime, sumLate, sumOver, max] = r.a.trainLateness!(t);
+    expect([onTime, late, over]).toEqual([sent - 1, 1, 0]);
+    expect(sumLate).toBeGreaterThanOrEqual(300);
+    expect(sumLate).toBeLessThan(300 + 25); // generous: a shared machine
+    expect(max).toBe(sumLate); // the worst is the one late send
+    expect(sumOnTime).toBeGreaterThanOrEqual(0);
+    expect(sumOnTime).toBeLessThanOrEqual(25 * (sent - 1));
+    expect(sumOver).toBe(0);
+    expect(r.stops).toEqual([]);
+  });
+
+  it('a send later than its lateMs: sent, not tallied, then it stops by itself (TRAIN_LATE) with that deadline and lateness', async () => {
+    const r = await rig([1, 5, 20, 100]);
+    const stopped = r.nextStop();
+    const missed = r.a.monotonicMs!() - 150;
+    const t = r.a.trainStart!(r.trains, 31, [r.armed(4)], missed, 40, Number.POSITIVE_INFINITY, 100);
+    await stopped;
+    expect(r.stops).toEqual([{ id: 31, reason: TRAIN.LATE, errno: 0 }]);
+    expect(r.lates[0]!.deadline).toBeCloseTo(missed, 5);
+    expect(r.lates[0]!.lateMs).toBeGreaterThanOrEqual(150);
+    expect(r.a.trainStop!(t)).toBe(1); // it was sent
+    expect(r.a.trainLateness!(t)).toEqual(new Array(11).fill(0)); // counted by JavaScript, not here
+    await sleep(60);
+    expect(r.received.map((x) => x.marker)).toEqual([4]); // and nothing after
+    // A train with no lateMs never stops for lateness; one without bounds tallies in one open bucket.
+    const r2 = await rig();
+    const t2 = r2.a.trainStart!(r2.trains, 32, [r2.armed(5)], r2.a.monotonicMs!() - 150, 40, Number.POSITIVE_INFINITY);
+    await sleep(20);
+    expect(r2.a.trainStop!(t2)).toBe(1);
+    expect(r2.stops).toEqual([]);
+    const [count, sum, max] = r2.a.trainLateness!(t2);
+    expect(count).toBe(1);
+    expect(sum).toBe(max);
+    expect(max).toBeGreaterThanOrEqual(150);
   });
 
   it('a datagram waiting on the socket when the train is due: not sent, JavaScript is called (TRAIN_WAITING)', async () => {
