@@ -77,9 +77,13 @@ function open(boundsMs: readonly number[]): typeof scheduler {
   return (scheduler = { addon, handle, offset, owners });
 }
 
-/** Whether the environment lets the daemon run advert trains: on unless VRRPD_ADVERT_TRAIN=0. */
+/**
+ * Whether the environment asks for advert trains: VRRPD_ADVERT_TRAIN=1. Off by default: at 255
+ * masters their interval error has a longer tail than JavaScript's sends, not yet understood
+ * (docs/performance.md, "Quiet figures after the seventh session's merges").
+ */
 export function advertTrainsWanted(env: Readonly<Record<string, string | undefined>>): boolean {
-  return env.VRRPD_ADVERT_TRAIN !== '0';
+  return env.VRRPD_ADVERT_TRAIN === '1';
 }
 
 /** train.c's tally as counts, sums and max (`buckets` = bounds + 1). */
