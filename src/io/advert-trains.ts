@@ -34,8 +34,6 @@ export interface LateSend {
 export interface AdvertTrain {
   /** Stops it (idempotent): how many deadlines it sent, the first it did not (performance.now() ms), and the lateness of its sends (the 'late' one apart). */
   stop(): { readonly sent: number; readonly next: number; readonly lateness: TrainTally };
-  /** How many deadlines it has sent so far. */
-  sent(): number;
 }
 
 /** What a train is started with. */
@@ -55,7 +53,7 @@ export interface TrainSpec {
   readonly onStop: (reason: TrainStopReason, errno: number, late: LateSend | undefined) => void;
 }
 
-type TrainAddon = Required<Pick<PacketAddon, 'trainsOpen' | 'trainStart' | 'trainStop' | 'trainSent' | 'trainNext' | 'trainLateness' | 'monotonicMs'>>;
+type TrainAddon = Required<Pick<PacketAddon, 'trainsOpen' | 'trainStart' | 'trainStop' | 'trainNext' | 'trainLateness' | 'monotonicMs'>>;
 
 let scheduler: { addon: TrainAddon; handle: TrainsHandle; offset: number; owners: Map<number, TrainSpec['onStop']> } | undefined | null;
 let nextId = 1;
@@ -64,7 +62,7 @@ function open(boundsMs: readonly number[]): typeof scheduler {
   if (scheduler !== undefined) return scheduler;
   const loaded = loadPacketAddon();
   const a = loaded.ok ? loaded.value : undefined;
-  if (a?.trainsOpen === undefined || a.trainStart === undefined || a.trainStop === undefined || a.trainSent === undefined || a.trainNext === undefined || a.trainLateness === undefined || a.monotonicMs === undefined) return (scheduler = null);
+  if (a?.trainsOpen === undefined || a.trainStart === undefined || a.trainStop === undefined || a.trainNext === undefined || a.trainLateness === undefined || a.monotonicMs === undefined) return (scheduler = null);
   const addon = a as TrainAddon;
   const owners = new Map<number, TrainSpec['onStop']>();
   const offset = monotonicOffset(addon);
@@ -107,6 +105,5 @@ export function startAdvertTrain(spec: TrainSpec): AdvertTrain | undefined {
       const sent = s.addon.trainStop(handle);
       return { sent, next: s.addon.trainNext(handle) - s.offset, lateness: tallyOf(s.addon.trainLateness(handle)) };
     },
-    sent: () => s.addon.trainSent(handle),
   };
 }

@@ -156,7 +156,6 @@ function lab(opts: { trains: boolean; priority?: number; log?: Logger } = { trai
       trains.push(train);
       return {
         stop: () => ((train.stopped = true), { sent: train.sent, next: train.next, lateness: { counts: train.counts, sumsMs: train.sumsMs, maxMs: train.maxMs } }),
-        sent: () => train.sent,
       };
     };
   }
