@@ -85,12 +85,12 @@ function open(boundsMs: readonly number[]): typeof scheduler {
 }
 
 /**
- * Whether the environment asks for advert trains: VRRPD_ADVERT_TRAIN=1. Off by default: at 255
- * masters their interval error has a longer tail than JavaScript's sends, not yet understood
- * (docs/performance.md, "Quiet figures after the seventh session's merges").
+ * Whether the environment lets the daemon run advert trains: on unless VRRPD_ADVERT_TRAIN=0. Measured
+ * at the same time as JavaScript's sends, their interval tail is no longer and their CPU about half
+ * (docs/performance.md, "The advert train's tail, found (2026-12-01, eighth session)").
  */
 export function advertTrainsWanted(env: Readonly<Record<string, string | undefined>>): boolean {
-  return env.VRRPD_ADVERT_TRAIN === '1';
+  return env.VRRPD_ADVERT_TRAIN !== '0';
 }
 
 /** train.c's tally as counts, sums and max (`buckets` = bounds + 1). */
