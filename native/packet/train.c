@@ -71,7 +71,7 @@ enum {
   TRAIN_LATE = -6,               /* it sent a deadline more than its late threshold late (not tallied) */
 };
 
-/* How long one dispatch may keep sending deadlines that come due (or within the lead) while it runs (deadline-queue.ts's DISPATCH_BUDGET_MS). */
+/* How long one dispatch may keep sending the deadlines that come due while it runs (deadline-queue.ts's DISPATCH_BUDGET_MS). */
 #define DISPATCH_BUDGET_NS 5000000
 
 /* The most tally bounds a scheduler takes (timer-lateness.ts's TRAIN_LATENESS_BOUNDS_MS has 11). */
