@@ -8,6 +8,15 @@
  * timer.c's). At each expiry every due train is checked (armed.c's guards: the socket open, no
  * datagram waiting on it), sent, counted and advanced by the router's own rule (nextAdverDeadline
  * in src/protocol/timers.ts: next = at + period, or now + period when that is already past).
+ * A dispatch also sends the trains due within its lead (leadMs, given at trainsOpen) after the
+ * first due deadline, and, reading the clock again after each pass, those that came due while it
+ * sent (for at most DISPATCH_BUDGET_NS): deadlines a few tens of microseconds apart (instances
+ * started one after the other) then leave in one burst, at most the lead early, instead of one
+ * wake-up each. On a virtual machine every sleep between them is a wake-up the host may deliver
+ * milliseconds late (native-notes/timers.md, "The advert train's tail"). The window is fixed by
+ * the deadlines, so the same trains leave together every interval and an early send is early by
+ * the same amount each time (its intervals do not move). The timerfd is never armed early: the
+ * first train of a burst leaves at or after its deadline.
  * JavaScript is called only when a train stops by itself: a datagram waiting (JavaScript reads it
  * first and steps the router), its stop-by deadline reached, its socket closed, a send failed, or
  * a send later than the train's late threshold (sent, not tallied: JavaScript counts and logs it
@@ -19,11 +28,15 @@
  * the scheduler's bounds (given by JavaScript, timer-lateness.ts) and the max; JavaScript folds it
  * into the instance's figures when it takes the train back.
  *
- *   trainsOpen(onStop[, boundsMs])  -> sched   onStop(id, reason, errno, deadlineMs, lateMs) on the
+ *   trainsOpen(onStop[, boundsMs[, leadMs]])
+ *                                   -> sched   onStop(id, reason, errno, deadlineMs, lateMs) on the
  *                                              loop when a train stopped by itself (reason: TRAIN_*
  *                                              below; deadlineMs and lateMs for TRAIN_LATE, else 0);
  *                                              boundsMs: the tally's increasing upper bounds (ms,
- *                                              at most BOUNDS_MAX; the last bucket is open)
+ *                                              at most BOUNDS_MAX; the last bucket is open);
+ *                                              leadMs (0..100, default 0): how far ahead of its
+ *                                              deadline a dispatch may send a train (an early send
+ *                                              is tallied as 0 ms late)
  *   trainStart(sched, id, datagrams, deadlineMs, periodMs, stopByMs[, lateMs])
  *                                   -> train   datagrams: raw4Armed / raw6Armed handles, sent in
  *                                              order at each deadline; deadlines are absolute
@@ -58,6 +71,9 @@ enum {
   TRAIN_LATE = -6,               /* it sent a deadline more than its late threshold late (not tallied) */
 };
 
+/* How long one dispatch may keep sending the deadlines that come due while it runs (deadline-queue.ts's DISPATCH_BUDGET_MS). */
+#define DISPATCH_BUDGET_NS 5000000
+
 /* The most tally bounds a scheduler takes (timer-lateness.ts's TRAIN_LATENESS_BOUNDS_MS has 11). */
 #define BOUNDS_MAX 15
 
@@ -84,6 +100,8 @@ typedef struct {
   /* The lateness tally's upper bounds (ms, increasing); nbounds + 1 buckets, the last open. */
   double bounds[BOUNDS_MAX];
   size_t nbounds;
+  /* How far ahead of its deadline a train may be sent by a dispatch that is running anyway (leadMs). */
+  int64_t lead_ns;
 } vsched;
 
 struct vtrain {
@@ -274,7 +292,7 @@ static int fire(vtrain *t, int64_t now, checked *c, int *err) {
     t->late_by_ns = late;
     return TRAIN_LATE;
   }
-  tally(t, ns_to_ms(late));
+  tally(t, late > 0 ? ns_to_ms(late) : 0);
   return 0;
 }
 
@@ -297,7 +315,13 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   size_t nout = 0, capout = 8;
   checked c = {.n = 0};
   s->dispatching = 1;
-  while (s->len > 0 && s->heap[0]->next_ns <= now) {
+  int64_t budget_end = now + DISPATCH_BUDGET_NS;
+  /* The burst: every train due, and those due within the lead after the first one's deadline: a
+     window fixed by the deadlines alone (not by the wake's lateness or the sends' speed), so the
+     same trains leave together, each as early as the interval before. */
+  int64_t horizon = s->len > 0 && s->heap[0]->next_ns <= now ? s->heap[0]->next_ns + s->lead_ns : 0;
+again:
+  while (s->len > 0 && (s->heap[0]->next_ns <= now || s->heap[0]->next_ns <= horizon)) {
     vtrain *t = s->heap[0];
     int err = 0;
     int r = fire(t, now, &c, &err);
@@ -315,6 +339,16 @@ static void on_readable(uv_poll_t *h, int status, int events) {
       capout *= 2;
     }
     out[nout++] = r == TRAIN_LATE ? (stopped){t->id, r, err, t->late_deadline_ns, t->late_by_ns} : (stopped){t->id, r, err, 0, 0};
+  }
+  /* The deadlines that came due while it sent: in this dispatch too, not after a sleep (each sleep
+     is a wake-up the host may deliver milliseconds late). The guards look again. */
+  if (s->len > 0) {
+    int64_t t2 = monotonic_ns();
+    if (t2 <= budget_end && s->heap[0]->next_ns <= t2) {
+      now = t2;
+      c.n = 0;
+      goto again;
+    }
   }
   s->dispatching = 0;
   rearm(s);
@@ -439,8 +473,8 @@ bad:
 }
 
 static napi_value js_trains_open(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  if (!get_args_opt(env, info, 1, 1, argv)) return NULL;
+  napi_value argv[3];
+  if (!get_args_opt(env, info, 1, 2, argv)) return NULL;
   napi_valuetype type;
   napi_typeof(env, argv[0], &type);
   if (type != napi_function) {
@@ -450,6 +484,13 @@ static napi_value js_trains_open(napi_env env, napi_callback_info info) {
   double bounds[BOUNDS_MAX];
   size_t nbounds;
   if (!get_bounds(env, argv[1], bounds, &nbounds)) return NULL;
+  double lead_ms = 0;
+  napi_valuetype lead_type;
+  napi_typeof(env, argv[2], &lead_type);
+  if (lead_type != napi_undefined && (napi_get_value_double(env, argv[2], &lead_ms) != napi_ok || !(lead_ms >= 0 && lead_ms <= 100))) {
+    napi_throw_range_error(env, "EINVAL", "leadMs must be a number of ms in 0..100");
+    return NULL;
+  }
   uv_loop_t *loop;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
     napi_throw_error(env, "EIO", "no event loop");
@@ -466,6 +507,7 @@ static napi_value js_trains_open(napi_env env, napi_callback_info info) {
   s->fd = fd;
   memcpy(s->bounds, bounds, nbounds * sizeof *bounds);
   s->nbounds = nbounds;
+  s->lead_ns = ms_to_ns(lead_ms);
   s->poll.data = s;
   int rc = uv_poll_init(loop, &s->poll, fd);
   if (rc != 0) {

@@ -71,7 +71,7 @@ export function scratchRig() {
 /**
  * The daemon's wiring of an instance, to nowhere: addresses to the scratch batcher, GARPs counted,
  * log lines dropped. No `startTrain`: an advert train is the addon's own timer sending real
- * adverts (with VRRPD_ADVERT_TRAIN=1), so the scratch master never hands one over.
+ * adverts (on unless VRRPD_ADVERT_TRAIN=0), so the scratch master never hands one over.
  */
 function scratchWiring(now: () => number, batcher: NetlinkBatcher, tally: Tally): InstanceWiring {
   return {

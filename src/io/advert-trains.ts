@@ -55,6 +55,15 @@ export interface TrainSpec {
 
 type TrainAddon = Required<Pick<PacketAddon, 'trainsOpen' | 'trainStart' | 'trainStop' | 'trainNext' | 'trainLateness' | 'monotonicMs'>>;
 
+/**
+ * How far ahead of its deadline a dispatch that is sending anyway may send a train (train.c's
+ * leadMs): deadlines up to this far apart leave in one burst instead of one wake-up each. An
+ * advert sent early by at most this much, the same every interval, moves no interval; each wake-up
+ * saved is one the virtual machine's host cannot deliver milliseconds late (native-notes/timers.md,
+ * "The advert train's tail"; docs/performance.md, eighth session).
+ */
+export const TRAIN_LEAD_MS = 2;
+
 let scheduler: { addon: TrainAddon; handle: TrainsHandle; offset: number; owners: Map<number, TrainSpec['onStop']> } | undefined | null;
 let nextId = 1;
 
@@ -71,17 +80,17 @@ function open(boundsMs: readonly number[]): typeof scheduler {
     owners.delete(id);
     const why = REASONS[reason] ?? 'failed';
     onStop?.(why, errno, why === 'late' ? { deadline: deadline - offset, lateMs } : undefined);
-  }, boundsMs);
+  }, boundsMs, TRAIN_LEAD_MS);
   return (scheduler = { addon, handle, offset, owners });
 }
 
 /**
- * Whether the environment asks for advert trains: VRRPD_ADVERT_TRAIN=1. Off by default: at 255
- * masters their interval error has a longer tail than JavaScript's sends, not yet understood
- * (docs/performance.md, "Quiet figures after the seventh session's merges").
+ * Whether the environment lets the daemon run advert trains: on unless VRRPD_ADVERT_TRAIN=0. Measured
+ * at the same time as JavaScript's sends, their interval tail is no longer and their CPU about half
+ * (docs/performance.md, "The advert train's tail, found (2026-12-01, eighth session)").
  */
 export function advertTrainsWanted(env: Readonly<Record<string, string | undefined>>): boolean {
-  return env.VRRPD_ADVERT_TRAIN === '1';
+  return env.VRRPD_ADVERT_TRAIN !== '0';
 }
 
 /** train.c's tally as counts, sums and max (`buckets` = bounds + 1). */

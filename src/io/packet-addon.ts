@@ -83,10 +83,10 @@ export interface PacketAddon {
   /**
    * Advert trains (train.c; io/advert-trains.ts): armed datagrams sent by the addon at each deadline, `periodMs` apart, until
    * stopped; onStop(id, reason, errno, deadlineMs, lateMs) when one stopped by itself (reason < 0: TRAIN_* of train.c; the
-   * deadline and lateness for TRAIN_LATE). boundsMs: the lateness tally's upper bounds; lateMs: a send later than this stops
-   * the train (TRAIN_LATE). Absent in an addon built before them.
+   * deadline and lateness for TRAIN_LATE). boundsMs: the lateness tally's upper bounds; leadMs: how far ahead of its deadline a dispatch may send a
+   * train (default 0); lateMs: a send later than this stops the train (TRAIN_LATE). Absent in an addon built before them.
    */
-  trainsOpen?(onStop: (id: number, reason: number, errno: number, deadlineMonotonicMs: number, lateMs: number) => void, boundsMs?: readonly number[]): TrainsHandle;
+  trainsOpen?(onStop: (id: number, reason: number, errno: number, deadlineMonotonicMs: number, lateMs: number) => void, boundsMs?: readonly number[], leadMs?: number): TrainsHandle;
   trainStart?(h: TrainsHandle, id: number, datagrams: readonly ArmedDatagram[], deadlineMonotonicMs: number, periodMs: number, stopByMonotonicMs: number, lateMs?: number): TrainHandle;
   /** Its lateness tally: counts per bucket (bounds + 1), sums (ms) per bucket, then the max (ms). Absent before it. */
   trainLateness?(t: TrainHandle): number[];

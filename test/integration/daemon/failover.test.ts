@@ -24,11 +24,11 @@ describe.skipIf(reason !== undefined)('failover between real daemons (two nodes)
     const op2 = c.node('op2');
     op1.writeConfig(seedConfig({ state: o.op1State ?? 'MASTER', priority: 100, extra: o.op1Extra ?? '' }));
     op2.writeConfig(seedConfig({ priority: 90, extra: o.op2Extra ?? '' }));
-    op1.start(); // advert trains off (the default)
+    op1.start(); // advert trains on (the default)
     // With nopreempt the first router to time out keeps the VIP: let op1 win before op2 starts.
     if (o.op1Extra?.includes('nopreempt')) await op1.waitState('MASTER', 10_000);
-    // op2's steady adverts from advert trains, so that both modes are run as master (after its takeovers).
-    op2.start([], { env: { ...process.env, VRRPD_ADVERT_TRAIN: '1' } });
+    // op2's steady adverts from JavaScript, so that both modes are run as master (after its takeovers).
+    op2.start([], { env: { ...process.env, VRRPD_ADVERT_TRAIN: '0' } });
     await op1.waitState('MASTER', 10_000);
     await waitConverged(c, 'op1');
     await op1.waitVipsAdded(3000);

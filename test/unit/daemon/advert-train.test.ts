@@ -438,10 +438,10 @@ describe('the lateness of a train\'s sends', () => {
 });
 
 describe('VRRPD_ADVERT_TRAIN (advertTrainsWanted)', () => {
-  it('trains are off by default; VRRPD_ADVERT_TRAIN=1 turns them on, any other value leaves them off', () => {
-    expect(advertTrainsWanted({})).toBe(false);
+  it('trains run by default; VRRPD_ADVERT_TRAIN=0 turns them off, any other value leaves them on', () => {
+    expect(advertTrainsWanted({})).toBe(true);
     expect(advertTrainsWanted({ VRRPD_ADVERT_TRAIN: '1' })).toBe(true);
     expect(advertTrainsWanted({ VRRPD_ADVERT_TRAIN: '0' })).toBe(false);
-    expect(advertTrainsWanted({ VRRPD_ADVERT_TRAIN: '' })).toBe(false);
+    expect(advertTrainsWanted({ VRRPD_ADVERT_TRAIN: '' })).toBe(true);
   });
 });

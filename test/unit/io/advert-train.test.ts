@@ -42,7 +42,7 @@ const datagram = (marker: number, protocol = RX_PROTOCOL): Uint8Array =>
 const opened: { socks: Raw4Handle[]; trains: TrainsHandle }[] = [];
 
 /** The trains' socket, the receiving one (marker, kernel arrival in CLOCK_MONOTONIC ms), and a train scheduler recording its stops. */
-async function rig(boundsMs?: readonly number[]) {
+async function rig(boundsMs?: readonly number[], leadMs?: number) {
   const a = addon!;
   const received: { marker: number; at: number }[] = [];
   const waited: number[] = [];
@@ -59,7 +59,7 @@ async function rig(boundsMs?: readonly number[]) {
     stops.push({ id, reason, errno });
     if (reason === TRAIN.LATE) lates.push({ id, deadline, lateMs });
     stopped();
-  }, boundsMs);
+  }, boundsMs, leadMs);
   opened.push({ socks: [sock, rx], trains });
   await sleep(20); // both fds in the loop's epoll set (libuv adds them at its next poll)
   const nextStop = (): Promise<void> => new Promise((r) => (stopped = r));
@@ -228,6 +228,47 @@ describe.skipIf(addon === undefined)('advert trains (train.c)', () => {
     expect(ts.map((t) => r.a.trainStop!(t))).toEqual(order.map(() => 3));
     await sleep(10);
     expect(r.received.map((x) => x.marker)).toEqual([...order, ...order, ...order]);
+  });
+
+  it('with a lead, a dispatch also sends the trains due within it after the first deadline (early by at most the lead), never wakes early', async () => {
+    const r = await rig(undefined, 5);
+    const first = r.a.monotonicMs!() + 20;
+    // 2 and 3 within 5 ms of 1's deadline: sent in 1's dispatch. 4, 7 ms after 1's: outside that window, never
+    // early (the window is fixed by the first deadline, not by when the dispatch ran). 5, 40 ms after: a wake-up of its own.
+    const offsets = [0, 2, 4, 7, 40];
+    const ts = offsets.map((o, i) => r.a.trainStart!(r.trains, 40 + i, [r.armed(i + 1)], first + o, 1000, Number.POSITIVE_INFINITY));
+    await sleep(20 + 40 + 20);
+    expect(ts.map((t) => r.a.trainStop!(t))).toEqual([1, 1, 1, 1, 1]);
+    expect(r.received.map((x) => x.marker)).toEqual([1, 2, 3, 4, 5]);
+    const at = r.received.map((x) => x.at);
+    expect(at[0]).toBeGreaterThanOrEqual(first); // the timerfd is armed at the first deadline, not before
+    expect(at[2]! - at[0]!).toBeLessThan(10); // one burst (generous: a shared machine)
+    expect(at[1]).toBeGreaterThanOrEqual(first + 2 - 5); // never more than the lead early
+    expect(at[3]).toBeGreaterThanOrEqual(first + 7); // beyond the first deadline's window: not early
+    expect(at[4]).toBeGreaterThanOrEqual(first + 40);
+    // Each advances from its own deadline: the next ones are a period after each, early or not.
+    ts.forEach((t, i) => expect(r.a.trainNext!(t)).toBeCloseTo(first + offsets[i]! + 1000, 6));
+  });
+
+  it('an early send is tallied as on time (0 ms late), not as a negative lateness', async () => {
+    const bounds = [1, 5, 20, 100];
+    const r = await rig(bounds, 5);
+    const first = r.a.monotonicMs!() + 20;
+    const ts = [0, 3].map((o, i) => r.a.trainStart!(r.trains, 50 + i, [r.armed(i + 1)], first + o, 1000, Number.POSITIVE_INFINITY));
+    await sleep(20 + 3 + 20);
+    ts.forEach((t) => r.a.trainStop!(t));
+    const early = r.a.trainLateness!(ts[1]!);
+    // counts (5 buckets), sums (5), max.
+    expect(early.slice(0, 5).reduce((a, b) => a + b, 0)).toBe(1);
+    expect(early[10]).toBeGreaterThanOrEqual(0);
+    // Sent before its deadline (the dispatch of the first, on time): in the first bucket with 0 ms. A wake more
+    // than 3 ms late makes that send late instead (a shared machine): then only its lateness is known to be >= 0.
+    if (r.received[1]!.at < first + 3) expect([early[0], early[5], early[10]]).toEqual([1, 0, 0]);
+  });
+
+  it('rejects a lead out of 0..100 ms', () => {
+    expect(() => addon!.trainsOpen!(() => undefined, undefined, -1)).toThrow(/leadMs/);
+    expect(() => addon!.trainsOpen!(() => undefined, undefined, 1000)).toThrow(/leadMs/);
   });
 
   it('rejects what is not a train or an armed datagram', async () => {
