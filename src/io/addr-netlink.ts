@@ -133,7 +133,14 @@ const afterNextPoll = (): Promise<void> => new Promise((resolve) => setImmediate
 /** Coalesces the address changes for one namespace into batches of rtnetlink requests. */
 export class NetlinkBatcher {
   #pending: Pending[] = [];
-  #busy = false;
+  /**
+   * A batch is sending its chunks (at most one at a time). Once its last chunk is in, the next
+   * batch may start while it waits to settle (#inFlight): a later timer batch's addresses do not
+   * wait for the earlier batch's settling turn.
+   */
+  #sending = false;
+  /** Batches started and not yet settled. */
+  #inFlight = 0;
   /** whenIdle's callbacks, run when the last batch is settled and nothing waits (or at #idleTimer). */
   #idleWaiters: (() => void)[] = [];
   #idleTimer: NodeJS.Timeout | undefined;
@@ -169,7 +176,7 @@ export class NetlinkBatcher {
 
   /** Whether no request waits for a batch or is in one. */
   get idle(): boolean {
-    return !this.#busy && this.#pending.length === 0;
+    return !this.#sending && !this.#queued && this.#inFlight === 0 && this.#pending.length === 0;
   }
 
   /**
@@ -189,11 +196,12 @@ export class NetlinkBatcher {
   /**
    * Sends the requests submitted so far now, rather than at the loop's next check phase: the
    * daemon calls it once a timer batch has asked for its addresses (DeadlineQueue's first tier),
-   * so they go before that batch's log lines and listeners. Nothing if a batch is in flight (they
-   * wait for it, as always) or nothing waits.
+   * so they go before that batch's log lines and listeners. Nothing if a batch is still sending
+   * its chunks (they wait for it, as always) or nothing waits; a batch whose chunks are all in and
+   * which only waits to settle does not hold them back.
    */
   flushNow(): void {
-    if (this.#queued || (!this.#busy && this.#pending.length > 0)) this.#start(FLUSH_NOW_BUDGET_MS, true);
+    if (!this.#sending && this.#pending.length > 0) this.#start(FLUSH_NOW_BUDGET_MS, true);
   }
 
   /**
@@ -209,30 +217,39 @@ export class NetlinkBatcher {
     this.batches++;
     // A socket in a named namespace would keep it alive after `ip netns del`: one per batch there.
     let opened: Result<RtnlSocket, { detail: string }> | undefined;
+    let sending = true;
     try {
       opened = this.#socket !== undefined ? ok(this.#socket) : this.open(this.netns);
       if (opened.ok && this.netns === undefined) this.#socket = opened.value;
       let heldSince = performance.now();
       let yielded = false;
-      for (let i = 0; i < batch.length; ) {
-        // The next chunk at the recent cost per request would take the hold past the budget: let the loop run first.
-        if (i > 0 && performance.now() - heldSince + this.#chunk * this.#perRequestMs > budgetMs) {
-          await nextTurn();
-          heldSince = performance.now();
-          yielded = true;
+      try {
+        for (let i = 0; i < batch.length; ) {
+          // The next chunk at the recent cost per request would take the hold past the budget: let the loop run first.
+          if (i > 0 && performance.now() - heldSince + this.#chunk * this.#perRequestMs > budgetMs) {
+            await nextTurn();
+            heldSince = performance.now();
+            yielded = true;
+          }
+          const chunk = batch.slice(i, (i += this.#chunk));
+          if (opened.ok) this.#send(opened.value, chunk);
+          else for (const p of chunk) record(p, outcomeOfAck(p.vip, undefined, opened.error.detail));
         }
-        const chunk = batch.slice(i, (i += this.#chunk));
-        if (opened.ok) this.#send(opened.value, chunk);
-        else for (const p of chunk) record(p, outcomeOfAck(p.vip, undefined, opened.error.detail));
+      } finally {
+        this.#sending = false;
+        sending = false;
       }
+      // Every chunk is in: what was submitted meanwhile goes in the next batch, without waiting for this one to settle.
+      this.#kick();
       if (early && !yielded) await afterNextPoll();
     } catch (e) {
       // A bug: settle what is left rather than hang its callers.
       for (const p of batch) if (!decided(p)) record(p, outcomeOfAck(p.vip, undefined, `bug: ${String(e)}`));
     } finally {
       if (opened?.ok === true && this.netns !== undefined) opened.value.close();
+      if (sending) this.#sending = false; // a bug before the chunks: this batch's flag, not a later one's
       settle(batch);
-      this.#busy = false;
+      this.#inFlight--;
       this.#kick();
       if (this.idle) this.#runIdle();
     }
@@ -255,8 +272,7 @@ export class NetlinkBatcher {
 
   /** A batch starts once the current turn of the event loop is over (or at flushNow), so its other changes join it. */
   #kick(): void {
-    if (this.#busy || this.#pending.length === 0) return;
-    this.#busy = true;
+    if (this.#sending || this.#queued || this.#pending.length === 0) return;
     this.#queued = true;
     setImmediate(() => {
       if (this.#queued) this.#start(CALL_BUDGET_MS, false);
@@ -265,8 +281,9 @@ export class NetlinkBatcher {
 
   /** Starts the batch: its first chunk (and more, within `budgetMs`) is sent before this returns. */
   #start(budgetMs: number, early: boolean): void {
-    this.#busy = true;
+    this.#sending = true;
     this.#queued = false;
+    this.#inFlight++;
     this.#flush(budgetMs, early).catch(() => undefined); // #flush settles every request itself
   }
 

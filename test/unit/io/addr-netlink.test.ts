@@ -276,6 +276,35 @@ describe('NetlinkBatcher: a mass takeover\'s many callers in one batch', () => {
     expect(k.calls.length).toBe(1);
   });
 
+  it('flushNow while the previous batch has sent every chunk and only waits to settle sends at once (a later timer batch\'s addresses)', async () => {
+    const k = fakeKernel(() => 0);
+    const b = new NetlinkBatcher(undefined, () => ok(k.socket));
+    const order: string[] = [];
+    const first = b.submit([v4(1), v4(2)]).then(() => order.push('first settled'));
+    b.flushNow();
+    expect(k.calls.map((c) => c.length)).toEqual([2]);
+    expect(b.idle).toBe(false);
+    // The next timer batch, before the first batch has settled (it waits for the loop's next poll).
+    const second = b.submit([v4(3)]).then(() => order.push('second settled'));
+    b.flushNow();
+    expect(k.calls.map((c) => c.map((r) => r.address))).toEqual([['10.0.0.1', '10.0.0.2'], ['10.0.0.3']]);
+    let idle = false;
+    b.whenIdle(() => (idle = true), 60_000);
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first settled', 'second settled']);
+    await new Promise((r) => setImmediate(r));
+    expect(idle).toBe(true);
+    expect(b.idle).toBe(true);
+    expect(b.batches).toBe(2);
+    // A request submitted while the first batch settles, without flushNow, goes at the next check phase, not after the settle.
+    const third = b.submit([v4(4)]);
+    b.flushNow();
+    const fourth = b.submit([v4(5)]);
+    await new Promise((r) => setImmediate(r));
+    expect(k.calls.flat().map((r) => r.address)).toContain('10.0.0.5');
+    expect([...(await third), ...(await fourth)]).toEqual([ok('added'), ok('added')]);
+  });
+
   it('chunks follow each other without a turn of the loop until they have held it for the budget; flushNow while a batch is in flight leaves the new requests for the next batch', async () => {
     const k = fakeKernel(() => 0);
     const b = new NetlinkBatcher(undefined, () => ok(slow(k.socket, FLUSH_NOW_BUDGET_MS / 4)));
