@@ -14,8 +14,14 @@
  * A slot may carry a datagram for the wake source to send by itself when it fires for that slot,
  * before any JavaScript runs (a backup's takeover advert: native-notes/timers.md, "The armed
  * takeover advert"). The wake source always holds the head slot's, so what it sends is what the
- * head's callback would send first; the callback is told whether it went out.
+ * head's callback would send first; the callback is told whether it went out. Every other due slot
+ * with an armed datagram has it sent by the wake source's `fire` at the start of the dispatch pass
+ * that takes it, before any callback of that pass runs, and its address requests (`ahead`) go to
+ * `takeover` right after: a mass takeover's adverts and addresses leave within microseconds of
+ * each other, not 0.3 ms of interpreted JavaScript per instance apart (native-notes/timers.md,
+ * "Every due slot, and its addresses").
  */
+import type { AheadRequests } from '../io/addr-netlink.js';
 import type { ArmedDatagram } from '../io/packet-addon.js';
 import type { Now } from './clock.js';
 
@@ -30,6 +36,12 @@ export interface ArmedSend {
 export interface Wake {
   arm(deadline: number, armed?: ArmedSend): void;
   disarm(): void;
+  /**
+   * Sends `armed` now, with the same guards as at a wake-up except lateness (nothing is sent when a
+   * datagram waits on its socket: JavaScript reads it first): the bytes sent, else <= 0. Absent:
+   * only the head slot's datagram is ever sent by the wake source.
+   */
+  fire?(armed: ArmedSend): number;
 }
 
 /** One armed timer's place in the queue (owned by a DeadlineTimer). */
@@ -43,6 +55,10 @@ export interface QueueSlot {
   seq: number;
   /** Position in the heap; IDLE when not armed, POPPED while due in a dispatch. */
   index: number;
+  /** The arm order (seq) whose armed datagram `Wake.fire` sent in the dispatch in progress; 0: none. */
+  sentSeq: number;
+  /** What a takeover adds, asked for when the slot's armed datagram is sent by the queue (the instance's VIPs, when they may go ahead). */
+  ahead: (() => AheadRequests | undefined) | undefined;
 }
 
 const IDLE = -1;
@@ -65,7 +81,7 @@ function before(a: QueueSlot, b: QueueSlot): boolean {
 const NEVER_ARMED = undefined as unknown as number;
 
 export function newSlot(fire: (deadline: number, lateMs: number, armedSent: boolean) => void): QueueSlot {
-  return { fire, deadline: NEVER_ARMED, armed: undefined, seq: 0, index: IDLE };
+  return { fire, deadline: NEVER_ARMED, armed: undefined, seq: 0, index: IDLE, sentSeq: 0, ahead: undefined };
 }
 
 /** Whether `slot` waits to fire: in the queue, or taken by the dispatch in progress and not fired yet. */
@@ -158,6 +174,13 @@ export class DeadlineQueue {
   betweenTiers: (() => void) | undefined;
 
   /**
+   * Gets the address requests of the slots whose armed datagrams were just sent, before any of
+   * their callbacks runs (the daemon: NetlinkBatcher.sendAhead). Their instances still ask for the
+   * same addresses when they step; the kernel then answers "already there".
+   */
+  takeover: ((requests: readonly AheadRequests[]) => void) | undefined;
+
+  /**
    * Runs `work` at the loop's next check phase, after the I/O callbacks of this turn (a socket's
    * pending datagrams are read first), as one batch with every other `later` callback of the turn.
    */
@@ -234,6 +257,7 @@ export class DeadlineQueue {
         for (let now = start; now - start <= DISPATCH_BUDGET_MS; now = this.now()) {
           const count = this.#takeDue(now, armedBefore);
           if (count === 0) break;
+          this.#sendArmed(count);
           this.#fire(now, count);
         }
       });
@@ -295,22 +319,105 @@ export class DeadlineQueue {
     return n;
   }
 
+  /**
+   * Sends the armed datagram of every slot just taken (#due[0..count)) that carries one, through
+   * the wake source's `fire`, before any of their callbacks runs; then the address requests of
+   * those sent (and of the slot whose datagram the wake source sent itself), in one call to
+   * `takeover`. The slots sent are moved ahead of the others in #due, in deadline order: each is
+   * fired before any callback that could step its instance otherwise (a tracker's timer due in the
+   * same pass), so it steps the timeout its advert announced.
+   */
+  #sendArmed(count: number): void {
+    const fire = this.#wake.fire;
+    if (fire === undefined) return;
+    const due = this.#due;
+    const seqs = this.#dueSeq;
+    let requests: AheadRequests[] | undefined;
+    let sent = 0;
+    for (let i = 0; i < count; i++) {
+      const slot = due[i]!;
+      let out = slot === this.#sentSlot && seqs[i] === this.#sentSeq;
+      if (!out && slot.armed !== undefined) {
+        try {
+          out = fire.call(this.#wake, slot.armed) > 0;
+        } catch {
+          out = false; // a bug in the wake source: the callback sends it as usual
+        }
+        if (out) slot.sentSeq = seqs[i]!;
+      }
+      if (!out) continue;
+      sent++;
+      const ahead = this.#aheadOf(slot);
+      if (ahead !== undefined) (requests ??= []).push(ahead);
+    }
+    if (sent > 0 && sent < count) this.#sentFirst(count);
+    if (requests !== undefined && this.takeover !== undefined) {
+      try {
+        this.takeover(requests);
+      } catch {
+        // The daemon's hook contains its own failures; the instances ask for the addresses anyway.
+      }
+    }
+  }
+
+  /** A sent slot's address requests; undefined when it has none or asking throws (a bug: the instance asks as usual). */
+  #aheadOf(slot: QueueSlot): AheadRequests | undefined {
+    try {
+      return slot.ahead?.();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Reorders #due[0..count) so that the slots whose datagram went out come first, each group in its order. */
+  #sentFirst(count: number): void {
+    const due = this.#due;
+    const seqs = this.#dueSeq;
+    const rest: QueueSlot[] = [];
+    const restSeqs: number[] = [];
+    let n = 0;
+    for (let i = 0; i < count; i++) {
+      const slot = due[i]!;
+      const seq = seqs[i]!;
+      if (slot.sentSeq === seq || (slot === this.#sentSlot && seq === this.#sentSeq)) {
+        due[n] = slot;
+        seqs[n] = seq;
+        n++;
+      } else {
+        rest.push(slot);
+        restSeqs.push(seq);
+      }
+    }
+    for (let j = 0; j < rest.length; j++) {
+      due[n + j] = rest[j]!;
+      seqs[n + j] = restSeqs[j]!;
+    }
+  }
+
   #fire(now: number, count: number): void {
     const due = this.#due;
     const seqs = this.#dueSeq;
     for (let i = 0; i < count; i++) {
       const slot = due[i]!;
       const seq = seqs[i]!;
+      const sentByFire = slot.sentSeq === seq;
+      slot.sentSeq = 0;
       // Cancelled or re-armed by an earlier callback of this dispatch: not due any more.
       if (slot.index !== POPPED || slot.seq !== seq) continue;
       slot.index = IDLE;
-      const armedSent = slot === this.#sentSlot && seq === this.#sentSeq;
-      if (armedSent) this.#sentSlot = undefined;
+      let armedSent = sentByFire;
+      if (slot === this.#sentSlot && seq === this.#sentSeq) {
+        armedSent = true;
+        this.#sentSlot = undefined;
+      }
       try {
         slot.fire(slot.deadline, now - slot.deadline, armedSent);
       } catch (e) {
         // Put back what has not fired yet; it fires on the next wake-up, right away.
-        for (let j = i + 1; j < count; j++) if (due[j]!.index === POPPED && due[j]!.seq === seqs[j]) this.#reinsert(due[j]!);
+        for (let j = i + 1; j < count; j++) {
+          due[j]!.sentSeq = 0;
+          if (due[j]!.index === POPPED && due[j]!.seq === seqs[j]) this.#reinsert(due[j]!);
+        }
         throw e;
       }
     }

@@ -100,6 +100,8 @@ export class Instance<V> {
       late: (deadline, lateMs) => this.#countLateness(deadline, lateMs),
     });
     this.#timer = new DeadlineTimer(io.now, (deadline, late, armedSent) => this.#onTimer(deadline, late, armedSent));
+    // When the queue sends the armed takeover advert itself, it sends these addresses right after (DeadlineQueue.takeover).
+    this.#timer.ahead = () => this.#vips.ahead();
     this.#garps = new GarpAnnouncer(io.now, io, () => this.#spec, () => this.router.state === 'MASTER', this.#counters, (what, e) => this.#bug(what, e));
   }
 

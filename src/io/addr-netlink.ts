@@ -99,6 +99,15 @@ export function outcomeOfAck(c: CheckedVip, ack: Ack | undefined, why?: string):
   return err({ kind: 'command-failed', detail: `${what}: ${name}${ack.message !== undefined ? ` (${ack.message})` : ''}`, stderr: ack.message ?? '' });
 }
 
+/**
+ * A takeover's address additions on one interface, as prepared messages (preparedRequest), sent
+ * ahead of the batch by NetlinkBatcher.sendAhead the moment the takeover's advert left.
+ */
+export interface AheadRequests {
+  readonly dev: string;
+  readonly messages: readonly Uint8Array[];
+}
+
 /** One caller's changes: one promise for all of them (a mass takeover's 255 callers make 255, not one per address and a Promise.all each). */
 interface Submission {
   readonly outcomes: AddrOutcome[];
@@ -154,6 +163,9 @@ export class NetlinkBatcher {
   /** Batches and sendmsg calls so far (the tests and the bench read them). */
   batches = 0;
   sends = 0;
+  /** Requests sent ahead (sendAhead), and those of them the kernel refused or did not acknowledge. */
+  aheadSent = 0;
+  aheadFailed = 0;
 
   /**
    * `netns`: a named namespace (validated by the caller), where a socket is opened per batch;
@@ -172,6 +184,72 @@ export class NetlinkBatcher {
       for (let i = 0; i < vips.length; i++) this.#pending.push({ vip: vips[i]!, sub, index: i });
       this.#kick();
     });
+  }
+
+  /**
+   * Sends `groups` now, in sendmsg calls of at most MAX_CHUNK requests, outside any batch: the
+   * addresses of the takeovers whose adverts the deadline queue has just sent (DeadlineQueue.takeover).
+   * Nothing waits on them: each instance then asks for the same addresses through its keeper and
+   * the batch, and the kernel answers "already there" (EEXIST: `present`), so what the keeper
+   * records, retries and logs is unchanged; a refusal here is only counted. Not in a named
+   * namespace (its socket is per batch). Returns the requests sent.
+   */
+  sendAhead(groups: readonly AheadRequests[]): number {
+    if (this.netns !== undefined) return 0;
+    let socket = this.#socket;
+    if (socket === undefined) {
+      const opened = this.open(undefined);
+      if (!opened.ok) return 0;
+      this.#socket = socket = opened.value;
+    }
+    const indexes = new Map<string, number>();
+    let messages: Uint8Array[] = [];
+    let ifindexes: number[] = [];
+    let sent = 0;
+    const flush = (): void => {
+      if (messages.length === 0) return;
+      const firstSeq = (this.#seq + 1) >>> 0;
+      this.#seq = (this.#seq + messages.length) >>> 0;
+      const n = messages.length;
+      let failed = n;
+      try {
+        const acks = parseAcks(socket.talk(joinPrepared(messages, ifindexes, firstSeq)));
+        failed = 0;
+        const seen = new Set<number>();
+        for (const a of acks) {
+          if (((a.seq - firstSeq) >>> 0) >= n) continue; // not one of these
+          seen.add(a.seq);
+          if (a.errno !== 0 && errnoName(a.errno) !== 'EEXIST') failed++;
+        }
+        failed += n - seen.size;
+      } catch {
+        // counted as failed; the keepers' own requests follow
+      }
+      this.aheadSent += n;
+      this.aheadFailed += failed;
+      sent += n;
+      messages = [];
+      ifindexes = [];
+    };
+    for (const g of groups) {
+      let ifindex = indexes.get(g.dev);
+      if (ifindex === undefined) {
+        try {
+          ifindex = socket.ifindex(g.dev);
+        } catch {
+          ifindex = 0;
+        }
+        indexes.set(g.dev, ifindex);
+      }
+      if (ifindex === 0) continue; // no such interface: the keeper's own request reports it
+      for (const m of g.messages) {
+        messages.push(m);
+        ifindexes.push(ifindex);
+        if (messages.length >= MAX_CHUNK) flush();
+      }
+    }
+    flush();
+    return sent;
   }
 
   /** Whether no request waits for a batch or is in one. */

@@ -41,6 +41,12 @@ export interface KernelTimer {
    * wakes ARMED_WAKE_MARGIN_MS early and the addon waits out the rest.
    */
   arm(deadline: number, armed?: { readonly datagram: ArmedDatagram; readonly maxLateMs: number }): void;
+  /**
+   * Sends `armed.datagram` now unless a datagram waits on its socket or the socket is closed (the
+   * guards of an expiry, without its lateness bound): the bytes sent, else an ARMED_* code (<= 0).
+   * Absent in an addon built before `armedFire`.
+   */
+  fire?(armed: { readonly datagram: ArmedDatagram }): number;
   disarm(): void;
   close(): void;
 }
@@ -95,7 +101,9 @@ export function openKernelTimer(onExpire: (armed: number) => void): Result<Kerne
   } catch (e) {
     return err({ detail: `timerfd: ${(e as Error).message}` });
   }
+  const fireNow = addon.armedFire;
   return ok({
+    ...(typeof fireNow === 'function' ? { fire: (armed: { readonly datagram: ArmedDatagram }) => fireNow(armed.datagram) } : {}),
     arm: (deadline, armed) =>
       armed === undefined
         ? timers.timerArm(handle, Math.max(0, deadline + offset))
