@@ -65,6 +65,12 @@ const IDLE = -1;
 const POPPED = -2;
 /** How long one wake-up may keep firing timers that fall due while it runs, before I/O gets a turn. */
 const DISPATCH_BUDGET_MS = 5;
+/**
+ * While a pass fires its slots, every this many the queue looks for armed slots fallen due
+ * meanwhile and sends them (#catchUp): a mass takeover's later cluster does not wait for the
+ * JavaScript of the earlier one (~0.1-0.3 ms per instance without a JIT).
+ */
+const CATCH_UP_EVERY = 4;
 
 /** Heap order: earlier deadline first, then first armed (a plain function: cheaper than a method without a JIT). */
 function before(a: QueueSlot, b: QueueSlot): boolean {
@@ -114,6 +120,8 @@ export class DeadlineQueue {
   #sentSlot: QueueSlot | undefined;
   #sentSeq = 0;
   #dispatching = false;
+  /** During a wake-up's dispatch: the last arm order it may fire (slots armed meanwhile wait for the next wake-up). */
+  #armedBefore = 0;
   /** Whether `defer` collects work (a batch runs); what it collected. */
   #collecting = false;
   #deferred: (() => void)[] = [];
@@ -251,14 +259,15 @@ export class DeadlineQueue {
     // It is due: the wake source saw its deadline pass (this clock is the same, read later).
     const start = sent === undefined ? this.now() : Math.max(this.now(), sent.deadline);
     const armedBefore = this.#seq;
+    this.#armedBefore = armedBefore;
     this.#dispatching = true;
     try {
       this.#batch(() => {
         for (let now = start; now - start <= DISPATCH_BUDGET_MS; now = this.now()) {
           const count = this.#takeDue(now, armedBefore);
           if (count === 0) break;
-          this.#sendArmed(count);
-          this.#fire(now, count);
+          this.#sendArmed(0, count);
+          this.#fire(now, count, this.#wake.fire !== undefined);
         }
       });
     } finally {
@@ -327,14 +336,14 @@ export class DeadlineQueue {
    * fired before any callback that could step its instance otherwise (a tracker's timer due in the
    * same pass), so it steps the timeout its advert announced.
    */
-  #sendArmed(count: number): void {
+  #sendArmed(from: number, count: number): number {
     const fire = this.#wake.fire;
-    if (fire === undefined) return;
+    if (fire === undefined) return 0;
     const due = this.#due;
     const seqs = this.#dueSeq;
     let requests: AheadRequests[] | undefined;
     let sent = 0;
-    for (let i = 0; i < count; i++) {
+    for (let i = from; i < count; i++) {
       const slot = due[i]!;
       let out = slot === this.#sentSlot && seqs[i] === this.#sentSeq;
       if (!out && slot.armed !== undefined) {
@@ -350,7 +359,7 @@ export class DeadlineQueue {
       const ahead = this.#aheadOf(slot);
       if (ahead !== undefined) (requests ??= []).push(ahead);
     }
-    if (sent > 0 && sent < count) this.#sentFirst(count);
+    if (sent > 0 && sent < count - from) this.#sentFirst(from, count);
     if (requests !== undefined && this.takeover !== undefined) {
       try {
         this.takeover(requests);
@@ -358,6 +367,7 @@ export class DeadlineQueue {
         // The daemon's hook contains its own failures; the instances ask for the addresses anyway.
       }
     }
+    return sent;
   }
 
   /** A sent slot's address requests; undefined when it has none or asking throws (a bug: the instance asks as usual). */
@@ -370,13 +380,13 @@ export class DeadlineQueue {
   }
 
   /** Reorders #due[0..count) so that the slots whose datagram went out come first, each group in its order. */
-  #sentFirst(count: number): void {
+  #sentFirst(from: number, count: number): void {
     const due = this.#due;
     const seqs = this.#dueSeq;
     const rest: QueueSlot[] = [];
     const restSeqs: number[] = [];
-    let n = 0;
-    for (let i = 0; i < count; i++) {
+    let n = from;
+    for (let i = from; i < count; i++) {
       const slot = due[i]!;
       const seq = seqs[i]!;
       if (slot.sentSeq === seq || (slot === this.#sentSlot && seq === this.#sentSeq)) {
@@ -394,10 +404,22 @@ export class DeadlineQueue {
     }
   }
 
-  #fire(now: number, count: number): void {
+  /**
+   * Fires #due[0..count); with `catchUp`, every CATCH_UP_EVERY slots the armed slots fallen due
+   * meanwhile are taken, sent (#sendArmed) and fired next, before the rest of the pass.
+   */
+  #fire(now: number, count: number, catchUp = false): void {
     const due = this.#due;
     const seqs = this.#dueSeq;
     for (let i = 0; i < count; i++) {
+      if (catchUp && i > 0 && i % CATCH_UP_EVERY === 0) {
+        const later = this.now();
+        const n = this.#catchUp(i, count, later);
+        if (n > 0) {
+          count += n;
+          now = later;
+        }
+      }
       const slot = due[i]!;
       const seq = seqs[i]!;
       const sentByFire = slot.sentSeq === seq;
@@ -421,6 +443,47 @@ export class DeadlineQueue {
         throw e;
       }
     }
+  }
+
+  /**
+   * Takes the slots fallen due by `now` (armed before the dispatch began) and sends their armed
+   * datagrams; those sent go to #due[at..], ahead of every slot of the pass not fired yet, so that
+   * no other callback runs between a send and its slot's fire; those not sent go after the pass's
+   * others. How many it took. Only slots fallen due are taken: none is sent before its deadline.
+   */
+  #catchUp(at: number, count: number, now: number): number {
+    const heap = this.#heap;
+    const top = heap[0];
+    if (top === undefined || top.deadline > now || top.seq > this.#armedBefore) return 0;
+    const taken: QueueSlot[] = [];
+    for (let t = heap[0]; t !== undefined && t.deadline <= now && t.seq <= this.#armedBefore; t = heap[0]) {
+      this.#removeAt(0);
+      t.index = POPPED;
+      taken.push(t);
+    }
+    const due = this.#due;
+    const seqs = this.#dueSeq;
+    const n = taken.length;
+    for (let k = 0; k < n; k++) {
+      due[count + k] = taken[k]!;
+      seqs[count + k] = taken[k]!.seq;
+    }
+    if (count + n > this.#dueUsed) this.#dueUsed = count + n;
+    // Sent first within the block; then the sent ones move to `at`, the pass's rest after them.
+    const sent = this.#sendArmed(count, count + n);
+    if (sent > 0 && at < count) {
+      const moved = due.slice(count, count + sent);
+      const movedSeqs = seqs.slice(count, count + sent);
+      for (let j = count - 1; j >= at; j--) {
+        due[j + sent] = due[j]!;
+        seqs[j + sent] = seqs[j]!;
+      }
+      for (let k = 0; k < sent; k++) {
+        due[at + k] = moved[k]!;
+        seqs[at + k] = movedSeqs[k]!;
+      }
+    }
+    return n;
   }
 
   #reinsert(slot: QueueSlot): void {

@@ -393,6 +393,31 @@ describe('DeadlineQueue', () => {
       expect(slotPending(c)).toBe(true);
     });
 
+    it('while a pass fires, armed slots fallen due are sent every few slots and fired next, before the rest of the pass; a tracker due meanwhile waits', () => {
+      const q = firingQueue(() => 40);
+      let t = 10;
+      const tick = () => q.advance((t += 1)); // each callback takes 1 ms
+      const first = ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => q.slot(n, { ahead: false, onFire: tick }));
+      first.forEach((sl, i) => q.queue.schedule(sl, 10, q.armed(`x${i}`)));
+      const m = q.slot('m', { onFire: tick }); // unarmed, due with the first cluster
+      q.queue.schedule(m, 10);
+      const late = q.slot('late', { onFire: tick });
+      q.queue.schedule(late, 12, q.armed('late'));
+      const tracker = q.slot('tracker', { onFire: tick });
+      q.queue.schedule(tracker, 12.5);
+      const future = q.slot('future');
+      q.queue.schedule(future, 100, q.armed('future'));
+      q.wakeAt(10);
+      const fires = q.log.filter((l) => l.startsWith('fire')).map((l) => l.split(' ')[1]);
+      expect(fires).toEqual(['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'late']);
+      const order = q.log.filter((l) => !l.startsWith('fire') && !l.startsWith('addresses')).map((l) => l.split('@')[0]);
+      // After 4 fires (at 14 ms) 'late' (due 12) is sent and fired next; the tracker (12.5) after every other slot of the pass.
+      expect(order).toEqual(['a', 'b', 'c', 'd', 'late', 'e', 'f', 'm', 'tracker']);
+      expect(q.log).toContain('late@12+2 sent');
+      expect(q.log.find((l) => l.startsWith('fire late'))).toBe('fire late at 14: 40');
+      expect(slotPending(future)).toBe(true);
+    });
+
     it('a throwing wake source or address hook is contained: the slot fires as before', () => {
       const q = firingQueue(() => {
         throw new Error('bug');
