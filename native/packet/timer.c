@@ -28,6 +28,12 @@
  *                                          leaves at the deadline and not an idle CPU's wake-up
  *                                          later ("The early wake" in timers.md).
  *   timerDisarm(handle)      -> undefined
+ *   armedFire(armed)         -> number     sends an armed datagram now, with the guards of an
+ *                                          expiry but no lateness bound (a datagram waiting on its
+ *                                          socket, the socket closed): the bytes sent, or an
+ *                                          ARMED_* code. The deadline queue sends every due slot's
+ *                                          takeover advert with it, not only the head's
+ *                                          (timers.md, "Every due slot, and its addresses").
  *   timerClose(handle)       -> undefined  idempotent
  *
  * An armed timer keeps the event loop alive, as setTimeout does; a disarmed or expired one does not.
@@ -357,6 +363,19 @@ static napi_value js_timer_disarm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static napi_value js_armed_fire(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  vrrpd_armed *armed = vrrpd_armed_get(env, argv[0]);
+  if (armed == NULL) {
+    napi_throw_type_error(env, "EINVAL", "not a raw4Armed or raw6Armed datagram");
+    return NULL;
+  }
+  napi_value out;
+  napi_create_int32(env, vrrpd_armed_fire(armed), &out);
+  return out;
+}
+
 static napi_value js_timer_close(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   void *data = NULL;
@@ -377,6 +396,7 @@ void vrrpd_timer_register(napi_env env, napi_value exports) {
     {"timerArm", NULL, js_timer_arm, NULL, NULL, NULL, napi_enumerable, NULL},
     {"timerDisarm", NULL, js_timer_disarm, NULL, NULL, NULL, napi_enumerable, NULL},
     {"timerClose", NULL, js_timer_close, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"armedFire", NULL, js_armed_fire, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -6,6 +6,7 @@
  * get a queue of their own woken by setTimeout.
  */
 import { performance } from 'node:perf_hooks';
+import type { AheadRequests } from '../io/addr-netlink.js';
 import { monotonicOffset, openKernelTimer } from '../io/kernel-timer.js';
 import { loadPacketAddon } from '../io/packet-addon.js';
 import { DeadlineQueue, newSlot, slotPending, timeoutWake, type ArmedSend, type QueueSlot, type Wake } from './deadline-queue.js';
@@ -87,6 +88,14 @@ export function betweenTimerTiers(hook: () => void): void {
   queueFor(monotonicNow).betweenTiers = hook;
 }
 
+/**
+ * Sets what the daemon's queue does with the address requests of the takeovers whose adverts it
+ * sent itself (DeadlineQueue.takeover): the daemon sends them at once, ahead of the instances' own.
+ */
+export function takeoverAddresses(hook: ((requests: readonly AheadRequests[]) => void) | undefined): void {
+  queueFor(monotonicNow).takeover = hook;
+}
+
 /** How monotonicNow's timers are woken (opens the queue if no timer has yet). */
 export function timerMechanism(): TimerMechanism {
   queueFor(monotonicNow);
@@ -126,6 +135,11 @@ export class DeadlineTimer {
 
   cancel(): void {
     this.#queue.cancel(this.#slot);
+  }
+
+  /** What a takeover adds, asked for when the queue sends this timer's armed datagram itself (DeadlineQueue.takeover). */
+  set ahead(requests: (() => AheadRequests | undefined) | undefined) {
+    this.#slot.ahead = requests;
   }
 
   /** Runs `work` after every timer of the current batch has fired (DeadlineQueue.defer); false outside one. */

@@ -14,7 +14,7 @@ import { acquireRunLock, type RunLock } from '../io/run-lock.js';
 import { stdoutSink } from '../io/fd-sink.js';
 import { background, describeError } from '../background.js';
 import { LinkMonitor } from '../io/link-monitor.js';
-import { betweenTimerTiers, monotonicNow, timerMechanism, timersQuiet, type Now } from './clock.js';
+import { betweenTimerTiers, monotonicNow, takeoverAddresses, timerMechanism, timersQuiet, type Now } from './clock.js';
 import { advertDestinations, needsDropRule, virtualAddresses } from './build.js';
 import { configuredRecord, HOST_OPS, recordedOf, type HostEntry } from './host-entry.js';
 import type { VipOps } from './vip-keeper.js';
@@ -167,6 +167,8 @@ export class Daemon {
     await this.#applyTracking(loaded.config);
     // A timer batch's addresses (a mass takeover) go to the kernel before its log lines and listeners.
     betweenTimerTiers(() => netlinkBatcher().flushNow());
+    // The addresses of the takeovers whose adverts the queue sent itself go at once, before any instance steps.
+    takeoverAddresses((requests) => netlinkBatcher().sendAhead(requests));
     // The bin compiles lazily: a scratch takeover compiles the MASTER path now, not at the first real one.
     for (const run of await warmTakeoverPath(warmKinds(loaded.config.instances))) {
       if (run.failed !== undefined) this.#log.warn({ version: run.kind.version, family: run.kind.family, detail: run.failed }, 'bug: the start-up warm-up failed; the first takeover compiles its code');

@@ -9,7 +9,8 @@
  * entries are nft calls.
  */
 import { addDrop, delDrop } from '../io/firewall.js';
-import { changeAddresses, prepareAddresses, type VipSpec } from '../io/ip-addr.js';
+import type { AheadRequests } from '../io/addr-netlink.js';
+import { aheadAdditions, changeAddresses, prepareAddresses, type VipSpec } from '../io/ip-addr.js';
 import { changeRoutes, describeRoute, describeRule, type RouteChange, type RouteSpec, type RuleSpec } from '../io/ip-route.js';
 import type { VrrpdConfig } from '../config/types.js';
 import type { Result } from '../result.js';
@@ -60,7 +61,21 @@ export const HOST_OPS: VipOps<HostEntry> = {
   },
   describe: describeEntry,
   prepare: (entries) => prepareAddresses(entries.flatMap((e) => (e.kind === 'addr' ? [e.vip] : []))),
+  ahead: (entries) => aheadOf(entries),
 };
+
+/** The VIP specs of `entries` by list, when every entry is an address (a no_accept drop entry must go first: none ahead then). */
+const aheadSpecs = new WeakMap<readonly HostEntry[], readonly VipSpec[] | null>();
+
+/** The additions a takeover of `entries` may send ahead (VipOps.ahead): only a list of addresses. */
+function aheadOf(entries: readonly HostEntry[]): AheadRequests | undefined {
+  let specs = aheadSpecs.get(entries);
+  if (specs === undefined) {
+    specs = entries.every((e) => e.kind === 'addr') ? entries.map((e) => (e as { readonly vip: VipSpec }).vip) : null;
+    aheadSpecs.set(entries, specs);
+  }
+  return specs === null ? undefined : aheadAdditions(specs);
+}
 
 export function describeEntry(e: HostEntry): string {
   switch (e.kind) {

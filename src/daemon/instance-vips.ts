@@ -5,6 +5,7 @@
  * Routes follow the VIPs' latest pass: a route may use a VIP as its source.
  */
 import { background } from '../background.js';
+import type { AheadRequests } from '../io/addr-netlink.js';
 import type { Result } from '../result.js';
 import type { InstanceIoCounters } from '../status/model.js';
 import type { Logger } from './log.js';
@@ -53,6 +54,11 @@ export class InstanceVips<V> {
   /** Whether every VIP is in place, as the router wants. */
   get settledPresent(): boolean {
     return this.#vips.settled && this.#vips.wanted === 'present';
+  }
+
+  /** The VIPs' additions, when a takeover may send them the moment its advert leaves (DeadlineQueue.takeover). */
+  ahead(): AheadRequests | undefined {
+    return this.#vips.ahead();
   }
 
   /** Add every entry (the router's addVips): the VIPs, then the routes. */
@@ -132,7 +138,12 @@ export class InstanceVips<V> {
       });
       return results;
     };
-    return { apply, describe: (v) => ops.describe(v), ...(ops.prepare ? { prepare: (vs: readonly V[]) => ops.prepare?.(vs) } : {}) };
+    return {
+      apply,
+      describe: (v) => ops.describe(v),
+      ...(ops.prepare ? { prepare: (vs: readonly V[]) => ops.prepare?.(vs) } : {}),
+      ...(ops.ahead ? { ahead: (vs: readonly V[]) => ops.ahead?.(vs) } : {}),
+    };
   }
 }
 

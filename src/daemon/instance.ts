@@ -11,7 +11,7 @@ import type { Action, Input, RouterState, TrackerStatus, TransitionReason } from
 import type { IpAddress } from '../wire/address.js';
 import type { Advert } from '../wire/types.js';
 import type { ReceivedAdvert } from '../io/vrrp-mux.js';
-import { lastArmedFire } from '../io/kernel-timer.js';
+import { takeSentArmedFire } from '../io/kernel-timer.js';
 import type { TrainTally } from '../io/advert-trains.js';
 import { LATE_TIMER_MS, zeroInstanceIoCounters, type TransitionCount } from '../status/model.js';
 import { ActionList, takeLoneAddVips } from './action-list.js';
@@ -100,6 +100,8 @@ export class Instance<V> {
       late: (deadline, lateMs) => this.#countLateness(deadline, lateMs),
     });
     this.#timer = new DeadlineTimer(io.now, (deadline, late, armedSent) => this.#onTimer(deadline, late, armedSent));
+    // When the queue sends the armed takeover advert itself, it sends these addresses right after (DeadlineQueue.takeover).
+    this.#timer.ahead = () => this.#vips.ahead();
     this.#garps = new GarpAnnouncer(io.now, io, () => this.#spec, () => this.router.state === 'MASTER', this.#counters, (what, e) => this.#bug(what, e));
   }
 
@@ -457,8 +459,11 @@ export class Instance<V> {
     this.#sender.beginArmedTimeout();
     this.#step(TIMEOUT);
     if (this.#sender.endArmedTimeout()) this.#bug('timeout', new Error('the kernel timer sent the takeover advert but the router sent none on this timeout'));
-    // How late the timerfd woke and the advert left (µs, timer.c): native-notes/timers.md, "The early wake".
-    this.#io.log.info({ instance: this.name, ...lastArmedFire() }, 'takeover advert sent by the kernel timer');
+    // How late the timerfd woke and the advert left (µs, timer.c): native-notes/timers.md, "The early wake". Only for
+    // the advert the kernel timer sent at its wake-up: the others of a mass takeover, sent by the deadline queue, add no
+    // line of their own to the pass that sends them (their state lines follow).
+    const trace = takeSentArmedFire();
+    if (trace !== undefined) this.#io.log.info({ instance: this.name, ...trace }, 'takeover advert sent by the kernel timer');
   }
 
   /** Takes the advert train back, if one runs (advert-train.ts): before anything else happens to the instance, and before its source changes. */

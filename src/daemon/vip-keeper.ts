@@ -6,6 +6,7 @@
  * wish stands.
  */
 import { background, describeError } from '../background.js';
+import type { AheadRequests } from '../io/addr-netlink.js';
 import type { Result } from '../result.js';
 import type { Logger } from './log.js';
 
@@ -16,6 +17,12 @@ export interface VipOps<V> {
   describe(vip: V): string;
   /** Builds ahead what changing these entries will send (a takeover then only sends it); called for every new list. */
   prepare?(vips: readonly V[]): void;
+  /**
+   * The additions of `vips` as requests a takeover may send at once, ahead of this keeper's own
+   * pass (DeadlineQueue.takeover), or undefined when they must wait for it (not addresses only, a
+   * host record not yet written, no rtnetlink). The pass then adds them as always ("already there").
+   */
+  ahead?(vips: readonly V[]): AheadRequests | undefined;
 }
 
 const FIRST_RETRY_MS = 500;
@@ -48,6 +55,11 @@ export class VipKeeper<V> {
   /** The entries kept now. */
   get entries(): readonly V[] {
     return this.vips;
+  }
+
+  /** The additions of the entries kept now, when a takeover may send them ahead of this keeper's pass (VipOps.ahead); none once stopped. */
+  ahead(): AheadRequests | undefined {
+    return this.#stopped || this.before !== undefined ? undefined : this.ops.ahead?.(this.vips);
   }
 
   /**

@@ -99,6 +99,13 @@ export class HostRecord {
     return this.#sync(grew);
   }
 
+  /** Whether an add of `entries` would go at once (#recordBeforeAdd undefined), without recording anything. */
+  #addWouldGo(entries: readonly Recorded[]): boolean {
+    if (this.#failing || this.#written < this.#version) return false;
+    for (const e of entries) if (!this.#recorded(keyOf(e))) return false;
+    return true;
+  }
+
   /** Forget `entries` (after they were removed); a configured entry stays recorded. */
   async removed(entries: readonly Recorded[]): Promise<void> {
     let shrank = false;
@@ -145,6 +152,8 @@ export class HostRecord {
     return {
       describe: (v) => ops.describe(v),
       ...(ops.prepare ? { prepare: (vs: readonly V[]) => ops.prepare?.(vs) } : {}),
+      // Ahead of the record only what an add would not wait for: every entry recorded, the file written.
+      ...(ops.ahead ? { ahead: (vs: readonly V[]) => (this.#addWouldGo(recorded(vs)) ? ops.ahead?.(vs) : undefined) } : {}),
       apply: (state, vs) => {
         if (state === 'present') {
           const written = this.#recordBeforeAdd(recorded(vs));

@@ -99,6 +99,15 @@ export function outcomeOfAck(c: CheckedVip, ack: Ack | undefined, why?: string):
   return err({ kind: 'command-failed', detail: `${what}: ${name}${ack.message !== undefined ? ` (${ack.message})` : ''}`, stderr: ack.message ?? '' });
 }
 
+/**
+ * A takeover's address additions on one interface, as prepared messages (preparedRequest), sent
+ * ahead of the batch by NetlinkBatcher.sendAhead the moment the takeover's advert left.
+ */
+export interface AheadRequests {
+  readonly dev: string;
+  readonly messages: readonly Uint8Array[];
+}
+
 /** One caller's changes: one promise for all of them (a mass takeover's 255 callers make 255, not one per address and a Promise.all each). */
 interface Submission {
   readonly outcomes: AddrOutcome[];
@@ -133,7 +142,14 @@ const afterNextPoll = (): Promise<void> => new Promise((resolve) => setImmediate
 /** Coalesces the address changes for one namespace into batches of rtnetlink requests. */
 export class NetlinkBatcher {
   #pending: Pending[] = [];
-  #busy = false;
+  /**
+   * A batch is sending its chunks (at most one at a time). Once its last chunk is in, the next
+   * batch may start while it waits to settle (#inFlight): a later timer batch's addresses do not
+   * wait for the earlier batch's settling turn.
+   */
+  #sending = false;
+  /** Batches started and not yet settled. */
+  #inFlight = 0;
   /** whenIdle's callbacks, run when the last batch is settled and nothing waits (or at #idleTimer). */
   #idleWaiters: (() => void)[] = [];
   #idleTimer: NodeJS.Timeout | undefined;
@@ -147,6 +163,9 @@ export class NetlinkBatcher {
   /** Batches and sendmsg calls so far (the tests and the bench read them). */
   batches = 0;
   sends = 0;
+  /** Requests sent ahead (sendAhead), and those of them the kernel refused or did not acknowledge. */
+  aheadSent = 0;
+  aheadFailed = 0;
 
   /**
    * `netns`: a named namespace (validated by the caller), where a socket is opened per batch;
@@ -167,9 +186,75 @@ export class NetlinkBatcher {
     });
   }
 
+  /**
+   * Sends `groups` now, in sendmsg calls of at most MAX_CHUNK requests, outside any batch: the
+   * addresses of the takeovers whose adverts the deadline queue has just sent (DeadlineQueue.takeover).
+   * Nothing waits on them: each instance then asks for the same addresses through its keeper and
+   * the batch, and the kernel answers "already there" (EEXIST: `present`), so what the keeper
+   * records, retries and logs is unchanged; a refusal here is only counted. Not in a named
+   * namespace (its socket is per batch). Returns the requests sent.
+   */
+  sendAhead(groups: readonly AheadRequests[]): number {
+    if (this.netns !== undefined) return 0;
+    let socket = this.#socket;
+    if (socket === undefined) {
+      const opened = this.open(undefined);
+      if (!opened.ok) return 0;
+      this.#socket = socket = opened.value;
+    }
+    const indexes = new Map<string, number>();
+    let messages: Uint8Array[] = [];
+    let ifindexes: number[] = [];
+    let sent = 0;
+    const flush = (): void => {
+      if (messages.length === 0) return;
+      const firstSeq = (this.#seq + 1) >>> 0;
+      this.#seq = (this.#seq + messages.length) >>> 0;
+      const n = messages.length;
+      let failed = n;
+      try {
+        const acks = parseAcks(socket.talk(joinPrepared(messages, ifindexes, firstSeq)));
+        failed = 0;
+        const seen = new Set<number>();
+        for (const a of acks) {
+          if (((a.seq - firstSeq) >>> 0) >= n) continue; // not one of these
+          seen.add(a.seq);
+          if (a.errno !== 0 && errnoName(a.errno) !== 'EEXIST') failed++;
+        }
+        failed += n - seen.size;
+      } catch {
+        // counted as failed; the keepers' own requests follow
+      }
+      this.aheadSent += n;
+      this.aheadFailed += failed;
+      sent += n;
+      messages = [];
+      ifindexes = [];
+    };
+    for (const g of groups) {
+      let ifindex = indexes.get(g.dev);
+      if (ifindex === undefined) {
+        try {
+          ifindex = socket.ifindex(g.dev);
+        } catch {
+          ifindex = 0;
+        }
+        indexes.set(g.dev, ifindex);
+      }
+      if (ifindex === 0) continue; // no such interface: the keeper's own request reports it
+      for (const m of g.messages) {
+        messages.push(m);
+        ifindexes.push(ifindex);
+        if (messages.length >= MAX_CHUNK) flush();
+      }
+    }
+    flush();
+    return sent;
+  }
+
   /** Whether no request waits for a batch or is in one. */
   get idle(): boolean {
-    return !this.#busy && this.#pending.length === 0;
+    return !this.#sending && !this.#queued && this.#inFlight === 0 && this.#pending.length === 0;
   }
 
   /**
@@ -189,11 +274,12 @@ export class NetlinkBatcher {
   /**
    * Sends the requests submitted so far now, rather than at the loop's next check phase: the
    * daemon calls it once a timer batch has asked for its addresses (DeadlineQueue's first tier),
-   * so they go before that batch's log lines and listeners. Nothing if a batch is in flight (they
-   * wait for it, as always) or nothing waits.
+   * so they go before that batch's log lines and listeners. Nothing if a batch is still sending
+   * its chunks (they wait for it, as always) or nothing waits; a batch whose chunks are all in and
+   * which only waits to settle does not hold them back.
    */
   flushNow(): void {
-    if (this.#queued || (!this.#busy && this.#pending.length > 0)) this.#start(FLUSH_NOW_BUDGET_MS, true);
+    if (!this.#sending && this.#pending.length > 0) this.#start(FLUSH_NOW_BUDGET_MS, true);
   }
 
   /**
@@ -209,30 +295,39 @@ export class NetlinkBatcher {
     this.batches++;
     // A socket in a named namespace would keep it alive after `ip netns del`: one per batch there.
     let opened: Result<RtnlSocket, { detail: string }> | undefined;
+    let sending = true;
     try {
       opened = this.#socket !== undefined ? ok(this.#socket) : this.open(this.netns);
       if (opened.ok && this.netns === undefined) this.#socket = opened.value;
       let heldSince = performance.now();
       let yielded = false;
-      for (let i = 0; i < batch.length; ) {
-        // The next chunk at the recent cost per request would take the hold past the budget: let the loop run first.
-        if (i > 0 && performance.now() - heldSince + this.#chunk * this.#perRequestMs > budgetMs) {
-          await nextTurn();
-          heldSince = performance.now();
-          yielded = true;
+      try {
+        for (let i = 0; i < batch.length; ) {
+          // The next chunk at the recent cost per request would take the hold past the budget: let the loop run first.
+          if (i > 0 && performance.now() - heldSince + this.#chunk * this.#perRequestMs > budgetMs) {
+            await nextTurn();
+            heldSince = performance.now();
+            yielded = true;
+          }
+          const chunk = batch.slice(i, (i += this.#chunk));
+          if (opened.ok) this.#send(opened.value, chunk);
+          else for (const p of chunk) record(p, outcomeOfAck(p.vip, undefined, opened.error.detail));
         }
-        const chunk = batch.slice(i, (i += this.#chunk));
-        if (opened.ok) this.#send(opened.value, chunk);
-        else for (const p of chunk) record(p, outcomeOfAck(p.vip, undefined, opened.error.detail));
+      } finally {
+        this.#sending = false;
+        sending = false;
       }
+      // Every chunk is in: what was submitted meanwhile goes in the next batch, without waiting for this one to settle.
+      this.#kick();
       if (early && !yielded) await afterNextPoll();
     } catch (e) {
       // A bug: settle what is left rather than hang its callers.
       for (const p of batch) if (!decided(p)) record(p, outcomeOfAck(p.vip, undefined, `bug: ${String(e)}`));
     } finally {
       if (opened?.ok === true && this.netns !== undefined) opened.value.close();
+      if (sending) this.#sending = false; // a bug before the chunks: this batch's flag, not a later one's
       settle(batch);
-      this.#busy = false;
+      this.#inFlight--;
       this.#kick();
       if (this.idle) this.#runIdle();
     }
@@ -255,8 +350,7 @@ export class NetlinkBatcher {
 
   /** A batch starts once the current turn of the event loop is over (or at flushNow), so its other changes join it. */
   #kick(): void {
-    if (this.#busy || this.#pending.length === 0) return;
-    this.#busy = true;
+    if (this.#sending || this.#queued || this.#pending.length === 0) return;
     this.#queued = true;
     setImmediate(() => {
       if (this.#queued) this.#start(CALL_BUDGET_MS, false);
@@ -265,8 +359,9 @@ export class NetlinkBatcher {
 
   /** Starts the batch: its first chunk (and more, within `budgetMs`) is sent before this returns. */
   #start(budgetMs: number, early: boolean): void {
-    this.#busy = true;
+    this.#sending = true;
     this.#queued = false;
+    this.#inFlight++;
     this.#flush(budgetMs, early).catch(() => undefined); // #flush settles every request itself
   }
 

@@ -11,7 +11,8 @@
  */
 import { err, ok, type Result } from '../result.js';
 import { familyOf, type IpAddress } from '../wire/address.js';
-import { changeWithNetlink, preparedRequest } from './addr-netlink.js';
+import { changeWithNetlink, preparedRequest, type AheadRequests } from './addr-netlink.js';
+import { NETLINK_FAULT_ENV } from './rtnl-socket.js';
 import { getInterfaceInfo, type InterfaceAddress, type InterfaceAddress6 } from './interface-info.js';
 import { IpBatcher } from './ip-batch.js';
 import { rtnlAddon } from './rtnl-socket.js';
@@ -154,6 +155,31 @@ export function prepareAddresses(vips: readonly VipSpec[]): void {
     }
   }
 }
+
+/**
+ * The additions of `vips` as prepared rtnetlink messages, for a takeover to send ahead of its
+ * batch (NetlinkBatcher.sendAhead); undefined unless they go over our own rtnetlink socket, every
+ * one is valid and all are on one interface. Not while the fault hook is set: requests sent ahead
+ * would take the faults meant for the keepers' own. Built once per list (`vips` by identity).
+ */
+export function aheadAdditions(vips: readonly VipSpec[]): AheadRequests | undefined {
+  if (vips.length === 0 || process.env[NETLINK_FAULT_ENV] || vipPath().kind !== 'netlink') return undefined;
+  const known = aheadCache.get(vips);
+  if (known !== undefined) return known === null ? undefined : known;
+  let built: AheadRequests | null = null;
+  const dev = vips[0]!.dev;
+  const messages: Uint8Array[] = [];
+  for (const vip of vips) {
+    const c = cachedCheck('add', vip);
+    if (!c.ok || vip.dev !== dev) break;
+    messages.push(preparedRequest(c.value));
+  }
+  if (messages.length === vips.length) built = { dev, messages };
+  aheadCache.set(vips, built);
+  return built === null ? undefined : built;
+}
+
+const aheadCache = new WeakMap<readonly VipSpec[], AheadRequests | null>();
 
 const batchers = new Map<string, IpBatcher>();
 

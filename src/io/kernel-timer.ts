@@ -26,10 +26,23 @@ export interface ArmedFireTrace {
 }
 
 let lastTrace: ArmedFireTrace | undefined;
+/** The last armed fire's trace when the kernel timer sent its datagram, until takeSentArmedFire takes it. */
+let sentTrace: ArmedFireTrace | undefined;
 
-/** The last armed fire's trace in this process (undefined before the first): the instance logs it with its takeover. */
+/** The last armed fire's trace in this process (undefined before the first). */
 export function lastArmedFire(): ArmedFireTrace | undefined {
   return lastTrace;
+}
+
+/**
+ * The trace of the kernel timer's last send, once: the instance whose takeover advert it was logs
+ * it (the head slot fires first). Undefined when the advert left through the deadline queue
+ * (Wake.fire: a slot after the head, or a head refused at its wake-up), or was already taken.
+ */
+export function takeSentArmedFire(): ArmedFireTrace | undefined {
+  const t = sentTrace;
+  sentTrace = undefined;
+  return t;
 }
 
 /** One one-shot kernel timer. */
@@ -41,6 +54,12 @@ export interface KernelTimer {
    * wakes ARMED_WAKE_MARGIN_MS early and the addon waits out the rest.
    */
   arm(deadline: number, armed?: { readonly datagram: ArmedDatagram; readonly maxLateMs: number }): void;
+  /**
+   * Sends `armed.datagram` now unless a datagram waits on its socket or the socket is closed (the
+   * guards of an expiry, without its lateness bound): the bytes sent, else an ARMED_* code (<= 0).
+   * Absent in an addon built before `armedFire`.
+   */
+  fire?(armed: { readonly datagram: ArmedDatagram }): number;
   disarm(): void;
   close(): void;
 }
@@ -90,12 +109,15 @@ export function openKernelTimer(onExpire: (armed: number) => void): Result<Kerne
       // A negative libuv status means the poll itself failed: a bug or a broken system, not a timeout.
       if (status < 0) throw new Error(`kernel timer poll failed (libuv status ${status})`);
       if (sendLateUs !== undefined) lastTrace = { wakeLateUs: wakeLateUs ?? Number.NaN, sendLateUs };
+      sentTrace = sendLateUs !== undefined && (armed ?? 0) > 0 ? lastTrace : undefined;
       onExpire(armed ?? 0);
     });
   } catch (e) {
     return err({ detail: `timerfd: ${(e as Error).message}` });
   }
+  const fireNow = addon.armedFire;
   return ok({
+    ...(typeof fireNow === 'function' ? { fire: (armed: { readonly datagram: ArmedDatagram }) => fireNow(armed.datagram) } : {}),
     arm: (deadline, armed) =>
       armed === undefined
         ? timers.timerArm(handle, Math.max(0, deadline + offset))

@@ -81,6 +81,11 @@ export interface PacketAddon {
   timerArm?(h: TimerHandle, deadlineMonotonicMs: number, armed?: ArmedDatagram, maxLateMs?: number, marginMs?: number): void;
   timerDisarm?(h: TimerHandle): void;
   /**
+   * Sends an armed datagram now, with the guards of a timer expiry except its lateness bound (timer.c): the bytes sent, or
+   * ARMED_* (< 0) when a datagram waits on its socket, the socket is closed or the send failed. Absent before it existed.
+   */
+  armedFire?(armed: ArmedDatagram): number;
+  /**
    * Advert trains (train.c; io/advert-trains.ts): armed datagrams sent by the addon at each deadline, `periodMs` apart, until
    * stopped; onStop(id, reason, errno, deadlineMs, lateMs) when one stopped by itself (reason < 0: TRAIN_* of train.c; the
    * deadline and lateness for TRAIN_LATE). boundsMs: the lateness tally's upper bounds; leadMs: how far ahead of its deadline a dispatch may send a

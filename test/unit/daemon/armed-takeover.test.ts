@@ -69,13 +69,21 @@ interface FakeArmed {
   readonly src: IpAddress;
 }
 
-function lab(net: Net) {
+/**
+ * `fire`: the wake source can also send any slot's armed datagram at once (the addon's armedFire):
+ * it answers `refuse` (an ARMED_* code) when given, else sends it; `vipAhead`: the VIPs' ops offer
+ * their additions to send ahead, which the queue's takeover hook records in `ahead`.
+ */
+function lab(net: Net, o: { fire?: boolean; refuse?: () => number | undefined; vipAhead?: boolean } = {}) {
   let t = 10_000;
+  const ahead: string[][] = [];
   const now = (): number => t;
   let onWake: (armed: number) => void = () => undefined;
   let wakeAt: number | undefined;
   let wakeArmed: ArmedSend | undefined;
-  queueOnClock(now, (w) => {
+  const wire: WireEvent[] = [];
+  const tokens = new Map<ArmedDatagram, FakeArmed>();
+  const queue = queueOnClock(now, (w) => {
     onWake = w;
     return {
       arm: (d, armed) => {
@@ -86,10 +94,20 @@ function lab(net: Net) {
         wakeAt = undefined;
         wakeArmed = undefined;
       },
+      ...(o.fire
+        ? {
+            fire: (armed: ArmedSend) => {
+              const a = tokens.get(armed.datagram)!;
+              const refused = o.refuse?.();
+              if (refused !== undefined) return refused;
+              wire.push({ kind: 'timer', name: (armed.datagram as unknown as { name: string }).name, ...a });
+              return a.payload.length + 20;
+            },
+          }
+        : {}),
     };
   });
-  const wire: WireEvent[] = [];
-  const tokens = new Map<ArmedDatagram, FakeArmed>();
+  queue.takeover = (requests) => ahead.push(requests.map((r) => r.dev));
   /** The registration's source address (the IPv4 header's or IPV6_PKTINFO's), as the address watch sets it. */
   let source: IpAddress = net.me;
   let counted = 0;
@@ -117,7 +135,11 @@ function lab(net: Net) {
         kept.set(payload, token);
         return token;
       },
-      vipOps: { apply: async (state, vips) => vips.map(() => ok(state)), describe: (v) => v },
+      vipOps: {
+        apply: async (state, vips) => vips.map(() => ok(state)),
+        describe: (v) => v,
+        ...(o.vipAhead ? { ahead: (vips: readonly string[]) => ({ dev: `${name}: ${vips.join(' ')}`, messages: [] }) } : {}),
+      },
     };
     const inst = new Instance(spec, io);
     // What the router decides at each step, as the instance hands it its action list.
@@ -134,6 +156,7 @@ function lab(net: Net) {
   return {
     net,
     wire,
+    ahead,
     steps,
     make,
     get counted() {
@@ -336,5 +359,74 @@ describe.each([
     expect(inst.state).toBe('BACKUP'); // waits for setImmediate, after this turn's I/O
     await new Promise((r) => setImmediate(r));
     expect(l.wire.slice(before).map((e) => e.kind)).toEqual(['js', 'state']);
+  });
+});
+
+describe('every due backup sent by the queue, and its addresses ahead (Wake.fire, DeadlineQueue.takeover)', () => {
+  const c: Case = { v: 2, net: IPV4 };
+
+  /** Two backups whose Master_Down deadlines are 2 ms apart. */
+  function pair(l: Lab): [Instance<string>, Instance<string>] {
+    const a = backup(l, c, 'VI_A', { vrid: 1 });
+    l.advance(2);
+    const b = l.make('VI_B', spec(c, { name: 'VI_B', vrid: 2 }));
+    b.start();
+    b.receive(heard(c, 10_002, { vrid: 2 }));
+    return [a, b];
+  }
+
+  it('a late wake-up (the head refused for lateness): both adverts leave before any step, their addresses next, each counted once', () => {
+    const l = lab(IPV4, { fire: true, vipAhead: true });
+    const [a, b] = pair(l);
+    const before = l.wire.length;
+    l.expire({ lateMs: 20, refused: -3 }); // both due; the kernel timer refused the head (ARMED_LATE)
+    expect(l.wire.slice(before).map((e) => `${e.kind} ${e.name}`)).toEqual(['timer VI_A', 'timer VI_B', 'state VI_A', 'state VI_B']);
+    expect(l.ahead).toEqual([[`VI_A: ${IPV4.vip}/24`, `VI_B: ${IPV4.vip}/24`]]);
+    expect([a.state, b.state]).toEqual(['MASTER', 'MASTER']);
+    expect(l.counted).toBe(2); // the router's adverts met the datagrams sent: not sent again
+    expect(a.router.counters.advertiseSent + b.router.counters.advertiseSent).toBe(2);
+  });
+
+  it('the head sent by the kernel timer, the other due slot by the queue: one call with both address lists', () => {
+    const l = lab(IPV4, { fire: true, vipAhead: true });
+    pair(l);
+    const before = l.wire.length;
+    l.expire({ lateMs: 2.5 }); // the head sent at expiry; VI_B fell due 0.5 ms ago
+    expect(l.wire.slice(before).map((e) => `${e.kind} ${e.name}`)).toEqual(['timer VI_A', 'timer VI_B', 'state VI_A', 'state VI_B']);
+    expect(l.ahead).toHaveLength(1);
+    expect(l.ahead[0]).toHaveLength(2);
+    expect(l.counted).toBe(2);
+  });
+
+  it('a datagram waiting (refused): no address ahead, and the late timeout waits for the sockets as before', async () => {
+    const l = lab(IPV4, { fire: true, vipAhead: true, refuse: () => -1 });
+    const [a, b] = pair(l);
+    l.expire({ lateMs: 20, refused: -1 });
+    expect(l.ahead).toEqual([]);
+    expect([a.state, b.state]).toEqual(['BACKUP', 'BACKUP']); // each goes through `later`: a pending advert is read first
+    a.receive(heard(c, 10_000 + 3648, { vrid: 1 })); // the master's advert was waiting: VI_A stays backup
+    await new Promise((r) => setImmediate(r));
+    expect(a.state).toBe('BACKUP');
+    expect(b.state).toBe('MASTER');
+    expect(l.counted).toBe(0);
+  });
+
+  it('without ahead requests (not addresses only, a record not written): the adverts still go first, nothing ahead', () => {
+    const l = lab(IPV4, { fire: true });
+    const [a, b] = pair(l);
+    l.expire({ lateMs: 20, refused: -3 });
+    expect(l.ahead).toEqual([]);
+    expect([a.state, b.state]).toEqual(['MASTER', 'MASTER']);
+    expect(l.counted).toBe(2);
+  });
+
+  it('a backup whose deadline has not come is neither sent nor given addresses', () => {
+    const l = lab(IPV4, { fire: true, vipAhead: true });
+    const [a, b] = pair(l);
+    l.expire({ lateMs: 1 }); // VI_B is due 1 ms later
+    expect(a.state).toBe('MASTER');
+    expect(b.state).toBe('BACKUP');
+    expect(l.ahead).toEqual([[`VI_A: ${IPV4.vip}/24`]]);
+    expect(l.wire.filter((e) => e.kind === 'timer').map((e) => e.name)).toEqual(['VI_A']);
   });
 });

@@ -297,6 +297,145 @@ describe('DeadlineQueue', () => {
     expect(q.fired.at(-1)).toBe('c@20+0');
   });
 
+  describe('every due slot sent by the queue (Wake.fire) and its addresses (takeover)', () => {
+    /** A manual queue whose wake source can send: `answer(name)` is what fire returns for that slot's datagram. */
+    function firingQueue(answer: (name: string) => number) {
+      let t = 0;
+      let wake: (armed: number) => void = () => undefined;
+      const log: string[] = [];
+      const queue = new DeadlineQueue(
+        () => t,
+        (onWake) => {
+          wake = onWake;
+          return {
+            arm: () => undefined,
+            disarm: () => undefined,
+            fire: (armed: ArmedSend) => {
+              const name = (armed.datagram as unknown as { name: string }).name;
+              const r = answer(name);
+              log.push(`fire ${name} at ${t}: ${r}`);
+              return r;
+            },
+          };
+        },
+      );
+      queue.takeover = (requests) => log.push(`addresses ${requests.map((r) => r.dev).join(',')} at ${t}`);
+      const armed = (name: string): ArmedSend => ({ datagram: { name } as unknown as ArmedDatagram, maxLateMs: 5 });
+      const slot = (name: string, opts: { ahead?: boolean; onFire?: () => void } = {}): QueueSlot => {
+        const sl = newSlot((deadline, late, sent) => {
+          log.push(`${name}@${deadline}+${late}${sent ? ' sent' : ''}`);
+          opts.onFire?.();
+        });
+        if (opts.ahead !== false) sl.ahead = () => ({ dev: `dev-${name}`, messages: [] });
+        return sl;
+      };
+      return {
+        queue,
+        log,
+        armed,
+        slot,
+        advance: (to: number) => (t = to),
+        wakeAt: (to: number, sent = 0) => {
+          t = to;
+          wake(sent);
+        },
+      };
+    }
+
+    it('sends every due armed slot before any callback, then their addresses in one call, then fires them told "sent"', () => {
+      const q = firingQueue(() => 40);
+      const [a, b, c, m] = [q.slot('a'), q.slot('b'), q.slot('c', { ahead: false }), q.slot('m')];
+      q.queue.schedule(a, 10, q.armed('a'));
+      q.queue.schedule(m, 10.5); // a master's advert timer: nothing armed
+      q.queue.schedule(b, 11, q.armed('b'));
+      q.queue.schedule(c, 12, q.armed('c'));
+      q.wakeAt(12); // late: the wake source sent nothing (refused), every slot is due
+      expect(q.log).toEqual([
+        'fire a at 12: 40',
+        'fire b at 12: 40',
+        'fire c at 12: 40',
+        'addresses dev-a,dev-b at 12', // c has none to send ahead
+        'a@10+2 sent',
+        'b@11+1 sent',
+        'c@12+0 sent',
+        'm@10.5+1.5', // after the slots sent, though due earlier
+      ]);
+    });
+
+    it("the head's datagram sent by the wake source is not sent again; its addresses go with the others'", () => {
+      const q = firingQueue(() => 40);
+      const [a, b] = [q.slot('a'), q.slot('b')];
+      q.queue.schedule(a, 10, q.armed('a'));
+      q.queue.schedule(b, 10, q.armed('b'));
+      q.wakeAt(10, 40);
+      expect(q.log).toEqual(['fire b at 10: 40', 'addresses dev-a,dev-b at 10', 'a@10+0 sent', 'b@10+0 sent']);
+    });
+
+    it('a refusal (a datagram waiting) sends no addresses and the slot fires as before, not told "sent"', () => {
+      const q = firingQueue((name) => (name === 'b' ? -1 : 40));
+      const [a, b] = [q.slot('a'), q.slot('b')];
+      q.queue.schedule(a, 10, q.armed('a'));
+      q.queue.schedule(b, 10, q.armed('b'));
+      q.wakeAt(10);
+      expect(q.log).toEqual(['fire a at 10: 40', 'fire b at 10: -1', 'addresses dev-a at 10', 'a@10+0 sent', 'b@10+0']);
+    });
+
+    it('a slot falling due during the pass is sent at the next pass; one not due is never sent early', () => {
+      const q = firingQueue(() => 40);
+      const b = q.slot('b');
+      const c = q.slot('c');
+      const a = q.slot('a', { onFire: () => q.advance(13) }); // its callback takes 3 ms
+      q.queue.schedule(a, 10, q.armed('a'));
+      q.queue.schedule(b, 12, q.armed('b'));
+      q.queue.schedule(c, 20, q.armed('c'));
+      q.wakeAt(10);
+      expect(q.log).toEqual(['fire a at 10: 40', 'addresses dev-a at 10', 'a@10+0 sent', 'fire b at 13: 40', 'addresses dev-b at 13', 'b@12+1 sent']);
+      expect(slotPending(c)).toBe(true);
+    });
+
+    it('while a pass fires, armed slots fallen due are sent every few slots and fired next, before the rest of the pass; a tracker due meanwhile waits', () => {
+      const q = firingQueue(() => 40);
+      let t = 10;
+      const tick = () => q.advance((t += 1)); // each callback takes 1 ms
+      const first = ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => q.slot(n, { ahead: false, onFire: tick }));
+      first.forEach((sl, i) => q.queue.schedule(sl, 10, q.armed(`x${i}`)));
+      const m = q.slot('m', { onFire: tick }); // unarmed, due with the first cluster
+      q.queue.schedule(m, 10);
+      const late = q.slot('late', { onFire: tick });
+      q.queue.schedule(late, 12, q.armed('late'));
+      const tracker = q.slot('tracker', { onFire: tick });
+      q.queue.schedule(tracker, 12.5);
+      const future = q.slot('future');
+      q.queue.schedule(future, 100, q.armed('future'));
+      q.wakeAt(10);
+      const fires = q.log.filter((l) => l.startsWith('fire')).map((l) => l.split(' ')[1]);
+      expect(fires).toEqual(['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'late']);
+      const order = q.log.filter((l) => !l.startsWith('fire') && !l.startsWith('addresses')).map((l) => l.split('@')[0]);
+      // After 4 fires (at 14 ms) 'late' (due 12) is sent and fired next; the tracker (12.5) after every other slot of the pass.
+      expect(order).toEqual(['a', 'b', 'c', 'd', 'late', 'e', 'f', 'm', 'tracker']);
+      expect(q.log).toContain('late@12+2 sent');
+      expect(q.log.find((l) => l.startsWith('fire late'))).toBe('fire late at 14: 40');
+      expect(slotPending(future)).toBe(true);
+    });
+
+    it('a throwing wake source or address hook is contained: the slot fires as before', () => {
+      const q = firingQueue(() => {
+        throw new Error('bug');
+      });
+      const a = q.slot('a');
+      q.queue.schedule(a, 10, q.armed('a'));
+      q.queue.takeover = () => {
+        throw new Error('bug');
+      };
+      q.wakeAt(10);
+      expect(q.log).toEqual(['a@10+0']);
+      const b = q.slot('b');
+      q.queue.schedule(b, 20, q.armed('b'));
+      q.wakeAt(20, 40); // sent by the wake source; the hook throws
+      expect(q.log).toEqual(['a@10+0', 'b@20+0 sent']);
+    });
+  });
+
   it('any sequence of arms and cancels fires exactly the armed slots, in (deadline, arm) order', () => {
     const op = fc.record({ slot: fc.nat(7), deadline: fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined }) });
     fc.assert(

@@ -150,6 +150,32 @@ describe('the VIP record (for vrrpd cleanup)', () => {
     expect(await readVipRecord(d)).toEqual(ok([vip, { address: '10.0.0.9/24', dev: 'eth0' }]));
   });
 
+  it('a takeover may send its additions ahead (VipOps.ahead) only when its add would not wait: every entry recorded, the file written', async () => {
+    const d = mkdtempSync(join(dir, 'ahead-'));
+    const record = new HostRecord(d, quiet);
+    const vip = { address: '10.0.0.1/24', dev: 'eth0' };
+    const other = { address: '10.0.0.9/24', dev: 'eth0' };
+    const ops = record.wrap<{ address: string; dev: string }>({
+      apply: (_state, vs) => Promise.resolve(vs.map(() => ok('done'))),
+      describe: (v) => v.address,
+      ahead: (vs) => ({ dev: 'eth0', messages: vs.map(() => new Uint8Array(1)) }),
+    });
+    expect(ops.ahead?.([vip])).toBeUndefined(); // not recorded yet
+    await record.configure([{ kind: 'addr', vip }]);
+    expect(ops.ahead?.([vip])?.messages).toHaveLength(1);
+    expect(ops.ahead?.([vip, other])).toBeUndefined(); // one not recorded: its add waits for a write
+    expect(await readVipRecord(d)).toEqual(ok([vip])); // asking recorded nothing
+    // A record that could not be written: nothing ahead until a write succeeds.
+    mkdirSync(join(d, `.${VIP_RECORD}.tmp`));
+    mkdirSync(join(d, `.${VIP_RECORD}.tmp`, 'x'));
+    await record.configure([{ kind: 'addr', vip }, { kind: 'addr', vip: other }]);
+    expect(ops.ahead?.([vip])).toBeUndefined();
+    rmdirSync(join(d, `.${VIP_RECORD}.tmp`, 'x'));
+    rmdirSync(join(d, `.${VIP_RECORD}.tmp`));
+    await record.adding([{ kind: 'addr', vip }]);
+    expect(ops.ahead?.([vip, other])?.messages).toHaveLength(2);
+  });
+
   it('a reload drops an address from the record once it is not configured and not on the host', async () => {
     const d = mkdtempSync(join(dir, 'reconf-'));
     const record = new HostRecord(d, quiet);

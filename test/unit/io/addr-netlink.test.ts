@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { addrRequestOf, FLUSH_NOW_BUDGET_MS, MAX_CHUNK, NetlinkBatcher, preparedRequest } from '../../../src/io/addr-netlink.js';
-import { changeAddresses, checkVip, prepareAddresses, type AddrOutcome, type CheckedVip, type VipSpec } from '../../../src/io/ip-addr.js';
+import { aheadAdditions, changeAddresses, checkVip, prepareAddresses, vipPath, type AddrOutcome, type CheckedVip, type VipSpec } from '../../../src/io/ip-addr.js';
+import { HOST_OPS, type HostEntry } from '../../../src/daemon/host-entry.js';
+import { NETLINK_FAULT_ENV } from '../../../src/io/rtnl-socket.js';
 import type { RtnlSocket } from '../../../src/io/rtnl-socket.js';
 import { err, ok } from '../../../src/result.js';
 import { emitAddrRequests } from '../../../src/wire/rtnl.js';
@@ -274,6 +276,80 @@ describe('NetlinkBatcher: a mass takeover\'s many callers in one batch', () => {
     expect(b.batches).toBe(1);
     b.flushNow(); // nothing waits: nothing sent
     expect(k.calls.length).toBe(1);
+  });
+
+  it('sendAhead: the prepared additions at once, numbered after the batches, in chunks of MAX_CHUNK; the keepers\' own adds then find them present', async () => {
+    const present = new Set<string>();
+    const k = fakeKernel((r) => {
+      if (r.type !== 20) return 0;
+      if (present.has(r.address)) return 17; // EEXIST
+      present.add(r.address);
+      return r.address === '10.0.0.7' ? 1 : 0; // EPERM for one: counted as failed
+    }, { eth0: 2 });
+    const b = new NetlinkBatcher(undefined, () => ok(k.socket));
+    const group = (from: number, n: number) => ({ dev: 'eth0', messages: Array.from({ length: n }, (_, i) => preparedRequest(v4(from + i))) });
+    expect(b.sendAhead([group(1, 60), { dev: 'nosuch0', messages: [preparedRequest(v4(200))] }, group(61, 10)])).toBe(70);
+    expect(k.calls.map((c) => c.length)).toEqual([MAX_CHUNK, 70 - MAX_CHUNK]); // the unknown interface's request is not sent
+    expect(b.aheadSent).toBe(70);
+    expect(b.aheadFailed).toBe(1);
+    const seqs = k.calls.flat().map((r) => r.seq);
+    expect(new Set(seqs).size).toBe(70);
+    // An instance asks for the same addresses afterwards: the batch gets "already there".
+    const out = await b.submit([v4(1), v4(7), v4(70), v4(71)]);
+    expect(out).toEqual([ok('present'), ok('present'), ok('present'), ok('added')]);
+    expect(Math.min(...k.calls.at(-1)!.map((r) => r.seq))).toBeGreaterThan(Math.max(...seqs)); // numbering goes on
+    // Not in a named namespace (its socket is per batch), and nothing when the socket cannot be opened.
+    expect(new NetlinkBatcher('ns1', () => ok(k.socket)).sendAhead([group(1, 1)])).toBe(0);
+    expect(new NetlinkBatcher(undefined, () => err({ detail: 'no' })).sendAhead([group(1, 1)])).toBe(0);
+  });
+
+  it.skipIf(vipPath().kind !== 'netlink')('aheadAdditions: the prepared adds of a list on one interface, once per list; none for a mixed, invalid or faulted list, nor with a no_accept entry', () => {
+    const list: VipSpec[] = [{ address: '10.0.0.1/24', dev: 'eth0' }, { address: '2001:db8::1/64', dev: 'eth0' }];
+    const a = aheadAdditions(list);
+    expect(a?.dev).toBe('eth0');
+    expect(a?.messages).toEqual(list.map((v) => preparedRequest((checkVip('add', v) as { value: CheckedVip }).value)));
+    expect(aheadAdditions(list)).toBe(a);
+    expect(aheadAdditions([{ address: '10.0.0.1/24', dev: 'eth0' }, { address: '10.0.0.2/24', dev: 'eth1' }])).toBeUndefined();
+    expect(aheadAdditions([{ address: '10.0.0.300/24', dev: 'eth0' }])).toBeUndefined();
+    expect(aheadAdditions([])).toBeUndefined();
+    process.env[NETLINK_FAULT_ENV] = '/nonexistent';
+    try {
+      expect(aheadAdditions([{ address: '10.0.0.1/24', dev: 'eth0' }])).toBeUndefined();
+    } finally {
+      delete process.env[NETLINK_FAULT_ENV];
+    }
+    const addrs: HostEntry[] = list.map((vip) => ({ kind: 'addr', vip }));
+    expect(HOST_OPS.ahead?.(addrs)?.messages).toHaveLength(2);
+    expect(HOST_OPS.ahead?.([{ kind: 'drop', address: '10.0.0.1' }, ...addrs])).toBeUndefined();
+  });
+
+  it('flushNow while the previous batch has sent every chunk and only waits to settle sends at once (a later timer batch\'s addresses)', async () => {
+    const k = fakeKernel(() => 0);
+    const b = new NetlinkBatcher(undefined, () => ok(k.socket));
+    const order: string[] = [];
+    const first = b.submit([v4(1), v4(2)]).then(() => order.push('first settled'));
+    b.flushNow();
+    expect(k.calls.map((c) => c.length)).toEqual([2]);
+    expect(b.idle).toBe(false);
+    // The next timer batch, before the first batch has settled (it waits for the loop's next poll).
+    const second = b.submit([v4(3)]).then(() => order.push('second settled'));
+    b.flushNow();
+    expect(k.calls.map((c) => c.map((r) => r.address))).toEqual([['10.0.0.1', '10.0.0.2'], ['10.0.0.3']]);
+    let idle = false;
+    b.whenIdle(() => (idle = true), 60_000);
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first settled', 'second settled']);
+    await new Promise((r) => setImmediate(r));
+    expect(idle).toBe(true);
+    expect(b.idle).toBe(true);
+    expect(b.batches).toBe(2);
+    // A request submitted while the first batch settles, without flushNow, goes at the next check phase, not after the settle.
+    const third = b.submit([v4(4)]);
+    b.flushNow();
+    const fourth = b.submit([v4(5)]);
+    await new Promise((r) => setImmediate(r));
+    expect(k.calls.flat().map((r) => r.address)).toContain('10.0.0.5');
+    expect([...(await third), ...(await fourth)]).toEqual([ok('added'), ok('added')]);
   });
 
   it('chunks follow each other without a turn of the loop until they have held it for the budget; flushNow while a batch is in flight leaves the new requests for the next batch', async () => {
