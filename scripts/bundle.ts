@@ -23,7 +23,7 @@
  * (the variants measured in docs/performance.md; a DIR elsewhere than two levels below the
  * repository root does not find the native addon)
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { BUNDLE_MAIN, distFile, repoRoot } from '../src/lab/topology.js';
@@ -50,17 +50,29 @@ const pinoStubs: Plugin = {
   },
 };
 
+/** `import.meta.url` in the CommonJS chunks: the file's own URL, from __filename (set once per chunk by COMMONJS_BANNER). */
+const IMPORT_META_URL = '__vrrpdImportMetaUrl';
+const COMMONJS_BANNER = `'use strict';const ${IMPORT_META_URL}=require('node:url').pathToFileURL(__filename).href;`;
+/** Beside the CommonJS chunks: node reads them as CommonJS although the repository's package.json says "module". */
+export const BUNDLE_PACKAGE_JSON = '{ "type": "commonjs" }\n';
+
 async function main(argv: readonly string[]): Promise<void> {
   const root = repoRoot();
   const at = argv.indexOf('--outdir');
   const outdir = at >= 0 && argv[at + 1] !== undefined ? argv[at + 1]! : join(distFile(BUNDLE_MAIN), '..');
   const minify = !argv.includes('--no-minify');
+  const sourcemap = !argv.includes('--no-sourcemap');
+  const esm = argv.includes('--esm');
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  // The first pass writes ES-module chunks (esbuild splits only ES modules); for CommonJS the second
+  // pass rewrites them beside it, at the same depth, so the source maps' relative paths still hold.
+  const firstDir = esm ? outdir : `${outdir.replace(/[/\\]+$/, '')}-esm`;
   rmSync(outdir, { recursive: true, force: true });
+  rmSync(firstDir, { recursive: true, force: true });
   const result = await build({
     absWorkingDir: root,
     entryPoints: { [BUNDLE_MAIN.replace(/^.*\/|\.js$/g, '')]: 'src/cli/main.ts', 'config-worker': 'src/io/config-worker.ts' },
-    outdir,
+    outdir: firstDir,
     bundle: true,
     splitting: true,
     chunkNames: '[name]-[hash]',
@@ -68,21 +80,47 @@ async function main(argv: readonly string[]): Promise<void> {
     platform: 'node',
     target: 'node20',
     external: ['raw-socket'],
-    // pino and its helpers are CommonJS: their require() of node's built-ins needs a real require.
-    banner: { js: "import { createRequire as __vrrpdCreateRequire } from 'node:module'; const require = __vrrpdCreateRequire(import.meta.url);" },
+    // pino and its helpers are CommonJS: their require() of node's built-ins needs a real require
+    // (CommonJS chunks have one of their own).
+    ...(esm ? { banner: { js: "import { createRequire as __vrrpdCreateRequire } from 'node:module'; const require = __vrrpdCreateRequire(import.meta.url);" } } : {}),
     define: { __VRRPD_VERSION__: JSON.stringify(pkg.version) },
     minifyWhitespace: minify,
     minifySyntax: minify,
     minifyIdentifiers: argv.includes('--minify-names'),
-    sourcemap: argv.includes('--no-sourcemap') ? false : 'linked',
+    sourcemap: sourcemap ? 'linked' : false,
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
     plugins: [pinoStubs],
   });
-  const outputs = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.js'));
+  let outputs = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.js'));
+  if (!esm) {
+    const second = await build({
+      absWorkingDir: root,
+      entryPoints: outputs.map(([f]) => f),
+      outdir,
+      outbase: firstDir,
+      bundle: false,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      // import() becomes require() (the ES-module loader is never loaded), import.meta.url this file's URL.
+      supported: { 'dynamic-import': false },
+      define: { 'import.meta.url': IMPORT_META_URL },
+      banner: { js: COMMONJS_BANNER },
+      minifyWhitespace: minify,
+      minifySyntax: minify,
+      sourcemap: sourcemap ? 'linked' : false,
+      legalComments: 'none',
+      logLevel: 'warning',
+      metafile: true,
+    });
+    rmSync(firstDir, { recursive: true, force: true });
+    writeFileSync(join(outdir, 'package.json'), BUNDLE_PACKAGE_JSON);
+    outputs = Object.entries(second.metafile.outputs).filter(([f]) => f.endsWith('.js'));
+  }
   const bytes = outputs.reduce((n, [, o]) => n + o.bytes, 0);
-  process.stdout.write(`bundle: ${outputs.length} files, ${(bytes / 1024).toFixed(0)} KiB in ${outdir}\n`);
+  process.stdout.write(`bundle: ${outputs.length} files, ${(bytes / 1024).toFixed(0)} KiB in ${outdir} (${esm ? 'ES modules' : 'CommonJS'})\n`);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
