@@ -5,7 +5,6 @@
  * woken by a kernel timerfd (io/kernel-timer.ts); timers on another clock (tests' fake clocks)
  * get a queue of their own woken by setTimeout.
  */
-import { performance } from 'node:perf_hooks';
 import { monotonicOffset, openKernelTimer } from '../io/kernel-timer.js';
 import { loadPacketAddon } from '../io/packet-addon.js';
 import { DeadlineQueue, newSlot, slotPending, timeoutWake, type ArmedSend, type QueueSlot, type Wake } from './deadline-queue.js';

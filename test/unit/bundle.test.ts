@@ -67,6 +67,16 @@ describe('the CommonJS bundle', () => {
     expect(check.stderr).toContain('esm:false');
   });
 
+  it('loads the daemon without node:perf_hooks, node:fs/promises or node:tty (1.5 MB of RSS together)', () => {
+    const run = readdirSync(out).find((f) => /^run-[\w]+\.js$/.test(f));
+    expect(run).toBeDefined();
+    const probe = join(dir, 'modules.cjs');
+    writeFileSync(probe, "process.on('exit', () => process.stderr.write(`modules:${process.moduleLoadList.filter((m) => /^NativeModule (perf_hooks|(internal\\/)?fs\\/promises|tty|internal\\/modules\\/esm\\/module_job)$/.test(m)).join(',')}\\n`));\n");
+    const r = spawnSync(process.execPath, [...binNodeFlags(join(out, 'vrrpd.js')), '--require', probe, '-e', `require(${JSON.stringify(join(out, run!))})`], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('modules:\n');
+  });
+
   it("starts the reload's worker thread from the CommonJS config-worker.js", async () => {
     const worker = new Worker(join(out, 'config-worker.js'), { workerData: { path: config, options: {}, host: {} } });
     try {
