@@ -17,8 +17,8 @@
  * (beside the output, in DIR-esm) and a second rewrites each as CommonJS (`import()` as
  * `require()`, `import.meta.url` from __filename), chaining the first pass's source maps, with a
  * package.json of "type": "commonjs" beside them. node then never loads its ES-module loader (nor
- * the fs/promises and readline modules behind it): -0.9 to -1.3 MB of RSS for one instance
- * (docs/performance.md, "CommonJS chunks and no fs/promises (2026-12-01, eighth session)").
+ * the fs/promises and readline modules behind it): -1.2 MB for an empty program with the bin's
+ * flags (docs/performance.md, "CommonJS chunks, and no fs/promises, perf_hooks or tty at start").
  *
  * pino's own destinations are left out (PINO_UNUSED below): vrrpd hands pino its own stream
  * (src/daemon/log.ts, src/io/fd-sink.ts) and never calls pino.destination() or pino.transport(),

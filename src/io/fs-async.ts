@@ -4,7 +4,7 @@
  * `node:fs/promises` (and `fs.promises`) loads node's FileHandle module, and with it readline's
  * interface, the fs watchers and web streams' glue: +0.55 MB of resident memory in a process with
  * the bin's flags, for a daemon that reads and writes a few small files (docs/performance.md,
- * "CommonJS chunks and no fs/promises (2026-12-01, eighth session)"). These wrappers behave as
+ * "CommonJS chunks, and no fs/promises, perf_hooks or tty at start"). These wrappers behave as
  * those calls do for what vrrpd asks of them: same arguments, same errors (`code`, `message`),
  * and `open` gives a small handle over the descriptor with the FileHandle methods used here.
  * The lab, the benches and the tests may use `node:fs/promises` freely; a unit test keeps it out
