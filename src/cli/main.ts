@@ -13,6 +13,7 @@
 import { stderrSink, stdoutSink } from '../io/fd-sink.js';
 import { parseDaemonArgs } from './args.js';
 import { installFatalHandlers } from './fatal.js';
+import { installPerformanceNow } from '../io/performance-now.js';
 
 installFatalHandlers();
 
@@ -58,6 +59,7 @@ export async function main(argv: string[]): Promise<number> {
     stderrSink.write(`vrrpd: ${args}\n${USAGE}\n`);
     return 2;
   }
+  installPerformanceNow(); // before the daemon's modules load: node:perf_hooks stays unloaded (io/performance-now.ts)
   return (await import('./run.js')).runDaemon(args);
 }
 

@@ -5,7 +5,6 @@
  * woken by a kernel timerfd (io/kernel-timer.ts); timers on another clock (tests' fake clocks)
  * get a queue of their own woken by setTimeout.
  */
-import { performance } from 'node:perf_hooks';
 import type { AheadRequests } from '../io/addr-netlink.js';
 import { monotonicOffset, openKernelTimer } from '../io/kernel-timer.js';
 import { loadPacketAddon } from '../io/packet-addon.js';

@@ -4,7 +4,8 @@
  * else can write: the lesson of keepalived's CVE-2018-19044/19045/19046 (dump files in /tmp
  * opened through attacker-planted symlinks).
  */
-import { constants, promises as fs } from 'node:fs';
+import { constants } from 'node:fs';
+import * as fs from '../io/fs-async.js';
 import { join } from 'node:path';
 import { err, ok, type Result } from '../result.js';
 
@@ -41,7 +42,7 @@ function checkOwnPlainFile(path: string, st: { isFile(): boolean; nlink: number;
 export async function writePrivateFile(dir: string, name: string, text: string): Promise<Result<string, string>> {
   const path = join(dir, name);
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
-  let handle: fs.FileHandle | undefined;
+  let handle: fs.FileDescriptor | undefined;
   try {
     handle = await fs.open(path, flags, 0o600);
     const bad = checkOwnPlainFile(path, await handle.stat());
@@ -88,7 +89,7 @@ export async function writeFileAtomically(dir: string, name: string, text: strin
  */
 export async function readPrivateFile(dir: string, name: string, maxBytes: number): Promise<Result<string | 'absent', string>> {
   const path = join(dir, name);
-  let handle: fs.FileHandle | undefined;
+  let handle: fs.FileDescriptor | undefined;
   try {
     handle = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     const st = await handle.stat();

@@ -2,7 +2,7 @@
  * `vrrpd status`: the daemon answers on a unix socket in its runtime directory (mode 0600, root
  * only). A client sends one line ("status") and reads one JSON document back.
  */
-import { promises as fs } from 'node:fs';
+import * as fs from '../io/fs-async.js';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { err, ok, type Result } from '../result.js';

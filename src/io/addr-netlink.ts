@@ -18,7 +18,6 @@
  * address, only for prefixes of 30 bits or less, as `ip` computes them). keepalived's
  * vrrp_ipaddress.c sends the same, less IFA_ADDRESS on an IPv4 add.
  */
-import { performance } from 'node:perf_hooks';
 import { err, ok, type Result } from '../result.js';
 import { addressBytes, familyOf, type Ipv4Address } from '../wire/address.js';
 import { IFA_F_NODAD, joinPrepared, parseAcks, prepareAddrRequest, type Ack, type AddrRequest } from '../wire/rtnl.js';

@@ -3,7 +3,7 @@
  * for the scripts it starts: which users it can switch to and whether it can empty a child's
  * capability bounding set (see native-notes/scripts.md).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile } from './fs-async.js';
 
 /** Linux capability numbers (linux/capability.h) that decide what vrrpd can do for a script. */
 export const CAP = { SETGID: 6, SETUID: 7, SETPCAP: 8, NET_ADMIN: 12, NET_RAW: 13 } as const;

@@ -7,7 +7,7 @@
  * needs the addon anyway). The NA's Router flag is keepalived's: set when IPv6 forwarding is on
  * for the interface, read again at most every 5 s. Why: native-notes/garp.md. Needs CAP_NET_RAW.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile } from './fs-async.js';
 import { err, ok, type Result } from '../result.js';
 import { background } from '../background.js';
 import { emitGarp } from '../wire/arp.js';

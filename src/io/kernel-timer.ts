@@ -5,7 +5,6 @@
  * on the caller's clock (`performance.now()`, which Node reads from CLOCK_MONOTONIC too) and
  * shifted by a constant measured once. Why: native-notes/timers.md.
  */
-import { performance } from 'node:perf_hooks';
 import { err, ok, type Result } from '../result.js';
 import { loadPacketAddon, type ArmedDatagram, type PacketAddon, type TimerHandle } from './packet-addon.js';
 

@@ -12,7 +12,8 @@
  * - Closed by unlinking it first when we created it (a reader that reopens in a loop finds
  *   nothing), then closing.
  */
-import { closeSync, constants, fstatSync, openSync, promises as fs, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
+import * as fs from './fs-async.js';
 import { run } from './exec.js';
 import { err, ok, type Result } from '../result.js';
 

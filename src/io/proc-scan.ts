@@ -10,7 +10,7 @@
  * its memory map lock: it is read asynchronously (the libuv thread pool).
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile } from './fs-async.js';
 import type { ProcessView } from '../track/process-match.js';
 import type { ProcessEntry } from '../track/process-tracker.js';
 

@@ -6,7 +6,6 @@
  * stepped, logged). A backup restarts Master_Down_Timer from that time (RFC 3768 §6.4.2), so the
  * time JavaScript takes to get to the advert is not added to the takeover. Why: native-notes/timers.md.
  */
-import { performance } from 'node:perf_hooks';
 import type { RateLimiter } from '../rate-limit.js';
 import { monotonicOffset } from './kernel-timer.js';
 import type { PacketAddon } from './packet-addon.js';

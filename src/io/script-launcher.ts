@@ -6,7 +6,7 @@
  * the configuration inherits them. Why setpriv and not spawn()'s uid/gid: native-notes/scripts.md.
  */
 import { constants as fsc } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access } from './fs-async.js';
 import { CAP, capsAfterExec, hasCap, ownCredentials, type Credentials } from './credentials.js';
 import { childNiceIncrement } from './process-priority.js';
 

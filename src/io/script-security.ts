@@ -2,7 +2,7 @@
  * `enable_script_security`, `script_user` and finding a script's program: the file-system half
  * (stat calls, /etc/passwd, PATH search); the rule itself is pure in track/script-security-rule.ts.
  */
-import { lstat, readFile, realpath, stat } from 'node:fs/promises';
+import { lstat, readFile, realpath, stat } from './fs-async.js';
 import { basename, dirname, join } from 'node:path';
 import { err, ok, type Result } from '../result.js';
 import { parseGroup, parsePasswd } from '../track/passwd.js';

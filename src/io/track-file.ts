@@ -10,7 +10,8 @@
  * - Watching: inotify on the directory (src/io/inotify.ts); when the addon or a watch is not
  *   available, a poll of the file's identity (inode, size, mtime) every `pollMs`.
  */
-import { constants, promises as fs } from 'node:fs';
+import { constants } from 'node:fs';
+import * as fs from './fs-async.js';
 import { basename, dirname, join } from 'node:path';
 import { parseFileValue, TRACK_FILE_READ_BYTES } from '../track/file-value.js';
 import { background } from '../background.js';
@@ -24,7 +25,7 @@ export type FileRead =
 /** Read a track file now. Never throws. */
 export async function readTrackFile(path: string, noFollow: boolean): Promise<FileRead> {
   const flags = constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0);
-  let h: fs.FileHandle | undefined;
+  let h: fs.FileDescriptor | undefined;
   try {
     h = await fs.open(path, flags);
     const st = await h.stat();

@@ -6,7 +6,7 @@
  * arp_ignore=1, accept_local=1 and promote_secondaries=1 on the macvlan; then up. `ip link`
  * through execFile with validated arguments; the sysctls through /proc/sys of our namespace.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from './fs-async.js';
 import { err, ok, type Result } from '../result.js';
 import { run } from './exec.js';
 import { checkIfname, isValidNetns } from './validate.js';

@@ -15,7 +15,7 @@
  * (native-notes/raw-sockets.md).
  */
 import { EventEmitter } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { readFile } from './fs-async.js';
 import { describeError } from '../background.js';
 import { RateLimiter } from '../rate-limit.js';
 import { err, ok, type Result } from '../result.js';
