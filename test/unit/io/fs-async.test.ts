@@ -1,24 +1,13 @@
 /** io/fs-async.ts: fs/promises' calls over node:fs's callbacks, and nothing else in src/ loading node:fs/promises. */
-import { constants, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { srcFilesMatching } from '../../helpers/src-files.js';
 import * as fs from '../../../src/io/fs-async.js';
 
-const root = join(import.meta.dirname, '..', '..', '..');
-
-function tsFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? tsFiles(p) : p.endsWith('.ts') ? [p] : [];
-  });
-}
-
 it('nothing in src/ but fs-async.ts uses node:fs/promises or fs.promises (+0.55 MB of RSS)', () => {
-  const offenders = tsFiles(join(root, 'src'))
-    .filter((f) => !f.endsWith('/io/fs-async.ts'))
-    .filter((f) => /['"](node:)?fs\/promises['"]|\bpromises\s+as\b|\bfs\.promises\b/.test(readFileSync(f, 'utf8')))
-    .map((f) => relative(root, f));
+  const offenders = srcFilesMatching(/['"](node:)?fs\/promises['"]|\bpromises\s+as\b|\bfs\.promises\b/, '/io/fs-async.ts');
   expect(offenders).toEqual([]);
 });
 

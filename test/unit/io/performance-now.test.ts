@@ -1,23 +1,10 @@
 /** io/performance-now.ts: the daemon's `performance` without node:perf_hooks, and one origin for every time on its clock. */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { expect, it } from 'vitest';
+import { srcFilesMatching } from '../../helpers/src-files.js';
 import { performanceNow } from '../../../src/io/performance-now.js';
 
-const root = join(import.meta.dirname, '..', '..', '..');
-
-function tsFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? tsFiles(p) : p.endsWith('.ts') ? [p] : [];
-  });
-}
-
 it('no module in src/ imports node:perf_hooks (its performance.now() would count from another origin in the daemon)', () => {
-  const offenders = tsFiles(join(root, 'src'))
-    .filter((f) => !f.endsWith('/io/performance-now.ts'))
-    .filter((f) => /from\s+['"](node:)?perf_hooks['"]|require\(['"](node:)?perf_hooks['"]\)/.test(readFileSync(f, 'utf8')))
-    .map((f) => relative(root, f));
+  const offenders = srcFilesMatching(/from\s+['"](node:)?perf_hooks['"]|require\(['"](node:)?perf_hooks['"]\)/, '/io/performance-now.ts');
   expect(offenders).toEqual([]);
 });
 
