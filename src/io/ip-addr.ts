@@ -12,10 +12,9 @@
 import { err, ok, type Result } from '../result.js';
 import { familyOf, type IpAddress } from '../wire/address.js';
 import { changeWithNetlink, preparedRequest, type AheadRequests } from './addr-netlink.js';
-import { NETLINK_FAULT_ENV } from './rtnl-socket.js';
 import { getInterfaceInfo, type InterfaceAddress, type InterfaceAddress6 } from './interface-info.js';
 import { IpBatcher } from './ip-batch.js';
-import { rtnlAddon } from './rtnl-socket.js';
+import { NETLINK_FAULT_ENV, rtnlAddon } from './rtnl-socket.js';
 import { checkAddress, checkIfname, checkLabel, checkPrefix, checkScope, isValidNetns } from './validate.js';
 
 /** One virtual address as keepalived's `virtual_ipaddress` block describes it. */
