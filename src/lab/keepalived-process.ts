@@ -5,8 +5,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { LabHost } from './netns.js';
 
 export interface KaLine {
@@ -34,6 +34,8 @@ export class Keepalived {
   readonly lines: KaLine[] = [];
   readonly confPath: string;
   readonly #pids: { main: string; vrrp: string; checkers: string; bfd: string };
+  /** kill() was called since the last start(): waitExit() kills what it still finds. */
+  #killed = false;
 
   constructor(
     readonly host: LabHost,
@@ -48,7 +50,11 @@ export class Keepalived {
     writeFileSync(this.confPath, text);
   }
 
+  /** Starts keepalived; throws if a process of an earlier start of it is still alive (kill() and waitExit() first). */
   start(): void {
+    const left = this.processes();
+    if (left.length > 0) throw new Error(`keepalived on ${this.host.name}: processes of an earlier start still alive (${left.join(', ')}); kill() and waitExit() first`);
+    this.#killed = false;
     const p = this.#pids;
     // A pid file left by a SIGKILLed run makes keepalived refuse to start ("daemon is already running").
     for (const f of Object.values(p)) rmSync(f, { force: true });
@@ -96,38 +102,82 @@ export class Keepalived {
     return undefined;
   }
 
-  /** SIGTERM: keepalived sends priority 0 (if master) and exits; resolves on exit (SIGKILL after 5 s). */
+  /**
+   * SIGTERM: keepalived sends priority 0 (if master) and exits; resolves when every process of it is
+   * gone (SIGKILL to all of them after 5 s).
+   */
   async stop(): Promise<void> {
     const proc = this.proc;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-    proc.kill('SIGTERM');
-    const t = setTimeout(() => this.kill(), 5000);
-    await exited;
-    clearTimeout(t);
-  }
-
-  /** SIGKILL to the parent and its VRRP child (by the pids they wrote): a crash, no goodbye. */
-  kill(): void {
-    for (const pid of this.#pidsFromFiles()) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // not running
-      }
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => this.kill(), 5000);
+      await exited;
+      clearTimeout(t);
     }
-    this.proc?.kill('SIGKILL');
+    await this.waitExit(5000);
+    if (this.processes().length > 0) {
+      this.kill();
+      await this.waitExit(2000);
+    }
   }
 
-  /** Until the parent and the VRRP child are both gone (or `timeoutMs`). */
+  /**
+   * SIGKILL to every process of this keepalived (a crash, no goodbye): its parent, its VRRP child,
+   * and any process left from an earlier start of it, found by command line (processes()), not by
+   * pid file (a VRRP child writes its pid file after it forked and removes it before it exits).
+   * All are stopped first (SIGSTOP): stopped, the parent cannot respawn a VRRP child it sees die, and
+   * the child cannot say goodbye (priority 0) on the SIGTERM its parent's death sends it
+   * (PR_SET_PDEATHSIG). waitExit() after kill() kills again whatever it still finds.
+   */
+  kill(): void {
+    this.#killed = true;
+    const proc = this.proc;
+    const parent = proc && proc.exitCode === null && proc.signalCode === null ? proc.pid : undefined;
+    const all = this.processes();
+    for (const pid of all) signal(pid, 'SIGSTOP');
+    for (const pid of all) if (pid !== parent) signal(pid, 'SIGKILL');
+    proc?.kill('SIGKILL');
+  }
+
+  /** Until no process of this keepalived is alive (processes() empty), or `timeoutMs`. */
   async waitExit(timeoutMs = 5000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const proc = this.proc;
     if (proc && proc.exitCode === null && proc.signalCode === null) {
       await Promise.race([new Promise((r) => proc.once('exit', r)), new Promise((r) => setTimeout(r, timeoutMs))]);
     }
-    const pids = this.#pidsFromFiles();
-    while (Date.now() < deadline && pids.some(alive)) await new Promise((r) => setTimeout(r, 50));
+    for (;;) {
+      const left = this.processes();
+      if (left.length === 0 || Date.now() >= deadline) return;
+      if (this.#killed) {
+        for (const pid of left) signal(pid, 'SIGSTOP');
+        for (const pid of left) signal(pid, 'SIGKILL');
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /**
+   * The live processes running keepalived on this object's config file (`-f confPath`, unique per
+   * object): its parent and children, and a child that outlived its parent. A keepalived VRRP child
+   * left running after its test (its parent killed before its pid file was written, or a child
+   * still in its shutdown wait) keeps advertising on the lab's LAN and decides the next scenario
+   * instead of the keepalived just started; the interop tests have seen it.
+   */
+  processes(): number[] {
+    const out: number[] = [];
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      let argv: string[];
+      try {
+        argv = readFileSync(`/proc/${d}/cmdline`, 'latin1').split('\0');
+      } catch {
+        continue; // gone meanwhile
+      }
+      if (basename(argv[0] ?? '') === 'keepalived' && argv.includes(this.confPath)) out.push(Number(d));
+    }
+    return out;
   }
 
   /** The parent's and the VRRP child's pids, as they wrote them (empty before they have). */
@@ -149,11 +199,10 @@ export class Keepalived {
   }
 }
 
-function alive(pid: number): boolean {
+function signal(pid: number, sig: NodeJS.Signals): void {
   try {
-    process.kill(pid, 0);
-    return true;
+    process.kill(pid, sig);
   } catch {
-    return false;
+    // not running
   }
 }

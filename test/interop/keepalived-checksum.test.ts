@@ -57,6 +57,7 @@ describe.skipIf(reason !== undefined)('VRRPv3 unicast checksums with keepalived 
 
   afterAll(async () => {
     ka?.kill();
+    await ka?.waitExit();
     await c?.destroy();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

@@ -63,6 +63,7 @@ describe.skipIf(reason !== undefined)(`IPv6 interop with ${keepalivedVersion() ?
 
   afterAll(async () => {
     ka?.kill();
+    await ka?.waitExit();
     await tcpdump?.stop();
     await c?.destroy();
     if (dir) rmSync(dir, { recursive: true, force: true });

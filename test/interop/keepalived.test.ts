@@ -59,7 +59,12 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
         captures = [await capturePort(c.lab, 'p1', vrPcap, '192.168.50.2'), await capturePort(c.lab, 'p0', kaPcap, '192.168.50.1')];
       });
 
-      afterEach(async () => {
+      afterEach(async (ctx) => {
+        // A failed scenario shows both daemons' logs (vrrpd's JSON lines, keepalived's console), for CI's record.
+        if (process.env.VTX_DEBUG || ctx.task.result?.state === 'fail') {
+          console.log(`--- VRRPv${version} vr (vrrpd)\n${vr.logs.map((l) => JSON.stringify(l)).join('\n')}`);
+          console.log(`--- VRRPv${version} ka (keepalived)\n${ka.lines.map((l) => `${l.t} ${l.line}`).join('\n')}`);
+        }
         ka.kill();
         await ka.waitExit();
         await vr.stop('SIGKILL');
@@ -75,6 +80,7 @@ describe.skipIf(reason !== undefined)(`interop with ${keepalivedVersion() ?? 'ke
 
       afterAll(async () => {
         ka?.kill();
+        await ka?.waitExit();
         for (const t of captures) await t.stop();
         await c?.destroy();
         if (dir) rmSync(dir, { recursive: true, force: true });

@@ -52,6 +52,7 @@ describe.skipIf(reason !== undefined)(`keepalived parity interop with ${keepaliv
   });
   afterAll(async () => {
     ka?.kill();
+    await ka?.waitExit();
     await c?.destroy();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

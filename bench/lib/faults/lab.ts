@@ -174,6 +174,7 @@ export class FaultLab {
       n.monitor?.stop();
       if (n.vrrpd?.running) await n.vrrpd.stop('SIGKILL');
       n.keepalived?.kill();
+      await n.keepalived?.waitExit();
     }
     await this.capture?.stop().catch(() => undefined);
     await this.lab.destroy();
