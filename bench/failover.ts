@@ -53,12 +53,20 @@ interface RunResult {
   readonly loggedMs: number;
   /** vrrpd builds that log it: how late op2's timerfd woke and its armed takeover advert left (µs, timer.c); absent when it did not send it. */
   readonly armed?: { readonly wakeLateUs: number; readonly sendLateUs: number };
+  /** vrrpd builds that log it: the kernel timer refused the armed advert at its wake-up (why, and how late it woke, µs); the deadline queue sent it. */
+  readonly refused?: { readonly refused: string; readonly wakeLateUs: number };
 }
 
 /** The armed takeover advert's trace op2 logged since line `from` (instance.ts, "takeover advert sent by the kernel timer"). */
 function armedTrace(op2: Peer, from: number): RunResult['armed'] {
   const line = op2.logLines?.().slice(from).find((l) => l.msg === 'takeover advert sent by the kernel timer');
   return typeof line?.wakeLateUs === 'number' && typeof line.sendLateUs === 'number' ? { wakeLateUs: line.wakeLateUs, sendLateUs: line.sendLateUs } : undefined;
+}
+
+/** The kernel timer's refusal op2 logged since line `from` (instance.ts, "takeover advert sent by the deadline queue: ..."). */
+function refusedTrace(op2: Peer, from: number): RunResult['refused'] {
+  const line = op2.logLines?.().slice(from).find((l) => typeof l.msg === 'string' && l.msg.startsWith('takeover advert sent by the deadline queue'));
+  return typeof line?.refused === 'string' && typeof line.wakeLateUs === 'number' ? { refused: line.refused, wakeLateUs: line.wakeLateUs } : undefined;
 }
 
 /** The bounds of one run's timers: RFC 3768 §6.1 / RFC 5798 §6.1 for priority 90 (the backup), in ms. */
@@ -165,7 +173,8 @@ async function oneRun(pair: Pair, side: Side, other: Side | undefined, kind: Kin
   const outageMs = longestGap(pair.prober!.between(tCut - 500, tAnswer + 200));
   const loggedMs = became.stamp !== undefined ? became.stamp - old.t : Number.NaN;
   const armed = armedTrace(op2, logFrom);
-  return { daemon: side.target.label, kind, takeoverMs, boundMs, deltaMs: takeoverMs - boundMs, outageMs, loggedMs, ...(armed ? { armed } : {}) };
+  const refused = refusedTrace(op2, logFrom);
+  return { daemon: side.target.label, kind, takeoverMs, boundMs, deltaMs: takeoverMs - boundMs, outageMs, loggedMs, ...(armed ? { armed } : {}), ...(refused ? { refused } : {}) };
 }
 
 interface KindSummary {
@@ -189,7 +198,11 @@ function summarizeKind(results: readonly RunResult[]): KindSummary {
 
 function runLine(i: number, r: RunResult): string {
   const logged = Number.isFinite(r.loggedMs) ? `, op2 logged MASTER at +${ms(r.loggedMs)} ms` : '';
-  const armed = r.armed ? `, armed advert: timerfd woke +${ms(r.armed.wakeLateUs / 1e3, 3)} ms, sent +${ms(r.armed.sendLateUs / 1e3, 3)} ms` : '';
+  const armed = r.armed
+    ? `, armed advert: timerfd woke +${ms(r.armed.wakeLateUs / 1e3, 3)} ms, sent +${ms(r.armed.sendLateUs / 1e3, 3)} ms`
+    : r.refused
+      ? `, armed advert refused by the kernel timer (${r.refused.refused}: timerfd woke +${ms(r.refused.wakeLateUs / 1e3, 3)} ms), sent by the deadline queue`
+      : '';
   return `${r.daemon} ${r.kind} #${i}: takeover ${ms(r.takeoverMs, 2)} ms (bound ${ms(r.boundMs, 2)}, ${r.deltaMs >= 0 ? '+' : ''}${ms(r.deltaMs, 2)}), client outage ${ms(r.outageMs)} ms${logged}${armed}`;
 }
 

@@ -11,7 +11,7 @@ import type { Action, Input, RouterState, TrackerStatus, TransitionReason } from
 import type { IpAddress } from '../wire/address.js';
 import type { Advert } from '../wire/types.js';
 import type { ReceivedAdvert } from '../io/vrrp-mux.js';
-import { takeSentArmedFire } from '../io/kernel-timer.js';
+import { takeRefusedArmedFire, takeSentArmedFire } from '../io/kernel-timer.js';
 import type { TrainTally } from '../io/advert-trains.js';
 import { LATE_TIMER_MS, zeroInstanceIoCounters, type TransitionCount } from '../status/model.js';
 import { ActionList, takeLoneAddVips } from './action-list.js';
@@ -463,7 +463,14 @@ export class Instance<V> {
     // the advert the kernel timer sent at its wake-up: the others of a mass takeover, sent by the deadline queue, add no
     // line of their own to the pass that sends them (their state lines follow).
     const trace = takeSentArmedFire();
-    if (trace !== undefined) this.#io.log.info({ instance: this.name, ...trace }, 'takeover advert sent by the kernel timer');
+    if (trace !== undefined) {
+      this.#io.log.info({ instance: this.name, ...trace }, 'takeover advert sent by the kernel timer');
+      return;
+    }
+    // The kernel timer refused it at its wake-up (woken too late, most often: a host that ran the
+    // process late) and the queue's pass sent it: the same line's figures, so a late takeover says why.
+    const refused = takeRefusedArmedFire();
+    if (refused !== undefined) this.#io.log.info({ instance: this.name, ...refused }, 'takeover advert sent by the deadline queue: the kernel timer refused it');
   }
 
   /** Takes the advert train back, if one runs (advert-train.ts): before anything else happens to the instance, and before its source changes. */

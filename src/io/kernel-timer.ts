@@ -27,6 +27,17 @@ export interface ArmedFireTrace {
 let lastTrace: ArmedFireTrace | undefined;
 /** The last armed fire's trace when the kernel timer sent its datagram, until takeSentArmedFire takes it. */
 let sentTrace: ArmedFireTrace | undefined;
+/** The last expiry's trace when the kernel timer refused its datagram (and why: an ARMED_* code), until takeRefusedArmedFire takes it. */
+let refusedTrace: RefusedArmedFire | undefined;
+
+/** Why the kernel timer did not send an armed datagram (armed.h's ARMED_* codes). */
+const ARMED_REFUSALS: Readonly<Record<number, string>> = { [-1]: 'waiting', [-2]: 'closed', [-3]: 'late', [-4]: 'failed' };
+
+/** An armed datagram the kernel timer did not send at its wake-up: how late it woke, and why (timer.c, armed.h). */
+export interface RefusedArmedFire extends ArmedFireTrace {
+  /** 'late': woken more than the lateness bound after the deadline; 'waiting': a datagram waits on the socket; 'closed', 'failed'. */
+  readonly refused: string;
+}
 
 /** The last armed fire's trace in this process (undefined before the first). */
 export function lastArmedFire(): ArmedFireTrace | undefined {
@@ -41,6 +52,17 @@ export function lastArmedFire(): ArmedFireTrace | undefined {
 export function takeSentArmedFire(): ArmedFireTrace | undefined {
   const t = sentTrace;
   sentTrace = undefined;
+  return t;
+}
+
+/**
+ * The trace of the last expiry's refused armed datagram, once, for the instance whose takeover
+ * advert it was: the deadline queue's pass sent it instead (Wake.fire), and the line says how
+ * late the wake-up was. Undefined when the last expiry sent its datagram or had none.
+ */
+export function takeRefusedArmedFire(): RefusedArmedFire | undefined {
+  const t = refusedTrace;
+  refusedTrace = undefined;
   return t;
 }
 
@@ -109,6 +131,7 @@ export function openKernelTimer(onExpire: (armed: number) => void): Result<Kerne
       if (status < 0) throw new Error(`kernel timer poll failed (libuv status ${status})`);
       if (sendLateUs !== undefined) lastTrace = { wakeLateUs: wakeLateUs ?? Number.NaN, sendLateUs };
       sentTrace = sendLateUs !== undefined && (armed ?? 0) > 0 ? lastTrace : undefined;
+      refusedTrace = sendLateUs !== undefined && lastTrace !== undefined && (armed ?? 0) < 0 ? { ...lastTrace, refused: ARMED_REFUSALS[armed!] ?? String(armed) } : undefined;
       onExpire(armed ?? 0);
     });
   } catch (e) {

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ARMED_WAKE_MARGIN_MS, lastArmedFire, openKernelTimer, type ArmedFireTrace } from '../../../src/io/kernel-timer.js';
+import { ARMED_WAKE_MARGIN_MS, lastArmedFire, openKernelTimer, takeRefusedArmedFire, takeSentArmedFire, type ArmedFireTrace } from '../../../src/io/kernel-timer.js';
 import type { PacketAddon, Raw4Handle, Raw6Handle, TimerHandle } from '../../../src/io/packet-addon.js';
 import { emitIpv4 } from '../../../src/wire/ipv4.js';
 import type { Ipv4Address } from '../../../src/wire/address.js';
@@ -298,6 +298,40 @@ describe.skipIf(addon === undefined)('kernel-timer.ts with an armed datagram', (
       const early = seen.slice(0, 6).filter((x) => x.trace!.wakeLateUs < ARMED_WAKE_MARGIN_MS * 1e3 && x.trace!.sendLateUs + 30 < x.trace!.wakeLateUs);
       expect(early.length, JSON.stringify(seen.map((x) => x.trace))).toBeGreaterThan(0);
       expect(seen[6]).toMatchObject({ armed: 0, trace: before }); // nothing armed: no early wake, no trace
+    } finally {
+      timer.close();
+      a.raw4Close!(sock);
+    }
+  });
+
+  it('a refusal is kept for the instance once (takeRefusedArmedFire: why, how late it woke), a send is not, and the next expiry replaces it', async () => {
+    const a = addon!;
+    const sock = a.raw4Open!('lo', 1, PROTOCOL, null, 0, 0, () => undefined);
+    let expired: () => void = () => undefined;
+    const opened = openKernelTimer(() => expired());
+    if (!opened.ok) throw new Error(opened.error.detail);
+    const timer = opened.value;
+    const expiry = (deadline: number, maxLateMs?: number): Promise<void> => {
+      const fired = new Promise<void>((res) => (expired = res));
+      timer.arm(deadline, maxLateMs === undefined ? undefined : { datagram: a.raw4Armed!(sock, datagram(9), LOOPBACK), maxLateMs });
+      return fired;
+    };
+    try {
+      await expiry(performance.now() - 20, 5); // woken 20 ms after its deadline, the bound 5 ms: refused
+      const refused = takeRefusedArmedFire();
+      expect(refused?.refused).toBe('late');
+      expect(refused!.wakeLateUs).toBeGreaterThanOrEqual(19_000);
+      expect(takeRefusedArmedFire()).toBeUndefined(); // once
+      expect(takeSentArmedFire()).toBeUndefined();
+
+      await expiry(performance.now() - 20, 5);
+      await expiry(performance.now() + 3, 1000); // sent: the refusal before it is gone
+      expect(takeRefusedArmedFire()).toBeUndefined();
+      expect(takeSentArmedFire()).toBeDefined();
+
+      await expiry(performance.now() - 20, 5);
+      await expiry(performance.now() + 1); // nothing armed: no trace of its own, and the refusal is gone
+      expect(takeRefusedArmedFire()).toBeUndefined();
     } finally {
       timer.close();
       a.raw4Close!(sock);
