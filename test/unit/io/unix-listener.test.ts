@@ -191,7 +191,7 @@ describe.skipIf(!existsSync(addonFile) || !existsSync('/usr/bin/prlimit'))('the 
       });
       require('node:child_process').execFileSync('/usr/bin/prlimit', ['--pid', String(process.pid), '--nofile=' + (fs.readdirSync('/proc/self/fd').length + 2)]);
       console.log('ready');`;
-    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'], timeout: 15_000 });
     try {
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
@@ -206,5 +206,5 @@ describe.skipIf(!existsSync(addonFile) || !existsSync('/usr/bin/prlimit'))('the 
       child.kill();
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 20_000);
 });
