@@ -12,7 +12,8 @@
  * socket (raw4.c), both read by rxsock.c with kernel receive timestamps, the kernel deadline timer
  * (timer.c: a timerfd watched by the event loop, and the takeover advert it may send by itself on
  * either socket, armed.c), keepalived's real-time signals (signals.c) and
- * the rtnetlink socket that adds and removes the virtual addresses (rtnl.c).
+ * the rtnetlink socket that adds and removes the virtual addresses (rtnl.c) and the status
+ * socket's listener (unixsock.c).
  *
  * Errors are thrown as JS Errors with `code` set to the errno name; the TypeScript wrapper
  * (src/io/garp.ts) turns them into Result values. Needs CAP_NET_RAW.
@@ -30,6 +31,7 @@
 #include "signals.h"
 #include "timer.h"
 #include "train.h"
+#include "unixsock.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -112,6 +114,7 @@ static napi_value init(napi_env env, napi_value exports) {
   vrrpd_rtnl_register(env, exports);
   vrrpd_sched_register(env, exports);
   vrrpd_memory_register(env, exports);
+  vrrpd_unixsock_register(env, exports);
   return exports;
 }
 

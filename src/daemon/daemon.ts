@@ -175,7 +175,11 @@ export class Daemon {
     }
     for (const conf of loaded.config.instances) this.#slots.set(conf.name, newSlot(conf));
     await Promise.all([...this.#slots.values()].map((s) => this.#bring(s)));
-    this.#status = await serveStatus(this.#opts.runDir, () => this.snapshot());
+    this.#status = await serveStatus(
+      this.#opts.runDir,
+      () => this.snapshot(),
+      (detail) => this.#log.warn({ detail }, 'status socket: cannot accept a client'),
+    );
     await this.#metrics.apply(this.#opts.metrics ?? loaded.config.global.vrrpdMetrics);
     this.#armRetry();
     const timers = timerMechanism();

@@ -1,28 +1,43 @@
 /**
  * `vrrpd status`: the daemon answers on a unix socket in its runtime directory (mode 0600, root
- * only). A client sends one line ("status") and reads one JSON document back.
+ * only). A client sends one line ("status") and reads one JSON document back. The daemon listens
+ * through the packet addon (io/unix-listener.ts), not net.Server.listen, which would load
+ * node:cluster with child_process and dgram (docs/performance.md, "The status socket without
+ * net.Server").
  */
 import * as fs from '../io/fs-async.js';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { listenUnix, unixListenAddon } from '../io/unix-listener.js';
 import { err, ok, type Result } from '../result.js';
 
 export const STATUS_SOCKET = 'vrrpd.sock';
 
 /** The listening status socket. */
 export interface StatusServer {
+  /**
+   * How it listens: 'addon', the packet addon's listener (io/unix-listener.ts); 'net', node's
+   * net.Server, which loads node:cluster (the addon is missing or older than its listener).
+   */
+  readonly listener: 'addon' | 'net';
   /** Stop listening and drop every client at once. */
   close(): Promise<void>;
 }
 
-/** Serve `snapshot()` as JSON to every client of `<dir>/vrrpd.sock`. */
-export async function serveStatus(dir: string, snapshot: () => unknown): Promise<StatusServer> {
+/**
+ * Serve `snapshot()` as JSON to every client of `<dir>/vrrpd.sock`: one line in, one document
+ * out, 2 s per client. `onProblem` hears of a failed accept (out of descriptors: accepting pauses
+ * for 100 ms and resumes), once until a client is accepted again.
+ */
+export async function serveStatus(dir: string, snapshot: () => unknown, onProblem: (detail: string) => void = () => undefined): Promise<StatusServer> {
   const path = join(dir, STATUS_SOCKET);
   // Only the holder of the runtime directory's lock gets here (io/run-lock.ts): a socket left
   // at this path belongs to a dead daemon.
   await fs.rm(path, { force: true });
   const open = new Set<Socket>();
-  const server = createServer((conn) => {
+  let told: string | undefined;
+  const serve = (conn: Socket): void => {
+    told = undefined;
     open.add(conn);
     conn.once('close', () => open.delete(conn));
     conn.setTimeout(2000, () => conn.destroy());
@@ -36,17 +51,39 @@ export async function serveStatus(dir: string, snapshot: () => unknown): Promise
       }
       conn.end(`${body}\n`);
     });
-  });
+  };
+  const dropClients = (): void => {
+    for (const c of open) c.destroy();
+  };
+  if (unixListenAddon().ok) {
+    const l = listenUnix(path, serve, (p) => {
+      if (p.code === told) return;
+      told = p.code;
+      onProblem(`${path}: ${p.detail}`);
+    });
+    if (!l.ok) throw new Error(`cannot listen on ${path}: ${l.error.detail}`);
+    return {
+      listener: 'addon',
+      close: () => {
+        l.value.close();
+        dropClients();
+        return Promise.resolve();
+      },
+    };
+  }
+  // Without the addon: node's server (+ node:cluster, child_process, dgram: docs/performance.md).
+  const server = createServer(serve);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(path, () => resolve());
   });
   await fs.chmod(path, 0o600);
   return {
+    listener: 'net',
     // Closing never waits for a slow client: the daemon's exit must not.
     close: () =>
       new Promise<void>((resolve) => {
-        for (const c of open) c.destroy();
+        dropClients();
         server.close(() => resolve());
       }),
   };

@@ -4,8 +4,9 @@
  * VRRP socket (vrrp-socket6.ts, raw6.c), the raw IPv4 VRRP socket (vrrp-socket.ts, raw4.c),
  * the kernel deadline timer (kernel-timer.ts, timer.c), real-time signals (realtime-signals.ts,
  * signals.c), the rtnetlink socket for the VIPs (rtnl-socket.ts, rtnl.c) and real-time
- * scheduling (realtime-scheduling.ts, sched.c) and the memory a finished worker thread
- * leaves (config-loader.ts, memory.c). Missing when the
+ * scheduling (realtime-scheduling.ts, sched.c), the memory a finished worker thread
+ * leaves (config-loader.ts, memory.c) and the status socket's listener (unix-listener.ts,
+ * unixsock.c). Missing when the
  * native build failed; its users fall back.
  */
 import { createRequire } from 'node:module';
@@ -45,10 +46,13 @@ export type TimerHandle = { readonly __brand: 'TimerHandle' };
 export type TrainsHandle = { readonly __brand: 'TrainsHandle' };
 export type TrainHandle = { readonly __brand: 'TrainHandle' };
 
+/** An opaque listening unix socket being accepted on the event loop (unixsock.c). */
+export type UnixAcceptHandle = { readonly __brand: 'UnixAcceptHandle' };
+
 /** An opaque residency mark (memory.c). */
 export type MemoryMark = { readonly __brand: 'MemoryMark' };
 
-/** The addon's surface: native/packet/packet.c, raw4.c, raw6.c, timer.c, signals.c, rtnl.c, sched.c and memory.c. */
+/** The addon's surface: native/packet/packet.c, raw4.c, raw6.c, timer.c, signals.c, rtnl.c, sched.c, memory.c and unixsock.c. */
 export interface PacketAddon {
   open(): number;
   send(fd: number, ifindex: number, frame: Uint8Array): number;
@@ -125,6 +129,12 @@ export interface PacketAddon {
   memoryMark?(): MemoryMark;
   /** On a pool thread: those pages resident now but not at `mark` unmapped, then glibc malloc_trim(0); `done` gets the bytes unmapped and whether the trim released any. */
   memoryRelease?(mark: MemoryMark | null, done: (droppedBytes: number, trimmed: boolean) => void): void;
+  /** A unix stream socket bound to `path` with mode 0600 from the start, listening: its fd (unixsock.c). Absent in an addon built before it existed. */
+  unixListen?(path: string, backlog: number): number;
+  /** Accepts on the event loop (the handle owns `fd`, also when this throws): onAccept(fd) per connection, onAccept(-1, code, message) when accept failed. */
+  acceptStart?(fd: number, onAccept: (fd: number, code?: string, message?: string) => void): UnixAcceptHandle;
+  /** Stops accepting and closes the listening fd (idempotent); unlinks nothing. */
+  acceptClose?(h: UnixAcceptHandle): void;
 }
 
 /** Where the addon is looked for, relative to this file (src/io or dist/src/io). */

@@ -3,8 +3,8 @@
  * as CommonJS without node's ES-module loader, its commands and the reload's worker still load,
  * and its source maps still lead to the TypeScript sources. Built into a scratch directory.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { SourceMap, type SourceMapPayload } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binNodeFlags } from '../../src/lab/node-flags.js';
 import { bundle } from '../../scripts/bundle.js';
+import { queryStatus } from '../../src/daemon/status-server.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const CONFIG = `vrrp_instance VI_1 {
@@ -25,6 +26,9 @@ const CONFIG = `vrrp_instance VI_1 {
   }
 }
 `;
+/** One instance on an interface no host has: it waits in FAULT, and no address is ever added. */
+const NO_SUCH_INTERFACE_CONFIG = CONFIG.replace('interface eth0', 'interface vrrpdtest-none');
+const ADDON = join(root, 'native/packet/build/Release/vrrpd_packet.node');
 
 describe('the CommonJS bundle', () => {
   let dir = '';
@@ -33,7 +37,9 @@ describe('the CommonJS bundle', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vrrpd-bundle-'));
-    out = join(dir, 'bundle');
+    // Two levels below the scratch "repository", as dist/bundle is: native/ beside it finds the addon.
+    out = join(dir, 'dist', 'bundle');
+    symlinkSync(join(root, 'native'), join(dir, 'native'));
     config = join(dir, 'keepalived.conf');
     writeFileSync(config, CONFIG);
     await bundle({ outdir: out });
@@ -76,6 +82,32 @@ describe('the CommonJS bundle', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('modules:\n');
   });
+
+  it.skipIf(!existsSync(ADDON))('starts the daemon (one instance, no --metrics) without node:cluster: its status socket is not a net.Server', async () => {
+    const vrrpd = join(out, 'vrrpd.js');
+    const conf = join(dir, 'one.conf');
+    writeFileSync(conf, NO_SUCH_INTERFACE_CONFIG);
+    const runDir = join(dir, 'run');
+    const probe = join(dir, 'cluster.cjs');
+    writeFileSync(probe, "process.on('exit', () => process.stderr.write(`cluster:${process.moduleLoadList.filter((m) => /^NativeModule (internal\\/)?cluster/.test(m)).join(',')}\\n`));\n");
+    const child = spawn(process.execPath, [...binNodeFlags(vrrpd), '--require', probe, vrrpd, '-f', conf, '--run-dir', runDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await expect.poll(() => stdout, { timeout: 20_000, interval: 100 }).toContain('"msg":"vrrpd started"');
+      const status = await queryStatus(runDir);
+      expect(status.ok, JSON.stringify(status)).toBe(true);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(stderr).toContain('cluster:\n');
+      expect(existsSync(join(runDir, 'vrrpd.sock'))).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 30_000);
 
   it("starts the reload's worker thread from the CommonJS config-worker.js", async () => {
     const worker = new Worker(join(out, 'config-worker.js'), { workerData: { path: config, options: {}, host: {} } });
