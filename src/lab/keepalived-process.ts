@@ -161,9 +161,9 @@ export class Keepalived {
   /**
    * The live processes running keepalived on this object's config file (`-f confPath`, unique per
    * object): its parent and children, and a child that outlived its parent. A keepalived VRRP child
-   * left running after its test (its parent killed before its pid file was written, or a child
-   * still in its shutdown wait) keeps advertising on the lab's LAN and decides the next scenario
-   * instead of the keepalived just started; the interop tests have seen it.
+   * left running after its test (forked again by a parent that saw its child killed first, or one
+   * whose pid file was not written yet or already removed) keeps advertising on the lab's LAN and
+   * decides the next scenario instead of the keepalived just started; the interop tests have seen it.
    */
   processes(): number[] {
     const out: number[] = [];
