@@ -8,7 +8,7 @@
 import * as fs from '../io/fs-async.js';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { listenUnix, unixListenAddon } from '../io/unix-listener.js';
+import { listenUnix } from '../io/unix-listener.js';
 import { err, ok, type Result } from '../result.js';
 
 export const STATUS_SOCKET = 'vrrpd.sock';
@@ -55,13 +55,12 @@ export async function serveStatus(dir: string, snapshot: () => unknown, onProble
   const dropClients = (): void => {
     for (const c of open) c.destroy();
   };
-  if (unixListenAddon().ok) {
-    const l = listenUnix(path, serve, (p) => {
-      if (p.code === told) return;
-      told = p.code;
-      onProblem(`${path}: ${p.detail}`);
-    });
-    if (!l.ok) throw new Error(`cannot listen on ${path}: ${l.error.detail}`);
+  const l = listenUnix(path, serve, (p) => {
+    if (p.code === told) return;
+    told = p.code;
+    onProblem(`${path}: ${p.detail}`);
+  });
+  if (l.ok) {
     return {
       listener: 'addon',
       close: () => {
@@ -71,7 +70,8 @@ export async function serveStatus(dir: string, snapshot: () => unknown, onProble
       },
     };
   }
-  // Without the addon: node's server (+ node:cluster, child_process, dgram: docs/performance.md).
+  if (l.error.code !== 'ENOSYS') throw new Error(`cannot listen on ${path}: ${l.error.detail}`);
+  // Without the addon (ENOSYS): node's server (+ node:cluster, child_process, dgram: docs/performance.md).
   const server = createServer(serve);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -27,7 +27,7 @@ export interface ArmedFireTrace {
 let lastTrace: ArmedFireTrace | undefined;
 /** The last armed fire's trace when the kernel timer sent its datagram, until takeSentArmedFire takes it. */
 let sentTrace: ArmedFireTrace | undefined;
-/** The last expiry's trace when the kernel timer refused its datagram (and why: an ARMED_* code), until takeRefusedArmedFire takes it. */
+/** The last expiry's trace when the kernel timer refused its datagram (and why), until takeRefusedArmedFire takes it. */
 let refusedTrace: RefusedArmedFire | undefined;
 
 /** Why the kernel timer did not send an armed datagram (armed.h's ARMED_* codes). */
@@ -129,10 +129,13 @@ export function openKernelTimer(onExpire: (armed: number) => void): Result<Kerne
     handle = timers.timerOpen((status, armed, wakeLateUs, sendLateUs) => {
       // A negative libuv status means the poll itself failed: a bug or a broken system, not a timeout.
       if (status < 0) throw new Error(`kernel timer poll failed (libuv status ${status})`);
-      if (sendLateUs !== undefined) lastTrace = { wakeLateUs: wakeLateUs ?? Number.NaN, sendLateUs };
-      sentTrace = sendLateUs !== undefined && (armed ?? 0) > 0 ? lastTrace : undefined;
-      refusedTrace = sendLateUs !== undefined && lastTrace !== undefined && (armed ?? 0) < 0 ? { ...lastTrace, refused: ARMED_REFUSALS[armed!] ?? String(armed) } : undefined;
-      onExpire(armed ?? 0);
+      const outcome = armed ?? 0;
+      // This expiry's trace, when it had an armed datagram: sent (outcome > 0) or refused (< 0).
+      const trace = sendLateUs !== undefined ? { wakeLateUs: wakeLateUs ?? Number.NaN, sendLateUs } : undefined;
+      if (trace !== undefined) lastTrace = trace;
+      sentTrace = trace !== undefined && outcome > 0 ? trace : undefined;
+      refusedTrace = trace !== undefined && outcome < 0 ? { ...trace, refused: ARMED_REFUSALS[outcome] ?? String(outcome) } : undefined;
+      onExpire(outcome);
     });
   } catch (e) {
     return err({ detail: `timerfd: ${(e as Error).message}` });

@@ -13,6 +13,7 @@ import { closeSync, lstatSync, unlinkSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { err, ok, type Result } from '../result.js';
 import { loadPacketAddon, type UnixAcceptHandle } from './packet-addon.js';
+import { attempt } from './watch-addon.js';
 
 /** Node's own default backlog for net.Server.listen. */
 const BACKLOG = 511;
@@ -47,7 +48,8 @@ export interface UnixListener {
 export type AcceptProblem = { readonly code: string; readonly detail: string };
 
 /**
- * Listens on `path` (which must not exist: EADDRINUSE) and hands every connection to `onConnection`.
+ * Listens on `path` (which must not exist: EADDRINUSE) and hands every connection to `onConnection`;
+ * ENOSYS when the addon has no listener (the caller falls back to node's server).
  * `onProblem` hears of each failed accept (EMFILE and the like: accepting pauses for 100 ms).
  */
 export function listenUnix(
@@ -58,12 +60,8 @@ export function listenUnix(
   const a = unixListenAddon();
   if (!a.ok) return err({ code: 'ENOSYS', detail: a.error.detail });
   const addon = a.value;
-  let fd: number;
-  try {
-    fd = addon.unixListen(path, BACKLOG);
-  } catch (e) {
-    return err(problemOf(e));
-  }
+  const listening = attempt(() => addon.unixListen(path, BACKLOG));
+  if (!listening.ok) return listening;
   // The file bind() made: close() removes the path only while it is still this one.
   let bound: { dev: number; ino: number } | undefined;
   try {
@@ -72,28 +70,27 @@ export function listenUnix(
   } catch {
     bound = undefined; // already gone (removed by someone else): nothing of ours to remove later
   }
-  let handle: UnixAcceptHandle;
-  try {
-    handle = addon.acceptStart(fd, (conn, code, message) => {
+  const accepting = attempt(() =>
+    addon.acceptStart(listening.value, (conn, code, message) => {
       if (conn < 0) {
         onProblem({ code: code ?? 'EIO', detail: message ?? 'accept failed' });
         return;
       }
-      let sock: Socket;
-      try {
-        sock = new Socket({ fd: conn, readable: true, writable: true });
-      } catch (e) {
+      const sock = attempt(() => new Socket({ fd: conn, readable: true, writable: true }));
+      if (!sock.ok) {
         closeSync(conn);
-        onProblem(problemOf(e));
+        onProblem(sock.error);
         return;
       }
-      onConnection(sock);
-    });
-  } catch (e) {
-    // acceptStart closed fd itself
+      onConnection(sock.value);
+    }),
+  );
+  if (!accepting.ok) {
+    // acceptStart closed the fd itself
     removeIfOurs(path, bound);
-    return err(problemOf(e));
+    return accepting;
   }
+  const handle = accepting.value;
   let open = true;
   return ok({
     close: () => {
@@ -113,9 +110,4 @@ function removeIfOurs(path: string, bound: { dev: number; ino: number } | undefi
   } catch {
     // gone already, or not ours to remove
   }
-}
-
-function problemOf(e: unknown): { code: string; detail: string } {
-  const code = (e as { code?: unknown }).code;
-  return { code: typeof code === 'string' ? code : 'EIO', detail: e instanceof Error ? e.message : String(e) };
 }

@@ -133,10 +133,7 @@ export class Keepalived {
   kill(): void {
     this.#killed = true;
     const proc = this.proc;
-    const parent = proc && proc.exitCode === null && proc.signalCode === null ? proc.pid : undefined;
-    const all = this.processes();
-    for (const pid of all) signal(pid, 'SIGSTOP');
-    for (const pid of all) if (pid !== parent) signal(pid, 'SIGKILL');
+    stopThenKill(this.processes(), proc && proc.exitCode === null && proc.signalCode === null ? proc.pid : undefined);
     proc?.kill('SIGKILL');
   }
 
@@ -150,10 +147,7 @@ export class Keepalived {
     for (;;) {
       const left = this.processes();
       if (left.length === 0 || Date.now() >= deadline) return;
-      if (this.#killed) {
-        for (const pid of left) signal(pid, 'SIGSTOP');
-        for (const pid of left) signal(pid, 'SIGKILL');
-      }
+      if (this.#killed) stopThenKill(left);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -197,6 +191,12 @@ export class Keepalived {
     }
     return out;
   }
+}
+
+/** SIGSTOP to every pid, then SIGKILL to each but `spared` (the caller kills that one last). */
+function stopThenKill(pids: readonly number[], spared?: number): void {
+  for (const pid of pids) signal(pid, 'SIGSTOP');
+  for (const pid of pids) if (pid !== spared) signal(pid, 'SIGKILL');
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {
