@@ -18,7 +18,9 @@
  *      1 s|, every VRID), adverts and MASTER transitions from the backup (any is spurious), the
  *      master's CPU (its process tree, reaped children included; its system part) and wake-ups
  *      (voluntary context switches of all its threads) and resident memory (VmRSS; RssAnon, and of
- *      it glibc's main malloc heap, `[heap]` in smaps).
+ *      it glibc's main malloc heap, `[heap]` in smaps); beside it, the machine's own timer
+ *      wake-ups (bench/lib/wake-floor.ts: a probe that sleeps 100 ms at a time, at the daemons'
+ *      scheduling), the floor under any daemon that sleeps between adverts.
  *   3. Mass takeover: m's cable is cut; until b holds all N VIPs (`ip -ts monitor address` on b).
  *      Per VRID: VIP on b minus (m's last advert of that VRID + Master_Down_Interval 3648.4375 ms).
  * Targets (issue 11): interval error p99 <= 1 ms and max <= 2 ms; no spurious advert; CPU no more
@@ -39,6 +41,7 @@ import { Daemon } from './lib/daemon.js';
 import { keepalivedPeer, vrrpdPeer, type DaemonKind, type Peer } from './lib/peers.js';
 import { parseTargets, repeatedOption, targetEnv, targetFlags, targetLines, type Target } from './lib/targets.js';
 import { ms, sleep, summarize, table, type Summary } from './lib/stats.js';
+import { measureWakeFloor, rtPriorityOf, type WakeFloor } from './lib/wake-floor.js';
 
 const MDI_MS = masterDownIntervalMs(2, 90, 100);
 const LAG_TARGET_MS = 50;
@@ -96,6 +99,8 @@ interface RunResult {
   /** Per VRID: the backup's first advert - (last master advert + Master_Down_Interval), ms. */
   readonly advertLag: Summary;
   readonly missingVips: number;
+  /** The machine's own timer wake-ups during the window (a probe beside the master), if it ran. */
+  readonly floor: WakeFloor | undefined;
 }
 
 async function waitUntil(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
@@ -158,7 +163,7 @@ async function oneRun(lab: Lab, capture: AdvertCapture, target: Target, n: numbe
     const mark = backup.mark();
     const s0 = sampleTree(master.pid!);
     const w0 = Date.now();
-    await sleep(seconds * 1000);
+    const [floor] = await Promise.all([measureWakeFloor({ seconds, rtPriority: rtPriorityOf(args.globals) }), sleep(seconds * 1000)]);
     const s1 = sampleTree(master.pid!);
     const brkHeap = brkHeapKb(master.pid!);
     const w1 = Date.now();
@@ -184,6 +189,7 @@ async function oneRun(lab: Lab, capture: AdvertCapture, target: Target, n: numbe
       anonMb: s1.anonKb / 1024,
       brkHeapMb: brkHeap / 1024,
       ...takeoverFigures(adverts, { master: m.ip, backup: b.ip, n, tCut, vipsAt: got }),
+      floor,
     };
   } finally {
     monM.stop();
@@ -201,15 +207,21 @@ function runLine(r: RunResult): string {
     `${r.label} N=${r.n} round ${r.round}: interval error p50/p99/max ${ms(e.median, 2)}/${ms(e.p99, 2)}/${ms(e.max, 2)} ms (${e.n} intervals), ` +
     `backup: ${r.spuriousAdverts} adverts ${r.spuriousTransitions} transitions, CPU ${ms(r.cpuPct, 2)} % (system ${ms(r.sysPct, 2)}), ${ms(r.wakeupsPerS)} wake-ups/s, RSS ${ms(r.rssMb)} MB (anon ${ms(r.anonMb)}, malloc [heap] ${ms(r.brkHeapMb)}), ` +
     `all VIPs ${ms(r.allVipsMs / 1000, 2)} s after the cut, VIP - bound p50/max ${ms(r.vipLag.median)}/${ms(r.vipLag.max)} ms, ` +
-    `first advert - bound p50/max ${ms(r.advertLag.median, 2)}/${ms(r.advertLag.max, 2)} ms${r.missingVips ? `, ${r.missingVips} VIPs MISSING` : ''} (started in ${ms(r.startMs / 1000, 1)} s)`
+    `first advert - bound p50/max ${ms(r.advertLag.median, 2)}/${ms(r.advertLag.max, 2)} ms${r.missingVips ? `, ${r.missingVips} VIPs MISSING` : ''} (started in ${ms(r.startMs / 1000, 1)} s); ` +
+    `the machine's wake-ups ${floorText(r.floor)}`
   );
+}
+
+/** The wake-floor probe's figures as text. */
+function floorText(f: WakeFloor | undefined): string {
+  return f === undefined ? 'not measured' : `late p50/p99/max ${ms(f.p50, 2)}/${ms(f.p99, 2)}/${ms(f.max, 2)} ms, ${f.over2} of ${f.wakes} over 2 ms`;
 }
 
 const median = (xs: readonly number[]): number => summarize(xs).median;
 const range = (xs: readonly number[], digits: number): string => (xs.length > 1 ? `${ms(Math.min(...xs), digits)}-${ms(Math.max(...xs), digits)}` : ms(xs[0] ?? Number.NaN, digits));
 
 function summaryTable(results: readonly RunResult[], args: Args): string {
-  const rows: string[][] = [['N', 'daemon', 'interval error p50 / p99 / max', 'spurious (backup)', 'CPU % of a core', 'of it system', 'wake-ups/s', 'RSS MB', 'all VIPs after cut', 'VIP - bound, max']];
+  const rows: string[][] = [['N', 'daemon', 'interval error p50 / p99 / max', 'spurious (backup)', 'CPU % of a core', 'of it system', 'wake-ups/s', 'RSS MB', 'all VIPs after cut', 'VIP - bound, max', 'machine wake-ups: late p99 / max, over 2 ms']];
   for (const n of args.sizes) {
     for (const { label } of args.targets) {
       const rs = results.filter((r) => r.n === n && r.label === label);
@@ -226,10 +238,18 @@ function summaryTable(results: readonly RunResult[], args: Args): string {
         range(rs.map((r) => r.rssMb), 1),
         `${range(rs.map((r) => r.allVipsMs / 1000), 2)} s`,
         `${ms(worst((r) => r.vipLag.max), 1)} ms`,
+        floorCell(rs),
       ]);
     }
   }
   return table(rows);
+}
+
+/** The wake-floor probe over a row's runs: worst p99 and max, wake-ups over 2 ms late in all. */
+function floorCell(rs: readonly RunResult[]): string {
+  const fs = rs.flatMap((r) => (r.floor ? [r.floor] : []));
+  if (fs.length === 0) return '-';
+  return `${ms(Math.max(...fs.map((f) => f.p99)), 2)} / ${ms(Math.max(...fs.map((f) => f.max)), 2)} ms, ${fs.reduce((a, f) => a + f.over2, 0)} of ${fs.reduce((a, f) => a + f.wakes, 0)}`;
 }
 
 function verdicts(results: readonly RunResult[], args: Args): string[] {
@@ -254,6 +274,14 @@ function verdicts(results: readonly RunResult[], args: Args): string[] {
         (rssTarget ? `RSS ${ms(rss, 1)} <= ${rssTarget} MB: ${ok(rss <= rssTarget)}; ` : '') +
         `every VIP within bound + ${LAG_TARGET_MS} ms (worst ${ms(lag, 1)}): ${ok(lag <= LAG_TARGET_MS && v.every((r) => r.missingVips === 0))}`,
     );
+    const late = v.flatMap((r) => (r.floor && r.floor.over2 > 0 ? [r] : []));
+    if (late.length > 0) {
+      out.push(
+        `  N=${n}: in ${late.length} of ${v.length} vrrpd window(s) the machine itself woke a sleeping probe over 2 ms late ` +
+          `(${late.map((r) => `round ${r.round}: ${r.floor!.over2} of ${r.floor!.wakes}, max ${ms(r.floor!.max, 2)} ms`).join('; ')}): ` +
+          'no process that sleeps between adverts can hold every interval within 2 ms through such a wake-up',
+      );
+    }
   }
   return out;
 }
