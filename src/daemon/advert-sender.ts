@@ -144,13 +144,14 @@ export class AdvertSender {
   /**
    * A master's advert to every destination, as datagrams the addon can send by itself (an advert
    * train, advert-train.ts): the bytes send() hands the socket for the router's advert at this
-   * configuration and priority (§7.2), in destination order; undefined when the socket cannot.
+   * configuration and priority (§7.2), in destination order; undefined when the socket cannot, or
+   * for more than ARMED_DESTINATIONS_MAX destinations (the addon's bound: JavaScript sends them).
    */
   trainDatagrams(): readonly ArmedDatagram[] | undefined {
     const arm = this.io.armTakeover;
-    if (arm === undefined) return undefined;
-    const advert = buildAdvert(this.router.config, this.router.priority);
     const destinations = this.#destinations;
+    if (arm === undefined || destinations.length > ARMED_DESTINATIONS_MAX) return undefined;
+    const advert = buildAdvert(this.router.config, this.router.priority);
     const kept = this.#trainKept;
     let same = kept !== undefined && kept.length === destinations.length;
     const out: ArmedDatagram[] = [];
