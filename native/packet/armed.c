@@ -20,10 +20,16 @@ static const napi_type_tag ARMED_TAG = {0x7672727064726177ULL, 0x3461726d6564202
 
 struct vrrpd_armed {
   napi_env env;
-  /* The socket's JS handle, held so that `s` stays allocated while this exists. */
+  /* The socket's JS handle, held so that `s` stays allocated while this exists (NULL for a group: its members hold it). */
   napi_ref socket;
   rxsock *s;
   vrrpd_armed_dest dest;
+  /* What its last fire did (vrrpd_armed_fire, alone or as a group's member): bytes sent or an ARMED_* code. */
+  int last;
+  /* A group (armedGroup): its members (each held by members_ref), sent in order at one fire; 0 for one datagram. */
+  size_t n;
+  vrrpd_armed **members;
+  napi_ref *members_ref;
   size_t len;
   uint8_t datagram[];
 };
@@ -31,7 +37,9 @@ struct vrrpd_armed {
 static void armed_finalize(napi_env env, void *data, void *hint) {
   (void)hint;
   vrrpd_armed *a = data;
-  napi_delete_reference(env, a->socket);
+  if (a->socket != NULL) napi_delete_reference(env, a->socket);
+  for (size_t i = 0; i < a->n; i++) napi_delete_reference(env, a->members_ref[i]);
+  free(a->members);
   free(a);
 }
 
@@ -41,6 +49,10 @@ napi_value vrrpd_armed_create(napi_env env, napi_value socket, rxsock *s, const 
   a->env = env;
   a->s = s;
   a->dest = *dest;
+  a->last = ARMED_NONE;
+  a->n = 0;
+  a->members = NULL;
+  a->members_ref = NULL;
   a->len = len;
   memcpy(a->datagram, datagram, len);
   napi_value handle;
@@ -55,6 +67,61 @@ napi_value vrrpd_armed_create(napi_env env, napi_value socket, rxsock *s, const 
   }
   napi_type_tag_object(env, handle, &ARMED_TAG);
   return handle;
+}
+
+napi_value vrrpd_armed_group_create(napi_env env, napi_value members) {
+  bool is_array = false;
+  uint32_t n = 0;
+  if (napi_is_array(env, members, &is_array) != napi_ok || !is_array || napi_get_array_length(env, members, &n) != napi_ok || n < 1 || n > ARMED_GROUP_MAX) {
+    napi_throw_type_error(env, "EINVAL", "datagrams must be an array of 1..64 armed datagrams");
+    return NULL;
+  }
+  vrrpd_armed *g = calloc(1, sizeof *g);
+  if (g == NULL) return throw_errno(env, "armed group", ENOMEM);
+  g->members = calloc(n, sizeof *g->members + sizeof *g->members_ref);
+  if (g->members == NULL) {
+    free(g);
+    return throw_errno(env, "armed group", ENOMEM);
+  }
+  g->members_ref = (napi_ref *)(g->members + n);
+  g->env = env;
+  g->last = ARMED_NONE;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value m;
+    vrrpd_armed *a = napi_get_element(env, members, i, &m) == napi_ok ? vrrpd_armed_get(env, m) : NULL;
+    /* One socket for all: the guards (a datagram waiting, closed) are the group's, checked once. */
+    const char *bad = a == NULL || a->n > 0 ? "datagrams must be raw4Armed or raw6Armed handles" : i > 0 && a->s != g->s ? "the datagrams of a group must share one socket" : NULL;
+    if (bad != NULL || napi_create_reference(env, m, 1, &g->members_ref[i]) != napi_ok) {
+      g->n = i;
+      armed_finalize(env, g, NULL);
+      if (bad != NULL) napi_throw_type_error(env, "EINVAL", bad);
+      return NULL;
+    }
+    g->members[i] = a;
+    g->s = a->s;
+    g->dest = a->dest;
+    g->n = i + 1;
+  }
+  napi_value handle;
+  if (napi_create_external(env, g, armed_finalize, NULL, &handle) != napi_ok) {
+    armed_finalize(env, g, NULL);
+    return NULL;
+  }
+  napi_type_tag_object(env, handle, &ARMED_TAG);
+  return handle;
+}
+
+int vrrpd_armed_is_group(const vrrpd_armed *a) {
+  return a->n > 0;
+}
+
+int vrrpd_armed_last(const vrrpd_armed *a) {
+  return a->last;
+}
+
+void vrrpd_armed_refused(vrrpd_armed *a, int code) {
+  a->last = code;
+  for (size_t i = 0; i < a->n; i++) a->members[i]->last = code;
 }
 
 vrrpd_armed *vrrpd_armed_get(napi_env env, napi_value v) {
@@ -84,6 +151,16 @@ const rxsock *vrrpd_armed_socket(const vrrpd_armed *a) {
 }
 
 int vrrpd_armed_send(const vrrpd_armed *a) {
+  if (a->n > 0) {
+    /* A group: every member, whatever the others did (each destination on its own); the bytes of those sent. */
+    int total = 0;
+    for (size_t i = 0; i < a->n; i++) {
+      int r = vrrpd_armed_send(a->members[i]);
+      a->members[i]->last = r;
+      if (r > 0) total += r;
+    }
+    return total > 0 ? total : ARMED_FAILED;
+  }
   const vrrpd_armed_dest *d = &a->dest;
   ssize_t n = d->family == AF_INET6 ? raw6_send_payload(a->s, a->datagram, a->len, &d->to.v6.dst, d->to.v6.has_src ? &d->to.v6.src : NULL)
                                     : raw4_send_datagram(a->s->fd, a->datagram, a->len, d->to.dst4);
@@ -92,5 +169,10 @@ int vrrpd_armed_send(const vrrpd_armed *a) {
 
 int vrrpd_armed_fire(vrrpd_armed *a) {
   int r = vrrpd_armed_check(a);
-  return r != 0 ? r : vrrpd_armed_send(a);
+  if (r != 0) {
+    vrrpd_armed_refused(a, r);
+    return r;
+  }
+  a->last = vrrpd_armed_send(a);
+  return a->last;
 }

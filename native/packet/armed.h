@@ -44,6 +44,26 @@ enum {
  */
 napi_value vrrpd_armed_create(napi_env env, napi_value socket, rxsock *s, const vrrpd_armed_dest *dest, const void *datagram, size_t len);
 
+/* The most datagrams one group holds (train.c's trains take as many). */
+#define ARMED_GROUP_MAX 64
+
+/*
+ * A JS handle for a group of armed datagrams (`members`, a JS array of 1..ARMED_GROUP_MAX raw4Armed
+ * or raw6Armed handles on one socket, held): an armed datagram of its own, which a fire sends to
+ * every member in order after one check of the guards: a backup's takeover advert to each unicast
+ * peer at one expiry. NULL with an exception pending on failure.
+ */
+napi_value vrrpd_armed_group_create(napi_env env, napi_value members);
+
+/* Whether `a` is a group (the trains take single datagrams only). */
+int vrrpd_armed_is_group(const vrrpd_armed *a);
+
+/* What its last fire did: the bytes sent (a group: of its members sent), an ARMED_* code, ARMED_NONE before any. */
+int vrrpd_armed_last(const vrrpd_armed *a);
+
+/* Records a refusal (an ARMED_* code) as its last fire's outcome, and its members'. */
+void vrrpd_armed_refused(vrrpd_armed *a, int code);
+
 /* The armed datagram behind `v`, or NULL (nothing thrown) when `v` is not one. */
 vrrpd_armed *vrrpd_armed_get(napi_env env, napi_value v);
 
@@ -56,10 +76,11 @@ int vrrpd_socket_check(const rxsock *s);
 /* The socket an armed datagram goes out on. */
 const rxsock *vrrpd_armed_socket(const vrrpd_armed *a);
 
-/* The send alone (one sendto or sendmsg, no guard): the bytes sent, or ARMED_FAILED with errno set. */
+/* The send alone (one sendto or sendmsg, no guard): the bytes sent, or ARMED_FAILED with errno set. A group: one
+   send per member, each member's outcome recorded (vrrpd_armed_last), the bytes of those sent or ARMED_FAILED when none was. */
 int vrrpd_armed_send(const vrrpd_armed *a);
 
-/* Sends it with one send unless its socket is closed or has a datagram waiting: the bytes sent, or an ARMED_* code. */
+/* Sends it with one send (a group: one per member) unless its socket is closed or has a datagram waiting: the bytes sent, or an ARMED_* code; recorded as its last outcome. */
 int vrrpd_armed_fire(vrrpd_armed *a);
 
 #endif

@@ -34,6 +34,17 @@
  *                                          ARMED_* code. The deadline queue sends every due slot's
  *                                          takeover advert with it, not only the head's
  *                                          (timers.md, "Every due slot, and its addresses").
+ *   armedGroup(datagrams)    -> armed      1..64 raw4Armed or raw6Armed datagrams on one socket as
+ *                                          one armed datagram: timerArm and armedFire send every
+ *                                          one, in order, after one check of the guards (a
+ *                                          backup's takeover advert to each unicast peer at one
+ *                                          expiry; timers.md, "Every unicast peer at the
+ *                                          expiry"); the outcome is the bytes of those sent, or
+ *                                          an ARMED_* code when none was
+ *   armedOutcome(armed)      -> number     what its last fire did (timerArm's expiry, armedFire or
+ *                                          its group's): the bytes sent, an ARMED_* code, 0 before
+ *                                          any; for a group's member, whether that destination's
+ *                                          datagram went out
  *   timerClose(handle)       -> undefined  idempotent
  *
  * An armed timer keeps the event loop alive, as setTimeout does; a disarmed or expired one does not.
@@ -142,7 +153,9 @@ static int fire_armed(vtimer *t, armed_trace *trace) {
   if (now < t->armed_at_ns) now = spin_until(t->armed_at_ns);
   int64_t late = now - t->armed_at_ns;
   trace->send_late_ns = late;
-  int r = late > t->armed_late_ns ? ARMED_LATE : vrrpd_armed_fire(t->armed);
+  int r = ARMED_LATE;
+  if (late > t->armed_late_ns) vrrpd_armed_refused(t->armed, ARMED_LATE);
+  else r = vrrpd_armed_fire(t->armed);
   drop_armed(t);
   return r;
 }
@@ -376,6 +389,25 @@ static napi_value js_armed_fire(napi_env env, napi_callback_info info) {
   return out;
 }
 
+static napi_value js_armed_group(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  return vrrpd_armed_group_create(env, argv[0]);
+}
+
+static napi_value js_armed_outcome(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  vrrpd_armed *armed = vrrpd_armed_get(env, argv[0]);
+  if (armed == NULL) {
+    napi_throw_type_error(env, "EINVAL", "not a raw4Armed or raw6Armed datagram, nor a group");
+    return NULL;
+  }
+  napi_value out;
+  napi_create_int32(env, vrrpd_armed_last(armed), &out);
+  return out;
+}
+
 static napi_value js_timer_close(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   void *data = NULL;
@@ -397,6 +429,8 @@ void vrrpd_timer_register(napi_env env, napi_value exports) {
     {"timerDisarm", NULL, js_timer_disarm, NULL, NULL, NULL, napi_enumerable, NULL},
     {"timerClose", NULL, js_timer_close, NULL, NULL, NULL, napi_enumerable, NULL},
     {"armedFire", NULL, js_armed_fire, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"armedGroup", NULL, js_armed_group, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"armedOutcome", NULL, js_armed_outcome, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

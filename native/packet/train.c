@@ -584,6 +584,7 @@ static napi_value js_train_start(napi_env env, napi_callback_info info) {
     napi_value d;
     napi_get_element(env, argv[2], i, &d);
     t->armed[i] = vrrpd_armed_get(env, d);
+    if (t->armed[i] != NULL && vrrpd_armed_is_group(t->armed[i])) t->armed[i] = NULL; /* one datagram each: a train sends its own list */
     if (t->armed[i] == NULL || napi_create_reference(env, d, 1, &t->refs[i]) != napi_ok) {
       for (uint32_t j = 0; j < i; j++) napi_delete_reference(env, t->refs[j]);
       free(t);

@@ -30,6 +30,13 @@ export interface InstanceIo<V> {
   /** The datagram of `payload` to `dst` as the kernel timer can send it by itself at expiry; undefined when it cannot. */
   armTakeover?(payload: Uint8Array, dst: IpAddress): ArmedDatagram | undefined;
   /**
+   * Several of `armTakeover`'s datagrams (one socket) as one the kernel timer sends to each at one
+   * expiry, in order (the takeover advert to every unicast peer); undefined when it cannot.
+   */
+  armGroup?(datagrams: readonly ArmedDatagram[]): ArmedDatagram | undefined;
+  /** Whether the last fire of a datagram `armTakeover` gave (alone or in a group) sent it. */
+  armedSent?(datagram: ArmedDatagram): boolean;
+  /**
    * A master's steady advert sent by the addon at each Adver_Timer deadline without waking
    * JavaScript (advert-train.ts); absent or undefined: the instance's own timer sends it.
    */

@@ -459,18 +459,21 @@ export class Instance<V> {
     this.#sender.beginArmedTimeout();
     this.#step(TIMEOUT);
     if (this.#sender.endArmedTimeout()) this.#bug('timeout', new Error('the kernel timer sent the takeover advert but the router sent none on this timeout'));
+    // Unicast peers: to how many of them the fire sent it (the others from JavaScript on this step).
+    const report = this.#sender.takeArmedReport();
+    const peers = report !== undefined && report.destinations > 1 ? { armedTo: report.byTimer, destinations: report.destinations } : undefined;
     // How late the timerfd woke and the advert left (µs, timer.c): native-notes/timers.md, "The early wake". Only for
     // the advert the kernel timer sent at its wake-up: the others of a mass takeover, sent by the deadline queue, add no
     // line of their own to the pass that sends them (their state lines follow).
     const trace = takeSentArmedFire();
     if (trace !== undefined) {
-      this.#io.log.info({ instance: this.name, ...trace }, 'takeover advert sent by the kernel timer');
+      this.#io.log.info({ instance: this.name, ...trace, ...peers }, 'takeover advert sent by the kernel timer');
       return;
     }
     // The kernel timer refused it at its wake-up (woken too late, most often: a host that ran the
     // process late) and the queue's pass sent it: the same line's figures, so a late takeover says why.
     const refused = takeRefusedArmedFire();
-    if (refused !== undefined) this.#io.log.info({ instance: this.name, ...refused }, 'takeover advert sent by the deadline queue: the kernel timer refused it');
+    if (refused !== undefined) this.#io.log.info({ instance: this.name, ...refused, ...peers }, 'takeover advert sent by the deadline queue: the kernel timer refused it');
   }
 
   /** Takes the advert train back, if one runs (advert-train.ts): before anything else happens to the instance, and before its source changes. */

@@ -5,6 +5,7 @@
  */
 import type { VrrpInstance } from '../config/types.js';
 import { removeStale } from '../io/ip-addr.js';
+import { armedGroup, armedWentOut } from '../io/kernel-timer.js';
 import type { ArmedDatagram } from '../io/packet-addon.js';
 import type { Registration } from '../io/vrrp-mux.js';
 import { err, ok, type Result } from '../result.js';
@@ -143,5 +144,13 @@ export class SlotIo implements InstanceIo<HostEntry> {
 
   armTakeover(payload: Uint8Array, dst: IpAddress): ArmedDatagram | undefined {
     return this.sender.via?.arm(payload, dst);
+  }
+
+  armGroup(datagrams: readonly ArmedDatagram[]): ArmedDatagram | undefined {
+    return armedGroup(datagrams);
+  }
+
+  armedSent(datagram: ArmedDatagram): boolean {
+    return armedWentOut(datagram);
   }
 }

@@ -87,6 +87,26 @@ export interface KernelTimer {
 
 type TimerAddon = Required<PacketAddon>;
 
+/**
+ * Armed datagrams on one socket as one (the addon's armedGroup): the kernel timer sends every one
+ * at one expiry, and `Wake.fire` too; undefined when the addon predates it or refuses them.
+ */
+export function armedGroup(datagrams: readonly ArmedDatagram[]): ArmedDatagram | undefined {
+  const loaded = loadPacketAddon();
+  if (!loaded.ok || loaded.value.armedGroup === undefined) return undefined;
+  try {
+    return loaded.value.armedGroup(datagrams);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether an armed datagram's last fire (alone or as a group's member) sent it (the addon's armedOutcome > 0). */
+export function armedWentOut(datagram: ArmedDatagram): boolean {
+  const loaded = loadPacketAddon();
+  return loaded.ok && (loaded.value.armedOutcome?.(datagram) ?? 0) > 0;
+}
+
 let offsetCache: number | undefined;
 
 /**

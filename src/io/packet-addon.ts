@@ -90,6 +90,14 @@ export interface PacketAddon {
    */
   armedFire?(armed: ArmedDatagram): number;
   /**
+   * 1..64 armed datagrams on one socket as one (timer.c, armed.c): a fire (timerArm's expiry, armedFire) checks the guards once
+   * and sends every one in order, each whatever the others did; its outcome is the bytes of those sent, or ARMED_* when none
+   * was. A backup's takeover advert to each unicast peer (native-notes/timers.md, "Every unicast peer at the expiry"). Absent before it.
+   */
+  armedGroup?(datagrams: readonly ArmedDatagram[]): ArmedDatagram;
+  /** What an armed datagram's last fire did, alone or as a group's member: bytes sent, ARMED_* (< 0), 0 before any. Absent before it. */
+  armedOutcome?(armed: ArmedDatagram): number;
+  /**
    * Advert trains (train.c; io/advert-trains.ts): armed datagrams sent by the addon at each deadline, `periodMs` apart, until
    * stopped; onStop(id, reason, errno, deadlineMs, lateMs) when one stopped by itself (reason < 0: TRAIN_* of train.c; the
    * deadline and lateness for TRAIN_LATE). boundsMs: the lateness tally's upper bounds; leadMs: how far ahead of its deadline a dispatch may send a

@@ -11,6 +11,7 @@
 import fc from 'fast-check';
 import { pino, type Logger } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { ARMED_DESTINATIONS_MAX } from '../../../src/daemon/advert-sender.js';
 import { catchUpAt } from '../../../src/daemon/advert-train.js';
 import { LATENESS_BOUNDS_MS, TRAIN_LATENESS_BOUNDS_MS } from '../../../src/daemon/timer-lateness.js';
 import { LATE_TIMER_MS } from '../../../src/status/model.js';
@@ -113,7 +114,7 @@ interface FakeTrain {
   maxMs: number;
 }
 
-function lab(opts: { trains: boolean; priority?: number; log?: Logger } = { trains: true }) {
+function lab(opts: { trains: boolean; priority?: number; log?: Logger; destinations?: readonly IpAddress[] } = { trains: true }) {
   let t = 1000;
   const now = (): number => t;
   let wakeAt: number | undefined;
@@ -123,8 +124,9 @@ function lab(opts: { trains: boolean; priority?: number; log?: Logger } = { trai
     return { arm: (d) => (wakeAt = d), disarm: () => (wakeAt = undefined) };
   });
   const tokens = new Map<ArmedDatagram, Uint8Array>();
+  const dsts = new Map<ArmedDatagram, IpAddress>();
   const kept = new Map<Uint8Array, ArmedDatagram>();
-  const wire: { by: 'js' | 'train'; payload: Uint8Array; at: number }[] = [];
+  const wire: { by: 'js' | 'train'; payload: Uint8Array; at: number; dst: IpAddress }[] = [];
   let socketSent = 0;
   const trains: FakeTrain[] = [];
   const observed: number[] = [];
@@ -132,18 +134,19 @@ function lab(opts: { trains: boolean; priority?: number; log?: Logger } = { trai
     now,
     log: opts.log ?? silent,
     onTimer: (lateMs) => observed.push(lateMs),
-    destinations: [GROUP],
-    sendTo: (payload, _dst, armedSent) => {
+    destinations: opts.destinations ?? [GROUP],
+    sendTo: (payload, dst, armedSent) => {
       socketSent++;
-      if (armedSent === undefined || tokens.get(armedSent) !== payload) wire.push({ by: 'js', payload, at: t });
+      if (armedSent === undefined || tokens.get(armedSent) !== payload) wire.push({ by: 'js', payload, at: t, dst });
       return { ok: true };
     },
-    armTakeover: (payload) => {
+    armTakeover: (payload, dst) => {
       let token = kept.get(payload);
       if (token === undefined) {
         token = {} as ArmedDatagram;
         kept.set(payload, token);
         tokens.set(token, payload);
+        dsts.set(token, dst);
       }
       return token;
     },
@@ -187,7 +190,7 @@ function lab(opts: { trains: boolean; priority?: number; log?: Logger } = { trai
       for (let i = 0; i < n; i++) {
         const deadline = train.next;
         t = deadline + lateMs;
-        for (const d of train.spec.datagrams) wire.push({ by: 'train', payload: tokens.get(d)!, at: t });
+        for (const d of train.spec.datagrams) wire.push({ by: 'train', payload: tokens.get(d)!, at: t, dst: dsts.get(d)! });
         train.sent++;
         train.next = nextAdverDeadline(train.next, t, train.spec.periodMs);
         if (lateMs > train.spec.lateMs) {
@@ -224,6 +227,25 @@ const priorityOf = (payload: Uint8Array): number => {
 };
 
 describe('an instance and its advert train', () => {
+  it("unicast peers: the train carries the router's advert to every peer, each once per deadline; past ARMED_DESTINATIONS_MAX peers no train, JavaScript sends to each", () => {
+    const peers = [ip('192.168.50.1'), ip('192.168.50.3')];
+    const l = lab({ trains: true, priority: 200, destinations: peers });
+    l.inst.start();
+    l.expire(); // the takeover
+    l.expire(); // the first steady advert; then the train
+    expect(l.wire.map((w) => `${w.by} ${w.dst}`)).toEqual([...peers, ...peers].map((p) => `js ${p}`));
+    l.fire(2);
+    expect(l.wire.slice(4).map((w) => `${w.by} ${w.dst}`)).toEqual([...peers, ...peers].map((p) => `train ${p}`));
+    expect(l.running()!.spec.datagrams).toHaveLength(2);
+
+    const many = Array.from({ length: ARMED_DESTINATIONS_MAX + 1 }, (_, i) => ip(`192.168.51.${i + 1}`));
+    const m = lab({ trains: true, priority: 200, destinations: many });
+    m.inst.start();
+    for (let i = 0; i < 3; i++) m.expire();
+    expect(m.trains).toEqual([]); // the addon takes 1..64 datagrams a train
+    expect(m.wire.map((w) => `${w.by} ${w.dst}`)).toEqual([...many, ...many, ...many].map((p) => `js ${p}`));
+  });
+
   it('a master hands its Adver_Timer over (its own timer idle) with the router\'s advert, and takes it back on a received advert with exact counters', () => {
     const l = lab({ trains: true, priority: 200 });
     const ref = lab({ trains: false, priority: 200 });

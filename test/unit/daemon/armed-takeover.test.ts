@@ -10,6 +10,7 @@
  */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { ARMED_DESTINATIONS_MAX } from '../../../src/daemon/advert-sender.js';
 import { queueOnClock } from '../../../src/daemon/clock.js';
 import type { ArmedSend } from '../../../src/daemon/deadline-queue.js';
 import { Instance, type InstanceIo, type InstanceSpec } from '../../../src/daemon/instance.js';
@@ -72,9 +73,11 @@ interface FakeArmed {
 /**
  * `fire`: the wake source can also send any slot's armed datagram at once (the addon's armedFire):
  * it answers `refuse` (an ARMED_* code) when given, else sends it; `vipAhead`: the VIPs' ops offer
- * their additions to send ahead, which the queue's takeover hook records in `ahead`.
+ * their additions to send ahead, which the queue's takeover hook records in `ahead`. `peers`: the
+ * instances' destinations (unicast peers) instead of the group; `group: false`: no armGroup (an
+ * addon that predates it); `failTo`: a group member's send to this address fails (the others go).
  */
-function lab(net: Net, o: { fire?: boolean; refuse?: () => number | undefined; vipAhead?: boolean } = {}) {
+function lab(net: Net, o: { fire?: boolean; refuse?: () => number | undefined; vipAhead?: boolean; peers?: readonly IpAddress[]; group?: boolean; failTo?: IpAddress } = {}) {
   let t = 10_000;
   const ahead: string[][] = [];
   const now = (): number => t;
@@ -83,6 +86,29 @@ function lab(net: Net, o: { fire?: boolean; refuse?: () => number | undefined; v
   let wakeArmed: ArmedSend | undefined;
   const wire: WireEvent[] = [];
   const tokens = new Map<ArmedDatagram, FakeArmed>();
+  /** armGroup's tokens: their members, in order; and each member's outcome at its last fire (armedOutcome). */
+  const groups = new Map<ArmedDatagram, readonly ArmedDatagram[]>();
+  const outcomes = new Map<ArmedDatagram, number>();
+  const nameOf = (d: ArmedDatagram): string => (d as unknown as { name: string }).name;
+  /** The addon's fire of an armed datagram, a group's members each in turn: the bytes of those sent, else ARMED_FAILED. */
+  const send = (d: ArmedDatagram): number => {
+    let total = 0;
+    for (const m of groups.get(d) ?? [d]) {
+      const a = tokens.get(m)!;
+      const n = o.failTo !== undefined && a.dst === o.failTo ? -4 : a.payload.length + (net.family === 'ipv4' ? 20 : 0);
+      outcomes.set(m, n);
+      if (n > 0) {
+        wire.push({ kind: 'timer', name: nameOf(m), ...a });
+        total += n;
+      }
+    }
+    return total > 0 ? total : -4;
+  };
+  /** A refusal (an ARMED_* code) is every member's last outcome, as in the addon. */
+  const refuse = (d: ArmedDatagram, code: number): number => {
+    for (const m of groups.get(d) ?? [d]) outcomes.set(m, code);
+    return code;
+  };
   const queue = queueOnClock(now, (w) => {
     onWake = w;
     return {
@@ -97,11 +123,9 @@ function lab(net: Net, o: { fire?: boolean; refuse?: () => number | undefined; v
       ...(o.fire
         ? {
             fire: (armed: ArmedSend) => {
-              const a = tokens.get(armed.datagram)!;
               const refused = o.refuse?.();
-              if (refused !== undefined) return refused;
-              wire.push({ kind: 'timer', name: (armed.datagram as unknown as { name: string }).name, ...a });
-              return a.payload.length + 20;
+              if (refused !== undefined) return refuse(armed.datagram, refused);
+              return send(armed.datagram);
             },
           }
         : {}),
@@ -118,7 +142,7 @@ function lab(net: Net, o: { fire?: boolean; refuse?: () => number | undefined; v
     const io: InstanceIo<string> = {
       now,
       log: silent,
-      destinations: [net.group],
+      destinations: o.peers ?? [net.group],
       sendTo: (payload, dst, armedSent) => {
         const a = armedSent && tokens.get(armedSent);
         // The socket counts a datagram the timer sent only when it is still the one it would send (VrrpSocket.send).
@@ -135,6 +159,16 @@ function lab(net: Net, o: { fire?: boolean; refuse?: () => number | undefined; v
         kept.set(payload, token);
         return token;
       },
+      ...(o.group === false
+        ? {}
+        : {
+            armGroup: (members: readonly ArmedDatagram[]) => {
+              const token = { name } as unknown as ArmedDatagram;
+              groups.set(token, [...members]);
+              return token;
+            },
+            armedSent: (d: ArmedDatagram) => (outcomes.get(d) ?? 0) > 0,
+          }),
       vipOps: {
         apply: async (state, vips) => vips.map(() => ok(state)),
         describe: (v) => v,
@@ -165,13 +199,19 @@ function lab(net: Net, o: { fire?: boolean; refuse?: () => number | undefined; v
     get wakeAt() {
       return wakeAt;
     },
-    /** The advert the wake source holds now, parsed, and its datagram's addresses. */
+    /** The advert the wake source holds now, parsed, and its datagram's addresses (a group: its first member's). */
     armed(): (FakeArmed & { advert: Advert }) | undefined {
-      const a = wakeArmed && tokens.get(wakeArmed.datagram);
-      if (a === undefined) return undefined;
-      const parsed = parseAdvert(a.payload, { family: net.family, src: a.src, dst: a.dst });
-      if (!parsed.ok) throw new Error(parsed.error.detail);
-      return { ...a, advert: parsed.value };
+      return this.armedAll()?.[0];
+    },
+    /** Every datagram the wake source holds now (a group's members, in order), parsed. */
+    armedAll(): (FakeArmed & { advert: Advert })[] | undefined {
+      if (wakeArmed === undefined) return undefined;
+      return (groups.get(wakeArmed.datagram) ?? [wakeArmed.datagram]).map((d) => {
+        const a = tokens.get(d)!;
+        const parsed = parseAdvert(a.payload, { family: net.family, src: a.src, dst: a.dst });
+        if (!parsed.ok) throw new Error(parsed.error.detail);
+        return { ...a, advert: parsed.value };
+      });
     },
     setSource(src: IpAddress) {
       source = src;
@@ -186,13 +226,9 @@ function lab(net: Net, o: { fire?: boolean; refuse?: () => number | undefined; v
     expire(o: { lateMs?: number; refused?: number } = {}) {
       if (wakeAt === undefined) throw new Error('no timer armed');
       t = wakeAt + (o.lateMs ?? 0.05);
-      const a = wakeArmed && tokens.get(wakeArmed.datagram);
       let outcome = 0;
-      if (a !== undefined && o.refused !== undefined) outcome = o.refused;
-      else if (a !== undefined) {
-        wire.push({ kind: 'timer', name: (wakeArmed!.datagram as unknown as { name: string }).name, ...a });
-        outcome = a.payload.length + (net.family === 'ipv4' ? 20 : 0);
-      }
+      if (wakeArmed !== undefined && o.refused !== undefined) outcome = refuse(wakeArmed.datagram, o.refused);
+      else if (wakeArmed !== undefined) outcome = send(wakeArmed.datagram);
       wakeAt = undefined;
       wakeArmed = undefined;
       onWake(outcome);
@@ -362,6 +398,117 @@ describe.each([
   });
 });
 
+/** Two unicast peers of a family (a three-node cluster: the master and the third node). */
+const peersOf = (net: Net): readonly IpAddress[] => (net.family === 'ipv4' ? [net.master, ip('192.168.50.3')] : [net.master, ip('fe80::3')]);
+
+/** The router's own advert of the last step of `name`, emitted for `dst` (VRRPv3's checksum covers it). */
+function routerAdvertTo(l: Lab, name: string, src: IpAddress, dst: IpAddress): Uint8Array {
+  const step = l.steps.filter((s) => s.name === name).at(-1)!;
+  const send = step.actions.find((a) => a.kind === 'sendAdvert');
+  if (send?.kind !== 'sendAdvert') throw new Error('the router sent no advert on this step');
+  return emitAdvert(send.advert, send.advert.version === 2 ? undefined : { family: l.net.family, src, dst });
+}
+
+describe.each([
+  { v: 2, net: IPV4, name: 'VRRPv2 over IPv4' },
+  { v: 3, net: IPV4, name: 'VRRPv3 over IPv4' },
+  { v: 3, net: IPV6, name: 'VRRPv3 over IPv6' },
+] as const)('unicast peers: the takeover advert to every peer at the expiry, $name', (c) => {
+  const { net } = c;
+  const peers = peersOf(net);
+
+  it("the wake source holds one datagram per peer; at expiry each peer gets the router's advert from the kernel timer, once, before JavaScript steps", () => {
+    const l = lab(net, { peers });
+    const inst = backup(l, c);
+    expect(l.armedAll()?.map((a) => a.dst)).toEqual(peers);
+    l.armedAll()!.forEach((a) => expect(a.advert).toMatchObject({ vrid: 251, priority: 90, addresses: [net.vip] }));
+    const before = l.wire.length;
+    l.expire();
+    const out = l.wire.slice(before);
+    expect(out.map((e) => e.kind)).toEqual(['timer', 'timer', 'state']);
+    expect(out.slice(0, 2).map((e) => (e as Sent).dst)).toEqual(peers);
+    for (const e of out.slice(0, 2) as Sent[]) expect(e.payload).toEqual(routerAdvertTo(l, inst.name, net.me, e.dst));
+    expect(l.counted).toBe(2); // the router's adverts met the datagrams sent: counted, not sent again
+    expect(inst.state).toBe('MASTER');
+  });
+
+  it("then the master's adverts go to every peer, from JavaScript (no train here), each once per interval", () => {
+    const l = lab(net, { peers });
+    backup(l, c);
+    l.expire();
+    const before = l.wire.length;
+    l.expire(); // the Adver_Timer
+    expect(l.wire.slice(before).map((e) => `${e.kind} ${(e as Sent).dst}`)).toEqual(peers.map((p) => `js ${p}`));
+  });
+
+  it('one peer\'s send failed at the expiry: that peer\'s advert from JavaScript, the other not sent again', () => {
+    const l = lab(net, { peers, failTo: peers[0] });
+    const inst = backup(l, c);
+    const before = l.wire.length;
+    l.expire();
+    expect(l.wire.slice(before).map((e) => `${e.kind} ${(e as Sent).dst ?? ''}`)).toEqual([`timer ${peers[1]}`, `js ${peers[0]}`, 'state ']);
+    expect((l.wire[before + 1] as Sent).payload).toEqual(routerAdvertTo(l, inst.name, net.me, peers[0]!));
+    expect(l.counted).toBe(1);
+  });
+
+  it('refused at expiry (a datagram waiting, closed, failed): JavaScript sends to every peer, once', () => {
+    for (const refused of [-1, -2, -4]) {
+      const l = lab(net, { peers });
+      backup(l, c);
+      const before = l.wire.length;
+      l.expire({ refused });
+      expect(l.wire.slice(before).map((e) => `${e.kind} ${(e as Sent).dst ?? ''}`)).toEqual([...peers.map((p) => `js ${p}`), 'state ']);
+      expect(l.counted).toBe(0);
+    }
+  });
+
+  it('more than STALL_MS late (refused): the sockets first, then JavaScript to every peer', async () => {
+    const l = lab(net, { peers });
+    backup(l, c);
+    const before = l.wire.length;
+    l.expire({ lateMs: 6, refused: -3 });
+    await new Promise((r) => setImmediate(r));
+    expect(l.wire.slice(before).map((e) => `${e.kind} ${(e as Sent).dst ?? ''}`)).toEqual([...peers.map((p) => `js ${p}`), 'state ']);
+  });
+
+  it('without armGroup (an addon that predates it): the first peer armed, the others from JavaScript, each once', () => {
+    const l = lab(net, { peers, group: false });
+    backup(l, c);
+    expect(l.armedAll()?.map((a) => a.dst)).toEqual([peers[0]]);
+    const before = l.wire.length;
+    l.expire();
+    expect(l.wire.slice(before).map((e) => `${e.kind} ${(e as Sent).dst ?? ''}`)).toEqual([`timer ${peers[0]}`, `js ${peers[1]}`, 'state ']);
+    expect(l.counted).toBe(1);
+  });
+
+  it('re-armed for every peer when the priority changes, and kept (the same datagrams) when a master advert only restarts the timer', () => {
+    const l = lab(net, { peers });
+    const inst = backup(l, c);
+    const first = l.armedAll()!;
+    l.advance(1000);
+    inst.receive(heard(c, 11_000));
+    expect(l.armedAll()!.map((a) => a.payload)).toEqual(first.map((a) => a.payload));
+    inst.setTrackers([{ name: 'chk', weight: -10, healthy: false }]);
+    expect(l.armedAll()!.map((a) => [a.dst, a.advert.priority])).toEqual(peers.map((p) => [p, 80]));
+  });
+});
+
+describe('unicast peers past ARMED_DESTINATIONS_MAX', () => {
+  it('the first 64 peers from the kernel timer, the rest from JavaScript, each once', () => {
+    const c: Case = { v: 2, net: IPV4 };
+    const peers = Array.from({ length: ARMED_DESTINATIONS_MAX + 2 }, (_, i) => ip(`192.168.51.${i + 1}`));
+    const l = lab(IPV4, { peers });
+    backup(l, c);
+    expect(l.armedAll()).toHaveLength(ARMED_DESTINATIONS_MAX);
+    const before = l.wire.length;
+    l.expire();
+    const sends = l.wire.slice(before).filter((e): e is Sent => e.kind !== 'state');
+    expect(sends.map((e) => e.dst)).toEqual(peers);
+    expect(sends.map((e) => e.kind)).toEqual([...peers.slice(0, ARMED_DESTINATIONS_MAX).map(() => 'timer'), 'js', 'js']);
+    expect(l.counted).toBe(ARMED_DESTINATIONS_MAX);
+  });
+});
+
 describe('every due backup sent by the queue, and its addresses ahead (Wake.fire, DeadlineQueue.takeover)', () => {
   const c: Case = { v: 2, net: IPV4 };
 
@@ -418,6 +565,22 @@ describe('every due backup sent by the queue, and its addresses ahead (Wake.fire
     expect(l.ahead).toEqual([]);
     expect([a.state, b.state]).toEqual(['MASTER', 'MASTER']);
     expect(l.counted).toBe(2);
+  });
+
+  it('unicast peers: a late wake-up sends each due backup\'s advert to every peer through Wake.fire, each once', () => {
+    const peers = peersOf(IPV4);
+    const l = lab(IPV4, { fire: true, peers });
+    const [a, b] = pair(l);
+    const before = l.wire.length;
+    l.expire({ lateMs: 20, refused: -3 });
+    expect(l.wire.slice(before).map((e) => `${e.kind} ${e.name} ${(e as Sent).dst ?? ''}`)).toEqual([
+      ...peers.map((p) => `timer VI_A ${p}`),
+      ...peers.map((p) => `timer VI_B ${p}`),
+      'state VI_A ',
+      'state VI_B ',
+    ]);
+    expect([a.state, b.state]).toEqual(['MASTER', 'MASTER']);
+    expect(l.counted).toBe(4);
   });
 
   it('a backup whose deadline has not come is neither sent nor given addresses', () => {

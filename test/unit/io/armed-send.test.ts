@@ -2,7 +2,7 @@
  * The addon's armed datagram (armed.c, raw4.c raw4Armed, raw6.c raw6Armed, timer.c): a kernel timer
  * that sends a datagram by itself at expiry, before its JavaScript callback, the guards that stop
  * it and its early wake (marginMs: woken before the deadline, it waits out the rest;
- * native-notes/timers.md). IPv4: a raw socket of an experimental IP protocol (253, RFC 3692) on the
+ * native-notes/timers.md); a group of them (armedGroup: the takeover advert to every unicast peer). IPv4: a raw socket of an experimental IP protocol (253, RFC 3692) on the
  * loopback interface both sends and receives the test's datagrams. IPv6: raw6.c's socket (protocol
  * 112) on lo, sending to ::1 payloads of VRRP version 0 that any VRRP receiver drops. Nothing
  * leaves the host. Needs root (CAP_NET_RAW) and the built addon; IPv6 also needs ::1 on lo.
@@ -172,6 +172,101 @@ describe.skipIf(addon === undefined)('the armed datagram of a kernel timer (raw4
     expect(() => a.timerArm!(r.timer, a.monotonicMs!() + 1000, armed, 5, 1.5)).toThrow(/marginMs/);
     expect(() => a.timerArm!(r.timer, a.monotonicMs!() + 1000, armed, 5, -0.1)).toThrow(/marginMs/);
     expect(() => a.timerArm!(r.timer, a.monotonicMs!() + 1000, armed, 5, Number.NaN)).toThrow(/marginMs/);
+  });
+});
+
+/** A datagram of this test's protocol to `dst` (in its header; sent to it), whose first payload byte is `marker`. */
+const datagramTo = (marker: number, dst: string): Uint8Array => emitIpv4({ src: '127.0.0.1' as Ipv4Address, dst: dst as Ipv4Address, protocol: PROTOCOL, tos: 0 }, new Uint8Array([marker, 0, 0, 0, 0, 0, 0, 0]));
+const addr4 = (dst: string): number => dst.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+
+describe.skipIf(addon?.armedGroup === undefined)('a group of armed datagrams: every unicast peer at one expiry (armed.c armedGroup, timer.c)', () => {
+  const a = addon!;
+  afterEach(closeRigs4);
+  /** Members to 127.0.0.1, .2, .3 (all on lo), markers 1, 2, 3; `fail`: the 2nd goes to the broadcast address instead (EACCES: no SO_BROADCAST). */
+  const members = (sock: Raw4Handle, o: { fail?: boolean } = {}) =>
+    ['127.0.0.1', o.fail ? '255.255.255.255' : '127.0.0.2', '127.0.0.3'].map((dst, i) => ({ d: datagramTo(i + 1, dst), armed: a.raw4Armed!(sock, datagramTo(i + 1, dst), addr4(dst)) }));
+
+  it('sends every member at expiry, in order, after the deadline and before the callback: the outcome is their bytes, each member sent', async () => {
+    const r = rig4();
+    const m = members(r.sock);
+    const group = a.armedGroup!(m.map((x) => x.armed));
+    expect(a.armedOutcome!(group)).toBe(ARMED.NONE);
+    const deadline = a.monotonicMs!() + 20;
+    const fired = r.next();
+    a.timerArm!(r.timer, deadline, group, 1000, 1);
+    await fired;
+    const bytes = m.reduce((n, x) => n + x.d.length, 0);
+    expect(r.expiries).toEqual([bytes]);
+    expect(m.map((x) => a.armedOutcome!(x.armed))).toEqual(m.map((x) => x.d.length));
+    expect(a.armedOutcome!(group)).toBe(bytes);
+    await r.settle();
+    expect(r.received.map((x) => x.marker)).toEqual([1, 2, 3]);
+    for (const x of r.received) expect(x.at).toBeGreaterThanOrEqual(deadline);
+    // One wake-up, one send after the other: the three arrive within a fraction of a millisecond (a loaded machine may stretch it).
+    expect(r.received[2]!.at - r.received[0]!.at).toBeLessThan(5);
+  });
+
+  it("one member's send fails: the others still go, and each member says what it did (JavaScript sends only that one)", async () => {
+    const r = rig4();
+    const m = members(r.sock, { fail: true });
+    const fired = r.next();
+    a.timerArm!(r.timer, a.monotonicMs!() + 5, a.armedGroup!(m.map((x) => x.armed)), 1000);
+    await fired;
+    expect(r.expiries).toEqual([m[0]!.d.length + m[2]!.d.length]);
+    expect(m.map((x) => a.armedOutcome!(x.armed) > 0)).toEqual([true, false, true]);
+    expect(a.armedOutcome!(m[1]!.armed)).toBe(ARMED.FAILED);
+    await r.settle();
+    expect(r.received.map((x) => x.marker)).toEqual([1, 3]);
+  });
+
+  it('a datagram waiting: no member is sent, each member says so; too late: the same', async () => {
+    const r = rig4();
+    await r.settle();
+    const m = members(r.sock);
+    let fired = r.next();
+    a.timerArm!(r.timer, a.monotonicMs!() - 1, a.armedGroup!(m.map((x) => x.armed)), 1000);
+    spin(2);
+    a.raw4Send!(r.sock, datagram(9), LOOPBACK);
+    await fired;
+    expect(r.expiries).toEqual([ARMED.WAITING]);
+    expect(m.map((x) => a.armedOutcome!(x.armed))).toEqual([ARMED.WAITING, ARMED.WAITING, ARMED.WAITING]);
+    await r.settle();
+    fired = r.next();
+    a.timerArm!(r.timer, a.monotonicMs!() - 10, a.armedGroup!(m.map((x) => x.armed)), 5);
+    await fired;
+    expect(r.expiries[1]).toBe(ARMED.LATE);
+    expect(m.map((x) => a.armedOutcome!(x.armed))).toEqual([ARMED.LATE, ARMED.LATE, ARMED.LATE]);
+    await r.settle();
+    expect(r.received.map((x) => x.marker)).toEqual([9]);
+  });
+
+  it('armedFire sends a group too (the deadline queue sends a due slot after the head with it)', async () => {
+    const r = rig4();
+    const m = members(r.sock);
+    const group = a.armedGroup!(m.map((x) => x.armed));
+    expect(a.armedFire!(group)).toBe(m.reduce((n, x) => n + x.d.length, 0));
+    await r.settle();
+    expect(r.received.map((x) => x.marker)).toEqual([1, 2, 3]);
+  });
+
+  it('refuses an empty or too long list, a member that is not an armed datagram or is a group, members on two sockets; a train refuses a group', () => {
+    const r = rig4();
+    const r2 = rig4();
+    const m = members(r.sock).map((x) => x.armed);
+    expect(() => a.armedGroup!([])).toThrow(/1\.\.64/);
+    expect(() => a.armedGroup!(Array.from({ length: 65 }, () => m[0]!))).toThrow(/1\.\.64/);
+    expect(() => a.armedGroup!([m[0]!, {} as never])).toThrow(/raw4Armed/);
+    expect(() => a.armedGroup!([m[0]!, a.armedGroup!(m)])).toThrow(/raw4Armed/);
+    expect(() => a.armedGroup!([m[0]!, a.raw4Armed!(r2.sock, datagram(5), LOOPBACK)])).toThrow(/one socket/);
+    expect(a.armedGroup!(Array.from({ length: 64 }, () => m[0]!))).toBeDefined();
+    if (a.trainsOpen !== undefined) {
+      const sched = a.trainsOpen(() => undefined);
+      try {
+        expect(() => a.trainStart!(sched, 1, [a.armedGroup!(m)], a.monotonicMs!() + 1000, 1000, Infinity)).toThrow(/raw4Armed/);
+      } finally {
+        a.trainsClose!(sched);
+      }
+    }
   });
 });
 
@@ -424,6 +519,23 @@ describe.skipIf(!ipv6)('the armed datagram of a kernel timer on the raw IPv6 soc
     expect(r.expiries).toEqual([ARMED.FAILED]);
     await r.settle();
     expect(r.received).toEqual([]);
+  });
+
+  it('a group (armedGroup): every member sent at expiry, in order, each exactly as raw6Send sends it; a member whose send fails does not stop the others', async () => {
+    const r = rig();
+    const m = [1, 2, 3].map((k) => a.raw6Armed!(r.sock, payload6(k), LOOPBACK6, k === 2 ? FOREIGN6 : LOOPBACK6));
+    const deadline = a.monotonicMs!() + 20;
+    const fired = r.next();
+    a.timerArm!(r.timer, deadline, a.armedGroup!(m), 1000, 1);
+    await fired;
+    expect(r.expiries).toEqual([payload6(1).length + payload6(3).length]);
+    expect(m.map((x) => a.armedOutcome!(x) > 0)).toEqual([true, false, true]);
+    await r.settle();
+    expect(r.received.map((x) => x.payload[0])).toEqual([1, 3]);
+    for (const x of r.received) {
+      expect(x).toMatchObject({ src: hex(LOOPBACK6), dst: hex(LOOPBACK6), hopLimit: 255 });
+      expect(x.at).toBeGreaterThanOrEqual(deadline);
+    }
   });
 
   it('sent once, and refuses bad arguments', async () => {
