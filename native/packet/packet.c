@@ -12,8 +12,9 @@
  * socket (raw4.c), both read by rxsock.c with kernel receive timestamps, the kernel deadline timer
  * (timer.c: a timerfd watched by the event loop, and the takeover advert it may send by itself on
  * either socket, armed.c), keepalived's real-time signals (signals.c) and
- * the rtnetlink socket that adds and removes the virtual addresses (rtnl.c) and the status
- * socket's listener (unixsock.c).
+ * the rtnetlink socket that adds and removes the virtual addresses (rtnl.c), the status
+ * socket's listener and the datagram to systemd's notification socket (unixsock.c) and the
+ * run lock's flock(2) (lock.c).
  *
  * Errors are thrown as JS Errors with `code` set to the errno name; the TypeScript wrapper
  * (src/io/garp.ts) turns them into Result values. Needs CAP_NET_RAW.
@@ -23,6 +24,7 @@
 #endif
 #include <node_api.h>
 
+#include "lock.h"
 #include "memory.h"
 #include "raw4.h"
 #include "raw6.h"
@@ -115,6 +117,7 @@ static napi_value init(napi_env env, napi_value exports) {
   vrrpd_sched_register(env, exports);
   vrrpd_memory_register(env, exports);
   vrrpd_unixsock_register(env, exports);
+  vrrpd_lock_register(env, exports);
   return exports;
 }
 

@@ -23,6 +23,16 @@
  *   acceptClose(handle)        -> undefined  stops watching and closes the listening fd;
  *                                          idempotent. Unlinks nothing: the caller knows whether
  *                                          the path is still its socket.
+ *   unixDatagramSend(address, message) -> bytes  one datagram from a new AF_UNIX SOCK_DGRAM
+ *                                          socket to `address`: a path, or "@name" for a name in
+ *                                          the abstract namespace (the "@" stands for its leading
+ *                                          NUL, as systemd writes NOTIFY_SOCKET). Never waits: a
+ *                                          receiver whose queue is full gives EAGAIN. For
+ *                                          systemd's readiness notification (src/io/sd-notify.ts,
+ *                                          the protocol of sd_notify(3)), which ran systemd-notify
+ *                                          before: no child process, no node:child_process, and
+ *                                          the sender is the daemon itself, so the unit can say
+ *                                          NotifyAccess=main (native-notes/memory.md).
  *
  * Errors are thrown as JS Errors whose `code` is the errno name.
  */
@@ -270,11 +280,59 @@ static napi_value js_accept_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* sockaddr_un for `address` ("/path" or "@abstract"); its length, or 0 when it does not fit or is neither. */
+static socklen_t unix_address(const char *address, size_t len, struct sockaddr_un *to) {
+  memset(to, 0, sizeof *to);
+  to->sun_family = AF_UNIX;
+  if (len < 2 || (address[0] != '/' && address[0] != '@')) return 0;
+  if (address[0] == '/') {
+    if (len >= sizeof to->sun_path) return 0; /* with its NUL */
+    memcpy(to->sun_path, address, len);
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
+  }
+  if (len > sizeof to->sun_path) return 0;
+  /* abstract: sun_path[0] is NUL, the name is the rest, its length counted exactly (no NUL after) */
+  memcpy(to->sun_path + 1, address + 1, len - 1);
+  return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+}
+
+static napi_value js_unix_datagram_send(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  char address[sizeof(((struct sockaddr_un *)0)->sun_path) + 2];
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, argv[0], address, sizeof address, &len) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "address must be a string");
+    return NULL;
+  }
+  struct sockaddr_un to;
+  socklen_t tolen = len < sizeof address - 1 && strlen(address) == len ? unix_address(address, len, &to) : 0;
+  if (tolen == 0) return throw_errno(env, "unixDatagramSend: address must be /path or @name, shorter than sun_path", EINVAL);
+  void *data = NULL;
+  size_t n = 0;
+  if (!get_bytes(env, argv[1], &data, &n)) {
+    napi_throw_type_error(env, "EINVAL", "message must be a Uint8Array");
+    return NULL;
+  }
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket(AF_UNIX, SOCK_DGRAM)", errno);
+  ssize_t sent;
+  do sent = sendto(fd, data, n, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&to, tolen);
+  while (sent < 0 && errno == EINTR);
+  int e = errno;
+  close(fd);
+  if (sent < 0) return throw_errno(env, "sendto(AF_UNIX, SOCK_DGRAM)", e);
+  napi_value out;
+  napi_create_int64(env, (int64_t)sent, &out);
+  return out;
+}
+
 void vrrpd_unixsock_register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"unixListen", NULL, js_unix_listen, NULL, NULL, NULL, napi_enumerable, NULL},
     {"acceptStart", NULL, js_accept_start, NULL, NULL, NULL, napi_enumerable, NULL},
     {"acceptClose", NULL, js_accept_close, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"unixDatagramSend", NULL, js_unix_datagram_send, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

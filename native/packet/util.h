@@ -1,4 +1,4 @@
-/* Small Node-API helpers shared by the addons' C files (packet.c, raw4.c, raw6.c, armed.c, rxsock.c, timer.c, train.c, signals.c, rtnl.c, sched.c, unixsock.c, watch.c). */
+/* Small Node-API helpers shared by the addons' C files (packet.c, raw4.c, raw6.c, armed.c, rxsock.c, timer.c, train.c, signals.c, rtnl.c, sched.c, unixsock.c, lock.c, watch.c). */
 #ifndef VRRPD_UTIL_H
 #define VRRPD_UTIL_H
 #include <node_api.h>
@@ -32,6 +32,10 @@ static inline const char *errno_code(int e) {
     case ENOTSOCK: return "ENOTSOCK";
     case EADDRINUSE: return "EADDRINUSE";
     case ENAMETOOLONG: return "ENAMETOOLONG";
+    case ENOLCK: return "ENOLCK";
+    case EINTR: return "EINTR";
+    case EPROTOTYPE: return "EPROTOTYPE";
+    case EMSGSIZE: return "EMSGSIZE";
     default: return "EIO";
   }
 }

@@ -2,7 +2,7 @@
  * A small wrapper over `child_process.execFile`: an argument array (never a shell), a timeout,
  * and a Result instead of a thrown error. Every external command vrrpd runs goes through here.
  */
-import { execFile } from 'node:child_process';
+import { childProcess } from './child-process.js';
 import { err, ok, type Result } from '../result.js';
 
 /** What a finished command printed. */
@@ -37,7 +37,7 @@ export function run(file: string, args: readonly string[], opts: ExecOptions = {
   const line = [file, ...args].join(' ');
   return new Promise((resolve) => {
     try {
-      const child = execFile(
+      const child = childProcess().execFile(
         file,
         [...args],
         { timeout, killSignal: 'SIGKILL', maxBuffer: opts.maxBuffer ?? 4 * 1024 * 1024, encoding: 'utf8', shell: false },

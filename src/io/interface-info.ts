@@ -1,11 +1,23 @@
 /**
  * What vrrpd needs to know about an interface: index, MAC, operstate, its IPv4 addresses and the
  * primary one (source of IPv4 adverts, RFC 3768 §6.4.3 tie-break), its IPv6 addresses and the
- * usable link-local one (source of IPv6 adverts, RFC 5798 §5.1.2.1). Read from `ip -j addr show`.
+ * usable link-local one (source of IPv6 adverts, RFC 5798 §5.1.2.1).
+ *
+ * Read over rtnetlink from the packet addon's socket (an RTM_GETLINK by name, then an RTM_GETADDR
+ * dump, both answered inside the calls: native-notes/netlink.md): the messages `ip -j addr show
+ * dev IF` prints, turned into the fields of its JSON (ipJsonOf) and mapped by the same code as
+ * that JSON, so both paths give the same InterfaceInfo. `ip` (through exec.ts, so
+ * node:child_process is loaded then) only when the caller names an `ip` binary or the addon lacks
+ * the socket: no fork and no child_process at a daemon's start (native-notes/memory.md).
  */
 import { err, ok, type Result } from '../result.js';
 import { isLinkLocal6, parseIpAddress, type Ipv4Address, type Ipv6Address } from '../wire/address.js';
+import { emitDumpRequest, IFA_F_DADFAILED, IFA_F_SECONDARY, IFA_F_TENTATIVE, IFF_LOWER_UP, IFF_UP, RTM_GETADDR } from '../wire/rtnl-monitor.js';
+import { emitGetLinkRequest, parseIfinfoMessages, type AddrDetails, type LinkDetails } from '../wire/rtnl-ifinfo.js';
 import { run } from './exec.js';
+import { loadPacketAddon, type PacketAddon, type RtnlHandle } from './packet-addon.js';
+import { scopeName } from './rtnl-monitor.js';
+import { errnoName } from './rtnl-socket.js';
 import { checkIfname, isValidNetns } from './validate.js';
 
 /** One IPv4 address on an interface, as `ip` reports it. */
@@ -80,6 +92,17 @@ export function getInterfaceInfo(ifname: string, opts: { ipPath?: string; netns?
 }
 
 async function readInterfaceInfo(ifname: string, opts: { ipPath?: string; netns?: string }): Promise<Result<InterfaceInfo, InfoError>> {
+  if (opts.ipPath === undefined) {
+    const a = ifinfoAddon();
+    if (a !== undefined) {
+      const r = readWithNetlink(a, ifname, opts.netns);
+      if (r !== undefined) return r;
+    }
+  }
+  return readWithIp(ifname, opts);
+}
+
+async function readWithIp(ifname: string, opts: { ipPath?: string; netns?: string }): Promise<Result<InterfaceInfo, InfoError>> {
   const ns = opts.netns === undefined ? [] : ['-n', opts.netns];
   const r = await run(opts.ipPath ?? 'ip', [...ns, '-j', 'addr', 'show', 'dev', ifname]);
   if (!r.ok) {
@@ -87,6 +110,115 @@ async function readInterfaceInfo(ifname: string, opts: { ipPath?: string; netns?
     return err({ kind: missing ? 'no-such-interface' : 'command-failed', detail: r.error.detail });
   }
   return parseIpAddrJson(r.value.stdout, ifname);
+}
+
+type IfinfoAddon = Required<Pick<PacketAddon, 'rtnlOpen' | 'rtnlSend' | 'rtnlRead' | 'rtnlClose'>>;
+
+/** The addon's socket functions a read needs, or undefined (not built, or built before the link monitor's socket). */
+function ifinfoAddon(): IfinfoAddon | undefined {
+  const loaded = loadPacketAddon();
+  if (!loaded.ok) return undefined;
+  const { rtnlOpen, rtnlSend, rtnlRead, rtnlClose } = loaded.value;
+  return rtnlOpen && rtnlSend && rtnlRead && rtnlClose ? { rtnlOpen, rtnlSend, rtnlRead, rtnlClose } : undefined;
+}
+
+/** Receive buffer of the reading socket: the kernel sizes each dump part from our reads, and queues the next one at each. */
+const RCVBUF = 256 * 1024;
+/** Reads of a dump before it counts as stuck (each takes up to 1 MB: rtnl.c READ_CAP). */
+const MAX_READS = 64;
+let seq = Math.floor(Math.random() * 0x7fffffff);
+
+/**
+ * The interface read over a socket of its own (in `netns` when given), synchronously: the kernel
+ * answers an RTM_GETLINK inside sendmsg and queues each part of a dump inside the read before it.
+ * Undefined when the socket cannot be opened (the caller asks `ip`).
+ */
+export function readWithNetlink(addon: IfinfoAddon, ifname: string, netns?: string): Result<InterfaceInfo, InfoError> | undefined {
+  let h: RtnlHandle;
+  try {
+    h = addon.rtnlOpen(netns === undefined ? null : `/var/run/netns/${netns}`, RCVBUF);
+  } catch {
+    return undefined;
+  }
+  const failed = (what: string, e: unknown): Result<InterfaceInfo, InfoError> => err({ kind: 'command-failed', detail: `rtnetlink ${what} for ${ifname}: ${e instanceof Error ? e.message : String(e)}` });
+  try {
+    // The link, by name: one RTM_NEWLINK, or ENODEV.
+    const linkSeq = (seq = (seq + 1) >>> 0);
+    try {
+      addon.rtnlSend(h, emitGetLinkRequest(ifname, linkSeq));
+    } catch (e) {
+      return failed('RTM_GETLINK', e);
+    }
+    const linkRead = parseIfinfoMessages(addon.rtnlRead(h).bytes, linkSeq);
+    const link = linkRead.links.find((l) => l.ifname === ifname);
+    if (link === undefined) {
+      if (linkRead.errno === 19 /* ENODEV */) return err({ kind: 'no-such-interface', detail: `interface ${ifname} does not exist` });
+      return failed('RTM_GETLINK', linkRead.errno !== 0 ? errnoName(linkRead.errno) : 'no answer');
+    }
+    // Its addresses: the dump has every interface's, in the kernel's order (IPv4, then IPv6).
+    const addrSeq = (seq = (seq + 1) >>> 0);
+    try {
+      addon.rtnlSend(h, emitDumpRequest(RTM_GETADDR, addrSeq));
+    } catch (e) {
+      return failed('RTM_GETADDR', e);
+    }
+    const addrs: AddrDetails[] = [];
+    for (let reads = 0; ; reads++) {
+      const r = addon.rtnlRead(h);
+      const part = parseIfinfoMessages(r.bytes, addrSeq);
+      for (const a of part.addrs) if (a.index === link.index) addrs.push(a);
+      if (part.errno !== 0) return failed('RTM_GETADDR', errnoName(part.errno));
+      if (r.lost || part.dropped > 0) return failed('RTM_GETADDR', r.lost ? 'part of the dump was lost' : 'malformed message');
+      if (part.done) break;
+      if (r.bytes.length === 0 || reads >= MAX_READS) return failed('RTM_GETADDR', 'the dump did not end');
+    }
+    return infoFromIpJson(ipJsonOf(link, addrs), ifname);
+  } catch (e) {
+    return failed('read', e);
+  } finally {
+    addon.rtnlClose(h);
+  }
+}
+
+/** IF_OPER_* as `ip` names them (linux/if.h, RFC 2863 ifOperStatus). */
+const OPERSTATES = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'];
+
+/** A link-layer address as `ip` prints it: 4 bytes (IPv4 tunnels) dotted, else hex bytes joined by colons. */
+function lladdrText(b: Uint8Array): string {
+  return b.length === 4 ? b.join('.') : Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
+}
+
+/**
+ * The netlink messages as the fields of `ip -j addr show dev IF`'s JSON that infoFromIpJson reads
+ * (exported for unit tests): flags only UP and LOWER_UP (the rest are not read), an address's
+ * secondary, tentative and dadfailed as `ip` prints them (IFA_F_SECONDARY is "temporary" on IPv6).
+ */
+export function ipJsonOf(link: LinkDetails, addrs: readonly AddrDetails[]): Record<string, unknown> {
+  const flags: string[] = [];
+  if ((link.flags & IFF_UP) !== 0) flags.push('UP');
+  if ((link.flags & IFF_LOWER_UP) !== 0) flags.push('LOWER_UP');
+  return {
+    ifindex: link.index,
+    ifname: link.ifname,
+    flags,
+    ...(link.mtu !== undefined ? { mtu: link.mtu } : {}),
+    operstate: link.operstate !== undefined ? (OPERSTATES[link.operstate] ?? 'UNKNOWN') : 'UNKNOWN',
+    ...(link.lladdr !== undefined && link.lladdr.length > 0 ? { address: lladdrText(link.lladdr) } : {}),
+    addr_info: addrs.map((a) => {
+      const v4 = !a.address.includes(':');
+      return {
+        family: v4 ? 'inet' : 'inet6',
+        local: a.address,
+        prefixlen: a.prefixLen,
+        ...(a.broadcast !== undefined ? { broadcast: a.broadcast } : {}),
+        scope: scopeName(a.scope),
+        ...(v4 && (a.flags & IFA_F_SECONDARY) !== 0 ? { secondary: true } : {}),
+        ...((a.flags & IFA_F_TENTATIVE) !== 0 ? { tentative: true } : {}),
+        ...((a.flags & IFA_F_DADFAILED) !== 0 ? { dadfailed: true } : {}),
+        ...(a.label !== undefined ? { label: a.label } : {}),
+      };
+    }),
+  };
 }
 
 /** Parses the JSON of `ip -j addr show dev IFNAME` (exported for unit tests). */
@@ -99,6 +231,11 @@ export function parseIpAddrJson(text: string, ifname: string): Result<InterfaceI
   }
   const link = Array.isArray(data) ? (data as unknown[]).find((l) => isObj(l) && l['ifname'] === ifname) : undefined;
   if (!isObj(link)) return err({ kind: 'no-such-interface', detail: `interface ${ifname} not in ip output` });
+  return infoFromIpJson(link, ifname);
+}
+
+/** One link of `ip -j addr show`'s JSON (or the same fields read over netlink: ipJsonOf) as an InterfaceInfo. */
+function infoFromIpJson(link: Record<string, unknown>, ifname: string): Result<InterfaceInfo, InfoError> {
   const index = link['ifindex'];
   if (typeof index !== 'number') return err({ kind: 'bad-output', detail: 'no ifindex' });
   const flags = Array.isArray(link['flags']) ? (link['flags'] as unknown[]) : [];

@@ -16,7 +16,7 @@
  * 'monitorError' (Error) for monitor failures (named so an unheard one never throws).
  * The initial read sets states without events; read them with `isUp` and `addresses`.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { childProcess, type ChildProcess } from './child-process.js';
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { parseLinkLine } from '../track/link-parse.js';
@@ -63,7 +63,7 @@ export interface LinkMonitorEvents {
 function readLines(ipPath: string, netns: string | undefined, object: 'link' | 'addr'): Promise<string[]> {
   const ns = netns === undefined ? [] : ['-n', netns];
   return new Promise((resolve, reject) => {
-    execFile(ipPath, [...ns, '-o', object, 'show'], { maxBuffer: 16 * 1024 * 1024 }, (e, stdout) => (e ? reject(e) : resolve(stdout.split('\n'))));
+    childProcess().execFile(ipPath, [...ns, '-o', object, 'show'], { maxBuffer: 16 * 1024 * 1024 }, (e, stdout) => (e ? reject(e) : resolve(stdout.split('\n'))));
   });
 }
 
@@ -233,7 +233,7 @@ export class LinkMonitor extends EventEmitter<LinkMonitorEvents> {
     const ns = this.netns === undefined ? [] : ['-n', this.netns];
     let child: ChildProcess;
     try {
-      child = spawn(this.ipPath, [...ns, '-o', 'monitor', 'link', 'address'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      child = childProcess().spawn(this.ipPath, [...ns, '-o', 'monitor', 'link', 'address'], { stdio: ['ignore', 'pipe', 'ignore'] });
     } catch (e) {
       this.emit('monitorError', e instanceof Error ? e : new Error(String(e)));
       this.restartLater();

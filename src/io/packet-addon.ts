@@ -5,8 +5,9 @@
  * the kernel deadline timer (kernel-timer.ts, timer.c), real-time signals (realtime-signals.ts,
  * signals.c), the rtnetlink socket for the VIPs (rtnl-socket.ts, rtnl.c) and real-time
  * scheduling (realtime-scheduling.ts, sched.c), the memory a finished worker thread
- * leaves (config-loader.ts, memory.c) and the status socket's listener (unix-listener.ts,
- * unixsock.c). Missing when the
+ * leaves (config-loader.ts, memory.c), the status socket's listener (unix-listener.ts,
+ * unixsock.c), systemd's notification datagram (sd-notify.ts, unixsock.c) and the run lock's
+ * flock(2) (run-lock.ts, lock.c). Missing when the
  * native build failed; its users fall back.
  */
 import { createRequire } from 'node:module';
@@ -52,7 +53,7 @@ export type UnixAcceptHandle = { readonly __brand: 'UnixAcceptHandle' };
 /** An opaque residency mark (memory.c). */
 export type MemoryMark = { readonly __brand: 'MemoryMark' };
 
-/** The addon's surface: native/packet/packet.c, raw4.c, raw6.c, timer.c, signals.c, rtnl.c, sched.c, memory.c and unixsock.c. */
+/** The addon's surface: native/packet/packet.c, raw4.c, raw6.c, timer.c, signals.c, rtnl.c, sched.c, memory.c, unixsock.c and lock.c. */
 export interface PacketAddon {
   open(): number;
   send(fd: number, ifindex: number, frame: Uint8Array): number;
@@ -143,6 +144,10 @@ export interface PacketAddon {
   acceptStart?(fd: number, onAccept: (fd: number, code?: string, message?: string) => void): UnixAcceptHandle;
   /** Stops accepting and closes the listening fd (idempotent); unlinks nothing. */
   acceptClose?(h: UnixAcceptHandle): void;
+  /** One datagram from a fresh AF_UNIX SOCK_DGRAM socket to `address` ("/path" or "@abstract"), never waiting: the bytes sent (unixsock.c). Absent in an addon built before it existed. */
+  unixDatagramSend?(address: string, message: Uint8Array): number;
+  /** flock(2) on `fd`: LOCK_EX or LOCK_SH, LOCK_NB when `nonblocking`; another holder throws code EAGAIN (lock.c). Absent in an addon built before it existed. */
+  flock?(fd: number, exclusive: boolean, nonblocking: boolean): void;
 }
 
 /** Where the addon is looked for, relative to this file (src/io or dist/src/io). */

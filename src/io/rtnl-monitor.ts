@@ -44,7 +44,7 @@ export function addressesOf(table: Map<number, Map<string, AddressRecord>>, inde
 }
 
 /** ifa_scope as iproute2 prints it (rt_scopes). */
-function scopeName(scope: number): string {
+export function scopeName(scope: number): string {
   return scope === 0 ? 'global' : scope === 200 ? 'site' : scope === 253 ? 'link' : scope === 254 ? 'host' : scope === 255 ? 'nowhere' : String(scope);
 }
 

@@ -1,15 +1,20 @@
 /**
  * One vrrpd per runtime directory: an exclusive flock(2) on <run-dir>/vrrpd.lock, held for the
- * life of the process. Node has no flock(), so util-linux's flock(1) takes the lock on OUR open
- * file, passed to it as its descriptor 3: a flock belongs to the open file description, which we
- * keep open, so the lock stays ours after flock(1) exits and is released by the kernel when we
- * exit, however we die. A stale lock file is therefore harmless; only a live holder refuses.
- * The file holds the holder's pid, for the message.
+ * life of the process. The lock is taken on OUR open file, by the packet addon's flock(2)
+ * (native/packet/lock.c): a flock belongs to the open file description, which we keep open, so
+ * it is released by the kernel when we exit, however we die. A stale lock file is therefore
+ * harmless; only a live holder refuses. The file holds the holder's pid, for the message.
+ *
+ * Without the addon (not built, or built before lock.c) util-linux's flock(1) takes the same lock
+ * on the same open file, passed to it as its descriptor 3; node:child_process is loaded for it
+ * then, and only then (native-notes/memory.md: it costs ~0.5 MB at every start otherwise).
  */
-import { spawn } from 'node:child_process';
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { err, ok, type Result } from '../result.js';
+import { childProcess } from './child-process.js';
+import { loadPacketAddon } from './packet-addon.js';
+import { attempt } from './watch-addon.js';
 
 export const LOCK_FILE = 'vrrpd.lock';
 const FLOCK = 'flock';
@@ -35,7 +40,7 @@ export async function acquireRunLock(dir: string): Promise<Result<RunLock, strin
     closeSync(fd);
     return err(`${path} is not a regular file`);
   }
-  const r = await flock(fd, ['--exclusive']);
+  const r = await flock(fd, '--exclusive');
   if (r !== undefined) {
     const holder = r === 'held' ? readHolder(fd) : undefined;
     closeSync(fd);
@@ -63,19 +68,28 @@ export async function runLockHolder(dir: string): Promise<string | undefined> {
     return undefined; // no lock file: no daemon ever ran here
   }
   try {
-    const r = await flock(fd, ['--shared']);
+    const r = await flock(fd, '--shared');
     return r === 'held' ? (readHolder(fd) ?? 'unknown') : undefined;
   } finally {
     closeSync(fd);
   }
 }
 
-/** flock(1) -n on our descriptor `fd`: undefined when locked, 'held' on conflict, else why not. */
-function flock(fd: number, mode: string[]): Promise<'held' | string | undefined> {
+/** A non-blocking flock on our descriptor `fd`: undefined when locked, 'held' on conflict, else why not. */
+function flock(fd: number, mode: '--exclusive' | '--shared'): Promise<'held' | string | undefined> {
+  const a = loadPacketAddon();
+  const lock = a.ok ? a.value.flock : undefined;
+  if (lock === undefined) return flockCommand(fd, mode);
+  const r = attempt(() => lock(fd, mode === '--exclusive', true));
+  return Promise.resolve(r.ok ? undefined : r.error.code === 'EAGAIN' ? 'held' : r.error.detail);
+}
+
+/** The fallback without the addon's flock: util-linux's flock(1) -n on our descriptor, as its fd 3. */
+function flockCommand(fd: number, mode: '--exclusive' | '--shared'): Promise<'held' | string | undefined> {
   return new Promise((resolve) => {
     let child;
     try {
-      child = spawn(FLOCK, [...mode, '--nonblock', '--conflict-exit-code', String(CONFLICT), '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
+      child = childProcess().spawn(FLOCK, [mode, '--nonblock', '--conflict-exit-code', String(CONFLICT), '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
     } catch (e) {
       resolve(`${FLOCK}: ${(e as Error).message}`);
       return;

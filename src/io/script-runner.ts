@@ -18,7 +18,7 @@
  * - It never rejects: a spawn that throws (EPERM, a NUL byte in an argument, EAGAIN) or fails
  *   later (ENOENT) is a result with `error` set, which the tracker counts as a failed check.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { childProcess, type ChildProcess } from './child-process.js';
 import type { CheckOutcome } from '../track/script-tracker.js';
 import type { TcpTarget } from '../track/tcp-target.js';
 import { checkTcp, tcpOutcome } from './check-tcp.js';
@@ -83,7 +83,7 @@ function start(opts: RunScriptOptions): ChildProcess | string {
   const { plan } = opts;
   const cmd = opts.launcher.argv(plan.file, [...plan.args, ...(opts.extraArgs ?? [])], plan.uid, plan.gid);
   try {
-    return spawn(cmd.file, [...cmd.args], { detached: true, stdio: 'ignore', env: { ...plan.env }, cwd: '/' });
+    return childProcess().spawn(cmd.file, [...cmd.args], { detached: true, stdio: 'ignore', env: { ...plan.env }, cwd: '/' });
   } catch (e) {
     return `cannot start ${plan.file}: ${(e as Error).message}`;
   }

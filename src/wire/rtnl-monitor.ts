@@ -75,10 +75,10 @@ export interface MonitorRead {
   readonly dropped: number;
 }
 
-type Attrs = Map<number, Uint8Array>;
+export type Attrs = Map<number, Uint8Array>;
 
 /** rtattrs in [from, end): the last of each type; undefined when one is malformed. */
-function attributes(bytes: Uint8Array, view: DataView, from: number, end: number): Attrs | undefined {
+export function attributes(bytes: Uint8Array, view: DataView, from: number, end: number): Attrs | undefined {
   const out: Attrs = new Map();
   let at = from;
   while (at + 4 <= end) {
@@ -91,7 +91,7 @@ function attributes(bytes: Uint8Array, view: DataView, from: number, end: number
 }
 
 /** IFLA_IFNAME: a NUL-terminated name of 1..15 printable characters. */
-function ifname(value: Uint8Array | undefined): string | undefined {
+export function ifname(value: Uint8Array | undefined): string | undefined {
   if (value === undefined) return undefined;
   const nul = value.indexOf(0);
   const name = value.subarray(0, nul < 0 ? value.length : nul);

@@ -45,6 +45,31 @@ describe.skipIf(reason !== undefined)('VIPs and gratuitous ARP in namespaces', (
     expect((await getInterfaceInfo('nosuch0', { netns: ns })).ok).toBe(false);
   });
 
+  it('interface info over rtnetlink equals what `ip -j addr show` gives: secondaries, labels, scopes, tentative IPv6, a link down, none', async () => {
+    const a = lab.host('a');
+    const both = async (ifname: string): Promise<unknown> => {
+      const viaNetlink = await getInterfaceInfo(ifname, { netns: ns });
+      const viaIp = await getInterfaceInfo(ifname, { netns: ns, ipPath: 'ip' });
+      expect(viaNetlink.ok, JSON.stringify(viaNetlink)).toBe(viaIp.ok);
+      if (viaNetlink.ok) expect(viaNetlink).toEqual(viaIp);
+      else if (!viaIp.ok) expect(viaNetlink.error.kind).toBe(viaIp.error.kind);
+      return viaNetlink;
+    };
+    await a.mustExec('ip', ['addr', 'add', '10.77.0.1/24', 'brd', '+', 'dev', 'eth0', 'label', 'eth0:one']);
+    await a.mustExec('ip', ['addr', 'add', '10.77.0.2/24', 'dev', 'eth0']); // secondary of the subnet
+    await a.mustExec('ip', ['addr', 'add', '10.77.9.9/32', 'scope', 'link', 'dev', 'eth0']);
+    expect(await both('eth0')).toMatchObject({ ok: true, value: { running: true, ipv4: expect.arrayContaining([expect.objectContaining({ address: '10.77.0.2', secondary: true })]) } });
+    // Without carrier, duplicate address detection waits: the address stays tentative while both read it.
+    await a.linkDown();
+    await a.mustExec('ip', ['-6', 'addr', 'add', 'fd00:77::1/64', 'dev', 'eth0']);
+    expect(await both('eth0')).toMatchObject({ ok: true, value: { running: false, ipv6: expect.arrayContaining([expect.objectContaining({ address: 'fd00:77::1', usable: false })]) } });
+    await a.mustExec('ip', ['addr', 'del', 'fd00:77::1/64', 'dev', 'eth0']);
+    await a.linkUp();
+    await both('lo');
+    expect(await both('nosuch0')).toMatchObject({ ok: false, error: { kind: 'no-such-interface' } });
+    for (const addr of ['10.77.0.2/24', '10.77.0.1/24', '10.77.9.9/32']) await a.mustExec('ip', ['addr', 'del', addr, 'dev', 'eth0']);
+  });
+
   it('add and del are idempotent; label, brd and scope reach the kernel', async () => {
     const vip = { address: '192.168.50.100/24', dev: 'eth0', brd: '192.168.50.255', scope: 'global', label: 'eth0:vi1' };
     expect(await addVip(vip, { netns: ns })).toEqual({ ok: true, value: 'added' });

@@ -41,7 +41,7 @@ describe.skipIf(skipReason !== undefined)('systemd/vrrpd.service', () => {
     const text = readFileSync(unitPath, 'utf8');
     for (const line of [
       'Type=notify',
-      'NotifyAccess=all',
+      'NotifyAccess=main',
       'ExecReload=/bin/kill -HUP $MAINPID',
       'Restart=always',
       'User=vrrpd',

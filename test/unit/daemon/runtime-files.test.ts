@@ -226,4 +226,21 @@ describe('the runtime directory lock', () => {
     expect(third.ok).toBe(true);
     if (third.ok) third.value.close();
   });
+
+  it("is a flock(2) that util-linux's flock(1) sees, from another process (a daemon of an older build, or one without the addon)", async () => {
+    const d = mkdtempSync(join(dir, 'lock-'));
+    const held = await acquireRunLock(d);
+    expect(held.ok).toBe(true);
+    const tryLock = (): number => {
+      try {
+        execFileSync('flock', ['--nonblock', '--conflict-exit-code', '75', join(d, 'vrrpd.lock'), 'true'], { stdio: 'ignore' });
+        return 0;
+      } catch (e) {
+        return (e as { status: number }).status;
+      }
+    };
+    expect(tryLock()).toBe(75);
+    if (held.ok) held.value.close();
+    expect(tryLock()).toBe(0);
+  });
 });

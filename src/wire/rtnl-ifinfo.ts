@@ -1,0 +1,158 @@
+/**
+ * One interface as rtnetlink describes it, for io/interface-info.ts: the RTM_NEWLINK answering an
+ * RTM_GETLINK by name (struct ifinfomsg with IFLA_IFNAME, IFLA_ADDRESS, IFLA_MTU, IFLA_OPERSTATE)
+ * and the RTM_NEWADDR parts of an RTM_GETADDR dump (struct ifaddrmsg with IFA_LOCAL / IFA_ADDRESS,
+ * IFA_BROADCAST, IFA_LABEL, IFA_FLAGS), up to the dump's NLMSG_DONE (rtnetlink(7),
+ * linux/if_link.h, linux/if_addr.h). What `ip -j addr show dev IF` prints is made of the same
+ * messages; io/interface-info.ts turns these values into its JSON's fields, so both paths share
+ * one mapping. Parsing is bounded by the input and never throws; a malformed message is counted.
+ */
+import { readAddress, type IpAddress } from './address.js';
+import { AF_INET, AF_INET6, align4, HOST_LE, NLMSG_ERROR, NLMSG_HDRLEN, RTM_NEWADDR } from './rtnl.js';
+import { attributes, ifname, NLMSG_DONE, RTM_GETLINK, RTM_NEWLINK } from './rtnl-monitor.js';
+
+const IFLA_ADDRESS = 1;
+const IFLA_IFNAME = 3;
+const IFLA_MTU = 4;
+const IFLA_OPERSTATE = 16;
+const IFA_ADDRESS = 1;
+const IFA_LOCAL = 2;
+const IFA_LABEL = 3;
+const IFA_BROADCAST = 4;
+const IFA_FLAGS = 8;
+const IFINFOMSG_LEN = 16;
+const IFADDRMSG_LEN = 8;
+
+/** RTM_NEWLINK's facts: `flags` ifi_flags, `operstate` IF_OPER_* (undefined without IFLA_OPERSTATE), `lladdr` IFLA_ADDRESS. */
+export interface LinkDetails {
+  readonly index: number;
+  readonly ifname: string;
+  readonly flags: number;
+  readonly mtu: number | undefined;
+  readonly operstate: number | undefined;
+  readonly lladdr: Uint8Array | undefined;
+}
+
+/** RTM_NEWADDR's facts; `flags` from IFA_FLAGS when present (32 bits), else ifa_flags. */
+export interface AddrDetails {
+  readonly index: number;
+  readonly address: IpAddress;
+  readonly prefixLen: number;
+  readonly scope: number;
+  readonly flags: number;
+  /** IFA_BROADCAST (IPv4). */
+  readonly broadcast: IpAddress | undefined;
+  /** IFA_LABEL (IPv4). */
+  readonly label: string | undefined;
+}
+
+/** What one read of the socket held, for the request numbered `seq`. */
+export interface IfinfoRead {
+  readonly links: LinkDetails[];
+  readonly addrs: AddrDetails[];
+  /** NLMSG_DONE of the dump was read. */
+  readonly done: boolean;
+  /** The kernel refused the request (NLMSG_ERROR): its errno, else 0. */
+  readonly errno: number;
+  readonly dropped: number;
+}
+
+function u32(v: Uint8Array | undefined): number | undefined {
+  return v !== undefined && v.length >= 4 ? new DataView(v.buffer, v.byteOffset, 4).getUint32(0, HOST_LE) : undefined;
+}
+
+/** IFA_LABEL: a NUL-terminated string. */
+function label(v: Uint8Array | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  const nul = v.indexOf(0);
+  return new TextDecoder().decode(v.subarray(0, nul < 0 ? v.length : nul));
+}
+
+function linkDetails(bytes: Uint8Array, view: DataView, at: number, end: number): LinkDetails | undefined {
+  if (end - at < IFINFOMSG_LEN) return undefined;
+  const index = view.getInt32(at + 4, HOST_LE);
+  const attrs = attributes(bytes, view, at + IFINFOMSG_LEN, end);
+  const name = ifname(attrs?.get(IFLA_IFNAME));
+  if (attrs === undefined || index <= 0 || name === undefined) return undefined;
+  const oper = attrs.get(IFLA_OPERSTATE);
+  return { index, ifname: name, flags: view.getUint32(at + 8, HOST_LE), mtu: u32(attrs.get(IFLA_MTU)), operstate: oper !== undefined && oper.length >= 1 ? oper[0] : undefined, lladdr: attrs.get(IFLA_ADDRESS)?.slice() };
+}
+
+function addrDetails(bytes: Uint8Array, view: DataView, at: number, end: number): AddrDetails | undefined {
+  if (end - at < IFADDRMSG_LEN) return undefined;
+  const family = view.getUint8(at);
+  const size = family === AF_INET ? 4 : family === AF_INET6 ? 16 : 0;
+  const prefixLen = view.getUint8(at + 1);
+  const index = view.getUint32(at + 4, HOST_LE);
+  const attrs = attributes(bytes, view, at + IFADDRMSG_LEN, end);
+  // IFA_LOCAL is the interface's own address; IFA_ADDRESS the peer's on a point-to-point link (ip prints the local one).
+  const raw = attrs?.get(IFA_LOCAL) ?? attrs?.get(IFA_ADDRESS);
+  if (attrs === undefined || size === 0 || raw === undefined || raw.length !== size || prefixLen > size * 8 || index === 0) return undefined;
+  const fam = size === 4 ? 'ipv4' : 'ipv6';
+  const brd = attrs.get(IFA_BROADCAST);
+  return {
+    index,
+    address: readAddress(raw, 0, fam),
+    prefixLen,
+    scope: view.getUint8(at + 3),
+    flags: u32(attrs.get(IFA_FLAGS)) ?? view.getUint8(at + 2),
+    broadcast: brd !== undefined && brd.length === size ? readAddress(brd, 0, fam) : undefined,
+    label: label(attrs.get(IFA_LABEL)),
+  };
+}
+
+/** Every link, address and end-of-dump message numbered `seq` in `bytes` (datagrams concatenated); others are skipped. */
+export function parseIfinfoMessages(bytes: Uint8Array, seq: number): IfinfoRead {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const links: LinkDetails[] = [];
+  const addrs: AddrDetails[] = [];
+  let done = false;
+  let errno = 0;
+  let dropped = 0;
+  let at = 0;
+  while (at < bytes.length) {
+    const len = at + NLMSG_HDRLEN <= bytes.length ? view.getUint32(at, HOST_LE) : 0;
+    if (len < NLMSG_HDRLEN || len > bytes.length - at) {
+      dropped++;
+      break;
+    }
+    const type = view.getUint16(at + 4, HOST_LE);
+    const body = at + NLMSG_HDRLEN;
+    if (view.getUint32(at + 8, HOST_LE) === seq >>> 0) {
+      if (type === RTM_NEWLINK) {
+        const l = linkDetails(bytes, view, body, at + len);
+        if (l === undefined) dropped++;
+        else links.push(l);
+      } else if (type === RTM_NEWADDR) {
+        const a = addrDetails(bytes, view, body, at + len);
+        if (a === undefined) dropped++;
+        else addrs.push(a);
+      } else if (type === NLMSG_DONE) {
+        done = true;
+      } else if (type === NLMSG_ERROR) {
+        if (at + len - body < 4) dropped++;
+        else if (view.getInt32(body, HOST_LE) !== 0) errno = -view.getInt32(body, HOST_LE);
+      }
+    }
+    at += align4(len);
+  }
+  return { links, addrs, done, errno, dropped };
+}
+
+/** RTM_GETLINK for the interface named `name` (not a dump: one RTM_NEWLINK, or NLMSG_ERROR ENODEV), numbered `seq`. */
+export function emitGetLinkRequest(name: string, seq: number): Uint8Array {
+  const nameBytes = new TextEncoder().encode(name);
+  const attrLen = 4 + nameBytes.length + 1;
+  const len = NLMSG_HDRLEN + IFINFOMSG_LEN + align4(attrLen);
+  const buf = new Uint8Array(len);
+  const view = new DataView(buf.buffer);
+  view.setUint32(0, len, HOST_LE);
+  view.setUint16(4, RTM_GETLINK, HOST_LE);
+  view.setUint16(6, 0x1, HOST_LE); // NLM_F_REQUEST
+  view.setUint32(8, seq >>> 0, HOST_LE);
+  const attr = NLMSG_HDRLEN + IFINFOMSG_LEN; // ifinfomsg zeroed: AF_UNSPEC, index 0 (look up by name)
+  view.setUint16(attr, attrLen, HOST_LE);
+  view.setUint16(attr + 2, IFLA_IFNAME, HOST_LE);
+  buf.set(nameBytes, attr + 4);
+  return buf;
+}
