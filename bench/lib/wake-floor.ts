@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { DIST } from './paths.js';
-import { quantile } from './stats.js';
+import { summarize } from './stats.js';
 
 /** What the probe saw in one window. */
 export interface WakeFloor {
@@ -25,11 +25,12 @@ export interface WakeFloor {
 
 /** Order statistics of the probe's latenesses (ms); NaN figures for none. */
 export function wakeFloorOf(lateMs: readonly number[]): WakeFloor {
+  const s = summarize(lateMs);
   return {
-    wakes: lateMs.length,
-    p50: quantile(lateMs, 0.5),
-    p99: quantile(lateMs, 0.99),
-    max: lateMs.length ? Math.max(...lateMs) : Number.NaN,
+    wakes: s.n,
+    p50: s.median,
+    p99: s.p99,
+    max: s.max,
     over1: lateMs.filter((x) => x > 1).length,
     over2: lateMs.filter((x) => x > 2).length,
   };

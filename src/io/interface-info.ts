@@ -11,7 +11,7 @@
  * the socket: no fork and no child_process at a daemon's start (native-notes/memory.md).
  */
 import { err, ok, type Result } from '../result.js';
-import { isLinkLocal6, parseIpAddress, type Ipv4Address, type Ipv6Address } from '../wire/address.js';
+import { familyOf, isLinkLocal6, parseIpAddress, type Ipv4Address, type Ipv6Address } from '../wire/address.js';
 import { emitDumpRequest, IFA_F_DADFAILED, IFA_F_SECONDARY, IFA_F_TENTATIVE, IFF_LOWER_UP, IFF_UP, RTM_GETADDR } from '../wire/rtnl-monitor.js';
 import { emitGetLinkRequest, parseIfinfoMessages, type AddrDetails, type LinkDetails } from '../wire/rtnl-ifinfo.js';
 import { run } from './exec.js';
@@ -205,7 +205,7 @@ export function ipJsonOf(link: LinkDetails, addrs: readonly AddrDetails[]): Reco
     operstate: link.operstate !== undefined ? (OPERSTATES[link.operstate] ?? 'UNKNOWN') : 'UNKNOWN',
     ...(link.lladdr !== undefined && link.lladdr.length > 0 ? { address: lladdrText(link.lladdr) } : {}),
     addr_info: addrs.map((a) => {
-      const v4 = !a.address.includes(':');
+      const v4 = familyOf(a.address) === 'ipv4';
       return {
         family: v4 ? 'inet' : 'inet6',
         local: a.address,

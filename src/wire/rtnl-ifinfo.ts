@@ -7,21 +7,15 @@
  * messages; io/interface-info.ts turns these values into its JSON's fields, so both paths share
  * one mapping. Parsing is bounded by the input and never throws; a malformed message is counted.
  */
-import { readAddress, type IpAddress } from './address.js';
-import { AF_INET, AF_INET6, align4, HOST_LE, NLMSG_ERROR, NLMSG_HDRLEN, RTM_NEWADDR } from './rtnl.js';
-import { attributes, ifname, NLMSG_DONE, RTM_GETLINK, RTM_NEWLINK } from './rtnl-monitor.js';
+import { familyOf, readAddress, type IpAddress } from './address.js';
+import { align4, HOST_LE, NLMSG_ERROR, NLMSG_HDRLEN, RTM_NEWADDR } from './rtnl.js';
+import { addrHead, IFINFOMSG_LEN, IFLA_IFNAME, linkHead, NLMSG_DONE, RTM_GETLINK, RTM_NEWLINK, u32Attr, walkMessages } from './rtnl-monitor.js';
 
 const IFLA_ADDRESS = 1;
-const IFLA_IFNAME = 3;
 const IFLA_MTU = 4;
 const IFLA_OPERSTATE = 16;
-const IFA_ADDRESS = 1;
-const IFA_LOCAL = 2;
 const IFA_LABEL = 3;
 const IFA_BROADCAST = 4;
-const IFA_FLAGS = 8;
-const IFINFOMSG_LEN = 16;
-const IFADDRMSG_LEN = 8;
 
 /** RTM_NEWLINK's facts: `flags` ifi_flags, `operstate` IF_OPER_* (undefined without IFLA_OPERSTATE), `lladdr` IFLA_ADDRESS. */
 export interface LinkDetails {
@@ -57,10 +51,6 @@ export interface IfinfoRead {
   readonly dropped: number;
 }
 
-function u32(v: Uint8Array | undefined): number | undefined {
-  return v !== undefined && v.length >= 4 ? new DataView(v.buffer, v.byteOffset, 4).getUint32(0, HOST_LE) : undefined;
-}
-
 /** IFA_LABEL: a NUL-terminated string. */
 function label(v: Uint8Array | undefined): string | undefined {
   if (v === undefined) return undefined;
@@ -69,36 +59,20 @@ function label(v: Uint8Array | undefined): string | undefined {
 }
 
 function linkDetails(bytes: Uint8Array, view: DataView, at: number, end: number): LinkDetails | undefined {
-  if (end - at < IFINFOMSG_LEN) return undefined;
-  const index = view.getInt32(at + 4, HOST_LE);
-  const attrs = attributes(bytes, view, at + IFINFOMSG_LEN, end);
-  const name = ifname(attrs?.get(IFLA_IFNAME));
-  if (attrs === undefined || index <= 0 || name === undefined) return undefined;
+  const head = linkHead(bytes, view, at, end);
+  if (head === undefined) return undefined;
+  const { index, ifname, flags, attrs } = head;
   const oper = attrs.get(IFLA_OPERSTATE);
-  return { index, ifname: name, flags: view.getUint32(at + 8, HOST_LE), mtu: u32(attrs.get(IFLA_MTU)), operstate: oper !== undefined && oper.length >= 1 ? oper[0] : undefined, lladdr: attrs.get(IFLA_ADDRESS)?.slice() };
+  return { index, ifname, flags, mtu: u32Attr(attrs.get(IFLA_MTU)), operstate: oper !== undefined && oper.length >= 1 ? oper[0] : undefined, lladdr: attrs.get(IFLA_ADDRESS)?.slice() };
 }
 
 function addrDetails(bytes: Uint8Array, view: DataView, at: number, end: number): AddrDetails | undefined {
-  if (end - at < IFADDRMSG_LEN) return undefined;
-  const family = view.getUint8(at);
-  const size = family === AF_INET ? 4 : family === AF_INET6 ? 16 : 0;
-  const prefixLen = view.getUint8(at + 1);
-  const index = view.getUint32(at + 4, HOST_LE);
-  const attrs = attributes(bytes, view, at + IFADDRMSG_LEN, end);
-  // IFA_LOCAL is the interface's own address; IFA_ADDRESS the peer's on a point-to-point link (ip prints the local one).
-  const raw = attrs?.get(IFA_LOCAL) ?? attrs?.get(IFA_ADDRESS);
-  if (attrs === undefined || size === 0 || raw === undefined || raw.length !== size || prefixLen > size * 8 || index === 0) return undefined;
-  const fam = size === 4 ? 'ipv4' : 'ipv6';
+  const head = addrHead(bytes, view, at, end);
+  if (head === undefined) return undefined;
+  const { attrs, ...fields } = head;
   const brd = attrs.get(IFA_BROADCAST);
-  return {
-    index,
-    address: readAddress(raw, 0, fam),
-    prefixLen,
-    scope: view.getUint8(at + 3),
-    flags: u32(attrs.get(IFA_FLAGS)) ?? view.getUint8(at + 2),
-    broadcast: brd !== undefined && brd.length === size ? readAddress(brd, 0, fam) : undefined,
-    label: label(attrs.get(IFA_LABEL)),
-  };
+  const family = familyOf(fields.address);
+  return { ...fields, broadcast: brd !== undefined && brd.length === (family === 'ipv4' ? 4 : 16) ? readAddress(brd, 0, family) : undefined, label: label(attrs.get(IFA_LABEL)) };
 }
 
 /** Every link, address and end-of-dump message numbered `seq` in `bytes` (datagrams concatenated); others are skipped. */
@@ -109,34 +83,24 @@ export function parseIfinfoMessages(bytes: Uint8Array, seq: number): IfinfoRead 
   let done = false;
   let errno = 0;
   let dropped = 0;
-  let at = 0;
-  while (at < bytes.length) {
-    const len = at + NLMSG_HDRLEN <= bytes.length ? view.getUint32(at, HOST_LE) : 0;
-    if (len < NLMSG_HDRLEN || len > bytes.length - at) {
-      dropped++;
-      break;
+  const broken = walkMessages(bytes, view, (type, body, end, header) => {
+    if (view.getUint32(header + 8, HOST_LE) !== seq >>> 0) return;
+    if (type === RTM_NEWLINK) {
+      const l = linkDetails(bytes, view, body, end);
+      if (l === undefined) dropped++;
+      else links.push(l);
+    } else if (type === RTM_NEWADDR) {
+      const a = addrDetails(bytes, view, body, end);
+      if (a === undefined) dropped++;
+      else addrs.push(a);
+    } else if (type === NLMSG_DONE) {
+      done = true;
+    } else if (type === NLMSG_ERROR) {
+      if (end - body < 4) dropped++;
+      else if (view.getInt32(body, HOST_LE) !== 0) errno = -view.getInt32(body, HOST_LE);
     }
-    const type = view.getUint16(at + 4, HOST_LE);
-    const body = at + NLMSG_HDRLEN;
-    if (view.getUint32(at + 8, HOST_LE) === seq >>> 0) {
-      if (type === RTM_NEWLINK) {
-        const l = linkDetails(bytes, view, body, at + len);
-        if (l === undefined) dropped++;
-        else links.push(l);
-      } else if (type === RTM_NEWADDR) {
-        const a = addrDetails(bytes, view, body, at + len);
-        if (a === undefined) dropped++;
-        else addrs.push(a);
-      } else if (type === NLMSG_DONE) {
-        done = true;
-      } else if (type === NLMSG_ERROR) {
-        if (at + len - body < 4) dropped++;
-        else if (view.getInt32(body, HOST_LE) !== 0) errno = -view.getInt32(body, HOST_LE);
-      }
-    }
-    at += align4(len);
-  }
-  return { links, addrs, done, errno, dropped };
+  });
+  return { links, addrs, done, errno, dropped: dropped + broken };
 }
 
 /** RTM_GETLINK for the interface named `name` (not a dump: one RTM_NEWLINK, or NLMSG_ERROR ENODEV), numbered `seq`. */

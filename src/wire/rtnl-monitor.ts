@@ -29,12 +29,12 @@ export const IFF_LOWER_UP = 0x10000;
 export const IFA_F_SECONDARY = 0x01;
 export const IFA_F_DADFAILED = 0x08;
 export const IFA_F_TENTATIVE = 0x40;
-const IFLA_IFNAME = 3;
-const IFA_ADDRESS = 1;
-const IFA_LOCAL = 2;
-const IFA_FLAGS = 8;
-const IFINFOMSG_LEN = 16;
-const IFADDRMSG_LEN = 8;
+export const IFLA_IFNAME = 3;
+export const IFA_ADDRESS = 1;
+export const IFA_LOCAL = 2;
+export const IFA_FLAGS = 8;
+export const IFINFOMSG_LEN = 16;
+export const IFADDRMSG_LEN = 8;
 /** IFNAMSIZ - 1: the longest interface name. */
 const IFNAME_MAX = 15;
 
@@ -99,18 +99,31 @@ export function ifname(value: Uint8Array | undefined): string | undefined {
   return String.fromCharCode(...name);
 }
 
-function linkMessage(type: number, bytes: Uint8Array, view: DataView, at: number, end: number): LinkMessage | undefined {
+/** The parts of an RTM_NEWLINK / RTM_DELLINK both readers use (struct ifinfomsg, IFLA_IFNAME), with its attributes; undefined when malformed. */
+export function linkHead(bytes: Uint8Array, view: DataView, at: number, end: number): { index: number; flags: number; ifname: string; attrs: Attrs } | undefined {
   if (end - at < IFINFOMSG_LEN) return undefined;
   const index = view.getInt32(at + 4, HOST_LE);
-  const flags = view.getUint32(at + 8, HOST_LE);
   const attrs = attributes(bytes, view, at + IFINFOMSG_LEN, end);
   const name = ifname(attrs?.get(IFLA_IFNAME));
-  if (index <= 0 || name === undefined) return undefined;
-  const deleted = type === RTM_DELLINK;
-  return { kind: 'link', deleted, index, ifname: name, flags, up: !deleted && (flags & IFF_UP) !== 0 && (flags & IFF_LOWER_UP) !== 0 };
+  if (attrs === undefined || index <= 0 || name === undefined) return undefined;
+  return { index, flags: view.getUint32(at + 8, HOST_LE), ifname: name, attrs };
 }
 
-function addrMessage(type: number, bytes: Uint8Array, view: DataView, at: number, end: number): AddrMessage | undefined {
+/** A 4-byte attribute in host order (IFA_FLAGS, IFLA_MTU); undefined when absent or of another size. */
+export function u32Attr(v: Uint8Array | undefined): number | undefined {
+  return v !== undefined && v.length === 4 ? new DataView(v.buffer, v.byteOffset, 4).getUint32(0, HOST_LE) : undefined;
+}
+
+/**
+ * The parts of an RTM_NEWADDR / RTM_DELADDR both readers use (struct ifaddrmsg, IFA_LOCAL or
+ * IFA_ADDRESS, IFA_FLAGS), with its attributes; undefined when malformed.
+ */
+export function addrHead(
+  bytes: Uint8Array,
+  view: DataView,
+  at: number,
+  end: number,
+): { index: number; address: IpAddress; prefixLen: number; scope: number; flags: number; attrs: Attrs } | undefined {
   if (end - at < IFADDRMSG_LEN) return undefined;
   const family = view.getUint8(at);
   const size = family === AF_INET ? 4 : family === AF_INET6 ? 16 : 0;
@@ -119,11 +132,40 @@ function addrMessage(type: number, bytes: Uint8Array, view: DataView, at: number
   const attrs = attributes(bytes, view, at + IFADDRMSG_LEN, end);
   // IFA_LOCAL is the interface's own address; IFA_ADDRESS the peer's on a point-to-point link (iproute2 prints the local one).
   const raw = attrs?.get(IFA_LOCAL) ?? attrs?.get(IFA_ADDRESS);
-  if (size === 0 || raw === undefined || raw.length !== size || prefixLen > size * 8 || index === 0) return undefined;
-  const flags32 = attrs?.get(IFA_FLAGS);
-  const flags = flags32 !== undefined && flags32.length === 4 ? new DataView(flags32.buffer, flags32.byteOffset, 4).getUint32(0, HOST_LE) : view.getUint8(at + 2);
+  if (attrs === undefined || size === 0 || raw === undefined || raw.length !== size || prefixLen > size * 8 || index === 0) return undefined;
   const address = readAddress(raw, 0, size === 4 ? 'ipv4' : 'ipv6');
-  return { kind: 'addr', deleted: type === RTM_DELADDR, index, address, prefixLen, scope: view.getUint8(at + 3), flags };
+  return { index, address, prefixLen, scope: view.getUint8(at + 3), flags: u32Attr(attrs.get(IFA_FLAGS)) ?? view.getUint8(at + 2), attrs };
+}
+
+/**
+ * Walks the netlink messages in `bytes` (datagrams concatenated, as rtnlRead hands them over):
+ * `visit(type, body, end, header)` for each, `header` the offset of its nlmsghdr. Returns 1 when a
+ * broken length ended the walk early, else 0 (a count of what was dropped).
+ */
+export function walkMessages(bytes: Uint8Array, view: DataView, visit: (type: number, body: number, end: number, header: number) => void): number {
+  let at = 0;
+  while (at < bytes.length) {
+    const len = at + NLMSG_HDRLEN <= bytes.length ? view.getUint32(at, HOST_LE) : 0;
+    if (len < NLMSG_HDRLEN || len > bytes.length - at) return 1;
+    visit(view.getUint16(at + 4, HOST_LE), at + NLMSG_HDRLEN, at + len, at);
+    at += align4(len);
+  }
+  return 0;
+}
+
+function linkMessage(type: number, bytes: Uint8Array, view: DataView, at: number, end: number): LinkMessage | undefined {
+  const head = linkHead(bytes, view, at, end);
+  if (head === undefined) return undefined;
+  const { index, flags, ifname: name } = head;
+  const deleted = type === RTM_DELLINK;
+  return { kind: 'link', deleted, index, ifname: name, flags, up: !deleted && (flags & IFF_UP) !== 0 && (flags & IFF_LOWER_UP) !== 0 };
+}
+
+function addrMessage(type: number, bytes: Uint8Array, view: DataView, at: number, end: number): AddrMessage | undefined {
+  const head = addrHead(bytes, view, at, end);
+  if (head === undefined) return undefined;
+  const { index, address, prefixLen, scope, flags } = head;
+  return { kind: 'addr', deleted: type === RTM_DELADDR, index, address, prefixLen, scope, flags };
 }
 
 /** One message's payload as a value; null for a type the monitor does not use, undefined when malformed. */
@@ -152,20 +194,12 @@ export function parseMonitorMessages(bytes: Uint8Array): MonitorRead {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const messages: MonitorMessage[] = [];
   let dropped = 0;
-  let at = 0;
-  while (at < bytes.length) {
-    const len = at + NLMSG_HDRLEN <= bytes.length ? view.getUint32(at, HOST_LE) : 0;
-    if (len < NLMSG_HDRLEN || len > bytes.length - at) {
-      dropped++;
-      break;
-    }
-    const type = view.getUint16(at + 4, HOST_LE);
-    const value = messageValue(type, bytes, view, at + NLMSG_HDRLEN, at + len);
+  const broken = walkMessages(bytes, view, (type, body, end, header) => {
+    const value = messageValue(type, bytes, view, body, end);
     if (value === undefined) dropped++;
-    else if (value !== null) messages.push({ ...value, seq: view.getUint32(at + 8, HOST_LE), multi: (view.getUint16(at + 6, HOST_LE) & NLM_F_MULTI) !== 0 });
-    at += align4(len);
-  }
-  return { messages, dropped };
+    else if (value !== null) messages.push({ ...value, seq: view.getUint32(header + 8, HOST_LE), multi: (view.getUint16(header + 6, HOST_LE) & NLM_F_MULTI) !== 0 });
+  });
+  return { messages, dropped: dropped + broken };
 }
 
 /** An RTM_GETLINK or RTM_GETADDR dump request for every family, numbered `seq`. */
