@@ -20,7 +20,11 @@ const seconds = arg('--seconds', 20);
 const cell = new Int32Array(new SharedArrayBuffer(4));
 const lateMs: number[] = [];
 const start = performance.now();
-for (let deadline = start + periodMs; deadline <= start + seconds * 1000; deadline += periodMs) {
+// A count, not `deadline += periodMs` against an end time: summing floats can push the last
+// deadline a hair past the end and lose a wake-up.
+const wakes = Math.floor((seconds * 1000) / periodMs + 1e-9);
+for (let i = 1; i <= wakes; i++) {
+  const deadline = start + i * periodMs;
   const left = deadline - performance.now();
   // Nothing ever notifies `cell`: the wait always ends by its timeout.
   if (left > 0) Atomics.wait(cell, 0, 0, left);
