@@ -67,6 +67,12 @@ export interface DiagnosticExtra {
  * many. Errors added inside `confine(section, ...)` disable that section only (class 'disabled');
  * any other error is fatal.
  */
+/**
+ * A message, or a function making it: called only when the diagnostic is kept, so what a dropped
+ * one would have cost (a "did you mean" over every keyword) is not paid past the cap.
+ */
+export type Message = string | (() => string);
+
 export class Diagnostics {
   readonly #kept: Diagnostic[] = [];
   #dropped = { error: 0, warning: 0, info: 0, fatal: 0 };
@@ -77,7 +83,7 @@ export class Diagnostics {
 
   constructor(private readonly max = Infinity) {}
 
-  add(severity: Severity, at: SourcePos, message: string, extra: string | DiagnosticExtra = {}): void {
+  add(severity: Severity, at: SourcePos, message: Message, extra: string | DiagnosticExtra = {}): void {
     const { code, failover } = typeof extra === 'string' ? { code: extra, failover: false } : extra;
     const disables = severity === 'error' ? this.#scope : undefined;
     if (severity === 'error') this.#errors++;
@@ -89,7 +95,7 @@ export class Diagnostics {
       this.#last = at;
       return;
     }
-    let text = escapeControl(message);
+    let text = escapeControl(typeof message === 'function' ? message() : message);
     if (text.length > MAX_MESSAGE) text = `${text.slice(0, MAX_MESSAGE)}... (${text.length - MAX_MESSAGE} more characters)`;
     this.#kept.push({
       severity,
@@ -102,17 +108,17 @@ export class Diagnostics {
       ...(disables !== undefined ? { disables } : {}),
     });
   }
-  error(at: SourcePos, message: string, code?: string): void {
+  error(at: SourcePos, message: Message, code?: string): void {
     this.add('error', at, message, code);
   }
-  warning(at: SourcePos, message: string, code?: string): void {
+  warning(at: SourcePos, message: Message, code?: string): void {
     this.add('warning', at, message, code);
   }
   /** A warning of class 'failover': vrrpd fails over differently from keepalived here. */
-  failover(at: SourcePos, message: string, code?: string): void {
+  failover(at: SourcePos, message: Message, code?: string): void {
     this.add('warning', at, message, { failover: true, ...(code !== undefined ? { code } : {}) });
   }
-  info(at: SourcePos, message: string, code?: string): void {
+  info(at: SourcePos, message: Message, code?: string): void {
     this.add('info', at, message, code);
   }
   /**
@@ -163,18 +169,21 @@ export class Diagnostics {
   }
 }
 
-/** Levenshtein distance (insert, delete, substitute each cost 1). */
+/** Levenshtein distance (insert, delete, substitute each cost 1); two rows of numbers, no allocation per cell. */
 export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let prev = new Uint32Array(b.length + 1);
+  let cur = new Uint32Array(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
+    cur[0] = i;
+    const ai = a.charCodeAt(i - 1);
     for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur.push(Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
+      const cost = ai === b.charCodeAt(j - 1) ? 0 : 1;
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
     }
-    prev = cur;
+    [prev, cur] = [cur, prev];
   }
-  return prev[b.length] ?? 0;
+  return prev[b.length]!;
 }
 
 /** The closest candidate within a distance of about a third of the word (at least 2), or undefined. */

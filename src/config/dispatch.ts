@@ -26,6 +26,7 @@ export interface SectionSpec<S> {
 
 export function dispatch<S>(stmts: readonly Stmt[], spec: SectionSpec<S>, state: S, a: ArgChecker): void {
   const guard = new RepeatGuard(a.diags);
+  let known: string[] | undefined; // the candidates of a "did you mean", made at the first unknown keyword
   for (const stmt of stmts) {
     const kw = stmt.keyword.text;
     const handler = spec.handlers.get(kw);
@@ -39,8 +40,7 @@ export function dispatch<S>(stmts: readonly Stmt[], spec: SectionSpec<S>, state:
     } else if (support !== undefined) {
       reportUnhandled(stmt.keyword, spec.section, support, a);
     } else {
-      const known = [...spec.handlers.keys(), ...Object.keys(spec.table)];
-      a.diags.warning(stmt.keyword, `unknown keyword '${kw}' in ${spec.label}${didYouMean(kw, known)}`, 'unknown-keyword');
+      a.diags.warning(stmt.keyword, () => `unknown keyword '${kw}' in ${spec.label}${didYouMean(kw, (known ??= [...spec.handlers.keys(), ...Object.keys(spec.table)]))}`, 'unknown-keyword');
     }
   }
 }

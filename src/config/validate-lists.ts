@@ -161,7 +161,7 @@ export function authOf(stmt: Stmt, a: ArgChecker): AuthDraft {
       d.pass = t.text;
       if (t.text.length > 8)
         a.diags.warning(t, `auth_pass is longer than 8 characters: truncated to '${t.text.slice(0, 8)}' (as keepalived does)`);
-    } else a.diags.warning(s.keyword, `unknown keyword '${kw}' in authentication${didYouMean(kw, AUTH_HANDLED)}`, 'unknown-keyword');
+    } else a.diags.warning(s.keyword, () => `unknown keyword '${kw}' in authentication${didYouMean(kw, AUTH_HANDLED)}`, 'unknown-keyword');
   }
   return d;
 }

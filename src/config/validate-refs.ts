@@ -40,7 +40,7 @@ export function checkRefs(kind: RefKind, inst: InstanceDraft, a: ArgChecker): vo
   const who = `vrrp_instance ${inst.name}`;
   inst[kind.field] = inst[kind.field].flatMap((ref): TrackRef[] => {
     if (!kind.defined.has(ref.name)) {
-      a.diags.warning(ref.pos, `${who}: ${kind.keyword} '${ref.name}' names no ${kind.section}; ignored${didYouMean(ref.name, kind.defined.keys())}`);
+      a.diags.warning(ref.pos, () => `${who}: ${kind.keyword} '${ref.name}' names no ${kind.section}; ignored${didYouMean(ref.name, kind.defined.keys())}`);
       return [];
     }
     if (seen.has(ref.name)) {

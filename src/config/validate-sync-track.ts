@@ -59,8 +59,9 @@ function groupRefs(g: SyncDraft, k: TrackKindSpec, host: SourceHost, a: ArgCheck
   const out: TrackRef[] = [];
   for (const ref of g[k.field]) {
     const known = k.defined === undefined || k.defined.weights.has(ref.name);
-    if (!known && k.defined !== undefined) {
-      a.diags.warning(ref.pos, `vrrp_sync_group ${g.name}: ${k.keyword} '${ref.name}' names no ${k.defined.section}; ignored${didYouMean(ref.name, k.defined.weights.keys())}`);
+    const defined = k.defined;
+    if (!known && defined !== undefined) {
+      a.diags.warning(ref.pos, () => `vrrp_sync_group ${g.name}: ${k.keyword} '${ref.name}' names no ${defined.section}; ignored${didYouMean(ref.name, defined.weights.keys())}`);
       continue;
     }
     if (seen.has(ref.name)) {

@@ -101,7 +101,7 @@ function collectSections(stmts: readonly Stmt[], a: ArgChecker): Drafts {
       const entry = ignored.get(kw);
       if (entry === undefined) ignored.set(kw, { support, stmts: [s] });
       else entry.stmts.push(s);
-    } else a.diags.warning(s.keyword, `unknown keyword '${kw}' at top level${didYouMean(kw, Object.keys(TOP_LEVEL))}`, 'unknown-keyword');
+    } else a.diags.warning(s.keyword, () => `unknown keyword '${kw}' at top level${didYouMean(kw, Object.keys(TOP_LEVEL))}`, 'unknown-keyword');
   }
   for (const [, { support, stmts: list }] of ignored) {
     const first = list[0] as Stmt;
@@ -164,7 +164,7 @@ function checkTrackScripts(d: Drafts, a: ArgChecker): void {
     inst.trackScripts = inst.trackScripts.filter((ref) => {
       const script = byName.get(ref.name);
       if (script === undefined) {
-        a.diags.warning(ref.pos, `vrrp_instance ${inst.name}: track_script '${ref.name}' names no vrrp_script; ignored${didYouMean(ref.name, names)}`);
+        a.diags.warning(ref.pos, () => `vrrp_instance ${inst.name}: track_script '${ref.name}' names no vrrp_script; ignored${didYouMean(ref.name, names)}`);
         return false;
       }
       if (d.broken.has(script)) {
@@ -248,7 +248,7 @@ function checkSyncGroups(d: Drafts, host: SourceHost, a: ArgChecker): void {
       const inst = instances.get(m.text);
       const other = owner.get(m.text);
       if (inst === undefined)
-        a.diags.warning(m, `vrrp_sync_group ${g.name}: no vrrp_instance '${m.text}'; ignored${didYouMean(m.text, d.instances.map((i) => i.name))}`);
+        a.diags.warning(m, () => `vrrp_sync_group ${g.name}: no vrrp_instance '${m.text}'; ignored${didYouMean(m.text, d.instances.map((i) => i.name))}`);
       else if (other !== undefined)
         a.diags.error(m, `vrrp_instance ${m.text} is already in vrrp_sync_group ${other.name}; an instance can be in one group only`);
       else if (d.broken.has(g)) owner.set(m.text, g);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../../src/cli/check.js';
+import { Diagnostics } from '../../../src/config/diagnostics.js';
 import { checkExitStatus, loadConfig, memoryHost, renderCheckJson, renderCheckText, type LoadResult, type SourceHost } from '../../../src/config/index.js';
 import { fsSourceHost } from '../../../src/io/config-files.js';
 import { F, instance, load } from './helpers.js';
@@ -68,6 +69,23 @@ describe('deep nesting and huge configs do not overflow the stack', () => {
     expect(unknown).toMatchObject({ file: F, line: 2, col: 3 });
     expect(unknown!.message).not.toContain('did you mean');
     expect(r.ms).toBeLessThan(500); // was 2.7 s here (4-7 s at 41 000 characters in the fuzzer, loaded 2-core VM)
+  });
+
+  it("20 000 unknown keywords in an instance: a 'did you mean' worked out only for the 1000 kept (fuzz: 6 s of CPU, the candidates rebuilt and measured for each one)", () => {
+    const r = timed({ [F]: instance(`${'  vrrp_instance\n'.repeat(20_000)}`) });
+    // The first 1000 are kept (and collapsed into one line), the rest counted.
+    expect(r.diagnostics.map((d) => d.message)).toEqual([expect.stringMatching(/lines 4 to 1003 start with 1000 unknown keywords in a row/), '19000 more warnings not shown (vrrpd keeps the first 1000 diagnostics)']);
+    expect(r.ms).toBeLessThan(2000); // 5.5 s here before
+  });
+
+  it('a diagnostic past the kept ones never makes its message', () => {
+    const d = new Diagnostics(1);
+    let made = 0;
+    const message = (): string => `m${++made}`;
+    d.warning({ file: F, line: 1, col: 1 }, message);
+    d.warning({ file: F, line: 2, col: 1 }, message);
+    expect(made).toBe(1);
+    expect(d.list.map((x) => x.message)).toEqual(['m1', '1 more warning not shown (vrrpd keeps the first 1 diagnostics)']);
   });
 
   it('nesting up to the limit still parses', () => {
