@@ -36,6 +36,14 @@ function load(): PacketAddon | undefined {
 
 const addon = load();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/**
+ * Waits (up to 5 s) until `n` datagrams have arrived: the tests wait for what they assert, and the
+ * next deadline after those is at least 150 ms away, so a stalled test process on a shared
+ * machine does not change what they see.
+ */
+async function until(received: readonly unknown[], n: number): Promise<void> {
+  for (let waited = 0; received.length < n && waited < 5000; waited += 5) await sleep(5);
+}
 const datagram = (marker: number, protocol = RX_PROTOCOL): Uint8Array =>
   emitIpv4({ src: '127.0.0.1' as Ipv4Address, dst: '127.0.0.1' as Ipv4Address, protocol, tos: 0 }, new Uint8Array([marker, 0, 0, 0, 0, 0, 0, 0]));
 
@@ -82,30 +90,33 @@ describe.skipIf(addon === undefined)('advert trains (train.c)', () => {
 
   it('sends at each deadline, period apart, and stops on reclaim with the count it sent', async () => {
     const r = await rig();
-    const period = 40;
+    const period = 100;
     const first = r.a.monotonicMs!() + 30;
     const t = r.a.trainStart!(r.trains, 1, [r.armed(7)], first, period, Number.POSITIVE_INFINITY);
-    await sleep(30 + 3 * period + 20); // 4 deadlines: first + 0, 40, 80, 120
+    // Waits for what it asserts: 4 deadlines out (first + 0, 100, 200, 300), then the reclaim. A
+    // stalled test process may let a fifth go first: the count, not the test's timing, is checked.
+    await until(r.received, 4);
     const sent = r.a.trainStop!(t);
-    expect(sent).toBe(4);
+    expect(sent).toBeGreaterThanOrEqual(4);
     expect(r.a.trainNext!(t)).toBeCloseTo(first + sent * period, 6);
-    await sleep(2 * period); // nothing after the stop
-    expect(r.received.map((x) => x.marker)).toEqual([7, 7, 7, 7]);
+    await sleep(period); // nothing after the stop
+    expect(r.received.map((x) => x.marker)).toEqual(Array.from({ length: sent }, () => 7));
     expect(r.stops).toEqual([]);
     r.received.forEach((x, i) => {
-      // The kernel's receive stamp: never before its deadline; late by a wake-up (generous margin: a shared machine).
+      // The kernel's receive stamp: never before its deadline, and before the next one (how late a
+      // wake-up is belongs to bench:armed-wake, not to a test on a shared machine).
       expect(x.at).toBeGreaterThanOrEqual(first + i * period);
-      expect(x.at).toBeLessThan(first + i * period + 25);
+      expect(x.at).toBeLessThan(first + (i + 1) * period);
     });
-    expect(r.a.trainSent!(t)).toBe(4);
+    expect(r.a.trainSent!(t)).toBe(sent);
   });
 
   it('after a late wake, advances like nextAdverDeadline: from now, not chained from the missed deadline', async () => {
     const r = await rig();
-    const period = 40;
+    const period = 200;
     const missed = r.a.monotonicMs!() - 2.5 * period; // the process "did not run" for 2.5 periods
     const t = r.a.trainStart!(r.trains, 2, [r.armed(1)], missed, period, Number.POSITIVE_INFINITY);
-    await sleep(10);
+    await until(r.received, 1);
     const sent = r.a.trainStop!(t);
     expect(sent).toBe(1); // one late advert, not a burst of three
     const next = r.a.trainNext!(t);
@@ -118,20 +129,20 @@ describe.skipIf(addon === undefined)('advert trains (train.c)', () => {
   });
 
   it('tallies each send\'s lateness (clock read at the wake minus the deadline) by the bounds given at trainsOpen: counts, sums, max', async () => {
-    const r = await rig([25, 1000]);
-    const period = 40;
-    const missed = r.a.monotonicMs!() - 300; // the first deadline sent ~300 ms late, the next ones on time (within 25 ms)
+    const r = await rig([100, 1000]);
+    const period = 200;
+    const missed = r.a.monotonicMs!() - 300; // the first deadline sent ~300 ms late, the next ones on time (within 100 ms: a shared machine)
     const t = r.a.trainStart!(r.trains, 30, [r.armed(1)], missed, period, Number.POSITIVE_INFINITY);
-    await sleep(10 + 2 * period + 15);
+    await until(r.received, 3);
     const sent = r.a.trainStop!(t);
     expect(sent).toBeGreaterThanOrEqual(3);
     const [onTime, late, over, sumOnTime, sumLate, sumOver, max] = r.a.trainLateness!(t);
     expect([onTime, late, over]).toEqual([sent - 1, 1, 0]);
     expect(sumLate).toBeGreaterThanOrEqual(300);
-    expect(sumLate).toBeLessThan(300 + 25); // generous: a shared machine
+    expect(sumLate).toBeLessThan(300 + 100); // generous: a shared machine
     expect(max).toBe(sumLate); // the worst is the one late send
     expect(sumOnTime).toBeGreaterThanOrEqual(0);
-    expect(sumOnTime).toBeLessThanOrEqual(25 * (sent - 1));
+    expect(sumOnTime).toBeLessThanOrEqual(100 * (sent - 1));
     expect(sumOver).toBe(0);
     expect(r.stops).toEqual([]);
   });
@@ -151,8 +162,8 @@ describe.skipIf(addon === undefined)('advert trains (train.c)', () => {
     expect(r.received.map((x) => x.marker)).toEqual([4]); // and nothing after
     // A train with no lateMs never stops for lateness; one without bounds tallies in one open bucket.
     const r2 = await rig();
-    const t2 = r2.a.trainStart!(r2.trains, 32, [r2.armed(5)], r2.a.monotonicMs!() - 150, 40, Number.POSITIVE_INFINITY);
-    await sleep(20);
+    const t2 = r2.a.trainStart!(r2.trains, 32, [r2.armed(5)], r2.a.monotonicMs!() - 150, 200, Number.POSITIVE_INFINITY);
+    await until(r2.received, 1);
     expect(r2.a.trainStop!(t2)).toBe(1);
     expect(r2.stops).toEqual([]);
     const [count, sum, max] = r2.a.trainLateness!(t2);
@@ -170,7 +181,8 @@ describe.skipIf(addon === undefined)('advert trains (train.c)', () => {
     await stopped;
     expect(r.stops).toEqual([{ id: 3, reason: TRAIN.WAITING, errno: 0 }]);
     expect(r.a.trainStop!(t)).toBe(0);
-    await sleep(60);
+    await until(r.waited, 1);
+    await sleep(20);
     expect(r.waited).toEqual([2]); // read by JavaScript, after the train stood aside
     expect(r.received).toEqual([]);
   });
@@ -185,14 +197,15 @@ describe.skipIf(addon === undefined)('advert trains (train.c)', () => {
     expect(r.stops).toEqual([{ id: 4, reason: TRAIN.STOP_BY, errno: 0 }]);
     expect(r.a.trainStop!(t)).toBe(2);
     expect(r.a.trainNext!(t)).toBeCloseTo(first + 2 * period, 6);
+    await until(r.received, 2);
     await sleep(20);
     expect(r.received.map((x) => x.marker)).toEqual([5, 5]);
   });
 
   it('sends every destination of a deadline, in order (unicast peers)', async () => {
     const r = await rig();
-    const t = r.a.trainStart!(r.trains, 5, [r.armed(1), r.armed(2), r.armed(3)], r.a.monotonicMs!() + 10, 40, Number.POSITIVE_INFINITY);
-    await sleep(10 + 40 + 20);
+    const t = r.a.trainStart!(r.trains, 5, [r.armed(1), r.armed(2), r.armed(3)], r.a.monotonicMs!() + 10, 200, Number.POSITIVE_INFINITY);
+    await until(r.received, 6);
     expect(r.a.trainStop!(t)).toBe(2);
     await sleep(10);
     expect(r.received.map((x) => x.marker)).toEqual([1, 2, 3, 1, 2, 3]);
@@ -211,9 +224,9 @@ describe.skipIf(addon === undefined)('advert trains (train.c)', () => {
   it('many trains under one timerfd fire in deadline order; a stopped one leaves the others running', async () => {
     const r = await rig();
     const now = r.a.monotonicMs!();
-    const ts = [3, 1, 2].map((m) => r.a.trainStart!(r.trains, 10 + m, [r.armed(m)], now + 10 + m * 5, 60, Number.POSITIVE_INFINITY));
+    const ts = [3, 1, 2].map((m) => r.a.trainStart!(r.trains, 10 + m, [r.armed(m)], now + 10 + m * 5, 300, Number.POSITIVE_INFINITY));
     r.a.trainStop!(ts[2]!); // marker 2's
-    await sleep(10 + 15 + 20);
+    await until(r.received, 2);
     expect(ts.map((t) => r.a.trainStop!(t))).toEqual([1, 1, 0]);
     await sleep(10);
     expect(r.received.map((x) => x.marker)).toEqual([1, 3]);
@@ -223,8 +236,8 @@ describe.skipIf(addon === undefined)('advert trains (train.c)', () => {
     const r = await rig();
     const first = r.a.monotonicMs!() + 10;
     const order = [5, 3, 1, 4, 2, 6, 9, 8, 7];
-    const ts = order.map((m) => r.a.trainStart!(r.trains, 20 + m, [r.armed(m)], first, 40, Number.POSITIVE_INFINITY));
-    await sleep(10 + 2 * 40 + 20);
+    const ts = order.map((m) => r.a.trainStart!(r.trains, 20 + m, [r.armed(m)], first, 200, Number.POSITIVE_INFINITY));
+    await until(r.received, 3 * order.length);
     expect(ts.map((t) => r.a.trainStop!(t))).toEqual(order.map(() => 3));
     await sleep(10);
     expect(r.received.map((x) => x.marker)).toEqual([...order, ...order, ...order]);
@@ -237,7 +250,7 @@ describe.skipIf(addon === undefined)('advert trains (train.c)', () => {
     // early (the window is fixed by the first deadline, not by when the dispatch ran). 5, 40 ms after: a wake-up of its own.
     const offsets = [0, 2, 4, 7, 40];
     const ts = offsets.map((o, i) => r.a.trainStart!(r.trains, 40 + i, [r.armed(i + 1)], first + o, 1000, Number.POSITIVE_INFINITY));
-    await sleep(20 + 40 + 20);
+    await until(r.received, offsets.length);
     expect(ts.map((t) => r.a.trainStop!(t))).toEqual([1, 1, 1, 1, 1]);
     expect(r.received.map((x) => x.marker)).toEqual([1, 2, 3, 4, 5]);
     const at = r.received.map((x) => x.at);
@@ -255,7 +268,7 @@ describe.skipIf(addon === undefined)('advert trains (train.c)', () => {
     const r = await rig(bounds, 5);
     const first = r.a.monotonicMs!() + 20;
     const ts = [0, 3].map((o, i) => r.a.trainStart!(r.trains, 50 + i, [r.armed(i + 1)], first + o, 1000, Number.POSITIVE_INFINITY));
-    await sleep(20 + 3 + 20);
+    await until(r.received, 2);
     ts.forEach((t) => r.a.trainStop!(t));
     const early = r.a.trainLateness!(ts[1]!);
     // counts (5 buckets), sums (5), max.
@@ -313,14 +326,14 @@ describe.skipIf(!ipv6)('advert trains on the raw IPv6 socket (train.c, raw6.c)',
   it('sends what raw6Send sends (payload, source pinned, hop limit 255) at each deadline', async () => {
     const r = await rig6();
     const first = r.a.monotonicMs!() + 10;
-    const t = r.a.trainStart!(r.trains, 1, [r.a.raw6Armed!(r.sock, payload6(3), LOOPBACK6, LOOPBACK6)], first, 50, Number.POSITIVE_INFINITY);
-    await sleep(10 + 50 + 25);
+    const t = r.a.trainStart!(r.trains, 1, [r.a.raw6Armed!(r.sock, payload6(3), LOOPBACK6, LOOPBACK6)], first, 200, Number.POSITIVE_INFINITY);
+    await until(r.received, 2);
     expect(r.a.trainStop!(t)).toBe(2); // the first one's echo on this socket is read between the two
     await sleep(10);
     expect(r.received).toHaveLength(2);
     r.received.forEach((x, i) => {
       expect(x).toMatchObject({ src: Buffer.from(LOOPBACK6).toString('hex'), payload: Buffer.from(payload6(3)).toString('hex'), hopLimit: 255 });
-      expect(x.at).toBeGreaterThanOrEqual(first + i * 50);
+      expect(x.at).toBeGreaterThanOrEqual(first + i * 200);
     });
   });
 
