@@ -69,7 +69,8 @@ export interface InfoError {
 const nextReads = new Map<string, Promise<Result<InterfaceInfo, InfoError>>>();
 
 /**
- * Reads `ip -j addr show dev IFNAME`. Options: `ipPath` (default "ip"), `netns` (`ip -n`).
+ * Reads the interface over rtnetlink, or with `ip -j addr show dev IFNAME` when `ipPath` names
+ * an `ip` (or the addon cannot). Options: `ipPath`, `netns` (`ip -n`).
  * Calls made in the same turn of the event loop share one read, which starts after all of them
  * (so it is never older than the call): 255 instances starting together cost one fork, not 255.
  */
@@ -77,7 +78,8 @@ export function getInterfaceInfo(ifname: string, opts: { ipPath?: string; netns?
   const name = checkIfname(ifname);
   if (!name.ok) return Promise.resolve(err({ kind: 'bad-ifname', detail: name.error.detail }));
   if (opts.netns !== undefined && !isValidNetns(opts.netns)) return Promise.resolve(err({ kind: 'bad-ifname', detail: `bad netns ${opts.netns}` }));
-  const key = `${opts.ipPath ?? 'ip'}\0${opts.netns ?? ''}\0${ifname}`;
+  // No ipPath (rtnetlink first) and ipPath 'ip' are two ways to read: one key each.
+  const key = `${opts.ipPath ?? ''}\0${opts.netns ?? ''}\0${ifname}`;
   let read = nextReads.get(key);
   if (read === undefined) {
     read = new Promise((resolve) =>
