@@ -24,6 +24,11 @@
  *                                                 queued: the poll fires again); lost: the kernel
  *                                                 dropped notifications (ENOBUFS) or a datagram
  *                                                 was truncated, so the caller must re-dump
+ *   rtnlStrict(handle)                 -> boolean  NETLINK_GET_STRICT_CHK on (Linux >= 4.20):
+ *                                                 the kernel checks a GET request's header strictly
+ *                                                 and honours the filters in it (one interface's
+ *                                                 addresses, not the whole host's); false when the
+ *                                                 kernel predates it (ENOPROTOOPT)
  *   rtnlFd(handle)                     -> number  the descriptor, for watch() (watch.c)
  *   rtnlClose(handle)                  -> undefined  idempotent
  *
@@ -55,6 +60,9 @@
 #endif
 #ifndef NETLINK_EXT_ACK
 #define NETLINK_EXT_ACK 11
+#endif
+#ifndef NETLINK_GET_STRICT_CHK
+#define NETLINK_GET_STRICT_CHK 12
 #endif
 #ifndef NLM_F_CAPPED
 #define NLM_F_CAPPED 0x100
@@ -459,6 +467,20 @@ static napi_value js_rtnl_fd(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* NETLINK_GET_STRICT_CHK (netlink(7); linux/netlink.h, Linux 4.20): a dump request's ifindex filters it. */
+static napi_value js_rtnl_strict(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  rtnl_t *r = get_rtnl(env, argv[0], 1);
+  if (r == NULL) return NULL;
+  int one = 1;
+  bool on = setsockopt(r->fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof one) == 0;
+  if (!on && errno != ENOPROTOOPT) return throw_errno(env, "setsockopt(NETLINK_GET_STRICT_CHK)", errno);
+  napi_value out;
+  napi_get_boolean(env, on, &out);
+  return out;
+}
+
 static napi_value js_rtnl_fault(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   if (!get_args(env, info, 2, argv)) return NULL;
@@ -490,6 +512,7 @@ void vrrpd_rtnl_register(napi_env env, napi_value exports) {
     {"rtnlTalk", NULL, js_rtnl_talk, NULL, NULL, NULL, napi_enumerable, NULL},
     {"rtnlSend", NULL, js_rtnl_send, NULL, NULL, NULL, napi_enumerable, NULL},
     {"rtnlRead", NULL, js_rtnl_read, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"rtnlStrict", NULL, js_rtnl_strict, NULL, NULL, NULL, napi_enumerable, NULL},
     {"rtnlFd", NULL, js_rtnl_fd, NULL, NULL, NULL, napi_enumerable, NULL},
     {"rtnlFault", NULL, js_rtnl_fault, NULL, NULL, NULL, napi_enumerable, NULL},
     {"rtnlClose", NULL, js_rtnl_close, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -300,13 +300,15 @@ static napi_value js_unix_datagram_send(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   if (!get_args(env, info, 2, argv)) return NULL;
   char address[sizeof(((struct sockaddr_un *)0)->sun_path) + 2];
-  size_t len = 0;
-  if (napi_get_value_string_utf8(env, argv[0], address, sizeof address, &len) != napi_ok) {
+  size_t full = 0, len = 0;
+  /* The whole length first: a copy into a short buffer stops before a character that does not fit
+     whole, so a longer address could read as a shorter one, another socket's name. */
+  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &full) != napi_ok || napi_get_value_string_utf8(env, argv[0], address, sizeof address, &len) != napi_ok) {
     napi_throw_type_error(env, "EINVAL", "address must be a string");
     return NULL;
   }
   struct sockaddr_un to;
-  socklen_t tolen = len < sizeof address - 1 && strlen(address) == len ? unix_address(address, len, &to) : 0;
+  socklen_t tolen = len == full && len < sizeof address - 1 && strlen(address) == len ? unix_address(address, len, &to) : 0;
   if (tolen == 0) return throw_errno(env, "unixDatagramSend: address must be /path or @name, shorter than sun_path", EINVAL);
   void *data = NULL;
   size_t n = 0;

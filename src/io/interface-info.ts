@@ -69,7 +69,8 @@ export interface InfoError {
 const nextReads = new Map<string, Promise<Result<InterfaceInfo, InfoError>>>();
 
 /**
- * Reads `ip -j addr show dev IFNAME`. Options: `ipPath` (default "ip"), `netns` (`ip -n`).
+ * Reads the interface over rtnetlink, or with `ip -j addr show dev IFNAME` when `ipPath` names
+ * an `ip` (or the addon cannot). Options: `ipPath`, `netns` (`ip -n`).
  * Calls made in the same turn of the event loop share one read, which starts after all of them
  * (so it is never older than the call): 255 instances starting together cost one fork, not 255.
  */
@@ -77,7 +78,8 @@ export function getInterfaceInfo(ifname: string, opts: { ipPath?: string; netns?
   const name = checkIfname(ifname);
   if (!name.ok) return Promise.resolve(err({ kind: 'bad-ifname', detail: name.error.detail }));
   if (opts.netns !== undefined && !isValidNetns(opts.netns)) return Promise.resolve(err({ kind: 'bad-ifname', detail: `bad netns ${opts.netns}` }));
-  const key = `${opts.ipPath ?? 'ip'}\0${opts.netns ?? ''}\0${ifname}`;
+  // No ipPath (rtnetlink first) and ipPath 'ip' are two ways to read: one key each.
+  const key = `${opts.ipPath ?? ''}\0${opts.netns ?? ''}\0${ifname}`;
   let read = nextReads.get(key);
   if (read === undefined) {
     read = new Promise((resolve) =>
@@ -112,36 +114,46 @@ async function readWithIp(ifname: string, opts: { ipPath?: string; netns?: strin
   return parseIpAddrJson(r.value.stdout, ifname);
 }
 
-type IfinfoAddon = Required<Pick<PacketAddon, 'rtnlOpen' | 'rtnlSend' | 'rtnlRead' | 'rtnlClose'>>;
+type IfinfoAddon = Required<Pick<PacketAddon, 'rtnlOpen' | 'rtnlSend' | 'rtnlRead' | 'rtnlClose'>> & Pick<PacketAddon, 'rtnlStrict'>;
 
 /** The addon's socket functions a read needs, or undefined (not built, or built before the link monitor's socket). */
 function ifinfoAddon(): IfinfoAddon | undefined {
   const loaded = loadPacketAddon();
   if (!loaded.ok) return undefined;
-  const { rtnlOpen, rtnlSend, rtnlRead, rtnlClose } = loaded.value;
-  return rtnlOpen && rtnlSend && rtnlRead && rtnlClose ? { rtnlOpen, rtnlSend, rtnlRead, rtnlClose } : undefined;
+  const { rtnlOpen, rtnlSend, rtnlRead, rtnlClose, rtnlStrict } = loaded.value;
+  return rtnlOpen && rtnlSend && rtnlRead && rtnlClose ? { rtnlOpen, rtnlSend, rtnlRead, rtnlClose, rtnlStrict } : undefined;
 }
 
 /** Receive buffer of the reading socket: the kernel sizes each dump part from our reads, and queues the next one at each. */
 const RCVBUF = 256 * 1024;
 /** Reads of a dump before it counts as stuck (each takes up to 1 MB: rtnl.c READ_CAP). */
 const MAX_READS = 64;
+/** Dumps interrupted by a change (NLM_F_DUMP_INTR) before the read gives up. */
+const DUMP_TRIES = 3;
+const ENODEV = 19;
 let seq = Math.floor(Math.random() * 0x7fffffff);
+
+type InfoResult = Result<InterfaceInfo, InfoError>;
 
 /**
  * The interface read over a socket of its own (in `netns` when given), synchronously: the kernel
  * answers an RTM_GETLINK inside sendmsg and queues each part of a dump inside the read before it.
- * Undefined when the socket cannot be opened (the caller asks `ip`).
+ * The address dump is of this interface alone (a strict socket and ifa_index, as `ip` asks it):
+ * a host's every address (thousands on a kube-proxy IPVS node) would hold the event loop for as
+ * long as it takes to parse them. Undefined when the socket cannot be opened or cannot filter
+ * (an addon or a kernel before NETLINK_GET_STRICT_CHK): the caller asks `ip`.
  */
-export function readWithNetlink(addon: IfinfoAddon, ifname: string, netns?: string): Result<InterfaceInfo, InfoError> | undefined {
+export function readWithNetlink(addon: IfinfoAddon, ifname: string, netns?: string): InfoResult | undefined {
+  if (addon.rtnlStrict === undefined) return undefined;
   let h: RtnlHandle;
   try {
     h = addon.rtnlOpen(netns === undefined ? null : `/var/run/netns/${netns}`, RCVBUF);
   } catch {
     return undefined;
   }
-  const failed = (what: string, e: unknown): Result<InterfaceInfo, InfoError> => err({ kind: 'command-failed', detail: `rtnetlink ${what} for ${ifname}: ${e instanceof Error ? e.message : String(e)}` });
+  const failed = (what: string, e: unknown): InfoResult => err({ kind: 'command-failed', detail: `rtnetlink ${what} for ${ifname}: ${e instanceof Error ? e.message : String(e)}` });
   try {
+    if (!addon.rtnlStrict(h)) return undefined;
     // The link, by name: one RTM_NEWLINK, or ENODEV.
     const linkSeq = (seq = (seq + 1) >>> 0);
     try {
@@ -152,31 +164,50 @@ export function readWithNetlink(addon: IfinfoAddon, ifname: string, netns?: stri
     const linkRead = parseIfinfoMessages(addon.rtnlRead(h).bytes, linkSeq);
     const link = linkRead.links.find((l) => l.ifname === ifname);
     if (link === undefined) {
-      if (linkRead.errno === 19 /* ENODEV */) return err({ kind: 'no-such-interface', detail: `interface ${ifname} does not exist` });
+      if (linkRead.errno === ENODEV) return err({ kind: 'no-such-interface', detail: `interface ${ifname} does not exist` });
+      // The kernel finds a link by an altname too (Linux 5.5), and answers with its name: `ip -j` has no such interface either.
+      const other = linkRead.links[0];
+      if (other !== undefined) return err({ kind: 'no-such-interface', detail: `${ifname} is an altname of ${other.ifname}: name the interface by its name` });
       return failed('RTM_GETLINK', linkRead.errno !== 0 ? errnoName(linkRead.errno) : 'no answer');
     }
-    // Its addresses: the dump has every interface's, in the kernel's order (IPv4, then IPv6).
-    const addrSeq = (seq = (seq + 1) >>> 0);
-    try {
-      addon.rtnlSend(h, emitDumpRequest(RTM_GETADDR, addrSeq));
-    } catch (e) {
-      return failed('RTM_GETADDR', e);
+    for (let tries = 1; ; tries++) {
+      const addrs = dumpAddresses(addon, h, link.index);
+      if (addrs === 'interrupted' && tries < DUMP_TRIES) continue;
+      if (addrs === 'interrupted') return failed('RTM_GETADDR', `the dump was interrupted by changes ${DUMP_TRIES} times`);
+      if (typeof addrs === 'number') return addrs === ENODEV ? err({ kind: 'no-such-interface', detail: `interface ${ifname} is gone` }) : failed('RTM_GETADDR', errnoName(addrs));
+      if (typeof addrs === 'string') return failed('RTM_GETADDR', addrs);
+      return infoFromIpJson(ipJsonOf(link, addrs.value), ifname);
     }
-    const addrs: AddrDetails[] = [];
-    for (let reads = 0; ; reads++) {
-      const r = addon.rtnlRead(h);
-      const part = parseIfinfoMessages(r.bytes, addrSeq);
-      for (const a of part.addrs) if (a.index === link.index) addrs.push(a);
-      if (part.errno !== 0) return failed('RTM_GETADDR', errnoName(part.errno));
-      if (r.lost || part.dropped > 0) return failed('RTM_GETADDR', r.lost ? 'part of the dump was lost' : 'malformed message');
-      if (part.done) break;
-      if (r.bytes.length === 0 || reads >= MAX_READS) return failed('RTM_GETADDR', 'the dump did not end');
-    }
-    return infoFromIpJson(ipJsonOf(link, addrs), ifname);
   } catch (e) {
     return failed('read', e);
   } finally {
     addon.rtnlClose(h);
+  }
+}
+
+/**
+ * One RTM_GETADDR dump of the interface `index`, read to its NLMSG_DONE: its addresses, the
+ * kernel's errno, 'interrupted' (NLM_F_DUMP_INTR: a change raced it) or why it failed.
+ */
+function dumpAddresses(addon: IfinfoAddon, h: RtnlHandle, index: number): { value: AddrDetails[] } | 'interrupted' | number | string {
+  const addrSeq = (seq = (seq + 1) >>> 0);
+  try {
+    addon.rtnlSend(h, emitDumpRequest(RTM_GETADDR, addrSeq, index));
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  // Its addresses, in the kernel's order (IPv4, then IPv6); the index is checked again in case the kernel did not filter.
+  const addrs: AddrDetails[] = [];
+  let interrupted = false;
+  for (let reads = 0; ; reads++) {
+    const r = addon.rtnlRead(h);
+    const part = parseIfinfoMessages(r.bytes, addrSeq);
+    for (const a of part.addrs) if (a.index === index) addrs.push(a);
+    interrupted ||= part.interrupted;
+    if (part.errno !== 0) return part.errno;
+    if (r.lost || part.dropped > 0) return r.lost ? 'part of the dump was lost' : 'malformed message';
+    if (part.done) return interrupted ? 'interrupted' : { value: addrs };
+    if (r.bytes.length === 0 || reads >= MAX_READS) return 'the dump did not end';
   }
 }
 

@@ -130,6 +130,8 @@ export interface PacketAddon {
   rtnlSend?(h: RtnlHandle, messages: Uint8Array): void;
   rtnlRead?(h: RtnlHandle): { bytes: Buffer; lost: boolean };
   rtnlFd?(h: RtnlHandle): number;
+  /** NETLINK_GET_STRICT_CHK on: a dump request's filters (ifa_index) are honoured; false on a kernel before 4.20. Absent before it existed. */
+  rtnlStrict?(h: RtnlHandle): boolean;
   /** SCHED_RR | SCHED_RESET_ON_FORK for the calling thread, RLIMIT_RTTIME rttimeUs/2 and rttimeUs (sched.c). Absent in an addon built before it existed. */
   schedSetRealtime?(priority: number, rttimeUs: number): void;
   /** SCHED_OTHER for the calling thread, and RLIMIT_RTTIME as before the first schedSetRealtime. */

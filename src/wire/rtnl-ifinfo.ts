@@ -8,7 +8,7 @@
  * one mapping. Parsing is bounded by the input and never throws; a malformed message is counted.
  */
 import { familyOf, readAddress, type IpAddress } from './address.js';
-import { align4, HOST_LE, NLMSG_ERROR, NLMSG_HDRLEN, RTM_NEWADDR } from './rtnl.js';
+import { AF_INET, AF_INET6, align4, HOST_LE, NLMSG_ERROR, NLMSG_HDRLEN, RTM_NEWADDR } from './rtnl.js';
 import { addrHead, IFINFOMSG_LEN, IFLA_IFNAME, linkHead, NLMSG_DONE, RTM_GETLINK, RTM_NEWLINK, u32Attr, walkMessages } from './rtnl-monitor.js';
 
 const IFLA_ADDRESS = 1;
@@ -16,6 +16,8 @@ const IFLA_MTU = 4;
 const IFLA_OPERSTATE = 16;
 const IFA_LABEL = 3;
 const IFA_BROADCAST = 4;
+/** nlmsg_flags: the dump raced a change and may be inconsistent (netlink(7), linux/netlink.h). */
+export const NLM_F_DUMP_INTR = 0x10;
 
 /** RTM_NEWLINK's facts: `flags` ifi_flags, `operstate` IF_OPER_* (undefined without IFLA_OPERSTATE), `lladdr` IFLA_ADDRESS. */
 export interface LinkDetails {
@@ -48,6 +50,8 @@ export interface IfinfoRead {
   readonly done: boolean;
   /** The kernel refused the request (NLMSG_ERROR): its errno, else 0. */
   readonly errno: number;
+  /** A message of the dump carried NLM_F_DUMP_INTR: read the dump again. */
+  readonly interrupted: boolean;
   readonly dropped: number;
 }
 
@@ -75,7 +79,11 @@ function addrDetails(bytes: Uint8Array, view: DataView, at: number, end: number)
   return { ...fields, broadcast: brd !== undefined && brd.length === (family === 'ipv4' ? 4 : 16) ? readAddress(brd, 0, family) : undefined, label: label(attrs.get(IFA_LABEL)) };
 }
 
-/** Every link, address and end-of-dump message numbered `seq` in `bytes` (datagrams concatenated); others are skipped. */
+/**
+ * Every link, address and end-of-dump message numbered `seq` in `bytes` (datagrams concatenated);
+ * others are skipped, and so is an address of a family other than IPv4 and IPv6 (an AF_UNSPEC
+ * dump has AF_MCTP's too): not ours, not malformed.
+ */
 export function parseIfinfoMessages(bytes: Uint8Array, seq: number): IfinfoRead {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const links: LinkDetails[] = [];
@@ -83,13 +91,16 @@ export function parseIfinfoMessages(bytes: Uint8Array, seq: number): IfinfoRead 
   let done = false;
   let errno = 0;
   let dropped = 0;
+  let interrupted = false;
   const broken = walkMessages(bytes, view, (type, body, end, header) => {
     if (view.getUint32(header + 8, HOST_LE) !== seq >>> 0) return;
+    if ((view.getUint16(header + 6, HOST_LE) & NLM_F_DUMP_INTR) !== 0) interrupted = true;
     if (type === RTM_NEWLINK) {
       const l = linkDetails(bytes, view, body, end);
       if (l === undefined) dropped++;
       else links.push(l);
     } else if (type === RTM_NEWADDR) {
+      if (end > body && view.getUint8(body) !== AF_INET && view.getUint8(body) !== AF_INET6) return;
       const a = addrDetails(bytes, view, body, end);
       if (a === undefined) dropped++;
       else addrs.push(a);
@@ -100,7 +111,7 @@ export function parseIfinfoMessages(bytes: Uint8Array, seq: number): IfinfoRead 
       else if (view.getInt32(body, HOST_LE) !== 0) errno = -view.getInt32(body, HOST_LE);
     }
   });
-  return { links, addrs, done, errno, dropped: dropped + broken };
+  return { links, addrs, done, errno, interrupted, dropped: dropped + broken };
 }
 
 /** RTM_GETLINK for the interface named `name` (not a dump: one RTM_NEWLINK, or NLMSG_ERROR ENODEV), numbered `seq`. */

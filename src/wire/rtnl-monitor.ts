@@ -202,8 +202,8 @@ export function parseMonitorMessages(bytes: Uint8Array): MonitorRead {
   return { messages, dropped: dropped + broken };
 }
 
-/** An RTM_GETLINK or RTM_GETADDR dump request for every family, numbered `seq`. */
-export function emitDumpRequest(type: typeof RTM_GETLINK | typeof RTM_GETADDR, seq: number): Uint8Array {
+/** An RTM_GETLINK or RTM_GETADDR dump request for every family, numbered `seq`; of the interface `ifindex` alone when not 0 (on a strict socket). */
+export function emitDumpRequest(type: typeof RTM_GETLINK | typeof RTM_GETADDR, seq: number, ifindex = 0): Uint8Array {
   // struct rtgenmsg would do for the kernel; a whole ifinfomsg / ifaddrmsg (zeroed: AF_UNSPEC, no filter) is what it expects today.
   const len = NLMSG_HDRLEN + (type === RTM_GETLINK ? IFINFOMSG_LEN : IFADDRMSG_LEN);
   const buf = new Uint8Array(len);
@@ -212,5 +212,7 @@ export function emitDumpRequest(type: typeof RTM_GETLINK | typeof RTM_GETADDR, s
   view.setUint16(4, type, HOST_LE);
   view.setUint16(6, 0x1 | NLM_F_DUMP, HOST_LE); // NLM_F_REQUEST | NLM_F_DUMP
   view.setUint32(8, seq >>> 0, HOST_LE);
+  // ifi_index / ifa_index (both at offset 4): a filter the kernel honours on a strict socket (NETLINK_GET_STRICT_CHK).
+  view.setInt32(NLMSG_HDRLEN + 4, ifindex, HOST_LE);
   return buf;
 }

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { addVip, changeAddresses, delVip, listAddresses, removeStale, vipPath, type VipSpec } from '../../../src/io/ip-addr.js';
 import { netlinkBatcher } from '../../../src/io/addr-netlink.js';
 import { errnoNumber, NETLINK_FAULT_ENV, rtnlAddon } from '../../../src/io/rtnl-socket.js';
-import { getInterfaceInfo } from '../../../src/io/interface-info.js';
+import { getInterfaceInfo, readWithNetlink } from '../../../src/io/interface-info.js';
+import { loadPacketAddon, type PacketAddon, type RtnlHandle } from '../../../src/io/packet-addon.js';
 import { Agent } from './fixtures/agent-client.js';
 import { hex, startCapture } from './fixtures/capture.js';
 
@@ -68,6 +69,78 @@ describe.skipIf(reason !== undefined)('VIPs and gratuitous ARP in namespaces', (
     await both('lo');
     expect(await both('nosuch0')).toMatchObject({ ok: false, error: { kind: 'no-such-interface' } });
     for (const addr of ['10.77.0.2/24', '10.77.0.1/24', '10.77.9.9/32']) await a.mustExec('ip', ['addr', 'del', addr, 'dev', 'eth0']);
+  });
+
+  it('interface info over rtnetlink equals `ip -j` too for peer addresses, deprecated and dadfailed IPv6, a macvlan and an altname', async () => {
+    const [a, b] = [lab.host('a'), lab.host('b')];
+    const both = async (ifname: string): Promise<unknown> => {
+      const [viaNetlink, viaIp] = [await getInterfaceInfo(ifname, { netns: ns }), await getInterfaceInfo(ifname, { netns: ns, ipPath: 'ip' })];
+      if (viaNetlink.ok || viaIp.ok) expect(viaNetlink).toEqual(viaIp);
+      else expect(viaNetlink.error.kind).toBe(viaIp.error.kind);
+      return viaNetlink;
+    };
+    const extra = [['10.78.0.1', 'peer', '10.78.0.2/32'], ['-6', 'fd00:78::1', 'peer', 'fd00:78::2/128', 'nodad'], ['-6', 'fd00:79::1/64', 'preferred_lft', '0', 'nodad'], ['-6', 'fd00:7a::5/64']];
+    // fd00:7a::5 is b's already: a's duplicate address detection fails it.
+    await b.mustExec('ip', ['-6', 'addr', 'add', 'fd00:7a::5/64', 'dev', 'eth0', 'nodad']);
+    for (const args of extra) await a.mustExec('ip', ['addr', 'add', ...args.filter((x) => x !== '-6'), 'dev', 'eth0']);
+    try {
+      const deadline = Date.now() + 15000;
+      while (!(await a.mustExec('ip', ['-6', 'addr', 'show', 'dev', 'eth0'])).includes('dadfailed') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(await both('eth0')).toMatchObject({
+        ok: true,
+        value: {
+          ipv4: expect.arrayContaining([expect.objectContaining({ address: '10.78.0.1', prefixLen: 32 })]),
+          ipv6: expect.arrayContaining([
+            expect.objectContaining({ address: 'fd00:78::1', prefixLen: 128, usable: true }),
+            expect.objectContaining({ address: 'fd00:79::1', usable: true }),
+            expect.objectContaining({ address: 'fd00:7a::5', usable: false }),
+          ]),
+        },
+      });
+      // A macvlan on eth0 (what use_vmac makes), and eth0 asked by an altname: the kernel answers with eth0, ip shows no "up0" either.
+      if ((await a.exec('ip', ['link', 'add', 'link', 'eth0', 'name', 'mv78', 'type', 'macvlan', 'mode', 'private'])).ok) {
+        await a.mustExec('ip', ['link', 'set', 'mv78', 'up']);
+        await a.mustExec('ip', ['addr', 'add', '10.78.1.1/24', 'dev', 'mv78']);
+        expect(await both('mv78')).toMatchObject({ ok: true, value: { primaryIpv4: '10.78.1.1' } });
+        await a.mustExec('ip', ['link', 'del', 'mv78']);
+      }
+      if ((await a.exec('ip', ['link', 'property', 'add', 'dev', 'eth0', 'altname', 'up0'])).ok) {
+        expect(await both('up0')).toMatchObject({ ok: false, error: { kind: 'no-such-interface' } });
+        await a.mustExec('ip', ['link', 'property', 'del', 'dev', 'eth0', 'altname', 'up0']);
+      }
+    } finally {
+      for (const spec of [['10.78.0.1', 'peer', '10.78.0.2/32'], ['fd00:78::1', 'peer', 'fd00:78::2/128'], ['fd00:79::1/64'], ['fd00:7a::5/64']]) await a.exec('ip', ['addr', 'del', ...spec, 'dev', 'eth0']);
+      await b.exec('ip', ['-6', 'addr', 'del', 'fd00:7a::5/64', 'dev', 'eth0']);
+    }
+  });
+
+  it("the kernel sends the interface's addresses alone (strict socket, ifa_index), not the host's", async () => {
+    const a = lab.host('a');
+    const loaded = loadPacketAddon();
+    if (!loaded.ok || loaded.value.rtnlStrict === undefined) return;
+    const real = loaded.value as Required<PacketAddon>;
+    const indexes: number[] = [];
+    const spy = {
+      ...real,
+      rtnlRead: (h: RtnlHandle) => {
+        const r = real.rtnlRead(h);
+        const v = new DataView(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength);
+        for (let at = 0; at + 16 <= r.bytes.length && v.getUint32(at, true) >= 16; at += (v.getUint32(at, true) + 3) & ~3) {
+          if (v.getUint16(at + 4, true) === 20 /* RTM_NEWADDR */) indexes.push(v.getUint32(at + 16 + 4, true));
+        }
+        return r;
+      },
+    };
+    await a.mustExec('ip', ['link', 'set', 'lo', 'up']);
+    for (let i = 1; i <= 20; i++) await a.mustExec('ip', ['addr', 'add', `127.0.79.${i}/8`, 'dev', 'lo']);
+    try {
+      const info = readWithNetlink(spy, 'eth0', ns);
+      expect(info).toMatchObject({ ok: true, value: { primaryIpv4: '192.168.50.1' } });
+      expect(indexes.length).toBeGreaterThan(0);
+      expect(new Set(indexes)).toEqual(new Set([info?.ok ? info.value.index : -1]));
+    } finally {
+      for (let i = 1; i <= 20; i++) await a.exec('ip', ['addr', 'del', `127.0.79.${i}/8`, 'dev', 'lo']);
+    }
   });
 
   it('add and del are idempotent; label, brd and scope reach the kernel', async () => {

@@ -1,9 +1,10 @@
-/** getInterfaceInfo: calls in one turn of the loop share one `ip -j addr show`, never an older one. */
+/** getInterfaceInfo: calls in one turn of the loop share one read (the same way, of the same interface), never an older one. */
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { getInterfaceInfo } from '../../../src/io/interface-info.js';
+import { loadPacketAddon } from '../../../src/io/packet-addon.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vrrpd-ifinfo-'));
 const log = join(dir, 'runs.log');
@@ -29,4 +30,23 @@ it('255 callers in one turn cost one read; a call made while it runs gets the ne
   const b = getInterfaceInfo('eth0', { ipPath: fakeIp });
   await Promise.all([a, b]);
   expect(runs()).toBe(3);
+});
+
+const addonBuilt = (() => {
+  const a = loadPacketAddon();
+  return a.ok && a.value.rtnlStrict !== undefined;
+})();
+
+it.skipIf(!addonBuilt)('a read over rtnetlink and a read through `ip` asked in one turn are two reads, not one', async () => {
+  writeFileSync(log, '');
+  const saved = process.env.PATH;
+  process.env.PATH = `${dir}:${saved ?? ''}`; // `ip` is the fake one
+  try {
+    const [viaNetlink, viaIp] = await Promise.all([getInterfaceInfo('lo'), getInterfaceInfo('lo', { ipPath: 'ip' })]);
+    expect(runs()).toBe(1);
+    expect(viaNetlink).toMatchObject({ ok: true, value: { name: 'lo' } });
+    expect(viaIp).toMatchObject({ ok: false, error: { kind: 'no-such-interface' } }); // the fake prints eth0 only
+  } finally {
+    process.env.PATH = saved;
+  }
 });

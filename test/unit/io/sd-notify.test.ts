@@ -97,6 +97,11 @@ describe.skipIf(!existsSync(addonFile) || !python)('READY=1 sent by the addon', 
     expect(await notifySystemd({ ready: true })).toMatch(/nobody: sendto\(AF_UNIX, SOCK_DGRAM\): No such file or directory/);
     process.env.NOTIFY_SOCKET = `@${'x'.repeat(200)}`;
     expect(await notifySystemd({ ready: true })).toMatch(/EINVAL|address must be/);
+    // Too long by its UTF-8 bytes, where the copy stops short of a whole character: refused, not cut to a shorter name.
+    for (const address of [`@${'y'.repeat(106)}€€`, join(dir, 'z'.repeat(107 - dir.length - 1) + '€€')]) {
+      process.env.NOTIFY_SOCKET = address;
+      expect(await notifySystemd({ ready: true }), address).toMatch(/address must be/);
+    }
     delete process.env.NOTIFY_SOCKET;
     expect(await notifySystemd({ ready: true })).toBeUndefined();
   });
