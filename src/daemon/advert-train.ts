@@ -127,8 +127,11 @@ export class AdvertTrainDriver {
     const { sent, next, partial, lateness } = train.stop();
     this.hooks.fold(lateness);
     // advertiseSent counts the router's adverts: one an Adver_Timer fire, however many destinations it went to.
-    if (sent > 0) this.#catchUp(sent, catchUpAt(next, csToMs(this.router.config.adverIntervalCs)), this.#datagrams.length);
-    if (partial > 0) this.#catchUp(1, Math.max(next, this.hooks.now()), partial);
+    // Never before the router's own Adver_Timer: the addon's deadlines are integer ns, so `next` may be
+    // below the router's by rounding (half of the one-send reclaims), and a step before it fires nothing.
+    const due = this.router.nextDeadline() ?? Number.NEGATIVE_INFINITY;
+    if (sent > 0) this.#catchUp(sent, Math.max(catchUpAt(next, csToMs(this.router.config.adverIntervalCs)), due), this.#datagrams.length);
+    if (partial > 0) this.#catchUp(1, Math.max(this.router.nextDeadline() ?? next, this.hooks.now()), partial);
     this.hooks.armOwnTimer();
   }
 

@@ -215,9 +215,10 @@ function lab(opts: { trains: boolean; priority?: number; log?: Logger; destinati
      * fails (`errno`): train.c stops it (TRAIN_FAILED), that deadline neither counted nor advanced,
      * the `k` sent kept as trainPartial, and that send tallied when k > 0.
      */
-    failAt(k: number, errno: number, lateMs = 0.1) {
+    failAt(k: number, errno: number, lateMs = 0.1, nextRoundingMs = 0) {
       const train = running()!;
       t = train.next + lateMs;
+      train.next += nextRoundingMs; // the addon's deadlines are integer ns: its next may differ from the router's by rounding
       for (const d of train.spec.datagrams.slice(0, k)) wire.push({ by: 'train', payload: tokens.get(d)!, at: t, dst: dsts.get(d)! });
       train.partial = k;
       if (k > 0) {
@@ -327,6 +328,24 @@ describe('an instance and its advert train', () => {
     expect(l.inst.facts().router.counters.advertiseSent).toBe(9);
   });
 
+  it('one send, its next deadline rounded below the router\'s by the addon\'s integer ns: the catch-up still fires (no bug line, no advert sent again)', () => {
+    const lines: { msg: string }[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
+    const l = lab({ trains: true, log });
+    l.inst.start();
+    l.expire();
+    const train = l.running()!;
+    l.fire(1);
+    train.next -= 1e-7; // ns_to_ms(next_ns) - offset - interval: half the time just below the router's deadline (measured on the addon: 21 of 40)
+    l.at(train.next - 500);
+    const facts = l.inst.facts();
+    expect(lines.map((x) => x.msg)).toEqual([]);
+    expect(l.wire.map((w) => w.by)).toEqual(['js', 'js', 'train']); // the startup's, the first steady one, the train's
+    expect(facts.router.counters.advertiseSent).toBe(3);
+    expect(l.socketSent).toBe(3);
+    expect(l.running()!.spec.deadline).toBe(l.inst.router.nextDeadline());
+  });
+
   it('a tracker lowers the priority: taken back, and the next train sends the new priority', () => {
     const l = lab({ trains: true, priority: 200 });
     l.inst.start();
@@ -420,6 +439,20 @@ describe('an instance and its advert train', () => {
     expect(perDeadline(l)).toEqual(perDeadline(ref));
     expect(l.running()).toBeDefined();
     expect(l.inst.facts().io.advertSendErrors).toBe(0);
+  });
+
+  it('a later peer\'s send fails in a send ahead of its deadline (the lead), the addon\'s next rounded below the router\'s: that deadline still fires once for the rest', () => {
+    const peers = [ip('192.168.50.1'), ip('192.168.50.3')];
+    const l = lab({ trains: true, priority: 200, destinations: peers });
+    l.inst.start();
+    l.expire();
+    l.expire();
+    const due = l.running()!.next;
+    expect(due).toBe(l.inst.router.nextDeadline());
+    l.failAt(1, 105, -1.5, -1e-7); // its first deadline: sent 1.5 ms early, then peer 2's failed
+    expect(l.wire.slice(-2).map((w) => `${w.by} ${w.dst}`)).toEqual([`train ${peers[0]}`, `js ${peers[1]}`]);
+    expect(l.inst.router.nextDeadline()).toBe(due + 1000);
+    expect(l.inst.router.counters.advertiseSent).toBe(3);
   });
 
   it('a send that fails in the train and again from JavaScript: counted and logged once, as without trains; the earlier peer not sent twice', () => {
