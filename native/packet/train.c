@@ -46,6 +46,9 @@
  *   trainStop(train)                -> number  stops it (idempotent) and returns how many times it sent
  *   trainSent(train)                -> number  how many times it sent so far (running or not)
  *   trainNext(train)                -> number  its next deadline (ms): the one it did not send
+ *   trainPartial(train)             -> number  how many of its datagrams went out, in order, at
+ *                                              that deadline before a send failed (TRAIN_FAILED;
+ *                                              else 0): JavaScript counts them and sends the rest
  *   trainLateness(train)            -> number[] its tally: counts per bucket (bounds + 1), sums (ms)
  *                                              per bucket, then the max (ms; 0 before any)
  *   trainsClose(sched)              -> undefined  stops every train; idempotent
@@ -117,6 +120,8 @@ struct vtrain {
      a whole burst of sends takes). */
   uint64_t seq;
   double sent;
+  /* How many of its datagrams went out, in order, at next_ns before a send failed: 0 unless it stopped as TRAIN_FAILED. */
+  double partial;
   /* A send later than this stops the train (TRAIN_LATE); INT64_MAX: never. */
   int64_t late_ns;
   /* The lateness of its sends but a TRAIN_LATE one: count and sum (ms) per bucket, the max (ms). */
@@ -265,6 +270,11 @@ static void tally(vtrain *t, double ms) {
   if (ms > t->late_max) t->late_max = ms;
 }
 
+/* A send's lateness for the tally (ms): an early one (the lead) is 0. */
+static double late_ms(int64_t now, int64_t deadline) {
+  return now > deadline ? ns_to_ms(now - deadline) : 0;
+}
+
 /*
  * One train's due deadline: 0 when sent (advanced and tallied), else why it stops (TRAIN_*),
  * errno in *err. TRAIN_LATE: sent and advanced, not tallied (JavaScript counts it).
@@ -277,8 +287,12 @@ static int fire(vtrain *t, int64_t now, checked *c, int *err) {
   }
   for (size_t i = 0; i < t->n; i++) {
     if (vrrpd_armed_send(t->armed[i]) < 0) {
-      /* Earlier destinations of this deadline got theirs; JavaScript sends them all again (counted, logged). */
+      /* The earlier destinations of this deadline got theirs (trainPartial): JavaScript counts those
+         and sends this one and the rest (a failure there counted and logged). Not advanced: that
+         deadline is JavaScript's; its lateness is tallied here when any of it went out. */
       *err = errno;
+      t->partial = (double)i;
+      if (i > 0) tally(t, late_ms(now, t->next_ns));
       return TRAIN_FAILED;
     }
   }
@@ -292,7 +306,7 @@ static int fire(vtrain *t, int64_t now, checked *c, int *err) {
     t->late_by_ns = late;
     return TRAIN_LATE;
   }
-  tally(t, late > 0 ? ns_to_ms(late) : 0);
+  tally(t, late_ms(now, deadline));
   return 0;
 }
 
@@ -627,23 +641,23 @@ static napi_value js_train_stop(napi_env env, napi_callback_info info) {
   return out;
 }
 
-static napi_value js_train_sent(napi_env env, napi_callback_info info) {
+/* One number read off the train given as the only argument (trainSent, trainNext, trainPartial). */
+static napi_value train_number(napi_env env, napi_callback_info info, double (*read)(const vtrain *)) {
   napi_value argv[1], out;
   if (!get_args(env, info, 1, argv)) return NULL;
   vtrain *t = get_train(env, argv[0]);
   if (t == NULL) return NULL;
-  napi_create_double(env, t->sent, &out);
+  napi_create_double(env, read(t), &out);
   return out;
 }
 
-static napi_value js_train_next(napi_env env, napi_callback_info info) {
-  napi_value argv[1], out;
-  if (!get_args(env, info, 1, argv)) return NULL;
-  vtrain *t = get_train(env, argv[0]);
-  if (t == NULL) return NULL;
-  napi_create_double(env, ns_to_ms(t->next_ns), &out);
-  return out;
-}
+static double sent_of(const vtrain *t) { return t->sent; }
+static double next_of(const vtrain *t) { return ns_to_ms(t->next_ns); }
+static double partial_of(const vtrain *t) { return t->partial; }
+
+static napi_value js_train_sent(napi_env env, napi_callback_info info) { return train_number(env, info, sent_of); }
+static napi_value js_train_next(napi_env env, napi_callback_info info) { return train_number(env, info, next_of); }
+static napi_value js_train_partial(napi_env env, napi_callback_info info) { return train_number(env, info, partial_of); }
 
 static napi_value js_train_lateness(napi_env env, napi_callback_info info) {
   napi_value argv[1], out, v;
@@ -679,6 +693,7 @@ void vrrpd_train_register(napi_env env, napi_value exports) {
     {"trainStop", NULL, js_train_stop, NULL, NULL, NULL, napi_enumerable, NULL},
     {"trainSent", NULL, js_train_sent, NULL, NULL, NULL, napi_enumerable, NULL},
     {"trainNext", NULL, js_train_next, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"trainPartial", NULL, js_train_partial, NULL, NULL, NULL, napi_enumerable, NULL},
     {"trainLateness", NULL, js_train_lateness, NULL, NULL, NULL, napi_enumerable, NULL},
     {"trainsClose", NULL, js_trains_close, NULL, NULL, NULL, napi_enumerable, NULL},
   };

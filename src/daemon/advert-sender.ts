@@ -47,6 +47,13 @@ interface ArmedTakeover {
   readonly send: ArmedSend;
 }
 
+/** The catch-up step after a train: its datagrams, sent `count` times each to the first `served` destinations. */
+interface TrainSent {
+  readonly datagrams: readonly ArmedDatagram[];
+  readonly count: number;
+  readonly served: number;
+}
+
 export class AdvertSender {
   /** Where adverts go (a reload may change the unicast peers). */
   #destinations: readonly IpAddress[];
@@ -64,8 +71,8 @@ export class AdvertSender {
   #armedReport: { readonly byTimer: number; readonly destinations: number } | undefined;
   /** The last train's datagrams (trainDatagrams), reused while they still hold. */
   #trainKept: readonly ArmedDatagram[] | undefined;
-  /** During the catch-up step after a train (beginTrainCatchUp): its datagrams and how many times each went out. */
-  #trainSent: { readonly datagrams: readonly ArmedDatagram[]; readonly count: number } | undefined;
+  /** During the catch-up step after a train (beginTrainCatchUp): its datagrams, how many times each went out, to how many of them (the first `served`). */
+  #trainSent: TrainSent | undefined;
 
   /** `stallMs`: how late the Master_Down timer may fire for the kernel timer still to send the armed advert. */
   constructor(
@@ -166,9 +173,13 @@ export class AdvertSender {
     return same ? kept : (this.#trainKept = out);
   }
 
-  /** Before the router steps the Adver_Timer fire that catches it up after a train: its adverts went out `count` times each. */
-  beginTrainCatchUp(datagrams: readonly ArmedDatagram[], count: number): void {
-    this.#trainSent = { datagrams, count };
+  /**
+   * Before the router steps the Adver_Timer fire that catches it up after a train: its adverts went
+   * out `count` times each to the first `served` destinations (all of them, unless the train stopped
+   * at a failed send in the middle of a deadline); the step sends the others' from JavaScript.
+   */
+  beginTrainCatchUp(datagrams: readonly ArmedDatagram[], count: number, served = datagrams.length): void {
+    this.#trainSent = { datagrams, count, served };
   }
 
   /** After that step: true when the router sent no advert on it (a bug: the caller reports it). */
@@ -178,17 +189,17 @@ export class AdvertSender {
     return true;
   }
 
-  /** The catch-up advert: the train's datagrams counted by the socket (each as many times as it went out), not sent again. */
-  #countTrain(advert: Advert, sent: { readonly datagrams: readonly ArmedDatagram[]; readonly count: number }): void {
+  /** The catch-up advert: the train's datagrams counted by the socket (each as many times as it went out), not sent again; sent to the destinations it did not serve. */
+  #countTrain(advert: Advert, sent: TrainSent): void {
     this.#trainSent = undefined;
     const destinations = this.#destinations;
     for (let i = 0; i < destinations.length; i++) {
       const dst = destinations[i]!;
       const payload = this.#bytes.bytes(i, advert, this.#checksumContext(dst));
-      const datagram = sent.datagrams[i];
+      const datagram = i < sent.served ? sent.datagrams[i] : undefined;
       if (datagram === undefined || this.io.armTakeover?.(payload, dst) !== datagram) {
-        // Never expected: the train was taken back before anything changed the advert.
-        this.hooks.bug('timeout', new Error("the advert the train sent is not the router's"));
+        // Past the served ones, expected; else never: the train was taken back before anything changed the advert.
+        if (i < sent.served) this.hooks.bug('timeout', new Error("the advert the train sent is not the router's"));
         const result = this.io.sendTo(payload, dst);
         if (!result.ok) this.hooks.failed(dst, result.error?.detail);
         continue;

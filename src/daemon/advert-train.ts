@@ -116,21 +116,34 @@ export class AdvertTrainDriver {
 
   /**
    * Takes the train back, if one runs, and catches the router up: what it sent is counted (router
-   * and socket) and its Adver_Timer is where the fires one by one would have left it (catchUpAt);
-   * then the instance's own timer holds it again.
+   * and socket) and its Adver_Timer is where the fires one by one would have left it (catchUpAt).
+   * A deadline whose sends stopped at a failed one (`partial` destinations served) is fired now:
+   * those are counted, the rest sent (#partialFire). Then the instance's own timer holds it again.
    */
   reclaim(): void {
     const train = this.#train;
     if (train === undefined) return;
     this.#train = undefined;
-    const { sent, next, lateness } = train.stop();
+    const { sent, next, partial, lateness } = train.stop();
     this.hooks.fold(lateness);
-    if (sent > 0) {
-      this.router.counters.advertiseSent += sent - 1; // the catch-up step counts the last one
-      this.sender.beginTrainCatchUp(this.#datagrams, sent);
-      this.hooks.timeoutAt(catchUpAt(next, csToMs(this.router.config.adverIntervalCs)));
-      if (this.sender.endTrainCatchUp()) this.hooks.bug('train', new Error('the router sent no advert on the catch-up of a train'));
-    }
+    // advertiseSent counts the router's adverts: one an Adver_Timer fire, however many destinations it went to.
+    // Never before the router's own Adver_Timer: the addon's deadlines are integer ns, so `next` may be
+    // below the router's by rounding (half of the one-send reclaims), and a step before it fires nothing.
+    const due = this.router.nextDeadline() ?? Number.NEGATIVE_INFINITY;
+    if (sent > 0) this.#catchUp(sent, Math.max(catchUpAt(next, csToMs(this.router.config.adverIntervalCs)), due), this.#datagrams.length);
+    if (partial > 0) this.#catchUp(1, Math.max(this.router.nextDeadline() ?? next, this.hooks.now()), partial);
     this.hooks.armOwnTimer();
+  }
+
+  /**
+   * One `timeout` step at `at` whose advert the train sent `count` times to each of its first
+   * `served` destinations: counted there, not sent again; sent from here to the others (a deadline
+   * that stopped at a failed send: RFC 3768 §6.4.3, each peer gets each Adver_Timer fire's advert once).
+   */
+  #catchUp(count: number, at: number, served: number): void {
+    this.router.counters.advertiseSent += count - 1; // the step counts the last one
+    this.sender.beginTrainCatchUp(this.#datagrams, count, served);
+    this.hooks.timeoutAt(at);
+    if (this.sender.endTrainCatchUp()) this.hooks.bug('train', new Error('the router sent no advert on the catch-up of a train'));
   }
 }

@@ -32,8 +32,12 @@ export interface LateSend {
 
 /** A running (or stopped) train. */
 export interface AdvertTrain {
-  /** Stops it (idempotent): how many deadlines it sent, the first it did not (performance.now() ms), and the lateness of its sends (the 'late' one apart). */
-  stop(): { readonly sent: number; readonly next: number; readonly lateness: TrainTally };
+  /**
+   * Stops it (idempotent): how many deadlines it sent, the first it did not (performance.now() ms),
+   * how many of its datagrams went out, in order, at that one before a send failed ('failed'; else
+   * 0), and the lateness of its sends (the 'late' one apart).
+   */
+  stop(): { readonly sent: number; readonly next: number; readonly partial: number; readonly lateness: TrainTally };
 }
 
 /** What a train is started with. */
@@ -53,7 +57,7 @@ export interface TrainSpec {
   readonly onStop: (reason: TrainStopReason, errno: number, late: LateSend | undefined) => void;
 }
 
-type TrainAddon = Required<Pick<PacketAddon, 'trainsOpen' | 'trainStart' | 'trainStop' | 'trainNext' | 'trainLateness' | 'monotonicMs'>>;
+type TrainAddon = Required<Pick<PacketAddon, 'trainsOpen' | 'trainStart' | 'trainStop' | 'trainNext' | 'trainLateness' | 'monotonicMs'>> & Pick<PacketAddon, 'trainPartial'>;
 
 /**
  * How far ahead of its deadline a dispatch that is sending anyway may send a train (train.c's
@@ -112,7 +116,7 @@ export function startAdvertTrain(spec: TrainSpec): AdvertTrain | undefined {
     stop: () => {
       s.owners.delete(id);
       const sent = s.addon.trainStop(handle);
-      return { sent, next: s.addon.trainNext(handle) - s.offset, lateness: tallyOf(s.addon.trainLateness(handle)) };
+      return { sent, next: s.addon.trainNext(handle) - s.offset, partial: s.addon.trainPartial?.(handle) ?? 0, lateness: tallyOf(s.addon.trainLateness(handle)) };
     },
   };
 }

@@ -113,6 +113,8 @@ export interface PacketAddon {
   trainSent?(t: TrainHandle): number;
   /** Its next deadline, CLOCK_MONOTONIC ms: the first it did not send. */
   trainNext?(t: TrainHandle): number;
+  /** How many of its datagrams went out, in order, at trainNext's deadline before a send failed (TRAIN_FAILED; else 0). Absent before it. */
+  trainPartial?(t: TrainHandle): number;
   trainsClose?(h: TrainsHandle): void;
   timerClose?(h: TimerHandle): void;
   /** [SIGRTMIN, SIGRTMAX] as the C library numbers them (signals.c). */

@@ -108,6 +108,8 @@ interface FakeTrain {
   readonly spec: TrainSpec;
   next: number;
   sent: number;
+  /** How many of its datagrams went out at `next` before a send failed (train.c's trainPartial). */
+  partial: number;
   stopped: boolean;
   counts: number[];
   sumsMs: number[];
@@ -128,6 +130,8 @@ function lab(opts: { trains: boolean; priority?: number; log?: Logger; destinati
   const kept = new Map<Uint8Array, ArmedDatagram>();
   const wire: { by: 'js' | 'train'; payload: Uint8Array; at: number; dst: IpAddress }[] = [];
   let socketSent = 0;
+  /** Destinations whose sends from JavaScript fail (EHOSTUNREACH). */
+  const unreachable = new Set<IpAddress>();
   const trains: FakeTrain[] = [];
   const observed: number[] = [];
   const io: InstanceIo<string> = {
@@ -136,6 +140,7 @@ function lab(opts: { trains: boolean; priority?: number; log?: Logger; destinati
     onTimer: (lateMs) => observed.push(lateMs),
     destinations: opts.destinations ?? [GROUP],
     sendTo: (payload, dst, armedSent) => {
+      if (armedSent === undefined && unreachable.has(dst)) return { ok: false, error: { detail: 'EHOSTUNREACH' } };
       socketSent++;
       if (armedSent === undefined || tokens.get(armedSent) !== payload) wire.push({ by: 'js', payload, at: t, dst });
       return { ok: true };
@@ -155,10 +160,10 @@ function lab(opts: { trains: boolean; priority?: number; log?: Logger; destinati
   if (opts.trains) {
     io.startTrain = (spec): AdvertTrain => {
       const buckets = spec.latenessBoundsMs.length + 1;
-      const train: FakeTrain = { spec, next: spec.deadline, sent: 0, stopped: false, counts: new Array<number>(buckets).fill(0), sumsMs: new Array<number>(buckets).fill(0), maxMs: 0 };
+      const train: FakeTrain = { spec, next: spec.deadline, sent: 0, partial: 0, stopped: false, counts: new Array<number>(buckets).fill(0), sumsMs: new Array<number>(buckets).fill(0), maxMs: 0 };
       trains.push(train);
       return {
-        stop: () => ((train.stopped = true), { sent: train.sent, next: train.next, lateness: { counts: train.counts, sumsMs: train.sumsMs, maxMs: train.maxMs } }),
+        stop: () => ((train.stopped = true), { sent: train.sent, next: train.next, partial: train.partial, lateness: { counts: train.counts, sumsMs: train.sumsMs, maxMs: train.maxMs } }),
       };
     };
   }
@@ -172,6 +177,7 @@ function lab(opts: { trains: boolean; priority?: number; log?: Logger; destinati
     running,
     /** What the metrics hook (io.onTimer) was given, one lateness (ms) per fire. */
     observed,
+    unreachable,
     get socketSent() {
       return socketSent;
     },
@@ -203,6 +209,25 @@ function lab(opts: { trains: boolean; priority?: number; log?: Logger; destinati
         train.sumsMs[k]! += lateMs;
         train.maxMs = Math.max(train.maxMs, lateMs);
       }
+    },
+    /**
+     * At its next deadline the running train sends the first `k` datagrams, then the next one's send
+     * fails (`errno`): train.c stops it (TRAIN_FAILED), that deadline neither counted nor advanced,
+     * the `k` sent kept as trainPartial, and that send tallied when k > 0.
+     */
+    failAt(k: number, errno: number, lateMs = 0.1, nextRoundingMs = 0) {
+      const train = running()!;
+      t = train.next + lateMs;
+      train.next += nextRoundingMs; // the addon's deadlines are integer ns: its next may differ from the router's by rounding
+      for (const d of train.spec.datagrams.slice(0, k)) wire.push({ by: 'train', payload: tokens.get(d)!, at: t, dst: dsts.get(d)! });
+      train.partial = k;
+      if (k > 0) {
+        const b = train.spec.latenessBoundsMs.findIndex((x) => lateMs <= x);
+        train.counts[b < 0 ? train.counts.length - 1 : b]!++;
+        train.sumsMs[b < 0 ? train.sumsMs.length - 1 : b]! += lateMs;
+        train.maxMs = Math.max(train.maxMs, lateMs);
+      }
+      train.spec.onStop('failed', errno, undefined);
     },
     /** The instance's own timer expires (`lateMs` after its deadline). */
     expire(lateMs = 0.1) {
@@ -303,6 +328,24 @@ describe('an instance and its advert train', () => {
     expect(l.inst.facts().router.counters.advertiseSent).toBe(9);
   });
 
+  it('one send, its next deadline rounded below the router\'s by the addon\'s integer ns: the catch-up still fires (no bug line, no advert sent again)', () => {
+    const lines: { msg: string }[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
+    const l = lab({ trains: true, log });
+    l.inst.start();
+    l.expire();
+    const train = l.running()!;
+    l.fire(1);
+    train.next -= 1e-7; // ns_to_ms(next_ns) - offset - interval: half the time just below the router's deadline (measured on the addon: 21 of 40)
+    l.at(train.next - 500);
+    const facts = l.inst.facts();
+    expect(lines.map((x) => x.msg)).toEqual([]);
+    expect(l.wire.map((w) => w.by)).toEqual(['js', 'js', 'train']); // the startup's, the first steady one, the train's
+    expect(facts.router.counters.advertiseSent).toBe(3);
+    expect(l.socketSent).toBe(3);
+    expect(l.running()!.spec.deadline).toBe(l.inst.router.nextDeadline());
+  });
+
   it('a tracker lowers the priority: taken back, and the next train sends the new priority', () => {
     const l = lab({ trains: true, priority: 200 });
     l.inst.start();
@@ -363,6 +406,81 @@ describe('an instance and its advert train', () => {
     expect(l.wire.map((w) => w.by)).toEqual(['js', 'js', 'train', 'js']);
     expect(l.running()).toBeDefined();
     expect(l.inst.router.counters.advertiseSent).toBe(4);
+  });
+
+  it('unicast peers, a later peer\'s send fails at a deadline: each peer gets that deadline\'s advert once (the earlier ones from the train, the rest from JavaScript), counters exact', () => {
+    const ENOBUFS = 105;
+    const peers = [ip('192.168.50.1'), ip('192.168.50.3'), ip('192.168.50.4')];
+    const l = lab({ trains: true, priority: 200, destinations: peers });
+    const ref = lab({ trains: false, priority: 200, destinations: peers });
+    for (const x of [l, ref]) {
+      x.inst.start();
+      x.expire(); // the takeover
+      x.expire(); // the first steady advert; then the train
+    }
+    l.fire(2);
+    const t1 = l.running()!;
+    const failedAt = t1.next;
+    l.failAt(1, ENOBUFS); // peer 1's went out, peer 2's failed (peer 3's not tried)
+    expect(t1.stopped).toBe(true);
+    for (let i = 0; i < 3; i++) ref.expire(0.1);
+    // Per deadline, every peer exactly once: the failed deadline's to peer 1 by the train, to peers 2 and 3 by JavaScript.
+    const perDeadline = (x: typeof l): string[][] => Array.from({ length: x.wire.length / 3 }, (_, i) => x.wire.slice(3 * i, 3 * i + 3).map((w) => `${w.dst}`));
+    expect(perDeadline(l)).toEqual(perDeadline(ref));
+    expect(l.wire.slice(-3).map((w) => `${w.by} ${w.dst}`)).toEqual([`train ${peers[0]}`, `js ${peers[1]}`, `js ${peers[2]}`]);
+    expect(l.wire.slice(-2).every((w) => w.at >= failedAt)).toBe(true);
+    expect(l.inst.router.counters.advertiseSent).toBe(ref.inst.router.counters.advertiseSent); // one an Adver_Timer fire, not one a peer
+    expect(l.socketSent).toBe(ref.socketSent);
+    expect(l.inst.router.nextDeadline()).toBe(ref.inst.router.nextDeadline());
+    expect(l.inst.timerLateness()).toEqual(ref.inst.timerLateness());
+    // And on: the next advert from the instance's own timer, then a train again.
+    l.expire(0.1);
+    ref.expire(0.1);
+    expect(perDeadline(l)).toEqual(perDeadline(ref));
+    expect(l.running()).toBeDefined();
+    expect(l.inst.facts().io.advertSendErrors).toBe(0);
+  });
+
+  it('a later peer\'s send fails in a send ahead of its deadline (the lead), the addon\'s next rounded below the router\'s: that deadline still fires once for the rest', () => {
+    const peers = [ip('192.168.50.1'), ip('192.168.50.3')];
+    const l = lab({ trains: true, priority: 200, destinations: peers });
+    l.inst.start();
+    l.expire();
+    l.expire();
+    const due = l.running()!.next;
+    expect(due).toBe(l.inst.router.nextDeadline());
+    l.failAt(1, 105, -1.5, -1e-7); // its first deadline: sent 1.5 ms early, then peer 2's failed
+    expect(l.wire.slice(-2).map((w) => `${w.by} ${w.dst}`)).toEqual([`train ${peers[0]}`, `js ${peers[1]}`]);
+    expect(l.inst.router.nextDeadline()).toBe(due + 1000);
+    expect(l.inst.router.counters.advertiseSent).toBe(3);
+  });
+
+  it('a send that fails in the train and again from JavaScript: counted and logged once, as without trains; the earlier peer not sent twice', () => {
+    const lines: { msg: string; dst?: string }[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
+    const peers = [ip('192.168.50.1'), ip('192.168.50.3')];
+    const l = lab({ trains: true, priority: 200, destinations: peers, log });
+    l.inst.start();
+    l.expire();
+    l.expire();
+    l.fire(1);
+    l.unreachable.add(peers[1]!);
+    l.failAt(1, 113); // EHOSTUNREACH
+    // Four Adver_Timer fires (the takeover, the first steady advert, the train's, the failed deadline): peer 1 got four, peer 2 three.
+    expect(peers.map((p) => l.wire.filter((w) => w.dst === p).length)).toEqual([4, 3]);
+    expect(l.inst.facts().io.advertSendErrors).toBe(1);
+    expect(lines.filter((x) => x.msg === 'advert send failed').map((x) => x.dst)).toEqual([peers[1]]);
+    expect(l.inst.router.counters.advertiseSent).toBe(1 + 1 + 1 + 1);
+    // A failure at the first peer: nothing of that deadline went out; the instance's own timer sends it to both.
+    l.unreachable.clear();
+    l.expire(0.1); // the next advert from the instance's own timer; then a train again
+    l.fire(1);
+    const before = l.wire.length;
+    l.failAt(0, 105);
+    expect(l.wire.length).toBe(before);
+    expect(l.wakeAt).toBe(l.trains.at(-1)!.next);
+    l.expire(0.1);
+    expect(l.wire.slice(before).map((w) => `${w.by} ${w.dst}`)).toEqual(peers.map((p) => `js ${p}`));
   });
 
   it('a backup runs no train; the simulator-like I/O without startTrain runs none either', () => {

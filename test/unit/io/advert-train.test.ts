@@ -346,5 +346,22 @@ describe.skipIf(!ipv6)('advert trains on the raw IPv6 socket (train.c, raw6.c)',
     expect(r.stops[0]).toMatchObject({ id: 2, reason: TRAIN.FAILED });
     expect(r.stops[0]!.errno).toBeGreaterThan(0);
     expect(r.a.trainStop!(t)).toBe(0);
+    expect(r.a.trainPartial!(t)).toBe(0);
+  });
+
+  it('a later destination\'s send fails: the earlier ones of that deadline went out and trainPartial says how many; not counted, not advanced', async () => {
+    const r = await rig6();
+    const stopped = r.nextStop();
+    const first = r.a.monotonicMs!() + 5;
+    const good = (m: number) => r.a.raw6Armed!(r.sock, payload6(m), LOOPBACK6, LOOPBACK6);
+    const t = r.a.trainStart!(r.trains, 3, [good(5), good(6), r.a.raw6Armed!(r.sock, payload6(7), LOOPBACK6, FOREIGN6), good(8)], first, 50, Number.POSITIVE_INFINITY);
+    await stopped;
+    expect(r.stops).toHaveLength(1);
+    expect(r.stops[0]).toMatchObject({ id: 3, reason: TRAIN.FAILED });
+    expect(r.a.trainStop!(t)).toBe(0);
+    expect(r.a.trainPartial!(t)).toBe(2);
+    expect(r.a.trainNext!(t)).toBeCloseTo(first, 6);
+    await sleep(20);
+    expect(r.received.map((x) => x.payload)).toEqual([5, 6].map((m) => Buffer.from(payload6(m)).toString('hex')));
   });
 });
