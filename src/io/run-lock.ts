@@ -47,8 +47,14 @@ export async function acquireRunLock(dir: string): Promise<Result<RunLock, strin
     if (r !== 'held') return err(`cannot lock ${path}: ${r}`);
     return err(`another vrrpd${holder ? ` (pid ${holder})` : ''} is running with the runtime directory ${dir}; stop it first, or give this one its own --run-dir`);
   }
-  ftruncateSync(fd, 0);
-  writeSync(fd, `${process.pid}\n`, 0);
+  try {
+    ftruncateSync(fd, 0);
+    writeSync(fd, `${process.pid}\n`, 0);
+  } catch {
+    // The pid is only quoted to a second daemon when it is refused: a full or read-only disk must
+    // not stop this one, which holds the lock. No pid rather than a stale one.
+    attempt(() => ftruncateSync(fd, 0));
+  }
   let open = true;
   return ok({
     path,
