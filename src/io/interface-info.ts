@@ -11,7 +11,7 @@
  * the socket: no fork and no child_process at a daemon's start (native-notes/memory.md).
  */
 import { err, ok, type Result } from '../result.js';
-import { familyOf, isLinkLocal6, parseIpAddress, type Ipv4Address, type Ipv6Address } from '../wire/address.js';
+import { familyOf, isLinkLocal6, parseIpAddress, readIpv6, type Ipv4Address, type Ipv6Address } from '../wire/address.js';
 import { emitDumpRequest, IFA_F_DADFAILED, IFA_F_SECONDARY, IFA_F_TENTATIVE, IFF_LOWER_UP, IFF_UP, RTM_GETADDR } from '../wire/rtnl-monitor.js';
 import { emitGetLinkRequest, parseIfinfoMessages, type AddrDetails, type LinkDetails } from '../wire/rtnl-ifinfo.js';
 import { run } from './exec.js';
@@ -214,9 +214,11 @@ function dumpAddresses(addon: IfinfoAddon, h: RtnlHandle, index: number): { valu
 /** IF_OPER_* as `ip` names them (linux/if.h, RFC 2863 ifOperStatus). */
 const OPERSTATES = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'];
 
-/** A link-layer address as `ip` prints it: 4 bytes (IPv4 tunnels) dotted, else hex bytes joined by colons. */
+/** A link-layer address as `ip` prints it: 4 bytes (IPv4 tunnels) dotted, 16 (IPv6 tunnels: ip6tnl, ip6gre) as IPv6 text, else hex bytes joined by colons. */
 function lladdrText(b: Uint8Array): string {
-  return b.length === 4 ? b.join('.') : Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
+  if (b.length === 4) return b.join('.');
+  if (b.length === 16) return readIpv6(b, 0);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
 /**

@@ -91,9 +91,14 @@ describe('the netlink path gives what ip -j gives', () => {
     expect(fromNetlink).toMatchObject({ ok: true, value: { mac: '02:00:5e:00:01:ab', running: true, operstate: 'UP', primaryIpv4: '192.168.50.1', linkLocal6: 'fe80::2' } });
   });
 
-  it('a link without IFLA_OPERSTATE or a link-layer address, and a 4-byte (IPv4 tunnel) one', () => {
+  it('a link without IFLA_OPERSTATE or a link-layer address, a 4-byte (IPv4 tunnel) one and a 16-byte (IPv6 tunnel) one', () => {
     const bare = ipJsonOf({ index: 9, ifname: 'tun0', flags: 0x1, mtu: undefined, operstate: undefined, lladdr: undefined }, []);
     expect(parseIpAddrJson(JSON.stringify([bare]), 'tun0')).toMatchObject({ ok: true, value: { mac: '00:00:00:00:00:00', mtu: 0, operstate: 'UNKNOWN', running: false } });
     expect(ipJsonOf({ index: 9, ifname: 'ipip0', flags: 0, mtu: 1480, operstate: 2, lladdr: new Uint8Array([10, 0, 0, 1]) }, [])).toMatchObject({ address: '10.0.0.1', operstate: 'DOWN' });
+    const v6 = new Uint8Array(16);
+    v6.set([0xfd, 0x00], 0);
+    v6[15] = 1;
+    expect(ipJsonOf({ index: 10, ifname: 'ip6tnl1', flags: 0, mtu: 1452, operstate: 2, lladdr: v6 }, [])).toMatchObject({ address: 'fd00::1' }); // ip: link/tunnel6 fd00::1
+    expect(ipJsonOf({ index: 11, ifname: 'ip6tnl0', flags: 0, mtu: 1452, operstate: 2, lladdr: new Uint8Array(16) }, [])).toMatchObject({ address: '::' });
   });
 });
