@@ -19,11 +19,12 @@ const reason = slowSkipReason('the dual-stack demo') ?? (await demoSkipReason())
 if (reason) console.warn(`skipping the dual-stack demo: ${reason}`);
 
 describe.skipIf(reason !== undefined)('npm run demo -- --dual-stack (lab in namespaces)', () => {
-  const out = mkdtempSync(join(tmpdir(), 'vrrpd-demo6-'));
+  let out = ''; // made in beforeAll: the body of a skipped describe still runs, its afterAll does not
   let result: DemoResult;
   let log = '';
 
   beforeAll(async () => {
+    out = mkdtempSync(join(tmpdir(), 'vrrpd-demo6-'));
     buildIfStale();
     result = await runDemo({ outDir: out, dualStack: true, write: (s) => void (log += s) });
   }, 180_000);

@@ -22,12 +22,13 @@ const reason = await demoSkipReason();
 if (reason) console.warn(`skipping the demo: ${reason}`);
 
 describe.skipIf(reason !== undefined)('npm run demo (lab in namespaces)', () => {
-  const out = mkdtempSync(join(tmpdir(), 'vrrpd-demo-'));
+  let out = ''; // made in beforeAll: the body of a skipped describe still runs, its afterAll does not
   let result: DemoResult;
   let before: string[] = [];
   let log = '';
 
   beforeAll(async () => {
+    out = mkdtempSync(join(tmpdir(), 'vrrpd-demo-'));
     buildIfStale();
     before = await labNamespaces();
     result = await runDemo({ outDir: out, write: (s) => void (log += s) });
@@ -75,11 +76,12 @@ describe.skipIf(reason !== undefined)('npm run demo (lab in namespaces)', () => 
 });
 
 describe.skipIf(reason !== undefined)('npm run demo -- --vrrp-version 3 --advert-int 0.1 (lab in namespaces)', () => {
-  const out = mkdtempSync(join(tmpdir(), 'vrrpd-demo3-'));
+  let out = ''; // made in beforeAll: the body of a skipped describe still runs, its afterAll does not
   let result: DemoResult;
   let log = '';
 
   beforeAll(async () => {
+    out = mkdtempSync(join(tmpdir(), 'vrrpd-demo3-'));
     result = await runDemo({ outDir: out, protocol: { version: 3, advertInt: 0.1 }, write: (s) => void (log += s) });
   }, 180_000);
 

@@ -7,7 +7,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../../src/io/exec.js';
 
 const unitPath = join(import.meta.dirname, '../../../systemd/vrrpd.service');
@@ -16,7 +16,10 @@ const skipReason = available.ok ? undefined : `systemd-analyze not available (${
 if (skipReason) console.warn(`skipping systemd unit checks: ${skipReason}`);
 
 describe.skipIf(skipReason !== undefined)('systemd/vrrpd.service', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'vrrpd-unit-'));
+  let dir = ''; // made in beforeAll: the body of a skipped describe still runs, its afterAll does not
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'vrrpd-unit-'));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   function stagedUnit(): string {
