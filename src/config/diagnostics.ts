@@ -62,17 +62,17 @@ export interface DiagnosticExtra {
 }
 
 /**
- * Accumulates diagnostics in the order they are found, up to `max`; past it they are counted
- * by severity (`hasErrors` and `hasFatal` stay exact) and `list` ends with one line saying how
- * many. Errors added inside `confine(section, ...)` disable that section only (class 'disabled');
- * any other error is fatal.
- */
-/**
  * A message, or a function making it: called only when the diagnostic is kept, so what a dropped
  * one would have cost (a "did you mean" over every keyword) is not paid past the cap.
  */
 export type Message = string | (() => string);
 
+/**
+ * Accumulates diagnostics in the order they are found, up to `max`; past it they are counted
+ * by severity (`hasErrors` and `hasFatal` stay exact) and `list` ends with one line saying how
+ * many. Errors added inside `confine(section, ...)` disable that section only (class 'disabled');
+ * any other error is fatal.
+ */
 export class Diagnostics {
   readonly #kept: Diagnostic[] = [];
   #dropped = { error: 0, warning: 0, info: 0, fatal: 0 };
