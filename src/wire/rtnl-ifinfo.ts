@@ -8,7 +8,7 @@
  * one mapping. Parsing is bounded by the input and never throws; a malformed message is counted.
  */
 import { familyOf, readAddress, type IpAddress } from './address.js';
-import { AF_INET, AF_INET6, align4, HOST_LE, NLMSG_ERROR, NLMSG_HDRLEN, RTM_NEWADDR } from './rtnl.js';
+import { align4, HOST_LE, NLMSG_ERROR, NLMSG_HDRLEN, RTM_NEWADDR } from './rtnl.js';
 import { addrHead, IFINFOMSG_LEN, IFLA_IFNAME, linkHead, NLMSG_DONE, RTM_GETLINK, RTM_NEWLINK, u32Attr, walkMessages } from './rtnl-monitor.js';
 
 const IFLA_ADDRESS = 1;
@@ -70,9 +70,10 @@ function linkDetails(bytes: Uint8Array, view: DataView, at: number, end: number)
   return { index, ifname, flags, mtu: u32Attr(attrs.get(IFLA_MTU)), operstate: oper !== undefined && oper.length >= 1 ? oper[0] : undefined, lladdr: attrs.get(IFLA_ADDRESS)?.slice() };
 }
 
-function addrDetails(bytes: Uint8Array, view: DataView, at: number, end: number): AddrDetails | undefined {
+/** Null for an address of another family than IPv4 and IPv6 (addrHead). */
+function addrDetails(bytes: Uint8Array, view: DataView, at: number, end: number): AddrDetails | null | undefined {
   const head = addrHead(bytes, view, at, end);
-  if (head === undefined) return undefined;
+  if (!head) return head;
   const { attrs, ...fields } = head;
   const brd = attrs.get(IFA_BROADCAST);
   const family = familyOf(fields.address);
@@ -81,8 +82,7 @@ function addrDetails(bytes: Uint8Array, view: DataView, at: number, end: number)
 
 /**
  * Every link, address and end-of-dump message numbered `seq` in `bytes` (datagrams concatenated);
- * others are skipped, and so is an address of a family other than IPv4 and IPv6 (an AF_UNSPEC
- * dump has AF_MCTP's too): not ours, not malformed.
+ * others are skipped, and so is an address of a family other than IPv4 and IPv6 (addrHead).
  */
 export function parseIfinfoMessages(bytes: Uint8Array, seq: number): IfinfoRead {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -100,10 +100,9 @@ export function parseIfinfoMessages(bytes: Uint8Array, seq: number): IfinfoRead 
       if (l === undefined) dropped++;
       else links.push(l);
     } else if (type === RTM_NEWADDR) {
-      if (end > body && view.getUint8(body) !== AF_INET && view.getUint8(body) !== AF_INET6) return;
       const a = addrDetails(bytes, view, body, end);
       if (a === undefined) dropped++;
-      else addrs.push(a);
+      else if (a !== null) addrs.push(a);
     } else if (type === NLMSG_DONE) {
       done = true;
     } else if (type === NLMSG_ERROR) {

@@ -116,23 +116,25 @@ export function u32Attr(v: Uint8Array | undefined): number | undefined {
 
 /**
  * The parts of an RTM_NEWADDR / RTM_DELADDR both readers use (struct ifaddrmsg, IFA_LOCAL or
- * IFA_ADDRESS, IFA_FLAGS), with its attributes; undefined when malformed.
+ * IFA_ADDRESS, IFA_FLAGS), with its attributes; null for a family other than IPv4 and IPv6 (an
+ * AF_UNSPEC dump has AF_MCTP's too: not ours, not malformed); undefined when malformed.
  */
 export function addrHead(
   bytes: Uint8Array,
   view: DataView,
   at: number,
   end: number,
-): { index: number; address: IpAddress; prefixLen: number; scope: number; flags: number; attrs: Attrs } | undefined {
+): { index: number; address: IpAddress; prefixLen: number; scope: number; flags: number; attrs: Attrs } | null | undefined {
   if (end - at < IFADDRMSG_LEN) return undefined;
   const family = view.getUint8(at);
-  const size = family === AF_INET ? 4 : family === AF_INET6 ? 16 : 0;
+  if (family !== AF_INET && family !== AF_INET6) return null;
+  const size = family === AF_INET ? 4 : 16;
   const prefixLen = view.getUint8(at + 1);
   const index = view.getUint32(at + 4, HOST_LE);
   const attrs = attributes(bytes, view, at + IFADDRMSG_LEN, end);
   // IFA_LOCAL is the interface's own address; IFA_ADDRESS the peer's on a point-to-point link (iproute2 prints the local one).
   const raw = attrs?.get(IFA_LOCAL) ?? attrs?.get(IFA_ADDRESS);
-  if (attrs === undefined || size === 0 || raw === undefined || raw.length !== size || prefixLen > size * 8 || index === 0) return undefined;
+  if (attrs === undefined || raw === undefined || raw.length !== size || prefixLen > size * 8 || index === 0) return undefined;
   const address = readAddress(raw, 0, size === 4 ? 'ipv4' : 'ipv6');
   return { index, address, prefixLen, scope: view.getUint8(at + 3), flags: u32Attr(attrs.get(IFA_FLAGS)) ?? view.getUint8(at + 2), attrs };
 }
@@ -161,9 +163,9 @@ function linkMessage(type: number, bytes: Uint8Array, view: DataView, at: number
   return { kind: 'link', deleted, index, ifname: name, flags, up: !deleted && (flags & IFF_UP) !== 0 && (flags & IFF_LOWER_UP) !== 0 };
 }
 
-function addrMessage(type: number, bytes: Uint8Array, view: DataView, at: number, end: number): AddrMessage | undefined {
+function addrMessage(type: number, bytes: Uint8Array, view: DataView, at: number, end: number): AddrMessage | null | undefined {
   const head = addrHead(bytes, view, at, end);
-  if (head === undefined) return undefined;
+  if (!head) return head;
   const { index, address, prefixLen, scope, flags } = head;
   return { kind: 'addr', deleted: type === RTM_DELADDR, index, address, prefixLen, scope, flags };
 }

@@ -78,6 +78,15 @@ describe('parseMonitorMessages on bad input', () => {
     expect(r.messages.map(brief)).toEqual(['-addr 3 10.9.0.1/24 scope 0 flags 128']);
   });
 
+  it('an address of another family (AF_MCTP, in an AF_UNSPEC dump) is skipped, not a drop', () => {
+    const bytes = step('ip addr del 10.9.0.1/24 dev nl0').slice();
+    const whole = parseMonitorMessages(bytes).messages;
+    bytes[16] = 45; // the first message's ifa_family
+    const r = parseMonitorMessages(bytes);
+    expect(r.dropped).toBe(0);
+    expect(r.messages).toEqual(whole.slice(1));
+  });
+
   it('a header length of 0, or past the buffer, ends the walk with one drop', () => {
     const bytes = step('ip link add nl0 type veth peer name nl1').slice();
     const view = new DataView(bytes.buffer);
