@@ -118,7 +118,7 @@ export class AdvertTrainDriver {
    * Takes the train back, if one runs, and catches the router up: what it sent is counted (router
    * and socket) and its Adver_Timer is where the fires one by one would have left it (catchUpAt).
    * A deadline whose sends stopped at a failed one (`partial` destinations served) is fired now:
-   * those are counted, the rest sent (#partialFire). Then the instance's own timer holds it again.
+   * those are counted, the rest sent (#catchUp). Then the instance's own timer holds it again.
    */
   reclaim(): void {
     const train = this.#train;

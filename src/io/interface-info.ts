@@ -17,7 +17,7 @@ import { emitGetLinkRequest, parseIfinfoMessages, type AddrDetails, type LinkDet
 import { run } from './exec.js';
 import { loadPacketAddon, type PacketAddon, type RtnlHandle } from './packet-addon.js';
 import { scopeName } from './rtnl-monitor.js';
-import { errnoName } from './rtnl-socket.js';
+import { errnoName, errnoNumber } from './rtnl-socket.js';
 import { checkIfname, isValidNetns } from './validate.js';
 
 /** One IPv4 address on an interface, as `ip` reports it. */
@@ -130,7 +130,7 @@ const RCVBUF = 256 * 1024;
 const MAX_READS = 64;
 /** Dumps interrupted by a change (NLM_F_DUMP_INTR) before the read gives up. */
 const DUMP_TRIES = 3;
-const ENODEV = 19;
+const ENODEV = errnoNumber('ENODEV') ?? 19;
 let seq = Math.floor(Math.random() * 0x7fffffff);
 
 type InfoResult = Result<InterfaceInfo, InfoError>;
